@@ -1,0 +1,53 @@
+"""tconv: transposed convolution (ConvTranspose) done right, in NumPy.
+
+Exact PyTorch semantics by several agreeing algorithms, every shape question answered, clear errors.
+
+>>> import tconv
+>>> tconv.conv_transpose_output_size((3, 3), kernel_size=2)
+(4, 4)
+>>> tconv.conv_transpose([[[4, 4, 3], [0, 3, 4], [2, 3, 2]]], [[[[1, 2], [0, 1]]]], padding=1).tolist()
+[[[7, 14], [7, 11]]]
+"""
+
+from __future__ import annotations
+
+from .algorithms import available_algorithms
+from .errors import TconvError
+from .functional import conv, conv_transpose, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .params import get_memory_budget, set_memory_budget
+from .shapes import (
+    conv_output_size,
+    conv_transpose_equivalent,
+    conv_transpose_output_size,
+    output_padding_for,
+    output_size_range,
+    pool_output_size,
+    relation,
+    solve,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "TconvError",
+    "available_algorithms",
+    "conv",
+    "conv_output_size",
+    "conv_transpose",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "conv_transpose_equivalent",
+    "conv_transpose_output_size",
+    "get_memory_budget",
+    "output_padding_for",
+    "output_size_range",
+    "pool_output_size",
+    "relation",
+    "set_memory_budget",
+    "solve",
+]

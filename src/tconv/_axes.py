@@ -1,0 +1,81 @@
+"""Normalisation of scalar and per-axis integer arguments, shared by every entry point.
+
+Everything that accepts "an int or one int per axis" goes through here, so the CLI, the library and the
+shape functions refuse the same things with the same words.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import TconvError
+
+IntOrSeq = int | Sequence[int]
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def as_int(name: str, value: Any, *, minimum: int | None = None, axis: int | None = None) -> int:
+    """One integer, refusing bools, floats and strings (as PyTorch does), checked against ``minimum``."""
+    # bool is an int subclass, but torch refuses it ("must be tuple of ints, not bool"), and so do we.
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if hasattr(value, "ndim") and getattr(value, "ndim") == 0 and hasattr(value, "item"):
+            item = value.item()  # 0-d NumPy arrays and tensors holding an int are ints
+            if isinstance(item, numbers.Integral) and not isinstance(item, bool):
+                return as_int(name, int(item), minimum=minimum, axis=axis)
+        where = f" on axis {axis}" if axis is not None else ""
+        raise TconvError(f"{name}{where} must be an integer, got {value!r} ({_type_name(value)})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        where = f" on axis {axis}" if axis is not None else ""
+        raise TconvError(f"{name} {value}{where} must be at least {minimum}")
+    return value
+
+
+def per_axis(name: str, value: Any, nd: int, *, minimum: int | None = None) -> tuple[int, ...]:
+    """An int, or a sequence of ``nd`` ints (a one-element sequence is broadcast, as in PyTorch's C++ side)."""
+    if isinstance(value, str | bytes):
+        raise TconvError(f"{name} must be an integer or a sequence of {nd} integers, got the string {value!r}")
+    if hasattr(value, "ndim") and getattr(value, "ndim") == 0:
+        value = as_int(name, value, minimum=minimum)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        v = as_int(name, value)
+        if minimum is not None:
+            as_int(name, v, minimum=minimum, axis=0)  # the first axis it fails on is axis 0
+        return (v,) * nd
+    try:
+        items = list(value)
+    except TypeError:
+        raise TconvError(
+            f"{name} must be an integer or a sequence of {nd} integers, got {value!r} ({_type_name(value)})"
+        ) from None
+    if len(items) == 1 and nd != 1:
+        items = items * nd
+    if len(items) != nd:
+        raise TconvError(
+            f"{name} must be a single integer or a sequence of {nd} integers to match the {nd} spatial "
+            f"dimension(s), got {list(items)!r} ({len(items)} values)"
+        )
+    return tuple(as_int(name, v, minimum=minimum, axis=axis) for axis, v in enumerate(items))
+
+
+def count_axes(*values: Any) -> int:
+    """How many axes a set of size arguments describes: the longest sequence among them, else 1."""
+    nd = 1
+    for v in values:
+        if isinstance(v, str | bytes) or v is None:
+            continue
+        if hasattr(v, "ndim") and getattr(v, "ndim") == 0:
+            continue
+        if isinstance(v, numbers.Integral):
+            continue
+        try:
+            n = len(v)
+        except TypeError:
+            continue
+        nd = max(nd, n)
+    return nd

@@ -1,0 +1,59 @@
+"""Direct cross-correlation on an already padded input: the core of ``tconv.conv`` and of ``zero_insert``.
+
+One GEMM per kernel tap (batched over groups): out[n, g·Mg + m, o] += Σ_c w[g·Mg + m, c, tap] · xp[n, g·Cg + c, o·s + tap·d].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..params import ConvPlan
+
+
+def correlate(
+    xp: np.ndarray,
+    weight: np.ndarray,
+    groups: int,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    output_size: Sequence[int],
+) -> np.ndarray:
+    """Correlate padded ``xp`` (N, Cin, *P) with ``weight`` (Cout, Cin/g, *k); returns (N, Cout, *output_size)."""
+    n, cin = xp.shape[:2]
+    cout, cg = weight.shape[:2]
+    kernel = weight.shape[2:]
+    mg = cout // groups
+    xg = xp.reshape(n, groups, cg, *xp.shape[2:])
+    wg = weight.reshape(groups, mg, cg, *kernel)
+    count = int(np.prod(output_size, dtype=np.int64))
+    out = np.zeros((n, groups, mg, count), dtype=np.result_type(xp.dtype, weight.dtype))
+    for tap in np.ndindex(*kernel):
+        window = tuple(
+            slice(t * d, t * d + s * (o - 1) + 1, s) for t, d, s, o in zip(tap, dilation, stride, output_size)
+        )
+        patch = xg[(Ellipsis, *window)].reshape(n, groups, cg, count)
+        out += np.matmul(wg[(Ellipsis, *tap)], patch)  # (g, Mg, Cg) @ (N, g, Cg, S) -> (N, g, Mg, S)
+    return out.reshape(n, cout, *output_size)
+
+
+def correlate_workspace(batch: int, in_channels: int, out_channels: int, output_size: Sequence[int], itemsize: int) -> int:
+    """Bytes of temporaries of :func:`correlate`: the accumulator, one tap's patch and one tap's product."""
+    count = int(np.prod(output_size, dtype=object))
+    return (2 * batch * out_channels * count + batch * in_channels * count) * itemsize
+
+
+def conv_forward(x: np.ndarray, weight: np.ndarray, plan: ConvPlan) -> np.ndarray:
+    """PyTorch's ``conv*d`` on batched ``x``: zero-pad by the plan's (possibly asymmetric) padding, correlate."""
+    n, cin = x.shape[:2]
+    padded = np.zeros((n, cin, *(ax.padded_size for ax in plan.axes)), dtype=x.dtype)
+    padded[(Ellipsis, *(slice(ax.pad_begin, ax.pad_begin + ax.input_size) for ax in plan.axes))] = x
+    return correlate(
+        padded,
+        weight,
+        plan.groups,
+        tuple(ax.stride for ax in plan.axes),
+        tuple(ax.dilation for ax in plan.axes),
+        plan.output_size,
+    )

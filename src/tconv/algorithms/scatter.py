@@ -1,0 +1,46 @@
+"""``scatter``: the definition of transposed convolution.
+
+Every input cell x[i] stamps x[i]·w[j] onto the output at o = i·s + j·d (j runs over the kernel taps), the
+stamps add up, then ``padding`` is cropped from both ends and ``output_padding`` kept at the end (cells past the
+last stamp are zero). The stamps are grouped by tap: for one tap j, all cells stamp at once, which is one GEMM
+over the channels of each group followed by a strided add, so the arithmetic is exactly the definition's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..params import ConvTransposePlan
+
+NAME = "scatter"
+SUMMARY = "the definition: each input cell stamps value × kernel at stride steps; crop padding"
+
+
+def _buffer_size(plan: ConvTransposePlan) -> tuple[int, ...]:
+    # The output may reach past the last stamp (output_padding beyond F); those cells stay zero.
+    return tuple(max(ax.full_size, ax.padding + ax.output_size) for ax in plan.axes)
+
+
+def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
+    n, cout = plan.batch, plan.out_channels
+    return (n * cout * math.prod(_buffer_size(plan)) + n * cout * math.prod(plan.input_size)) * itemsize
+
+
+def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
+    n = x.shape[0]
+    g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
+    full = np.zeros((n, g, mg, *_buffer_size(plan)), dtype=x.dtype)
+    xg = x.reshape(n, g, cg, math.prod(plan.input_size))
+    # (Cin, Mg, *k) -> (g, Mg, Cg, *k): for each tap a (Mg × Cg) matrix per group
+    wg = np.swapaxes(weight.reshape(g, cg, mg, *plan.kernel_size), 1, 2)
+    for tap in np.ndindex(*plan.kernel_size):
+        stamp = np.matmul(wg[(Ellipsis, *tap)], xg).reshape(n, g, mg, *plan.input_size)
+        where = tuple(
+            slice(j * ax.dilation, j * ax.dilation + ax.stride * (ax.input_size - 1) + 1, ax.stride)
+            for j, ax in zip(tap, plan.axes)
+        )
+        full[(Ellipsis, *where)] += stamp
+    window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
+    return np.ascontiguousarray(full[(Ellipsis, *window)]).reshape(n, plan.out_channels, *plan.output_size)

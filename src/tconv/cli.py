@@ -1,0 +1,376 @@
+"""The ``tconv`` command: a thin shell that parses flags, calls the library and prints the result.
+
+Every subcommand shares one set of size flags; each takes ``5`` or a per-axis ``5,4``. Bad input gets one line on
+stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from . import shapes
+from .algorithms import REGISTRY
+from .errors import TconvError
+from .functional import as_arrays, conv_transpose
+from ._axes import per_axis
+from .params import plan_conv_transpose
+
+__all__ = ["main"]
+
+EXAMPLES = """\
+examples:
+  tconv shape -i 3 -k 2                         why ConvTranspose2d(k=2) turns 3x3 into 4x4
+  tconv shape -i 5 -k 3 -s 2 -p 1 --output-size 10
+  tconv shape -i 7,5 -k 3 -s 2 -p 1 --no-transposed --json
+  tconv solve -i 17 --output-size 34            how do I upsample 17 to 34?
+  tconv compute                                 seed 001's worked example, with the size derivation
+  tconv compute --input x.npy --weight w.npy -s 2 -p 1 -o y.npy
+  tconv compute --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' -p 1
+"""
+
+# Seed 001's worked example: what `tconv compute` shows with no arrays given.
+DEFAULT_INPUT = [[4, 4, 3], [0, 3, 4], [2, 3, 2]]
+DEFAULT_WEIGHT = [[1, 2], [0, 1]]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors in one line (exit 2) instead of a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _ints(text: str) -> int | tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer or comma-separated integers like 5,4, got {text!r}") from None
+    return values[0] if len(values) == 1 else values
+
+
+def _size_flags() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("size flags (an integer, or one per axis: 5,4)")
+    g.add_argument("-i", "--input-size", type=_ints, metavar="N", help="spatial input size")
+    g.add_argument("-k", "--kernel-size", type=_ints, metavar="N", help="kernel size")
+    g.add_argument("-s", "--stride", type=_ints, metavar="N", help="stride (default 1; pooling: kernel size)")
+    g.add_argument("-p", "--padding", type=_ints, metavar="N", help="padding (default 0)")
+    g.add_argument("--output-padding", type=_ints, metavar="N", help="output_padding (default 0)")
+    g.add_argument("-d", "--dilation", type=_ints, metavar="N", help="dilation (default 1)")
+    g.add_argument("--groups", type=int, default=1, metavar="N", help="groups (default 1)")
+    g.add_argument("--output-size", type=_ints, metavar="N", help="wanted output size (picks output_padding)")
+    g.add_argument(
+        "--transposed",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="transposed convolution (default); --no-transposed for a direct convolution",
+    )
+    return p
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _need(args: argparse.Namespace, *names: str) -> None:
+    for name in names:
+        if getattr(args, name) is None:
+            flag = "--" + name.replace("_", "-")
+            raise TconvError(f"{flag} is required for `tconv {args.command}`")
+
+
+# --------------------------------------------------------------------------------------------------
+# tconv shape
+# --------------------------------------------------------------------------------------------------
+
+
+def _shape(args: argparse.Namespace) -> dict[str, Any]:
+    _need(args, "input_size", "kernel_size")
+    i, k = args.input_size, args.kernel_size
+    s, p, d = _or(args.stride, 1), _or(args.padding, 0), _or(args.dilation, 1)
+    if args.pool:
+        out = shapes.pool_output_size(i, k, args.stride, p, d, args.ceil_mode)
+        rel = shapes.relation(i, k, _or(args.stride, k), transposed=False, pool=True) if p == 0 and d == 1 and not args.ceil_mode else ()
+        return {"kind": "pool", "output_size": list(out), "relation": [_rel(r) for r in rel]}
+    if args.transposed:
+        op = _or(args.output_padding, 0)
+        if args.output_size is not None:
+            op = shapes.output_padding_for(i, args.output_size, k, s, p, d)
+        axes = shapes.transposed_axes(i, k, s, p, op, d)
+        return {
+            "kind": "transposed",
+            "input_size": [ax.input_size for ax in axes],
+            "kernel_size": [ax.kernel_size for ax in axes],
+            "stride": [ax.stride for ax in axes],
+            "padding": [ax.padding for ax in axes],
+            "output_padding": [ax.output_padding for ax in axes],
+            "dilation": [ax.dilation for ax in axes],
+            "output_size": [ax.output_size for ax in axes],
+            "formula": shapes.TRANSPOSED_FORMULA,
+            "substituted": [ax.substituted() for ax in axes],
+            "relation": [_rel(r) for r in shapes.relation(*_t(axes), transposed=True)],
+            "output_size_range": [list(r) for r in shapes.output_size_range(*_t(axes, op=False))],
+            "equivalent": [
+                {
+                    "zeros_between": e.zeros_between,
+                    "stretched_size": e.stretched_size,
+                    "pad_begin": e.pad_begin,
+                    "pad_end": e.pad_end,
+                    "padded_size": e.padded_size,
+                }
+                for e in (ax.equivalent() for ax in axes)
+            ],
+        }
+    if args.output_padding:
+        raise TconvError("--output-padding only applies to transposed convolution (drop --no-transposed)")
+    caxes = shapes.conv_axes(i, k, s, p, d)
+    return {
+        "kind": "conv",
+        "input_size": [ax.input_size for ax in caxes],
+        "kernel_size": [ax.kernel_size for ax in caxes],
+        "stride": [ax.stride for ax in caxes],
+        "padding": [ax.pad_begin for ax in caxes],
+        "dilation": [ax.dilation for ax in caxes],
+        "output_size": [ax.output_size for ax in caxes],
+        "formula": shapes.CONV_FORMULA,
+        "substituted": [ax.substituted() for ax in caxes],
+        "relation": [_rel(r) for r in shapes.relation(i, k, s, p, 0, d, transposed=False)],
+    }
+
+
+def _t(axes: Sequence[shapes.TransposedAxis], op: bool = True) -> tuple[Any, ...]:
+    cols = [
+        [ax.input_size for ax in axes],
+        [ax.kernel_size for ax in axes],
+        [ax.stride for ax in axes],
+        [ax.padding for ax in axes],
+    ]
+    if op:
+        cols.append([ax.output_padding for ax in axes])
+    cols.append([ax.dilation for ax in axes])
+    return tuple(cols)
+
+
+def _rel(r: shapes.Relation) -> dict[str, Any]:
+    return {"number": r.number, "title": r.title, "formula": r.formula, "substituted": r.substituted, "note": r.note}
+
+
+def _print_shape(info: dict[str, Any]) -> None:
+    if info["kind"] == "pool":
+        print(f"pooling output size: {' × '.join(map(str, info['output_size']))}")
+    else:
+        name = "ConvTranspose" if info["kind"] == "transposed" else "Conv"
+        sizes = lambda key: " × ".join(map(str, info[key]))  # noqa: E731
+        nd = len(info["output_size"])
+        title = f"{name}{nd}d" if nd > 1 else f"{name} (each axis alike)"
+        print(f"{title}: input {sizes('input_size')} → output {sizes('output_size')}")
+        print(f"  {info['formula']}")
+        for a, text in enumerate(info["substituted"]):
+            print(f"  axis {a}: {text}")
+        if "output_size_range" in info:
+            ranges = ", ".join(f"{lo}..{hi}" for lo, hi in info["output_size_range"])
+            print(f"  output_size= accepts {ranges} per axis (output_padding 0..stride−1)")
+        if "equivalent" in info:
+            for a, e in enumerate(info["equivalent"]):
+                verb = "pad" if e["pad_begin"] >= 0 else "crop"
+                print(
+                    f"  axis {a} as a direct convolution: insert {e['zeros_between']} zero(s) between inputs "
+                    f"(→ {e['stretched_size']}), {verb} {abs(e['pad_begin'])} before and {e['pad_end']} after "
+                    f"(→ {e['padded_size']}), flip the kernel, stride 1"
+                )
+    for a, r in enumerate(info["relation"]):
+        head = f"relation {r['number']}" if r["number"] is not None else "general formula"
+        line = f"  axis {a}: {head} ({r['title']}): {r['formula']} → {r['substituted']}"
+        print(line + (f"  [{r['note']}]" if r["note"] else ""))
+
+
+# --------------------------------------------------------------------------------------------------
+# tconv solve
+# --------------------------------------------------------------------------------------------------
+
+
+def _solve(args: argparse.Namespace) -> list[dict[str, Any]]:
+    _need(args, "input_size", "output_size")
+    found = shapes.solve(
+        args.input_size,
+        args.output_size,
+        transposed=args.transposed,
+        kernel_sizes=range(1, args.max_kernel + 1),
+        strides=range(1, args.max_stride + 1),
+        dilations=range(1, args.max_dilation + 1),
+    )
+    return [
+        [
+            {"kernel_size": s.kernel_size, "stride": s.stride, "padding": s.padding,
+             "output_padding": s.output_padding, "dilation": s.dilation}
+            for s in axis[: args.limit]
+        ]
+        for axis in found
+    ]
+
+
+def _print_solve(args: argparse.Namespace, result: list[list[dict[str, Any]]]) -> None:
+    sizes = np.broadcast_to(np.atleast_1d(args.input_size), (len(result),))
+    targets = np.broadcast_to(np.atleast_1d(args.output_size), (len(result),))
+    kind = "ConvTranspose" if args.transposed else "Conv"
+    for a, axis in enumerate(result):
+        print(f"axis {a}: {kind} {sizes[a]} → {targets[a]}: {len(axis)} shown, most common first")
+        if not axis:
+            print("  none within the bounds (raise --max-kernel / --max-stride / --max-dilation)")
+        for sol in axis:
+            print("  " + str(shapes.Solution(**sol)))
+
+
+# --------------------------------------------------------------------------------------------------
+# tconv compute
+# --------------------------------------------------------------------------------------------------
+
+
+def load_array(text: str, name: str) -> np.ndarray:
+    """An array from a ``.npy`` file, a ``.json`` file, or inline JSON (``'[[1,2],[3,4]]'``)."""
+    path = Path(text)
+    if text.endswith(".npy"):
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise TconvError(f"--{name} {text!r} could not be read as .npy: {exc}") from None
+    if text.endswith(".json"):
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise TconvError(f"--{name} {text!r} could not be read: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TconvError(f"--{name} is neither a .npy/.json file nor valid JSON: {exc}") from None
+    return np.asarray(data)
+
+
+def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    if (args.input is None) != (args.weight is None):
+        raise TconvError("give both --input and --weight, or neither (then seed 001's example or random integers)")
+    if args.input is not None:
+        x, w = load_array(args.input, "input"), load_array(args.weight, "weight")
+    elif args.input_size is None and args.kernel_size is None:
+        x, w = np.array(DEFAULT_INPUT), np.array(DEFAULT_WEIGHT)
+    else:
+        _need(args, "input_size", "kernel_size")
+        rng = np.random.default_rng(args.seed)
+        nd = max(np.size(args.input_size), np.size(args.kernel_size))
+        x = rng.integers(0, 5, size=per_axis("input_size", args.input_size, nd, minimum=1))
+        w = rng.integers(0, 3, size=per_axis("kernel_size", args.kernel_size, nd, minimum=1))
+    b = None if args.bias is None else load_array(args.bias, "bias")
+    # A weight without channel axes (a plain kernel like [[1,2],[0,1]]) means one channel in, one out.
+    plain = args.plain or w.ndim < 3
+    if plain:
+        if x.ndim != w.ndim:
+            raise TconvError(
+                f"a plain (single-channel) weight of shape {list(w.shape)} needs an input with the same number of "
+                f"dimensions, got input shape {list(x.shape)}"
+            )
+        x, w = x[None], w[None, None]
+    x, w, b = as_arrays(x, w, b)
+    y = conv_transpose(
+        x, w, b, _or(args.stride, 1), _or(args.padding, 0), _or(args.output_padding, 0), args.groups,
+        _or(args.dilation, 1), output_size=args.output_size, algorithm=args.algorithm,
+    )
+    plan = plan_conv_transpose(
+        x.shape, w.shape, None, _or(args.stride, 1), _or(args.padding, 0), _or(args.output_padding, 0),
+        args.groups, _or(args.dilation, 1), output_size=args.output_size,
+    )
+    lines = [ax.substituted() for ax in plan.axes]
+    if plain:
+        x, w, y = x[0], w[0, 0], y[0]
+    return x, w, y, "\n".join(f"  axis {a}: L_out = {t}" for a, t in enumerate(lines))
+
+
+# --------------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tconv",
+        description="Transposed convolution done right: exact PyTorch ConvTranspose in NumPy, and every shape question.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tconv {__import__('tconv').__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    flags = _size_flags()
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    sp = sub.add_parser("shape", parents=[flags], help="output size, the formula with numbers, the guide's relation",
+                        epilog=EXAMPLES, formatter_class=fmt)
+    sp.add_argument("--pool", action="store_true", help="pooling instead (stride defaults to the kernel size)")
+    sp.add_argument("--ceil-mode", action="store_true", help="pooling with ceil_mode=True")
+    sp.add_argument("--json", action="store_true", help="print JSON")
+
+    sv = sub.add_parser("solve", parents=[flags], help="every parameter set mapping --input-size to --output-size",
+                        epilog=EXAMPLES, formatter_class=fmt)
+    sv.add_argument("--max-kernel", type=int, default=7, help="largest kernel size tried (default 7)")
+    sv.add_argument("--max-stride", type=int, default=4, help="largest stride tried (default 4)")
+    sv.add_argument("--max-dilation", type=int, default=3, help="largest dilation tried (default 3)")
+    sv.add_argument("--limit", type=int, default=10, help="show at most this many per axis (default 10)")
+    sv.add_argument("--json", action="store_true", help="print JSON")
+
+    cp = sub.add_parser("compute", parents=[flags], help="compute a transposed convolution from .npy or JSON arrays",
+                        epilog=EXAMPLES, formatter_class=fmt)
+    cp.add_argument("--input", metavar="X", help=".npy, .json or inline JSON; (N, C, ...) or (C, ...), or plain with a plain weight")
+    cp.add_argument("--weight", metavar="W", help="(in, out/groups, *kernel), or a plain kernel such as [[1,2],[0,1]]")
+    cp.add_argument("--bias", metavar="B", help="(out_channels,)")
+    cp.add_argument("--plain", action="store_true", help="treat input and weight as single-channel arrays")
+    cp.add_argument("--algorithm", default="auto", choices=["auto", *REGISTRY], help="algorithm (default auto)")
+    cp.add_argument("--seed", type=int, default=0, help="seed for random integer arrays when none are given")
+    cp.add_argument("-o", "--output", metavar="FILE.npy", help="write the result to a .npy file")
+    cp.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "shape":
+            info = _shape(args)
+            if args.json:
+                print(json.dumps(info, ensure_ascii=False, indent=2))
+            else:
+                _print_shape(info)
+        elif args.command == "solve":
+            result = _solve(args)
+            if args.json:
+                print(json.dumps(result, indent=2))
+            else:
+                _print_solve(args, result)
+        elif args.command == "compute":
+            if args.output is not None and not args.output.endswith(".npy"):
+                raise TconvError(f"--output {args.output!r} must end in .npy")
+            x, w, y, derivation = _compute(args)
+            if args.output is not None:
+                np.save(args.output, y)
+                print(f"wrote {args.output}: shape {list(y.shape)}, dtype {y.dtype}")
+            elif args.json:
+                print(json.dumps({"output_shape": list(y.shape), "output": y.tolist()}))
+            else:
+                print(f"input {list(x.shape)}:\n{x}\nweight {list(w.shape)}:\n{w}")
+                print(f"output {list(y.shape)}:\n{y}")
+                print(f"why this size:\n{derivation}")
+    except TconvError as exc:
+        print(f"tconv: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `tconv ... | head`
+        return 0
+    return 0

@@ -1,0 +1,259 @@
+"""The compute entry points: ``conv_transpose`` (and its 1d/2d/3d forms) and the forward ``conv``.
+
+Both follow PyTorch exactly: weight layouts, parameter order, output sizes, what is accepted and what refused.
+
+>>> import numpy as np, tconv
+>>> x = np.array([[[4, 4, 3], [0, 3, 4], [2, 3, 2]]])          # seed 001, (C=1, H, W), unbatched
+>>> w = np.array([[[[1, 2], [0, 1]]]])                          # (in=1, out=1, 2, 2)
+>>> tconv.conv_transpose(x, w)
+array([[[ 4, 12, 11,  6],
+        [ 0,  7, 14, 11],
+        [ 2,  7, 11,  8],
+        [ 0,  2,  3,  2]]])
+>>> tconv.conv_transpose(x, w, padding=1)
+array([[[ 7, 14],
+        [ 7, 11]]])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import algorithms
+from .algorithms._correlate import conv_forward
+from .errors import TconvError
+from .params import (
+    ConvTransposePlan,
+    check_dtype,
+    check_memory,
+    compute_dtype,
+    plan_conv,
+    plan_conv_transpose,
+)
+
+__all__ = ["conv", "conv_transpose", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+
+
+def _is_array_like(value: Any) -> bool:
+    return hasattr(value, "dtype") and hasattr(value, "shape")
+
+
+def _to_array(name: str, value: Any, dtype: np.dtype | None = None) -> np.ndarray:
+    try:
+        if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor: no torch import needed
+            value = value.detach().cpu().numpy()
+        arr = np.asarray(value) if dtype is None else np.asarray(value, dtype=dtype)
+    except (ValueError, TypeError) as exc:
+        raise TconvError(f"{name} could not be read as a numeric array: {exc}") from None
+    if arr.dtype.kind not in "biufc":
+        raise TconvError(f"{name} must hold numbers, got an array of dtype {arr.dtype} ({type(value).__name__})")
+    return arr
+
+
+def as_arrays(input: Any, weight: Any, bias: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Convert to arrays with PyTorch's dtype rule: input and weight must share a dtype.
+
+    Arrays (anything with a dtype) keep theirs and must match; plain Python data (lists, scalars) takes the
+    dtype of the array it is paired with, or, when both are plain, their common NumPy type. The bias may have
+    any real dtype (PyTorch's CPU path does not check it) and is converted to the compute dtype.
+    """
+    x_typed, w_typed = _is_array_like(input), _is_array_like(weight)
+    x = _to_array("input", input)
+    w = _to_array("weight", weight)
+    if x_typed and not w_typed and np.can_cast(w.dtype, x.dtype, "same_kind"):
+        w = w.astype(x.dtype)
+    elif w_typed and not x_typed and np.can_cast(x.dtype, w.dtype, "same_kind"):
+        x = x.astype(w.dtype)
+    elif not x_typed and not w_typed:
+        common = np.result_type(x.dtype, w.dtype)
+        x, w = x.astype(common), w.astype(common)
+    check_dtype("input", x.dtype)
+    check_dtype("weight", w.dtype)
+    if x.dtype != w.dtype:
+        raise TconvError(
+            f"input dtype {x.dtype} and weight dtype {w.dtype} differ; PyTorch refuses mixed dtypes too: "
+            f"convert one, e.g. weight.astype(np.{x.dtype})"
+        )
+    b = None
+    if bias is not None:
+        b = _to_array("bias", bias)
+        if b.dtype.kind == "c" and x.dtype.kind != "c":
+            raise TconvError(f"bias dtype {b.dtype} is complex but input dtype {x.dtype} is real")
+    return x, w, b
+
+
+def execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
+    """Run a validated plan: memory check, compute dtype, batching, the algorithm, bias, result dtype."""
+    algo = algorithms.get(algorithm, plan)
+    ctype = compute_dtype(x.dtype)
+    out_bytes = plan.batch * plan.out_channels * math.prod(plan.output_size) * x.dtype.itemsize
+    need = out_bytes + algo.workspace_bytes(plan, ctype.itemsize)
+    if ctype != x.dtype:
+        need += x.size * ctype.itemsize
+    check_memory(
+        need,
+        f"conv_transpose of input size {list(plan.input_size)} with kernel_size {list(plan.kernel_size)}, "
+        f"stride {list(plan.stride)}, padding {list(plan.padding)}, dilation {list(plan.dilation)} gives output "
+        f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {algo.name!r} it",
+    )
+    if plan.batch == 0:
+        return np.zeros(plan.output_shape, dtype=x.dtype)
+    xb = x if plan.batched else x[None]
+    y = algo.compute(xb.astype(ctype, copy=False), w.astype(ctype, copy=False), plan)
+    if b is not None:
+        y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
+    y = y.astype(x.dtype, copy=False)
+    return y if plan.batched else y[0]
+
+
+def _conv_transpose(
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: Any,
+    dilation: Any,
+    output_size: Any,
+    algorithm: str,
+    nd: int | None,
+) -> np.ndarray:
+    x, w, b = as_arrays(input, weight, bias)
+    plan = plan_conv_transpose(
+        x.shape,
+        w.shape,
+        None if b is None else b.shape,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        output_size=output_size,
+        nd=nd,
+        dtype=x.dtype.name,
+    )
+    return execute(plan, x, w, b, algorithm)
+
+
+def conv_transpose(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
+    output_size: Any = None,
+    algorithm: str = "auto",
+) -> np.ndarray:
+    """Transposed convolution with PyTorch's ``conv_transpose{1,2,3}d`` semantics; the rank of ``weight`` decides 1-3D.
+
+    >>> import numpy as np
+    >>> y = conv_transpose(np.ones((2, 4, 5, 5), np.float32), np.ones((4, 3, 3, 3), np.float32), stride=2, padding=1)
+    >>> y.shape, y.dtype
+    ((2, 3, 9, 9), dtype('float32'))
+    >>> conv_transpose(np.ones((1, 4, 5, 5)), np.ones((4, 3, 3, 3)), stride=2, padding=1, output_size=(10, 10)).shape
+    (1, 3, 10, 10)
+
+    Args:
+        input: ``(N, C_in, *spatial)`` or unbatched ``(C_in, *spatial)``.
+        weight: ``(C_in, C_out/groups, *kernel)``, PyTorch's transposed layout (in-channels first).
+        bias: ``(C_out,)`` or None; added everywhere, the output_padding cells included.
+        stride, padding, output_padding, dilation: an int or one int per spatial axis. ``padding`` crops the
+            full output at both ends; ``output_padding`` (< max(stride, dilation)) keeps more at the end.
+        groups: input and output channels are split into this many independent groups.
+        output_size: the wanted spatial size (optionally with the leading N, C); replaces output_padding exactly
+            like ``nn.ConvTranspose*d.forward(input, output_size)``, within its range.
+        algorithm: ``"auto"`` or one of :func:`tconv.available_algorithms`.
+
+    Returns:
+        An array of the input's dtype (float16 is computed in float32).
+
+    Raises:
+        TconvError: for anything PyTorch refuses, and for calls beyond the memory budget.
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, None)
+
+
+def conv_transpose1d(
+    input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+    groups: int = 1, dilation: Any = 1, *, output_size: Any = None, algorithm: str = "auto",
+) -> np.ndarray:
+    """:func:`conv_transpose` for 1 spatial dimension: weight ``(C_in, C_out/g, k)``.
+
+    >>> conv_transpose1d([[1, 2, 3]], [[[1, 1, 1]]], stride=2).tolist()
+    [[1, 1, 3, 2, 5, 3, 3]]
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 1)
+
+
+def conv_transpose2d(
+    input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+    groups: int = 1, dilation: Any = 1, *, output_size: Any = None, algorithm: str = "auto",
+) -> np.ndarray:
+    """:func:`conv_transpose` for 2 spatial dimensions: weight ``(C_in, C_out/g, kh, kw)``.
+
+    >>> conv_transpose2d([[[1, 2], [3, 4]]], [[[[1, 1], [1, 1]]]], stride=2).tolist()
+    [[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 2)
+
+
+def conv_transpose3d(
+    input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+    groups: int = 1, dilation: Any = 1, *, output_size: Any = None, algorithm: str = "auto",
+) -> np.ndarray:
+    """:func:`conv_transpose` for 3 spatial dimensions: weight ``(C_in, C_out/g, kd, kh, kw)``.
+
+    >>> conv_transpose3d(np.ones((1, 2, 2, 2)), np.ones((1, 1, 2, 2, 2)), stride=2).shape
+    (1, 4, 4, 4)
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 3)
+
+
+def conv(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> np.ndarray:
+    """Forward convolution (cross-correlation) with PyTorch's ``conv{1,2,3}d`` semantics.
+
+    Weight ``(C_out, C_in/groups, *kernel)``; ``padding`` an int, per-axis ints, ``"same"`` (stride 1 only, the
+    odd element at the end) or ``"valid"``. Note the order: ``dilation`` before ``groups``, as in PyTorch's conv
+    (the transposed functions have ``groups`` first).
+
+    >>> conv([[[0, 1, 2, 3, 4]]], [[[1, 0, -1]]]).tolist()
+    [[[-2, -2, -2]]]
+    >>> conv(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), stride=2, padding=1)[0, 0]
+    array([[4., 6., 4.],
+           [6., 9., 6.],
+           [4., 6., 4.]])
+    """
+    x, w, b = as_arrays(input, weight, bias)
+    plan = plan_conv(x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups, dtype=x.dtype.name)
+    ctype = compute_dtype(x.dtype)
+    out_count = plan.batch * plan.out_channels * math.prod(plan.output_size)
+    padded = plan.batch * plan.in_channels * math.prod(ax.padded_size for ax in plan.axes)
+    check_memory(
+        (3 * out_count + padded + plan.batch * plan.in_channels * math.prod(plan.output_size)) * ctype.itemsize,
+        f"conv with output shape {list(plan.output_shape)} ({plan.dtype})",
+    )
+    if plan.batch == 0:
+        return np.zeros(plan.output_shape, dtype=x.dtype)
+    xb = (x if plan.batched else x[None]).astype(ctype, copy=False)
+    y = conv_forward(xb, w.astype(ctype, copy=False), plan)
+    if b is not None:
+        y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
+    y = y.astype(x.dtype, copy=False)
+    return y if plan.batched else y[0]
+

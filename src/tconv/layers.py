@@ -1,0 +1,181 @@
+"""``ConvTranspose1d/2d/3d``: PyTorch's modules in NumPy, with its initialisation and state_dict.
+
+>>> import numpy as np, tconv
+>>> layer = tconv.ConvTranspose2d(16, 33, 3, stride=2, rng=0)
+>>> layer
+ConvTranspose2d(16, 33, kernel_size=(3, 3), stride=(2, 2))
+>>> layer.weight.shape, layer.bias.shape
+((16, 33, 3, 3), (33,))
+>>> layer(np.zeros((20, 16, 50, 100), np.float32)).shape
+(20, 33, 101, 201)
+>>> up = tconv.ConvTranspose2d(16, 16, 3, stride=2, padding=1, rng=0)
+>>> up(np.zeros((1, 16, 6, 6), np.float32), output_size=(1, 16, 12, 12)).shape
+(1, 16, 12, 12)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ._axes import as_int, per_axis
+from .errors import TconvError
+from .functional import _conv_transpose
+from .params import check_dtype, plan_conv_transpose
+
+__all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+
+
+class _ConvTransposeNd:
+    _nd: int = 0
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        *,
+        dtype: Any = np.float32,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        nd = self._nd
+        name = type(self).__name__
+        self.in_channels = as_int("in_channels", in_channels, minimum=1)
+        self.out_channels = as_int("out_channels", out_channels, minimum=1)
+        self.groups = as_int("groups", groups, minimum=1)
+        if self.in_channels % self.groups:
+            raise TconvError(f"in_channels {self.in_channels} must be divisible by groups ({self.groups})")
+        if self.out_channels % self.groups:
+            raise TconvError(f"out_channels {self.out_channels} must be divisible by groups ({self.groups})")
+        if padding_mode != "zeros":
+            raise TconvError(f'padding_mode {padding_mode!r} is not supported: only "zeros" exists for {name}')
+        self.kernel_size = per_axis("kernel_size", kernel_size, nd, minimum=1)
+        self.stride = per_axis("stride", stride, nd, minimum=1)
+        self.padding = per_axis("padding", padding, nd, minimum=0)
+        self.output_padding = per_axis("output_padding", output_padding, nd, minimum=0)
+        self.dilation = per_axis("dilation", dilation, nd, minimum=1)
+        self.padding_mode = padding_mode
+        for a, (op, s, d) in enumerate(zip(self.output_padding, self.stride, self.dilation)):
+            if op >= max(s, d):
+                raise TconvError(
+                    f"output_padding {op} on axis {a} must be smaller than stride ({s}) or dilation ({d}): "
+                    f"valid range 0..{max(s, d) - 1}"
+                )
+        self.dtype = np.dtype(dtype)
+        check_dtype("dtype", self.dtype)
+        if self.dtype.kind not in "fc":
+            raise TconvError(f"dtype {self.dtype} cannot hold initialised weights: use a floating dtype")
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        # PyTorch: kaiming_uniform_(a=√5) gives U(−1/√fan_in, 1/√fan_in); fan_in reads weight dim 1 (out/groups).
+        fan_in = (self.out_channels // self.groups) * math.prod(self.kernel_size)
+        bound = 1.0 / math.sqrt(fan_in)
+        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        self.weight: np.ndarray = gen.uniform(-bound, bound, size=shape).astype(self.dtype)
+        self.bias: np.ndarray | None = gen.uniform(-bound, bound, size=self.out_channels).astype(self.dtype) if bias else None
+
+    def __call__(self, input: Any, output_size: Any = None, *, algorithm: str = "auto") -> np.ndarray:
+        """Apply the layer; ``output_size`` chooses among the valid output sizes, as in PyTorch's forward."""
+        return _conv_transpose(
+            input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+            self.groups, self.dilation, output_size, algorithm, self._nd,
+        )
+
+    forward = __call__
+
+    def output_shape(self, input_shape: tuple[int, ...], output_size: Any = None) -> tuple[int, ...]:
+        """The shape ``layer(x)`` would have for ``x.shape == input_shape``, without computing it."""
+        plan = plan_conv_transpose(
+            input_shape, self.weight.shape, None if self.bias is None else self.bias.shape, self.stride,
+            self.padding, self.output_padding, self.groups, self.dilation, output_size=output_size, nd=self._nd,
+        )
+        return plan.output_shape
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """``{"weight": ..., "bias": ...}`` (no bias key without bias), as PyTorch names them."""
+        state = {"weight": self.weight}
+        if self.bias is not None:
+            state["bias"] = self.bias
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Load arrays from a dict such as ``{k: v.numpy() for k, v in torch_module.state_dict().items()}``.
+
+        Tensors are accepted too. Shapes must match this layer's; values are cast to its dtype.
+        """
+        expected = {"weight": self.weight.shape}
+        if self.bias is not None:
+            expected["bias"] = self.bias.shape
+        missing = sorted(set(expected) - set(state))
+        unexpected = sorted(set(state) - set(expected))
+        if missing or unexpected:
+            raise TconvError(f"state_dict keys do not match: missing {missing}, unexpected {unexpected}")
+        loaded = {}
+        for key, shape in expected.items():
+            value = state[key]
+            if hasattr(value, "detach"):
+                value = value.detach().cpu().numpy()
+            arr = np.asarray(value)
+            if arr.shape != shape:
+                raise TconvError(f"state_dict[{key!r}] has shape {list(arr.shape)}, expected {list(shape)}")
+            loaded[key] = arr.astype(self.dtype)
+        self.weight = loaded["weight"]
+        if self.bias is not None:
+            self.bias = loaded["bias"]
+
+    @classmethod
+    def from_torch(cls, module: Any) -> _ConvTransposeNd:
+        """Copy a ``torch.nn.ConvTranspose{1,2,3}d``'s configuration and parameters (torch is not imported here)."""
+        kind = type(module).__name__
+        if kind not in (cls.__name__, "Lazy" + cls.__name__) or not hasattr(module, "weight"):
+            raise TconvError(f"from_torch expects a torch.nn.{cls.__name__}, got {kind}")
+        weight = module.weight.detach().cpu().numpy()
+        layer = cls(
+            module.in_channels, module.out_channels, tuple(module.kernel_size), tuple(module.stride),
+            tuple(module.padding), tuple(module.output_padding), module.groups, module.bias is not None,
+            tuple(module.dilation), module.padding_mode, dtype=weight.dtype,
+        )
+        layer.load_state_dict(module.state_dict())
+        return layer
+
+    def __repr__(self) -> str:
+        # The same fields PyTorch's extra_repr shows, in its order, defaults omitted.
+        parts = [f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"]
+        if self.padding != (0,) * self._nd:
+            parts.append(f"padding={self.padding}")
+        if self.dilation != (1,) * self._nd:
+            parts.append(f"dilation={self.dilation}")
+        if self.output_padding != (0,) * self._nd:
+            parts.append(f"output_padding={self.output_padding}")
+        if self.groups != 1:
+            parts.append(f"groups={self.groups}")
+        if self.bias is None:
+            parts.append("bias=False")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """``torch.nn.ConvTranspose1d`` in NumPy: weight ``(in, out/groups, k)``."""
+
+    _nd = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """``torch.nn.ConvTranspose2d`` in NumPy: weight ``(in, out/groups, kh, kw)``."""
+
+    _nd = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """``torch.nn.ConvTranspose3d`` in NumPy: weight ``(in, out/groups, kd, kh, kw)``."""
+
+    _nd = 3

@@ -1,0 +1,384 @@
+"""Plans: every argument of a (transposed) convolution validated once and frozen into plain data.
+
+The library, the CLI and every algorithm use these plans; nothing else re-derives a size.
+
+>>> plan = plan_conv_transpose((1, 1, 3, 3), (1, 1, 2, 2))
+>>> plan.output_shape
+(1, 1, 4, 4)
+>>> plan.axes[0].equivalent().pad_begin           # seed 001: pad one ring of zeros
+1
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._axes import as_int, per_axis
+from .errors import TconvError
+from .shapes import ConvAxis, TransposedAxis, base_axes, check_output_size_in_range, conv_axes, transposed_axes
+
+__all__ = [
+    "ConvPlan",
+    "ConvTransposePlan",
+    "get_memory_budget",
+    "plan_conv",
+    "plan_conv_transpose",
+    "set_memory_budget",
+]
+
+# --------------------------------------------------------------------------------------------------
+# dtypes
+# --------------------------------------------------------------------------------------------------
+
+#: What PyTorch's CPU transposed convolution computes (bfloat16 has no NumPy dtype).
+SUPPORTED_DTYPES = ("float16", "float32", "float64", "complex64", "complex128", "int64")
+
+
+def compute_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype arithmetic runs in: float16 accumulates in float32 (as PyTorch's CPU kernels do)."""
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
+
+
+def check_dtype(name: str, dtype: np.dtype) -> None:
+    if dtype.name not in SUPPORTED_DTYPES:
+        raise TconvError(
+            f"{name} dtype {dtype.name} is not supported: use one of {', '.join(SUPPORTED_DTYPES)} "
+            f"(PyTorch's CPU convolutions refuse the others too)"
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# memory budget
+# --------------------------------------------------------------------------------------------------
+
+_budget: int | None = None
+#: The default budget is this fraction of the memory available when a call starts.
+DEFAULT_BUDGET_FRACTION = 0.5
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+def get_memory_budget() -> int:
+    """The largest number of bytes one call may allocate (output plus temporaries).
+
+    Set by :func:`set_memory_budget`, else by the environment variable ``TCONV_MEMORY_BUDGET`` (bytes), else
+    half of the memory available now.
+
+    >>> get_memory_budget() > 0
+    True
+    """
+    if _budget is not None:
+        return _budget
+    env = os.environ.get("TCONV_MEMORY_BUDGET")
+    if env:
+        try:
+            return as_int("TCONV_MEMORY_BUDGET", int(env), minimum=1)
+        except ValueError:
+            raise TconvError(f"TCONV_MEMORY_BUDGET {env!r} must be a positive number of bytes") from None
+    return int(_available_memory() * DEFAULT_BUDGET_FRACTION)
+
+
+def set_memory_budget(nbytes: int | None) -> int | None:
+    """Set the per-call memory budget in bytes (None restores the default); returns the previous setting.
+
+    >>> old = set_memory_budget(1 << 30)
+    >>> get_memory_budget()
+    1073741824
+    >>> _ = set_memory_budget(old)
+    """
+    global _budget
+    previous = _budget
+    _budget = None if nbytes is None else as_int("memory budget", nbytes, minimum=1)
+    return previous
+
+
+def format_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+def check_memory(nbytes: int, what: str) -> None:
+    """Refuse, before allocating, a call whose memory need exceeds the budget."""
+    budget = get_memory_budget()
+    if nbytes > budget:
+        raise TconvError(
+            f"{what} needs about {format_bytes(nbytes)}, more than the memory budget of {format_bytes(budget)}; "
+            f"reduce the sizes, or raise the budget with tconv.set_memory_budget() or TCONV_MEMORY_BUDGET"
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# plans
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConvTransposePlan:
+    """A validated transposed convolution: per-axis sizes, channels, groups, batch and dtype."""
+
+    axes: tuple[TransposedAxis, ...]
+    batch: int
+    batched: bool
+    in_channels: int
+    out_channels: int
+    groups: int
+    has_bias: bool
+    dtype: str = "float64"
+
+    @property
+    def nd(self) -> int:
+        return len(self.axes)
+
+    @property
+    def input_size(self) -> tuple[int, ...]:
+        return tuple(ax.input_size for ax in self.axes)
+
+    @property
+    def kernel_size(self) -> tuple[int, ...]:
+        return tuple(ax.kernel_size for ax in self.axes)
+
+    @property
+    def stride(self) -> tuple[int, ...]:
+        return tuple(ax.stride for ax in self.axes)
+
+    @property
+    def padding(self) -> tuple[int, ...]:
+        return tuple(ax.padding for ax in self.axes)
+
+    @property
+    def output_padding(self) -> tuple[int, ...]:
+        return tuple(ax.output_padding for ax in self.axes)
+
+    @property
+    def dilation(self) -> tuple[int, ...]:
+        return tuple(ax.dilation for ax in self.axes)
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        return tuple(ax.output_size for ax in self.axes)
+
+    @property
+    def full_size(self) -> tuple[int, ...]:
+        return tuple(ax.full_size for ax in self.axes)
+
+    @property
+    def in_per_group(self) -> int:
+        return self.in_channels // self.groups
+
+    @property
+    def out_per_group(self) -> int:
+        return self.out_channels // self.groups
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """The shape of the result, without the batch axis for unbatched input."""
+        lead = (self.batch, self.out_channels) if self.batched else (self.out_channels,)
+        return lead + self.output_size
+
+    @property
+    def macs(self) -> int:
+        """Useful multiply-adds: N · Cin · Cout/g · prod(input) · prod(kernel)."""
+        return self.batch * self.in_channels * self.out_per_group * math.prod(self.input_size) * math.prod(self.kernel_size)
+
+
+@dataclass(frozen=True)
+class ConvPlan:
+    """A validated direct convolution (cross-correlation), as PyTorch's ``conv*d``."""
+
+    axes: tuple[ConvAxis, ...]
+    batch: int
+    batched: bool
+    in_channels: int
+    out_channels: int
+    groups: int
+    has_bias: bool
+    dtype: str = "float64"
+
+    @property
+    def nd(self) -> int:
+        return len(self.axes)
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        return tuple(ax.output_size for ax in self.axes)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        lead = (self.batch, self.out_channels) if self.batched else (self.out_channels,)
+        return lead + self.output_size
+
+
+def _ndim_of(weight_shape: Sequence[int], nd: int | None, op: str) -> int:
+    wdim = len(weight_shape)
+    if nd is None:
+        if not 3 <= wdim <= 5:
+            raise TconvError(
+                f"weight must have 3, 4 or 5 dimensions (channels, channels, then 1-3 kernel axes), "
+                f"got shape {list(weight_shape)} ({wdim} dimensions)"
+            )
+        return wdim - 2
+    if wdim != nd + 2:
+        raise TconvError(
+            f"weight for {op}{nd}d must have {nd + 2} dimensions, got shape {list(weight_shape)} ({wdim} dimensions)"
+        )
+    return nd
+
+
+def _split_input(input_shape: Sequence[int], nd: int, op: str) -> tuple[bool, int, int, tuple[int, ...]]:
+    rank = len(input_shape)
+    if rank not in (nd + 1, nd + 2):
+        raise TconvError(
+            f"input must have {nd + 1} (unbatched) or {nd + 2} (batched) dimensions for {op}{nd}d, "
+            f"got shape {list(input_shape)} ({rank} dimensions)"
+        )
+    batched = rank == nd + 2
+    batch = input_shape[0] if batched else 1
+    channels = input_shape[1] if batched else input_shape[0]
+    spatial = tuple(input_shape[-nd:])
+    for a, size in enumerate(spatial):
+        if size < 1:
+            raise TconvError(
+                f"input size {size} on spatial axis {a} must be at least 1 (only the batch or channel "
+                f"dimension may be empty), got input shape {list(input_shape)}"
+            )
+    return batched, batch, channels, spatial
+
+
+def _check_bias(bias_shape: Sequence[int] | None, out_channels: int) -> None:
+    if bias_shape is not None and tuple(bias_shape) != (out_channels,):
+        raise TconvError(
+            f"bias must be 1-dimensional with {out_channels} elements (one per output channel), "
+            f"got shape {list(bias_shape)}"
+        )
+
+
+def _resolve_output_size(
+    output_size: Any, nd: int, batched: bool, input_shape: Sequence[int], partial: Sequence[TransposedAxis]
+) -> tuple[int, ...]:
+    """PyTorch's ``_ConvTransposeNd._output_padding``: the output_padding that yields ``output_size``."""
+    non_spatial = 2 if batched else 1
+    if isinstance(output_size, str | bytes) or np.ndim(output_size) != 1:
+        if isinstance(output_size, int | np.integer) and not isinstance(output_size, bool) and nd == 1:
+            output_size = [output_size]
+        else:
+            raise TconvError(
+                f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got {output_size!r}"
+            )
+    sizes = list(output_size)
+    if len(sizes) == nd + non_spatial:
+        sizes = sizes[non_spatial:]  # PyTorch ignores the N and C entries, and so do we
+    if len(sizes) != nd:
+        raise TconvError(
+            f"output_size must have {nd} or {nd + non_spatial} elements for a {len(input_shape)}-D input "
+            f"(got {len(list(output_size))}: {list(output_size)!r})"
+        )
+    wanted = tuple(as_int("output_size", v, axis=a) for a, v in enumerate(sizes))
+    check_output_size_in_range(wanted, partial)
+    return tuple(w - ax.min_output_size for w, ax in zip(wanted, partial))
+
+
+def plan_conv_transpose(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    bias_shape: Sequence[int] | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: Any = 1,
+    dilation: Any = 1,
+    *,
+    output_size: Any = None,
+    nd: int | None = None,
+    dtype: str = "float64",
+) -> ConvTransposePlan:
+    """Validate a transposed convolution from its array shapes and parameters (PyTorch's rules).
+
+    ``weight_shape`` is PyTorch's ``(in_channels, out_channels/groups, *kernel)``; ``nd`` fixes the number of
+    spatial dimensions (as ``conv_transpose2d`` does), else the weight's rank decides.
+    """
+    nd = _ndim_of(weight_shape, nd, "conv_transpose")
+    batched, batch, channels, spatial = _split_input(input_shape, nd, "conv_transpose")
+    groups = as_int("groups", groups, minimum=1)
+    w_in, w_out, *kernel = weight_shape
+    if w_in < groups or w_in % groups:
+        raise TconvError(
+            f"groups {groups} must divide the weight's first dimension (in_channels = {w_in}), "
+            f"got weight of shape {list(weight_shape)}; valid groups divide {w_in}"
+        )
+    if channels != w_in:
+        raise TconvError(
+            f"input has {channels} channels but the weight of shape {list(weight_shape)} expects {w_in} "
+            f"(weight is (in_channels, out_channels/groups, *kernel)), input shape {list(input_shape)}"
+        )
+    if w_out < 1:
+        raise TconvError(
+            f"weight dimension 1 (out_channels/groups) must be at least 1, got weight of shape {list(weight_shape)}"
+        )
+    for a, k in enumerate(kernel):
+        if k < 1:
+            raise TconvError(f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}")
+    _check_bias(bias_shape, w_out * groups)
+    if output_size is not None:
+        partial = base_axes(spatial, kernel, stride, padding, dilation, nd)
+        output_padding = _resolve_output_size(output_size, nd, batched, input_shape, partial)
+    axes = transposed_axes(spatial, kernel, stride, padding, output_padding, dilation, nd=nd)
+    return ConvTransposePlan(axes, batch, batched, w_in, w_out * groups, groups, bias_shape is not None, dtype)
+
+
+def plan_conv(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    bias_shape: Sequence[int] | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+    *,
+    nd: int | None = None,
+    dtype: str = "float64",
+) -> ConvPlan:
+    """Validate a direct convolution; ``weight_shape`` is ``(out_channels, in_channels/groups, *kernel)``."""
+    nd = _ndim_of(weight_shape, nd, "conv")
+    batched, batch, channels, spatial = _split_input(input_shape, nd, "conv")
+    groups = as_int("groups", groups, minimum=1)
+    w_out, w_in, *kernel = weight_shape
+    if w_out < groups or w_out % groups:
+        raise TconvError(
+            f"groups {groups} must divide the weight's first dimension (out_channels = {w_out}), "
+            f"got weight of shape {list(weight_shape)}"
+        )
+    if w_in < 1 or channels != w_in * groups:
+        raise TconvError(
+            f"input has {channels} channels but the weight of shape {list(weight_shape)} with groups={groups} "
+            f"expects {w_in * groups} (weight is (out_channels, in_channels/groups, *kernel))"
+        )
+    for a, k in enumerate(kernel):
+        if k < 1:
+            raise TconvError(f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}")
+    _check_bias(bias_shape, w_out)
+    if isinstance(padding, str):
+        axes = conv_axes(spatial, kernel, stride, padding, dilation, nd=nd)
+    else:
+        axes = conv_axes(spatial, kernel, stride, per_axis("padding", padding, nd, minimum=0), dilation, nd=nd)
+    return ConvPlan(axes, batch, batched, channels, w_out, groups, bias_shape is not None, dtype)

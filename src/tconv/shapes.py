@@ -1,0 +1,700 @@
+"""Shape arithmetic for convolution, transposed convolution and pooling: pure integer code, per axis.
+
+Every function takes an int or one int per axis for each size argument, broadcasts scalars, and returns a
+tuple with one entry per axis. Every formula of tconv lives here once; the compute plan, the CLI and the
+explanations all call these.
+
+>>> from tconv import shapes
+>>> shapes.conv_transpose_output_size(3, 2)          # seed 001: 3x3 input, 2x2 kernel
+(4,)
+>>> shapes.conv_transpose_output_size((5, 5), 3, stride=2, padding=1, output_padding=1)
+(10, 10)
+>>> shapes.output_size_range(5, 3, stride=2, padding=1)
+((9, 10),)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ._axes import as_int, count_axes, per_axis
+from .errors import TconvError
+
+__all__ = [
+    "CONV_FORMULA",
+    "TRANSPOSED_FORMULA",
+    "ConvAxis",
+    "EquivalentConv",
+    "Relation",
+    "Solution",
+    "TransposedAxis",
+    "conv_output_size",
+    "conv_transpose_equivalent",
+    "conv_transpose_output_size",
+    "output_padding_for",
+    "output_size_range",
+    "pool_output_size",
+    "relation",
+    "solve",
+]
+
+IntOrSeq = int | Sequence[int]
+
+
+# --------------------------------------------------------------------------------------------------
+# One axis of a transposed convolution
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EquivalentConv:
+    """The direct convolution equal to one axis of a transposed convolution (the seeds' and the guide's view).
+
+    Insert ``zeros_between`` zeros between inputs (length becomes ``stretched_size``, the guide's ĩ′), pad
+    ``pad_begin`` before and ``pad_end`` after (negative means crop), then correlate with the flipped kernel at
+    stride 1 and the same dilation.
+    """
+
+    input_size: int
+    zeros_between: int
+    stretched_size: int
+    pad_begin: int
+    pad_end: int
+    padded_size: int
+    kernel_size: int
+    dilation: int
+    stride: int
+    output_size: int
+
+    @property
+    def crops(self) -> bool:
+        """True when padding > dilation·(kernel−1), so the "padding" of the equivalent conv is a crop."""
+        return self.pad_begin < 0
+
+
+@dataclass(frozen=True)
+class TransposedAxis:
+    """One validated spatial axis of a transposed convolution, with every derived length.
+
+    >>> ax = TransposedAxis(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1)
+    >>> ax.full_size, ax.output_size, ax.crop_begin, ax.crop_end
+    (7, 6, 1, 0)
+    """
+
+    input_size: int
+    kernel_size: int
+    stride: int
+    padding: int
+    output_padding: int
+    dilation: int
+
+    @property
+    def effective_kernel(self) -> int:
+        """d·(k−1)+1: the span of the dilated kernel."""
+        return self.dilation * (self.kernel_size - 1) + 1
+
+    @property
+    def full_size(self) -> int:
+        """F = (L−1)·s + d·(k−1) + 1: every position some input cell reaches (padding 0, output_padding 0)."""
+        return (self.input_size - 1) * self.stride + self.effective_kernel
+
+    @property
+    def output_size(self) -> int:
+        """PyTorch's L_out = (L_in−1)·s − 2p + d·(k−1) + output_padding + 1."""
+        return self.full_size - 2 * self.padding + self.output_padding
+
+    @property
+    def crop_begin(self) -> int:
+        """How many positions of the full output are dropped at the start (= padding)."""
+        return self.padding
+
+    @property
+    def crop_end(self) -> int:
+        """How many are dropped at the end (= padding − output_padding; negative extends with zeros)."""
+        return self.padding - self.output_padding
+
+    @property
+    def min_output_size(self) -> int:
+        """The smallest size ``output_size=`` accepts (output_padding 0)."""
+        return self.full_size - 2 * self.padding
+
+    @property
+    def max_output_size(self) -> int:
+        """The largest size ``output_size=`` accepts: PyTorch allows min + stride − 1 (stride only, not dilation)."""
+        return self.min_output_size + self.stride - 1
+
+    def substituted(self) -> str:
+        """PyTorch's formula with this axis' numbers: ``(3 − 1)·1 − 2·0 + 1·(2 − 1) + 0 + 1 = 4``."""
+        return (
+            f"({self.input_size} − 1)·{self.stride} − 2·{self.padding} + {self.dilation}·({self.kernel_size} − 1)"
+            f" + {self.output_padding} + 1 = {self.output_size}"
+        )
+
+    def equivalent(self) -> EquivalentConv:
+        """The zero-insertion + padding + flipped-kernel direct convolution of this axis."""
+        stretched = (self.input_size - 1) * self.stride + 1
+        pad_begin = self.dilation * (self.kernel_size - 1) - self.padding
+        pad_end = pad_begin + self.output_padding
+        padded = stretched + pad_begin + pad_end
+        return EquivalentConv(
+            input_size=self.input_size,
+            zeros_between=self.stride - 1,
+            stretched_size=stretched,
+            pad_begin=pad_begin,
+            pad_end=pad_end,
+            padded_size=padded,
+            kernel_size=self.kernel_size,
+            dilation=self.dilation,
+            stride=1,
+            output_size=padded - self.dilation * (self.kernel_size - 1),
+        )
+
+
+#: PyTorch's output-size formula, in symbols.
+TRANSPOSED_FORMULA = "L_out = (L_in − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1"
+#: The direct convolution's output-size formula, in symbols.
+CONV_FORMULA = "L_out = ⌊(L_in + pad_begin + pad_end − dilation·(kernel_size − 1) − 1) / stride⌋ + 1"
+
+
+def transposed_axes(
+    input_size: Any,
+    kernel_size: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    *,
+    nd: int | None = None,
+) -> tuple[TransposedAxis, ...]:
+    """Validate and normalise per-axis transposed-convolution sizes; the single validator for them.
+
+    Refuses what PyTorch refuses: stride < 1, padding < 0, output_padding < 0, dilation < 1, kernel < 1,
+    output_padding ≥ max(stride, dilation), and an output shorter than 1.
+    """
+    if nd is None:
+        nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
+    sizes = per_axis("input_size", input_size, nd, minimum=1)
+    ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
+    ss = per_axis("stride", stride, nd, minimum=1)
+    ps = per_axis("padding", padding, nd, minimum=0)
+    ops = per_axis("output_padding", output_padding, nd, minimum=0)
+    ds = per_axis("dilation", dilation, nd, minimum=1)
+    axes = []
+    for a in range(nd):
+        ax = TransposedAxis(sizes[a], ks[a], ss[a], ps[a], ops[a], ds[a])
+        if ax.output_padding >= max(ax.stride, ax.dilation):
+            raise TconvError(
+                f"output_padding {ax.output_padding} on axis {a} must be smaller than stride ({ax.stride}) "
+                f"or dilation ({ax.dilation}): valid range 0..{max(ax.stride, ax.dilation) - 1}"
+            )
+        if ax.output_size < 1:
+            limit = (ax.full_size + ax.output_padding - 1) // 2
+            raise TconvError(
+                f"padding {ax.padding} on axis {a} leaves no output: L_out = {ax.substituted()}, "
+                f"which must be at least 1; padding can be at most {limit} on this axis"
+            )
+        axes.append(ax)
+    return tuple(axes)
+
+
+def conv_transpose_output_size(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+) -> tuple[int, ...]:
+    """Output size of ``ConvTranspose`` per axis: (L−1)·s − 2p + d·(k−1) + output_padding + 1.
+
+    >>> conv_transpose_output_size((2, 3), kernel_size=3, stride=(1, 2))
+    (4, 7)
+    """
+    return tuple(ax.output_size for ax in transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation))
+
+
+def base_axes(
+    input_size: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any, nd: int
+) -> list[TransposedAxis]:
+    """Axes with output_padding 0 and only the per-parameter checks: the basis of ``output_size`` ranges."""
+    return [
+        TransposedAxis(*args)
+        for args in zip(
+            per_axis("input_size", input_size, nd, minimum=1),
+            per_axis("kernel_size", kernel_size, nd, minimum=1),
+            per_axis("stride", stride, nd, minimum=1),
+            per_axis("padding", padding, nd, minimum=0),
+            (0,) * nd,
+            per_axis("dilation", dilation, nd, minimum=1),
+        )
+    ]
+
+
+def _accepted_range(ax: TransposedAxis, axis: int) -> tuple[int, int]:
+    if ax.max_output_size < 1:
+        raise TconvError(
+            f"padding {ax.padding} on axis {axis} leaves no output for any output_size: the largest is "
+            f"{ax.max_output_size}; padding can be at most {(ax.full_size + ax.stride - 2) // 2} on this axis"
+        )
+    return (max(1, ax.min_output_size), ax.max_output_size)
+
+
+def output_size_range(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+) -> tuple[tuple[int, int], ...]:
+    """The (min, max) per axis that ``output_size=`` accepts, exactly as ``nn.ConvTranspose*d.forward`` does.
+
+    PyTorch's range is [min, min + stride − 1]: dilation does not widen it, even though output_padding may
+    reach max(stride, dilation) − 1. Sizes below 1 are never valid, so min is at least 1.
+
+    >>> output_size_range(3, 3, stride=2, padding=1)      # 5 or 6
+    ((5, 6),)
+    """
+    nd = count_axes(input_size, kernel_size, stride, padding, dilation)
+    axes = base_axes(input_size, kernel_size, stride, padding, dilation, nd)
+    return tuple(_accepted_range(ax, a) for a, ax in enumerate(axes))
+
+
+def output_padding_for(
+    input_size: IntOrSeq,
+    output_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+) -> tuple[int, ...]:
+    """The output_padding that makes a transposed convolution produce ``output_size`` (PyTorch's rule).
+
+    >>> output_padding_for(5, 10, 3, stride=2, padding=1)
+    (1,)
+    """
+    nd = count_axes(input_size, output_size, kernel_size, stride, padding, dilation)
+    axes = base_axes(input_size, kernel_size, stride, padding, dilation, nd)
+    wanted = per_axis("output_size", output_size, nd, minimum=1)
+    check_output_size_in_range(wanted, axes)
+    return tuple(w - ax.min_output_size for w, ax in zip(wanted, axes))
+
+
+def check_output_size_in_range(wanted: Sequence[int], axes: Sequence[TransposedAxis]) -> None:
+    """Refuse an ``output_size`` outside PyTorch's accepted range, naming the axis and the whole range."""
+    ranges = [_accepted_range(ax, a) for a, ax in enumerate(axes)]
+    for a, (w, (lo, hi)) in enumerate(zip(wanted, ranges)):
+        if not lo <= w <= hi:
+            raise TconvError(
+                f"output_size {w} on axis {a} is out of range: requested {list(wanted)}, but valid sizes range "
+                f"from {[r[0] for r in ranges]} to {[r[1] for r in ranges]} for an input of size "
+                f"{[ax.input_size for ax in axes]}"
+            )
+
+
+# --------------------------------------------------------------------------------------------------
+# Direct convolution and pooling
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConvAxis:
+    """One validated axis of a direct convolution (cross-correlation), padding possibly asymmetric ("same")."""
+
+    input_size: int
+    kernel_size: int
+    stride: int
+    pad_begin: int
+    pad_end: int
+    dilation: int
+
+    @property
+    def effective_kernel(self) -> int:
+        return self.dilation * (self.kernel_size - 1) + 1
+
+    @property
+    def padded_size(self) -> int:
+        return self.input_size + self.pad_begin + self.pad_end
+
+    @property
+    def output_size(self) -> int:
+        """⌊(L + 2p − d·(k−1) − 1)/s⌋ + 1."""
+        return (self.padded_size - self.effective_kernel) // self.stride + 1
+
+    def substituted(self) -> str:
+        """The formula with this axis' numbers."""
+        return (
+            f"⌊({self.input_size} + {self.pad_begin} + {self.pad_end} − {self.dilation}·({self.kernel_size} − 1) − 1)"
+            f" / {self.stride}⌋ + 1 = {self.output_size}"
+        )
+
+
+def conv_axes(
+    input_size: Any,
+    kernel_size: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    *,
+    nd: int | None = None,
+) -> tuple[ConvAxis, ...]:
+    """Validate and normalise per-axis direct-convolution sizes; ``padding`` may be "same" or "valid"."""
+    if nd is None:
+        nd = count_axes(input_size, kernel_size, stride, padding, dilation)
+    sizes = per_axis("input_size", input_size, nd, minimum=1)
+    ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
+    ss = per_axis("stride", stride, nd, minimum=1)
+    ds = per_axis("dilation", dilation, nd, minimum=1)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise TconvError(f"padding {padding!r} is not a valid string: use 'same', 'valid' or integers")
+        if padding == "same" and any(s != 1 for s in ss):
+            raise TconvError(f"padding 'same' needs stride 1 on every axis (as in PyTorch), got stride {list(ss)}")
+        pads = []
+        for k, d in zip(ks, ds):
+            total = d * (k - 1) if padding == "same" else 0
+            pads.append((total // 2, total - total // 2))  # PyTorch puts the odd element at the end
+    else:
+        pads = [(p, p) for p in per_axis("padding", padding, nd, minimum=0)]
+    axes = []
+    for a in range(nd):
+        ax = ConvAxis(sizes[a], ks[a], ss[a], pads[a][0], pads[a][1], ds[a])
+        if ax.padded_size < ax.effective_kernel:
+            raise TconvError(
+                f"kernel_size {ax.kernel_size} on axis {a} (dilated span {ax.effective_kernel}) is larger than the "
+                f"padded input ({ax.input_size} + {ax.pad_begin} + {ax.pad_end} = {ax.padded_size}); the kernel "
+                f"can span at most {ax.padded_size} on this axis"
+            )
+        axes.append(ax)
+    return tuple(axes)
+
+
+def conv_output_size(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0,
+    dilation: IntOrSeq = 1,
+) -> tuple[int, ...]:
+    """Output size of a direct convolution per axis: ⌊(L + 2p − d·(k−1) − 1)/s⌋ + 1.
+
+    >>> conv_output_size(5, 3, stride=2, padding=1)       # guide, relation 6
+    (3,)
+    >>> conv_output_size((7, 8), 3, padding="same")
+    (7, 8)
+    """
+    return tuple(ax.output_size for ax in conv_axes(input_size, kernel_size, stride, padding, dilation))
+
+
+def pool_output_size(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq | None = None,
+    padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+    ceil_mode: bool = False,
+) -> tuple[int, ...]:
+    """Output size of max pooling per axis, PyTorch's rule (stride defaults to the kernel size).
+
+    With ``ceil_mode`` the last window may start inside the input or its left padding, never in the right one.
+
+    >>> pool_output_size(7, 2)
+    (3,)
+    >>> pool_output_size(7, 2, ceil_mode=True)
+    (4,)
+    """
+    nd = count_axes(input_size, kernel_size, stride, padding, dilation)
+    sizes = per_axis("input_size", input_size, nd, minimum=1)
+    ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
+    ss = ks if stride is None else per_axis("stride", stride, nd, minimum=1)
+    ps = per_axis("padding", padding, nd, minimum=0)
+    ds = per_axis("dilation", dilation, nd, minimum=1)
+    out = []
+    for a in range(nd):
+        L, k, s, p, d = sizes[a], ks[a], ss[a], ps[a], ds[a]
+        ek = d * (k - 1) + 1
+        if 2 * p > k:  # PyTorch compares with the kernel size itself, not the dilated span
+            raise TconvError(
+                f"padding {p} on axis {a} must be at most half of the kernel size {k}: valid range 0..{k // 2}"
+            )
+        num = L + 2 * p - ek + (s - 1 if ceil_mode else 0)
+        o = num // s + 1
+        if ceil_mode and (o - 1) * s >= L + p:
+            o -= 1
+        if o < 1:
+            raise TconvError(
+                f"kernel_size {k} on axis {a} (dilated span {ek}) is larger than the padded input {L + 2 * p}: "
+                f"pooling output would be {o}"
+            )
+        out.append(o)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------------
+# The guide's view: equivalent convolution and relations
+# --------------------------------------------------------------------------------------------------
+
+
+def conv_transpose_equivalent(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+) -> tuple[EquivalentConv, ...]:
+    """The equivalent direct convolution per axis: zeros inserted, padding d(k−1)−p (+ output_padding at the end).
+
+    >>> eq, = conv_transpose_equivalent(3, 3, stride=2, padding=1)   # guide Figure 4.6
+    >>> eq.zeros_between, eq.stretched_size, eq.pad_begin, eq.pad_end, eq.output_size
+    (1, 5, 1, 1, 5)
+    """
+    return tuple(ax.equivalent() for ax in transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation))
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One of the 15 relations of Dumoulin & Visin's guide, instantiated for one axis.
+
+    ``number`` is None when the guide does not cover the configuration (then ``formula`` is the general one).
+    Symbols are the guide's: i, k, s, p, d for the convolution, i′, o′, a for its transpose.
+    """
+
+    number: int | None
+    title: str
+    formula: str
+    substituted: str
+    output_size: int
+    note: str = ""
+
+    def __str__(self) -> str:
+        head = f"relation {self.number}" if self.number is not None else "general formula"
+        text = f"{head} ({self.title}): {self.formula} → {self.substituted}"
+        return f"{text}; {self.note}" if self.note else text
+
+
+def _transposed_relation(ax: TransposedAxis) -> Relation:
+    i, k, s, p, a, d = ax.input_size, ax.kernel_size, ax.stride, ax.padding, ax.output_padding, ax.dilation
+    o = ax.output_size
+    if d != 1 or (s == 1 and a != 0):
+        return Relation(
+            None,
+            "dilated transposed convolution" if d != 1 else "transposed convolution",
+            "o′ = s(i′ − 1) + a + d(k − 1) + 1 − 2p",
+            f"{s}·({i} − 1) + {a} + {d}·({k} − 1) + 1 − 2·{p} = {o}",
+            o,
+            "the guide has no relation for this case (it covers undilated transposed convolution); "
+            "this is the general formula, PyTorch's",
+        )
+    if s == 1:
+        if p == 0:
+            return Relation(8, "no padding, unit strides, transposed", "o′ = i′ + (k − 1)", f"{i} + ({k} − 1) = {o}", o)
+        if k % 2 == 1 and p == k // 2:
+            return Relation(10, "half padding, unit strides, transposed", "o′ = i′", f"{i} = {o}", o)
+        if p == k - 1:
+            return Relation(11, "full padding, unit strides, transposed", "o′ = i′ − (k − 1)", f"{i} − ({k} − 1) = {o}", o)
+        return Relation(
+            9, "zero padding, unit strides, transposed", "o′ = i′ + (k − 1) − 2p", f"{i} + ({k} − 1) − 2·{p} = {o}", o
+        )
+    if a == 0 and p == 0:
+        return Relation(
+            12, "no zero padding, non-unit strides, transposed", "o′ = s(i′ − 1) + k", f"{s}·({i} − 1) + {k} = {o}", o
+        )
+    if a == 0:
+        return Relation(
+            13,
+            "zero padding, non-unit strides, transposed",
+            "o′ = s(i′ − 1) + k − 2p",
+            f"{s}·({i} − 1) + {k} − 2·{p} = {o}",
+            o,
+        )
+    return Relation(
+        14,
+        "zero padding, non-unit strides, transposed, with a = output_padding",
+        "o′ = s(i′ − 1) + a + k − 2p",
+        f"{s}·({i} − 1) + {a} + {k} − 2·{p} = {o}",
+        o,
+    )
+
+
+def _conv_relation(ax: ConvAxis) -> Relation:
+    i, k, s, d = ax.input_size, ax.kernel_size, ax.stride, ax.dilation
+    o = ax.output_size
+    if ax.pad_begin != ax.pad_end:
+        return Relation(
+            None,
+            "asymmetric padding",
+            "o = ⌊(i + p_begin + p_end − d(k − 1) − 1)/s⌋ + 1",
+            f"⌊({i} + {ax.pad_begin} + {ax.pad_end} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = {o}",
+            o,
+            "the guide assumes the same padding on both sides; this is the general formula",
+        )
+    p = ax.pad_begin
+    if d != 1:
+        return Relation(
+            15,
+            "dilated convolution",
+            "o = ⌊(i + 2p − k − (k − 1)(d − 1))/s⌋ + 1",
+            f"⌊({i} + 2·{p} − {k} − ({k} − 1)·({d} − 1))/{s}⌋ + 1 = {o}",
+            o,
+        )
+    if s == 1:
+        if p == 0:
+            return Relation(1, "no zero padding, unit strides", "o = (i − k) + 1", f"({i} − {k}) + 1 = {o}", o)
+        if k % 2 == 1 and p == k // 2:
+            return Relation(3, "half (same) padding", "o = i", f"{i} = {o}", o)
+        if p == k - 1:
+            return Relation(4, "full padding", "o = i + (k − 1)", f"{i} + ({k} − 1) = {o}", o)
+        return Relation(2, "zero padding, unit strides", "o = (i − k) + 2p + 1", f"({i} − {k}) + 2·{p} + 1 = {o}", o)
+    if p == 0:
+        return Relation(
+            5, "no zero padding, non-unit strides", "o = ⌊(i − k)/s⌋ + 1", f"⌊({i} − {k})/{s}⌋ + 1 = {o}", o
+        )
+    return Relation(
+        6,
+        "zero padding, non-unit strides",
+        "o = ⌊(i + 2p − k)/s⌋ + 1",
+        f"⌊({i} + 2·{p} − {k})/{s}⌋ + 1 = {o}",
+        o,
+    )
+
+
+def relation(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+    *,
+    transposed: bool = True,
+    pool: bool = False,
+) -> tuple[Relation, ...]:
+    """Which of the guide's relations 1–15 each axis instantiates, with the numbers substituted.
+
+    For a transposed convolution the arguments are PyTorch's (those of the paired convolution, as the guide
+    notes) and ``input_size`` is i′. Non-square configurations get one relation per axis; dilated transposed
+    convolutions, which the guide does not cover, get the general formula, said as such.
+
+    >>> print(relation(3, 2)[0])
+    relation 8 (no padding, unit strides, transposed): o′ = i′ + (k − 1) → 3 + (2 − 1) = 4
+    >>> relation(3, 3, stride=2, padding=1, output_padding=1)[0].number
+    14
+    >>> relation(5, 3, stride=2, padding=1, transposed=False)[0].number
+    6
+    """
+    nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
+    if pool:
+        outs = pool_output_size(input_size, kernel_size, stride, 0, dilation)
+        ks = per_axis("kernel_size", kernel_size, nd)
+        ss = per_axis("stride", stride, nd)
+        sizes = per_axis("input_size", input_size, nd)
+        return tuple(
+            Relation(7, "pooling", "o = ⌊(i − k)/s⌋ + 1", f"⌊({i} − {k})/{s}⌋ + 1 = {o}", o)
+            for i, k, s, o in zip(sizes, ks, ss, outs)
+        )
+    if transposed:
+        axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation, nd=nd)
+        rels = tuple(_transposed_relation(ax) for ax in axes)
+    else:
+        if per_axis("output_padding", output_padding, nd) != (0,) * nd:
+            raise TconvError(f"output_padding {output_padding!r} only applies to transposed convolution; use 0")
+        rels = tuple(_conv_relation(ax) for ax in conv_axes(input_size, kernel_size, stride, padding, dilation, nd=nd))
+    if nd > 1 and len(set((r.number, r.title) for r in rels)) > 1:
+        note = "non-square: the guide's relations are stated for square inputs; each axis follows its own"
+        rels = tuple(Relation(r.number, r.title, r.formula, r.substituted, r.output_size, "; ".join(filter(None, [r.note, note]))) for r in rels)
+    return rels
+
+
+# --------------------------------------------------------------------------------------------------
+# Inverse problem: which parameters map one size to another
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Solution:
+    """One parameter set for one axis that maps ``input_size`` to ``output_size``."""
+
+    kernel_size: int
+    stride: int
+    padding: int
+    output_padding: int
+    dilation: int
+
+    def __str__(self) -> str:
+        parts = [f"kernel_size={self.kernel_size}", f"stride={self.stride}", f"padding={self.padding}"]
+        if self.output_padding:
+            parts.append(f"output_padding={self.output_padding}")
+        if self.dilation != 1:
+            parts.append(f"dilation={self.dilation}")
+        return ", ".join(parts)
+
+
+# Kernel/stride pairs seen most in decoders, U-Nets and GANs, most common first.
+_COMMON = [(4, 2), (2, 2), (3, 2), (3, 1), (1, 1), (5, 2), (4, 4), (8, 4), (5, 1), (7, 1), (6, 2), (3, 3), (6, 3), (8, 2)]
+
+
+def _commonness(sol: Solution) -> tuple[int, ...]:
+    pair = (sol.kernel_size, sol.stride)
+    rank = _COMMON.index(pair) if pair in _COMMON else len(_COMMON)
+    # Conventional padding keeps the kernel centred: p = (k − s)/2 rounded up, as in k4 s2 p1 or k3 s2 p1 op1.
+    centred = sol.padding == math.ceil(max(sol.dilation * (sol.kernel_size - 1) + 1 - sol.stride, 0) / 2)
+    return (sol.dilation != 1, rank, not centred, sol.output_padding, sol.padding, sol.kernel_size, sol.stride)
+
+
+def _axis_range(name: str, values: Any) -> list[int]:
+    if isinstance(values, int | range) or hasattr(values, "__iter__"):
+        items = [values] if isinstance(values, int) else list(values)
+        return [as_int(name, v, minimum=1) for v in items]
+    raise TconvError(f"{name} must be an integer or an iterable of integers, got {values!r}")
+
+
+def solve(
+    input_size: IntOrSeq,
+    output_size: IntOrSeq,
+    *,
+    transposed: bool = True,
+    kernel_sizes: Any = range(1, 8),
+    strides: Any = range(1, 5),
+    dilations: Any = (1, 2, 3),
+    max_padding: int | None = None,
+) -> tuple[list[Solution], ...]:
+    """Every (kernel, stride, padding, output_padding, dilation) within bounds that maps one size to the other.
+
+    One list per axis, most common first. Padding runs from 0 to d·(k−1) unless ``max_padding`` is given;
+    output_padding up to max(stride, dilation) − 1 (transposed only).
+
+    >>> best = solve(17, 34)[0][:3]            # how do I upsample 17 to 34?
+    >>> [str(s) for s in best]
+    ['kernel_size=4, stride=2, padding=1', 'kernel_size=2, stride=2, padding=0', 'kernel_size=3, stride=2, padding=1, output_padding=1']
+    """
+    nd = count_axes(input_size, output_size)
+    sizes = per_axis("input_size", input_size, nd, minimum=1)
+    targets = per_axis("output_size", output_size, nd, minimum=1)
+    ks = _axis_range("kernel_sizes", kernel_sizes)
+    ss = _axis_range("strides", strides)
+    ds = _axis_range("dilations", dilations)
+    if max_padding is not None:
+        max_padding = as_int("max_padding", max_padding, minimum=0)
+    result = []
+    for L, target in zip(sizes, targets):
+        found = []
+        for k in ks:
+            for s in ss:
+                for d in ds:
+                    if d > 1 and k == 1:
+                        continue  # dilation does nothing to a 1-tap kernel; listing it would only repeat k=1
+                    top = d * (k - 1) if max_padding is None else max_padding
+                    for p in range(top + 1):
+                        if transposed:
+                            # O = (L−1)s − 2p + d(k−1) + 1 + op  →  op is fixed by the other four
+                            op = target - TransposedAxis(L, k, s, p, 0, d).min_output_size
+                            if 0 <= op < max(s, d):
+                                found.append(Solution(k, s, p, op, d))
+                        elif ConvAxis(L, k, s, p, p, d).padded_size >= d * (k - 1) + 1 and ConvAxis(L, k, s, p, p, d).output_size == target:
+                            found.append(Solution(k, s, p, 0, d))
+        found.sort(key=_commonness)
+        result.append(found)
+    return tuple(result)

@@ -1,0 +1,69 @@
+"""Hypothesis strategies for configurations, valid and invalid."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from helpers import Case
+
+
+@st.composite
+def valid_cases(draw, nd=None, dtypes=(np.float64,), max_size=5, unbatched=True) -> Case:
+    """A configuration PyTorch accepts: every edge the foundation must cover is reachable.
+
+    groups with several channels per group, dilation, padding beyond d(k−1), output_padding up to
+    max(s, d) − 1 (so also s ≤ op < d), unbatched input, bias on and off.
+    """
+    nd = draw(st.integers(1, 3)) if nd is None else nd
+    small = nd == 3
+    ints = lambda lo, hi: st.tuples(*[st.integers(lo, hi)] * nd)  # noqa: E731
+    input_size = draw(ints(1, 3 if small else max_size))
+    kernel_size = draw(ints(1, 3 if small else 4))
+    stride = draw(ints(1, 3))
+    dilation = draw(ints(1, 3))
+    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    # padding up to past d(k−1), but the output must keep at least one cell
+    padding = []
+    for L, k, s, op, d in zip(input_size, kernel_size, stride, output_padding, dilation):
+        full = (L - 1) * s + d * (k - 1) + 1
+        padding.append(draw(st.integers(0, max(0, (full + op - 1) // 2))))
+    padding = tuple(padding)
+    groups = draw(st.integers(1, 3))
+    batch = draw(st.sampled_from([None, 1, 2])) if unbatched else draw(st.integers(1, 2))
+    return Case(nd, batch, groups, draw(st.integers(1, 3)), draw(st.integers(1, 3)), input_size, kernel_size,
+                stride, padding, output_padding, dilation, draw(st.booleans()), draw(st.sampled_from(dtypes)))
+
+
+@st.composite
+def any_cases(draw):
+    """Configurations on both sides of PyTorch's rules: wrong ranks, channels, groups, negative sizes, big output_padding."""
+    nd = draw(st.integers(1, 3))
+    ints = lambda lo, hi: st.lists(st.integers(lo, hi), min_size=nd, max_size=nd)  # noqa: E731
+    groups = draw(st.integers(0, 3))
+    cin = draw(st.integers(1, 5))
+    mg = draw(st.integers(0, 2))
+    x_channels = draw(st.sampled_from([cin, cin, cin + 1]))
+    input_size = draw(ints(0, 4))
+    kernel_size = draw(ints(0, 3))
+    stride = draw(ints(0, 3))
+    padding = draw(ints(-1, 4))
+    output_padding = draw(ints(-1, 3))
+    dilation = draw(ints(0, 3))
+    bias_len = draw(st.sampled_from([None, "ok", "wrong"]))
+    x_rank_delta = draw(st.sampled_from([0, 0, 0, -1, 1, -2]))
+    batch = draw(st.integers(1, 2))
+    x_shape = [batch, x_channels, *input_size]
+    if x_rank_delta == -1:
+        x_shape = x_shape[1:]  # unbatched
+    elif x_rank_delta == 1:
+        x_shape = [1, *x_shape]
+    elif x_rank_delta == -2:
+        x_shape = x_shape[2:]
+    w_shape = [cin, mg, *kernel_size]
+    assume(all(v >= 0 for v in x_shape))
+    out = max(groups, 1) * mg
+    b_shape = None if bias_len is None else ([out] if bias_len == "ok" else [out + 1])
+    return dict(nd=nd, x_shape=tuple(x_shape), w_shape=tuple(w_shape), b_shape=b_shape, stride=stride, padding=padding,
+                output_padding=output_padding, groups=groups, dilation=dilation)

@@ -1,0 +1,41 @@
+"""The package frame: a light import, a small explicit public API, typed, one error family."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import resources
+
+import tconv
+
+PUBLIC = {
+    "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "TconvError", "available_algorithms", "conv",
+    "conv_output_size", "conv_transpose", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "conv_transpose_equivalent", "conv_transpose_output_size", "get_memory_budget", "output_padding_for",
+    "output_size_range", "pool_output_size", "relation", "set_memory_budget", "solve",
+}
+
+
+def test_import_loads_numpy_and_nothing_heavy() -> None:
+    code = (
+        "import sys, tconv, tconv.cli; "
+        "heavy = {'torch', 'PIL', 'fastapi', 'uvicorn', 'onnx', 'onnxruntime', 'scipy', 'hypothesis', 'jax', 'tensorflow'}; "
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_public_api_is_small_and_explicit() -> None:
+    assert set(tconv.__all__) == PUBLIC
+    for name in PUBLIC:
+        assert getattr(tconv, name).__doc__, name
+
+
+def test_error_family_and_typing_marker() -> None:
+    assert issubclass(tconv.TconvError, ValueError)
+    assert resources.files("tconv").joinpath("py.typed").is_file()
+
+
+def test_algorithm_registry_names() -> None:
+    assert tconv.available_algorithms() == ("scatter", "zero_insert", "matrix")

@@ -1,0 +1,121 @@
+"""Every algorithm equals torch 2.13.0 on random 1-3D configurations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import Case, assert_close, torch, torch_conv_transpose
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from strategies import valid_cases
+
+import tconv
+
+ALGORITHMS = ["auto", *tconv.available_algorithms()]
+
+
+def check_case(case: Case, algorithm: str, seed: int = 0) -> None:
+    x, w, b = case.arrays(seed)
+    expected = torch_conv_transpose(x, w, b, case)
+    actual = tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algorithm)
+    assert_close(actual, expected, case)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@given(case=valid_cases())
+def test_equals_torch_float64(algorithm: str, case: Case) -> None:
+    check_case(case, algorithm)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@given(case=valid_cases(dtypes=(np.float32,)))
+def test_equals_torch_float32(algorithm: str, case: Case) -> None:
+    check_case(case, algorithm)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@given(case=valid_cases(dtypes=(np.int64,)))
+def test_equals_torch_int64_exactly(algorithm: str, case: Case) -> None:
+    """torch's CPU path computes int64 exactly; so must every algorithm (assert_close is exact for ints)."""
+    check_case(case, algorithm)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@given(case=valid_cases(dtypes=(np.float16,), max_size=4))
+def test_float16_result_dtype_and_values(algorithm: str, case: Case) -> None:
+    """float16 in, float16 out, accumulated in float32: compare with torch's float32 result rounded to float16."""
+    x, w, b = case.arrays()
+    expected = torch_conv_transpose(x.astype(np.float32), w.astype(np.float32), None if b is None else b.astype(np.float32), case)
+    actual = tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algorithm)
+    assert actual.dtype == np.float16
+    np.testing.assert_allclose(actual.astype(np.float32), expected, rtol=2e-3, atol=2e-2)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_complex128(algorithm: str) -> None:
+    case = Case(2, 2, 2, 2, 3, (3, 4), (3, 2), (2, 1), (1, 0), (1, 0), (1, 2), True, np.complex128)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 4, 3, 4)) + 1j * rng.standard_normal((2, 4, 3, 4))
+    w = rng.standard_normal((4, 3, 3, 2)) + 1j * rng.standard_normal((4, 3, 3, 2))
+    b = rng.standard_normal(6) + 1j * rng.standard_normal(6)
+    expected = torch_conv_transpose(x, w, b, case)
+    actual = tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algorithm)
+    assert actual.dtype == np.complex128
+    np.testing.assert_allclose(actual, expected, atol=1e-10)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@given(case=valid_cases(), data=st.data())
+def test_output_size_like_module_forward(algorithm: str, case: Case, data: st.DataObject) -> None:
+    """output_size (spatial, or with the leading dims) resolves exactly as nn.ConvTranspose*d.forward does."""
+    lo = [(L - 1) * s - 2 * p + d * (k - 1) + 1 for L, s, p, d, k in
+          zip(case.input_size, case.stride, case.padding, case.dilation, case.kernel_size)]
+    # output_size only reaches output_padding < stride; some dilated cases need more to keep one cell
+    assume(all(m + s - 1 >= 1 for m, s in zip(lo, case.stride)))
+    wanted = [data.draw(st.integers(max(1, m), m + s - 1)) for m, s in zip(lo, case.stride)]
+    x, w, b = case.arrays()
+    full = data.draw(st.booleans())
+    lead = list(x.shape[: x.ndim - case.nd])
+    output_size = lead + wanted if full else wanted
+    expected = torch_conv_transpose(x, w, b, case, output_size=output_size)
+    actual = tconv.conv_transpose(x, w, b, **case.kwargs(), output_size=output_size, algorithm=algorithm)
+    assert_close(actual, expected, case)
+    assert list(actual.shape[-case.nd:]) == wanted
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_rank_specific_functions(nd: int) -> None:
+    """conv_transpose{1,2,3}d equal torch's functional form and refuse weights of another rank."""
+    case = Case(nd, 2, 1, 2, 2, (3,) * nd, (2,) * nd, (2,) * nd, (1,) * nd, (1,) * nd, (1,) * nd, True)
+    x, w, b = case.arrays()
+    fn = getattr(tconv, f"conv_transpose{nd}d")
+    assert_close(fn(x, w, b, **case.kwargs()), torch_conv_transpose(x, w, b, case), case)
+    other = getattr(tconv, f"conv_transpose{nd % 3 + 1}d")
+    with pytest.raises(tconv.TconvError, match=f"weight for conv_transpose{nd % 3 + 1}d must have {nd % 3 + 3} dimensions"):
+        other(x, w, b)
+
+
+def test_zero_batch_gives_empty_output_of_the_right_shape() -> None:
+    x = np.zeros((0, 4, 5, 5))
+    w = np.ones((4, 2, 3, 3))
+    y = tconv.conv_transpose(x, w, stride=2)
+    expected = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2)
+    assert y.shape == tuple(expected.shape) == (0, 2, 11, 11)
+
+
+def test_lists_and_tensors_are_accepted() -> None:
+    tx = torch.arange(6.0).reshape(1, 2, 3)
+    tw = torch.ones(2, 1, 2)
+    y = tconv.conv_transpose(tx, tw, stride=2)
+    np.testing.assert_array_equal(y, torch.nn.functional.conv_transpose1d(tx, tw, stride=2).numpy())
+    assert tconv.conv_transpose([[1, 2, 3]], [[[1.0, 1.0, 1.0]]], stride=2).tolist() == [[1, 1, 3, 2, 5, 3, 3]]
+
+
+def test_output_padding_cells_hold_real_values_and_bias() -> None:
+    """semantics §1.2: x=[1,2,3], w=[1,1,1], s=2 (values verified against torch in the notes)."""
+    x, w = np.array([[[1.0, 2, 3]]]), np.array([[[1.0, 1, 1]]])
+    assert tconv.conv_transpose(x, w, stride=2)[0, 0].tolist() == [1, 1, 3, 2, 5, 3, 3]
+    assert tconv.conv_transpose(x, w, stride=2, padding=1)[0, 0].tolist() == [1, 3, 2, 5, 3]
+    assert tconv.conv_transpose(x, w, stride=2, padding=1, output_padding=1)[0, 0].tolist() == [1, 3, 2, 5, 3, 3]
+    assert tconv.conv_transpose(x, w, stride=2, output_padding=1)[0, 0].tolist() == [1, 1, 3, 2, 5, 3, 3, 0]
+    assert tconv.conv_transpose(x, w, [10.0], stride=2, output_padding=1)[0, 0].tolist() == [11, 11, 13, 12, 15, 13, 13, 10]
