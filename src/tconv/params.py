@@ -134,10 +134,10 @@ def check_memory(nbytes: int, what: str) -> None:
 
 
 @dataclass(frozen=True)
-class ConvTransposePlan:
-    """A validated transposed convolution: per-axis sizes, channels, groups, batch and dtype."""
+class _Plan:
+    """What every plan holds: per-axis sizes, batch, channels, groups, bias and dtype."""
 
-    axes: tuple[TransposedAxis, ...]
+    axes: tuple[Any, ...]
     batch: int
     batched: bool
     in_channels: int
@@ -163,24 +163,12 @@ class ConvTransposePlan:
         return tuple(ax.stride for ax in self.axes)
 
     @property
-    def padding(self) -> tuple[int, ...]:
-        return tuple(ax.padding for ax in self.axes)
-
-    @property
-    def output_padding(self) -> tuple[int, ...]:
-        return tuple(ax.output_padding for ax in self.axes)
-
-    @property
     def dilation(self) -> tuple[int, ...]:
         return tuple(ax.dilation for ax in self.axes)
 
     @property
     def output_size(self) -> tuple[int, ...]:
         return tuple(ax.output_size for ax in self.axes)
-
-    @property
-    def full_size(self) -> tuple[int, ...]:
-        return tuple(ax.full_size for ax in self.axes)
 
     @property
     def in_per_group(self) -> int:
@@ -196,6 +184,25 @@ class ConvTransposePlan:
         lead = (self.batch, self.out_channels) if self.batched else (self.out_channels,)
         return lead + self.output_size
 
+
+@dataclass(frozen=True)
+class ConvTransposePlan(_Plan):
+    """A validated transposed convolution: per-axis sizes, channels, groups, batch and dtype."""
+
+    axes: tuple[TransposedAxis, ...]
+
+    @property
+    def padding(self) -> tuple[int, ...]:
+        return tuple(ax.padding for ax in self.axes)
+
+    @property
+    def output_padding(self) -> tuple[int, ...]:
+        return tuple(ax.output_padding for ax in self.axes)
+
+    @property
+    def full_size(self) -> tuple[int, ...]:
+        return tuple(ax.full_size for ax in self.axes)
+
     @property
     def macs(self) -> int:
         """Useful multiply-adds: N · Cin · Cout/g · prod(input) · prod(kernel)."""
@@ -203,30 +210,10 @@ class ConvTransposePlan:
 
 
 @dataclass(frozen=True)
-class ConvPlan:
-    """A validated direct convolution (cross-correlation), as PyTorch's ``conv*d``."""
+class ConvPlan(_Plan):
+    """A validated direct convolution (cross-correlation), as PyTorch's ``conv*d``; padding may be asymmetric."""
 
     axes: tuple[ConvAxis, ...]
-    batch: int
-    batched: bool
-    in_channels: int
-    out_channels: int
-    groups: int
-    has_bias: bool
-    dtype: str = "float64"
-
-    @property
-    def nd(self) -> int:
-        return len(self.axes)
-
-    @property
-    def output_size(self) -> tuple[int, ...]:
-        return tuple(ax.output_size for ax in self.axes)
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        lead = (self.batch, self.out_channels) if self.batched else (self.out_channels,)
-        return lead + self.output_size
 
 
 def _ndim_of(weight_shape: Sequence[int], nd: int | None, op: str) -> int:

@@ -645,10 +645,11 @@ def _commonness(sol: Solution) -> tuple[int, ...]:
 
 
 def _axis_range(name: str, values: Any) -> list[int]:
-    if isinstance(values, int | range) or hasattr(values, "__iter__"):
-        items = [values] if isinstance(values, int) else list(values)
-        return [as_int(name, v, minimum=1) for v in items]
-    raise TconvError(f"{name} must be an integer or an iterable of integers, got {values!r}")
+    if isinstance(values, int):
+        values = [values]
+    if isinstance(values, str) or not hasattr(values, "__iter__"):
+        raise TconvError(f"{name} must be an integer or an iterable of integers, got {values!r}")
+    return [as_int(name, v, minimum=1) for v in values]
 
 
 def solve(
@@ -693,8 +694,10 @@ def solve(
                             op = target - TransposedAxis(L, k, s, p, 0, d).min_output_size
                             if 0 <= op < max(s, d):
                                 found.append(Solution(k, s, p, op, d))
-                        elif ConvAxis(L, k, s, p, p, d).padded_size >= d * (k - 1) + 1 and ConvAxis(L, k, s, p, p, d).output_size == target:
-                            found.append(Solution(k, s, p, 0, d))
+                        else:
+                            ax = ConvAxis(L, k, s, p, p, d)
+                            if ax.padded_size >= ax.effective_kernel and ax.output_size == target:
+                                found.append(Solution(k, s, p, 0, d))
         found.sort(key=_commonness)
         result.append(found)
     return tuple(result)
