@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .algorithms import available_algorithms
 from .errors import TconvError
+from .explain import Walkthrough, explain
 from .functional import conv, conv_transpose, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .params import get_memory_budget, set_memory_budget
@@ -34,6 +35,7 @@ __all__ = [
     "ConvTranspose2d",
     "ConvTranspose3d",
     "TconvError",
+    "Walkthrough",
     "available_algorithms",
     "conv",
     "conv_output_size",
@@ -43,6 +45,7 @@ __all__ = [
     "conv_transpose3d",
     "conv_transpose_equivalent",
     "conv_transpose_output_size",
+    "explain",
     "get_memory_budget",
     "output_padding_for",
     "output_size_range",

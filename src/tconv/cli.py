@@ -33,6 +33,8 @@ examples:
   tconv compute                                 seed 001's worked example, with the size derivation
   tconv compute --input x.npy --weight w.npy -s 2 -p 1 -o y.npy
   tconv compute --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' -p 1
+  tconv explain --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' --lang zh
+  tconv explain -i 3 -k 3 -s 2 -p 1 --output-padding 1 --view scatter --format markdown
 """
 
 # Seed 001's worked example: what `tconv compute` shows with no arrays given.
@@ -253,7 +255,11 @@ def load_array(text: str, name: str) -> np.ndarray:
     return np.asarray(data)
 
 
-def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+def _arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """Input, weight and bias from the flags: files or inline JSON, else seed 001's example or random integers.
+
+    Returns them with channel axes (PyTorch's layout) and whether they were given plain (single-channel).
+    """
     if (args.input is None) != (args.weight is None):
         raise TconvError("give both --input and --weight, or neither (then seed 001's example or random integers)")
     if args.input is not None:
@@ -264,8 +270,13 @@ def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarr
         _need(args, "input_size", "kernel_size")
         rng = np.random.default_rng(args.seed)
         nd = max(np.size(args.input_size), np.size(args.kernel_size))
-        x = rng.integers(0, 5, size=per_axis("input_size", args.input_size, nd, minimum=1))
-        w = rng.integers(0, 3, size=per_axis("kernel_size", args.kernel_size, nd, minimum=1))
+        size = per_axis("input_size", args.input_size, nd, minimum=1)
+        kernel = per_axis("kernel_size", args.kernel_size, nd, minimum=1)
+        if args.groups == 1:
+            x, w = rng.integers(0, 5, size=size), rng.integers(0, 3, size=kernel)
+        else:  # one channel in and out per group
+            g = max(1, args.groups)
+            x, w = rng.integers(0, 5, size=(g, *size)), rng.integers(0, 3, size=(g, 1, *kernel))
     b = None if args.bias is None else load_array(args.bias, "bias")
     # A weight without channel axes (a plain kernel like [[1,2],[0,1]]) means one channel in, one out.
     plain = args.plain or w.ndim < 3
@@ -277,23 +288,49 @@ def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarr
             )
         x, w = x[None], w[None, None]
     x, w, b = as_arrays(x, w, b)
-    y = conv_transpose(
-        x, w, b, _or(args.stride, 1), _or(args.padding, 0), _or(args.output_padding, 0), args.groups,
-        _or(args.dilation, 1), output_size=args.output_size, algorithm=args.algorithm,
-    )
-    plan = plan_conv_transpose(
-        x.shape, w.shape, None, _or(args.stride, 1), _or(args.padding, 0), _or(args.output_padding, 0),
-        args.groups, _or(args.dilation, 1), output_size=args.output_size,
-    )
+    return x, w, b, plain
+
+
+def _layer_args(args: argparse.Namespace) -> dict[str, Any]:
+    return dict(stride=_or(args.stride, 1), padding=_or(args.padding, 0), output_padding=_or(args.output_padding, 0),
+                groups=args.groups, dilation=_or(args.dilation, 1), output_size=args.output_size)
+
+
+def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    x, w, b, plain = _arrays(args)
+    y = conv_transpose(x, w, b, **_layer_args(args), algorithm=args.algorithm)
+    plan = plan_conv_transpose(x.shape, w.shape, None, **_layer_args(args))
     lines = [ax.substituted() for ax in plan.axes]
     if plain:
         x, w, y = x[0], w[0, 0], y[0]
     return x, w, y, "\n".join(f"  axis {a}: L_out = {t}" for a, t in enumerate(lines))
 
 
+def _explain(args: argparse.Namespace) -> str:
+    from .explain import explain
+
+    x, w, b, _ = _arrays(args)
+    wt = explain(x, w, b, **_layer_args(args), view=args.view, lang=args.lang)
+    if args.format == "json":
+        return json.dumps(wt.to_dict(), ensure_ascii=False, indent=1)
+    if args.format == "markdown":
+        return wt.to_markdown()
+    if args.format == "html":
+        return wt.to_html()
+    return wt.to_text(color=None if args.output is None else False)
+
+
 # --------------------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------------------
+
+
+def _array_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", metavar="X", help=".npy, .json or inline JSON; (N, C, ...) or (C, ...), or plain with a plain weight")
+    p.add_argument("--weight", metavar="W", help="(in, out/groups, *kernel), or a plain kernel such as [[1,2],[0,1]]")
+    p.add_argument("--bias", metavar="B", help="(out_channels,)")
+    p.add_argument("--plain", action="store_true", help="treat input and weight as single-channel arrays")
+    p.add_argument("--seed", type=int, default=0, help="seed for random integer arrays when none are given")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -322,14 +359,19 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--limit", type=int, default=10, help="show at most this many per axis (default 10)")
     sv.add_argument("--json", action="store_true", help="print JSON")
 
+    ep = sub.add_parser("explain", parents=[flags], help="step-by-step walkthrough with real numbers",
+                        epilog=EXAMPLES, formatter_class=fmt)
+    _array_flags(ep)
+    ep.add_argument("--view", default="gather", choices=["gather", "scatter", "matrix"],
+                    help="gather: zero insertion + padding + flipped kernel (default); scatter: stamps; matrix: y = Cᵀx")
+    ep.add_argument("--format", default="text", choices=["text", "markdown", "html", "json"], help="output format")
+    ep.add_argument("--lang", default="en", choices=["en", "zh"], help="language of the prose (numbers stay the same)")
+    ep.add_argument("-o", "--output", metavar="FILE", help="write to a file instead of printing")
+
     cp = sub.add_parser("compute", parents=[flags], help="compute a transposed convolution from .npy or JSON arrays",
                         epilog=EXAMPLES, formatter_class=fmt)
-    cp.add_argument("--input", metavar="X", help=".npy, .json or inline JSON; (N, C, ...) or (C, ...), or plain with a plain weight")
-    cp.add_argument("--weight", metavar="W", help="(in, out/groups, *kernel), or a plain kernel such as [[1,2],[0,1]]")
-    cp.add_argument("--bias", metavar="B", help="(out_channels,)")
-    cp.add_argument("--plain", action="store_true", help="treat input and weight as single-channel arrays")
+    _array_flags(cp)
     cp.add_argument("--algorithm", default="auto", choices=["auto", *REGISTRY], help="algorithm (default auto)")
-    cp.add_argument("--seed", type=int, default=0, help="seed for random integer arrays when none are given")
     cp.add_argument("-o", "--output", metavar="FILE.npy", help="write the result to a .npy file")
     cp.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
@@ -355,6 +397,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(json.dumps(result, indent=2))
             else:
                 _print_solve(args, result)
+        elif args.command == "explain":
+            text = _explain(args)
+            if args.output is not None:
+                Path(args.output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+                print(f"wrote {args.output}")
+            else:
+                print(text, end="" if text.endswith("\n") else "\n")
         elif args.command == "compute":
             if args.output is not None and not args.output.endswith(".npy"):
                 raise TconvError(f"--output {args.output!r} must end in .npy")

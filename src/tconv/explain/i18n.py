@@ -1,0 +1,210 @@
+"""The message catalogue of walkthroughs, in English and Chinese (简体中文, for the seeds' readers).
+
+Each message is a template over named arguments; numbers and layout are the same in every language.
+
+>>> render("gather.zeros.none", "zh", {})
+'步长为 1：无需插入零。'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import TconvError
+
+LANGS = ("en", "zh")
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # ---- the output size
+    "size.title": {"en": "Why the output has this size", "zh": "为什么输出是这个尺寸"},
+    "size.formula": {"en": "PyTorch's formula: {formula}", "zh": "PyTorch 的公式：{formula}"},
+    "size.axis": {"en": "axis {axis}: {substituted}", "zh": "第 {axis} 维：{substituted}"},
+    "size.relation": {
+        "en": "axis {axis}, the guide's relation {number} ({title}): {formula} → {substituted}",
+        "zh": "第 {axis} 维，指南中的关系 {number}（{title}）：{formula} → {substituted}",
+    },
+    "size.general": {
+        "en": "axis {axis}: the guide has no relation for this case; the general formula {formula} → {substituted}",
+        "zh": "第 {axis} 维：指南没有覆盖这种情况；通用公式 {formula} → {substituted}",
+    },
+    "size.range": {
+        "en": "output_size= accepts {ranges} (per axis; the rest of each range comes from output_padding)",
+        "zh": "output_size= 可取 {ranges}（按维；范围内的其余尺寸来自 output_padding）",
+    },
+    "size.nonsquare": {
+        "en": "The guide states its relations for square inputs; here each axis follows its own.",
+        "zh": "指南中的关系针对正方形输入；这里每一维各自适用。",
+    },
+    # ---- the guide's relation titles (tconv.shapes.Relation.number; "general" when the guide has none)
+    "relation.1": {"en": "no zero padding, unit strides", "zh": "无填充，步长为 1"},
+    "relation.2": {"en": "zero padding, unit strides", "zh": "有填充，步长为 1"},
+    "relation.3": {"en": "half (same) padding", "zh": "半填充（same）"},
+    "relation.4": {"en": "full padding", "zh": "全填充（full）"},
+    "relation.5": {"en": "no zero padding, non-unit strides", "zh": "无填充，步长大于 1"},
+    "relation.6": {"en": "zero padding, non-unit strides", "zh": "有填充，步长大于 1"},
+    "relation.7": {"en": "pooling", "zh": "池化"},
+    "relation.8": {"en": "no padding, unit strides, transposed", "zh": "转置卷积：无填充，步长为 1"},
+    "relation.9": {"en": "zero padding, unit strides, transposed", "zh": "转置卷积：有填充，步长为 1"},
+    "relation.10": {"en": "half padding, unit strides, transposed", "zh": "转置卷积：半填充，步长为 1"},
+    "relation.11": {"en": "full padding, unit strides, transposed", "zh": "转置卷积：全填充，步长为 1"},
+    "relation.12": {"en": "no zero padding, non-unit strides, transposed", "zh": "转置卷积：无填充，步长大于 1"},
+    "relation.13": {"en": "zero padding, non-unit strides, transposed", "zh": "转置卷积：有填充，步长大于 1"},
+    "relation.14": {
+        "en": "zero padding, non-unit strides, transposed, with a = output_padding",
+        "zh": "转置卷积：有填充，步长大于 1，a = output_padding",
+    },
+    "relation.15": {"en": "dilated convolution", "zh": "空洞（膨胀）卷积"},
+    # ---- gather view
+    "gather.zeros.title": {
+        "en": "1. Insert stride − 1 zeros between the inputs",
+        "zh": "1. 在输入元素之间插入 stride − 1 个零",
+    },
+    "gather.zeros.axis": {
+        "en": "axis {axis}: stride {stride}, so {zeros} zero(s) between neighbours; size {size} → (L − 1)·s + 1 = {stretched} (the guide's ĩ′).",
+        "zh": "第 {axis} 维：步长 {stride}，相邻元素之间插入 {zeros} 个零；尺寸 {size} → (L − 1)·s + 1 = {stretched}（即指南中的 ĩ′）。",
+    },
+    "gather.zeros.none": {"en": "stride 1: nothing to insert.", "zh": "步长为 1：无需插入零。"},
+    "gather.pad.title": {
+        "en": "2. Pad d·(k − 1) − p zeros on each side, output_padding more at the end",
+        "zh": "2. 两侧各填充 d·(k − 1) − p 个零，末尾再多填 output_padding 个",
+    },
+    "gather.pad.axis": {
+        "en": "axis {axis}: d·(k − 1) − p = {dilation}·({kernel} − 1) − {padding} = {pad}; pad {before} before and {after} after ({pad} + output_padding {op}); size {stretched} → {padded}.",
+        "zh": "第 {axis} 维：d·(k − 1) − p = {dilation}·({kernel} − 1) − {padding} = {pad}；前面填充 {before} 个，后面填充 {after} 个（{pad} + output_padding {op}）；尺寸 {stretched} → {padded}。",
+    },
+    "gather.pad.crop": {
+        "en": "axis {axis}: padding {padding} > d·(k − 1) = {dk}, so the equivalent padding {pad} is negative: the zero-inserted input is cropped instead, {crop_before} at the start and {crop_after} at the end (with output_padding {op}); size {stretched} → {padded}.",
+        "zh": "第 {axis} 维：padding {padding} > d·(k − 1) = {dk}，等效填充 {pad} 为负数：插零后的输入不是填充而是被裁剪，开头裁掉 {crop_before} 个，末尾裁掉 {crop_after} 个（含 output_padding {op}）；尺寸 {stretched} → {padded}。",
+    },
+    "gather.flip.title": {
+        "en": "3. Flip the kernel 180° and swap in/out channels per group",
+        "zh": "3. 将卷积核旋转 180°，并在每组内交换输入/输出通道",
+    },
+    "gather.flip.text": {
+        "en": "The weight has PyTorch's transposed layout (in_channels, out_channels/groups, *kernel). For the equivalent convolution every kernel is reversed along each spatial axis, and the kernel from input channel c to output channel m is flip(w[c, m mod {per_group}]).",
+        "zh": "权重采用 PyTorch 转置卷积的布局 (in_channels, out_channels/groups, *kernel)。等效卷积中每个卷积核沿每个空间维翻转，从输入通道 c 到输出通道 m 的卷积核是 flip(w[c, m mod {per_group}])。",
+    },
+    "gather.slide.title": {
+        "en": "4. Slide the flipped kernel with stride 1 and sum the products",
+        "zh": "4. 以步长 1 滑动翻转后的卷积核，对乘积求和",
+    },
+    "gather.slide.text": {
+        "en": "Each output value is the sum of the flipped kernel times the window of the padded input under it (stride 1, dilation {dilation}).",
+        "zh": "每个输出值等于翻转后的卷积核与其覆盖的填充输入窗口逐元素相乘再求和（步长 1，膨胀 {dilation}）。",
+    },
+    "channels.text": {
+        "en": "Output channel {m} (group {g}) sums over input channels {channels}.",
+        "zh": "输出通道 {m}（第 {g} 组）是输入通道 {channels} 的结果之和。",
+    },
+    # ---- scatter view
+    "scatter.stamp.title": {
+        "en": "1. Each input value times the kernel, stamped stride cells apart",
+        "zh": "1. 每个输入值乘以整个卷积核，按步长间隔放到输出上",
+    },
+    "scatter.stamp.text": {
+        "en": "Input cell i puts x[i] · w at output position i·stride (stride {stride}, kernel taps {dilation} apart). The stamps span (L − 1)·s + d·(k − 1) + 1 = {full}.",
+        "zh": "输入位置 i 把 x[i] · w 放到输出位置 i·stride 处（步长 {stride}，卷积核元素间隔 {dilation}）。所有放置覆盖 (L − 1)·s + d·(k − 1) + 1 = {full}。",
+    },
+    "scatter.sum.title": {"en": "2. Add up the overlapping stamps", "zh": "2. 把重叠的部分相加"},
+    "scatter.sum.text": {
+        "en": "Where stamps overlap their values add; each output channel adds the stamps of its group's input channels.",
+        "zh": "放置重叠处数值相加；每个输出通道累加其所在组全部输入通道的放置结果。",
+    },
+    "scatter.crop.title": {
+        "en": "3. Crop padding at both ends, keep output_padding at the end",
+        "zh": "3. 两端各裁掉 padding，末尾保留 output_padding",
+    },
+    "scatter.crop.axis": {
+        "en": "axis {axis}: crop padding {padding} at the start and padding − output_padding = {end} at the end; size {full} → {out}.",
+        "zh": "第 {axis} 维：开头裁掉 padding = {padding}，末尾裁掉 padding − output_padding = {end}；尺寸 {full} → {out}。",
+    },
+    "scatter.crop.extend": {
+        "en": "axis {axis}: crop padding {padding} at the start; output_padding {op} > padding, so {extend} cell(s) past the stamps are kept at the end (zeros before the bias); size {full} → {out}.",
+        "zh": "第 {axis} 维：开头裁掉 padding = {padding}；output_padding {op} > padding，所以末尾保留 {extend} 个超出放置范围的位置（加偏置前为零）；尺寸 {full} → {out}。",
+    },
+    # ---- matrix view
+    "matrix.C.title": {"en": "1. The paired convolution as a matrix C", "zh": "1. 对应的卷积写成矩阵 C"},
+    "matrix.C.text": {
+        "en": "The convolution paired with this transposed convolution maps the output's shape back to the input's. As a matrix on flattened arrays it has one row per input cell (c, i) and one column per output cell (m, o): C[(c, i), (m, o)] = w[c, m, j] where o + padding = i·stride + j·dilation, else 0. Here C is {rows} × {cols} with {nonzeros} non-zeros.",
+        "zh": "与该转置卷积对应的卷积把输出形状映射回输入形状。把数组展平后，它是一个矩阵：每行对应一个输入位置 (c, i)，每列对应一个输出位置 (m, o)：当 o + padding = i·stride + j·dilation 时 C[(c, i), (m, o)] = w[c, m, j]，否则为 0。这里 C 是 {rows} × {cols}，有 {nonzeros} 个非零元素。",
+    },
+    "matrix.flatten.title": {"en": "2. Flatten the input into a vector x", "zh": "2. 把输入展平成向量 x"},
+    "matrix.flatten.text": {
+        "en": "Read the input channel by channel, row by row: {count} values.",
+        "zh": "按通道、按行读取输入：共 {count} 个数。",
+    },
+    "matrix.multiply.title": {"en": "3. Multiply: y = Cᵀx", "zh": "3. 相乘：y = Cᵀx"},
+    "matrix.multiply.text": {
+        "en": "Each y value is a column of C times x: the sum of C[r, col]·x[r] over that column's non-zeros. Reshaped, y is the output.",
+        "zh": "y 的每个值是 C 的一列与 x 的内积：对该列的非零元素求 C[r, col]·x[r] 之和。重新排成输出形状即得到结果。",
+    },
+    # ---- the output
+    "output.title": {"en": "Output", "zh": "输出"},
+    "output.bias": {
+        "en": "Add the bias last: {bias} to every cell of output channel {m}, output_padding cells included.",
+        "zh": "最后加上偏置：输出通道 {m} 的每个位置（包括 output_padding 的位置）加 {bias}。",
+    },
+    "output.text": {
+        "en": "Output shape {shape}: the same numbers as tconv.conv_transpose and PyTorch.",
+        "zh": "输出形状 {shape}：与 tconv.conv_transpose 和 PyTorch 的结果相同。",
+    },
+    # ---- grid labels
+    "label.input": {"en": "x{idx}", "zh": "x{idx}"},
+    "label.stretched": {"en": "x{idx} with zeros inserted", "zh": "插零后的 x{idx}"},
+    "label.padded": {"en": "x{idx} padded", "zh": "填充后的 x{idx}"},
+    "label.kernel": {"en": "w[{c}, {ml}]", "zh": "w[{c}, {ml}]"},
+    "label.flipped": {
+        "en": "flip(w[{c}, {ml}]): input channel {c} → output channel {m}",
+        "zh": "flip(w[{c}, {ml}])：输入通道 {c} → 输出通道 {m}",
+    },
+    "label.output": {"en": "y{idx}", "zh": "y{idx}"},
+    "label.stamp": {
+        "en": "x{idx}({at}) = {x} → {x} · w[{c}, {ml}] at position ({offset}) of output channel {m}",
+        "zh": "x{idx}({at}) = {x} → {x} · w[{c}, {ml}] 放到输出通道 {m} 的位置 ({offset})",
+    },
+    "label.full": {"en": "all stamps added{idx}", "zh": "放置结果之和{idx}"},
+    "label.cropped": {"en": "y{idx} before the bias", "zh": "加偏置前的 y{idx}"},
+    "label.C": {"en": "C", "zh": "C"},
+    "label.xflat": {"en": "x flattened{idx}", "zh": "展平的 x{idx}"},
+    "label.yflat": {"en": "y = Cᵀx{idx}", "zh": "y = Cᵀx{idx}"},
+    # ---- writer words
+    "word.legend": {"en": "legend", "zh": "图例"},
+    "word.view": {"en": "view", "zh": "视角"},
+    "word.parameters": {"en": "parameters", "zh": "参数"},
+    "view.gather": {"en": "gather (zero insertion, padding, flipped kernel)", "zh": "gather（插零、填充、翻转卷积核）"},
+    "view.scatter": {"en": "scatter (stamp the kernel, add, crop)", "zh": "scatter（放置卷积核、相加、裁剪）"},
+    "view.matrix": {"en": "matrix (y = Cᵀx)", "zh": "矩阵（y = Cᵀx）"},
+    "role.input": {"en": "input", "zh": "输入"},
+    "role.zero": {"en": "inserted zero", "zh": "插入的零"},
+    "role.pad": {"en": "padding", "zh": "填充"},
+    "role.crop": {"en": "cropped", "zh": "裁掉"},
+    "role.extend": {"en": "output_padding past the stamps", "zh": "超出放置范围的 output_padding"},
+    "role.output": {"en": "output", "zh": "输出"},
+    "role.kernel": {"en": "kernel", "zh": "卷积核"},
+    "role.stamp": {"en": "stamp", "zh": "放置"},
+    "role.matrix": {"en": "non-zero", "zh": "非零"},
+    "role.empty": {"en": "zero", "zh": "零"},
+}
+
+
+#: Arguments that are sizes print as ``3 × 4``, positions as ``1, 2`` (the template adds the parentheses), other
+#: sequences (per-axis parameters) as ``(1, 2)``.
+SIZE_ARGS = frozenset({"shape", "full"})
+POSITION_ARGS = frozenset({"at", "offset"})
+
+
+def _fmt(key: str, value: Any) -> str:
+    if isinstance(value, list | tuple):
+        if key in SIZE_ARGS:
+            return " × ".join(map(str, value))
+        if key in POSITION_ARGS:
+            return ", ".join(map(str, value))
+        return str(value[0]) if len(value) == 1 else "(" + ", ".join(map(str, value)) + ")"
+    return str(value)
+
+
+def render(key: str, lang: str, args: dict[str, Any]) -> str:
+    """The message ``key`` in ``lang`` with ``args`` substituted."""
+    if lang not in LANGS:
+        raise TconvError(f"lang {lang!r} is not available: choose one of {', '.join(map(repr, LANGS))}")
+    return CATALOGUE[key][lang].format(**{k: _fmt(k, v) for k, v in args.items()})

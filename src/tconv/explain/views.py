@@ -1,0 +1,402 @@
+"""Build walkthroughs: the gather, scatter and matrix views of one transposed convolution, with every product.
+
+The numbers come from the same plan as the computation; the final values are the sums of the listed products
+plus the bias, and ``Walkthrough.output`` is ``conv_transpose``'s own result, so a test can check one against
+the other.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..algorithms.matrix import sparse_matrix
+from ..algorithms.zero_insert import flipped_weight
+from ..errors import TconvError
+from ..functional import as_arrays, execute
+from ..params import ConvTransposePlan, compute_dtype, plan_conv_transpose
+from ..shapes import TRANSPOSED_FORMULA, output_size_range, relation
+from .i18n import LANGS
+from .model import Cell, Grid, Message, SizeDerivation, Step, Term, Walkthrough, number, roles_of
+
+__all__ = ["MAX_MATRIX_CELLS", "MAX_STAMPS", "MAX_TERMS", "VIEWS", "explain"]
+
+#: Walkthroughs list every product; beyond these sizes they would be unreadable (and large), so they are refused.
+MAX_TERMS = 20_000
+MAX_STAMPS = 600
+MAX_MATRIX_CELLS = 10_000
+
+
+def _idx(plan: ConvTransposePlan, n: int, c: int) -> str:
+    """The index label of a (sample, channel) grid: ``[c]`` unbatched, ``[n, c]`` batched."""
+    return f"[{n}, {c}]" if plan.batched else f"[{c}]"
+
+
+def _cell_name(plan: ConvTransposePlan, n: int, m: int, pos: tuple[int, ...]) -> str:
+    return f"y{_idx(plan, n, m)}{pos}" if len(pos) > 1 else f"y{_idx(plan, n, m)}({pos[0]})"
+
+
+def _group_channels(plan: ConvTransposePlan, m: int) -> tuple[int, range]:
+    g = m // plan.out_per_group
+    return g, range(g * plan.in_per_group, (g + 1) * plan.in_per_group)
+
+
+def _channel_messages(plan: ConvTransposePlan) -> list[Message]:
+    if plan.in_per_group == 1 and plan.groups == 1:
+        return []
+    out = []
+    for m in range(plan.out_channels):
+        g, chans = _group_channels(plan, m)
+        listing = ", ".join(map(str, chans))
+        out.append(Message("channels.text", {"m": m, "g": g, "channels": listing}))
+    return out
+
+
+def _size(plan: ConvTransposePlan) -> SizeDerivation:
+    args = (plan.input_size, plan.kernel_size, plan.stride, plan.padding, plan.output_padding, plan.dilation)
+    try:
+        ranges = output_size_range(plan.input_size, plan.kernel_size, plan.stride, plan.padding, plan.dilation)
+    except TconvError:
+        ranges = None  # only output_padding ≥ stride (allowed by dilation) reaches a valid size
+    return SizeDerivation(
+        formula=TRANSPOSED_FORMULA,
+        substituted=tuple(ax.substituted() for ax in plan.axes),
+        relations=relation(*args),
+        equivalent=tuple(ax.equivalent() for ax in plan.axes),
+        output_size=plan.output_size,
+        output_size_range=ranges,
+    )
+
+
+def _output_step(plan: ConvTransposePlan, values: np.ndarray, bias: np.ndarray | None) -> Step:
+    """The last step of every view: the bias, added last, and the output grids."""
+    text = []
+    if bias is not None:
+        text += [Message("output.bias", {"bias": number(bias[m]), "m": m}) for m in range(plan.out_channels)]
+    text.append(Message("output.text", {"shape": list(plan.output_shape)}))
+    roles = roles_of(plan.output_size, "output")
+    grids = tuple(
+        Grid(Message("label.output", {"idx": _idx(plan, n, m)}), values[n, m], roles)
+        for n in range(values.shape[0])
+        for m in range(plan.out_channels)
+    )
+    return Step("output", Message("output.title"), tuple(text), grids)
+
+
+def _check_limit(count: int, limit: int, what: str) -> None:
+    if count > limit:
+        raise TconvError(
+            f"explain shows every {what}: this configuration has {count:,}, more than the {limit:,} a walkthrough "
+            f"shows; use smaller sizes or fewer channels (tconv.conv_transpose computes any size)"
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# gather: the seeds' view
+# --------------------------------------------------------------------------------------------------
+
+
+def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransposePlan) -> list[Step]:
+    n_batch = x.shape[0]
+    cin, cout, cg = plan.in_channels, plan.out_channels, plan.in_per_group
+    _check_limit(n_batch * cout * math.prod(plan.output_size) * cg * math.prod(plan.kernel_size), MAX_TERMS, "product")
+    eqs = [ax.equivalent() for ax in plan.axes]
+
+    # 1. zeros between the inputs
+    stretched = np.zeros((n_batch, cin, *(e.stretched_size for e in eqs)), dtype=x.dtype)
+    every = tuple(slice(None, None, ax.stride) for ax in plan.axes)
+    stretched[(Ellipsis, *every)] = x
+    s_roles = roles_of(stretched.shape[2:], "zero")
+    s_roles[every] = "input"
+    text = [
+        Message("gather.zeros.axis", {"axis": a, "stride": ax.stride, "zeros": ax.stride - 1, "size": ax.input_size,
+                                      "stretched": e.stretched_size})
+        for a, (ax, e) in enumerate(zip(plan.axes, eqs))
+        if ax.stride > 1
+    ] or [Message("gather.zeros.none")]
+    grids = tuple(
+        Grid(Message("label.stretched", {"idx": _idx(plan, n, c)}), stretched[n, c], s_roles)
+        for n in range(n_batch) for c in range(cin)
+    )
+    steps = [Step("insert_zeros", Message("gather.zeros.title"), tuple(text), grids)]
+
+    # 2. pad d(k−1)−p (+ output_padding at the end); negative amounts crop
+    padded = np.zeros((n_batch, cin, *(e.padded_size for e in eqs)), dtype=x.dtype)
+    p_roles = roles_of(padded.shape[2:], "pad")
+    src = tuple(slice(max(0, -e.pad_begin), e.stretched_size - max(0, -e.pad_end)) for e in eqs)
+    dst = tuple(slice(max(0, e.pad_begin), max(0, e.pad_begin) + max(0, s.stop - s.start)) for e, s in zip(eqs, src))
+    padded[(Ellipsis, *dst)] = stretched[(Ellipsis, *src)]
+    p_roles[dst] = s_roles[src]
+    text = []
+    for a, (ax, e) in enumerate(zip(plan.axes, eqs)):
+        pad = e.pad_begin
+        common = {"axis": a, "dilation": ax.dilation, "kernel": ax.kernel_size, "padding": ax.padding, "pad": pad,
+                  "op": ax.output_padding, "stretched": e.stretched_size, "padded": e.padded_size}
+        if e.pad_begin >= 0 and e.pad_end >= 0:
+            text.append(Message("gather.pad.axis", common | {"before": e.pad_begin, "after": e.pad_end}))
+        else:
+            text.append(Message("gather.pad.crop", common | {
+                "dk": ax.dilation * (ax.kernel_size - 1), "crop_before": max(0, -e.pad_begin),
+                "crop_after": max(0, -e.pad_end)}))
+    grids = tuple(
+        Grid(Message("label.padded", {"idx": _idx(plan, n, c)}), padded[n, c], p_roles)
+        for n in range(n_batch) for c in range(cin)
+    )
+    steps.append(Step("pad", Message("gather.pad.title"), tuple(text), grids))
+
+    # 3. flip the kernel, swap in/out per group
+    wf = flipped_weight(w, plan.groups)  # (Cout, Cg, *k)
+    k_roles = roles_of(plan.kernel_size, "kernel")
+    grids = []
+    for m in range(cout):
+        _, chans = _group_channels(plan, m)
+        ml = m % plan.out_per_group
+        for c in chans:
+            grids.append(Grid(Message("label.kernel", {"c": c, "ml": ml}), w[c, ml], k_roles))
+            grids.append(Grid(Message("label.flipped", {"c": c, "ml": ml, "m": m}), wf[m, c - chans.start], k_roles))
+    grids = tuple(grids)
+    steps.append(Step("flip", Message("gather.flip.title"), (Message("gather.flip.text", {"per_group": plan.out_per_group}),), grids))
+
+    # 4. slide at stride 1: every output cell lists its products
+    values = np.zeros((n_batch, cout, *plan.output_size), dtype=x.dtype)
+    cells = []
+    taps = list(np.ndindex(*plan.kernel_size))
+    for n in range(n_batch):
+        for m in range(cout):
+            _, chans = _group_channels(plan, m)
+            for o in np.ndindex(*plan.output_size):
+                terms = []
+                for c in chans:
+                    for tap in taps:
+                        at = tuple(oi + t * ax.dilation for oi, t, ax in zip(o, tap, plan.axes))
+                        terms.append(Term(c, at, tap, number(padded[(n, c) + at]), number(wf[(m, c - chans.start) + tap])))
+                bias = number(b[m]) if b is not None else 0
+                value = sum((t.product for t in terms), start=0) + bias
+                values[(n, m) + o] = value
+                cells.append(Cell(n if plan.batched else None, m, o, tuple(terms), bias, value))
+    text = (Message("gather.slide.text", {"dilation": list(plan.dilation)}), *_channel_messages(plan))
+    steps.append(Step("slide", Message("gather.slide.title"), text, (), tuple(cells)))
+    steps.append(_output_step(plan, values, b))
+    return steps
+
+
+# --------------------------------------------------------------------------------------------------
+# scatter: the definition (d2l's view)
+# --------------------------------------------------------------------------------------------------
+
+
+def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransposePlan) -> list[Step]:
+    n_batch = x.shape[0]
+    cin, cout, mg = plan.in_channels, plan.out_channels, plan.out_per_group
+    stamps = n_batch * cin * math.prod(plan.input_size) * mg
+    _check_limit(stamps, MAX_STAMPS, "stamp")
+    _check_limit(stamps * math.prod(plan.kernel_size), MAX_TERMS, "product")
+    span = tuple(ax.effective_kernel for ax in plan.axes)
+    buffer = tuple(max(ax.full_size, ax.padding + ax.output_size) for ax in plan.axes)
+    full = np.zeros((n_batch, cout, *buffer), dtype=x.dtype)
+    contributions: dict[tuple[int, ...], list[Term]] = {}
+
+    # 1. stamps
+    grids = []
+    tap_at = [tuple(t * ax.dilation for t, ax in zip(tap, plan.axes)) for tap in np.ndindex(*plan.kernel_size)]
+    taps = list(np.ndindex(*plan.kernel_size))
+    for n in range(n_batch):
+        for c in range(cin):
+            g = c // plan.in_per_group
+            for i in np.ndindex(*plan.input_size):
+                xv = x[(n, c) + i]
+                offset = tuple(ii * ax.stride for ii, ax in zip(i, plan.axes))
+                for ml in range(mg):
+                    m = g * mg + ml
+                    stamp = np.zeros(span, dtype=x.dtype)
+                    roles = roles_of(span, "empty")
+                    for tap, at in zip(taps, tap_at):
+                        stamp[at] = xv * w[(c, ml) + tap]
+                        roles[at] = "stamp"
+                        pos = tuple(o + a for o, a in zip(offset, at))
+                        full[(n, m) + pos] += stamp[at]
+                        contributions.setdefault((n, m) + pos, []).append(
+                            Term(c, i, tap, number(xv), number(w[(c, ml) + tap]))
+                        )
+                    label = Message("label.stamp", {"idx": _idx(plan, n, c), "at": list(i),
+                                                    "x": number(xv), "c": c, "ml": ml, "m": m,
+                                                    "offset": list(offset)})
+                    grids.append(Grid(label, stamp, roles, offset=offset))
+    text = (Message("scatter.stamp.text", {"stride": list(plan.stride), "dilation": list(plan.dilation),
+                                           "full": list(plan.full_size)}),)
+    steps = [Step("stamp", Message("scatter.stamp.title"), text, tuple(grids))]
+
+    # 2. the sum of the stamps, over the full extent F
+    f_window = tuple(slice(0, ax.full_size) for ax in plan.axes)
+    f_roles = roles_of(plan.full_size, "output")
+    grids = tuple(
+        Grid(Message("label.full", {"idx": _idx(plan, n, m)}), full[(n, m, *f_window)], f_roles)
+        for n in range(n_batch) for m in range(cout)
+    )
+    steps.append(Step("accumulate", Message("scatter.sum.title"), (Message("scatter.sum.text"), *_channel_messages(plan)), grids))
+
+    # 3. crop padding at both ends, keep output_padding at the end
+    c_roles = roles_of(buffer, "crop")
+    window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
+    c_roles[window] = "output"
+    for a, ax in enumerate(plan.axes):  # kept cells past the stamps (output_padding > padding)
+        if ax.padding + ax.output_size > ax.full_size:
+            sl = [slice(None)] * plan.nd
+            sl[a] = slice(ax.full_size, ax.padding + ax.output_size)
+            c_roles[tuple(sl)] = np.where(c_roles[tuple(sl)] == "output", "extend", c_roles[tuple(sl)])
+    text = []
+    for a, ax in enumerate(plan.axes):
+        if ax.crop_end >= 0:
+            text.append(Message("scatter.crop.axis", {"axis": a, "padding": ax.padding, "end": ax.crop_end,
+                                                      "full": ax.full_size, "out": ax.output_size}))
+        else:
+            text.append(Message("scatter.crop.extend", {"axis": a, "padding": ax.padding, "op": ax.output_padding,
+                                                        "extend": -ax.crop_end, "full": ax.full_size,
+                                                        "out": ax.output_size}))
+    grids = []
+    values = np.zeros((n_batch, cout, *plan.output_size), dtype=x.dtype)
+    cells = []
+    for n in range(n_batch):
+        for m in range(cout):
+            grids.append(Grid(Message("label.full", {"idx": _idx(plan, n, m)}), full[n, m], c_roles))
+            kept = full[(n, m, *window)]
+            grids.append(Grid(Message("label.cropped", {"idx": _idx(plan, n, m)}), kept, c_roles[window]))
+            bias = number(b[m]) if b is not None else 0
+            for o in np.ndindex(*plan.output_size):
+                pos = tuple(oi + ax.padding for oi, ax in zip(o, plan.axes))
+                terms = tuple(contributions.get((n, m) + pos, ()))
+                value = sum((t.product for t in terms), start=0) + bias
+                values[(n, m) + o] = value
+                cells.append(Cell(n if plan.batched else None, m, o, terms, bias, value))
+    steps.append(Step("crop", Message("scatter.crop.title"), tuple(text), tuple(grids), tuple(cells)))
+    steps.append(_output_step(plan, values, b))
+    return steps
+
+
+# --------------------------------------------------------------------------------------------------
+# matrix: y = Cᵀx
+# --------------------------------------------------------------------------------------------------
+
+
+def _matrix(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransposePlan) -> list[Step]:
+    n_batch = x.shape[0]
+    n_in, n_out = math.prod(plan.input_size), math.prod(plan.output_size)
+    rows_total, cols_total = plan.in_channels * n_in, plan.out_channels * n_out
+    _check_limit(rows_total * cols_total, MAX_MATRIX_CELLS, "entry of the matrix C")
+    rows, cols, vals, shape = sparse_matrix(w, plan)
+    dense = np.zeros(shape, dtype=w.dtype)
+    dense[rows, cols] = vals
+    roles = roles_of(shape, "empty")
+    roles[rows, cols] = "matrix"
+
+    def name(prefix: str, channel: int, flat: int, size: tuple[int, ...]) -> str:
+        pos = np.unravel_index(flat, size)
+        return f"{prefix}{channel}({', '.join(str(int(p)) for p in pos)})"
+
+    row_labels = tuple(name("x", r // n_in, r % n_in, plan.input_size) for r in range(rows_total))
+    col_labels = tuple(name("y", c // n_out, c % n_out, plan.output_size) for c in range(cols_total))
+    text = (Message("matrix.C.text", {"rows": rows_total, "cols": cols_total, "nonzeros": len(rows)}),)
+    steps = [Step("matrix", Message("matrix.C.title"), text,
+                  (Grid(Message("label.C"), dense, roles, row_labels=row_labels, col_labels=col_labels),))]
+
+    flat = x.reshape(n_batch, rows_total)
+    grids = tuple(
+        Grid(Message("label.xflat", {"idx": f"[{n}]" if plan.batched else ""}), flat[n], roles_of(rows_total, "input"))
+        for n in range(n_batch)
+    )
+    steps.append(Step("flatten", Message("matrix.flatten.title"), (Message("matrix.flatten.text", {"count": rows_total}),), grids))
+
+    by_col: dict[int, list[int]] = {}
+    for k, col in enumerate(cols):
+        by_col.setdefault(int(col), []).append(k)
+    values = np.zeros((n_batch, plan.out_channels, *plan.output_size), dtype=x.dtype)
+    cells, grids = [], []
+    for n in range(n_batch):
+        yflat = np.zeros(cols_total, dtype=x.dtype)
+        for col in range(cols_total):
+            m, o = divmod(col, n_out)
+            pos = tuple(int(p) for p in np.unravel_index(o, plan.output_size))
+            terms = tuple(
+                Term(int(rows[k]) // n_in, (int(rows[k]),), (col,), number(flat[n, rows[k]]), number(vals[k]))
+                for k in by_col.get(col, ())
+            )
+            bias = number(b[m]) if b is not None else 0
+            product_sum = sum((t.product for t in terms), start=0)
+            yflat[col] = product_sum
+            value = product_sum + bias
+            values[(n, m) + pos] = value
+            cells.append(Cell(n if plan.batched else None, m, pos, terms, bias, value))
+        grids.append(Grid(Message("label.yflat", {"idx": f"[{n}]" if plan.batched else ""}), yflat,
+                          roles_of(cols_total, "output")))
+    steps.append(Step("multiply", Message("matrix.multiply.title"), (Message("matrix.multiply.text"),), tuple(grids), tuple(cells)))
+    steps.append(_output_step(plan, values, b))
+    return steps
+
+
+VIEWS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray | None, ConvTransposePlan], list[Step]]] = {
+    "gather": _gather,
+    "scatter": _scatter,
+    "matrix": _matrix,
+}
+
+
+def explain(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
+    output_size: Any = None,
+    view: str = "gather",
+    lang: str = "en",
+) -> Walkthrough:
+    """Explain a transposed convolution step by step, with its real numbers.
+
+    Takes the arguments of :func:`tconv.conv_transpose` (arrays with channels, PyTorch's layout) plus ``view``
+    (``"gather"``: zero insertion, padding, flipped kernel, sliding window; ``"scatter"``: stamps, sum, crop;
+    ``"matrix"``: y = Cᵀx) and ``lang`` (``"en"`` or ``"zh"``). Returns a :class:`Walkthrough` (data) that
+    renders with ``to_text()``, ``to_markdown()``, ``_repr_html_()`` and ``to_dict()``.
+
+    >>> import tconv
+    >>> wt = tconv.explain([[[4, 4, 3], [0, 3, 4], [2, 3, 2]]], [[[[1, 2], [0, 1]]]], padding=1)
+    >>> wt.output.tolist()
+    [[[7, 14], [7, 11]]]
+    >>> [step.key for step in wt.steps]
+    ['insert_zeros', 'pad', 'flip', 'slide', 'output']
+    >>> print(wt.steps[1].text[0].render("en"))
+    axis 0: d·(k − 1) − p = 1·(2 − 1) − 1 = 0; pad 0 before and 0 after (0 + output_padding 0); size 3 → 3.
+    """
+    if view not in VIEWS:
+        raise TconvError(f"view {view!r} is not known: choose one of {', '.join(map(repr, VIEWS))}")
+    if lang not in LANGS:
+        raise TconvError(f"lang {lang!r} is not available: choose one of {', '.join(map(repr, LANGS))}")
+    x, w, b = as_arrays(input, weight, bias)
+    plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, stride, padding, output_padding,
+                               groups, dilation, output_size=output_size, dtype=x.dtype.name)
+    output = execute(plan, x, w, b, "auto")
+    ctype = compute_dtype(x.dtype)
+    xb = (x if plan.batched else x[None]).astype(ctype, copy=False)
+    steps = VIEWS[view](xb, w.astype(ctype, copy=False), None if b is None else b.astype(ctype), plan)
+    params = {
+        "input_shape": list(x.shape),
+        "weight_shape": list(w.shape),
+        "bias": None if b is None else [number(v) for v in b.tolist()],
+        "in_channels": plan.in_channels,
+        "out_channels": plan.out_channels,
+        "kernel_size": list(plan.kernel_size),
+        "stride": list(plan.stride),
+        "padding": list(plan.padding),
+        "output_padding": list(plan.output_padding),
+        "dilation": list(plan.dilation),
+        "groups": plan.groups,
+        "output_size": None if output_size is None else list(np.atleast_1d(output_size).tolist()),
+        "dtype": x.dtype.name,
+    }
+    return Walkthrough(view, lang, params, _size(plan), tuple(steps), output)
