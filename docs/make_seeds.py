@@ -1,0 +1,177 @@
+"""Write docs/seeds/: the seeds' worked examples as tconv walkthroughs, and the errata.
+
+Run ``python docs/make_seeds.py`` after a change to the walkthroughs; ``tests/test_docs.py`` fails while the
+files differ from what this script writes.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import tconv
+
+OUT = Path(__file__).parent / "seeds"
+
+
+@dataclass(frozen=True)
+class Example:
+    slug: str
+    title: str
+    source: str
+    intro: str
+    args: list[str]  # the `tconv explain` flags that reproduce it
+    view: str = "gather"
+    extra_views: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+
+SEED001_INPUT = "[[4,4,3],[0,3,4],[2,3,2]]"
+SEED001_WEIGHT = "[[1,2],[0,1]]"
+
+EXAMPLES = [
+    Example(
+        "seed001-example1", "Seed 001, example 1: 3×3 input, 2×2 kernel, stride 1",
+        "seed 001 (PyTorch 反卷積運算 一), 示例-1",
+        "The tutorial builds `nn.ConvTranspose2d(1, 1, kernel_size=2, stride=1, padding=0, bias=False)` with the "
+        "weight `[[1, 2], [0, 1]]` and the input `[[4, 4, 3], [0, 3, 4], [2, 3, 2]]`, and gets "
+        "`[[4, 12, 11, 6], [0, 7, 14, 11], [2, 7, 11, 8], [0, 2, 3, 2]]`. It flips the kernel and pads one ring of "
+        "zeros by hand; here is every product.",
+        ["--input", SEED001_INPUT, "--weight", SEED001_WEIGHT], extra_views=("scatter", "matrix"),
+    ),
+    Example(
+        "seed001-example2", "Seed 001, example 2: the same with padding=1",
+        "seed 001, `layer_2` with `padding=1`",
+        "With `padding=1` the tutorial reasons that no zeros need adding (d·(k − 1) − p = 0) and gets a 2×2 "
+        "output. tconv gives `[[7, 14], [7, 11]]`, the ring-cropped centre of example 1.",
+        ["--input", SEED001_INPUT, "--weight", SEED001_WEIGHT, "-p", "1"], extra_views=("scatter",),
+    ),
+    Example(
+        "seed000-2x2-to-4x4", "Seed 000: 2×2 → 4×4 (kernel 3, stride 1, padding 0)",
+        "seed 000 (逆卷积的详细解释), 3.1): the transpose of a 4×4 → 2×2 convolution",
+        "The convolution maps 4×4 to 2×2 with a 3×3 kernel; its transpose pads the 2×2 input with "
+        "k − p − 1 = 2 zeros on each side (6×6) and slides the 3×3 kernel to get 4×4. The seed gives no numbers, "
+        "so these are small random integers (`--seed 0`).",
+        ["-i", "2,2", "-k", "3", "--seed", "0"],
+        notes=["The padded input is 2 + 2·2 = **6**×6; the seed writes \"7×7 = 2 + 2·2 = 6\" (erratum 2)."],
+    ),
+    Example(
+        "seed000-3x3-to-5x5", "Seed 000: 3×3 → 5×5 (kernel 3, stride 2, padding 1)",
+        "seed 000, 3.2): the transpose of a 5×5 → 3×3 convolution",
+        "Insert stride − 1 = 1 zero between the inputs (3 → 5), pad k − p − 1 = 1 on each side (5 → 7) and slide "
+        "the flipped 3×3 kernel: 5×5.",
+        ["-i", "3,3", "-k", "3", "-s", "2", "-p", "1", "--seed", "0"], extra_views=("scatter",),
+    ),
+    Example(
+        "seed000-output-padding", "Seed 000: output_padding, 3×3 → 6×6",
+        "seed 000, the output_padding section",
+        "A stride-2 convolution with k = 3, p = 1 maps both 5×5 and 6×6 to 3×3, so the transpose of 3×3 could be "
+        "either: `output_size=` accepts 5..6. `output_padding=1` chooses 6 (= 3 × stride, the \"same\" ratio). "
+        "The scatter view shows that the extra row and column hold real computed values, not zeros: they are the "
+        "stamps that padding 1 would otherwise have cropped at the end.",
+        ["-i", "3,3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1", "--seed", "0"], view="scatter",
+        extra_views=("gather",),
+    ),
+]
+
+# Seed 004 / the guide, section 4: the transposed relations with each figure's parameters (i′, k, s, p, a).
+FIGURES = {
+    8: ("Figure 4.1", 2, 3, 1, 0, 0), 9: ("Figure 4.2", 6, 4, 1, 2, 0), 10: ("Figure 4.3", 5, 3, 1, 1, 0),
+    11: ("Figure 4.4", 7, 3, 1, 2, 0), 12: ("Figure 4.5", 2, 3, 2, 0, 0), 13: ("Figure 4.6", 3, 3, 2, 1, 0),
+    14: ("Figure 4.7", 3, 3, 2, 1, 1),
+}
+for number, (fig, i, k, s, p, a) in FIGURES.items():
+    EXAMPLES.append(Example(
+        f"seed004-relation{number}", f"Seed 004, relation {number} ({fig}: i′ = {i}, k = {k}, s = {s}, p = {p}"
+        + (f", a = {a}" if a else "") + ")",
+        f"seed 004 (卷积与反卷积的相关计算及可视化), 关系 {number}, {fig}",
+        f"{fig}'s parameters, with small random integers (`--seed {number}`) so every step has numbers.",
+        ["-i", f"{i},{i}", "-k", str(k), "-s", str(s), "-p", str(p)] + (["--output-padding", str(a)] if a else [])
+        + ["--seed", str(number)],
+    ))
+
+ERRATA = """\
+## Errata
+
+Where a seed is wrong, the correct value and why. Each is checked by `tests/test_docs.py`.
+
+1. **Seed 000 writes the convolution's output size as `Hout = floor( Hin + 2*padding - kernel_size / stride) + 1`.**
+   The parentheses around `Hin + 2·padding − kernel_size` are missing: the division applies to the whole
+   numerator, `Hout = ⌊(Hin + 2·padding − kernel_size) / stride⌋ + 1`. For its own example (Hin = 5, k = 3,
+   s = 2, p = 1) the correct formula gives **3**; as written it gives ⌊5 + 2 − 1.5⌋ + 1 = 6.
+2. **Seed 000 says "所以可见下方的蓝色最后的大小为77 = Hout + 2paddingnew = 2 + 2\\*2 = 6"** for the stride-1 example.
+   The padded input is 2 + 2·2 = **6**, i.e. 6×6, not 7×7 (7×7 belongs to the next, stride-2 example:
+   5 + 2·1 = 7). See [seed000-2x2-to-4x4](seed000-2x2-to-4x4.md), step 2.
+3. **Seed 004's caption of Figure 4.7 says "convolving a 3×3 kernel over a 2×2 input (with 1 zero inserted
+   between inputs)" while giving i′ = 3.** The input is **3×3** (i′ = 3), which becomes ĩ′ = 5 with the zeros
+   inserted, then 1 + 5 + 1 + a = 8 with the padding and the extra row/column a = 1; the output is 6×6.
+   See [seed004-relation14](seed004-relation14.md).
+4. **Seed 004 writes relation 12 as o′ = s(ĩ′ − 1) + k**, with the stretched size ĩ′. The guide's relation uses
+   the input size: **o′ = s(i′ − 1) + k**. For Figure 4.5 (i′ = 2, ĩ′ = 3, k = 3, s = 2) the correct output is
+   2·(2 − 1) + 3 = **5**; with ĩ′ it would be 7.
+5. **Seed 000 says output_padding's "使用前提：stride > 1" (it needs stride > 1).** PyTorch allows
+   `output_padding < max(stride, dilation)` per axis, so with stride 1 it is also allowed when dilation > 1
+   (e.g. stride 1, dilation 2, output_padding 1 is valid). With stride 1 and dilation 1 it must be 0.
+"""
+
+
+def walkthrough(ex: Example, view: str) -> tconv.Walkthrough:
+    """Run the example's flags through the CLI's own argument handling, so the docs show what the command shows."""
+    from tconv.cli import _arrays, _layer_args, build_parser
+
+    args = build_parser().parse_args(["explain", *ex.args, "--view", view])
+    x, w, b, _ = _arrays(args)
+    return tconv.explain(x, w, b, **_layer_args(args), view=view)
+
+
+def render(ex: Example) -> str:
+    cmd = "tconv explain " + " ".join(shlex.quote(a) for a in ex.args)
+    parts = [f"# {ex.title}", "", f"Source: {ex.source}.", "", ex.intro, "", "Reproduce it:", "", "```bash", cmd]
+    for view in ex.extra_views:
+        parts.append(f"{cmd} --view {view}")
+    parts += ["```", ""]
+    parts += [f"> {note}" for note in ex.notes] + ([""] if ex.notes else [])
+    for view in (ex.view, *ex.extra_views):
+        parts.append(walkthrough(ex, view).to_markdown().replace("\n## ", "\n## ", 1))
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def index() -> str:
+    lines = [
+        "# The seeds, reproduced",
+        "",
+        "The five tutorials in `shared/seeds/` explain PyTorch's `ConvTranspose2d` by hand, one example each. Here",
+        "every example is a tconv walkthrough: the same numbers, every step shown, checked against the computation",
+        "(and PyTorch) by the test suite. Each page gives the one command that reproduces it; add `--lang zh` for",
+        "the prose in Chinese, `--format markdown|html|json` for other formats.",
+        "",
+    ]
+    for ex in EXAMPLES:
+        wt = walkthrough(ex, ex.view)
+        out = " × ".join(map(str, wt.size.output_size))
+        lines.append(f"- [{ex.title}]({ex.slug}.md): output {out}")
+    return "\n".join(lines) + "\n\n" + ERRATA
+
+
+def files() -> dict[str, str]:
+    """Every file of docs/seeds/, name → content."""
+    out = {"README.md": index()}
+    out.update({f"{ex.slug}.md": render(ex) for ex in EXAMPLES})
+    return out
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    for name, text in files().items():
+        (OUT / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(files())} files to {OUT}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    np.set_printoptions(linewidth=120)
+    raise SystemExit(main())

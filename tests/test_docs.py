@@ -1,0 +1,62 @@
+"""The docs say what is true: generated pages are current, and the errata's numbers are right."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+import tconv
+
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+@pytest.fixture(scope="module")
+def seeds_module() -> dict:
+    return runpy.run_path(str(DOCS / "make_seeds.py"))
+
+
+def test_seed_pages_are_current(seeds_module: dict) -> None:
+    """docs/seeds/ is what docs/make_seeds.py writes now (run it after changing walkthroughs)."""
+    expected = seeds_module["files"]()
+    on_disk = {p.name: p.read_text(encoding="utf-8") for p in (DOCS / "seeds").glob("*.md")}
+    assert sorted(on_disk) == sorted(expected)
+    for name, text in expected.items():
+        assert on_disk[name] == text, f"docs/seeds/{name} is stale: run python docs/make_seeds.py"
+
+
+def test_every_seed_example_is_listed_with_the_right_output(seeds_module: dict) -> None:
+    index = (DOCS / "seeds" / "README.md").read_text(encoding="utf-8")
+    for slug, out in [("seed001-example1", "4 × 4"), ("seed001-example2", "2 × 2"), ("seed000-2x2-to-4x4", "4 × 4"),
+                      ("seed000-3x3-to-5x5", "5 × 5"), ("seed000-output-padding", "6 × 6"),
+                      ("seed004-relation8", "4 × 4"), ("seed004-relation9", "5 × 5"), ("seed004-relation10", "5 × 5"),
+                      ("seed004-relation11", "5 × 5"), ("seed004-relation12", "5 × 5"),
+                      ("seed004-relation13", "5 × 5"), ("seed004-relation14", "6 × 6")]:
+        assert f"({slug}.md): output {out}" in index
+        page = (DOCS / "seeds" / f"{slug}.md").read_text(encoding="utf-8")
+        if slug.startswith("seed004-relation"):
+            number = slug.removeprefix("seed004-relation")
+            assert f"the guide's relation {number} (" in page
+
+
+def test_errata_numbers() -> None:
+    # 1. seed 000's formula without parentheses vs the real one (Hin=5, k=3, s=2, p=1)
+    assert tconv.conv_output_size(5, 3, stride=2, padding=1) == (3,)
+    assert int(5 + 2 * 1 - 3 / 2) + 1 == 6
+    # 2. the stride-1 example's padded input is 6, not 7
+    (eq,) = tconv.conv_transpose_equivalent(2, 3)
+    assert eq.padded_size == 6
+    # 3. Figure 4.7: a 3×3 input, stretched to 5, padded to 8, output 6
+    (eq,) = tconv.conv_transpose_equivalent(3, 3, stride=2, padding=1, output_padding=1)
+    assert (eq.stretched_size, eq.padded_size, eq.output_size) == (5, 8, 6)
+    # 4. relation 12 uses i′, not ĩ′: Figure 4.5 gives 5
+    (rel,) = tconv.relation(2, 3, stride=2)
+    assert rel.number == 12 and rel.output_size == 5 and 2 * (3 - 1) + 3 == 7
+    # 5. output_padding with stride 1 is allowed when dilation > 1
+    assert tconv.conv_transpose_output_size(4, 3, stride=1, output_padding=1, dilation=2) == (9,)
+    with pytest.raises(tconv.TconvError):
+        tconv.conv_transpose_output_size(4, 3, stride=1, output_padding=1, dilation=1)
+    errata = (DOCS / "seeds" / "README.md").read_text(encoding="utf-8")
+    for claim in ["gives **3**", "**6**, i.e. 6×6", "The input is **3×3**", "2·(2 − 1) + 3 = **5**", "max(stride, dilation)"]:
+        assert claim in errata
