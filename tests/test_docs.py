@@ -60,3 +60,12 @@ def test_errata_numbers() -> None:
     errata = (DOCS / "seeds" / "README.md").read_text(encoding="utf-8")
     for claim in ["gives **3**", "**6**, i.e. 6×6", "The input is **3×3**", "2·(2 − 1) + 3 = **5**", "max(stride, dilation)"]:
         assert claim in errata
+
+
+def test_doc_images_are_current() -> None:
+    """The embedded SVGs are what docs/make_images.py draws now (run it after changing the renderers)."""
+    images = runpy.run_path(str(DOCS / "make_images.py"))
+    for name, text in images["svgs"]().items():
+        assert (DOCS / "images" / name).read_text(encoding="utf-8") == text, f"docs/images/{name} is stale"
+    for name in images["GIFS"]:
+        assert (DOCS / "images" / name).stat().st_size > 10_000

@@ -12,7 +12,7 @@ PUBLIC = {
     "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "TconvError", "available_algorithms", "conv",
     "conv_output_size", "conv_transpose", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "conv_transpose_equivalent", "conv_transpose_output_size", "explain", "Walkthrough", "get_memory_budget", "output_padding_for",
-    "output_size_range", "pool_output_size", "relation", "set_memory_budget", "solve",
+    "output_size_range", "pool_output_size", "relation", "set_memory_budget", "solve", "animate", "overlap", "Scene",
 }
 
 

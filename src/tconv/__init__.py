@@ -17,6 +17,7 @@ from .explain import Walkthrough, explain
 from .functional import conv, conv_transpose, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .params import get_memory_budget, set_memory_budget
+from .scene import Scene, animate, overlap
 from .shapes import (
     conv_output_size,
     conv_transpose_equivalent,
@@ -34,8 +35,10 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "ConvTranspose3d",
+    "Scene",
     "TconvError",
     "Walkthrough",
+    "animate",
     "available_algorithms",
     "conv",
     "conv_output_size",
@@ -48,6 +51,7 @@ __all__ = [
     "explain",
     "get_memory_budget",
     "output_padding_for",
+    "overlap",
     "output_size_range",
     "pool_output_size",
     "relation",

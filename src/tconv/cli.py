@@ -35,6 +35,10 @@ examples:
   tconv compute --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' -p 1
   tconv explain --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' --lang zh
   tconv explain -i 3 -k 3 -s 2 -p 1 --output-padding 1 --view scatter --format markdown
+  tconv animate -i 3 -k 3 -s 2 -p 1 --output-padding 1 --values -o odd.gif
+  tconv animate -i 3,2 -k 3,2 -s 2,1 --view scatter --values -o scatter.svg
+  tconv gallery gallery/                        conv_arithmetic's 15 animations and more
+  tconv overlap -i 8 -k 3 -s 2 --layers 2 -o checkerboard.png
 """
 
 # Seed 001's worked example: what `tconv compute` shows with no arrays given.
@@ -320,6 +324,54 @@ def _explain(args: argparse.Namespace) -> str:
     return wt.to_text(color=None if args.output is None else False)
 
 
+def _size_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return dict(stride=_or(args.stride, 1), padding=_or(args.padding, 0), output_padding=_or(args.output_padding, 0),
+                dilation=_or(args.dilation, 1))
+
+
+def _animate(args: argparse.Namespace) -> str:
+    from .scene import animate
+
+    view = args.view or ("equivalent" if args.transposed else "conv")
+    if not args.transposed and view != "conv":
+        raise TconvError(f"--view {view} draws a transposed convolution; drop --no-transposed or use --view conv")
+    if args.groups != 1:
+        raise TconvError("animate draws one channel: --groups must be 1")
+    arrays = {}
+    if args.input is not None or args.weight is not None:
+        if args.input is None or args.weight is None:
+            raise TconvError("give both --input and --weight, or neither (then random integers from --seed)")
+        arrays = {"input": load_array(args.input, "input"), "weight": load_array(args.weight, "weight")}
+    elif args.input_size is None or args.kernel_size is None:
+        raise TconvError("--input-size and --kernel-size are required (or --input and --weight arrays)")
+    scene = animate(
+        args.input_size, args.kernel_size, **_size_kwargs(args), output_size=args.output_size, view=view,
+        pool=args.pool, values=args.values, seed=args.seed, cell_size=args.cell_size, duration_ms=args.duration,
+        **arrays,
+    )
+    path = scene.save(args.output, frame=args.frame)
+    return f"wrote {path}: {len(scene.frames)} frames, {scene.title}"
+
+
+def _overlap(args: argparse.Namespace) -> None:
+    from .scene import overlap
+
+    _need(args, "input_size", "kernel_size")
+    if not args.transposed:
+        raise TconvError("overlap is about transposed convolution: drop --no-transposed")
+    m = overlap(args.input_size, args.kernel_size, **_size_kwargs(args), layers=args.layers)
+    if args.output is not None:
+        m.save(args.output)
+    if args.json:
+        print(json.dumps(m.to_dict()))
+        return
+    if m.counts.size <= 40 * 40:
+        print(np.array2string(m.counts, max_line_width=200))
+    print(m.message())
+    if args.output is not None:
+        print(f"wrote {args.output}")
+
+
 # --------------------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------------------
@@ -368,6 +420,34 @@ def build_parser() -> argparse.ArgumentParser:
     ep.add_argument("--lang", default="en", choices=["en", "zh"], help="language of the prose (numbers stay the same)")
     ep.add_argument("-o", "--output", metavar="FILE", help="write to a file instead of printing")
 
+    an = sub.add_parser("animate", parents=[flags], help="conv_arithmetic-style animation for any parameters",
+                        epilog=EXAMPLES, formatter_class=fmt)
+    an.add_argument("--view", choices=["equivalent", "scatter", "conv"],
+                    help="equivalent: zeros inserted, padded, flipped kernel (default for transposed); scatter: stamps; "
+                         "conv: a direct convolution (the default with --no-transposed)")
+    an.add_argument("--pool", choices=["max", "avg"], help="with --view conv: a pooling window instead of a kernel")
+    an.add_argument("--values", action="store_true", help="numbers in the cells (equal to conv_transpose)")
+    an.add_argument("--input", metavar="X", help="input values (.npy, .json or inline JSON, 1-D or 2-D); else random from --seed")
+    an.add_argument("--weight", metavar="W", help="kernel values (same forms)")
+    an.add_argument("--seed", type=int, default=0, help="seed for random small integers (default 0)")
+    an.add_argument("--duration", type=int, default=800, metavar="MS", help="milliseconds per frame (default 800)")
+    an.add_argument("--cell-size", type=int, default=36, metavar="PX", help="cell size in pixels (default 36)")
+    an.add_argument("--frame", type=int, metavar="N", help="write only frame N (a still; .png writes the last by default)")
+    an.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.svg, FILE.gif or FILE.png")
+
+    ga = sub.add_parser("gallery", help="render conv_arithmetic's 15 animations and tconv's additions",
+                        epilog=EXAMPLES, formatter_class=fmt)
+    ga.add_argument("directory", metavar="DIR", help="where to write the files")
+    ga.add_argument("--format", default="gif", choices=["gif", "svg", "png"], help="file format (default gif)")
+    ga.add_argument("--cell-size", type=int, default=36, metavar="PX", help="cell size in pixels (default 36)")
+    ga.add_argument("--duration", type=int, default=800, metavar="MS", help="milliseconds per frame (default 800)")
+
+    ov = sub.add_parser("overlap", parents=[flags], help="overlap heatmap: taps per output cell (checkerboard)",
+                        epilog=EXAMPLES, formatter_class=fmt)
+    ov.add_argument("--layers", type=int, default=1, metavar="N", help="stack N identical layers (default 1)")
+    ov.add_argument("-o", "--output", metavar="FILE", help="write the heatmap as FILE.svg or FILE.png")
+    ov.add_argument("--json", action="store_true", help="print the counts and verdict as JSON")
+
     cp = sub.add_parser("compute", parents=[flags], help="compute a transposed convolution from .npy or JSON arrays",
                         epilog=EXAMPLES, formatter_class=fmt)
     _array_flags(cp)
@@ -404,6 +484,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"wrote {args.output}")
             else:
                 print(text, end="" if text.endswith("\n") else "\n")
+        elif args.command == "animate":
+            print(_animate(args))
+        elif args.command == "gallery":
+            from ._progress import Progress
+            from .scene.gallery import GALLERY, render_gallery
+
+            paths = render_gallery(args.directory, args.format, Progress(len(GALLERY), "gallery"),
+                                   cell_size=args.cell_size, duration_ms=args.duration)
+            print(f"wrote {len(paths)} files to {args.directory}")
+        elif args.command == "overlap":
+            _overlap(args)
         elif args.command == "compute":
             if args.output is not None and not args.output.endswith(".npy"):
                 raise TconvError(f"--output {args.output!r} must end in .npy")

@@ -42,19 +42,43 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     return (stretched + padded) * itemsize + work
 
 
-def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
-    n, cin = x.shape[:2]
+def _placement(plan: ConvTransposePlan) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
+    """Which part of the stretched input lands where in the padded one (negative padding crops)."""
     eqs = [ax.equivalent() for ax in plan.axes]
-    # 1. zeros between the cells
-    stretched = np.zeros((n, cin, *(e.stretched_size for e in eqs)), dtype=x.dtype)
-    stretched[(Ellipsis, *(slice(None, None, ax.stride) for ax in plan.axes))] = x
-    # 2. pad d(k−1)−p before and d(k−1)−p+op after; a negative amount crops
-    padded = np.zeros((n, cin, *(e.padded_size for e in eqs)), dtype=x.dtype)
     src = tuple(slice(max(0, -e.pad_begin), e.stretched_size - max(0, -e.pad_end)) for e in eqs)
     # max(0, ...): a crop larger than the stretched input (huge stride with output_padding) leaves nothing
-    dst = tuple(
-        slice(max(0, e.pad_begin), max(0, e.pad_begin) + max(0, s.stop - s.start)) for e, s in zip(eqs, src)
-    )
+    dst = tuple(slice(max(0, e.pad_begin), max(0, e.pad_begin) + max(0, s.stop - s.start)) for e, s in zip(eqs, src))
+    return src, dst
+
+
+def insert_zeros(x: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
+    """Step 1: s−1 zeros between neighbouring cells on every spatial axis (the last ``plan.nd`` axes)."""
+    lead = x.shape[: x.ndim - plan.nd]
+    stretched = np.zeros(lead + tuple(ax.equivalent().stretched_size for ax in plan.axes), dtype=x.dtype)
+    stretched[(Ellipsis, *(slice(None, None, ax.stride) for ax in plan.axes))] = x
+    return stretched
+
+
+def pad(stretched: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
+    """Step 2: d(k−1)−p zeros before, d(k−1)−p+output_padding after; negative amounts crop."""
+    lead = stretched.shape[: stretched.ndim - plan.nd]
+    padded = np.zeros(lead + tuple(ax.equivalent().padded_size for ax in plan.axes), dtype=stretched.dtype)
+    src, dst = _placement(plan)
     padded[(Ellipsis, *dst)] = stretched[(Ellipsis, *src)]
+    return padded
+
+
+def cell_kinds(plan: ConvTransposePlan) -> tuple[np.ndarray, np.ndarray]:
+    """What each cell of the stretched and of the padded grid is: "input", "zero" (inserted) or "pad"."""
+    kinds = np.array(["zero", "input", "pad"], dtype="<U5")
+    code = insert_zeros(np.ones(plan.input_size, dtype=np.int8), plan)  # 1 = input, 0 = inserted zero
+    padded = np.full(tuple(ax.equivalent().padded_size for ax in plan.axes), 2, dtype=np.int8)
+    src, dst = _placement(plan)
+    padded[dst] = code[src]
+    return kinds[code], kinds[padded]
+
+
+def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
+    padded = pad(insert_zeros(x, plan), plan)
     # 3 + 4. flipped, channel-swapped kernel at stride 1
     return correlate(padded, flipped_weight(weight, plan.groups), plan.groups, (1,) * plan.nd, plan.dilation, plan.output_size)

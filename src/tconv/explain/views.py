@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..algorithms.matrix import sparse_matrix
-from ..algorithms.zero_insert import flipped_weight
+from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, pad
 from ..errors import TconvError
 from ..functional import as_arrays, execute
 from ..params import ConvTransposePlan, compute_dtype, plan_conv_transpose
@@ -106,11 +106,8 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
     eqs = [ax.equivalent() for ax in plan.axes]
 
     # 1. zeros between the inputs
-    stretched = np.zeros((n_batch, cin, *(e.stretched_size for e in eqs)), dtype=x.dtype)
-    every = tuple(slice(None, None, ax.stride) for ax in plan.axes)
-    stretched[(Ellipsis, *every)] = x
-    s_roles = roles_of(stretched.shape[2:], "zero")
-    s_roles[every] = "input"
+    stretched = insert_zeros(x, plan)
+    s_roles, p_roles = (roles.astype(roles_of((), "zero").dtype) for roles in cell_kinds(plan))
     text = [
         Message("gather.zeros.axis", {"axis": a, "stride": ax.stride, "zeros": ax.stride - 1, "size": ax.input_size,
                                       "stretched": e.stretched_size})
@@ -124,17 +121,11 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
     steps = [Step("insert_zeros", Message("gather.zeros.title"), tuple(text), grids)]
 
     # 2. pad d(k−1)−p (+ output_padding at the end); negative amounts crop
-    padded = np.zeros((n_batch, cin, *(e.padded_size for e in eqs)), dtype=x.dtype)
-    p_roles = roles_of(padded.shape[2:], "pad")
-    src = tuple(slice(max(0, -e.pad_begin), e.stretched_size - max(0, -e.pad_end)) for e in eqs)
-    dst = tuple(slice(max(0, e.pad_begin), max(0, e.pad_begin) + max(0, s.stop - s.start)) for e, s in zip(eqs, src))
-    padded[(Ellipsis, *dst)] = stretched[(Ellipsis, *src)]
-    p_roles[dst] = s_roles[src]
+    padded = pad(stretched, plan)
     text = []
     for a, (ax, e) in enumerate(zip(plan.axes, eqs)):
-        pad = e.pad_begin
-        common = {"axis": a, "dilation": ax.dilation, "kernel": ax.kernel_size, "padding": ax.padding, "pad": pad,
-                  "op": ax.output_padding, "stretched": e.stretched_size, "padded": e.padded_size}
+        common = {"axis": a, "dilation": ax.dilation, "kernel": ax.kernel_size, "padding": ax.padding,
+                  "pad": e.pad_begin, "op": ax.output_padding, "stretched": e.stretched_size, "padded": e.padded_size}
         if e.pad_begin >= 0 and e.pad_end >= 0:
             text.append(Message("gather.pad.axis", common | {"before": e.pad_begin, "after": e.pad_end}))
         else:

@@ -1,0 +1,70 @@
+"""Geometry shared by every renderer, so SVG, GIF and PNG place everything identically (in pixels)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..scene.model import Frame, Mark, Panel, Scene
+
+# font sizes as fractions of the cell size
+TITLE, LABEL, VALUE, NOTE, CAPTION, LEGEND = 0.40, 0.34, 0.42, 0.28, 0.36, 0.30
+CHAR = 0.56  # average glyph width / font size, for sizing the canvas to its text
+
+
+@dataclass(frozen=True)
+class Geometry:
+    unit: int
+    width: int
+    height: int
+    title_y: float
+    caption_y: float
+    legend_y: float
+
+
+def geometry(scene: Scene) -> Geometry:
+    u = scene.cell_size
+    texts = [(scene.title, TITLE)] + [(p.label, LABEL) for p in scene.panels]
+    texts += [(f.caption, CAPTION) for f in scene.frames]
+    text_w = max((len(t) * CHAR * size * u + 2 * u for t, size in texts), default=0)
+    legend_w = (len(scene.legend) + 2) * 0.6 * u + sum(len(w) for w in scene.legend) * CHAR * LEGEND * u + 2 * u
+    width = int(round(max(scene.width * u + 2 * u, text_w, legend_w * 0.6)))
+    height = int(round(scene.height * u))
+    return Geometry(u, width, height, title_y=0.85 * u, caption_y=height - 1.45 * u, legend_y=height - 0.55 * u)
+
+
+def cell_box(panel: Panel, row: int, col: int, unit: int) -> tuple[float, float, float]:
+    """(x, y, size) of a cell in pixels."""
+    x0, y0 = panel.origin
+    return (x0 + col) * unit, (y0 + row) * unit, unit
+
+
+def marks_box(scene: Scene, frame: Frame, panel: str, unit: int) -> tuple[float, float, float, float] | None:
+    """The pixel bounding box (x0, y0, x1, y1) of a frame's marks on one panel."""
+    p = scene.panel(panel)
+    boxes = [cell_box(p, m.row, m.col, unit) for m in frame.marks if m.panel == panel]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[0] + b[2] for b in boxes),
+            max(b[1] + b[2] for b in boxes))
+
+
+def connector(scene: Scene, frame: Frame, unit: int) -> list[tuple[float, float, float, float]]:
+    """Lines joining the marks on the left panel to those on the right (conv_arithmetic's four lines, two here)."""
+    if scene.connect is None:
+        return []
+    a = marks_box(scene, frame, scene.connect[0], unit)
+    b = marks_box(scene, frame, scene.connect[1], unit)
+    if a is None or b is None:
+        return []
+    return [(a[2], a[1], b[0], b[1]), (a[2], a[3], b[0], b[3])]
+
+
+def legend_items(scene: Scene) -> list[str]:
+    """The roles drawn, then the mark kinds that occur in some frame."""
+    kinds = {m.kind for f in scene.frames for m in f.marks}
+    return [*scene.legend, *(k for k in ("footprint", "highlight") if k in kinds)]
+
+
+def mark_order(marks: tuple[Mark, ...]) -> list[Mark]:
+    """Footprints first, highlights on top."""
+    return sorted(marks, key=lambda m: m.kind != "footprint")

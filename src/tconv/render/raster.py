@@ -1,0 +1,164 @@
+"""GIF and PNG renderers (Pillow, imported here only): the same geometry and grammar as the SVG renderer."""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import lru_cache
+from typing import Any
+
+from ..errors import TconvError
+from ..scene.model import Frame, Scene
+from .layout import CAPTION, LABEL, LEGEND, NOTE, TITLE, VALUE, Geometry, cell_box, connector, geometry, legend_items, mark_order
+from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, LEGEND_WORDS, ROLE_STYLE, TEXT, heat_fill, hex_rgb
+
+__all__ = ["gif", "png", "render_frame"]
+
+
+def _pil() -> Any:
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+    except ImportError:
+        raise TconvError("GIF and PNG output need Pillow: pip install 'tconv[show]' (or pip install pillow); "
+                         "SVG output needs nothing more") from None
+    return Image, ImageDraw, ImageFont
+
+
+@lru_cache(maxsize=32)
+def _font(size: int) -> Any:
+    _, _, font = _pil()
+    return font.load_default(size=max(6, size))
+
+
+def _fmt(v: object) -> str:
+    from ..explain.writers import format_number
+
+    return format_number(v)
+
+
+def _dashed_rect(draw: Any, box: tuple[float, float, float, float], color: tuple[int, int, int], dash: float) -> None:
+    x0, y0, x1, y1 = box
+    for (a, b), horizontal, fixed in (((x0, x1), True, y0), ((x0, x1), True, y1), ((y0, y1), False, x0), ((y0, y1), False, x1)):
+        t = a
+        while t < b:
+            e = min(t + dash, b)
+            draw.line([(t, fixed), (e, fixed)] if horizontal else [(fixed, t), (fixed, e)], fill=color, width=1)
+            t += dash * 1.8
+
+
+# Pillow's bundled font has no glyphs for these; SVG keeps the originals.
+_ASCII = str.maketrans({"×": "x", "→": "->", "Σ": "sum", "−": "-", "·": "*", "′": "'", "⌊": "floor(", "⌋": ")"})
+
+
+def _text(draw: Any, xy: tuple[float, float], text: str, size: float, fill: str = TEXT, anchor: str = "ls") -> None:
+    draw.text(xy, text.translate(_ASCII), fill=hex_rgb(fill), font=_font(int(round(size))), anchor=anchor)
+
+
+def _background(scene: Scene, g: Geometry) -> Any:
+    image_mod, draw_mod, _ = _pil()
+    u = g.unit
+    img = image_mod.new("RGB", (g.width, g.height), hex_rgb(BACKGROUND))
+    draw = draw_mod.Draw(img)
+    _text(draw, (0.5 * u, g.title_y), scene.title, TITLE * u)
+    for p in scene.panels:
+        x0, y0 = p.origin
+        _text(draw, (x0 * u, (y0 - 0.3) * u), p.label, LABEL * u)
+        for r in range(p.shape[0]):
+            for c in range(p.shape[1]):
+                role = str(p.roles[r, c])
+                if not role:
+                    continue
+                fill, stroke, dashed, ink = ROLE_STYLE[role]
+                if p.heat is not None:
+                    fill = heat_fill(float(p.heat[r, c]))
+                    ink = "#ffffff" if p.heat[r, c] > 0.55 else TEXT
+                x, y, s = cell_box(p, r, c, u)
+                box = (x + 1, y + 1, x + s - 2, y + s - 2)
+                if dashed:
+                    draw.rectangle(box, fill=hex_rgb(fill))
+                    _dashed_rect(draw, box, hex_rgb(stroke), u / 8)
+                else:
+                    draw.rectangle(box, fill=hex_rgb(fill), outline=hex_rgb(stroke), width=1)
+                if scene.show_values and p.values is not None and not any(p.name in f.values for f in scene.frames):
+                    _text(draw, (x + s / 2, y + s / 2), _fmt(p.values[r, c]), VALUE * u, ink, "mm")
+    lx = 0.5 * u
+    for item in legend_items(scene):
+        box = (lx, g.legend_y - 0.3 * u, lx + 0.36 * u, g.legend_y + 0.06 * u)
+        if item in ROLE_STYLE:
+            fill, stroke, dashed, _ = ROLE_STYLE[item]
+            draw.rectangle(box, fill=hex_rgb(fill), outline=None if dashed else hex_rgb(stroke))
+            if dashed:
+                _dashed_rect(draw, box, hex_rgb(stroke), u / 12)
+        elif item == "footprint":
+            draw.rectangle(box, fill=_blend(hex_rgb(BACKGROUND), hex_rgb(FOOTPRINT[0]), FOOTPRINT[1]))
+        else:
+            draw.rectangle(box, outline=hex_rgb(HIGHLIGHT), width=2)
+        word = LEGEND_WORDS.get(item, "kernel footprint" if item == "footprint" else "current cell")
+        _text(draw, (lx + 0.5 * u, g.legend_y), word, LEGEND * u)
+        lx += 0.5 * u + len(word) * 0.56 * LEGEND * u + 0.5 * u
+    return img
+
+
+def _blend(a: tuple[int, int, int], b: tuple[int, int, int], alpha: float) -> tuple[int, int, int]:
+    return tuple(int(round(x * (1 - alpha) + y * alpha)) for x, y in zip(a, b))  # type: ignore[return-value]
+
+
+def render_frame(scene: Scene, frame: int, base: Any = None) -> Any:
+    """One frame as an RGB Pillow image."""
+    image_mod, draw_mod, _ = _pil()
+    g = geometry(scene)
+    u = g.unit
+    img = (base if base is not None else _background(scene, g)).copy()
+    f: Frame = scene.frames[frame]
+    draw = draw_mod.Draw(img)
+    if scene.show_values:
+        for name, values in f.values.items():
+            p = scene.panel(name)
+            for r in range(p.shape[0]):
+                for c in range(p.shape[1]):
+                    v = values[r, c]
+                    if isinstance(v, float) and math.isnan(v):
+                        continue
+                    x, y, s = cell_box(p, r, c, u)
+                    ink = ROLE_STYLE[str(p.roles[r, c]) or "output"][3]
+                    _text(draw, (x + s / 2, y + s / 2), _fmt(v), VALUE * u, ink, "mm")
+    overlay = image_mod.new("RGBA", img.size, (0, 0, 0, 0))
+    odraw = draw_mod.Draw(overlay)
+    for m in mark_order(f.marks):
+        if m.kind == "footprint":
+            x, y, s = cell_box(scene.panel(m.panel), m.row, m.col, u)
+            odraw.rectangle((x + 1, y + 1, x + s - 2, y + s - 2), fill=(*hex_rgb(FOOTPRINT[0]), int(255 * FOOTPRINT[1])))
+    img = image_mod.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
+    draw = draw_mod.Draw(img)
+    for m in mark_order(f.marks):
+        x, y, s = cell_box(scene.panel(m.panel), m.row, m.col, u)
+        if m.kind == "footprint":
+            if m.text is not None:
+                _text(draw, (x + s - 3, y + s - 4), m.text, NOTE * u, "#fdf6e3", "rs")
+        else:
+            draw.rectangle((x + 1.5, y + 1.5, x + s - 2.5, y + s - 2.5), outline=hex_rgb(HIGHLIGHT), width=3)
+    for x1, y1, x2, y2 in connector(scene, f, u):
+        draw.line([(x1, y1), (x2, y2)], fill=_blend(hex_rgb(BACKGROUND), hex_rgb(HIGHLIGHT), 0.55), width=1)
+    _text(draw, (0.5 * u, g.caption_y), f.caption, CAPTION * u)
+    return img
+
+
+def png(scene: Scene, frame: int) -> bytes:
+    buf = io.BytesIO()
+    render_frame(scene, frame).save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+def gif(scene: Scene, frame: int | None = None) -> bytes:
+    """All frames (or one), looping forever, ``duration_ms`` each."""
+    image_mod, _, _ = _pil()
+    base = _background(scene, geometry(scene))
+    indices = range(len(scene.frames)) if frame is None else [frame]
+    # One shared adaptive palette from the first frame keeps the colours (and the bytes) stable across frames.
+    images = [render_frame(scene, i, base) for i in indices]
+    palette_source = images[0].quantize(colors=255, method=image_mod.Quantize.MEDIANCUT, dither=image_mod.Dither.NONE)
+    frames = [im.quantize(palette=palette_source, dither=image_mod.Dither.NONE) for im in images]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=len(frames) > 1, append_images=frames[1:], duration=scene.duration_ms,
+                   loop=0, optimize=False, disposal=1)
+    return buf.getvalue()

@@ -1,0 +1,147 @@
+"""SVG renderer (standard library only): a still frame, or all frames in one looping SVG (SMIL, discrete).
+
+Every cell is a ``rect`` with ``id="{panel}-{row}-{col}"`` and ``data-role``; frames are ``<g class="frame">``.
+"""
+
+from __future__ import annotations
+
+import math
+from xml.sax.saxutils import escape, quoteattr
+
+from ..scene.model import Frame, Scene
+from .layout import CAPTION, LABEL, LEGEND, NOTE, TITLE, VALUE, Geometry, cell_box, connector, geometry, legend_items, mark_order
+from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, LEGEND_WORDS, ROLE_STYLE, TEXT, heat_fill
+
+__all__ = ["animated", "still"]
+
+
+def _num(v: float) -> str:
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def _text(x: float, y: float, text: str, size: float, fill: str = TEXT, anchor: str = "start", weight: str = "normal",
+          cls: str = "") -> str:
+    c = f' class="{cls}"' if cls else ""
+    return (f'<text{c} x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}" fill="{fill}" text-anchor="{anchor}" '
+            f'font-weight="{weight}">{escape(text)}</text>')
+
+
+def _fmt(v: object) -> str:
+    from ..explain.writers import format_number
+
+    return format_number(v)
+
+
+def _background(scene: Scene, g: Geometry) -> list[str]:
+    u = g.unit
+    out = [f'<rect width="{g.width}" height="{g.height}" fill="{BACKGROUND}"/>',
+           _text(0.5 * u, g.title_y, scene.title, TITLE * u, weight="bold", cls="title")]
+    for p in scene.panels:
+        x0, y0 = p.origin
+        out.append(_text(x0 * u, (y0 - 0.3) * u, p.label, LABEL * u, cls="label"))
+        for r in range(p.shape[0]):
+            for c in range(p.shape[1]):
+                role = str(p.roles[r, c])
+                if not role:
+                    continue
+                fill, stroke, dashed, ink = ROLE_STYLE[role]
+                if p.heat is not None:
+                    fill = heat_fill(float(p.heat[r, c]))
+                    ink = "#ffffff" if p.heat[r, c] > 0.55 else TEXT
+                x, y, s = cell_box(p, r, c, u)
+                dash = f' stroke-dasharray="{_num(u / 8)},{_num(u / 10)}"' if dashed else ""
+                out.append(f'<rect id="{p.name}-{r}-{c}" class="cell" data-role="{role}" x="{_num(x + 1)}" '
+                           f'y="{_num(y + 1)}" width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{fill}" '
+                           f'stroke="{stroke}" stroke-width="1.5"{dash}/>')
+                if scene.show_values and p.values is not None and not _frame_owned(scene, p.name):
+                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, _fmt(p.values[r, c]), VALUE * u, ink,
+                                     "middle", cls="value"))
+    legend_x = 0.5 * u
+    for item in legend_items(scene):
+        if item in ROLE_STYLE:
+            fill, stroke, dashed, _ = ROLE_STYLE[item]
+            dash = f' stroke-dasharray="{_num(u / 12)},{_num(u / 14)}"' if dashed else ""
+            swatch = (f'<rect x="{_num(legend_x)}" y="{_num(g.legend_y - 0.3 * u)}" width="{_num(0.36 * u)}" '
+                      f'height="{_num(0.36 * u)}" fill="{fill}" stroke="{stroke}"{dash}/>')
+        elif item == "footprint":
+            swatch = (f'<rect x="{_num(legend_x)}" y="{_num(g.legend_y - 0.3 * u)}" width="{_num(0.36 * u)}" '
+                      f'height="{_num(0.36 * u)}" fill="{FOOTPRINT[0]}" fill-opacity="{FOOTPRINT[1]}"/>')
+        else:
+            swatch = (f'<rect x="{_num(legend_x)}" y="{_num(g.legend_y - 0.3 * u)}" width="{_num(0.36 * u)}" '
+                      f'height="{_num(0.36 * u)}" fill="none" stroke="{HIGHLIGHT}" stroke-width="2"/>')
+        word = LEGEND_WORDS.get(item, "kernel footprint" if item == "footprint" else "current cell")
+        out.append(f'<g class="legend-item" data-role="{item}">{swatch}'
+                   + _text(legend_x + 0.5 * u, g.legend_y, word, LEGEND * u) + "</g>")
+        legend_x += 0.5 * u + len(word) * 0.56 * LEGEND * u + 0.5 * u
+    return out
+
+
+def _frame_owned(scene: Scene, panel: str) -> bool:
+    """True when frames supply this panel's values (they are drawn per frame, not in the background)."""
+    return any(panel in f.values for f in scene.frames)
+
+
+def _frame(scene: Scene, g: Geometry, frame: Frame) -> list[str]:
+    u = g.unit
+    out = []
+    if scene.show_values:
+        for name, values in frame.values.items():
+            p = scene.panel(name)
+            for r in range(p.shape[0]):
+                for c in range(p.shape[1]):
+                    v = values[r, c]
+                    if isinstance(v, float) and math.isnan(v):
+                        continue
+                    x, y, s = cell_box(p, r, c, u)
+                    ink = ROLE_STYLE[str(p.roles[r, c]) or "output"][3]
+                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, _fmt(v), VALUE * u, ink, "middle", cls="value"))
+    for m in mark_order(frame.marks):
+        x, y, s = cell_box(scene.panel(m.panel), m.row, m.col, u)
+        if m.kind == "footprint":
+            out.append(f'<rect class="footprint" data-panel="{m.panel}" x="{_num(x + 1)}" y="{_num(y + 1)}" '
+                       f'width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{FOOTPRINT[0]}" fill-opacity="{FOOTPRINT[1]}"/>')
+            if m.text is not None:
+                out.append(_text(x + s - 3, y + s - 4, m.text, NOTE * u, "#fdf6e3", "end", cls="note"))
+        else:
+            out.append(f'<rect class="highlight" data-panel="{m.panel}" x="{_num(x + 1.5)}" y="{_num(y + 1.5)}" '
+                       f'width="{_num(s - 3)}" height="{_num(s - 3)}" fill="none" stroke="{HIGHLIGHT}" stroke-width="3"/>')
+    for x1, y1, x2, y2 in connector(scene, frame, u):
+        out.append(f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" stroke="{HIGHLIGHT}" '
+                   f'stroke-opacity="0.55" stroke-dasharray="4,3"/>')
+    out.append(_text(0.5 * u, g.caption_y, frame.caption, CAPTION * u, cls="caption"))
+    return out
+
+
+def _document(scene: Scene, g: Geometry, body: list[str]) -> str:
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{g.width}" height="{g.height}" '
+            f'viewBox="0 0 {g.width} {g.height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" '
+            f'data-frames="{len(scene.frames)}" data-view={quoteattr(str(scene.params.get("view", "")))}>')
+    return "\n".join([head, f"<title>{escape(scene.title)}</title>", *body, "</svg>"]) + "\n"
+
+
+def still(scene: Scene, frame: int) -> str:
+    """One frame as a static SVG."""
+    g = geometry(scene)
+    body = _background(scene, g) + [f'<g class="frame" data-frame="{frame}">', *_frame(scene, g, scene.frames[frame]), "</g>"]
+    return _document(scene, g, body)
+
+
+def animated(scene: Scene) -> str:
+    """All frames in one SVG, each shown for ``duration_ms`` in turn, looping forever (SMIL discrete animation)."""
+    g = geometry(scene)
+    n = len(scene.frames)
+    total = f"{n * scene.duration_ms / 1000:g}s"
+    body = _background(scene, g)
+    for i, frame in enumerate(scene.frames):
+        if n == 1:
+            anim = ""
+        elif i == 0:
+            anim = (f'<animate attributeName="visibility" values="visible;hidden" keyTimes="0;{1 / n:.6g}" '
+                    f'dur="{total}" calcMode="discrete" repeatCount="indefinite"/>')
+        else:
+            anim = (f'<animate attributeName="visibility" values="hidden;visible;hidden" '
+                    f'keyTimes="0;{i / n:.6g};{(i + 1) / n:.6g}" dur="{total}" calcMode="discrete" '
+                    f'repeatCount="indefinite"/>')
+        vis = "visible" if i == 0 else "hidden"
+        body += [f'<g class="frame" data-frame="{i}" visibility="{vis}">{anim}', *_frame(scene, g, frame), "</g>"]
+    return _document(scene, g, body)

@@ -1,0 +1,13 @@
+"""Scenes: conv_arithmetic-style animations and overlap heatmaps, as data that renderers draw.
+
+>>> import tconv
+>>> scene = tconv.animate(3, 3, stride=2, padding=1, output_padding=1, values=True)
+>>> len(scene.frames), scene.panel("output").shape     # padding_strides_odd_transposed: one frame per output cell
+(36, (6, 6))
+"""
+
+from .build import VIEWS, animate
+from .model import Frame, Mark, Panel, Scene
+from .overlap import OverlapMap, overlap
+
+__all__ = ["VIEWS", "Frame", "Mark", "OverlapMap", "Panel", "Scene", "animate", "overlap"]

@@ -1,0 +1,353 @@
+"""Build animation scenes from a plan: direct convolution (and pooling), transposed convolution as its
+equivalent direct convolution (conv_arithmetic's view), and transposed convolution as scatter.
+
+Values come from the library's own computation (``conv_transpose``, ``conv``), so a frame's highlighted output
+value is the computed one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..algorithms.zero_insert import cell_kinds, insert_zeros, pad
+from ..errors import TconvError
+from ..functional import as_arrays, conv, conv_transpose
+from ..params import plan_conv, plan_conv_transpose
+from ..shapes import pool_output_size
+from .model import Frame, Mark, Panel, Scene
+
+__all__ = ["MAX_FRAMES", "VIEWS", "animate"]
+
+VIEWS = ("equivalent", "scatter", "conv")
+#: Animations are drawn cell by cell; beyond these sizes they would be unreadable.
+MAX_FRAMES = 400
+MAX_CELLS = 40 * 40
+
+_TITLE_GAP = 1.6  # cell units above the panels: the title line and the panel labels
+_LABEL = 0.9
+
+
+def _fmt_shape(shape: tuple[int, ...]) -> str:
+    return " × ".join(map(str, shape))
+
+
+def _as_2d(a: np.ndarray) -> np.ndarray:
+    return a.reshape(1, -1) if a.ndim == 1 else a
+
+
+def _roles2d(shape: tuple[int, ...], role: str) -> np.ndarray:
+    return np.full(_as_2d(np.empty(shape)).shape, role, dtype="<U8")
+
+
+def _cell(pos: tuple[int, ...]) -> tuple[int, int]:
+    """(row, col) of a 1-D or 2-D position."""
+    return (0, pos[0]) if len(pos) == 1 else (pos[0], pos[1])
+
+
+def _fmt(v: Any) -> str:
+    from ..explain.writers import format_number
+
+    return format_number(v)
+
+
+def _arrays(input: Any, weight: Any, input_size: Any, kernel_size: Any, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Plain spatial arrays (1-D or 2-D): given, or small random integers (conv_arithmetic's: input 0–3, kernel 0–2)."""
+    if (input is None) != (weight is None):
+        raise TconvError("give both input and weight arrays, or neither (then random integers of the given sizes)")
+    if input is None:
+        if input_size is None or kernel_size is None:
+            raise TconvError("animate needs input_size and kernel_size (or input and weight arrays)")
+        from .._axes import count_axes, per_axis
+
+        # All scalars: a square 2-D animation, as conv_arithmetic draws; a sequence fixes the number of axes.
+        scalars = all(isinstance(v, int | np.integer) for v in (input_size, kernel_size))
+        nd = 2 if scalars else count_axes(input_size, kernel_size)
+        rng = np.random.default_rng(seed)
+        x = rng.integers(0, 4, size=per_axis("input_size", input_size, nd, minimum=1))
+        w = rng.integers(0, 3, size=per_axis("kernel_size", kernel_size, nd, minimum=1))
+    else:
+        x, w, _ = as_arrays(input, weight)
+        # single-channel arrays with their channel axes are accepted and squeezed
+        if w.ndim >= 3 and w.shape[:2] == (1, 1):
+            w = w[0, 0]
+            x = x.reshape(x.shape[x.ndim - w.ndim:]) if math.prod(x.shape[: x.ndim - w.ndim]) == 1 else x
+        if x.ndim != w.ndim:
+            raise TconvError(
+                f"animate draws one channel: give plain input and weight arrays of the same rank (1-D or 2-D), "
+                f"got input shape {list(x.shape)} and weight shape {list(w.shape)}"
+            )
+    if x.ndim not in (1, 2):
+        raise TconvError(
+            f"animate draws 1-D and 2-D convolutions, got {x.ndim} spatial dimensions: "
+            f"use tconv.explain for 3-D (it lists every step)"
+        )
+    return x, w
+
+
+def _check_size(n_frames: int, panels: list[Panel]) -> None:
+    if n_frames > MAX_FRAMES:
+        raise TconvError(f"the animation would have {n_frames} frames; at most {MAX_FRAMES} are drawn: use smaller sizes")
+    cells = sum(p.roles.size for p in panels)
+    if cells > MAX_CELLS:
+        raise TconvError(f"the animation would draw {cells} cells; at most {MAX_CELLS} are drawn: use smaller sizes")
+
+
+def _layout(main: list[tuple[str, str, np.ndarray, np.ndarray | None]],
+            below: list[tuple[str, str, np.ndarray, np.ndarray | None]]) -> tuple[list[Panel], float, float]:
+    """Place panels: the main ones left to right (input, output), the kernels below the first."""
+    from ..render.layout import CHAR, LABEL
+
+    def span(label: str, cols: int) -> float:  # a panel's width or its label's, whichever is wider (cell units)
+        return max(float(cols), len(label) * CHAR * LABEL)
+
+    panels = []
+    x = 1.0
+    top = _TITLE_GAP + _LABEL
+    height = 0
+    for name, label, roles, values in main:
+        panels.append(Panel(name, label, (x, top), roles, values))
+        x += span(label, roles.shape[1]) + 1.5
+        height = max(height, roles.shape[0])
+    width = x - 1.0
+    y = top + height + _LABEL + 0.9
+    kx = 1.0
+    k_height = 0
+    for name, label, roles, values in below:
+        panels.append(Panel(name, label, (kx, y), roles, values))
+        kx += span(label, roles.shape[1]) + 1.5
+        k_height = max(k_height, roles.shape[0])
+    width = max(width, kx - 1.0)
+    bottom = (y + k_height if below else top + height) + 2.6  # caption and legend lines
+    return panels, width, bottom
+
+
+def _window_frames(
+    footprint_panel: str,
+    out_panel: str,
+    out_values: np.ndarray,
+    out_size: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    kernel: np.ndarray,
+    show_values: bool,
+    caption: str,
+    offset: tuple[int, ...] = (),
+) -> list[Frame]:
+    """One frame per output cell: the (dilated) kernel footprint on the input, the output cell highlighted."""
+    frames = []
+    shown = np.full(_as_2d(out_values).shape, np.nan)
+    nd = len(out_size)
+    offset = offset or (0,) * nd
+    for o in np.ndindex(*out_size):
+        marks = []
+        for tap in np.ndindex(*kernel.shape):
+            at = tuple(off + oi * s + t * d for off, oi, s, t, d in zip(offset, o, stride, tap, dilation))
+            r, c = _cell(at)
+            marks.append(Mark(footprint_panel, r, c, "footprint", _fmt(kernel[tap]) if show_values else None))
+        r, c = _cell(o)
+        marks.append(Mark(out_panel, r, c, "highlight"))
+        value = out_values[o]
+        shown[r, c] = value
+        frames.append(Frame(caption.format(pos=", ".join(map(str, o)), value=_fmt(value)), tuple(marks),
+                            {out_panel: shown.copy()}, value))
+    return frames
+
+
+def animate(
+    input_size: Any = None,
+    kernel_size: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    *,
+    output_size: Any = None,
+    view: str = "equivalent",
+    pool: str | None = None,
+    values: bool = False,
+    input: Any = None,
+    weight: Any = None,
+    seed: int = 0,
+    cell_size: int = 36,
+    duration_ms: int = 800,
+) -> Scene:
+    """An animation scene of a (transposed) convolution, conv_arithmetic-style, for any parameters.
+
+    Sizes are PyTorch's parameters; plain integers draw a square 2-D convolution, per-axis sequences set each
+    axis (a one-element sequence, or 1-D arrays, draw 1-D). Views: ``"equivalent"`` (transposed convolution as the direct convolution it equals: zeros inserted,
+    padding d·(k−1)−p, the flipped kernel, stride 1), ``"scatter"`` (each input cell stamps the kernel onto the
+    output, which accumulates; the cropped border is marked) and ``"conv"`` (a direct convolution, or a pooling
+    window with ``pool="max"``/``"avg"``). Parameters are PyTorch's, per axis; 1-D and 2-D. ``values=True`` writes
+    the numbers in the cells (random small integers from ``seed``, or ``input``/``weight`` arrays); they equal
+    ``tconv.conv_transpose``. One frame per kernel position (per input cell for scatter).
+
+    >>> import tconv
+    >>> scene = tconv.animate(2, 3)                       # no_padding_no_strides_transposed: 2×2 → 4×4
+    >>> len(scene.frames), scene.panel("input").shape, scene.panel("output").shape
+    (16, (6, 6), (4, 4))
+    >>> scene.save("/tmp/tconv-doctest.svg").suffix
+    '.svg'
+    """
+    if view not in VIEWS:
+        raise TconvError(f"view {view!r} is not known: choose one of {', '.join(map(repr, VIEWS))}")
+    if pool is not None and (view != "conv" or pool not in ("max", "avg")):
+        raise TconvError(f"pool {pool!r} needs view='conv' and is 'max' or 'avg'")
+    from .._axes import as_int
+
+    cell_size = as_int("cell_size", cell_size, minimum=4)
+    duration_ms = as_int("duration_ms", duration_ms, minimum=10)
+    x, w = _arrays(input, weight, input_size, kernel_size, seed)
+    if cell_size > 200:
+        raise TconvError(f"cell_size {cell_size} is too large: at most 200 pixels")
+    build = {"equivalent": _equivalent, "scatter": _scatter, "conv": _direct}[view]
+    return build(x, w, stride, padding, output_padding, dilation, output_size, pool, values, cell_size, duration_ms)
+
+
+def _common(plan_params: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in plan_params.items()}
+
+
+def _equivalent(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
+    nd = x.ndim
+    plan = plan_conv_transpose((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, output_padding, 1,
+                               dilation, output_size=output_size, nd=nd)
+    y = conv_transpose(x[None, None], w[None, None], None, plan.stride, plan.padding, plan.output_padding, 1,
+                       plan.dilation)[0, 0]
+    _, kinds = cell_kinds(plan)
+    padded = pad(insert_zeros(x, plan), plan)
+    flipped = np.flip(w)
+    eqs = [ax.equivalent() for ax in plan.axes]
+    pads = ", ".join(f"{e.pad_begin}/{e.pad_end}" for e in eqs)
+    panels, width, height = _layout(
+        [("input", f"input {_fmt_shape(x.shape)}: zeros inserted, padded (before/after) {pads} → {_fmt_shape(padded.shape)}",
+          _as_2d(kinds).astype("<U8"), _as_2d(padded)),
+         ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None)],
+        [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w)),
+         ("flipped", "flipped 180° (used)", _roles2d(w.shape, "kernel"), _as_2d(flipped))],
+    )
+    frames = _window_frames("input", "output", y, plan.output_size, (1,) * nd, plan.dilation, flipped, show,
+                            "output ({pos}) = Σ flipped kernel × window" + (" = {value}" if show else ""))
+    _check_size(len(frames), panels)
+    title = (f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
+             f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → {_fmt_shape(y.shape)}"
+             "  (as a direct convolution)")
+    params = _common({"view": "equivalent", "input_size": plan.input_size, "kernel_size": plan.kernel_size,
+                      "stride": plan.stride, "padding": plan.padding, "output_padding": plan.output_padding,
+                      "dilation": plan.dilation, "output_size": plan.output_size})
+    return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
+                 _legend(panels), ("input", "output"), params)
+
+
+def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
+    nd = x.ndim
+    plan = plan_conv_transpose((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, output_padding, 1,
+                               dilation, output_size=output_size, nd=nd)
+    buffer = tuple(max(ax.full_size, ax.padding + ax.output_size) for ax in plan.axes)
+    roles = np.full(buffer, "crop", dtype="<U8")
+    window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
+    roles[window] = "output"
+    for a, ax in enumerate(plan.axes):
+        if ax.padding + ax.output_size > ax.full_size:
+            sl = [slice(None)] * nd
+            sl[a] = slice(ax.full_size, None)
+            roles[tuple(sl)] = np.where(roles[tuple(sl)] == "output", "extend", roles[tuple(sl)])
+    panels, width, height = _layout(
+        [("input", f"input {_fmt_shape(x.shape)}", _roles2d(x.shape, "input"), _as_2d(x)),
+         ("output", f"stamps summed ({_fmt_shape(buffer)}); kept: output {_fmt_shape(plan.output_size)}",
+          _as_2d(roles), None)],
+        [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w))],
+    )
+    acc = np.zeros(buffer, dtype=np.result_type(x, w))
+    frames = []
+    for i in np.ndindex(*x.shape):
+        marks = [Mark("input", *_cell(i), "highlight")]
+        for tap in np.ndindex(*w.shape):
+            at = tuple(ii * ax.stride + t * ax.dilation for ii, t, ax in zip(i, tap, plan.axes))
+            acc[at] += x[i] * w[tap]
+            marks.append(Mark("output", *_cell(at), "footprint", _fmt(x[i] * w[tap]) if show else None))
+        shown = _as_2d(acc).astype(float)
+        caption = f"input ({', '.join(map(str, i))})" + (f" = {_fmt(x[i])}" if show else "") + " stamps value × kernel"
+        frames.append(Frame(caption, tuple(marks), {"output": shown.copy()}, x[i]))
+    _check_size(len(frames), panels)
+    title = (f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
+             f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → "
+             f"{_fmt_shape(plan.output_size)}  (scatter)")
+    params = _common({"view": "scatter", "input_size": plan.input_size, "kernel_size": plan.kernel_size,
+                      "stride": plan.stride, "padding": plan.padding, "output_padding": plan.output_padding,
+                      "dilation": plan.dilation, "output_size": plan.output_size, "window": [
+                          [s.start, s.stop] for s in window]})
+    return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
+                 _legend(panels), ("input", "output"), params)
+
+
+def _direct(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
+    nd = x.ndim
+    if output_size is not None or (output_padding not in (0, None) and np.any(np.asarray(output_padding) != 0)):
+        raise TconvError("output_padding and output_size only apply to transposed convolution (view 'conv' is direct)")
+    if pool is None:
+        plan = plan_conv((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, dilation, 1, nd=nd)
+        y = conv(x[None, None], w[None, None], None, stride, padding, dilation)[0, 0]
+        kind = f"Conv{nd}d"
+    else:
+        plan = plan_conv((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, dilation, 1, nd=nd)
+        out = pool_output_size(x.shape, w.shape, stride, padding, dilation)
+        if out != plan.output_size:  # pooling's own rules (padding ≤ k/2) already passed; sizes agree without ceil_mode
+            raise TconvError(f"pooling output {out} differs from {plan.output_size}")
+        y = _pool(x, w.shape, plan, pool)
+        kind = f"{pool.capitalize()}Pool{nd}d"
+    roles = np.full(tuple(ax.padded_size for ax in plan.axes), "pad", dtype="<U8")
+    inner = tuple(slice(ax.pad_begin, ax.pad_begin + ax.input_size) for ax in plan.axes)
+    roles[inner] = "input"
+    padded = np.zeros(roles.shape, dtype=x.dtype)
+    padded[inner] = x
+    below = [] if pool else [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w))]
+    panels, width, height = _layout(
+        [("input", f"input {_fmt_shape(x.shape)}" + (f", padded → {_fmt_shape(padded.shape)}" if padded.shape != x.shape else ""),
+          _as_2d(roles), _as_2d(padded)),
+         ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None)],
+        below,
+    )
+    what = {None: "Σ kernel × window", "max": "max of window", "avg": "mean of window"}[pool]
+    kernel = w if pool is None else np.full(w.shape, "·", dtype=object)
+    frames = _window_frames("input", "output", y, plan.output_size, plan.stride, plan.dilation, kernel,
+                            show and pool is None,
+                            "output ({pos}) = " + what + (" = {value}" if show else ""))
+    _check_size(len(frames), panels)
+    title = (f"{kind}  k={_p(w.shape)} s={_p(plan.stride)} "
+             f"p={_p(tuple(ax.pad_begin for ax in plan.axes))} d={_p(plan.dilation)}:  "
+             f"{_fmt_shape(x.shape)} → {_fmt_shape(y.shape)}")
+    params = _common({"view": "conv", "pool": pool, "input_size": x.shape, "kernel_size": w.shape,
+                      "stride": plan.stride, "padding": tuple(ax.pad_begin for ax in plan.axes),
+                      "dilation": plan.dilation, "output_size": plan.output_size})
+    return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
+                 _legend(panels), ("input", "output"), params)
+
+
+def _pool(x: np.ndarray, window: tuple[int, ...], plan: Any, mode: str) -> np.ndarray:
+    """Max or average pooling (PyTorch: padding is −∞ for max, counted as zeros for avg)."""
+    fill = -np.inf if mode == "max" else 0.0
+    padded = np.full(tuple(ax.padded_size for ax in plan.axes), fill)
+    padded[tuple(slice(ax.pad_begin, ax.pad_begin + ax.input_size) for ax in plan.axes)] = x
+    out = np.zeros(plan.output_size)
+    for o in np.ndindex(*plan.output_size):
+        taps = [padded[tuple(oi * ax.stride + t * ax.dilation for oi, t, ax in zip(o, tap, plan.axes))]
+                for tap in np.ndindex(*window)]
+        out[o] = max(taps) if mode == "max" else sum(taps) / len(taps)
+    return out
+
+
+def _p(values: tuple[int, ...]) -> str:
+    values = tuple(values)
+    return str(values[0]) if len(set(values)) == 1 else "(" + ",".join(map(str, values)) + ")"
+
+
+def _legend(panels: list[Panel]) -> tuple[str, ...]:
+    seen: list[str] = []
+    for p in panels:
+        for role in dict.fromkeys(p.roles.ravel().tolist()):
+            if role and role not in seen:
+                seen.append(role)
+    return tuple(seen)

@@ -1,0 +1,171 @@
+"""Overlap heatmaps: how many kernel taps reach each output cell, for one layer or a stack of layers.
+
+This is the checkerboard of Odena, Dumoulin & Olah ("Deconvolution and Checkerboard Artifacts", Distill 2016):
+when the kernel size is not a multiple of the stride, some output cells receive more taps than their neighbours.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._axes import as_int, count_axes, per_axis
+from ..errors import TconvError
+from ..functional import conv_transpose
+from ..params import plan_conv_transpose
+from .model import Frame, Panel, Scene
+
+__all__ = ["OverlapMap", "overlap", "residue_counts"]
+
+MAX_LAYERS = 6
+
+
+def residue_counts(kernel_size: int, stride: int, dilation: int = 1) -> tuple[int, ...]:
+    """Taps landing on each output phase (o mod stride) in the interior: even overlap ⇔ all equal.
+
+    >>> residue_counts(3, 2), residue_counts(4, 2), residue_counts(3, 2, dilation=2)
+    ((2, 1), (2, 2), (3, 0))
+    """
+    counts = [0] * stride
+    for j in range(kernel_size):
+        counts[(j * dilation) % stride] += 1
+    return tuple(counts)
+
+
+def _even_kernels(kernel_size: int, stride: int, dilation: int) -> list[int]:
+    """Kernel sizes near ``kernel_size`` whose overlap is even (none when gcd(dilation, stride) > 1 and stride > 1)."""
+    candidates = range(1, kernel_size + 2 * stride + 1)
+    even = [k for k in candidates if len(set(residue_counts(k, stride, dilation))) == 1]
+    return sorted(even, key=lambda k: (abs(k - kernel_size), -k))[:2]
+
+
+@dataclass(frozen=True)
+class OverlapMap:
+    """Tap counts per output cell after ``layers`` identical transposed convolutions, and whether they are even."""
+
+    counts: np.ndarray
+    layers: int
+    input_size: tuple[int, ...]
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    output_padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    residues: tuple[tuple[int, ...], ...]  # per axis: taps per output phase in the interior of one layer
+    suggestions: tuple[tuple[int, ...], ...]  # per axis: kernel sizes that would be even (empty: none)
+
+    @property
+    def even(self) -> bool:
+        """True when every axis spreads its taps evenly over the output phases."""
+        return all(len(set(r)) == 1 for r in self.residues)
+
+    def message(self) -> str:
+        """Says whether the pattern is even and, if not, which kernel size would make it even."""
+        if self.even:
+            return (f"even overlap: every interior output cell receives the same number of taps "
+                    f"({math.prod(r[0] for r in self.residues)} per layer)")
+        parts = []
+        for a, (r, k, s, d, sugg) in enumerate(zip(self.residues, self.kernel_size, self.stride, self.dilation, self.suggestions)):
+            if len(set(r)) == 1:
+                continue
+            head = f"axis {a}: kernel_size {k} with stride {s} gives {'/'.join(map(str, r))} taps per output phase"
+            if sugg:
+                rule = "a multiple of the stride" if d == 1 else f"even with dilation {d}"
+                parts.append(f"{head}; kernel_size {' or '.join(map(str, sugg))} would make it even ({rule})")
+            else:
+                parts.append(f"{head}; no kernel size makes it even with dilation {d} and stride {s} "
+                             f"(they share a factor): change the dilation or the stride")
+        nonzero = self.counts[self.counts > 0]
+        spread = f"{nonzero.min()} to {nonzero.max()}" if nonzero.size else "0"
+        return (f"uneven overlap (checkerboard): {'; '.join(parts)}. After {self.layers} layer(s) the cells receive "
+                f"{spread} taps")
+
+    def summary(self) -> str:
+        """One line for pictures: even or not, the range of counts, the fix."""
+        nonzero = self.counts[self.counts > 0]
+        spread = f"{nonzero.min()}–{nonzero.max()}" if nonzero.size else "0"
+        if self.even:
+            return f"even overlap: {spread} taps per cell (less only at the borders)"
+        fixes = sorted({k for sugg in self.suggestions for k in sugg})
+        fix = f"; even with kernel_size {' or '.join(map(str, fixes))}" if fixes else "; change the dilation or stride"
+        return f"uneven (checkerboard): {spread} taps per cell{fix}"
+
+    def scene(self, cell_size: int = 28, values: bool = True) -> Scene:
+        """A still scene: the counts as a heatmap (darker = more taps), numbers in cells."""
+        counts = self.counts.reshape(1, -1) if self.counts.ndim == 1 else self.counts
+        if counts.size > 80 * 80:
+            raise TconvError(f"the heatmap would draw {counts.size} cells; at most 6400 are drawn: use smaller sizes")
+        top = float(counts.max()) or 1.0
+        roles = np.full(counts.shape, "heat", dtype="<U8")
+        panel = Panel("overlap", f"taps per output cell after {self.layers} layer(s): {' × '.join(map(str, self.counts.shape))}",
+                      (1.0, 2.5), roles, counts, counts / top)
+        title = (f"overlap  k={_p(self.kernel_size)} s={_p(self.stride)} p={_p(self.padding)} "
+                 f"op={_p(self.output_padding)} d={_p(self.dilation)}  ×{self.layers}: "
+                 + ("even" if self.even else "uneven (checkerboard)"))
+        frame = Frame(self.summary(), ())
+        return Scene(title, (panel,), (frame,), counts.shape[1] + 2.0, 2.5 + counts.shape[0] + 3.0, values, cell_size,
+                     1000, ("heat",), None, {"view": "overlap"})
+
+    def save(self, path: Any) -> Any:
+        """Write the heatmap as .svg or .png."""
+        from pathlib import Path
+
+        if Path(path).suffix.lower() not in (".svg", ".png"):
+            raise TconvError(f"cannot write {str(path)!r}: an overlap heatmap is written as .svg or .png")
+        return self.scene().save(path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layers": self.layers, "counts": self.counts.tolist(), "even": self.even,
+                "residues": [list(r) for r in self.residues], "suggestions": [list(s) for s in self.suggestions],
+                "message": self.message()}
+
+
+def _p(values: tuple[int, ...]) -> str:
+    return str(values[0]) if len(set(values)) == 1 else "(" + ",".join(map(str, values)) + ")"
+
+
+def overlap(
+    input_size: Any,
+    kernel_size: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    *,
+    layers: int = 1,
+) -> OverlapMap:
+    """Count the kernel taps that reach each output cell, through ``layers`` identical transposed convolutions.
+
+    The counts are the transposed convolution of an all-ones input with an all-ones kernel, applied ``layers``
+    times; scalars mean a square 2-D layer.
+
+    >>> m = overlap(4, 3, stride=2)
+    >>> m.counts[0].tolist(), m.even
+    ([1, 1, 2, 1, 2, 1, 2, 1, 1], False)
+    >>> overlap(4, 4, stride=2, padding=1).even
+    True
+    """
+    layers = as_int("layers", layers, minimum=1)
+    if layers > MAX_LAYERS:
+        raise TconvError(f"layers {layers} is too many: at most {MAX_LAYERS} are stacked")
+    scalars = all(isinstance(v, int | np.integer) for v in (input_size, kernel_size, stride, padding, output_padding, dilation))
+    nd = 2 if scalars else count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
+    ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
+    ss = per_axis("stride", stride, nd, minimum=1)
+    ps = per_axis("padding", padding, nd, minimum=0)
+    ops = per_axis("output_padding", output_padding, nd, minimum=0)
+    ds = per_axis("dilation", dilation, nd, minimum=1)
+    size = per_axis("input_size", input_size, nd, minimum=1)
+    counts = np.ones(size, dtype=np.int64)
+    for _ in range(layers):
+        plan = plan_conv_transpose((1, 1, *counts.shape), (1, 1, *ks), None, ss, ps, ops, 1, ds, nd=nd)
+        if math.prod(plan.output_size) > 1_000_000:
+            raise TconvError(f"the overlap map after {layers} layer(s) would have {math.prod(plan.output_size):,} cells; "
+                             f"at most 1,000,000: use fewer layers or a smaller input")
+        counts = conv_transpose(counts[None, None], np.ones((1, 1, *ks), dtype=np.int64), None, ss, ps, ops, 1, ds)[0, 0]
+    residues = tuple(residue_counts(k, s, d) for k, s, d in zip(ks, ss, ds))
+    suggestions = tuple(() if len(set(r)) == 1 else tuple(_even_kernels(k, s, d)) for r, k, s, d in zip(residues, ks, ss, ds))
+    return OverlapMap(counts, layers, size, ks, ss, ps, ops, ds, residues, suggestions)

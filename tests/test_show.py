@@ -1,0 +1,258 @@
+"""Animations and heatmaps: scene invariants against the computation, SVG structure, GIF frames, pixels, CLI."""
+
+from __future__ import annotations
+
+import io
+import math
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+import tconv
+from tconv.cli import main
+from tconv.render.layout import cell_box, geometry
+from tconv.render.style import ROLE_STYLE, hex_rgb
+from tconv.scene.gallery import GALLERY, render_gallery
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def gif_info(path: Path) -> tuple[int, tuple[int, int], dict]:
+    with Image.open(path) as im:
+        return im.n_frames, im.size, dict(im.info)
+
+
+@st.composite
+def layers(draw):
+    """Single-channel 1-D or 2-D transposed convolutions small enough to animate."""
+    nd = draw(st.integers(1, 2))
+    t = lambda lo, hi: tuple(draw(st.integers(lo, hi)) for _ in range(nd))  # noqa: E731
+    size, kernel, stride, dilation = t(1, 4), t(1, 3), t(1, 3), t(1, 2)
+    op = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    padding = tuple(draw(st.integers(0, max(0, ((L - 1) * s + d * (k - 1) + o) // 2)))
+                    for L, k, s, d, o in zip(size, kernel, stride, dilation, op))
+    return dict(input_size=size, kernel_size=kernel, stride=stride, padding=padding, output_padding=op, dilation=dilation)
+
+
+def _y(scene_kwargs: dict, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    k = {key: scene_kwargs[key] for key in ("stride", "padding", "output_padding", "dilation")}
+    return tconv.conv_transpose(x[None, None], w[None, None], **k)[0, 0]
+
+
+@given(cfg=layers(), seed=st.integers(0, 5))
+def test_equivalent_view_frames_are_the_computation(cfg: dict, seed: int) -> None:
+    scene = tconv.animate(**cfg, view="equivalent", values=True, seed=seed)
+    inp, kern = scene.panel("input"), scene.panel("flipped")
+    x = scene.panel("input").values[inp.roles == "input"]
+    w = np.flip(kern.values).reshape(cfg["kernel_size"])
+    rng = np.random.default_rng(seed)
+    x0 = rng.integers(0, 4, size=cfg["input_size"])
+    w0 = rng.integers(0, 3, size=cfg["kernel_size"])
+    np.testing.assert_array_equal(w, w0)
+    y = _y(cfg, x0, w0)
+    assert len(scene.frames) == y.size  # one frame per kernel position = per output cell
+    assert sorted(x.tolist()) == sorted(x0[tuple(slice(None) for _ in cfg["input_size"])].ravel().tolist()) or \
+        inp.count("input") < x0.size  # a crop (padding > d(k−1)) can hide input cells
+    for frame, o in zip(scene.frames, np.ndindex(*y.shape)):
+        (hl,) = [m for m in frame.marks if m.kind == "highlight"]
+        assert (hl.row, hl.col) == ((0, o[0]) if len(o) == 1 else o)
+        assert frame.value == y[o]
+        footprint = [m for m in frame.marks if m.kind == "footprint"]
+        assert len(footprint) == math.prod(cfg["kernel_size"])
+        # the footprint products sum to the highlighted value: Σ flipped kernel × window
+        window = [inp.values[m.row, m.col] for m in footprint]
+        assert sum(a * int(m.text) for a, m in zip(window, footprint)) == y[o]
+
+
+@given(cfg=layers(), seed=st.integers(0, 5))
+def test_scatter_view_accumulates_to_the_output(cfg: dict, seed: int) -> None:
+    scene = tconv.animate(**cfg, view="scatter", values=True, seed=seed)
+    rng = np.random.default_rng(seed)
+    x0, w0 = rng.integers(0, 4, size=cfg["input_size"]), rng.integers(0, 3, size=cfg["kernel_size"])
+    assert len(scene.frames) == x0.size  # one stamp per input cell
+    final = scene.frames[-1].values["output"]
+    window = tuple(slice(a, b) for a, b in scene.params["window"])
+    kept = final.reshape(np.broadcast_shapes(final.shape))[window] if x0.ndim == 2 else final[0][window]
+    np.testing.assert_array_equal(kept, _y(cfg, x0, w0))
+    out = scene.panel("output")
+    assert out.count("output") + out.count("extend") == _y(cfg, x0, w0).size
+
+
+@given(L=st.integers(3, 6), k=st.integers(1, 3), s=st.integers(1, 2), p=st.integers(0, 1), d=st.integers(1, 2),
+       mode=st.sampled_from([None, "max", "avg"]))
+def test_direct_and_pooling_views_equal_torch(L, k, s, p, d, mode) -> None:
+    x = np.random.default_rng(0).integers(0, 4, size=(L, L)).astype(float)
+    w = np.ones((k, k))
+    tx = torch.from_numpy(x)[None, None]
+    try:
+        if mode is None:
+            y = torch.nn.functional.conv2d(tx, torch.from_numpy(w)[None, None], stride=s, padding=p, dilation=d)
+        elif mode == "max":
+            y = torch.nn.functional.max_pool2d(tx, k, s, p, d)
+        else:
+            if d != 1:
+                return  # avg_pool2d has no dilation
+            y = torch.nn.functional.avg_pool2d(tx, k, s, p)
+    except RuntimeError:
+        with pytest.raises(tconv.TconvError):
+            tconv.animate(input=x, weight=w, stride=s, padding=p, dilation=d, view="conv", pool=mode)
+        return
+    scene = tconv.animate(input=x, weight=w, stride=s, padding=p, dilation=d, view="conv", pool=mode, values=True)
+    expected = y[0, 0].numpy()
+    assert len(scene.frames) == expected.size
+    got = np.array([f.value for f in scene.frames]).reshape(expected.shape)
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def _svg_cells(svg: str) -> dict[tuple[str, str], int]:
+    root = ET.fromstring(svg)
+    counts: dict[tuple[str, str], int] = {}
+    for rect in root.iter(f"{SVG}rect"):
+        if rect.get("class") == "cell":
+            key = (rect.get("id").split("-")[0], rect.get("data-role"))
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_svg_has_the_expected_cells_per_role() -> None:
+    """padding_strides_odd_transposed: 3×3 input → 5×5 with zeros → padded 1/2 → 8×8; output 6×6."""
+    scene = tconv.animate(3, 3, stride=2, padding=1, output_padding=1, values=True)
+    svg = scene.svg()
+    assert _svg_cells(svg) == {
+        ("input", "input"): 9, ("input", "zero"): 16, ("input", "pad"): 64 - 25, ("output", "output"): 36,
+        ("kernel", "kernel"): 9, ("flipped", "kernel"): 9,
+    }
+    root = ET.fromstring(svg)
+    frames = [g for g in root.iter(f"{SVG}g") if g.get("class") == "frame"]
+    assert len(frames) == 36 == int(root.get("data-frames"))
+    assert len(list(root.iter(f"{SVG}animate"))) == 36
+    assert sum(1 for r in frames[5].iter(f"{SVG}rect") if r.get("class") == "footprint") == 9
+    still = ET.fromstring(scene.svg(frame=5))
+    assert [g.get("data-frame") for g in still.iter(f"{SVG}g") if g.get("class") == "frame"] == ["5"]
+
+
+def test_scatter_svg_marks_the_cropped_border() -> None:
+    scene = tconv.animate(3, 3, stride=2, padding=1, view="scatter")
+    cells = _svg_cells(scene.svg())
+    # full stamps 7×7, padding 1 crops the first and last row and column: 5×5 kept
+    assert cells[("output", "output")] == 25 and cells[("output", "crop")] == 49 - 25
+
+
+def test_gif_frames_and_size(tmp_path: Path) -> None:
+    scene = tconv.animate(2, 3, stride=2, cell_size=20, duration_ms=300)
+    path = scene.save(tmp_path / "a.gif")
+    n, size, info = gif_info(path)
+    g = geometry(scene)
+    assert n == len(scene.frames) == 25 and size == (g.width, g.height)
+    assert info["duration"] == 300 and info["loop"] == 0
+
+
+def test_pixel_probe_of_role_colours(tmp_path: Path) -> None:
+    scene = tconv.animate(2, 3, stride=2, padding=0)
+    im = Image.open(io.BytesIO(scene.save(tmp_path / "a.png", frame=0).read_bytes())).convert("RGB")
+    u = scene.cell_size
+
+    def centre(panel: str, r: int, c: int) -> tuple[int, int, int]:
+        x, y, s = cell_box(scene.panel(panel), r, c, u)
+        return im.getpixel((int(x + s / 2), int(y + s / 2)))
+
+    inp = scene.panel("input")
+    # frame 0's footprint covers the top-left 3×3; probe cells outside it
+    r, c = [(r, c) for r, c in zip(*np.nonzero(inp.roles == "input")) if r >= 3 or c >= 3][0]
+    assert centre("input", r, c) == hex_rgb(ROLE_STYLE["input"][0])
+    assert centre("output", 4, 4) == hex_rgb(ROLE_STYLE["output"][0])
+    assert centre("kernel", 1, 1) == hex_rgb(ROLE_STYLE["kernel"][0])
+    pr, pc = [(r, c) for r, c in zip(*np.nonzero(inp.roles == "pad")) if r >= 3 or c >= 3][0]
+    assert centre("input", pr, pc) == hex_rgb(ROLE_STYLE["pad"][0])
+    assert centre("input", 1, 1) != hex_rgb(ROLE_STYLE["pad"][0])  # under the footprint: shaded
+
+
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    for ext in ("svg", "gif", "png"):
+        a = tconv.animate(3, 2, stride=2, values=True, seed=3).save(tmp_path / f"a.{ext}").read_bytes()
+        b = tconv.animate(3, 2, stride=2, values=True, seed=3).save(tmp_path / f"b.{ext}").read_bytes()
+        assert a == b
+
+
+def test_gallery_smoke(tmp_path: Path) -> None:
+    paths = render_gallery(tmp_path, "gif", cell_size=12)
+    names = {p.stem for p in paths}
+    assert len(paths) == len(GALLERY) == 24
+    conv_arithmetic = {
+        "no_padding_no_strides": 4, "arbitrary_padding_no_strides": 36, "same_padding_no_strides": 25,
+        "full_padding_no_strides": 49, "no_padding_strides": 4, "padding_strides": 9, "padding_strides_odd": 9,
+        "dilation": 9, "no_padding_no_strides_transposed": 16, "arbitrary_padding_no_strides_transposed": 25,
+        "same_padding_no_strides_transposed": 25, "full_padding_no_strides_transposed": 25,
+        "no_padding_strides_transposed": 25, "padding_strides_transposed": 25, "padding_strides_odd_transposed": 36,
+    }
+    assert set(conv_arithmetic) <= names
+    for name, frames in conv_arithmetic.items():  # one frame per kernel position, as in conv_arithmetic's GIFs
+        assert gif_info(tmp_path / f"{name}.gif")[0] == frames, name
+
+
+@given(size=st.integers(1, 6), k=st.integers(1, 4), s=st.integers(1, 3), d=st.integers(1, 2), layers=st.integers(1, 2))
+def test_overlap_counts_equal_torch(size, k, s, d, layers) -> None:
+    m = tconv.overlap((size,), (k,), (s,), dilation=(d,), layers=layers)
+    x = torch.ones(1, 1, size, dtype=torch.float64)
+    for _ in range(layers):
+        x = torch.nn.functional.conv_transpose1d(x, torch.ones(1, 1, k, dtype=torch.float64), stride=s, dilation=d)
+    np.testing.assert_array_equal(m.counts, x[0, 0].numpy())
+    # even ⇔ every phase gets the same number of taps; for d = 1 that is "k is a multiple of s"
+    if d == 1:
+        assert m.even == (k % s == 0)
+
+
+def test_overlap_verdicts_and_heatmap(tmp_path: Path) -> None:
+    m = tconv.overlap(4, 3, stride=2)
+    assert not m.even and m.residues == ((2, 1), (2, 1)) and m.suggestions == ((4, 2), (4, 2))
+    assert "kernel_size 4 or 2 would make it even" in m.message()
+    assert tconv.overlap(4, 4, stride=2, padding=1).message().startswith("even overlap")
+    assert "no kernel size makes it even with dilation 2 and stride 2" in tconv.overlap(4, 3, 2, dilation=2).message()
+    cells = _svg_cells(m.scene().svg())
+    assert cells == {("overlap", "heat"): 9 * 9}
+    m.save(tmp_path / "o.png")
+    with pytest.raises(tconv.TconvError, match="as .svg or .png"):
+        m.save(tmp_path / "o.gif")
+
+
+def test_cli_animate_overlap_and_errors(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "odd.gif"
+    assert main(["animate", "-i", "3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1", "--values",
+                 "-o", str(out), "--cell-size", "16"]) == 0
+    assert gif_info(out)[0] == 36
+    assert main(["animate", "-i", "5", "-k", "3", "--no-transposed", "-o", str(tmp_path / "c.svg")]) == 0
+    assert main(["animate", "--input", "[[1,2],[3,4]]", "--weight", "[[1,0],[0,1]]", "-s", "2", "--view", "scatter",
+                 "--frame", "2", "-o", str(tmp_path / "s.png")]) == 0
+    capsys.readouterr()
+    assert main(["overlap", "-i", "5", "-k", "3", "-s", "2", "--layers", "2", "--json"]) == 0
+    data = __import__("json").loads(capsys.readouterr().out)
+    assert data["even"] is False and len(data["counts"]) == 23
+    for argv, message in [
+        (["animate", "-i", "3,3,3", "-k", "2", "-o", str(tmp_path / "x.svg")], "1-D and 2-D"),
+        (["animate", "-i", "3", "-k", "2", "-o", str(tmp_path / "x.bmp")], "extension must be one of"),
+        (["animate", "-i", "3", "-k", "2", "--view", "scatter", "--no-transposed", "-o", str(tmp_path / "x.svg")], "drop --no-transposed"),
+        (["animate", "-i", "30", "-k", "3", "-o", str(tmp_path / "x.svg")], "at most 400"),
+        (["animate", "-i", "3", "-k", "2", "--frame", "99", "-o", str(tmp_path / "x.svg")], "frame 99 is out of range"),
+        (["overlap", "-i", "3", "-k", "2", "--layers", "9"], "layers 9 is too many"),
+    ]:
+        assert main(argv) == 2, argv
+        assert message in capsys.readouterr().err
+
+
+def test_svg_needs_no_pillow_and_raster_says_how_to_get_it(tmp_path: Path) -> None:
+    code = ("import sys; sys.modules['PIL'] = None; import tconv; "
+            "s = tconv.animate(2, 3); s.save(sys.argv[1] + '/a.svg'); "
+            "print('PIL' in [m.split('.')[0] for m in sys.modules if sys.modules[m] is not None]);\n"
+            "try:\n    s.save(sys.argv[1] + '/a.gif')\nexcept tconv.TconvError as e:\n    print(e)")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "False" and "pip install 'tconv[show]'" in lines[1]
+    assert (tmp_path / "a.svg").stat().st_size > 1000
