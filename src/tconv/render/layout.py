@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+from collections.abc import Iterator
+
 from ..scene.model import Frame, Mark, Panel, Scene
+from .style import LEGEND_WORDS, ROLE_STYLE, TEXT, heat_fill
 
 # font sizes as fractions of the cell size
 TITLE, LABEL, VALUE, NOTE, CAPTION, LEGEND = 0.40, 0.34, 0.42, 0.28, 0.36, 0.30
@@ -68,3 +72,45 @@ def legend_items(scene: Scene) -> list[str]:
 def mark_order(marks: tuple[Mark, ...]) -> list[Mark]:
     """Footprints first, highlights on top."""
     return sorted(marks, key=lambda m: m.kind != "footprint")
+
+
+def cell_style(panel: Panel, row: int, col: int) -> tuple[str, str, bool, str] | None:
+    """(fill, stroke, dashed, ink) of a cell, heat shading included; None where the panel has no cell."""
+    role = str(panel.roles[row, col])
+    if not role:
+        return None
+    fill, stroke, dashed, ink = ROLE_STYLE[role]
+    if panel.heat is not None:
+        level = float(panel.heat[row, col])
+        fill, ink = heat_fill(level), ("#ffffff" if level > 0.55 else TEXT)
+    return fill, stroke, dashed, ink
+
+
+def _text_of(v: object) -> str:
+    from ..explain.writers import format_number
+
+    return format_number(v)
+
+
+def static_values(scene: Scene, panel: Panel) -> bool:
+    """Whether a panel's own values are drawn with the background (frames supply none for it)."""
+    return scene.show_values and panel.values is not None and not any(panel.name in f.values for f in scene.frames)
+
+
+def frame_values(scene: Scene, frame: Frame, unit: int) -> Iterator[tuple[float, float, float, str, str]]:
+    """(x, y, size, text, ink) of every value a frame shows (cells not computed yet, NaN, are skipped)."""
+    if not scene.show_values:
+        return
+    for name, values in frame.values.items():
+        p = scene.panel(name)
+        for r in range(p.shape[0]):
+            for c in range(p.shape[1]):
+                v = values[r, c]
+                if isinstance(v, float) and math.isnan(v):
+                    continue
+                x, y, s = cell_box(p, r, c, unit)
+                yield x, y, s, _text_of(v), ROLE_STYLE[str(p.roles[r, c]) or "output"][3]
+
+
+def legend_word(item: str) -> str:
+    return LEGEND_WORDS.get(item, "kernel footprint" if item == "footprint" else "current cell")

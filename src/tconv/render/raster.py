@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
-import math
 from functools import lru_cache
 from typing import Any
 
 from ..errors import TconvError
 from ..scene.model import Frame, Scene
-from .layout import CAPTION, LABEL, LEGEND, NOTE, TITLE, VALUE, Geometry, cell_box, connector, geometry, legend_items, mark_order
-from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, LEGEND_WORDS, ROLE_STYLE, TEXT, heat_fill, hex_rgb
+from .layout import (
+    CAPTION, LABEL, LEGEND, NOTE, TITLE, VALUE, Geometry, cell_box, cell_style, connector, frame_values, geometry,
+    legend_items, legend_word, mark_order, static_values,
+)
+from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, ROLE_STYLE, TEXT, hex_rgb
 
 __all__ = ["gif", "png", "render_frame"]
 
@@ -65,13 +67,10 @@ def _background(scene: Scene, g: Geometry) -> Any:
         _text(draw, (x0 * u, (y0 - 0.3) * u), p.label, LABEL * u)
         for r in range(p.shape[0]):
             for c in range(p.shape[1]):
-                role = str(p.roles[r, c])
-                if not role:
+                style = cell_style(p, r, c)
+                if style is None:
                     continue
-                fill, stroke, dashed, ink = ROLE_STYLE[role]
-                if p.heat is not None:
-                    fill = heat_fill(float(p.heat[r, c]))
-                    ink = "#ffffff" if p.heat[r, c] > 0.55 else TEXT
+                fill, stroke, dashed, ink = style
                 x, y, s = cell_box(p, r, c, u)
                 box = (x + 1, y + 1, x + s - 2, y + s - 2)
                 if dashed:
@@ -79,7 +78,7 @@ def _background(scene: Scene, g: Geometry) -> Any:
                     _dashed_rect(draw, box, hex_rgb(stroke), u / 8)
                 else:
                     draw.rectangle(box, fill=hex_rgb(fill), outline=hex_rgb(stroke), width=1)
-                if scene.show_values and p.values is not None and not any(p.name in f.values for f in scene.frames):
+                if static_values(scene, p):
                     _text(draw, (x + s / 2, y + s / 2), _fmt(p.values[r, c]), VALUE * u, ink, "mm")
     lx = 0.5 * u
     for item in legend_items(scene):
@@ -93,7 +92,7 @@ def _background(scene: Scene, g: Geometry) -> Any:
             draw.rectangle(box, fill=_blend(hex_rgb(BACKGROUND), hex_rgb(FOOTPRINT[0]), FOOTPRINT[1]))
         else:
             draw.rectangle(box, outline=hex_rgb(HIGHLIGHT), width=2)
-        word = LEGEND_WORDS.get(item, "kernel footprint" if item == "footprint" else "current cell")
+        word = legend_word(item)
         _text(draw, (lx + 0.5 * u, g.legend_y), word, LEGEND * u)
         lx += 0.5 * u + len(word) * 0.56 * LEGEND * u + 0.5 * u
     return img
@@ -111,17 +110,8 @@ def render_frame(scene: Scene, frame: int, base: Any = None) -> Any:
     img = (base if base is not None else _background(scene, g)).copy()
     f: Frame = scene.frames[frame]
     draw = draw_mod.Draw(img)
-    if scene.show_values:
-        for name, values in f.values.items():
-            p = scene.panel(name)
-            for r in range(p.shape[0]):
-                for c in range(p.shape[1]):
-                    v = values[r, c]
-                    if isinstance(v, float) and math.isnan(v):
-                        continue
-                    x, y, s = cell_box(p, r, c, u)
-                    ink = ROLE_STYLE[str(p.roles[r, c]) or "output"][3]
-                    _text(draw, (x + s / 2, y + s / 2), _fmt(v), VALUE * u, ink, "mm")
+    for x, y, s, text, ink in frame_values(scene, f, u):
+        _text(draw, (x + s / 2, y + s / 2), text, VALUE * u, ink, "mm")
     overlay = image_mod.new("RGBA", img.size, (0, 0, 0, 0))
     odraw = draw_mod.Draw(overlay)
     for m in mark_order(f.marks):

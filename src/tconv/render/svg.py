@@ -5,12 +5,14 @@ Every cell is a ``rect`` with ``id="{panel}-{row}-{col}"`` and ``data-role``; fr
 
 from __future__ import annotations
 
-import math
 from xml.sax.saxutils import escape, quoteattr
 
 from ..scene.model import Frame, Scene
-from .layout import CAPTION, LABEL, LEGEND, NOTE, TITLE, VALUE, Geometry, cell_box, connector, geometry, legend_items, mark_order
-from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, LEGEND_WORDS, ROLE_STYLE, TEXT, heat_fill
+from .layout import (
+    CAPTION, LABEL, LEGEND, NOTE, TITLE, VALUE, Geometry, cell_box, cell_style, connector, frame_values, geometry,
+    legend_items, legend_word, mark_order, static_values,
+)
+from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, ROLE_STYLE, TEXT
 
 __all__ = ["animated", "still"]
 
@@ -41,19 +43,16 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
         out.append(_text(x0 * u, (y0 - 0.3) * u, p.label, LABEL * u, cls="label"))
         for r in range(p.shape[0]):
             for c in range(p.shape[1]):
-                role = str(p.roles[r, c])
-                if not role:
+                style = cell_style(p, r, c)
+                if style is None:
                     continue
-                fill, stroke, dashed, ink = ROLE_STYLE[role]
-                if p.heat is not None:
-                    fill = heat_fill(float(p.heat[r, c]))
-                    ink = "#ffffff" if p.heat[r, c] > 0.55 else TEXT
+                fill, stroke, dashed, ink = style
                 x, y, s = cell_box(p, r, c, u)
                 dash = f' stroke-dasharray="{_num(u / 8)},{_num(u / 10)}"' if dashed else ""
-                out.append(f'<rect id="{p.name}-{r}-{c}" class="cell" data-role="{role}" x="{_num(x + 1)}" '
+                out.append(f'<rect id="{p.name}-{r}-{c}" class="cell" data-role="{p.roles[r, c]}" x="{_num(x + 1)}" '
                            f'y="{_num(y + 1)}" width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{fill}" '
                            f'stroke="{stroke}" stroke-width="1.5"{dash}/>')
-                if scene.show_values and p.values is not None and not _frame_owned(scene, p.name):
+                if static_values(scene, p):
                     out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, _fmt(p.values[r, c]), VALUE * u, ink,
                                      "middle", cls="value"))
     legend_x = 0.5 * u
@@ -69,32 +68,18 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
         else:
             swatch = (f'<rect x="{_num(legend_x)}" y="{_num(g.legend_y - 0.3 * u)}" width="{_num(0.36 * u)}" '
                       f'height="{_num(0.36 * u)}" fill="none" stroke="{HIGHLIGHT}" stroke-width="2"/>')
-        word = LEGEND_WORDS.get(item, "kernel footprint" if item == "footprint" else "current cell")
+        word = legend_word(item)
         out.append(f'<g class="legend-item" data-role="{item}">{swatch}'
                    + _text(legend_x + 0.5 * u, g.legend_y, word, LEGEND * u) + "</g>")
         legend_x += 0.5 * u + len(word) * 0.56 * LEGEND * u + 0.5 * u
     return out
 
 
-def _frame_owned(scene: Scene, panel: str) -> bool:
-    """True when frames supply this panel's values (they are drawn per frame, not in the background)."""
-    return any(panel in f.values for f in scene.frames)
-
-
 def _frame(scene: Scene, g: Geometry, frame: Frame) -> list[str]:
     u = g.unit
     out = []
-    if scene.show_values:
-        for name, values in frame.values.items():
-            p = scene.panel(name)
-            for r in range(p.shape[0]):
-                for c in range(p.shape[1]):
-                    v = values[r, c]
-                    if isinstance(v, float) and math.isnan(v):
-                        continue
-                    x, y, s = cell_box(p, r, c, u)
-                    ink = ROLE_STYLE[str(p.roles[r, c]) or "output"][3]
-                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, _fmt(v), VALUE * u, ink, "middle", cls="value"))
+    for x, y, s, text, ink in frame_values(scene, frame, u):
+        out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, text, VALUE * u, ink, "middle", cls="value"))
     for m in mark_order(frame.marks):
         x, y, s = cell_box(scene.panel(m.panel), m.row, m.col, u)
         if m.kind == "footprint":
