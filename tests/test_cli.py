@@ -122,3 +122,22 @@ def test_python_dash_m_help_has_examples() -> None:
     result = subprocess.run([sys.executable, "-m", "tconv", "shape", "-i", "3", "-k", "2", "--json"],
                             capture_output=True, text=True, check=True)
     assert json.loads(result.stdout)["output_size"] == [4]
+
+
+def test_serve_binds_localhost_and_opens_the_browser_unless_told(monkeypatch, capsys) -> None:
+    pytest.importorskip("fastapi")
+    import uvicorn
+
+    calls: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: calls.update(host=host, port=port, app=app))
+    opened: list = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url))
+    assert main(["serve", "--no-browser", "--port", "8799"]) == 0
+    assert calls["host"] == "127.0.0.1" and calls["port"] == 8799
+    assert "http://127.0.0.1:8799/" in capsys.readouterr().out and opened == []
+    import threading
+
+    started: list = []
+    monkeypatch.setattr(threading, "Timer", lambda delay, fn, args: started.append((fn, args)) or type("T", (), {"start": lambda self: None})())
+    assert main(["serve"]) == 0
+    assert started and started[0][1] == ("http://127.0.0.1:8765/",)

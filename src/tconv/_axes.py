@@ -79,3 +79,12 @@ def count_axes(*values: Any) -> int:
             continue
         nd = max(nd, n)
     return nd
+
+
+def parse_ints(name: str, text: str) -> int | tuple[int, ...]:
+    """``"5"`` → 5, ``"5,4"`` → (5, 4): the size syntax of the CLI and the web API."""
+    try:
+        values = tuple(int(v) for v in str(text).split(","))
+    except ValueError:
+        raise TconvError(f"{name} expects an integer or comma-separated integers like 5,4, got {text!r}") from None
+    return values[0] if len(values) == 1 else values

@@ -19,7 +19,7 @@ from . import shapes
 from .algorithms import REGISTRY
 from .errors import TconvError
 from .functional import as_arrays, conv_transpose
-from ._axes import per_axis
+from ._axes import parse_ints, per_axis
 from .params import plan_conv_transpose
 
 __all__ = ["main"]
@@ -39,6 +39,7 @@ examples:
   tconv animate -i 3,2 -k 3,2 -s 2,1 --view scatter --values -o scatter.svg
   tconv gallery gallery/                        conv_arithmetic's 15 animations and more
   tconv overlap -i 8 -k 3 -s 2 --layers 2 -o checkerboard.png
+  tconv serve                                   the interactive explorer at http://127.0.0.1:8765/
 """
 
 # Seed 001's worked example: what `tconv compute` shows with no arrays given.
@@ -55,10 +56,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _ints(text: str) -> int | tuple[int, ...]:
     try:
-        values = tuple(int(v) for v in text.split(","))
-    except ValueError:
+        return parse_ints("value", text)
+    except TconvError:
         raise argparse.ArgumentTypeError(f"expected an integer or comma-separated integers like 5,4, got {text!r}") from None
-    return values[0] if len(values) == 1 else values
 
 
 def _size_flags() -> argparse.ArgumentParser:
@@ -372,6 +372,25 @@ def _overlap(args: argparse.Namespace) -> None:
         print(f"wrote {args.output}")
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .web.app import create_app
+
+    app = create_app()  # raises TconvError with the install hint when FastAPI is missing
+    try:
+        import uvicorn
+    except ImportError:
+        raise TconvError("the explorer needs uvicorn: pip install 'tconv[web]'") from None
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
+    print(f"tconv explorer on {url} (Ctrl+C stops it)", flush=True)
+    if not args.no_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 # --------------------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------------------
@@ -448,6 +467,12 @@ def build_parser() -> argparse.ArgumentParser:
     ov.add_argument("-o", "--output", metavar="FILE", help="write the heatmap as FILE.svg or FILE.png")
     ov.add_argument("--json", action="store_true", help="print the counts and verdict as JSON")
 
+    sv2 = sub.add_parser("serve", help="start the interactive explorer in the browser (needs tconv[web])",
+                         epilog=EXAMPLES, formatter_class=fmt)
+    sv2.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    sv2.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    sv2.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
     cp = sub.add_parser("compute", parents=[flags], help="compute a transposed convolution from .npy or JSON arrays",
                         epilog=EXAMPLES, formatter_class=fmt)
     _array_flags(cp)
@@ -495,6 +520,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {len(paths)} files to {args.directory}")
         elif args.command == "overlap":
             _overlap(args)
+        elif args.command == "serve":
+            return _serve(args)
         elif args.command == "compute":
             if args.output is not None and not args.output.endswith(".npy"):
                 raise TconvError(f"--output {args.output!r} must end in .npy")

@@ -19,7 +19,7 @@ from ..params import plan_conv, plan_conv_transpose
 from ..shapes import pool_output_size
 from .model import Frame, Mark, Panel, Scene
 
-__all__ = ["MAX_FRAMES", "VIEWS", "animate"]
+__all__ = ["MAX_FRAMES", "VIEWS", "animate", "sample_arrays"]
 
 VIEWS = ("equivalent", "scatter", "conv")
 #: Animations are drawn cell by cell; beyond these sizes they would be unreadable.
@@ -53,7 +53,7 @@ def _fmt(v: Any) -> str:
     return format_number(v)
 
 
-def _arrays(input: Any, weight: Any, input_size: Any, kernel_size: Any, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def sample_arrays(input: Any, weight: Any, input_size: Any, kernel_size: Any, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Plain spatial arrays (1-D or 2-D): given, or small random integers (conv_arithmetic's: input 0–3, kernel 0–2)."""
     if (input is None) != (weight is None):
         raise TconvError("give both input and weight arrays, or neither (then random integers of the given sizes)")
@@ -146,7 +146,8 @@ def _window_frames(
         for tap in np.ndindex(*kernel.shape):
             at = tuple(off + oi * s + t * d for off, oi, s, t, d in zip(offset, o, stride, tap, dilation))
             r, c = _cell(at)
-            marks.append(Mark(footprint_panel, r, c, "footprint", _fmt(kernel[tap]) if show_values else None))
+            marks.append(Mark(footprint_panel, r, c, "footprint", _fmt(kernel[tap]) if show_values else None,
+                              _cell(tap)))
         r, c = _cell(o)
         marks.append(Mark(out_panel, r, c, "highlight"))
         value = out_values[o]
@@ -199,7 +200,7 @@ def animate(
 
     cell_size = as_int("cell_size", cell_size, minimum=4)
     duration_ms = as_int("duration_ms", duration_ms, minimum=10)
-    x, w = _arrays(input, weight, input_size, kernel_size, seed)
+    x, w = sample_arrays(input, weight, input_size, kernel_size, seed)
     if cell_size > 200:
         raise TconvError(f"cell_size {cell_size} is too large: at most 200 pixels")
     build = {"equivalent": _equivalent, "scatter": _scatter, "conv": _direct}[view]
@@ -238,7 +239,7 @@ def _equivalent(x, w, stride, padding, output_padding, dilation, output_size, po
                       "stride": plan.stride, "padding": plan.padding, "output_padding": plan.output_padding,
                       "dilation": plan.dilation, "output_size": plan.output_size})
     return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
-                 _legend(panels), ("input", "output"), params)
+                 _legend(panels), ("input", "output"), params, kernel="flipped")
 
 
 def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
@@ -267,7 +268,7 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
         for tap in np.ndindex(*w.shape):
             at = tuple(ii * ax.stride + t * ax.dilation for ii, t, ax in zip(i, tap, plan.axes))
             acc[at] += x[i] * w[tap]
-            marks.append(Mark("output", *_cell(at), "footprint", _fmt(x[i] * w[tap]) if show else None))
+            marks.append(Mark("output", *_cell(at), "footprint", _fmt(x[i] * w[tap]) if show else None, _cell(tap)))
         shown = _as_2d(acc).astype(float)
         caption = f"input ({', '.join(map(str, i))})" + (f" = {_fmt(x[i])}" if show else "") + " stamps value × kernel"
         frames.append(Frame(caption, tuple(marks), {"output": shown.copy()}, x[i]))
@@ -280,7 +281,7 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
                       "dilation": plan.dilation, "output_size": plan.output_size, "window": [
                           [s.start, s.stop] for s in window]})
     return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
-                 _legend(panels), ("input", "output"), params)
+                 _legend(panels), ("input", "output"), params, kernel="kernel")
 
 
 def _direct(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
@@ -323,7 +324,7 @@ def _direct(x, w, stride, padding, output_padding, dilation, output_size, pool, 
                       "stride": plan.stride, "padding": tuple(ax.pad_begin for ax in plan.axes),
                       "dilation": plan.dilation, "output_size": plan.output_size})
     return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
-                 _legend(panels), ("input", "output"), params)
+                 _legend(panels), ("input", "output"), params, kernel=None if pool else "kernel")
 
 
 def _pool(x: np.ndarray, window: tuple[int, ...], plan: Any, mode: str) -> np.ndarray:

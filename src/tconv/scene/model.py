@@ -64,6 +64,7 @@ class Mark:
     col: int
     kind: str
     text: str | None = None
+    tap: tuple[int, int] | None = None  # footprint marks: the (row, col) of the kernel tap, in the scene's kernel panel
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,27 @@ class Scene:
     legend: tuple[str, ...] = ()
     connect: tuple[str, str] | None = None  # (from panel, to panel): draw lines from the footprint to the highlight
     params: dict[str, Any] = field(default_factory=dict)
+    kernel: str | None = None  # the panel whose cells are the taps of footprint marks
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able frames (captions, marks, values) and panels (names, shapes), for interactive pages."""
+        def values(a: np.ndarray) -> list[Any]:
+            return [[None if isinstance(v, float) and v != v else (v.item() if hasattr(v, "item") else v) for v in row]
+                    for row in a.tolist()] if a is not None else None
+
+        return {
+            "title": self.title,
+            "kernel": self.kernel,
+            "params": self.params,
+            "panels": [{"name": p.name, "label": p.label, "shape": list(p.shape)} for p in self.panels],
+            "frames": [
+                {"caption": f.caption,
+                 "value": f.value.item() if hasattr(f.value, "item") else f.value,
+                 "marks": [{"panel": m.panel, "row": m.row, "col": m.col, "kind": m.kind, "text": m.text,
+                            "tap": None if m.tap is None else list(m.tap)} for m in f.marks]}
+                for f in self.frames
+            ],
+        }
 
     def panel(self, name: str) -> Panel:
         for p in self.panels:
