@@ -69,3 +69,15 @@ def test_doc_images_are_current() -> None:
         assert (DOCS / "images" / name).read_text(encoding="utf-8") == text, f"docs/images/{name} is stale"
     for name in images["GIFS"]:
         assert (DOCS / "images" / name).stat().st_size > 10_000
+
+
+def test_porting_guide_examples_run() -> None:
+    """Every Python block of docs/porting.md runs, in order, and its assertions hold."""
+    import re
+
+    text = (DOCS / "porting.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 10
+    namespace: dict = {}
+    for block in blocks:
+        exec(block.replace("print(eq.code())", "assert 'ConvTranspose' in eq.code()"), namespace)  # noqa: S102

@@ -40,6 +40,9 @@ examples:
   tconv gallery gallery/                        conv_arithmetic's 15 animations and more
   tconv overlap -i 8 -k 3 -s 2 --layers 2 -o checkerboard.png
   tconv serve                                   the interactive explorer at http://127.0.0.1:8765/
+  tconv convert --from keras --padding same -s 2 -k 3 -i 16
+  tconv convert --to onnx -k 3 -s 2 -p 1 --output-padding 1 -i 8
+  tconv onnx model.onnx                         its ConvTranspose nodes and their PyTorch equivalents
 """
 
 # Seed 001's worked example: what `tconv compute` shows with no arrays given.
@@ -391,6 +394,111 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convert(args: argparse.Namespace) -> None:
+    from . import frameworks as fw
+
+    nd = max(np.size(v) for v in (args.input_size, args.kernel_size, args.stride, args.dilation,
+                                  args.output_padding or 0, args.output_size or 0))
+    size = per_axis("input_size", args.input_size, nd, minimum=1)
+    kernel = per_axis("kernel_size", args.kernel_size, nd, minimum=1)
+    stride = per_axis("stride", args.stride, nd, minimum=1)
+    dilation = per_axis("dilation", args.dilation, nd, minimum=1)
+    if args.target is not None:
+        padding = 0 if args.padding is None else parse_ints("padding", args.padding)
+        op = 0 if args.output_padding is None else args.output_padding
+        if args.target == "onnx":
+            result = fw.to_onnx(kernel, stride, padding, op, dilation, args.groups)
+        elif args.target == "jax":
+            result = fw.to_jax(kernel, stride, padding, op, dilation, args.groups)
+        else:
+            if args.groups != 1:
+                raise TconvError(f"{'TensorFlow' if args.target == 'tf' else 'Keras'} has no groups: --groups must be 1")
+            result = (fw.to_tf if args.target == "tf" else fw.to_keras)(size, kernel, stride, padding, op, dilation)
+        print(json.dumps(result) if args.json else "\n".join(f"{k} = {v!r}" for k, v in result.items()))
+        return
+    pad = args.padding
+    if args.source == "onnx":
+        auto = "NOTSET" if pad is None else pad.upper()
+        eq = fw.from_onnx((1, args.in_channels, *size), (args.in_channels, args.out_channels // max(args.groups, 1), *kernel),
+                          auto_pad=auto, dilations=dilation, group=args.groups,
+                          output_padding=None if args.output_padding is None else per_axis("output_padding", args.output_padding, nd),
+                          output_shape=None if args.output_size is None else per_axis("output_size", args.output_size, nd),
+                          pads=None if args.pads is None else list(np.atleast_1d(args.pads)), strides=stride)
+    elif args.source == "tf":
+        mode = "SAME" if pad is None else pad.upper()
+        if args.output_size is None:  # TF needs it; default to the usual one
+            out = [L * s_ for L, s_ in zip(size, stride)] if mode == "SAME" else \
+                  [L * s_ + max(k_ - s_, 0) for L, s_, k_ in zip(size, stride, kernel)]
+        else:
+            out = list(per_axis("output_size", args.output_size, nd))
+        eq = fw.from_tf((1, *size, args.in_channels), (*kernel, args.out_channels, args.in_channels),
+                        (1, *out, args.out_channels), stride, mode, None, dilation)
+    elif args.source == "keras":
+        eq = fw.from_keras(size, kernel, stride, "valid" if pad is None else pad.lower(), args.output_padding, dilation,
+                           filters=args.out_channels, in_channels=args.in_channels)
+    else:
+        if pad is None or pad.upper() in ("SAME", "VALID"):
+            jpad: Any = "SAME" if pad is None else pad.upper()
+        else:
+            try:
+                jpad = [tuple(int(v) for v in pair.split(":")) for pair in pad.split(",")]
+            except ValueError:
+                raise TconvError(f"--padding {pad!r} for JAX must be SAME, VALID or pairs like 1:2,0:1") from None
+        rhs = (*kernel, args.out_channels, args.in_channels) if args.transpose_kernel else (*kernel, args.in_channels, args.out_channels)
+        eq = fw.from_jax((1, *size, args.in_channels), rhs, stride, jpad, dilation, None, args.transpose_kernel)
+    if args.json:
+        print(json.dumps({"padding": eq.padding, "output_padding": eq.output_padding, "stride": eq.stride,
+                          "dilation": eq.dilation, "groups": eq.groups, "crop": eq.crop, "pad": eq.pad,
+                          "output_size": eq.output_size, "exact": eq.exact, "code": eq.code()}))
+        return
+    print(eq)
+    print("exact: PyTorch's layer alone reproduces it" if eq.exact else
+          "not exact in PyTorch alone: the crop / zero-pad below is needed")
+    print()
+    print(eq.code())
+
+
+def _onnx_model(path: str) -> None:
+    from . import frameworks as fw
+
+    try:
+        import onnx
+        from onnx import helper, numpy_helper, shape_inference
+    except ImportError:
+        raise TconvError("reading ONNX models needs the onnx package: pip install 'tconv[onnx]'") from None
+    try:
+        model = onnx.load(path)
+    except Exception as exc:  # noqa: BLE001 - onnx raises several types for unreadable files
+        raise TconvError(f"{path!r} could not be read as an ONNX model: {exc}") from None
+    try:
+        model = shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - shapes are a bonus; list the nodes anyway
+        pass
+    shapes: dict[str, list[int] | None] = {}
+    for vi in [*model.graph.input, *model.graph.value_info, *model.graph.output]:
+        dims = vi.type.tensor_type.shape.dim
+        shapes[vi.name] = [d.dim_value if d.HasField("dim_value") else None for d in dims] or None
+    for init in model.graph.initializer:
+        shapes[init.name] = list(numpy_helper.to_array(init).shape)
+    nodes = [n for n in model.graph.node if n.op_type == "ConvTranspose"]
+    print(f"{path}: {len(nodes)} ConvTranspose node(s)")
+    for n in nodes:
+        attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+        attrs = {k: (v.decode() if isinstance(v, bytes) else list(v) if isinstance(v, list | tuple) else v) for k, v in attrs.items()}
+        x_shape, w_shape = shapes.get(n.input[0]), shapes.get(n.input[1])
+        print(f"\n{n.name or '(unnamed)'}: X {x_shape}, W {w_shape}, bias {'yes' if len(n.input) > 2 and n.input[2] else 'no'}")
+        print(f"  attributes: {attrs}")
+        if not x_shape or not w_shape or None in x_shape or None in w_shape:
+            print("  PyTorch equivalent: needs static shapes of X and W (not known in this model)")
+            continue
+        try:
+            eq = fw.from_onnx(x_shape, w_shape, **{k: v for k, v in attrs.items() if k in (
+                "auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides")})
+            print(f"  PyTorch equivalent: {eq}")
+        except TconvError as exc:
+            print(f"  not computable: {exc}")
+
+
 # --------------------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------------------
@@ -473,6 +581,31 @@ def build_parser() -> argparse.ArgumentParser:
     sv2.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     sv2.add_argument("--no-browser", action="store_true", help="do not open a browser")
 
+    cv = sub.add_parser("convert", help="PyTorch equivalent of an ONNX/TF/Keras/JAX ConvTranspose, or the reverse",
+                        epilog=EXAMPLES, formatter_class=fmt)
+    direction = cv.add_mutually_exclusive_group(required=True)
+    direction.add_argument("--from", dest="source", choices=["onnx", "tf", "keras", "jax"], help="framework to convert from")
+    direction.add_argument("--to", dest="target", choices=["onnx", "tf", "keras", "jax"], help="framework to convert to")
+    cv.add_argument("-i", "--input-size", type=_ints, required=True, metavar="N", help="spatial input size")
+    cv.add_argument("-k", "--kernel-size", type=_ints, required=True, metavar="N", help="kernel size")
+    cv.add_argument("-s", "--stride", type=_ints, default=1, metavar="N", help="stride(s) (default 1)")
+    cv.add_argument("-d", "--dilation", type=_ints, default=1, metavar="N", help="dilation(s) (default 1)")
+    cv.add_argument("-p", "--padding", default=None,
+                    help="--from: the framework's padding: same/valid (TF, Keras, JAX), SAME_UPPER/SAME_LOWER/VALID "
+                         "(ONNX auto_pad), or JAX pairs lo:hi,lo:hi; --to: PyTorch's padding (5 or 5,4)")
+    cv.add_argument("--pads", type=_ints, metavar="B,..,E,..", help="ONNX explicit pads (all begins, then all ends)")
+    cv.add_argument("--output-padding", type=_ints, metavar="N", help="output_padding (ONNX, Keras; PyTorch with --to)")
+    cv.add_argument("--output-size", type=_ints, metavar="N", help="TF output spatial size / ONNX output_shape")
+    cv.add_argument("--groups", type=int, default=1, metavar="N", help="groups (ONNX group; PyTorch with --to)")
+    cv.add_argument("--in-channels", type=int, default=1, metavar="N", help="input channels (default 1)")
+    cv.add_argument("--out-channels", type=int, default=1, metavar="N", help="output channels (default 1)")
+    cv.add_argument("--transpose-kernel", action="store_true", help="JAX transpose_kernel=True")
+    cv.add_argument("--json", action="store_true", help="print JSON")
+
+    ox = sub.add_parser("onnx", help="list an ONNX model's ConvTranspose nodes with their PyTorch equivalents",
+                        epilog=EXAMPLES, formatter_class=fmt)
+    ox.add_argument("model", metavar="MODEL.onnx", help="the model file (needs the onnx package: tconv[onnx])")
+
     cp = sub.add_parser("compute", parents=[flags], help="compute a transposed convolution from .npy or JSON arrays",
                         epilog=EXAMPLES, formatter_class=fmt)
     _array_flags(cp)
@@ -522,6 +655,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _overlap(args)
         elif args.command == "serve":
             return _serve(args)
+        elif args.command == "convert":
+            _convert(args)
+        elif args.command == "onnx":
+            _onnx_model(args.model)
         elif args.command == "compute":
             if args.output is not None and not args.output.endswith(".npy"):
                 raise TconvError(f"--output {args.output!r} must end in .npy")

@@ -1,0 +1,175 @@
+"""ONNX ``ConvTranspose`` as ONNX Runtime computes it (opset 11+ spec, notes §2.3–2.4), groups included.
+
+Where the spec is ambiguous tconv follows ONNX Runtime: with ``output_shape`` or ``SAME_*`` the total padding is
+clamped at 0; an odd total goes to the end for ``SAME_UPPER`` and to the begin otherwise (``NOTSET`` with
+``output_shape`` crops at the begin); ``output_padding`` must be below the stride.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._axes import as_int
+from ..errors import TconvError
+from .common import TorchEquivalent, arrays, spatial_ints, torch_equivalent
+
+__all__ = ["from_onnx", "onnx_conv_transpose", "to_onnx"]
+
+AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
+
+
+def _decode(value: Any) -> Any:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def from_onnx(
+    input_shape: Any,
+    weight_shape: Any,
+    *,
+    auto_pad: str = "NOTSET",
+    dilations: Any = None,
+    group: int = 1,
+    kernel_shape: Any = None,
+    output_padding: Any = None,
+    output_shape: Any = None,
+    pads: Any = None,
+    strides: Any = None,
+    bias: bool = False,
+) -> TorchEquivalent:
+    """The PyTorch equivalent of an ONNX ConvTranspose node, from its attributes and input shapes.
+
+    ``input_shape`` is X's ``(N, C, *spatial)`` (or just the spatial sizes), ``weight_shape`` W's ``(C, M/group, *k)``.
+
+    >>> eq = from_onnx((1, 1, 3, 3), (1, 2, 3, 3), auto_pad="SAME_UPPER", strides=[2, 2])
+    >>> eq.padding, eq.output_padding, eq.crop, eq.output_size
+    ((0, 0), (0, 0), ((0, 1), (0, 1)), (6, 6))
+    """
+    weight_shape = tuple(int(v) for v in weight_shape)
+    if len(weight_shape) < 3:
+        raise TconvError(f"W must have shape (C, M/group, k1, ...), got {list(weight_shape)}")
+    nd = len(weight_shape) - 2
+    spatial = tuple(int(v) for v in input_shape)[-nd:]
+    if len(spatial) != nd:
+        raise TconvError(f"X needs {nd} spatial dimensions for W of shape {list(weight_shape)}, got {list(input_shape)}")
+    auto_pad = _decode(auto_pad)
+    if auto_pad not in AUTO_PADS:
+        raise TconvError(f"auto_pad {auto_pad!r} is not valid: use one of {', '.join(AUTO_PADS)}")
+    group = as_int("group", group, minimum=1)
+    kernel = weight_shape[2:]
+    if kernel_shape is not None and tuple(int(v) for v in kernel_shape) != kernel:
+        raise TconvError(f"kernel_shape {list(kernel_shape)} does not match W's kernel {list(kernel)}")
+    s = spatial_ints("strides", strides, nd, minimum=1)
+    d = spatial_ints("dilations", dilations, nd, minimum=1)
+    op = spatial_ints("output_padding", output_padding if output_padding is not None else 0, nd, minimum=0)
+    cin = int(input_shape[1]) if len(input_shape) >= nd + 2 else weight_shape[0]
+    if weight_shape[0] != cin or cin % group:
+        raise TconvError(f"X has {cin} channels but W of shape {list(weight_shape)} with group={group} expects "
+                         f"{weight_shape[0]} (W is (C, M/group, *k)) and C divisible by group")
+    for a, (o, st) in enumerate(zip(op, s)):
+        if o >= st:  # ONNX Runtime refuses output_padding ≥ stride even where dilation would allow it
+            raise TconvError(f"output_padding {o} on axis {a} must be smaller than the stride ({st}) in ONNX Runtime: "
+                             f"valid range 0..{st - 1}")
+    full = [(L - 1) * st + dd * (k - 1) + 1 for L, st, dd, k in zip(spatial, s, d, kernel)]
+    if pads is not None and auto_pad != "NOTSET" and output_shape is None:
+        raise TconvError(f"pads {list(pads)} cannot be used together with auto_pad {auto_pad!r} (ONNX spec)")
+    begin, end = [], []
+    if output_shape is not None or auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        if output_shape is not None:
+            target = list(output_shape)
+            if len(target) != nd:
+                raise TconvError(f"output_shape {target} has incorrect size: it lists the {nd} spatial sizes only "
+                                 f"(ONNX: Attribute output_shape has incorrect size)")
+            target = [as_int("output_shape", v, minimum=1, axis=a) for a, v in enumerate(target)]
+        else:
+            target = [L * st for L, st in zip(spatial, s)]
+        for a, (F, o, O, st) in enumerate(zip(full, op, target, s)):
+            if output_shape is not None and O - (F + o) >= st:
+                raise TconvError(
+                    f"output_shape {O} on axis {a} is inconsistent with the input: the largest for input {spatial[a]} "
+                    f"is {F + o + st - 1} (ONNX Runtime: Explicit output_shape is inconsistent with input spatial "
+                    f"dimensions and convolution parameters)")
+            total = max(0, F + o - O)  # ONNX Runtime clamps a negative total at 0
+            b = total // 2 if auto_pad == "SAME_UPPER" else total - total // 2
+            length = F + o - total
+            if output_shape is not None:
+                length = O  # output_shape wins; past F + o it is zero-extended at the end (ONNX Runtime)
+            begin.append(b)
+            end.append(F - b - length)
+    elif auto_pad == "VALID":
+        begin = [0] * nd
+        end = [-o for o in op]
+    else:
+        p = [0] * (2 * nd) if pads is None else [as_int("pads", v, minimum=0, axis=a % nd) for a, v in enumerate(pads)]
+        if len(p) != 2 * nd:
+            raise TconvError(f"pads must list {2 * nd} values (all begins, then all ends), got {list(pads)}")
+        begin = p[:nd]
+        end = [pe - o for pe, o in zip(p[nd:], op)]
+    return torch_equivalent("ONNX", tuple(begin), tuple(end), input_size=spatial, kernel_size=kernel, stride=s,
+                            dilation=d, in_channels=cin, out_channels=weight_shape[1] * group, groups=group,
+                            weight_permutation=tuple(range(nd + 2)), bias=bias)
+
+
+def onnx_conv_transpose(
+    X: Any,
+    W: Any,
+    B: Any = None,
+    *,
+    auto_pad: str = "NOTSET",
+    dilations: Any = None,
+    group: int = 1,
+    kernel_shape: Any = None,
+    output_padding: Any = None,
+    output_shape: Any = None,
+    pads: Any = None,
+    strides: Any = None,
+) -> np.ndarray:
+    """ONNX ConvTranspose, computed exactly as ONNX Runtime does; ``X (N, C, *spatial)``, ``W (C, M/group, *k)``.
+
+    >>> x = np.arange(9, dtype=np.float32).reshape(1, 1, 3, 3)
+    >>> onnx_conv_transpose(x, np.ones((1, 1, 3, 3), np.float32), auto_pad="SAME_UPPER", strides=[2, 2]).shape
+    (1, 1, 6, 6)
+    """
+    x, w, b = arrays(X, W, B)
+    if x.ndim != w.ndim:
+        raise TconvError(f"X must be (N, C, *spatial) with the rank of W {list(w.shape)}, got {list(x.shape)}")
+    eq = from_onnx(x.shape, w.shape, auto_pad=auto_pad, dilations=dilations, group=group, kernel_shape=kernel_shape,
+                   output_padding=output_padding, output_shape=output_shape, pads=pads, strides=strides,
+                   bias=b is not None)
+    if b is not None and b.shape != (eq.out_channels,):
+        raise TconvError(f"B must have {eq.out_channels} elements (M), got shape {list(b.shape)}")
+    return eq.apply(x, w, b)
+
+
+def to_onnx(
+    kernel_size: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> dict[str, Any]:
+    """ONNX ConvTranspose attributes for a PyTorch layer (W keeps PyTorch's layout).
+
+    >>> to_onnx((3, 3), stride=2, padding=1, output_padding=1)
+    {'kernel_shape': [3, 3], 'strides': [2, 2], 'pads': [1, 1, 1, 1], 'output_padding': [1, 1], 'dilations': [1, 1], 'group': 1}
+    """
+    from .._axes import count_axes, per_axis
+
+    nd = count_axes(kernel_size, stride, padding, output_padding, dilation)
+    k = per_axis("kernel_size", kernel_size, nd, minimum=1)
+    s = per_axis("stride", stride, nd, minimum=1)
+    p = per_axis("padding", padding, nd, minimum=0)
+    op = per_axis("output_padding", output_padding, nd, minimum=0)
+    d = per_axis("dilation", dilation, nd, minimum=1)
+    for a, (o, st, dd) in enumerate(zip(op, s, d)):
+        if o >= max(st, dd):
+            raise TconvError(f"output_padding {o} on axis {a} must be smaller than stride ({st}) or dilation ({dd})")
+        if o >= st:
+            raise TconvError(
+                f"output_padding {o} on axis {a} is not below the stride ({st}): PyTorch allows it because dilation is "
+                f"{dd}, but ONNX Runtime refuses it; use output_padding < stride, or export pads [p, p − {o}] and zero-"
+                f"extend the end")
+    return {"kernel_shape": list(k), "strides": list(s), "pads": list(p) + list(p), "output_padding": list(op),
+            "dilations": list(d), "group": as_int("groups", groups, minimum=1)}

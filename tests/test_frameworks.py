@@ -1,0 +1,319 @@
+"""Frameworks: tconv computes what ONNX Runtime, TensorFlow, Keras and JAX compute, and converts exactly."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import runpy
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import torch
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import tconv
+from tconv import frameworks as F
+
+DATA = Path(__file__).parent / "data"
+RECORDED = json.loads((DATA / "frameworks.json").read_text())
+ARRAYS = np.load(DATA / "frameworks.npz")
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+ort.set_default_logger_severity(3)
+
+
+def run_ort(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attrs: dict) -> np.ndarray:
+    from onnx import TensorProto, helper
+
+    names = ["X", "W"] + (["B"] if b is not None else [])
+    inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape) for n, a in zip(names, (x, w, b))]
+    node = helper.make_node("ConvTranspose", names, ["Y"], **attrs)
+    graph = helper.make_graph([node], "g", inputs, [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
+    model.ir_version = 10
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    feeds = dict(zip(names, (x, w, b)))
+    return session.run(None, feeds)[0]
+
+
+@st.composite
+def onnx_configs(draw):
+    nd = draw(st.integers(1, 2))
+    ints = lambda lo, hi: [draw(st.integers(lo, hi)) for _ in range(nd)]  # noqa: E731
+    L, k, s, d = ints(1, 4), ints(1, 3), ints(1, 3), ints(1, 2)
+    g, cg, mg = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    op = [draw(st.integers(0, si - 1)) for si in s]
+    attrs = {"strides": s, "dilations": d, "group": g, "output_padding": op}
+    mode = draw(st.sampled_from(["pads", "SAME_UPPER", "SAME_LOWER", "VALID", "output_shape", "output_shape_upper"]))
+    if mode == "pads":
+        attrs["pads"] = ints(0, 2) + ints(0, 2)  # asymmetric
+    elif mode.startswith("output_shape"):
+        full = [(li - 1) * si + di * (ki - 1) + 1 for li, si, di, ki in zip(L, s, d, k)]
+        attrs["output_shape"] = [max(1, f + o - draw(st.integers(0, 3))) for f, o in zip(full, op)]
+        if mode == "output_shape_upper":
+            attrs["auto_pad"] = "SAME_UPPER"
+    else:
+        attrs["auto_pad"] = mode
+    return nd, L, k, g, cg, mg, draw(st.booleans()), attrs
+
+
+@given(cfg=onnx_configs(), seed=st.integers(0, 9))
+def test_onnx_equals_onnxruntime_or_both_refuse(cfg, seed) -> None:
+    nd, L, k, g, cg, mg, with_bias, attrs = cfg
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, g * cg, *L)).astype(np.float32)
+    w = rng.standard_normal((g * cg, mg, *k)).astype(np.float32)
+    b = rng.standard_normal(g * mg).astype(np.float32) if with_bias else None
+    try:
+        expected = run_ort(x, w, b, attrs)
+    except Exception:  # noqa: BLE001 - ONNX Runtime refused (its errors are not one type)
+        with pytest.raises(tconv.TconvError):
+            F.onnx_conv_transpose(x, w, b, **attrs)
+        return
+    actual = F.onnx_conv_transpose(x, w, b, **attrs)
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, atol=1e-4)
+
+
+def test_onnx_conformance_cases() -> None:
+    """Every ConvTranspose node case shipped with onnx (collect_testcases), inputs and outputs included."""
+    from onnx import helper
+    from onnx.backend.test.case.node import collect_testcases
+
+    import warnings
+
+    with warnings.catch_warnings():  # collecting imports every operator's case module; some of them warn
+        warnings.simplefilter("ignore")
+        cases = collect_testcases("ConvTranspose")
+    assert len(cases) >= 11
+    for case in cases:
+        (node,) = case.model.graph.node
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        for inputs, outputs in case.data_sets:
+            got = F.onnx_conv_transpose(*inputs, **attrs)
+            np.testing.assert_allclose(got, outputs[0], atol=1e-5, err_msg=case.name)
+
+
+def _recorded(i: int):
+    case = RECORDED["cases"][i]
+    x, w = ARRAYS[f"{i}_x"], ARRAYS[f"{i}_w"]
+    b = ARRAYS[f"{i}_b"] if f"{i}_b" in ARRAYS else None
+    return case, x, w, b
+
+
+def _ours(case: dict, x, w, b):
+    a = case["args"]
+    if case["framework"] == "tf":
+        return F.tf_conv_transpose(x, w, a["output_shape"], a["strides"], a["padding"])
+    if case["framework"] == "keras":
+        return F.keras_conv_transpose(x, w, b, strides=a["strides"], padding=a["padding"],
+                                      output_padding=a["output_padding"], dilation_rate=a["dilation_rate"])
+    return F.jax_conv_transpose(x, w, a["strides"], a["padding"], a["rhs_dilation"], a["dimension_numbers"],
+                                a["transpose_kernel"])
+
+
+CASES = range(len(RECORDED["cases"]))
+IDS = [f"{c['framework']}-{i}" for i, c in enumerate(RECORDED["cases"])]
+
+
+@pytest.mark.parametrize("i", CASES, ids=IDS)
+def test_recorded_tf_keras_jax(i: int) -> None:
+    """Against outputs recorded with the real libraries (scripts/record_frameworks.py; versions in the JSON)."""
+    case, x, w, b = _recorded(i)
+    if "error" in case:
+        with pytest.raises(tconv.TconvError):
+            _ours(case, x, w, b)
+        return
+    got = _ours(case, x, w, b)
+    expected = ARRAYS[f"{i}_y"]
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("i", CASES, ids=IDS)
+def test_recorded_torch_code_reproduces_the_framework(i: int) -> None:
+    """TorchEquivalent.code(), executed with real torch on the framework's arrays, gives the framework's output."""
+    case, x, w, b = _recorded(i)
+    if "error" in case or 0 in case["output_shape"]:
+        return
+    a = case["args"]
+    if case["framework"] == "tf":
+        eq = F.from_tf(x.shape, w.shape, a["output_shape"], a["strides"], a["padding"])
+    elif case["framework"] == "keras":
+        nd = x.ndim - 2
+        eq = F.from_keras(x.shape[1:-1], w.shape[:nd], a["strides"], a["padding"], a["output_padding"],
+                          a["dilation_rate"], filters=w.shape[nd], in_channels=x.shape[-1])
+    else:
+        eq = F.from_jax(x.shape, w.shape, a["strides"], a["padding"], a["rhs_dilation"], a["dimension_numbers"],
+                        a["transpose_kernel"])
+    scope = {"x": x, "w": w, "b": b}
+    exec(eq.code(), scope)  # noqa: S102 - our own generated code
+    np.testing.assert_allclose(scope["y"].detach().numpy(), ARRAYS[f"{i}_y"], atol=1e-4)
+
+
+LIVE = {fw: importlib.util.find_spec(mod) is not None for fw, mod in (("tf", "tensorflow"), ("keras", "keras"), ("jax", "jax"))}
+
+
+@pytest.mark.parametrize("i", CASES, ids=IDS)
+def test_live_libraries_when_installed(i: int) -> None:
+    case, x, w, b = _recorded(i)
+    if not LIVE[case["framework"]]:
+        pytest.skip(f"{case['framework']} is not installed (the recorded outputs are tested instead)")
+    recorder = runpy.run_path(str(Path(__file__).parent.parent / "scripts" / "record_frameworks.py"))
+    try:
+        expected = recorder["run"](case, x, w, b)
+    except Exception:  # noqa: BLE001
+        with pytest.raises(tconv.TconvError):
+            _ours(case, x, w, b)
+        return
+    np.testing.assert_allclose(_ours(case, x, w, b), expected, atol=1e-4)
+
+
+@st.composite
+def torch_layers(draw):
+    nd = draw(st.integers(1, 2))
+    ints = lambda lo, hi: tuple(draw(st.integers(lo, hi)) for _ in range(nd))  # noqa: E731
+    L, k, s, d = ints(1, 5), ints(1, 4), ints(1, 3), ints(1, 2)
+    op = tuple(draw(st.integers(0, max(si, di) - 1)) for si, di in zip(s, d))
+    p = tuple(draw(st.integers(0, max(0, ((li - 1) * si + di * (ki - 1) + o) // 2)))
+              for li, si, di, ki, o in zip(L, s, d, k, op))
+    return L, k, s, p, op, d
+
+
+def _torch_reference(L, k, s, p, op, d, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((1, 2, *L)).astype(np.float32)
+    w = rng.standard_normal((2, 3, *k)).astype(np.float32)
+    return x, w, tconv.conv_transpose(x, w, None, s, p, op, 1, d)
+
+
+@given(layer=torch_layers())
+def test_to_onnx_round_trips_through_onnxruntime(layer) -> None:
+    L, k, s, p, op, d = layer
+    x, w, y = _torch_reference(*layer)
+    try:
+        attrs = F.to_onnx(k, s, p, op, d)
+    except tconv.TconvError as exc:
+        assert any(o >= si for o, si in zip(op, s)) and "ONNX Runtime refuses" in str(exc)
+        return
+    np.testing.assert_allclose(run_ort(x, w, None, attrs), y, atol=1e-4)
+
+
+@given(layer=torch_layers())
+def test_to_tf_keras_jax_reproduce_the_layer(layer) -> None:
+    L, k, s, p, op, d = layer
+    nd = len(L)
+    x, w, y = _torch_reference(*layer)
+    x_last = np.moveaxis(x, 1, -1)
+    w_tf = np.transpose(w, (*range(2, nd + 2), 1, 0))  # (in, out, *k) -> (*k, out, in)
+    y_last = np.moveaxis(y, 1, -1)
+    jx = F.to_jax(k, s, p, op, d)
+    got = F.jax_conv_transpose(x, w, jx["strides"], jx["padding"], jx["rhs_dilation"], jx["dimension_numbers"],
+                               jx["transpose_kernel"])
+    np.testing.assert_allclose(got, y, atol=1e-4)
+    try:
+        tf_args = F.to_tf(L, k, s, p, op, d)
+    except tconv.TconvError as exc:
+        assert any(di > 1 for di in d) or "explicit padding" in str(exc) or "cannot" in str(exc)
+    else:
+        assume(nd == 2 or isinstance(tf_args["padding"], str))  # TF takes explicit padding for 2-D only
+        padding = tf_args["padding"] if isinstance(tf_args["padding"], str) else [[0, 0], *tf_args["padding"], [0, 0]]
+        got = F.tf_conv_transpose(x_last, w_tf, [1, *tf_args["output_shape"], 3], tf_args["strides"], padding)
+        np.testing.assert_allclose(got, y_last, atol=1e-4)
+    try:
+        ka = F.to_keras(L, k, s, p, op, d)
+    except tconv.TconvError as exc:
+        assert "Keras" in str(exc)
+    else:
+        got = F.keras_conv_transpose(x_last, w_tf, None, strides=ka["strides"], padding=ka["padding"],
+                                     output_padding=ka["output_padding"], dilation_rate=ka["dilation_rate"])
+        np.testing.assert_allclose(got, y_last, atol=1e-4)
+
+
+def test_common_idioms_and_refusals() -> None:
+    # TF 'SAME' k3 s2 = PyTorch p=0 then drop the last cell; ONNX SAME_LOWER k3 s2 = PyTorch p=1, op=1 exactly
+    eq = F.from_tf((1, 3, 1), (3, 1, 1), (1, 6, 1), 2, "SAME")
+    assert (eq.padding, eq.crop, eq.exact) == ((0,), ((0, 1),), False)
+    eq = F.from_onnx((1, 1, 3), (1, 1, 3), auto_pad="SAME_LOWER", strides=[2])
+    assert (eq.padding, eq.output_padding, eq.exact) == ((1,), (1,), True)
+    # k=1, s=2 SAME: TF and JAX extend at the end; PyTorch p=0, op=1
+    eq = F.from_jax((1, 3, 1), (1, 1, 1), (2,), "SAME", transpose_kernel=True)
+    assert (eq.padding, eq.output_padding, eq.output_size) == ((0,), (1,), (6,))
+    with pytest.raises(tconv.TconvError, match="Keras cannot express this layer"):
+        F.to_keras(5, 3, stride=2, padding=2)
+    with pytest.raises(tconv.TconvError, match="no feature groups"):
+        F.to_jax(3, 2, groups=2)
+    with pytest.raises(tconv.TconvError, match="dilation rates larger than 1"):
+        F.to_tf(3, 3, dilation=2)
+    with pytest.raises(tconv.TconvError, match="ONNX Runtime refuses"):
+        F.to_onnx(3, stride=1, output_padding=1, dilation=2)
+    with pytest.raises(tconv.TconvError, match="`strides > 1` not supported in conjunction with `dilation_rate > 1`"):
+        F.keras_conv_transpose(np.ones((1, 3, 1)), np.ones((3, 1, 1)), strides=2, dilation_rate=2)
+    with pytest.raises(tconv.TconvError, match="strictly less than `strides`"):
+        F.keras_conv_transpose(np.ones((1, 3, 1)), np.ones((3, 1, 1)), strides=2, output_padding=2)
+    with pytest.raises(tconv.TconvError, match="Size of out_backprop doesn't match computed"):
+        F.tf_conv_transpose(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 1)), (1, 9, 9, 1), 2)
+    with pytest.raises(tconv.TconvError, match="input depth must be evenly divisible by filter depth"):
+        F.tf_conv_transpose(np.ones((1, 3, 3, 2)), np.ones((3, 3, 2, 1)), (1, 6, 6, 2), 2)
+    with pytest.raises(tconv.TconvError, match="output_shape has incorrect size"):
+        F.onnx_conv_transpose(np.ones((1, 1, 3, 3), np.float32), np.ones((1, 1, 3, 3), np.float32), output_shape=[1, 1, 6, 6])
+
+
+def test_code_is_ready_to_paste() -> None:
+    eq = F.from_keras((4, 4), 3, strides=2, padding="same", filters=2, in_channels=3)
+    code = eq.code()
+    assert "torch.nn.ConvTranspose2d(3, 2, kernel_size=(3, 3), stride=(2, 2))" in code
+    assert "y = y[:, :, 0:-1, 0:-1]" in code and ".permute(3, 2, 0, 1)" in code and "permute(0, 3, 1, 2)" in code
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((2, 4, 4, 3)), rng.standard_normal((3, 3, 2, 3)), rng.standard_normal(2)
+    scope = {"x": x, "w": w, "b": b}
+    exec(code, scope)  # noqa: S102
+    expected = F.keras_conv_transpose(x, w, b, strides=2, padding="same")
+    np.testing.assert_allclose(scope["y"].detach().numpy(), expected, atol=1e-10)
+    assert torch.is_tensor(scope["y"])
+
+
+def test_cli_convert(capsys) -> None:
+    from tconv.cli import main
+
+    assert main(["convert", "--from", "keras", "--padding", "same", "-s", "2", "-k", "3", "-i", "16"]) == 0
+    out = capsys.readouterr().out
+    assert "then crop [[0, 1]]" in out and "output size (32,)" in out and "y = y[:, :, 0:-1]" in out
+    assert main(["convert", "--from", "onnx", "--padding", "same_lower", "-s", "2", "-k", "3", "-i", "4", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["exact"] and data["padding"] == [1] and data["output_padding"] == [1]
+    assert main(["convert", "--from", "tf", "-s", "2,2", "-k", "3", "-i", "3,4", "--output-size", "6,8", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["crop"] == [[0, 1], [0, 1]]
+    assert main(["convert", "--from", "jax", "--padding", "1:2", "-s", "2", "-k", "3", "-i", "4", "--transpose-kernel", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["exact"] is True
+    assert main(["convert", "--to", "onnx", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1", "-i", "8", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pads"] == [1, 1]
+    assert main(["convert", "--to", "keras", "-k", "3", "-s", "2", "-p", "2", "-i", "5"]) == 2
+    assert "Keras cannot express this layer" in capsys.readouterr().err
+    assert main(["convert", "--from", "jax", "--padding", "x", "-k", "3", "-i", "4"]) == 2
+    assert "pairs like 1:2" in capsys.readouterr().err
+
+
+def test_cli_lists_onnx_model_nodes(tmp_path: Path, capsys) -> None:
+    from onnx import TensorProto, helper, numpy_helper
+
+    from tconv.cli import main
+
+    w = numpy_helper.from_array(np.ones((4, 2, 3, 3), np.float32), name="W")
+    node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], name="up1", strides=[2, 2], auto_pad="SAME_UPPER")
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 4, 5, 5])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], initializer=[w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
+    path = tmp_path / "m.onnx"
+    path.write_bytes(model.SerializeToString())
+    assert main(["onnx", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 ConvTranspose node(s)" in out and "up1: X [1, 4, 5, 5], W [4, 2, 3, 3]" in out
+    assert "then crop [[0, 1], [0, 1]]" in out and "output size (10, 10)" in out
+    (tmp_path / "bad.onnx").write_text("not a model")
+    assert main(["onnx", str(tmp_path / "bad.onnx")]) == 2
+    assert "could not be read as an ONNX model" in capsys.readouterr().err
