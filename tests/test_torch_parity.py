@@ -14,8 +14,17 @@ import tconv
 ALGORITHMS = ["auto", *tconv.available_algorithms()]
 
 
+def refuses_by_design(case: Case, algorithm: str) -> bool:
+    """'implicit' computes stride 1 only; elsewhere it must refuse, saying so (the other engines take everything)."""
+    return algorithm == "implicit" and any(s != 1 for s in case.stride)
+
+
 def check_case(case: Case, algorithm: str, seed: int = 0) -> None:
     x, w, b = case.arrays(seed)
+    if refuses_by_design(case, algorithm):
+        with pytest.raises(tconv.TconvError, match="computes stride 1 only"):
+            tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algorithm)
+        return
     expected = torch_conv_transpose(x, w, b, case)
     actual = tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algorithm)
     assert_close(actual, expected, case)
@@ -44,6 +53,8 @@ def test_equals_torch_int64_exactly(algorithm: str, case: Case) -> None:
 @given(case=valid_cases(dtypes=(np.float16,), max_size=4))
 def test_float16_result_dtype_and_values(algorithm: str, case: Case) -> None:
     """float16 in, float16 out, accumulated in float32: compare with torch's float32 result rounded to float16."""
+    if refuses_by_design(case, algorithm):
+        return check_case(case, algorithm)
     x, w, b = case.arrays()
     expected = torch_conv_transpose(x.astype(np.float32), w.astype(np.float32), None if b is None else b.astype(np.float32), case)
     actual = tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algorithm)
@@ -53,7 +64,8 @@ def test_float16_result_dtype_and_values(algorithm: str, case: Case) -> None:
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_complex128(algorithm: str) -> None:
-    case = Case(2, 2, 2, 2, 3, (3, 4), (3, 2), (2, 1), (1, 0), (1, 0), (1, 2), True, np.complex128)
+    stride, op = ((1, 1), (0, 1)) if algorithm == "implicit" else ((2, 1), (1, 0))  # op < max(stride, dilation)
+    case = Case(2, 2, 2, 2, 3, (3, 4), (3, 2), stride, (1, 0), op, (1, 2), True, np.complex128)
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 4, 3, 4)) + 1j * rng.standard_normal((2, 4, 3, 4))
     w = rng.standard_normal((4, 3, 3, 2)) + 1j * rng.standard_normal((4, 3, 3, 2))
@@ -68,6 +80,8 @@ def test_complex128(algorithm: str) -> None:
 @given(case=valid_cases(), data=st.data())
 def test_output_size_like_module_forward(algorithm: str, case: Case, data: st.DataObject) -> None:
     """output_size (spatial, or with the leading dims) resolves exactly as nn.ConvTranspose*d.forward does."""
+    if refuses_by_design(case, algorithm):
+        return check_case(case, algorithm)
     lo = [(L - 1) * s - 2 * p + d * (k - 1) + 1 for L, s, p, d, k in
           zip(case.input_size, case.stride, case.padding, case.dilation, case.kernel_size)]
     # output_size only reaches output_padding < stride; some dilated cases need more to keep one cell
@@ -119,3 +133,31 @@ def test_output_padding_cells_hold_real_values_and_bias() -> None:
     assert tconv.conv_transpose(x, w, stride=2, padding=1, output_padding=1)[0, 0].tolist() == [1, 3, 2, 5, 3, 3]
     assert tconv.conv_transpose(x, w, stride=2, output_padding=1)[0, 0].tolist() == [1, 1, 3, 2, 5, 3, 3, 0]
     assert tconv.conv_transpose(x, w, [10.0], stride=2, output_padding=1)[0, 0].tolist() == [11, 11, 13, 12, 15, 13, 13, 10]
+
+
+@given(case=valid_cases(dtypes=(np.float32,)))
+def test_auto_never_picks_a_refused_or_inexact_path(case: Case) -> None:
+    """auto's choice accepts the plan (its memory estimate does not refuse), is a fast engine, and is exact."""
+    from tconv.algorithms import choose
+    from tconv.params import plan_conv_transpose
+
+    x, w, b = case.arrays()
+    plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **case.kwargs(), dtype="float32")
+    algo = choose(plan)
+    assert algo.name in ("implicit", "col2im", "phase")
+    assert algo.workspace_bytes(plan, 4) >= 0  # would raise TconvError if it refused the plan
+    assert (algo.name == "implicit") == all(s == 1 for s in case.stride)
+    assert_close(tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algo.name), torch_conv_transpose(x, w, b, case), case)
+
+
+def test_engines_refuse_huge_strides_cheaply() -> None:
+    """Every engine's memory estimate is cheap even for absurd strides (it never walks all s^d phases), so the
+    front end refuses the 4.9M × 4.9M output at once."""
+    import time
+
+    x, w = np.ones((1, 1, 50, 50), np.float32), np.ones((1, 1, 3, 3), np.float32)
+    for name in ("auto", "phase", "col2im", "scatter"):
+        start = time.perf_counter()
+        with pytest.raises(tconv.TconvError, match="memory budget"):
+            tconv.conv_transpose(x, w, stride=100_000, algorithm=name)
+        assert time.perf_counter() - start < 1.0, name

@@ -575,6 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     ov.add_argument("-o", "--output", metavar="FILE", help="write the heatmap as FILE.svg or FILE.png")
     ov.add_argument("--json", action="store_true", help="print the counts and verdict as JSON")
 
+    sub.add_parser("bench", help="benchmark every algorithm beside PyTorch (tconv bench --help)", add_help=False)
     sv2 = sub.add_parser("serve", help="start the interactive explorer in the browser (needs tconv[web])",
                          epilog=EXAMPLES, formatter_class=fmt)
     sv2.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
@@ -617,6 +618,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # the benchmark suite has its own flags
+        from .bench import main as bench_main
+
+        return bench_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

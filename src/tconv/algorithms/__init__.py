@@ -6,11 +6,12 @@ returns ``(N, Cout, *O)`` without bias; the front end (:func:`tconv.conv_transpo
 bias, dtype and the memory check. Adding an algorithm is adding a module and a line below.
 
 >>> available_algorithms()
-('scatter', 'zero_insert', 'matrix')
+('scatter', 'zero_insert', 'matrix', 'col2im', 'phase', 'implicit')
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Callable
@@ -19,7 +20,7 @@ import numpy as np
 
 from ..errors import TconvError
 from ..params import ConvTransposePlan
-from . import matrix, scatter, zero_insert
+from . import col2im, implicit, matrix, phase, scatter, zero_insert
 
 __all__ = ["Algorithm", "REGISTRY", "available_algorithms", "choose", "get"]
 
@@ -36,7 +37,9 @@ def _from_module(module: ModuleType) -> Algorithm:
     return Algorithm(module.NAME, module.SUMMARY, module.compute, module.workspace_bytes)
 
 
-REGISTRY: dict[str, Algorithm] = {m.NAME: _from_module(m) for m in (scatter, zero_insert, matrix)}
+REGISTRY: dict[str, Algorithm] = {
+    m.NAME: _from_module(m) for m in (scatter, zero_insert, matrix, col2im, phase, implicit)
+}
 
 
 def available_algorithms() -> tuple[str, ...]:
@@ -44,15 +47,26 @@ def available_algorithms() -> tuple[str, ...]:
     return tuple(REGISTRY)
 
 
-def choose(plan: ConvTransposePlan) -> Algorithm:
-    """The rule behind ``algorithm="auto"``.
+#: Below this many input cells per image, col2im's single GEMM beats the phase GEMMs (measured: 8×8 images).
+TINY_INPUT = 256
 
-    ``scatter`` does exactly the useful multiply-adds, one GEMM per kernel tap, with an output-sized buffer;
-    ``zero_insert`` multiplies s^d times as much (the inserted zeros) and ``matrix`` is a sparse product with
-    per-element scatter-adds, both slower at every size. So auto is ``scatter``. (The fast GEMM engines of the
-    benchmark issue will refine this rule.)
+
+def choose(plan: ConvTransposePlan) -> Algorithm:
+    """The rule behind ``algorithm="auto"``, measured on the benchmark layers (docs/benchmarks.md).
+
+    1. stride 1 on every axis: ``implicit`` (one GEMM per tap on views, no im2col copy);
+    2. a small output head (``out_channels · prod(stride) < in_channels``) or a tiny input (fewer than
+       ``TINY_INPUT`` cells per image): ``col2im`` (one GEMM over every tap; its long dimension is the taps);
+    3. otherwise ``phase`` (the sub-pixel decomposition, one GEMM when every kernel size is a multiple of its
+       stride and dilation is 1).
+
+    Every one of them is exact; ``scatter``, ``zero_insert`` and ``matrix`` are never faster, so never chosen.
     """
-    return REGISTRY["scatter"]
+    if all(s == 1 for s in plan.stride):
+        return REGISTRY["implicit"]
+    if plan.out_channels * math.prod(plan.stride) < plan.in_channels or math.prod(plan.input_size) < TINY_INPUT:
+        return REGISTRY["col2im"]
+    return REGISTRY["phase"]
 
 
 def get(name: str, plan: ConvTransposePlan) -> Algorithm:

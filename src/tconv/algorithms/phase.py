@@ -1,0 +1,164 @@
+"""``phase``: the sub-pixel (polyphase) decomposition; no multiplication by an inserted zero.
+
+Number the uncropped output ``f = o + padding``. Output cell ``f`` only receives the taps ``j`` with
+``j·d ≡ f (mod s)``, so the output splits into ``s^d`` phases (residues ``r``), each an ordinary stride-1
+correlation on the low-resolution grid: with ``q_j = (j·d − r) / s``,
+
+    y_r[m] = Σ_{j in phase r} x[m − q_j] · w[j],        f = s·m + r.
+
+Each phase is one GEMM over an im2col of shifted views of the input. When every kernel size is a multiple of
+its stride and dilation is 1, all phases share the same shifts, so one GEMM computes them all (Shi et al.'s
+sub-pixel form). Phases without taps get zeros (the bias only, added by the front end). Each phase is written
+straight into the output with a strided assignment: no zero-inserted input, no shuffled temporary.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..params import ConvTransposePlan
+
+NAME = "phase"
+SUMMARY = "sub-pixel decomposition: s^d stride-1 GEMMs (one when k % s == 0), strided writes, no inserted zeros"
+
+#: Temporaries (the im2col of one chunk of the batch) are kept under this many bytes by chunking the batch.
+CHUNK_BYTES = 64 << 20
+#: Below this many low-resolution cells per image, the batch is folded into one GEMM (measured: 8×8 images).
+FOLD_BELOW = 1024
+
+
+def _axis_phases(ax) -> list[tuple[int, list[int], list[int]]]:
+    """Per residue r that some tap reaches: (r, taps j, shifts q_j) on one axis.
+
+    Built from the taps (at most k residues), never by walking all s residues: a huge stride must stay cheap.
+    """
+    by_residue: dict[int, list[int]] = {}
+    for j in range(ax.kernel_size):
+        by_residue.setdefault((j * ax.dilation) % ax.stride, []).append(j)
+    return [(r, taps, [(j * ax.dilation - r) // ax.stride for j in taps]) for r, taps in sorted(by_residue.items())]
+
+
+def _phases(plan: ConvTransposePlan) -> list[tuple[tuple[int, ...], list[tuple[int, ...]], list[tuple[int, ...]]]]:
+    """Every non-empty phase: (residues per axis, taps (multi-index), shifts (multi-index)).
+
+    Phases no tap reaches get zeros (the bias only), so they are simply not listed.
+    """
+    per_axis = [_axis_phases(ax) for ax in plan.axes]
+    result = []
+    for combo in np.ndindex(*(len(p) for p in per_axis)):
+        parts = [per_axis[a][c] for a, c in enumerate(combo)]
+        taps = list(np.ndindex(*(len(t) for _, t, _ in parts)))
+        result.append((
+            tuple(r for r, _, _ in parts),
+            [tuple(parts[a][1][i] for a, i in enumerate(t)) for t in taps],
+            [tuple(parts[a][2][i] for a, i in enumerate(t)) for t in taps],
+        ))
+    return result
+
+
+def _geometry(plan: ConvTransposePlan, residues: tuple[int, ...], shifts: list[tuple[int, ...]]):
+    """For one phase: the LR range of m written to the output, the output slice, and the shift range."""
+    m_lo, m_hi, out_sl = [], [], []
+    for a, ax in enumerate(plan.axes):
+        r = residues[a]
+        # o = s·m + r − p must lie in [0, O): m from ceil((p − r)/s) to floor((O − 1 + p − r)/s)
+        lo = max(0, -(-(ax.padding - r) // ax.stride))
+        hi = (ax.output_size - 1 + ax.padding - r) // ax.stride
+        m_lo.append(lo)
+        m_hi.append(hi)
+        start = ax.stride * lo + r - ax.padding
+        out_sl.append(slice(start, start + ax.stride * (hi - lo) + 1, ax.stride) if hi >= lo else slice(0, 0))
+    return m_lo, m_hi, tuple(out_sl)
+
+
+def _shift_bounds(plan: ConvTransposePlan) -> tuple[list[int], list[int]]:
+    """Padding of x that makes every shifted window x[m − q] a slice: max q before, what m may exceed after."""
+    qmax = [((ax.kernel_size - 1) * ax.dilation) // ax.stride + 1 for ax in plan.axes]
+    after = [max(0, (ax.output_size - 1 + ax.padding) // ax.stride - (ax.input_size - 1)) for ax in plan.axes]
+    return qmax, after
+
+
+def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
+    n, cin, cout = plan.batch, plan.in_channels, plan.out_channels
+    qmax, after = _shift_bounds(plan)
+    padded = n * cin * math.prod(ax.input_size + q + a for ax, q, a in zip(plan.axes, qmax, after))
+    taps = max((len(t) for _, t, _ in _phases(plan)), default=0)
+    lr = math.prod(ax.input_size + q for ax, q in zip(plan.axes, qmax))
+    per_image = (cin * taps + 2 * cout * max(1, _one_gemm_phases(plan))) * lr
+    chunk = max(1, min(n, CHUNK_BYTES // max(1, per_image * itemsize)))
+    return (padded + chunk * per_image) * itemsize
+
+
+def _one_gemm_phases(plan: ConvTransposePlan) -> int:
+    """The number of phases one GEMM computes: all of them when k % s == 0 and d == 1, else 1."""
+    if all(ax.dilation == 1 and ax.kernel_size % ax.stride == 0 for ax in plan.axes):
+        return math.prod(min(ax.stride, ax.kernel_size) for ax in plan.axes)
+    return 1
+
+
+def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
+    n = x.shape[0]
+    g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
+    nd = plan.nd
+    out = np.zeros((n, plan.out_channels, *plan.output_size), dtype=x.dtype)
+    phases = _phases(plan)
+    if not phases:
+        return out
+    qmax, after = _shift_bounds(plan)
+    # x padded once: qmax before (shifts), enough after for the largest m; x[m − q] = xp[m − q + qmax]
+    xp = np.zeros((n, plan.in_channels, *(ax.input_size + q + a for ax, q, a in zip(plan.axes, qmax, after))), dtype=x.dtype)
+    xp[(slice(None), slice(None), *(slice(q, q + ax.input_size) for ax, q in zip(plan.axes, qmax)))] = x
+    wg = weight.reshape(g, cg, mg, -1)  # (g, Cg, Mg, prod(k))
+    if _one_gemm_phases(plan) > 1:
+        groups_of_phases = [phases]  # same shifts for every phase: one GEMM
+    else:
+        groups_of_phases = [[p] for p in phases]
+    for batch in groups_of_phases:
+        shifts = batch[0][2]
+        # LR extent of m needed by the phases in this GEMM
+        geos = [_geometry(plan, res, sh) for res, _, sh in batch]
+        lo = [min(geo[0][a] for geo in geos) for a in range(nd)]
+        hi = [max(geo[1][a] for geo in geos) for a in range(nd)]
+        if any(h < l for h, l in zip(hi, lo)):
+            continue
+        extent = [h - l + 1 for h, l in zip(hi, lo)]
+        count = math.prod(extent)
+        t = len(shifts)
+        # weights of this GEMM: rows (phase, m_out), cols (tap, c): (g, P·Mg, T·Cg)
+        taps_idx = [[int(np.ravel_multi_index(j, plan.kernel_size)) for j in taps] for _, taps, _ in batch]
+        wmat = np.stack([wg[:, :, :, ti] for ti in taps_idx], axis=1)  # (g, P, Cg, Mg, T)
+        wmat = wmat.transpose(0, 1, 3, 4, 2).reshape(g, len(batch) * mg, t * cg)
+        per_image = (cg * g * t + len(batch) * mg * g) * count * x.itemsize
+        chunk = max(1, min(n, CHUNK_BYTES // max(1, per_image)))
+        # Small images make thin per-image GEMMs: fold the batch into the GEMM's long dimension instead.
+        fold = count < FOLD_BELOW
+        for b0 in range(0, n, chunk):
+            b1 = min(n, b0 + chunk)
+            nb = b1 - b0
+            if fold:
+                cols = np.empty((g, t, cg, nb, *extent), dtype=x.dtype)
+            else:
+                cols = np.empty((nb, g, t, cg, *extent), dtype=x.dtype)
+            for ti, q in enumerate(shifts):
+                window = tuple(slice(l - qa + qm, l - qa + qm + e) for l, qa, qm, e in zip(lo, q, qmax, extent))
+                part = xp[(slice(b0, b1), slice(None), *window)].reshape(nb, g, cg, *extent)
+                if fold:
+                    cols[:, ti] = np.moveaxis(part, 0, 2)
+                else:
+                    cols[:, :, ti] = part
+            if fold:
+                y = np.matmul(wmat, cols.reshape(g, t * cg, nb * count))  # (g, P·Mg, B·count)
+                y = np.moveaxis(y.reshape(g, len(batch), mg, nb, *extent), 3, 0)  # (B, g, P, Mg, *extent), a view
+            else:
+                y = np.matmul(wmat, cols.reshape(nb, g, t * cg, count))  # (B, g, P·Mg, count)
+                y = y.reshape(nb, g, len(batch), mg, *extent)
+            for pi, (geo, (res, _, _)) in enumerate(zip(geos, batch)):
+                m_lo, m_hi, out_sl = geo
+                if any(h < l for h, l in zip(m_hi, m_lo)):
+                    continue
+                src = tuple(slice(ml - l, mh - l + 1) for ml, mh, l in zip(m_lo, m_hi, lo))
+                block = y[(slice(None), slice(None), pi, slice(None), *src)]
+                out[(slice(b0, b1), slice(None), *out_sl)] = block.reshape(nb, plan.out_channels, *block.shape[3:])
+    return out

@@ -1,0 +1,329 @@
+"""The benchmark suite: every tconv algorithm beside PyTorch's CPU path and the ONNX reference implementation.
+
+``tconv bench`` (or ``python -m benchmarks`` from a checkout) times each layer's methods interleaved in one
+process (median of the rounds), measures each method's peak memory in a fresh subprocess (RSS high-water over
+the call, the same way for NumPy and torch), runs the ONNX reference evaluator once under a time bound, and
+reports this machine's NumPy float32 matmul GFLOP/s as the practical peak. It needs torch (and onnx for the
+reference column): ``pip install 'tconv[test]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._progress import Progress
+from .errors import TconvError
+
+__all__ = ["LAYERS", "Layer", "main", "run"]
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    batch: int
+    in_channels: int
+    out_channels: int
+    size: tuple[int, ...]
+    kernel: int
+    stride: int
+    padding: int = 0
+    dilation: int = 1
+    groups: int = 1
+    named: bool = True  # one of the six layers the targets are judged on
+
+    @property
+    def macs(self) -> int:
+        return self.batch * self.in_channels * (self.out_channels // self.groups) * math.prod(self.size) * self.kernel ** len(self.size)
+
+    def kwargs(self) -> dict[str, Any]:
+        return dict(stride=self.stride, padding=self.padding, groups=self.groups, dilation=self.dilation)
+
+
+LAYERS = [
+    Layer("DCGAN 512→256 8² k4 s2 p1 N16", 16, 512, 256, (8, 8), 4, 2, 1),
+    Layer("DCGAN 128→64 32² k4 s2 p1 N16", 16, 128, 64, (32, 32), 4, 2, 1),
+    Layer("DCGAN 64→3 64² k4 s2 p1 N16", 16, 64, 3, (64, 64), 4, 2, 1),
+    Layer("U-Net 256→128 64² k2 s2 N4", 4, 256, 128, (64, 64), 2, 2, 0),
+    Layer("stride-1 64→64 56² k3 s1 p1 N8", 8, 64, 64, (56, 56), 3, 1, 1),
+    Layer("3D 32→16 16³ k2 s2 N2", 2, 32, 16, (16, 16, 16), 2, 2, 0),
+    Layer("1D vocoder 256→128 L256 k16 s8 p4 N4", 4, 256, 128, (256,), 16, 8, 4, named=False),
+    Layer("grouped 128→128 g8 32² k4 s2 p1 N8", 8, 128, 128, (32, 32), 4, 2, 1, groups=8, named=False),
+    Layer("dilated 64→64 32² k3 s1 d2 p2 N8", 8, 64, 64, (32, 32), 3, 1, 2, dilation=2, named=False),
+]
+
+
+def _arrays(layer: Layer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((layer.batch, layer.in_channels, *layer.size)).astype(np.float32)
+    w = (rng.standard_normal((layer.in_channels, layer.out_channels // layer.groups, *(layer.kernel,) * len(layer.size)))
+         / math.sqrt(layer.in_channels * layer.kernel ** len(layer.size))).astype(np.float32)
+    return x, w
+
+
+def _torch_fn(layer: Layer) -> Any:
+    import torch
+
+    return {1: torch.nn.functional.conv_transpose1d, 2: torch.nn.functional.conv_transpose2d,
+            3: torch.nn.functional.conv_transpose3d}[len(layer.size)]
+
+
+def _methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Any]:
+    """name -> zero-argument callable, or the reason it cannot run on this layer."""
+    import torch
+
+    from . import conv_transpose
+    from .algorithms import REGISTRY, choose
+    from .params import plan_conv_transpose
+
+    plan = plan_conv_transpose(x.shape, w.shape, None, **layer.kwargs(), dtype="float32")
+    methods: dict[str, Any] = {f"auto ({choose(plan).name})": lambda: conv_transpose(x, w, **layer.kwargs())}
+    for name, algo in REGISTRY.items():
+        try:
+            algo.workspace_bytes(plan, 4)  # refuses what it cannot do (matrix: too large; implicit: stride > 1)
+            methods[name] = (lambda n=name: conv_transpose(x, w, **layer.kwargs(), algorithm=n))
+        except TconvError as exc:
+            methods[name] = f"refused: {str(exc).split(':')[0]}"
+    tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+    fn = _torch_fn(layer)
+    methods["torch"] = lambda: fn(tx, tw, None, **layer.kwargs())
+    return methods
+
+
+def matmul_peak(size: int = 2048, rounds: int = 5) -> float:
+    """This machine's NumPy float32 matmul GFLOP/s on a square product: the practical peak."""
+    a = np.random.default_rng(0).standard_normal((size, size)).astype(np.float32)
+    np.matmul(a, a)
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        np.matmul(a, a)
+        times.append(time.perf_counter() - t)
+    return 2 * size ** 3 / statistics.median(times) / 1e9
+
+
+_MEMORY_CHILD = r"""
+import json, sys
+import numpy as np
+spec = json.loads(sys.argv[1])
+from tconv.bench import Layer, _arrays, _torch_fn
+layer = Layer(**{k: tuple(v) if k == "size" else v for k, v in spec["layer"].items()})
+x, w = _arrays(layer)
+if spec["method"] == "torch":
+    import torch
+    torch.set_num_threads(spec["threads"])
+    tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+    fn = _torch_fn(layer)
+    call = lambda: fn(tx, tw, None, **layer.kwargs())
+else:
+    import tconv
+    algo = None if spec["method"] == "auto" else spec["method"]
+    call = lambda: tconv.conv_transpose(x, w, **layer.kwargs(), **({} if algo is None else {"algorithm": algo}))
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(key + ":"))
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # reset the peak RSS (VmHWM) so that it measures this call only
+before = status("VmRSS")
+y = call()
+print((status("VmHWM") - before) / 1024)
+"""
+
+
+def peak_memory_mb(layer: Layer, method: str, threads: int) -> float | None:
+    """Extra peak RSS of one call in a fresh process (MB, output included; Linux: it resets VmHWM first)."""
+    spec = json.dumps({"layer": layer.__dict__, "method": method, "threads": threads})
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072")
+    try:
+        out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, spec], capture_output=True, text=True, timeout=300,
+                             env=env, check=True)
+        return float(out.stdout.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError):
+        return None
+
+
+_ONNX_CHILD = r"""
+import json, sys, time
+import numpy as np
+from onnx import TensorProto, helper
+from onnx.reference import ReferenceEvaluator
+spec = json.loads(sys.argv[1])
+from tconv.bench import Layer, _arrays
+layer = Layer(**{k: tuple(v) if k == "size" else v for k, v in spec.items()})
+x, w = _arrays(layer)
+nd = len(layer.size)
+node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], strides=[layer.stride] * nd, pads=[layer.padding] * 2 * nd,
+                        dilations=[layer.dilation] * nd, group=layer.groups)
+graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape),
+                                        helper.make_tensor_value_info("W", TensorProto.FLOAT, w.shape)],
+                          [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+ref = ReferenceEvaluator(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)]))
+t = time.perf_counter()
+ref.run(None, {"X": x, "W": w})
+print(time.perf_counter() - t)
+"""
+
+
+def onnx_reference_ms(layer: Layer, bound_s: float) -> str:
+    """One run of onnx.reference's ConvTranspose, or '>bound' when it takes longer (it is ~1000× slower)."""
+    if importlib_util_missing("onnx"):
+        return "onnx missing"
+    try:
+        out = subprocess.run([sys.executable, "-c", _ONNX_CHILD, json.dumps(layer.__dict__)], capture_output=True,
+                             text=True, timeout=bound_s, check=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+        return f"{float(out.stdout.strip().splitlines()[-1]) * 1000:.0f}"
+    except subprocess.TimeoutExpired:
+        return f">{bound_s * 1000:.0f}"
+    except (subprocess.SubprocessError, ValueError, IndexError) as exc:
+        return f"failed ({type(exc).__name__})"
+
+
+def importlib_util_missing(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is None
+
+
+def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s: float = 20.0,
+        threads: int | None = None) -> dict[str, Any]:
+    """Time every method of every layer, interleaved; returns the results as plain data."""
+    try:
+        import torch
+    except ImportError:
+        raise TconvError("the benchmarks compare with PyTorch: pip install 'tconv[test]' (torch==2.13.0)") from None
+    threads = threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    peak = matmul_peak()
+    results = []
+    from .algorithms import REGISTRY
+
+    progress = Progress(len(layers) * (len(REGISTRY) + 3), "bench")  # auto, each algorithm, torch, onnx reference
+    for layer in layers:
+        x, w = _arrays(layer)
+        methods = _methods(layer, x, w)
+        runnable = {k: v for k, v in methods.items() if callable(v)}
+        for fn in runnable.values():  # warm-up (and first-touch of every buffer)
+            fn()
+        times: dict[str, list[float]] = {k: [] for k in runnable}
+        for _ in range(rounds):  # interleaved: one call of each method per round
+            for name, fn in runnable.items():
+                t = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t)
+        torch_ms = statistics.median(times["torch"]) * 1000
+        rows = []
+        for name, value in methods.items():
+            if not callable(value):
+                rows.append({"method": name, "note": value})
+                progress.step(f"{layer.name}: {name}")
+                continue
+            ms = statistics.median(times[name]) * 1000
+            row = {"method": name, "ms": ms, "gflops": 2 * layer.macs / (ms / 1000) / 1e9, "ratio": ms / torch_ms}
+            if memory:
+                row["peak_mb"] = peak_memory_mb(layer, "auto" if name.startswith("auto") else name, threads)
+            rows.append(row)
+            progress.step(f"{layer.name}: {name}")
+        onnx_ms = onnx_reference_ms(layer, onnx_bound_s)
+        progress.step(f"{layer.name}: onnx reference")
+        results.append({"layer": layer.name, "named": layer.named, "gflop": 2 * layer.macs / 1e9, "rows": rows,
+                        "onnx_reference_ms": onnx_ms})
+    return {"results": results, "matmul_peak_gflops": peak, "threads": threads, "environment": environment()}
+
+
+def environment() -> dict[str, str]:
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    for name in ("torch", "onnx"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:
+            pass
+    from . import __version__
+
+    versions["tconv"] = __version__
+    return {"date": time.strftime("%Y-%m-%d"), "cpu": cpu, "cores": str(os.cpu_count()), **versions}
+
+
+def summary(data: dict[str, Any]) -> dict[str, Any]:
+    """The targets: geometric mean of auto/torch over the six named layers, the worst layer, memory and peak."""
+    named = [r for r in data["results"] if r["named"]]
+    ratios, mem = {}, {}
+    for r in named:
+        auto = next(row for row in r["rows"] if row["method"].startswith("auto"))
+        torch_row = next(row for row in r["rows"] if row["method"] == "torch")
+        ratios[r["layer"]] = auto["ratio"]
+        if auto.get("peak_mb") and torch_row.get("peak_mb"):
+            mem[r["layer"]] = auto["peak_mb"] / max(torch_row["peak_mb"], 1e-9)
+    geo = math.exp(sum(math.log(v) for v in ratios.values()) / len(ratios)) if ratios else float("nan")
+    return {"geomean_auto_over_torch": geo, "worst_layer": max(ratios.items(), key=lambda kv: kv[1]) if ratios else None,
+            "ratios": ratios, "memory_ratios": mem}
+
+
+def table(data: dict[str, Any]) -> str:
+    """A Markdown table of the results (also what the terminal shows)."""
+    lines = []
+    for r in data["results"]:
+        lines.append(f"\n**{r['layer']}** ({r['gflop']:.2f} GFLOP; ONNX reference: {r['onnx_reference_ms']} ms)\n")
+        lines.append("| method | median ms | GFLOP/s | % of matmul peak | time / torch | peak MB |")
+        lines.append("|---|---|---|---|---|---|")
+        for row in r["rows"]:
+            if "note" in row:
+                lines.append(f"| {row['method']} | {row['note']} | | | | |")
+                continue
+            mb = "" if row.get("peak_mb") is None else f"{row['peak_mb']:.0f}"
+            lines.append(f"| {row['method']} | {row['ms']:.1f} | {row['gflops']:.0f} | "
+                         f"{100 * row['gflops'] / data['matmul_peak_gflops']:.0f}% | {row['ratio']:.2f} | {mb} |")
+    s = summary(data)
+    lines.append(f"\nNumPy float32 matmul peak (2048³): {data['matmul_peak_gflops']:.0f} GFLOP/s; threads: {data['threads']}.")
+    lines.append(f"Geometric mean of auto / torch over the six named layers: **{s['geomean_auto_over_torch']:.2f}**; "
+                 f"worst: {s['worst_layer'][0]} at {s['worst_layer'][1]:.2f}.")
+    if s["memory_ratios"]:
+        lines.append("Peak memory auto / torch: " + ", ".join(f"{k.split(' k')[0]} {v:.2f}" for k, v in s["memory_ratios"].items()) + ".")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="tconv bench", description=__doc__.splitlines()[0])
+    p.add_argument("--rounds", type=int, default=7, help="timed rounds per method (median; default 7)")
+    p.add_argument("--only", default="", help="run the layers whose name contains this text")
+    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    p.add_argument("--onnx-bound", type=float, default=20.0, help="seconds allowed to the ONNX reference (default 20)")
+    p.add_argument("--json", metavar="FILE", help="also write the raw results as JSON")
+    args = p.parse_args(argv)
+    layers = [layer for layer in LAYERS if args.only.lower() in layer.name.lower()]
+    if not layers:
+        print(f"tconv bench: error: no layer matches {args.only!r}", file=sys.stderr)
+        return 2
+    try:
+        data = run(layers, rounds=args.rounds, memory=not args.no_memory, onnx_bound_s=args.onnx_bound)
+    except TconvError as exc:
+        print(f"tconv bench: error: {exc}", file=sys.stderr)
+        return 2
+    env = data["environment"]
+    print(f"\n{env['date']} · {env['cpu']} · {env['cores']} cores · " + ", ".join(
+        f"{k} {v}" for k, v in env.items() if k not in ("date", "cpu", "cores")))
+    print(table(data))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(data, f, indent=1)
+    return 0
