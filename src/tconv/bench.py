@@ -194,8 +194,13 @@ def importlib_util_missing(name: str) -> bool:
     return importlib.util.find_spec(name) is None
 
 
+#: Pause between interleaved calls. torch's OpenMP threads and OpenBLAS's threads spin-wait after a call; without a
+#: pause each method runs while the previous one's threads still hold the cores (measured: torch 2–4× slower).
+SETTLE_S = 0.1
+
+
 def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s: float = 20.0,
-        threads: int | None = None) -> dict[str, Any]:
+        threads: int | None = None, settle_s: float = SETTLE_S) -> dict[str, Any]:
     """Time every method of every layer, interleaved; returns the results as plain data."""
     try:
         import torch
@@ -217,6 +222,7 @@ def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s:
         times: dict[str, list[float]] = {k: [] for k in runnable}
         for _ in range(rounds):  # interleaved: one call of each method per round
             for name, fn in runnable.items():
+                time.sleep(settle_s)
                 t = time.perf_counter()
                 fn()
                 times[name].append(time.perf_counter() - t)
@@ -237,7 +243,8 @@ def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s:
         progress.step(f"{layer.name}: onnx reference")
         results.append({"layer": layer.name, "named": layer.named, "gflop": 2 * layer.macs / 1e9, "rows": rows,
                         "onnx_reference_ms": onnx_ms})
-    return {"results": results, "matmul_peak_gflops": peak, "threads": threads, "environment": environment()}
+    return {"results": results, "matmul_peak_gflops": peak, "threads": threads, "settle_s": settle_s,
+            "environment": environment()}
 
 
 def environment() -> dict[str, str]:
@@ -292,7 +299,8 @@ def table(data: dict[str, Any]) -> str:
             lines.append(f"| {row['method']} | {row['ms']:.1f} | {row['gflops']:.0f} | "
                          f"{100 * row['gflops'] / data['matmul_peak_gflops']:.0f}% | {row['ratio']:.2f} | {mb} |")
     s = summary(data)
-    lines.append(f"\nNumPy float32 matmul peak (2048³): {data['matmul_peak_gflops']:.0f} GFLOP/s; threads: {data['threads']}.")
+    lines.append(f"\nNumPy float32 matmul peak (2048³): {data['matmul_peak_gflops']:.0f} GFLOP/s; threads: {data['threads']}; "
+                 f"pause between interleaved calls: {data.get('settle_s', SETTLE_S)} s.")
     lines.append(f"Geometric mean of auto / torch over the six named layers: **{s['geomean_auto_over_torch']:.2f}**; "
                  f"worst: {s['worst_layer'][0]} at {s['worst_layer'][1]:.2f}.")
     if s["memory_ratios"]:
@@ -309,13 +317,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     p.add_argument("--onnx-bound", type=float, default=20.0, help="seconds allowed to the ONNX reference (default 20)")
     p.add_argument("--json", metavar="FILE", help="also write the raw results as JSON")
+    p.add_argument("--settle", type=float, default=SETTLE_S, help="seconds of pause between interleaved calls")
     args = p.parse_args(argv)
     layers = [layer for layer in LAYERS if args.only.lower() in layer.name.lower()]
     if not layers:
         print(f"tconv bench: error: no layer matches {args.only!r}", file=sys.stderr)
         return 2
     try:
-        data = run(layers, rounds=args.rounds, memory=not args.no_memory, onnx_bound_s=args.onnx_bound)
+        data = run(layers, rounds=args.rounds, memory=not args.no_memory, onnx_bound_s=args.onnx_bound,
+                   settle_s=args.settle)
     except TconvError as exc:
         print(f"tconv bench: error: {exc}", file=sys.stderr)
         return 2

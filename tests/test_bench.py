@@ -1,0 +1,42 @@
+"""The benchmark suite's reporting (speed itself is measured by the suite, never by a timed test)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tconv.bench import LAYERS, main, summary, table
+
+
+def _fake() -> dict:
+    results = []
+    for layer, ratio in zip(LAYERS, [1.2, 0.9, 0.5, 0.6, 2.0, 0.4, 1.0, 1.0, 1.0]):
+        rows = [
+            {"method": "auto (phase)", "ms": 10 * ratio, "gflops": 50.0, "ratio": ratio, "peak_mb": 20.0},
+            {"method": "implicit", "note": "refused: algorithm 'implicit' computes stride 1 only"},
+            {"method": "torch", "ms": 10.0, "gflops": 40.0, "ratio": 1.0, "peak_mb": 10.0},
+        ]
+        results.append({"layer": layer.name, "named": layer.named, "gflop": 1.0, "rows": rows, "onnx_reference_ms": ">20000"})
+    return {"results": results, "matmul_peak_gflops": 100.0, "threads": 2, "environment": {}}
+
+
+def test_summary_is_the_geometric_mean_over_the_six_named_layers() -> None:
+    s = summary(_fake())
+    assert sum(layer.named for layer in LAYERS) == 6
+    assert s["geomean_auto_over_torch"] == pytest.approx(math.prod([1.2, 0.9, 0.5, 0.6, 2.0, 0.4]) ** (1 / 6))
+    assert s["worst_layer"] == (LAYERS[4].name, 2.0)
+    assert set(s["memory_ratios"].values()) == {2.0}
+
+
+def test_table_lists_every_method_with_ratio_and_peak() -> None:
+    text = table(_fake())
+    assert "| auto (phase) | 12.0 | 50 | 50% | 1.20 | 20 |" in text
+    assert "| implicit | refused: algorithm 'implicit' computes stride 1 only |" in text
+    assert "ONNX reference: >20000 ms" in text and "matmul peak (2048³): 100 GFLOP/s" in text
+    assert "pause between interleaved calls: 0.1 s" in text
+
+
+def test_bench_cli_refuses_an_unknown_layer(capsys) -> None:
+    assert main(["--only", "no such layer"]) == 2
+    assert "no layer matches" in capsys.readouterr().err
