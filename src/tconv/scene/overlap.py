@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from .._axes import as_int, count_axes, per_axis
+from .._axes import as_int, count_axes
 from ..errors import TconvError
 from ..functional import conv_transpose
 from ..params import plan_conv_transpose
+from ..shapes import transposed_axes
 from .model import Frame, Panel, Scene
 
 __all__ = ["OverlapMap", "overlap", "residue_counts"]
@@ -153,12 +154,10 @@ def overlap(
         raise TconvError(f"layers {layers} is too many: at most {MAX_LAYERS} are stacked")
     scalars = all(isinstance(v, int | np.integer) for v in (input_size, kernel_size, stride, padding, output_padding, dilation))
     nd = 2 if scalars else count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
-    ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
-    ss = per_axis("stride", stride, nd, minimum=1)
-    ps = per_axis("padding", padding, nd, minimum=0)
-    ops = per_axis("output_padding", output_padding, nd, minimum=0)
-    ds = per_axis("dilation", dilation, nd, minimum=1)
-    size = per_axis("input_size", input_size, nd, minimum=1)
+    axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation, nd=nd)  # the one validator
+    size = tuple(ax.input_size for ax in axes)
+    ks, ss, ps = (tuple(ax.kernel_size for ax in axes), tuple(ax.stride for ax in axes), tuple(ax.padding for ax in axes))
+    ops, ds = tuple(ax.output_padding for ax in axes), tuple(ax.dilation for ax in axes)
     counts = np.ones(size, dtype=np.int64)
     for _ in range(layers):
         plan = plan_conv_transpose((1, 1, *counts.shape), (1, 1, *ks), None, ss, ps, ops, 1, ds, nd=nd)
