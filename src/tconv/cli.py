@@ -18,7 +18,7 @@ import numpy as np
 from . import shapes
 from .algorithms import REGISTRY
 from .errors import TconvError
-from .functional import as_arrays, conv_transpose
+from .functional import as_arrays, execute
 from ._axes import parse_ints, per_axis
 from .params import plan_conv_transpose
 
@@ -305,8 +305,9 @@ def _layer_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     x, w, b, plain = _arrays(args)
-    y = conv_transpose(x, w, b, **_layer_args(args), algorithm=args.algorithm)
-    plan = plan_conv_transpose(x.shape, w.shape, None, **_layer_args(args))
+    # one plan: it computes the result and states the size derivation
+    plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **_layer_args(args), dtype=x.dtype.name)
+    y = execute(plan, x, w, b, args.algorithm)
     lines = [ax.substituted() for ax in plan.axes]
     if plain:
         x, w, y = x[0], w[0, 0], y[0]

@@ -8,14 +8,13 @@ the bias is added last, everywhere. PyTorch alone expresses ``b = padding``, ``e
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import TconvError
-from ..functional import as_arrays, conv_transpose
+from ..functional import conv_transpose
 
 __all__ = ["TorchEquivalent", "torch_equivalent"]
 
@@ -209,11 +208,3 @@ def spatial_ints(name: str, value: Any, nd: int, *, minimum: int, allow_full: bo
     if allow_full and not isinstance(value, int | np.integer) and len(value) == nd + 2:
         return tuple(as_int(name, v, minimum=minimum, axis=a) for a, v in enumerate(list(value)[1:-1]))
     return per_axis(name, value, nd, minimum=minimum)
-
-
-def arrays(x: Any, w: Any, b: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    return as_arrays(x, w, b)
-
-
-def product(values: Any) -> int:
-    return math.prod(values)

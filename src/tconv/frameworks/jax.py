@@ -15,7 +15,8 @@ import numpy as np
 
 from .._axes import as_int, per_axis
 from ..errors import TconvError
-from .common import TorchEquivalent, arrays, torch_equivalent
+from ..functional import as_arrays
+from .common import TorchEquivalent, torch_equivalent
 
 __all__ = ["from_jax", "jax_conv_transpose", "to_jax"]
 
@@ -114,7 +115,7 @@ def jax_conv_transpose(
     >>> jax_conv_transpose(x, np.ones((3, 1, 1)), (2,), "SAME")[0, :, 0].tolist()
     [1.0, 1.0, 3.0, 2.0, 5.0, 3.0]
     """
-    x, w, _ = arrays(lhs, rhs)
+    x, w, _ = as_arrays(lhs, rhs)
     eq = from_jax(x.shape, w.shape, strides, padding, rhs_dilation, dimension_numbers, transpose_kernel)
     nd = x.ndim - 2
     lhs_spec, _, out_spec = _specs(dimension_numbers, nd)

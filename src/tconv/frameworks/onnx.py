@@ -13,7 +13,8 @@ import numpy as np
 
 from .._axes import as_int
 from ..errors import TconvError
-from .common import TorchEquivalent, arrays, spatial_ints, torch_equivalent
+from ..functional import as_arrays
+from .common import TorchEquivalent, spatial_ints, torch_equivalent
 
 __all__ = ["from_onnx", "onnx_conv_transpose", "to_onnx"]
 
@@ -131,7 +132,7 @@ def onnx_conv_transpose(
     >>> onnx_conv_transpose(x, np.ones((1, 1, 3, 3), np.float32), auto_pad="SAME_UPPER", strides=[2, 2]).shape
     (1, 1, 6, 6)
     """
-    x, w, b = arrays(X, W, B)
+    x, w, b = as_arrays(X, W, B)
     if x.ndim != w.ndim:
         raise TconvError(f"X must be (N, C, *spatial) with the rank of W {list(w.shape)}, got {list(x.shape)}")
     eq = from_onnx(x.shape, w.shape, auto_pad=auto_pad, dilations=dilations, group=group, kernel_shape=kernel_shape,

@@ -14,7 +14,8 @@ import numpy as np
 
 from .._axes import as_int, count_axes, per_axis
 from ..errors import TconvError
-from .common import TorchEquivalent, arrays, channels_first, channels_last, spatial_ints, torch_equivalent
+from ..functional import as_arrays
+from .common import TorchEquivalent, channels_first, channels_last, spatial_ints, torch_equivalent
 
 __all__ = ["from_keras", "from_tf", "keras_conv_transpose", "tf_conv_transpose", "to_keras", "to_tf"]
 
@@ -138,7 +139,7 @@ def tf_conv_transpose(
     >>> tf_conv_transpose(x, np.ones((3, 1, 1)), (1, 6, 1), 2, "SAME")[0, :, 0].tolist()
     [1.0, 1.0, 3.0, 2.0, 5.0, 3.0]
     """
-    x, w, _ = arrays(input, filters)
+    x, w, _ = as_arrays(input, filters)
     eq = from_tf(x.shape, w.shape, output_shape, strides, padding, data_format, dilations)
     xf = channels_first(x) if eq.channels_last else x
     y = eq.apply(xf, eq.torch_weight(w))
@@ -228,7 +229,7 @@ def keras_conv_transpose(
     >>> keras_conv_transpose(x, np.ones((3, 1, 1)), strides=2, padding="same")[0, :, 0].tolist()
     [1.0, 1.0, 3.0, 2.0, 5.0, 3.0]
     """
-    x, w, b = arrays(inputs, kernel, bias)
+    x, w, b = as_arrays(inputs, kernel, bias)
     nd = x.ndim - 2
     if nd not in (1, 2, 3) or w.ndim != nd + 2:
         raise TconvError(f"inputs must be (N, *spatial, C) and kernel (*kernel, filters, in) of the same rank, got "

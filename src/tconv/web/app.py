@@ -56,7 +56,7 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
     raw = {"input_size": i, "kernel_size": k, "stride": s, "padding": p, "output_padding": op, "dilation": d}
     values = {name: parse_ints(name, text) for name, text in raw.items()}
     out = None if os in (None, "") else parse_ints("output_size", os)
-    nd = max(2, count_axes(*values.values(), out)) if all(isinstance(v, int) for v in values.values()) else count_axes(*values.values(), out)
+    nd = max(2, count_axes(*values.values(), out))  # all scalars: a square 2-D layer
     if nd > 2:
         raise TconvError(f"the explorer draws 1-D and 2-D layers: got {nd} axes")
     parsed = {name: per_axis(name, v, nd) for name, v in values.items()}
