@@ -38,4 +38,4 @@ def test_error_family_and_typing_marker() -> None:
 
 
 def test_algorithm_registry_names() -> None:
-    assert tconv.available_algorithms() == ("scatter", "zero_insert", "matrix", "col2im", "phase", "implicit")
+    assert tconv.available_algorithms() == ("scatter", "zero_insert", "matrix", "col2im", "phase", "implicit", "stacked")

@@ -12,11 +12,13 @@ from strategies import valid_cases
 import tconv
 
 ALGORITHMS = ["auto", *tconv.available_algorithms()]
+STRIDE_1_ONLY = ("implicit", "stacked")
 
 
 def refuses_by_design(case: Case, algorithm: str) -> bool:
-    """'implicit' computes stride 1 only; elsewhere it must refuse, saying so (the other engines take everything)."""
-    return algorithm == "implicit" and any(s != 1 for s in case.stride)
+    """'implicit' and 'stacked' compute stride 1 only; elsewhere they must refuse, saying so (the other engines
+    take everything)."""
+    return algorithm in STRIDE_1_ONLY and any(s != 1 for s in case.stride)
 
 
 def check_case(case: Case, algorithm: str, seed: int = 0) -> None:
@@ -64,7 +66,7 @@ def test_float16_result_dtype_and_values(algorithm: str, case: Case) -> None:
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_complex128(algorithm: str) -> None:
-    stride, op = ((1, 1), (0, 1)) if algorithm == "implicit" else ((2, 1), (1, 0))  # op < max(stride, dilation)
+    stride, op = ((1, 1), (0, 1)) if algorithm in STRIDE_1_ONLY else ((2, 1), (1, 0))  # op < max(stride, dilation)
     case = Case(2, 2, 2, 2, 3, (3, 4), (3, 2), stride, (1, 0), op, (1, 2), True, np.complex128)
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 4, 3, 4)) + 1j * rng.standard_normal((2, 4, 3, 4))
@@ -144,9 +146,9 @@ def test_auto_never_picks_a_refused_or_inexact_path(case: Case) -> None:
     x, w, b = case.arrays()
     plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **case.kwargs(), dtype="float32")
     algo = choose(plan)
-    assert algo.name in ("implicit", "col2im", "phase")
+    assert algo.name in ("stacked", "col2im", "phase")
     assert algo.workspace_bytes(plan, 4) >= 0  # would raise TconvError if it refused the plan
-    assert (algo.name == "implicit") == all(s == 1 for s in case.stride)
+    assert (algo.name == "stacked") == all(s == 1 for s in case.stride)
     assert_close(tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algo.name), torch_conv_transpose(x, w, b, case), case)
 
 
@@ -161,3 +163,21 @@ def test_engines_refuse_huge_strides_cheaply() -> None:
         with pytest.raises(tconv.TconvError, match="memory budget"):
             tconv.conv_transpose(x, w, stride=100_000, algorithm=name)
         assert time.perf_counter() - start < 1.0, name
+
+
+@pytest.mark.parametrize("algorithm", ["col2im", "phase", "implicit", "stacked"])
+@given(case=valid_cases(unbatched=False), batch=st.integers(2, 5), cache=st.sampled_from([1, 300, 2000]))
+def test_batch_chunks_equal_torch(algorithm: str, case: Case, batch: int, cache: int) -> None:
+    """The fast engines process the batch in cache-sized chunks; tiny caches force several chunks, a last
+    partial one and reused buffers, which must give torch's numbers just the same."""
+    from dataclasses import replace
+
+    from tconv.algorithms import _chunks
+
+    case = replace(case, batch=batch)
+    saved = _chunks.CACHE_BYTES
+    _chunks.CACHE_BYTES = cache  # restored below: hypothesis forbids function-scoped fixtures like monkeypatch
+    try:
+        check_case(case, algorithm, seed=batch)
+    finally:
+        _chunks.CACHE_BYTES = saved

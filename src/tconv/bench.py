@@ -90,7 +90,7 @@ def _methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Any]:
     methods: dict[str, Any] = {f"auto ({choose(plan).name})": lambda: conv_transpose(x, w, **layer.kwargs())}
     for name, algo in REGISTRY.items():
         try:
-            algo.workspace_bytes(plan, 4)  # refuses what it cannot do (matrix: too large; implicit: stride > 1)
+            algo.workspace_bytes(plan, 4)  # refuses what it cannot do (matrix: too large; implicit, stacked: stride > 1)
             methods[name] = (lambda n=name: conv_transpose(x, w, **layer.kwargs(), algorithm=n))
         except TconvError as exc:
             methods[name] = f"refused: {str(exc).split(':')[0]}"

@@ -14,17 +14,17 @@ import math
 import numpy as np
 
 from ..params import ConvTransposePlan
+from ._chunks import chunk_size
 from .phase import FOLD_BELOW, _geometry, _phases, _shift_bounds
 
 NAME = "col2im"
 SUMMARY = "one GEMM Wᵀ·X for every tap, then col2im summed phase by phase"
 
-CHUNK_BYTES = 64 << 20
 
 
 def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     per_image = plan.out_channels * math.prod(plan.kernel_size) * math.prod(plan.input_size)
-    chunk = max(1, min(plan.batch, CHUNK_BYTES // max(1, per_image * itemsize)))
+    chunk = chunk_size(plan.batch, per_image * itemsize)
     qmax, _ = _shift_bounds(plan)
     phase_buf = plan.out_channels * math.prod(ax.input_size + q for ax, q in zip(plan.axes, qmax))
     return (chunk * (per_image + phase_buf)) * itemsize
@@ -40,7 +40,7 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
     # (g, Mg·K, Cg): row (m, tap) of Wᵀ
     wt = weight.reshape(g, cg, mg * ktaps).transpose(0, 2, 1)
     per_image = plan.out_channels * ktaps * math.prod(L) * x.itemsize
-    chunk = max(1, min(n, CHUNK_BYTES // max(1, per_image)))
+    chunk = chunk_size(n, per_image)
     phases = _phases(plan)
     fold = math.prod(L) < FOLD_BELOW  # thin per-image GEMMs for small images: fold the batch in
     for b0 in range(0, n, chunk):

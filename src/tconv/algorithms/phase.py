@@ -19,12 +19,11 @@ import math
 import numpy as np
 
 from ..params import ConvTransposePlan
+from ._chunks import chunk_size
 
 NAME = "phase"
 SUMMARY = "sub-pixel decomposition: s^d stride-1 GEMMs (one when k % s == 0), strided writes, no inserted zeros"
 
-#: Temporaries (the im2col of one chunk of the batch) are kept under this many bytes by chunking the batch.
-CHUNK_BYTES = 64 << 20
 #: Below this many low-resolution cells per image, the batch is folded into one GEMM (measured: 8×8 images).
 FOLD_BELOW = 1024
 
@@ -87,7 +86,7 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     taps = max((len(t) for _, t, _ in _phases(plan)), default=0)
     lr = math.prod(ax.input_size + q for ax, q in zip(plan.axes, qmax))
     per_image = (cin * taps + 2 * cout * max(1, _one_gemm_phases(plan))) * lr
-    chunk = max(1, min(n, CHUNK_BYTES // max(1, per_image * itemsize)))
+    chunk = chunk_size(n, per_image * itemsize)
     return (padded + chunk * per_image) * itemsize
 
 
@@ -131,7 +130,7 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
         wmat = np.stack([wg[:, :, :, ti] for ti in taps_idx], axis=1)  # (g, P, Cg, Mg, T)
         wmat = wmat.transpose(0, 1, 3, 4, 2).reshape(g, len(batch) * mg, t * cg)
         per_image = (cg * g * t + len(batch) * mg * g) * count * x.itemsize
-        chunk = max(1, min(n, CHUNK_BYTES // max(1, per_image)))
+        chunk = chunk_size(n, per_image)
         # Small images make thin per-image GEMMs: fold the batch into the GEMM's long dimension instead.
         fold = count < FOLD_BELOW
         for b0 in range(0, n, chunk):
