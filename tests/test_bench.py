@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 
@@ -34,7 +35,23 @@ def test_table_lists_every_method_with_ratio_and_peak() -> None:
     assert "| auto (phase) | 12.0 | 50 | 50% | 1.20 | 20 |" in text
     assert "| implicit | refused: algorithm 'implicit' computes stride 1 only |" in text
     assert "ONNX reference: >20000 ms" in text and "matmul peak (2048³): 100 GFLOP/s" in text
-    assert "pause between interleaved calls: 0.1 s" in text
+    assert "each turn: ≥ 0.2 s of warm-up calls, then the median of 3 timed calls" in text
+
+
+def test_a_turn_warms_up_then_times_the_median_of_the_timed_calls() -> None:
+    """A turn calls the method during the warm-up (at least once), then INNER more times, and reports their median."""
+    from tconv import bench
+
+    calls = []
+    durations = iter([0.0, 0.03, 0.01, 0.02])
+
+    def fn() -> None:
+        calls.append(1)
+        time.sleep(next(durations))
+
+    median = bench._time_turn(fn, warmup_s=0.0)  # one warm-up call (0 s), then 30, 10, 20 ms
+    assert len(calls) == 1 + bench.INNER
+    assert median == pytest.approx(0.02, abs=0.008)
 
 
 def test_bench_cli_refuses_an_unknown_layer(capsys) -> None:

@@ -141,3 +141,46 @@ def test_matrix_algorithm_refuses_too_large_saying_how_large() -> None:
     x, w = np.ones((1, 64, 64, 64), np.float32), np.ones((64, 64, 4, 4), np.float32)
     with pytest.raises(tconv.TconvError, match=r"C of shape 262,144 × 1,081,600 with 268,435,456 non-zeros"):
         tconv.conv_transpose(x, w, stride=2, algorithm="matrix")
+
+
+MEMORY_LAYERS = [  # (input shape, weight shape, kwargs): stride 1 and 2, groups, dilation, small and large images
+    ((6, 16, 24, 24), (16, 8, 4, 4), dict(stride=2, padding=1)),
+    ((6, 16, 32, 32), (16, 16, 3, 3), dict(padding=1)),
+    ((8, 32, 12, 12), (32, 4, 3, 3), dict(stride=2, groups=4, dilation=2)),
+    ((8, 16, 1000), (16, 16, 5), dict(padding=2, dilation=2)),
+    ((2, 8, 12, 12, 12), (8, 8, 2, 2, 2), dict(stride=2)),
+]
+
+
+MEMORY_CASES = [
+    pytest.param(algorithm, layer, id=f"{algorithm}-{len(layer[0]) - 2}d-{layer[2]}")
+    for algorithm in ("scatter", "zero_insert", "col2im", "phase", "implicit", "stacked")
+    for layer in MEMORY_LAYERS
+    if algorithm not in ("implicit", "stacked") or layer[2].get("stride", 1) == 1  # those two: stride 1 only
+]
+
+
+@pytest.mark.parametrize("algorithm,layer", MEMORY_CASES)
+def test_memory_guard_covers_what_each_engine_allocates_in_float32(algorithm: str, layer) -> None:
+    """The peak that NumPy reports to tracemalloc during a float32 call stays within what the memory guard
+    checked (output + the engine's workspace_bytes), so the guard covers every path; a silent float64 temporary
+    of any input- or output-sized array (all ≥ 300 KB here) would break it. The slack is NumPy's fixed ufunc
+    buffers (8192 elements per buffered operand) and small index arrays."""
+    import tracemalloc
+
+    from tconv.algorithms import REGISTRY
+    from tconv.params import plan_conv_transpose
+
+    xs, ws, kw = layer
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
+    plan = plan_conv_transpose(x.shape, w.shape, None, **kw, dtype="float32")
+    checked = plan.batch * plan.out_channels * int(np.prod(plan.output_size)) * 4 + REGISTRY[algorithm].workspace_bytes(plan, 4)
+    tracemalloc.start()
+    try:
+        y = tconv.conv_transpose(x, w, **kw, algorithm=algorithm)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert y.dtype == np.float32
+    assert peak <= checked + 100_000, (peak, checked)

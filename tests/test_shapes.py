@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from strategies import valid_cases
 
 import tconv
-from tconv import shapes
 
 
 @given(case=valid_cases())

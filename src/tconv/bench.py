@@ -194,13 +194,37 @@ def importlib_util_missing(name: str) -> bool:
     return importlib.util.find_spec(name) is None
 
 
-#: Pause between interleaved calls. torch's OpenMP threads and OpenBLAS's threads spin-wait after a call; without a
-#: pause each method runs while the previous one's threads still hold the cores (measured: torch 2–4× slower).
-SETTLE_S = 0.1
+#: Each method's turn in a round starts with untimed back-to-back calls for at least this long. Measured here:
+#: torch's OpenMP threads and OpenBLAS's threads spin-wait for up to about 0.1 s after a call, and a core that slept
+#: through a pause wakes slowly, so a method timed right after the other library, or after a pause, ran up to 3×
+#: slower than in its steady state (the previous suite paused 0.1 s before each call, which still cost torch and
+#: NumPy 1.5–3× on the small layers). Warming up puts every method in the state a user running it in a loop sees.
+WARMUP_S = 0.2
+#: Timed calls per method per round, back to back (their median counts); one for calls slower than SLOW_S.
+INNER = 3
+SLOW_S = 0.1
+
+
+def _time_turn(fn: Any, warmup_s: float) -> float:
+    """One method's turn in a round: warm up for ``warmup_s`` (at least one call), then the median of INNER calls."""
+    start = time.perf_counter()
+    last = 0.0
+    while True:
+        t = time.perf_counter()
+        fn()
+        last = time.perf_counter() - t
+        if time.perf_counter() - start >= warmup_s:
+            break
+    timed = []
+    for _ in range(1 if last > SLOW_S else INNER):
+        t = time.perf_counter()
+        fn()
+        timed.append(time.perf_counter() - t)
+    return statistics.median(timed)
 
 
 def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s: float = 20.0,
-        threads: int | None = None, settle_s: float = SETTLE_S) -> dict[str, Any]:
+        threads: int | None = None, warmup_s: float = WARMUP_S) -> dict[str, Any]:
     """Time every method of every layer, interleaved; returns the results as plain data."""
     try:
         import torch
@@ -217,15 +241,10 @@ def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s:
         x, w = _arrays(layer)
         methods = _methods(layer, x, w)
         runnable = {k: v for k, v in methods.items() if callable(v)}
-        for fn in runnable.values():  # warm-up (and first-touch of every buffer)
-            fn()
         times: dict[str, list[float]] = {k: [] for k in runnable}
-        for _ in range(rounds):  # interleaved: one call of each method per round
+        for _ in range(rounds):  # interleaved: one turn of each method per round, so slow drifts hit all alike
             for name, fn in runnable.items():
-                time.sleep(settle_s)
-                t = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t)
+                times[name].append(_time_turn(fn, warmup_s))
         torch_ms = statistics.median(times["torch"]) * 1000
         rows = []
         for name, value in methods.items():
@@ -243,7 +262,7 @@ def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s:
         progress.step(f"{layer.name}: onnx reference")
         results.append({"layer": layer.name, "named": layer.named, "gflop": 2 * layer.macs / 1e9, "rows": rows,
                         "onnx_reference_ms": onnx_ms})
-    return {"results": results, "matmul_peak_gflops": peak, "threads": threads, "settle_s": settle_s,
+    return {"results": results, "matmul_peak_gflops": peak, "threads": threads, "warmup_s": warmup_s,
             "environment": environment()}
 
 
@@ -300,7 +319,7 @@ def table(data: dict[str, Any]) -> str:
                          f"{100 * row['gflops'] / data['matmul_peak_gflops']:.0f}% | {row['ratio']:.2f} | {mb} |")
     s = summary(data)
     lines.append(f"\nNumPy float32 matmul peak (2048³): {data['matmul_peak_gflops']:.0f} GFLOP/s; threads: {data['threads']}; "
-                 f"pause between interleaved calls: {data.get('settle_s', SETTLE_S)} s.")
+                 f"each turn: ≥ {data.get('warmup_s', WARMUP_S)} s of warm-up calls, then the median of {INNER} timed calls.")
     lines.append(f"Geometric mean of auto / torch over the six named layers: **{s['geomean_auto_over_torch']:.2f}**; "
                  f"worst: {s['worst_layer'][0]} at {s['worst_layer'][1]:.2f}.")
     if s["memory_ratios"]:
@@ -317,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     p.add_argument("--onnx-bound", type=float, default=20.0, help="seconds allowed to the ONNX reference (default 20)")
     p.add_argument("--json", metavar="FILE", help="also write the raw results as JSON")
-    p.add_argument("--settle", type=float, default=SETTLE_S, help="seconds of pause between interleaved calls")
+    p.add_argument("--warmup", type=float, default=WARMUP_S,
+                   help=f"seconds of untimed calls before each method's timed calls (default {WARMUP_S})")
     args = p.parse_args(argv)
     layers = [layer for layer in LAYERS if args.only.lower() in layer.name.lower()]
     if not layers:
@@ -325,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         data = run(layers, rounds=args.rounds, memory=not args.no_memory, onnx_bound_s=args.onnx_bound,
-                   settle_s=args.settle)
+                   warmup_s=args.warmup)
     except TconvError as exc:
         print(f"tconv bench: error: {exc}", file=sys.stderr)
         return 2

@@ -33,11 +33,12 @@ def _chunk(plan: ConvTransposePlan, itemsize: int) -> int:
 
 
 def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
-    per_image = plan.out_channels * math.prod(plan.kernel_size) * math.prod(plan.input_size)
-    chunk = _chunk(plan, itemsize)
+    cells = math.prod(plan.input_size)
+    per_image = plan.out_channels * math.prod(plan.kernel_size) * cells  # the GEMM's columns
     qmax, _ = _shift_bounds(plan)
     phase_buf = plan.out_channels * math.prod(ax.input_size + q for ax, q in zip(plan.axes, qmax))
-    return (chunk * (per_image + phase_buf)) * itemsize
+    folded = plan.in_channels * cells if cells < FOLD_BELOW else 0  # the batch-innermost copy of the input
+    return _chunk(plan, itemsize) * (per_image + phase_buf + folded) * itemsize
 
 
 def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
@@ -81,6 +82,7 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
                     buf[(*all_[:2], *dst)] += cols[(*all_[:2], *j, *src)]
                 else:
                     buf[(*all_, *dst)] += cols[(*all_, *j, *src)]
-            block = np.moveaxis(buf, -1, 0) if fold else buf
-            out[(slice(b0, b1), slice(None), *out_sl)] = block.reshape(nb, plan.out_channels, *extent)
+            # written through a (B, g, Mg, ...) view of the output: reshaping the moved buffer would copy it
+            target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)[(*all_, *out_sl)]
+            target[...] = np.moveaxis(buf, -1, 0) if fold else buf
     return out

@@ -80,7 +80,7 @@ def sparse_matrix(weight: np.ndarray, plan: ConvTransposePlan) -> tuple[np.ndarr
     """C in coordinate form: (rows, cols, values, shape), rows = c·prod(input) + i, cols = m·prod(output) + o."""
     _check_size(plan)
     i, o, j = _pattern(plan)
-    g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
+    cg, mg = plan.in_per_group, plan.out_per_group
     n_in, n_out = math.prod(plan.input_size), math.prod(plan.output_size)
     c = np.arange(plan.in_channels)
     m = np.arange(mg)

@@ -80,14 +80,35 @@ def _shift_bounds(plan: ConvTransposePlan) -> tuple[list[int], list[int]]:
 
 
 def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
-    n, cin, cout = plan.batch, plan.in_channels, plan.out_channels
+    n, cin = plan.batch, plan.in_channels
     qmax, after = _shift_bounds(plan)
     padded = n * cin * math.prod(ax.input_size + q + a for ax, q, a in zip(plan.axes, qmax, after))
-    taps = max((len(t) for _, t, _ in _phases(plan)), default=0)
-    lr = math.prod(ax.input_size + q for ax, q in zip(plan.axes, qmax))
-    per_image = (cin * taps + 2 * cout * max(1, _one_gemm_phases(plan))) * lr
-    chunk = chunk_size(n, per_image * itemsize)
-    return (padded + chunk * per_image) * itemsize
+    work = 0
+    for batch, _, _, extent in _gemm_groups(plan):
+        per_image = _per_image(plan, batch, extent)
+        work = max(work, chunk_size(n, per_image * itemsize) * per_image)
+    return (padded + work) * itemsize
+
+
+def _gemm_groups(plan: ConvTransposePlan):
+    """Each GEMM: (its phases, their geometries, the low corner and extent of the m it computes); empty ones
+    are left out. One GEMM for every phase when they share their shifts (k % s == 0, d == 1), else one each."""
+    phases = _phases(plan)
+    groups_of_phases = [phases] if _one_gemm_phases(plan) > 1 else [[p] for p in phases]
+    result = []
+    for batch in groups_of_phases:
+        geos = [_geometry(plan, res, sh) for res, _, sh in batch]
+        lo = [min(geo[0][a] for geo in geos) for a in range(plan.nd)]
+        hi = [max(geo[1][a] for geo in geos) for a in range(plan.nd)]
+        if any(h < l for h, l in zip(hi, lo)):
+            continue
+        result.append((batch, geos, lo, [h - l + 1 for h, l in zip(hi, lo)]))
+    return result
+
+
+def _per_image(plan: ConvTransposePlan, batch, extent: list[int]) -> int:
+    """Elements per image of one GEMM's im2col (taps × Cin) and product (phases × Cout)."""
+    return (plan.in_channels * len(batch[0][2]) + len(batch) * plan.out_channels) * math.prod(extent)
 
 
 def _one_gemm_phases(plan: ConvTransposePlan) -> int:
@@ -100,37 +121,21 @@ def _one_gemm_phases(plan: ConvTransposePlan) -> int:
 def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
     n = x.shape[0]
     g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
-    nd = plan.nd
     out = np.zeros((n, plan.out_channels, *plan.output_size), dtype=x.dtype)
-    phases = _phases(plan)
-    if not phases:
-        return out
     qmax, after = _shift_bounds(plan)
     # x padded once: qmax before (shifts), enough after for the largest m; x[m − q] = xp[m − q + qmax]
     xp = np.zeros((n, plan.in_channels, *(ax.input_size + q + a for ax, q, a in zip(plan.axes, qmax, after))), dtype=x.dtype)
     xp[(slice(None), slice(None), *(slice(q, q + ax.input_size) for ax, q in zip(plan.axes, qmax)))] = x
     wg = weight.reshape(g, cg, mg, -1)  # (g, Cg, Mg, prod(k))
-    if _one_gemm_phases(plan) > 1:
-        groups_of_phases = [phases]  # same shifts for every phase: one GEMM
-    else:
-        groups_of_phases = [[p] for p in phases]
-    for batch in groups_of_phases:
+    for batch, geos, lo, extent in _gemm_groups(plan):
         shifts = batch[0][2]
-        # LR extent of m needed by the phases in this GEMM
-        geos = [_geometry(plan, res, sh) for res, _, sh in batch]
-        lo = [min(geo[0][a] for geo in geos) for a in range(nd)]
-        hi = [max(geo[1][a] for geo in geos) for a in range(nd)]
-        if any(h < l for h, l in zip(hi, lo)):
-            continue
-        extent = [h - l + 1 for h, l in zip(hi, lo)]
         count = math.prod(extent)
         t = len(shifts)
         # weights of this GEMM: rows (phase, m_out), cols (tap, c): (g, P·Mg, T·Cg)
         taps_idx = [[int(np.ravel_multi_index(j, plan.kernel_size)) for j in taps] for _, taps, _ in batch]
         wmat = np.stack([wg[:, :, :, ti] for ti in taps_idx], axis=1)  # (g, P, Cg, Mg, T)
         wmat = wmat.transpose(0, 1, 3, 4, 2).reshape(g, len(batch) * mg, t * cg)
-        per_image = (cg * g * t + len(batch) * mg * g) * count * x.itemsize
-        chunk = chunk_size(n, per_image)
+        chunk = chunk_size(n, _per_image(plan, batch, extent) * x.itemsize)
         # Small images make thin per-image GEMMs: fold the batch into the GEMM's long dimension instead.
         fold = count < FOLD_BELOW
         for b0 in range(0, n, chunk):
@@ -153,11 +158,12 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
             else:
                 y = np.matmul(wmat, cols.reshape(nb, g, t * cg, count))  # (B, g, P·Mg, count)
                 y = y.reshape(nb, g, len(batch), mg, *extent)
+            # written through a (B, g, Mg, ...) view of the output: merging g and Mg of y could copy
+            target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)
             for pi, (geo, (res, _, _)) in enumerate(zip(geos, batch)):
                 m_lo, m_hi, out_sl = geo
                 if any(h < l for h, l in zip(m_hi, m_lo)):
                     continue
                 src = tuple(slice(ml - l, mh - l + 1) for ml, mh, l in zip(m_lo, m_hi, lo))
-                block = y[(slice(None), slice(None), pi, slice(None), *src)]
-                out[(slice(b0, b1), slice(None), *out_sl)] = block.reshape(nb, plan.out_channels, *block.shape[3:])
+                target[(slice(None), slice(None), slice(None), *out_sl)] = y[(slice(None), slice(None), pi, slice(None), *src)]
     return out
