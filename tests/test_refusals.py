@@ -165,7 +165,7 @@ def test_memory_guard_covers_what_each_engine_allocates_in_float32(algorithm: st
     """The peak that NumPy reports to tracemalloc during a float32 call stays within what the memory guard
     checked (output + the engine's workspace_bytes), so the guard covers every path; a silent float64 temporary
     of any input- or output-sized array (all ≥ 300 KB here) would break it. The slack is NumPy's fixed ufunc
-    buffers (8192 elements per buffered operand) and small index arrays."""
+    buffers (8192 elements per buffered operand, in each of the threads) and small index arrays."""
     import tracemalloc
 
     from tconv.algorithms import REGISTRY
@@ -183,4 +183,4 @@ def test_memory_guard_covers_what_each_engine_allocates_in_float32(algorithm: st
     finally:
         tracemalloc.stop()
     assert y.dtype == np.float32
-    assert peak <= checked + 100_000, (peak, checked)
+    assert peak <= checked + 200_000, (peak, checked)  # per thread: ufunc buffers

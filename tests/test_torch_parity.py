@@ -181,3 +181,59 @@ def test_batch_chunks_equal_torch(algorithm: str, case: Case, batch: int, cache:
         check_case(case, algorithm, seed=batch)
     finally:
         _chunks.CACHE_BYTES = saved
+
+
+def _chunked_layer() -> tuple[np.ndarray, np.ndarray, dict]:
+    rng = np.random.default_rng(5)
+    return rng.standard_normal((6, 8, 20, 20)), rng.standard_normal((8, 4, 3, 3)), dict(stride=2, padding=1)
+
+
+def test_threads_restore_blas_and_agree_with_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks shared among threads (BLAS single-threaded meanwhile) give the one-thread numbers (to rounding: a
+    BLAS may split its sums differently by thread count), and BLAS's thread count is what it was afterwards."""
+    from tconv.algorithms import _chunks
+
+    x, w, kw = _chunked_layer()
+    monkeypatch.setattr(_chunks, "CACHE_BYTES", 20_000)  # several chunks
+    blas = _chunks._blas()
+    before = blas[0]() if blas else None
+    for algorithm in ("col2im", "phase", "stacked", "implicit"):
+        kwargs = dict(padding=1) if algorithm in STRIDE_1_ONLY else kw
+        monkeypatch.setattr(_chunks, "MAX_WORKERS", 1)
+        single = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
+        monkeypatch.setattr(_chunks, "MAX_WORKERS", 3)
+        threaded = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
+        np.testing.assert_allclose(threaded, single, rtol=0, atol=1e-12)
+        if blas:
+            assert blas[0]() == before
+
+
+def test_concurrent_calls_from_user_threads() -> None:
+    """Calls from several user threads at once (only one may hold the parallel section; the others run their
+    chunks on their own thread) all give torch's numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tconv.algorithms import _chunks
+
+    x, w, kw = _chunked_layer()
+    case = Case(2, 6, 1, 8, 4, (20, 20), (3, 3), (2, 2), (1, 1), (0, 0), (1, 1), False)
+    expected = torch_conv_transpose(x, w, None, case)
+    saved = _chunks.CACHE_BYTES
+    _chunks.CACHE_BYTES = 20_000
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: tconv.conv_transpose(x, w, **kw, algorithm="phase"), range(8)))
+    finally:
+        _chunks.CACHE_BYTES = saved
+    for result in results:
+        np.testing.assert_allclose(result, expected, atol=1e-10)
+
+
+def test_tconv_threads_environment_caps_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tconv.algorithms import _chunks
+
+    monkeypatch.setenv("TCONV_THREADS", "1")
+    assert _chunks.workers(10) == 1
+    monkeypatch.setenv("TCONV_THREADS", "3")
+    assert _chunks.workers(10) == (3 if _chunks._blas() else 1)
+    assert _chunks.workers(2) == (2 if _chunks._blas() else 1)

@@ -1,15 +1,31 @@
-"""How many images of a batch the fast engines process at once: enough to fill, not overflow, the caches.
+"""How the fast engines walk the batch: cache-sized chunks, shared among the cores.
 
 The GEMM engines stream their temporaries (im2col copies, products, accumulators) through NumPy operations that
 run at memory speed when the temporaries are larger than the caches and several times faster when they fit.
 Chunking the batch so that one chunk's temporaries take about :data:`CACHE_BYTES` was measured on the benchmark
 layers (docs/benchmarks.md) with 1, 4, 16 and 64 MiB: 4 MiB was fastest or within noise of the fastest on every
 layer (1 MiB L2 per core, 32 MiB shared L3 on the benchmark machine), and up to 1.7× faster than 64 MiB.
+
+NumPy runs its copies and additions on one core; only the GEMMs use BLAS's threads. :func:`for_chunks` therefore
+hands the chunks to :func:`workers` threads (NumPy releases the GIL in both), each calling a single-threaded BLAS,
+so that the copies of one chunk overlap the GEMM of another. It needs to set BLAS's thread count, which NumPy does
+not offer: :func:`blas_threads` finds OpenBLAS (NumPy's wheels) or MKL in the process, as threadpoolctl does; where
+neither is found, or another thread is already inside a parallel section, the chunks run one after the other.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Callable, Iterator
+
 CACHE_BYTES = 4 << 20
+#: Set to 1 to run every chunk on the calling thread (``TCONV_THREADS`` in the environment does the same).
+MAX_WORKERS: int | None = None
 
 
 def chunk_size(batch: int, per_image_bytes: int) -> int:
@@ -19,3 +35,117 @@ def chunk_size(batch: int, per_image_bytes: int) -> int:
     (4, 1, 2)
     """
     return max(1, min(batch, CACHE_BYTES // max(1, per_image_bytes)))
+
+
+def workers(chunks: int) -> int:
+    """Threads that :func:`for_chunks` uses for ``chunks`` chunks: one per usable core, at most one per chunk,
+    and one where BLAS's thread count cannot be set.
+
+    >>> workers(1)
+    1
+    """
+    cap = MAX_WORKERS
+    if cap is None:
+        env = os.environ.get("TCONV_THREADS", "")
+        cap = int(env) if env.isdigit() and int(env) > 0 else _cores()
+    if chunks < 2 or cap < 2 or _blas() is None:
+        return 1
+    return min(cap, chunks)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@lru_cache(maxsize=1)
+def _blas() -> tuple[Callable[[], int], Callable[[int], None]] | None:
+    """(get, set) of the BLAS thread count of the BLAS that NumPy loaded, or None where it cannot be found."""
+    paths = []
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1] if line.rstrip().count(" ") >= 5 else ""
+                name = os.path.basename(path).lower()
+                if ("openblas" in name or "mkl_rt" in name) and path not in paths:
+                    paths.append(path)
+    except OSError:
+        return None
+    pairs = [
+        ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+        ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+        ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+        ("openblas_get_num_threads", "openblas_set_num_threads"),
+        ("MKL_Get_Max_Threads", "MKL_Set_Num_Threads"),
+    ]
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)  # already loaded by NumPy: this only looks it up
+        except OSError:
+            continue
+        for get_name, set_name in pairs:
+            get, set_ = getattr(lib, get_name, None), getattr(lib, set_name, None)
+            if get is not None and set_ is not None:
+                get.restype, get.argtypes = ctypes.c_int, []
+                set_.restype, set_.argtypes = None, [ctypes.c_int]
+                return get, set_
+    return None
+
+
+_SECTION = threading.Lock()  # one parallel section at a time: BLAS's thread count is process-wide
+_POOL: ThreadPoolExecutor | None = None
+
+
+@contextmanager
+def blas_threads(n: int) -> Iterator[None]:
+    """Run the block with BLAS limited to ``n`` threads, restoring the previous count after."""
+    blas = _blas()
+    if blas is None:
+        yield
+        return
+    get, set_ = blas
+    previous = get()
+    set_(n)
+    try:
+        yield
+    finally:
+        set_(previous)
+
+
+def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]], None]) -> None:
+    """Call ``body(b0, b1, scratch)`` for every chunk ``[b0, b1)`` of the batch.
+
+    ``scratch`` is a dict private to the thread running the call, for buffers a body reuses from chunk to chunk.
+    With two or more chunks the calls are shared among :func:`workers` threads, BLAS single-threaded meanwhile;
+    the bodies write disjoint slices of the output, so their order does not matter.
+
+    >>> seen = []
+    >>> for_chunks(5, 2, lambda b0, b1, scratch: seen.append((b0, b1)))
+    >>> sorted(seen)
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    starts = list(range(0, batch, chunk))
+    count = workers(len(starts))
+    if count < 2 or not _SECTION.acquire(blocking=False):
+        scratch: dict[str, Any] = {}
+        for b0 in starts:
+            body(b0, min(batch, b0 + chunk), scratch)
+        return
+    global _POOL
+    try:
+        if _POOL is None or _POOL._max_workers < count:  # grown only if TCONV_THREADS grows
+            _POOL = ThreadPoolExecutor(max_workers=count, thread_name_prefix="tconv")
+
+        def worker(k: int) -> None:
+            scratch: dict[str, Any] = {}
+            for b0 in starts[k::count]:
+                body(b0, min(batch, b0 + chunk), scratch)
+
+        with blas_threads(1):
+            futures = [_POOL.submit(worker, k) for k in range(count)]
+            for future in futures:
+                future.result()  # re-raises a worker's exception here
+    finally:
+        _SECTION.release()

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..params import ConvTransposePlan
-from ._chunks import chunk_size
+from ._chunks import chunk_size, for_chunks, workers
 from .phase import FOLD_BELOW, _geometry, _phases, _shift_bounds
 
 NAME = "col2im"
@@ -28,7 +28,7 @@ def _chunk(plan: ConvTransposePlan, itemsize: int) -> int:
     cells = math.prod(plan.input_size)
     chunk = chunk_size(plan.batch, plan.out_channels * math.prod(plan.kernel_size) * cells * itemsize)
     if cells < FOLD_BELOW:
-        chunk = min(plan.batch, max(chunk, -(-FOLD_BELOW // max(1, cells))))
+        chunk = max(1, min(plan.batch, max(chunk, -(-FOLD_BELOW // max(1, cells)))))
     return chunk
 
 
@@ -38,7 +38,9 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     qmax, _ = _shift_bounds(plan)
     phase_buf = plan.out_channels * math.prod(ax.input_size + q for ax, q in zip(plan.axes, qmax))
     folded = plan.in_channels * cells if cells < FOLD_BELOW else 0  # the batch-innermost copy of the input
-    return _chunk(plan, itemsize) * (per_image + phase_buf + folded) * itemsize
+    chunk = _chunk(plan, itemsize)
+    # one chunk in flight per thread (for_chunks)
+    return workers(-(-plan.batch // chunk)) * chunk * (per_image + phase_buf + folded) * itemsize
 
 
 def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
@@ -56,8 +58,8 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
     # axis, so that the col2im adds below run over contiguous (row × batch) blocks instead of rows of a few cells.
     fold = math.prod(L) < FOLD_BELOW
     all_ = (slice(None),) * 3  # (B, g, Mg) unfolded; (g, Mg, ·) folded, with the batch last
-    for b0 in range(0, n, chunk):
-        b1 = min(n, b0 + chunk)
+
+    def body(b0: int, b1: int, scratch: dict) -> None:
         nb = b1 - b0
         if fold:  # (g, Cg, S·B): one GEMM per group
             xg = np.moveaxis(x[b0:b1].reshape(nb, g, cg, *L), 0, -1).reshape(g, cg, math.prod(L) * nb)
@@ -85,4 +87,6 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
             # written through a (B, g, Mg, ...) view of the output: reshaping the moved buffer would copy it
             target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)[(*all_, *out_sl)]
             target[...] = np.moveaxis(buf, -1, 0) if fold else buf
+
+    for_chunks(n, chunk, body)
     return out

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import TconvError
 from ..params import ConvTransposePlan
-from ._chunks import chunk_size
+from ._chunks import chunk_size, for_chunks, workers
 from .zero_insert import _placement, flipped_weight
 
 NAME = "implicit"
@@ -36,24 +36,26 @@ def _check(plan: ConvTransposePlan, name: str) -> None:
         )
 
 
-def _layout(plan: ConvTransposePlan, stack: bool) -> tuple[list[int], int, int, int]:
-    """(pitches of the flat padded image, its length, the flat span of the outputs, stacked length or 0)."""
+def _layout(plan: ConvTransposePlan, stack: bool) -> tuple[list[int], int, int, int, int]:
+    """Flat geometry: (pitches of the padded image, its length F, the span of the outputs, the columns every
+    GEMM computes, the row length of its product)."""
     padded = [ax.equivalent().padded_size for ax in plan.axes]
     pitch = [math.prod(padded[a + 1:]) for a in range(plan.nd)]
     # the flat span covering every output position: Σ (O_a − 1)·pitch_a + 1
     span = sum((ax.output_size - 1) * p for ax, p in zip(plan.axes, pitch)) + 1
-    rows = 0
-    if stack:  # the stacked copy must reach the largest offset of the other axes' taps
-        rows = span + sum((ax.kernel_size - 1) * ax.dilation * p for ax, p in zip(plan.axes[:-1], pitch[:-1]))
-    return pitch, math.prod(padded), span, rows
+    # the product must reach the largest offset of the taps summed afterwards (those not stacked into K)
+    summed = plan.axes[:-1] if stack else plan.axes
+    cols = span + sum((ax.kernel_size - 1) * ax.dilation * p for ax, p in zip(summed, pitch))
+    # rows long enough to hold O_0 whole rows of the padded grid, so that the output is a view of the product
+    return pitch, math.prod(padded), span, cols, max(cols, plan.axes[0].output_size * pitch[0])
 
 
 def _per_image(plan: ConvTransposePlan, stack: bool) -> int:
-    """Elements of one image's working set: padded input, stacked copy, accumulator and one product."""
-    pitch, flat, span, rows = _layout(plan, stack)
-    last = plan.kernel_size[-1] if stack else 0
-    # the accumulator covers whole rows of the first axis (O_0·pitch_0) so that the output is a view of it
-    return plan.in_channels * (flat + last * rows) + plan.out_channels * (plan.axes[0].output_size * pitch[0] + span)
+    """Elements of one image's working set: the padded input, the stacked copy, the product of every tap."""
+    _, flat, _, cols, row = _layout(plan, stack)
+    ktaps = plan.kernel_size[-1] if stack else 1
+    return plan.in_channels * (flat + (ktaps * cols if stack else 0)) + plan.out_channels * (
+        math.prod(plan.kernel_size) // ktaps) * row
 
 
 def _chunk(plan: ConvTransposePlan, stack: bool, itemsize: int) -> int:
@@ -62,55 +64,62 @@ def _chunk(plan: ConvTransposePlan, stack: bool, itemsize: int) -> int:
 
 def workspace(plan: ConvTransposePlan, itemsize: int, stack: bool, name: str) -> int:
     _check(plan, name)
-    return _chunk(plan, stack, itemsize) * _per_image(plan, stack) * itemsize
+    chunk = _chunk(plan, stack, itemsize)
+    # one set of buffers per thread (for_chunks)
+    return workers(-(-plan.batch // chunk)) * chunk * _per_image(plan, stack) * itemsize
 
 
 def run(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan, stack: bool, name: str) -> np.ndarray:
-    """Both stride-1 engines; ``stack`` stacks the last axis's taps into the GEMM's inner dimension."""
+    """Both stride-1 engines; ``stack`` stacks the last axis's taps into the GEMM's inner dimension (K).
+
+    The remaining taps go into the GEMM's outer dimension: one GEMM per chunk computes
+    ``Z[t] = W[t] · S`` for every remaining tap ``t`` at once (``S``: the flat padded input, or its stacked
+    copy), and the output is ``Σ_t Z[t]`` shifted by ``t``'s flat offset, summed in place into ``Z[0]``.
+    One tall GEMM (taps × Cout rows) runs nearer OpenBLAS's peak than one short GEMM per tap.
+    """
     _check(plan, name)
     n = x.shape[0]
     g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
-    pitch, flat, span, rows = _layout(plan, stack)
+    pitch, flat, span, cols, row = _layout(plan, stack)
     padded = tuple(ax.equivalent().padded_size for ax in plan.axes)
     wf = flipped_weight(weight, g).reshape(g, mg, cg, *plan.kernel_size)
-    if stack:
-        # outer taps (every axis but the last); per outer tap the weight (g, Mg, k_last·Cg), rows ordered (j, c)
-        outer = list(np.ndindex(*plan.kernel_size[:-1]))
-        last = plan.kernel_size[-1]
-        mats = [np.ascontiguousarray(np.moveaxis(wf[(Ellipsis, *t, slice(None))], -1, 2).reshape(g, mg, last * cg))
-                for t in outer]
-        offsets = [sum(t[a] * plan.axes[a].dilation * pitch[a] for a in range(plan.nd - 1)) for t in outer]
-    else:
-        taps = list(np.ndindex(*plan.kernel_size))
-        mats = [np.ascontiguousarray(wf[(Ellipsis, *t)]) for t in taps]
-        offsets = [sum(t[a] * plan.axes[a].dilation * pitch[a] for a in range(plan.nd)) for t in taps]
+    ktaps = plan.kernel_size[-1] if stack else 1
+    summed_axes = plan.nd - 1 if stack else plan.nd
+    summed = list(np.ndindex(*plan.kernel_size[:summed_axes]))
+    offsets = [sum(t[a] * plan.axes[a].dilation * pitch[a] for a in range(summed_axes)) for t in summed]
+    # weight rows (summed tap, m), columns (stacked tap, c): (g, T·Mg, ktaps·Cg)
+    wk = wf.reshape(g, mg, cg, len(summed), ktaps)
+    big = np.ascontiguousarray(wk.transpose(0, 3, 1, 4, 2)).reshape(g, len(summed) * mg, ktaps * cg)
     chunk = _chunk(plan, stack, x.itemsize)
     out = np.empty((n, plan.out_channels, *plan.output_size), dtype=x.dtype)
     src, dst = _placement(plan)  # stride 1: nothing to insert, only padding (or cropping)
-    xp = np.zeros((chunk, g, cg, *padded), dtype=x.dtype)
-    rows0 = plan.axes[0].output_size * pitch[0]
-    acc = np.empty((chunk, g, mg, rows0), dtype=x.dtype)
-    term = np.empty((chunk, g, mg, span), dtype=x.dtype) if len(mats) > 1 else None
-    stacked = np.empty((chunk, g, last, cg, rows), dtype=x.dtype) if stack else None
-    for b0 in range(0, n, chunk):
-        nb = min(n, b0 + chunk) - b0
-        part = x[(slice(b0, b0 + nb), slice(None), *src)]
+    d = plan.axes[-1].dilation
+
+    def body(b0: int, b1: int, scratch: dict) -> None:
+        nb = b1 - b0
+        if not scratch:  # this thread's buffers, reused by its next chunks (the padding stays zero)
+            scratch["xp"] = np.zeros((chunk, g, cg, *padded), dtype=x.dtype)
+            scratch["stacked"] = np.empty((chunk, g, ktaps, cg, cols), dtype=x.dtype) if stack else None
+            scratch["z"] = np.empty((chunk, g, len(summed), mg, row), dtype=x.dtype)
+        xp, stacked, z = scratch["xp"], scratch["stacked"], scratch["z"]
+        part = x[(slice(b0, b1), slice(None), *src)]
         xp[(slice(0, nb), Ellipsis, *dst)] = part.reshape(nb, g, cg, *part.shape[2:])
         source = xp[:nb].reshape(nb, g, cg, flat)
         if stack:
-            d = plan.axes[-1].dilation
-            for j in range(last):
-                stacked[:nb, :, j] = source[..., j * d:j * d + rows]
-            source = stacked[:nb].reshape(nb, g, last * cg, rows)
-        for i, (mat, off) in enumerate(zip(mats, offsets)):
-            view = source[..., off:off + span]
-            if i == 0:
-                np.matmul(mat, view, out=acc[:nb, ..., :span])
-            else:
-                np.matmul(mat, view, out=term[:nb])
-                acc[:nb, ..., :span] += term[:nb]
-        grid = acc[:nb].reshape(nb, plan.out_channels, plan.axes[0].output_size, *padded[1:])
-        out[b0:b0 + nb] = grid[(Ellipsis, *(slice(0, ax.output_size) for ax in plan.axes[1:]))]
+            for j in range(ktaps):
+                stacked[:nb, :, j] = source[..., j * d:j * d + cols]
+            source = stacked[:nb].reshape(nb, g, ktaps * cg, cols)
+        zb = z[:nb]
+        np.matmul(big, source[..., :cols], out=zb.reshape(nb, g, len(summed) * mg, row)[..., :cols])
+        base = zb[:, :, 0, :, :span]  # the first summed tap is the all-zero one: offset 0
+        for t in range(1, len(summed)):
+            base += zb[:, :, t, :, offsets[t]:offsets[t] + span]
+        o0 = plan.axes[0].output_size
+        grid = zb[:, :, 0, :, :o0 * pitch[0]].reshape(nb, g, mg, o0, *padded[1:])
+        target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)
+        target[...] = grid[(Ellipsis, *(slice(0, ax.output_size) for ax in plan.axes[1:]))]
+
+    for_chunks(n, chunk, body)
     return out
 
 

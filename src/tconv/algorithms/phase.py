@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ..params import ConvTransposePlan
-from ._chunks import chunk_size
+from ._chunks import chunk_size, for_chunks, workers
 
 NAME = "phase"
 SUMMARY = "sub-pixel decomposition: s^d stride-1 GEMMs (one when k % s == 0), strided writes, no inserted zeros"
@@ -86,7 +86,8 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     work = 0
     for batch, _, _, extent in _gemm_groups(plan):
         per_image = _per_image(plan, batch, extent)
-        work = max(work, chunk_size(n, per_image * itemsize) * per_image)
+        chunk = chunk_size(n, per_image * itemsize)
+        work = max(work, workers(-(-n // chunk)) * chunk * per_image)  # one chunk in flight per thread
     return (padded + work) * itemsize
 
 
@@ -138,8 +139,9 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
         chunk = chunk_size(n, _per_image(plan, batch, extent) * x.itemsize)
         # Small images make thin per-image GEMMs: fold the batch into the GEMM's long dimension instead.
         fold = count < FOLD_BELOW
-        for b0 in range(0, n, chunk):
-            b1 = min(n, b0 + chunk)
+
+        def body(b0: int, b1: int, scratch: dict, batch=batch, geos=geos, lo=lo, extent=extent, shifts=shifts,
+                 count=count, t=t, wmat=wmat, fold=fold) -> None:
             nb = b1 - b0
             if fold:
                 cols = np.empty((g, t, cg, nb, *extent), dtype=x.dtype)
@@ -160,10 +162,12 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
                 y = y.reshape(nb, g, len(batch), mg, *extent)
             # written through a (B, g, Mg, ...) view of the output: merging g and Mg of y could copy
             target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)
-            for pi, (geo, (res, _, _)) in enumerate(zip(geos, batch)):
+            for pi, geo in enumerate(geos):
                 m_lo, m_hi, out_sl = geo
                 if any(h < l for h, l in zip(m_hi, m_lo)):
                     continue
                 src = tuple(slice(ml - l, mh - l + 1) for ml, mh, l in zip(m_lo, m_hi, lo))
                 target[(slice(None), slice(None), slice(None), *out_sl)] = y[(slice(None), slice(None), pi, slice(None), *src)]
+
+        for_chunks(n, chunk, body)
     return out
