@@ -1,9 +1,10 @@
 """The benchmark suite: every tconv algorithm beside PyTorch's CPU path and the ONNX reference implementation.
 
 ``tconv bench`` (or ``python -m benchmarks`` from a checkout) times each layer's methods interleaved in one
-process (median of the rounds), measures each method's peak memory in a fresh subprocess (RSS high-water over
-the call, the same way for NumPy and torch), runs the ONNX reference evaluator once under a time bound, and
-reports this machine's NumPy float32 matmul GFLOP/s as the practical peak. It needs torch (and onnx for the
+process: every round gives each method a turn (untimed warm-up calls for 0.2 s, then the median of 3 timed
+calls), and the median over the rounds counts. It measures each method's peak memory in a fresh subprocess (RSS
+high-water over the call, the same way for NumPy and torch), runs the ONNX reference evaluator once under a time
+bound, and reports this machine's NumPy float32 matmul GFLOP/s as the practical peak. It needs torch (and onnx for the
 reference column): ``pip install 'tconv[test]'``.
 """
 

@@ -2,14 +2,15 @@
 
 With stride 1 the transposed convolution is a plain correlation of the input, padded by d·(k−1)−p (plus
 output_padding at the end), with the flipped, I/O-swapped kernel. Flatten each padded image: the input needed by
-kernel tap ``t`` is then a *contiguous slice* of the flat image, offset by ``t``'s position, so each tap is one
-GEMM on a view (no copy) accumulated on an output grid with the padded row pitch; the junk columns of that grid
-are never read. Only stride 1 on every axis; other strides are refused (``auto`` never picks it there).
+kernel tap ``t`` is then a *contiguous slice* of the flat image, offset by ``t``'s position. So one GEMM with a
+row block per tap, ``Z[t] = W[t] · X`` on the flat padded input itself (no copy), gives every tap's
+contribution, and the output is ``Σ_t Z[t]`` shifted by ``t``'s offset, laid on a grid with the padded row pitch
+whose junk columns are never read. One tall GEMM (prod(k)·Cout rows) runs nearer OpenBLAS's peak than one short
+GEMM per tap (measured 140 against 125 GFLOP/s for 64 channels). Only stride 1 on every axis; other strides are
+refused (``auto`` never picks it there).
 
-The batch is processed in chunks small enough for the padded input, the accumulator and one tap's product to
-stay in the CPU caches (:mod:`tconv.algorithms._chunks`): the accumulations are then cache-bound, not memory-bound
-(about 1.5× faster than one pass over the whole batch on the stride-1 benchmark layer). The buffers are allocated
-once and reused by every chunk.
+The batch is processed in cache-sized chunks (:mod:`tconv.algorithms._chunks`), shared among the cores; each
+thread allocates its buffers once and reuses them for its next chunks.
 
 The same machinery with ``stack=True`` is the ``stacked`` algorithm (:mod:`tconv.algorithms.stacked`).
 """
@@ -54,8 +55,8 @@ def _per_image(plan: ConvTransposePlan, stack: bool) -> int:
     """Elements of one image's working set: the padded input, the stacked copy, the product of every tap."""
     _, flat, _, cols, row = _layout(plan, stack)
     ktaps = plan.kernel_size[-1] if stack else 1
-    return plan.in_channels * (flat + (ktaps * cols if stack else 0)) + plan.out_channels * (
-        math.prod(plan.kernel_size) // ktaps) * row
+    # the padded input is the first of the k stacked copies (or the only one)
+    return plan.in_channels * ktaps * flat + plan.out_channels * (math.prod(plan.kernel_size) // ktaps) * row
 
 
 def _chunk(plan: ConvTransposePlan, stack: bool, itemsize: int) -> int:
@@ -98,17 +99,16 @@ def run(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan, stack: bool,
     def body(b0: int, b1: int, scratch: dict) -> None:
         nb = b1 - b0
         if not scratch:  # this thread's buffers, reused by its next chunks (the padding stays zero)
-            scratch["xp"] = np.zeros((chunk, g, cg, *padded), dtype=x.dtype)
-            scratch["stacked"] = np.empty((chunk, g, ktaps, cg, cols), dtype=x.dtype) if stack else None
+            # copy 0 of the stack is the padded input itself; copy j is it shifted by j·d (flat)
+            scratch["stacked"] = np.zeros((chunk, g, ktaps, cg, flat), dtype=x.dtype)
             scratch["z"] = np.empty((chunk, g, len(summed), mg, row), dtype=x.dtype)
-        xp, stacked, z = scratch["xp"], scratch["stacked"], scratch["z"]
+        stacked, z = scratch["stacked"], scratch["z"]
         part = x[(slice(b0, b1), slice(None), *src)]
-        xp[(slice(0, nb), Ellipsis, *dst)] = part.reshape(nb, g, cg, *part.shape[2:])
-        source = xp[:nb].reshape(nb, g, cg, flat)
-        if stack:
-            for j in range(ktaps):
-                stacked[:nb, :, j] = source[..., j * d:j * d + cols]
-            source = stacked[:nb].reshape(nb, g, ktaps * cg, cols)
+        grid_in = stacked[:nb, :, 0].reshape(nb, g, cg, *padded)
+        grid_in[(Ellipsis, *dst)] = part.reshape(nb, g, cg, *part.shape[2:])
+        for j in range(1, ktaps):
+            stacked[:nb, :, j, :, :cols] = stacked[:nb, :, 0, :, j * d:j * d + cols]
+        source = stacked[:nb].reshape(nb, g, ktaps * cg, flat)
         zb = z[:nb]
         np.matmul(big, source[..., :cols], out=zb.reshape(nb, g, len(summed) * mg, row)[..., :cols])
         base = zb[:, :, 0, :, :span]  # the first summed tap is the all-zero one: offset 0
