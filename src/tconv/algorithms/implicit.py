@@ -55,8 +55,8 @@ def _per_image(plan: ConvTransposePlan, stack: bool) -> int:
     """Elements of one image's working set: the padded input, the stacked copy, the product of every tap."""
     _, flat, _, cols, row = _layout(plan, stack)
     ktaps = plan.kernel_size[-1] if stack else 1
-    # the padded input is the first of the k stacked copies (or the only one)
-    return plan.in_channels * ktaps * flat + plan.out_channels * (math.prod(plan.kernel_size) // ktaps) * row
+    return plan.in_channels * (flat + (ktaps * cols if stack else 0)) + plan.out_channels * (
+        math.prod(plan.kernel_size) // ktaps) * row
 
 
 def _chunk(plan: ConvTransposePlan, stack: bool, itemsize: int) -> int:
@@ -99,16 +99,17 @@ def run(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan, stack: bool,
     def body(b0: int, b1: int, scratch: dict) -> None:
         nb = b1 - b0
         if not scratch:  # this thread's buffers, reused by its next chunks (the padding stays zero)
-            # copy 0 of the stack is the padded input itself; copy j is it shifted by j·d (flat)
-            scratch["stacked"] = np.zeros((chunk, g, ktaps, cg, flat), dtype=x.dtype)
+            scratch["xp"] = np.zeros((chunk, g, cg, *padded), dtype=x.dtype)
+            scratch["stacked"] = np.empty((chunk, g, ktaps, cg, cols), dtype=x.dtype) if stack else None
             scratch["z"] = np.empty((chunk, g, len(summed), mg, row), dtype=x.dtype)
-        stacked, z = scratch["stacked"], scratch["z"]
+        xp, stacked, z = scratch["xp"], scratch["stacked"], scratch["z"]
         part = x[(slice(b0, b1), slice(None), *src)]
-        grid_in = stacked[:nb, :, 0].reshape(nb, g, cg, *padded)
-        grid_in[(Ellipsis, *dst)] = part.reshape(nb, g, cg, *part.shape[2:])
-        for j in range(1, ktaps):
-            stacked[:nb, :, j, :, :cols] = stacked[:nb, :, 0, :, j * d:j * d + cols]
-        source = stacked[:nb].reshape(nb, g, ktaps * cg, flat)
+        xp[(slice(0, nb), Ellipsis, *dst)] = part.reshape(nb, g, cg, *part.shape[2:])
+        source = xp[:nb].reshape(nb, g, cg, flat)
+        if stack:  # separate buffers: a copy within one array would make NumPy copy the source first
+            for j in range(ktaps):
+                stacked[:nb, :, j] = source[..., j * d:j * d + cols]
+            source = stacked[:nb].reshape(nb, g, ktaps * cg, cols)
         zb = z[:nb]
         np.matmul(big, source[..., :cols], out=zb.reshape(nb, g, len(summed) * mg, row)[..., :cols])
         base = zb[:, :, 0, :, :span]  # the first summed tap is the all-zero one: offset 0
