@@ -237,3 +237,19 @@ def test_tconv_threads_environment_caps_the_workers(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("TCONV_THREADS", "3")
     assert _chunks.workers(10) == (3 if _chunks._blas() else 1)
     assert _chunks.workers(2) == (2 if _chunks._blas() else 1)
+
+
+BIG_LAYERS = [  # hand-picked sizes that reach the paths small random cases cannot (each compared with torch)
+    Case(2, 2, 1, 8, 4, (40, 40), (2, 2), (2, 2), (0, 0), (0, 0), (1, 1), True),  # phase reads x directly (k == s)
+    Case(2, 2, 1, 8, 4, (40, 40), (2, 2), (2, 2), (0, 0), (1, 0), (1, 1), True),  # ... with uncovered cells
+    Case(3, 2, 2, 2, 3, (12, 12, 12), (2, 2, 2), (2, 2, 2), (0, 0, 0), (0, 0, 0), (1, 1, 1), False),  # 3-D, groups
+    Case(2, 3, 1, 16, 2, (6, 6), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1), True),  # folded small images
+    Case(2, 2, 1, 4, 4, (36, 36), (3, 3), (1, 1), (1, 1), (0, 0), (1, 1), True),  # stride 1, several chunks
+    Case(1, 3, 1, 8, 8, (300,), (5,), (1,), (2,), (0,), (2,), True),  # stride 1, 1-D, dilated
+]
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "col2im", "phase", "implicit", "stacked"])
+@pytest.mark.parametrize("case", BIG_LAYERS, ids=lambda c: f"{c.nd}d-k{c.kernel_size[0]}s{c.stride[0]}-L{c.input_size[0]}-op{c.output_padding[0]}")
+def test_big_layers_equal_torch(algorithm: str, case: Case) -> None:
+    check_case(case, algorithm, seed=7)

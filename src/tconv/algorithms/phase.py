@@ -119,16 +119,29 @@ def _one_gemm_phases(plan: ConvTransposePlan) -> int:
     return 1
 
 
+def _output(plan: ConvTransposePlan, dtype: np.dtype) -> np.ndarray:
+    """The output buffer: left uninitialised when the phases write every cell (every residue of every axis has
+    a tap: no memset, and no first-touch page faults of a fresh zeroed buffer), zeros otherwise."""
+    covered = all(len(_axis_phases(ax)) == ax.stride for ax in plan.axes)
+    return (np.empty if covered else np.zeros)((plan.batch, plan.out_channels, *plan.output_size), dtype=dtype)
+
+
 def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
     n = x.shape[0]
     g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
-    out = np.zeros((n, plan.out_channels, *plan.output_size), dtype=x.dtype)
+    out = _output(plan, x.dtype)
     qmax, after = _shift_bounds(plan)
-    # x padded once: qmax before (shifts), enough after for the largest m; x[m − q] = xp[m − q + qmax]
-    xp = np.zeros((n, plan.in_channels, *(ax.input_size + q + a for ax, q, a in zip(plan.axes, qmax, after))), dtype=x.dtype)
-    xp[(slice(None), slice(None), *(slice(q, q + ax.input_size) for ax, q in zip(plan.axes, qmax)))] = x
+    groups = _gemm_groups(plan)
+    # The GEMM reads x itself when its one tap has no shift and its m are exactly x's cells (k == s, no padding:
+    # U-Net's k2 s2); otherwise x is padded once: qmax before (shifts), enough after for the largest m.
+    direct = all(len(b[0][2]) == 1 and not any(b[0][2][0]) and not any(lo) and list(e) == list(plan.input_size)
+                 and math.prod(e) >= FOLD_BELOW for b, _, lo, e in groups)
+    xp = None
+    if not direct:  # x[m − q] = xp[m − q + qmax]
+        xp = np.zeros((n, plan.in_channels, *(ax.input_size + q + a for ax, q, a in zip(plan.axes, qmax, after))), dtype=x.dtype)
+        xp[(slice(None), slice(None), *(slice(q, q + ax.input_size) for ax, q in zip(plan.axes, qmax)))] = x
     wg = weight.reshape(g, cg, mg, -1)  # (g, Cg, Mg, prod(k))
-    for batch, geos, lo, extent in _gemm_groups(plan):
+    for batch, geos, lo, extent in groups:
         shifts = batch[0][2]
         count = math.prod(extent)
         t = len(shifts)
@@ -143,11 +156,13 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
         def body(b0: int, b1: int, scratch: dict, batch=batch, geos=geos, lo=lo, extent=extent, shifts=shifts,
                  count=count, t=t, wmat=wmat, fold=fold) -> None:
             nb = b1 - b0
-            if fold:
+            if direct:
+                cols = x[b0:b1]  # (B, Cin, *L) is (B, g, 1·Cg, count): no copy
+            elif fold:
                 cols = np.empty((g, t, cg, nb, *extent), dtype=x.dtype)
             else:
                 cols = np.empty((nb, g, t, cg, *extent), dtype=x.dtype)
-            for ti, q in enumerate(shifts):
+            for ti, q in enumerate(() if direct else shifts):
                 window = tuple(slice(l - qa + qm, l - qa + qm + e) for l, qa, qm, e in zip(lo, q, qmax, extent))
                 part = xp[(slice(b0, b1), slice(None), *window)].reshape(nb, g, cg, *extent)
                 if fold:
