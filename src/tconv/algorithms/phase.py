@@ -15,6 +15,7 @@ straight into the output with a strided assignment: no zero-inserted input, no s
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -39,7 +40,8 @@ def _axis_phases(ax) -> list[tuple[int, list[int], list[int]]]:
     return [(r, taps, [(j * ax.dilation - r) // ax.stride for j in taps]) for r, taps in sorted(by_residue.items())]
 
 
-def _phases(plan: ConvTransposePlan) -> list[tuple[tuple[int, ...], list[tuple[int, ...]], list[tuple[int, ...]]]]:
+@lru_cache(maxsize=128)  # plans are frozen: the bookkeeping is done once per configuration
+def _phases(plan: ConvTransposePlan) -> tuple[tuple[tuple[int, ...], list[tuple[int, ...]], list[tuple[int, ...]]], ...]:
     """Every non-empty phase: (residues per axis, taps (multi-index), shifts (multi-index)).
 
     Phases no tap reaches get zeros (the bias only), so they are simply not listed.
@@ -54,7 +56,7 @@ def _phases(plan: ConvTransposePlan) -> list[tuple[tuple[int, ...], list[tuple[i
             [tuple(parts[a][1][i] for a, i in enumerate(t)) for t in taps],
             [tuple(parts[a][2][i] for a, i in enumerate(t)) for t in taps],
         ))
-    return result
+    return tuple(result)  # cached: immutable
 
 
 def _geometry(plan: ConvTransposePlan, residues: tuple[int, ...], shifts: list[tuple[int, ...]]):
@@ -91,6 +93,7 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     return (padded + work) * itemsize
 
 
+@lru_cache(maxsize=128)
 def _gemm_groups(plan: ConvTransposePlan):
     """Each GEMM: (its phases, their geometries, the low corner and extent of the m it computes); empty ones
     are left out. One GEMM for every phase when they share their shifts (k % s == 0, d == 1), else one each."""
@@ -104,7 +107,7 @@ def _gemm_groups(plan: ConvTransposePlan):
         if any(h < l for h, l in zip(hi, lo)):
             continue
         result.append((batch, geos, lo, [h - l + 1 for h, l in zip(hi, lo)]))
-    return result
+    return tuple(result)  # cached: immutable
 
 
 def _per_image(plan: ConvTransposePlan, batch, extent: list[int]) -> int:
