@@ -144,11 +144,11 @@ def test_matrix_algorithm_refuses_too_large_saying_how_large() -> None:
 
 
 MEMORY_LAYERS = [  # (input shape, weight shape, kwargs): stride 1 and 2, groups, dilation, small and large images
-    ((6, 16, 24, 24), (16, 8, 4, 4), dict(stride=2, padding=1)),
-    ((6, 16, 32, 32), (16, 16, 3, 3), dict(padding=1)),
-    ((8, 32, 12, 12), (32, 4, 3, 3), dict(stride=2, groups=4, dilation=2)),
-    ((8, 16, 1000), (16, 16, 5), dict(padding=2, dilation=2)),
-    ((2, 8, 12, 12, 12), (8, 8, 2, 2, 2), dict(stride=2)),
+    ((6, 16, 40, 40), (16, 8, 4, 4), dict(stride=2, padding=1)),
+    ((8, 16, 48, 48), (16, 16, 3, 3), dict(padding=1)),
+    ((8, 32, 20, 20), (32, 4, 3, 3), dict(stride=2, groups=4, dilation=2)),
+    ((8, 16, 2500), (16, 16, 5), dict(padding=2, dilation=2)),
+    ((2, 8, 16, 16, 16), (8, 8, 2, 2, 2), dict(stride=2)),
 ]
 
 
@@ -164,8 +164,9 @@ MEMORY_CASES = [
 def test_memory_guard_covers_what_each_engine_allocates_in_float32(algorithm: str, layer) -> None:
     """The peak that NumPy reports to tracemalloc during a float32 call stays within what the memory guard
     checked (output + the engine's workspace_bytes), so the guard covers every path; a silent float64 temporary
-    of any input- or output-sized array (all ≥ 300 KB here) would break it. The slack is NumPy's fixed ufunc
-    buffers (8192 elements per buffered operand, in each of the threads) and small index arrays."""
+    of any output-sized array (all ≥ 900 KB here, so ≥ 1.8 MB in float64) would break it. The 400 KB of slack are
+    NumPy's fixed ufunc buffers (8192 elements per buffered operand, in each thread), buffers that are briefly
+    alive twice while a loop rebinds them, and small index arrays."""
     import tracemalloc
 
     from tconv.algorithms import REGISTRY
@@ -183,4 +184,4 @@ def test_memory_guard_covers_what_each_engine_allocates_in_float32(algorithm: st
     finally:
         tracemalloc.stop()
     assert y.dtype == np.float32
-    assert peak <= checked + 200_000, (peak, checked)  # per thread: ufunc buffers
+    assert peak <= checked + 400_000, (peak, checked)
