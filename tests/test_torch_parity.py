@@ -253,3 +253,40 @@ BIG_LAYERS = [  # hand-picked sizes that reach the paths small random cases cann
 @pytest.mark.parametrize("case", BIG_LAYERS, ids=lambda c: f"{c.nd}d-k{c.kernel_size[0]}s{c.stride[0]}-L{c.input_size[0]}-op{c.output_padding[0]}")
 def test_big_layers_equal_torch(algorithm: str, case: Case) -> None:
     check_case(case, algorithm, seed=7)
+
+
+def test_threads_after_fork_and_errors_in_workers() -> None:
+    """A forked child computes with fresh threads (the parent's pool does not exist there), and an error in one
+    worker reaches the caller only after every worker has finished."""
+    import multiprocessing
+    import time
+    import warnings
+
+    from tconv.algorithms import _chunks
+
+    x, w, kw = _chunked_layer()
+    saved = _chunks.CACHE_BYTES
+    _chunks.CACHE_BYTES = 20_000
+    try:
+        parent = tconv.conv_transpose(x, w, **kw, algorithm="phase")  # creates the pool in this process
+        with warnings.catch_warnings():  # Python ≥ 3.12 warns about fork() in a process with threads: the point here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                child = pool.apply_async(tconv.conv_transpose, (x, w), dict(kw, algorithm="phase")).get(timeout=60)
+        np.testing.assert_array_equal(child, parent)
+    finally:
+        _chunks.CACHE_BYTES = saved
+
+    finished = []
+
+    def body(b0: int, b1: int, scratch: dict) -> None:
+        if b0 == 0:
+            raise ValueError("chunk 0 failed")
+        time.sleep(0.05)
+        finished.append(b0)
+
+    count = _chunks.workers(4)
+    if count > 1:  # worker k takes chunks k, k + count, ...: worker 0 stops at its error, the others finish
+        with pytest.raises(ValueError, match="chunk 0 failed"):
+            _chunks.for_chunks(4, 1, body)
+        assert sorted(finished) == [b for b in range(4) if b % count != 0]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Callable, Iterator
@@ -98,6 +98,17 @@ _SECTION = threading.Lock()  # one parallel section at a time: BLAS's thread cou
 _POOL: ThreadPoolExecutor | None = None
 
 
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's threads: forget the pool (it would wait forever) and the lock."""
+    global _POOL, _SECTION
+    _POOL = None
+    _SECTION = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 @contextmanager
 def blas_threads(n: int) -> Iterator[None]:
     """Run the block with BLAS limited to ``n`` threads, restoring the previous count after."""
@@ -145,6 +156,7 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]]
 
         with blas_threads(1):
             futures = [_POOL.submit(worker, k) for k in range(count)]
+            wait(futures)  # all of them, so that none still runs when BLAS's count is restored
             for future in futures:
                 future.result()  # re-raises a worker's exception here
     finally:
