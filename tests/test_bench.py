@@ -57,3 +57,12 @@ def test_a_turn_warms_up_then_times_the_median_of_the_timed_calls() -> None:
 def test_bench_cli_refuses_an_unknown_layer(capsys) -> None:
     assert main(["--only", "no such layer"]) == 2
     assert "no layer matches" in capsys.readouterr().err
+
+
+def test_summary_line_says_over_how_many_named_layers() -> None:
+    data = _fake()
+    data["results"] = [r for r in data["results"] if "3D" in r["layer"] or not r["named"]]
+    text = table(data)
+    assert "over 1 of the six named layers: **0.40**" in text
+    data["results"] = [r for r in data["results"] if not r["named"]]
+    assert "Geometric mean" not in table(data)

@@ -321,8 +321,11 @@ def table(data: dict[str, Any]) -> str:
     s = summary(data)
     lines.append(f"\nNumPy float32 matmul peak (2048³): {data['matmul_peak_gflops']:.0f} GFLOP/s; threads: {data['threads']}; "
                  f"each turn: ≥ {data.get('warmup_s', WARMUP_S)} s of warm-up calls, then the median of {INNER} timed calls.")
-    lines.append(f"Geometric mean of auto / torch over the six named layers: **{s['geomean_auto_over_torch']:.2f}**; "
-                 f"worst: {s['worst_layer'][0]} at {s['worst_layer'][1]:.2f}.")
+    count = len(s["ratios"])
+    if count:  # --only may leave out some named layers: say over how many the mean is
+        over = "the six named layers" if count == 6 else f"{count} of the six named layers"
+        lines.append(f"Geometric mean of auto / torch over {over}: **{s['geomean_auto_over_torch']:.2f}**; "
+                     f"worst: {s['worst_layer'][0]} at {s['worst_layer'][1]:.2f}.")
     if s["memory_ratios"]:
         lines.append("Peak memory auto / torch: " + ", ".join(f"{k.split(' k')[0]} {v:.2f}" for k, v in s["memory_ratios"].items()) + ".")
     return "\n".join(lines)
