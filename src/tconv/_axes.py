@@ -81,6 +81,20 @@ def count_axes(*values: Any) -> int:
     return nd
 
 
+def layer_axes(kernel_size: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any
+               ) -> tuple[int, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """A transposed-convolution layer's parameters per axis, without an input size (the converters' case):
+    ``(nd, kernel_size, stride, padding, output_padding, dilation)``, each checked for its minimum.
+
+    >>> layer_axes((3, 3), 2, 1, 0, 1)
+    (2, (3, 3), (2, 2), (1, 1), (0, 0), (1, 1))
+    """
+    nd = count_axes(kernel_size, stride, padding, output_padding, dilation)
+    return (nd, per_axis("kernel_size", kernel_size, nd, minimum=1), per_axis("stride", stride, nd, minimum=1),
+            per_axis("padding", padding, nd, minimum=0), per_axis("output_padding", output_padding, nd, minimum=0),
+            per_axis("dilation", dilation, nd, minimum=1))
+
+
 def parse_ints(name: str, text: str) -> int | tuple[int, ...]:
     """``"5"`` → 5, ``"5,4"`` → (5, 4): the size syntax of the CLI and the web API."""
     try:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._axes import as_int, per_axis
+from .._axes import as_int, layer_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
 from .common import TorchEquivalent, torch_equivalent
@@ -133,18 +133,11 @@ def to_jax(kernel_size: Any, stride: Any = 1, padding: Any = 0, output_padding: 
     >>> to_jax(3, stride=2, padding=1, output_padding=1)["padding"]
     [(1, 2)]
     """
-    from .._axes import count_axes
-
     if as_int("groups", groups, minimum=1) != 1:
         raise TconvError(f"groups {groups}: jax.lax.conv_transpose has no feature groups; use lax.conv_general_dilated "
                          f"with lhs_dilation=stride, feature_group_count={groups} and the flipped, per-group "
                          f"I/O-swapped weight")
-    nd = count_axes(kernel_size, stride, padding, output_padding, dilation)
-    k = per_axis("kernel_size", kernel_size, nd, minimum=1)
-    s = per_axis("stride", stride, nd, minimum=1)
-    p = per_axis("padding", padding, nd, minimum=0)
-    op = per_axis("output_padding", output_padding, nd, minimum=0)
-    d = per_axis("dilation", dilation, nd, minimum=1)
+    nd, k, s, p, op, d = layer_axes(kernel_size, stride, padding, output_padding, dilation)
     ek = [dd * (kk - 1) + 1 for dd, kk in zip(d, k)]
     spec = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}[nd]
     return {"strides": list(s), "padding": [(e - 1 - pp, e - 1 - pp + o) for e, pp, o in zip(ek, p, op)],

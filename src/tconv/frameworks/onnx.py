@@ -156,14 +156,9 @@ def to_onnx(
     >>> to_onnx((3, 3), stride=2, padding=1, output_padding=1)
     {'kernel_shape': [3, 3], 'strides': [2, 2], 'pads': [1, 1, 1, 1], 'output_padding': [1, 1], 'dilations': [1, 1], 'group': 1}
     """
-    from .._axes import count_axes, per_axis
+    from .._axes import layer_axes
 
-    nd = count_axes(kernel_size, stride, padding, output_padding, dilation)
-    k = per_axis("kernel_size", kernel_size, nd, minimum=1)
-    s = per_axis("stride", stride, nd, minimum=1)
-    p = per_axis("padding", padding, nd, minimum=0)
-    op = per_axis("output_padding", output_padding, nd, minimum=0)
-    d = per_axis("dilation", dilation, nd, minimum=1)
+    _, k, s, p, op, d = layer_axes(kernel_size, stride, padding, output_padding, dilation)
     for a, (o, st, dd) in enumerate(zip(op, s, d)):
         if o >= max(st, dd):
             raise TconvError(f"output_padding {o} on axis {a} must be smaller than stride ({st}) or dilation ({dd})")
