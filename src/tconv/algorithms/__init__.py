@@ -55,7 +55,7 @@ def choose(plan: ConvTransposePlan) -> Algorithm:
     """The rule behind ``algorithm="auto"``, measured on the benchmark layers (docs/benchmarks.md).
 
     1. stride 1 on every axis: ``stacked`` (the last axis's taps stacked into the GEMMs' inner dimension;
-       faster than ``implicit``, one GEMM per tap on views, on both stride-1 benchmark layers);
+       faster than ``implicit``, one tall GEMM on the flat padded input, on both stride-1 benchmark layers);
     2. a small output head (``out_channels · prod(stride) < in_channels``) or a tiny input (fewer than
        ``TINY_INPUT`` cells per image): ``col2im`` (one GEMM over every tap; its long dimension is the taps);
     3. otherwise ``phase`` (the sub-pixel decomposition, one GEMM when every kernel size is a multiple of its

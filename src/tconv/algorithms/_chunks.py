@@ -53,6 +53,16 @@ def workers(chunks: int) -> int:
     return min(cap, chunks)
 
 
+def threads_for(batch: int, chunk: int) -> int:
+    """How many chunks of ``chunk`` images are in flight at once over a batch (one per thread): the multiplier of
+    a chunk's temporaries in an engine's memory estimate.
+
+    >>> threads_for(1, 1)
+    1
+    """
+    return workers(-(-batch // max(1, chunk)))
+
+
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -67,7 +77,8 @@ def _blas() -> tuple[Callable[[], int], Callable[[int], None]] | None:
     try:
         with open("/proc/self/maps") as maps:
             for line in maps:
-                path = line.split()[-1] if line.rstrip().count(" ") >= 5 else ""
+                fields = line.split(maxsplit=5)  # address perms offset dev inode [path]
+                path = fields[5].strip() if len(fields) == 6 else ""
                 name = os.path.basename(path).lower()
                 if ("openblas" in name or "mkl_rt" in name) and path not in paths:
                     paths.append(path)

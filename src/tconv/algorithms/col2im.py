@@ -10,17 +10,16 @@ unit-stride adds, and the phase is written once with a strided assignment. Best 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
 from ..params import ConvTransposePlan
-from ._chunks import chunk_size, for_chunks, workers
+from ._chunks import chunk_size, for_chunks, threads_for
 from .phase import FOLD_BELOW, _geometry, _output, _phases, _shift_bounds
 
 NAME = "col2im"
 SUMMARY = "one GEMM Wᵀ·X for every tap, then col2im summed phase by phase"
-
-
 
 #: A folded GEMM (small images) gets at least this many columns, whatever the cache size. Measured on the 8×8
 #: DCGAN layer (N16): chunks of 4 images (256 columns, 4 MiB) 1.06× torch's time, of 8 (two chunks, one per core)
@@ -45,24 +44,48 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     folded = plan.in_channels * cells if cells < FOLD_BELOW else 0  # the batch-innermost copy of the input
     chunk = _chunk(plan, itemsize)
     # one chunk in flight per thread (for_chunks)
-    return workers(-(-plan.batch // chunk)) * chunk * (per_image + phase_buf + folded) * itemsize
+    return threads_for(plan.batch, chunk) * chunk * (per_image + phase_buf + folded) * itemsize
+
+
+@lru_cache(maxsize=128)  # plans are frozen: worked out once per configuration, not once per chunk
+def _adds(plan: ConvTransposePlan):
+    """Per non-empty phase: (its output slice, its extent, and per tap (j, the cells of cols it reads, the cells
+    of the phase buffer it adds to))."""
+    L = plan.input_size
+    result = []
+    for residues, taps, shifts in _phases(plan):
+        m_lo, m_hi, out_sl = _geometry(plan, residues, shifts)
+        if any(h < l for h, l in zip(m_hi, m_lo)):
+            continue
+        adds = []
+        for j, q in zip(taps, shifts):
+            # tap j of input cell i lands on m = i + q: the m in [m_lo, m_hi] with i = m − q in [0, L)
+            src, dst = [], []
+            for a in range(plan.nd):
+                i0 = max(0, m_lo[a] - q[a])
+                i1 = min(L[a], m_hi[a] - q[a] + 1)
+                src.append(slice(i0, max(i0, i1)))
+                dst.append(slice(i0 + q[a] - m_lo[a], i0 + q[a] - m_lo[a] + max(0, i1 - i0)))
+            adds.append((j, tuple(src), tuple(dst)))
+        result.append((out_sl, tuple(h - l + 1 for h, l in zip(m_hi, m_lo)), tuple(adds)))
+    return tuple(result)
 
 
 def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
     n = x.shape[0]
     g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
-    nd = plan.nd
     ktaps = math.prod(plan.kernel_size)
     L = plan.input_size
     out = _output(plan, x.dtype)
     # (g, Mg·K, Cg): row (m, tap) of Wᵀ
     wt = weight.reshape(g, cg, mg * ktaps).transpose(0, 2, 1)
     chunk = _chunk(plan, x.itemsize)
-    phases = _phases(plan)
+    phase_adds = _adds(plan)
     # Small images make thin per-image GEMMs: fold the batch into the GEMM's long dimension, as its innermost
     # axis, so that the col2im adds below run over contiguous (row × batch) blocks instead of rows of a few cells.
     fold = math.prod(L) < FOLD_BELOW
-    all_ = (slice(None),) * 3  # (B, g, Mg) unfolded; (g, Mg, ·) folded, with the batch last
+    all_ = (slice(None),) * 3
+    lead = all_[:2] if fold else all_  # the axes before the spatial ones: (g, Mg) folded (batch last), else (B, g, Mg)
 
     def body(b0: int, b1: int, scratch: dict) -> None:
         nb = b1 - b0
@@ -71,24 +94,10 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
             cols = np.matmul(wt, xg).reshape(g, mg, *plan.kernel_size, *L, nb)
         else:
             cols = np.matmul(wt, x[b0:b1].reshape(nb, g, cg, math.prod(L))).reshape(nb, g, mg, *plan.kernel_size, *L)
-        for residues, taps, shifts in phases:
-            m_lo, m_hi, out_sl = _geometry(plan, residues, shifts)
-            if any(h < l for h, l in zip(m_hi, m_lo)):
-                continue
-            extent = [h - l + 1 for h, l in zip(m_hi, m_lo)]
+        for out_sl, extent, adds in phase_adds:
             buf = np.zeros((g, mg, *extent, nb) if fold else (nb, g, mg, *extent), dtype=x.dtype)
-            for j, q in zip(taps, shifts):
-                # tap j of input cell i lands on m = i + q: the m in [m_lo, m_hi] with i = m − q in [0, L)
-                src, dst = [], []
-                for a in range(nd):
-                    i0 = max(0, m_lo[a] - q[a])
-                    i1 = min(L[a], m_hi[a] - q[a] + 1)
-                    src.append(slice(i0, max(i0, i1)))
-                    dst.append(slice(i0 + q[a] - m_lo[a], i0 + q[a] - m_lo[a] + max(0, i1 - i0)))
-                if fold:
-                    buf[(*all_[:2], *dst)] += cols[(*all_[:2], *j, *src)]
-                else:
-                    buf[(*all_, *dst)] += cols[(*all_, *j, *src)]
+            for j, src, dst in adds:
+                buf[(*lead, *dst)] += cols[(*lead, *j, *src)]
             # written through a (B, g, Mg, ...) view of the output: reshaping the moved buffer would copy it
             target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)[(*all_, *out_sl)]
             target[...] = np.moveaxis(buf, -1, 0) if fold else buf

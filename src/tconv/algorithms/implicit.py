@@ -23,11 +23,11 @@ import numpy as np
 
 from ..errors import TconvError
 from ..params import ConvTransposePlan
-from ._chunks import chunk_size, for_chunks, workers
+from ._chunks import chunk_size, for_chunks, threads_for
 from .zero_insert import _placement, flipped_weight
 
 NAME = "implicit"
-SUMMARY = "stride 1 only: one GEMM per kernel tap on shifted views of the flat padded input (no im2col)"
+SUMMARY = "stride 1 only: one GEMM, a row block per kernel tap, on the flat padded input (no im2col), shifted sums"
 
 
 def _check(plan: ConvTransposePlan, name: str) -> None:
@@ -37,10 +37,10 @@ def _check(plan: ConvTransposePlan, name: str) -> None:
         )
 
 
-def _layout(plan: ConvTransposePlan, stack: bool) -> tuple[list[int], int, int, int, int]:
-    """Flat geometry: (pitches of the padded image, its length F, the span of the outputs, the columns every
-    GEMM computes, the row length of its product)."""
-    padded = [ax.equivalent().padded_size for ax in plan.axes]
+def _layout(plan: ConvTransposePlan, stack: bool) -> tuple[tuple[int, ...], list[int], int, int, int]:
+    """Flat geometry: (the padded image's shape, its pitches, the span of the outputs, the columns every GEMM
+    computes, the row length of its product)."""
+    padded = tuple(ax.equivalent().padded_size for ax in plan.axes)
     pitch = [math.prod(padded[a + 1:]) for a in range(plan.nd)]
     # the flat span covering every output position: Σ (O_a − 1)·pitch_a + 1
     span = sum((ax.output_size - 1) * p for ax, p in zip(plan.axes, pitch)) + 1
@@ -48,12 +48,13 @@ def _layout(plan: ConvTransposePlan, stack: bool) -> tuple[list[int], int, int, 
     summed = plan.axes[:-1] if stack else plan.axes
     cols = span + sum((ax.kernel_size - 1) * ax.dilation * p for ax, p in zip(summed, pitch))
     # rows long enough to hold O_0 whole rows of the padded grid, so that the output is a view of the product
-    return pitch, math.prod(padded), span, cols, max(cols, plan.axes[0].output_size * pitch[0])
+    return padded, pitch, span, cols, max(cols, plan.axes[0].output_size * pitch[0])
 
 
 def _per_image(plan: ConvTransposePlan, stack: bool) -> int:
     """Elements of one image's working set: the padded input, the stacked copy, the product of every tap."""
-    _, flat, _, cols, row = _layout(plan, stack)
+    padded, _, _, cols, row = _layout(plan, stack)
+    flat = math.prod(padded)
     ktaps = plan.kernel_size[-1] if stack else 1
     return plan.in_channels * (flat + (ktaps * cols if stack else 0)) + plan.out_channels * (
         math.prod(plan.kernel_size) // ktaps) * row
@@ -67,7 +68,7 @@ def workspace(plan: ConvTransposePlan, itemsize: int, stack: bool, name: str) ->
     _check(plan, name)
     chunk = _chunk(plan, stack, itemsize)
     # one set of buffers per thread (for_chunks)
-    return workers(-(-plan.batch // chunk)) * chunk * _per_image(plan, stack) * itemsize
+    return threads_for(plan.batch, chunk) * chunk * _per_image(plan, stack) * itemsize
 
 
 def run(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan, stack: bool, name: str) -> np.ndarray:
@@ -81,8 +82,8 @@ def run(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan, stack: bool,
     _check(plan, name)
     n = x.shape[0]
     g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
-    pitch, flat, span, cols, row = _layout(plan, stack)
-    padded = tuple(ax.equivalent().padded_size for ax in plan.axes)
+    padded, pitch, span, cols, row = _layout(plan, stack)
+    flat = math.prod(padded)
     wf = flipped_weight(weight, g).reshape(g, mg, cg, *plan.kernel_size)
     ktaps = plan.kernel_size[-1] if stack else 1
     summed_axes = plan.nd - 1 if stack else plan.nd

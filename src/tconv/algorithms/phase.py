@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..params import ConvTransposePlan
-from ._chunks import chunk_size, for_chunks, workers
+from ._chunks import chunk_size, for_chunks, threads_for
 
 NAME = "phase"
 SUMMARY = "sub-pixel decomposition: s^d stride-1 GEMMs (one when k % s == 0), strided writes, no inserted zeros"
@@ -87,9 +87,8 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     padded = n * cin * math.prod(ax.input_size + q + a for ax, q, a in zip(plan.axes, qmax, after))
     work = 0
     for batch, _, _, extent in _gemm_groups(plan):
-        per_image = _per_image(plan, batch, extent)
-        chunk = chunk_size(n, per_image * itemsize)
-        work = max(work, workers(-(-n // chunk)) * chunk * per_image)  # one chunk in flight per thread
+        chunk = _chunk(plan, batch, extent, itemsize)
+        work = max(work, threads_for(n, chunk) * chunk * _per_image(plan, batch, extent))  # one chunk per thread
     return (padded + work) * itemsize
 
 
@@ -113,6 +112,11 @@ def _gemm_groups(plan: ConvTransposePlan):
 def _per_image(plan: ConvTransposePlan, batch, extent: list[int]) -> int:
     """Elements per image of one GEMM's im2col (taps × Cin) and product (phases × Cout)."""
     return (plan.in_channels * len(batch[0][2]) + len(batch) * plan.out_channels) * math.prod(extent)
+
+
+def _chunk(plan: ConvTransposePlan, batch, extent: list[int], itemsize: int) -> int:
+    """Images per chunk for one GEMM (the same number in the memory estimate and in the computation)."""
+    return chunk_size(plan.batch, _per_image(plan, batch, extent) * itemsize)
 
 
 def _one_gemm_phases(plan: ConvTransposePlan) -> int:
@@ -152,7 +156,7 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
         taps_idx = [[int(np.ravel_multi_index(j, plan.kernel_size)) for j in taps] for _, taps, _ in batch]
         wmat = np.stack([wg[:, :, :, ti] for ti in taps_idx], axis=1)  # (g, P, Cg, Mg, T)
         wmat = wmat.transpose(0, 1, 3, 4, 2).reshape(g, len(batch) * mg, t * cg)
-        chunk = chunk_size(n, _per_image(plan, batch, extent) * x.itemsize)
+        chunk = _chunk(plan, batch, extent, x.itemsize)
         # Small images make thin per-image GEMMs: fold the batch into the GEMM's long dimension instead.
         fold = count < FOLD_BELOW
 
