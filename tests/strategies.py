@@ -10,6 +10,20 @@ from helpers import Case
 
 
 @st.composite
+def layer_params(draw, nd: int, max_size: int, max_kernel: int, max_stride: int = 3, max_dilation: int = 3):
+    """Per-axis (input_size, kernel_size, stride, padding, output_padding, dilation) that PyTorch accepts:
+    output_padding up to max(s, d) − 1 (so also s ≤ op < d), padding up to past d(k−1) while the output keeps
+    at least one cell."""
+    ints = lambda hi: tuple(draw(st.integers(1, hi)) for _ in range(nd))  # noqa: E731
+    input_size, kernel_size, stride, dilation = ints(max_size), ints(max_kernel), ints(max_stride), ints(max_dilation)
+    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    # the full output is (L − 1)·s + d·(k − 1) + 1 + op; cropping 2p of it must leave at least one cell
+    padding = tuple(draw(st.integers(0, max(0, ((L - 1) * s + d * (k - 1) + op) // 2)))
+                    for L, k, s, d, op in zip(input_size, kernel_size, stride, dilation, output_padding))
+    return input_size, kernel_size, stride, padding, output_padding, dilation
+
+
+@st.composite
 def valid_cases(draw, nd=None, dtypes=(np.float64,), max_size=5, unbatched=True) -> Case:
     """A configuration PyTorch accepts: every edge the foundation must cover is reachable.
 
@@ -18,18 +32,8 @@ def valid_cases(draw, nd=None, dtypes=(np.float64,), max_size=5, unbatched=True)
     """
     nd = draw(st.integers(1, 3)) if nd is None else nd
     small = nd == 3
-    ints = lambda lo, hi: st.tuples(*[st.integers(lo, hi)] * nd)  # noqa: E731
-    input_size = draw(ints(1, 3 if small else max_size))
-    kernel_size = draw(ints(1, 3 if small else 4))
-    stride = draw(ints(1, 3))
-    dilation = draw(ints(1, 3))
-    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
-    # padding up to past d(k−1), but the output must keep at least one cell
-    padding = []
-    for L, k, s, op, d in zip(input_size, kernel_size, stride, output_padding, dilation):
-        full = (L - 1) * s + d * (k - 1) + 1
-        padding.append(draw(st.integers(0, max(0, (full + op - 1) // 2))))
-    padding = tuple(padding)
+    input_size, kernel_size, stride, padding, output_padding, dilation = draw(
+        layer_params(nd, 3 if small else max_size, 3 if small else 4))
     groups = draw(st.integers(1, 3))
     batch = draw(st.sampled_from([None, 1, 2])) if unbatched else draw(st.integers(1, 2))
     return Case(nd, batch, groups, draw(st.integers(1, 3)), draw(st.integers(1, 3)), input_size, kernel_size,

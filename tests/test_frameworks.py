@@ -12,6 +12,7 @@ import pytest
 from helpers import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from strategies import layer_params
 
 import tconv
 from tconv import frameworks as F
@@ -175,13 +176,7 @@ def test_live_libraries_when_installed(i: int) -> None:
 
 @st.composite
 def torch_layers(draw):
-    nd = draw(st.integers(1, 2))
-    ints = lambda lo, hi: tuple(draw(st.integers(lo, hi)) for _ in range(nd))  # noqa: E731
-    L, k, s, d = ints(1, 5), ints(1, 4), ints(1, 3), ints(1, 2)
-    op = tuple(draw(st.integers(0, max(si, di) - 1)) for si, di in zip(s, d))
-    p = tuple(draw(st.integers(0, max(0, ((li - 1) * si + di * (ki - 1) + o) // 2)))
-              for li, si, di, ki, o in zip(L, s, d, k, op))
-    return L, k, s, p, op, d
+    return draw(layer_params(draw(st.integers(1, 2)), max_size=5, max_kernel=4, max_dilation=2))
 
 
 def _torch_reference(L, k, s, p, op, d, seed=0):

@@ -15,6 +15,7 @@ from helpers import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
+from strategies import layer_params
 
 import tconv
 from tconv.cli import main
@@ -33,12 +34,8 @@ def gif_info(path: Path) -> tuple[int, tuple[int, int], dict]:
 @st.composite
 def layers(draw):
     """Single-channel 1-D or 2-D transposed convolutions small enough to animate."""
-    nd = draw(st.integers(1, 2))
-    t = lambda lo, hi: tuple(draw(st.integers(lo, hi)) for _ in range(nd))  # noqa: E731
-    size, kernel, stride, dilation = t(1, 4), t(1, 3), t(1, 3), t(1, 2)
-    op = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
-    padding = tuple(draw(st.integers(0, max(0, ((L - 1) * s + d * (k - 1) + o) // 2)))
-                    for L, k, s, d, o in zip(size, kernel, stride, dilation, op))
+    size, kernel, stride, padding, op, dilation = draw(
+        layer_params(draw(st.integers(1, 2)), max_size=4, max_kernel=3, max_dilation=2))
     return dict(input_size=size, kernel_size=kernel, stride=stride, padding=padding, output_padding=op, dilation=dilation)
 
 
