@@ -104,13 +104,8 @@ def _methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Any]:
 def matmul_peak(size: int = 2048, rounds: int = 5) -> float:
     """This machine's NumPy float32 matmul GFLOP/s on a square product: the practical peak."""
     a = np.random.default_rng(0).standard_normal((size, size)).astype(np.float32)
-    np.matmul(a, a)
-    times = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        np.matmul(a, a)
-        times.append(time.perf_counter() - t)
-    return 2 * size ** 3 / statistics.median(times) / 1e9
+    # timed like every method (warm-up, then the median of the timed calls), over ``rounds`` turns
+    return 2 * size ** 3 / statistics.median(_time_turn(lambda: np.matmul(a, a), WARMUP_S) for _ in range(rounds)) / 1e9
 
 
 _MEMORY_CHILD = r"""
@@ -206,22 +201,19 @@ INNER = 3
 SLOW_S = 0.1
 
 
+def _seconds(fn: Any) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
 def _time_turn(fn: Any, warmup_s: float) -> float:
     """One method's turn in a round: warm up for ``warmup_s`` (at least one call), then the median of INNER calls."""
     start = time.perf_counter()
-    last = 0.0
-    while True:
-        t = time.perf_counter()
-        fn()
-        last = time.perf_counter() - t
-        if time.perf_counter() - start >= warmup_s:
-            break
-    timed = []
-    for _ in range(1 if last > SLOW_S else INNER):
-        t = time.perf_counter()
-        fn()
-        timed.append(time.perf_counter() - t)
-    return statistics.median(timed)
+    last = _seconds(fn)
+    while time.perf_counter() - start < warmup_s:
+        last = _seconds(fn)
+    return statistics.median(_seconds(fn) for _ in range(1 if last > SLOW_S else INNER))
 
 
 def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s: float = 20.0,
