@@ -237,6 +237,11 @@ def test_tconv_threads_environment_caps_the_workers(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("TCONV_THREADS", "3")
     assert _chunks.workers(10) == (3 if _chunks._blas() else 1)
     assert _chunks.workers(2) == (2 if _chunks._blas() else 1)
+    x, w, kw = _chunked_layer()
+    for bad in ("lots", "0", "-2"):
+        monkeypatch.setenv("TCONV_THREADS", bad)
+        with pytest.raises(tconv.TconvError, match=f"TCONV_THREADS '{bad}' must be a whole number of threads, at least 1"):
+            tconv.conv_transpose(x, w, **kw)
 
 
 BIG_LAYERS = [  # hand-picked sizes that reach the paths small random cases cannot (each compared with torch)

@@ -23,6 +23,9 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
+from .._axes import as_int
+from ..errors import TconvError
+
 CACHE_BYTES = 4 << 20
 #: Set to 1 to run every chunk on the calling thread (``TCONV_THREADS`` in the environment does the same).
 MAX_WORKERS: int | None = None
@@ -46,8 +49,15 @@ def workers(chunks: int) -> int:
     """
     cap = MAX_WORKERS
     if cap is None:
-        env = os.environ.get("TCONV_THREADS", "")
-        cap = int(env) if env.isdigit() and int(env) > 0 else _cores()
+        env = os.environ.get("TCONV_THREADS")
+        if env:
+            try:
+                cap = as_int("TCONV_THREADS", int(env), minimum=1)
+            except ValueError:
+                raise TconvError(f"TCONV_THREADS {env!r} must be a whole number of threads, at least 1 "
+                                 f"(1 keeps every call on the calling thread)") from None
+        else:
+            cap = _cores()
     if chunks < 2 or cap < 2 or _blas() is None:
         return 1
     return min(cap, chunks)
