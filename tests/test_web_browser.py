@@ -76,12 +76,18 @@ def page(browser, base_url, request) -> Iterator[object]:
     # A refused configuration is a 422 that the page explains inline; Chromium still logs it. Anything else counts.
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 422" not in m.text else None)
     pg.goto(base_url + "/")
-    pg.wait_for_selector("#picture svg")
+    _wait_ready(pg)
     yield pg
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert errors == [], errors
+
+
+def _wait_ready(page) -> None:
+    # The page marks #picture ready once the current request has drawn and wired everything (hover, equations):
+    # an <svg> alone can be on screen before its hover handlers and equations are.
+    page.wait_for_selector("#picture[data-ready='1'] svg")
 
 
 def _set(page, field: str, value: str) -> None:
@@ -148,6 +154,36 @@ def test_hover_links_output_cell_to_its_inputs_and_taps(page) -> None:
     page.hover("#input-1-1")
     outs = page.eval_on_selector_all("#picture rect.linked", "els => els.map(e => e.id).filter(i => i.startsWith('output-'))")
     assert sorted(outs) == sorted(f"output-{r}-{c}" for r in (0, 1) for c in (0, 1))
+
+
+def test_hover_answers_before_the_equations_arrive(browser, base_url) -> None:
+    # Hold back the walkthrough request: the picture must already answer the mouse (with frame captions), and the
+    # page must not call itself ready until the equations have arrived and replaced them.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    held: list[object] = []
+    pg.route("**/api/explain*", lambda route: held.append(route))
+    rng = np.random.default_rng(0)  # the page's default values: seed 0, as in the test above
+    x, w = rng.integers(0, 4, size=(3, 3)), rng.integers(0, 3, size=(3, 3))
+    y = tconv.conv_transpose(x[None, None], w[None, None], stride=2, padding=1, output_padding=1)[0, 0]
+    try:
+        pg.goto(base_url + "/")
+        pg.wait_for_function("() => document.querySelector('#picture svg') !== null")
+        pg.wait_for_function("() => document.querySelector('#picture').dataset.ready === '0'")
+        pg.hover("#output-1-1")
+        assert "hovered" in pg.get_attribute("#output-1-1", "class")
+        caption = pg.text_content("#hover-info")
+        assert caption == f"output (1, 1) = Σ flipped kernel × window = {y[1, 1]}"
+        assert pg.get_attribute("#picture", "data-ready") == "0"
+        assert len(held) == 1
+        held[0].continue_()
+        _wait_ready(pg)
+        pg.hover("#input-0-0")
+        pg.hover("#output-1-1")
+        equation = pg.text_content("#hover-info")
+        assert equation.startswith("y(1, 1) = ") and equation.endswith(f"= {y[1, 1]}")  # the sum of products
+    finally:
+        context.close()
 
 
 def test_switching_views(page) -> None:

@@ -105,8 +105,11 @@ function showError(message) {
 
 function sceneView() { return state.mode === "conv" ? "conv" : (state.view === "scatter" ? "scatter" : "equivalent"); }
 
+// #picture[data-ready="1"] says the current request has finished drawing and wiring (hover, equations); tests and
+// scripts wait for it instead of guessing from what is already on screen.
 async function refresh() {
   const id = ++requestId;
+  $("picture").dataset.ready = "0";
   writeUrl(); toControls();
   try {
     const shape = await api("shape");
@@ -118,6 +121,8 @@ async function refresh() {
     else await showScene(id);
   } catch (err) {
     if (id === requestId) showError(err.message);
+  } finally {
+    if (id === requestId) $("picture").dataset.ready = "1";
   }
 }
 
@@ -155,6 +160,9 @@ async function showScene(id) {
   scene = data.scene;
   $("scrub").max = String(scene.frames.length - 1);
   equations = null;
+  // The picture answers the mouse at once (captions); the walkthrough's equations replace them when they arrive.
+  wireHover(svg);
+  setFrame(Math.min(frame, scene.frames.length - 1));
   if (values && state.mode === "transposed") {
     try {
       const wt = await api("explain", { view: state.view === "scatter" ? "scatter" : "gather", lang: state.lang });
@@ -162,8 +170,6 @@ async function showScene(id) {
       equations = wt.equations; $("walkthrough").textContent = wt.text;
     } catch (err) { $("walkthrough").textContent = err.message; }
   } else { $("walkthrough").textContent = ""; }
-  wireHover(svg);
-  setFrame(Math.min(frame, scene.frames.length - 1));
 }
 
 function setFrame(n) {
