@@ -37,26 +37,31 @@ def _check(plan: ConvTransposePlan, name: str) -> None:
         )
 
 
-def _layout(plan: ConvTransposePlan, stack: bool) -> tuple[tuple[int, ...], list[int], int, int, int]:
-    """Flat geometry: (the padded image's shape, its pitches, the span of the outputs, the columns every GEMM
-    computes, the row length of its product)."""
+def _layout(plan: ConvTransposePlan, stack: bool) -> tuple[tuple[int, ...], tuple[int, ...], list[int], int, int, int]:
+    """Flat geometry: (the padded image's shape, the shape of the grid the GEMM reads flat, its pitches, the span
+    of the outputs, the columns every GEMM computes, the row length of its product).
+
+    ``implicit`` reads the padded image itself. ``stacked`` reads its stacked copy, whose last axis is already cut
+    to the output's width (tap j of the last axis is the window starting at j·d): rows with the output's pitch,
+    so that its GEMM computes no columns for the horizontal padding (3.4% of the work at 56², pitch 58).
+    """
     padded = tuple(ax.equivalent().padded_size for ax in plan.axes)
-    pitch = [math.prod(padded[a + 1:]) for a in range(plan.nd)]
+    grid = (*padded[:-1], plan.axes[-1].output_size) if stack else padded
+    pitch = [math.prod(grid[a + 1:]) for a in range(plan.nd)]
     # the flat span covering every output position: Σ (O_a − 1)·pitch_a + 1
     span = sum((ax.output_size - 1) * p for ax, p in zip(plan.axes, pitch)) + 1
     # the product must reach the largest offset of the taps summed afterwards (those not stacked into K)
     summed = plan.axes[:-1] if stack else plan.axes
     cols = span + sum((ax.kernel_size - 1) * ax.dilation * p for ax, p in zip(summed, pitch))
-    # rows long enough to hold O_0 whole rows of the padded grid, so that the output is a view of the product
-    return padded, pitch, span, cols, max(cols, plan.axes[0].output_size * pitch[0])
+    # rows long enough to hold O_0 whole rows of the grid, so that the output is a view of the product
+    return padded, grid, pitch, span, cols, max(cols, plan.axes[0].output_size * pitch[0])
 
 
 def _per_image(plan: ConvTransposePlan, stack: bool) -> int:
     """Elements of one image's working set: the padded input, the stacked copy, the product of every tap."""
-    padded, _, _, cols, row = _layout(plan, stack)
-    flat = math.prod(padded)
+    padded, grid, _, _, _, row = _layout(plan, stack)
     ktaps = plan.kernel_size[-1] if stack else 1
-    return plan.in_channels * (flat + (ktaps * cols if stack else 0)) + plan.out_channels * (
+    return plan.in_channels * (math.prod(padded) + (ktaps * math.prod(grid) if stack else 0)) + plan.out_channels * (
         math.prod(plan.kernel_size) // ktaps) * row
 
 
@@ -82,8 +87,8 @@ def run(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan, stack: bool,
     _check(plan, name)
     n = x.shape[0]
     g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
-    padded, pitch, span, cols, row = _layout(plan, stack)
-    flat = math.prod(padded)
+    padded, grid, pitch, span, cols, row = _layout(plan, stack)
+    flat = math.prod(grid)
     wf = flipped_weight(weight, g).reshape(g, mg, cg, *plan.kernel_size)
     ktaps = plan.kernel_size[-1] if stack else 1
     summed_axes = plan.nd - 1 if stack else plan.nd
@@ -101,25 +106,27 @@ def run(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan, stack: bool,
         nb = b1 - b0
         if not scratch:  # this thread's buffers, reused by its next chunks (the padding stays zero)
             scratch["xp"] = np.zeros((chunk, g, cg, *padded), dtype=x.dtype)
-            scratch["stacked"] = np.empty((chunk, g, ktaps, cg, cols), dtype=x.dtype) if stack else None
+            scratch["stacked"] = np.empty((chunk, g, ktaps, cg, flat), dtype=x.dtype) if stack else None
             scratch["z"] = np.empty((chunk, g, len(summed), mg, row), dtype=x.dtype)
         xp, stacked, z = scratch["xp"], scratch["stacked"], scratch["z"]
         part = x[(slice(b0, b1), slice(None), *src)]
         xp[(slice(0, nb), Ellipsis, *dst)] = part.reshape(nb, g, cg, *part.shape[2:])
-        source = xp[:nb].reshape(nb, g, cg, flat)
         if stack:  # separate buffers: a copy within one array would make NumPy copy the source first
-            for j in range(ktaps):
-                stacked[:nb, :, j] = source[..., j * d:j * d + cols]
-            source = stacked[:nb].reshape(nb, g, ktaps * cg, cols)
+            width = plan.axes[-1].output_size
+            for j in range(ktaps):  # tap j of the last axis: the window of the output's width starting at j·d
+                stacked[:nb, :, j].reshape(nb, g, cg, *grid)[...] = xp[:nb, ..., j * d:j * d + width]
+            source = stacked[:nb].reshape(nb, g, ktaps * cg, flat)
+        else:
+            source = xp[:nb].reshape(nb, g, cg, flat)
         zb = z[:nb]
         np.matmul(big, source[..., :cols], out=zb.reshape(nb, g, len(summed) * mg, row)[..., :cols])
         base = zb[:, :, 0, :, :span]  # the first summed tap is the all-zero one: offset 0
         for t in range(1, len(summed)):
             base += zb[:, :, t, :, offsets[t]:offsets[t] + span]
         o0 = plan.axes[0].output_size
-        grid = zb[:, :, 0, :, :o0 * pitch[0]].reshape(nb, g, mg, o0, *padded[1:])
+        result = zb[:, :, 0, :, :o0 * pitch[0]].reshape(nb, g, mg, o0, *grid[1:])
         target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)
-        target[...] = grid[(Ellipsis, *(slice(0, ax.output_size) for ax in plan.axes[1:]))]
+        target[...] = result[(Ellipsis, *(slice(0, ax.output_size) for ax in plan.axes[1:]))]
 
     for_chunks(n, chunk, body)
     return out
