@@ -183,6 +183,20 @@ def test_batch_chunks_equal_torch(algorithm: str, case: Case, batch: int, cache:
         _chunks.CACHE_BYTES = saved
 
 
+@given(batch=st.integers(1, 200), chunk=st.integers(1, 64), count=st.integers(1, 8))
+def test_chunks_cover_the_batch_balanced(batch: int, chunk: int, count: int) -> None:
+    """Every image in exactly one chunk, none over ``chunk`` images, sizes within one image of each other, and
+    a number of chunks that the threads share evenly (unless there are fewer images than that)."""
+    from tconv.algorithms._chunks import _bounds
+
+    bounds = _bounds(batch, chunk, count)
+    sizes = np.diff(bounds)
+    assert bounds[0] == 0 and bounds[-1] == batch and sizes.min() >= 1
+    assert sizes.max() <= chunk and sizes.max() - sizes.min() <= 1
+    assert len(sizes) >= -(-batch // chunk)
+    assert len(sizes) % count == 0 or len(sizes) == batch
+
+
 def _chunked_layer() -> tuple[np.ndarray, np.ndarray, dict]:
     rng = np.random.default_rng(5)
     return rng.standard_normal((6, 8, 20, 20)), rng.standard_normal((8, 4, 3, 3)), dict(stride=2, padding=1)
@@ -290,8 +304,7 @@ def test_threads_after_fork_and_errors_in_workers() -> None:
         time.sleep(0.05)
         finished.append(b0)
 
-    count = _chunks.workers(4)
-    if count > 1:  # worker k takes chunks k, k + count, ...: worker 0 stops at its error, the others finish
+    if _chunks.workers(4) > 1:  # the worker that takes chunk 0 stops at its error; the others take the rest
         with pytest.raises(ValueError, match="chunk 0 failed"):
             _chunks.for_chunks(4, 1, body)
-        assert sorted(finished) == [b for b in range(4) if b % count != 0]
+        assert sorted(finished) == [1, 2, 3]

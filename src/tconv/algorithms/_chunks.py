@@ -146,37 +146,63 @@ def blas_threads(n: int) -> Iterator[None]:
         set_(previous)
 
 
+def _bounds(batch: int, chunk: int, count: int) -> list[int]:
+    """Chunk boundaries for ``count`` threads: as many chunks as ``chunk`` images need, rounded up to a multiple
+    of the threads (at most one per image), all of the same size to within one image, none larger than ``chunk``.
+
+    Chunks of exactly ``chunk`` images would leave a thread idle at the end: 16 images in chunks of 5 make
+    5, 5, 5, 1, which two threads share as 10 against 6 images; balanced, they are 4 × 4.
+
+    >>> _bounds(16, 5, 2), _bounds(10, 3, 2), _bounds(3, 1, 2), _bounds(5, 2, 1)
+    ([0, 4, 8, 12, 16], [0, 2, 5, 7, 10], [0, 1, 2, 3], [0, 1, 3, 5])
+    """
+    pieces = -(-batch // max(1, chunk))
+    pieces = min(batch, -(-pieces // count) * count)
+    return [batch * i // pieces for i in range(pieces + 1)]
+
+
 def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]], None]) -> None:
-    """Call ``body(b0, b1, scratch)`` for every chunk ``[b0, b1)`` of the batch.
+    """Call ``body(b0, b1, scratch)`` for chunks ``[b0, b1)`` that cover the batch, none over ``chunk`` images.
 
     ``scratch`` is a dict private to the thread running the call, for buffers a body reuses from chunk to chunk.
-    With two or more chunks the calls are shared among :func:`workers` threads, BLAS single-threaded meanwhile;
-    the bodies write disjoint slices of the output, so their order does not matter.
+    With two or more chunks the calls are shared among :func:`workers` threads, BLAS single-threaded meanwhile:
+    the chunks are balanced (:func:`_bounds`) and each thread takes the next one when it is done with its last,
+    so that a thread slowed by the machine does not hold the others up. The bodies write disjoint slices of the
+    output, so their order does not matter.
 
     >>> seen = []
     >>> for_chunks(5, 2, lambda b0, b1, scratch: seen.append((b0, b1)))
-    >>> sorted(seen)
-    [(0, 2), (2, 4), (4, 5)]
+    >>> sorted(i for b0, b1 in seen for i in range(b0, b1)), max(b1 - b0 for b0, b1 in seen)
+    ([0, 1, 2, 3, 4], 2)
     """
-    starts = list(range(0, batch, chunk))
-    count = workers(len(starts))
+    count = workers(-(-batch // max(1, chunk)))
     if count < 2 or not _SECTION.acquire(blocking=False):
+        bounds = _bounds(batch, chunk, 1)
         scratch: dict[str, Any] = {}
-        for b0 in starts:
-            body(b0, min(batch, b0 + chunk), scratch)
+        for b0, b1 in zip(bounds, bounds[1:]):
+            body(b0, b1, scratch)
         return
     global _POOL
     try:
         if _POOL is None or _POOL._max_workers < count:  # grown only if TCONV_THREADS grows
             _POOL = ThreadPoolExecutor(max_workers=count, thread_name_prefix="tconv")
+        bounds = _bounds(batch, chunk, count)
+        taken = [0]  # the next chunk to take, under the lock
+        lock = threading.Lock()
 
-        def worker(k: int) -> None:
+        def take() -> int:
+            with lock:
+                k = taken[0]
+                taken[0] += 1
+                return k
+
+        def worker() -> None:
             scratch: dict[str, Any] = {}
-            for b0 in starts[k::count]:
-                body(b0, min(batch, b0 + chunk), scratch)
+            while (k := take()) < len(bounds) - 1:
+                body(bounds[k], bounds[k + 1], scratch)
 
         with blas_threads(1):
-            futures = [_POOL.submit(worker, k) for k in range(count)]
+            futures = [_POOL.submit(worker) for _ in range(count)]
             wait(futures)  # all of them, so that none still runs when BLAS's count is restored
             for future in futures:
                 future.result()  # re-raises a worker's exception here
