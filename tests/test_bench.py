@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tconv.bench import LAYERS, main, summary, table
+from tconv.bench import LAYERS, main, round_order, summary, table
 
 
 def _fake() -> dict:
@@ -66,3 +66,13 @@ def test_summary_line_says_over_how_many_named_layers() -> None:
     assert "over 1 of the six named layers: **0.40**" in text
     data["results"] = [r for r in data["results"] if not r["named"]]
     assert "Geometric mean" not in table(data)
+
+
+def test_rounds_are_shuffled_so_that_no_method_always_follows_the_same_one() -> None:
+    names = ["auto (phase)", "scatter", "zero_insert", "col2im", "phase", "torch"]
+    orders = [round_order(names, r) for r in range(9)]
+    assert all(sorted(order) == sorted(names) for order in orders)
+    assert orders == [round_order(names, r) for r in range(9)]  # seeded: a rerun times in the same orders
+    after_torch = [order[order.index("torch") + 1] for order in orders if order[-1] != "torch"]
+    assert len(set(after_torch)) >= 3  # torch's successor changes from round to round
+    assert len({order[0] for order in orders}) >= 3

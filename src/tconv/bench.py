@@ -2,7 +2,7 @@
 
 ``tconv bench`` (or ``python -m benchmarks`` from a checkout) times each layer's methods interleaved in one
 process: every round gives each method a turn (untimed warm-up calls for 0.2 s, then the median of 3 timed
-calls), and the median over the rounds counts. It measures each method's peak memory in a fresh subprocess (RSS
+calls), in an order shuffled afresh each round, and the median over the rounds counts. It measures each method's peak memory in a fresh subprocess (RSS
 high-water over the call, the same way for NumPy and torch), runs the ONNX reference evaluator once under a time
 bound, and reports this machine's NumPy float32 matmul GFLOP/s as the practical peak. It needs torch (and onnx for the
 reference column): ``pip install 'tconv[test]'``.
@@ -14,6 +14,7 @@ import json
 import math
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -216,6 +217,20 @@ def _time_turn(fn: Any, warmup_s: float) -> float:
     return statistics.median(_seconds(fn) for _ in range(1 if last > SLOW_S else INNER))
 
 
+def round_order(names: list[str], r: int) -> list[str]:
+    """The methods' order in round ``r``: shuffled afresh each round (seeded by ``r``, so reruns are alike), so
+    that no method always runs right after the same one. (With a fixed order ``auto`` followed torch in every round,
+    in the wake of torch's spinning OpenMP threads, and came out up to 1.6× slower than the same engine called by
+    name in the same run; a rotation would keep that neighbourhood.)
+
+    >>> sorted(round_order(["auto", "phase", "torch"], 3))
+    ['auto', 'phase', 'torch']
+    """
+    order = list(names)
+    random.Random(r).shuffle(order)
+    return order
+
+
 def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s: float = 20.0,
         threads: int | None = None, warmup_s: float = WARMUP_S) -> dict[str, Any]:
     """Time every method of every layer, interleaved; returns the results as plain data."""
@@ -235,9 +250,9 @@ def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s:
         methods = _methods(layer, x, w)
         runnable = {k: v for k, v in methods.items() if callable(v)}
         times: dict[str, list[float]] = {k: [] for k in runnable}
-        for _ in range(rounds):  # interleaved: one turn of each method per round, so slow drifts hit all alike
-            for name, fn in runnable.items():
-                times[name].append(_time_turn(fn, warmup_s))
+        for r in range(rounds):  # interleaved: one turn of each method per round, so slow drifts hit all alike
+            for name in round_order(list(runnable), r):
+                times[name].append(_time_turn(runnable[name], warmup_s))
         torch_ms = statistics.median(times["torch"]) * 1000
         rows = []
         for name, value in methods.items():
