@@ -2,10 +2,10 @@
 
 ``tconv bench`` (or ``python -m benchmarks`` from a checkout) times each layer's methods interleaved in one
 process: every round gives each method a turn (untimed warm-up calls for 0.2 s, then the median of 3 timed
-calls), in an order shuffled afresh each round, and the median over the rounds counts. It measures each method's peak memory in a fresh subprocess (RSS
-high-water over the call, the same way for NumPy and torch), runs the ONNX reference evaluator once under a time
-bound, and reports this machine's NumPy float32 matmul GFLOP/s as the practical peak. It needs torch (and onnx for the
-reference column): ``pip install 'tconv[test]'``.
+calls), in an order shuffled afresh each round, and the median over the rounds counts. It measures each method's
+peak memory in a fresh subprocess (RSS high-water over the call, the same way for NumPy and torch), runs the ONNX
+reference evaluator once under a time bound, and reports this machine's NumPy float32 matmul GFLOP/s as the
+practical peak. It needs torch (and onnx for the reference column): ``pip install 'tconv[test]'``.
 """
 
 from __future__ import annotations

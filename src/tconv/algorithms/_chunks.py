@@ -175,7 +175,7 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]]
     >>> sorted(i for b0, b1 in seen for i in range(b0, b1)), max(b1 - b0 for b0, b1 in seen)
     ([0, 1, 2, 3, 4], 2)
     """
-    count = workers(-(-batch // max(1, chunk)))
+    count = threads_for(batch, chunk)
     if count < 2 or not _SECTION.acquire(blocking=False):
         bounds = _bounds(batch, chunk, 1)
         scratch: dict[str, Any] = {}
