@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import TORCH_CONV, torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 import tconv
+from helpers import TORCH_CONV, torch
 
 
 @st.composite

@@ -80,4 +80,4 @@ def test_porting_guide_examples_run() -> None:
     assert len(blocks) >= 10
     namespace: dict = {}
     for block in blocks:
-        exec(block.replace("print(eq.code())", "assert 'ConvTranspose' in eq.code()"), namespace)  # noqa: S102
+        exec(block.replace("print(eq.code())", "assert 'ConvTranspose' in eq.code()"), namespace)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import Case, torch_conv_transpose
 from hypothesis import given, settings
-from strategies import valid_cases
 
 import tconv
+from helpers import Case, torch_conv_transpose
+from strategies import valid_cases
 from tconv.cli import main
 
 VIEWS = ["gather", "scatter", "matrix"]

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from strategies import layer_params
 
 import tconv
+from helpers import torch
+from strategies import layer_params
 from tconv import frameworks as F
 
 DATA = Path(__file__).parent / "data"
@@ -71,7 +71,7 @@ def test_onnx_equals_onnxruntime_or_both_refuse(cfg, seed) -> None:
     b = rng.standard_normal(g * mg).astype(np.float32) if with_bias else None
     try:
         expected = run_ort(x, w, b, attrs)
-    except Exception:  # noqa: BLE001 - ONNX Runtime refused (its errors are not one type)
+    except Exception:
         with pytest.raises(tconv.TconvError):
             F.onnx_conv_transpose(x, w, b, **attrs)
         return
@@ -82,10 +82,10 @@ def test_onnx_equals_onnxruntime_or_both_refuse(cfg, seed) -> None:
 
 def test_onnx_conformance_cases() -> None:
     """Every ConvTranspose node case shipped with onnx (collect_testcases), inputs and outputs included."""
+    import warnings
+
     from onnx import helper
     from onnx.backend.test.case.node import collect_testcases
-
-    import warnings
 
     with warnings.catch_warnings():  # collecting imports every operator's case module; some of them warn
         warnings.simplefilter("ignore")
@@ -152,7 +152,7 @@ def test_recorded_torch_code_reproduces_the_framework(i: int) -> None:
         eq = F.from_jax(x.shape, w.shape, a["strides"], a["padding"], a["rhs_dilation"], a["dimension_numbers"],
                         a["transpose_kernel"])
     scope = {"x": x, "w": w, "b": b}
-    exec(eq.code(), scope)  # noqa: S102 - our own generated code
+    exec(eq.code(), scope)
     np.testing.assert_allclose(scope["y"].detach().numpy(), ARRAYS[f"{i}_y"], atol=1e-4)
 
 
@@ -167,7 +167,7 @@ def test_live_libraries_when_installed(i: int) -> None:
     recorder = runpy.run_path(str(Path(__file__).parent.parent / "scripts" / "record_frameworks.py"))
     try:
         expected = recorder["run"](case, x, w, b)
-    except Exception:  # noqa: BLE001
+    except Exception:
         with pytest.raises(tconv.TconvError):
             _ours(case, x, w, b)
         return
@@ -266,7 +266,7 @@ def test_code_is_ready_to_paste() -> None:
     rng = np.random.default_rng(1)
     x, w, b = rng.standard_normal((2, 4, 4, 3)), rng.standard_normal((3, 3, 2, 3)), rng.standard_normal(2)
     scope = {"x": x, "w": w, "b": b}
-    exec(code, scope)  # noqa: S102
+    exec(code, scope)
     expected = F.keras_conv_transpose(x, w, b, strides=2, padding="same")
     np.testing.assert_allclose(scope["y"].detach().numpy(), expected, atol=1e-10)
     assert torch.is_tensor(scope["y"])

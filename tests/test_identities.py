@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from helpers import TORCH_CONV, Case, assert_close, torch
 from hypothesis import given
-from strategies import valid_cases
 
 import tconv
+from helpers import TORCH_CONV, Case, assert_close, torch
+from strategies import valid_cases
 
 
 def _conv_of_output(z: np.ndarray, w: np.ndarray, case: Case) -> np.ndarray:

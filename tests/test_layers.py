@@ -7,9 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import TORCH_MODULE, torch
 
 import tconv
+from helpers import TORCH_MODULE, torch
 
 LAYERS = {1: tconv.ConvTranspose1d, 2: tconv.ConvTranspose2d, 3: tconv.ConvTranspose3d}
 CONFIGS = [

@@ -6,11 +6,11 @@ import time
 
 import numpy as np
 import pytest
-from helpers import TORCH_TRANSPOSED, torch
 from hypothesis import given
-from strategies import any_cases
 
 import tconv
+from helpers import TORCH_TRANSPOSED, torch
+from strategies import any_cases
 
 
 @given(cfg=any_cases())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import torch
 
 import tconv
+from helpers import torch
 
 ALGORITHMS = ["auto", *tconv.available_algorithms()]
 SEED001_X = np.array([[[[4.0, 4, 3], [0, 3, 4], [2, 3, 2]]]])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import TORCH_MODULE, torch
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import valid_cases
 
 import tconv
+from helpers import TORCH_MODULE, torch
+from strategies import valid_cases
 
 
 @given(case=valid_cases())

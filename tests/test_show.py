@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
-from strategies import layer_params
 
 import tconv
+from helpers import torch
+from strategies import layer_params
 from tconv.cli import main
 from tconv.render.layout import cell_box, geometry
 from tconv.render.style import ROLE_STYLE, hex_rgb

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import Case, assert_close, torch, torch_conv_transpose
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from strategies import valid_cases
 
 import tconv
+from helpers import Case, assert_close, torch, torch_conv_transpose
+from strategies import valid_cases
 
 ALGORITHMS = ["auto", *tconv.available_algorithms()]
 STRIDE_1_ONLY = ("implicit", "stacked")

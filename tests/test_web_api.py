@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-import tconv  # noqa: E402
-from tconv.web.app import LIMITS, create_app  # noqa: E402
+import tconv
+from tconv.web.app import LIMITS, create_app
 
 client = TestClient(create_app())
 ODD = {"i": "3", "k": "3", "s": "2", "p": "1", "op": "1"}

@@ -23,7 +23,7 @@ def as_int(name: str, value: Any, *, minimum: int | None = None, axis: int | Non
     """One integer, refusing bools, floats and strings (as PyTorch does), checked against ``minimum``."""
     # bool is an int subclass, but torch refuses it ("must be tuple of ints, not bool"), and so do we.
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if hasattr(value, "ndim") and getattr(value, "ndim") == 0 and hasattr(value, "item"):
+        if hasattr(value, "ndim") and value.ndim == 0 and hasattr(value, "item"):
             item = value.item()  # 0-d NumPy arrays and tensors holding an int are ints
             if isinstance(item, numbers.Integral) and not isinstance(item, bool):
                 return as_int(name, int(item), minimum=minimum, axis=axis)
@@ -40,7 +40,7 @@ def per_axis(name: str, value: Any, nd: int, *, minimum: int | None = None) -> t
     """An int, or a sequence of ``nd`` ints (a one-element sequence is broadcast, as in PyTorch's C++ side)."""
     if isinstance(value, str | bytes):
         raise TconvError(f"{name} must be an integer or a sequence of {nd} integers, got the string {value!r}")
-    if hasattr(value, "ndim") and getattr(value, "ndim") == 0:
+    if hasattr(value, "ndim") and value.ndim == 0:
         value = as_int(name, value, minimum=minimum)
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         v = as_int(name, value)
@@ -69,7 +69,7 @@ def count_axes(*values: Any) -> int:
     for v in values:
         if isinstance(v, str | bytes) or v is None:
             continue
-        if hasattr(v, "ndim") and getattr(v, "ndim") == 0:
+        if hasattr(v, "ndim") and v.ndim == 0:
             continue
         if isinstance(v, numbers.Integral):
             continue

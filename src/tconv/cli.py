@@ -16,10 +16,10 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import shapes
+from ._axes import parse_ints, per_axis
 from .algorithms import REGISTRY
 from .errors import TconvError
 from .functional import as_arrays, execute
-from ._axes import parse_ints, per_axis
 from .params import plan_conv_transpose
 
 __all__ = ["main"]
@@ -469,11 +469,11 @@ def _onnx_model(path: str) -> None:
         raise TconvError("reading ONNX models needs the onnx package: pip install 'tconv[onnx]'") from None
     try:
         model = onnx.load(path)
-    except Exception as exc:  # noqa: BLE001 - onnx raises several types for unreadable files
+    except Exception as exc:
         raise TconvError(f"{path!r} could not be read as an ONNX model: {exc}") from None
     try:
         model = shape_inference.infer_shapes(model)
-    except Exception:  # noqa: BLE001 - shapes are a bonus; list the nodes anyway
+    except Exception:
         pass
     shapes: dict[str, list[int] | None] = {}
     for vi in [*model.graph.input, *model.graph.value_info, *model.graph.output]:

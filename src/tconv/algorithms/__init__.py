@@ -12,9 +12,9 @@ bias, dtype and the memory check. Adding an algorithm is adding a module and a l
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Callable
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from ..errors import TconvError
 from ..params import ConvTransposePlan
 from . import col2im, implicit, matrix, phase, scatter, stacked, zero_insert
 
-__all__ = ["Algorithm", "REGISTRY", "available_algorithms", "choose", "get"]
+__all__ = ["REGISTRY", "Algorithm", "available_algorithms", "choose", "get"]
 
 
 @dataclass(frozen=True)

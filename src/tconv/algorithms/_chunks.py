@@ -18,10 +18,11 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .._axes import as_int
 from ..errors import TconvError

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ..scene.model import Frame, Mark, Panel, Scene
 from .style import LEGEND_WORDS, ROLE_STYLE, TEXT, heat_fill

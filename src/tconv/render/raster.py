@@ -9,8 +9,22 @@ from typing import Any
 from ..errors import TconvError
 from ..scene.model import Frame, Scene
 from .layout import (
-    CAPTION, LABEL, LEGEND, NOTE, TITLE, VALUE, Geometry, cell_box, cell_style, connector, frame_values, geometry,
-    legend_items, legend_word, mark_order, static_values,
+    CAPTION,
+    LABEL,
+    LEGEND,
+    NOTE,
+    TITLE,
+    VALUE,
+    Geometry,
+    cell_box,
+    cell_style,
+    connector,
+    frame_values,
+    geometry,
+    legend_items,
+    legend_word,
+    mark_order,
+    static_values,
 )
 from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, ROLE_STYLE, TEXT, hex_rgb
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import TconvError
 
-__all__ = ["Frame", "Mark", "Panel", "ROLES", "Scene"]
+__all__ = ["ROLES", "Frame", "Mark", "Panel", "Scene"]
 
 #: Cell roles and the words the legend uses for them.
 ROLES = {

@@ -175,11 +175,11 @@ def create_app() -> Any:
     static = resources.files("tconv") / "web" / "static"
 
     @app.exception_handler(TconvError)
-    async def _refused(request: Request, exc: TconvError) -> JSONResponse:  # noqa: ARG001
+    async def _refused(request: Request, exc: TconvError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(exc)})
 
     @app.exception_handler(ValueError)
-    async def _value(request: Request, exc: ValueError) -> JSONResponse:  # noqa: ARG001
+    async def _value(request: Request, exc: ValueError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(exc)})
 
     def common(
