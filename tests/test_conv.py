@@ -43,6 +43,16 @@ def test_conv_equals_torch_or_both_refuse(cfg: dict) -> None:
         assert str(exc)
         return
     np.testing.assert_allclose(tconv.conv(x, w, b, **args), expected, atol=1e-10)
+    by_rank = {1: tconv.conv1d, 2: tconv.conv2d, 3: tconv.conv3d}
+    np.testing.assert_allclose(by_rank[cfg["nd"]](x, w, b, **args), expected, atol=1e-10)
+
+
+@pytest.mark.parametrize("fn,rank", [(tconv.conv1d, 1), (tconv.conv2d, 2), (tconv.conv3d, 3)])
+def test_conv_nd_refuses_a_weight_of_another_rank(fn, rank: int) -> None:
+    """conv1d/2d/3d fix the rank, as torch's do: a weight for another rank is refused, naming the function."""
+    other = 2 if rank != 2 else 1
+    with pytest.raises(tconv.TconvError, match=rf"weight for conv{rank}d must have {rank + 2} dimensions"):
+        fn(np.ones((1, 1) + (4,) * other), np.ones((1, 1) + (2,) * other))
 
 
 def test_same_padding_puts_the_odd_element_at_the_end() -> None:

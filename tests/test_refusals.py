@@ -169,14 +169,14 @@ def test_memory_guard_covers_what_each_engine_allocates_in_float32(algorithm: st
     alive twice while a loop rebinds them, and small index arrays."""
     import tracemalloc
 
-    from tconv.algorithms import REGISTRY
+    from tconv.algorithms import prepared
     from tconv.params import plan_conv_transpose
 
     xs, ws, kw = layer
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
     plan = plan_conv_transpose(x.shape, w.shape, None, **kw, dtype="float32")
-    checked = plan.batch * plan.out_channels * int(np.prod(plan.output_size)) * 4 + REGISTRY[algorithm].workspace_bytes(plan, 4)
+    checked = plan.batch * plan.out_channels * int(np.prod(plan.output_size)) * 4 + prepared(algorithm, plan).workspace_bytes(plan.batch, 4)
     tracemalloc.start()
     try:
         y = tconv.conv_transpose(x, w, **kw, algorithm=algorithm)

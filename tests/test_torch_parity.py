@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -140,16 +142,16 @@ def test_output_padding_cells_hold_real_values_and_bias() -> None:
 @given(case=valid_cases(dtypes=(np.float32,)))
 def test_auto_never_picks_a_refused_or_inexact_path(case: Case) -> None:
     """auto's choice accepts the plan (its memory estimate does not refuse), is a fast engine, and is exact."""
-    from tconv.algorithms import choose
+    from tconv.algorithms import choose, prepared
     from tconv.params import plan_conv_transpose
 
     x, w, b = case.arrays()
     plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **case.kwargs(), dtype="float32")
-    algo = choose(plan)
-    assert algo.name in ("stacked", "col2im", "phase")
-    assert algo.workspace_bytes(plan, 4) >= 0  # would raise TconvError if it refused the plan
-    assert (algo.name == "stacked") == all(s == 1 for s in case.stride)
-    assert_close(tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algo.name), torch_conv_transpose(x, w, b, case), case)
+    name = choose(plan).NAME
+    assert name in ("stacked", "col2im", "phase")
+    assert prepared(name, plan).workspace_bytes(plan.batch, 4) >= 0  # would raise TconvError if it refused the plan
+    assert (name == "stacked") == all(s == 1 for s in case.stride)
+    assert_close(tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=name), torch_conv_transpose(x, w, b, case), case)
 
 
 def test_engines_refuse_huge_strides_cheaply() -> None:
@@ -172,15 +174,9 @@ def test_batch_chunks_equal_torch(algorithm: str, case: Case, batch: int, cache:
     partial one and reused buffers, which must give torch's numbers just the same."""
     from dataclasses import replace
 
-    from tconv.algorithms import _chunks
-
     case = replace(case, batch=batch)
-    saved = _chunks.CACHE_BYTES
-    _chunks.CACHE_BYTES = cache  # restored below: hypothesis forbids function-scoped fixtures like monkeypatch
-    try:
+    with tconv.options(chunk_bytes=cache):
         check_case(case, algorithm, seed=batch)
-    finally:
-        _chunks.CACHE_BYTES = saved
 
 
 @given(batch=st.integers(1, 200), chunk=st.integers(1, 64), count=st.integers(1, 8))
@@ -202,21 +198,21 @@ def _chunked_layer() -> tuple[np.ndarray, np.ndarray, dict]:
     return rng.standard_normal((6, 8, 20, 20)), rng.standard_normal((8, 4, 3, 3)), dict(stride=2, padding=1)
 
 
-def test_threads_restore_blas_and_agree_with_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks shared among threads (BLAS single-threaded meanwhile) give the one-thread numbers (to rounding: a
-    BLAS may split its sums differently by thread count), and BLAS's thread count is what it was afterwards."""
+def test_threads_restore_blas_and_agree_with_one_thread() -> None:
+    """Chunks shared among threads (the opt-in: BLAS single-threaded meanwhile) give the one-thread numbers (to
+    rounding: a BLAS may split its sums differently by thread count), and BLAS's thread count is what it was
+    afterwards."""
     from tconv.algorithms import _chunks
 
     x, w, kw = _chunked_layer()
-    monkeypatch.setattr(_chunks, "CACHE_BYTES", 20_000)  # several chunks
     blas = _chunks._blas()
     before = blas[0]() if blas else None
     for algorithm in ("col2im", "phase", "stacked", "implicit"):
         kwargs = dict(padding=1) if algorithm in STRIDE_1_ONLY else kw
-        monkeypatch.setattr(_chunks, "MAX_WORKERS", 1)
-        single = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
-        monkeypatch.setattr(_chunks, "MAX_WORKERS", 3)
-        threaded = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
+        with tconv.options(chunk_bytes=20_000, threads=1):  # several chunks
+            single = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
+        with tconv.options(chunk_bytes=20_000, threads=3):
+            threaded = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
         np.testing.assert_allclose(threaded, single, rtol=0, atol=1e-12)
         if blas:
             assert blas[0]() == before
@@ -227,18 +223,16 @@ def test_concurrent_calls_from_user_threads() -> None:
     chunks on their own thread) all give torch's numbers."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from tconv.algorithms import _chunks
-
     x, w, kw = _chunked_layer()
     case = Case(2, 6, 1, 8, 4, (20, 20), (3, 3), (2, 2), (1, 1), (0, 0), (1, 1), False)
     expected = torch_conv_transpose(x, w, None, case)
-    saved = _chunks.CACHE_BYTES
-    _chunks.CACHE_BYTES = 20_000
-    try:
-        with ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(lambda _: tconv.conv_transpose(x, w, **kw, algorithm="phase"), range(8)))
-    finally:
-        _chunks.CACHE_BYTES = saved
+
+    def call(i: int) -> np.ndarray:
+        with tconv.options(chunk_bytes=20_000, threads=2 if i % 2 else 1):  # options are per thread
+            return tconv.conv_transpose(x, w, **kw, algorithm="phase")
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(call, range(8)))
     for result in results:
         np.testing.assert_allclose(result, expected, atol=1e-10)
 
@@ -284,8 +278,7 @@ def test_threads_after_fork_and_errors_in_workers() -> None:
     from tconv.algorithms import _chunks
 
     x, w, kw = _chunked_layer()
-    saved = _chunks.CACHE_BYTES
-    _chunks.CACHE_BYTES = 20_000
+    previous = tconv.set_options(chunk_bytes=20_000, threads=2)  # process-wide: the forked child inherits them
     try:
         parent = tconv.conv_transpose(x, w, **kw, algorithm="phase")  # creates the pool in this process
         with warnings.catch_warnings():  # Python ≥ 3.12 warns about fork() in a process with threads: the point here
@@ -294,7 +287,7 @@ def test_threads_after_fork_and_errors_in_workers() -> None:
                 child = pool.apply_async(tconv.conv_transpose, (x, w), dict(kw, algorithm="phase")).get(timeout=60)
         np.testing.assert_array_equal(child, parent)
     finally:
-        _chunks.CACHE_BYTES = saved
+        tconv.set_options(**dataclasses.asdict(previous))
 
     finished = []
 
@@ -304,7 +297,8 @@ def test_threads_after_fork_and_errors_in_workers() -> None:
         time.sleep(0.05)
         finished.append(b0)
 
-    if _chunks.workers(4) > 1:  # the worker that takes chunk 0 stops at its error; the others take the rest
-        with pytest.raises(ValueError, match="chunk 0 failed"):
-            _chunks.for_chunks(4, 1, body)
-        assert sorted(finished) == [1, 2, 3]
+    with tconv.options(threads=4):
+        if _chunks.workers(4) > 1:  # the worker that takes chunk 0 stops at its error; the others take the rest
+            with pytest.raises(ValueError, match="chunk 0 failed"):
+                _chunks.for_chunks(4, 1, body)
+            assert sorted(finished) == [1, 2, 3]

@@ -14,10 +14,19 @@ from __future__ import annotations
 from .algorithms import available_algorithms
 from .errors import TconvError
 from .explain import Walkthrough, explain
-from .functional import conv, conv_transpose, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from .functional import (
+    conv,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-from .params import get_memory_budget, set_memory_budget
 from .scene import Scene, animate, overlap
+from .settings import Options, get_memory_budget, get_options, options, set_memory_budget, set_options
 from .shapes import (
     conv_output_size,
     conv_transpose_equivalent,
@@ -35,12 +44,16 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "ConvTranspose3d",
+    "Options",
     "Scene",
     "TconvError",
     "Walkthrough",
     "animate",
     "available_algorithms",
     "conv",
+    "conv1d",
+    "conv2d",
+    "conv3d",
     "conv_output_size",
     "conv_transpose",
     "conv_transpose1d",
@@ -50,11 +63,14 @@ __all__ = [
     "conv_transpose_output_size",
     "explain",
     "get_memory_budget",
+    "get_options",
+    "options",
     "output_padding_for",
     "output_size_range",
     "overlap",
     "pool_output_size",
     "relation",
     "set_memory_budget",
+    "set_options",
     "solve",
 ]

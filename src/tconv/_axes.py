@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from types import EllipsisType
 from typing import Any
 
 from .errors import TconvError
 
 IntOrSeq = int | Sequence[int]
+#: An index of an array built from parts, ``(..., *slices)``: annotated so, NumPy's stubs accept it (mypy infers
+#: a tuple of ``object`` for the unannotated expression).
+Index = tuple[slice | EllipsisType | int, ...]
 
 
 def _type_name(value: Any) -> str:

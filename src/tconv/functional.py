@@ -21,8 +21,10 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import algorithms
+from ._axes import IntOrSeq
 from .algorithms._correlate import conv_forward
 from .errors import TconvError
 from .params import (
@@ -34,7 +36,9 @@ from .params import (
     plan_conv_transpose,
 )
 
-__all__ = ["conv", "conv_transpose", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+__all__ = [
+    "conv", "conv1d", "conv2d", "conv3d", "conv_transpose", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+]
 
 
 def _is_array_like(value: Any) -> bool:
@@ -53,7 +57,9 @@ def _to_array(name: str, value: Any, dtype: np.dtype | None = None) -> np.ndarra
     return arr
 
 
-def as_arrays(input: Any, weight: Any, bias: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def as_arrays(
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Convert to arrays with PyTorch's dtype rule: input and weight must share a dtype.
 
     Arrays (anything with a dtype) keep theirs and must match; plain Python data (lists, scalars) takes the
@@ -87,22 +93,24 @@ def as_arrays(input: Any, weight: Any, bias: Any = None) -> tuple[np.ndarray, np
 
 def execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
     """Run a validated plan: memory check, compute dtype, batching, the algorithm, bias, result dtype."""
-    algo = algorithms.get(algorithm, plan)
+    engine = algorithms.prepared(algorithm, plan)
     ctype = compute_dtype(x.dtype)
-    out_bytes = plan.batch * plan.out_channels * math.prod(plan.output_size) * x.dtype.itemsize
-    need = out_bytes + algo.workspace_bytes(plan, ctype.itemsize)
+    count = plan.batch * plan.out_channels * math.prod(plan.output_size)
+    need = count * ctype.itemsize + engine.workspace_bytes(plan.batch, ctype.itemsize)
     if ctype != x.dtype:
-        need += x.size * ctype.itemsize
+        need += (x.size + w.size + count) * ctype.itemsize  # the input and weight converted, the result converted back
     check_memory(
         need,
         f"conv_transpose of input size {list(plan.input_size)} with kernel_size {list(plan.kernel_size)}, "
         f"stride {list(plan.stride)}, padding {list(plan.padding)}, dilation {list(plan.dilation)} gives output "
-        f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {algo.name!r} it",
+        f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {algorithms.get(algorithm, plan).NAME!r} it",
     )
     if plan.batch == 0:
         return np.zeros(plan.output_shape, dtype=x.dtype)
     xb = x if plan.batched else x[None]
-    y = algo.compute(xb.astype(ctype, copy=False), w.astype(ctype, copy=False), plan)
+    shape = (plan.batch, plan.out_channels, *plan.output_size)
+    y = (np.zeros if engine.zeroed_output else np.empty)(shape, dtype=ctype)
+    engine.run(xb.astype(ctype, copy=False), w.astype(ctype, copy=False), y)
     if b is not None:
         y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
     y = y.astype(x.dtype, copy=False)
@@ -110,15 +118,15 @@ def execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray
 
 
 def _conv_transpose(
-    input: Any,
-    weight: Any,
-    bias: Any,
-    stride: Any,
-    padding: Any,
-    output_padding: Any,
-    groups: Any,
-    dilation: Any,
-    output_size: Any,
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None,
+    stride: IntOrSeq,
+    padding: IntOrSeq,
+    output_padding: IntOrSeq,
+    groups: int,
+    dilation: IntOrSeq,
+    output_size: IntOrSeq | None,
     algorithm: str,
     nd: int | None,
 ) -> np.ndarray:
@@ -140,16 +148,16 @@ def _conv_transpose(
 
 
 def conv_transpose(
-    input: Any,
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
     groups: int = 1,
-    dilation: Any = 1,
+    dilation: IntOrSeq = 1,
     *,
-    output_size: Any = None,
+    output_size: IntOrSeq | None = None,
     algorithm: str = "auto",
 ) -> np.ndarray:
     """Transposed convolution with PyTorch's ``conv_transpose{1,2,3}d`` semantics; the rank of ``weight`` decides 1-3D.
@@ -178,52 +186,63 @@ def conv_transpose(
     Raises:
         TconvError: for anything PyTorch refuses, and for calls beyond the memory budget.
     """
-    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, None)
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, None
+    )
 
 
 def conv_transpose1d(
-    input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
-    groups: int = 1, dilation: Any = 1, *, output_size: Any = None, algorithm: str = "auto",
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0, groups: int = 1, dilation: IntOrSeq = 1, *, output_size: IntOrSeq | None = None,
+    algorithm: str = "auto",
 ) -> np.ndarray:
     """:func:`conv_transpose` for 1 spatial dimension: weight ``(C_in, C_out/g, k)``.
 
     >>> conv_transpose1d([[1, 2, 3]], [[[1, 1, 1]]], stride=2).tolist()
     [[1, 1, 3, 2, 5, 3, 3]]
     """
-    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 1)
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 1
+    )
 
 
 def conv_transpose2d(
-    input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
-    groups: int = 1, dilation: Any = 1, *, output_size: Any = None, algorithm: str = "auto",
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0, groups: int = 1, dilation: IntOrSeq = 1, *, output_size: IntOrSeq | None = None,
+    algorithm: str = "auto",
 ) -> np.ndarray:
     """:func:`conv_transpose` for 2 spatial dimensions: weight ``(C_in, C_out/g, kh, kw)``.
 
     >>> conv_transpose2d([[[1, 2], [3, 4]]], [[[[1, 1], [1, 1]]]], stride=2).tolist()
     [[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]
     """
-    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 2)
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 2
+    )
 
 
 def conv_transpose3d(
-    input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
-    groups: int = 1, dilation: Any = 1, *, output_size: Any = None, algorithm: str = "auto",
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0, groups: int = 1, dilation: IntOrSeq = 1, *, output_size: IntOrSeq | None = None,
+    algorithm: str = "auto",
 ) -> np.ndarray:
     """:func:`conv_transpose` for 3 spatial dimensions: weight ``(C_in, C_out/g, kd, kh, kw)``.
 
     >>> conv_transpose3d(np.ones((1, 2, 2, 2)), np.ones((1, 1, 2, 2, 2)), stride=2).shape
     (1, 4, 4, 4)
     """
-    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 3)
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 3
+    )
 
 
 def conv(
-    input: Any,
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0,
+    dilation: IntOrSeq = 1,
     groups: int = 1,
 ) -> np.ndarray:
     """Forward convolution (cross-correlation) with PyTorch's ``conv{1,2,3}d`` semantics.
@@ -239,8 +258,16 @@ def conv(
            [6., 9., 6.],
            [4., 6., 4.]])
     """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, None)
+
+
+def _conv(
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: IntOrSeq, padding: IntOrSeq | str,
+    dilation: IntOrSeq, groups: int, nd: int | None,
+) -> np.ndarray:
     x, w, b = as_arrays(input, weight, bias)
-    plan = plan_conv(x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups, dtype=x.dtype.name)
+    plan = plan_conv(x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups, nd=nd,
+                     dtype=x.dtype.name)
     ctype = compute_dtype(x.dtype)
     out_count = plan.batch * plan.out_channels * math.prod(plan.output_size)
     padded = plan.batch * plan.in_channels * math.prod(ax.padded_size for ax in plan.axes)
@@ -257,3 +284,43 @@ def conv(
     y = y.astype(x.dtype, copy=False)
     return y if plan.batched else y[0]
 
+
+
+def conv1d(
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0, dilation: IntOrSeq = 1, groups: int = 1,
+) -> np.ndarray:
+    """:func:`conv` for 1 spatial dimension, as ``torch.nn.functional.conv1d``: weight ``(C_out, C_in/g, k)``.
+
+    >>> conv1d([[0, 1, 2, 3, 4]], [[[1, 0, -1]]], padding="same").tolist()
+    [[-1, -2, -2, -2, 3]]
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0, dilation: IntOrSeq = 1, groups: int = 1,
+) -> np.ndarray:
+    """:func:`conv` for 2 spatial dimensions, as ``torch.nn.functional.conv2d``: weight ``(C_out, C_in/g, kh, kw)``.
+
+    >>> conv2d([[[1, 2], [3, 4]]], [[[[1, 1], [1, 1]]]]).tolist()
+    [[[10]]]
+    >>> conv2d(np.ones((1, 2, 2)), np.ones((1, 1, 2, 2, 2)))
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: weight for conv2d must have 4 dimensions, got shape [1, 1, 2, 2, 2] (5 dimensions)
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv3d(
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0, dilation: IntOrSeq = 1, groups: int = 1,
+) -> np.ndarray:
+    """:func:`conv` for 3 spatial dimensions, as ``torch.nn.functional.conv3d``: weight ``(C_out, C_in/g, kd, kh, kw)``.
+
+    >>> conv3d(np.ones((1, 1, 3, 3, 3)), np.ones((2, 1, 2, 2, 2)), stride=2).shape
+    (1, 2, 1, 1, 1)
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)

@@ -12,7 +12,6 @@ The library, the CLI and every algorithm use these plans; nothing else re-derive
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,15 +20,14 @@ import numpy as np
 
 from ._axes import as_int, per_axis
 from .errors import TconvError
+from .settings import get_memory_budget
 from .shapes import ConvAxis, TransposedAxis, base_axes, check_output_size_in_range, conv_axes, transposed_axes
 
 __all__ = [
     "ConvPlan",
     "ConvTransposePlan",
-    "get_memory_budget",
     "plan_conv",
     "plan_conv_transpose",
-    "set_memory_budget",
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -54,60 +52,8 @@ def check_dtype(name: str, dtype: np.dtype) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# memory budget
+# memory budget (the budget itself is an option: tconv.settings)
 # --------------------------------------------------------------------------------------------------
-
-_budget: int | None = None
-#: The default budget is this fraction of the memory available when a call starts.
-DEFAULT_BUDGET_FRACTION = 0.5
-
-
-def _available_memory() -> int:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30
-
-
-def get_memory_budget() -> int:
-    """The largest number of bytes one call may allocate (output plus temporaries).
-
-    Set by :func:`set_memory_budget`, else by the environment variable ``TCONV_MEMORY_BUDGET`` (bytes), else
-    half of the memory available now.
-
-    >>> get_memory_budget() > 0
-    True
-    """
-    if _budget is not None:
-        return _budget
-    env = os.environ.get("TCONV_MEMORY_BUDGET")
-    if env:
-        try:
-            return as_int("TCONV_MEMORY_BUDGET", int(env), minimum=1)
-        except ValueError:
-            raise TconvError(f"TCONV_MEMORY_BUDGET {env!r} must be a positive number of bytes") from None
-    return int(_available_memory() * DEFAULT_BUDGET_FRACTION)
-
-
-def set_memory_budget(nbytes: int | None) -> int | None:
-    """Set the per-call memory budget in bytes (None restores the default); returns the previous setting.
-
-    >>> old = set_memory_budget(1 << 30)
-    >>> get_memory_budget()
-    1073741824
-    >>> _ = set_memory_budget(old)
-    """
-    global _budget
-    previous = _budget
-    _budget = None if nbytes is None else as_int("memory budget", nbytes, minimum=1)
-    return previous
 
 
 def format_bytes(n: float) -> str:
@@ -124,7 +70,8 @@ def check_memory(nbytes: int, what: str) -> None:
     if nbytes > budget:
         raise TconvError(
             f"{what} needs about {format_bytes(nbytes)}, more than the memory budget of {format_bytes(budget)}; "
-            f"reduce the sizes, or raise the budget with tconv.set_memory_budget() or TCONV_MEMORY_BUDGET"
+            "reduce the sizes, or raise the budget with tconv.options(memory_budget=...), tconv.set_memory_budget() "
+            "or TCONV_MEMORY_BUDGET"
         )
 
 

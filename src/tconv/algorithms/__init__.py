@@ -1,45 +1,34 @@
-"""The algorithm registry: one module per algorithm, all with the same signature, all exact.
+"""The algorithm registry: one module per algorithm, one typed interface, one cache of prepared layers.
 
-Each module exposes ``NAME``, ``SUMMARY``, ``compute(x, weight, plan)`` and ``workspace_bytes(plan, itemsize)``.
-``compute`` takes a batched input ``(N, Cin, *L)`` and the weight, both already in the compute dtype, and
-returns ``(N, Cout, *O)`` without bias; the front end (:func:`tconv.conv_transpose`) does validation, batching,
-bias, dtype and the memory check. Adding an algorithm is adding a module and a line below.
+Each module implements :class:`~tconv.algorithms.base.Algorithm`: ``NAME``, ``SUMMARY`` and
+``prepare(layer) -> Prepared``, whose ``run(x, weight, out)`` computes a batched input ``(N, Cin, *L)`` into
+``(N, Cout, *O)`` without bias and whose ``workspace_bytes(batch, itemsize)`` says what that allocates. The front
+end (:func:`tconv.conv_transpose`) does validation, batching, bias, dtype and the memory check. Adding an
+algorithm is adding a module and a line below.
 
 >>> available_algorithms()
 ('scatter', 'zero_insert', 'matrix', 'col2im', 'phase', 'implicit', 'stacked')
+>>> from tconv.params import plan_conv_transpose
+>>> prepared("auto", plan_conv_transpose((16, 8, 12, 12), (8, 4, 4, 4), stride=2)) is prepared(
+...     "col2im", plan_conv_transpose((2, 8, 12, 12), (8, 4, 4, 4), stride=2, dtype="float32"))
+True
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from types import ModuleType
-
-import numpy as np
+from functools import lru_cache
 
 from ..errors import TconvError
 from ..params import ConvTransposePlan
 from . import col2im, implicit, matrix, phase, scatter, stacked, zero_insert
+from .base import Algorithm, Prepared, layer_of
 
-__all__ = ["REGISTRY", "Algorithm", "available_algorithms", "choose", "get"]
+__all__ = ["REGISTRY", "Algorithm", "Prepared", "available_algorithms", "choose", "get", "prepared"]
 
-
-@dataclass(frozen=True)
-class Algorithm:
-    name: str
-    summary: str
-    compute: Callable[[np.ndarray, np.ndarray, ConvTransposePlan], np.ndarray]
-    workspace_bytes: Callable[[ConvTransposePlan, int], int]
-
-
-def _from_module(module: ModuleType) -> Algorithm:
-    return Algorithm(module.NAME, module.SUMMARY, module.compute, module.workspace_bytes)
-
-
-REGISTRY: dict[str, Algorithm] = {
-    m.NAME: _from_module(m) for m in (scatter, zero_insert, matrix, col2im, phase, implicit, stacked)
-}
+# Typed as the protocol, so that mypy checks every module against it.
+_MODULES: tuple[Algorithm, ...] = (scatter, zero_insert, matrix, col2im, phase, implicit, stacked)
+REGISTRY: dict[str, Algorithm] = {m.NAME: m for m in _MODULES}
 
 
 def available_algorithms() -> tuple[str, ...]:
@@ -68,6 +57,18 @@ def choose(plan: ConvTransposePlan) -> Algorithm:
     if plan.out_channels * math.prod(plan.stride) < plan.in_channels or math.prod(plan.input_size) < TINY_INPUT:
         return REGISTRY["col2im"]
     return REGISTRY["phase"]
+
+
+@lru_cache(maxsize=256)  # plans are frozen, and layer_of() makes batch and dtype uniform
+def _prepare(name: str, layer: ConvTransposePlan) -> Prepared:
+    return REGISTRY[name].prepare(layer)
+
+
+def prepared(name: str, plan: ConvTransposePlan) -> Prepared:
+    """The algorithm ``name`` (or ``"auto"``) prepared for the plan's layer, from the one cache of prepared
+    layers: keyed on the algorithm and what preparation depends on (the per-axis sizes, channels and groups),
+    not on the batch or the dtype."""
+    return _prepare(get(name, plan).NAME, layer_of(plan))
 
 
 def get(name: str, plan: ConvTransposePlan) -> Algorithm:

@@ -1,21 +1,25 @@
-"""How the fast engines walk the batch: cache-sized chunks, shared among the cores.
+"""How the fast engines walk the batch: cache-sized chunks, on the calling thread unless the user opts in.
 
 The GEMM engines stream their temporaries (im2col copies, products, accumulators) through NumPy operations that
 run at memory speed when the temporaries are larger than the caches and several times faster when they fit.
-Chunking the batch so that one chunk's temporaries take about :data:`CACHE_BYTES` was measured on the benchmark
-layers (docs/benchmarks.md) with 1, 4, 16 and 64 MiB: 4 MiB was fastest or within noise of the fastest on every
-layer (1 MiB L2 per core, 32 MiB shared L3 on the benchmark machine), and up to 1.7× faster than 64 MiB.
+The batch is chunked so that one chunk's temporaries take about ``chunk_bytes`` (an option, 4 MiB by default,
+the size measured fastest on the benchmark layers: docs/benchmarks.md).
 
-NumPy runs its copies and additions on one core; only the GEMMs use BLAS's threads. :func:`for_chunks` therefore
-hands the chunks to :func:`workers` threads (NumPy releases the GIL in both), each calling a single-threaded BLAS,
-so that the copies of one chunk overlap the GEMM of another. It needs to set BLAS's thread count, which NumPy does
-not offer: :func:`blas_threads` finds OpenBLAS (NumPy's wheels) or MKL in the process, as threadpoolctl does; where
-neither is found, or another thread is already inside a parallel section, the chunks run one after the other.
+By default the chunks run one after the other on the calling thread, and BLAS multithreads each GEMM with
+whatever thread count the user gave it: a call changes nothing another thread can see. With the ``threads``
+option at 2 or more (:func:`tconv.options`, ``TCONV_THREADS``), :func:`for_chunks` hands the chunks to that many
+threads (NumPy releases the GIL in its copies and GEMMs), each calling a single-threaded BLAS, so that the
+copies of one chunk overlap the GEMM of another. That needs BLAS's thread count set to 1, which is
+process-wide in every BLAS NumPy ships with (OpenBLAS's ``openblas_set_num_threads_local`` changes the global
+count too in NumPy's build): so it is an opt-in, one such call at a time, restored after. :func:`blas_threads`
+finds OpenBLAS or MKL in the process, as threadpoolctl does; where neither is found the chunks run on the
+calling thread.
 """
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -24,41 +28,32 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from .._axes import as_int
-from ..errors import TconvError
+from ..settings import get_options
 
-CACHE_BYTES = 4 << 20
-#: Set to 1 to run every chunk on the calling thread (``TCONV_THREADS`` in the environment does the same).
-MAX_WORKERS: int | None = None
+#: Below this many low-resolution cells per image, the GEMM engines fold the batch into one GEMM's long
+#: dimension instead of running thin per-image GEMMs (measured: 8×8 images).
+FOLD_BELOW = 1024
 
 
 def chunk_size(batch: int, per_image_bytes: int) -> int:
-    """Images per chunk: as many as fit in :data:`CACHE_BYTES`, at least one, at most the batch.
+    """Images per chunk: as many as fit in the ``chunk_bytes`` option, at least one, at most the batch.
 
     >>> chunk_size(16, 1 << 20), chunk_size(16, 64 << 20), chunk_size(2, 1)
     (4, 1, 2)
     """
-    return max(1, min(batch, CACHE_BYTES // max(1, per_image_bytes)))
+    limit = get_options().chunk_bytes
+    assert limit is not None  # get_options() fills it
+    return max(1, min(batch, limit // max(1, per_image_bytes)))
 
 
 def workers(chunks: int) -> int:
-    """Threads that :func:`for_chunks` uses for ``chunks`` chunks: one per usable core, at most one per chunk,
-    and one where BLAS's thread count cannot be set.
+    """Threads that :func:`for_chunks` uses for ``chunks`` chunks: the ``threads`` option (1 by default), at
+    most one per chunk, and one where BLAS's thread count cannot be set.
 
-    >>> workers(1)
-    1
+    >>> workers(1), workers(8)
+    (1, 1)
     """
-    cap = MAX_WORKERS
-    if cap is None:
-        env = os.environ.get("TCONV_THREADS")
-        if env:
-            try:
-                cap = as_int("TCONV_THREADS", int(env), minimum=1)
-            except ValueError:
-                raise TconvError(f"TCONV_THREADS {env!r} must be a whole number of threads, at least 1 "
-                                 f"(1 keeps every call on the calling thread)") from None
-        else:
-            cap = _cores()
+    cap = get_options().threads or 1
     if chunks < 2 or cap < 2 or _blas() is None:
         return 1
     return min(cap, chunks)
@@ -72,13 +67,6 @@ def threads_for(batch: int, chunk: int) -> int:
     1
     """
     return workers(-(-batch // max(1, chunk)))
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 @lru_cache(maxsize=1)
@@ -166,7 +154,8 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]]
     """Call ``body(b0, b1, scratch)`` for chunks ``[b0, b1)`` that cover the batch, none over ``chunk`` images.
 
     ``scratch`` is a dict private to the thread running the call, for buffers a body reuses from chunk to chunk.
-    With two or more chunks the calls are shared among :func:`workers` threads, BLAS single-threaded meanwhile:
+    By default the calls run in order on the calling thread. With the ``threads`` option at 2 or more and two or
+    more chunks, the calls are shared among :func:`workers` threads, BLAS single-threaded meanwhile:
     the chunks are balanced (:func:`_bounds`) and each thread takes the next one when it is done with its last,
     so that a thread slowed by the machine does not hold the others up. The bodies write disjoint slices of the
     output, so their order does not matter.
@@ -180,12 +169,12 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]]
     if count < 2 or not _SECTION.acquire(blocking=False):
         bounds = _bounds(batch, chunk, 1)
         scratch: dict[str, Any] = {}
-        for b0, b1 in zip(bounds, bounds[1:]):
+        for b0, b1 in itertools.pairwise(bounds):
             body(b0, b1, scratch)
         return
     global _POOL
     try:
-        if _POOL is None or _POOL._max_workers < count:  # grown only if TCONV_THREADS grows
+        if _POOL is None or _POOL._max_workers < count:  # grown only if the threads option grows
             _POOL = ThreadPoolExecutor(max_workers=count, thread_name_prefix="tconv")
         bounds = _bounds(batch, chunk, count)
         taken = [0]  # the next chunk to take, under the lock

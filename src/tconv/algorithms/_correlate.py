@@ -1,6 +1,7 @@
 """Direct cross-correlation on an already padded input: the core of ``tconv.conv`` and of ``zero_insert``.
 
-One GEMM per kernel tap (batched over groups): out[n, g·Mg + m, o] += Σ_c w[g·Mg + m, c, tap] · xp[n, g·Cg + c, o·s + tap·d].
+One GEMM per kernel tap (batched over groups):
+out[n, g·Mg + m, o] += Σ_c w[g·Mg + m, c, tap] · xp[n, g·Cg + c, o·s + tap·d].
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._axes import Index
 from ..params import ConvPlan
 
 
@@ -21,7 +23,7 @@ def correlate(
     output_size: Sequence[int],
 ) -> np.ndarray:
     """Correlate padded ``xp`` (N, Cin, *P) with ``weight`` (Cout, Cin/g, *k); returns (N, Cout, *output_size)."""
-    n, cin = xp.shape[:2]
+    n = xp.shape[0]
     cout, cg = weight.shape[:2]
     kernel = weight.shape[2:]
     mg = cout // groups
@@ -33,12 +35,16 @@ def correlate(
         window = tuple(
             slice(t * d, t * d + s * (o - 1) + 1, s) for t, d, s, o in zip(tap, dilation, stride, output_size)
         )
-        patch = xg[(Ellipsis, *window)].reshape(n, groups, cg, count)
-        out += np.matmul(wg[(Ellipsis, *tap)], patch)  # (g, Mg, Cg) @ (N, g, Cg, S) -> (N, g, Mg, S)
+        at_window: Index = (..., *window)
+        at_tap: Index = (..., *tap)
+        patch = xg[at_window].reshape(n, groups, cg, count)
+        out += np.matmul(wg[at_tap], patch)  # (g, Mg, Cg) @ (N, g, Cg, S) -> (N, g, Mg, S)
     return out.reshape(n, cout, *output_size)
 
 
-def correlate_workspace(batch: int, in_channels: int, out_channels: int, output_size: Sequence[int], itemsize: int) -> int:
+def correlate_workspace(
+    batch: int, in_channels: int, out_channels: int, output_size: Sequence[int], itemsize: int
+) -> int:
     """Bytes of temporaries of :func:`correlate`: the accumulator, one tap's patch and one tap's product."""
     count = int(np.prod(output_size, dtype=object))
     return (2 * batch * out_channels * count + batch * in_channels * count) * itemsize
@@ -48,7 +54,8 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, plan: ConvPlan) -> np.ndarra
     """PyTorch's ``conv*d`` on batched ``x``: zero-pad by the plan's (possibly asymmetric) padding, correlate."""
     n, cin = x.shape[:2]
     padded = np.zeros((n, cin, *(ax.padded_size for ax in plan.axes)), dtype=x.dtype)
-    padded[(Ellipsis, *(slice(ax.pad_begin, ax.pad_begin + ax.input_size) for ax in plan.axes))] = x
+    inside: Index = (..., *(slice(ax.pad_begin, ax.pad_begin + ax.input_size) for ax in plan.axes))
+    padded[inside] = x
     return correlate(
         padded,
         weight,

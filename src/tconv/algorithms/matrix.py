@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import TconvError
 from ..params import ConvTransposePlan, format_bytes
+from .base import Reference
 
 NAME = "matrix"
 SUMMARY = "the matrix view: build the paired convolution's sparse matrix C, compute y = Cᵀx"
@@ -115,3 +116,7 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
     for b in range(n):  # y = Cᵀx: every non-zero C[r, c] adds C[r, c]·x[r] to y[c]
         np.add.at(y[b], cols, values * flat[b, rows])
     return y.reshape(n, plan.out_channels, *plan.output_size)
+
+
+def prepare(layer: ConvTransposePlan) -> Reference:
+    return Reference(layer, compute, workspace_bytes)

@@ -12,7 +12,9 @@ import math
 
 import numpy as np
 
+from .._axes import Index
 from ..params import ConvTransposePlan
+from .base import Reference
 
 NAME = "scatter"
 SUMMARY = "the definition: each input cell stamps value × kernel at stride steps; crop padding"
@@ -41,6 +43,11 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
             slice(j * ax.dilation, j * ax.dilation + ax.stride * (ax.input_size - 1) + 1, ax.stride)
             for j, ax in zip(tap, plan.axes)
         )
-        full[(Ellipsis, *where)] += stamp
-    window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
-    return np.ascontiguousarray(full[(Ellipsis, *window)]).reshape(n, plan.out_channels, *plan.output_size)
+        at: Index = (..., *where)
+        full[at] += stamp
+    window: Index = (..., *(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes))
+    return np.ascontiguousarray(full[window]).reshape(n, plan.out_channels, *plan.output_size)
+
+
+def prepare(layer: ConvTransposePlan) -> Reference:
+    return Reference(layer, compute, workspace_bytes)

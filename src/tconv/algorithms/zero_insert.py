@@ -16,22 +16,16 @@ import math
 
 import numpy as np
 
+from .._axes import Index
 from ..params import ConvTransposePlan
 from ._correlate import correlate, correlate_workspace
+from .base import Reference
+from .geometry import flipped_weight, placement
+
+__all__ = ["NAME", "SUMMARY", "cell_kinds", "compute", "flipped_weight", "insert_zeros", "pad", "prepare"]
 
 NAME = "zero_insert"
 SUMMARY = "the seeds' view: insert s−1 zeros, pad d(k−1)−p, flip the kernel, correlate at stride 1"
-
-
-def flipped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
-    """(Cin, Cout/g, *k) transposed-conv weight -> (Cout, Cin/g, *k) direct-conv weight, flipped 180°."""
-    cin, mg, *kernel = weight.shape
-    cg = cin // groups
-    spatial = tuple(range(2, weight.ndim))
-    flipped = np.flip(weight, axis=spatial)
-    return np.ascontiguousarray(
-        flipped.reshape(groups, cg, mg, *kernel).swapaxes(1, 2).reshape(groups * mg, cg, *kernel)
-    )
 
 
 def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
@@ -42,20 +36,12 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     return (stretched + padded) * itemsize + work
 
 
-def _placement(plan: ConvTransposePlan) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
-    """Which part of the stretched input lands where in the padded one (negative padding crops)."""
-    eqs = [ax.equivalent() for ax in plan.axes]
-    src = tuple(slice(max(0, -e.pad_begin), e.stretched_size - max(0, -e.pad_end)) for e in eqs)
-    # max(0, ...): a crop larger than the stretched input (huge stride with output_padding) leaves nothing
-    dst = tuple(slice(max(0, e.pad_begin), max(0, e.pad_begin) + max(0, s.stop - s.start)) for e, s in zip(eqs, src))
-    return src, dst
-
-
 def insert_zeros(x: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
     """Step 1: s−1 zeros between neighbouring cells on every spatial axis (the last ``plan.nd`` axes)."""
     lead = x.shape[: x.ndim - plan.nd]
     stretched = np.zeros(lead + tuple(ax.equivalent().stretched_size for ax in plan.axes), dtype=x.dtype)
-    stretched[(Ellipsis, *(slice(None, None, ax.stride) for ax in plan.axes))] = x
+    cells: Index = (..., *(slice(None, None, ax.stride) for ax in plan.axes))
+    stretched[cells] = x
     return stretched
 
 
@@ -63,8 +49,10 @@ def pad(stretched: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
     """Step 2: d(k−1)−p zeros before, d(k−1)−p+output_padding after; negative amounts crop."""
     lead = stretched.shape[: stretched.ndim - plan.nd]
     padded = np.zeros(lead + tuple(ax.equivalent().padded_size for ax in plan.axes), dtype=stretched.dtype)
-    src, dst = _placement(plan)
-    padded[(Ellipsis, *dst)] = stretched[(Ellipsis, *src)]
+    src, dst = placement(plan)
+    to: Index = (..., *dst)
+    frm: Index = (..., *src)
+    padded[to] = stretched[frm]
     return padded
 
 
@@ -73,7 +61,7 @@ def cell_kinds(plan: ConvTransposePlan) -> tuple[np.ndarray, np.ndarray]:
     kinds = np.array(["zero", "input", "pad"], dtype="<U5")
     code = insert_zeros(np.ones(plan.input_size, dtype=np.int8), plan)  # 1 = input, 0 = inserted zero
     padded = np.full(tuple(ax.equivalent().padded_size for ax in plan.axes), 2, dtype=np.int8)
-    src, dst = _placement(plan)
+    src, dst = placement(plan)
     padded[dst] = code[src]
     return kinds[code], kinds[padded]
 
@@ -81,4 +69,9 @@ def cell_kinds(plan: ConvTransposePlan) -> tuple[np.ndarray, np.ndarray]:
 def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
     padded = pad(insert_zeros(x, plan), plan)
     # 3 + 4. flipped, channel-swapped kernel at stride 1
-    return correlate(padded, flipped_weight(weight, plan.groups), plan.groups, (1,) * plan.nd, plan.dilation, plan.output_size)
+    weight = flipped_weight(weight, plan.groups)
+    return correlate(padded, weight, plan.groups, (1,) * plan.nd, plan.dilation, plan.output_size)
+
+
+def prepare(layer: ConvTransposePlan) -> Reference:
+    return Reference(layer, compute, workspace_bytes)

@@ -1,0 +1,83 @@
+"""The one interface every algorithm implements, einops-style: prepare once per layer, then run.
+
+An algorithm is a module with ``NAME``, ``SUMMARY`` and ``prepare(layer) -> Prepared``; mypy checks each module
+of the registry against :class:`Algorithm`. ``prepare`` gets the layer: a plan whose batch is 1 and dtype
+float64 (:func:`layer_of`), because nothing an engine works out in advance (phases, shifts, offsets, layouts)
+depends on the batch or the dtype. The registry caches the prepared layers (:func:`tconv.algorithms.prepared`),
+so a model that calls the same layer again pays for this once. What does depend on them (the chunk of the batch
+that fits the cache, the memory estimate) is computed per call from ``batch`` and ``itemsize``: it is
+arithmetic on a few numbers.
+
+>>> from tconv.params import plan_conv_transpose
+>>> layer_of(plan_conv_transpose((8, 2, 5), (2, 3, 3), dtype="float32")).batch
+1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..params import ConvTransposePlan
+
+__all__ = ["Algorithm", "Prepared", "Reference", "layer_of"]
+
+
+class Prepared(Protocol):
+    """One algorithm's work for one layer, done in advance.
+
+    ``run(x, weight, out)`` writes the transposed convolution of batched ``x`` ``(N, Cin, *L)`` into ``out``
+    ``(N, Cout, *O)`` (no bias; all three in the compute dtype). ``out`` comes zero-filled where
+    ``zeroed_output`` is true, uninitialised otherwise (every cell is then written). ``workspace_bytes`` is the
+    memory ``run`` allocates besides ``out`` for that batch and itemsize; it raises TconvError for a layer the
+    algorithm cannot compute.
+    """
+
+    @property
+    def zeroed_output(self) -> bool: ...
+
+    def workspace_bytes(self, batch: int, itemsize: int) -> int: ...
+
+    def run(self, x: np.ndarray, weight: np.ndarray, out: np.ndarray) -> None: ...
+
+
+class Algorithm(Protocol):
+    """What a module of the registry provides."""
+
+    NAME: str
+    SUMMARY: str
+
+    def prepare(self, layer: ConvTransposePlan) -> Prepared: ...
+
+
+def layer_of(plan: ConvTransposePlan) -> ConvTransposePlan:
+    """The plan with what preparation does not depend on made uniform: batch 1, batched, float64, no bias.
+    Two calls of the same layer with other batches or dtypes share one prepared entry."""
+    return dataclasses.replace(plan, batch=1, batched=True, dtype="float64", has_bias=False)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The prepared form of the reference algorithms (scatter, zero_insert, matrix): nothing to prepare; they
+    return a fresh array, copied into ``out``. They are there to be read and to check the engines, not for speed.
+    """
+
+    layer: ConvTransposePlan
+    compute: Callable[[np.ndarray, np.ndarray, ConvTransposePlan], np.ndarray]
+    workspace: Callable[[ConvTransposePlan, int], int]
+    zeroed_output: bool = False
+
+    def _plan(self, batch: int) -> ConvTransposePlan:
+        return dataclasses.replace(self.layer, batch=batch)
+
+    def workspace_bytes(self, batch: int, itemsize: int) -> int:
+        # + the returned array, which run copies into out
+        count = batch * self.layer.out_channels * int(np.prod(self.layer.output_size, dtype=object))
+        return self.workspace(self._plan(batch), itemsize) + count * itemsize
+
+    def run(self, x: np.ndarray, weight: np.ndarray, out: np.ndarray) -> None:
+        out[...] = self.compute(x, weight, self._plan(x.shape[0]))

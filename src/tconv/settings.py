@@ -1,0 +1,192 @@
+"""tconv's knobs in one place: threads, chunk size and memory budget, as a frozen :class:`Options`.
+
+>>> import tconv
+>>> with tconv.options(threads=1, memory_budget=1 << 30):
+...     tconv.get_options().memory_budget
+1073741824
+>>> tconv.get_options().memory_budget is None     # back to the default outside the block
+True
+
+Three layers, the innermost wins: a ``with tconv.options(...)`` block (a :mod:`contextvars` variable, so it holds
+for the calling thread or asyncio task only, never for another thread), then the process-wide defaults set by
+:func:`set_options`, then the environment (``TCONV_THREADS``, ``TCONV_MEMORY_BUDGET``) and the built-in defaults.
+A field left at ``None`` means "take it from the next layer"; :func:`get_options` returns the merged result
+with ``None`` only where the built-in default is computed at call time (the memory budget).
+
+No tconv call changes anything outside this module's state for the thread that made it: in particular the BLAS
+thread count stays what the user set (see ``threads``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import dataclasses
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from ._axes import as_int
+from .errors import TconvError
+
+__all__ = ["Options", "get_memory_budget", "get_options", "options", "set_memory_budget", "set_options"]
+
+#: Chunks of the batch are sized so that one chunk's temporaries take about this many bytes (measured:
+#: docs/benchmarks.md, 4 MiB was fastest or within noise of the fastest on every benchmark layer).
+DEFAULT_CHUNK_BYTES = 4 << 20
+#: The default memory budget is this fraction of the memory available when a call starts.
+DEFAULT_BUDGET_FRACTION = 0.5
+
+
+@dataclass(frozen=True)
+class Options:
+    """The knobs of every tconv call. ``None`` means "not set here": the next layer decides.
+
+    Attributes:
+        threads: tconv's own threads for the chunks of a batch. ``1`` (the default) runs every chunk on the
+            calling thread, and BLAS multithreads each GEMM with the thread count the user gave it: nothing
+            outside tconv changes. ``2`` or more is an opt-in: the chunks run on that many threads, each with a
+            single-threaded BLAS, which needs BLAS's *process-wide* thread count set to 1 for the duration of the
+            call (restored after; one such call at a time). Other threads of the process see BLAS single-threaded
+            meanwhile. Environment: ``TCONV_THREADS``.
+        chunk_bytes: the temporaries of one chunk of the batch, in bytes (cache-sized by default).
+        memory_budget: the most bytes one call may allocate, output included; ``None``: ``TCONV_MEMORY_BUDGET``,
+            else half the memory available when the call starts.
+    """
+
+    threads: int | None = None
+    chunk_bytes: int | None = None
+    memory_budget: int | None = None
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value is not None:
+                object.__setattr__(self, field.name, as_int(field.name, value, minimum=1))
+
+    def merged(self, under: Options) -> Options:
+        """These options, with the fields left at ``None`` taken from ``under``."""
+        return Options(**{
+            f.name: getattr(under, f.name) if getattr(self, f.name) is None else getattr(self, f.name)
+            for f in dataclasses.fields(self)
+        })
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Options))
+_process = Options()  # set_options()
+_scoped: contextvars.ContextVar[Options | None] = contextvars.ContextVar("tconv_options", default=None)
+
+
+def _checked(changes: dict[str, int | None]) -> Options:
+    unknown = sorted(set(changes) - set(_FIELDS))
+    if unknown:
+        raise TconvError(f"option {unknown[0]!r} is not known: choose among {', '.join(_FIELDS)}")
+    return Options(**changes)
+
+
+def _environment() -> Options:
+    """The environment layer, read at each call (a variable set after import still counts)."""
+    values: dict[str, int] = {}
+    for name, field, what in (
+        ("TCONV_THREADS", "threads", "a whole number of threads, at least 1 "
+         "(1 keeps every call on the calling thread)"),
+        ("TCONV_MEMORY_BUDGET", "memory_budget", "a positive number of bytes"),
+    ):
+        env = os.environ.get(name)
+        if env:
+            try:
+                values[field] = as_int(name, int(env), minimum=1)
+            except ValueError:
+                raise TconvError(f"{name} {env!r} must be {what}") from None
+    return Options(**values)
+
+
+def get_options() -> Options:
+    """The options in force for a call made here and now: scoped, then process-wide, then environment, then
+    the built-in defaults (``threads`` 1, ``chunk_bytes`` 4 MiB; ``memory_budget`` stays ``None`` unless set,
+    see :func:`get_memory_budget`).
+
+    >>> get_options().threads, get_options().chunk_bytes
+    (1, 4194304)
+    """
+    builtin = Options(threads=1, chunk_bytes=DEFAULT_CHUNK_BYTES)
+    below = _process.merged(_environment().merged(builtin))
+    scoped = _scoped.get()
+    return below if scoped is None else scoped.merged(below)
+
+
+@contextmanager
+def options(**changes: int | None) -> Iterator[Options]:
+    """Change options for the calling thread (or asyncio task) inside a ``with`` block; yields the options in
+    force inside. Other threads keep theirs: the change lives in a :mod:`contextvars` variable.
+
+    >>> with options(chunk_bytes=1 << 16) as inside:
+    ...     inside.chunk_bytes
+    65536
+    >>> options(thread=2).__enter__()
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: option 'thread' is not known: choose among threads, chunk_bytes, memory_budget
+    """
+    token = _scoped.set(_checked(changes).merged(_scoped.get() or Options()))
+    try:
+        yield get_options()
+    finally:
+        _scoped.reset(token)
+
+
+def set_options(**changes: int | None) -> Options:
+    """Set process-wide defaults (every thread, below any ``with options(...)`` block); ``None`` unsets a field.
+    Returns the previous process-wide settings, which ``set_options(**dataclasses.asdict(previous))`` restores.
+
+    >>> previous = set_options(threads=2)
+    >>> get_options().threads
+    2
+    >>> _ = set_options(**dataclasses.asdict(previous))
+    >>> get_options().threads
+    1
+    """
+    global _process
+    previous = _process
+    new = _checked(changes)
+    _process = Options(**{name: getattr(new, name) if name in changes else getattr(previous, name) for name in _FIELDS})
+    return previous
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+def get_memory_budget() -> int:
+    """The largest number of bytes one call may allocate (output plus temporaries): the ``memory_budget`` option
+    (:func:`options`, :func:`set_options`, ``TCONV_MEMORY_BUDGET``), else half of the memory available now.
+
+    >>> get_memory_budget() > 0
+    True
+    """
+    budget = get_options().memory_budget
+    return int(_available_memory() * DEFAULT_BUDGET_FRACTION) if budget is None else budget
+
+
+def set_memory_budget(nbytes: int | None) -> int | None:
+    """Set the process-wide memory budget in bytes (None restores the default); returns the previous setting.
+    The same as ``set_options(memory_budget=nbytes)``.
+
+    >>> old = set_memory_budget(1 << 30)
+    >>> get_memory_budget()
+    1073741824
+    >>> _ = set_memory_budget(old)
+    """
+    if nbytes is not None:
+        nbytes = as_int("memory budget", nbytes, minimum=1)
+    return set_options(memory_budget=nbytes).memory_budget
