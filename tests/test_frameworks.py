@@ -156,6 +156,46 @@ def test_recorded_torch_code_reproduces_the_framework(i: int) -> None:
     np.testing.assert_allclose(scope["y"].detach().numpy(), ARRAYS[f"{i}_y"], atol=1e-4)
 
 
+KERAS_DEFAULT_SIZE = [i for i, c in enumerate(RECORDED["cases"])
+                      if c["framework"] == "keras" and c["args"]["output_padding"] is None and "error" not in c]
+TF_NAMED_PADDING = [i for i, c in enumerate(RECORDED["cases"])
+                    if c["framework"] == "tf" and isinstance(c["args"]["padding"], str) and "error" not in c]
+
+
+@pytest.mark.parametrize("i", KERAS_DEFAULT_SIZE, ids=[IDS[i] for i in KERAS_DEFAULT_SIZE])
+def test_tf_default_output_size_is_what_keras_computed(i: int) -> None:
+    """The size tf.keras layers choose without output_padding, as recorded from the real library."""
+    case = RECORDED["cases"][i]
+    a, nd = case["args"], len(case["x_shape"]) - 2
+    got = F.tf_default_output_size(case["x_shape"][1:-1], case["w_shape"][:nd], a["strides"], a["padding"],
+                                   a["dilation_rate"])
+    assert got == tuple(case["output_shape"][1:-1])
+
+
+@pytest.mark.parametrize("i", TF_NAMED_PADDING, ids=[IDS[i] for i in TF_NAMED_PADDING])
+def test_tf_default_output_size_is_one_tf_accepts(i: int) -> None:
+    """tf.nn.conv_transpose accepts the default for the recorded layers (its 'doesn't match computed' rule)."""
+    case = RECORDED["cases"][i]
+    a, nd = case["args"], len(case["x_shape"]) - 2
+    x_shape, w_shape = case["x_shape"], case["w_shape"]
+    out = F.tf_default_output_size(x_shape[1:-1], w_shape[:nd], a["strides"], a["padding"])
+    eq = F.from_tf(x_shape, w_shape, (x_shape[0], *out, w_shape[nd]), a["strides"], a["padding"])
+    assert eq.output_size == out
+    if a["padding"] == "SAME":
+        assert out == tuple(L * s for L, s in zip(x_shape[1:-1], a["strides"]))
+
+
+def test_tf_default_output_size_values_and_refusal() -> None:
+    assert F.tf_default_output_size(16, 3, strides=2) == (32,)
+    assert F.tf_default_output_size(16, 3, strides=2, padding="valid") == (33,)   # F = 33 > L·s
+    assert F.tf_default_output_size(4, 1, strides=3, padding="VALID") == (12,)    # F = 10 < L·s = 12
+    assert F.tf_default_output_size((3, 2), 3, strides=1, padding="VALID", dilations=(2, 1)) == (7, 4)
+    with pytest.raises(tconv.TconvError, match="padding 'full' must be 'SAME' or 'VALID'"):
+        F.tf_default_output_size(4, 3, padding="full")
+    with pytest.raises(tconv.TconvError, match="strides 0 on axis 0 must be at least 1"):
+        F.tf_default_output_size(4, 3, strides=0)
+
+
 LIVE = {fw: importlib.util.find_spec(mod) is not None for fw, mod in (("tf", "tensorflow"), ("keras", "keras"), ("jax", "jax"))}
 
 

@@ -14,7 +14,15 @@ TconvError that says why it cannot be expressed.
 from .common import TorchEquivalent
 from .jax import from_jax, jax_conv_transpose, to_jax
 from .onnx import from_onnx, onnx_conv_transpose, to_onnx
-from .tf import from_keras, from_tf, keras_conv_transpose, tf_conv_transpose, to_keras, to_tf
+from .tf import (
+    from_keras,
+    from_tf,
+    keras_conv_transpose,
+    tf_conv_transpose,
+    tf_default_output_size,
+    to_keras,
+    to_tf,
+)
 
 __all__ = [
     "TorchEquivalent",
@@ -26,6 +34,7 @@ __all__ = [
     "keras_conv_transpose",
     "onnx_conv_transpose",
     "tf_conv_transpose",
+    "tf_default_output_size",
     "to_jax",
     "to_keras",
     "to_onnx",

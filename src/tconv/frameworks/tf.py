@@ -12,12 +12,20 @@ from typing import Any
 
 import numpy as np
 
-from .._axes import as_int, count_axes, per_axis
+from .._axes import IntOrSeq, as_int, count_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
 from .common import TorchEquivalent, channels_first, channels_last, spatial_ints, torch_equivalent
 
-__all__ = ["from_keras", "from_tf", "keras_conv_transpose", "tf_conv_transpose", "to_keras", "to_tf"]
+__all__ = [
+    "from_keras",
+    "from_tf",
+    "keras_conv_transpose",
+    "tf_conv_transpose",
+    "tf_default_output_size",
+    "to_keras",
+    "to_tf",
+]
 
 
 def _tf_perm(nd: int) -> tuple[int, ...]:
@@ -162,6 +170,36 @@ def _keras_window(L: int, k: int, s: int, d: int, padding: str, op: int | None) 
         hi = pad_len - lo
     b, e = ek - 1 - lo, ek - 1 - hi
     return b, e, (L - 1) * s + ek - b - e
+
+
+def tf_default_output_size(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    strides: IntOrSeq = 1,
+    padding: str = "SAME",
+    dilations: IntOrSeq = 1,
+) -> tuple[int, ...]:
+    """The spatial output size TensorFlow's layers pick when none is given: ``L·s`` for SAME, ``max(F, L·s)``
+    for VALID (F the full size).
+
+    ``tf.nn.conv_transpose`` has no default (``output_shape`` is required); this is the size Keras's
+    ``ConvNDTranspose`` (``tf.keras``) computes with ``output_padding=None`` and passes to it. ``padding`` is TF's
+    ``"SAME"``/``"VALID"`` or Keras's ``"same"``/``"valid"``.
+
+    >>> tf_default_output_size(16, 3, strides=2)                      # SAME: L·s
+    (32,)
+    >>> tf_default_output_size((3, 4), (3, 1), strides=2, padding="VALID")   # the stamps, at least L·s
+    (7, 8)
+    """
+    nd = count_axes(input_size, kernel_size, strides, dilations)
+    size = per_axis("input_size", input_size, nd, minimum=1)
+    kernel = per_axis("kernel_size", kernel_size, nd, minimum=1)
+    s = per_axis("strides", strides, nd, minimum=1)
+    d = per_axis("dilations", dilations, nd, minimum=1)
+    if not isinstance(padding, str) or padding.lower() not in ("same", "valid"):
+        raise TconvError(f"padding {padding!r} must be 'SAME' or 'VALID' (TensorFlow; Keras's 'same'/'valid' too)")
+    # Keras's window with output_padding=None is exactly this default, so the rule is written once, there.
+    return tuple(_keras_window(L, k, st, dd, padding.lower(), None)[2] for L, k, st, dd in zip(size, kernel, s, d))
 
 
 def from_keras(
