@@ -13,7 +13,7 @@ TconvError that says why it cannot be expressed.
 
 from .common import TorchEquivalent
 from .jax import from_jax, jax_conv_transpose, to_jax
-from .onnx import from_onnx, onnx_conv_transpose, to_onnx
+from .onnx import ConvTransposeNode, conv_transpose_nodes, from_onnx, onnx_conv_transpose, to_onnx
 from .tf import (
     from_keras,
     from_tf,
@@ -25,7 +25,9 @@ from .tf import (
 )
 
 __all__ = [
+    "ConvTransposeNode",
     "TorchEquivalent",
+    "conv_transpose_nodes",
     "from_jax",
     "from_keras",
     "from_onnx",

@@ -79,8 +79,8 @@ def from_tf(
     cin = input_shape[-1] if last else input_shape[1]
     kernel, cout, fin = filters_shape[:nd], filters_shape[nd], filters_shape[nd + 1]
     if fin != cin:
-        raise TconvError(f"filters {list(filters_shape)} expect {fin} input channels (layout (*kernel, out, in)) but the "
-                         f"input has {cin} (TensorFlow: input depth must be evenly divisible by filter depth)")
+        raise TconvError(f"filters {list(filters_shape)} expect {fin} input channels (layout (*kernel, out, in)) "
+                         f"but the input has {cin} (TensorFlow: input depth must be evenly divisible by filter depth)")
     s = spatial_ints("strides", strides, nd, minimum=1, allow_full=True)
     d = spatial_ints("dilations", dilations, nd, minimum=1, allow_full=True)
     if any(v != 1 for v in d):
@@ -127,9 +127,9 @@ def from_tf(
                 f"match computed)")
         begin.append(b)
         end.append(full - b - o)
-    return torch_equivalent("TensorFlow", tuple(begin), tuple(end), input_size=tuple(spatial), kernel_size=tuple(kernel),
-                            stride=s, dilation=d, in_channels=cin, out_channels=cout, groups=1,
-                            weight_permutation=_tf_perm(nd), channels_last=last)
+    return torch_equivalent("TensorFlow", tuple(begin), tuple(end), input_size=tuple(spatial),
+                            kernel_size=tuple(kernel), stride=s, dilation=d, in_channels=cin, out_channels=cout,
+                            groups=1, weight_permutation=_tf_perm(nd), channels_last=last)
 
 
 def tf_conv_transpose(
@@ -239,12 +239,13 @@ def from_keras(
         ops = list(per_axis("output_padding", output_padding, nd, minimum=0))
         for a, (o, st) in enumerate(zip(ops, s)):
             if o >= st:
-                raise TconvError(f"`output_padding` must be strictly less than `strides` for all dimensions (Keras). At "
-                                 f"dimension {a}, `output_padding` is {o} but `strides` is {st}")
+                raise TconvError(f"`output_padding` must be strictly less than `strides` for all dimensions (Keras). "
+                                 f"At dimension {a}, `output_padding` is {o} but `strides` is {st}")
     windows = [_keras_window(L, kk, st, dd, padding, o) for L, kk, st, dd, o in zip(size, k, s, d, ops)]
     _is_channels_last(data_format, nd, keras=True)
     return torch_equivalent("Keras", tuple(w[0] for w in windows), tuple(w[1] for w in windows), input_size=size,
-                            kernel_size=k, stride=s, dilation=d, in_channels=as_int("in_channels", in_channels, minimum=1),
+                            kernel_size=k, stride=s, dilation=d,
+                            in_channels=as_int("in_channels", in_channels, minimum=1),
                             out_channels=as_int("filters", filters, minimum=1), groups=1,
                             weight_permutation=_tf_perm(nd), channels_last=data_format == "channels_last",
                             bias=use_bias, allow_empty=True)
@@ -312,7 +313,8 @@ def to_tf(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, 
             b = 0 if name == "VALID" else _same_begin(o, ax.stride, ax.effective_kernel)
             got.append((b, ax.full_size - b - o))
         ok = all(
-            (ax.input_size == ((o - ax.effective_kernel) // ax.stride + 1 if name == "VALID" else math.ceil(o / ax.stride)))
+            ax.input_size == (
+                (o - ax.effective_kernel) // ax.stride + 1 if name == "VALID" else math.ceil(o / ax.stride))
             for ax, o in zip(axes, out)
         )
         if ok and got == want:
@@ -348,15 +350,18 @@ def to_keras(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 
                 ops = [op_choice] * nd
                 if any(o >= ax.stride for o, ax in zip(ops, axes)):
                     continue
-            got = [_keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] for ax, o in zip(axes, ops)]
+            got = [_keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2]
+                   for ax, o in zip(axes, ops)]
             if got == want:
-                return {"strides": [ax.stride for ax in axes], "padding": pad, "output_padding": None if op_choice is None else ops,
+                return {"strides": [ax.stride for ax in axes], "padding": pad,
+                        "output_padding": None if op_choice is None else ops,
                         "dilation_rate": [ax.dilation for ax in axes]}
     # per-axis output_padding combinations (rare): search each axis independently with a shared padding
     for pad in ("valid", "same"):
         ops = []
         for ax, w in zip(axes, want):
-            found = [o for o in range(ax.stride) if _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] == w]
+            found = [o for o in range(ax.stride)
+                     if _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] == w]
             if not found:
                 break
             ops.append(found[0])
