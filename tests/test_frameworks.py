@@ -338,8 +338,8 @@ def test_cli_convert(capsys) -> None:
     assert "pairs like 1:2" in capsys.readouterr().err
 
 
-def _two_layer_model(batch: int | str = 1):
-    """X (batch, 4, 5, 5) -> ConvTranspose SAME_UPPER s2 with bias -> Relu -> ConvTranspose p1 s2 op1."""
+def _two_layer_model(batch: int | str = 1, height: int | str = 5):
+    """X (batch, 4, height, 5) -> ConvTranspose SAME_UPPER s2 with bias -> Relu -> ConvTranspose p1 s2 op1."""
     from onnx import TensorProto, helper, numpy_helper
 
     inits = [numpy_helper.from_array(np.ones(shape, np.float32), name=name)
@@ -350,8 +350,9 @@ def _two_layer_model(batch: int | str = 1):
         helper.make_node("ConvTranspose", ["R", "W2", ""], ["Y"], name="up2", strides=[2, 2], pads=[1, 1, 1, 1],
                          output_padding=[1, 1]),
     ]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [batch, 4, 5, 5])],
-                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], initializer=inits)
+    x = helper.make_tensor_value_info("X", TensorProto.FLOAT, [batch, 4, height, 5])
+    graph = helper.make_graph(nodes, "g", [x], [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+                              initializer=inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
 
 
@@ -368,6 +369,12 @@ def test_conv_transpose_nodes_lists_each_node_with_its_equivalent() -> None:
     assert up2.attributes == {"strides": (2, 2), "pads": (1, 1, 1, 1), "output_padding": (1, 1)}
     eq = up2.equivalent
     assert (eq.padding, eq.output_padding, eq.exact, eq.output_size) == ((1, 1), (1, 1), True, (20, 20))
+
+
+def test_conv_transpose_nodes_do_not_need_the_batch_size() -> None:
+    up1, up2 = F.conv_transpose_nodes(_two_layer_model(batch="N"))
+    assert up1.input_shape == (None, 4, 5, 5) and up2.input_shape == (None, 2, 10, 10)
+    assert (up1.equivalent.output_size, up2.equivalent.output_size) == ((10, 10), (20, 20))
 
 
 def test_conv_transpose_nodes_agree_with_onnxruntime() -> None:
@@ -392,9 +399,10 @@ def test_conv_transpose_nodes_agree_with_onnxruntime() -> None:
 def test_conv_transpose_nodes_say_why_there_is_no_equivalent(tmp_path: Path) -> None:
     from onnx import TensorProto, helper
 
-    up1, up2 = F.conv_transpose_nodes(_two_layer_model(batch="N"))
-    assert up1.input_shape == (None, 4, 5, 5) and up2.input_shape == (None, 2, 10, 10)
-    assert up1.equivalent is None and up1.problem == "needs static shapes of X and W (not known in this model)"
+    up1, up2 = F.conv_transpose_nodes(_two_layer_model(batch="N", height="H"))
+    assert up1.input_shape == (None, 4, None, 5) and up2.input_shape == (None, 2, None, 10)
+    assert up1.equivalent is None and not up1.computable
+    assert up1.problem == "needs X's channels and spatial sizes and W's shape, which this model does not fix"
     node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], name="bad", strides=[2], output_padding=[2])
     graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 1, 3])
                                             for n in ("X", "W")], [])

@@ -191,7 +191,8 @@ class ConvTransposeNode:
     ``input_shape`` and ``weight_shape`` are X's and W's shapes as the model declares them or shape inference
     finds them: ``None`` for a dimension that is not fixed, and ``None`` for a shape the model does not give.
     ``attributes`` are the node's attributes (strings decoded, lists as tuples). ``equivalent`` is the
-    :class:`TorchEquivalent`, or ``None`` with ``problem`` saying why (shapes not static, or a refusal).
+    :class:`TorchEquivalent`, or ``None`` with ``problem`` saying why (X's channels and spatial sizes or W's shape
+    not fixed, or a refusal); the batch size may be dynamic.
 
     >>> node = ConvTransposeNode("up", (1, 1, 3), (1, 1, 3), False, {"strides": (2,)}, None, "X's shape is unknown")
     >>> node.computable, node.attributes["strides"]
@@ -268,12 +269,14 @@ def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str]) -> list[Con
         x_shape, w_shape = shapes.get(n.input[0]), shapes.get(n.input[1])
         bias = len(n.input) > 2 and bool(n.input[2])  # an empty name is an omitted optional input
         eq, problem = None, None
-        x_static, w_static = _static(x_shape), _static(w_shape)
+        # The batch size never enters the arithmetic, so a dynamic batch (the usual export) still has an equivalent.
+        x_static, w_static = _static(None if x_shape is None else x_shape[1:]), _static(w_shape)
         if x_static is None or w_static is None:
-            problem = "needs static shapes of X and W (not known in this model)"
+            problem = "needs X's channels and spatial sizes and W's shape, which this model does not fix"
         else:
             try:
-                eq = from_onnx(x_static, w_static, bias=bias, **{k: v for k, v in attrs.items() if k in ATTRIBUTES})
+                eq = from_onnx((1, *x_static), w_static, bias=bias,
+                               **{k: v for k, v in attrs.items() if k in ATTRIBUTES})
             except TconvError as exc:
                 problem = str(exc)
         nodes.append(ConvTransposeNode(n.name, x_shape, w_shape, bias, attrs, eq, problem))
