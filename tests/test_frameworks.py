@@ -326,6 +326,10 @@ def test_cli_convert(capsys) -> None:
     assert data["exact"] and data["padding"] == [1] and data["output_padding"] == [1]
     assert main(["convert", "--from", "tf", "-s", "2,2", "-k", "3", "-i", "3,4", "--output-size", "6,8", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["crop"] == [[0, 1], [0, 1]]
+    # without --output-size: the size TF's layers would pick (VALID: max(F, L·s) = 33)
+    assert main(["convert", "--from", "tf", "--padding", "valid", "-s", "2", "-k", "3", "-i", "16", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["output_size"] == [33]
+    assert F.tf_default_output_size(16, 3, 2, "VALID") == (33,)
     assert main(["convert", "--from", "jax", "--padding", "1:2", "-s", "2", "-k", "3", "-i", "4", "--transpose-kernel",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["exact"] is True
@@ -432,6 +436,7 @@ def test_cli_lists_onnx_model_nodes(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "1 ConvTranspose node(s)" in out and "up1: X [1, 4, 5, 5], W [4, 2, 3, 3]" in out
     assert "then crop [[0, 1], [0, 1]]" in out and "output size (10, 10)" in out
+    assert "  attributes: auto_pad=SAME_UPPER, strides=[2, 2]\n" in out
     (tmp_path / "bad.onnx").write_text("not a model")
     assert main(["onnx", str(tmp_path / "bad.onnx")]) == 2
     assert "could not be read as an ONNX model" in capsys.readouterr().err
