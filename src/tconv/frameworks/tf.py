@@ -8,7 +8,7 @@ no flip; data is channels-last by default. ``padding="SAME"`` crops the odd cell
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from .._axes import IntOrSeq, as_int, count_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
 from .common import TorchEquivalent, channels_first, channels_last, spatial_ints, torch_equivalent
+
+if TYPE_CHECKING:
+    from ..shapes import TransposedAxis
 
 __all__ = [
     "from_keras",
@@ -236,8 +239,9 @@ def from_keras(
                          f"strides={s} and dilation_rate={d}")
     ops: list[int | None] = [None] * nd
     if output_padding is not None:
-        ops = list(per_axis("output_padding", output_padding, nd, minimum=0))
-        for a, (o, st) in enumerate(zip(ops, s)):
+        given = per_axis("output_padding", output_padding, nd, minimum=0)
+        ops = list(given)
+        for a, (o, st) in enumerate(zip(given, s)):
             if o >= st:
                 raise TconvError(f"`output_padding` must be strictly less than `strides` for all dimensions (Keras). "
                                  f"At dimension {a}, `output_padding` is {o} but `strides` is {st}")
@@ -284,7 +288,8 @@ def keras_conv_transpose(
     return channels_last(y) if last else y
 
 
-def _target(input_size: Any, kernel_size: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any):
+def _target(input_size: Any, kernel_size: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any
+            ) -> tuple[tuple[TransposedAxis, ...], list[tuple[int, int]]]:
     from ..shapes import transposed_axes
 
     axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
@@ -345,11 +350,9 @@ def to_keras(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 
     nd = len(axes)
     for pad in ("valid", "same"):
         for op_choice in [None, *range(max(ax.stride for ax in axes))]:
-            ops = [None] * nd if op_choice is None else None
-            if ops is None:
-                ops = [op_choice] * nd
-                if any(o >= ax.stride for o, ax in zip(ops, axes)):
-                    continue
+            ops: list[int | None] = [op_choice] * nd
+            if op_choice is not None and any(op_choice >= ax.stride for ax in axes):
+                continue
             got = [_keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2]
                    for ax, o in zip(axes, ops)]
             if got == want:
@@ -358,15 +361,15 @@ def to_keras(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 
                         "dilation_rate": [ax.dilation for ax in axes]}
     # per-axis output_padding combinations (rare): search each axis independently with a shared padding
     for pad in ("valid", "same"):
-        ops = []
+        found_ops: list[int] = []
         for ax, w in zip(axes, want):
             found = [o for o in range(ax.stride)
                      if _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] == w]
             if not found:
                 break
-            ops.append(found[0])
+            found_ops.append(found[0])
         else:
-            return {"strides": [ax.stride for ax in axes], "padding": pad, "output_padding": ops,
+            return {"strides": [ax.stride for ax in axes], "padding": pad, "output_padding": found_ops,
                     "dilation_rate": [ax.dilation for ax in axes]}
     raise TconvError(
         f"Keras cannot express this layer: it crops {want} (begin, end) per axis, but 'valid' crops nothing at the "
