@@ -125,7 +125,7 @@ def walkthrough(ex: Example, view: str) -> tconv.Walkthrough:
 
     args = build_parser().parse_args(["explain", *ex.args, "--view", view])
     x, w, b, _ = _arrays(args)
-    return tconv.explain(x, w, b, **_layer_args(args), view=view)
+    return tconv.explain(x, w, b, **_layer_args(args), groups=args.groups, output_size=args.output_size, view=view)
 
 
 def render(ex: Example) -> str:

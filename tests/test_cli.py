@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 import tconv
-from tconv.cli import main
+from tconv.cli import build_parser, main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -71,7 +72,8 @@ def test_shape_json_non_square_and_conv(capsys) -> None:
     code, out, _ = run(capsys, "shape", "-i", "4,6", "-k", "3,2", "-s", "1,2", "-d", "2,1", "--json")
     info = json.loads(out)
     assert info["output_size"] == [8, 12] and info["relation"][0]["number"] is None
-    assert info["equivalent"][1] == {"zeros_between": 1, "stretched_size": 11, "pad_begin": 1, "pad_end": 1, "padded_size": 13}
+    assert info["equivalent"][1] == {"zeros_between": 1, "stretched_size": 11, "pad_begin": 1, "pad_end": 1,
+                                     "padded_size": 13}
 
 
 def test_shape_pool(capsys) -> None:
@@ -92,7 +94,8 @@ def test_solve_lists_common_first(capsys) -> None:
 @pytest.mark.parametrize(
     "argv,message",
     [
-        (["shape", "-i", "5", "-k", "3", "-s", "2", "--output-padding", "2"], "output_padding 2 on axis 0 must be smaller than stride (2)"),
+        (["shape", "-i", "5", "-k", "3", "-s", "2", "--output-padding", "2"],
+         "output_padding 2 on axis 0 must be smaller than stride (2)"),
         (["shape", "-i", "5", "-k", "x"], "expected an integer or comma-separated integers"),
         (["shape", "-k", "3"], "--input-size is required"),
         (["solve", "-i", "5"], "--output-size is required"),
@@ -103,6 +106,7 @@ def test_solve_lists_common_first(capsys) -> None:
         (["compute", "-o", "y.txt"], "must end in .npy"),
         (["compute", "--algorithm", "fft"], "invalid choice"),
         (["shape", "-i", "2", "-k", "3", "-p", "5"], "padding 5 on axis 0 leaves no output"),
+        (["shape", "-i", "3", "-k", "2", "--rounds", "3"], "tconv: error: unrecognized arguments: --rounds 3"),
     ],
     ids=lambda v: v if isinstance(v, str) else " ".join(v),
 )
@@ -138,6 +142,43 @@ def test_serve_binds_localhost_and_opens_the_browser_unless_told(monkeypatch, ca
     import threading
 
     started: list = []
-    monkeypatch.setattr(threading, "Timer", lambda delay, fn, args: started.append((fn, args)) or type("T", (), {"start": lambda self: None})())
+    never_started = type("T", (), {"start": lambda self: None})
+    monkeypatch.setattr(threading, "Timer", lambda delay, fn, args: started.append((fn, args)) or never_started())
     assert main(["serve"]) == 0
     assert started and started[0][1] == ("http://127.0.0.1:8765/",)
+
+
+def _subparsers() -> dict[str, argparse.ArgumentParser]:
+    [action] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+def test_every_subcommand_carries_its_own_handler() -> None:
+    """main() has no dispatch chain: each subparser names the function that runs it."""
+    handlers = {name: p.get_default("handler") for name, p in _subparsers().items()}
+    assert set(handlers) == {"shape", "solve", "explain", "animate", "gallery", "overlap", "bench", "serve",
+                             "convert", "onnx", "compute"}
+    assert {name: h.__name__ for name, h in handlers.items()} == {name: f"_cmd_{name}" for name in handlers}
+    assert [name for name, p in _subparsers().items() if p.get_default("forwards_rest")] == ["bench"]
+
+
+def test_bench_help_is_the_suites_own(capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["bench", "--help"])
+    out = capsys.readouterr().out
+    assert info.value.code == 0
+    assert out.startswith("usage: tconv bench") and "--rounds ROUNDS" in out and "--onnx-bound" in out
+
+
+def test_bench_gets_every_argument_after_its_name(monkeypatch) -> None:
+    seen: list[list[str]] = []
+    monkeypatch.setattr("tconv.bench.main", lambda argv: seen.append(argv) or 7)
+    assert main(["bench", "--only", "dcgan", "--rounds", "3", "--no-memory"]) == 7
+    assert seen == [["--only", "dcgan", "--rounds", "3", "--no-memory"]]
+
+
+def test_python_dash_m_benchmarks_help_is_the_same_suite() -> None:
+    root = Path(__file__).parent.parent
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--help"], capture_output=True, text=True, check=True,
+                            cwd=root)
+    assert result.stdout.startswith("usage: tconv bench") and "--rounds ROUNDS" in result.stdout

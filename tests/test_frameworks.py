@@ -64,7 +64,7 @@ def onnx_configs(draw):
 
 @given(cfg=onnx_configs(), seed=st.integers(0, 9))
 def test_onnx_equals_onnxruntime_or_both_refuse(cfg, seed) -> None:
-    nd, L, k, g, cg, mg, with_bias, attrs = cfg
+    _, L, k, g, cg, mg, with_bias, attrs = cfg
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((2, g * cg, *L)).astype(np.float32)
     w = rng.standard_normal((g * cg, mg, *k)).astype(np.float32)
@@ -102,7 +102,7 @@ def test_onnx_conformance_cases() -> None:
 def _recorded(i: int):
     case = RECORDED["cases"][i]
     x, w = ARRAYS[f"{i}_x"], ARRAYS[f"{i}_w"]
-    b = ARRAYS[f"{i}_b"] if f"{i}_b" in ARRAYS else None
+    b = ARRAYS.get(f"{i}_b", None)
     return case, x, w, b
 
 
@@ -156,7 +156,48 @@ def test_recorded_torch_code_reproduces_the_framework(i: int) -> None:
     np.testing.assert_allclose(scope["y"].detach().numpy(), ARRAYS[f"{i}_y"], atol=1e-4)
 
 
-LIVE = {fw: importlib.util.find_spec(mod) is not None for fw, mod in (("tf", "tensorflow"), ("keras", "keras"), ("jax", "jax"))}
+KERAS_DEFAULT_SIZE = [i for i, c in enumerate(RECORDED["cases"])
+                      if c["framework"] == "keras" and c["args"]["output_padding"] is None and "error" not in c]
+TF_NAMED_PADDING = [i for i, c in enumerate(RECORDED["cases"])
+                    if c["framework"] == "tf" and isinstance(c["args"]["padding"], str) and "error" not in c]
+
+
+@pytest.mark.parametrize("i", KERAS_DEFAULT_SIZE, ids=[IDS[i] for i in KERAS_DEFAULT_SIZE])
+def test_tf_default_output_size_is_what_keras_computed(i: int) -> None:
+    """The size tf.keras layers choose without output_padding, as recorded from the real library."""
+    case = RECORDED["cases"][i]
+    a, nd = case["args"], len(case["x_shape"]) - 2
+    got = F.tf_default_output_size(case["x_shape"][1:-1], case["w_shape"][:nd], a["strides"], a["padding"],
+                                   a["dilation_rate"])
+    assert got == tuple(case["output_shape"][1:-1])
+
+
+@pytest.mark.parametrize("i", TF_NAMED_PADDING, ids=[IDS[i] for i in TF_NAMED_PADDING])
+def test_tf_default_output_size_is_one_tf_accepts(i: int) -> None:
+    """tf.nn.conv_transpose accepts the default for the recorded layers (its 'doesn't match computed' rule)."""
+    case = RECORDED["cases"][i]
+    a, nd = case["args"], len(case["x_shape"]) - 2
+    x_shape, w_shape = case["x_shape"], case["w_shape"]
+    out = F.tf_default_output_size(x_shape[1:-1], w_shape[:nd], a["strides"], a["padding"])
+    eq = F.from_tf(x_shape, w_shape, (x_shape[0], *out, w_shape[nd]), a["strides"], a["padding"])
+    assert eq.output_size == out
+    if a["padding"] == "SAME":
+        assert out == tuple(L * s for L, s in zip(x_shape[1:-1], a["strides"]))
+
+
+def test_tf_default_output_size_values_and_refusal() -> None:
+    assert F.tf_default_output_size(16, 3, strides=2) == (32,)
+    assert F.tf_default_output_size(16, 3, strides=2, padding="valid") == (33,)   # F = 33 > L·s
+    assert F.tf_default_output_size(4, 1, strides=3, padding="VALID") == (12,)    # F = 10 < L·s = 12
+    assert F.tf_default_output_size((3, 2), 3, strides=1, padding="VALID", dilations=(2, 1)) == (7, 4)
+    with pytest.raises(tconv.TconvError, match="padding 'full' must be 'SAME' or 'VALID'"):
+        F.tf_default_output_size(4, 3, padding="full")
+    with pytest.raises(tconv.TconvError, match="strides 0 on axis 0 must be at least 1"):
+        F.tf_default_output_size(4, 3, strides=0)
+
+
+LIVE = {fw: importlib.util.find_spec(mod) is not None
+        for fw, mod in (("tf", "tensorflow"), ("keras", "keras"), ("jax", "jax"))}
 
 
 @pytest.mark.parametrize("i", CASES, ids=IDS)
@@ -188,7 +229,7 @@ def _torch_reference(L, k, s, p, op, d, seed=0):
 
 @given(layer=torch_layers())
 def test_to_onnx_round_trips_through_onnxruntime(layer) -> None:
-    L, k, s, p, op, d = layer
+    _, k, s, p, op, d = layer
     x, w, y = _torch_reference(*layer)
     try:
         attrs = F.to_onnx(k, s, p, op, d)
@@ -255,7 +296,8 @@ def test_common_idioms_and_refusals() -> None:
     with pytest.raises(tconv.TconvError, match="input depth must be evenly divisible by filter depth"):
         F.tf_conv_transpose(np.ones((1, 3, 3, 2)), np.ones((3, 3, 2, 1)), (1, 6, 6, 2), 2)
     with pytest.raises(tconv.TconvError, match="output_shape has incorrect size"):
-        F.onnx_conv_transpose(np.ones((1, 1, 3, 3), np.float32), np.ones((1, 1, 3, 3), np.float32), output_shape=[1, 1, 6, 6])
+        F.onnx_conv_transpose(np.ones((1, 1, 3, 3), np.float32), np.ones((1, 1, 3, 3), np.float32),
+                              output_shape=[1, 1, 6, 6])
 
 
 def test_code_is_ready_to_paste() -> None:
@@ -278,19 +320,104 @@ def test_cli_convert(capsys) -> None:
     assert main(["convert", "--from", "keras", "--padding", "same", "-s", "2", "-k", "3", "-i", "16"]) == 0
     out = capsys.readouterr().out
     assert "then crop [[0, 1]]" in out and "output size (32,)" in out and "y = y[:, :, 0:-1]" in out
-    assert main(["convert", "--from", "onnx", "--padding", "same_lower", "-s", "2", "-k", "3", "-i", "4", "--json"]) == 0
+    assert main(["convert", "--from", "onnx", "--padding", "same_lower", "-s", "2", "-k", "3", "-i", "4",
+                 "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["exact"] and data["padding"] == [1] and data["output_padding"] == [1]
     assert main(["convert", "--from", "tf", "-s", "2,2", "-k", "3", "-i", "3,4", "--output-size", "6,8", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["crop"] == [[0, 1], [0, 1]]
-    assert main(["convert", "--from", "jax", "--padding", "1:2", "-s", "2", "-k", "3", "-i", "4", "--transpose-kernel", "--json"]) == 0
+    # without --output-size: the size TF's layers would pick (VALID: max(F, L·s) = 33)
+    assert main(["convert", "--from", "tf", "--padding", "valid", "-s", "2", "-k", "3", "-i", "16", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["output_size"] == [33]
+    assert F.tf_default_output_size(16, 3, 2, "VALID") == (33,)
+    assert main(["convert", "--from", "jax", "--padding", "1:2", "-s", "2", "-k", "3", "-i", "4", "--transpose-kernel",
+                 "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["exact"] is True
-    assert main(["convert", "--to", "onnx", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1", "-i", "8", "--json"]) == 0
+    assert main(["convert", "--to", "onnx", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1", "-i", "8",
+                 "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["pads"] == [1, 1]
     assert main(["convert", "--to", "keras", "-k", "3", "-s", "2", "-p", "2", "-i", "5"]) == 2
     assert "Keras cannot express this layer" in capsys.readouterr().err
     assert main(["convert", "--from", "jax", "--padding", "x", "-k", "3", "-i", "4"]) == 2
     assert "pairs like 1:2" in capsys.readouterr().err
+
+
+def _two_layer_model(batch: int | str = 1, height: int | str = 5):
+    """X (batch, 4, height, 5) -> ConvTranspose SAME_UPPER s2 with bias -> Relu -> ConvTranspose p1 s2 op1."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [numpy_helper.from_array(np.ones(shape, np.float32), name=name)
+             for name, shape in (("W1", (4, 2, 3, 3)), ("B1", (2,)), ("W2", (2, 3, 3, 3)))]
+    nodes = [
+        helper.make_node("ConvTranspose", ["X", "W1", "B1"], ["H"], name="up1", strides=[2, 2], auto_pad="SAME_UPPER"),
+        helper.make_node("Relu", ["H"], ["R"]),
+        helper.make_node("ConvTranspose", ["R", "W2", ""], ["Y"], name="up2", strides=[2, 2], pads=[1, 1, 1, 1],
+                         output_padding=[1, 1]),
+    ]
+    x = helper.make_tensor_value_info("X", TensorProto.FLOAT, [batch, 4, height, 5])
+    graph = helper.make_graph(nodes, "g", [x], [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+                              initializer=inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
+
+
+def test_conv_transpose_nodes_lists_each_node_with_its_equivalent() -> None:
+    up1, up2 = F.conv_transpose_nodes(_two_layer_model())
+    assert (up1.name, up1.input_shape, up1.weight_shape, up1.bias) == ("up1", (1, 4, 5, 5), (4, 2, 3, 3), True)
+    assert up1.attributes == {"strides": (2, 2), "auto_pad": "SAME_UPPER"}
+    assert up1.problem is None and up1.computable
+    eq = up1.equivalent
+    assert (eq.padding, eq.crop, eq.output_size) == ((0, 0), ((0, 1), (0, 1)), (10, 10))
+    assert up1.equivalent.bias is True and up1.equivalent.out_channels == 2
+    # up2's input shape is known only through shape inference (the Relu's output)
+    assert (up2.name, up2.input_shape, up2.weight_shape, up2.bias) == ("up2", (1, 2, 10, 10), (2, 3, 3, 3), False)
+    assert up2.attributes == {"strides": (2, 2), "pads": (1, 1, 1, 1), "output_padding": (1, 1)}
+    eq = up2.equivalent
+    assert (eq.padding, eq.output_padding, eq.exact, eq.output_size) == ((1, 1), (1, 1), True, (20, 20))
+
+
+def test_conv_transpose_nodes_do_not_need_the_batch_size() -> None:
+    up1, up2 = F.conv_transpose_nodes(_two_layer_model(batch="N"))
+    assert up1.input_shape == (None, 4, 5, 5) and up2.input_shape == (None, 2, 10, 10)
+    assert (up1.equivalent.output_size, up2.equivalent.output_size) == ((10, 10), (20, 20))
+
+
+def test_conv_transpose_nodes_agree_with_onnxruntime() -> None:
+    """Each node's equivalent, applied, gives what ONNX Runtime computes for that node."""
+    x = np.random.default_rng(0).standard_normal((1, 1, 3, 4)).astype(np.float32)
+    w = np.random.default_rng(1).standard_normal((1, 2, 3, 2)).astype(np.float32)
+    attrs = {"strides": [2, 3], "pads": [0, 1, 2, 0], "output_padding": [1, 0]}
+    from onnx import TensorProto, helper
+
+    node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], **attrs)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape)
+                                            for n, a in (("X", x), ("W", w))], [])
+    [record] = F.conv_transpose_nodes(helper.make_model(graph))
+    eq = record.equivalent
+    assert record.name == ""
+    assert record.attributes == {"output_padding": (1, 0), "pads": (0, 1, 2, 0), "strides": (2, 3)}
+    # axis 0 ends 2 − 1 short of the full 7: a crop at the end; axis 1 begins 1 in, which PyTorch says as p=1, op=1
+    assert (eq.padding, eq.output_padding, eq.crop, eq.output_size) == ((0, 1), (0, 1), ((0, 1), (0, 0)), (6, 10))
+    np.testing.assert_allclose(record.equivalent.apply(x, w), run_ort(x, w, None, attrs), atol=1e-5)
+
+
+def test_conv_transpose_nodes_say_why_there_is_no_equivalent(tmp_path: Path) -> None:
+    from onnx import TensorProto, helper
+
+    up1, up2 = F.conv_transpose_nodes(_two_layer_model(batch="N", height="H"))
+    assert up1.input_shape == (None, 4, None, 5) and up2.input_shape == (None, 2, None, 10)
+    assert up1.equivalent is None and not up1.computable
+    assert up1.problem == "needs X's channels and spatial sizes and W's shape, which this model does not fix"
+    node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], name="bad", strides=[2], output_padding=[2])
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 1, 3])
+                                            for n in ("X", "W")], [])
+    path = tmp_path / "bad_node.onnx"
+    path.write_bytes(helper.make_model(graph).SerializeToString())
+    [bad] = F.conv_transpose_nodes(path)  # a path works as well as a ModelProto
+    assert bad.equivalent is None and bad.problem == (
+        "output_padding 2 on axis 0 must be smaller than the stride (2) in ONNX Runtime: valid range 0..1")
+    (tmp_path / "junk.onnx").write_text("not a model")
+    with pytest.raises(tconv.TconvError, match="model '.*junk.onnx' could not be read as an ONNX model"):
+        F.conv_transpose_nodes(tmp_path / "junk.onnx")
 
 
 def test_cli_lists_onnx_model_nodes(tmp_path: Path, capsys) -> None:
@@ -309,6 +436,7 @@ def test_cli_lists_onnx_model_nodes(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "1 ConvTranspose node(s)" in out and "up1: X [1, 4, 5, 5], W [4, 2, 3, 3]" in out
     assert "then crop [[0, 1], [0, 1]]" in out and "output size (10, 10)" in out
+    assert "  attributes: auto_pad=SAME_UPPER, strides=[2, 2]\n" in out
     (tmp_path / "bad.onnx").write_text("not a model")
     assert main(["onnx", str(tmp_path / "bad.onnx")]) == 2
     assert "could not be read as an ONNX model" in capsys.readouterr().err

@@ -1,7 +1,8 @@
 """The ``tconv`` command: a thin shell that parses flags, calls the library and prints the result.
 
-Every subcommand shares one set of size flags; each takes ``5`` or a per-axis ``5,4``. Bad input gets one line on
-stderr and exit code 2.
+Every subcommand shares one set of size flags; each takes ``5`` or a per-axis ``5,4``. Each subparser carries its
+handler (``set_defaults(handler=...)``), a function of the parsed flags that returns the exit code; ``main`` calls
+it. Bad input gets one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
 
 import numpy as np
 
@@ -45,6 +46,9 @@ examples:
   tconv onnx model.onnx                         its ConvTranspose nodes and their PyTorch equivalents
 """
 
+# A subcommand's handler: the parsed flags in, the exit code out.
+Handler = Callable[[argparse.Namespace], int]
+
 # Seed 001's worked example: what `tconv compute` shows with no arrays given.
 DEFAULT_INPUT = [[4, 4, 3], [0, 3, 4], [2, 3, 2]]
 DEFAULT_WEIGHT = [[1, 2], [0, 1]]
@@ -61,11 +65,12 @@ def _ints(text: str) -> int | tuple[int, ...]:
     try:
         return parse_ints("value", text)
     except TconvError:
-        raise argparse.ArgumentTypeError(f"expected an integer or comma-separated integers like 5,4, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected an integer or comma-separated integers like 5,4, got {text!r}") from None
 
 
-def _size_flags() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
+def _size_flags() -> _Parser:
+    p = _Parser(add_help=False)
     g = p.add_argument_group("size flags (an integer, or one per axis: 5,4)")
     g.add_argument("-i", "--input-size", type=_ints, metavar="N", help="spatial input size")
     g.add_argument("-k", "--kernel-size", type=_ints, metavar="N", help="kernel size")
@@ -176,7 +181,7 @@ def _print_shape(info: dict[str, Any]) -> None:
         print(f"pooling output size: {' × '.join(map(str, info['output_size']))}")
     else:
         name = "ConvTranspose" if info["kind"] == "transposed" else "Conv"
-        sizes = lambda key: " × ".join(map(str, info[key]))  # noqa: E731
+        sizes: Callable[[str], str] = lambda key: " × ".join(map(str, info[key]))  # noqa: E731
         nd = len(info["output_size"])
         title = f"{name}{nd}d" if nd > 1 else f"{name} (each axis alike)"
         print(f"{title}: input {sizes('input_size')} → output {sizes('output_size')}")
@@ -200,12 +205,21 @@ def _print_shape(info: dict[str, Any]) -> None:
         print(line + (f"  [{r['note']}]" if r["note"] else ""))
 
 
+def _cmd_shape(args: argparse.Namespace) -> int:
+    info = _shape(args)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+    else:
+        _print_shape(info)
+    return 0
+
+
 # --------------------------------------------------------------------------------------------------
 # tconv solve
 # --------------------------------------------------------------------------------------------------
 
 
-def _solve(args: argparse.Namespace) -> list[dict[str, Any]]:
+def _solve(args: argparse.Namespace) -> list[list[dict[str, Any]]]:
     _need(args, "input_size", "output_size")
     found = shapes.solve(
         args.input_size,
@@ -237,6 +251,15 @@ def _print_solve(args: argparse.Namespace, result: list[list[dict[str, Any]]]) -
             print("  " + str(shapes.Solution(**sol)))
 
 
+def _cmd_solve(args: argparse.Namespace) -> int:
+    result = _solve(args)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_solve(args, result)
+    return 0
+
+
 # --------------------------------------------------------------------------------------------------
 # tconv compute
 # --------------------------------------------------------------------------------------------------
@@ -247,7 +270,8 @@ def load_array(text: str, name: str) -> np.ndarray:
     path = Path(text)
     if text.endswith(".npy"):
         try:
-            return np.load(path, allow_pickle=False)
+            array: np.ndarray = np.load(path, allow_pickle=False)  # a .npy file holds one array
+            return array
         except (OSError, ValueError) as exc:
             raise TconvError(f"--{name} {text!r} could not be read as .npy: {exc}") from None
     if text.endswith(".json"):
@@ -298,15 +322,26 @@ def _arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return x, w, b, plain
 
 
-def _layer_args(args: argparse.Namespace) -> dict[str, Any]:
-    return dict(stride=_or(args.stride, 1), padding=_or(args.padding, 0), output_padding=_or(args.output_padding, 0),
-                groups=args.groups, dilation=_or(args.dilation, 1), output_size=args.output_size)
+class _LayerArgs(TypedDict):
+    """The size flags every layer-shaped call takes, PyTorch's defaults filled in."""
+
+    stride: int | tuple[int, ...]
+    padding: int | tuple[int, ...]
+    output_padding: int | tuple[int, ...]
+    dilation: int | tuple[int, ...]
+
+
+def _layer_args(args: argparse.Namespace) -> _LayerArgs:
+    # groups and output_size stay with the callers: not every call takes them (animate, overlap draw one channel)
+    return _LayerArgs(stride=_or(args.stride, 1), padding=_or(args.padding, 0),
+                     output_padding=_or(args.output_padding, 0), dilation=_or(args.dilation, 1))
 
 
 def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     x, w, b, plain = _arrays(args)
     # one plan: it computes the result and states the size derivation
-    plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **_layer_args(args), dtype=x.dtype.name)
+    plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **_layer_args(args),
+                               groups=args.groups, output_size=args.output_size, dtype=x.dtype.name)
     y = execute(plan, x, w, b, args.algorithm)
     lines = [ax.substituted() for ax in plan.axes]
     if plain:
@@ -314,11 +349,28 @@ def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return x, w, y, "\n".join(f"  axis {a}: L_out = {t}" for a, t in enumerate(lines))
 
 
+def _cmd_compute(args: argparse.Namespace) -> int:
+    if args.output is not None and not args.output.endswith(".npy"):
+        raise TconvError(f"--output {args.output!r} must end in .npy")
+    x, w, y, derivation = _compute(args)
+    if args.output is not None:
+        np.save(args.output, y)
+        print(f"wrote {args.output}: shape {list(y.shape)}, dtype {y.dtype}")
+    elif args.json:
+        print(json.dumps({"output_shape": list(y.shape), "output": y.tolist()}))
+    else:
+        print(f"input {list(x.shape)}:\n{x}\nweight {list(w.shape)}:\n{w}")
+        print(f"output {list(y.shape)}:\n{y}")
+        print(f"why this size:\n{derivation}")
+    return 0
+
+
 def _explain(args: argparse.Namespace) -> str:
     from .explain import explain
 
     x, w, b, _ = _arrays(args)
-    wt = explain(x, w, b, **_layer_args(args), view=args.view, lang=args.lang)
+    wt = explain(x, w, b, **_layer_args(args), groups=args.groups, output_size=args.output_size, view=args.view,
+                 lang=args.lang)
     if args.format == "json":
         return json.dumps(wt.to_dict(), ensure_ascii=False, indent=1)
     if args.format == "markdown":
@@ -328,9 +380,14 @@ def _explain(args: argparse.Namespace) -> str:
     return wt.to_text(color=None if args.output is None else False)
 
 
-def _size_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return dict(stride=_or(args.stride, 1), padding=_or(args.padding, 0), output_padding=_or(args.output_padding, 0),
-                dilation=_or(args.dilation, 1))
+def _cmd_explain(args: argparse.Namespace) -> int:
+    text = _explain(args)
+    if args.output is not None:
+        Path(args.output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+    return 0
 
 
 def _animate(args: argparse.Namespace) -> str:
@@ -349,7 +406,7 @@ def _animate(args: argparse.Namespace) -> str:
     elif args.input_size is None or args.kernel_size is None:
         raise TconvError("--input-size and --kernel-size are required (or --input and --weight arrays)")
     scene = animate(
-        args.input_size, args.kernel_size, **_size_kwargs(args), output_size=args.output_size, view=view,
+        args.input_size, args.kernel_size, **_layer_args(args), output_size=args.output_size, view=view,
         pool=args.pool, values=args.values, seed=args.seed, cell_size=args.cell_size, duration_ms=args.duration,
         **arrays,
     )
@@ -357,26 +414,42 @@ def _animate(args: argparse.Namespace) -> str:
     return f"wrote {path}: {len(scene.frames)} frames, {scene.title}"
 
 
-def _overlap(args: argparse.Namespace) -> None:
+def _cmd_animate(args: argparse.Namespace) -> int:
+    print(_animate(args))
+    return 0
+
+
+def _cmd_gallery(args: argparse.Namespace) -> int:
+    from ._progress import Progress
+    from .scene.gallery import GALLERY, render_gallery
+
+    paths = render_gallery(args.directory, args.format, Progress(len(GALLERY), "gallery"),
+                           cell_size=args.cell_size, duration_ms=args.duration)
+    print(f"wrote {len(paths)} files to {args.directory}")
+    return 0
+
+
+def _cmd_overlap(args: argparse.Namespace) -> int:
     from .scene import overlap
 
     _need(args, "input_size", "kernel_size")
     if not args.transposed:
         raise TconvError("overlap is about transposed convolution: drop --no-transposed")
-    m = overlap(args.input_size, args.kernel_size, **_size_kwargs(args), layers=args.layers)
+    m = overlap(args.input_size, args.kernel_size, **_layer_args(args), layers=args.layers)
     if args.output is not None:
         m.save(args.output)
     if args.json:
         print(json.dumps(m.to_dict()))
-        return
+        return 0
     if m.counts.size <= 40 * 40:
         print(np.array2string(m.counts, max_line_width=200))
     print(m.message())
     if args.output is not None:
         print(f"wrote {args.output}")
+    return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _cmd_serve(args: argparse.Namespace) -> int:
     from .web.app import create_app
 
     app = create_app()  # raises TconvError with the install hint when FastAPI is missing
@@ -395,7 +468,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _convert(args: argparse.Namespace) -> None:
+def _cmd_convert(args: argparse.Namespace) -> int:
     from . import frameworks as fw
 
     nd = max(np.size(v) for v in (args.input_size, args.kernel_size, args.stride, args.dilation,
@@ -413,23 +486,26 @@ def _convert(args: argparse.Namespace) -> None:
             result = fw.to_jax(kernel, stride, padding, op, dilation, args.groups)
         else:
             if args.groups != 1:
-                raise TconvError(f"{'TensorFlow' if args.target == 'tf' else 'Keras'} has no groups: --groups must be 1")
+                name = "TensorFlow" if args.target == "tf" else "Keras"
+                raise TconvError(f"{name} has no groups: --groups must be 1")
             result = (fw.to_tf if args.target == "tf" else fw.to_keras)(size, kernel, stride, padding, op, dilation)
         print(json.dumps(result) if args.json else "\n".join(f"{k} = {v!r}" for k, v in result.items()))
-        return
+        return 0
     pad = args.padding
     if args.source == "onnx":
         auto = "NOTSET" if pad is None else pad.upper()
-        eq = fw.from_onnx((1, args.in_channels, *size), (args.in_channels, args.out_channels // max(args.groups, 1), *kernel),
+        eq = fw.from_onnx((1, args.in_channels, *size),
+                          (args.in_channels, args.out_channels // max(args.groups, 1), *kernel),
                           auto_pad=auto, dilations=dilation, group=args.groups,
-                          output_padding=None if args.output_padding is None else per_axis("output_padding", args.output_padding, nd),
-                          output_shape=None if args.output_size is None else per_axis("output_size", args.output_size, nd),
+                          output_padding=None if args.output_padding is None
+                          else per_axis("output_padding", args.output_padding, nd),
+                          output_shape=None if args.output_size is None
+                          else per_axis("output_size", args.output_size, nd),
                           pads=None if args.pads is None else list(np.atleast_1d(args.pads)), strides=stride)
     elif args.source == "tf":
         mode = "SAME" if pad is None else pad.upper()
-        if args.output_size is None:  # TF needs it; default to the usual one
-            out = [L * s_ for L, s_ in zip(size, stride)] if mode == "SAME" else \
-                  [L * s_ + max(k_ - s_, 0) for L, s_, k_ in zip(size, stride, kernel)]
+        if args.output_size is None:  # tf.nn needs it; the one TF's layers pick
+            out = list(fw.tf_default_output_size(size, kernel, stride, mode, dilation))
         else:
             out = list(per_axis("output_size", args.output_size, nd))
         eq = fw.from_tf((1, *size, args.in_channels), (*kernel, args.out_channels, args.in_channels),
@@ -445,68 +521,60 @@ def _convert(args: argparse.Namespace) -> None:
                 jpad = [tuple(int(v) for v in pair.split(":")) for pair in pad.split(",")]
             except ValueError:
                 raise TconvError(f"--padding {pad!r} for JAX must be SAME, VALID or pairs like 1:2,0:1") from None
-        rhs = (*kernel, args.out_channels, args.in_channels) if args.transpose_kernel else (*kernel, args.in_channels, args.out_channels)
+        channels = (args.out_channels, args.in_channels) if args.transpose_kernel else \
+            (args.in_channels, args.out_channels)
+        rhs = (*kernel, *channels)
         eq = fw.from_jax((1, *size, args.in_channels), rhs, stride, jpad, dilation, None, args.transpose_kernel)
     if args.json:
         print(json.dumps({"padding": eq.padding, "output_padding": eq.output_padding, "stride": eq.stride,
                           "dilation": eq.dilation, "groups": eq.groups, "crop": eq.crop, "pad": eq.pad,
                           "output_size": eq.output_size, "exact": eq.exact, "code": eq.code()}))
-        return
+        return 0
     print(eq)
     print("exact: PyTorch's layer alone reproduces it" if eq.exact else
           "not exact in PyTorch alone: the crop / zero-pad below is needed")
     print()
     print(eq.code())
+    return 0
 
 
-def _onnx_model(path: str) -> None:
-    from . import frameworks as fw
+def _dims(shape: Sequence[int | None] | None) -> str:
+    if shape is None:
+        return "unknown"
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
 
-    try:
-        import onnx
-        from onnx import helper, numpy_helper, shape_inference
-    except ImportError:
-        raise TconvError("reading ONNX models needs the onnx package: pip install 'tconv[onnx]'") from None
-    try:
-        model = onnx.load(path)
-    except Exception as exc:
-        raise TconvError(f"{path!r} could not be read as an ONNX model: {exc}") from None
-    try:
-        model = shape_inference.infer_shapes(model)
-    except Exception:
-        pass
-    shapes: dict[str, list[int] | None] = {}
-    for vi in [*model.graph.input, *model.graph.value_info, *model.graph.output]:
-        dims = vi.type.tensor_type.shape.dim
-        shapes[vi.name] = [d.dim_value if d.HasField("dim_value") else None for d in dims] or None
-    for init in model.graph.initializer:
-        shapes[init.name] = list(numpy_helper.to_array(init).shape)
-    nodes = [n for n in model.graph.node if n.op_type == "ConvTranspose"]
-    print(f"{path}: {len(nodes)} ConvTranspose node(s)")
-    for n in nodes:
-        attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
-        attrs = {k: (v.decode() if isinstance(v, bytes) else list(v) if isinstance(v, list | tuple) else v) for k, v in attrs.items()}
-        x_shape, w_shape = shapes.get(n.input[0]), shapes.get(n.input[1])
-        print(f"\n{n.name or '(unnamed)'}: X {x_shape}, W {w_shape}, bias {'yes' if len(n.input) > 2 and n.input[2] else 'no'}")
-        print(f"  attributes: {attrs}")
-        if not x_shape or not w_shape or None in x_shape or None in w_shape:
-            print("  PyTorch equivalent: needs static shapes of X and W (not known in this model)")
-            continue
-        try:
-            eq = fw.from_onnx(x_shape, w_shape, **{k: v for k, v in attrs.items() if k in (
-                "auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides")})
-            print(f"  PyTorch equivalent: {eq}")
-        except TconvError as exc:
-            print(f"  not computable: {exc}")
+
+def _cmd_onnx(args: argparse.Namespace) -> int:
+    from .frameworks.onnx import conv_transpose_nodes
+
+    nodes = conv_transpose_nodes(args.model)
+    print(f"{args.model}: {len(nodes)} ConvTranspose node(s)")
+    for node in nodes:
+        print(f"\n{node.name or '(unnamed)'}: X {_dims(node.input_shape)}, W {_dims(node.weight_shape)}, "
+              f"bias {'yes' if node.bias else 'no'}")
+        attrs = ", ".join(f"{k}={list(v) if isinstance(v, tuple) else v}" for k, v in node.attributes.items())
+        print(f"  attributes: {attrs or '(none)'}")
+        if node.equivalent is not None:
+            print(f"  PyTorch equivalent: {node.equivalent}")
+        else:
+            print(f"  no PyTorch equivalent: {node.problem}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args.rest)
 
 
 # --------------------------------------------------------------------------------------------------
-# main
+# the parser (each subcommand with its handler) and main
 # --------------------------------------------------------------------------------------------------
 
 
 def _array_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input", metavar="X", help=".npy, .json or inline JSON; (N, C, ...) or (C, ...), or plain with a plain weight")
+    p.add_argument("--input", metavar="X",
+                   help=".npy, .json or inline JSON; (N, C, ...) or (C, ...), or plain with a plain weight")
     p.add_argument("--weight", metavar="W", help="(in, out/groups, *kernel), or a plain kernel such as [[1,2],[0,1]]")
     p.add_argument("--bias", metavar="B", help="(out_channels,)")
     p.add_argument("--plain", action="store_true", help="treat input and weight as single-channel arrays")
@@ -514,13 +582,22 @@ def _array_flags(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``tconv`` parser; each subcommand's parser has its ``handler`` default.
+
+    >>> args = build_parser().parse_args(["shape", "-i", "3", "-k", "2"])
+    >>> args.handler.__name__, args.input_size, args.kernel_size
+    ('_cmd_shape', 3, 2)
+    """
     parser = _Parser(
         prog="tconv",
-        description="Transposed convolution done right: exact PyTorch ConvTranspose in NumPy, and every shape question.",
+        description="Transposed convolution done right: exact PyTorch ConvTranspose in NumPy, and every shape "
+                    "question.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tconv {__import__('tconv').__version__}")
+    # forwards_rest: the subcommand takes the arguments this parser does not know (bench: tconv.bench parses them)
+    parser.set_defaults(handler=None, forwards_rest=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     flags = _size_flags()
     fmt = argparse.RawDescriptionHelpFormatter
@@ -530,6 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--pool", action="store_true", help="pooling instead (stride defaults to the kernel size)")
     sp.add_argument("--ceil-mode", action="store_true", help="pooling with ceil_mode=True")
     sp.add_argument("--json", action="store_true", help="print JSON")
+    sp.set_defaults(handler=_cmd_shape)
 
     sv = sub.add_parser("solve", parents=[flags], help="every parameter set mapping --input-size to --output-size",
                         epilog=EXAMPLES, formatter_class=fmt)
@@ -538,30 +616,36 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--max-dilation", type=int, default=3, help="largest dilation tried (default 3)")
     sv.add_argument("--limit", type=int, default=10, help="show at most this many per axis (default 10)")
     sv.add_argument("--json", action="store_true", help="print JSON")
+    sv.set_defaults(handler=_cmd_solve)
 
     ep = sub.add_parser("explain", parents=[flags], help="step-by-step walkthrough with real numbers",
                         epilog=EXAMPLES, formatter_class=fmt)
     _array_flags(ep)
     ep.add_argument("--view", default="gather", choices=["gather", "scatter", "matrix"],
-                    help="gather: zero insertion + padding + flipped kernel (default); scatter: stamps; matrix: y = Cᵀx")
+                    help="gather: zero insertion + padding + flipped kernel (default); scatter: stamps; "
+                         "matrix: y = Cᵀx")
     ep.add_argument("--format", default="text", choices=["text", "markdown", "html", "json"], help="output format")
     ep.add_argument("--lang", default="en", choices=["en", "zh"], help="language of the prose (numbers stay the same)")
     ep.add_argument("-o", "--output", metavar="FILE", help="write to a file instead of printing")
+    ep.set_defaults(handler=_cmd_explain)
 
     an = sub.add_parser("animate", parents=[flags], help="conv_arithmetic-style animation for any parameters",
                         epilog=EXAMPLES, formatter_class=fmt)
     an.add_argument("--view", choices=["equivalent", "scatter", "conv"],
-                    help="equivalent: zeros inserted, padded, flipped kernel (default for transposed); scatter: stamps; "
-                         "conv: a direct convolution (the default with --no-transposed)")
+                    help="equivalent: zeros inserted, padded, flipped kernel (default for transposed); "
+                         "scatter: stamps; conv: a direct convolution (the default with --no-transposed)")
     an.add_argument("--pool", choices=["max", "avg"], help="with --view conv: a pooling window instead of a kernel")
     an.add_argument("--values", action="store_true", help="numbers in the cells (equal to conv_transpose)")
-    an.add_argument("--input", metavar="X", help="input values (.npy, .json or inline JSON, 1-D or 2-D); else random from --seed")
+    an.add_argument("--input", metavar="X",
+                    help="input values (.npy, .json or inline JSON, 1-D or 2-D); else random from --seed")
     an.add_argument("--weight", metavar="W", help="kernel values (same forms)")
     an.add_argument("--seed", type=int, default=0, help="seed for random small integers (default 0)")
     an.add_argument("--duration", type=int, default=800, metavar="MS", help="milliseconds per frame (default 800)")
     an.add_argument("--cell-size", type=int, default=36, metavar="PX", help="cell size in pixels (default 36)")
-    an.add_argument("--frame", type=int, metavar="N", help="write only frame N (a still; .png writes the last by default)")
+    an.add_argument("--frame", type=int, metavar="N",
+                    help="write only frame N (a still; .png writes the last by default)")
     an.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.svg, FILE.gif or FILE.png")
+    an.set_defaults(handler=_cmd_animate)
 
     ga = sub.add_parser("gallery", help="render conv_arithmetic's 15 animations and tconv's additions",
                         epilog=EXAMPLES, formatter_class=fmt)
@@ -569,25 +653,32 @@ def build_parser() -> argparse.ArgumentParser:
     ga.add_argument("--format", default="gif", choices=["gif", "svg", "png"], help="file format (default gif)")
     ga.add_argument("--cell-size", type=int, default=36, metavar="PX", help="cell size in pixels (default 36)")
     ga.add_argument("--duration", type=int, default=800, metavar="MS", help="milliseconds per frame (default 800)")
+    ga.set_defaults(handler=_cmd_gallery)
 
     ov = sub.add_parser("overlap", parents=[flags], help="overlap heatmap: taps per output cell (checkerboard)",
                         epilog=EXAMPLES, formatter_class=fmt)
     ov.add_argument("--layers", type=int, default=1, metavar="N", help="stack N identical layers (default 1)")
     ov.add_argument("-o", "--output", metavar="FILE", help="write the heatmap as FILE.svg or FILE.png")
     ov.add_argument("--json", action="store_true", help="print the counts and verdict as JSON")
+    ov.set_defaults(handler=_cmd_overlap)
 
-    sub.add_parser("bench", help="benchmark every algorithm beside PyTorch (tconv bench --help)", add_help=False)
+    # bench's flags belong to tconv.bench (shared with `python -m benchmarks`), so this parser knows none of them,
+    # not even --help: `tconv bench --help` is the suite's own help
+    bp = sub.add_parser("bench", help="benchmark every algorithm beside PyTorch (tconv bench --help)", add_help=False)
+    bp.set_defaults(handler=_cmd_bench, forwards_rest=True)
     sv2 = sub.add_parser("serve", help="start the interactive explorer in the browser (needs tconv[web])",
                          epilog=EXAMPLES, formatter_class=fmt)
     sv2.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     sv2.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     sv2.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    sv2.set_defaults(handler=_cmd_serve)
 
     cv = sub.add_parser("convert", help="PyTorch equivalent of an ONNX/TF/Keras/JAX ConvTranspose, or the reverse",
                         epilog=EXAMPLES, formatter_class=fmt)
     direction = cv.add_mutually_exclusive_group(required=True)
-    direction.add_argument("--from", dest="source", choices=["onnx", "tf", "keras", "jax"], help="framework to convert from")
-    direction.add_argument("--to", dest="target", choices=["onnx", "tf", "keras", "jax"], help="framework to convert to")
+    frameworks = ["onnx", "tf", "keras", "jax"]
+    direction.add_argument("--from", dest="source", choices=frameworks, help="framework to convert from")
+    direction.add_argument("--to", dest="target", choices=frameworks, help="framework to convert to")
     cv.add_argument("-i", "--input-size", type=_ints, required=True, metavar="N", help="spatial input size")
     cv.add_argument("-k", "--kernel-size", type=_ints, required=True, metavar="N", help="kernel size")
     cv.add_argument("-s", "--stride", type=_ints, default=1, metavar="N", help="stride(s) (default 1)")
@@ -603,10 +694,12 @@ def build_parser() -> argparse.ArgumentParser:
     cv.add_argument("--out-channels", type=int, default=1, metavar="N", help="output channels (default 1)")
     cv.add_argument("--transpose-kernel", action="store_true", help="JAX transpose_kernel=True")
     cv.add_argument("--json", action="store_true", help="print JSON")
+    cv.set_defaults(handler=_cmd_convert)
 
     ox = sub.add_parser("onnx", help="list an ONNX model's ConvTranspose nodes with their PyTorch equivalents",
                         epilog=EXAMPLES, formatter_class=fmt)
     ox.add_argument("model", metavar="MODEL.onnx", help="the model file (needs the onnx package: tconv[onnx])")
+    ox.set_defaults(handler=_cmd_onnx)
 
     cp = sub.add_parser("compute", parents=[flags], help="compute a transposed convolution from .npy or JSON arrays",
                         epilog=EXAMPLES, formatter_class=fmt)
@@ -614,74 +707,31 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--algorithm", default="auto", choices=["auto", *REGISTRY], help="algorithm (default auto)")
     cp.add_argument("-o", "--output", metavar="FILE.npy", help="write the result to a .npy file")
     cp.add_argument("--json", action="store_true", help="print the result as JSON")
+    cp.set_defaults(handler=_cmd_compute)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 2 bad input)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["bench"]:  # the benchmark suite has its own flags
-        from .bench import main as bench_main
+    """Run the CLI; returns the exit code (0 ok, 2 bad input).
 
-        return bench_main(argv[1:])
+    >>> main(["solve", "-i", "17", "--output-size", "34", "--limit", "1"])
+    axis 0: ConvTranspose 17 → 34: 1 shown, most common first
+      kernel_size=4, stride=2, padding=1
+    0
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
+    args, rest = parser.parse_known_args(argv)
+    if rest and not args.forwards_rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
+    handler: Handler | None = args.handler
+    if handler is None:  # `tconv` alone
         parser.print_help()
         return 2
     try:
-        if args.command == "shape":
-            info = _shape(args)
-            if args.json:
-                print(json.dumps(info, ensure_ascii=False, indent=2))
-            else:
-                _print_shape(info)
-        elif args.command == "solve":
-            result = _solve(args)
-            if args.json:
-                print(json.dumps(result, indent=2))
-            else:
-                _print_solve(args, result)
-        elif args.command == "explain":
-            text = _explain(args)
-            if args.output is not None:
-                Path(args.output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-                print(f"wrote {args.output}")
-            else:
-                print(text, end="" if text.endswith("\n") else "\n")
-        elif args.command == "animate":
-            print(_animate(args))
-        elif args.command == "gallery":
-            from ._progress import Progress
-            from .scene.gallery import GALLERY, render_gallery
-
-            paths = render_gallery(args.directory, args.format, Progress(len(GALLERY), "gallery"),
-                                   cell_size=args.cell_size, duration_ms=args.duration)
-            print(f"wrote {len(paths)} files to {args.directory}")
-        elif args.command == "overlap":
-            _overlap(args)
-        elif args.command == "serve":
-            return _serve(args)
-        elif args.command == "convert":
-            _convert(args)
-        elif args.command == "onnx":
-            _onnx_model(args.model)
-        elif args.command == "compute":
-            if args.output is not None and not args.output.endswith(".npy"):
-                raise TconvError(f"--output {args.output!r} must end in .npy")
-            x, w, y, derivation = _compute(args)
-            if args.output is not None:
-                np.save(args.output, y)
-                print(f"wrote {args.output}: shape {list(y.shape)}, dtype {y.dtype}")
-            elif args.json:
-                print(json.dumps({"output_shape": list(y.shape), "output": y.tolist()}))
-            else:
-                print(f"input {list(x.shape)}:\n{x}\nweight {list(w.shape)}:\n{w}")
-                print(f"output {list(y.shape)}:\n{y}")
-                print(f"why this size:\n{derivation}")
+        return handler(args)
     except TconvError as exc:
         print(f"tconv: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `tconv ... | head`
         return 0
-    return 0

@@ -13,11 +13,21 @@ TconvError that says why it cannot be expressed.
 
 from .common import TorchEquivalent
 from .jax import from_jax, jax_conv_transpose, to_jax
-from .onnx import from_onnx, onnx_conv_transpose, to_onnx
-from .tf import from_keras, from_tf, keras_conv_transpose, tf_conv_transpose, to_keras, to_tf
+from .onnx import ConvTransposeNode, conv_transpose_nodes, from_onnx, onnx_conv_transpose, to_onnx
+from .tf import (
+    from_keras,
+    from_tf,
+    keras_conv_transpose,
+    tf_conv_transpose,
+    tf_default_output_size,
+    to_keras,
+    to_tf,
+)
 
 __all__ = [
+    "ConvTransposeNode",
     "TorchEquivalent",
+    "conv_transpose_nodes",
     "from_jax",
     "from_keras",
     "from_onnx",
@@ -26,6 +36,7 @@ __all__ = [
     "keras_conv_transpose",
     "onnx_conv_transpose",
     "tf_conv_transpose",
+    "tf_default_output_size",
     "to_jax",
     "to_keras",
     "to_onnx",

@@ -7,7 +7,10 @@ clamped at 0; an odd total goes to the end for ``SAME_UPPER`` and to the begin o
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,9 +19,14 @@ from ..errors import TconvError
 from ..functional import as_arrays
 from .common import TorchEquivalent, spatial_ints, torch_equivalent
 
-__all__ = ["from_onnx", "onnx_conv_transpose", "to_onnx"]
+if TYPE_CHECKING:
+    from onnx import ModelProto
+
+__all__ = ["ConvTransposeNode", "conv_transpose_nodes", "from_onnx", "onnx_conv_transpose", "to_onnx"]
 
 AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
+# The attributes from_onnx understands; a node's other attributes are listed but do not change the arithmetic.
+ATTRIBUTES = ("auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides")
 
 
 def _decode(value: Any) -> Any:
@@ -53,7 +61,8 @@ def from_onnx(
     nd = len(weight_shape) - 2
     spatial = tuple(int(v) for v in input_shape)[-nd:]
     if len(spatial) != nd:
-        raise TconvError(f"X needs {nd} spatial dimensions for W of shape {list(weight_shape)}, got {list(input_shape)}")
+        raise TconvError(f"X needs {nd} spatial dimensions for W of shape {list(weight_shape)}, "
+                         f"got {list(input_shape)}")
     auto_pad = _decode(auto_pad)
     if auto_pad not in AUTO_PADS:
         raise TconvError(f"auto_pad {auto_pad!r} is not valid: use one of {', '.join(AUTO_PADS)}")
@@ -85,17 +94,17 @@ def from_onnx(
             target = [as_int("output_shape", v, minimum=1, axis=a) for a, v in enumerate(target)]
         else:
             target = [L * st for L, st in zip(spatial, s)]
-        for a, (F, o, O, st) in enumerate(zip(full, op, target, s)):
-            if output_shape is not None and O - (F + o) >= st:
+        for a, (F, o, wanted, st) in enumerate(zip(full, op, target, s)):
+            if output_shape is not None and wanted - (F + o) >= st:
                 raise TconvError(
-                    f"output_shape {O} on axis {a} is inconsistent with the input: the largest for input {spatial[a]} "
-                    f"is {F + o + st - 1} (ONNX Runtime: Explicit output_shape is inconsistent with input spatial "
-                    f"dimensions and convolution parameters)")
-            total = max(0, F + o - O)  # ONNX Runtime clamps a negative total at 0
+                    f"output_shape {wanted} on axis {a} is inconsistent with the input: the largest for input "
+                    f"{spatial[a]} is {F + o + st - 1} (ONNX Runtime: Explicit output_shape is inconsistent with input "
+                    f"spatial dimensions and convolution parameters)")
+            total = max(0, F + o - wanted)  # ONNX Runtime clamps a negative total at 0
             b = total // 2 if auto_pad == "SAME_UPPER" else total - total // 2
             length = F + o - total
             if output_shape is not None:
-                length = O  # output_shape wins; past F + o it is zero-extended at the end (ONNX Runtime)
+                length = wanted  # output_shape wins; past F + o it is zero-extended at the end (ONNX Runtime)
             begin.append(b)
             end.append(F - b - length)
     elif auto_pad == "VALID":
@@ -154,7 +163,8 @@ def to_onnx(
     """ONNX ConvTranspose attributes for a PyTorch layer (W keeps PyTorch's layout).
 
     >>> to_onnx((3, 3), stride=2, padding=1, output_padding=1)
-    {'kernel_shape': [3, 3], 'strides': [2, 2], 'pads': [1, 1, 1, 1], 'output_padding': [1, 1], 'dilations': [1, 1], 'group': 1}
+    {'kernel_shape': [3, 3], 'strides': [2, 2], 'pads': [1, 1, 1, 1], 'output_padding': [1, 1],
+     'dilations': [1, 1], 'group': 1}
     """
     from .._axes import layer_axes
 
@@ -169,3 +179,105 @@ def to_onnx(
                 f"extend the end")
     return {"kernel_shape": list(k), "strides": list(s), "pads": list(p) + list(p), "output_padding": list(op),
             "dilations": list(d), "group": as_int("groups", groups, minimum=1)}
+
+
+Shape = tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class ConvTransposeNode:
+    """One ConvTranspose node of an ONNX graph, its shapes and its PyTorch equivalent.
+
+    ``input_shape`` and ``weight_shape`` are X's and W's shapes as the model declares them or shape inference
+    finds them: ``None`` for a dimension that is not fixed, and ``None`` for a shape the model does not give.
+    ``attributes`` are the node's attributes (strings decoded, lists as tuples). ``equivalent`` is the
+    :class:`TorchEquivalent`, or ``None`` with ``problem`` saying why (X's channels and spatial sizes or W's shape
+    not fixed, or a refusal); the batch size may be dynamic.
+
+    >>> node = ConvTransposeNode("up", (1, 1, 3), (1, 1, 3), False, {"strides": (2,)}, None, "X's shape is unknown")
+    >>> node.computable, node.attributes["strides"]
+    (False, (2,))
+    """
+
+    name: str
+    input_shape: Shape | None
+    weight_shape: Shape | None
+    bias: bool
+    attributes: dict[str, Any] = field(hash=False)
+    equivalent: TorchEquivalent | None
+    problem: str | None
+
+    @property
+    def computable(self) -> bool:
+        """True when the node has a PyTorch equivalent."""
+        return self.equivalent is not None
+
+
+def _static(shape: Shape | None) -> tuple[int, ...] | None:
+    if shape is None or any(d is None for d in shape):
+        return None
+    return tuple(d for d in shape if d is not None)
+
+
+def _plain(value: Any) -> Any:
+    """An attribute value as Python data: text for bytes, tuples for repeated fields."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, list | tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str]) -> list[ConvTransposeNode]:
+    """Every ConvTranspose node of an ONNX model (a ``ModelProto`` or a file), in graph order, with its equivalent.
+
+    Shapes come from the model's inputs, outputs and initializers, completed by ONNX shape inference where it
+    succeeds. Nodes inside subgraphs (``If``, ``Loop``) are not listed. Needs the onnx package.
+
+    >>> from onnx import TensorProto, helper
+    >>> node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], name="up", strides=[2], auto_pad="SAME_UPPER")
+    >>> graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 1, 3]),
+    ...     helper.make_tensor_value_info("W", TensorProto.FLOAT, [1, 1, 3])], [])
+    >>> [up] = conv_transpose_nodes(helper.make_model(graph))
+    >>> up.name, up.input_shape, up.attributes["auto_pad"], up.equivalent.crop, up.equivalent.output_size
+    ('up', (1, 1, 3), 'SAME_UPPER', ((0, 1),), (6,))
+    """
+    try:
+        import onnx
+        from onnx import helper, shape_inference
+    except ImportError:
+        raise TconvError("reading ONNX models needs the onnx package: pip install 'tconv[onnx]'") from None
+    if not isinstance(model, onnx.ModelProto):
+        try:
+            model = onnx.load(model)
+        except Exception as exc:  # onnx raises whatever its parser or the file system raises
+            raise TconvError(f"model {os.fspath(model)!r} could not be read as an ONNX model: {exc}") from None
+    # Inference only adds shapes; a model it cannot handle is still listed with the shapes it declares.
+    with contextlib.suppress(Exception):
+        model = shape_inference.infer_shapes(model)
+    shapes: dict[str, Shape | None] = {}
+    for vi in [*model.graph.input, *model.graph.value_info, *model.graph.output]:
+        dims = vi.type.tensor_type.shape.dim
+        shapes[vi.name] = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims) or None
+    for init in model.graph.initializer:
+        shapes[init.name] = tuple(init.dims)  # the dims alone: no need to load the weights
+    nodes = []
+    for n in model.graph.node:
+        if n.op_type != "ConvTranspose":
+            continue
+        attrs = {a.name: _plain(helper.get_attribute_value(a)) for a in n.attribute}
+        x_shape, w_shape = shapes.get(n.input[0]), shapes.get(n.input[1])
+        bias = len(n.input) > 2 and bool(n.input[2])  # an empty name is an omitted optional input
+        eq, problem = None, None
+        # The batch size never enters the arithmetic, so a dynamic batch (the usual export) still has an equivalent.
+        x_static, w_static = _static(None if x_shape is None else x_shape[1:]), _static(w_shape)
+        if x_static is None or w_static is None:
+            problem = "needs X's channels and spatial sizes and W's shape, which this model does not fix"
+        else:
+            try:
+                eq = from_onnx((1, *x_static), w_static, bias=bias,
+                               **{k: v for k, v in attrs.items() if k in ATTRIBUTES})
+            except TconvError as exc:
+                problem = str(exc)
+        nodes.append(ConvTransposeNode(n.name, x_shape, w_shape, bias, attrs, eq, problem))
+    return nodes

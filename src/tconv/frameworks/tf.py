@@ -8,16 +8,27 @@ no flip; data is channels-last by default. ``padding="SAME"`` crops the odd cell
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._axes import as_int, count_axes, per_axis
+from .._axes import IntOrSeq, as_int, count_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
 from .common import TorchEquivalent, channels_first, channels_last, spatial_ints, torch_equivalent
 
-__all__ = ["from_keras", "from_tf", "keras_conv_transpose", "tf_conv_transpose", "to_keras", "to_tf"]
+if TYPE_CHECKING:
+    from ..shapes import TransposedAxis
+
+__all__ = [
+    "from_keras",
+    "from_tf",
+    "keras_conv_transpose",
+    "tf_conv_transpose",
+    "tf_default_output_size",
+    "to_keras",
+    "to_tf",
+]
 
 
 def _tf_perm(nd: int) -> tuple[int, ...]:
@@ -71,8 +82,8 @@ def from_tf(
     cin = input_shape[-1] if last else input_shape[1]
     kernel, cout, fin = filters_shape[:nd], filters_shape[nd], filters_shape[nd + 1]
     if fin != cin:
-        raise TconvError(f"filters {list(filters_shape)} expect {fin} input channels (layout (*kernel, out, in)) but the "
-                         f"input has {cin} (TensorFlow: input depth must be evenly divisible by filter depth)")
+        raise TconvError(f"filters {list(filters_shape)} expect {fin} input channels (layout (*kernel, out, in)) "
+                         f"but the input has {cin} (TensorFlow: input depth must be evenly divisible by filter depth)")
     s = spatial_ints("strides", strides, nd, minimum=1, allow_full=True)
     d = spatial_ints("dilations", dilations, nd, minimum=1, allow_full=True)
     if any(v != 1 for v in d):
@@ -119,9 +130,9 @@ def from_tf(
                 f"match computed)")
         begin.append(b)
         end.append(full - b - o)
-    return torch_equivalent("TensorFlow", tuple(begin), tuple(end), input_size=tuple(spatial), kernel_size=tuple(kernel),
-                            stride=s, dilation=d, in_channels=cin, out_channels=cout, groups=1,
-                            weight_permutation=_tf_perm(nd), channels_last=last)
+    return torch_equivalent("TensorFlow", tuple(begin), tuple(end), input_size=tuple(spatial),
+                            kernel_size=tuple(kernel), stride=s, dilation=d, in_channels=cin, out_channels=cout,
+                            groups=1, weight_permutation=_tf_perm(nd), channels_last=last)
 
 
 def tf_conv_transpose(
@@ -164,6 +175,36 @@ def _keras_window(L: int, k: int, s: int, d: int, padding: str, op: int | None) 
     return b, e, (L - 1) * s + ek - b - e
 
 
+def tf_default_output_size(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    strides: IntOrSeq = 1,
+    padding: str = "SAME",
+    dilations: IntOrSeq = 1,
+) -> tuple[int, ...]:
+    """The spatial output size TensorFlow's layers pick when none is given: ``L·s`` for SAME, ``max(F, L·s)``
+    for VALID (F the full size).
+
+    ``tf.nn.conv_transpose`` has no default (``output_shape`` is required); this is the size Keras's
+    ``ConvNDTranspose`` (``tf.keras``) computes with ``output_padding=None`` and passes to it. ``padding`` is TF's
+    ``"SAME"``/``"VALID"`` or Keras's ``"same"``/``"valid"``.
+
+    >>> tf_default_output_size(16, 3, strides=2)                      # SAME: L·s
+    (32,)
+    >>> tf_default_output_size((3, 4), (3, 1), strides=2, padding="VALID")   # the stamps, at least L·s
+    (7, 8)
+    """
+    nd = count_axes(input_size, kernel_size, strides, dilations)
+    size = per_axis("input_size", input_size, nd, minimum=1)
+    kernel = per_axis("kernel_size", kernel_size, nd, minimum=1)
+    s = per_axis("strides", strides, nd, minimum=1)
+    d = per_axis("dilations", dilations, nd, minimum=1)
+    if not isinstance(padding, str) or padding.lower() not in ("same", "valid"):
+        raise TconvError(f"padding {padding!r} must be 'SAME' or 'VALID' (TensorFlow; Keras's 'same'/'valid' too)")
+    # Keras's window with output_padding=None is exactly this default, so the rule is written once, there.
+    return tuple(_keras_window(L, k, st, dd, padding.lower(), None)[2] for L, k, st, dd in zip(size, kernel, s, d))
+
+
 def from_keras(
     input_size: Any,
     kernel_size: Any,
@@ -198,15 +239,17 @@ def from_keras(
                          f"strides={s} and dilation_rate={d}")
     ops: list[int | None] = [None] * nd
     if output_padding is not None:
-        ops = list(per_axis("output_padding", output_padding, nd, minimum=0))
-        for a, (o, st) in enumerate(zip(ops, s)):
+        given = per_axis("output_padding", output_padding, nd, minimum=0)
+        ops = list(given)
+        for a, (o, st) in enumerate(zip(given, s)):
             if o >= st:
-                raise TconvError(f"`output_padding` must be strictly less than `strides` for all dimensions (Keras). At "
-                                 f"dimension {a}, `output_padding` is {o} but `strides` is {st}")
+                raise TconvError(f"`output_padding` must be strictly less than `strides` for all dimensions (Keras). "
+                                 f"At dimension {a}, `output_padding` is {o} but `strides` is {st}")
     windows = [_keras_window(L, kk, st, dd, padding, o) for L, kk, st, dd, o in zip(size, k, s, d, ops)]
     _is_channels_last(data_format, nd, keras=True)
     return torch_equivalent("Keras", tuple(w[0] for w in windows), tuple(w[1] for w in windows), input_size=size,
-                            kernel_size=k, stride=s, dilation=d, in_channels=as_int("in_channels", in_channels, minimum=1),
+                            kernel_size=k, stride=s, dilation=d,
+                            in_channels=as_int("in_channels", in_channels, minimum=1),
                             out_channels=as_int("filters", filters, minimum=1), groups=1,
                             weight_permutation=_tf_perm(nd), channels_last=data_format == "channels_last",
                             bias=use_bias, allow_empty=True)
@@ -245,7 +288,8 @@ def keras_conv_transpose(
     return channels_last(y) if last else y
 
 
-def _target(input_size: Any, kernel_size: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any):
+def _target(input_size: Any, kernel_size: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any
+            ) -> tuple[tuple[TransposedAxis, ...], list[tuple[int, int]]]:
     from ..shapes import transposed_axes
 
     axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
@@ -274,7 +318,8 @@ def to_tf(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, 
             b = 0 if name == "VALID" else _same_begin(o, ax.stride, ax.effective_kernel)
             got.append((b, ax.full_size - b - o))
         ok = all(
-            (ax.input_size == ((o - ax.effective_kernel) // ax.stride + 1 if name == "VALID" else math.ceil(o / ax.stride)))
+            ax.input_size == (
+                (o - ax.effective_kernel) // ax.stride + 1 if name == "VALID" else math.ceil(o / ax.stride))
             for ax, o in zip(axes, out)
         )
         if ok and got == want:
@@ -305,25 +350,26 @@ def to_keras(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 
     nd = len(axes)
     for pad in ("valid", "same"):
         for op_choice in [None, *range(max(ax.stride for ax in axes))]:
-            ops = [None] * nd if op_choice is None else None
-            if ops is None:
-                ops = [op_choice] * nd
-                if any(o >= ax.stride for o, ax in zip(ops, axes)):
-                    continue
-            got = [_keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] for ax, o in zip(axes, ops)]
+            ops: list[int | None] = [op_choice] * nd
+            if op_choice is not None and any(op_choice >= ax.stride for ax in axes):
+                continue
+            got = [_keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2]
+                   for ax, o in zip(axes, ops)]
             if got == want:
-                return {"strides": [ax.stride for ax in axes], "padding": pad, "output_padding": None if op_choice is None else ops,
+                return {"strides": [ax.stride for ax in axes], "padding": pad,
+                        "output_padding": None if op_choice is None else ops,
                         "dilation_rate": [ax.dilation for ax in axes]}
     # per-axis output_padding combinations (rare): search each axis independently with a shared padding
     for pad in ("valid", "same"):
-        ops = []
+        found_ops: list[int] = []
         for ax, w in zip(axes, want):
-            found = [o for o in range(ax.stride) if _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] == w]
+            found = [o for o in range(ax.stride)
+                     if _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] == w]
             if not found:
                 break
-            ops.append(found[0])
+            found_ops.append(found[0])
         else:
-            return {"strides": [ax.stride for ax in axes], "padding": pad, "output_padding": ops,
+            return {"strides": [ax.stride for ax in axes], "padding": pad, "output_padding": found_ops,
                     "dilation_rate": [ax.dilation for ax in axes]}
     raise TconvError(
         f"Keras cannot express this layer: it crops {want} (begin, end) per axis, but 'valid' crops nothing at the "
