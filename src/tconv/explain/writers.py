@@ -159,11 +159,11 @@ def _size_lines(wt: Walkthrough) -> list[str]:
     lines = [render("size.formula", lang, {"formula": size.formula})]
     lines += [render("size.axis", lang, {"axis": a, "substituted": s}) for a, s in enumerate(size.substituted)]
     for a, r in enumerate(size.relations):
-        key = "size.relation" if r.number is not None else "size.general"
-        title = render(f"relation.{r.number}", lang, {}) if r.number is not None else r.title
-        lines.append(render(key, lang, {"axis": a, "number": r.number, "title": title, "formula": r.formula,
-                                        "substituted": r.substituted}))
-    if any("non-square" in r.note for r in size.relations):
+        key = "size.relation" if r["number"] is not None else "size.general"
+        title = render(f"relation.{r['number']}", lang, {}) if r["number"] is not None else r["title"]
+        lines.append(render(key, lang, {"axis": a, "number": r["number"], "title": title, "formula": r["formula"],
+                                        "substituted": r["substituted"]}))
+    if any("non-square" in r["note"] for r in size.relations):
         lines.append(render("size.nonsquare", lang, {}))
     if size.output_size_range is not None:
         ranges = ", ".join(f"{lo}..{hi}" for lo, hi in size.output_size_range)
