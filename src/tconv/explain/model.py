@@ -11,16 +11,17 @@ from typing import Any
 
 import numpy as np
 
+from ..roles import ROLES
 from .i18n import render
 
 __all__ = ["Cell", "Grid", "Message", "SizeDerivation", "Step", "Term", "Walkthrough", "roles_of"]
 
-#: Roles a grid cell can have; writers colour by role.
-ROLES = ("input", "zero", "pad", "kernel", "output", "crop", "extend", "stamp", "matrix", "empty")
-
-
 def roles_of(shape: Any, role: str) -> np.ndarray:
-    """A role array filled with ``role``; wide enough for every role name (NumPy would size it to the first)."""
+    """A role array filled with ``role``; wide enough for every role name (NumPy would size it to the first).
+
+    >>> roles_of(2, "zero").tolist(), roles_of((), "zero").dtype.itemsize >= 4 * len("matrix")
+    (['zero', 'zero'], True)
+    """
     return np.full(shape, role, dtype=f"<U{max(map(len, ROLES))}")
 
 
