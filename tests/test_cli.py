@@ -78,7 +78,7 @@ def test_shape_json_non_square_and_conv(capsys) -> None:
 
 def test_shape_pool(capsys) -> None:
     code, out, _ = run(capsys, "shape", "--pool", "-i", "7", "-k", "2", "--ceil-mode")
-    assert code == 0 and "pooling output size: 4" in out
+    assert code == 0 and "MaxPool (each axis alike): input 7 → output 4" in out
 
 
 def test_solve_lists_common_first(capsys) -> None:

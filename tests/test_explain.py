@@ -55,8 +55,8 @@ def check_consistent(wt, case: Case, atol: float) -> None:
         assert grid.shape == tuple(wt.size.output_size)
     eqs = wt.size.equivalent
     if wt.view == "gather":
-        assert {g.shape for g in wt.steps[0].grids} == {tuple(e.stretched_size for e in eqs)}
-        assert {g.shape for g in wt.steps[1].grids} == {tuple(e.padded_size for e in eqs)}
+        assert {g.shape for g in wt.steps[0].grids} == {tuple(e["stretched_size"] for e in eqs)}
+        assert {g.shape for g in wt.steps[1].grids} == {tuple(e["padded_size"] for e in eqs)}
         assert {g.shape for g in wt.steps[2].grids} == {tuple(case.kernel_size)}
         # the flipped kernel really is the original reversed on every axis
         for orig, flipped in zip(wt.steps[2].grids[::2], wt.steps[2].grids[1::2]):

@@ -128,6 +128,47 @@ def test_pooling_relation_7_and_general_formula_for_dilated_transposed() -> None
     assert "does not" in rel.note or "no relation" in rel.note
 
 
+@given(st.integers(1, 9), st.integers(1, 4), st.one_of(st.none(), st.integers(1, 3)), st.integers(0, 2),
+       st.integers(1, 3), st.booleans())
+def test_pool_relation_equals_torch_max_pool_or_both_refuse(L, k, s, p, d, ceil_mode) -> None:
+    x = torch.zeros(1, 1, L)
+    try:
+        expected = torch.nn.functional.max_pool1d(x, k, s, p, d, ceil_mode).shape[-1]
+    except RuntimeError:
+        with pytest.raises(tconv.TconvError):
+            tconv.relation(L, k, s, p, dilation=d, pool=True, ceil_mode=ceil_mode)
+        return
+    (rel,) = tconv.relation(L, k, s, p, dilation=d, pool=True, ceil_mode=ceil_mode)
+    assert rel.output_size == expected and rel.substituted.endswith(f"= {expected}")
+    if p == 0 and d == 1 and not ceil_mode:  # the guide's relation 7, with stride defaulting to the kernel
+        assert rel.number == 7 and rel.substituted == f"⌊({L} − {k})/{k if s is None else s}⌋ + 1 = {expected}"
+    else:  # padding, dilation and ceil_mode all appear in the printed formula
+        assert rel.number is None
+        assert rel.substituted.startswith(("⌈" if ceil_mode else "⌊") + f"({L} + 2·{p} − {d}·({k} − 1) − 1)/")
+
+
+@given(st.tuples(st.integers(2, 9), st.integers(2, 9)), st.integers(1, 3), st.integers(1, 3), st.booleans())
+def test_pool_relation_2d_equals_torch_per_axis(size, k, s, ceil_mode) -> None:
+    p = k // 2
+    expected = torch.nn.functional.max_pool2d(torch.zeros(1, 1, *size), k, s, p, 1, ceil_mode).shape[-2:]
+    rels = tconv.relation(size, k, s, p, pool=True, ceil_mode=ceil_mode)
+    assert tuple(r.output_size for r in rels) == tuple(expected)
+
+
+def test_pool_relation_prints_dilation_and_defaults_stride_to_the_kernel() -> None:
+    (rel,) = tconv.relation(7, 2, dilation=2, pool=True)  # was "⌊(7 − 2)/1⌋ + 1 = 5": no dilation, stride 1
+    assert rel.substituted == "⌊(7 + 2·0 − 2·(2 − 1) − 1)/2⌋ + 1 = 3" and rel.number is None
+    (rel,) = tconv.relation(7, 2, pool=True)
+    assert (rel.number, rel.substituted) == (7, "⌊(7 − 2)/2⌋ + 1 = 3")
+    (rel,) = tconv.relation(5, 2, 2, 1, pool=True, ceil_mode=True)  # the 4th window would start in the right pad
+    assert rel.substituted == "⌈(5 + 2·1 − 1·(2 − 1) − 1)/2⌉ + 1 − 1 = 3" and "drops it" in rel.note
+    assert rel.output_size == torch.nn.functional.max_pool1d(torch.zeros(1, 1, 5), 2, 2, 1, ceil_mode=True).shape[-1]
+    with pytest.raises(tconv.TconvError, match="ceil_mode only applies to pooling"):
+        tconv.relation(5, 2, ceil_mode=True)
+    with pytest.raises(tconv.TconvError, match="output_padding 1 only applies to transposed convolution"):
+        tconv.relation(5, 2, output_padding=1, pool=True)
+
+
 def test_non_square_gets_one_relation_per_axis_said_as_such() -> None:
     r0, r1 = tconv.relation((3, 4), (2, 3), stride=(1, 2))
     assert (r0.number, r1.number) == (8, 12)

@@ -94,7 +94,7 @@ def test_overlap() -> None:
         ({"mode": "fancy"}, "mode 'fancy' is not known"),
         ({"os": "20,20", "s": "2"}, "output_size 20 on axis 0 is out of range"),
         ({"seed": "-1"}, "seed -1 must be at least 0"),
-        ({"mode": "conv", "op": "1"}, "only apply to transposed"),
+        ({"mode": "conv", "op": "1"}, "only applies to transposed"),
     ],
     ids=lambda v: v if isinstance(v, str) else str(v),
 )

@@ -26,6 +26,7 @@ import numpy as np
 
 from ._progress import Progress
 from .errors import TconvError
+from .params import ConvTransposePlan, plan_conv_transpose
 
 __all__ = ["LAYERS", "Layer", "main", "run"]
 
@@ -44,9 +45,17 @@ class Layer:
     groups: int = 1
     named: bool = True  # one of the six layers the targets are judged on
 
+    def plan(self) -> ConvTransposePlan:
+        """The library's plan of this layer (float32, as benchmarked)."""
+        nd = len(self.size)
+        weight = (self.in_channels, self.out_channels // self.groups, *(self.kernel,) * nd)
+        return plan_conv_transpose((self.batch, self.in_channels, *self.size), weight, None, **self.kwargs(),
+                                   dtype="float32")
+
     @property
     def macs(self) -> int:
-        return self.batch * self.in_channels * (self.out_channels // self.groups) * math.prod(self.size) * self.kernel ** len(self.size)
+        """Useful multiply-adds, the plan's own count (one formula for GFLOP/s everywhere)."""
+        return self.plan().macs
 
     def kwargs(self) -> dict[str, Any]:
         return dict(stride=self.stride, padding=self.padding, groups=self.groups, dilation=self.dilation)
@@ -86,9 +95,7 @@ def _methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Any]:
 
     from . import conv_transpose
     from .algorithms import REGISTRY, choose
-    from .params import plan_conv_transpose
-
-    plan = plan_conv_transpose(x.shape, w.shape, None, **layer.kwargs(), dtype="float32")
+    plan = layer.plan()
     methods: dict[str, Any] = {f"auto ({choose(plan).name})": lambda: conv_transpose(x, w, **layer.kwargs())}
     for name, algo in REGISTRY.items():
         try:

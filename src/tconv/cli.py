@@ -107,98 +107,42 @@ def _need(args: argparse.Namespace, *names: str) -> None:
 
 def _shape(args: argparse.Namespace) -> dict[str, Any]:
     _need(args, "input_size", "kernel_size")
-    i, k = args.input_size, args.kernel_size
-    s, p, d = _or(args.stride, 1), _or(args.padding, 0), _or(args.dilation, 1)
-    if args.pool:
-        out = shapes.pool_output_size(i, k, args.stride, p, d, args.ceil_mode)
-        rel = shapes.relation(i, k, _or(args.stride, k), transposed=False, pool=True) if p == 0 and d == 1 and not args.ceil_mode else ()
-        return {"kind": "pool", "output_size": list(out), "relation": [_rel(r) for r in rel]}
-    if args.transposed:
-        op = _or(args.output_padding, 0)
-        if args.output_size is not None:
-            op = shapes.output_padding_for(i, args.output_size, k, s, p, d)
-        axes = shapes.transposed_axes(i, k, s, p, op, d)
-        return {
-            "kind": "transposed",
-            "input_size": [ax.input_size for ax in axes],
-            "kernel_size": [ax.kernel_size for ax in axes],
-            "stride": [ax.stride for ax in axes],
-            "padding": [ax.padding for ax in axes],
-            "output_padding": [ax.output_padding for ax in axes],
-            "dilation": [ax.dilation for ax in axes],
-            "output_size": [ax.output_size for ax in axes],
-            "formula": shapes.TRANSPOSED_FORMULA,
-            "substituted": [ax.substituted() for ax in axes],
-            "relation": [_rel(r) for r in shapes.relation(*_t(axes), transposed=True)],
-            "output_size_range": [list(r) for r in shapes.output_size_range(*_t(axes, op=False))],
-            "equivalent": [
-                {
-                    "zeros_between": e.zeros_between,
-                    "stretched_size": e.stretched_size,
-                    "pad_begin": e.pad_begin,
-                    "pad_end": e.pad_end,
-                    "padded_size": e.padded_size,
-                }
-                for e in (ax.equivalent() for ax in axes)
-            ],
-        }
-    if args.output_padding:
-        raise TconvError("--output-padding only applies to transposed convolution (drop --no-transposed)")
-    caxes = shapes.conv_axes(i, k, s, p, d)
-    return {
-        "kind": "conv",
-        "input_size": [ax.input_size for ax in caxes],
-        "kernel_size": [ax.kernel_size for ax in caxes],
-        "stride": [ax.stride for ax in caxes],
-        "padding": [ax.pad_begin for ax in caxes],
-        "dilation": [ax.dilation for ax in caxes],
-        "output_size": [ax.output_size for ax in caxes],
-        "formula": shapes.CONV_FORMULA,
-        "substituted": [ax.substituted() for ax in caxes],
-        "relation": [_rel(r) for r in shapes.relation(i, k, s, p, 0, d, transposed=False)],
-    }
-
-
-def _t(axes: Sequence[shapes.TransposedAxis], op: bool = True) -> tuple[Any, ...]:
-    cols = [
-        [ax.input_size for ax in axes],
-        [ax.kernel_size for ax in axes],
-        [ax.stride for ax in axes],
-        [ax.padding for ax in axes],
-    ]
-    if op:
-        cols.append([ax.output_padding for ax in axes])
-    cols.append([ax.dilation for ax in axes])
-    return tuple(cols)
-
-
-def _rel(r: shapes.Relation) -> dict[str, Any]:
-    return {"number": r.number, "title": r.title, "formula": r.formula, "substituted": r.substituted, "note": r.note}
+    if args.ceil_mode and not args.pool:
+        raise TconvError("--ceil-mode only applies to pooling (add --pool)")
+    # the library's report, unchanged: `shape --json` prints exactly what /api/shape and walkthroughs carry
+    return shapes.layer_report(
+        args.input_size,
+        args.kernel_size,
+        args.stride,
+        _or(args.padding, 0),
+        _or(args.output_padding, 0),
+        _or(args.dilation, 1),
+        output_size=args.output_size,
+        transposed=args.transposed,
+        pool=args.pool,
+        ceil_mode=args.ceil_mode,
+    )
 
 
 def _print_shape(info: dict[str, Any]) -> None:
-    if info["kind"] == "pool":
-        print(f"pooling output size: {' × '.join(map(str, info['output_size']))}")
-    else:
-        name = "ConvTranspose" if info["kind"] == "transposed" else "Conv"
-        sizes: Callable[[str], str] = lambda key: " × ".join(map(str, info[key]))  # noqa: E731
-        nd = len(info["output_size"])
-        title = f"{name}{nd}d" if nd > 1 else f"{name} (each axis alike)"
-        print(f"{title}: input {sizes('input_size')} → output {sizes('output_size')}")
-        print(f"  {info['formula']}")
-        for a, text in enumerate(info["substituted"]):
-            print(f"  axis {a}: {text}")
-        if "output_size_range" in info:
-            ranges = ", ".join(f"{lo}..{hi}" for lo, hi in info["output_size_range"])
-            print(f"  output_size= accepts {ranges} per axis (output_padding 0..stride−1)")
-        if "equivalent" in info:
-            for a, e in enumerate(info["equivalent"]):
-                verb = "pad" if e["pad_begin"] >= 0 else "crop"
-                print(
-                    f"  axis {a} as a direct convolution: insert {e['zeros_between']} zero(s) between inputs "
-                    f"(→ {e['stretched_size']}), {verb} {abs(e['pad_begin'])} before and {e['pad_end']} after "
-                    f"(→ {e['padded_size']}), flip the kernel, stride 1"
-                )
+    name = {"transposed": "ConvTranspose", "conv": "Conv", "pool": "MaxPool"}[info["kind"]]
+    sizes: Callable[[str], str] = lambda key: " × ".join(map(str, info[key]))  # noqa: E731
+    nd = len(info["output_size"])
+    title = f"{name}{nd}d" if nd > 1 else f"{name} (each axis alike)"
+    print(f"{title}: input {sizes('input_size')} → output {sizes('output_size')}")
+    print(f"  {info['formula']}")
+    for a, text in enumerate(info["substituted"]):
+        print(f"  axis {a}: {text}")
+    if info.get("output_size_range") is not None:
+        ranges = ", ".join(f"{lo}..{hi}" for lo, hi in info["output_size_range"])
+        print(f"  output_size= accepts {ranges} per axis (output_padding 0..stride−1)")
+    for a, e in enumerate(info.get("equivalent", ())):
+        verb = "pad" if e["pad_begin"] >= 0 else "crop"
+        print(
+            f"  axis {a} as a direct convolution: insert {e['zeros_between']} zero(s) between inputs "
+            f"(→ {e['stretched_size']}), {verb} {abs(e['pad_begin'])} before and {e['pad_end']} after "
+            f"(→ {e['padded_size']}), flip the kernel, stride 1"
+        )
     for a, r in enumerate(info["relation"]):
         head = f"relation {r['number']}" if r["number"] is not None else "general formula"
         line = f"  axis {a}: {head} ({r['title']}): {r['formula']} → {r['substituted']}"

@@ -82,7 +82,8 @@ def check_memory(nbytes: int, what: str) -> None:
 
 @dataclass(frozen=True)
 class _Plan:
-    """What every plan holds: per-axis sizes, batch, channels, groups, bias and dtype."""
+    """What every plan holds: per-axis sizes, batch, channels, groups and dtype (the bias changes no size, so a plan
+    does not record it)."""
 
     axes: tuple[Any, ...]
     batch: int
@@ -90,7 +91,6 @@ class _Plan:
     in_channels: int
     out_channels: int
     groups: int
-    has_bias: bool
     dtype: str = "float64"
 
     @property
@@ -277,7 +277,7 @@ def plan_conv_transpose(
         partial = base_axes(spatial, kernel, stride, padding, dilation, nd)
         output_padding = _resolve_output_size(output_size, nd, batched, input_shape, partial)
     axes = transposed_axes(spatial, kernel, stride, padding, output_padding, dilation, nd=nd)
-    return ConvTransposePlan(axes, batch, batched, w_in, w_out * groups, groups, bias_shape is not None, dtype)
+    return ConvTransposePlan(axes, batch, batched, w_in, w_out * groups, groups, dtype)
 
 
 def plan_conv(
@@ -315,4 +315,4 @@ def plan_conv(
         axes = conv_axes(spatial, kernel, stride, padding, dilation, nd=nd)
     else:
         axes = conv_axes(spatial, kernel, stride, per_axis("padding", padding, nd, minimum=0), dilation, nd=nd)
-    return ConvPlan(axes, batch, batched, channels, w_out, groups, bias_shape is not None, dtype)
+    return ConvPlan(axes, batch, batched, channels, w_out, groups, dtype)

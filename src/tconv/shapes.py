@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ._axes import as_int, count_axes, per_axis
@@ -25,23 +25,56 @@ from .errors import TconvError
 
 __all__ = [
     "CONV_FORMULA",
+    "POOL_FORMULA",
+    "RELATION_TITLES",
     "TRANSPOSED_FORMULA",
     "ConvAxis",
     "EquivalentConv",
+    "PoolAxis",
     "Relation",
     "Solution",
     "TransposedAxis",
     "conv_output_size",
     "conv_transpose_equivalent",
     "conv_transpose_output_size",
+    "effective_kernel_size",
+    "full_output_size",
+    "layer_report",
     "output_padding_for",
     "output_size_range",
+    "pool_axes",
     "pool_output_size",
     "relation",
     "solve",
 ]
 
 IntOrSeq = int | Sequence[int]
+
+
+# --------------------------------------------------------------------------------------------------
+# The per-axis size formulas, each written once (every other module calls these)
+# --------------------------------------------------------------------------------------------------
+
+
+def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
+    """d·(k−1)+1: the span of a dilated kernel on one axis.
+
+    >>> effective_kernel_size(3, dilation=2)
+    5
+    """
+    return dilation * (kernel_size - 1) + 1
+
+
+def full_output_size(input_size: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> int:
+    """F = (L−1)·s + d·(k−1) + 1 on one axis: every position some input cell reaches (no crop, no extension).
+
+    Every framework's transposed convolution returns a window of this (docs/porting.md), so the converters use
+    it too.
+
+    >>> full_output_size(3, 3, stride=2)
+    7
+    """
+    return (input_size - 1) * stride + effective_kernel_size(kernel_size, dilation)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -74,6 +107,11 @@ class EquivalentConv:
         """True when padding > dilation·(kernel−1), so the "padding" of the equivalent conv is a crop."""
         return self.pad_begin < 0
 
+    def to_dict(self) -> dict[str, int]:
+        """The layer report's ``equivalent`` entry: the sizes a reader follows step by step."""
+        return {"zeros_between": self.zeros_between, "stretched_size": self.stretched_size,
+                "pad_begin": self.pad_begin, "pad_end": self.pad_end, "padded_size": self.padded_size}
+
 
 @dataclass(frozen=True)
 class TransposedAxis:
@@ -94,12 +132,20 @@ class TransposedAxis:
     @property
     def effective_kernel(self) -> int:
         """d·(k−1)+1: the span of the dilated kernel."""
-        return self.dilation * (self.kernel_size - 1) + 1
+        return effective_kernel_size(self.kernel_size, self.dilation)
 
     @property
     def full_size(self) -> int:
         """F = (L−1)·s + d·(k−1) + 1: every position some input cell reaches (padding 0, output_padding 0)."""
-        return (self.input_size - 1) * self.stride + self.effective_kernel
+        return full_output_size(self.input_size, self.kernel_size, self.stride, self.dilation)
+
+    @property
+    def buffer_size(self) -> int:
+        """What a scatter needs to hold: F, or more when output_padding reaches past the last stamp.
+
+        The kept window is [padding, padding + output_size); cells of it beyond F stay zero (before the bias).
+        """
+        return max(self.full_size, self.padding + self.output_size)
 
     @property
     def output_size(self) -> int:
@@ -135,8 +181,8 @@ class TransposedAxis:
 
     def equivalent(self) -> EquivalentConv:
         """The zero-insertion + padding + flipped-kernel direct convolution of this axis."""
-        stretched = (self.input_size - 1) * self.stride + 1
-        pad_begin = self.dilation * (self.kernel_size - 1) - self.padding
+        stretched = full_output_size(self.input_size, 1, self.stride)  # the kernel of one tap: zeros inserted only
+        pad_begin = self.effective_kernel - 1 - self.padding
         pad_end = pad_begin + self.output_padding
         padded = stretched + pad_begin + pad_end
         return EquivalentConv(
@@ -149,7 +195,7 @@ class TransposedAxis:
             kernel_size=self.kernel_size,
             dilation=self.dilation,
             stride=1,
-            output_size=padded - self.dilation * (self.kernel_size - 1),
+            output_size=padded - (self.effective_kernel - 1),
         )
 
 
@@ -213,7 +259,8 @@ def conv_transpose_output_size(
     >>> conv_transpose_output_size((2, 3), kernel_size=3, stride=(1, 2))
     (4, 7)
     """
-    return tuple(ax.output_size for ax in transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation))
+    axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
+    return tuple(ax.output_size for ax in axes)
 
 
 def base_axes(
@@ -312,7 +359,7 @@ class ConvAxis:
 
     @property
     def effective_kernel(self) -> int:
-        return self.dilation * (self.kernel_size - 1) + 1
+        return effective_kernel_size(self.kernel_size, self.dilation)
 
     @property
     def padded_size(self) -> int:
@@ -354,7 +401,7 @@ def conv_axes(
             raise TconvError(f"padding 'same' needs stride 1 on every axis (as in PyTorch), got stride {list(ss)}")
         pads = []
         for k, d in zip(ks, ds):
-            total = d * (k - 1) if padding == "same" else 0
+            total = effective_kernel_size(k, d) - 1 if padding == "same" else 0
             pads.append((total // 2, total - total // 2))  # PyTorch puts the odd element at the end
     else:
         pads = [(p, p) for p in per_axis("padding", padding, nd, minimum=0)]
@@ -388,6 +435,97 @@ def conv_output_size(
     return tuple(ax.output_size for ax in conv_axes(input_size, kernel_size, stride, padding, dilation))
 
 
+@dataclass(frozen=True)
+class PoolAxis:
+    """One validated axis of max pooling, PyTorch's rule (``nn.MaxPool*d``): padding on both sides, dilation,
+    and ``ceil_mode``, where the last window may start inside the input or its left padding, never in the right.
+
+    >>> ax = PoolAxis(input_size=7, kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=True)
+    >>> ax.output_size, ax.substituted()
+    (4, '⌈(7 + 2·0 − 1·(2 − 1) − 1)/2⌉ + 1 = 4')
+    """
+
+    input_size: int
+    kernel_size: int
+    stride: int
+    padding: int
+    dilation: int
+    ceil_mode: bool = False
+
+    @property
+    def effective_kernel(self) -> int:
+        return effective_kernel_size(self.kernel_size, self.dilation)
+
+    @property
+    def windows_rounded_up(self) -> int:
+        """⌊…⌋ + 1, or ⌈…⌉ + 1 with ceil_mode, before PyTorch's rule about the last window."""
+        room = self.input_size + 2 * self.padding - self.effective_kernel
+        return (room + (self.stride - 1 if self.ceil_mode else 0)) // self.stride + 1
+
+    @property
+    def drops_last_window(self) -> bool:
+        """ceil_mode's extra window would start in the right padding: PyTorch drops it."""
+        return self.ceil_mode and (self.windows_rounded_up - 1) * self.stride >= self.input_size + self.padding
+
+    @property
+    def output_size(self) -> int:
+        return self.windows_rounded_up - int(self.drops_last_window)
+
+    def substituted(self) -> str:
+        """The formula with this axis' numbers; with ceil_mode ⌈⌉, less one when the last window is dropped."""
+        lo, hi = ("⌈", "⌉") if self.ceil_mode else ("⌊", "⌋")
+        text = (
+            f"{lo}({self.input_size} + 2·{self.padding} − {self.dilation}·({self.kernel_size} − 1) − 1)"
+            f"/{self.stride}{hi} + 1"
+        )
+        return f"{text} − 1 = {self.output_size}" if self.drops_last_window else f"{text} = {self.output_size}"
+
+
+#: Max pooling's output-size formula, in symbols (PyTorch's; ⌈⌉ with ceil_mode).
+POOL_FORMULA = "L_out = ⌊(L_in + 2·padding − dilation·(kernel_size − 1) − 1) / stride⌋ + 1"
+
+
+def pool_axes(
+    input_size: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    *,
+    nd: int | None = None,
+) -> tuple[PoolAxis, ...]:
+    """Validate and normalise per-axis max-pooling sizes; ``stride`` None means the kernel size (PyTorch's default).
+
+    Refuses what ``torch.nn.functional.max_pool*d`` refuses: padding above half the kernel size, and no window.
+    """
+    if nd is None:
+        nd = count_axes(input_size, kernel_size, stride, padding, dilation)
+    sizes = per_axis("input_size", input_size, nd, minimum=1)
+    ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
+    ss = ks if stride is None else per_axis("stride", stride, nd, minimum=1)
+    ps = per_axis("padding", padding, nd, minimum=0)
+    ds = per_axis("dilation", dilation, nd, minimum=1)
+    if not isinstance(ceil_mode, bool):
+        raise TconvError(f"ceil_mode must be True or False, got {ceil_mode!r}")
+    axes = []
+    for a in range(nd):
+        ax = PoolAxis(sizes[a], ks[a], ss[a], ps[a], ds[a], ceil_mode)
+        if 2 * ax.padding > ax.kernel_size:  # PyTorch compares with the kernel size itself, not the dilated span
+            raise TconvError(
+                f"padding {ax.padding} on axis {a} must be at most half of the kernel size {ax.kernel_size}: "
+                f"valid range 0..{ax.kernel_size // 2}"
+            )
+        if ax.output_size < 1:
+            raise TconvError(
+                f"kernel_size {ax.kernel_size} on axis {a} (dilated span {ax.effective_kernel}) is larger than the "
+                f"padded input {ax.input_size + 2 * ax.padding}: pooling output would be {ax.output_size}; the "
+                f"kernel can span at most {ax.input_size + 2 * ax.padding} on this axis"
+            )
+        axes.append(ax)
+    return tuple(axes)
+
+
 def pool_output_size(
     input_size: IntOrSeq,
     kernel_size: IntOrSeq,
@@ -405,31 +543,7 @@ def pool_output_size(
     >>> pool_output_size(7, 2, ceil_mode=True)
     (4,)
     """
-    nd = count_axes(input_size, kernel_size, stride, padding, dilation)
-    sizes = per_axis("input_size", input_size, nd, minimum=1)
-    ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
-    ss = ks if stride is None else per_axis("stride", stride, nd, minimum=1)
-    ps = per_axis("padding", padding, nd, minimum=0)
-    ds = per_axis("dilation", dilation, nd, minimum=1)
-    out = []
-    for a in range(nd):
-        L, k, s, p, d = sizes[a], ks[a], ss[a], ps[a], ds[a]
-        ek = d * (k - 1) + 1
-        if 2 * p > k:  # PyTorch compares with the kernel size itself, not the dilated span
-            raise TconvError(
-                f"padding {p} on axis {a} must be at most half of the kernel size {k}: valid range 0..{k // 2}"
-            )
-        num = L + 2 * p - ek + (s - 1 if ceil_mode else 0)
-        o = num // s + 1
-        if ceil_mode and (o - 1) * s >= L + p:
-            o -= 1
-        if o < 1:
-            raise TconvError(
-                f"kernel_size {k} on axis {a} (dilated span {ek}) is larger than the padded input {L + 2 * p}: "
-                f"pooling output would be {o}"
-            )
-        out.append(o)
-    return tuple(out)
+    return tuple(ax.output_size for ax in pool_axes(input_size, kernel_size, stride, padding, dilation, ceil_mode))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -451,7 +565,8 @@ def conv_transpose_equivalent(
     >>> eq.zeros_between, eq.stretched_size, eq.pad_begin, eq.pad_end, eq.output_size
     (1, 5, 1, 1, 5)
     """
-    return tuple(ax.equivalent() for ax in transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation))
+    axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
+    return tuple(ax.equivalent() for ax in axes)
 
 
 @dataclass(frozen=True)
@@ -469,10 +584,40 @@ class Relation:
     output_size: int
     note: str = ""
 
+    def to_dict(self) -> dict[str, Any]:
+        """The layer report's ``relation`` entry (the output size is the report's own)."""
+        return {"number": self.number, "title": self.title, "formula": self.formula,
+                "substituted": self.substituted, "note": self.note}
+
     def __str__(self) -> str:
         head = f"relation {self.number}" if self.number is not None else "general formula"
         text = f"{head} ({self.title}): {self.formula} → {self.substituted}"
         return f"{text}; {self.note}" if self.note else text
+
+
+#: The titles of the guide's relations 1–15 (Dumoulin & Visin), by number: the one source of these words
+#: (tconv.explain.i18n translates them).
+RELATION_TITLES: dict[int, str] = {
+    1: "no zero padding, unit strides",
+    2: "zero padding, unit strides",
+    3: "half (same) padding",
+    4: "full padding",
+    5: "no zero padding, non-unit strides",
+    6: "zero padding, non-unit strides",
+    7: "pooling",
+    8: "no padding, unit strides, transposed",
+    9: "zero padding, unit strides, transposed",
+    10: "half padding, unit strides, transposed",
+    11: "full padding, unit strides, transposed",
+    12: "no zero padding, non-unit strides, transposed",
+    13: "zero padding, non-unit strides, transposed",
+    14: "zero padding, non-unit strides, transposed, with a = output_padding",
+    15: "dilated convolution",
+}
+
+
+def _guide(number: int, formula: str, substituted: str, output_size: int) -> Relation:
+    return Relation(number, RELATION_TITLES[number], formula, substituted, output_size)
 
 
 def _transposed_relation(ax: TransposedAxis) -> Relation:
@@ -490,33 +635,17 @@ def _transposed_relation(ax: TransposedAxis) -> Relation:
         )
     if s == 1:
         if p == 0:
-            return Relation(8, "no padding, unit strides, transposed", "o′ = i′ + (k − 1)", f"{i} + ({k} − 1) = {o}", o)
+            return _guide(8, "o′ = i′ + (k − 1)", f"{i} + ({k} − 1) = {o}", o)
         if k % 2 == 1 and p == k // 2:
-            return Relation(10, "half padding, unit strides, transposed", "o′ = i′", f"{i} = {o}", o)
+            return _guide(10, "o′ = i′", f"{i} = {o}", o)
         if p == k - 1:
-            return Relation(11, "full padding, unit strides, transposed", "o′ = i′ − (k − 1)", f"{i} − ({k} − 1) = {o}", o)
-        return Relation(
-            9, "zero padding, unit strides, transposed", "o′ = i′ + (k − 1) − 2p", f"{i} + ({k} − 1) − 2·{p} = {o}", o
-        )
+            return _guide(11, "o′ = i′ − (k − 1)", f"{i} − ({k} − 1) = {o}", o)
+        return _guide(9, "o′ = i′ + (k − 1) − 2p", f"{i} + ({k} − 1) − 2·{p} = {o}", o)
     if a == 0 and p == 0:
-        return Relation(
-            12, "no zero padding, non-unit strides, transposed", "o′ = s(i′ − 1) + k", f"{s}·({i} − 1) + {k} = {o}", o
-        )
+        return _guide(12, "o′ = s(i′ − 1) + k", f"{s}·({i} − 1) + {k} = {o}", o)
     if a == 0:
-        return Relation(
-            13,
-            "zero padding, non-unit strides, transposed",
-            "o′ = s(i′ − 1) + k − 2p",
-            f"{s}·({i} − 1) + {k} − 2·{p} = {o}",
-            o,
-        )
-    return Relation(
-        14,
-        "zero padding, non-unit strides, transposed, with a = output_padding",
-        "o′ = s(i′ − 1) + a + k − 2p",
-        f"{s}·({i} − 1) + {a} + {k} − 2·{p} = {o}",
-        o,
-    )
+        return _guide(13, "o′ = s(i′ − 1) + k − 2p", f"{s}·({i} − 1) + {k} − 2·{p} = {o}", o)
+    return _guide(14, "o′ = s(i′ − 1) + a + k − 2p", f"{s}·({i} − 1) + {a} + {k} − 2·{p} = {o}", o)
 
 
 def _conv_relation(ax: ConvAxis) -> Relation:
@@ -533,50 +662,52 @@ def _conv_relation(ax: ConvAxis) -> Relation:
         )
     p = ax.pad_begin
     if d != 1:
-        return Relation(
-            15,
-            "dilated convolution",
-            "o = ⌊(i + 2p − k − (k − 1)(d − 1))/s⌋ + 1",
-            f"⌊({i} + 2·{p} − {k} − ({k} − 1)·({d} − 1))/{s}⌋ + 1 = {o}",
-            o,
-        )
+        substituted = f"⌊({i} + 2·{p} − {k} − ({k} − 1)·({d} − 1))/{s}⌋ + 1 = {o}"
+        return _guide(15, "o = ⌊(i + 2p − k − (k − 1)(d − 1))/s⌋ + 1", substituted, o)
     if s == 1:
         if p == 0:
-            return Relation(1, "no zero padding, unit strides", "o = (i − k) + 1", f"({i} − {k}) + 1 = {o}", o)
+            return _guide(1, "o = (i − k) + 1", f"({i} − {k}) + 1 = {o}", o)
         if k % 2 == 1 and p == k // 2:
-            return Relation(3, "half (same) padding", "o = i", f"{i} = {o}", o)
+            return _guide(3, "o = i", f"{i} = {o}", o)
         if p == k - 1:
-            return Relation(4, "full padding", "o = i + (k − 1)", f"{i} + ({k} − 1) = {o}", o)
-        return Relation(2, "zero padding, unit strides", "o = (i − k) + 2p + 1", f"({i} − {k}) + 2·{p} + 1 = {o}", o)
+            return _guide(4, "o = i + (k − 1)", f"{i} + ({k} − 1) = {o}", o)
+        return _guide(2, "o = (i − k) + 2p + 1", f"({i} − {k}) + 2·{p} + 1 = {o}", o)
     if p == 0:
-        return Relation(
-            5, "no zero padding, non-unit strides", "o = ⌊(i − k)/s⌋ + 1", f"⌊({i} − {k})/{s}⌋ + 1 = {o}", o
-        )
-    return Relation(
-        6,
-        "zero padding, non-unit strides",
-        "o = ⌊(i + 2p − k)/s⌋ + 1",
-        f"⌊({i} + 2·{p} − {k})/{s}⌋ + 1 = {o}",
-        o,
-    )
+        return _guide(5, "o = ⌊(i − k)/s⌋ + 1", f"⌊({i} − {k})/{s}⌋ + 1 = {o}", o)
+    return _guide(6, "o = ⌊(i + 2p − k)/s⌋ + 1", f"⌊({i} + 2·{p} − {k})/{s}⌋ + 1 = {o}", o)
+
+
+def _pool_relation(ax: PoolAxis) -> Relation:
+    i, k, s, p, d = ax.input_size, ax.kernel_size, ax.stride, ax.padding, ax.dilation
+    o = ax.output_size
+    if p == 0 and d == 1 and not ax.ceil_mode:
+        return _guide(7, "o = ⌊(i − k)/s⌋ + 1", f"⌊({i} − {k})/{s}⌋ + 1 = {o}", o)
+    lo, hi = ("⌈", "⌉") if ax.ceil_mode else ("⌊", "⌋")
+    note = "the guide's relation 7 has no padding, dilation or ceil_mode; this is the general formula, PyTorch's"
+    if ax.drops_last_window:
+        note += "; with ceil_mode the last window would start in the right padding, so PyTorch drops it (− 1)"
+    return Relation(None, "pooling", f"o = {lo}(i + 2p − d(k − 1) − 1)/s{hi} + 1", ax.substituted(), o, note)
 
 
 def relation(
     input_size: IntOrSeq,
     kernel_size: IntOrSeq,
-    stride: IntOrSeq = 1,
+    stride: IntOrSeq | None = None,
     padding: IntOrSeq | str = 0,
     output_padding: IntOrSeq = 0,
     dilation: IntOrSeq = 1,
     *,
     transposed: bool = True,
     pool: bool = False,
+    ceil_mode: bool = False,
 ) -> tuple[Relation, ...]:
     """Which of the guide's relations 1–15 each axis instantiates, with the numbers substituted.
 
     For a transposed convolution the arguments are PyTorch's (those of the paired convolution, as the guide
     notes) and ``input_size`` is i′. Non-square configurations get one relation per axis; dilated transposed
-    convolutions, which the guide does not cover, get the general formula, said as such.
+    convolutions, which the guide does not cover, get the general formula, said as such. ``stride`` defaults to
+    1, or to the kernel size with ``pool=True`` (max pooling as PyTorch's ``MaxPool*d``, with padding, dilation
+    and ``ceil_mode``; the guide's relation 7 when none of them is used).
 
     >>> print(relation(3, 2)[0])
     relation 8 (no padding, unit strides, transposed): o′ = i′ + (k − 1) → 3 + (2 − 1) = 4
@@ -584,28 +715,138 @@ def relation(
     14
     >>> relation(5, 3, stride=2, padding=1, transposed=False)[0].number
     6
+    >>> relation(7, 2, dilation=2, pool=True)[0].substituted
+    '⌊(7 + 2·0 − 2·(2 − 1) − 1)/2⌋ + 1 = 3'
     """
     nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
+    if (pool or not transposed) and per_axis("output_padding", output_padding, nd) != (0,) * nd:
+        raise TconvError(f"output_padding {output_padding!r} only applies to transposed convolution; use 0")
+    if ceil_mode and not pool:
+        raise TconvError("ceil_mode only applies to pooling (pool=True); use False")
+    rels: tuple[Relation, ...]
     if pool:
-        outs = pool_output_size(input_size, kernel_size, stride, 0, dilation)
-        ks = per_axis("kernel_size", kernel_size, nd)
-        ss = per_axis("stride", stride, nd)
-        sizes = per_axis("input_size", input_size, nd)
-        return tuple(
-            Relation(7, "pooling", "o = ⌊(i − k)/s⌋ + 1", f"⌊({i} − {k})/{s}⌋ + 1 = {o}", o)
-            for i, k, s, o in zip(sizes, ks, ss, outs)
-        )
-    if transposed:
-        axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation, nd=nd)
+        rels = tuple(_pool_relation(ax) for ax in pool_axes(input_size, kernel_size, stride, padding, dilation,
+                                                             ceil_mode, nd=nd))
+    elif transposed:
+        axes = transposed_axes(input_size, kernel_size, 1 if stride is None else stride, padding, output_padding,
+                               dilation, nd=nd)
         rels = tuple(_transposed_relation(ax) for ax in axes)
     else:
+        caxes = conv_axes(input_size, kernel_size, 1 if stride is None else stride, padding, dilation, nd=nd)
+        rels = tuple(_conv_relation(ax) for ax in caxes)
+    if nd > 1 and len({(r.number, r.title) for r in rels}) > 1:
+        note = "non-square: the guide's relations are stated for square inputs; each axis follows its own"
+        rels = tuple(replace(r, note="; ".join(filter(None, [r.note, note]))) for r in rels)
+    return rels
+
+
+# --------------------------------------------------------------------------------------------------
+# The layer report: what `tconv shape`, the explorer's /api/shape and every walkthrough show
+# --------------------------------------------------------------------------------------------------
+
+
+def layer_report(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq | None = None,
+    padding: IntOrSeq | str = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+    *,
+    output_size: IntOrSeq | None = None,
+    transposed: bool = True,
+    pool: bool = False,
+    ceil_mode: bool = False,
+) -> dict[str, Any]:
+    """Everything about one layer's sizes, as JSON-ready data: the one report every shell prints.
+
+    ``tconv shape --json`` prints it, the explorer's ``/api/shape`` returns it (plus the PyTorch code) and
+    walkthroughs carry it. Keys (lists have one entry per axis):
+
+    - ``kind``: ``"transposed"``, ``"conv"`` or ``"pool"`` (max pooling; ``stride`` defaults to the kernel size);
+    - ``input_size``, ``kernel_size``, ``stride``, ``padding``, ``dilation``, ``output_size``: ints;
+      ``output_padding`` (transposed; picked by ``output_size=`` when that is given), ``pad_end`` (conv: the
+      padding after, which ``"same"`` can make differ from ``padding``), ``ceil_mode`` (pool, a bool);
+    - ``formula`` (in symbols) and ``substituted`` (with each axis' numbers);
+    - ``relation``: the guide's relation per axis, ``{number, title, formula, substituted, note}``, ``number``
+      null when the guide has none;
+    - transposed only: ``output_size_range``, the ``[min, max]`` per axis that ``output_size=`` accepts (null
+      when no output_size is valid without output_padding ≥ stride), and ``equivalent``, the direct convolution
+      per axis: ``{zeros_between, stretched_size, pad_begin, pad_end, padded_size}``.
+
+    >>> r = layer_report(3, 3, stride=2, padding=1, output_size=6)
+    >>> r["output_size"], r["output_padding"], r["relation"][0]["number"], r["output_size_range"]
+    ([6], [1], 14, [[5, 6]])
+    >>> layer_report(7, 2, pool=True, ceil_mode=True)["substituted"]
+    ['⌈(7 + 2·0 − 1·(2 − 1) − 1)/2⌉ + 1 = 4']
+    """
+    nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation, output_size)
+    if not transposed or pool:
+        if output_size is not None:
+            raise TconvError(f"output_size {output_size!r} only applies to transposed convolution; leave it out")
         if per_axis("output_padding", output_padding, nd) != (0,) * nd:
             raise TconvError(f"output_padding {output_padding!r} only applies to transposed convolution; use 0")
-        rels = tuple(_conv_relation(ax) for ax in conv_axes(input_size, kernel_size, stride, padding, dilation, nd=nd))
-    if nd > 1 and len(set((r.number, r.title) for r in rels)) > 1:
-        note = "non-square: the guide's relations are stated for square inputs; each axis follows its own"
-        rels = tuple(Relation(r.number, r.title, r.formula, r.substituted, r.output_size, "; ".join(filter(None, [r.note, note]))) for r in rels)
-    return rels
+    if pool:
+        paxes = pool_axes(input_size, kernel_size, stride, padding, dilation, ceil_mode, nd=nd)
+        return {
+            "kind": "pool",
+            "input_size": [ax.input_size for ax in paxes],
+            "kernel_size": [ax.kernel_size for ax in paxes],
+            "stride": [ax.stride for ax in paxes],
+            "padding": [ax.padding for ax in paxes],
+            "dilation": [ax.dilation for ax in paxes],
+            "ceil_mode": ceil_mode,
+            "output_size": [ax.output_size for ax in paxes],
+            "formula": POOL_FORMULA.replace("⌊", "⌈").replace("⌋", "⌉") if ceil_mode else POOL_FORMULA,
+            "substituted": [ax.substituted() for ax in paxes],
+            "relation": [_pool_relation(ax).to_dict() for ax in paxes],
+        }
+    if ceil_mode:
+        raise TconvError("ceil_mode only applies to pooling (pool=True); use False")
+    s = 1 if stride is None else stride
+    if not transposed:
+        caxes = conv_axes(input_size, kernel_size, s, padding, dilation, nd=nd)
+        return {
+            "kind": "conv",
+            "input_size": [ax.input_size for ax in caxes],
+            "kernel_size": [ax.kernel_size for ax in caxes],
+            "stride": [ax.stride for ax in caxes],
+            "padding": [ax.pad_begin for ax in caxes],
+            "pad_end": [ax.pad_end for ax in caxes],
+            "dilation": [ax.dilation for ax in caxes],
+            "output_size": [ax.output_size for ax in caxes],
+            "formula": CONV_FORMULA,
+            "substituted": [ax.substituted() for ax in caxes],
+            "relation": [_conv_relation(ax).to_dict() for ax in caxes],
+        }
+    if isinstance(padding, str):
+        raise TconvError(
+            f"padding {padding!r} is not supported for transposed convolution (as in PyTorch): use integers"
+        )
+    op: IntOrSeq = output_padding
+    if output_size is not None:
+        op = output_padding_for(input_size, output_size, kernel_size, s, padding, dilation)
+    axes = transposed_axes(input_size, kernel_size, s, padding, op, dilation, nd=nd)
+    try:
+        accepted = output_size_range(input_size, kernel_size, s, padding, dilation)
+        ranges: list[list[int]] | None = [list(r) for r in accepted]
+    except TconvError:
+        ranges = None  # only output_padding ≥ stride (which dilation allows) reaches a valid size
+    return {
+        "kind": "transposed",
+        "input_size": [ax.input_size for ax in axes],
+        "kernel_size": [ax.kernel_size for ax in axes],
+        "stride": [ax.stride for ax in axes],
+        "padding": [ax.padding for ax in axes],
+        "output_padding": [ax.output_padding for ax in axes],
+        "dilation": [ax.dilation for ax in axes],
+        "output_size": [ax.output_size for ax in axes],
+        "formula": TRANSPOSED_FORMULA,
+        "substituted": [ax.substituted() for ax in axes],
+        "relation": [r.to_dict() for r in relation(input_size, kernel_size, s, padding, op, dilation)],
+        "output_size_range": ranges,
+        "equivalent": [ax.equivalent().to_dict() for ax in axes],
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -633,14 +874,16 @@ class Solution:
 
 
 # Kernel/stride pairs seen most in decoders, U-Nets and GANs, most common first.
-_COMMON = [(4, 2), (2, 2), (3, 2), (3, 1), (1, 1), (5, 2), (4, 4), (8, 4), (5, 1), (7, 1), (6, 2), (3, 3), (6, 3), (8, 2)]
+_COMMON = [
+    (4, 2), (2, 2), (3, 2), (3, 1), (1, 1), (5, 2), (4, 4), (8, 4), (5, 1), (7, 1), (6, 2), (3, 3), (6, 3), (8, 2)
+]
 
 
 def _commonness(sol: Solution) -> tuple[int, ...]:
     pair = (sol.kernel_size, sol.stride)
     rank = _COMMON.index(pair) if pair in _COMMON else len(_COMMON)
     # Conventional padding keeps the kernel centred: p = (k − s)/2 rounded up, as in k4 s2 p1 or k3 s2 p1 op1.
-    centred = sol.padding == math.ceil(max(sol.dilation * (sol.kernel_size - 1) + 1 - sol.stride, 0) / 2)
+    centred = sol.padding == math.ceil(max(effective_kernel_size(sol.kernel_size, sol.dilation) - sol.stride, 0) / 2)
     return (sol.dilation != 1, rank, not centred, sol.output_padding, sol.padding, sol.kernel_size, sol.stride)
 
 
@@ -668,8 +911,11 @@ def solve(
     output_padding up to max(stride, dilation) − 1 (transposed only).
 
     >>> best = solve(17, 34)[0][:3]            # how do I upsample 17 to 34?
-    >>> [str(s) for s in best]
-    ['kernel_size=4, stride=2, padding=1', 'kernel_size=2, stride=2, padding=0', 'kernel_size=3, stride=2, padding=1, output_padding=1']
+    >>> for s in best:
+    ...     print(s)
+    kernel_size=4, stride=2, padding=1
+    kernel_size=2, stride=2, padding=0
+    kernel_size=3, stride=2, padding=1, output_padding=1
     """
     nd = count_axes(input_size, output_size)
     sizes = per_axis("input_size", input_size, nd, minimum=1)

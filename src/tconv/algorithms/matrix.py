@@ -3,7 +3,8 @@
 The paired (forward) convolution maps a tensor of the transposed convolution's *output* shape to one of its
 *input* shape; flattened, it is a sparse matrix C with C[(c, i), (m, o)] = w[c, m, j] wherever o + p = i·s + j·d
 (c and m in the same group). The transposed convolution is its transpose: y = Cᵀ·x. This module builds C in
-coordinate form and multiplies; :func:`dense_matrix` gives C itself for small sizes (explanations use it).
+coordinate form and multiplies; :func:`dense_matrix` gives C itself for small sizes (the matrix view of
+``tconv.explain`` prints it).
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     return nnz * (3 * 8 + 2 * itemsize) + plan.out_channels * math.prod(plan.output_size) * itemsize
 
 
-def sparse_matrix(weight: np.ndarray, plan: ConvTransposePlan) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
+def sparse_matrix(
+    weight: np.ndarray, plan: ConvTransposePlan
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
     """C in coordinate form: (rows, cols, values, shape), rows = c·prod(input) + i, cols = m·prod(output) + o."""
     _check_size(plan)
     i, o, j = _pattern(plan)
@@ -96,12 +99,21 @@ def sparse_matrix(weight: np.ndarray, plan: ConvTransposePlan) -> tuple[np.ndarr
 
 
 def dense_matrix(weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
-    """C as a dense array, for small problems (explanations print it); Cᵀ @ x.ravel() is the output."""
+    """C as a dense array, for small problems (the matrix walkthrough prints it); Cᵀ @ x.ravel() is the output.
+
+    >>> import numpy as np
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 2), (1, 1, 2), stride=2)
+    >>> dense_matrix(np.array([[[1.0, 2.0]]]), plan)
+    array([[1., 2., 0., 0.],
+           [0., 0., 1., 2.]])
+    """
     rows, cols, values, shape = sparse_matrix(weight, plan)
     if shape[0] * shape[1] > MAX_DENSE:
         raise TconvError(
             f"the dense matrix C would have shape {shape[0]:,} × {shape[1]:,} "
-            f"({format_bytes(shape[0] * shape[1] * weight.itemsize)}); dense_matrix builds at most {MAX_DENSE:,} elements"
+            f"({format_bytes(shape[0] * shape[1] * weight.itemsize)}); dense_matrix builds at most "
+            f"{MAX_DENSE:,} elements"
         )
     dense = np.zeros(shape, dtype=weight.dtype)
     dense[rows, cols] = values  # each (row, col) pair occurs once

@@ -21,8 +21,7 @@ SUMMARY = "the definition: each input cell stamps value × kernel at stride step
 
 
 def _buffer_size(plan: ConvTransposePlan) -> tuple[int, ...]:
-    # The output may reach past the last stamp (output_padding beyond F); those cells stay zero.
-    return tuple(max(ax.full_size, ax.padding + ax.output_size) for ax in plan.axes)
+    return tuple(ax.buffer_size for ax in plan.axes)
 
 
 def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:

@@ -11,8 +11,29 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import TconvError
+from ..roles import ROLE_WORDS
+from ..shapes import RELATION_TITLES
 
 LANGS = ("en", "zh")
+
+#: The guide's relation titles in Chinese; the English ones are tconv.shapes.RELATION_TITLES, their one source.
+RELATION_TITLES_ZH: dict[int, str] = {
+    1: "无填充，步长为 1",
+    2: "有填充，步长为 1",
+    3: "半填充（same）",
+    4: "全填充（full）",
+    5: "无填充，步长大于 1",
+    6: "有填充，步长大于 1",
+    7: "池化",
+    8: "转置卷积：无填充，步长为 1",
+    9: "转置卷积：有填充，步长为 1",
+    10: "转置卷积：半填充，步长为 1",
+    11: "转置卷积：全填充，步长为 1",
+    12: "转置卷积：无填充，步长大于 1",
+    13: "转置卷积：有填充，步长大于 1",
+    14: "转置卷积：有填充，步长大于 1，a = output_padding",
+    15: "空洞（膨胀）卷积",
+}
 
 CATALOGUE: dict[str, dict[str, str]] = {
     # ---- the output size
@@ -35,25 +56,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The guide states its relations for square inputs; here each axis follows its own.",
         "zh": "指南中的关系针对正方形输入；这里每一维各自适用。",
     },
-    # ---- the guide's relation titles (tconv.shapes.Relation.number; "general" when the guide has none)
-    "relation.1": {"en": "no zero padding, unit strides", "zh": "无填充，步长为 1"},
-    "relation.2": {"en": "zero padding, unit strides", "zh": "有填充，步长为 1"},
-    "relation.3": {"en": "half (same) padding", "zh": "半填充（same）"},
-    "relation.4": {"en": "full padding", "zh": "全填充（full）"},
-    "relation.5": {"en": "no zero padding, non-unit strides", "zh": "无填充，步长大于 1"},
-    "relation.6": {"en": "zero padding, non-unit strides", "zh": "有填充，步长大于 1"},
-    "relation.7": {"en": "pooling", "zh": "池化"},
-    "relation.8": {"en": "no padding, unit strides, transposed", "zh": "转置卷积：无填充，步长为 1"},
-    "relation.9": {"en": "zero padding, unit strides, transposed", "zh": "转置卷积：有填充，步长为 1"},
-    "relation.10": {"en": "half padding, unit strides, transposed", "zh": "转置卷积：半填充，步长为 1"},
-    "relation.11": {"en": "full padding, unit strides, transposed", "zh": "转置卷积：全填充，步长为 1"},
-    "relation.12": {"en": "no zero padding, non-unit strides, transposed", "zh": "转置卷积：无填充，步长大于 1"},
-    "relation.13": {"en": "zero padding, non-unit strides, transposed", "zh": "转置卷积：有填充，步长大于 1"},
-    "relation.14": {
-        "en": "zero padding, non-unit strides, transposed, with a = output_padding",
-        "zh": "转置卷积：有填充，步长大于 1，a = output_padding",
-    },
-    "relation.15": {"en": "dilated convolution", "zh": "空洞（膨胀）卷积"},
     # ---- gather view
     "gather.zeros.title": {
         "en": "1. Insert stride − 1 zeros between the inputs",
@@ -174,16 +176,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "view.gather": {"en": "gather (zero insertion, padding, flipped kernel)", "zh": "gather（插零、填充、翻转卷积核）"},
     "view.scatter": {"en": "scatter (stamp the kernel, add, crop)", "zh": "scatter（放置卷积核、相加、裁剪）"},
     "view.matrix": {"en": "matrix (y = Cᵀx)", "zh": "矩阵（y = Cᵀx）"},
-    "role.input": {"en": "input", "zh": "输入"},
-    "role.zero": {"en": "inserted zero", "zh": "插入的零"},
-    "role.pad": {"en": "padding", "zh": "填充"},
-    "role.crop": {"en": "cropped", "zh": "裁掉"},
-    "role.extend": {"en": "output_padding past the stamps", "zh": "超出放置范围的 output_padding"},
-    "role.output": {"en": "output", "zh": "输出"},
-    "role.kernel": {"en": "kernel", "zh": "卷积核"},
-    "role.stamp": {"en": "stamp", "zh": "放置"},
-    "role.matrix": {"en": "non-zero", "zh": "非零"},
-    "role.empty": {"en": "zero", "zh": "零"},
 }
 
 
@@ -191,6 +183,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
 #: sequences (per-axis parameters) as ``(1, 2)``.
 SIZE_ARGS = frozenset({"shape", "full"})
 POSITION_ARGS = frozenset({"at", "offset"})
+
+
+# Derived entries: the relation titles (English from tconv.shapes) and the role words (tconv.roles), so a title or
+# a legend word is changed in one place and every language follows the same keys.
+CATALOGUE |= {f"relation.{n}": {"en": title, "zh": RELATION_TITLES_ZH[n]} for n, title in RELATION_TITLES.items()}
+CATALOGUE |= {f"role.{role}": {lang: words[lang] for lang in LANGS} for role, words in ROLE_WORDS.items()}
 
 
 def _fmt(key: str, value: Any) -> str:

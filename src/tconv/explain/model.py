@@ -11,24 +11,30 @@ from typing import Any
 
 import numpy as np
 
+from ..roles import ROLES
 from .i18n import render
 
 __all__ = ["Cell", "Grid", "Message", "SizeDerivation", "Step", "Term", "Walkthrough", "roles_of"]
 
-#: Roles a grid cell can have; writers colour by role.
-ROLES = ("input", "zero", "pad", "kernel", "output", "crop", "extend", "stamp", "matrix", "empty")
-
-
 def roles_of(shape: Any, role: str) -> np.ndarray:
-    """A role array filled with ``role``; wide enough for every role name (NumPy would size it to the first)."""
+    """A role array filled with ``role``; wide enough for every role name (NumPy would size it to the first).
+
+    >>> roles_of(2, "zero").tolist(), roles_of((), "zero").dtype.itemsize >= 4 * len("matrix")
+    (['zero', 'zero'], True)
+    """
     return np.full(shape, role, dtype=f"<U{max(map(len, ROLES))}")
 
 
 def number(v: Any) -> int | float | complex:
-    """A plain Python number for JSON and display: integral floats stay floats, ints stay ints."""
+    """A plain Python number for JSON and display: integral floats stay floats, ints stay ints.
+
+    >>> number(np.int64(3)), number(np.float32(0.5))
+    (3, 0.5)
+    """
     if isinstance(v, np.generic):
         v = v.item()
-    return v
+    plain: int | float | complex = v
+    return plain
 
 
 def nested(a: np.ndarray) -> Any:
@@ -159,31 +165,47 @@ class Step:
 
 @dataclass(frozen=True)
 class SizeDerivation:
-    """Why the output has its size: PyTorch's formula and the guide's relation, numbers substituted, per axis."""
+    """Why the output has its size: the library's layer report (:func:`tconv.shapes.layer_report`), the same data
+    ``tconv shape --json`` prints and the explorer's ``/api/shape`` returns, with typed views of its parts.
 
-    formula: str
-    substituted: tuple[str, ...]
-    relations: tuple[Any, ...]  # tconv.shapes.Relation per axis
-    equivalent: tuple[Any, ...]  # tconv.shapes.EquivalentConv per axis
-    output_size: tuple[int, ...]
-    output_size_range: tuple[tuple[int, int], ...] | None
+    >>> from tconv.shapes import layer_report
+    >>> size = SizeDerivation(layer_report(3, 3, stride=2, padding=1, output_padding=1))
+    >>> size.output_size, size.relations[0]["number"], size.equivalent[0]["padded_size"]
+    ((6,), 14, 8)
+    """
+
+    report: dict[str, Any]
+
+    @property
+    def formula(self) -> str:
+        return str(self.report["formula"])
+
+    @property
+    def substituted(self) -> tuple[str, ...]:
+        return tuple(self.report["substituted"])
+
+    @property
+    def relations(self) -> tuple[dict[str, Any], ...]:
+        """Per axis: ``{number, title, formula, substituted, note}``."""
+        return tuple(self.report["relation"])
+
+    @property
+    def equivalent(self) -> tuple[dict[str, int], ...]:
+        """Per axis: ``{zeros_between, stretched_size, pad_begin, pad_end, padded_size}``."""
+        return tuple(self.report["equivalent"])
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        return tuple(self.report["output_size"])
+
+    @property
+    def output_size_range(self) -> tuple[tuple[int, int], ...] | None:
+        ranges = self.report["output_size_range"]
+        return None if ranges is None else tuple((lo, hi) for lo, hi in ranges)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "formula": self.formula,
-            "substituted": list(self.substituted),
-            "relation": [
-                {"number": r.number, "title": r.title, "formula": r.formula, "substituted": r.substituted, "note": r.note}
-                for r in self.relations
-            ],
-            "equivalent": [
-                {"zeros_between": e.zeros_between, "stretched_size": e.stretched_size, "pad_begin": e.pad_begin,
-                 "pad_end": e.pad_end, "padded_size": e.padded_size}
-                for e in self.equivalent
-            ],
-            "output_size": list(self.output_size),
-            "output_size_range": None if self.output_size_range is None else [list(r) for r in self.output_size_range],
-        }
+        """The layer report itself (a copy), as documented in docs/guide.md."""
+        return dict(self.report)
 
 
 @dataclass(frozen=True)
@@ -201,7 +223,8 @@ class Walkthrough:
     output: np.ndarray
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able: ``params``, ``output_size``, ``steps`` (a list) and ``output`` (nested lists); see docs/explain.md."""
+        """JSON-able: ``params``, ``output_size`` (the layer report), ``steps`` (a list) and ``output`` (nested
+        lists); see docs/explain.md."""
         return {
             "view": self.view,
             "lang": self.lang,

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from ..algorithms.matrix import sparse_matrix
+from ..algorithms.matrix import dense_matrix, sparse_matrix
 from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, pad
 from ..errors import TconvError
 from ..functional import as_arrays, execute
 from ..params import ConvTransposePlan, compute_dtype, plan_conv_transpose
-from ..shapes import TRANSPOSED_FORMULA, output_size_range, relation
+from ..shapes import layer_report
 from .i18n import LANGS
 from .model import Cell, Grid, Message, SizeDerivation, Step, Term, Walkthrough, number, roles_of
 
@@ -56,18 +56,8 @@ def _channel_messages(plan: ConvTransposePlan) -> list[Message]:
 
 
 def _size(plan: ConvTransposePlan) -> SizeDerivation:
-    args = (plan.input_size, plan.kernel_size, plan.stride, plan.padding, plan.output_padding, plan.dilation)
-    try:
-        ranges = output_size_range(plan.input_size, plan.kernel_size, plan.stride, plan.padding, plan.dilation)
-    except TconvError:
-        ranges = None  # only output_padding ≥ stride (allowed by dilation) reaches a valid size
     return SizeDerivation(
-        formula=TRANSPOSED_FORMULA,
-        substituted=tuple(ax.substituted() for ax in plan.axes),
-        relations=relation(*args),
-        equivalent=tuple(ax.equivalent() for ax in plan.axes),
-        output_size=plan.output_size,
-        output_size_range=ranges,
+        layer_report(plan.input_size, plan.kernel_size, plan.stride, plan.padding, plan.output_padding, plan.dilation)
     )
 
 
@@ -130,7 +120,7 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
             text.append(Message("gather.pad.axis", common | {"before": e.pad_begin, "after": e.pad_end}))
         else:
             text.append(Message("gather.pad.crop", common | {
-                "dk": ax.dilation * (ax.kernel_size - 1), "crop_before": max(0, -e.pad_begin),
+                "dk": ax.effective_kernel - 1, "crop_before": max(0, -e.pad_begin),
                 "crop_after": max(0, -e.pad_end)}))
     grids = tuple(
         Grid(Message("label.padded", {"idx": _idx(plan, n, c)}), padded[n, c], p_roles)
@@ -149,7 +139,8 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
             grids.append(Grid(Message("label.kernel", {"c": c, "ml": ml}), w[c, ml], k_roles))
             grids.append(Grid(Message("label.flipped", {"c": c, "ml": ml, "m": m}), wf[m, c - chans.start], k_roles))
     grids = tuple(grids)
-    steps.append(Step("flip", Message("gather.flip.title"), (Message("gather.flip.text", {"per_group": plan.out_per_group}),), grids))
+    flip_text = (Message("gather.flip.text", {"per_group": plan.out_per_group}),)
+    steps.append(Step("flip", Message("gather.flip.title"), flip_text, grids))
 
     # 4. slide at stride 1: every output cell lists its products
     values = np.zeros((n_batch, cout, *plan.output_size), dtype=x.dtype)
@@ -163,7 +154,8 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
                 for c in chans:
                     for tap in taps:
                         at = tuple(oi + t * ax.dilation for oi, t, ax in zip(o, tap, plan.axes))
-                        terms.append(Term(c, at, tap, number(padded[(n, c) + at]), number(wf[(m, c - chans.start) + tap])))
+                        xv, wv = padded[(n, c) + at], wf[(m, c - chans.start) + tap]
+                        terms.append(Term(c, at, tap, number(xv), number(wv)))
                 bias = number(b[m]) if b is not None else 0
                 value = sum((t.product for t in terms), start=0) + bias
                 values[(n, m) + o] = value
@@ -186,7 +178,7 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
     _check_limit(stamps, MAX_STAMPS, "stamp")
     _check_limit(stamps * math.prod(plan.kernel_size), MAX_TERMS, "product")
     span = tuple(ax.effective_kernel for ax in plan.axes)
-    buffer = tuple(max(ax.full_size, ax.padding + ax.output_size) for ax in plan.axes)
+    buffer = tuple(ax.buffer_size for ax in plan.axes)
     full = np.zeros((n_batch, cout, *buffer), dtype=x.dtype)
     contributions: dict[tuple[int, ...], list[Term]] = {}
 
@@ -227,7 +219,8 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
         Grid(Message("label.full", {"idx": _idx(plan, n, m)}), full[(n, m, *f_window)], f_roles)
         for n in range(n_batch) for m in range(cout)
     )
-    steps.append(Step("accumulate", Message("scatter.sum.title"), (Message("scatter.sum.text"), *_channel_messages(plan)), grids))
+    sum_text = (Message("scatter.sum.text"), *_channel_messages(plan))
+    steps.append(Step("accumulate", Message("scatter.sum.title"), sum_text, grids))
 
     # 3. crop padding at both ends, keep output_padding at the end
     c_roles = roles_of(buffer, "crop")
@@ -277,9 +270,8 @@ def _matrix(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
     n_in, n_out = math.prod(plan.input_size), math.prod(plan.output_size)
     rows_total, cols_total = plan.in_channels * n_in, plan.out_channels * n_out
     _check_limit(rows_total * cols_total, MAX_MATRIX_CELLS, "entry of the matrix C")
-    rows, cols, vals, shape = sparse_matrix(w, plan)
-    dense = np.zeros(shape, dtype=w.dtype)
-    dense[rows, cols] = vals
+    rows, cols, vals, shape = sparse_matrix(w, plan)  # the non-zeros: each one is a term of some output cell
+    dense = dense_matrix(w, plan)
     roles = roles_of(shape, "empty")
     roles[rows, cols] = "matrix"
 
@@ -298,7 +290,8 @@ def _matrix(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
         Grid(Message("label.xflat", {"idx": f"[{n}]" if plan.batched else ""}), flat[n], roles_of(rows_total, "input"))
         for n in range(n_batch)
     )
-    steps.append(Step("flatten", Message("matrix.flatten.title"), (Message("matrix.flatten.text", {"count": rows_total}),), grids))
+    flat_text = (Message("matrix.flatten.text", {"count": rows_total}),)
+    steps.append(Step("flatten", Message("matrix.flatten.title"), flat_text, grids))
 
     by_col: dict[int, list[int]] = {}
     for k, col in enumerate(cols):
@@ -322,7 +315,8 @@ def _matrix(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
             cells.append(Cell(n if plan.batched else None, m, pos, terms, bias, value))
         grids.append(Grid(Message("label.yflat", {"idx": f"[{n}]" if plan.batched else ""}), yflat,
                           roles_of(cols_total, "output")))
-    steps.append(Step("multiply", Message("matrix.multiply.title"), (Message("matrix.multiply.text"),), tuple(grids), tuple(cells)))
+    mul_text = (Message("matrix.multiply.text"),)
+    steps.append(Step("multiply", Message("matrix.multiply.title"), mul_text, tuple(grids), tuple(cells)))
     steps.append(_output_step(plan, values, b))
     return steps
 

@@ -11,27 +11,16 @@ from typing import Any
 
 import numpy as np
 
+from ..roles import ANSI, ROLE_STYLE, css
 from .i18n import render
 from .model import Cell, Grid, Step, Walkthrough, number
 
 __all__ = ["format_number", "to_html", "to_markdown", "to_text"]
 
-# conv_arithmetic's palette: blue input, cyan output; padding and inserted zeros are the "empty" cells.
-ANSI = {
-    "input": "34;1", "zero": "2", "pad": "2;3", "kernel": "35", "output": "36;1", "crop": "31;9",
-    "extend": "33", "stamp": "32", "matrix": "1", "empty": "2",
-}
-CSS = {
-    "input": "background:#9fc5e8;border:1px solid #3d85c6",
-    "zero": "background:#fff;border:1px dashed #999;color:#999",
-    "pad": "background:#fff;border:1px dashed #bbb;color:#bbb",
-    "kernel": "background:#d9b3e6;border:1px solid #8e44ad",
-    "output": "background:#a2e3ea;border:1px solid #2aa6b5",
-    "crop": "background:#f4cccc;border:1px solid #cc0000;color:#999;text-decoration:line-through",
-    "extend": "background:#fff2cc;border:1px solid #bf9000",
-    "stamp": "background:#b6d7a8;border:1px solid #6aa84f",
-    "matrix": "background:#eee;border:1px solid #999;font-weight:bold",
-    "empty": "background:#fff;border:1px solid #eee;color:#ccc",
+# One palette (tconv.roles, conv_arithmetic's); the HTML cells add only what a table needs to read well.
+CSS = {role: css(role) for role in ROLE_STYLE} | {
+    "crop": css("crop") + ";text-decoration:line-through",
+    "matrix": css("matrix") + ";font-weight:bold",
 }
 
 
@@ -159,11 +148,11 @@ def _size_lines(wt: Walkthrough) -> list[str]:
     lines = [render("size.formula", lang, {"formula": size.formula})]
     lines += [render("size.axis", lang, {"axis": a, "substituted": s}) for a, s in enumerate(size.substituted)]
     for a, r in enumerate(size.relations):
-        key = "size.relation" if r.number is not None else "size.general"
-        title = render(f"relation.{r.number}", lang, {}) if r.number is not None else r.title
-        lines.append(render(key, lang, {"axis": a, "number": r.number, "title": title, "formula": r.formula,
-                                        "substituted": r.substituted}))
-    if any("non-square" in r.note for r in size.relations):
+        key = "size.relation" if r["number"] is not None else "size.general"
+        title = render(f"relation.{r['number']}", lang, {}) if r["number"] is not None else r["title"]
+        lines.append(render(key, lang, {"axis": a, "number": r["number"], "title": title, "formula": r["formula"],
+                                        "substituted": r["substituted"]}))
+    if any("non-square" in r["note"] for r in size.relations):
         lines.append(render("size.nonsquare", lang, {}))
     if size.output_size_range is not None:
         ranges = ", ".join(f"{lo}..{hi}" for lo, hi in size.output_size_range)

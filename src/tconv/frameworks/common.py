@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import TconvError
 from ..functional import conv_transpose
+from ..shapes import full_output_size
 
 __all__ = ["TorchEquivalent", "torch_equivalent"]
 
@@ -159,7 +160,7 @@ def torch_equivalent(
     """
     padding, output_padding, crops, pads, out = [], [], [], [], []
     for L, k, s, d, b, e in zip(input_size, kernel_size, stride, dilation, begin, end):
-        full = (L - 1) * s + d * (k - 1) + 1
+        full = full_output_size(L, k, s, d)
         length = full - b - e
         if length < 1:
             if not allow_empty:

@@ -16,6 +16,7 @@ import numpy as np
 from .._axes import as_int, layer_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
+from ..shapes import effective_kernel_size
 from .common import TorchEquivalent, torch_equivalent
 
 __all__ = ["from_jax", "jax_conv_transpose", "to_jax"]
@@ -90,7 +91,7 @@ def from_jax(
         raise TconvError(f"lhs has {cin} features but rhs {list(rhs_shape)} ({rhs}, transpose_kernel={transpose_kernel}) "
                          f"has {rhs_shape[in_ax]} on its {'O' if transpose_kernel else 'I'} axis; they must match "
                          f"(lax.conv_transpose has no feature groups)")
-    ek = [dd * (k - 1) + 1 for dd, k in zip(d, kernel)]
+    ek = [effective_kernel_size(k, dd) for dd, k in zip(d, kernel)]
     pads = _pads(padding, ek, s)
     begin = tuple(k - 1 - lo for k, (lo, _) in zip(ek, pads))
     end = tuple(k - 1 - hi for k, (_, hi) in zip(ek, pads))
@@ -138,7 +139,7 @@ def to_jax(kernel_size: Any, stride: Any = 1, padding: Any = 0, output_padding: 
                          f"with lhs_dilation=stride, feature_group_count={groups} and the flipped, per-group "
                          f"I/O-swapped weight")
     nd, k, s, p, op, d = layer_axes(kernel_size, stride, padding, output_padding, dilation)
-    ek = [dd * (kk - 1) + 1 for dd, kk in zip(d, k)]
+    ek = [effective_kernel_size(kk, dd) for dd, kk in zip(d, k)]
     spec = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}[nd]
     return {"strides": list(s), "padding": [(e - 1 - pp, e - 1 - pp + o) for e, pp, o in zip(ek, p, op)],
             "rhs_dilation": list(d), "dimension_numbers": spec, "transpose_kernel": True}

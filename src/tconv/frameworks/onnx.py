@@ -17,6 +17,7 @@ import numpy as np
 from .._axes import as_int
 from ..errors import TconvError
 from ..functional import as_arrays
+from ..shapes import full_output_size
 from .common import TorchEquivalent, spatial_ints, torch_equivalent
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def from_onnx(
         if o >= st:  # ONNX Runtime refuses output_padding ≥ stride even where dilation would allow it
             raise TconvError(f"output_padding {o} on axis {a} must be smaller than the stride ({st}) in ONNX Runtime: "
                              f"valid range 0..{st - 1}")
-    full = [(L - 1) * st + dd * (k - 1) + 1 for L, st, dd, k in zip(spatial, s, d, kernel)]
+    full = [full_output_size(L, k, st, dd) for L, st, dd, k in zip(spatial, s, d, kernel)]
     if pads is not None and auto_pad != "NOTSET" and output_shape is None:
         raise TconvError(f"pads {list(pads)} cannot be used together with auto_pad {auto_pad!r} (ONNX spec)")
     begin, end = [], []

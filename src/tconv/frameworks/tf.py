@@ -15,6 +15,7 @@ import numpy as np
 from .._axes import IntOrSeq, as_int, count_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
+from ..shapes import effective_kernel_size, full_output_size
 from .common import TorchEquivalent, channels_first, channels_last, spatial_ints, torch_equivalent
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def from_tf(
     begin, end = [], []
     for a, (L, k, st, o) in enumerate(zip(spatial, kernel, s, out)):
         ek = k  # dilation 1 (refused above otherwise)
-        full = (L - 1) * st + ek
+        full = full_output_size(L, k, st)
         if isinstance(padding, str):
             if padding not in ("SAME", "VALID"):
                 raise TconvError(f"padding {padding!r} must be 'SAME', 'VALID' or explicit pairs (TensorFlow)")
@@ -109,7 +110,7 @@ def from_tf(
             else:
                 b = 0
                 computed = (o - ek) // st + 1 if o >= ek else 0
-                lo_ok, hi_ok = (L - 1) * st + ek, L * st + ek - 1
+                lo_ok, hi_ok = full, full + st - 1
         else:
             if nd != 2:
                 raise TconvError(f"padding {padding!r}: TensorFlow takes explicit padding only for 2-D transposed "
@@ -121,7 +122,7 @@ def from_tf(
             lo, hi = (as_int("padding", v, minimum=0, axis=a) for v in sp[a])
             b = lo
             computed = (o + lo + hi - ek) // st + 1 if o + lo + hi >= ek else 0
-            lo_ok = max(1, (L - 1) * st + ek - lo - hi)
+            lo_ok = max(1, full - lo - hi)
             hi_ok = lo_ok + st - 1
         if computed != L:
             raise TconvError(
@@ -163,7 +164,7 @@ def _keras_window(L: int, k: int, s: int, d: int, padding: str, op: int | None) 
     Keras turns its arguments into padding of the zero-inserted input, ``(lo, hi)``, as its backends do
     (``_convert_conv_transpose_padding_args_from_keras_to_jax``); then ``b = ek−1−lo`` and ``e = ek−1−hi``.
     """
-    ek = d * (k - 1) + 1
+    ek = effective_kernel_size(k, d)
     if padding == "valid":
         extra = max(ek, s) - ek if op is None else op
         lo, hi = ek - 1, ek - 1 + extra
@@ -172,7 +173,7 @@ def _keras_window(L: int, k: int, s: int, d: int, padding: str, op: int | None) 
         lo = min(pad_len // 2 + pad_len % 2, ek - 1)
         hi = pad_len - lo
     b, e = ek - 1 - lo, ek - 1 - hi
-    return b, e, (L - 1) * s + ek - b - e
+    return b, e, full_output_size(L, k, s, d) - b - e
 
 
 def tf_default_output_size(

@@ -246,7 +246,7 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
     nd = x.ndim
     plan = plan_conv_transpose((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, output_padding, 1,
                                dilation, output_size=output_size, nd=nd)
-    buffer = tuple(max(ax.full_size, ax.padding + ax.output_size) for ax in plan.axes)
+    buffer = tuple(ax.buffer_size for ax in plan.axes)
     roles = np.full(buffer, "crop", dtype="<U8")
     window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
     roles[window] = "output"

@@ -15,21 +15,7 @@ import numpy as np
 
 from ..errors import TconvError
 
-__all__ = ["ROLES", "Frame", "Mark", "Panel", "Scene"]
-
-#: Cell roles and the words the legend uses for them.
-ROLES = {
-    "input": "input",
-    "zero": "inserted zero",
-    "pad": "padding",
-    "output": "output",
-    "crop": "cropped by padding",
-    "extend": "output_padding past the stamps",
-    "kernel": "kernel",
-    "heat": "taps per cell",
-}
-#: Mark kinds: the shaded kernel footprint on the input, and the cell being computed or stamped.
-MARKS = ("footprint", "highlight")
+__all__ = ["Frame", "Mark", "Panel", "Scene"]
 
 
 @dataclass(frozen=True)

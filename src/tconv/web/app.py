@@ -75,34 +75,13 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
 
 
 def shape_info(cfg: Config) -> dict[str, Any]:
-    from .. import shapes
+    """The library's layer report (tconv.shapes.layer_report, the same data as ``tconv shape --json``) plus the
+    PyTorch code for the layer."""
+    from ..shapes import layer_report
     from ..snippets import torch_code
 
-    if cfg.transposed:
-        op = cfg.output_padding
-        if cfg.output_size is not None:
-            op = shapes.output_padding_for(cfg.input_size, cfg.output_size, cfg.kernel_size, cfg.stride, cfg.padding, cfg.dilation)
-        axes = shapes.transposed_axes(cfg.input_size, cfg.kernel_size, cfg.stride, cfg.padding, op, cfg.dilation)
-        rels = shapes.relation(cfg.input_size, cfg.kernel_size, cfg.stride, cfg.padding, op, cfg.dilation)
-        try:
-            ranges = [list(r) for r in shapes.output_size_range(cfg.input_size, cfg.kernel_size, cfg.stride, cfg.padding, cfg.dilation)]
-        except TconvError:
-            ranges = None
-        info = {"output_size": [a.output_size for a in axes], "output_padding": list(op),
-                "formula": shapes.TRANSPOSED_FORMULA, "substituted": [a.substituted() for a in axes],
-                "output_size_range": ranges,
-                "equivalent": [{"zeros_between": e.zeros_between, "stretched_size": e.stretched_size,
-                                "pad_begin": e.pad_begin, "pad_end": e.pad_end, "padded_size": e.padded_size}
-                               for e in (a.equivalent() for a in axes)]}
-    else:
-        if any(cfg.output_padding) or cfg.output_size is not None:
-            raise TconvError("output_padding and output_size only apply to transposed convolution")
-        caxes = shapes.conv_axes(cfg.input_size, cfg.kernel_size, cfg.stride, cfg.padding, cfg.dilation)
-        rels = shapes.relation(cfg.input_size, cfg.kernel_size, cfg.stride, cfg.padding, 0, cfg.dilation, transposed=False)
-        info = {"output_size": [a.output_size for a in caxes], "formula": shapes.CONV_FORMULA,
-                "substituted": [a.substituted() for a in caxes]}
-    info["relation"] = [{"number": r.number, "title": r.title, "formula": r.formula, "substituted": r.substituted,
-                         "note": r.note} for r in rels]
+    info = layer_report(cfg.input_size, cfg.kernel_size, **cfg.sizes(), output_size=cfg.output_size,
+                        transposed=cfg.transposed)
     info["code"] = {"pytorch": torch_code(cfg.input_size, cfg.kernel_size, **cfg.sizes(), transposed=cfg.transposed,
                                           output_size=cfg.output_size, nd=len(cfg.input_size))}
     return info

@@ -1,0 +1,70 @@
+"""Cell roles: the one source of their words and colours, for walkthroughs (explain), scenes and renderers.
+
+A cell of a drawn or printed grid has a role (an input value, an inserted zero, padding, a cropped output cell...).
+Its words, in every language, and its colours live here once; ``tconv.explain.i18n`` builds its ``role.*``
+messages from :data:`ROLE_WORDS`, the renderers draw with :data:`ROLE_STYLE`, the HTML and terminal writers
+derive their styles from the same entries. This module sits low in the layering (it imports nothing of tconv),
+so every layer above may use it.
+
+>>> ROLE_WORDS["zero"]["en"], ROLE_STYLE["input"][0]
+('inserted zero', '#268bd2')
+>>> css("pad")
+'background:#ffffff;border:1px dashed #93a1a1;color:#93a1a1'
+"""
+
+from __future__ import annotations
+
+__all__ = ["ANSI", "LEGEND_WORDS", "ROLES", "ROLE_STYLE", "ROLE_WORDS", "css"]
+
+#: Every role a cell can have, in legend order.
+ROLES = ("input", "zero", "pad", "kernel", "output", "crop", "extend", "stamp", "matrix", "empty", "heat")
+
+#: role -> language -> the words a legend uses for it.
+ROLE_WORDS: dict[str, dict[str, str]] = {
+    "input": {"en": "input", "zh": "输入"},
+    "zero": {"en": "inserted zero", "zh": "插入的零"},
+    "pad": {"en": "padding", "zh": "填充"},
+    "kernel": {"en": "kernel", "zh": "卷积核"},
+    "output": {"en": "output", "zh": "输出"},
+    "crop": {"en": "cropped by padding", "zh": "被 padding 裁掉"},
+    "extend": {"en": "kept past the stamps (output_padding)", "zh": "超出放置范围而保留的 output_padding"},
+    "stamp": {"en": "stamp", "zh": "放置"},
+    "matrix": {"en": "non-zero", "zh": "非零"},
+    "empty": {"en": "zero", "zh": "零"},
+    "heat": {"en": "taps per cell", "zh": "每格的乘积数"},
+}
+
+#: role -> (fill, stroke, dashed, text colour).
+#: conv_arithmetic's palette: its bin/produce_figure draws the input in RGB (38, 139, 210) and the output in
+#: (42, 161, 152), Solarized blue and cyan, with the kernel's shadow in base02 and dashed base03 grid lines for
+#: padding. The pastel palette the HTML writer used to call conv_arithmetic's was not it, so this is the only one;
+#: the roles conv_arithmetic has no colour for take other Solarized accents.
+ROLE_STYLE: dict[str, tuple[str, str, bool, str]] = {
+    "input": ("#268bd2", "#1a5f91", False, "#ffffff"),
+    "zero": ("#ffffff", "#93a1a1", True, "#93a1a1"),
+    "pad": ("#ffffff", "#93a1a1", True, "#93a1a1"),
+    "kernel": ("#b9b5e8", "#6c71c4", False, "#073642"),
+    "output": ("#2aa198", "#1c6e68", False, "#ffffff"),
+    "crop": ("#fbe3e1", "#dc322f", True, "#b58900"),
+    "extend": ("#f5d76e", "#b58900", False, "#073642"),
+    "stamp": ("#d7e3a1", "#859900", False, "#073642"),
+    "matrix": ("#eee8d5", "#657b83", False, "#073642"),
+    "empty": ("#ffffff", "#eee8d5", False, "#93a1a1"),
+    "heat": ("#ffffff", "#93a1a1", False, "#073642"),
+}
+
+#: role -> SGR code for a terminal: the nearest of the 16 terminal colours to ROLE_STYLE's fill (blue input,
+#: cyan output, faint empty cells), since a terminal cannot show the hex colours.
+ANSI: dict[str, str] = {
+    "input": "34;1", "zero": "2", "pad": "2;3", "kernel": "35", "output": "36;1", "crop": "31;9",
+    "extend": "33", "stamp": "32", "matrix": "1", "empty": "2", "heat": "0",
+}
+
+#: English legend words, as the renderers draw them.
+LEGEND_WORDS: dict[str, str] = {role: words["en"] for role, words in ROLE_WORDS.items()}
+
+
+def css(role: str) -> str:
+    """An inline CSS style for a cell of ``role``, from :data:`ROLE_STYLE` (the HTML writer's cells)."""
+    fill, stroke, dashed, ink = ROLE_STYLE[role]
+    return f"background:{fill};border:1px {'dashed' if dashed else 'solid'} {stroke};color:{ink}"
