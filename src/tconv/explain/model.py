@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._format import number
 from .i18n import render
 
 __all__ = ["Cell", "Grid", "Message", "SizeDerivation", "Step", "Term", "Walkthrough", "roles_of"]
@@ -22,13 +23,6 @@ ROLES = ("input", "zero", "pad", "kernel", "output", "crop", "extend", "stamp", 
 def roles_of(shape: Any, role: str) -> np.ndarray:
     """A role array filled with ``role``; wide enough for every role name (NumPy would size it to the first)."""
     return np.full(shape, role, dtype=f"<U{max(map(len, ROLES))}")
-
-
-def number(v: Any) -> int | float | complex:
-    """A plain Python number for JSON and display: integral floats stay floats, ints stay ints."""
-    if isinstance(v, np.generic):
-        v = v.item()
-    return v
 
 
 def nested(a: np.ndarray) -> Any:

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from .._format import format_number  # re-exported: explain.writers.format_number is where it used to live
 from .i18n import render
-from .model import Cell, Grid, Step, Walkthrough, number
+from .model import Cell, Grid, Step, Walkthrough
 
 __all__ = ["format_number", "to_html", "to_markdown", "to_text"]
 
@@ -33,20 +34,6 @@ CSS = {
     "matrix": "background:#eee;border:1px solid #999;font-weight:bold",
     "empty": "background:#fff;border:1px solid #eee;color:#ccc",
 }
-
-
-def format_number(v: Any) -> str:
-    """Integers as integers; floats with 4 significant digits (integral floats without a fraction)."""
-    v = number(v)
-    if isinstance(v, bool):
-        return str(int(v))
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, complex):
-        return f"({format_number(v.real)}{'+' if v.imag >= 0 else '−'}{format_number(abs(v.imag))}j)"
-    if float(v).is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return f"{v:.4g}"
 
 
 def _factor(v: Any) -> str:

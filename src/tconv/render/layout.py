@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .._format import format_number
 from ..scene.model import Frame, Mark, Panel, Scene
 from .style import LEGEND_WORDS, ROLE_STYLE, TEXT, heat_fill
 
@@ -85,12 +86,6 @@ def cell_style(panel: Panel, row: int, col: int) -> tuple[str, str, bool, str] |
     return fill, stroke, dashed, ink
 
 
-def _text_of(v: object) -> str:
-    from ..explain.writers import format_number
-
-    return format_number(v)
-
-
 def static_values(scene: Scene, panel: Panel) -> bool:
     """Whether a panel's own values are drawn with the background (frames supply none for it)."""
     return scene.show_values and panel.values is not None and not any(panel.name in f.values for f in scene.frames)
@@ -108,7 +103,7 @@ def frame_values(scene: Scene, frame: Frame, unit: int) -> Iterator[tuple[float,
                 if isinstance(v, float) and math.isnan(v):
                     continue
                 x, y, s = cell_box(p, r, c, unit)
-                yield x, y, s, _text_of(v), ROLE_STYLE[str(p.roles[r, c]) or "output"][3]
+                yield x, y, s, format_number(v), ROLE_STYLE[str(p.roles[r, c]) or "output"][3]
 
 
 def legend_word(item: str) -> str:

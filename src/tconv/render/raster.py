@@ -6,6 +6,7 @@ import io
 from functools import lru_cache
 from typing import Any
 
+from .._format import format_number
 from ..errors import TconvError
 from ..scene.model import Frame, Scene
 from .layout import (
@@ -44,12 +45,6 @@ def _pil() -> Any:
 def _font(size: int) -> Any:
     _, _, font = _pil()
     return font.load_default(size=max(6, size))
-
-
-def _fmt(v: object) -> str:
-    from ..explain.writers import format_number
-
-    return format_number(v)
 
 
 def _dashed_rect(draw: Any, box: tuple[float, float, float, float], color: tuple[int, int, int], dash: float) -> None:
@@ -93,7 +88,7 @@ def _background(scene: Scene, g: Geometry) -> Any:
                 else:
                     draw.rectangle(box, fill=hex_rgb(fill), outline=hex_rgb(stroke), width=1)
                 if static_values(scene, p):
-                    _text(draw, (x + s / 2, y + s / 2), _fmt(p.values[r, c]), VALUE * u, ink, "mm")
+                    _text(draw, (x + s / 2, y + s / 2), format_number(p.values[r, c]), VALUE * u, ink, "mm")
     lx = 0.5 * u
     for item in legend_items(scene):
         box = (lx, g.legend_y - 0.3 * u, lx + 0.36 * u, g.legend_y + 0.06 * u)

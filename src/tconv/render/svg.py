@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
+from .._format import format_number
 from ..scene.model import Frame, Scene
 from .layout import (
     CAPTION,
@@ -42,12 +43,6 @@ def _text(x: float, y: float, text: str, size: float, fill: str = TEXT, anchor: 
             f'font-weight="{weight}">{escape(text)}</text>')
 
 
-def _fmt(v: object) -> str:
-    from ..explain.writers import format_number
-
-    return format_number(v)
-
-
 def _background(scene: Scene, g: Geometry) -> list[str]:
     u = g.unit
     out = [f'<rect width="{g.width}" height="{g.height}" fill="{BACKGROUND}"/>',
@@ -67,7 +62,7 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
                            f'y="{_num(y + 1)}" width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{fill}" '
                            f'stroke="{stroke}" stroke-width="1.5"{dash}/>')
                 if static_values(scene, p):
-                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, _fmt(p.values[r, c]), VALUE * u, ink,
+                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, format_number(p.values[r, c]), VALUE * u, ink,
                                      "middle", cls="value"))
     legend_x = 0.5 * u
     for item in legend_items(scene):

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._format import format_number
 from ..algorithms.zero_insert import cell_kinds, insert_zeros, pad
 from ..errors import TconvError
 from ..functional import as_arrays, conv, conv_transpose
@@ -45,12 +46,6 @@ def _roles2d(shape: tuple[int, ...], role: str) -> np.ndarray:
 def _cell(pos: tuple[int, ...]) -> tuple[int, int]:
     """(row, col) of a 1-D or 2-D position."""
     return (0, pos[0]) if len(pos) == 1 else (pos[0], pos[1])
-
-
-def _fmt(v: Any) -> str:
-    from ..explain.writers import format_number
-
-    return format_number(v)
 
 
 def sample_arrays(input: Any, weight: Any, input_size: Any, kernel_size: Any, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -146,13 +141,13 @@ def _window_frames(
         for tap in np.ndindex(*kernel.shape):
             at = tuple(off + oi * s + t * d for off, oi, s, t, d in zip(offset, o, stride, tap, dilation))
             r, c = _cell(at)
-            marks.append(Mark(footprint_panel, r, c, "footprint", _fmt(kernel[tap]) if show_values else None,
+            marks.append(Mark(footprint_panel, r, c, "footprint", format_number(kernel[tap]) if show_values else None,
                               _cell(tap)))
         r, c = _cell(o)
         marks.append(Mark(out_panel, r, c, "highlight"))
         value = out_values[o]
         shown[r, c] = value
-        frames.append(Frame(caption.format(pos=", ".join(map(str, o)), value=_fmt(value)), tuple(marks),
+        frames.append(Frame(caption.format(pos=", ".join(map(str, o)), value=format_number(value)), tuple(marks),
                             {out_panel: shown.copy()}, value))
     return frames
 
@@ -268,9 +263,9 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
         for tap in np.ndindex(*w.shape):
             at = tuple(ii * ax.stride + t * ax.dilation for ii, t, ax in zip(i, tap, plan.axes))
             acc[at] += x[i] * w[tap]
-            marks.append(Mark("output", *_cell(at), "footprint", _fmt(x[i] * w[tap]) if show else None, _cell(tap)))
+            marks.append(Mark("output", *_cell(at), "footprint", format_number(x[i] * w[tap]) if show else None, _cell(tap)))
         shown = _as_2d(acc).astype(float)
-        caption = f"input ({', '.join(map(str, i))})" + (f" = {_fmt(x[i])}" if show else "") + " stamps value × kernel"
+        caption = f"input ({', '.join(map(str, i))})" + (f" = {format_number(x[i])}" if show else "") + " stamps value × kernel"
         frames.append(Frame(caption, tuple(marks), {"output": shown.copy()}, x[i]))
     _check_size(len(frames), panels)
     title = (f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
