@@ -11,6 +11,9 @@ Exact PyTorch semantics by several agreeing algorithms, every shape question ans
 
 from __future__ import annotations
 
+# For its side effect: render puts its SVG/GIF/PNG writers where Scene.save finds them (tconv.scene.model.WRITERS).
+# The scene never imports render (render depends on the scene), so the package that holds both connects them.
+from . import render  # noqa: F401
 from .algorithms import available_algorithms
 from .errors import TconvError
 from .explain import Walkthrough, explain

@@ -27,10 +27,6 @@ VIEWS = ("equivalent", "scatter", "conv")
 MAX_FRAMES = 400
 MAX_CELLS = 40 * 40
 
-_TITLE_GAP = 1.6  # cell units above the panels: the title line and the panel labels
-_LABEL = 0.9
-
-
 def _fmt_shape(shape: tuple[int, ...]) -> str:
     return " × ".join(map(str, shape))
 
@@ -90,33 +86,11 @@ def _check_size(n_frames: int, panels: list[Panel]) -> None:
         raise TconvError(f"the animation would draw {cells} cells; at most {MAX_CELLS} are drawn: use smaller sizes")
 
 
-def _layout(main: list[tuple[str, str, np.ndarray, np.ndarray | None]],
-            below: list[tuple[str, str, np.ndarray, np.ndarray | None]]) -> tuple[list[Panel], float, float]:
-    """Place panels: the main ones left to right (input, output), the kernels below the first."""
-    from ..render.layout import CHAR, LABEL
-
-    def span(label: str, cols: int) -> float:  # a panel's width or its label's, whichever is wider (cell units)
-        return max(float(cols), len(label) * CHAR * LABEL)
-
-    panels = []
-    x = 1.0
-    top = _TITLE_GAP + _LABEL
-    height = 0
-    for name, label, roles, values in main:
-        panels.append(Panel(name, label, (x, top), roles, values))
-        x += span(label, roles.shape[1]) + 1.5
-        height = max(height, roles.shape[0])
-    width = x - 1.0
-    y = top + height + _LABEL + 0.9
-    kx = 1.0
-    k_height = 0
-    for name, label, roles, values in below:
-        panels.append(Panel(name, label, (kx, y), roles, values))
-        kx += span(label, roles.shape[1]) + 1.5
-        k_height = max(k_height, roles.shape[0])
-    width = max(width, kx - 1.0)
-    bottom = (y + k_height if below else top + height) + 2.6  # caption and legend lines
-    return panels, width, bottom
+def _panels(main: list[tuple[str, str, np.ndarray, np.ndarray | None]],
+            below: list[tuple[str, str, np.ndarray, np.ndarray | None]]) -> list[Panel]:
+    """The main panels on line 0 (input, output), the kernels on line 1; the renderer places the lines."""
+    return [Panel(name, label, roles, values, line=line)
+            for line, panels in ((0, main), (1, below)) for name, label, roles, values in panels]
 
 
 def _window_frames(
@@ -217,7 +191,7 @@ def _equivalent(x, w, stride, padding, output_padding, dilation, output_size, po
     flipped = np.flip(w)
     eqs = [ax.equivalent() for ax in plan.axes]
     pads = ", ".join(f"{e.pad_begin}/{e.pad_end}" for e in eqs)
-    panels, width, height = _layout(
+    panels = _panels(
         [("input", f"input {_fmt_shape(x.shape)}: zeros inserted, padded (before/after) {pads} → {_fmt_shape(padded.shape)}",
           _as_2d(kinds).astype("<U8"), _as_2d(padded)),
          ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None)],
@@ -233,7 +207,7 @@ def _equivalent(x, w, stride, padding, output_padding, dilation, output_size, po
     params = _common({"view": "equivalent", "input_size": plan.input_size, "kernel_size": plan.kernel_size,
                       "stride": plan.stride, "padding": plan.padding, "output_padding": plan.output_padding,
                       "dilation": plan.dilation, "output_size": plan.output_size})
-    return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
+    return Scene(title, tuple(panels), tuple(frames), show, cell, dur,
                  _legend(panels), ("input", "output"), params, kernel="flipped")
 
 
@@ -250,7 +224,7 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
             sl = [slice(None)] * nd
             sl[a] = slice(ax.full_size, None)
             roles[tuple(sl)] = np.where(roles[tuple(sl)] == "output", "extend", roles[tuple(sl)])
-    panels, width, height = _layout(
+    panels = _panels(
         [("input", f"input {_fmt_shape(x.shape)}", _roles2d(x.shape, "input"), _as_2d(x)),
          ("output", f"stamps summed ({_fmt_shape(buffer)}); kept: output {_fmt_shape(plan.output_size)}",
           _as_2d(roles), None)],
@@ -275,7 +249,7 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
                       "stride": plan.stride, "padding": plan.padding, "output_padding": plan.output_padding,
                       "dilation": plan.dilation, "output_size": plan.output_size, "window": [
                           [s.start, s.stop] for s in window]})
-    return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
+    return Scene(title, tuple(panels), tuple(frames), show, cell, dur,
                  _legend(panels), ("input", "output"), params, kernel="kernel")
 
 
@@ -300,7 +274,7 @@ def _direct(x, w, stride, padding, output_padding, dilation, output_size, pool, 
     padded = np.zeros(roles.shape, dtype=x.dtype)
     padded[inner] = x
     below = [] if pool else [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w))]
-    panels, width, height = _layout(
+    panels = _panels(
         [("input", f"input {_fmt_shape(x.shape)}" + (f", padded → {_fmt_shape(padded.shape)}" if padded.shape != x.shape else ""),
           _as_2d(roles), _as_2d(padded)),
          ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None)],
@@ -318,7 +292,7 @@ def _direct(x, w, stride, padding, output_padding, dilation, output_size, pool, 
     params = _common({"view": "conv", "pool": pool, "input_size": x.shape, "kernel_size": w.shape,
                       "stride": plan.stride, "padding": tuple(ax.pad_begin for ax in plan.axes),
                       "dilation": plan.dilation, "output_size": plan.output_size})
-    return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
+    return Scene(title, tuple(panels), tuple(frames), show, cell, dur,
                  _legend(panels), ("input", "output"), params, kernel=None if pool else "kernel")
 
 
