@@ -11,7 +11,8 @@ import tconv
 PUBLIC = {
     "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "TconvError", "available_algorithms", "conv",
     "conv_output_size", "conv_transpose", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "conv_transpose_equivalent", "conv_transpose_output_size", "explain", "Walkthrough", "get_memory_budget", "output_padding_for",
+    "conv_transpose_equivalent", "conv_transpose_output_size", "explain", "Walkthrough", "get_memory_budget",
+    "output_padding_for",
     "output_size_range", "pool_output_size", "relation", "set_memory_budget", "solve", "animate", "overlap", "Scene",
     "conv1d", "conv2d", "conv3d", "Options", "get_options", "options", "set_options",
 }
@@ -20,7 +21,8 @@ PUBLIC = {
 def test_import_loads_numpy_and_nothing_heavy() -> None:
     code = (
         "import sys, tconv, tconv.cli; "
-        "heavy = {'torch', 'PIL', 'fastapi', 'uvicorn', 'onnx', 'onnxruntime', 'scipy', 'hypothesis', 'jax', 'tensorflow'}; "
+        "heavy = {'torch', 'PIL', 'fastapi', 'uvicorn', 'onnx', 'onnxruntime', 'scipy', 'hypothesis', 'jax', "
+        "'tensorflow'}; "
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -39,4 +41,26 @@ def test_error_family_and_typing_marker() -> None:
 
 
 def test_algorithm_registry_names() -> None:
-    assert tconv.available_algorithms() == ("scatter", "zero_insert", "matrix", "col2im", "phase", "implicit", "stacked")
+    assert tconv.available_algorithms() == (
+        "scatter", "zero_insert", "matrix", "col2im", "phase", "implicit", "stacked")
+
+
+def test_explain_is_the_package_and_the_function() -> None:
+    """``tconv.explain(...)`` explains; ``tconv.explain.writers`` and ``import tconv.explain.writers`` reach the
+    package."""
+    import inspect
+    import types
+
+    import tconv.explain.writers
+    from tconv.explain import views, writers
+
+    wt = tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2, view="scatter")
+    assert isinstance(wt, tconv.Walkthrough) and wt.output.tolist() == [[1, 1, 3, 2, 2]]
+    assert isinstance(tconv.explain, types.ModuleType) and tconv.explain.__name__ == "tconv.explain"
+    assert tconv.explain.writers is writers is tconv.explain.writers and tconv.explain.explain is views.explain
+    assert tconv.explain.writers.to_text(wt, color=False) == wt.to_text(color=False)
+    assert list(inspect.signature(tconv.explain).parameters)[:3] == ["input", "weight", "bias"]
+    code = ("import tconv.explain.writers as w, tconv; "
+            "print(w.format_number(2.50), tconv.explain([[3]], [[[2]]]).output)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["2.5", "[[6]]"]

@@ -36,7 +36,8 @@ def layers(draw):
     """Single-channel 1-D or 2-D transposed convolutions small enough to animate."""
     size, kernel, stride, padding, op, dilation = draw(
         layer_params(draw(st.integers(1, 2)), max_size=4, max_kernel=3, max_dilation=2))
-    return dict(input_size=size, kernel_size=kernel, stride=stride, padding=padding, output_padding=op, dilation=dilation)
+    return dict(input_size=size, kernel_size=kernel, stride=stride, padding=padding, output_padding=op,
+                dilation=dilation)
 
 
 def _y(scene_kwargs: dict, x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -155,19 +156,19 @@ def test_gif_frames_and_size(tmp_path: Path) -> None:
 def test_pixel_probe_of_role_colours(tmp_path: Path) -> None:
     scene = tconv.animate(2, 3, stride=2, padding=0)
     im = Image.open(io.BytesIO(scene.save(tmp_path / "a.png", frame=0).read_bytes())).convert("RGB")
-    u = scene.cell_size
+    g = geometry(scene)
 
     def centre(panel: str, r: int, c: int) -> tuple[int, int, int]:
-        x, y, s = cell_box(scene.panel(panel), r, c, u)
+        x, y, s = cell_box(g, panel, r, c)
         return im.getpixel((int(x + s / 2), int(y + s / 2)))
 
     inp = scene.panel("input")
     # frame 0's footprint covers the top-left 3×3; probe cells outside it
-    r, c = [(r, c) for r, c in zip(*np.nonzero(inp.roles == "input")) if r >= 3 or c >= 3][0]
+    r, c = next((r, c) for r, c in zip(*np.nonzero(inp.roles == "input")) if r >= 3 or c >= 3)
     assert centre("input", r, c) == hex_rgb(ROLE_STYLE["input"][0])
     assert centre("output", 4, 4) == hex_rgb(ROLE_STYLE["output"][0])
     assert centre("kernel", 1, 1) == hex_rgb(ROLE_STYLE["kernel"][0])
-    pr, pc = [(r, c) for r, c in zip(*np.nonzero(inp.roles == "pad")) if r >= 3 or c >= 3][0]
+    pr, pc = next((r, c) for r, c in zip(*np.nonzero(inp.roles == "pad")) if r >= 3 or c >= 3)
     assert centre("input", pr, pc) == hex_rgb(ROLE_STYLE["pad"][0])
     assert centre("input", 1, 1) != hex_rgb(ROLE_STYLE["pad"][0])  # under the footprint: shaded
 
@@ -220,6 +221,45 @@ def test_overlap_verdicts_and_heatmap(tmp_path: Path) -> None:
         m.save(tmp_path / "o.gif")
 
 
+def test_save_to_file_objects_and_kinds(tmp_path: Path) -> None:
+    """A path or an open file; the kind from the extension, the file's name, or kind=; the same bytes each way."""
+    scene = tconv.animate(2, 2, stride=2, values=True)
+    png = scene.save(tmp_path / "a.png", frame=1).read_bytes()
+    buf = io.BytesIO()
+    assert scene.save(buf, "png", frame=1) is None
+    assert buf.getvalue() == png and png[:8] == b"\x89PNG\r\n\x1a\n"
+    text = io.StringIO()
+    scene.save(text, "svg")
+    assert text.getvalue() == scene.svg() == scene.save(tmp_path / "b.svg").read_text(encoding="utf-8")
+    with open(tmp_path / "c.gif", "wb") as f:  # the kind from the file's name
+        scene.save(f)
+    assert (tmp_path / "c.gif").read_bytes()[:6] == b"GIF89a"
+    assert gif_info(tmp_path / "c.gif")[0] == len(scene.frames)
+    assert scene.save(tmp_path / "d.dat", "svg").read_text().startswith("<svg")  # kind= beats the extension
+    m = tconv.overlap(4, 3, stride=2)
+    heat = io.BytesIO()
+    m.save(heat, "png")
+    assert heat.getvalue() == m.save(tmp_path / "o.png").read_bytes()
+    for target, kind, message in [
+        (io.BytesIO(), None, r"kind is needed to write to a file object \(BytesIO\): one of 'svg', 'gif', 'png'"),
+        (io.StringIO(), "gif", r"cannot write kind 'gif' to a text file: GIF is binary, open the file with mode 'wb'"),
+        (tmp_path / "e.svg", "pdf", r"kind 'pdf' is not known: choose one of 'svg', 'gif', 'png'"),
+        (tmp_path / "e.bmp", None, r"cannot write '.*e.bmp': the extension must be one of .svg, .gif, .png"),
+    ]:
+        with pytest.raises(tconv.TconvError, match=message):
+            scene.save(target, kind)
+    with pytest.raises(tconv.TconvError, match="cannot write kind 'gif': an overlap heatmap is a still"):
+        m.save(io.BytesIO(), "gif")
+
+
+def test_writers_dict_is_filled_by_render() -> None:
+    """render fills the dict the scene reads (the scene imports no renderer): one dict, three kinds."""
+    from tconv.render import WRITERS, write_svg
+    from tconv.scene.model import WRITERS as scene_writers
+
+    assert WRITERS is scene_writers and list(WRITERS) == ["svg", "gif", "png"] and WRITERS["svg"] is write_svg
+
+
 def test_cli_animate_overlap_and_errors(tmp_path: Path, capsys) -> None:
     out = tmp_path / "odd.gif"
     assert main(["animate", "-i", "3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1", "--values",
@@ -235,7 +275,8 @@ def test_cli_animate_overlap_and_errors(tmp_path: Path, capsys) -> None:
     for argv, message in [
         (["animate", "-i", "3,3,3", "-k", "2", "-o", str(tmp_path / "x.svg")], "1-D and 2-D"),
         (["animate", "-i", "3", "-k", "2", "-o", str(tmp_path / "x.bmp")], "extension must be one of"),
-        (["animate", "-i", "3", "-k", "2", "--view", "scatter", "--no-transposed", "-o", str(tmp_path / "x.svg")], "drop --no-transposed"),
+        (["animate", "-i", "3", "-k", "2", "--view", "scatter", "--no-transposed", "-o", str(tmp_path / "x.svg")],
+         "drop --no-transposed"),
         (["animate", "-i", "30", "-k", "3", "-o", str(tmp_path / "x.svg")], "at most 400"),
         (["animate", "-i", "3", "-k", "2", "--frame", "99", "-o", str(tmp_path / "x.svg")], "frame 99 is out of range"),
         (["overlap", "-i", "3", "-k", "2", "--layers", "9"], "layers 9 is too many"),

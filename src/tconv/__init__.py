@@ -11,9 +11,14 @@ Exact PyTorch semantics by several agreeing algorithms, every shape question ans
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+# For its side effect: render puts its SVG/GIF/PNG writers where Scene.save finds them (tconv.scene.model.WRITERS).
+# The scene never imports render (render depends on the scene), so the package that holds both connects them.
+from . import render  # noqa: F401
 from .algorithms import available_algorithms
 from .errors import TconvError
-from .explain import Walkthrough, explain
+from .explain import Walkthrough
 from .functional import (
     conv,
     conv1d,
@@ -37,6 +42,11 @@ from .shapes import (
     relation,
     solve,
 )
+
+if TYPE_CHECKING:
+    from .explain import explain  # type checkers do not know callable modules: they see (and check) the function
+else:
+    from . import explain  # the package, callable: tconv.explain(...) and tconv.explain.writers both work
 
 __version__ = "0.1.0"
 

@@ -55,9 +55,9 @@ class Algorithm(Protocol):
 
 
 def layer_of(plan: ConvTransposePlan) -> ConvTransposePlan:
-    """The plan with what preparation does not depend on made uniform: batch 1, batched, float64, no bias.
+    """The plan with what preparation does not depend on made uniform: batch 1, batched, float64.
     Two calls of the same layer with other batches or dtypes share one prepared entry."""
-    return dataclasses.replace(plan, batch=1, batched=True, dtype="float64", has_bias=False)
+    return dataclasses.replace(plan, batch=1, batched=True, dtype="float64")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..roles import ROLES
+from .._format import number
 from .i18n import render
 
 __all__ = ["Cell", "Grid", "Message", "SizeDerivation", "Step", "Term", "Walkthrough", "roles_of"]
@@ -23,18 +24,6 @@ def roles_of(shape: Any, role: str) -> np.ndarray:
     (['zero', 'zero'], True)
     """
     return np.full(shape, role, dtype=f"<U{max(map(len, ROLES))}")
-
-
-def number(v: Any) -> int | float | complex:
-    """A plain Python number for JSON and display: integral floats stay floats, ints stay ints.
-
-    >>> number(np.int64(3)), number(np.float32(0.5))
-    (3, 0.5)
-    """
-    if isinstance(v, np.generic):
-        v = v.item()
-    plain: int | float | complex = v
-    return plain
 
 
 def nested(a: np.ndarray) -> Any:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import html
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._format import format_number  # re-exported: explain.writers.format_number is where it used to live
 from ..roles import ANSI, ROLE_STYLE, css
 from .i18n import render
-from .model import Cell, Grid, Step, Walkthrough, number
+
+if TYPE_CHECKING:  # writers read the model's data and build none of it: only the model imports them (its methods)
+    from .model import Cell, Grid, Step, Walkthrough
 
 __all__ = ["format_number", "to_html", "to_markdown", "to_text"]
 
@@ -22,20 +25,6 @@ CSS = {role: css(role) for role in ROLE_STYLE} | {
     "crop": css("crop") + ";text-decoration:line-through",
     "matrix": css("matrix") + ";font-weight:bold",
 }
-
-
-def format_number(v: Any) -> str:
-    """Integers as integers; floats with 4 significant digits (integral floats without a fraction)."""
-    v = number(v)
-    if isinstance(v, bool):
-        return str(int(v))
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, complex):
-        return f"({format_number(v.real)}{'+' if v.imag >= 0 else '−'}{format_number(abs(v.imag))}j)"
-    if float(v).is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return f"{v:.4g}"
 
 
 def _factor(v: Any) -> str:
@@ -62,16 +51,15 @@ def _cell_name(wt: Walkthrough, cell: Cell) -> str:
     return f"y{idx}({pos})"
 
 
-def _slices(grid: Grid) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
-    """A grid as 2-D slices: 1-D becomes one row, 3-D one slice per depth."""
-    v, r = grid.values, grid.roles
+def _slices(v: np.ndarray, r: np.ndarray | None) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
+    """A grid's values and roles as 2-D slices: 1-D becomes one row, 3-D one slice per depth."""
     if v.ndim == 1:
         return [("", v[None, :], None if r is None else r[None, :])]
     if v.ndim == 2:
         return [("", v, r)]
     out = []
     for d in range(v.shape[0]):
-        for label, sv, sr in _slices(Grid(grid.label, v[d], None if r is None else r[d])):
+        for label, sv, sr in _slices(v[d], None if r is None else r[d]):
             out.append((f"[{d}]{label}", sv, sr))
     return out
 
@@ -84,7 +72,7 @@ def _slices(grid: Grid) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
 def _text_grid(grid: Grid, lang: str, color: bool, indent: str = "    ") -> list[str]:
     title = grid.label.render(lang) + f" ({' × '.join(map(str, grid.shape))})"
     lines = [indent[:-2] + title]
-    for depth, vals, roles in _slices(grid):
+    for depth, vals, roles in _slices(grid.values, grid.roles):
         strs = [[format_number(v) for v in row] for row in vals]
         width = max((len(s) for row in strs for s in row), default=1)
         if depth:
@@ -171,7 +159,7 @@ MD_MARK = {"input": "**{}**", "crop": "~~{}~~", "extend": "_{}_", "stamp": "**{}
 def _md_grid(grid: Grid, lang: str) -> list[str]:
     title = grid.label.render(lang) + f" ({' × '.join(map(str, grid.shape))})"
     lines = [f"*{title}*", ""]
-    for depth, vals, roles in _slices(grid):
+    for depth, vals, roles in _slices(grid.values, grid.roles):
         if depth:
             lines += [f"depth {depth}", ""]
         head = [""] + list(grid.col_labels) if grid.col_labels else [""] + [str(j) for j in range(vals.shape[1])]
@@ -221,7 +209,7 @@ def to_markdown(wt: Walkthrough) -> str:
 def _html_grid(grid: Grid, lang: str) -> str:
     title = html.escape(grid.label.render(lang) + f" ({' × '.join(map(str, grid.shape))})")
     parts = [f'<figure style="display:inline-block;margin:4px 12px 8px 0;vertical-align:top"><figcaption style="font-size:12px">{title}</figcaption>']
-    for depth, vals, roles in _slices(grid):
+    for depth, vals, roles in _slices(grid.values, grid.roles):
         if depth:
             parts.append(f'<div style="font-size:11px">{html.escape(depth)}</div>')
         rows = []

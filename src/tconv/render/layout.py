@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .._format import format_number
 from ..scene.model import Frame, Mark, Panel, Scene
 from .style import LEGEND_WORDS, ROLE_STYLE, TEXT, heat_fill
 
@@ -14,49 +15,96 @@ TITLE, LABEL, VALUE, NOTE, CAPTION, LEGEND = 0.40, 0.34, 0.42, 0.28, 0.36, 0.30
 CHAR = 0.56  # average glyph width / font size, for sizing the canvas to its text
 
 
+# vertical room, in cell units: the title line above the labels, and a panel label's own line
+TITLE_GAP, LABEL_LINE = 1.6, 0.9
+
+
 @dataclass(frozen=True)
 class Geometry:
+    """Where everything goes, in pixels: the canvas, the title, caption and legend lines, each panel's corner.
+
+    >>> import tconv
+    >>> g = geometry(tconv.animate(2, 3))
+    >>> g.unit, g.origins["input"], g.origins["kernel"]      # in cell units
+    (36, (1.0, 2.5), (1.0, 10.3))
+    """
+
     unit: int
     width: int
     height: int
     title_y: float
     caption_y: float
     legend_y: float
+    origins: dict[str, tuple[float, float]]  # panel name: (x, y) of its top-left cell, in cell units
+
+
+def _span(panel: Panel) -> float:
+    """A panel's width or its label's, whichever is wider (cell units): labels never run into the next panel."""
+    return max(float(panel.shape[1]), len(panel.label) * CHAR * LABEL)
+
+
+def place(scene: Scene) -> tuple[dict[str, tuple[float, float]], float, float]:
+    """Panel corners and the size the panels need (cell units): line 0 left to right, line 1 below the first.
+
+    A heatmap (a panel with ``heat``: the overlap map) is one panel with a wider margin for its longer caption.
+    """
+    top = TITLE_GAP + LABEL_LINE
+    if any(p.heat is not None for p in scene.panels):
+        rows, cols = scene.panels[0].shape
+        return {p.name: (1.0, top) for p in scene.panels}, cols + 2.0, top + rows + 3.0
+    origins: dict[str, tuple[float, float]] = {}
+    x, height = 1.0, 0
+    for p in (p for p in scene.panels if p.line == 0):
+        origins[p.name] = (x, top)
+        x += _span(p) + 1.5
+        height = max(height, p.shape[0])
+    width = x - 1.0
+    below = [p for p in scene.panels if p.line != 0]
+    y = top + height + LABEL_LINE + 0.9
+    x, k_height = 1.0, 0
+    for p in below:
+        origins[p.name] = (x, y)
+        x += _span(p) + 1.5
+        k_height = max(k_height, p.shape[0])
+    width = max(width, x - 1.0)
+    bottom = (y + k_height if below else top + height) + 2.6  # caption and legend lines
+    return origins, width, bottom
 
 
 def geometry(scene: Scene) -> Geometry:
     u = scene.cell_size
+    origins, cells_w, cells_h = place(scene)
     texts = [(scene.title, TITLE)] + [(p.label, LABEL) for p in scene.panels]
     texts += [(f.caption, CAPTION) for f in scene.frames]
     text_w = max((len(t) * CHAR * size * u + 2 * u for t, size in texts), default=0)
     legend_w = (len(scene.legend) + 2) * 0.6 * u + sum(len(w) for w in scene.legend) * CHAR * LEGEND * u + 2 * u
-    width = int(round(max(scene.width * u + 2 * u, text_w, legend_w * 0.6)))
-    height = int(round(scene.height * u))
-    return Geometry(u, width, height, title_y=0.85 * u, caption_y=height - 1.45 * u, legend_y=height - 0.55 * u)
+    width = round(max(cells_w * u + 2 * u, text_w, legend_w * 0.6))
+    height = round(cells_h * u)
+    return Geometry(u, width, height, title_y=0.85 * u, caption_y=height - 1.45 * u, legend_y=height - 0.55 * u,
+                    origins=origins)
 
 
-def cell_box(panel: Panel, row: int, col: int, unit: int) -> tuple[float, float, float]:
+def cell_box(g: Geometry, panel: str, row: int, col: int) -> tuple[float, float, float]:
     """(x, y, size) of a cell in pixels."""
-    x0, y0 = panel.origin
-    return (x0 + col) * unit, (y0 + row) * unit, unit
+    x0, y0 = g.origins[panel]
+    return (x0 + col) * g.unit, (y0 + row) * g.unit, g.unit
 
 
-def marks_box(scene: Scene, frame: Frame, panel: str, unit: int) -> tuple[float, float, float, float] | None:
+def marks_box(g: Geometry, frame: Frame, panel: str) -> tuple[float, float, float, float] | None:
     """The pixel bounding box (x0, y0, x1, y1) of a frame's marks on one panel."""
-    p = scene.panel(panel)
-    boxes = [cell_box(p, m.row, m.col, unit) for m in frame.marks if m.panel == panel]
+    boxes = [cell_box(g, panel, m.row, m.col) for m in frame.marks if m.panel == panel]
     if not boxes:
         return None
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[0] + b[2] for b in boxes),
             max(b[1] + b[2] for b in boxes))
 
 
-def connector(scene: Scene, frame: Frame, unit: int) -> list[tuple[float, float, float, float]]:
+def connector(scene: Scene, g: Geometry, frame: Frame) -> list[tuple[float, float, float, float]]:
     """Lines joining the marks on the left panel to those on the right (conv_arithmetic's four lines, two here)."""
     if scene.connect is None:
         return []
-    a = marks_box(scene, frame, scene.connect[0], unit)
-    b = marks_box(scene, frame, scene.connect[1], unit)
+    a = marks_box(g, frame, scene.connect[0])
+    b = marks_box(g, frame, scene.connect[1])
     if a is None or b is None:
         return []
     return [(a[2], a[1], b[0], b[1]), (a[2], a[3], b[0], b[3])]
@@ -85,18 +133,12 @@ def cell_style(panel: Panel, row: int, col: int) -> tuple[str, str, bool, str] |
     return fill, stroke, dashed, ink
 
 
-def _text_of(v: object) -> str:
-    from ..explain.writers import format_number
-
-    return format_number(v)
-
-
 def static_values(scene: Scene, panel: Panel) -> bool:
     """Whether a panel's own values are drawn with the background (frames supply none for it)."""
     return scene.show_values and panel.values is not None and not any(panel.name in f.values for f in scene.frames)
 
 
-def frame_values(scene: Scene, frame: Frame, unit: int) -> Iterator[tuple[float, float, float, str, str]]:
+def frame_values(scene: Scene, g: Geometry, frame: Frame) -> Iterator[tuple[float, float, float, str, str]]:
     """(x, y, size, text, ink) of every value a frame shows (cells not computed yet, NaN, are skipped)."""
     if not scene.show_values:
         return
@@ -107,8 +149,8 @@ def frame_values(scene: Scene, frame: Frame, unit: int) -> Iterator[tuple[float,
                 v = values[r, c]
                 if isinstance(v, float) and math.isnan(v):
                     continue
-                x, y, s = cell_box(p, r, c, unit)
-                yield x, y, s, _text_of(v), ROLE_STYLE[str(p.roles[r, c]) or "output"][3]
+                x, y, s = cell_box(g, name, r, c)
+                yield x, y, s, format_number(v), ROLE_STYLE[str(p.roles[r, c]) or "output"][3]
 
 
 def legend_word(item: str) -> str:

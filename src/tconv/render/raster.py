@@ -6,6 +6,7 @@ import io
 from functools import lru_cache
 from typing import Any
 
+from .._format import format_number
 from ..errors import TconvError
 from ..scene.model import Frame, Scene
 from .layout import (
@@ -46,12 +47,6 @@ def _font(size: int) -> Any:
     return font.load_default(size=max(6, size))
 
 
-def _fmt(v: object) -> str:
-    from ..explain.writers import format_number
-
-    return format_number(v)
-
-
 def _dashed_rect(draw: Any, box: tuple[float, float, float, float], color: tuple[int, int, int], dash: float) -> None:
     x0, y0, x1, y1 = box
     for (a, b), horizontal, fixed in (((x0, x1), True, y0), ((x0, x1), True, y1), ((y0, y1), False, x0), ((y0, y1), False, x1)):
@@ -77,7 +72,7 @@ def _background(scene: Scene, g: Geometry) -> Any:
     draw = draw_mod.Draw(img)
     _text(draw, (0.5 * u, g.title_y), scene.title, TITLE * u)
     for p in scene.panels:
-        x0, y0 = p.origin
+        x0, y0 = g.origins[p.name]
         _text(draw, (x0 * u, (y0 - 0.3) * u), p.label, LABEL * u)
         for r in range(p.shape[0]):
             for c in range(p.shape[1]):
@@ -85,7 +80,7 @@ def _background(scene: Scene, g: Geometry) -> Any:
                 if style is None:
                     continue
                 fill, stroke, dashed, ink = style
-                x, y, s = cell_box(p, r, c, u)
+                x, y, s = cell_box(g, p.name, r, c)
                 box = (x + 1, y + 1, x + s - 2, y + s - 2)
                 if dashed:
                     draw.rectangle(box, fill=hex_rgb(fill))
@@ -93,7 +88,7 @@ def _background(scene: Scene, g: Geometry) -> Any:
                 else:
                     draw.rectangle(box, fill=hex_rgb(fill), outline=hex_rgb(stroke), width=1)
                 if static_values(scene, p):
-                    _text(draw, (x + s / 2, y + s / 2), _fmt(p.values[r, c]), VALUE * u, ink, "mm")
+                    _text(draw, (x + s / 2, y + s / 2), format_number(p.values[r, c]), VALUE * u, ink, "mm")
     lx = 0.5 * u
     for item in legend_items(scene):
         box = (lx, g.legend_y - 0.3 * u, lx + 0.36 * u, g.legend_y + 0.06 * u)
@@ -124,24 +119,24 @@ def render_frame(scene: Scene, frame: int, base: Any = None) -> Any:
     img = (base if base is not None else _background(scene, g)).copy()
     f: Frame = scene.frames[frame]
     draw = draw_mod.Draw(img)
-    for x, y, s, text, ink in frame_values(scene, f, u):
+    for x, y, s, text, ink in frame_values(scene, g, f):
         _text(draw, (x + s / 2, y + s / 2), text, VALUE * u, ink, "mm")
     overlay = image_mod.new("RGBA", img.size, (0, 0, 0, 0))
     odraw = draw_mod.Draw(overlay)
     for m in mark_order(f.marks):
         if m.kind == "footprint":
-            x, y, s = cell_box(scene.panel(m.panel), m.row, m.col, u)
+            x, y, s = cell_box(g, m.panel, m.row, m.col)
             odraw.rectangle((x + 1, y + 1, x + s - 2, y + s - 2), fill=(*hex_rgb(FOOTPRINT[0]), int(255 * FOOTPRINT[1])))
     img = image_mod.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
     draw = draw_mod.Draw(img)
     for m in mark_order(f.marks):
-        x, y, s = cell_box(scene.panel(m.panel), m.row, m.col, u)
+        x, y, s = cell_box(g, m.panel, m.row, m.col)
         if m.kind == "footprint":
             if m.text is not None:
                 _text(draw, (x + s - 3, y + s - 4), m.text, NOTE * u, "#fdf6e3", "rs")
         else:
             draw.rectangle((x + 1.5, y + 1.5, x + s - 2.5, y + s - 2.5), outline=hex_rgb(HIGHLIGHT), width=3)
-    for x1, y1, x2, y2 in connector(scene, f, u):
+    for x1, y1, x2, y2 in connector(scene, g, f):
         draw.line([(x1, y1), (x2, y2)], fill=_blend(hex_rgb(BACKGROUND), hex_rgb(HIGHLIGHT), 0.55), width=1)
     _text(draw, (0.5 * u, g.caption_y), f.caption, CAPTION * u)
     return img

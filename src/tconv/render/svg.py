@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
+from .._format import format_number
 from ..scene.model import Frame, Scene
 from .layout import (
     CAPTION,
@@ -42,18 +43,12 @@ def _text(x: float, y: float, text: str, size: float, fill: str = TEXT, anchor: 
             f'font-weight="{weight}">{escape(text)}</text>')
 
 
-def _fmt(v: object) -> str:
-    from ..explain.writers import format_number
-
-    return format_number(v)
-
-
 def _background(scene: Scene, g: Geometry) -> list[str]:
     u = g.unit
     out = [f'<rect width="{g.width}" height="{g.height}" fill="{BACKGROUND}"/>',
            _text(0.5 * u, g.title_y, scene.title, TITLE * u, weight="bold", cls="title")]
     for p in scene.panels:
-        x0, y0 = p.origin
+        x0, y0 = g.origins[p.name]
         out.append(_text(x0 * u, (y0 - 0.3) * u, p.label, LABEL * u, cls="label"))
         for r in range(p.shape[0]):
             for c in range(p.shape[1]):
@@ -61,13 +56,13 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
                 if style is None:
                     continue
                 fill, stroke, dashed, ink = style
-                x, y, s = cell_box(p, r, c, u)
+                x, y, s = cell_box(g, p.name, r, c)
                 dash = f' stroke-dasharray="{_num(u / 8)},{_num(u / 10)}"' if dashed else ""
                 out.append(f'<rect id="{p.name}-{r}-{c}" class="cell" data-role="{p.roles[r, c]}" x="{_num(x + 1)}" '
                            f'y="{_num(y + 1)}" width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{fill}" '
                            f'stroke="{stroke}" stroke-width="1.5"{dash}/>')
                 if static_values(scene, p):
-                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, _fmt(p.values[r, c]), VALUE * u, ink,
+                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, format_number(p.values[r, c]), VALUE * u, ink,
                                      "middle", cls="value"))
     legend_x = 0.5 * u
     for item in legend_items(scene):
@@ -92,10 +87,10 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
 def _frame(scene: Scene, g: Geometry, frame: Frame) -> list[str]:
     u = g.unit
     out = []
-    for x, y, s, text, ink in frame_values(scene, frame, u):
+    for x, y, s, text, ink in frame_values(scene, g, frame):
         out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, text, VALUE * u, ink, "middle", cls="value"))
     for m in mark_order(frame.marks):
-        x, y, s = cell_box(scene.panel(m.panel), m.row, m.col, u)
+        x, y, s = cell_box(g, m.panel, m.row, m.col)
         if m.kind == "footprint":
             out.append(f'<rect class="footprint" data-panel="{m.panel}" x="{_num(x + 1)}" y="{_num(y + 1)}" '
                        f'width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{FOOTPRINT[0]}" fill-opacity="{FOOTPRINT[1]}"/>')
@@ -104,7 +99,7 @@ def _frame(scene: Scene, g: Geometry, frame: Frame) -> list[str]:
         else:
             out.append(f'<rect class="highlight" data-panel="{m.panel}" x="{_num(x + 1.5)}" y="{_num(y + 1.5)}" '
                        f'width="{_num(s - 3)}" height="{_num(s - 3)}" fill="none" stroke="{HIGHLIGHT}" stroke-width="3"/>')
-    for x1, y1, x2, y2 in connector(scene, frame, u):
+    for x1, y1, x2, y2 in connector(scene, g, frame):
         out.append(f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" stroke="{HIGHLIGHT}" '
                    f'stroke-opacity="0.55" stroke-dasharray="4,3"/>')
     out.append(_text(0.5 * u, g.caption_y, frame.caption, CAPTION * u, cls="caption"))

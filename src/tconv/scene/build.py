@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._format import format_number
 from ..algorithms.zero_insert import cell_kinds, insert_zeros, pad
 from ..errors import TconvError
 from ..functional import as_arrays, conv, conv_transpose
@@ -25,10 +26,6 @@ VIEWS = ("equivalent", "scatter", "conv")
 #: Animations are drawn cell by cell; beyond these sizes they would be unreadable.
 MAX_FRAMES = 400
 MAX_CELLS = 40 * 40
-
-_TITLE_GAP = 1.6  # cell units above the panels: the title line and the panel labels
-_LABEL = 0.9
-
 
 def _fmt_shape(shape: tuple[int, ...]) -> str:
     return " × ".join(map(str, shape))
@@ -45,12 +42,6 @@ def _roles2d(shape: tuple[int, ...], role: str) -> np.ndarray:
 def _cell(pos: tuple[int, ...]) -> tuple[int, int]:
     """(row, col) of a 1-D or 2-D position."""
     return (0, pos[0]) if len(pos) == 1 else (pos[0], pos[1])
-
-
-def _fmt(v: Any) -> str:
-    from ..explain.writers import format_number
-
-    return format_number(v)
 
 
 def sample_arrays(input: Any, weight: Any, input_size: Any, kernel_size: Any, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,33 +86,11 @@ def _check_size(n_frames: int, panels: list[Panel]) -> None:
         raise TconvError(f"the animation would draw {cells} cells; at most {MAX_CELLS} are drawn: use smaller sizes")
 
 
-def _layout(main: list[tuple[str, str, np.ndarray, np.ndarray | None]],
-            below: list[tuple[str, str, np.ndarray, np.ndarray | None]]) -> tuple[list[Panel], float, float]:
-    """Place panels: the main ones left to right (input, output), the kernels below the first."""
-    from ..render.layout import CHAR, LABEL
-
-    def span(label: str, cols: int) -> float:  # a panel's width or its label's, whichever is wider (cell units)
-        return max(float(cols), len(label) * CHAR * LABEL)
-
-    panels = []
-    x = 1.0
-    top = _TITLE_GAP + _LABEL
-    height = 0
-    for name, label, roles, values in main:
-        panels.append(Panel(name, label, (x, top), roles, values))
-        x += span(label, roles.shape[1]) + 1.5
-        height = max(height, roles.shape[0])
-    width = x - 1.0
-    y = top + height + _LABEL + 0.9
-    kx = 1.0
-    k_height = 0
-    for name, label, roles, values in below:
-        panels.append(Panel(name, label, (kx, y), roles, values))
-        kx += span(label, roles.shape[1]) + 1.5
-        k_height = max(k_height, roles.shape[0])
-    width = max(width, kx - 1.0)
-    bottom = (y + k_height if below else top + height) + 2.6  # caption and legend lines
-    return panels, width, bottom
+def _panels(main: list[tuple[str, str, np.ndarray, np.ndarray | None]],
+            below: list[tuple[str, str, np.ndarray, np.ndarray | None]]) -> list[Panel]:
+    """The main panels on line 0 (input, output), the kernels on line 1; the renderer places the lines."""
+    return [Panel(name, label, roles, values, line=line)
+            for line, panels in ((0, main), (1, below)) for name, label, roles, values in panels]
 
 
 def _window_frames(
@@ -146,13 +115,13 @@ def _window_frames(
         for tap in np.ndindex(*kernel.shape):
             at = tuple(off + oi * s + t * d for off, oi, s, t, d in zip(offset, o, stride, tap, dilation))
             r, c = _cell(at)
-            marks.append(Mark(footprint_panel, r, c, "footprint", _fmt(kernel[tap]) if show_values else None,
+            marks.append(Mark(footprint_panel, r, c, "footprint", format_number(kernel[tap]) if show_values else None,
                               _cell(tap)))
         r, c = _cell(o)
         marks.append(Mark(out_panel, r, c, "highlight"))
         value = out_values[o]
         shown[r, c] = value
-        frames.append(Frame(caption.format(pos=", ".join(map(str, o)), value=_fmt(value)), tuple(marks),
+        frames.append(Frame(caption.format(pos=", ".join(map(str, o)), value=format_number(value)), tuple(marks),
                             {out_panel: shown.copy()}, value))
     return frames
 
@@ -222,7 +191,7 @@ def _equivalent(x, w, stride, padding, output_padding, dilation, output_size, po
     flipped = np.flip(w)
     eqs = [ax.equivalent() for ax in plan.axes]
     pads = ", ".join(f"{e.pad_begin}/{e.pad_end}" for e in eqs)
-    panels, width, height = _layout(
+    panels = _panels(
         [("input", f"input {_fmt_shape(x.shape)}: zeros inserted, padded (before/after) {pads} → {_fmt_shape(padded.shape)}",
           _as_2d(kinds).astype("<U8"), _as_2d(padded)),
          ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None)],
@@ -238,7 +207,7 @@ def _equivalent(x, w, stride, padding, output_padding, dilation, output_size, po
     params = _common({"view": "equivalent", "input_size": plan.input_size, "kernel_size": plan.kernel_size,
                       "stride": plan.stride, "padding": plan.padding, "output_padding": plan.output_padding,
                       "dilation": plan.dilation, "output_size": plan.output_size})
-    return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
+    return Scene(title, tuple(panels), tuple(frames), show, cell, dur,
                  _legend(panels), ("input", "output"), params, kernel="flipped")
 
 
@@ -255,7 +224,7 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
             sl = [slice(None)] * nd
             sl[a] = slice(ax.full_size, None)
             roles[tuple(sl)] = np.where(roles[tuple(sl)] == "output", "extend", roles[tuple(sl)])
-    panels, width, height = _layout(
+    panels = _panels(
         [("input", f"input {_fmt_shape(x.shape)}", _roles2d(x.shape, "input"), _as_2d(x)),
          ("output", f"stamps summed ({_fmt_shape(buffer)}); kept: output {_fmt_shape(plan.output_size)}",
           _as_2d(roles), None)],
@@ -268,9 +237,9 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
         for tap in np.ndindex(*w.shape):
             at = tuple(ii * ax.stride + t * ax.dilation for ii, t, ax in zip(i, tap, plan.axes))
             acc[at] += x[i] * w[tap]
-            marks.append(Mark("output", *_cell(at), "footprint", _fmt(x[i] * w[tap]) if show else None, _cell(tap)))
+            marks.append(Mark("output", *_cell(at), "footprint", format_number(x[i] * w[tap]) if show else None, _cell(tap)))
         shown = _as_2d(acc).astype(float)
-        caption = f"input ({', '.join(map(str, i))})" + (f" = {_fmt(x[i])}" if show else "") + " stamps value × kernel"
+        caption = f"input ({', '.join(map(str, i))})" + (f" = {format_number(x[i])}" if show else "") + " stamps value × kernel"
         frames.append(Frame(caption, tuple(marks), {"output": shown.copy()}, x[i]))
     _check_size(len(frames), panels)
     title = (f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
@@ -280,7 +249,7 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
                       "stride": plan.stride, "padding": plan.padding, "output_padding": plan.output_padding,
                       "dilation": plan.dilation, "output_size": plan.output_size, "window": [
                           [s.start, s.stop] for s in window]})
-    return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
+    return Scene(title, tuple(panels), tuple(frames), show, cell, dur,
                  _legend(panels), ("input", "output"), params, kernel="kernel")
 
 
@@ -305,7 +274,7 @@ def _direct(x, w, stride, padding, output_padding, dilation, output_size, pool, 
     padded = np.zeros(roles.shape, dtype=x.dtype)
     padded[inner] = x
     below = [] if pool else [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w))]
-    panels, width, height = _layout(
+    panels = _panels(
         [("input", f"input {_fmt_shape(x.shape)}" + (f", padded → {_fmt_shape(padded.shape)}" if padded.shape != x.shape else ""),
           _as_2d(roles), _as_2d(padded)),
          ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None)],
@@ -323,7 +292,7 @@ def _direct(x, w, stride, padding, output_padding, dilation, output_size, pool, 
     params = _common({"view": "conv", "pool": pool, "input_size": x.shape, "kernel_size": w.shape,
                       "stride": plan.stride, "padding": tuple(ax.pad_begin for ax in plan.axes),
                       "dilation": plan.dilation, "output_size": plan.output_size})
-    return Scene(title, tuple(panels), tuple(frames), width, height, show, cell, dur,
+    return Scene(title, tuple(panels), tuple(frames), show, cell, dur,
                  _legend(panels), ("input", "output"), params, kernel=None if pool else "kernel")
 
 

@@ -1,41 +1,54 @@
 """The scene model: panels of labelled cells and frames that mark and fill them. Renderers are functions of it.
 
-A scene's panels (input, output, kernels) keep their positions and cell roles for the whole animation; each frame
+A scene's panels (input, output, kernels) keep their lines and cell roles for the whole animation; each frame
 adds marks (the kernel footprint, the highlighted cell) and the values visible at that moment. That is all any
-renderer needs, so SVG, GIF and PNG show exactly the same thing.
+renderer needs, so SVG, GIF and PNG show exactly the same thing. Where things go on the canvas, and how wide a
+label is, is the renderers' business (``tconv.render.layout``): the scene says only what is drawn.
+
+>>> import tconv
+>>> scene = tconv.animate(2, 3)
+>>> [(p.name, p.line) for p in scene.panels]
+[('input', 0), ('output', 0), ('kernel', 1), ('flipped', 1)]
 """
 
 from __future__ import annotations
 
+import io
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, overload
 
 import numpy as np
 
 from ..errors import TconvError
 
-__all__ = ["Frame", "Mark", "Panel", "Scene"]
+__all__ = ["WRITERS", "Frame", "Mark", "Panel", "Scene", "Writer", "writer_kind"]
 
 
 @dataclass(frozen=True)
 class Panel:
-    """One grid on the canvas: a name (used in cell ids), a label, its top-left corner in cell units, and roles.
+    """One grid on the canvas: a name (used in cell ids), a label, the roles of its cells and the line it sits on.
 
     ``values`` are shown when the scene shows numbers and the frame has none of its own for this panel; ``heat``
     (0..1) shades cells for heatmaps.
+
+    >>> Panel("kernel", "kernel 1 × 2", np.array([["kernel", "kernel"]]), line=1).shape
+    (1, 2)
     """
 
     name: str
     label: str
-    origin: tuple[float, float]  # (x, y) of the top-left cell, in cell units
     roles: np.ndarray  # (rows, cols) of role names; "" for no cell
     values: np.ndarray | None = None
     heat: np.ndarray | None = None
+    line: int = 0  # 0: the main line, left to right (input, output); 1: the line below it (the kernels)
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.roles.shape  # type: ignore[return-value]
+        rows, cols = self.roles.shape
+        return rows, cols
 
     def count(self, role: str) -> int:
         return int(np.count_nonzero(self.roles == role))
@@ -76,8 +89,6 @@ class Scene:
     title: str
     panels: tuple[Panel, ...]
     frames: tuple[Frame, ...]
-    width: float  # canvas size in cell units
-    height: float
     show_values: bool = False
     cell_size: int = 36
     duration_ms: int = 800
@@ -87,11 +98,13 @@ class Scene:
     kernel: str | None = None  # the panel whose cells are the taps of footprint marks
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able frames (captions, marks, values) and panels (names, shapes), for interactive pages."""
-        def values(a: np.ndarray) -> list[Any]:
-            return [[None if isinstance(v, float) and v != v else (v.item() if hasattr(v, "item") else v) for v in row]
-                    for row in a.tolist()] if a is not None else None
+        """JSON-able frames (captions, marks, the computed value) and panels (names, shapes), for interactive pages.
 
+        >>> import tconv
+        >>> d = tconv.animate(2, 3).to_dict()
+        >>> d["panels"][1], len(d["frames"])
+        ({'name': 'output', 'label': 'output 4 × 4', 'shape': [4, 4]}, 16)
+        """
         return {
             "title": self.title,
             "kernel": self.kernel,
@@ -113,27 +126,86 @@ class Scene:
         raise KeyError(name)
 
     def svg(self, frame: int | None = None) -> str:
-        """The SVG text: animated (all frames, looping) when ``frame`` is None, else that frame alone."""
-        from ..render import svg
+        """The SVG text: animated (all frames, looping) when ``frame`` is None, else that frame alone.
 
-        return svg.animated(self) if frame is None else svg.still(self, self._frame_index(frame))
+        >>> import tconv
+        >>> tconv.animate(2, 3).svg(frame=0).startswith("<svg")
+        True
+        """
+        return _write(self, "svg", None if frame is None else self._frame_index(frame)).decode("utf-8")
 
-    def save(self, path: str | Path, frame: int | None = None) -> Path:
-        """Write the scene; the renderer is chosen by the file extension (.svg, .gif, .png)."""
-        from ..render import RENDERERS
+    @overload
+    def save(self, target: str | os.PathLike[str], kind: str | None = None, *, frame: int | None = None) -> Path: ...
 
-        path = Path(path)
-        ext = path.suffix.lower()
-        if ext not in RENDERERS:
-            raise TconvError(f"cannot write {str(path)!r}: the extension must be one of {', '.join(RENDERERS)}")
-        if frame is not None:
-            frame = self._frame_index(frame)
-        data = RENDERERS[ext](self, frame)
-        path.write_bytes(data)
-        return path
+    @overload
+    def save(self, target: IO[bytes] | IO[str], kind: str | None = None, *, frame: int | None = None) -> None: ...
+
+    def save(self, target: str | os.PathLike[str] | IO[bytes] | IO[str], kind: str | None = None, *,
+             frame: int | None = None) -> Path | None:
+        """Write the scene to a path (returned) or an open file; ``kind`` ("svg", "gif", "png") picks the writer.
+
+        For a path, ``kind`` defaults to its extension; for a file object, to the extension of its ``name`` if it
+        has one, else ``kind`` is needed. SVG goes to text or binary files, GIF and PNG to binary ones.
+
+        >>> import io, tconv
+        >>> scene = tconv.animate(2, 3)
+        >>> scene.save("/tmp/tconv-doctest-save.svg").name
+        'tconv-doctest-save.svg'
+        >>> buf = io.StringIO()
+        >>> scene.save(buf, "svg", frame=0)
+        >>> buf.getvalue().startswith("<svg")
+        True
+        """
+        kind = writer_kind(target, kind)
+        data = _write(self, kind, None if frame is None else self._frame_index(frame))
+        if isinstance(target, str | os.PathLike):
+            path = Path(target)
+            path.write_bytes(data)
+            return path
+        if isinstance(target, io.TextIOBase):
+            if kind != "svg":
+                raise TconvError(f"cannot write kind {kind!r} to a text file: {kind.upper()} is binary, open the file "
+                                 f"with mode 'wb' (only 'svg' can go to a text file)")
+            target.write(data.decode("utf-8"))
+        else:
+            target.write(data)  # type: ignore[arg-type]  # IO[str] without TextIOBase: let it raise its own error
+        return None
 
     def _frame_index(self, frame: int) -> int:
         n = len(self.frames)
         if not isinstance(frame, int) or not -n <= frame < n:
             raise TconvError(f"frame {frame!r} is out of range: this scene has {n} frames (0..{n - 1})")
         return frame % n
+
+
+#: ``writer(scene, frame) -> bytes``; ``frame`` None means every frame (animated SVG, looping GIF; PNG: the last).
+Writer = Callable[[Scene, int | None], bytes]
+
+#: The writers by kind ("svg", "gif", "png"), segno's dict of writers. ``tconv.render`` fills it when it is
+#: imported, and ``import tconv`` imports it: render depends on the scene, never the reverse, so the scene finds
+#: its writers here instead of importing them (that import was a cycle).
+WRITERS: dict[str, Writer] = {}
+
+
+def writer_kind(target: object, kind: str | None = None) -> str:
+    """The writer ``Scene.save`` uses: ``kind`` if given, else the extension of the path (or of the file's name).
+
+    >>> writer_kind("odd.GIF"), writer_kind("odd.svg", "png")
+    ('gif', 'png')
+    """
+    known = ", ".join(map(repr, WRITERS))
+    if kind is None:
+        name = target if isinstance(target, str | os.PathLike) else getattr(target, "name", None)
+        if not isinstance(name, str | os.PathLike):
+            raise TconvError(f"kind is needed to write to a file object ({type(target).__name__}): one of {known}")
+        kind = Path(name).suffix.lower().lstrip(".")
+        if kind not in WRITERS:
+            exts = ", ".join(f".{k}" for k in WRITERS)
+            raise TconvError(f"cannot write {str(name)!r}: the extension must be one of {exts} (or give kind=)")
+    if kind not in WRITERS:
+        raise TconvError(f"kind {kind!r} is not known: choose one of {known}")
+    return kind
+
+
+def _write(scene: Scene, kind: str, frame: int | None) -> bytes:
+    return WRITERS[kind](scene, frame)

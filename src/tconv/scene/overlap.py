@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from ..errors import TconvError
 from ..functional import conv_transpose
 from ..params import plan_conv_transpose
 from ..shapes import transposed_axes
-from .model import Frame, Panel, Scene
+from .model import Frame, Panel, Scene, writer_kind
 
 __all__ = ["OverlapMap", "overlap", "residue_counts"]
 
@@ -101,22 +102,24 @@ class OverlapMap:
             raise TconvError(f"the heatmap would draw {counts.size} cells; at most 6400 are drawn: use smaller sizes")
         top = float(counts.max()) or 1.0
         roles = np.full(counts.shape, "heat", dtype="<U8")
-        panel = Panel("overlap", f"taps per output cell after {self.layers} layer(s): {' × '.join(map(str, self.counts.shape))}",
-                      (1.0, 2.5), roles, counts, counts / top)
+        label = f"taps per output cell after {self.layers} layer(s): {' × '.join(map(str, self.counts.shape))}"
+        panel = Panel("overlap", label, roles, counts, counts / top)
         title = (f"overlap  k={_p(self.kernel_size)} s={_p(self.stride)} p={_p(self.padding)} "
                  f"op={_p(self.output_padding)} d={_p(self.dilation)}  ×{self.layers}: "
                  + ("even" if self.even else "uneven (checkerboard)"))
         frame = Frame(self.summary(), ())
-        return Scene(title, (panel,), (frame,), counts.shape[1] + 2.0, 2.5 + counts.shape[0] + 3.0, values, cell_size,
-                     1000, ("heat",), None, {"view": "overlap"})
+        return Scene(title, (panel,), (frame,), values, cell_size, 1000, ("heat",), None, {"view": "overlap"})
 
-    def save(self, path: Any) -> Any:
-        """Write the heatmap as .svg or .png."""
-        from pathlib import Path
+    def save(self, target: Any, kind: str | None = None) -> Path | None:
+        """Write the heatmap as SVG or PNG, to a path (returned) or a file object: see ``Scene.save``.
 
-        if Path(path).suffix.lower() not in (".svg", ".png"):
-            raise TconvError(f"cannot write {str(path)!r}: an overlap heatmap is written as .svg or .png")
-        return self.scene().save(path)
+        >>> overlap(4, 3, stride=2).save("/tmp/tconv-doctest-overlap.svg").name
+        'tconv-doctest-overlap.svg'
+        """
+        kind = writer_kind(target, kind)
+        if kind not in ("svg", "png"):
+            raise TconvError(f"cannot write kind {kind!r}: an overlap heatmap is a still, written as .svg or .png")
+        return self.scene().save(target, kind)
 
     def to_dict(self) -> dict[str, Any]:
         return {"layers": self.layers, "counts": self.counts.tolist(), "even": self.even,

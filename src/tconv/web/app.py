@@ -221,10 +221,10 @@ def create_app() -> Any:
     def api_scene_gif(cfg: Config = cfg_dep, view: str = "equivalent", values: bool = False,
                       pool: str | None = None) -> Response:
         """The animation as a downloadable GIF."""
-        from ..render import RENDERERS
+        from ..render import WRITERS
 
         scene = build_scene(cfg, view, values, pool)
-        return Response(RENDERERS[".gif"](scene, None), media_type="image/gif",
+        return Response(WRITERS["gif"](scene, None), media_type="image/gif",
                         headers={"Content-Disposition": 'attachment; filename="tconv.gif"'})
 
     @app.get("/api/explain")
