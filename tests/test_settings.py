@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tconv
-from tconv.algorithms import _chunks, prepared
+from tconv.algorithms import chunks, prepared
 from tconv.params import plan_conv_transpose
 
 
@@ -91,7 +91,7 @@ def test_scoped_options_hold_for_the_calling_thread_only() -> None:
 def test_a_call_never_changes_blas_threads_seen_by_another_thread() -> None:
     """A thread polls BLAS's thread count while another runs chunked calls with the default options: it never
     sees it change (a call used to set it to 1 for its duration)."""
-    blas = _chunks._blas()
+    blas = chunks.blas_controls()
     if blas is None:
         pytest.skip("no OpenBLAS or MKL found in this process")
     get = blas[0]
@@ -124,7 +124,7 @@ def test_a_call_never_changes_blas_threads_seen_by_another_thread() -> None:
 
 
 def test_opting_in_to_threads_is_the_one_case_that_sets_blas_and_restores_it() -> None:
-    blas = _chunks._blas()
+    blas = chunks.blas_controls()
     if blas is None:
         pytest.skip("no OpenBLAS or MKL found in this process")
     get, _ = blas
@@ -135,11 +135,11 @@ def test_opting_in_to_threads_is_the_one_case_that_sets_blas_and_restores_it() -
         seen.append(get())
 
     with tconv.options(threads=2):
-        _chunks.for_chunks(4, 1, body)
+        chunks.for_chunks(4, 1, body)
     assert seen == [1, 1, 1, 1]
     assert get() == before
     seen.clear()
-    _chunks.for_chunks(4, 1, body)  # the default: the calling thread, BLAS untouched
+    chunks.for_chunks(4, 1, body)  # the default: the calling thread, BLAS untouched
     assert seen == [before] * 4
 
 
@@ -154,12 +154,12 @@ def test_one_prepared_entry_per_layer_whatever_the_batch_or_dtype(batch: int, dt
 
 
 def test_prepared_layers_are_reused_across_calls() -> None:
-    from tconv.algorithms import _prepare
+    from tconv.algorithms import cache_clear, cache_info
 
-    _prepare.cache_clear()
+    cache_clear()
     x, w = np.ones((2, 4, 6, 6), np.float32), np.ones((4, 3, 4, 4), np.float32)
     first = tconv.conv_transpose(x, w, stride=2, padding=1)
     second = tconv.conv_transpose(np.ones((5, 4, 6, 6)), w.astype(np.float64), stride=2, padding=1)
-    info = _prepare.cache_info()
+    info = cache_info()
     assert (info.misses, info.hits) == (1, 1)
     np.testing.assert_array_equal(second[:2], first)

@@ -183,9 +183,9 @@ def test_batch_chunks_equal_torch(algorithm: str, case: Case, batch: int, cache:
 def test_chunks_cover_the_batch_balanced(batch: int, chunk: int, count: int) -> None:
     """Every image in exactly one chunk, none over ``chunk`` images, sizes within one image of each other, and
     a number of chunks that the threads share evenly (unless there are fewer images than that)."""
-    from tconv.algorithms._chunks import _bounds
+    from tconv.algorithms.chunks import chunk_bounds
 
-    bounds = _bounds(batch, chunk, count)
+    bounds = chunk_bounds(batch, chunk, count)
     sizes = np.diff(bounds)
     assert bounds[0] == 0 and bounds[-1] == batch and sizes.min() >= 1
     assert sizes.max() <= chunk and sizes.max() - sizes.min() <= 1
@@ -202,10 +202,10 @@ def test_threads_restore_blas_and_agree_with_one_thread() -> None:
     """Chunks shared among threads (the opt-in: BLAS single-threaded meanwhile) give the one-thread numbers (to
     rounding: a BLAS may split its sums differently by thread count), and BLAS's thread count is what it was
     afterwards."""
-    from tconv.algorithms import _chunks
+    from tconv.algorithms import chunks
 
     x, w, kw = _chunked_layer()
-    blas = _chunks._blas()
+    blas = chunks.blas_controls()
     before = blas[0]() if blas else None
     for algorithm in ("col2im", "phase", "stacked", "implicit"):
         kwargs = dict(padding=1) if algorithm in STRIDE_1_ONLY else kw
@@ -238,13 +238,13 @@ def test_concurrent_calls_from_user_threads() -> None:
 
 
 def test_tconv_threads_environment_caps_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tconv.algorithms import _chunks
+    from tconv.algorithms import chunks
 
     monkeypatch.setenv("TCONV_THREADS", "1")
-    assert _chunks.workers(10) == 1
+    assert chunks.workers(10) == 1
     monkeypatch.setenv("TCONV_THREADS", "3")
-    assert _chunks.workers(10) == (3 if _chunks._blas() else 1)
-    assert _chunks.workers(2) == (2 if _chunks._blas() else 1)
+    assert chunks.workers(10) == (3 if chunks.blas_controls() else 1)
+    assert chunks.workers(2) == (2 if chunks.blas_controls() else 1)
     x, w, kw = _chunked_layer()
     for bad in ("lots", "0", "-2"):
         monkeypatch.setenv("TCONV_THREADS", bad)
@@ -275,7 +275,7 @@ def test_threads_after_fork_and_errors_in_workers() -> None:
     import time
     import warnings
 
-    from tconv.algorithms import _chunks
+    from tconv.algorithms import chunks
 
     x, w, kw = _chunked_layer()
     previous = tconv.set_options(chunk_bytes=20_000, threads=2)  # process-wide: the forked child inherits them
@@ -298,7 +298,7 @@ def test_threads_after_fork_and_errors_in_workers() -> None:
         finished.append(b0)
 
     with tconv.options(threads=4):
-        if _chunks.workers(4) > 1:  # the worker that takes chunk 0 stops at its error; the others take the rest
+        if chunks.workers(4) > 1:  # the worker that takes chunk 0 stops at its error; the others take the rest
             with pytest.raises(ValueError, match="chunk 0 failed"):
-                _chunks.for_chunks(4, 1, body)
+                chunks.for_chunks(4, 1, body)
             assert sorted(finished) == [1, 2, 3]

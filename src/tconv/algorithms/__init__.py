@@ -24,7 +24,9 @@ from ..params import ConvTransposePlan
 from . import col2im, implicit, matrix, phase, scatter, stacked, zero_insert
 from .base import Algorithm, Prepared, layer_of
 
-__all__ = ["REGISTRY", "Algorithm", "Prepared", "available_algorithms", "choose", "get", "prepared"]
+__all__ = [
+    "REGISTRY", "Algorithm", "Prepared", "available_algorithms", "cache_clear", "cache_info", "choose", "get", "prepared",
+]
 
 # Typed as the protocol, so that mypy checks every module against it.
 _MODULES: tuple[Algorithm, ...] = (scatter, zero_insert, matrix, col2im, phase, implicit, stacked)
@@ -69,6 +71,12 @@ def prepared(name: str, plan: ConvTransposePlan) -> Prepared:
     layers: keyed on the algorithm and what preparation depends on (the per-axis sizes, channels and groups),
     not on the batch or the dtype."""
     return _prepare(get(name, plan).NAME, layer_of(plan))
+
+
+#: Hits, misses and size of the cache of prepared layers (``functools.lru_cache``'s ``cache_info``).
+cache_info = _prepare.cache_info
+#: Empty the cache of prepared layers.
+cache_clear = _prepare.cache_clear
 
 
 def get(name: str, plan: ConvTransposePlan) -> Algorithm:

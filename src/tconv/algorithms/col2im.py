@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..params import ConvTransposePlan
-from ._chunks import FOLD_BELOW, chunk_size, for_chunks, threads_for
+from .chunks import FOLD_BELOW, chunk_size, for_chunks, threads_for
 from .geometry import output_covered, phase_geometry, phases, shift_bounds
 
 NAME = "col2im"

@@ -9,7 +9,7 @@ whose junk columns are never read. One tall GEMM (prod(k)·Cout rows) runs neare
 GEMM per tap (docs/benchmarks.md). Only stride 1 on every axis; other strides are refused (``auto`` never picks
 it there).
 
-The batch is processed in cache-sized chunks (:mod:`tconv.algorithms._chunks`); each
+The batch is processed in cache-sized chunks (:mod:`tconv.algorithms.chunks`); each
 thread allocates its buffers once and reuses them for its next chunks.
 
 The same machinery with ``stack=True`` is the ``stacked`` algorithm (:mod:`tconv.algorithms.stacked`).
@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import TconvError
 from ..params import ConvTransposePlan
-from ._chunks import chunk_size, for_chunks, threads_for
+from .chunks import chunk_size, for_chunks, threads_for
 from .geometry import flipped_weight, placement
 
 NAME = "implicit"

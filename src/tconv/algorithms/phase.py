@@ -17,7 +17,7 @@ import numpy as np
 
 from .._axes import Index
 from ..params import ConvTransposePlan
-from ._chunks import FOLD_BELOW, chunk_size, for_chunks, threads_for
+from .chunks import FOLD_BELOW, chunk_size, for_chunks, threads_for
 from .geometry import Phase, PhaseGeometry, output_covered, phase_geometry, phases, shift_bounds
 
 NAME = "phase"

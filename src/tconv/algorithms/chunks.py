@@ -54,7 +54,7 @@ def workers(chunks: int) -> int:
     (1, 1)
     """
     cap = get_options().threads or 1
-    if chunks < 2 or cap < 2 or _blas() is None:
+    if chunks < 2 or cap < 2 or blas_controls() is None:
         return 1
     return min(cap, chunks)
 
@@ -70,7 +70,7 @@ def threads_for(batch: int, chunk: int) -> int:
 
 
 @lru_cache(maxsize=1)
-def _blas() -> tuple[Callable[[], int], Callable[[int], None]] | None:
+def blas_controls() -> tuple[Callable[[], int], Callable[[int], None]] | None:
     """(get, set) of the BLAS thread count of the BLAS that NumPy loaded, or None where it cannot be found."""
     paths = []
     try:
@@ -122,7 +122,7 @@ if hasattr(os, "register_at_fork"):  # not on Windows
 @contextmanager
 def blas_threads(n: int) -> Iterator[None]:
     """Run the block with BLAS limited to ``n`` threads, restoring the previous count after."""
-    blas = _blas()
+    blas = blas_controls()
     if blas is None:
         yield
         return
@@ -135,14 +135,14 @@ def blas_threads(n: int) -> Iterator[None]:
         set_(previous)
 
 
-def _bounds(batch: int, chunk: int, count: int) -> list[int]:
+def chunk_bounds(batch: int, chunk: int, count: int) -> list[int]:
     """Chunk boundaries for ``count`` threads: as many chunks as ``chunk`` images need, rounded up to a multiple
     of the threads (at most one per image), all of the same size to within one image, none larger than ``chunk``.
 
     Chunks of exactly ``chunk`` images would leave a thread idle at the end: 16 images in chunks of 5 make
     5, 5, 5, 1, which two threads share as 10 against 6 images; balanced, they are 4 × 4.
 
-    >>> _bounds(16, 5, 2), _bounds(10, 3, 2), _bounds(3, 1, 2), _bounds(5, 2, 1)
+    >>> chunk_bounds(16, 5, 2), chunk_bounds(10, 3, 2), chunk_bounds(3, 1, 2), chunk_bounds(5, 2, 1)
     ([0, 4, 8, 12, 16], [0, 2, 5, 7, 10], [0, 1, 2, 3], [0, 1, 3, 5])
     """
     pieces = -(-batch // max(1, chunk))
@@ -156,8 +156,8 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]]
     ``scratch`` is a dict private to the thread running the call, for buffers a body reuses from chunk to chunk.
     By default the calls run in order on the calling thread. With the ``threads`` option at 2 or more and two or
     more chunks, the calls are shared among :func:`workers` threads, BLAS single-threaded meanwhile:
-    the chunks are balanced (:func:`_bounds`) and each thread takes the next one when it is done with its last,
-    so that a thread slowed by the machine does not hold the others up. The bodies write disjoint slices of the
+    the chunks are balanced (:func:`chunk_bounds`) and each thread takes the next one when it is done with its
+    last, so that a thread slowed by the machine does not hold the others up. The bodies write disjoint slices of the
     output, so their order does not matter.
 
     >>> seen = []
@@ -167,7 +167,7 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]]
     """
     count = threads_for(batch, chunk)
     if count < 2 or not _SECTION.acquire(blocking=False):
-        bounds = _bounds(batch, chunk, 1)
+        bounds = chunk_bounds(batch, chunk, 1)
         scratch: dict[str, Any] = {}
         for b0, b1 in itertools.pairwise(bounds):
             body(b0, b1, scratch)
@@ -176,7 +176,7 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]]
     try:
         if _POOL is None or _POOL._max_workers < count:  # grown only if the threads option grows
             _POOL = ThreadPoolExecutor(max_workers=count, thread_name_prefix="tconv")
-        bounds = _bounds(batch, chunk, count)
+        bounds = chunk_bounds(batch, chunk, count)
         taken = [0]  # the next chunk to take, under the lock
         lock = threading.Lock()
 
