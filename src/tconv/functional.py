@@ -27,6 +27,7 @@ from . import algorithms
 from ._axes import IntOrSeq
 from .algorithms._correlate import conv_forward
 from .errors import TconvError
+from .settings import one_call
 from .params import (
     ConvTransposePlan,
     check_dtype,
@@ -93,6 +94,11 @@ def as_arrays(
 
 def execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
     """Run a validated plan: memory check, compute dtype, batching, the algorithm, bias, result dtype."""
+    with one_call():  # the options are read once: the memory estimate and the run use the same ones
+        return _execute(plan, x, w, b, algorithm)
+
+
+def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
     engine = algorithms.prepared(algorithm, plan)
     ctype = compute_dtype(x.dtype)
     count = plan.batch * plan.out_channels * math.prod(plan.output_size)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,8 +74,12 @@ class Options:
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Options))
+_BUILTIN = Options(threads=1, chunk_bytes=DEFAULT_CHUNK_BYTES)
 _process = Options()  # set_options()
 _scoped: contextvars.ContextVar[Options | None] = contextvars.ContextVar("tconv_options", default=None)
+# The options of the call in progress on this thread (frozen), so that one call reads them once: its memory
+# estimate and its run see the same chunk size and threads, and the environment is not read again per chunk.
+_call: contextvars.ContextVar[Options | None] = contextvars.ContextVar("tconv_call_options", default=None)
 
 
 def _checked(changes: dict[str, int | None]) -> Options:
@@ -84,15 +89,17 @@ def _checked(changes: dict[str, int | None]) -> Options:
     return Options(**changes)
 
 
-def _environment() -> Options:
-    """The environment layer, read at each call (a variable set after import still counts)."""
+_ENVIRONMENT = ("TCONV_THREADS", "TCONV_MEMORY_BUDGET")
+
+
+def _environment(texts: tuple[str | None, ...]) -> Options:
+    """The environment layer from the variables' texts."""
     values: dict[str, int] = {}
-    for name, field, what in (
+    for env, (name, field, what) in zip(texts, (
         ("TCONV_THREADS", "threads", "a whole number of threads, at least 1 "
          "(1 keeps every call on the calling thread)"),
         ("TCONV_MEMORY_BUDGET", "memory_budget", "a positive number of bytes"),
-    ):
-        env = os.environ.get(name)
+    )):
         if env:
             try:
                 values[field] = as_int(name, int(env), minimum=1)
@@ -109,9 +116,16 @@ def get_options() -> Options:
     >>> get_options().threads, get_options().chunk_bytes
     (1, 4194304)
     """
-    builtin = Options(threads=1, chunk_bytes=DEFAULT_CHUNK_BYTES)
-    below = _process.merged(_environment().merged(builtin))
-    scoped = _scoped.get()
+    fixed = _call.get()
+    if fixed is not None:
+        return fixed
+    # The environment is read at each call (a variable set after import still counts); the merge is cached.
+    return _merge(_scoped.get(), _process, tuple(os.environ.get(name) for name in _ENVIRONMENT))
+
+
+@functools.lru_cache(maxsize=64)
+def _merge(scoped: Options | None, process: Options, environment: tuple[str | None, ...]) -> Options:
+    below = process.merged(_environment(environment).merged(_BUILTIN))
     return below if scoped is None else scoped.merged(below)
 
 
@@ -133,6 +147,22 @@ def options(**changes: int | None) -> Iterator[Options]:
         yield get_options()
     finally:
         _scoped.reset(token)
+
+
+@contextmanager
+def one_call() -> Iterator[Options]:
+    """Read the options once for the call made inside the block: every :func:`get_options` inside returns them.
+
+    >>> with one_call() as fixed, options(threads=3):
+    ...     get_options() is fixed
+    True
+    """
+    fixed = get_options()
+    token = _call.set(fixed)
+    try:
+        yield fixed
+    finally:
+        _call.reset(token)
 
 
 def set_options(**changes: int | None) -> Options:

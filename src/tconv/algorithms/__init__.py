@@ -25,7 +25,8 @@ from . import col2im, implicit, matrix, phase, scatter, stacked, zero_insert
 from .base import Algorithm, Prepared, layer_of
 
 __all__ = [
-    "REGISTRY", "Algorithm", "Prepared", "available_algorithms", "cache_clear", "cache_info", "choose", "get", "prepared",
+    "REGISTRY", "Algorithm", "Prepared", "available_algorithms", "cache_clear", "cache_info", "choose", "get",
+    "prepared",
 ]
 
 # Typed as the protocol, so that mypy checks every module against it.
