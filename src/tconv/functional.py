@@ -27,7 +27,6 @@ from . import algorithms
 from ._axes import IntOrSeq
 from .algorithms._correlate import conv_forward
 from .errors import TconvError
-from .settings import one_call
 from .params import (
     ConvTransposePlan,
     check_dtype,
@@ -36,6 +35,7 @@ from .params import (
     plan_conv,
     plan_conv_transpose,
 )
+from .settings import one_call
 
 __all__ = [
     "conv", "conv1d", "conv2d", "conv3d", "conv_transpose", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
