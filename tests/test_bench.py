@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
 import pytest
 
+import tconv
 from tconv.bench import LAYERS, main, round_order, summary, table
 
 
@@ -76,3 +78,19 @@ def test_rounds_are_shuffled_so_that_no_method_always_follows_the_same_one() -> 
     after_torch = [order[order.index("torch") + 1] for order in orders if order[-1] != "torch"]
     assert len(set(after_torch)) >= 3  # torch's successor changes from round to round
     assert len({order[0] for order in orders}) >= 3
+
+
+def test_methods_of_a_layer_run_or_say_why_not() -> None:
+    """Every method of a (small) layer is a callable giving torch's numbers, or the reason it cannot run."""
+    from tconv.bench import Layer, _arrays, _methods
+
+    layer = Layer("small", 2, 8, 4, (6, 6), 4, 2, 1)
+    x, w = _arrays(layer)
+    methods = _methods(layer, x, w)
+    assert list(methods) == ["auto (col2im)", *tconv.available_algorithms(), "torch"]
+    for name in ("implicit", "stacked"):
+        assert methods[name] == f"refused: algorithm '{name}' computes stride 1 only, got stride [2, 2]"
+    expected = methods["torch"]().numpy()
+    for name, fn in methods.items():
+        if callable(fn):
+            np.testing.assert_allclose(fn(), expected, rtol=1e-4, atol=1e-4, err_msg=name)

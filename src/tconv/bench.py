@@ -94,12 +94,13 @@ def _methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Any]:
     import torch
 
     from . import conv_transpose
-    from .algorithms import REGISTRY, choose
+    from .algorithms import REGISTRY, choose, prepared
     plan = layer.plan()
-    methods: dict[str, Any] = {f"auto ({choose(plan).name})": lambda: conv_transpose(x, w, **layer.kwargs())}
-    for name, algo in REGISTRY.items():
+    methods: dict[str, Any] = {f"auto ({choose(plan).NAME})": lambda: conv_transpose(x, w, **layer.kwargs())}
+    for name in REGISTRY:
         try:
-            algo.workspace_bytes(plan, 4)  # refuses what it cannot do (matrix: too large; implicit, stacked: stride > 1)
+            # refuses what it cannot do (matrix: too large; implicit, stacked: stride > 1)
+            prepared(name, plan).workspace_bytes(plan.batch, 4)
             methods[name] = (lambda n=name: conv_transpose(x, w, **layer.kwargs(), algorithm=n))
         except TconvError as exc:
             methods[name] = f"refused: {str(exc).split(':')[0]}"
