@@ -76,3 +76,26 @@ def test_rounds_are_shuffled_so_that_no_method_always_follows_the_same_one() -> 
     after_torch = [order[order.index("torch") + 1] for order in orders if order[-1] != "torch"]
     assert len(set(after_torch)) >= 3  # torch's successor changes from round to round
     assert len({order[0] for order in orders}) >= 3
+
+
+def test_the_suites_tconv_methods_run_and_name_what_each_algorithm_refuses() -> None:
+    """Every algorithm of the registry is asked about the layer through its prepared form: a callable that gives
+    conv_transpose's result, or the reason it refuses (implicit and stacked compute stride 1 only)."""
+    import numpy as np
+
+    from tconv import conv_transpose
+    from tconv.algorithms import REGISTRY, choose
+    from tconv.bench import Layer, _arrays, _tconv_methods
+
+    layer = Layer("tiny", 2, 3, 4, (5, 5), 3, 2, 1, named=False)
+    x, w = _arrays(layer)
+    methods = _tconv_methods(layer, x, w)
+    auto = f"auto ({choose(layer.plan()).NAME})"
+    assert list(methods) == [auto, *REGISTRY]
+    assert isinstance(methods["implicit"], str) and methods["implicit"].startswith("refused: ")
+    assert isinstance(methods["stacked"], str) and methods["stacked"].startswith("refused: ")
+    expected = conv_transpose(x, w, stride=2, padding=1)
+    for name in [auto, "scatter", "zero_insert", "matrix", "col2im", "phase"]:
+        method = methods[name]
+        assert callable(method), (name, method)
+        np.testing.assert_allclose(method(), expected, rtol=1e-5, atol=1e-5, err_msg=name)

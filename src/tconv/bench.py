@@ -10,6 +10,7 @@ practical peak. It needs torch (and onnx for the reference column): ``pip instal
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -19,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,20 +91,31 @@ def _torch_fn(layer: Layer) -> Any:
             3: torch.nn.functional.conv_transpose3d}[len(layer.size)]
 
 
-def _methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Any]:
-    """name -> zero-argument callable, or the reason it cannot run on this layer."""
-    import torch
-
+def _tconv_methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Callable[[], object] | str]:
+    """tconv's methods on this layer, name -> zero-argument callable, or the reason an algorithm refuses it:
+    ``auto`` (named after the algorithm it picks) and every algorithm of the registry."""
     from . import conv_transpose
-    from .algorithms import REGISTRY, choose
+    from .algorithms import REGISTRY, choose, prepared
+
     plan = layer.plan()
-    methods: dict[str, Any] = {f"auto ({choose(plan).name})": lambda: conv_transpose(x, w, **layer.kwargs())}
-    for name, algo in REGISTRY.items():
+    methods: dict[str, Callable[[], object] | str] = {
+        f"auto ({choose(plan).NAME})": lambda: conv_transpose(x, w, **layer.kwargs())
+    }
+    for name in REGISTRY:
         try:
-            algo.workspace_bytes(plan, 4)  # refuses what it cannot do (matrix: too large; implicit, stacked: stride > 1)
-            methods[name] = (lambda n=name: conv_transpose(x, w, **layer.kwargs(), algorithm=n))
+            # refuses what it cannot do (matrix: too large; implicit, stacked: stride > 1)
+            prepared(name, plan).workspace_bytes(plan.batch, 4)
+            methods[name] = functools.partial(conv_transpose, x, w, **layer.kwargs(), algorithm=name)
         except TconvError as exc:
             methods[name] = f"refused: {str(exc).split(':')[0]}"
+    return methods
+
+
+def _methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Callable[[], object] | str]:
+    """name -> zero-argument callable, or the reason it cannot run on this layer: tconv's methods and torch."""
+    import torch
+
+    methods = _tconv_methods(layer, x, w)
     tx, tw = torch.from_numpy(x), torch.from_numpy(w)
     fn = _torch_fn(layer)
     methods["torch"] = lambda: fn(tx, tw, None, **layer.kwargs())
@@ -209,13 +222,13 @@ INNER = 3
 SLOW_S = 0.1
 
 
-def _seconds(fn: Any) -> float:
+def _seconds(fn: Callable[[], object]) -> float:
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
 
 
-def _time_turn(fn: Any, warmup_s: float) -> float:
+def _time_turn(fn: Callable[[], object], warmup_s: float) -> float:
     """One method's turn in a round: warm up for ``warmup_s`` (at least one call), then the median of INNER calls."""
     start = time.perf_counter()
     last = _seconds(fn)
