@@ -274,14 +274,14 @@ def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s:
             for name in round_order(list(runnable), r):
                 times[name].append(_time_turn(runnable[name], warmup_s))
         torch_ms = statistics.median(times["torch"]) * 1000
-        rows = []
+        rows: list[dict[str, Any]] = []  # JSON rows: a note, or the timings
         for name, value in methods.items():
             if not callable(value):
                 rows.append({"method": name, "note": value})
                 progress.step(f"{layer.name}: {name}")
                 continue
             ms = statistics.median(times[name]) * 1000
-            row = {"method": name, "ms": ms, "gflops": 2 * layer.macs / (ms / 1000) / 1e9, "ratio": ms / torch_ms}
+            row: dict[str, Any] = {"method": name, "ms": ms, "gflops": 2 * layer.macs / (ms / 1000) / 1e9, "ratio": ms / torch_ms}
             if memory:
                 row["peak_mb"] = peak_memory_mb(layer, "auto" if name.startswith("auto") else name, threads)
             rows.append(row)

@@ -39,7 +39,10 @@ def torch_code(
         scalars = all(isinstance(v, int) for v in (input_size, kernel_size, stride, padding, output_padding, dilation))
         nd = 2 if scalars else count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
     args = [f"in_channels={in_channels}", f"out_channels={out_channels}"]
-    tup = lambda v: str(v[0]) if nd == 1 else str(tuple(v))  # noqa: E731
+
+    def tup(values: list[int]) -> str:
+        return str(values[0]) if nd == 1 else str(tuple(values))
+
     if transposed:
         op = output_padding
         if output_size is not None:

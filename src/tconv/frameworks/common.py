@@ -83,7 +83,10 @@ class TorchEquivalent:
     def code(self) -> str:
         """Ready-to-paste PyTorch code: the layer, the weight conversion, the post-op and the layout."""
         nd = self.nd
-        t = lambda v: str(v[0]) if nd == 1 else str(tuple(v))  # noqa: E731
+
+        def t(values: tuple[int, ...]) -> str:
+            return str(values[0]) if nd == 1 else str(tuple(values))
+
         args = [f"{self.in_channels}", f"{self.out_channels}", f"kernel_size={t(self.kernel_size)}"]
         if any(s != 1 for s in self.stride):
             args.append(f"stride={t(self.stride)}")

@@ -74,6 +74,7 @@ def _background(scene: Scene, g: Geometry) -> Any:
     for p in scene.panels:
         x0, y0 = g.origins[p.name]
         _text(draw, (x0 * u, (y0 - 0.3) * u), p.label, LABEL * u)
+        shown = static_values(scene, p)
         for r in range(p.shape[0]):
             for c in range(p.shape[1]):
                 style = cell_style(p, r, c)
@@ -87,8 +88,8 @@ def _background(scene: Scene, g: Geometry) -> Any:
                     _dashed_rect(draw, box, hex_rgb(stroke), u / 8)
                 else:
                     draw.rectangle(box, fill=hex_rgb(fill), outline=hex_rgb(stroke), width=1)
-                if static_values(scene, p):
-                    _text(draw, (x + s / 2, y + s / 2), format_number(p.values[r, c]), VALUE * u, ink, "mm")
+                if shown is not None:
+                    _text(draw, (x + s / 2, y + s / 2), format_number(shown[r, c]), VALUE * u, ink, "mm")
     lx = 0.5 * u
     for item in legend_items(scene):
         box = (lx, g.legend_y - 0.3 * u, lx + 0.36 * u, g.legend_y + 0.06 * u)

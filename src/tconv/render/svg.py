@@ -50,6 +50,7 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
     for p in scene.panels:
         x0, y0 = g.origins[p.name]
         out.append(_text(x0 * u, (y0 - 0.3) * u, p.label, LABEL * u, cls="label"))
+        shown = static_values(scene, p)
         for r in range(p.shape[0]):
             for c in range(p.shape[1]):
                 style = cell_style(p, r, c)
@@ -61,8 +62,8 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
                 out.append(f'<rect id="{p.name}-{r}-{c}" class="cell" data-role="{p.roles[r, c]}" x="{_num(x + 1)}" '
                            f'y="{_num(y + 1)}" width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{fill}" '
                            f'stroke="{stroke}" stroke-width="1.5"{dash}/>')
-                if static_values(scene, p):
-                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, format_number(p.values[r, c]), VALUE * u, ink,
+                if shown is not None:
+                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, format_number(shown[r, c]), VALUE * u, ink,
                                      "middle", cls="value"))
     legend_x = 0.5 * u
     for item in legend_items(scene):

@@ -8,10 +8,12 @@ value is the computed one.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from .._axes import IntOrSeq
 from .._format import format_number
 from ..algorithms.zero_insert import cell_kinds, insert_zeros, pad
 from ..errors import TconvError
@@ -86,8 +88,11 @@ def _check_size(n_frames: int, panels: list[Panel]) -> None:
         raise TconvError(f"the animation would draw {cells} cells; at most {MAX_CELLS} are drawn: use smaller sizes")
 
 
-def _panels(main: list[tuple[str, str, np.ndarray, np.ndarray | None]],
-            below: list[tuple[str, str, np.ndarray, np.ndarray | None]]) -> list[Panel]:
+#: A panel to place: name, label, roles, values (None: the frames supply them).
+PanelSpec = tuple[str, str, np.ndarray, np.ndarray | None]
+
+
+def _panels(main: Sequence[PanelSpec], below: Sequence[PanelSpec]) -> list[Panel]:
     """The main panels on line 0 (input, output), the kernels on line 1; the renderer places the lines."""
     return [Panel(name, label, roles, values, line=line)
             for line, panels in ((0, main), (1, below)) for name, label, roles, values in panels]
@@ -180,7 +185,19 @@ def _common(plan_params: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in plan_params.items()}
 
 
-def _equivalent(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
+def _equivalent(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: IntOrSeq,
+    padding: IntOrSeq,
+    output_padding: IntOrSeq,
+    dilation: IntOrSeq,
+    output_size: IntOrSeq | None,
+    pool: str | None,
+    show: bool,
+    cell: int,
+    dur: int,
+) -> Scene:
     nd = x.ndim
     plan = plan_conv_transpose((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, output_padding, 1,
                                dilation, output_size=output_size, nd=nd)
@@ -211,7 +228,19 @@ def _equivalent(x, w, stride, padding, output_padding, dilation, output_size, po
                  _legend(panels), ("input", "output"), params, kernel="flipped")
 
 
-def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
+def _scatter(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: IntOrSeq,
+    padding: IntOrSeq,
+    output_padding: IntOrSeq,
+    dilation: IntOrSeq,
+    output_size: IntOrSeq | None,
+    pool: str | None,
+    show: bool,
+    cell: int,
+    dur: int,
+) -> Scene:
     nd = x.ndim
     plan = plan_conv_transpose((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, output_padding, 1,
                                dilation, output_size=output_size, nd=nd)
@@ -253,7 +282,19 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
                  _legend(panels), ("input", "output"), params, kernel="kernel")
 
 
-def _direct(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
+def _direct(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: IntOrSeq,
+    padding: IntOrSeq,
+    output_padding: IntOrSeq,
+    dilation: IntOrSeq,
+    output_size: IntOrSeq | None,
+    pool: str | None,
+    show: bool,
+    cell: int,
+    dur: int,
+) -> Scene:
     nd = x.ndim
     if output_size is not None or (output_padding not in (0, None) and np.any(np.asarray(output_padding) != 0)):
         raise TconvError("output_padding and output_size only apply to transposed convolution (view 'conv' is direct)")

@@ -7,9 +7,10 @@ when the kernel size is not a multiple of the stride, some output cells receive 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, overload
 
 import numpy as np
 
@@ -110,7 +111,13 @@ class OverlapMap:
         frame = Frame(self.summary(), ())
         return Scene(title, (panel,), (frame,), values, cell_size, 1000, ("heat",), None, {"view": "overlap"})
 
-    def save(self, target: Any, kind: str | None = None) -> Path | None:
+    @overload
+    def save(self, target: str | os.PathLike[str], kind: str | None = None) -> Path: ...
+
+    @overload
+    def save(self, target: IO[bytes] | IO[str], kind: str | None = None) -> None: ...
+
+    def save(self, target: str | os.PathLike[str] | IO[bytes] | IO[str], kind: str | None = None) -> Path | None:
         """Write the heatmap as SVG or PNG, to a path (returned) or a file object: see ``Scene.save``.
 
         >>> overlap(4, 3, stride=2).save("/tmp/tconv-doctest-overlap.svg").name
