@@ -85,7 +85,7 @@ def count_axes(*values: Any) -> int:
     return nd
 
 
-def layer_axes(kernel_size: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any
+def layer_axes(kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, output_padding: IntOrSeq, dilation: IntOrSeq
                ) -> tuple[int, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """A transposed-convolution layer's parameters per axis, without an input size (the converters' case):
     ``(nd, kernel_size, stride, padding, output_padding, dilation)``, each checked for its minimum.

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._axes import as_int, per_axis
+from ._axes import IntOrSeq, as_int, per_axis
 from .errors import TconvError
 from .settings import get_memory_budget
 from .shapes import ConvAxis, TransposedAxis, base_axes, check_output_size_in_range, conv_axes, transposed_axes
@@ -208,24 +208,23 @@ def _check_bias(bias_shape: Sequence[int] | None, out_channels: int) -> None:
 
 
 def _resolve_output_size(
-    output_size: Any, nd: int, batched: bool, input_shape: Sequence[int], partial: Sequence[TransposedAxis]
+    output_size: IntOrSeq, nd: int, batched: bool, input_shape: Sequence[int], partial: Sequence[TransposedAxis]
 ) -> tuple[int, ...]:
     """PyTorch's ``_ConvTransposeNd._output_padding``: the output_padding that yields ``output_size``."""
     non_spatial = 2 if batched else 1
-    if isinstance(output_size, str | bytes) or np.ndim(output_size) != 1:
-        if isinstance(output_size, int | np.integer) and not isinstance(output_size, bool) and nd == 1:
-            output_size = [output_size]
-        else:
-            raise TconvError(
-                f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got {output_size!r}"
-            )
-    sizes = list(output_size)
-    if len(sizes) == nd + non_spatial:
-        sizes = sizes[non_spatial:]  # PyTorch ignores the N and C entries, and so do we
+    if isinstance(output_size, int | np.integer) and not isinstance(output_size, bool) and nd == 1:
+        given = [output_size]
+    elif isinstance(output_size, int | str | bytes) or np.ndim(output_size) != 1:
+        raise TconvError(
+            f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got {output_size!r}"
+        )
+    else:
+        given = list(output_size)
+    sizes = given[non_spatial:] if len(given) == nd + non_spatial else given  # PyTorch ignores N and C, as we do
     if len(sizes) != nd:
         raise TconvError(
             f"output_size must have {nd} or {nd + non_spatial} elements for a {len(input_shape)}-D input "
-            f"(got {len(list(output_size))}: {list(output_size)!r})"
+            f"(got {len(given)}: {given!r})"
         )
     wanted = tuple(as_int("output_size", v, axis=a) for a, v in enumerate(sizes))
     check_output_size_in_range(wanted, partial)
@@ -236,13 +235,13 @@ def plan_conv_transpose(
     input_shape: Sequence[int],
     weight_shape: Sequence[int],
     bias_shape: Sequence[int] | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    groups: Any = 1,
-    dilation: Any = 1,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    groups: int = 1,
+    dilation: IntOrSeq = 1,
     *,
-    output_size: Any = None,
+    output_size: IntOrSeq | None = None,
     nd: int | None = None,
     dtype: str = "float64",
 ) -> ConvTransposePlan:
@@ -284,10 +283,10 @@ def plan_conv(
     input_shape: Sequence[int],
     weight_shape: Sequence[int],
     bias_shape: Sequence[int] | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: Any = 1,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0,
+    dilation: IntOrSeq = 1,
+    groups: int = 1,
     *,
     nd: int | None = None,
     dtype: str = "float64",

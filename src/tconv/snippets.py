@@ -9,24 +9,22 @@ y = layer(x)  # shape (1, 1, 10, 10)
 
 from __future__ import annotations
 
-from typing import Any
-
-from ._axes import count_axes, per_axis
+from ._axes import IntOrSeq, count_axes, per_axis
 from .shapes import conv_axes, output_padding_for, transposed_axes
 
 __all__ = ["torch_code"]
 
 
 def torch_code(
-    input_size: Any,
-    kernel_size: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    dilation: Any = 1,
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
     *,
     transposed: bool = True,
-    output_size: Any = None,
+    output_size: IntOrSeq | None = None,
     in_channels: int = 1,
     out_channels: int = 1,
     nd: int | None = None,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .._axes import Index
+from .._axes import Index, IntOrSeq
 from .._format import number
 from ..algorithms.matrix import dense_matrix, sparse_matrix
 from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, pad
@@ -337,16 +337,16 @@ VIEWS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray | None, ConvTransp
 
 
 def explain(
-    input: Any,
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
     groups: int = 1,
-    dilation: Any = 1,
+    dilation: IntOrSeq = 1,
     *,
-    output_size: Any = None,
+    output_size: IntOrSeq | None = None,
     view: str = "gather",
     lang: str = "en",
 ) -> Walkthrough:

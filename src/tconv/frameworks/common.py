@@ -8,16 +8,20 @@ the bias is added last, everywhere. PyTorch alone expresses ``b = padding``, ``e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from .._axes import IntOrSeq
 from ..errors import TconvError
 from ..functional import conv_transpose
 from ..shapes import full_output_size
 
 __all__ = ["TorchEquivalent", "torch_equivalent"]
+
+#: A framework's own padding: a mode ("SAME", "VALID") or explicit (before, after) pairs.
+PaddingSpec = str | Sequence[Sequence[int]]
 
 
 @dataclass(frozen=True)
@@ -203,7 +207,7 @@ def channels_last(y: np.ndarray) -> np.ndarray:
     return np.moveaxis(y, 1, -1)
 
 
-def spatial_ints(name: str, value: Any, nd: int, *, minimum: int, allow_full: bool = False) -> tuple[int, ...]:
+def spatial_ints(name: str, value: IntOrSeq | None, nd: int, *, minimum: int, allow_full: bool = False) -> tuple[int, ...]:
     """An int, or ``nd`` ints (or ``nd + 2`` with 1s for N and C when ``allow_full``, TF's convention)."""
     from .._axes import as_int, per_axis
 

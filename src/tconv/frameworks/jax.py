@@ -9,22 +9,24 @@ TF) semantics need; Flax's default is ``False``. There are no groups.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .._axes import as_int, layer_axes, per_axis
+from .._axes import IntOrSeq, as_int, layer_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import effective_kernel_size
-from .common import TorchEquivalent, torch_equivalent
+from .common import PaddingSpec, TorchEquivalent, torch_equivalent
 
 __all__ = ["from_jax", "jax_conv_transpose", "to_jax"]
 
 _DEFAULT = {1: ("NHC", "HIO", "NHC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NHWDC", "HWDIO", "NHWDC")}
 
 
-def _specs(dimension_numbers: Any, nd: int) -> tuple[str, str, str]:
+def _specs(dimension_numbers: Sequence[str] | None, nd: int) -> tuple[str, str, str]:
     specs = _DEFAULT[nd] if dimension_numbers is None else tuple(dimension_numbers)
     if len(specs) != 3 or not all(isinstance(s, str) and len(s) == nd + 2 for s in specs):
         raise TconvError(f"dimension_numbers must be three strings of {nd + 2} letters (lhs, rhs, out), e.g. "
@@ -38,7 +40,7 @@ def _specs(dimension_numbers: Any, nd: int) -> tuple[str, str, str]:
     return lhs, rhs, out
 
 
-def _pads(padding: Any, ek: list[int], s: tuple[int, ...]) -> list[tuple[int, int]]:
+def _pads(padding: PaddingSpec, ek: list[int], s: tuple[int, ...]) -> list[tuple[int, int]]:
     """``lax._conv_transpose_padding``: SAME/VALID as (lo, hi) of the dilated input, or explicit pairs."""
     if isinstance(padding, str):
         if padding not in ("SAME", "VALID"):
@@ -60,12 +62,12 @@ def _pads(padding: Any, ek: list[int], s: tuple[int, ...]) -> list[tuple[int, in
 
 
 def from_jax(
-    lhs_shape: Any,
-    rhs_shape: Any,
-    strides: Any,
-    padding: Any,
-    rhs_dilation: Any = None,
-    dimension_numbers: Any = None,
+    lhs_shape: Sequence[int],
+    rhs_shape: Sequence[int],
+    strides: IntOrSeq,
+    padding: PaddingSpec,
+    rhs_dilation: IntOrSeq | None = None,
+    dimension_numbers: Sequence[str] | None = None,
     transpose_kernel: bool = False,
 ) -> TorchEquivalent:
     """The PyTorch equivalent of ``jax.lax.conv_transpose`` for these shapes.
@@ -102,12 +104,12 @@ def from_jax(
 
 
 def jax_conv_transpose(
-    lhs: Any,
-    rhs: Any,
-    strides: Any,
-    padding: Any,
-    rhs_dilation: Any = None,
-    dimension_numbers: Any = None,
+    lhs: ArrayLike,
+    rhs: ArrayLike,
+    strides: IntOrSeq,
+    padding: PaddingSpec,
+    rhs_dilation: IntOrSeq | None = None,
+    dimension_numbers: Sequence[str] | None = None,
     transpose_kernel: bool = False,
 ) -> np.ndarray:
     """``jax.lax.conv_transpose``, including explicit ``(lo, hi)`` padding; default layout NHWC / HWIO.
@@ -127,7 +129,7 @@ def jax_conv_transpose(
     return np.transpose(y, back)
 
 
-def to_jax(kernel_size: Any, stride: Any = 1, padding: Any = 0, output_padding: Any = 0, dilation: Any = 1,
+def to_jax(kernel_size: IntOrSeq, stride: IntOrSeq = 1, padding: IntOrSeq = 0, output_padding: IntOrSeq = 0, dilation: IntOrSeq = 1,
            groups: int = 1) -> dict[str, Any]:
     """``jax.lax.conv_transpose`` arguments for a PyTorch layer; pass PyTorch's weight unchanged as ``rhs``.
 

@@ -8,15 +8,17 @@ no flip; data is channels-last by default. ``padding="SAME"`` crops the odd cell
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._axes import IntOrSeq, as_int, count_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import effective_kernel_size, full_output_size
-from .common import TorchEquivalent, channels_first, channels_last, spatial_ints, torch_equivalent
+from .common import PaddingSpec, TorchEquivalent, channels_first, channels_last, spatial_ints, torch_equivalent
 
 if TYPE_CHECKING:
     from ..shapes import TransposedAxis
@@ -58,13 +60,13 @@ def _is_channels_last(data_format: str | None, nd: int, keras: bool = False) -> 
 
 
 def from_tf(
-    input_shape: Any,
-    filters_shape: Any,
-    output_shape: Any,
-    strides: Any,
-    padding: Any = "SAME",
+    input_shape: Sequence[int],
+    filters_shape: Sequence[int],
+    output_shape: Sequence[int],
+    strides: IntOrSeq,
+    padding: PaddingSpec = "SAME",
     data_format: str | None = None,
-    dilations: Any = None,
+    dilations: IntOrSeq | None = None,
 ) -> TorchEquivalent:
     """The PyTorch equivalent of ``tf.nn.conv_transpose`` for these shapes (``output_shape`` includes N and C).
 
@@ -137,13 +139,13 @@ def from_tf(
 
 
 def tf_conv_transpose(
-    input: Any,
-    filters: Any,
-    output_shape: Any,
-    strides: Any,
-    padding: Any = "SAME",
+    input: ArrayLike,
+    filters: ArrayLike,
+    output_shape: Sequence[int],
+    strides: IntOrSeq,
+    padding: PaddingSpec = "SAME",
     data_format: str | None = None,
-    dilations: Any = None,
+    dilations: IntOrSeq | None = None,
 ) -> np.ndarray:
     """``tf.nn.conv_transpose``: input channels-last by default, filters ``(*kernel, out, in)``, no bias.
 
@@ -207,12 +209,12 @@ def tf_default_output_size(
 
 
 def from_keras(
-    input_size: Any,
-    kernel_size: Any,
-    strides: Any = 1,
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    strides: IntOrSeq = 1,
     padding: str = "valid",
-    output_padding: Any = None,
-    dilation_rate: Any = 1,
+    output_padding: IntOrSeq | None = None,
+    dilation_rate: IntOrSeq = 1,
     *,
     filters: int = 1,
     in_channels: int = 1,
@@ -257,14 +259,14 @@ def from_keras(
 
 
 def keras_conv_transpose(
-    inputs: Any,
-    kernel: Any,
-    bias: Any = None,
+    inputs: ArrayLike,
+    kernel: ArrayLike,
+    bias: ArrayLike | None = None,
     *,
-    strides: Any = 1,
+    strides: IntOrSeq = 1,
     padding: str = "valid",
-    output_padding: Any = None,
-    dilation_rate: Any = 1,
+    output_padding: IntOrSeq | None = None,
+    dilation_rate: IntOrSeq = 1,
     data_format: str = "channels_last",
 ) -> np.ndarray:
     """Keras ``Conv{1,2,3}DTranspose``: kernel ``(*kernel, filters, in)``, bias ``(filters,)``.
@@ -289,7 +291,7 @@ def keras_conv_transpose(
     return channels_last(y) if last else y
 
 
-def _target(input_size: Any, kernel_size: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any
+def _target(input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, output_padding: IntOrSeq, dilation: IntOrSeq
             ) -> tuple[tuple[TransposedAxis, ...], list[tuple[int, int]]]:
     from ..shapes import transposed_axes
 
@@ -297,8 +299,8 @@ def _target(input_size: Any, kernel_size: Any, stride: Any, padding: Any, output
     return axes, [(ax.crop_begin, ax.crop_end) for ax in axes]
 
 
-def to_tf(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
-          dilation: Any = 1) -> dict[str, Any]:
+def to_tf(input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq = 1, padding: IntOrSeq = 0, output_padding: IntOrSeq = 0,
+          dilation: IntOrSeq = 1) -> dict[str, Any]:
     """``tf.nn.conv_transpose`` arguments (spatial output_shape, strides, padding) for a PyTorch layer.
 
     Filters are PyTorch's weight permuted to ``(*kernel, out, in)``.
@@ -338,8 +340,8 @@ def to_tf(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, 
     return {"output_shape": out, "strides": [ax.stride for ax in axes], "padding": pairs, "dilations": [1] * len(axes)}
 
 
-def to_keras(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
-             dilation: Any = 1) -> dict[str, Any]:
+def to_keras(input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq = 1, padding: IntOrSeq = 0, output_padding: IntOrSeq = 0,
+             dilation: IntOrSeq = 1) -> dict[str, Any]:
     """Keras ``ConvNDTranspose`` arguments for a PyTorch layer, where Keras can express it.
 
     >>> to_keras(16, 4, stride=2, padding=1)

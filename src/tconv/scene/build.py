@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._axes import IntOrSeq
 from .._format import format_number
 from ..algorithms.zero_insert import cell_kinds, insert_zeros, pad
 from ..errors import TconvError
 from ..functional import as_arrays, conv, conv_transpose
-from ..params import plan_conv, plan_conv_transpose
+from ..params import ConvPlan, plan_conv, plan_conv_transpose
 from ..shapes import pool_output_size
 from .model import Frame, Mark, Panel, Scene
 
@@ -46,11 +47,13 @@ def _cell(pos: tuple[int, ...]) -> tuple[int, int]:
     return (0, pos[0]) if len(pos) == 1 else (pos[0], pos[1])
 
 
-def sample_arrays(input: Any, weight: Any, input_size: Any, kernel_size: Any, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def sample_arrays(
+    input: ArrayLike | None, weight: ArrayLike | None, input_size: IntOrSeq | None, kernel_size: IntOrSeq | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Plain spatial arrays (1-D or 2-D): given, or small random integers (conv_arithmetic's: input 0–3, kernel 0–2)."""
     if (input is None) != (weight is None):
         raise TconvError("give both input and weight arrays, or neither (then random integers of the given sizes)")
-    if input is None:
+    if input is None or weight is None:  # both None (checked above)
         if input_size is None or kernel_size is None:
             raise TconvError("animate needs input_size and kernel_size (or input and weight arrays)")
         from .._axes import count_axes, per_axis
@@ -132,19 +135,19 @@ def _window_frames(
 
 
 def animate(
-    input_size: Any = None,
-    kernel_size: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    dilation: Any = 1,
+    input_size: IntOrSeq | None = None,
+    kernel_size: IntOrSeq | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
     *,
-    output_size: Any = None,
+    output_size: IntOrSeq | None = None,
     view: str = "equivalent",
     pool: str | None = None,
     values: bool = False,
-    input: Any = None,
-    weight: Any = None,
+    input: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
     seed: int = 0,
     cell_size: int = 36,
     duration_ms: int = 800,
@@ -337,7 +340,7 @@ def _direct(
                  _legend(panels), ("input", "output"), params, kernel=None if pool else "kernel")
 
 
-def _pool(x: np.ndarray, window: tuple[int, ...], plan: Any, mode: str) -> np.ndarray:
+def _pool(x: np.ndarray, window: tuple[int, ...], plan: ConvPlan, mode: str) -> np.ndarray:
     """Max or average pooling (PyTorch: padding is −∞ for max, counted as zeros for avg)."""
     fill = -np.inf if mode == "max" else 0.0
     padded = np.full(tuple(ax.padded_size for ax in plan.axes), fill)

@@ -14,7 +14,7 @@ from typing import IO, Any, overload
 
 import numpy as np
 
-from .._axes import as_int, count_axes
+from .._axes import IntOrSeq, as_int, count_axes
 from ..errors import TconvError
 from ..functional import conv_transpose
 from ..params import plan_conv_transpose
@@ -139,12 +139,12 @@ def _p(values: tuple[int, ...]) -> str:
 
 
 def overlap(
-    input_size: Any,
-    kernel_size: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    dilation: Any = 1,
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
     *,
     layers: int = 1,
 ) -> OverlapMap:
