@@ -18,7 +18,9 @@ def _fake() -> dict:
             {"method": "implicit", "note": "refused: algorithm 'implicit' computes stride 1 only"},
             {"method": "torch", "ms": 10.0, "gflops": 40.0, "ratio": 1.0, "peak_mb": 10.0},
         ]
-        results.append({"layer": layer.name, "named": layer.named, "gflop": 1.0, "rows": rows, "onnx_reference_ms": ">20000"})
+        results.append(
+            {"layer": layer.name, "named": layer.named, "gflop": 1.0, "rows": rows, "onnx_reference_ms": ">20000"}
+        )
     return {"results": results, "matmul_peak_gflops": 100.0, "threads": 2, "environment": {}}
 
 

@@ -82,13 +82,24 @@ class _ConvTransposeNd:
         bound = 1.0 / math.sqrt(fan_in)
         shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
         self.weight: np.ndarray = gen.uniform(-bound, bound, size=shape).astype(self.dtype)
-        self.bias: np.ndarray | None = gen.uniform(-bound, bound, size=self.out_channels).astype(self.dtype) if bias else None
+        self.bias: np.ndarray | None = (
+            gen.uniform(-bound, bound, size=self.out_channels).astype(self.dtype) if bias else None
+        )
 
     def __call__(self, input: ArrayLike, output_size: IntOrSeq | None = None, *, algorithm: str = "auto") -> np.ndarray:
         """Apply the layer; ``output_size`` chooses among the valid output sizes, as in PyTorch's forward."""
         return _conv_transpose(
-            input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-            self.groups, self.dilation, output_size, algorithm, self._nd,
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+            output_size,
+            algorithm,
+            self._nd,
         )
 
     forward = __call__
@@ -96,8 +107,16 @@ class _ConvTransposeNd:
     def output_shape(self, input_shape: tuple[int, ...], output_size: IntOrSeq | None = None) -> tuple[int, ...]:
         """The shape ``layer(x)`` would have for ``x.shape == input_shape``, without computing it."""
         plan = plan_conv_transpose(
-            input_shape, self.weight.shape, None if self.bias is None else self.bias.shape, self.stride,
-            self.padding, self.output_padding, self.groups, self.dilation, output_size=output_size, nd=self._nd,
+            input_shape,
+            self.weight.shape,
+            None if self.bias is None else self.bias.shape,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+            output_size=output_size,
+            nd=self._nd,
         )
         return plan.output_shape
 
@@ -141,9 +160,17 @@ class _ConvTransposeNd:
             raise TconvError(f"from_torch expects a torch.nn.{cls.__name__}, got {kind}")
         weight = module.weight.detach().cpu().numpy()
         layer = cls(
-            module.in_channels, module.out_channels, tuple(module.kernel_size), tuple(module.stride),
-            tuple(module.padding), tuple(module.output_padding), module.groups, module.bias is not None,
-            tuple(module.dilation), module.padding_mode, dtype=weight.dtype,
+            module.in_channels,
+            module.out_channels,
+            tuple(module.kernel_size),
+            tuple(module.stride),
+            tuple(module.padding),
+            tuple(module.output_padding),
+            module.groups,
+            module.bias is not None,
+            tuple(module.dilation),
+            module.padding_mode,
+            dtype=weight.dtype,
         )
         layer.load_state_dict(module.state_dict())
         return layer

@@ -153,7 +153,8 @@ class ConvTransposePlan(_Plan):
     @property
     def macs(self) -> int:
         """Useful multiply-adds: N · Cin · Cout/g · prod(input) · prod(kernel)."""
-        return self.batch * self.in_channels * self.out_per_group * math.prod(self.input_size) * math.prod(self.kernel_size)
+        per_image = self.in_channels * self.out_per_group * math.prod(self.input_size) * math.prod(self.kernel_size)
+        return self.batch * per_image
 
 
 @dataclass(frozen=True)
@@ -215,9 +216,7 @@ def _resolve_output_size(
     if isinstance(output_size, int | np.integer) and not isinstance(output_size, bool) and nd == 1:
         given = [output_size]
     elif isinstance(output_size, int | str | bytes) or np.ndim(output_size) != 1:
-        raise TconvError(
-            f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got {output_size!r}"
-        )
+        raise TconvError(f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got {output_size!r}")
     else:
         given = list(output_size)
     sizes = given[non_spatial:] if len(given) == nd + non_spatial else given  # PyTorch ignores N and C, as we do
@@ -270,7 +269,9 @@ def plan_conv_transpose(
         )
     for a, k in enumerate(kernel):
         if k < 1:
-            raise TconvError(f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}")
+            raise TconvError(
+                f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}"
+            )
     _check_bias(bias_shape, w_out * groups)
     if output_size is not None:
         partial = base_axes(spatial, kernel, stride, padding, dilation, nd)
@@ -308,7 +309,9 @@ def plan_conv(
         )
     for a, k in enumerate(kernel):
         if k < 1:
-            raise TconvError(f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}")
+            raise TconvError(
+                f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}"
+            )
     _check_bias(bias_shape, w_out)
     if isinstance(padding, str):
         axes = conv_axes(spatial, kernel, stride, padding, dilation, nd=nd)

@@ -2,7 +2,8 @@
 
 >>> print(torch_code(5, 3, stride=2, padding=1, output_padding=1))
 import torch
-layer = torch.nn.ConvTranspose2d(in_channels=1, out_channels=1, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))
+layer = torch.nn.ConvTranspose2d(in_channels=1, out_channels=1, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1),
+    output_padding=(1, 1))
 x = torch.randn(1, 1, 5, 5)
 y = layer(x)  # shape (1, 1, 10, 10)
 """
@@ -44,20 +45,32 @@ def torch_code(
     if transposed:
         op = output_padding
         if output_size is not None:
-            op = output_padding_for(per_axis("input_size", input_size, nd), per_axis("output_size", output_size, nd),
-                                    per_axis("kernel_size", kernel_size, nd), per_axis("stride", stride, nd),
-                                    per_axis("padding", padding, nd), per_axis("dilation", dilation, nd))
+            op = output_padding_for(
+                per_axis("input_size", input_size, nd),
+                per_axis("output_size", output_size, nd),
+                per_axis("kernel_size", kernel_size, nd),
+                per_axis("stride", stride, nd),
+                per_axis("padding", padding, nd),
+                per_axis("dilation", dilation, nd),
+            )
         axes = transposed_axes(input_size, kernel_size, stride, padding, op, dilation, nd=nd)
-        fields = [("kernel_size", [a.kernel_size for a in axes], None), ("stride", [a.stride for a in axes], 1),
-                  ("padding", [a.padding for a in axes], 0),
-                  ("output_padding", [a.output_padding for a in axes] if output_size is None else [0] * nd, 0),
-                  ("dilation", [a.dilation for a in axes], 1)]
+        fields = [
+            ("kernel_size", [a.kernel_size for a in axes], None),
+            ("stride", [a.stride for a in axes], 1),
+            ("padding", [a.padding for a in axes], 0),
+            ("output_padding", [a.output_padding for a in axes] if output_size is None else [0] * nd, 0),
+            ("dilation", [a.dilation for a in axes], 1),
+        ]
         layer = f"ConvTranspose{nd}d"
         out = [a.output_size for a in axes]
     else:
         caxes = conv_axes(input_size, kernel_size, stride, padding, dilation, nd=nd)
-        fields = [("kernel_size", [a.kernel_size for a in caxes], None), ("stride", [a.stride for a in caxes], 1),
-                  ("padding", [a.pad_begin for a in caxes], 0), ("dilation", [a.dilation for a in caxes], 1)]
+        fields = [
+            ("kernel_size", [a.kernel_size for a in caxes], None),
+            ("stride", [a.stride for a in caxes], 1),
+            ("padding", [a.pad_begin for a in caxes], 0),
+            ("dilation", [a.dilation for a in caxes], 1),
+        ]
         layer = f"Conv{nd}d"
         out = [a.output_size for a in caxes]
     for name, values, default in fields:
@@ -66,9 +79,11 @@ def torch_code(
     size = per_axis("input_size", input_size, nd)
     shape = ", ".join(map(str, (1, in_channels, *size)))
     call = "layer(x)" if output_size is None or not transposed else f"layer(x, output_size={list(out)})"
-    return "\n".join([
-        "import torch",
-        f"layer = torch.nn.{layer}({', '.join(args)})",
-        f"x = torch.randn({shape})",
-        f"y = {call}  # shape {tuple([1, out_channels, *out])}",
-    ])
+    return "\n".join(
+        [
+            "import torch",
+            f"layer = torch.nn.{layer}({', '.join(args)})",
+            f"x = torch.randn({shape})",
+            f"y = {call}  # shape {(1, out_channels, *out)}",
+        ]
+    )

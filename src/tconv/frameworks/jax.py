@@ -35,8 +35,10 @@ def _specs(dimension_numbers: Sequence[str] | None, nd: int) -> tuple[str, str, 
     spatial = [c for c in lhs if c not in "NC"]
     if sorted(lhs) != sorted(["N", "C", *spatial]) or sorted(out) != sorted(lhs) or \
             sorted(rhs) != sorted(["O", "I", *spatial]):
-        raise TconvError(f"dimension_numbers {specs}: lhs and out need N, C and the same spatial letters, rhs needs O, I "
-                         f"and those spatial letters")
+        raise TconvError(
+            f"dimension_numbers {specs}: lhs and out need N, C and the same spatial letters, rhs needs O, I "
+            f"and those spatial letters"
+        )
     return lhs, rhs, out
 
 
@@ -90,17 +92,32 @@ def from_jax(
     # which rhs axis holds the transposed convolution's input channels, and which its output channels
     in_ax, out_ax = (rhs.index("O"), rhs.index("I")) if transpose_kernel else (rhs.index("I"), rhs.index("O"))
     if rhs_shape[in_ax] != cin:
-        raise TconvError(f"lhs has {cin} features but rhs {list(rhs_shape)} ({rhs}, transpose_kernel={transpose_kernel}) "
-                         f"has {rhs_shape[in_ax]} on its {'O' if transpose_kernel else 'I'} axis; they must match "
-                         f"(lax.conv_transpose has no feature groups)")
+        raise TconvError(
+            f"lhs has {cin} features but rhs {list(rhs_shape)} ({rhs}, transpose_kernel={transpose_kernel}) "
+            f"has {rhs_shape[in_ax]} on its {'O' if transpose_kernel else 'I'} axis; they must match "
+            f"(lax.conv_transpose has no feature groups)"
+        )
     ek = [effective_kernel_size(k, dd) for dd, k in zip(d, kernel)]
     pads = _pads(padding, ek, s)
     begin = tuple(k - 1 - lo for k, (lo, _) in zip(ek, pads))
     end = tuple(k - 1 - hi for k, (_, hi) in zip(ek, pads))
     perm = (in_ax, out_ax, *(rhs.index(c) for c in letters))
-    return torch_equivalent("JAX", begin, end, input_size=spatial, kernel_size=kernel, stride=s, dilation=d,
-                            in_channels=cin, out_channels=rhs_shape[out_ax], groups=1, weight_permutation=perm,
-                            flip_kernel=not transpose_kernel, channels_last=lhs.index("C") == nd + 1, allow_empty=True)
+    return torch_equivalent(
+        "JAX",
+        begin,
+        end,
+        input_size=spatial,
+        kernel_size=kernel,
+        stride=s,
+        dilation=d,
+        in_channels=cin,
+        out_channels=rhs_shape[out_ax],
+        groups=1,
+        weight_permutation=perm,
+        flip_kernel=not transpose_kernel,
+        channels_last=lhs.index("C") == nd + 1,
+        allow_empty=True,
+    )
 
 
 def jax_conv_transpose(
@@ -129,19 +146,32 @@ def jax_conv_transpose(
     return np.transpose(y, back)
 
 
-def to_jax(kernel_size: IntOrSeq, stride: IntOrSeq = 1, padding: IntOrSeq = 0, output_padding: IntOrSeq = 0, dilation: IntOrSeq = 1,
-           groups: int = 1) -> dict[str, Any]:
+def to_jax(
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+    groups: int = 1,
+) -> dict[str, Any]:
     """``jax.lax.conv_transpose`` arguments for a PyTorch layer; pass PyTorch's weight unchanged as ``rhs``.
 
     >>> to_jax(3, stride=2, padding=1, output_padding=1)["padding"]
     [(1, 2)]
     """
     if as_int("groups", groups, minimum=1) != 1:
-        raise TconvError(f"groups {groups}: jax.lax.conv_transpose has no feature groups; use lax.conv_general_dilated "
-                         f"with lhs_dilation=stride, feature_group_count={groups} and the flipped, per-group "
-                         f"I/O-swapped weight")
+        raise TconvError(
+            f"groups {groups}: jax.lax.conv_transpose has no feature groups; use lax.conv_general_dilated "
+            f"with lhs_dilation=stride, feature_group_count={groups} and the flipped, per-group "
+            f"I/O-swapped weight"
+        )
     nd, k, s, p, op, d = layer_axes(kernel_size, stride, padding, output_padding, dilation)
     ek = [effective_kernel_size(kk, dd) for dd, kk in zip(d, k)]
     spec = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}[nd]
-    return {"strides": list(s), "padding": [(e - 1 - pp, e - 1 - pp + o) for e, pp, o in zip(ek, p, op)],
-            "rhs_dilation": list(d), "dimension_numbers": spec, "transpose_kernel": True}
+    return {
+        "strides": list(s),
+        "padding": [(e - 1 - pp, e - 1 - pp + o) for e, pp, o in zip(ek, p, op)],
+        "rhs_dilation": list(d),
+        "dimension_numbers": spec,
+        "transpose_kernel": True,
+    }

@@ -291,16 +291,28 @@ def keras_conv_transpose(
     return channels_last(y) if last else y
 
 
-def _target(input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, output_padding: IntOrSeq, dilation: IntOrSeq
-            ) -> tuple[tuple[TransposedAxis, ...], list[tuple[int, int]]]:
+def _target(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq,
+    padding: IntOrSeq,
+    output_padding: IntOrSeq,
+    dilation: IntOrSeq,
+) -> tuple[tuple[TransposedAxis, ...], list[tuple[int, int]]]:
     from ..shapes import transposed_axes
 
     axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
     return axes, [(ax.crop_begin, ax.crop_end) for ax in axes]
 
 
-def to_tf(input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq = 1, padding: IntOrSeq = 0, output_padding: IntOrSeq = 0,
-          dilation: IntOrSeq = 1) -> dict[str, Any]:
+def to_tf(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+) -> dict[str, Any]:
     """``tf.nn.conv_transpose`` arguments (spatial output_shape, strides, padding) for a PyTorch layer.
 
     Filters are PyTorch's weight permuted to ``(*kernel, out, in)``.
@@ -312,8 +324,10 @@ def to_tf(input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq = 1, pad
     """
     axes, want = _target(input_size, kernel_size, stride, padding, output_padding, dilation)
     if any(ax.dilation != 1 for ax in axes):
-        raise TconvError("TensorFlow's CPU kernels refuse dilation rates larger than 1, so this layer has no TF form "
-                         "that runs on the CPU")
+        raise TconvError(
+            "TensorFlow's CPU kernels refuse dilation rates larger than 1, so this layer has no TF form "
+            "that runs on the CPU"
+        )
     out = [ax.output_size for ax in axes]
     for name in ("VALID", "SAME"):
         got = []
@@ -321,13 +335,17 @@ def to_tf(input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq = 1, pad
             b = 0 if name == "VALID" else _same_begin(o, ax.stride, ax.effective_kernel)
             got.append((b, ax.full_size - b - o))
         ok = all(
-            ax.input_size == (
-                (o - ax.effective_kernel) // ax.stride + 1 if name == "VALID" else math.ceil(o / ax.stride))
+            ax.input_size
+            == ((o - ax.effective_kernel) // ax.stride + 1 if name == "VALID" else math.ceil(o / ax.stride))
             for ax, o in zip(axes, out)
         )
         if ok and got == want:
-            return {"output_shape": out, "strides": [ax.stride for ax in axes], "padding": name,
-                    "dilations": [1] * len(axes)}
+            return {
+                "output_shape": out,
+                "strides": [ax.stride for ax in axes],
+                "padding": name,
+                "dilations": [1] * len(axes),
+            }
     pairs = []
     for a, ax in enumerate(axes):
         hi = ax.padding - ax.output_padding
@@ -335,13 +353,20 @@ def to_tf(input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq = 1, pad
             raise TconvError(
                 f"axis {a}: output_padding {ax.output_padding} > padding {ax.padding} extends the output past the "
                 f"stamps, which TensorFlow's explicit padding (non-negative) cannot express; compute with padding 0 "
-                f"and zero-pad {-hi} at the end")
+                f"and zero-pad {-hi} at the end"
+            )
         pairs.append([ax.padding, hi])
     return {"output_shape": out, "strides": [ax.stride for ax in axes], "padding": pairs, "dilations": [1] * len(axes)}
 
 
-def to_keras(input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq = 1, padding: IntOrSeq = 0, output_padding: IntOrSeq = 0,
-             dilation: IntOrSeq = 1) -> dict[str, Any]:
+def to_keras(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+) -> dict[str, Any]:
     """Keras ``ConvNDTranspose`` arguments for a PyTorch layer, where Keras can express it.
 
     >>> to_keras(16, 4, stride=2, padding=1)
@@ -356,26 +381,38 @@ def to_keras(input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq = 1, 
             ops: list[int | None] = [op_choice] * nd
             if op_choice is not None and any(op_choice >= ax.stride for ax in axes):
                 continue
-            got = [_keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2]
-                   for ax, o in zip(axes, ops)]
+            got = [
+                _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2]
+                for ax, o in zip(axes, ops)
+            ]
             if got == want:
-                return {"strides": [ax.stride for ax in axes], "padding": pad,
-                        "output_padding": None if op_choice is None else ops,
-                        "dilation_rate": [ax.dilation for ax in axes]}
+                return {
+                    "strides": [ax.stride for ax in axes],
+                    "padding": pad,
+                    "output_padding": None if op_choice is None else ops,
+                    "dilation_rate": [ax.dilation for ax in axes],
+                }
     # per-axis output_padding combinations (rare): search each axis independently with a shared padding
     for pad in ("valid", "same"):
         found_ops: list[int] = []
         for ax, w in zip(axes, want):
-            found = [o for o in range(ax.stride)
-                     if _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] == w]
+            found = [
+                o
+                for o in range(ax.stride)
+                if _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] == w
+            ]
             if not found:
                 break
             found_ops.append(found[0])
         else:
-            return {"strides": [ax.stride for ax in axes], "padding": pad, "output_padding": found_ops,
-                    "dilation_rate": [ax.dilation for ax in axes]}
+            return {
+                "strides": [ax.stride for ax in axes],
+                "padding": pad,
+                "output_padding": found_ops,
+                "dilation_rate": [ax.dilation for ax in axes],
+            }
     raise TconvError(
         f"Keras cannot express this layer: it crops {want} (begin, end) per axis, but 'valid' crops nothing at the "
         f"begin and 'same' crops the odd cell at the end; use padding='valid' and a CroppingND layer with "
-        f"{[[b, e] for b, e in want]} (negative: ZeroPaddingND)")
-
+        f"{[[b, e] for b, e in want]} (negative: ZeroPaddingND)"
+    )
