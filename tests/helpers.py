@@ -9,7 +9,11 @@ import torch
 
 torch.set_num_threads(2)
 
-TORCH_TRANSPOSED = {1: torch.nn.functional.conv_transpose1d, 2: torch.nn.functional.conv_transpose2d, 3: torch.nn.functional.conv_transpose3d}
+TORCH_TRANSPOSED = {
+    1: torch.nn.functional.conv_transpose1d,
+    2: torch.nn.functional.conv_transpose2d,
+    3: torch.nn.functional.conv_transpose3d,
+}
 TORCH_CONV = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d, 3: torch.nn.functional.conv3d}
 TORCH_MODULE = {1: torch.nn.ConvTranspose1d, 2: torch.nn.ConvTranspose2d, 3: torch.nn.ConvTranspose3d}
 
@@ -50,8 +54,13 @@ class Case:
         return x, w, b
 
     def kwargs(self) -> dict[str, object]:
-        return dict(stride=self.stride, padding=self.padding, output_padding=self.output_padding,
-                    groups=self.groups, dilation=self.dilation)
+        return dict(
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            groups=self.groups,
+            dilation=self.dilation,
+        )
 
 
 def torch_conv_transpose(x, w, b, case: Case, output_size=None) -> np.ndarray:
@@ -60,8 +69,18 @@ def torch_conv_transpose(x, w, b, case: Case, output_size=None) -> np.ndarray:
     tb = None if b is None else torch.from_numpy(np.ascontiguousarray(b))
     if output_size is None:
         return TORCH_TRANSPOSED[case.nd](tx, tw, tb, **case.kwargs()).numpy()
-    m = TORCH_MODULE[case.nd](w.shape[0], w.shape[1] * case.groups, case.kernel_size, case.stride, case.padding,
-                              case.output_padding, case.groups, b is not None, case.dilation, dtype=tx.dtype)
+    m = TORCH_MODULE[case.nd](
+        w.shape[0],
+        w.shape[1] * case.groups,
+        case.kernel_size,
+        case.stride,
+        case.padding,
+        case.output_padding,
+        case.groups,
+        b is not None,
+        case.dilation,
+        dtype=tx.dtype,
+    )
     with torch.no_grad():
         m.weight.copy_(tw)
         if tb is not None:
@@ -81,6 +100,9 @@ def assert_close(actual: np.ndarray, expected: np.ndarray, case: Case | None = N
         scale = 1.0
         if case is not None:
             scale = np.sqrt(case.in_per_group * np.prod(case.kernel_size))
-        np.testing.assert_allclose(actual.astype(np.float64) if actual.dtype.kind != "c" else actual,
-                                   expected.astype(np.float64) if expected.dtype.kind != "c" else expected,
-                                   rtol=tol * 10, atol=tol * scale)
+        np.testing.assert_allclose(
+            actual.astype(np.float64) if actual.dtype.kind != "c" else actual,
+            expected.astype(np.float64) if expected.dtype.kind != "c" else expected,
+            rtol=tol * 10,
+            atol=tol * scale,
+        )

@@ -42,7 +42,8 @@ def valid_cases(draw, nd=None, dtypes=(np.float64,), max_size=5, unbatched=True)
 
 @st.composite
 def any_cases(draw):
-    """Configurations on both sides of PyTorch's rules: wrong ranks, channels, groups, negative sizes, big output_padding."""
+    """Configurations on both sides of PyTorch's rules: wrong ranks, channels, groups, negative sizes, big
+    output_padding."""
     nd = draw(st.integers(1, 3))
     ints = lambda lo, hi: st.lists(st.integers(lo, hi), min_size=nd, max_size=nd)  # noqa: E731
     groups = draw(st.integers(0, 3))
@@ -69,5 +70,14 @@ def any_cases(draw):
     assume(all(v >= 0 for v in x_shape))
     out = max(groups, 1) * mg
     b_shape = None if bias_len is None else ([out] if bias_len == "ok" else [out + 1])
-    return dict(nd=nd, x_shape=tuple(x_shape), w_shape=tuple(w_shape), b_shape=b_shape, stride=stride, padding=padding,
-                output_padding=output_padding, groups=groups, dilation=dilation)
+    return dict(
+        nd=nd,
+        x_shape=tuple(x_shape),
+        w_shape=tuple(w_shape),
+        b_shape=b_shape,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+    )

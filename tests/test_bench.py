@@ -20,7 +20,9 @@ def _fake() -> dict:
             {"method": "implicit", "note": "refused: algorithm 'implicit' computes stride 1 only"},
             {"method": "torch", "ms": 10.0, "gflops": 40.0, "ratio": 1.0, "peak_mb": 10.0},
         ]
-        results.append({"layer": layer.name, "named": layer.named, "gflop": 1.0, "rows": rows, "onnx_reference_ms": ">20000"})
+        results.append(
+            {"layer": layer.name, "named": layer.named, "gflop": 1.0, "rows": rows, "onnx_reference_ms": ">20000"}
+        )
     return {"results": results, "matmul_peak_gflops": 100.0, "threads": 2, "environment": {}}
 
 
@@ -94,3 +96,26 @@ def test_methods_of_a_layer_run_or_say_why_not() -> None:
     for name, fn in methods.items():
         if callable(fn):
             np.testing.assert_allclose(fn(), expected, rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+def test_the_suites_tconv_methods_run_and_name_what_each_algorithm_refuses() -> None:
+    """Every algorithm of the registry is asked about the layer through its prepared form: a callable that gives
+    conv_transpose's result, or the reason it refuses (implicit and stacked compute stride 1 only)."""
+    import numpy as np
+
+    from tconv import conv_transpose
+    from tconv.algorithms import REGISTRY, choose
+    from tconv.bench import Layer, _arrays, _tconv_methods
+
+    layer = Layer("tiny", 2, 3, 4, (5, 5), 3, 2, 1, named=False)
+    x, w = _arrays(layer)
+    methods = _tconv_methods(layer, x, w)
+    auto = f"auto ({choose(layer.plan()).NAME})"
+    assert list(methods) == [auto, *REGISTRY]
+    assert isinstance(methods["implicit"], str) and methods["implicit"].startswith("refused: ")
+    assert isinstance(methods["stacked"], str) and methods["stacked"].startswith("refused: ")
+    expected = conv_transpose(x, w, stride=2, padding=1)
+    for name in [auto, "scatter", "zero_insert", "matrix", "col2im", "phase"]:
+        method = methods[name]
+        assert callable(method), (name, method)
+        np.testing.assert_allclose(method(), expected, rtol=1e-5, atol=1e-5, err_msg=name)

@@ -58,7 +58,13 @@ def test_errata_numbers() -> None:
     with pytest.raises(tconv.TconvError):
         tconv.conv_transpose_output_size(4, 3, stride=1, output_padding=1, dilation=1)
     errata = (DOCS / "seeds" / "README.md").read_text(encoding="utf-8")
-    for claim in ["gives **3**", "**6**, i.e. 6×6", "The input is **3×3**", "2·(2 − 1) + 3 = **5**", "max(stride, dilation)"]:
+    for claim in [
+        "gives **3**",
+        "**6**, i.e. 6×6",
+        "The input is **3×3**",
+        "2·(2 − 1) + 3 = **5**",
+        "max(stride, dilation)",
+    ]:
         assert claim in errata
 
 

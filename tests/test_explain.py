@@ -41,7 +41,7 @@ def small(case: Case, view: str) -> bool:
 
 def check_consistent(wt, case: Case, atol: float) -> None:
     """Each output cell = Σ listed products + bias = the real output; grid sizes = the size derivation."""
-    x, w, b = case.arrays()
+    x, _, _ = case.arrays()
     out = wt.output if case.batch is not None else wt.output[None]
     cells = wt.steps[-2].cells
     assert len(cells) == out.size
@@ -105,7 +105,10 @@ def test_crop_instead_of_pad_is_said() -> None:
     (msg,) = wt.steps[1].text
     assert msg.key == "gather.pad.crop" and msg.args["crop_before"] == 1 and msg.args["crop_after"] == 0
     assert "cropped instead" in msg.render("en") and "裁剪" in msg.render("zh")
-    assert wt.output.tolist() == tconv.conv_transpose([[[1, 2, 3]]], [[[1, 2, 3]]], stride=2, padding=3, output_padding=1).tolist()
+    assert (
+        wt.output.tolist()
+        == tconv.conv_transpose([[[1, 2, 3]]], [[[1, 2, 3]]], stride=2, padding=3, output_padding=1).tolist()
+    )
 
 
 def test_groups_show_each_output_channel_as_its_group_sum() -> None:

@@ -84,4 +84,8 @@ def test_linear_in_input_and_bias_everywhere(case: Case) -> None:
     t = lambda a, b=None: tconv.conv_transpose(a, w, b, **case.kwargs())  # noqa: E731
     assert_close(t(2.0 * x - 3.0 * x2), 2.0 * t(x) - 3.0 * t(x2), case)
     bias = np.arange(w.shape[1] * case.groups, dtype=float)
-    assert_close(t(x, bias) - t(x), np.broadcast_to(bias.reshape((-1,) + (1,) * case.nd), t(x).shape[1:])[None].repeat(x.shape[0], 0), case)
+    assert_close(
+        t(x, bias) - t(x),
+        np.broadcast_to(bias.reshape((-1,) + (1,) * case.nd), t(x).shape[1:])[None].repeat(x.shape[0], 0),
+        case,
+    )

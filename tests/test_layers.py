@@ -58,7 +58,9 @@ def test_load_state_dict_refuses_wrong_keys_and_shapes() -> None:
     layer = tconv.ConvTranspose2d(3, 5, 3, rng=0)
     with pytest.raises(tconv.TconvError, match=r"missing \['bias'\]"):
         layer.load_state_dict({"weight": np.zeros((3, 5, 3, 3))})
-    with pytest.raises(tconv.TconvError, match=r"state_dict\['weight'\] has shape \[5, 3, 3, 3\], expected \[3, 5, 3, 3\]"):
+    with pytest.raises(
+        tconv.TconvError, match=r"state_dict\['weight'\] has shape \[5, 3, 3, 3\], expected \[3, 5, 3, 3\]"
+    ):
         layer.load_state_dict({"weight": np.zeros((5, 3, 3, 3)), "bias": np.zeros(5)})
 
 
@@ -83,8 +85,16 @@ def test_initialisation_is_pytorchs_kaiming_uniform() -> None:
 
 @pytest.mark.parametrize(
     "kw",
-    [dict(groups=0), dict(groups=3), dict(in_channels=4, out_channels=6, groups=4), dict(padding_mode="reflect"),
-     dict(padding_mode="circular"), dict(stride=2, output_padding=2), dict(stride=0), dict(kernel_size=0)],
+    [
+        dict(groups=0),
+        dict(groups=3),
+        dict(in_channels=4, out_channels=6, groups=4),
+        dict(padding_mode="reflect"),
+        dict(padding_mode="circular"),
+        dict(stride=2, output_padding=2),
+        dict(stride=0),
+        dict(kernel_size=0),
+    ],
     ids=str,
 )
 def test_constructor_refuses_what_torch_refuses(kw: dict) -> None:

@@ -176,7 +176,8 @@ def test_memory_guard_covers_what_each_engine_allocates_in_float32(algorithm: st
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
     plan = plan_conv_transpose(x.shape, w.shape, None, **kw, dtype="float32")
-    checked = plan.batch * plan.out_channels * int(np.prod(plan.output_size)) * 4 + prepared(algorithm, plan).workspace_bytes(plan.batch, 4)
+    output_bytes = plan.batch * plan.out_channels * int(np.prod(plan.output_size)) * 4
+    checked = output_bytes + prepared(algorithm, plan).workspace_bytes(plan.batch, 4)
     tracemalloc.start()
     try:
         y = tconv.conv_transpose(x, w, **kw, algorithm=algorithm)

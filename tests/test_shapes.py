@@ -94,7 +94,13 @@ def test_guide_transposed_figures(figure: str) -> None:
     (i, k, s, p, a), (number, stretched, before, after, o) = GUIDE_TRANSPOSED[figure]
     (rel,) = tconv.relation(i, k, s, p, a)
     (eq,) = tconv.conv_transpose_equivalent(i, k, s, p, a)
-    assert (rel.number, eq.stretched_size, eq.pad_begin, eq.pad_end, eq.output_size) == (number, stretched, before, after, o)
+    assert (rel.number, eq.stretched_size, eq.pad_begin, eq.pad_end, eq.output_size) == (
+        number,
+        stretched,
+        before,
+        after,
+        o,
+    )
     assert rel.output_size == o == tconv.conv_transpose_output_size(i, k, s, p, a)[0]
     assert rel.substituted.endswith(f"= {o}")
 
@@ -128,8 +134,14 @@ def test_pooling_relation_7_and_general_formula_for_dilated_transposed() -> None
     assert "does not" in rel.note or "no relation" in rel.note
 
 
-@given(st.integers(1, 9), st.integers(1, 4), st.one_of(st.none(), st.integers(1, 3)), st.integers(0, 2),
-       st.integers(1, 3), st.booleans())
+@given(
+    st.integers(1, 9),
+    st.integers(1, 4),
+    st.one_of(st.none(), st.integers(1, 3)),
+    st.integers(0, 2),
+    st.integers(1, 3),
+    st.booleans(),
+)
 def test_pool_relation_equals_torch_max_pool_or_both_refuse(L, k, s, p, d, ceil_mode) -> None:
     x = torch.zeros(1, 1, L)
     try:
@@ -177,11 +189,14 @@ def test_non_square_gets_one_relation_per_axis_said_as_such() -> None:
 
 @given(st.integers(1, 12), st.integers(1, 40), st.booleans())
 def test_solve_finds_exactly_the_parameter_sets_that_map(L, target, transposed) -> None:
-    (found,) = tconv.solve(L, target, transposed=transposed, kernel_sizes=range(1, 6), strides=range(1, 4),
-                           dilations=(1, 2))
+    (found,) = tconv.solve(
+        L, target, transposed=transposed, kernel_sizes=range(1, 6), strides=range(1, 4), dilations=(1, 2)
+    )
     for sol in found:
         if transposed:
-            got = tconv.conv_transpose_output_size(L, sol.kernel_size, sol.stride, sol.padding, sol.output_padding, sol.dilation)
+            got = tconv.conv_transpose_output_size(
+                L, sol.kernel_size, sol.stride, sol.padding, sol.output_padding, sol.dilation
+            )
         else:
             got = tconv.conv_output_size(L, sol.kernel_size, sol.stride, sol.padding, sol.dilation)
         assert got == (target,)
@@ -217,7 +232,9 @@ def test_solve_ranks_common_layers_first() -> None:
 def test_shape_functions_refuse_with_clear_errors() -> None:
     with pytest.raises(tconv.TconvError, match="output_padding 2 on axis 0 must be smaller than stride"):
         tconv.conv_transpose_output_size(5, 3, 2, 1, 2)
-    with pytest.raises(tconv.TconvError, match="padding 2 on axis 0 must be at most half of the kernel size 3: valid range 0..1"):
+    with pytest.raises(
+        tconv.TconvError, match="padding 2 on axis 0 must be at most half of the kernel size 3: valid range 0..1"
+    ):
         tconv.pool_output_size(5, 3, padding=2)
     with pytest.raises(tconv.TconvError, match="kernel_size must be an integer"):
         tconv.conv_output_size(5, "3")

@@ -60,7 +60,9 @@ def test_float16_result_dtype_and_values(algorithm: str, case: Case) -> None:
     if refuses_by_design(case, algorithm):
         return check_case(case, algorithm)
     x, w, b = case.arrays()
-    expected = torch_conv_transpose(x.astype(np.float32), w.astype(np.float32), None if b is None else b.astype(np.float32), case)
+    expected = torch_conv_transpose(
+        x.astype(np.float32), w.astype(np.float32), None if b is None else b.astype(np.float32), case
+    )
     actual = tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algorithm)
     assert actual.dtype == np.float16
     np.testing.assert_allclose(actual.astype(np.float32), expected, rtol=2e-3, atol=2e-2)
@@ -86,8 +88,10 @@ def test_output_size_like_module_forward(algorithm: str, case: Case, data: st.Da
     """output_size (spatial, or with the leading dims) resolves exactly as nn.ConvTranspose*d.forward does."""
     if refuses_by_design(case, algorithm):
         return check_case(case, algorithm)
-    lo = [(L - 1) * s - 2 * p + d * (k - 1) + 1 for L, s, p, d, k in
-          zip(case.input_size, case.stride, case.padding, case.dilation, case.kernel_size)]
+    lo = [
+        (L - 1) * s - 2 * p + d * (k - 1) + 1
+        for L, s, p, d, k in zip(case.input_size, case.stride, case.padding, case.dilation, case.kernel_size)
+    ]
     # output_size only reaches output_padding < stride; some dilated cases need more to keep one cell
     assume(all(m + s - 1 >= 1 for m, s in zip(lo, case.stride)))
     wanted = [data.draw(st.integers(max(1, m), m + s - 1)) for m, s in zip(lo, case.stride)]
@@ -98,7 +102,7 @@ def test_output_size_like_module_forward(algorithm: str, case: Case, data: st.Da
     expected = torch_conv_transpose(x, w, b, case, output_size=output_size)
     actual = tconv.conv_transpose(x, w, b, **case.kwargs(), output_size=output_size, algorithm=algorithm)
     assert_close(actual, expected, case)
-    assert list(actual.shape[-case.nd:]) == wanted
+    assert list(actual.shape[-case.nd :]) == wanted
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
@@ -109,7 +113,9 @@ def test_rank_specific_functions(nd: int) -> None:
     fn = getattr(tconv, f"conv_transpose{nd}d")
     assert_close(fn(x, w, b, **case.kwargs()), torch_conv_transpose(x, w, b, case), case)
     other = getattr(tconv, f"conv_transpose{nd % 3 + 1}d")
-    with pytest.raises(tconv.TconvError, match=f"weight for conv_transpose{nd % 3 + 1}d must have {nd % 3 + 3} dimensions"):
+    with pytest.raises(
+        tconv.TconvError, match=f"weight for conv_transpose{nd % 3 + 1}d must have {nd % 3 + 3} dimensions"
+    ):
         other(x, w, b)
 
 
@@ -136,7 +142,16 @@ def test_output_padding_cells_hold_real_values_and_bias() -> None:
     assert tconv.conv_transpose(x, w, stride=2, padding=1)[0, 0].tolist() == [1, 3, 2, 5, 3]
     assert tconv.conv_transpose(x, w, stride=2, padding=1, output_padding=1)[0, 0].tolist() == [1, 3, 2, 5, 3, 3]
     assert tconv.conv_transpose(x, w, stride=2, output_padding=1)[0, 0].tolist() == [1, 1, 3, 2, 5, 3, 3, 0]
-    assert tconv.conv_transpose(x, w, [10.0], stride=2, output_padding=1)[0, 0].tolist() == [11, 11, 13, 12, 15, 13, 13, 10]
+    assert tconv.conv_transpose(x, w, [10.0], stride=2, output_padding=1)[0, 0].tolist() == [
+        11,
+        11,
+        13,
+        12,
+        15,
+        13,
+        13,
+        10,
+    ]
 
 
 @given(case=valid_cases(dtypes=(np.float32,)))
@@ -151,7 +166,9 @@ def test_auto_never_picks_a_refused_or_inexact_path(case: Case) -> None:
     assert name in ("stacked", "col2im", "phase")
     assert prepared(name, plan).workspace_bytes(plan.batch, 4) >= 0  # would raise TconvError if it refused the plan
     assert (name == "stacked") == all(s == 1 for s in case.stride)
-    assert_close(tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=name), torch_conv_transpose(x, w, b, case), case)
+    assert_close(
+        tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=name), torch_conv_transpose(x, w, b, case), case
+    )
 
 
 def test_engines_refuse_huge_strides_cheaply() -> None:
@@ -248,7 +265,9 @@ def test_tconv_threads_environment_caps_the_workers(monkeypatch: pytest.MonkeyPa
     x, w, kw = _chunked_layer()
     for bad in ("lots", "0", "-2"):
         monkeypatch.setenv("TCONV_THREADS", bad)
-        with pytest.raises(tconv.TconvError, match=f"TCONV_THREADS '{bad}' must be a whole number of threads, at least 1"):
+        with pytest.raises(
+            tconv.TconvError, match=f"TCONV_THREADS '{bad}' must be a whole number of threads, at least 1"
+        ):
             tconv.conv_transpose(x, w, **kw)
 
 
@@ -263,7 +282,11 @@ BIG_LAYERS = [  # hand-picked sizes that reach the paths small random cases cann
 
 
 @pytest.mark.parametrize("algorithm", ["auto", "col2im", "phase", "implicit", "stacked"])
-@pytest.mark.parametrize("case", BIG_LAYERS, ids=lambda c: f"{c.nd}d-k{c.kernel_size[0]}s{c.stride[0]}-L{c.input_size[0]}-op{c.output_padding[0]}")
+@pytest.mark.parametrize(
+    "case",
+    BIG_LAYERS,
+    ids=lambda c: f"{c.nd}d-k{c.kernel_size[0]}s{c.stride[0]}-L{c.input_size[0]}-op{c.output_padding[0]}",
+)
 def test_big_layers_equal_torch(algorithm: str, case: Case) -> None:
     check_case(case, algorithm, seed=7)
 

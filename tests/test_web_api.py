@@ -34,7 +34,9 @@ def test_page_and_assets_ship_in_the_package() -> None:
 
 def test_docs_and_openapi() -> None:
     spec = client.get("/openapi.json").json()
-    assert {"/api/shape", "/api/scene", "/api/scene.svg", "/api/scene.gif", "/api/explain", "/api/overlap"} <= set(spec["paths"])
+    assert {"/api/shape", "/api/scene", "/api/scene.svg", "/api/scene.gif", "/api/explain", "/api/overlap"} <= set(
+        spec["paths"]
+    )
     docs = client.get("/docs")
     assert docs.status_code == 200 and "/api/explain" in docs.text and "cdn" not in docs.text.lower()
 
@@ -65,7 +67,9 @@ def test_scene_svg_and_frames_match_the_computation() -> None:
 
 def test_downloads() -> None:
     svg = client.get("/api/scene.svg", params=ODD)
-    assert svg.headers["content-type"].startswith("image/svg+xml") and "attachment" in svg.headers["content-disposition"]
+    assert (
+        svg.headers["content-type"].startswith("image/svg+xml") and "attachment" in svg.headers["content-disposition"]
+    )
     gif = client.get("/api/scene.gif", params={"i": "2", "k": "2", "s": "2"})
     assert gif.content[:6] == b"GIF89a"
 
@@ -116,7 +120,16 @@ def test_oversized_and_malformed_requests() -> None:
 TEXT = st.text(alphabet="0123456789,-x ", max_size=6)
 
 
-@given(i=TEXT, k=TEXT, s=TEXT, p=TEXT, op=TEXT, d=TEXT, os=TEXT, path=st.sampled_from(["shape", "scene", "explain", "overlap"]))
+@given(
+    i=TEXT,
+    k=TEXT,
+    s=TEXT,
+    p=TEXT,
+    op=TEXT,
+    d=TEXT,
+    os=TEXT,
+    path=st.sampled_from(["shape", "scene", "explain", "overlap"]),
+)
 def test_never_a_5xx(i, k, s, p, op, d, os, path) -> None:
     r = client.get(f"/api/{path}", params={"i": i, "k": k, "s": s, "p": p, "op": op, "d": d, "os": os})
     assert r.status_code in (200, 422), r.text

@@ -152,7 +152,9 @@ def test_hover_links_output_cell_to_its_inputs_and_taps(page) -> None:
     assert page.text_content("#hover-info").endswith(f"= {y[1, 1]}")
     # the reverse: an input cell links to every output cell whose window covers it
     page.hover("#input-1-1")
-    outs = page.eval_on_selector_all("#picture rect.linked", "els => els.map(e => e.id).filter(i => i.startsWith('output-'))")
+    outs = page.eval_on_selector_all(
+        "#picture rect.linked", "els => els.map(e => e.id).filter(i => i.startsWith('output-'))"
+    )
     assert sorted(outs) == sorted(f"output-{r}-{c}" for r in (0, 1) for c in (0, 1))
 
 
@@ -192,7 +194,9 @@ def test_switching_views(page) -> None:
     _wait_text(page, "#frame-counter", r"/ 9$")  # one stamp per input cell
     page.check("input[name=view][value=matrix]")
     page.wait_for_selector("#matrix table")
-    assert page.locator("#matrix tr").count() == 1 + 9 and page.locator("#matrix tr").first.locator("th").count() == 1 + 36
+    assert (
+        page.locator("#matrix tr").count() == 1 + 9 and page.locator("#matrix tr").first.locator("th").count() == 1 + 36
+    )
     page.check("input[name=view][value=overlap]")
     page.wait_for_selector("#picture svg[data-view=overlap]")
     assert "uneven" in page.text_content("#caption")

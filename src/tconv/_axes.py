@@ -33,11 +33,11 @@ def as_int(name: str, value: Any, *, minimum: int | None = None, axis: int | Non
                 return as_int(name, int(item), minimum=minimum, axis=axis)
         where = f" on axis {axis}" if axis is not None else ""
         raise TconvError(f"{name}{where} must be an integer, got {value!r} ({_type_name(value)})")
-    value = int(value)
-    if minimum is not None and value < minimum:
+    number = int(value)
+    if minimum is not None and number < minimum:
         where = f" on axis {axis}" if axis is not None else ""
-        raise TconvError(f"{name} {value}{where} must be at least {minimum}")
-    return value
+        raise TconvError(f"{name} {number}{where} must be at least {minimum}")
+    return number
 
 
 def per_axis(name: str, value: Any, nd: int, *, minimum: int | None = None) -> tuple[int, ...]:
@@ -85,7 +85,7 @@ def count_axes(*values: Any) -> int:
     return nd
 
 
-def layer_axes(kernel_size: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any
+def layer_axes(kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, output_padding: IntOrSeq, dilation: IntOrSeq
                ) -> tuple[int, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """A transposed-convolution layer's parameters per axis, without an input size (the converters' case):
     ``(nd, kernel_size, stride, padding, output_padding, dilation)``, each checked for its minimum.

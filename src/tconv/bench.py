@@ -10,6 +10,8 @@ practical peak. It needs torch (and onnx for the reference column): ``pip instal
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import math
 import os
@@ -19,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,33 +80,48 @@ LAYERS = [
 def _arrays(layer: Layer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((layer.batch, layer.in_channels, *layer.size)).astype(np.float32)
-    w = (rng.standard_normal((layer.in_channels, layer.out_channels // layer.groups, *(layer.kernel,) * len(layer.size)))
-         / math.sqrt(layer.in_channels * layer.kernel ** len(layer.size))).astype(np.float32)
+    w = (
+        rng.standard_normal((layer.in_channels, layer.out_channels // layer.groups, *(layer.kernel,) * len(layer.size)))
+        / math.sqrt(layer.in_channels * layer.kernel ** len(layer.size))
+    ).astype(np.float32)
     return x, w
 
 
 def _torch_fn(layer: Layer) -> Any:
     import torch
 
-    return {1: torch.nn.functional.conv_transpose1d, 2: torch.nn.functional.conv_transpose2d,
-            3: torch.nn.functional.conv_transpose3d}[len(layer.size)]
+    return {
+        1: torch.nn.functional.conv_transpose1d,
+        2: torch.nn.functional.conv_transpose2d,
+        3: torch.nn.functional.conv_transpose3d,
+    }[len(layer.size)]
 
 
-def _methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Any]:
-    """name -> zero-argument callable, or the reason it cannot run on this layer."""
-    import torch
-
+def _tconv_methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Callable[[], object] | str]:
+    """tconv's methods on this layer, name -> zero-argument callable, or the reason an algorithm refuses it:
+    ``auto`` (named after the algorithm it picks) and every algorithm of the registry."""
     from . import conv_transpose
     from .algorithms import REGISTRY, choose, prepared
+
     plan = layer.plan()
-    methods: dict[str, Any] = {f"auto ({choose(plan).NAME})": lambda: conv_transpose(x, w, **layer.kwargs())}
+    methods: dict[str, Callable[[], object] | str] = {
+        f"auto ({choose(plan).NAME})": lambda: conv_transpose(x, w, **layer.kwargs())
+    }
     for name in REGISTRY:
         try:
             # refuses what it cannot do (matrix: too large; implicit, stacked: stride > 1)
             prepared(name, plan).workspace_bytes(plan.batch, 4)
-            methods[name] = (lambda n=name: conv_transpose(x, w, **layer.kwargs(), algorithm=n))
+            methods[name] = functools.partial(conv_transpose, x, w, **layer.kwargs(), algorithm=name)
         except TconvError as exc:
             methods[name] = f"refused: {str(exc).split(':')[0]}"
+    return methods
+
+
+def _methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Callable[[], object] | str]:
+    """name -> zero-argument callable, or the reason it cannot run on this layer: tconv's methods and torch."""
+    import torch
+
+    methods = _tconv_methods(layer, x, w)
     tx, tw = torch.from_numpy(x), torch.from_numpy(w)
     fn = _torch_fn(layer)
     methods["torch"] = lambda: fn(tx, tw, None, **layer.kwargs())
@@ -114,7 +132,7 @@ def matmul_peak(size: int = 2048, rounds: int = 5) -> float:
     """This machine's NumPy float32 matmul GFLOP/s on a square product: the practical peak."""
     a = np.random.default_rng(0).standard_normal((size, size)).astype(np.float32)
     # timed like every method (warm-up, then the median of the timed calls), over ``rounds`` turns
-    return 2 * size ** 3 / statistics.median(_time_turn(lambda: np.matmul(a, a), WARMUP_S) for _ in range(rounds)) / 1e9
+    return 2 * size**3 / statistics.median(_time_turn(lambda: np.matmul(a, a), WARMUP_S) for _ in range(rounds)) / 1e9
 
 
 _MEMORY_CHILD = r"""
@@ -150,8 +168,14 @@ def peak_memory_mb(layer: Layer, method: str, threads: int) -> float | None:
     spec = json.dumps({"layer": layer.__dict__, "method": method, "threads": threads})
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072")
     try:
-        out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, spec], capture_output=True, text=True, timeout=300,
-                             env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", _MEMORY_CHILD, spec],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+            check=True,
+        )
         return float(out.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, ValueError, IndexError):
         return None
@@ -184,8 +208,14 @@ def onnx_reference_ms(layer: Layer, bound_s: float) -> str:
     if importlib_util_missing("onnx"):
         return "onnx missing"
     try:
-        out = subprocess.run([sys.executable, "-c", _ONNX_CHILD, json.dumps(layer.__dict__)], capture_output=True,
-                             text=True, timeout=bound_s, check=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+        out = subprocess.run(
+            [sys.executable, "-c", _ONNX_CHILD, json.dumps(layer.__dict__)],
+            capture_output=True,
+            text=True,
+            timeout=bound_s,
+            check=True,
+            env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+        )
         return f"{float(out.stdout.strip().splitlines()[-1]) * 1000:.0f}"
     except subprocess.TimeoutExpired:
         return f">{bound_s * 1000:.0f}"
@@ -210,13 +240,13 @@ INNER = 3
 SLOW_S = 0.1
 
 
-def _seconds(fn: Any) -> float:
+def _seconds(fn: Callable[[], object]) -> float:
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
 
 
-def _time_turn(fn: Any, warmup_s: float) -> float:
+def _time_turn(fn: Callable[[], object], warmup_s: float) -> float:
     """One method's turn in a round: warm up for ``warmup_s`` (at least one call), then the median of INNER calls."""
     start = time.perf_counter()
     last = _seconds(fn)
@@ -239,8 +269,14 @@ def round_order(names: list[str], r: int) -> list[str]:
     return order
 
 
-def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s: float = 20.0,
-        threads: int | None = None, warmup_s: float = WARMUP_S) -> dict[str, Any]:
+def run(
+    layers: list[Layer],
+    rounds: int = 7,
+    memory: bool = True,
+    onnx_bound_s: float = 20.0,
+    threads: int | None = None,
+    warmup_s: float = WARMUP_S,
+) -> dict[str, Any]:
     """Time every method of every layer, interleaved; returns the results as plain data."""
     try:
         import torch
@@ -262,24 +298,41 @@ def run(layers: list[Layer], rounds: int = 7, memory: bool = True, onnx_bound_s:
             for name in round_order(list(runnable), r):
                 times[name].append(_time_turn(runnable[name], warmup_s))
         torch_ms = statistics.median(times["torch"]) * 1000
-        rows = []
+        rows: list[dict[str, Any]] = []  # JSON rows: a note, or the timings
         for name, value in methods.items():
             if not callable(value):
                 rows.append({"method": name, "note": value})
                 progress.step(f"{layer.name}: {name}")
                 continue
             ms = statistics.median(times[name]) * 1000
-            row = {"method": name, "ms": ms, "gflops": 2 * layer.macs / (ms / 1000) / 1e9, "ratio": ms / torch_ms}
+            row: dict[str, Any] = {
+                "method": name,
+                "ms": ms,
+                "gflops": 2 * layer.macs / (ms / 1000) / 1e9,
+                "ratio": ms / torch_ms,
+            }
             if memory:
                 row["peak_mb"] = peak_memory_mb(layer, "auto" if name.startswith("auto") else name, threads)
             rows.append(row)
             progress.step(f"{layer.name}: {name}")
         onnx_ms = onnx_reference_ms(layer, onnx_bound_s)
         progress.step(f"{layer.name}: onnx reference")
-        results.append({"layer": layer.name, "named": layer.named, "gflop": 2 * layer.macs / 1e9, "rows": rows,
-                        "onnx_reference_ms": onnx_ms})
-    return {"results": results, "matmul_peak_gflops": peak, "threads": threads, "warmup_s": warmup_s,
-            "environment": environment()}
+        results.append(
+            {
+                "layer": layer.name,
+                "named": layer.named,
+                "gflop": 2 * layer.macs / 1e9,
+                "rows": rows,
+                "onnx_reference_ms": onnx_ms,
+            }
+        )
+    return {
+        "results": results,
+        "matmul_peak_gflops": peak,
+        "threads": threads,
+        "warmup_s": warmup_s,
+        "environment": environment(),
+    }
 
 
 def environment() -> dict[str, str]:
@@ -294,10 +347,8 @@ def environment() -> dict[str, str]:
         pass
     versions = {"python": platform.python_version(), "numpy": np.__version__}
     for name in ("torch", "onnx"):
-        try:
+        with contextlib.suppress(ImportError):
             versions[name] = __import__(name).__version__
-        except ImportError:
-            pass
     from . import __version__
 
     versions["tconv"] = __version__
@@ -315,8 +366,12 @@ def summary(data: dict[str, Any]) -> dict[str, Any]:
         if auto.get("peak_mb") and torch_row.get("peak_mb"):
             mem[r["layer"]] = auto["peak_mb"] / max(torch_row["peak_mb"], 1e-9)
     geo = math.exp(sum(math.log(v) for v in ratios.values()) / len(ratios)) if ratios else float("nan")
-    return {"geomean_auto_over_torch": geo, "worst_layer": max(ratios.items(), key=lambda kv: kv[1]) if ratios else None,
-            "ratios": ratios, "memory_ratios": mem}
+    return {
+        "geomean_auto_over_torch": geo,
+        "worst_layer": max(ratios.items(), key=lambda kv: kv[1]) if ratios else None,
+        "ratios": ratios,
+        "memory_ratios": mem,
+    }
 
 
 def table(data: dict[str, Any]) -> str:
@@ -331,18 +386,28 @@ def table(data: dict[str, Any]) -> str:
                 lines.append(f"| {row['method']} | {row['note']} | | | | |")
                 continue
             mb = "" if row.get("peak_mb") is None else f"{row['peak_mb']:.0f}"
-            lines.append(f"| {row['method']} | {row['ms']:.1f} | {row['gflops']:.0f} | "
-                         f"{100 * row['gflops'] / data['matmul_peak_gflops']:.0f}% | {row['ratio']:.2f} | {mb} |")
+            lines.append(
+                f"| {row['method']} | {row['ms']:.1f} | {row['gflops']:.0f} | "
+                f"{100 * row['gflops'] / data['matmul_peak_gflops']:.0f}% | {row['ratio']:.2f} | {mb} |"
+            )
     s = summary(data)
-    lines.append(f"\nNumPy float32 matmul peak (2048³): {data['matmul_peak_gflops']:.0f} GFLOP/s; threads: {data['threads']}; "
-                 f"each turn: ≥ {data.get('warmup_s', WARMUP_S)} s of warm-up calls, then the median of {INNER} timed calls.")
+    lines.append(
+        f"\nNumPy float32 matmul peak (2048³): {data['matmul_peak_gflops']:.0f} GFLOP/s; threads: {data['threads']}; "
+        f"each turn: ≥ {data.get('warmup_s', WARMUP_S)} s of warm-up calls, then the median of {INNER} timed calls."
+    )
     count = len(s["ratios"])
     if count:  # --only may leave out some named layers: say over how many the mean is
         over = "the six named layers" if count == 6 else f"{count} of the six named layers"
-        lines.append(f"Geometric mean of auto / torch over {over}: **{s['geomean_auto_over_torch']:.2f}**; "
-                     f"worst: {s['worst_layer'][0]} at {s['worst_layer'][1]:.2f}.")
+        lines.append(
+            f"Geometric mean of auto / torch over {over}: **{s['geomean_auto_over_torch']:.2f}**; "
+            f"worst: {s['worst_layer'][0]} at {s['worst_layer'][1]:.2f}."
+        )
     if s["memory_ratios"]:
-        lines.append("Peak memory auto / torch: " + ", ".join(f"{k.split(' k')[0]} {v:.2f}" for k, v in s["memory_ratios"].items()) + ".")
+        lines.append(
+            "Peak memory auto / torch: "
+            + ", ".join(f"{k.split(' k')[0]} {v:.2f}" for k, v in s["memory_ratios"].items())
+            + "."
+        )
     return "\n".join(lines)
 
 
@@ -355,22 +420,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     p.add_argument("--onnx-bound", type=float, default=20.0, help="seconds allowed to the ONNX reference (default 20)")
     p.add_argument("--json", metavar="FILE", help="also write the raw results as JSON")
-    p.add_argument("--warmup", type=float, default=WARMUP_S,
-                   help=f"seconds of untimed calls before each method's timed calls (default {WARMUP_S})")
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=WARMUP_S,
+        help=f"seconds of untimed calls before each method's timed calls (default {WARMUP_S})",
+    )
     args = p.parse_args(argv)
     layers = [layer for layer in LAYERS if args.only.lower() in layer.name.lower()]
     if not layers:
         print(f"tconv bench: error: no layer matches {args.only!r}", file=sys.stderr)
         return 2
     try:
-        data = run(layers, rounds=args.rounds, memory=not args.no_memory, onnx_bound_s=args.onnx_bound,
-                   warmup_s=args.warmup)
+        data = run(
+            layers, rounds=args.rounds, memory=not args.no_memory, onnx_bound_s=args.onnx_bound, warmup_s=args.warmup
+        )
     except TconvError as exc:
         print(f"tconv bench: error: {exc}", file=sys.stderr)
         return 2
     env = data["environment"]
-    print(f"\n{env['date']} · {env['cpu']} · {env['cores']} cores · " + ", ".join(
-        f"{k} {v}" for k, v in env.items() if k not in ("date", "cpu", "cores")))
+    print(
+        f"\n{env['date']} · {env['cpu']} · {env['cores']} cores · "
+        + ", ".join(f"{k} {v}" for k, v in env.items() if k not in ("date", "cpu", "cores"))
+    )
     print(table(data))
     if args.json:
         with open(args.json, "w") as f:

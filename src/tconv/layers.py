@@ -20,8 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
-from ._axes import as_int, per_axis
+from ._axes import IntOrSeq, as_int, per_axis
 from .errors import TconvError
 from .functional import _conv_transpose
 from .params import check_dtype, plan_conv_transpose
@@ -36,16 +37,16 @@ class _ConvTransposeNd:
         self,
         in_channels: int,
         out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        output_padding: Any = 0,
+        kernel_size: IntOrSeq,
+        stride: IntOrSeq = 1,
+        padding: IntOrSeq = 0,
+        output_padding: IntOrSeq = 0,
         groups: int = 1,
         bias: bool = True,
-        dilation: Any = 1,
+        dilation: IntOrSeq = 1,
         padding_mode: str = "zeros",
         *,
-        dtype: Any = np.float32,
+        dtype: DTypeLike = np.float32,
         rng: np.random.Generator | int | None = None,
     ) -> None:
         nd = self._nd
@@ -81,22 +82,41 @@ class _ConvTransposeNd:
         bound = 1.0 / math.sqrt(fan_in)
         shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
         self.weight: np.ndarray = gen.uniform(-bound, bound, size=shape).astype(self.dtype)
-        self.bias: np.ndarray | None = gen.uniform(-bound, bound, size=self.out_channels).astype(self.dtype) if bias else None
+        self.bias: np.ndarray | None = (
+            gen.uniform(-bound, bound, size=self.out_channels).astype(self.dtype) if bias else None
+        )
 
-    def __call__(self, input: Any, output_size: Any = None, *, algorithm: str = "auto") -> np.ndarray:
+    def __call__(self, input: ArrayLike, output_size: IntOrSeq | None = None, *, algorithm: str = "auto") -> np.ndarray:
         """Apply the layer; ``output_size`` chooses among the valid output sizes, as in PyTorch's forward."""
         return _conv_transpose(
-            input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-            self.groups, self.dilation, output_size, algorithm, self._nd,
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+            output_size,
+            algorithm,
+            self._nd,
         )
 
     forward = __call__
 
-    def output_shape(self, input_shape: tuple[int, ...], output_size: Any = None) -> tuple[int, ...]:
+    def output_shape(self, input_shape: tuple[int, ...], output_size: IntOrSeq | None = None) -> tuple[int, ...]:
         """The shape ``layer(x)`` would have for ``x.shape == input_shape``, without computing it."""
         plan = plan_conv_transpose(
-            input_shape, self.weight.shape, None if self.bias is None else self.bias.shape, self.stride,
-            self.padding, self.output_padding, self.groups, self.dilation, output_size=output_size, nd=self._nd,
+            input_shape,
+            self.weight.shape,
+            None if self.bias is None else self.bias.shape,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+            output_size=output_size,
+            nd=self._nd,
         )
         return plan.output_shape
 
@@ -107,7 +127,7 @@ class _ConvTransposeNd:
             state["bias"] = self.bias
         return state
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def load_state_dict(self, state: Mapping[str, ArrayLike]) -> None:
         """Load arrays from a dict such as ``{k: v.numpy() for k, v in torch_module.state_dict().items()}``.
 
         Tensors are accepted too. Shapes must match this layer's; values are cast to its dtype.
@@ -133,16 +153,24 @@ class _ConvTransposeNd:
             self.bias = loaded["bias"]
 
     @classmethod
-    def from_torch(cls, module: Any) -> _ConvTransposeNd:
+    def from_torch(cls, module: Any) -> _ConvTransposeNd:  # a torch module: torch is optional, never imported here
         """Copy a ``torch.nn.ConvTranspose{1,2,3}d``'s configuration and parameters (torch is not imported here)."""
         kind = type(module).__name__
         if kind not in (cls.__name__, "Lazy" + cls.__name__) or not hasattr(module, "weight"):
             raise TconvError(f"from_torch expects a torch.nn.{cls.__name__}, got {kind}")
         weight = module.weight.detach().cpu().numpy()
         layer = cls(
-            module.in_channels, module.out_channels, tuple(module.kernel_size), tuple(module.stride),
-            tuple(module.padding), tuple(module.output_padding), module.groups, module.bias is not None,
-            tuple(module.dilation), module.padding_mode, dtype=weight.dtype,
+            module.in_channels,
+            module.out_channels,
+            tuple(module.kernel_size),
+            tuple(module.stride),
+            tuple(module.padding),
+            tuple(module.output_padding),
+            module.groups,
+            module.bias is not None,
+            tuple(module.dilation),
+            module.padding_mode,
+            dtype=weight.dtype,
         )
         layer.load_state_dict(module.state_dict())
         return layer

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._axes import as_int, per_axis
+from ._axes import IntOrSeq, as_int, per_axis
 from .errors import TconvError
 from .settings import get_memory_budget
 from .shapes import ConvAxis, TransposedAxis, base_axes, check_output_size_in_range, conv_axes, transposed_axes
@@ -153,7 +153,8 @@ class ConvTransposePlan(_Plan):
     @property
     def macs(self) -> int:
         """Useful multiply-adds: N · Cin · Cout/g · prod(input) · prod(kernel)."""
-        return self.batch * self.in_channels * self.out_per_group * math.prod(self.input_size) * math.prod(self.kernel_size)
+        per_image = self.in_channels * self.out_per_group * math.prod(self.input_size) * math.prod(self.kernel_size)
+        return self.batch * per_image
 
 
 @dataclass(frozen=True)
@@ -208,24 +209,21 @@ def _check_bias(bias_shape: Sequence[int] | None, out_channels: int) -> None:
 
 
 def _resolve_output_size(
-    output_size: Any, nd: int, batched: bool, input_shape: Sequence[int], partial: Sequence[TransposedAxis]
+    output_size: IntOrSeq, nd: int, batched: bool, input_shape: Sequence[int], partial: Sequence[TransposedAxis]
 ) -> tuple[int, ...]:
     """PyTorch's ``_ConvTransposeNd._output_padding``: the output_padding that yields ``output_size``."""
     non_spatial = 2 if batched else 1
-    if isinstance(output_size, str | bytes) or np.ndim(output_size) != 1:
-        if isinstance(output_size, int | np.integer) and not isinstance(output_size, bool) and nd == 1:
-            output_size = [output_size]
-        else:
-            raise TconvError(
-                f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got {output_size!r}"
-            )
-    sizes = list(output_size)
-    if len(sizes) == nd + non_spatial:
-        sizes = sizes[non_spatial:]  # PyTorch ignores the N and C entries, and so do we
+    if isinstance(output_size, int | np.integer) and not isinstance(output_size, bool) and nd == 1:
+        given = [output_size]
+    elif isinstance(output_size, int | str | bytes) or np.ndim(output_size) != 1:
+        raise TconvError(f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got {output_size!r}")
+    else:
+        given = list(output_size)
+    sizes = given[non_spatial:] if len(given) == nd + non_spatial else given  # PyTorch ignores N and C, as we do
     if len(sizes) != nd:
         raise TconvError(
             f"output_size must have {nd} or {nd + non_spatial} elements for a {len(input_shape)}-D input "
-            f"(got {len(list(output_size))}: {list(output_size)!r})"
+            f"(got {len(given)}: {given!r})"
         )
     wanted = tuple(as_int("output_size", v, axis=a) for a, v in enumerate(sizes))
     check_output_size_in_range(wanted, partial)
@@ -236,13 +234,13 @@ def plan_conv_transpose(
     input_shape: Sequence[int],
     weight_shape: Sequence[int],
     bias_shape: Sequence[int] | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    groups: Any = 1,
-    dilation: Any = 1,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    groups: int = 1,
+    dilation: IntOrSeq = 1,
     *,
-    output_size: Any = None,
+    output_size: IntOrSeq | None = None,
     nd: int | None = None,
     dtype: str = "float64",
 ) -> ConvTransposePlan:
@@ -271,7 +269,9 @@ def plan_conv_transpose(
         )
     for a, k in enumerate(kernel):
         if k < 1:
-            raise TconvError(f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}")
+            raise TconvError(
+                f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}"
+            )
     _check_bias(bias_shape, w_out * groups)
     if output_size is not None:
         partial = base_axes(spatial, kernel, stride, padding, dilation, nd)
@@ -284,10 +284,10 @@ def plan_conv(
     input_shape: Sequence[int],
     weight_shape: Sequence[int],
     bias_shape: Sequence[int] | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: Any = 1,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0,
+    dilation: IntOrSeq = 1,
+    groups: int = 1,
     *,
     nd: int | None = None,
     dtype: str = "float64",
@@ -309,7 +309,9 @@ def plan_conv(
         )
     for a, k in enumerate(kernel):
         if k < 1:
-            raise TconvError(f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}")
+            raise TconvError(
+                f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}"
+            )
     _check_bias(bias_shape, w_out)
     if isinstance(padding, str):
         axes = conv_axes(spatial, kernel, stride, padding, dilation, nd=nd)

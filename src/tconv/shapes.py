@@ -16,11 +16,11 @@ explanations all call these.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ._axes import as_int, count_axes, per_axis
+from ._axes import IntOrSeq, as_int, count_axes, per_axis
 from .errors import TconvError
 
 __all__ = [
@@ -47,8 +47,6 @@ __all__ = [
     "relation",
     "solve",
 ]
-
-IntOrSeq = int | Sequence[int]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -206,12 +204,12 @@ CONV_FORMULA = "L_out = ⌊(L_in + pad_begin + pad_end − dilation·(kernel_siz
 
 
 def transposed_axes(
-    input_size: Any,
-    kernel_size: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    dilation: Any = 1,
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
     *,
     nd: int | None = None,
 ) -> tuple[TransposedAxis, ...]:
@@ -219,6 +217,8 @@ def transposed_axes(
 
     Refuses what PyTorch refuses: stride < 1, padding < 0, output_padding < 0, dilation < 1, kernel < 1,
     output_padding ≥ max(stride, dilation), and an output shorter than 1.
+    ``padding`` is integers; a string (the direct convolution's ``"same"``/``"valid"``) is refused here, with the
+    words every size check uses, so the report functions pass theirs through unchecked.
     """
     if nd is None:
         nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
@@ -264,7 +264,7 @@ def conv_transpose_output_size(
 
 
 def base_axes(
-    input_size: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any, nd: int
+    input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, dilation: IntOrSeq, nd: int
 ) -> list[TransposedAxis]:
     """Axes with output_padding 0 and only the per-parameter checks: the basis of ``output_size`` ranges."""
     return [
@@ -379,11 +379,11 @@ class ConvAxis:
 
 
 def conv_axes(
-    input_size: Any,
-    kernel_size: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0,
+    dilation: IntOrSeq = 1,
     *,
     nd: int | None = None,
 ) -> tuple[ConvAxis, ...]:
@@ -486,11 +486,11 @@ POOL_FORMULA = "L_out = ⌊(L_in + 2·padding − dilation·(kernel_size − 1) 
 
 
 def pool_axes(
-    input_size: Any,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq | None = None,
+    padding: IntOrSeq | str = 0,
+    dilation: IntOrSeq = 1,
     ceil_mode: bool = False,
     *,
     nd: int | None = None,
@@ -498,6 +498,8 @@ def pool_axes(
     """Validate and normalise per-axis max-pooling sizes; ``stride`` None means the kernel size (PyTorch's default).
 
     Refuses what ``torch.nn.functional.max_pool*d`` refuses: padding above half the kernel size, and no window.
+    ``padding`` is integers; a string (the direct convolution's ``"same"``/``"valid"``) is refused here, with the
+    words every size check uses, so the report functions pass theirs through unchecked.
     """
     if nd is None:
         nd = count_axes(input_size, kernel_size, stride, padding, dilation)
@@ -887,7 +889,7 @@ def _commonness(sol: Solution) -> tuple[int, ...]:
     return (sol.dilation != 1, rank, not centred, sol.output_padding, sol.padding, sol.kernel_size, sol.stride)
 
 
-def _axis_range(name: str, values: Any) -> list[int]:
+def _axis_range(name: str, values: int | Iterable[int]) -> list[int]:
     if isinstance(values, int):
         values = [values]
     if isinstance(values, str) or not hasattr(values, "__iter__"):
@@ -900,9 +902,9 @@ def solve(
     output_size: IntOrSeq,
     *,
     transposed: bool = True,
-    kernel_sizes: Any = range(1, 8),
-    strides: Any = range(1, 5),
-    dilations: Any = (1, 2, 3),
+    kernel_sizes: int | Iterable[int] = range(1, 8),
+    strides: int | Iterable[int] = range(1, 5),
+    dilations: int | Iterable[int] = (1, 2, 3),
     max_padding: int | None = None,
 ) -> tuple[list[Solution], ...]:
     """Every (kernel, stride, padding, output_padding, dilation) within bounds that maps one size to the other.

@@ -2,31 +2,30 @@
 
 >>> print(torch_code(5, 3, stride=2, padding=1, output_padding=1))
 import torch
-layer = torch.nn.ConvTranspose2d(in_channels=1, out_channels=1, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))
+layer = torch.nn.ConvTranspose2d(in_channels=1, out_channels=1, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1),
+    output_padding=(1, 1))
 x = torch.randn(1, 1, 5, 5)
 y = layer(x)  # shape (1, 1, 10, 10)
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from ._axes import count_axes, per_axis
+from ._axes import IntOrSeq, count_axes, per_axis
 from .shapes import conv_axes, output_padding_for, transposed_axes
 
 __all__ = ["torch_code"]
 
 
 def torch_code(
-    input_size: Any,
-    kernel_size: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    dilation: Any = 1,
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
     *,
     transposed: bool = True,
-    output_size: Any = None,
+    output_size: IntOrSeq | None = None,
     in_channels: int = 1,
     out_channels: int = 1,
     nd: int | None = None,
@@ -39,24 +38,39 @@ def torch_code(
         scalars = all(isinstance(v, int) for v in (input_size, kernel_size, stride, padding, output_padding, dilation))
         nd = 2 if scalars else count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
     args = [f"in_channels={in_channels}", f"out_channels={out_channels}"]
-    tup = lambda v: str(v[0]) if nd == 1 else str(tuple(v))  # noqa: E731
+
+    def tup(values: list[int]) -> str:
+        return str(values[0]) if nd == 1 else str(tuple(values))
+
     if transposed:
         op = output_padding
         if output_size is not None:
-            op = output_padding_for(per_axis("input_size", input_size, nd), per_axis("output_size", output_size, nd),
-                                    per_axis("kernel_size", kernel_size, nd), per_axis("stride", stride, nd),
-                                    per_axis("padding", padding, nd), per_axis("dilation", dilation, nd))
+            op = output_padding_for(
+                per_axis("input_size", input_size, nd),
+                per_axis("output_size", output_size, nd),
+                per_axis("kernel_size", kernel_size, nd),
+                per_axis("stride", stride, nd),
+                per_axis("padding", padding, nd),
+                per_axis("dilation", dilation, nd),
+            )
         axes = transposed_axes(input_size, kernel_size, stride, padding, op, dilation, nd=nd)
-        fields = [("kernel_size", [a.kernel_size for a in axes], None), ("stride", [a.stride for a in axes], 1),
-                  ("padding", [a.padding for a in axes], 0),
-                  ("output_padding", [a.output_padding for a in axes] if output_size is None else [0] * nd, 0),
-                  ("dilation", [a.dilation for a in axes], 1)]
+        fields = [
+            ("kernel_size", [a.kernel_size for a in axes], None),
+            ("stride", [a.stride for a in axes], 1),
+            ("padding", [a.padding for a in axes], 0),
+            ("output_padding", [a.output_padding for a in axes] if output_size is None else [0] * nd, 0),
+            ("dilation", [a.dilation for a in axes], 1),
+        ]
         layer = f"ConvTranspose{nd}d"
         out = [a.output_size for a in axes]
     else:
         caxes = conv_axes(input_size, kernel_size, stride, padding, dilation, nd=nd)
-        fields = [("kernel_size", [a.kernel_size for a in caxes], None), ("stride", [a.stride for a in caxes], 1),
-                  ("padding", [a.pad_begin for a in caxes], 0), ("dilation", [a.dilation for a in caxes], 1)]
+        fields = [
+            ("kernel_size", [a.kernel_size for a in caxes], None),
+            ("stride", [a.stride for a in caxes], 1),
+            ("padding", [a.pad_begin for a in caxes], 0),
+            ("dilation", [a.dilation for a in caxes], 1),
+        ]
         layer = f"Conv{nd}d"
         out = [a.output_size for a in caxes]
     for name, values, default in fields:
@@ -65,9 +79,11 @@ def torch_code(
     size = per_axis("input_size", input_size, nd)
     shape = ", ".join(map(str, (1, in_channels, *size)))
     call = "layer(x)" if output_size is None or not transposed else f"layer(x, output_size={list(out)})"
-    return "\n".join([
-        "import torch",
-        f"layer = torch.nn.{layer}({', '.join(args)})",
-        f"x = torch.randn({shape})",
-        f"y = {call}  # shape {tuple([1, out_channels, *out])}",
-    ])
+    return "\n".join(
+        [
+            "import torch",
+            f"layer = torch.nn.{layer}({', '.join(args)})",
+            f"x = torch.randn({shape})",
+            f"y = {call}  # shape {(1, out_channels, *out)}",
+        ]
+    )

@@ -62,8 +62,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "1. 在输入元素之间插入 stride − 1 个零",
     },
     "gather.zeros.axis": {
-        "en": "axis {axis}: stride {stride}, so {zeros} zero(s) between neighbours; size {size} → (L − 1)·s + 1 = {stretched} (the guide's ĩ′).",
-        "zh": "第 {axis} 维：步长 {stride}，相邻元素之间插入 {zeros} 个零；尺寸 {size} → (L − 1)·s + 1 = {stretched}（即指南中的 ĩ′）。",
+        "en": (
+            "axis {axis}: stride {stride}, so {zeros} zero(s) between neighbours; size {size} → (L − 1)·s + 1 = "
+            "{stretched} (the guide's ĩ′)."
+        ),
+        "zh": (
+            "第 {axis} 维：步长 {stride}，相邻元素之间插入 {zeros} 个零；尺寸 {size} → (L − 1)·s + 1 = {stretched}（即"
+            "指南中的 ĩ′）。"
+        ),
     },
     "gather.zeros.none": {"en": "stride 1: nothing to insert.", "zh": "步长为 1：无需插入零。"},
     "gather.pad.title": {
@@ -71,27 +77,51 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "2. 两侧各填充 d·(k − 1) − p 个零，末尾再多填 output_padding 个",
     },
     "gather.pad.axis": {
-        "en": "axis {axis}: d·(k − 1) − p = {dilation}·({kernel} − 1) − {padding} = {pad}; pad {before} before and {after} after ({pad} + output_padding {op}); size {stretched} → {padded}.",
-        "zh": "第 {axis} 维：d·(k − 1) − p = {dilation}·({kernel} − 1) − {padding} = {pad}；前面填充 {before} 个，后面填充 {after} 个（{pad} + output_padding {op}）；尺寸 {stretched} → {padded}。",
+        "en": (
+            "axis {axis}: d·(k − 1) − p = {dilation}·({kernel} − 1) − {padding} = {pad}; pad {before} before and "
+            "{after} after ({pad} + output_padding {op}); size {stretched} → {padded}."
+        ),
+        "zh": (
+            "第 {axis} 维：d·(k − 1) − p = {dilation}·({kernel} − 1) − {padding} = {pad}；前面填充 {before} 个，后面填"
+            "充 {after} 个（{pad} + output_padding {op}）；尺寸 {stretched} → {padded}。"
+        ),
     },
     "gather.pad.crop": {
-        "en": "axis {axis}: padding {padding} > d·(k − 1) = {dk}, so the equivalent padding {pad} is negative: the zero-inserted input is cropped instead, {crop_before} at the start and {crop_after} at the end (with output_padding {op}); size {stretched} → {padded}.",
-        "zh": "第 {axis} 维：padding {padding} > d·(k − 1) = {dk}，等效填充 {pad} 为负数：插零后的输入不是填充而是被裁剪，开头裁掉 {crop_before} 个，末尾裁掉 {crop_after} 个（含 output_padding {op}）；尺寸 {stretched} → {padded}。",
+        "en": (
+            "axis {axis}: padding {padding} > d·(k − 1) = {dk}, so the equivalent padding {pad} is negative: the "
+            "zero-inserted input is cropped instead, {crop_before} at the start and {crop_after} at the end (with "
+            "output_padding {op}); size {stretched} → {padded}."
+        ),
+        "zh": (
+            "第 {axis} 维：padding {padding} > d·(k − 1) = {dk}，等效填充 {pad} 为负数：插零后的输入不是填充而是被裁剪"
+            "，开头裁掉 {crop_before} 个，末尾裁掉 {crop_after} 个（含 output_padding {op}）；尺寸 {stretched} → {padde"
+            "d}。"
+        ),
     },
     "gather.flip.title": {
         "en": "3. Flip the kernel 180° and swap in/out channels per group",
         "zh": "3. 将卷积核旋转 180°，并在每组内交换输入/输出通道",
     },
     "gather.flip.text": {
-        "en": "The weight has PyTorch's transposed layout (in_channels, out_channels/groups, *kernel). For the equivalent convolution every kernel is reversed along each spatial axis, and the kernel from input channel c to output channel m is flip(w[c, m mod {per_group}]).",
-        "zh": "权重采用 PyTorch 转置卷积的布局 (in_channels, out_channels/groups, *kernel)。等效卷积中每个卷积核沿每个空间维翻转，从输入通道 c 到输出通道 m 的卷积核是 flip(w[c, m mod {per_group}])。",
+        "en": (
+            "The weight has PyTorch's transposed layout (in_channels, out_channels/groups, *kernel). For the "
+            "equivalent convolution every kernel is reversed along each spatial axis, and the kernel from input "
+            "channel c to output channel m is flip(w[c, m mod {per_group}])."
+        ),
+        "zh": (
+            "权重采用 PyTorch 转置卷积的布局 (in_channels, out_channels/groups, *kernel)。等效卷积中每个卷积核沿每个空"
+            "间维翻转，从输入通道 c 到输出通道 m 的卷积核是 flip(w[c, m mod {per_group}])。"
+        ),
     },
     "gather.slide.title": {
         "en": "4. Slide the flipped kernel with stride 1 and sum the products",
         "zh": "4. 以步长 1 滑动翻转后的卷积核，对乘积求和",
     },
     "gather.slide.text": {
-        "en": "Each output value is the sum of the flipped kernel times the window of the padded input under it (stride 1, dilation {dilation}).",
+        "en": (
+            "Each output value is the sum of the flipped kernel times the window of the padded input under it (stride "
+            "1, dilation {dilation})."
+        ),
         "zh": "每个输出值等于翻转后的卷积核与其覆盖的填充输入窗口逐元素相乘再求和（步长 1，膨胀 {dilation}）。",
     },
     "channels.text": {
@@ -104,12 +134,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "1. 每个输入值乘以整个卷积核，按步长间隔放到输出上",
     },
     "scatter.stamp.text": {
-        "en": "Input cell i puts x[i] · w at output position i·stride (stride {stride}, kernel taps {dilation} apart). The stamps span (L − 1)·s + d·(k − 1) + 1 = {full}.",
-        "zh": "输入位置 i 把 x[i] · w 放到输出位置 i·stride 处（步长 {stride}，卷积核元素间隔 {dilation}）。所有放置覆盖 (L − 1)·s + d·(k − 1) + 1 = {full}。",
+        "en": (
+            "Input cell i puts x[i] · w at output position i·stride (stride {stride}, kernel taps {dilation} apart). "
+            "The stamps span (L − 1)·s + d·(k − 1) + 1 = {full}."
+        ),
+        "zh": (
+            "输入位置 i 把 x[i] · w 放到输出位置 i·stride 处（步长 {stride}，卷积核元素间隔 {dilation}）。所有放置覆盖 "
+            "(L − 1)·s + d·(k − 1) + 1 = {full}。"
+        ),
     },
     "scatter.sum.title": {"en": "2. Add up the overlapping stamps", "zh": "2. 把重叠的部分相加"},
     "scatter.sum.text": {
-        "en": "Where stamps overlap their values add; each output channel adds the stamps of its group's input channels.",
+        "en": (
+            "Where stamps overlap their values add; each output channel adds the stamps of its group's input channels."
+        ),
         "zh": "放置重叠处数值相加；每个输出通道累加其所在组全部输入通道的放置结果。",
     },
     "scatter.crop.title": {
@@ -117,18 +155,39 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "3. 两端各裁掉 padding，末尾保留 output_padding",
     },
     "scatter.crop.axis": {
-        "en": "axis {axis}: crop padding {padding} at the start and padding − output_padding = {end} at the end; size {full} → {out}.",
-        "zh": "第 {axis} 维：开头裁掉 padding = {padding}，末尾裁掉 padding − output_padding = {end}；尺寸 {full} → {out}。",
+        "en": (
+            "axis {axis}: crop padding {padding} at the start and padding − output_padding = {end} at the end; size "
+            "{full} → {out}."
+        ),
+        "zh": (
+            "第 {axis} 维：开头裁掉 padding = {padding}，末尾裁掉 padding − output_padding = {end}；尺寸 {full} → {out}"
+            "。"
+        ),
     },
     "scatter.crop.extend": {
-        "en": "axis {axis}: crop padding {padding} at the start; output_padding {op} > padding, so {extend} cell(s) past the stamps are kept at the end (zeros before the bias); size {full} → {out}.",
-        "zh": "第 {axis} 维：开头裁掉 padding = {padding}；output_padding {op} > padding，所以末尾保留 {extend} 个超出放置范围的位置（加偏置前为零）；尺寸 {full} → {out}。",
+        "en": (
+            "axis {axis}: crop padding {padding} at the start; output_padding {op} > padding, so {extend} cell(s) past "
+            "the stamps are kept at the end (zeros before the bias); size {full} → {out}."
+        ),
+        "zh": (
+            "第 {axis} 维：开头裁掉 padding = {padding}；output_padding {op} > padding，所以末尾保留 {extend} 个超出放"
+            "置范围的位置（加偏置前为零）；尺寸 {full} → {out}。"
+        ),
     },
     # ---- matrix view
     "matrix.C.title": {"en": "1. The paired convolution as a matrix C", "zh": "1. 对应的卷积写成矩阵 C"},
     "matrix.C.text": {
-        "en": "The convolution paired with this transposed convolution maps the output's shape back to the input's. As a matrix on flattened arrays it has one row per input cell (c, i) and one column per output cell (m, o): C[(c, i), (m, o)] = w[c, m, j] where o + padding = i·stride + j·dilation, else 0. Here C is {rows} × {cols} with {nonzeros} non-zeros.",
-        "zh": "与该转置卷积对应的卷积把输出形状映射回输入形状。把数组展平后，它是一个矩阵：每行对应一个输入位置 (c, i)，每列对应一个输出位置 (m, o)：当 o + padding = i·stride + j·dilation 时 C[(c, i), (m, o)] = w[c, m, j]，否则为 0。这里 C 是 {rows} × {cols}，有 {nonzeros} 个非零元素。",
+        "en": (
+            "The convolution paired with this transposed convolution maps the output's shape back to the input's. As a "
+            "matrix on flattened arrays it has one row per input cell (c, i) and one column per output cell (m, o): "
+            "C[(c, i), (m, o)] = w[c, m, j] where o + padding = i·stride + j·dilation, else 0. Here C is {rows} × "
+            "{cols} with {nonzeros} non-zeros."
+        ),
+        "zh": (
+            "与该转置卷积对应的卷积把输出形状映射回输入形状。把数组展平后，它是一个矩阵：每行对应一个输入位置 (c, i)，"
+            "每列对应一个输出位置 (m, o)：当 o + padding = i·stride + j·dilation 时 C[(c, i), (m, o)] = w[c, m, j]，否"
+            "则为 0。这里 C 是 {rows} × {cols}，有 {nonzeros} 个非零元素。"
+        ),
     },
     "matrix.flatten.title": {"en": "2. Flatten the input into a vector x", "zh": "2. 把输入展平成向量 x"},
     "matrix.flatten.text": {
@@ -137,7 +196,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "matrix.multiply.title": {"en": "3. Multiply: y = Cᵀx", "zh": "3. 相乘：y = Cᵀx"},
     "matrix.multiply.text": {
-        "en": "Each y value is a column of C times x: the sum of C[r, col]·x[r] over that column's non-zeros. Reshaped, y is the output.",
+        "en": (
+            "Each y value is a column of C times x: the sum of C[r, col]·x[r] over that column's non-zeros. Reshaped, "
+            "y is the output."
+        ),
         "zh": "y 的每个值是 C 的一列与 x 的内积：对该列的非零元素求 C[r, col]·x[r] 之和。重新排成输出形状即得到结果。",
     },
     # ---- the output

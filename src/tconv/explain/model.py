@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..roles import ROLES
 from .._format import number
+from ..roles import ROLES
 from .i18n import render
 
 __all__ = ["Cell", "Grid", "Message", "SizeDerivation", "Step", "Term", "Walkthrough", "roles_of"]

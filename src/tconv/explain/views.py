@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._axes import Index, IntOrSeq
+from .._format import number
 from ..algorithms.matrix import dense_matrix, sparse_matrix
 from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, pad
 from ..errors import TconvError
@@ -20,7 +22,7 @@ from ..functional import as_arrays, execute
 from ..params import ConvTransposePlan, compute_dtype, plan_conv_transpose
 from ..shapes import layer_report
 from .i18n import LANGS
-from .model import Cell, Grid, Message, SizeDerivation, Step, Term, Walkthrough, number, roles_of
+from .model import Cell, Grid, Message, SizeDerivation, Step, Term, Walkthrough, roles_of
 
 __all__ = ["MAX_MATRIX_CELLS", "MAX_STAMPS", "MAX_TERMS", "VIEWS", "explain"]
 
@@ -74,6 +76,11 @@ def _output_step(plan: ConvTransposePlan, values: np.ndarray, bias: np.ndarray |
         for m in range(plan.out_channels)
     )
     return Step("output", Message("output.title"), tuple(text), grids)
+
+
+def _at(n: int, channel: int, window: tuple[slice, ...]) -> Index:
+    """The index of one (batch, channel) grid's window."""
+    return (n, channel, *window)
 
 
 def _check_limit(count: int, limit: int, what: str) -> None:
@@ -131,16 +138,16 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
     # 3. flip the kernel, swap in/out per group
     wf = flipped_weight(w, plan.groups)  # (Cout, Cg, *k)
     k_roles = roles_of(plan.kernel_size, "kernel")
-    grids = []
+    kernels: list[Grid] = []
     for m in range(cout):
         _, chans = _group_channels(plan, m)
         ml = m % plan.out_per_group
         for c in chans:
-            grids.append(Grid(Message("label.kernel", {"c": c, "ml": ml}), w[c, ml], k_roles))
-            grids.append(Grid(Message("label.flipped", {"c": c, "ml": ml, "m": m}), wf[m, c - chans.start], k_roles))
-    grids = tuple(grids)
+            kernels.append(Grid(Message("label.kernel", {"c": c, "ml": ml}), w[c, ml], k_roles))
+            kernels.append(Grid(Message("label.flipped", {"c": c, "ml": ml, "m": m}), wf[m, c - chans.start],
+                                k_roles))
     flip_text = (Message("gather.flip.text", {"per_group": plan.out_per_group}),)
-    steps.append(Step("flip", Message("gather.flip.title"), flip_text, grids))
+    steps.append(Step("flip", Message("gather.flip.title"), flip_text, tuple(kernels)))
 
     # 4. slide at stride 1: every output cell lists its products
     values = np.zeros((n_batch, cout, *plan.output_size), dtype=x.dtype)
@@ -160,8 +167,8 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
                 value = sum((t.product for t in terms), start=0) + bias
                 values[(n, m) + o] = value
                 cells.append(Cell(n if plan.batched else None, m, o, tuple(terms), bias, value))
-    text = (Message("gather.slide.text", {"dilation": list(plan.dilation)}), *_channel_messages(plan))
-    steps.append(Step("slide", Message("gather.slide.title"), text, (), tuple(cells)))
+    slide_text = (Message("gather.slide.text", {"dilation": list(plan.dilation)}), *_channel_messages(plan))
+    steps.append(Step("slide", Message("gather.slide.title"), slide_text, (), tuple(cells)))
     steps.append(_output_step(plan, values, b))
     return steps
 
@@ -183,7 +190,7 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
     contributions: dict[tuple[int, ...], list[Term]] = {}
 
     # 1. stamps
-    grids = []
+    stamps_grids: list[Grid] = []
     tap_at = [tuple(t * ax.dilation for t, ax in zip(tap, plan.axes)) for tap in np.ndindex(*plan.kernel_size)]
     taps = list(np.ndindex(*plan.kernel_size))
     for n in range(n_batch):
@@ -207,20 +214,20 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
                     label = Message("label.stamp", {"idx": _idx(plan, n, c), "at": list(i),
                                                     "x": number(xv), "c": c, "ml": ml, "m": m,
                                                     "offset": list(offset)})
-                    grids.append(Grid(label, stamp, roles, offset=offset))
+                    stamps_grids.append(Grid(label, stamp, roles, offset=offset))
     text = (Message("scatter.stamp.text", {"stride": list(plan.stride), "dilation": list(plan.dilation),
                                            "full": list(plan.full_size)}),)
-    steps = [Step("stamp", Message("scatter.stamp.title"), text, tuple(grids))]
+    steps = [Step("stamp", Message("scatter.stamp.title"), text, tuple(stamps_grids))]
 
     # 2. the sum of the stamps, over the full extent F
     f_window = tuple(slice(0, ax.full_size) for ax in plan.axes)
     f_roles = roles_of(plan.full_size, "output")
-    grids = tuple(
-        Grid(Message("label.full", {"idx": _idx(plan, n, m)}), full[(n, m, *f_window)], f_roles)
+    sums = tuple(
+        Grid(Message("label.full", {"idx": _idx(plan, n, m)}), full[_at(n, m, f_window)], f_roles)
         for n in range(n_batch) for m in range(cout)
     )
     sum_text = (Message("scatter.sum.text"), *_channel_messages(plan))
-    steps.append(Step("accumulate", Message("scatter.sum.title"), sum_text, grids))
+    steps.append(Step("accumulate", Message("scatter.sum.title"), sum_text, sums))
 
     # 3. crop padding at both ends, keep output_padding at the end
     c_roles = roles_of(buffer, "crop")
@@ -231,23 +238,23 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
             sl = [slice(None)] * plan.nd
             sl[a] = slice(ax.full_size, ax.padding + ax.output_size)
             c_roles[tuple(sl)] = np.where(c_roles[tuple(sl)] == "output", "extend", c_roles[tuple(sl)])
-    text = []
+    crop_text: list[Message] = []
     for a, ax in enumerate(plan.axes):
         if ax.crop_end >= 0:
-            text.append(Message("scatter.crop.axis", {"axis": a, "padding": ax.padding, "end": ax.crop_end,
+            crop_text.append(Message("scatter.crop.axis", {"axis": a, "padding": ax.padding, "end": ax.crop_end,
                                                       "full": ax.full_size, "out": ax.output_size}))
         else:
-            text.append(Message("scatter.crop.extend", {"axis": a, "padding": ax.padding, "op": ax.output_padding,
+            crop_text.append(Message("scatter.crop.extend", {"axis": a, "padding": ax.padding, "op": ax.output_padding,
                                                         "extend": -ax.crop_end, "full": ax.full_size,
                                                         "out": ax.output_size}))
-    grids = []
+    crops: list[Grid] = []
     values = np.zeros((n_batch, cout, *plan.output_size), dtype=x.dtype)
     cells = []
     for n in range(n_batch):
         for m in range(cout):
-            grids.append(Grid(Message("label.full", {"idx": _idx(plan, n, m)}), full[n, m], c_roles))
-            kept = full[(n, m, *window)]
-            grids.append(Grid(Message("label.cropped", {"idx": _idx(plan, n, m)}), kept, c_roles[window]))
+            crops.append(Grid(Message("label.full", {"idx": _idx(plan, n, m)}), full[n, m], c_roles))
+            kept = full[_at(n, m, window)]
+            crops.append(Grid(Message("label.cropped", {"idx": _idx(plan, n, m)}), kept, c_roles[window]))
             bias = number(b[m]) if b is not None else 0
             for o in np.ndindex(*plan.output_size):
                 pos = tuple(oi + ax.padding for oi, ax in zip(o, plan.axes))
@@ -255,7 +262,7 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
                 value = sum((t.product for t in terms), start=0) + bias
                 values[(n, m) + o] = value
                 cells.append(Cell(n if plan.batched else None, m, o, terms, bias, value))
-    steps.append(Step("crop", Message("scatter.crop.title"), tuple(text), tuple(grids), tuple(cells)))
+    steps.append(Step("crop", Message("scatter.crop.title"), tuple(crop_text), tuple(crops), tuple(cells)))
     steps.append(_output_step(plan, values, b))
     return steps
 
@@ -297,7 +304,8 @@ def _matrix(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
     for k, col in enumerate(cols):
         by_col.setdefault(int(col), []).append(k)
     values = np.zeros((n_batch, plan.out_channels, *plan.output_size), dtype=x.dtype)
-    cells, grids = [], []
+    cells: list[Cell] = []
+    products: list[Grid] = []
     for n in range(n_batch):
         yflat = np.zeros(cols_total, dtype=x.dtype)
         for col in range(cols_total):
@@ -313,10 +321,10 @@ def _matrix(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
             value = product_sum + bias
             values[(n, m) + pos] = value
             cells.append(Cell(n if plan.batched else None, m, pos, terms, bias, value))
-        grids.append(Grid(Message("label.yflat", {"idx": f"[{n}]" if plan.batched else ""}), yflat,
+        products.append(Grid(Message("label.yflat", {"idx": f"[{n}]" if plan.batched else ""}), yflat,
                           roles_of(cols_total, "output")))
     mul_text = (Message("matrix.multiply.text"),)
-    steps.append(Step("multiply", Message("matrix.multiply.title"), mul_text, tuple(grids), tuple(cells)))
+    steps.append(Step("multiply", Message("matrix.multiply.title"), mul_text, tuple(products), tuple(cells)))
     steps.append(_output_step(plan, values, b))
     return steps
 
@@ -329,16 +337,16 @@ VIEWS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray | None, ConvTransp
 
 
 def explain(
-    input: Any,
-    weight: Any,
-    bias: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
     groups: int = 1,
-    dilation: Any = 1,
+    dilation: IntOrSeq = 1,
     *,
-    output_size: Any = None,
+    output_size: IntOrSeq | None = None,
     view: str = "gather",
     lang: str = "en",
 ) -> Walkthrough:

@@ -153,7 +153,9 @@ def _size_lines(wt: Walkthrough) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 
-MD_MARK = {"input": "**{}**", "crop": "~~{}~~", "extend": "_{}_", "stamp": "**{}**", "matrix": "**{}**", "output": "**{}**"}
+MD_MARK = {
+    "input": "**{}**", "crop": "~~{}~~", "extend": "_{}_", "stamp": "**{}**", "matrix": "**{}**", "output": "**{}**"
+}
 
 
 def _md_grid(grid: Grid, lang: str) -> list[str]:
@@ -185,7 +187,8 @@ def to_markdown(wt: Walkthrough) -> str:
         "",
         f"{render('word.parameters', lang, {})}: input `{p['input_shape']}`, weight `{p['weight_shape']}`, "
         f"stride `{p['stride']}`, padding `{p['padding']}`, output_padding `{p['output_padding']}`, "
-        f"dilation `{p['dilation']}`, groups `{p['groups']}`" + (f", bias `{p['bias']}`" if p["bias"] is not None else ""),
+        f"dilation `{p['dilation']}`, groups `{p['groups']}`"
+        + (f", bias `{p['bias']}`" if p["bias"] is not None else ""),
         "",
         f"### {render('size.title', lang, {})}",
         "",
@@ -208,22 +211,40 @@ def to_markdown(wt: Walkthrough) -> str:
 
 def _html_grid(grid: Grid, lang: str) -> str:
     title = html.escape(grid.label.render(lang) + f" ({' × '.join(map(str, grid.shape))})")
-    parts = [f'<figure style="display:inline-block;margin:4px 12px 8px 0;vertical-align:top"><figcaption style="font-size:12px">{title}</figcaption>']
+    parts = [
+        '<figure style="display:inline-block;margin:4px 12px 8px 0;vertical-align:top">'
+        f'<figcaption style="font-size:12px">{title}</figcaption>'
+    ]
     for depth, vals, roles in _slices(grid.values, grid.roles):
         if depth:
             parts.append(f'<div style="font-size:11px">{html.escape(depth)}</div>')
         rows = []
         if grid.col_labels:
-            rows.append("<tr><th></th>" + "".join(f'<th style="font-size:10px">{html.escape(c)}</th>' for c in grid.col_labels) + "</tr>")
+            rows.append(
+                "<tr><th></th>"
+                + "".join(f'<th style="font-size:10px">{html.escape(c)}</th>' for c in grid.col_labels)
+                + "</tr>"
+            )
         for i, row in enumerate(vals):
             tds = []
             for j, v in enumerate(row):
                 role = "" if roles is None else str(roles[i, j])
                 style = CSS.get(role, "")
-                tds.append(f'<td class="tconv-{role}" style="{style};min-width:22px;padding:2px 4px;text-align:right">{html.escape(format_number(v))}</td>')
-            head = f'<th style="font-size:10px;text-align:left">{html.escape(grid.row_labels[i])}</th>' if grid.row_labels else ""
+                tds.append(
+                    f'<td class="tconv-{role}" style="{style};min-width:22px;padding:2px 4px;text-align:right">'
+                    f"{html.escape(format_number(v))}</td>"
+                )
+            head = (
+                f'<th style="font-size:10px;text-align:left">{html.escape(grid.row_labels[i])}</th>'
+                if grid.row_labels
+                else ""
+            )
             rows.append("<tr>" + head + "".join(tds) + "</tr>")
-        parts.append('<table style="border-collapse:separate;border-spacing:2px;font-family:monospace">' + "".join(rows) + "</table>")
+        parts.append(
+            '<table style="border-collapse:separate;border-spacing:2px;font-family:monospace">'
+            + "".join(rows)
+            + "</table>"
+        )
     parts.append("</figure>")
     return "".join(parts)
 
@@ -231,9 +252,11 @@ def _html_grid(grid: Grid, lang: str) -> str:
 def to_html(wt: Walkthrough) -> str:
     """Self-contained HTML (inline styles, no scripts): what Jupyter shows for a walkthrough."""
     lang = wt.lang
-    out = [f'<div class="tconv-walkthrough" lang="{lang}" style="font-family:sans-serif">',
-           f"<h3>{html.escape(render('view.' + wt.view, lang, {}))}</h3>",
-           f"<h4>{html.escape(render('size.title', lang, {}))}</h4><ul>"]
+    out = [
+        f'<div class="tconv-walkthrough" lang="{lang}" style="font-family:sans-serif">',
+        f"<h3>{html.escape(render('view.' + wt.view, lang, {}))}</h3>",
+        f"<h4>{html.escape(render('size.title', lang, {}))}</h4><ul>",
+    ]
     out += [f"<li>{html.escape(line)}</li>" for line in _size_lines(wt)]
     out.append("</ul>")
     for step in wt.steps:
@@ -242,7 +265,9 @@ def to_html(wt: Walkthrough) -> str:
         out += [_html_grid(g, lang) for g in step.grids]
         if step.cells:
             eqs = "\n".join(html.escape(cell_equation(c, _cell_name(wt, c))) for c in step.cells)
-            out.append(f'<details><summary>{len(step.cells)} × Σ</summary><pre style="font-size:12px">{eqs}</pre></details>')
+            out.append(
+                f'<details><summary>{len(step.cells)} × Σ</summary><pre style="font-size:12px">{eqs}</pre></details>'
+            )
         out.append("</section>")
     out.append("</div>")
     return "\n".join(out)

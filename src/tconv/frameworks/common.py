@@ -8,16 +8,20 @@ the bias is added last, everywhere. PyTorch alone expresses ``b = padding``, ``e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from .._axes import IntOrSeq
 from ..errors import TconvError
 from ..functional import conv_transpose
 from ..shapes import full_output_size
 
 __all__ = ["TorchEquivalent", "torch_equivalent"]
+
+#: A framework's own padding: a mode ("SAME", "VALID") or explicit (before, after) pairs.
+PaddingSpec = str | Sequence[Sequence[int]]
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,9 @@ class TorchEquivalent:
         """Compute with PyTorch's semantics (tconv) and the post-op: channels-first input and output."""
         if self.empty:
             return np.zeros((x.shape[0], self.out_channels, *self.output_size), dtype=x.dtype)
-        y = conv_transpose(x, weight_torch, None, self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+        y = conv_transpose(
+            x, weight_torch, None, self.stride, self.padding, self.output_padding, self.groups, self.dilation
+        )
         window = tuple(slice(b, y.shape[2 + a] - e) for a, (b, e) in enumerate(self.crop))
         y = y[(slice(None), slice(None), *window)]
         if any(p != (0, 0) for p in self.pad):
@@ -83,7 +89,10 @@ class TorchEquivalent:
     def code(self) -> str:
         """Ready-to-paste PyTorch code: the layer, the weight conversion, the post-op and the layout."""
         nd = self.nd
-        t = lambda v: str(v[0]) if nd == 1 else str(tuple(v))  # noqa: E731
+
+        def t(values: tuple[int, ...]) -> str:
+            return str(values[0]) if nd == 1 else str(tuple(values))
+
         args = [f"{self.in_channels}", f"{self.out_channels}", f"kernel_size={t(self.kernel_size)}"]
         if any(s != 1 for s in self.stride):
             args.append(f"stride={t(self.stride)}")
@@ -99,13 +108,19 @@ class TorchEquivalent:
         bias_inside = self.bias and all(p == (0, 0) for p in self.pad)
         if not bias_inside:
             args.append("bias=False")
-        lines = ["import torch", "import torch.nn.functional as F", "",
-                 f"layer = torch.nn.ConvTranspose{nd}d({', '.join(args)})"]
+        lines = [
+            "import torch",
+            "import torch.nn.functional as F",
+            "",
+            f"layer = torch.nn.ConvTranspose{nd}d({', '.join(args)})",
+        ]
         perm = list(self.weight_permutation)
         wexpr = "torch.as_tensor(w)" + ("" if perm == list(range(len(perm))) else f".permute{tuple(perm)}")
         if self.flip_kernel:
             wexpr += f".flip({', '.join(str(2 + a) for a in range(nd))})"
-        lines.append(f"layer.weight.data = {wexpr}.contiguous()  # {self.framework} weight -> (in, out/groups, *kernel)")
+        lines.append(
+            f"layer.weight.data = {wexpr}.contiguous()  # {self.framework} weight -> (in, out/groups, *kernel)"
+        )
         if bias_inside:
             lines.append("layer.bias.data = torch.as_tensor(b)")
         to_first = (0, nd + 1, *range(1, nd + 1))
@@ -116,18 +131,25 @@ class TorchEquivalent:
             lines.append(f"y = y[:, :, {sl}]  # the crop PyTorch's padding cannot express")
         if not all(p == (0, 0) for p in self.pad):
             flat = [v for b, e in reversed(self.pad) for v in (b, e)]
-            lines.append(f"y = F.pad(y, {tuple(flat)})  # zeros PyTorch cannot add at the begin (or beyond output_padding)")
+            lines.append(
+                f"y = F.pad(y, {tuple(flat)})  # zeros PyTorch cannot add at the begin (or beyond output_padding)"
+            )
         if self.bias and not bias_inside:
             lines.append(f"y = y + torch.as_tensor(b).view(1, -1{', 1' * nd})  # the bias, after the zero-pad")
         if self.channels_last:
             lines.append(f"y = y.permute{to_last}  # back to channels last")
-        lines.append(f"# y: (N, {'*spatial, C' if self.channels_last else 'C, *spatial'}), spatial {tuple(self.output_size)}")
+        lines.append(
+            f"# y: (N, {'*spatial, C' if self.channels_last else 'C, *spatial'}), spatial {tuple(self.output_size)}"
+        )
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        head = (f"torch.nn.ConvTranspose{self.nd}d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, output_padding={self.output_padding}, "
-                f"dilation={self.dilation}, groups={self.groups})")
+        head = (
+            f"torch.nn.ConvTranspose{self.nd}d({self.in_channels}, {self.out_channels}, "
+            f"kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}, output_padding={self.output_padding}, "
+            f"dilation={self.dilation}, groups={self.groups})"
+        )
         extra = []
         if any(c != (0, 0) for c in self.crop):
             extra.append(f"then crop {[list(c) for c in self.crop]} (begin, end) per axis")
@@ -164,7 +186,9 @@ def torch_equivalent(
         length = full - b - e
         if length < 1:
             if not allow_empty:
-                raise TconvError(f"the {framework} configuration leaves no output on an axis: {full} − {b} − {e} = {length}")
+                raise TconvError(
+                    f"the {framework} configuration leaves no output on an axis: {full} − {b} − {e} = {length}"
+                )
             padding.append(0)
             output_padding.append(0)
             crops.append((0, 0))
@@ -187,9 +211,25 @@ def torch_equivalent(
         crops.append(crop)
         pads.append((zb, zpad_end))
         out.append(length)
-    return TorchEquivalent(framework, in_channels, out_channels, tuple(kernel_size), tuple(stride), tuple(padding),
-                           tuple(output_padding), tuple(dilation), groups, tuple(input_size), tuple(out), tuple(crops),
-                           tuple(pads), tuple(weight_permutation), flip_kernel, channels_last, bias)
+    return TorchEquivalent(
+        framework,
+        in_channels,
+        out_channels,
+        tuple(kernel_size),
+        tuple(stride),
+        tuple(padding),
+        tuple(output_padding),
+        tuple(dilation),
+        groups,
+        tuple(input_size),
+        tuple(out),
+        tuple(crops),
+        tuple(pads),
+        tuple(weight_permutation),
+        flip_kernel,
+        channels_last,
+        bias,
+    )
 
 
 def channels_first(x: np.ndarray) -> np.ndarray:
@@ -200,7 +240,9 @@ def channels_last(y: np.ndarray) -> np.ndarray:
     return np.moveaxis(y, 1, -1)
 
 
-def spatial_ints(name: str, value: Any, nd: int, *, minimum: int, allow_full: bool = False) -> tuple[int, ...]:
+def spatial_ints(
+    name: str, value: IntOrSeq | None, nd: int, *, minimum: int, allow_full: bool = False
+) -> tuple[int, ...]:
     """An int, or ``nd`` ints (or ``nd + 2`` with 1s for N and C when ``allow_full``, TF's convention)."""
     from .._axes import as_int, per_axis
 

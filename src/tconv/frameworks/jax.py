@@ -9,22 +9,24 @@ TF) semantics need; Flax's default is ``False``. There are no groups.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .._axes import as_int, layer_axes, per_axis
+from .._axes import IntOrSeq, as_int, layer_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import effective_kernel_size
-from .common import TorchEquivalent, torch_equivalent
+from .common import PaddingSpec, TorchEquivalent, torch_equivalent
 
 __all__ = ["from_jax", "jax_conv_transpose", "to_jax"]
 
 _DEFAULT = {1: ("NHC", "HIO", "NHC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NHWDC", "HWDIO", "NHWDC")}
 
 
-def _specs(dimension_numbers: Any, nd: int) -> tuple[str, str, str]:
+def _specs(dimension_numbers: Sequence[str] | None, nd: int) -> tuple[str, str, str]:
     specs = _DEFAULT[nd] if dimension_numbers is None else tuple(dimension_numbers)
     if len(specs) != 3 or not all(isinstance(s, str) and len(s) == nd + 2 for s in specs):
         raise TconvError(f"dimension_numbers must be three strings of {nd + 2} letters (lhs, rhs, out), e.g. "
@@ -33,12 +35,14 @@ def _specs(dimension_numbers: Any, nd: int) -> tuple[str, str, str]:
     spatial = [c for c in lhs if c not in "NC"]
     if sorted(lhs) != sorted(["N", "C", *spatial]) or sorted(out) != sorted(lhs) or \
             sorted(rhs) != sorted(["O", "I", *spatial]):
-        raise TconvError(f"dimension_numbers {specs}: lhs and out need N, C and the same spatial letters, rhs needs O, I "
-                         f"and those spatial letters")
+        raise TconvError(
+            f"dimension_numbers {specs}: lhs and out need N, C and the same spatial letters, rhs needs O, I "
+            f"and those spatial letters"
+        )
     return lhs, rhs, out
 
 
-def _pads(padding: Any, ek: list[int], s: tuple[int, ...]) -> list[tuple[int, int]]:
+def _pads(padding: PaddingSpec, ek: list[int], s: tuple[int, ...]) -> list[tuple[int, int]]:
     """``lax._conv_transpose_padding``: SAME/VALID as (lo, hi) of the dilated input, or explicit pairs."""
     if isinstance(padding, str):
         if padding not in ("SAME", "VALID"):
@@ -60,12 +64,12 @@ def _pads(padding: Any, ek: list[int], s: tuple[int, ...]) -> list[tuple[int, in
 
 
 def from_jax(
-    lhs_shape: Any,
-    rhs_shape: Any,
-    strides: Any,
-    padding: Any,
-    rhs_dilation: Any = None,
-    dimension_numbers: Any = None,
+    lhs_shape: Sequence[int],
+    rhs_shape: Sequence[int],
+    strides: IntOrSeq,
+    padding: PaddingSpec,
+    rhs_dilation: IntOrSeq | None = None,
+    dimension_numbers: Sequence[str] | None = None,
     transpose_kernel: bool = False,
 ) -> TorchEquivalent:
     """The PyTorch equivalent of ``jax.lax.conv_transpose`` for these shapes.
@@ -88,26 +92,41 @@ def from_jax(
     # which rhs axis holds the transposed convolution's input channels, and which its output channels
     in_ax, out_ax = (rhs.index("O"), rhs.index("I")) if transpose_kernel else (rhs.index("I"), rhs.index("O"))
     if rhs_shape[in_ax] != cin:
-        raise TconvError(f"lhs has {cin} features but rhs {list(rhs_shape)} ({rhs}, transpose_kernel={transpose_kernel}) "
-                         f"has {rhs_shape[in_ax]} on its {'O' if transpose_kernel else 'I'} axis; they must match "
-                         f"(lax.conv_transpose has no feature groups)")
+        raise TconvError(
+            f"lhs has {cin} features but rhs {list(rhs_shape)} ({rhs}, transpose_kernel={transpose_kernel}) "
+            f"has {rhs_shape[in_ax]} on its {'O' if transpose_kernel else 'I'} axis; they must match "
+            f"(lax.conv_transpose has no feature groups)"
+        )
     ek = [effective_kernel_size(k, dd) for dd, k in zip(d, kernel)]
     pads = _pads(padding, ek, s)
     begin = tuple(k - 1 - lo for k, (lo, _) in zip(ek, pads))
     end = tuple(k - 1 - hi for k, (_, hi) in zip(ek, pads))
     perm = (in_ax, out_ax, *(rhs.index(c) for c in letters))
-    return torch_equivalent("JAX", begin, end, input_size=spatial, kernel_size=kernel, stride=s, dilation=d,
-                            in_channels=cin, out_channels=rhs_shape[out_ax], groups=1, weight_permutation=perm,
-                            flip_kernel=not transpose_kernel, channels_last=lhs.index("C") == nd + 1, allow_empty=True)
+    return torch_equivalent(
+        "JAX",
+        begin,
+        end,
+        input_size=spatial,
+        kernel_size=kernel,
+        stride=s,
+        dilation=d,
+        in_channels=cin,
+        out_channels=rhs_shape[out_ax],
+        groups=1,
+        weight_permutation=perm,
+        flip_kernel=not transpose_kernel,
+        channels_last=lhs.index("C") == nd + 1,
+        allow_empty=True,
+    )
 
 
 def jax_conv_transpose(
-    lhs: Any,
-    rhs: Any,
-    strides: Any,
-    padding: Any,
-    rhs_dilation: Any = None,
-    dimension_numbers: Any = None,
+    lhs: ArrayLike,
+    rhs: ArrayLike,
+    strides: IntOrSeq,
+    padding: PaddingSpec,
+    rhs_dilation: IntOrSeq | None = None,
+    dimension_numbers: Sequence[str] | None = None,
     transpose_kernel: bool = False,
 ) -> np.ndarray:
     """``jax.lax.conv_transpose``, including explicit ``(lo, hi)`` padding; default layout NHWC / HWIO.
@@ -127,19 +146,32 @@ def jax_conv_transpose(
     return np.transpose(y, back)
 
 
-def to_jax(kernel_size: Any, stride: Any = 1, padding: Any = 0, output_padding: Any = 0, dilation: Any = 1,
-           groups: int = 1) -> dict[str, Any]:
+def to_jax(
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+    groups: int = 1,
+) -> dict[str, Any]:
     """``jax.lax.conv_transpose`` arguments for a PyTorch layer; pass PyTorch's weight unchanged as ``rhs``.
 
     >>> to_jax(3, stride=2, padding=1, output_padding=1)["padding"]
     [(1, 2)]
     """
     if as_int("groups", groups, minimum=1) != 1:
-        raise TconvError(f"groups {groups}: jax.lax.conv_transpose has no feature groups; use lax.conv_general_dilated "
-                         f"with lhs_dilation=stride, feature_group_count={groups} and the flipped, per-group "
-                         f"I/O-swapped weight")
+        raise TconvError(
+            f"groups {groups}: jax.lax.conv_transpose has no feature groups; use lax.conv_general_dilated "
+            f"with lhs_dilation=stride, feature_group_count={groups} and the flipped, per-group "
+            f"I/O-swapped weight"
+        )
     nd, k, s, p, op, d = layer_axes(kernel_size, stride, padding, output_padding, dilation)
     ek = [effective_kernel_size(kk, dd) for dd, kk in zip(d, k)]
     spec = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}[nd]
-    return {"strides": list(s), "padding": [(e - 1 - pp, e - 1 - pp + o) for e, pp, o in zip(ek, p, op)],
-            "rhs_dilation": list(d), "dimension_numbers": spec, "transpose_kernel": True}
+    return {
+        "strides": list(s),
+        "padding": [(e - 1 - pp, e - 1 - pp + o) for e, pp, o in zip(ek, p, op)],
+        "rhs_dilation": list(d),
+        "dimension_numbers": spec,
+        "transpose_kernel": True,
+    }

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .._axes import as_int
+from .._axes import IntOrSeq, as_int
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import full_output_size
@@ -35,17 +37,17 @@ def _decode(value: Any) -> Any:
 
 
 def from_onnx(
-    input_shape: Any,
-    weight_shape: Any,
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
     *,
     auto_pad: str = "NOTSET",
-    dilations: Any = None,
+    dilations: IntOrSeq | None = None,
     group: int = 1,
-    kernel_shape: Any = None,
-    output_padding: Any = None,
-    output_shape: Any = None,
-    pads: Any = None,
-    strides: Any = None,
+    kernel_shape: Sequence[int] | None = None,
+    output_padding: IntOrSeq | None = None,
+    output_shape: Sequence[int] | None = None,
+    pads: Sequence[int] | None = None,
+    strides: IntOrSeq | None = None,
     bias: bool = False,
 ) -> TorchEquivalent:
     """The PyTorch equivalent of an ONNX ConvTranspose node, from its attributes and input shapes.
@@ -114,7 +116,7 @@ def from_onnx(
     else:
         p = [0] * (2 * nd) if pads is None else [as_int("pads", v, minimum=0, axis=a % nd) for a, v in enumerate(pads)]
         if len(p) != 2 * nd:
-            raise TconvError(f"pads must list {2 * nd} values (all begins, then all ends), got {list(pads)}")
+            raise TconvError(f"pads must list {2 * nd} values (all begins, then all ends), got {list(p)}")
         begin = p[:nd]
         end = [pe - o for pe, o in zip(p[nd:], op)]
     return torch_equivalent("ONNX", tuple(begin), tuple(end), input_size=spatial, kernel_size=kernel, stride=s,
@@ -123,18 +125,18 @@ def from_onnx(
 
 
 def onnx_conv_transpose(
-    X: Any,
-    W: Any,
-    B: Any = None,
+    X: ArrayLike,
+    W: ArrayLike,
+    B: ArrayLike | None = None,
     *,
     auto_pad: str = "NOTSET",
-    dilations: Any = None,
+    dilations: IntOrSeq | None = None,
     group: int = 1,
-    kernel_shape: Any = None,
-    output_padding: Any = None,
-    output_shape: Any = None,
-    pads: Any = None,
-    strides: Any = None,
+    kernel_shape: Sequence[int] | None = None,
+    output_padding: IntOrSeq | None = None,
+    output_shape: Sequence[int] | None = None,
+    pads: Sequence[int] | None = None,
+    strides: IntOrSeq | None = None,
 ) -> np.ndarray:
     """ONNX ConvTranspose, computed exactly as ONNX Runtime does; ``X (N, C, *spatial)``, ``W (C, M/group, *k)``.
 
@@ -154,11 +156,11 @@ def onnx_conv_transpose(
 
 
 def to_onnx(
-    kernel_size: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    dilation: Any = 1,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
     groups: int = 1,
 ) -> dict[str, Any]:
     """ONNX ConvTranspose attributes for a PyTorch layer (W keeps PyTorch's layout).

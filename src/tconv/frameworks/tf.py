@@ -8,15 +8,17 @@ no flip; data is channels-last by default. ``padding="SAME"`` crops the odd cell
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._axes import IntOrSeq, as_int, count_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import effective_kernel_size, full_output_size
-from .common import TorchEquivalent, channels_first, channels_last, spatial_ints, torch_equivalent
+from .common import PaddingSpec, TorchEquivalent, channels_first, channels_last, spatial_ints, torch_equivalent
 
 if TYPE_CHECKING:
     from ..shapes import TransposedAxis
@@ -58,13 +60,13 @@ def _is_channels_last(data_format: str | None, nd: int, keras: bool = False) -> 
 
 
 def from_tf(
-    input_shape: Any,
-    filters_shape: Any,
-    output_shape: Any,
-    strides: Any,
-    padding: Any = "SAME",
+    input_shape: Sequence[int],
+    filters_shape: Sequence[int],
+    output_shape: Sequence[int],
+    strides: IntOrSeq,
+    padding: PaddingSpec = "SAME",
     data_format: str | None = None,
-    dilations: Any = None,
+    dilations: IntOrSeq | None = None,
 ) -> TorchEquivalent:
     """The PyTorch equivalent of ``tf.nn.conv_transpose`` for these shapes (``output_shape`` includes N and C).
 
@@ -137,13 +139,13 @@ def from_tf(
 
 
 def tf_conv_transpose(
-    input: Any,
-    filters: Any,
-    output_shape: Any,
-    strides: Any,
-    padding: Any = "SAME",
+    input: ArrayLike,
+    filters: ArrayLike,
+    output_shape: Sequence[int],
+    strides: IntOrSeq,
+    padding: PaddingSpec = "SAME",
     data_format: str | None = None,
-    dilations: Any = None,
+    dilations: IntOrSeq | None = None,
 ) -> np.ndarray:
     """``tf.nn.conv_transpose``: input channels-last by default, filters ``(*kernel, out, in)``, no bias.
 
@@ -207,12 +209,12 @@ def tf_default_output_size(
 
 
 def from_keras(
-    input_size: Any,
-    kernel_size: Any,
-    strides: Any = 1,
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    strides: IntOrSeq = 1,
     padding: str = "valid",
-    output_padding: Any = None,
-    dilation_rate: Any = 1,
+    output_padding: IntOrSeq | None = None,
+    dilation_rate: IntOrSeq = 1,
     *,
     filters: int = 1,
     in_channels: int = 1,
@@ -257,14 +259,14 @@ def from_keras(
 
 
 def keras_conv_transpose(
-    inputs: Any,
-    kernel: Any,
-    bias: Any = None,
+    inputs: ArrayLike,
+    kernel: ArrayLike,
+    bias: ArrayLike | None = None,
     *,
-    strides: Any = 1,
+    strides: IntOrSeq = 1,
     padding: str = "valid",
-    output_padding: Any = None,
-    dilation_rate: Any = 1,
+    output_padding: IntOrSeq | None = None,
+    dilation_rate: IntOrSeq = 1,
     data_format: str = "channels_last",
 ) -> np.ndarray:
     """Keras ``Conv{1,2,3}DTranspose``: kernel ``(*kernel, filters, in)``, bias ``(filters,)``.
@@ -289,16 +291,28 @@ def keras_conv_transpose(
     return channels_last(y) if last else y
 
 
-def _target(input_size: Any, kernel_size: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any
-            ) -> tuple[tuple[TransposedAxis, ...], list[tuple[int, int]]]:
+def _target(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq,
+    padding: IntOrSeq,
+    output_padding: IntOrSeq,
+    dilation: IntOrSeq,
+) -> tuple[tuple[TransposedAxis, ...], list[tuple[int, int]]]:
     from ..shapes import transposed_axes
 
     axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
     return axes, [(ax.crop_begin, ax.crop_end) for ax in axes]
 
 
-def to_tf(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
-          dilation: Any = 1) -> dict[str, Any]:
+def to_tf(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+) -> dict[str, Any]:
     """``tf.nn.conv_transpose`` arguments (spatial output_shape, strides, padding) for a PyTorch layer.
 
     Filters are PyTorch's weight permuted to ``(*kernel, out, in)``.
@@ -310,8 +324,10 @@ def to_tf(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, 
     """
     axes, want = _target(input_size, kernel_size, stride, padding, output_padding, dilation)
     if any(ax.dilation != 1 for ax in axes):
-        raise TconvError("TensorFlow's CPU kernels refuse dilation rates larger than 1, so this layer has no TF form "
-                         "that runs on the CPU")
+        raise TconvError(
+            "TensorFlow's CPU kernels refuse dilation rates larger than 1, so this layer has no TF form "
+            "that runs on the CPU"
+        )
     out = [ax.output_size for ax in axes]
     for name in ("VALID", "SAME"):
         got = []
@@ -319,13 +335,17 @@ def to_tf(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, 
             b = 0 if name == "VALID" else _same_begin(o, ax.stride, ax.effective_kernel)
             got.append((b, ax.full_size - b - o))
         ok = all(
-            ax.input_size == (
-                (o - ax.effective_kernel) // ax.stride + 1 if name == "VALID" else math.ceil(o / ax.stride))
+            ax.input_size
+            == ((o - ax.effective_kernel) // ax.stride + 1 if name == "VALID" else math.ceil(o / ax.stride))
             for ax, o in zip(axes, out)
         )
         if ok and got == want:
-            return {"output_shape": out, "strides": [ax.stride for ax in axes], "padding": name,
-                    "dilations": [1] * len(axes)}
+            return {
+                "output_shape": out,
+                "strides": [ax.stride for ax in axes],
+                "padding": name,
+                "dilations": [1] * len(axes),
+            }
     pairs = []
     for a, ax in enumerate(axes):
         hi = ax.padding - ax.output_padding
@@ -333,13 +353,20 @@ def to_tf(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, 
             raise TconvError(
                 f"axis {a}: output_padding {ax.output_padding} > padding {ax.padding} extends the output past the "
                 f"stamps, which TensorFlow's explicit padding (non-negative) cannot express; compute with padding 0 "
-                f"and zero-pad {-hi} at the end")
+                f"and zero-pad {-hi} at the end"
+            )
         pairs.append([ax.padding, hi])
     return {"output_shape": out, "strides": [ax.stride for ax in axes], "padding": pairs, "dilations": [1] * len(axes)}
 
 
-def to_keras(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
-             dilation: Any = 1) -> dict[str, Any]:
+def to_keras(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+) -> dict[str, Any]:
     """Keras ``ConvNDTranspose`` arguments for a PyTorch layer, where Keras can express it.
 
     >>> to_keras(16, 4, stride=2, padding=1)
@@ -354,26 +381,38 @@ def to_keras(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 
             ops: list[int | None] = [op_choice] * nd
             if op_choice is not None and any(op_choice >= ax.stride for ax in axes):
                 continue
-            got = [_keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2]
-                   for ax, o in zip(axes, ops)]
+            got = [
+                _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2]
+                for ax, o in zip(axes, ops)
+            ]
             if got == want:
-                return {"strides": [ax.stride for ax in axes], "padding": pad,
-                        "output_padding": None if op_choice is None else ops,
-                        "dilation_rate": [ax.dilation for ax in axes]}
+                return {
+                    "strides": [ax.stride for ax in axes],
+                    "padding": pad,
+                    "output_padding": None if op_choice is None else ops,
+                    "dilation_rate": [ax.dilation for ax in axes],
+                }
     # per-axis output_padding combinations (rare): search each axis independently with a shared padding
     for pad in ("valid", "same"):
         found_ops: list[int] = []
         for ax, w in zip(axes, want):
-            found = [o for o in range(ax.stride)
-                     if _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] == w]
+            found = [
+                o
+                for o in range(ax.stride)
+                if _keras_window(ax.input_size, ax.kernel_size, ax.stride, ax.dilation, pad, o)[:2] == w
+            ]
             if not found:
                 break
             found_ops.append(found[0])
         else:
-            return {"strides": [ax.stride for ax in axes], "padding": pad, "output_padding": found_ops,
-                    "dilation_rate": [ax.dilation for ax in axes]}
+            return {
+                "strides": [ax.stride for ax in axes],
+                "padding": pad,
+                "output_padding": found_ops,
+                "dilation_rate": [ax.dilation for ax in axes],
+            }
     raise TconvError(
         f"Keras cannot express this layer: it crops {want} (begin, end) per axis, but 'valid' crops nothing at the "
         f"begin and 'same' crops the odd cell at the end; use padding='valid' and a CroppingND layer with "
-        f"{[[b, e] for b, e in want]} (negative: ZeroPaddingND)")
-
+        f"{[[b, e] for b, e in want]} (negative: ZeroPaddingND)"
+    )

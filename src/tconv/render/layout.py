@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from .._format import format_number
 from ..scene.model import Frame, Mark, Panel, Scene
 from .style import LEGEND_WORDS, ROLE_STYLE, TEXT, heat_fill
@@ -133,9 +135,11 @@ def cell_style(panel: Panel, row: int, col: int) -> tuple[str, str, bool, str] |
     return fill, stroke, dashed, ink
 
 
-def static_values(scene: Scene, panel: Panel) -> bool:
-    """Whether a panel's own values are drawn with the background (frames supply none for it)."""
-    return scene.show_values and panel.values is not None and not any(panel.name in f.values for f in scene.frames)
+def static_values(scene: Scene, panel: Panel) -> np.ndarray | None:
+    """A panel's own values when they are drawn with the background (frames supply none for it), else None."""
+    if scene.show_values and panel.values is not None and not any(panel.name in f.values for f in scene.frames):
+        return panel.values
+    return None
 
 
 def frame_values(scene: Scene, g: Geometry, frame: Frame) -> Iterator[tuple[float, float, float, str, str]]:

@@ -49,7 +49,12 @@ def _font(size: int) -> Any:
 
 def _dashed_rect(draw: Any, box: tuple[float, float, float, float], color: tuple[int, int, int], dash: float) -> None:
     x0, y0, x1, y1 = box
-    for (a, b), horizontal, fixed in (((x0, x1), True, y0), ((x0, x1), True, y1), ((y0, y1), False, x0), ((y0, y1), False, x1)):
+    for (a, b), horizontal, fixed in (
+        ((x0, x1), True, y0),
+        ((x0, x1), True, y1),
+        ((y0, y1), False, x0),
+        ((y0, y1), False, x1),
+    ):
         t = a
         while t < b:
             e = min(t + dash, b)
@@ -62,7 +67,7 @@ _ASCII = str.maketrans({"×": "x", "→": "->", "Σ": "sum", "−": "-", "·": "
 
 
 def _text(draw: Any, xy: tuple[float, float], text: str, size: float, fill: str = TEXT, anchor: str = "ls") -> None:
-    draw.text(xy, text.translate(_ASCII), fill=hex_rgb(fill), font=_font(int(round(size))), anchor=anchor)
+    draw.text(xy, text.translate(_ASCII), fill=hex_rgb(fill), font=_font(round(size)), anchor=anchor)
 
 
 def _background(scene: Scene, g: Geometry) -> Any:
@@ -74,6 +79,7 @@ def _background(scene: Scene, g: Geometry) -> Any:
     for p in scene.panels:
         x0, y0 = g.origins[p.name]
         _text(draw, (x0 * u, (y0 - 0.3) * u), p.label, LABEL * u)
+        shown = static_values(scene, p)
         for r in range(p.shape[0]):
             for c in range(p.shape[1]):
                 style = cell_style(p, r, c)
@@ -87,8 +93,8 @@ def _background(scene: Scene, g: Geometry) -> Any:
                     _dashed_rect(draw, box, hex_rgb(stroke), u / 8)
                 else:
                     draw.rectangle(box, fill=hex_rgb(fill), outline=hex_rgb(stroke), width=1)
-                if static_values(scene, p):
-                    _text(draw, (x + s / 2, y + s / 2), format_number(p.values[r, c]), VALUE * u, ink, "mm")
+                if shown is not None:
+                    _text(draw, (x + s / 2, y + s / 2), format_number(shown[r, c]), VALUE * u, ink, "mm")
     lx = 0.5 * u
     for item in legend_items(scene):
         box = (lx, g.legend_y - 0.3 * u, lx + 0.36 * u, g.legend_y + 0.06 * u)
@@ -108,7 +114,10 @@ def _background(scene: Scene, g: Geometry) -> Any:
 
 
 def _blend(a: tuple[int, int, int], b: tuple[int, int, int], alpha: float) -> tuple[int, int, int]:
-    return tuple(int(round(x * (1 - alpha) + y * alpha)) for x, y in zip(a, b))  # type: ignore[return-value]
+    def mix(x: int, y: int) -> int:
+        return round(x * (1 - alpha) + y * alpha)
+
+    return mix(a[0], b[0]), mix(a[1], b[1]), mix(a[2], b[2])
 
 
 def render_frame(scene: Scene, frame: int, base: Any = None) -> Any:
@@ -126,7 +135,9 @@ def render_frame(scene: Scene, frame: int, base: Any = None) -> Any:
     for m in mark_order(f.marks):
         if m.kind == "footprint":
             x, y, s = cell_box(g, m.panel, m.row, m.col)
-            odraw.rectangle((x + 1, y + 1, x + s - 2, y + s - 2), fill=(*hex_rgb(FOOTPRINT[0]), int(255 * FOOTPRINT[1])))
+            odraw.rectangle(
+                (x + 1, y + 1, x + s - 2, y + s - 2), fill=(*hex_rgb(FOOTPRINT[0]), int(255 * FOOTPRINT[1]))
+            )
     img = image_mod.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
     draw = draw_mod.Draw(img)
     for m in mark_order(f.marks):
@@ -158,6 +169,14 @@ def gif(scene: Scene, frame: int | None = None) -> bytes:
     palette_source = images[0].quantize(colors=255, method=image_mod.Quantize.MEDIANCUT, dither=image_mod.Dither.NONE)
     frames = [im.quantize(palette=palette_source, dither=image_mod.Dither.NONE) for im in images]
     buf = io.BytesIO()
-    frames[0].save(buf, format="GIF", save_all=len(frames) > 1, append_images=frames[1:], duration=scene.duration_ms,
-                   loop=0, optimize=False, disposal=1)
+    frames[0].save(
+        buf,
+        format="GIF",
+        save_all=len(frames) > 1,
+        append_images=frames[1:],
+        duration=scene.duration_ms,
+        loop=0,
+        optimize=False,
+        disposal=1,
+    )
     return buf.getvalue()

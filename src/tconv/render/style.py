@@ -16,7 +16,7 @@ BACKGROUND = "#ffffff"
 
 def heat_fill(level: float) -> str:
     """Grey level for a heatmap cell: white (0) to near black (1), as in Distill's checkerboard figures."""
-    v = int(round(255 - 215 * max(0.0, min(1.0, level))))
+    v = round(255 - 215 * max(0.0, min(1.0, level)))
     return f"#{v:02x}{v:02x}{v:02x}"
 
 

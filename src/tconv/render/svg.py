@@ -50,6 +50,7 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
     for p in scene.panels:
         x0, y0 = g.origins[p.name]
         out.append(_text(x0 * u, (y0 - 0.3) * u, p.label, LABEL * u, cls="label"))
+        shown = static_values(scene, p)
         for r in range(p.shape[0]):
             for c in range(p.shape[1]):
                 style = cell_style(p, r, c)
@@ -61,8 +62,8 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
                 out.append(f'<rect id="{p.name}-{r}-{c}" class="cell" data-role="{p.roles[r, c]}" x="{_num(x + 1)}" '
                            f'y="{_num(y + 1)}" width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{fill}" '
                            f'stroke="{stroke}" stroke-width="1.5"{dash}/>')
-                if static_values(scene, p):
-                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, format_number(p.values[r, c]), VALUE * u, ink,
+                if shown is not None:
+                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, format_number(shown[r, c]), VALUE * u, ink,
                                      "middle", cls="value"))
     legend_x = 0.5 * u
     for item in legend_items(scene):
@@ -92,31 +93,43 @@ def _frame(scene: Scene, g: Geometry, frame: Frame) -> list[str]:
     for m in mark_order(frame.marks):
         x, y, s = cell_box(g, m.panel, m.row, m.col)
         if m.kind == "footprint":
-            out.append(f'<rect class="footprint" data-panel="{m.panel}" x="{_num(x + 1)}" y="{_num(y + 1)}" '
-                       f'width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{FOOTPRINT[0]}" fill-opacity="{FOOTPRINT[1]}"/>')
+            out.append(
+                f'<rect class="footprint" data-panel="{m.panel}" x="{_num(x + 1)}" y="{_num(y + 1)}" '
+                f'width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{FOOTPRINT[0]}" fill-opacity="{FOOTPRINT[1]}"/>'
+            )
             if m.text is not None:
                 out.append(_text(x + s - 3, y + s - 4, m.text, NOTE * u, "#fdf6e3", "end", cls="note"))
         else:
-            out.append(f'<rect class="highlight" data-panel="{m.panel}" x="{_num(x + 1.5)}" y="{_num(y + 1.5)}" '
-                       f'width="{_num(s - 3)}" height="{_num(s - 3)}" fill="none" stroke="{HIGHLIGHT}" stroke-width="3"/>')
+            out.append(
+                f'<rect class="highlight" data-panel="{m.panel}" x="{_num(x + 1.5)}" y="{_num(y + 1.5)}" '
+                f'width="{_num(s - 3)}" height="{_num(s - 3)}" fill="none" stroke="{HIGHLIGHT}" stroke-width="3"/>'
+            )
     for x1, y1, x2, y2 in connector(scene, g, frame):
-        out.append(f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" stroke="{HIGHLIGHT}" '
-                   f'stroke-opacity="0.55" stroke-dasharray="4,3"/>')
+        out.append(
+            f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" stroke="{HIGHLIGHT}" '
+            f'stroke-opacity="0.55" stroke-dasharray="4,3"/>'
+        )
     out.append(_text(0.5 * u, g.caption_y, frame.caption, CAPTION * u, cls="caption"))
     return out
 
 
 def _document(scene: Scene, g: Geometry, body: list[str]) -> str:
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{g.width}" height="{g.height}" '
-            f'viewBox="0 0 {g.width} {g.height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" '
-            f'data-frames="{len(scene.frames)}" data-view={quoteattr(str(scene.params.get("view", "")))}>')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{g.width}" height="{g.height}" '
+        f'viewBox="0 0 {g.width} {g.height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" '
+        f'data-frames="{len(scene.frames)}" data-view={quoteattr(str(scene.params.get("view", "")))}>'
+    )
     return "\n".join([head, f"<title>{escape(scene.title)}</title>", *body, "</svg>"]) + "\n"
 
 
 def still(scene: Scene, frame: int) -> str:
     """One frame as a static SVG."""
     g = geometry(scene)
-    body = _background(scene, g) + [f'<g class="frame" data-frame="{frame}">', *_frame(scene, g, scene.frames[frame]), "</g>"]
+    body = _background(scene, g) + [
+        f'<g class="frame" data-frame="{frame}">',
+        *_frame(scene, g, scene.frames[frame]),
+        "</g>",
+    ]
     return _document(scene, g, body)
 
 
@@ -130,12 +143,16 @@ def animated(scene: Scene) -> str:
         if n == 1:
             anim = ""
         elif i == 0:
-            anim = (f'<animate attributeName="visibility" values="visible;hidden" keyTimes="0;{1 / n:.6g}" '
-                    f'dur="{total}" calcMode="discrete" repeatCount="indefinite"/>')
+            anim = (
+                f'<animate attributeName="visibility" values="visible;hidden" keyTimes="0;{1 / n:.6g}" '
+                f'dur="{total}" calcMode="discrete" repeatCount="indefinite"/>'
+            )
         else:
-            anim = (f'<animate attributeName="visibility" values="hidden;visible;hidden" '
-                    f'keyTimes="0;{i / n:.6g};{(i + 1) / n:.6g}" dur="{total}" calcMode="discrete" '
-                    f'repeatCount="indefinite"/>')
+            anim = (
+                f'<animate attributeName="visibility" values="hidden;visible;hidden" '
+                f'keyTimes="0;{i / n:.6g};{(i + 1) / n:.6g}" dur="{total}" calcMode="discrete" '
+                f'repeatCount="indefinite"/>'
+            )
         vis = "visible" if i == 0 else "hidden"
         body += [f'<g class="frame" data-frame="{i}" visibility="{vis}">{anim}', *_frame(scene, g, frame), "</g>"]
     return _document(scene, g, body)

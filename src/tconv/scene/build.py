@@ -8,15 +8,18 @@ value is the computed one.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .._axes import IntOrSeq
 from .._format import format_number
 from ..algorithms.zero_insert import cell_kinds, insert_zeros, pad
 from ..errors import TconvError
 from ..functional import as_arrays, conv, conv_transpose
-from ..params import plan_conv, plan_conv_transpose
+from ..params import ConvPlan, plan_conv, plan_conv_transpose
 from ..shapes import pool_output_size
 from .model import Frame, Mark, Panel, Scene
 
@@ -44,11 +47,17 @@ def _cell(pos: tuple[int, ...]) -> tuple[int, int]:
     return (0, pos[0]) if len(pos) == 1 else (pos[0], pos[1])
 
 
-def sample_arrays(input: Any, weight: Any, input_size: Any, kernel_size: Any, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def sample_arrays(
+    input: ArrayLike | None,
+    weight: ArrayLike | None,
+    input_size: IntOrSeq | None,
+    kernel_size: IntOrSeq | None,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Plain spatial arrays (1-D or 2-D): given, or small random integers (conv_arithmetic's: input 0–3, kernel 0–2)."""
     if (input is None) != (weight is None):
         raise TconvError("give both input and weight arrays, or neither (then random integers of the given sizes)")
-    if input is None:
+    if input is None or weight is None:  # both None (checked above)
         if input_size is None or kernel_size is None:
             raise TconvError("animate needs input_size and kernel_size (or input and weight arrays)")
         from .._axes import count_axes, per_axis
@@ -64,7 +73,7 @@ def sample_arrays(input: Any, weight: Any, input_size: Any, kernel_size: Any, se
         # single-channel arrays with their channel axes are accepted and squeezed
         if w.ndim >= 3 and w.shape[:2] == (1, 1):
             w = w[0, 0]
-            x = x.reshape(x.shape[x.ndim - w.ndim:]) if math.prod(x.shape[: x.ndim - w.ndim]) == 1 else x
+            x = x.reshape(x.shape[x.ndim - w.ndim :]) if math.prod(x.shape[: x.ndim - w.ndim]) == 1 else x
         if x.ndim != w.ndim:
             raise TconvError(
                 f"animate draws one channel: give plain input and weight arrays of the same rank (1-D or 2-D), "
@@ -80,17 +89,25 @@ def sample_arrays(input: Any, weight: Any, input_size: Any, kernel_size: Any, se
 
 def _check_size(n_frames: int, panels: list[Panel]) -> None:
     if n_frames > MAX_FRAMES:
-        raise TconvError(f"the animation would have {n_frames} frames; at most {MAX_FRAMES} are drawn: use smaller sizes")
+        raise TconvError(
+            f"the animation would have {n_frames} frames; at most {MAX_FRAMES} are drawn: use smaller sizes"
+        )
     cells = sum(p.roles.size for p in panels)
     if cells > MAX_CELLS:
         raise TconvError(f"the animation would draw {cells} cells; at most {MAX_CELLS} are drawn: use smaller sizes")
 
 
-def _panels(main: list[tuple[str, str, np.ndarray, np.ndarray | None]],
-            below: list[tuple[str, str, np.ndarray, np.ndarray | None]]) -> list[Panel]:
+#: A panel to place: name, label, roles, values (None: the frames supply them).
+PanelSpec = tuple[str, str, np.ndarray, np.ndarray | None]
+
+
+def _panels(main: Sequence[PanelSpec], below: Sequence[PanelSpec]) -> list[Panel]:
     """The main panels on line 0 (input, output), the kernels on line 1; the renderer places the lines."""
-    return [Panel(name, label, roles, values, line=line)
-            for line, panels in ((0, main), (1, below)) for name, label, roles, values in panels]
+    return [
+        Panel(name, label, roles, values, line=line)
+        for line, panels in ((0, main), (1, below))
+        for name, label, roles, values in panels
+    ]
 
 
 def _window_frames(
@@ -115,31 +132,40 @@ def _window_frames(
         for tap in np.ndindex(*kernel.shape):
             at = tuple(off + oi * s + t * d for off, oi, s, t, d in zip(offset, o, stride, tap, dilation))
             r, c = _cell(at)
-            marks.append(Mark(footprint_panel, r, c, "footprint", format_number(kernel[tap]) if show_values else None,
-                              _cell(tap)))
+            marks.append(
+                Mark(
+                    footprint_panel, r, c, "footprint", format_number(kernel[tap]) if show_values else None, _cell(tap)
+                )
+            )
         r, c = _cell(o)
         marks.append(Mark(out_panel, r, c, "highlight"))
         value = out_values[o]
         shown[r, c] = value
-        frames.append(Frame(caption.format(pos=", ".join(map(str, o)), value=format_number(value)), tuple(marks),
-                            {out_panel: shown.copy()}, value))
+        frames.append(
+            Frame(
+                caption.format(pos=", ".join(map(str, o)), value=format_number(value)),
+                tuple(marks),
+                {out_panel: shown.copy()},
+                value,
+            )
+        )
     return frames
 
 
 def animate(
-    input_size: Any = None,
-    kernel_size: Any = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    dilation: Any = 1,
+    input_size: IntOrSeq | None = None,
+    kernel_size: IntOrSeq | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
     *,
-    output_size: Any = None,
+    output_size: IntOrSeq | None = None,
     view: str = "equivalent",
     pool: str | None = None,
     values: bool = False,
-    input: Any = None,
-    weight: Any = None,
+    input: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
     seed: int = 0,
     cell_size: int = 36,
     duration_ms: int = 800,
@@ -147,7 +173,8 @@ def animate(
     """An animation scene of a (transposed) convolution, conv_arithmetic-style, for any parameters.
 
     Sizes are PyTorch's parameters; plain integers draw a square 2-D convolution, per-axis sequences set each
-    axis (a one-element sequence, or 1-D arrays, draw 1-D). Views: ``"equivalent"`` (transposed convolution as the direct convolution it equals: zeros inserted,
+    axis (a one-element sequence, or 1-D arrays, draw 1-D). Views: ``"equivalent"`` (transposed convolution as the
+    direct convolution it equals: zeros inserted,
     padding d·(k−1)−p, the flipped kernel, stride 1), ``"scatter"`` (each input cell stamps the kernel onto the
     output, which accumulates; the cropped border is marked) and ``"conv"`` (a direct convolution, or a pooling
     window with ``pool="max"``/``"avg"``). Parameters are PyTorch's, per axis; 1-D and 2-D. ``values=True`` writes
@@ -180,41 +207,125 @@ def _common(plan_params: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in plan_params.items()}
 
 
-def _equivalent(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
+def _equivalent(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: IntOrSeq,
+    padding: IntOrSeq,
+    output_padding: IntOrSeq,
+    dilation: IntOrSeq,
+    output_size: IntOrSeq | None,
+    pool: str | None,
+    show: bool,
+    cell: int,
+    dur: int,
+) -> Scene:
     nd = x.ndim
-    plan = plan_conv_transpose((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, output_padding, 1,
-                               dilation, output_size=output_size, nd=nd)
-    y = conv_transpose(x[None, None], w[None, None], None, plan.stride, plan.padding, plan.output_padding, 1,
-                       plan.dilation)[0, 0]
+    plan = plan_conv_transpose(
+        (1, 1, *x.shape),
+        (1, 1, *w.shape),
+        None,
+        stride,
+        padding,
+        output_padding,
+        1,
+        dilation,
+        output_size=output_size,
+        nd=nd,
+    )
+    y = conv_transpose(
+        x[None, None], w[None, None], None, plan.stride, plan.padding, plan.output_padding, 1, plan.dilation
+    )[0, 0]
     _, kinds = cell_kinds(plan)
     padded = pad(insert_zeros(x, plan), plan)
     flipped = np.flip(w)
     eqs = [ax.equivalent() for ax in plan.axes]
     pads = ", ".join(f"{e.pad_begin}/{e.pad_end}" for e in eqs)
     panels = _panels(
-        [("input", f"input {_fmt_shape(x.shape)}: zeros inserted, padded (before/after) {pads} → {_fmt_shape(padded.shape)}",
-          _as_2d(kinds).astype("<U8"), _as_2d(padded)),
-         ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None)],
-        [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w)),
-         ("flipped", "flipped 180° (used)", _roles2d(w.shape, "kernel"), _as_2d(flipped))],
+        [
+            (
+                "input",
+                f"input {_fmt_shape(x.shape)}: zeros inserted, padded (before/after) {pads} → "
+                f"{_fmt_shape(padded.shape)}",
+                _as_2d(kinds).astype("<U8"),
+                _as_2d(padded),
+            ),
+            ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None),
+        ],
+        [
+            ("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w)),
+            ("flipped", "flipped 180° (used)", _roles2d(w.shape, "kernel"), _as_2d(flipped)),
+        ],
     )
-    frames = _window_frames("input", "output", y, plan.output_size, (1,) * nd, plan.dilation, flipped, show,
-                            "output ({pos}) = Σ flipped kernel × window" + (" = {value}" if show else ""))
+    frames = _window_frames(
+        "input",
+        "output",
+        y,
+        plan.output_size,
+        (1,) * nd,
+        plan.dilation,
+        flipped,
+        show,
+        "output ({pos}) = Σ flipped kernel × window" + (" = {value}" if show else ""),
+    )
     _check_size(len(frames), panels)
-    title = (f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
-             f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → {_fmt_shape(y.shape)}"
-             "  (as a direct convolution)")
-    params = _common({"view": "equivalent", "input_size": plan.input_size, "kernel_size": plan.kernel_size,
-                      "stride": plan.stride, "padding": plan.padding, "output_padding": plan.output_padding,
-                      "dilation": plan.dilation, "output_size": plan.output_size})
-    return Scene(title, tuple(panels), tuple(frames), show, cell, dur,
-                 _legend(panels), ("input", "output"), params, kernel="flipped")
+    title = (
+        f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
+        f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → {_fmt_shape(y.shape)}"
+        "  (as a direct convolution)"
+    )
+    params = _common(
+        {
+            "view": "equivalent",
+            "input_size": plan.input_size,
+            "kernel_size": plan.kernel_size,
+            "stride": plan.stride,
+            "padding": plan.padding,
+            "output_padding": plan.output_padding,
+            "dilation": plan.dilation,
+            "output_size": plan.output_size,
+        }
+    )
+    return Scene(
+        title,
+        tuple(panels),
+        tuple(frames),
+        show,
+        cell,
+        dur,
+        _legend(panels),
+        ("input", "output"),
+        params,
+        kernel="flipped",
+    )
 
 
-def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
+def _scatter(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: IntOrSeq,
+    padding: IntOrSeq,
+    output_padding: IntOrSeq,
+    dilation: IntOrSeq,
+    output_size: IntOrSeq | None,
+    pool: str | None,
+    show: bool,
+    cell: int,
+    dur: int,
+) -> Scene:
     nd = x.ndim
-    plan = plan_conv_transpose((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, output_padding, 1,
-                               dilation, output_size=output_size, nd=nd)
+    plan = plan_conv_transpose(
+        (1, 1, *x.shape),
+        (1, 1, *w.shape),
+        None,
+        stride,
+        padding,
+        output_padding,
+        1,
+        dilation,
+        output_size=output_size,
+        nd=nd,
+    )
     buffer = tuple(ax.buffer_size for ax in plan.axes)
     roles = np.full(buffer, "crop", dtype="<U8")
     window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
@@ -225,9 +336,15 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
             sl[a] = slice(ax.full_size, None)
             roles[tuple(sl)] = np.where(roles[tuple(sl)] == "output", "extend", roles[tuple(sl)])
     panels = _panels(
-        [("input", f"input {_fmt_shape(x.shape)}", _roles2d(x.shape, "input"), _as_2d(x)),
-         ("output", f"stamps summed ({_fmt_shape(buffer)}); kept: output {_fmt_shape(plan.output_size)}",
-          _as_2d(roles), None)],
+        [
+            ("input", f"input {_fmt_shape(x.shape)}", _roles2d(x.shape, "input"), _as_2d(x)),
+            (
+                "output",
+                f"stamps summed ({_fmt_shape(buffer)}); kept: output {_fmt_shape(plan.output_size)}",
+                _as_2d(roles),
+                None,
+            ),
+        ],
         [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w))],
     )
     acc = np.zeros(buffer, dtype=np.result_type(x, w))
@@ -237,23 +354,62 @@ def _scatter(x, w, stride, padding, output_padding, dilation, output_size, pool,
         for tap in np.ndindex(*w.shape):
             at = tuple(ii * ax.stride + t * ax.dilation for ii, t, ax in zip(i, tap, plan.axes))
             acc[at] += x[i] * w[tap]
-            marks.append(Mark("output", *_cell(at), "footprint", format_number(x[i] * w[tap]) if show else None, _cell(tap)))
+            marks.append(
+                Mark("output", *_cell(at), "footprint", format_number(x[i] * w[tap]) if show else None, _cell(tap))
+            )
         shown = _as_2d(acc).astype(float)
-        caption = f"input ({', '.join(map(str, i))})" + (f" = {format_number(x[i])}" if show else "") + " stamps value × kernel"
+        caption = (
+            f"input ({', '.join(map(str, i))})"
+            + (f" = {format_number(x[i])}" if show else "")
+            + " stamps value × kernel"
+        )
         frames.append(Frame(caption, tuple(marks), {"output": shown.copy()}, x[i]))
     _check_size(len(frames), panels)
-    title = (f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
-             f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → "
-             f"{_fmt_shape(plan.output_size)}  (scatter)")
-    params = _common({"view": "scatter", "input_size": plan.input_size, "kernel_size": plan.kernel_size,
-                      "stride": plan.stride, "padding": plan.padding, "output_padding": plan.output_padding,
-                      "dilation": plan.dilation, "output_size": plan.output_size, "window": [
-                          [s.start, s.stop] for s in window]})
-    return Scene(title, tuple(panels), tuple(frames), show, cell, dur,
-                 _legend(panels), ("input", "output"), params, kernel="kernel")
+    title = (
+        f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
+        f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → "
+        f"{_fmt_shape(plan.output_size)}  (scatter)"
+    )
+    params = _common(
+        {
+            "view": "scatter",
+            "input_size": plan.input_size,
+            "kernel_size": plan.kernel_size,
+            "stride": plan.stride,
+            "padding": plan.padding,
+            "output_padding": plan.output_padding,
+            "dilation": plan.dilation,
+            "output_size": plan.output_size,
+            "window": [[s.start, s.stop] for s in window],
+        }
+    )
+    return Scene(
+        title,
+        tuple(panels),
+        tuple(frames),
+        show,
+        cell,
+        dur,
+        _legend(panels),
+        ("input", "output"),
+        params,
+        kernel="kernel",
+    )
 
 
-def _direct(x, w, stride, padding, output_padding, dilation, output_size, pool, show, cell, dur) -> Scene:
+def _direct(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: IntOrSeq,
+    padding: IntOrSeq,
+    output_padding: IntOrSeq,
+    dilation: IntOrSeq,
+    output_size: IntOrSeq | None,
+    pool: str | None,
+    show: bool,
+    cell: int,
+    dur: int,
+) -> Scene:
     nd = x.ndim
     if output_size is not None or (output_padding not in (0, None) and np.any(np.asarray(output_padding) != 0)):
         raise TconvError("output_padding and output_size only apply to transposed convolution (view 'conv' is direct)")
@@ -275,36 +431,74 @@ def _direct(x, w, stride, padding, output_padding, dilation, output_size, pool, 
     padded[inner] = x
     below = [] if pool else [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w))]
     panels = _panels(
-        [("input", f"input {_fmt_shape(x.shape)}" + (f", padded → {_fmt_shape(padded.shape)}" if padded.shape != x.shape else ""),
-          _as_2d(roles), _as_2d(padded)),
-         ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None)],
+        [
+            (
+                "input",
+                f"input {_fmt_shape(x.shape)}"
+                + (f", padded → {_fmt_shape(padded.shape)}" if padded.shape != x.shape else ""),
+                _as_2d(roles),
+                _as_2d(padded),
+            ),
+            ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None),
+        ],
         below,
     )
     what = {None: "Σ kernel × window", "max": "max of window", "avg": "mean of window"}[pool]
     kernel = w if pool is None else np.full(w.shape, "·", dtype=object)
-    frames = _window_frames("input", "output", y, plan.output_size, plan.stride, plan.dilation, kernel,
-                            show and pool is None,
-                            "output ({pos}) = " + what + (" = {value}" if show else ""))
+    frames = _window_frames(
+        "input",
+        "output",
+        y,
+        plan.output_size,
+        plan.stride,
+        plan.dilation,
+        kernel,
+        show and pool is None,
+        "output ({pos}) = " + what + (" = {value}" if show else ""),
+    )
     _check_size(len(frames), panels)
-    title = (f"{kind}  k={_p(w.shape)} s={_p(plan.stride)} "
-             f"p={_p(tuple(ax.pad_begin for ax in plan.axes))} d={_p(plan.dilation)}:  "
-             f"{_fmt_shape(x.shape)} → {_fmt_shape(y.shape)}")
-    params = _common({"view": "conv", "pool": pool, "input_size": x.shape, "kernel_size": w.shape,
-                      "stride": plan.stride, "padding": tuple(ax.pad_begin for ax in plan.axes),
-                      "dilation": plan.dilation, "output_size": plan.output_size})
-    return Scene(title, tuple(panels), tuple(frames), show, cell, dur,
-                 _legend(panels), ("input", "output"), params, kernel=None if pool else "kernel")
+    title = (
+        f"{kind}  k={_p(w.shape)} s={_p(plan.stride)} "
+        f"p={_p(tuple(ax.pad_begin for ax in plan.axes))} d={_p(plan.dilation)}:  "
+        f"{_fmt_shape(x.shape)} → {_fmt_shape(y.shape)}"
+    )
+    params = _common(
+        {
+            "view": "conv",
+            "pool": pool,
+            "input_size": x.shape,
+            "kernel_size": w.shape,
+            "stride": plan.stride,
+            "padding": tuple(ax.pad_begin for ax in plan.axes),
+            "dilation": plan.dilation,
+            "output_size": plan.output_size,
+        }
+    )
+    return Scene(
+        title,
+        tuple(panels),
+        tuple(frames),
+        show,
+        cell,
+        dur,
+        _legend(panels),
+        ("input", "output"),
+        params,
+        kernel=None if pool else "kernel",
+    )
 
 
-def _pool(x: np.ndarray, window: tuple[int, ...], plan: Any, mode: str) -> np.ndarray:
+def _pool(x: np.ndarray, window: tuple[int, ...], plan: ConvPlan, mode: str) -> np.ndarray:
     """Max or average pooling (PyTorch: padding is −∞ for max, counted as zeros for avg)."""
     fill = -np.inf if mode == "max" else 0.0
     padded = np.full(tuple(ax.padded_size for ax in plan.axes), fill)
     padded[tuple(slice(ax.pad_begin, ax.pad_begin + ax.input_size) for ax in plan.axes)] = x
     out = np.zeros(plan.output_size)
     for o in np.ndindex(*plan.output_size):
-        taps = [padded[tuple(oi * ax.stride + t * ax.dilation for oi, t, ax in zip(o, tap, plan.axes))]
-                for tap in np.ndindex(*window)]
+        taps = [
+            padded[tuple(oi * ax.stride + t * ax.dilation for oi, t, ax in zip(o, tap, plan.axes))]
+            for tap in np.ndindex(*window)
+        ]
         out[o] = max(taps) if mode == "max" else sum(taps) / len(taps)
     return out
 

@@ -23,38 +23,98 @@ class Entry:
 # of the paired convolution, whose output size is the transposed input size.
 GALLERY = [
     Entry("no_padding_no_strides", "conv i=4 k=3 s=1 p=0", dict(input_size=4, kernel_size=3, view="conv")),
-    Entry("arbitrary_padding_no_strides", "conv i=5 k=4 s=1 p=2", dict(input_size=5, kernel_size=4, padding=2, view="conv")),
-    Entry("same_padding_no_strides", "conv i=5 k=3 s=1 p=1 (half padding)", dict(input_size=5, kernel_size=3, padding=1, view="conv")),
+    Entry(
+        "arbitrary_padding_no_strides",
+        "conv i=5 k=4 s=1 p=2",
+        dict(input_size=5, kernel_size=4, padding=2, view="conv"),
+    ),
+    Entry(
+        "same_padding_no_strides",
+        "conv i=5 k=3 s=1 p=1 (half padding)",
+        dict(input_size=5, kernel_size=3, padding=1, view="conv"),
+    ),
     Entry("full_padding_no_strides", "conv i=5 k=3 s=1 p=2", dict(input_size=5, kernel_size=3, padding=2, view="conv")),
     Entry("no_padding_strides", "conv i=5 k=3 s=2 p=0", dict(input_size=5, kernel_size=3, stride=2, view="conv")),
-    Entry("padding_strides", "conv i=5 k=3 s=2 p=1", dict(input_size=5, kernel_size=3, stride=2, padding=1, view="conv")),
-    Entry("padding_strides_odd", "conv i=6 k=3 s=2 p=1", dict(input_size=6, kernel_size=3, stride=2, padding=1, view="conv")),
+    Entry(
+        "padding_strides", "conv i=5 k=3 s=2 p=1", dict(input_size=5, kernel_size=3, stride=2, padding=1, view="conv")
+    ),
+    Entry(
+        "padding_strides_odd",
+        "conv i=6 k=3 s=2 p=1",
+        dict(input_size=6, kernel_size=3, stride=2, padding=1, view="conv"),
+    ),
     Entry("dilation", "conv i=7 k=3 s=1 p=0 d=2", dict(input_size=7, kernel_size=3, dilation=2, view="conv")),
     Entry("no_padding_no_strides_transposed", "transposed 2 → 4, k=3 s=1 p=0", dict(input_size=2, kernel_size=3)),
-    Entry("arbitrary_padding_no_strides_transposed", "transposed 6 → 5, k=4 s=1 p=2", dict(input_size=6, kernel_size=4, padding=2)),
-    Entry("same_padding_no_strides_transposed", "transposed 5 → 5, k=3 s=1 p=1", dict(input_size=5, kernel_size=3, padding=1)),
-    Entry("full_padding_no_strides_transposed", "transposed 7 → 5, k=3 s=1 p=2", dict(input_size=7, kernel_size=3, padding=2)),
-    Entry("no_padding_strides_transposed", "transposed 2 → 5, k=3 s=2 p=0", dict(input_size=2, kernel_size=3, stride=2)),
-    Entry("padding_strides_transposed", "transposed 3 → 5, k=3 s=2 p=1", dict(input_size=3, kernel_size=3, stride=2, padding=1)),
-    Entry("padding_strides_odd_transposed", "transposed 3 → 6, k=3 s=2 p=1 output_padding=1",
-          dict(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1)),
+    Entry(
+        "arbitrary_padding_no_strides_transposed",
+        "transposed 6 → 5, k=4 s=1 p=2",
+        dict(input_size=6, kernel_size=4, padding=2),
+    ),
+    Entry(
+        "same_padding_no_strides_transposed",
+        "transposed 5 → 5, k=3 s=1 p=1",
+        dict(input_size=5, kernel_size=3, padding=1),
+    ),
+    Entry(
+        "full_padding_no_strides_transposed",
+        "transposed 7 → 5, k=3 s=1 p=2",
+        dict(input_size=7, kernel_size=3, padding=2),
+    ),
+    Entry(
+        "no_padding_strides_transposed", "transposed 2 → 5, k=3 s=2 p=0", dict(input_size=2, kernel_size=3, stride=2)
+    ),
+    Entry(
+        "padding_strides_transposed",
+        "transposed 3 → 5, k=3 s=2 p=1",
+        dict(input_size=3, kernel_size=3, stride=2, padding=1),
+    ),
+    Entry(
+        "padding_strides_odd_transposed",
+        "transposed 3 → 6, k=3 s=2 p=1 output_padding=1",
+        dict(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1),
+    ),
     # additions
     Entry("dilation_transposed", "transposed 3 → 7, k=3 s=1 d=2", dict(input_size=3, kernel_size=3, dilation=2)),
-    Entry("output_padding_transposed", "transposed 3 → 9, k=3 s=3 p=1 output_padding=2",
-          dict(input_size=3, kernel_size=3, stride=3, padding=1, output_padding=2)),
-    Entry("kernel2_stride2_transposed", "transposed 3 → 6, k=2 s=2 (conv_arithmetic#15)", dict(input_size=3, kernel_size=2, stride=2)),
-    Entry("non_square_transposed", "transposed (3,2) → (6,3), k=(3,2) s=(2,1) p=(1,0) output_padding=(1,0)",
-          dict(input_size=(3, 2), kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), output_padding=(1, 0))),
-    Entry("padding_strides_odd_transposed_scatter", "the same layer as padding_strides_odd_transposed, as scatter",
-          dict(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1, view="scatter", values=True)),
-    Entry("numerical_padding_strides_odd_transposed", "padding_strides_odd_transposed with numbers",
-          dict(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1, values=True)),
-    Entry("numerical_padding_strides", "conv i=5 k=3 s=2 p=1 with numbers",
-          dict(input_size=5, kernel_size=3, stride=2, padding=1, view="conv", values=True)),
-    Entry("numerical_max_pooling", "3×3 max pooling, stride 1, with numbers",
-          dict(input_size=5, kernel_size=3, view="conv", pool="max", values=True)),
-    Entry("numerical_average_pooling", "3×3 average pooling, stride 1, with numbers",
-          dict(input_size=5, kernel_size=3, view="conv", pool="avg", values=True)),
+    Entry(
+        "output_padding_transposed",
+        "transposed 3 → 9, k=3 s=3 p=1 output_padding=2",
+        dict(input_size=3, kernel_size=3, stride=3, padding=1, output_padding=2),
+    ),
+    Entry(
+        "kernel2_stride2_transposed",
+        "transposed 3 → 6, k=2 s=2 (conv_arithmetic#15)",
+        dict(input_size=3, kernel_size=2, stride=2),
+    ),
+    Entry(
+        "non_square_transposed",
+        "transposed (3,2) → (6,3), k=(3,2) s=(2,1) p=(1,0) output_padding=(1,0)",
+        dict(input_size=(3, 2), kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), output_padding=(1, 0)),
+    ),
+    Entry(
+        "padding_strides_odd_transposed_scatter",
+        "the same layer as padding_strides_odd_transposed, as scatter",
+        dict(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1, view="scatter", values=True),
+    ),
+    Entry(
+        "numerical_padding_strides_odd_transposed",
+        "padding_strides_odd_transposed with numbers",
+        dict(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1, values=True),
+    ),
+    Entry(
+        "numerical_padding_strides",
+        "conv i=5 k=3 s=2 p=1 with numbers",
+        dict(input_size=5, kernel_size=3, stride=2, padding=1, view="conv", values=True),
+    ),
+    Entry(
+        "numerical_max_pooling",
+        "3×3 max pooling, stride 1, with numbers",
+        dict(input_size=5, kernel_size=3, view="conv", pool="max", values=True),
+    ),
+    Entry(
+        "numerical_average_pooling",
+        "3×3 average pooling, stride 1, with numbers",
+        dict(input_size=5, kernel_size=3, view="conv", pool="avg", values=True),
+    ),
 ]
 
 

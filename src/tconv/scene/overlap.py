@@ -7,13 +7,14 @@ when the kernel size is not a multiple of the stride, some output cells receive 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, overload
 
 import numpy as np
 
-from .._axes import as_int, count_axes
+from .._axes import IntOrSeq, as_int, count_axes
 from ..errors import TconvError
 from ..functional import conv_transpose
 from ..params import plan_conv_transpose
@@ -70,7 +71,9 @@ class OverlapMap:
             return (f"even overlap: every interior output cell receives the same number of taps "
                     f"({math.prod(r[0] for r in self.residues)} per layer)")
         parts = []
-        for a, (r, k, s, d, sugg) in enumerate(zip(self.residues, self.kernel_size, self.stride, self.dilation, self.suggestions)):
+        for a, (r, k, s, d, sugg) in enumerate(
+            zip(self.residues, self.kernel_size, self.stride, self.dilation, self.suggestions)
+        ):
             if len(set(r)) == 1:
                 continue
             head = f"axis {a}: kernel_size {k} with stride {s} gives {'/'.join(map(str, r))} taps per output phase"
@@ -78,12 +81,16 @@ class OverlapMap:
                 rule = "a multiple of the stride" if d == 1 else f"even with dilation {d}"
                 parts.append(f"{head}; kernel_size {' or '.join(map(str, sugg))} would make it even ({rule})")
             else:
-                parts.append(f"{head}; no kernel size makes it even with dilation {d} and stride {s} "
-                             f"(they share a factor): change the dilation or the stride")
+                parts.append(
+                    f"{head}; no kernel size makes it even with dilation {d} and stride {s} "
+                    f"(they share a factor): change the dilation or the stride"
+                )
         nonzero = self.counts[self.counts > 0]
         spread = f"{nonzero.min()} to {nonzero.max()}" if nonzero.size else "0"
-        return (f"uneven overlap (checkerboard): {'; '.join(parts)}. After {self.layers} layer(s) the cells receive "
-                f"{spread} taps")
+        return (
+            f"uneven overlap (checkerboard): {'; '.join(parts)}. After {self.layers} layer(s) the cells receive "
+            f"{spread} taps"
+        )
 
     def summary(self) -> str:
         """One line for pictures: even or not, the range of counts, the fix."""
@@ -104,13 +111,21 @@ class OverlapMap:
         roles = np.full(counts.shape, "heat", dtype="<U8")
         label = f"taps per output cell after {self.layers} layer(s): {' × '.join(map(str, self.counts.shape))}"
         panel = Panel("overlap", label, roles, counts, counts / top)
-        title = (f"overlap  k={_p(self.kernel_size)} s={_p(self.stride)} p={_p(self.padding)} "
-                 f"op={_p(self.output_padding)} d={_p(self.dilation)}  ×{self.layers}: "
-                 + ("even" if self.even else "uneven (checkerboard)"))
+        title = (
+            f"overlap  k={_p(self.kernel_size)} s={_p(self.stride)} p={_p(self.padding)} "
+            f"op={_p(self.output_padding)} d={_p(self.dilation)}  ×{self.layers}: "
+            + ("even" if self.even else "uneven (checkerboard)")
+        )
         frame = Frame(self.summary(), ())
         return Scene(title, (panel,), (frame,), values, cell_size, 1000, ("heat",), None, {"view": "overlap"})
 
-    def save(self, target: Any, kind: str | None = None) -> Path | None:
+    @overload
+    def save(self, target: str | os.PathLike[str], kind: str | None = None) -> Path: ...
+
+    @overload
+    def save(self, target: IO[bytes] | IO[str], kind: str | None = None) -> None: ...
+
+    def save(self, target: str | os.PathLike[str] | IO[bytes] | IO[str], kind: str | None = None) -> Path | None:
         """Write the heatmap as SVG or PNG, to a path (returned) or a file object: see ``Scene.save``.
 
         >>> overlap(4, 3, stride=2).save("/tmp/tconv-doctest-overlap.svg").name
@@ -122,9 +137,14 @@ class OverlapMap:
         return self.scene().save(target, kind)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layers": self.layers, "counts": self.counts.tolist(), "even": self.even,
-                "residues": [list(r) for r in self.residues], "suggestions": [list(s) for s in self.suggestions],
-                "message": self.message()}
+        return {
+            "layers": self.layers,
+            "counts": self.counts.tolist(),
+            "even": self.even,
+            "residues": [list(r) for r in self.residues],
+            "suggestions": [list(s) for s in self.suggestions],
+            "message": self.message(),
+        }
 
 
 def _p(values: tuple[int, ...]) -> str:
@@ -132,12 +152,12 @@ def _p(values: tuple[int, ...]) -> str:
 
 
 def overlap(
-    input_size: Any,
-    kernel_size: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    dilation: Any = 1,
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
     *,
     layers: int = 1,
 ) -> OverlapMap:
@@ -155,19 +175,33 @@ def overlap(
     layers = as_int("layers", layers, minimum=1)
     if layers > MAX_LAYERS:
         raise TconvError(f"layers {layers} is too many: at most {MAX_LAYERS} are stacked")
-    scalars = all(isinstance(v, int | np.integer) for v in (input_size, kernel_size, stride, padding, output_padding, dilation))
+    scalars = all(
+        isinstance(v, int | np.integer) for v in (input_size, kernel_size, stride, padding, output_padding, dilation)
+    )
     nd = 2 if scalars else count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
-    axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation, nd=nd)  # the one validator
+    axes = transposed_axes(
+        input_size, kernel_size, stride, padding, output_padding, dilation, nd=nd
+    )  # the one validator
     size = tuple(ax.input_size for ax in axes)
-    ks, ss, ps = (tuple(ax.kernel_size for ax in axes), tuple(ax.stride for ax in axes), tuple(ax.padding for ax in axes))
+    ks, ss, ps = (
+        tuple(ax.kernel_size for ax in axes),
+        tuple(ax.stride for ax in axes),
+        tuple(ax.padding for ax in axes),
+    )
     ops, ds = tuple(ax.output_padding for ax in axes), tuple(ax.dilation for ax in axes)
     counts = np.ones(size, dtype=np.int64)
     for _ in range(layers):
         plan = plan_conv_transpose((1, 1, *counts.shape), (1, 1, *ks), None, ss, ps, ops, 1, ds, nd=nd)
         if math.prod(plan.output_size) > 1_000_000:
-            raise TconvError(f"the overlap map after {layers} layer(s) would have {math.prod(plan.output_size):,} cells; "
-                             f"at most 1,000,000: use fewer layers or a smaller input")
-        counts = conv_transpose(counts[None, None], np.ones((1, 1, *ks), dtype=np.int64), None, ss, ps, ops, 1, ds)[0, 0]
+            raise TconvError(
+                f"the overlap map after {layers} layer(s) would have {math.prod(plan.output_size):,} cells; "
+                f"at most 1,000,000: use fewer layers or a smaller input"
+            )
+        counts = conv_transpose(counts[None, None], np.ones((1, 1, *ks), dtype=np.int64), None, ss, ps, ops, 1, ds)[
+            0, 0
+        ]
     residues = tuple(residue_counts(k, s, d) for k, s, d in zip(ks, ss, ds))
-    suggestions = tuple(() if len(set(r)) == 1 else tuple(_even_kernels(k, s, d)) for r, k, s, d in zip(residues, ks, ss, ds))
+    suggestions = tuple(
+        () if len(set(r)) == 1 else tuple(_even_kernels(k, s, d)) for r, k, s, d in zip(residues, ks, ss, ds)
+    )
     return OverlapMap(counts, layers, size, ks, ss, ps, ops, ds, residues, suggestions)

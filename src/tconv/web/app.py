@@ -47,7 +47,9 @@ class Config:
         return self.mode == "transposed"
 
     def sizes(self) -> dict[str, Any]:
-        return dict(stride=self.stride, padding=self.padding, output_padding=self.output_padding, dilation=self.dilation)
+        return dict(
+            stride=self.stride, padding=self.padding, output_padding=self.output_padding, dilation=self.dilation
+        )
 
 
 def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os: "str | None", seed: str) -> Config:
@@ -70,8 +72,17 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
     seed_v = as_int("seed", parse_ints("seed", seed), minimum=0)
     if seed_v > LIMITS["seed"]:
         raise TconvError(f"seed {seed_v} is beyond the limit of {LIMITS['seed']}")
-    return Config(mode, parsed["input_size"], parsed["kernel_size"], parsed["stride"], parsed["padding"],
-                  parsed["output_padding"], parsed["dilation"], output, seed_v)
+    return Config(
+        mode,
+        parsed["input_size"],
+        parsed["kernel_size"],
+        parsed["stride"],
+        parsed["padding"],
+        parsed["output_padding"],
+        parsed["dilation"],
+        output,
+        seed_v,
+    )
 
 
 def shape_info(cfg: Config) -> dict[str, Any]:
@@ -80,10 +91,19 @@ def shape_info(cfg: Config) -> dict[str, Any]:
     from ..shapes import layer_report
     from ..snippets import torch_code
 
-    info = layer_report(cfg.input_size, cfg.kernel_size, **cfg.sizes(), output_size=cfg.output_size,
-                        transposed=cfg.transposed)
-    info["code"] = {"pytorch": torch_code(cfg.input_size, cfg.kernel_size, **cfg.sizes(), transposed=cfg.transposed,
-                                          output_size=cfg.output_size, nd=len(cfg.input_size))}
+    info = layer_report(
+        cfg.input_size, cfg.kernel_size, **cfg.sizes(), output_size=cfg.output_size, transposed=cfg.transposed
+    )
+    info["code"] = {
+        "pytorch": torch_code(
+            cfg.input_size,
+            cfg.kernel_size,
+            **cfg.sizes(),
+            transposed=cfg.transposed,
+            output_size=cfg.output_size,
+            nd=len(cfg.input_size),
+        )
+    }
     return info
 
 
@@ -93,8 +113,15 @@ def build_scene(cfg: Config, view: str, values: bool, pool: str | None = None) -
     if cfg.transposed:
         if view not in ("equivalent", "scatter"):
             raise TconvError(f"view {view!r} draws a direct convolution: use 'equivalent' or 'scatter' for transposed")
-        return animate(cfg.input_size, cfg.kernel_size, **cfg.sizes(), output_size=cfg.output_size, view=view,
-                       values=values, seed=cfg.seed)
+        return animate(
+            cfg.input_size,
+            cfg.kernel_size,
+            **cfg.sizes(),
+            output_size=cfg.output_size,
+            view=view,
+            values=values,
+            seed=cfg.seed,
+        )
     return animate(cfg.input_size, cfg.kernel_size, **cfg.sizes(), view="conv", pool=pool, values=values, seed=cfg.seed)
 
 
@@ -109,8 +136,10 @@ def explain_info(cfg: Config, view: str, lang: str) -> dict[str, Any]:
     wt = explain(x[None], w[None, None], None, **cfg.sizes(), output_size=cfg.output_size, view=view, lang=lang)
     d = wt.to_dict()
     computing = next(s for s in reversed(wt.steps) if s.cells)
-    d["equations"] = {",".join(map(str, c.position)): cell_equation(c, f"y({', '.join(map(str, c.position))})")
-                      for c in computing.cells}
+    d["equations"] = {
+        ",".join(map(str, c.position)): cell_equation(c, f"y({', '.join(map(str, c.position))})")
+        for c in computing.cells
+    }
     d["text"] = wt.to_text(color=False)
     return d
 
@@ -119,17 +148,25 @@ def api_docs_html(spec: dict[str, Any]) -> str:
     """A self-contained HTML reference of the API from its OpenAPI document."""
     from html import escape
 
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(spec['info']['title'])} API</title>",
-             "<style>body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}code{background:#f3f3f3}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}</style></head><body>",
-             f"<h1>{escape(spec['info']['title'])} API {escape(spec['info']['version'])}</h1>",
-             f"<p>{escape(spec['info'].get('description', ''))}</p><p>Machine-readable: <a href='/openapi.json'>/openapi.json</a></p>"]
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(spec['info']['title'])} API</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}code{background:#f3f3f3}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}"
+        "</style></head><body>",
+        f"<h1>{escape(spec['info']['title'])} API {escape(spec['info']['version'])}</h1>",
+        f"<p>{escape(spec['info'].get('description', ''))}</p>"
+        "<p>Machine-readable: <a href='/openapi.json'>/openapi.json</a></p>",
+    ]
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
-            parts.append(f"<h2 id='{escape(op.get('operationId', path))}'><code>{method.upper()} {escape(path)}</code></h2>")
+            parts.append(
+                f"<h2 id='{escape(op.get('operationId', path))}'><code>{method.upper()} {escape(path)}</code></h2>"
+            )
             parts.append(f"<p>{escape(op.get('description') or op.get('summary') or '')}</p>")
             rows = "".join(
-                f"<tr><td><code>{escape(p['name'])}</code></td><td>{escape(str(p.get('schema', {}).get('default', '')))}</td>"
+                f"<tr><td><code>{escape(p['name'])}</code></td>"
+                f"<td>{escape(str(p.get('schema', {}).get('default', '')))}</td>"
                 f"<td>{escape(p.get('description', ''))}</td></tr>"
                 for p in op.get("parameters", [])
             )
@@ -147,10 +184,15 @@ def create_app() -> Any:
 
     from .. import __version__
 
-    app = FastAPI(title="tconv explorer", version=__version__, docs_url=None, redoc_url=None,
-                  description="Transposed convolution, computed and drawn by tconv. Every endpoint takes the whole "
-                              "configuration; sizes are an integer or per axis `5,4`. Invalid settings answer 422 "
-                              "with the library's message.")
+    app = FastAPI(
+        title="tconv explorer",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        description="Transposed convolution, computed and drawn by tconv. Every endpoint takes the whole "
+        "configuration; sizes are an integer or per axis `5,4`. Invalid settings answer 422 "
+        "with the library's message.",
+    )
     static = resources.files("tconv") / "web" / "static"
 
     @app.exception_handler(TconvError)
@@ -203,29 +245,36 @@ def create_app() -> Any:
         return shape_info(cfg)
 
     @app.get("/api/scene")
-    def api_scene(cfg: Config = cfg_dep, view: str = "equivalent", values: bool = False,
-                  pool: str | None = None) -> dict[str, Any]:
+    def api_scene(
+        cfg: Config = cfg_dep, view: str = "equivalent", values: bool = False, pool: str | None = None
+    ) -> dict[str, Any]:
         """The animation: server-rendered SVG (cells have ids) and the frames' marks for interaction."""
         scene = build_scene(cfg, view, values, pool)
         return {"svg": scene.svg(), "scene": scene.to_dict()}
 
     @app.get("/api/scene.svg")
-    def api_scene_svg(cfg: Config = cfg_dep, view: str = "equivalent", values: bool = False,
-                      pool: str | None = None) -> Response:
+    def api_scene_svg(
+        cfg: Config = cfg_dep, view: str = "equivalent", values: bool = False, pool: str | None = None
+    ) -> Response:
         """The animation as a downloadable animated SVG."""
         scene = build_scene(cfg, view, values, pool)
-        return Response(scene.svg(), media_type="image/svg+xml",
-                        headers={"Content-Disposition": 'attachment; filename="tconv.svg"'})
+        return Response(
+            scene.svg(), media_type="image/svg+xml", headers={"Content-Disposition": 'attachment; filename="tconv.svg"'}
+        )
 
     @app.get("/api/scene.gif")
-    def api_scene_gif(cfg: Config = cfg_dep, view: str = "equivalent", values: bool = False,
-                      pool: str | None = None) -> Response:
+    def api_scene_gif(
+        cfg: Config = cfg_dep, view: str = "equivalent", values: bool = False, pool: str | None = None
+    ) -> Response:
         """The animation as a downloadable GIF."""
         from ..render import WRITERS
 
         scene = build_scene(cfg, view, values, pool)
-        return Response(WRITERS["gif"](scene, None), media_type="image/gif",
-                        headers={"Content-Disposition": 'attachment; filename="tconv.gif"'})
+        return Response(
+            WRITERS["gif"](scene, None),
+            media_type="image/gif",
+            headers={"Content-Disposition": 'attachment; filename="tconv.gif"'},
+        )
 
     @app.get("/api/explain")
     def api_explain(cfg: Config = cfg_dep, view: str = "gather", lang: str = "en") -> dict[str, Any]:
