@@ -119,3 +119,27 @@ def test_the_suites_tconv_methods_run_and_name_what_each_algorithm_refuses() -> 
         method = methods[name]
         assert callable(method), (name, method)
         np.testing.assert_allclose(method(), expected, rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+def test_the_opt_in_threads_row_is_summarised_beside_the_default() -> None:
+    """With threads ≥ 2 the suite also times auto with the opt-in threads option; the summary gives both means,
+    and the default auto row stays the one the targets are judged on."""
+    data = _fake()
+    for r, ratio in zip(data["results"], [1.0, 0.8, 0.4, 0.5, 1.5, 0.3, 1, 1, 1]):
+        r["rows"].insert(1, {"method": "auto, threads=2 (opt-in)", "ms": 10 * ratio, "gflops": 1.0, "ratio": ratio})
+    s = summary(data)
+    assert s["geomean_auto_over_torch"] == pytest.approx(math.prod([1.2, 0.9, 0.5, 0.6, 2.0, 0.4]) ** (1 / 6))
+    assert s["geomean_opt_in_over_torch"] == pytest.approx(math.prod([1.0, 0.8, 0.4, 0.5, 1.5, 0.3]) ** (1 / 6))
+    mean = f"{s['geomean_opt_in_over_torch']:.2f}"
+    assert f"With the opt-in threads option: **{mean}**; worst: {LAYERS[4].name} at 1.50." in table(data)
+
+
+def test_the_opt_in_row_computes_with_threads_and_gives_the_same_numbers() -> None:
+    from tconv.bench import Layer, _arrays, _tconv_methods
+
+    layer = Layer("small", 4, 8, 4, (6, 6), 4, 2, 1)
+    x, w = _arrays(layer)
+    methods = _tconv_methods(layer, x, w, threads=2)
+    assert list(methods)[:2] == ["auto (col2im)", "auto, threads=2 (opt-in)"]
+    np.testing.assert_allclose(methods["auto, threads=2 (opt-in)"](), methods["auto (col2im)"](), rtol=1e-6, atol=1e-6)
+    assert "auto, threads=2 (opt-in)" not in _tconv_methods(layer, x, w)

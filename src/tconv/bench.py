@@ -97,16 +97,30 @@ def _torch_fn(layer: Layer) -> Any:
     }[len(layer.size)]
 
 
-def _tconv_methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Callable[[], object] | str]:
+#: The name of the row that times ``auto`` with the opt-in ``threads`` option.
+OPT_IN = "auto, threads="
+
+
+def _tconv_methods(
+    layer: Layer, x: np.ndarray, w: np.ndarray, threads: int = 1
+) -> dict[str, Callable[[], object] | str]:
     """tconv's methods on this layer, name -> zero-argument callable, or the reason an algorithm refuses it:
-    ``auto`` (named after the algorithm it picks) and every algorithm of the registry."""
-    from . import conv_transpose
+    ``auto`` (named after the algorithm it picks, default options), with ``threads`` ≥ 2 also ``auto`` with the
+    opt-in ``threads`` option (BLAS single-threaded during the call), and every algorithm of the registry."""
+    from . import conv_transpose, options
     from .algorithms import REGISTRY, choose, prepared
 
     plan = layer.plan()
     methods: dict[str, Callable[[], object] | str] = {
         f"auto ({choose(plan).NAME})": lambda: conv_transpose(x, w, **layer.kwargs())
     }
+    if threads >= 2:
+
+        def opted_in() -> object:
+            with options(threads=threads):
+                return conv_transpose(x, w, **layer.kwargs())
+
+        methods[f"{OPT_IN}{threads} (opt-in)"] = opted_in
     for name in REGISTRY:
         try:
             # refuses what it cannot do (matrix: too large; implicit, stacked: stride > 1)
@@ -117,11 +131,13 @@ def _tconv_methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Call
     return methods
 
 
-def _methods(layer: Layer, x: np.ndarray, w: np.ndarray) -> dict[str, Callable[[], object] | str]:
+def _methods(
+    layer: Layer, x: np.ndarray, w: np.ndarray, threads: int = 1
+) -> dict[str, Callable[[], object] | str]:
     """name -> zero-argument callable, or the reason it cannot run on this layer: tconv's methods and torch."""
     import torch
 
-    methods = _tconv_methods(layer, x, w)
+    methods = _tconv_methods(layer, x, w, threads)
     tx, tw = torch.from_numpy(x), torch.from_numpy(w)
     fn = _torch_fn(layer)
     methods["torch"] = lambda: fn(tx, tw, None, **layer.kwargs())
@@ -288,10 +304,11 @@ def run(
     results = []
     from .algorithms import REGISTRY
 
-    progress = Progress(len(layers) * (len(REGISTRY) + 3), "bench")  # auto, each algorithm, torch, onnx reference
+    # auto (and its opt-in row), each algorithm, torch, onnx reference
+    progress = Progress(len(layers) * (len(REGISTRY) + 3 + (threads >= 2)), "bench")
     for layer in layers:
         x, w = _arrays(layer)
-        methods = _methods(layer, x, w)
+        methods = _methods(layer, x, w, threads)
         runnable = {k: v for k, v in methods.items() if callable(v)}
         times: dict[str, list[float]] = {k: [] for k in runnable}
         for r in range(rounds):  # interleaved: one turn of each method per round, so slow drifts hit all alike
@@ -311,7 +328,7 @@ def run(
                 "gflops": 2 * layer.macs / (ms / 1000) / 1e9,
                 "ratio": ms / torch_ms,
             }
-            if memory:
+            if memory and not name.startswith(OPT_IN):  # the opt-in holds one chunk per thread: as budgeted
                 row["peak_mb"] = peak_memory_mb(layer, "auto" if name.startswith("auto") else name, threads)
             rows.append(row)
             progress.step(f"{layer.name}: {name}")
@@ -358,16 +375,23 @@ def environment() -> dict[str, str]:
 def summary(data: dict[str, Any]) -> dict[str, Any]:
     """The targets: geometric mean of auto/torch over the six named layers, the worst layer, memory and peak."""
     named = [r for r in data["results"] if r["named"]]
-    ratios, mem = {}, {}
+    ratios, mem, opt_in = {}, {}, {}
     for r in named:
+        threaded = [row for row in r["rows"] if row["method"].startswith(OPT_IN) and "ratio" in row]
+        if threaded:
+            opt_in[r["layer"]] = threaded[0]["ratio"]
         auto = next(row for row in r["rows"] if row["method"].startswith("auto"))
         torch_row = next(row for row in r["rows"] if row["method"] == "torch")
         ratios[r["layer"]] = auto["ratio"]
         if auto.get("peak_mb") and torch_row.get("peak_mb"):
             mem[r["layer"]] = auto["peak_mb"] / max(torch_row["peak_mb"], 1e-9)
-    geo = math.exp(sum(math.log(v) for v in ratios.values()) / len(ratios)) if ratios else float("nan")
+    def geomean(values: dict[str, float]) -> float:
+        return math.exp(sum(math.log(v) for v in values.values()) / len(values)) if values else float("nan")
+
     return {
-        "geomean_auto_over_torch": geo,
+        "geomean_auto_over_torch": geomean(ratios),
+        "geomean_opt_in_over_torch": geomean(opt_in),
+        "opt_in_ratios": opt_in,
         "worst_layer": max(ratios.items(), key=lambda kv: kv[1]) if ratios else None,
         "ratios": ratios,
         "memory_ratios": mem,
@@ -402,6 +426,12 @@ def table(data: dict[str, Any]) -> str:
             f"Geometric mean of auto / torch over {over}: **{s['geomean_auto_over_torch']:.2f}**; "
             f"worst: {s['worst_layer'][0]} at {s['worst_layer'][1]:.2f}."
         )
+        if s["opt_in_ratios"]:
+            worst = max(s["opt_in_ratios"].items(), key=lambda kv: kv[1])
+            lines.append(
+                f"With the opt-in threads option: **{s['geomean_opt_in_over_torch']:.2f}**; "
+                f"worst: {worst[0]} at {worst[1]:.2f}."
+            )
     if s["memory_ratios"]:
         lines.append(
             "Peak memory auto / torch: "
