@@ -99,7 +99,8 @@ def execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray
 
 
 def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
-    engine = algorithms.prepared(algorithm, plan)
+    name = algorithms.get(algorithm, plan).NAME  # "auto" resolved once, for the engine and the message
+    engine = algorithms.prepared(name, plan)
     ctype = compute_dtype(x.dtype)
     count = plan.batch * plan.out_channels * math.prod(plan.output_size)
     need = count * ctype.itemsize + engine.workspace_bytes(plan.batch, ctype.itemsize)
@@ -109,7 +110,7 @@ def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarra
         need,
         f"conv_transpose of input size {list(plan.input_size)} with kernel_size {list(plan.kernel_size)}, "
         f"stride {list(plan.stride)}, padding {list(plan.padding)}, dilation {list(plan.dilation)} gives output "
-        f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {algorithms.get(algorithm, plan).NAME!r} it",
+        f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {name!r} it",
     )
     if plan.batch == 0:
         return np.zeros(plan.output_shape, dtype=x.dtype)

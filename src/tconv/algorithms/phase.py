@@ -146,10 +146,8 @@ def prepare(layer: ConvTransposePlan) -> PhasePlan:
         geos = tuple(phase_geometry(layer, p.residues) for p in batch)
         lo = tuple(min(geo.m_lo[a] for geo in geos) for a in range(layer.nd))
         hi = tuple(max(geo.m_hi[a] for geo in geos) for a in range(layer.nd))
-        if any(h < low for h, low in zip(hi, lo)):
-            continue
         live = [(p, geo) for p, geo in zip(batch, geos) if not geo.empty]
-        if not live:
+        if not live:  # (an empty union of the m ranges leaves every phase empty too)
             continue
         flat = tuple(tuple(int(np.ravel_multi_index(j, layer.kernel_size)) for j in p.taps) for p, _ in live)
         gemms.append(Gemm(tuple(p for p, _ in live), tuple(geo for _, geo in live), lo,
