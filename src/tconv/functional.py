@@ -25,9 +25,11 @@ from numpy.typing import ArrayLike
 
 from . import algorithms
 from ._axes import IntOrSeq
-from .algorithms._correlate import conv_forward
+from .algorithms._correlate import conv_forward, correlate_workspace
+from .algorithms.base import Prepared
 from .errors import TconvError
 from .params import (
+    ConvPlan,
     ConvTransposePlan,
     check_dtype,
     check_memory,
@@ -98,26 +100,61 @@ def execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray
         return _execute(plan, x, w, b, algorithm)
 
 
-def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
-    name = algorithms.get(algorithm, plan).NAME  # "auto" resolved once, for the engine and the message
-    engine = algorithms.prepared(name, plan)
+def ufunc_buffers(dtype: np.dtype) -> int:
+    """The bytes NumPy may buffer inside one operation on strided operands, whatever their size: up to
+    ``np.getbufsize()`` elements for each of three operands (measured with tracemalloc on NumPy 2.4: an in-place
+    add on (n, 70, 2) views peaks at 196,280 bytes for float64, from n = 480 up).
+
+    >>> ufunc_buffers(np.dtype(np.float64)) == 3 * np.getbufsize() * 8
+    True
+    """
+    return 3 * np.getbufsize() * dtype.itemsize
+
+
+def memory_need(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, algorithm: str = "auto") -> int:
+    """The bytes a call of ``plan`` on these arrays allocates, at most: the result, the engine's temporaries and
+    its copies of the weight, and the contiguous, compute-dtype copies of input and weight it makes when they
+    are not already so (a broadcast weight, zero strides, counts at its full size: it is copied).
+
+    >>> import numpy as np
+    >>> from tconv.params import plan_conv_transpose
+    >>> x, w = np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))
+    >>> memory_need(plan_conv_transpose(x.shape, w.shape), x, w, "scatter") - ufunc_buffers(x.dtype)
+    456
+    """
+    return _need(algorithms.prepared(algorithm, plan), plan, x, w)
+
+
+def _need(engine: Prepared, plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray) -> int:
     ctype = compute_dtype(x.dtype)
     count = plan.batch * plan.out_channels * math.prod(plan.output_size)
     need = count * ctype.itemsize + engine.workspace_bytes(plan.batch, ctype.itemsize)
+    for arr in (x, w):
+        if arr.dtype != ctype or not arr.flags.c_contiguous:
+            need += arr.size * ctype.itemsize
     if ctype != x.dtype:
-        need += (x.size + w.size + count) * ctype.itemsize  # the input and weight converted, the result converted back
+        need += count * x.dtype.itemsize  # the result converted back
+    return need + ufunc_buffers(ctype)
+
+
+def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
+    name = algorithms.get(algorithm, plan).NAME  # "auto" resolved once, for the engine and the message
+    engine = algorithms.prepared(name, plan)
     check_memory(
-        need,
+        _need(engine, plan, x, w),
         f"conv_transpose of input size {list(plan.input_size)} with kernel_size {list(plan.kernel_size)}, "
         f"stride {list(plan.stride)}, padding {list(plan.padding)}, dilation {list(plan.dilation)} gives output "
         f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {name!r} it",
     )
     if plan.batch == 0:
         return np.zeros(plan.output_shape, dtype=x.dtype)
-    xb = x if plan.batched else x[None]
+    ctype = compute_dtype(x.dtype)
+    # Engines get C-contiguous arrays of the compute dtype, so that what they copy is what they count.
+    xb = np.ascontiguousarray(x if plan.batched else x[None], dtype=ctype)
+    wc = np.ascontiguousarray(w, dtype=ctype)
     shape = (plan.batch, plan.out_channels, *plan.output_size)
     y = (np.zeros if engine.zeroed_output else np.empty)(shape, dtype=ctype)
-    engine.run(xb.astype(ctype, copy=False), w.astype(ctype, copy=False), y)
+    engine.run(xb, wc, y)
     if b is not None:
         y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
     y = y.astype(x.dtype, copy=False)
@@ -268,6 +305,29 @@ def conv(
     return _conv(input, weight, bias, stride, padding, dilation, groups, None)
 
 
+def conv_memory_need(plan: ConvPlan, x: np.ndarray, w: np.ndarray) -> int:
+    """What :func:`conv` allocates at most: the padded input, one tap's patch, the accumulator and one product,
+    the result, and the contiguous compute-dtype copies of input and weight where they are not already so.
+
+    >>> import numpy as np
+    >>> from tconv.params import plan_conv
+    >>> x, w = np.ones((1, 1, 5)), np.ones((1, 1, 3))
+    >>> conv_memory_need(plan_conv(x.shape, w.shape), x, w) - ufunc_buffers(x.dtype)   # 3 outputs, 5 + 3 inputs
+    136
+    """
+    ctype = compute_dtype(x.dtype)
+    out_count = plan.batch * plan.out_channels * math.prod(plan.output_size)
+    padded = plan.batch * plan.in_channels * math.prod(ax.padded_size for ax in plan.axes)
+    need = (padded + correlate_workspace(plan.batch, plan.in_channels, plan.out_channels, plan.output_size, 1)
+            + out_count) * ctype.itemsize
+    for arr in (x, w):
+        if arr.dtype != ctype or not arr.flags.c_contiguous:
+            need += arr.size * ctype.itemsize
+    if ctype != x.dtype:
+        need += out_count * x.dtype.itemsize  # the result converted back
+    return need + ufunc_buffers(ctype)
+
+
 def _conv(
     input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: IntOrSeq, padding: IntOrSeq | str,
     dilation: IntOrSeq, groups: int, nd: int | None,
@@ -275,17 +335,12 @@ def _conv(
     x, w, b = as_arrays(input, weight, bias)
     plan = plan_conv(x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups, nd=nd,
                      dtype=x.dtype.name)
-    ctype = compute_dtype(x.dtype)
-    out_count = plan.batch * plan.out_channels * math.prod(plan.output_size)
-    padded = plan.batch * plan.in_channels * math.prod(ax.padded_size for ax in plan.axes)
-    check_memory(
-        (3 * out_count + padded + plan.batch * plan.in_channels * math.prod(plan.output_size)) * ctype.itemsize,
-        f"conv with output shape {list(plan.output_shape)} ({plan.dtype})",
-    )
+    check_memory(conv_memory_need(plan, x, w), f"conv with output shape {list(plan.output_shape)} ({plan.dtype})")
     if plan.batch == 0:
         return np.zeros(plan.output_shape, dtype=x.dtype)
-    xb = (x if plan.batched else x[None]).astype(ctype, copy=False)
-    y = conv_forward(xb, w.astype(ctype, copy=False), plan)
+    ctype = compute_dtype(x.dtype)
+    xb = np.ascontiguousarray(x if plan.batched else x[None], dtype=ctype)
+    y = conv_forward(xb, np.ascontiguousarray(w, dtype=ctype), plan)
     if b is not None:
         y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
     y = y.astype(x.dtype, copy=False)

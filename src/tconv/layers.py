@@ -26,6 +26,7 @@ from ._axes import IntOrSeq, as_int, per_axis
 from .errors import TconvError
 from .functional import _conv_transpose
 from .params import check_dtype, plan_conv_transpose
+from .settings import check_memory
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
@@ -76,11 +77,15 @@ class _ConvTransposeNd:
         check_dtype("dtype", self.dtype)
         if self.dtype.kind not in "fc":
             raise TconvError(f"dtype {self.dtype} cannot hold initialised weights: use a floating dtype")
+        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        # the weights are drawn in float64, then converted: both arrays exist at once
+        check_memory((math.prod(shape) + self.out_channels) * (8 + self.dtype.itemsize),
+                     f"{name}({self.in_channels}, {self.out_channels}, kernel_size={list(self.kernel_size)}) with "
+                     f"its weight of shape {list(shape)} ({self.dtype})")
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         # PyTorch: kaiming_uniform_(a=√5) gives U(−1/√fan_in, 1/√fan_in); fan_in reads weight dim 1 (out/groups).
         fan_in = (self.out_channels // self.groups) * math.prod(self.kernel_size)
         bound = 1.0 / math.sqrt(fan_in)
-        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
         self.weight: np.ndarray = gen.uniform(-bound, bound, size=shape).astype(self.dtype)
         self.bias: np.ndarray | None = (
             gen.uniform(-bound, bound, size=self.out_channels).astype(self.dtype) if bias else None

@@ -20,7 +20,8 @@ import numpy as np
 
 from ._axes import IntOrSeq, as_int, per_axis
 from .errors import TconvError
-from .settings import get_memory_budget
+from .settings import check_memory as check_memory  # re-exported: callers import them from here too
+from .settings import format_bytes as format_bytes
 from .shapes import ConvAxis, TransposedAxis, base_axes, check_output_size_in_range, conv_axes, transposed_axes
 
 __all__ = [
@@ -48,30 +49,6 @@ def check_dtype(name: str, dtype: np.dtype) -> None:
         raise TconvError(
             f"{name} dtype {dtype.name} is not supported: use one of {', '.join(SUPPORTED_DTYPES)} "
             f"(PyTorch's CPU convolutions refuse the others too)"
-        )
-
-
-# --------------------------------------------------------------------------------------------------
-# memory budget (the budget itself is an option: tconv.settings)
-# --------------------------------------------------------------------------------------------------
-
-
-def format_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError("unreachable")
-
-
-def check_memory(nbytes: int, what: str) -> None:
-    """Refuse, before allocating, a call whose memory need exceeds the budget."""
-    budget = get_memory_budget()
-    if nbytes > budget:
-        raise TconvError(
-            f"{what} needs about {format_bytes(nbytes)}, more than the memory budget of {format_bytes(budget)}; "
-            "reduce the sizes, or raise the budget with tconv.options(memory_budget=...), tconv.set_memory_budget() "
-            "or TCONV_MEMORY_BUDGET"
         )
 
 

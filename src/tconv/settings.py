@@ -19,6 +19,7 @@ thread count stays what the user set (see ``threads``).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import dataclasses
 import functools
@@ -30,13 +31,26 @@ from dataclasses import dataclass
 from ._axes import as_int
 from .errors import TconvError
 
-__all__ = ["Options", "get_memory_budget", "get_options", "options", "set_memory_budget", "set_options"]
+__all__ = [
+    "Options",
+    "check_memory",
+    "format_bytes",
+    "get_memory_budget",
+    "get_options",
+    "options",
+    "set_memory_budget",
+    "set_options",
+    "total_memory",
+]
 
 #: Chunks of the batch are sized so that one chunk's temporaries take about this many bytes (measured:
 #: docs/benchmarks.md, 4 MiB was fastest or within noise of the fastest on every benchmark layer).
 DEFAULT_CHUNK_BYTES = 4 << 20
-#: The default memory budget is this fraction of the memory available when a call starts.
+#: The default memory budget is this fraction of the machine's memory (its RAM, or the container's limit when
+#: that is lower), read once: the same call is accepted or refused whatever else runs at the moment.
 DEFAULT_BUDGET_FRACTION = 0.5
+#: Where the machine's memory cannot be read (no /proc, no sysconf), the budget assumes this much.
+FALLBACK_TOTAL_MEMORY = 8 << 30
 
 
 @dataclass(frozen=True)
@@ -51,8 +65,8 @@ class Options:
             call (restored after; one such call at a time). Other threads of the process see BLAS single-threaded
             meanwhile. Environment: ``TCONV_THREADS``.
         chunk_bytes: the temporaries of one chunk of the batch, in bytes (cache-sized by default).
-        memory_budget: the most bytes one call may allocate, output included; ``None``: ``TCONV_MEMORY_BUDGET``,
-            else half the memory available when the call starts.
+        memory_budget: the most bytes one call may allocate, output and every temporary included; ``None``:
+            ``TCONV_MEMORY_BUDGET``, else half the machine's memory (see :func:`get_memory_budget`).
     """
 
     threads: int | None = None
@@ -183,29 +197,75 @@ def set_options(**changes: int | None) -> Options:
     return previous
 
 
-def _available_memory() -> int:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30
+def _cgroup_limit() -> int | None:
+    """The container's memory limit (cgroup v2, then v1), or None when there is none."""
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:  # "max", or v1's huge "no limit" number
+            return int(text)
+    return None
+
+
+@functools.cache
+def total_memory() -> int:
+    """The machine's memory in bytes: its RAM, or the container's (cgroup) limit when lower. Read once per
+    process, so the default budget does not follow what else happens to run.
+
+    >>> total_memory() > 0
+    True
+    """
+    ram = None
+    with contextlib.suppress(ValueError, OSError, AttributeError):  # not on Linux/macOS: no sysconf names
+        ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    limits = [n for n in (ram, _cgroup_limit()) if n is not None and n > 0]
+    return min(limits) if limits else FALLBACK_TOTAL_MEMORY
 
 
 def get_memory_budget() -> int:
     """The largest number of bytes one call may allocate (output plus temporaries): the ``memory_budget`` option
-    (:func:`options`, :func:`set_options`, ``TCONV_MEMORY_BUDGET``), else half of the memory available now.
+    (:func:`options` for a block, :func:`set_options` or :func:`set_memory_budget` for the process,
+    ``TCONV_MEMORY_BUDGET``), else half of :func:`total_memory`.
 
     >>> get_memory_budget() > 0
     True
     """
     budget = get_options().memory_budget
-    return int(_available_memory() * DEFAULT_BUDGET_FRACTION) if budget is None else budget
+    return int(total_memory() * DEFAULT_BUDGET_FRACTION) if budget is None else budget
+
+
+def format_bytes(n: float) -> str:
+    """Bytes for people: ``format_bytes(3 << 20)`` is ``'3.0 MiB'``.
+
+    >>> format_bytes(512), format_bytes(3 << 20)
+    ('512 B', '3.0 MiB')
+    """
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+def check_memory(nbytes: int, what: str) -> None:
+    """Refuse, before allocating, a call whose memory need exceeds the budget: every entry point that allocates
+    in proportion to its arguments calls this first, with everything it will allocate counted.
+
+    >>> with options(memory_budget=1 << 20):  # doctest: +ELLIPSIS
+    ...     check_memory(2 << 20, "a test")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: a test needs about 2.0 MiB, more than the memory budget of 1.0 MiB; reduce the sizes, ...
+    """
+    budget = get_memory_budget()
+    if nbytes > budget:
+        raise TconvError(
+            f"{what} needs about {format_bytes(nbytes)}, more than the memory budget of {format_bytes(budget)}; "
+            "reduce the sizes, or raise the budget with tconv.options(memory_budget=...), tconv.set_memory_budget() "
+            "or TCONV_MEMORY_BUDGET"
+        )
 
 
 def set_memory_budget(nbytes: int | None) -> int | None:

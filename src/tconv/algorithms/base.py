@@ -16,6 +16,7 @@ arithmetic on a few numbers.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,7 +25,7 @@ import numpy as np
 
 from ..params import ConvTransposePlan
 
-__all__ = ["Algorithm", "Prepared", "Reference", "layer_of"]
+__all__ = ["Algorithm", "Prepared", "Reference", "layer_of", "weight_size"]
 
 
 class Prepared(Protocol):
@@ -32,9 +33,11 @@ class Prepared(Protocol):
 
     ``run(x, weight, out)`` writes the transposed convolution of batched ``x`` ``(N, Cin, *L)`` into ``out``
     ``(N, Cout, *O)`` (no bias; all three in the compute dtype). ``out`` comes zero-filled where
-    ``zeroed_output`` is true, uninitialised otherwise (every cell is then written). ``workspace_bytes`` is the
-    memory ``run`` allocates besides ``out`` for that batch and itemsize; it raises TconvError for a layer the
-    algorithm cannot compute.
+    ``zeroed_output`` is true, uninitialised otherwise (every cell is then written); ``x`` and ``weight`` come
+    C-contiguous. ``workspace_bytes`` is the memory ``run`` allocates besides ``out`` for that batch and itemsize,
+    at most: every temporary, per-thread buffers and the copies of the weight included (the memory guard adds
+    it to the result's size and refuses calls beyond the budget before anything is allocated; a test holds
+    tracemalloc's peak to it). It raises TconvError for a layer the algorithm cannot compute.
     """
 
     @property
@@ -58,6 +61,16 @@ def layer_of(plan: ConvTransposePlan) -> ConvTransposePlan:
     """The plan with what preparation does not depend on made uniform: batch 1, batched, float64.
     Two calls of the same layer with other batches or dtypes share one prepared entry."""
     return dataclasses.replace(plan, batch=1, batched=True, dtype="float64")
+
+
+def weight_size(layer: ConvTransposePlan) -> int:
+    """Elements of the layer's weight ``(Cin, Cout/g, *k)``: engines count their copies of it in multiples.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> weight_size(plan_conv_transpose((1, 4, 5, 5), (4, 3, 2, 2), groups=2))   # (4, 3/… per group, 2, 2)
+    48
+    """
+    return layer.in_channels * layer.out_per_group * math.prod(layer.kernel_size)
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,7 @@ class Col2imPlan:
                 # written through a (B, g, Mg, ...) view of the output: reshaping the moved buffer would copy it
                 target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)[(*all_, *phase.out)]
                 target[...] = np.moveaxis(buf, -1, 0) if fold else buf
+                del buf  # freed before the next phase's buffer: one in memory at a time, as counted
 
         for_chunks(n, self.chunk(n, x.itemsize), body)
 

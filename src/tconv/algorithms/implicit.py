@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import TconvError
 from ..params import ConvTransposePlan
+from .base import weight_size
 from .chunks import chunk_size, for_chunks, threads_for
 from .geometry import flipped_weight, placement
 
@@ -70,8 +71,8 @@ class FlatPlan:
 
     def workspace_bytes(self, batch: int, itemsize: int) -> int:
         chunk = self.chunk(batch, itemsize)
-        # one set of buffers per thread (for_chunks)
-        return threads_for(batch, chunk) * chunk * self.per_image() * itemsize
+        # one set of buffers per thread (for_chunks); the weight is flipped, then laid out as one matrix
+        return (threads_for(batch, chunk) * chunk * self.per_image() + 2 * weight_size(self.layer)) * itemsize
 
     def run(self, x: np.ndarray, weight: np.ndarray, out: np.ndarray) -> None:
         """The remaining taps go into the GEMM's outer dimension: one GEMM per chunk computes

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._axes import Index
 from ..params import ConvTransposePlan
+from .base import weight_size
 from .chunks import FOLD_BELOW, chunk_size, for_chunks, threads_for
 from .geometry import Phase, PhaseGeometry, output_covered, phase_geometry, phases, shift_bounds
 
@@ -74,7 +75,8 @@ class PhasePlan:
             chunk = self.chunk(gemm, batch, itemsize)
             per_image = gemm.per_image(plan.in_channels, plan.out_channels)
             work = max(work, threads_for(batch, chunk) * chunk * per_image)  # one chunk in flight per thread
-        return (padded + work) * itemsize
+        # A GEMM's weight matrix is built from the weight's taps in two copies (gathered, then laid out).
+        return (padded + work + 2 * weight_size(plan)) * itemsize
 
     def run(self, x: np.ndarray, weight: np.ndarray, out: np.ndarray) -> None:
         plan = self.layer

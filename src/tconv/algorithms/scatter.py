@@ -44,6 +44,7 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
         )
         at: Index = (..., *where)
         full[at] += stamp
+        del stamp  # else the next tap's stamp is computed while this one is still held: two in memory
     window: Index = (..., *(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes))
     return np.ascontiguousarray(full[window]).reshape(n, plan.out_channels, *plan.output_size)
 

@@ -19,7 +19,7 @@ import numpy as np
 from .._axes import Index
 from ..params import ConvTransposePlan
 from ._correlate import correlate, correlate_workspace
-from .base import Reference
+from .base import Reference, weight_size
 from .geometry import flipped_weight, placement
 
 __all__ = ["NAME", "SUMMARY", "cell_kinds", "compute", "flipped_weight", "insert_zeros", "pad", "prepare"]
@@ -33,7 +33,7 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     stretched = plan.batch * plan.in_channels * math.prod(e.stretched_size for e in eqs)
     padded = plan.batch * plan.in_channels * math.prod(max(e.padded_size, 0) for e in eqs)
     work = correlate_workspace(plan.batch, plan.in_channels, plan.out_channels, plan.output_size, itemsize)
-    return (stretched + padded) * itemsize + work
+    return (stretched + padded + weight_size(plan)) * itemsize + work  # + the flipped, regrouped weight
 
 
 def insert_zeros(x: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:

@@ -83,12 +83,31 @@ def _at(n: int, channel: int, window: tuple[slice, ...]) -> Index:
     return (n, channel, *window)
 
 
-def _check_limit(count: int, limit: int, what: str) -> None:
-    if count > limit:
-        raise TconvError(
-            f"explain shows every {what}: this configuration has {count:,}, more than the {limit:,} a walkthrough "
-            f"shows; use smaller sizes or fewer channels (tconv.conv_transpose computes any size)"
-        )
+def check_view_size(view: str, plan: ConvTransposePlan) -> None:
+    """Refuse, from the plan alone and before anything is computed, a walkthrough with more products, stamps or
+    matrix entries than it lists: what a walkthrough holds is then bounded by these limits.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> check_view_size("matrix", plan_conv_transpose((1, 1, 30, 30), (1, 1, 3, 3)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    tconv.errors.TconvError: explain shows every entry of the matrix C: this configuration has 921,600, more ...
+    """
+    batch, taps = plan.batch, math.prod(plan.kernel_size)
+    limits = {
+        "gather": [(batch * plan.out_channels * math.prod(plan.output_size) * plan.in_per_group * taps, MAX_TERMS,
+                    "product")],
+        "scatter": [(batch * plan.in_channels * math.prod(plan.input_size) * plan.out_per_group, MAX_STAMPS, "stamp"),
+                    (batch * plan.in_channels * math.prod(plan.input_size) * plan.out_per_group * taps, MAX_TERMS,
+                     "product")],
+        "matrix": [(plan.in_channels * math.prod(plan.input_size) * plan.out_channels * math.prod(plan.output_size),
+                    MAX_MATRIX_CELLS, "entry of the matrix C")],
+    }[view]
+    for count, limit, what in limits:
+        if count > limit:
+            raise TconvError(
+                f"explain shows every {what}: this configuration has {count:,}, more than the {limit:,} a "
+                f"walkthrough shows; use smaller sizes or fewer channels (tconv.conv_transpose computes any size)"
+            )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -98,8 +117,7 @@ def _check_limit(count: int, limit: int, what: str) -> None:
 
 def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransposePlan) -> list[Step]:
     n_batch = x.shape[0]
-    cin, cout, cg = plan.in_channels, plan.out_channels, plan.in_per_group
-    _check_limit(n_batch * cout * math.prod(plan.output_size) * cg * math.prod(plan.kernel_size), MAX_TERMS, "product")
+    cin, cout = plan.in_channels, plan.out_channels
     eqs = [ax.equivalent() for ax in plan.axes]
 
     # 1. zeros between the inputs
@@ -181,9 +199,6 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
 def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransposePlan) -> list[Step]:
     n_batch = x.shape[0]
     cin, cout, mg = plan.in_channels, plan.out_channels, plan.out_per_group
-    stamps = n_batch * cin * math.prod(plan.input_size) * mg
-    _check_limit(stamps, MAX_STAMPS, "stamp")
-    _check_limit(stamps * math.prod(plan.kernel_size), MAX_TERMS, "product")
     span = tuple(ax.effective_kernel for ax in plan.axes)
     buffer = tuple(ax.buffer_size for ax in plan.axes)
     full = np.zeros((n_batch, cout, *buffer), dtype=x.dtype)
@@ -276,7 +291,6 @@ def _matrix(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
     n_batch = x.shape[0]
     n_in, n_out = math.prod(plan.input_size), math.prod(plan.output_size)
     rows_total, cols_total = plan.in_channels * n_in, plan.out_channels * n_out
-    _check_limit(rows_total * cols_total, MAX_MATRIX_CELLS, "entry of the matrix C")
     rows, cols, vals, shape = sparse_matrix(w, plan)  # the non-zeros: each one is a term of some output cell
     dense = dense_matrix(w, plan)
     roles = roles_of(shape, "empty")
@@ -373,6 +387,7 @@ def explain(
     x, w, b = as_arrays(input, weight, bias)
     plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, stride, padding, output_padding,
                                groups, dilation, output_size=output_size, dtype=x.dtype.name)
+    check_view_size(view, plan)
     output = execute(plan, x, w, b, "auto")
     ctype = compute_dtype(x.dtype)
     xb = (x if plan.batched else x[None]).astype(ctype, copy=False)

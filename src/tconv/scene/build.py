@@ -65,9 +65,14 @@ def sample_arrays(
         # All scalars: a square 2-D animation, as conv_arithmetic draws; a sequence fixes the number of axes.
         scalars = all(isinstance(v, int | np.integer) for v in (input_size, kernel_size))
         nd = 2 if scalars else count_axes(input_size, kernel_size)
+        sizes = per_axis("input_size", input_size, nd, minimum=1), per_axis("kernel_size", kernel_size, nd, minimum=1)
+        for name, size in zip(("input", "kernel"), sizes):  # before drawing them: a panel holds at most MAX_CELLS
+            if math.prod(size) > MAX_CELLS:
+                raise TconvError(f"the animation would draw {math.prod(size):,} {name} cells; at most {MAX_CELLS} "
+                                 "are drawn: use smaller sizes")
         rng = np.random.default_rng(seed)
-        x = rng.integers(0, 4, size=per_axis("input_size", input_size, nd, minimum=1))
-        w = rng.integers(0, 3, size=per_axis("kernel_size", kernel_size, nd, minimum=1))
+        x = rng.integers(0, 4, size=sizes[0])
+        w = rng.integers(0, 3, size=sizes[1])
     else:
         x, w, _ = as_arrays(input, weight)
         # single-channel arrays with their channel axes are accepted and squeezed

@@ -24,6 +24,8 @@ from .model import Frame, Panel, Scene, writer_kind
 __all__ = ["OverlapMap", "overlap", "residue_counts"]
 
 MAX_LAYERS = 6
+#: The counts are computed for maps of at most this many cells (input and every layer's output).
+MAX_CELLS = 1_000_000
 
 
 def residue_counts(kernel_size: int, stride: int, dilation: int = 1) -> tuple[int, ...]:
@@ -189,14 +191,19 @@ def overlap(
         tuple(ax.padding for ax in axes),
     )
     ops, ds = tuple(ax.output_padding for ax in axes), tuple(ax.dilation for ax in axes)
+    sizes = [size]  # every layer's size, by arithmetic, before any array is made
+    for layer in range(layers):
+        sizes.append(plan_conv_transpose((1, 1, *sizes[-1]), (1, 1, *ks), None, ss, ps, ops, 1, ds, nd=nd).output_size)
+        if math.prod(size) > MAX_CELLS:
+            raise TconvError(f"input_size {list(size)} has {math.prod(size):,} cells; the overlap map counts at most "
+                             f"{MAX_CELLS:,}: use a smaller input")
+        if math.prod(sizes[-1]) > MAX_CELLS:
+            raise TconvError(
+                f"the overlap map after {layer + 1} layer(s) would have {math.prod(sizes[-1]):,} cells "
+                f"({' × '.join(map(str, sizes[-1]))}); at most {MAX_CELLS:,}: use fewer layers or a smaller input"
+            )
     counts = np.ones(size, dtype=np.int64)
     for _ in range(layers):
-        plan = plan_conv_transpose((1, 1, *counts.shape), (1, 1, *ks), None, ss, ps, ops, 1, ds, nd=nd)
-        if math.prod(plan.output_size) > 1_000_000:
-            raise TconvError(
-                f"the overlap map after {layers} layer(s) would have {math.prod(plan.output_size):,} cells; "
-                f"at most 1,000,000: use fewer layers or a smaller input"
-            )
         counts = conv_transpose(counts[None, None], np.ones((1, 1, *ks), dtype=np.int64), None, ss, ps, ops, 1, ds)[
             0, 0
         ]
