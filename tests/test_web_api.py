@@ -42,7 +42,14 @@ def test_page_and_assets_ship_in_the_package() -> None:
         assert r.status_code == 200 and kind in r.headers["content-type"]
         assert "http://" not in r.text.replace("http://www.w3.org/2000/svg", "") and "https://" not in r.text
     assert client.get("/static/../app.py").status_code == 404
-    assert client.get("/static/missing.js").status_code == 404
+    assert client.get("/static/missing.js").json() == {"detail": "no asset 'missing.js'", "parameter": None}
+
+
+def test_unknown_paths_and_methods_answer_in_the_error_shape() -> None:
+    assert client.get("/api/nothing").json() == {"detail": "Not Found", "parameter": None}
+    r = client.post("/api/shape")
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    assert r.json() == {"detail": "Method Not Allowed", "parameter": None}
 
 
 def test_docs_and_openapi() -> None:

@@ -278,6 +278,7 @@ def create_app() -> Any:
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import HTMLResponse, JSONResponse, Response
     from pydantic import BaseModel, Field
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from .. import __version__
 
@@ -324,6 +325,13 @@ def create_app() -> Any:
     @app.exception_handler(TconvError)
     async def _refused(request: Request, exc: TconvError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(exc), "parameter": None})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """404 and 405 (no such path, a method other than GET) in the same shape as every other error."""
+        return JSONResponse(
+            status_code=exc.status_code, content={"detail": str(exc.detail), "parameter": None}, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
