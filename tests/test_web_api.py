@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from typing import get_args
 
 import numpy as np
 import pytest
@@ -14,7 +17,17 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
 import tconv
-from tconv.web.app import LIMITS, create_app
+from tconv.web.app import (
+    DESCRIPTIONS,
+    INTERNAL_ERROR,
+    LIMITS,
+    SIZES,
+    ExplainView,
+    Lang,
+    SceneView,
+    create_app,
+    size_pattern,
+)
 
 client = TestClient(create_app())
 ODD = {"i": "3", "k": "3", "s": "2", "p": "1", "op": "1"}
@@ -29,7 +42,14 @@ def test_page_and_assets_ship_in_the_package() -> None:
         assert r.status_code == 200 and kind in r.headers["content-type"]
         assert "http://" not in r.text.replace("http://www.w3.org/2000/svg", "") and "https://" not in r.text
     assert client.get("/static/../app.py").status_code == 404
-    assert client.get("/static/missing.js").status_code == 404
+    assert client.get("/static/missing.js").json() == {"detail": "no asset 'missing.js'", "parameter": None}
+
+
+def test_unknown_paths_and_methods_answer_in_the_error_shape() -> None:
+    assert client.get("/api/nothing").json() == {"detail": "Not Found", "parameter": None}
+    r = client.post("/api/shape")
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    assert r.json() == {"detail": "Method Not Allowed", "parameter": None}
 
 
 def test_docs_and_openapi() -> None:
@@ -90,28 +110,165 @@ def test_overlap() -> None:
 @pytest.mark.parametrize(
     "params,message",
     [
-        ({"i": "abc"}, "input_size expects an integer"),
-        ({"i": "99"}, "input_size 99 on axis 0 is beyond the explorer's limit of 16"),
-        ({"k": "3,3,3,3"}, "1-D and 2-D"),
         ({"s": "2", "op": "2"}, "output_padding 2 on axis 0 must be smaller than stride (2)"),
         ({"p": "9"}, "padding 9 on axis 0 leaves no output"),
-        ({"mode": "fancy"}, "mode 'fancy' is not known"),
         ({"os": "20,20", "s": "2"}, "output_size 20 on axis 0 is out of range"),
-        ({"seed": "-1"}, "seed -1 must be at least 0"),
         ({"mode": "conv", "op": "1"}, "only applies to transposed"),
+        ({"i": "3,4", "k": "3", "s": "2", "p": "0,5"}, "padding 5 on axis 1 leaves no output"),
     ],
     ids=lambda v: v if isinstance(v, str) else str(v),
 )
-def test_refusals_are_4xx_with_the_librarys_message(params: dict, message: str) -> None:
+def test_library_refusals_are_422_with_its_message(params: dict, message: str) -> None:
     r = client.get("/api/shape", params=params)
     assert r.status_code == 422
-    assert message in r.json()["detail"]
+    assert message in r.json()["detail"] and r.json()["parameter"] is None
+
+
+@pytest.mark.parametrize(
+    "params,parameter,rule",
+    [
+        ({"i": "abc"}, "i", "input_size: an integer from 1 to 16, or one per axis like 5,4"),
+        ({"i": "99"}, "i", "from 1 to 16"),
+        ({"i": "17"}, "i", "from 1 to 16"),
+        ({"i": "0"}, "i", "from 1 to 16"),
+        ({"i": "05"}, "i", "from 1 to 16"),
+        ({"i": "+5"}, "i", "from 1 to 16"),
+        ({"i": " 5"}, "i", "from 1 to 16"),
+        ({"k": "3,3,3"}, "k", "kernel_size: an integer from 1 to 7"),
+        ({"k": "8"}, "k", "from 1 to 7"),
+        ({"s": "7"}, "s", "stride: an integer from 1 to 6"),
+        ({"p": "17"}, "p", "padding: an integer from 0 to 16"),
+        ({"op": "6"}, "op", "output_padding: an integer from 0 to 5"),
+        ({"d": "5"}, "d", "dilation: an integer from 1 to 4"),
+        ({"d": ""}, "d", "dilation: an integer from 1 to 4"),
+        ({"os": "65"}, "os", "output_size: an integer from 1 to 64"),
+        ({"os": "0,5"}, "os", "output_size: an integer from 1 to 64"),
+        ({"mode": "fancy"}, "mode", "transposed (ConvTranspose) or conv"),
+        ({"seed": "-1"}, "seed", "an integer from 0 to 2147483647"),
+        ({"seed": "2147483648"}, "seed", "an integer from 0 to 2147483647"),
+        ({"seed": "1.5"}, "seed", "an integer from 0 to 2147483647"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else str(v),
+)
+def test_schema_refusals_name_the_parameter_and_its_rule(params: dict, parameter: str, rule: str) -> None:
+    r = client.get("/api/shape", params=params)
+    assert r.status_code == 422
+    value = next(iter(params.values()))
+    detail = f"{parameter} {value!r} is refused ({DESCRIPTIONS[parameter]})"
+    assert r.json() == {"detail": detail, "parameter": parameter}
+    assert rule in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "name,largest", [("i", "16"), ("k", "7"), ("s", "6"), ("p", "16,0"), ("op", "0"), ("d", "4,1"), ("os", "")]
+)
+def test_the_limits_themselves_are_accepted(name: str, largest: str) -> None:
+    params = {"i": "2", "k": "1", "s": "1", "p": "0", "d": "1", name: largest}
+    if name == "p":
+        params |= {"i": "16", "k": "7", "d": "4"}  # 15 + 24 + 1 − 32 = 8 outputs: padding 16 is a real layer
+    r = client.get("/api/shape", params=params)
+    assert r.status_code == 200, r.text
+    assert r.json()["output_size"] == list(tconv.conv_transpose_output_size(
+        *[tuple(int(v) for v in params[q].split(",")) * (2 // len(params[q].split(","))) for q in ("i", "k", "s", "p")],
+        dilation=tuple(int(v) for v in params["d"].split(",")) * (2 // len(params["d"].split(","))),
+    ))
+
+
+def test_an_empty_output_size_means_none_and_other_empty_sizes_are_refused() -> None:
+    assert client.get("/api/shape", params={"os": ""}).json()["output_size"] == [5, 5]
+    for name in ("i", "k", "s", "p", "op", "d"):
+        r = client.get("/api/shape", params={name: ""})
+        assert r.status_code == 422 and r.json()["parameter"] == name
+
+
+def test_an_internal_fault_is_a_logged_500_that_leaks_nothing(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import tconv.shapes
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("secret internal detail 1234")  # a plain ValueError is a bug, not the user's fault
+
+    monkeypatch.setattr(tconv.shapes, "layer_report", broken)
+    with caplog.at_level(logging.ERROR, logger="tconv.web.app"):
+        r = client.get("/api/shape", params={"i": "5"})
+    assert r.status_code == 500
+    assert r.json() == {"detail": INTERNAL_ERROR, "parameter": None}
+    assert "secret" not in r.text and "Traceback" not in r.text and "ValueError" not in r.text
+    [record] = [rec for rec in caplog.records if rec.name == "tconv.web.app"]
+    assert record.levelno == logging.ERROR and "GET /api/shape?i=5" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[0] is ValueError
+    assert str(record.exc_info[1]) == "secret internal detail 1234"
+
+
+def test_a_runtime_error_in_the_renderer_is_a_500_too(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import tconv.render
+
+    def broken(scene: object, path: object) -> bytes:
+        raise RuntimeError("renderer bug")
+
+    monkeypatch.setitem(tconv.render.WRITERS, "gif", broken)
+    with caplog.at_level(logging.ERROR, logger="tconv.web.app"):
+        r = client.get("/api/scene.gif", params={"i": "2", "k": "2", "s": "2"})
+    assert r.status_code == 500 and r.headers["content-type"] == "application/json"
+    assert r.json() == {"detail": INTERNAL_ERROR, "parameter": None}
+    assert [rec.exc_info[0] for rec in caplog.records if rec.name == "tconv.web.app" and rec.exc_info] == [RuntimeError]
+
+
+def test_openapi_documents_every_parameter_and_the_error_contract() -> None:
+    spec = client.get("/openapi.json").json()
+    error = spec["components"]["schemas"]["Error"]
+    assert error["required"] == ["detail", "parameter"] and set(error["properties"]) == {"detail", "parameter"}
+    media = {"/api/scene.svg": "image/svg+xml", "/api/scene.gif": "image/gif"}
+    for path, ops in spec["paths"].items():
+        op = ops["get"]
+        assert set(op["responses"]) == {"200", "422", "500"}, path
+        for status in ("422", "500"):
+            assert op["responses"][status]["content"] == {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+            }, path
+        assert list(op["responses"]["200"]["content"]) == [media.get(path, "application/json")], path
+        for param in op["parameters"]:
+            assert param["description"], (path, param["name"])
+            for schema in param["schema"].get("anyOf", [param["schema"]]):
+                if schema.get("type") == "string" and "enum" not in schema:  # free text: a pattern says what is valid
+                    assert schema["pattern"] == size_pattern(param["name"]), (path, param["name"])
+                elif schema.get("type") == "integer":
+                    assert {"minimum", "maximum"} <= set(schema), (path, param["name"])
+    shape = {p["name"]: p["schema"] for p in spec["paths"]["/api/shape"]["get"]["parameters"]}
+    sizes = {name: shape[name].get("pattern", shape[name].get("anyOf", [{}])[0].get("pattern")) for name in SIZES}
+    assert sizes["i"] == "^(?:(?:[1-9]|1[0-6])(?:,(?:[1-9]|1[0-6]))?)$"
+    assert sizes["op"] == "^(?:(?:[0-5])(?:,(?:[0-5]))?)$"
+    assert shape["seed"] == {"type": "integer", "maximum": 2**31 - 1, "minimum": 0, "default": 0, "title": "Seed",
+                             "description": DESCRIPTIONS["seed"]}
+
+
+@pytest.mark.parametrize("name", list(SIZES))
+def test_size_patterns_accept_exactly_the_limits(name: str) -> None:
+    torch_name, low, _ = SIZES[name]
+    pattern = re.compile(size_pattern(name))
+    accepted = [n for n in range(0, 100) if pattern.match(str(n))]
+    assert accepted == list(range(low, LIMITS[torch_name] + 1))
+    assert pattern.match(f"{low},{LIMITS[torch_name]}") and not pattern.match(f"{low},{low},{low}")
+    assert bool(pattern.match("")) is (name == "os")
+
+
+def test_the_enumerations_are_the_librarys() -> None:
+    from tconv.explain import VIEWS as EXPLAIN_VIEWS
+    from tconv.explain.i18n import LANGS
+    from tconv.scene.build import VIEWS as SCENE_VIEWS
+
+    assert get_args(SceneView) == SCENE_VIEWS
+    assert get_args(ExplainView) == tuple(EXPLAIN_VIEWS)
+    assert get_args(Lang) == LANGS
 
 
 def test_oversized_and_malformed_requests() -> None:
     r = client.get("/api/scene", params={"i": "16", "k": "1", "s": "6"})  # 91×91 output: too many frames
     assert r.status_code == 422 and "at most 400" in r.json()["detail"]
-    assert client.get("/api/overlap", params={"layers": "9"}).status_code == 422
+    assert client.get("/api/overlap", params={"layers": "9"}).json()["parameter"] == "layers"
     assert client.get("/api/explain", params={"mode": "conv"}).status_code == 422
     assert client.get("/api/scene", params={"view": "matrix"}).status_code == 422
     assert client.get("/api/scene", params={"values": "maybe"}).status_code == 422
@@ -133,6 +290,7 @@ TEXT = st.text(alphabet="0123456789,-x ", max_size=6)
 def test_never_a_5xx(i, k, s, p, op, d, os, path) -> None:
     r = client.get(f"/api/{path}", params={"i": i, "k": k, "s": s, "p": p, "op": op, "d": d, "os": os})
     assert r.status_code in (200, 422), r.text
+    assert isinstance(r.json()["detail"], str) if r.status_code == 422 else "output_size" in r.json()
 
 
 def test_concurrent_requests_are_independent() -> None:

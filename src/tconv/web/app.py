@@ -6,18 +6,77 @@ Stateless: each request carries the whole configuration, so concurrent use is sa
 (No ``from __future__ import annotations`` here: FastAPI reads the route annotations at run time.)
 """
 
+import logging
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
-from .._axes import as_int, count_axes, parse_ints, per_axis
+from .._axes import count_axes, parse_ints, per_axis
 from ..errors import TconvError
 
 __all__ = ["LIMITS", "create_app"]
 
-#: Request limits: what one request may ask for, so that no request can exhaust the machine.
+#: Request limits: what one request may ask for, so that no request can exhaust the machine. The OpenAPI schema
+#: states them (each size parameter's pattern is built from this table), so a request beyond them is refused by
+#: the schema, with a message that names the parameter and the range.
 LIMITS = {"input_size": 16, "kernel_size": 7, "stride": 6, "padding": 16, "output_padding": 5, "dilation": 4,
           "output_size": 64, "layers": 4, "seed": 2**31 - 1}
+
+#: The size parameters: query name → (PyTorch's name, smallest value, a note). Each is one integer or one per axis.
+SIZES = {
+    "i": ("input_size", 1, ""),
+    "k": ("kernel_size", 1, ""),
+    "s": ("stride", 1, ""),
+    "p": ("padding", 0, ""),
+    "op": ("output_padding", 0, "; transposed only, and smaller than the stride or the dilation"),
+    "d": ("dilation", 1, ""),
+    "os": ("output_size", 1, "; transposed only, empty or absent: from output_padding, else it picks output_padding "
+           "within PyTorch's range"),
+}
+
+Mode = Literal["transposed", "conv"]
+SceneView = Literal["equivalent", "scatter", "conv"]  # tconv.scene.build.VIEWS (a test checks they agree)
+ExplainView = Literal["gather", "scatter", "matrix"]  # tconv.explain.VIEWS
+Lang = Literal["en", "zh"]  # tconv.explain.i18n.LANGS
+Pool = Literal["max", "avg"]
+
+#: What every query parameter means; the schema's descriptions and the messages of schema refusals.
+DESCRIPTIONS = {
+    "mode": "transposed (ConvTranspose) or conv (the direct convolution)",
+    **{
+        name: f"{torch_name}: an integer from {low} to {LIMITS[torch_name]}, or one per axis like 5,4{note}"
+        for name, (torch_name, low, note) in SIZES.items()
+    },
+    "seed": f"seed of the small random integers shown as values: an integer from 0 to {LIMITS['seed']}",
+    "scene_view": "equivalent (the direct convolution it equals) or scatter (stamps) for transposed; conv for conv",
+    "values": "write the numbers in the cells (true or false)",
+    "pool": "conv mode only: draw a pooling window, max or avg",
+    "explain_view": "gather, scatter or matrix",
+    "lang": "language of the walkthrough: en or zh",
+    "layers": f"how many identical layers are stacked: an integer from 1 to {LIMITS['layers']}",
+}
+
+log = logging.getLogger(__name__)
+
+
+def _number_pattern(low: int, high: int) -> str:
+    """A regular expression for the integers low..high (0 <= low <= high <= 99), without leading zeros."""
+    parts = []
+    if low <= 9:
+        top = min(high, 9)
+        parts.append(f"[{low}-{top}]" if top > low else str(low))
+    for tens in range(max(1, low // 10), high // 10 + 1):
+        first, last = max(low, tens * 10) % 10, min(high, tens * 10 + 9) % 10
+        parts.append(f"{tens}[{first}-{last}]" if last > first else f"{tens}{first}")
+    return "|".join(parts)
+
+
+def size_pattern(name: str) -> str:
+    """The schema pattern of a size parameter: one number within the limits, or two (one per axis)."""
+    torch_name, low, _ = SIZES[name]
+    one = f"(?:{_number_pattern(low, LIMITS[torch_name])})"
+    empty = "|" if name == "os" else ""  # an empty output_size means "not given", as in the page's form
+    return f"^(?:{empty}{one}(?:,{one})?)$"
 
 
 def _require_web() -> Any:
@@ -52,26 +111,15 @@ class Config:
         )
 
 
-def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os: "str | None", seed: str) -> Config:
-    if mode not in ("transposed", "conv"):
-        raise TconvError(f"mode {mode!r} is not known: use 'transposed' or 'conv'")
+def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os: "str | None", seed: int) -> Config:
+    """The query's text as per-axis sizes. The schema has checked the syntax and the limits; a mix of one and two
+    values per axis, and everything about the layer, is the library's to judge."""
     raw = {"input_size": i, "kernel_size": k, "stride": s, "padding": p, "output_padding": op, "dilation": d}
     values = {name: parse_ints(name, text) for name, text in raw.items()}
     out = None if os in (None, "") else parse_ints("output_size", os)
     nd = max(2, count_axes(*values.values(), out))  # all scalars: a square 2-D layer
-    if nd > 2:
-        raise TconvError(f"the explorer draws 1-D and 2-D layers: got {nd} axes")
     parsed = {name: per_axis(name, v, nd) for name, v in values.items()}
-    for name, vals in parsed.items():
-        for axis, v in enumerate(vals):
-            if v > LIMITS[name]:
-                raise TconvError(f"{name} {v} on axis {axis} is beyond the explorer's limit of {LIMITS[name]}")
     output = None if out is None else per_axis("output_size", out, nd)
-    if output is not None and max(output) > LIMITS["output_size"]:
-        raise TconvError(f"output_size {list(output)} is beyond the explorer's limit of {LIMITS['output_size']}")
-    seed_v = as_int("seed", parse_ints("seed", seed), minimum=0)
-    if seed_v > LIMITS["seed"]:
-        raise TconvError(f"seed {seed_v} is beyond the limit of {LIMITS['seed']}")
     return Config(
         mode,
         parsed["input_size"],
@@ -81,7 +129,7 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
         parsed["output_padding"],
         parsed["dilation"],
         output,
-        seed_v,
+        seed,
     )
 
 
@@ -176,13 +224,90 @@ def api_docs_html(spec: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+class _InternalErrors:
+    """ASGI middleware: an exception no handler claimed (a bug, not the user's request) is logged with its
+    traceback and answered 500 with a generic body; the traceback stays in the log.
+
+    Starlette's own last-resort handler re-raises after answering (the server logs it a second time, and a test
+    client raises instead of returning the 500), so the app keeps the whole contract here.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception:
+            log.exception("internal error answering %s %s?%s", scope.get("method"), scope.get("path"),
+                          scope.get("query_string", b"").decode("latin-1"))
+            if started:  # too late for a status: the client sees a cut response
+                raise
+            from fastapi.responses import JSONResponse
+
+            body = {"detail": INTERNAL_ERROR, "parameter": None}
+            await JSONResponse(status_code=500, content=body)(scope, receive, send)
+
+
+INTERNAL_ERROR = "internal error: the explorer failed on this request (a bug; the details are in the server log)"
+
+
+def _validation_message(error: dict[str, Any], documented: dict[str, str]) -> tuple[str, str | None]:
+    """A schema refusal in the library's style: the parameter, its documented rule, the value given."""
+    loc = error.get("loc", ())
+    name = str(loc[-1]) if len(loc) >= 2 and loc[0] == "query" else None
+    if name is None or name not in documented:
+        return str(error.get("msg", "invalid request")), name
+    return f"{name} {error.get('input')!r} is refused ({documented[name]})", name
+
+
 def create_app() -> Any:
     """The FastAPI application: the page, its assets and the JSON API (documented at /docs and /openapi.json)."""
     fastapi = _require_web()
     from fastapi import FastAPI, Query, Request
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import HTMLResponse, JSONResponse, Response
+    from pydantic import BaseModel, Field
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from .. import __version__
+
+    class Error(BaseModel):
+        """Every error body: 422 for a refused request (the library's TconvError, or a parameter outside its
+        schema), 500 for an internal error."""
+
+        detail: str = Field(description="what is wrong, in words: the library's message or the parameter's rule")
+        parameter: str | None = Field(
+            description="the query parameter the schema refused; null when the library refused the combination "
+            "(its message names the parameter) and for internal errors"
+        )
+
+    errors: dict[int | str, dict[str, Any]] = {
+        422: {"model": Error, "description": "Refused: the library's message (TconvError), or a query parameter "
+              "outside its schema (parameter names it)."},
+        500: {"model": Error, "description": "Internal error: a generic message; the traceback is logged."},
+    }
+
+    def image(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+        return {
+            200: {
+                "description": what,
+                "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+                "headers": {"Content-Disposition": {"description": "attachment, with a file name",
+                                                    "schema": {"type": "string"}}},
+            },
+            **errors,
+        }
 
     app = FastAPI(
         title="tconv explorer",
@@ -190,33 +315,57 @@ def create_app() -> Any:
         docs_url=None,
         redoc_url=None,
         description="Transposed convolution, computed and drawn by tconv. Every endpoint takes the whole "
-        "configuration; sizes are an integer or per axis `5,4`. Invalid settings answer 422 "
-        "with the library's message.",
+        "configuration; sizes are an integer or per axis `5,4`. Refusals answer 422 with "
+        '`{"detail": message, "parameter": name or null}`: the library\'s message, or the rule of the query '
+        "parameter the schema refused. An internal error answers 500 with the same shape and a generic message.",
     )
+    app.add_middleware(_InternalErrors)
     static = resources.files("tconv") / "web" / "static"
 
     @app.exception_handler(TconvError)
     async def _refused(request: Request, exc: TconvError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": str(exc)})
+        return JSONResponse(status_code=422, content={"detail": str(exc), "parameter": None})
 
-    @app.exception_handler(ValueError)
-    async def _value(request: Request, exc: ValueError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": str(exc)})
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """404 and 405 (no such path, a method other than GET) in the same shape as every other error."""
+        return JSONResponse(
+            status_code=exc.status_code, content={"detail": str(exc.detail), "parameter": None}, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        operation = app.openapi()["paths"].get(request.url.path, {}).get(request.method.lower(), {})
+        documented = {p["name"]: p.get("description", "") for p in operation.get("parameters", [])}
+        messages = [_validation_message(e, documented) for e in exc.errors()]
+        return JSONResponse(
+            status_code=422, content={"detail": "; ".join(m for m, _ in messages), "parameter": messages[0][1]}
+        )
+
+    def size(name: str, default: str | None) -> Any:
+        return Query(default, description=DESCRIPTIONS[name], pattern=size_pattern(name))
+
+    mode_q = Query("transposed", description=DESCRIPTIONS["mode"])
+    explain_view = Query("gather", description=DESCRIPTIONS["explain_view"])
+    lang_q = Query("en", description=DESCRIPTIONS["lang"])
 
     def common(
-        mode: str = Query("transposed", description="transposed or conv"),
-        i: str = Query("3", description="input size, e.g. 5 or 5,4"),
-        k: str = Query("3", description="kernel size"),
-        s: str = Query("1", description="stride"),
-        p: str = Query("0", description="padding"),
-        op: str = Query("0", description="output_padding (transposed only)"),
-        d: str = Query("1", description="dilation"),
-        os: str | None = Query(None, description="output_size (transposed only; picks output_padding)"),
-        seed: str = Query("0", description="seed of the small random integers shown as values"),
+        mode: Mode = mode_q,
+        i: str = size("i", "3"),
+        k: str = size("k", "3"),
+        s: str = size("s", "1"),
+        p: str = size("p", "0"),
+        op: str = size("op", "0"),
+        d: str = size("d", "1"),
+        os: str | None = size("os", None),
+        seed: int = Query(0, ge=0, le=LIMITS["seed"], description=DESCRIPTIONS["seed"]),
     ) -> Config:
         return parse_config(mode, i, k, s, p, op, d, os, seed)
 
     cfg_dep = fastapi.Depends(common)
+    scene_view = Query("equivalent", description=DESCRIPTIONS["scene_view"])
+    values_q = Query(False, description=DESCRIPTIONS["values"])
+    pool_q = Query(None, description=DESCRIPTIONS["pool"])
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
@@ -227,7 +376,7 @@ def create_app() -> Any:
         kinds = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
         suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
         if "/" in name or suffix not in kinds or not (static / name).is_file():
-            return JSONResponse(status_code=404, content={"detail": f"no asset {name!r}"})
+            return JSONResponse(status_code=404, content={"detail": f"no asset {name!r}", "parameter": None})
         return Response((static / name).read_bytes(), media_type=kinds[suffix])
 
     @app.get("/favicon.ico", include_in_schema=False)
@@ -239,22 +388,22 @@ def create_app() -> Any:
         """The API reference, rendered here from /openapi.json (no CDN: it works offline)."""
         return HTMLResponse(api_docs_html(app.openapi()))
 
-    @app.get("/api/shape")
+    @app.get("/api/shape", responses=errors)
     def api_shape(cfg: Config = cfg_dep) -> dict[str, Any]:
         """Output size, PyTorch's formula with the numbers, the guide's relation, the output_size range, code."""
         return shape_info(cfg)
 
-    @app.get("/api/scene")
+    @app.get("/api/scene", responses=errors)
     def api_scene(
-        cfg: Config = cfg_dep, view: str = "equivalent", values: bool = False, pool: str | None = None
+        cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q
     ) -> dict[str, Any]:
         """The animation: server-rendered SVG (cells have ids) and the frames' marks for interaction."""
         scene = build_scene(cfg, view, values, pool)
         return {"svg": scene.svg(), "scene": scene.to_dict()}
 
-    @app.get("/api/scene.svg")
+    @app.get("/api/scene.svg", response_class=Response, responses=image("image/svg+xml", "The animated SVG."))
     def api_scene_svg(
-        cfg: Config = cfg_dep, view: str = "equivalent", values: bool = False, pool: str | None = None
+        cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q
     ) -> Response:
         """The animation as a downloadable animated SVG."""
         scene = build_scene(cfg, view, values, pool)
@@ -262,9 +411,9 @@ def create_app() -> Any:
             scene.svg(), media_type="image/svg+xml", headers={"Content-Disposition": 'attachment; filename="tconv.svg"'}
         )
 
-    @app.get("/api/scene.gif")
+    @app.get("/api/scene.gif", response_class=Response, responses=image("image/gif", "The animated GIF."))
     def api_scene_gif(
-        cfg: Config = cfg_dep, view: str = "equivalent", values: bool = False, pool: str | None = None
+        cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q
     ) -> Response:
         """The animation as a downloadable GIF."""
         from ..render import WRITERS
@@ -276,22 +425,25 @@ def create_app() -> Any:
             headers={"Content-Disposition": 'attachment; filename="tconv.gif"'},
         )
 
-    @app.get("/api/explain")
-    def api_explain(cfg: Config = cfg_dep, view: str = "gather", lang: str = "en") -> dict[str, Any]:
+    @app.get("/api/explain", responses=errors)
+    def api_explain(
+        cfg: Config = cfg_dep,
+        view: ExplainView = explain_view,
+        lang: Lang = lang_q,
+    ) -> dict[str, Any]:
         """The walkthrough (gather, scatter or matrix view) of the same numbers, with one equation per output cell."""
         return explain_info(cfg, view, lang)
 
-    @app.get("/api/overlap")
-    def api_overlap(cfg: Config = cfg_dep, layers: str = "1") -> dict[str, Any]:
+    @app.get("/api/overlap", responses=errors)
+    def api_overlap(
+        cfg: Config = cfg_dep, layers: int = Query(1, ge=1, le=LIMITS["layers"], description=DESCRIPTIONS["layers"])
+    ) -> dict[str, Any]:
         """Taps per output cell for one layer or a stack, the verdict, and the heatmap as SVG."""
         from ..scene import overlap
 
         if not cfg.transposed:
             raise TconvError("overlap is about transposed convolution: switch the mode to transposed")
-        n = as_int("layers", parse_ints("layers", layers), minimum=1)
-        if n > LIMITS["layers"]:
-            raise TconvError(f"layers {n} is beyond the explorer's limit of {LIMITS['layers']}")
-        m = overlap(cfg.input_size, cfg.kernel_size, **cfg.sizes(), layers=n)
+        m = overlap(cfg.input_size, cfg.kernel_size, **cfg.sizes(), layers=layers)
         return m.to_dict() | {"summary": m.summary(), "svg": m.scene().svg()}
 
     return app
