@@ -92,12 +92,12 @@ def sample_arrays(
     return x, w
 
 
-def _check_size(n_frames: int, panels: list[Panel]) -> None:
+def _check_size(n_frames: int, cells: int) -> None:
+    """Refuse from the plan's sizes, before any frame or panel is built: a scene's memory is bounded by these."""
     if n_frames > MAX_FRAMES:
         raise TconvError(
-            f"the animation would have {n_frames} frames; at most {MAX_FRAMES} are drawn: use smaller sizes"
+            f"the animation would have {n_frames:,} frames; at most {MAX_FRAMES} are drawn: use smaller sizes"
         )
-    cells = sum(p.roles.size for p in panels)
     if cells > MAX_CELLS:
         raise TconvError(f"the animation would draw {cells} cells; at most {MAX_CELLS} are drawn: use smaller sizes")
 
@@ -238,6 +238,8 @@ def _equivalent(
         output_size=output_size,
         nd=nd,
     )
+    size = math.prod(plan.output_size)  # panels: the padded grid, the output, the kernel and its flip
+    _check_size(size, math.prod(ax.equivalent().padded_size for ax in plan.axes) + size + 2 * w.size)
     y = conv_transpose(
         x[None, None], w[None, None], None, plan.stride, plan.padding, plan.output_padding, 1, plan.dilation
     )[0, 0]
@@ -273,7 +275,6 @@ def _equivalent(
         show,
         "output ({pos}) = Σ flipped kernel × window" + (" = {value}" if show else ""),
     )
-    _check_size(len(frames), panels)
     title = (
         f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
         f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → {_fmt_shape(y.shape)}"
@@ -332,6 +333,7 @@ def _scatter(
         nd=nd,
     )
     buffer = tuple(ax.buffer_size for ax in plan.axes)
+    _check_size(x.size, x.size + math.prod(buffer) + w.size)  # one frame per input cell; input, sums, kernel
     roles = np.full(buffer, "crop", dtype="<U8")
     window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
     roles[window] = "output"
@@ -369,7 +371,6 @@ def _scatter(
             + " stamps value × kernel"
         )
         frames.append(Frame(caption, tuple(marks), {"output": shown.copy()}, x[i]))
-    _check_size(len(frames), panels)
     title = (
         f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
         f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → "
@@ -418,12 +419,13 @@ def _direct(
     nd = x.ndim
     if output_size is not None or (output_padding not in (0, None) and np.any(np.asarray(output_padding) != 0)):
         raise TconvError("output_padding and output_size only apply to transposed convolution (view 'conv' is direct)")
+    plan = plan_conv((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, dilation, 1, nd=nd)
+    size = math.prod(plan.output_size)  # panels: the padded input, the output, the kernel (none for pooling)
+    _check_size(size, math.prod(ax.padded_size for ax in plan.axes) + size + (0 if pool else w.size))
     if pool is None:
-        plan = plan_conv((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, dilation, 1, nd=nd)
         y = conv(x[None, None], w[None, None], None, stride, padding, dilation)[0, 0]
         kind = f"Conv{nd}d"
     else:
-        plan = plan_conv((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, dilation, 1, nd=nd)
         out = pool_output_size(x.shape, w.shape, stride, padding, dilation)
         if out != plan.output_size:  # pooling's own rules (padding ≤ k/2) already passed; sizes agree without ceil_mode
             raise TconvError(f"pooling output {out} differs from {plan.output_size}")
@@ -461,7 +463,6 @@ def _direct(
         show and pool is None,
         "output ({pos}) = " + what + (" = {value}" if show else ""),
     )
-    _check_size(len(frames), panels)
     title = (
         f"{kind}  k={_p(w.shape)} s={_p(plan.stride)} "
         f"p={_p(tuple(ax.pad_begin for ax in plan.axes))} d={_p(plan.dilation)}:  "
