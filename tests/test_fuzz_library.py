@@ -1,0 +1,153 @@
+"""Fuzz every public entry point of the library: from a call that works, hypothesis replaces some arguments with
+junk (wrong types, negative, huge, NaN, ragged lists, dicts, sets, strings, broadcast giants, odd dtypes). The
+only exception allowed out is TconvError, raised at once and without allocating beyond the budget; a NumPy
+traceback, a TypeError, a MemoryError or a RecursionError is a bug.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import tconv
+from tconv import frameworks
+
+BUDGET = 256 << 20  # junk may ask for anything: the budget keeps every accepted call small
+
+
+def _giant() -> np.ndarray:
+    return np.broadcast_to(np.float32(1), (1, 1, 10**6, 10**6))
+
+
+JUNK: list[Any] = [
+    -1, 0, 1, 2, 7, 10**9, 10**30, 2**63, -(2**63), 1.5, -0.5, float("nan"), float("inf"), True, False, None,
+    "", "3", "abc", "1,2", [], [0], [1, 2, 3, 4, 5], [[1]], [1, [2]], [[1, 2], [3]], (1, 2), (2, -1), [1.5, 2],
+    {3: "a"}, {1}, frozenset({2}), range(3), np.int64(3), np.int8(-1), np.float32(2.5), np.bool_(True),
+    np.array([1, 2]), np.array([[1]]), np.array(["a"]), np.array([1.5]), np.array([], dtype=np.int64),
+    complex(1, 1), b"x", object(), [None], ["a", "b"], [float("nan")], [10**20], [-3, 3],
+]
+
+
+@st.composite
+def junk(draw: st.DrawFn) -> Any:
+    i = draw(st.integers(0, len(JUNK) + 5))
+    if i < len(JUNK):
+        return JUNK[i]
+    extra = i - len(JUNK)
+    if extra == 0:
+        return _giant()
+    if extra == 1:
+        return np.ones((1, 2, 3), dtype=draw(st.sampled_from(["float16", "int8", "uint8", "bool", "complex64",
+                                                                 "float64", "int32", "object", "<U1"])))
+    if extra == 2:
+        return draw(st.lists(st.integers(-3, 12), min_size=0, max_size=4))
+    if extra == 3:
+        return np.full((1, 1, 3, 3), draw(st.sampled_from([np.nan, np.inf, -np.inf, 0.0])))
+    if extra == 4:
+        nested: Any = 1
+        for _ in range(draw(st.sampled_from([3, 50, 5000]))):
+            nested = [nested]
+        return nested
+    return draw(st.text(max_size=5))
+
+
+X2 = np.arange(9.0).reshape(1, 1, 3, 3)
+W2 = np.ones((1, 2, 2, 2))
+
+# (name, function, a call that works as keyword arguments)
+ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
+    ("conv_transpose", tconv.conv_transpose, dict(input=X2, weight=W2, bias=np.zeros(2), stride=2, padding=1,
+                                                  output_padding=1, groups=1, dilation=1, output_size=None,
+                                                  algorithm="auto")),
+    ("conv_transpose1d", tconv.conv_transpose1d, dict(input=np.ones((1, 2, 5)), weight=np.ones((2, 1, 3)), stride=2)),
+    ("conv", tconv.conv, dict(input=X2, weight=np.ones((2, 1, 2, 2)), bias=None, stride=1, padding=1, dilation=1,
+                              groups=1)),
+    ("conv_transpose_output_size", tconv.conv_transpose_output_size,
+     dict(input_size=(5, 5), kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1)),
+    ("conv_output_size", tconv.conv_output_size, dict(input_size=7, kernel_size=3, stride=2, padding=1, dilation=1)),
+    ("pool_output_size", tconv.pool_output_size, dict(input_size=7, kernel_size=3, stride=2, padding=1, dilation=1,
+                                                      ceil_mode=True)),
+    ("output_size_range", tconv.output_size_range, dict(input_size=5, kernel_size=3, stride=2, padding=1,
+                                                        dilation=1)),
+    ("output_padding_for", tconv.output_padding_for, dict(input_size=5, output_size=10, kernel_size=3, stride=2,
+                                                          padding=1, dilation=1)),
+    ("conv_transpose_equivalent", tconv.conv_transpose_equivalent,
+     dict(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=0, dilation=1)),
+    ("relation", tconv.relation, dict(input_size=5, kernel_size=3, stride=2, padding=1, output_padding=0,
+                                      dilation=1, transposed=True, pool=False, ceil_mode=False)),
+    ("solve", tconv.solve, dict(input_size=16, output_size=32, transposed=True, kernel_sizes=range(1, 5),
+                                strides=range(1, 3), dilations=(1,), max_padding=3)),
+    ("explain", tconv.explain, dict(input=np.arange(9).reshape(1, 3, 3), weight=np.ones((1, 1, 2, 2), np.int64),
+                                    bias=None, stride=2, padding=0, output_padding=0, groups=1, dilation=1,
+                                    view="gather", lang="en")),
+    ("animate", tconv.animate, dict(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1,
+                                    view="equivalent", values=True, seed=0, cell_size=20, duration_ms=100)),
+    ("overlap", tconv.overlap, dict(input_size=4, kernel_size=3, stride=2, padding=0, output_padding=0, dilation=1,
+                                    layers=2)),
+    ("ConvTranspose2d", tconv.ConvTranspose2d, dict(in_channels=2, out_channels=4, kernel_size=3, stride=2,
+                                                    padding=1, output_padding=1, groups=2, bias=True, dilation=1,
+                                                    padding_mode="zeros", dtype=np.float32, rng=0)),
+    ("set_memory_budget", lambda nbytes: tconv.options(memory_budget=nbytes).__enter__(), dict(nbytes=1 << 20)),
+    ("from_tf", frameworks.from_tf, dict(input_shape=(1, 5, 1), filters_shape=(3, 1, 1), output_shape=(1, 10, 1),
+                                         strides=2, padding="SAME", data_format=None, dilations=None)),
+    ("from_keras", frameworks.from_keras, dict(input_size=5, kernel_size=3, strides=2, padding="same",
+                                               output_padding=None, dilation_rate=1, filters=2, in_channels=1)),
+    ("from_onnx", frameworks.from_onnx, dict(input_shape=(1, 1, 5), weight_shape=(1, 1, 3), auto_pad="SAME_UPPER",
+                                             dilations=None, group=1, kernel_shape=None, output_padding=None,
+                                             output_shape=None, pads=None, strides=2)),
+    ("onnx_conv_transpose", frameworks.onnx_conv_transpose,
+     dict(X=np.ones((1, 1, 5)), W=np.ones((1, 1, 3)), B=None, pads=[1, 1], strides=[2], output_padding=[1])),
+    ("from_jax", frameworks.from_jax, dict(lhs_shape=(1, 5, 1), rhs_shape=(3, 1, 1), strides=2, padding="SAME",
+                                           rhs_dilation=None, dimension_numbers=None, transpose_kernel=False)),
+    ("to_onnx", frameworks.to_onnx, dict(kernel_size=3, stride=2, padding=1, output_padding=1)),
+    ("to_tf", frameworks.to_tf, dict(input_size=5, kernel_size=3, stride=2, padding=1, output_padding=1)),
+    ("to_jax", frameworks.to_jax, dict(kernel_size=3, stride=2, padding=1, output_padding=1)),
+]
+
+
+def _known(name: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Keep only the parameters this function has (the frameworks' signatures differ slightly by release)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return kwargs
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in params}
+
+
+@pytest.mark.parametrize("name,fn,good", ENTRY_POINTS, ids=[e[0] for e in ENTRY_POINTS])
+def test_the_good_call_works(name: str, fn: Callable[..., Any], good: dict[str, Any]) -> None:
+    """The starting points are valid calls, so what the fuzzer finds comes from the junk it put in."""
+    result = fn(**_known(name, fn, good))
+    assert result is not None
+
+
+@pytest.mark.parametrize("name,fn,good", ENTRY_POINTS, ids=[e[0] for e in ENTRY_POINTS])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_junk_arguments_give_only_tconv_errors(name: str, fn: Callable[..., Any], good: dict[str, Any],
+                                               data: st.DataObject) -> None:
+    kwargs = dict(_known(name, fn, good))
+    replaced = data.draw(st.lists(st.sampled_from(sorted(kwargs)), min_size=1, max_size=3, unique=True))
+    for key in replaced:
+        kwargs[key] = data.draw(junk(), label=key)
+    with tconv.options(memory_budget=BUDGET):
+        try:
+            result = fn(**kwargs)
+        except tconv.TconvError as exc:
+            message = str(exc)
+            assert message and "\n" not in message.strip() or "Traceback" not in message
+            return
+    # Accepted: then it is a real answer, not a silently wrong shape. Arrays are finite in size and numeric.
+    if isinstance(result, np.ndarray):
+        assert result.dtype.kind in "biufc" and math.prod(result.shape) * result.itemsize <= BUDGET
