@@ -65,9 +65,14 @@ def sample_arrays(
         # All scalars: a square 2-D animation, as conv_arithmetic draws; a sequence fixes the number of axes.
         scalars = all(isinstance(v, int | np.integer) for v in (input_size, kernel_size))
         nd = 2 if scalars else count_axes(input_size, kernel_size)
+        size = per_axis("input_size", input_size, nd, minimum=1)
+        kernel = per_axis("kernel_size", kernel_size, nd, minimum=1)
+        if math.prod(size) + math.prod(kernel) > MAX_CELLS:  # never drawn: refused before the arrays are made
+            raise TconvError(f"input size {list(size)} and kernel size {list(kernel)} make more than {MAX_CELLS} "
+                             f"cells; at most {MAX_CELLS} are drawn: use smaller sizes")
         rng = np.random.default_rng(seed)
-        x = rng.integers(0, 4, size=per_axis("input_size", input_size, nd, minimum=1))
-        w = rng.integers(0, 3, size=per_axis("kernel_size", kernel_size, nd, minimum=1))
+        x = rng.integers(0, 4, size=size)
+        w = rng.integers(0, 3, size=kernel)
     else:
         x, w, _ = as_arrays(input, weight)
         # single-channel arrays with their channel axes are accepted and squeezed
