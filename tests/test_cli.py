@@ -277,6 +277,7 @@ def _fail(capsys, argv: list[str]) -> str:
         (["explain", "-o", "{tmp}"], "--output '{tmp}' is a folder: give a file name"),
         (["explain", "-o", "{tmp}/ragged.json/x.txt"], "'{tmp}/ragged.json' is a file, not a folder"),
         (["gallery", "/proc/nope"], "DIR '/proc/nope'"),
+        (["animate", "-i", "3", "-k", "2", "-o", "{tmp}/" + "a" * 300 + ".svg"], "cannot be used: File name too long"),
         (["gallery", "{tmp}/missing/deeper"], "DIR '{tmp}/missing/deeper': the folder '{tmp}/missing' does not exist"),
         (["gallery", "{tmp}/ragged.json"], "DIR '{tmp}/ragged.json' is a file, not a folder"),
         # ports

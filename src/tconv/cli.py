@@ -143,7 +143,7 @@ def _ints(text: str) -> int | tuple[int, ...]:
         return parse_ints("value", text)
     except TconvError:
         raise argparse.ArgumentTypeError(
-            f"expected an integer or comma-separated integers like 5,4, got {text!r}") from None
+            f"expected an integer or comma-separated integers like 5,4, got {_quote(text)}") from None
 
 
 def _int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
@@ -156,7 +156,7 @@ def _int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
             value = lo - 1
         if value < lo or (hi is not None and value > hi):
             valid = f"{lo}..{hi}" if hi is not None else f"≥ {lo}"
-            raise argparse.ArgumentTypeError(f"expected an integer {valid}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected an integer {valid}, got {_quote(text)}")
         return value
 
     parse.__name__ = "int"
@@ -246,23 +246,37 @@ def _need(args: argparse.Namespace, *names: str) -> None:
             raise TconvError(f"{flag} is required for `tconv {args.command}`")
 
 
+def _quote(text: str, most: int = 80) -> str:
+    """A path or value for a message: quoted, and shortened in the middle when long."""
+    return repr(text) if len(text) <= most else repr(text[: most // 2] + "…" + text[-most // 2:])
+
+
+def _kind(path: Path, flag: str) -> str:
+    """'folder', 'file', or 'missing' for a path; a path the system refuses to look at (too long...) is an error."""
+    try:
+        return "folder" if path.is_dir() else "file" if path.exists() else "missing"
+    except OSError as exc:
+        raise TconvError(f"{flag} {_quote(str(path))} cannot be used: {exc.strerror or exc}") from None
+
+
 def _check_output(path: str, flag: str = "--output") -> None:
     """Refuse, before any work, a file that cannot be written: a folder, or one in a missing folder."""
     target = Path(path)
-    if target.is_dir():
-        raise TconvError(f"{flag} {path!r} is a folder: give a file name")
-    folder = target.parent
-    if not folder.exists():
-        raise TconvError(f"{flag} {path!r}: the folder {str(folder)!r} does not exist (create it first)")
-    if not folder.is_dir():
-        raise TconvError(f"{flag} {path!r}: {str(folder)!r} is a file, not a folder")
+    if _kind(target, flag) == "folder":
+        raise TconvError(f"{flag} {_quote(path)} is a folder: give a file name")
+    folder = _kind(target.parent, flag)
+    if folder == "missing":
+        raise TconvError(f"{flag} {_quote(path)}: the folder {_quote(str(target.parent))} does not exist "
+                         "(create it first)")
+    if folder == "file":
+        raise TconvError(f"{flag} {_quote(path)}: {_quote(str(target.parent))} is a file, not a folder")
 
 
 def _writing(path: str | Path, flag: str, write: Callable[[], Any]) -> Any:
     try:
         return write()
     except OSError as exc:
-        raise TconvError(f"{flag} {str(path)!r} could not be written: {exc.strerror or exc}") from None
+        raise TconvError(f"{flag} {_quote(str(path))} could not be written: {exc.strerror or exc}") from None
 
 
 def load_array(text: str, name: str) -> np.ndarray:
@@ -277,13 +291,13 @@ def load_array(text: str, name: str) -> np.ndarray:
         try:
             array: np.ndarray = np.load(path, allow_pickle=False)  # a .npy file holds one array
         except (OSError, ValueError, EOFError) as exc:
-            raise TconvError(f"{flag} {text!r} could not be read as .npy: {exc}") from None
+            raise TconvError(f"{flag} {_quote(text)} could not be read as .npy: {exc}") from None
     else:
         if text.endswith(".json"):
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                raise TconvError(f"{flag} {text!r} could not be read: {exc}") from None
+                raise TconvError(f"{flag} {_quote(text)} could not be read: {exc}") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -511,7 +525,7 @@ def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def _cmd_compute(args: argparse.Namespace) -> int:
     if args.output is not None:
         if not args.output.endswith(".npy"):
-            raise TconvError(f"--output {args.output!r} must end in .npy")
+            raise TconvError(f"--output {_quote(args.output)} must end in .npy")
         _check_output(args.output)
     x, w, y, derivation = _compute(args)
     if args.output is not None:
@@ -598,11 +612,12 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     from ._progress import Progress
     from .scene.gallery import GALLERY, render_gallery
 
-    folder = Path(args.directory)
-    if folder.exists() and not folder.is_dir():
-        raise TconvError(f"DIR {args.directory!r} is a file, not a folder")
-    if not folder.exists() and not folder.parent.is_dir():
-        raise TconvError(f"DIR {args.directory!r}: the folder {str(folder.parent)!r} does not exist (create it first)")
+    folder, shown = Path(args.directory), _quote(args.directory)
+    kind = _kind(folder, "DIR")
+    if kind == "file":
+        raise TconvError(f"DIR {shown} is a file, not a folder")
+    if kind == "missing" and _kind(folder.parent, "DIR") != "folder":
+        raise TconvError(f"DIR {shown}: the folder {_quote(str(folder.parent))} does not exist (create it first)")
     paths = _writing(args.directory, "DIR", lambda: render_gallery(
         args.directory, args.format, Progress(len(GALLERY), "gallery"), cell_size=args.cell_size,
         duration_ms=args.duration))
@@ -645,7 +660,7 @@ def _listen(host: str, port: int) -> socket.socket:
                                                       flags=socket.AI_PASSIVE)[0]
     except (OSError, UnicodeError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise TconvError(f"--host {host!r} is not an address to listen on: {reason}") from None
+        raise TconvError(f"--host {_quote(host)} is not an address to listen on: {reason}") from None
     try:
         return socket.create_server(address, family=family)
     except OSError as exc:
@@ -758,7 +773,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
             try:
                 jpad = [tuple(int(v) for v in pair.split(":")) for pair in pad.split(",")]
             except ValueError:
-                raise TconvError(f"--padding {pad!r} for JAX must be SAME, VALID or pairs like 1:2,0:1") from None
+                raise TconvError(f"--padding {_quote(pad)} for JAX must be SAME, VALID or pairs like 1:2,0:1") from None
         channels = (cout, cin) if args.transpose_kernel else \
             (cin, cout)
         rhs = (*kernel, *channels)

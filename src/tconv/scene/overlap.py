@@ -189,6 +189,9 @@ def overlap(
         tuple(ax.padding for ax in axes),
     )
     ops, ds = tuple(ax.output_padding for ax in axes), tuple(ax.dilation for ax in axes)
+    if math.prod(size) > 1_000_000:  # the input map is capped as the output maps are, before it is made
+        raise TconvError(f"the overlap map of input size {list(size)} would have more than 1,000,000 cells: "
+                         f"use a smaller input")
     counts = np.ones(size, dtype=np.int64)
     for _ in range(layers):
         plan = plan_conv_transpose((1, 1, *counts.shape), (1, 1, *ks), None, ss, ps, ops, 1, ds, nd=nd)
