@@ -106,7 +106,8 @@ def test_solve_lists_common_first(capsys) -> None:
         (["compute", "-o", "y.txt"], "must end in .npy"),
         (["compute", "--algorithm", "fft"], "invalid choice"),
         (["shape", "-i", "2", "-k", "3", "-p", "5"], "padding 5 on axis 0 leaves no output"),
-        (["shape", "-i", "3", "-k", "2", "--rounds", "3"], "tconv: error: unrecognized arguments: --rounds 3"),
+        (["shape", "-i", "3", "-k", "2", "--rounds", "3"],
+         "tconv shape: error: unrecognized arguments: --rounds 3; `tconv shape --help` lists its flags"),
     ],
     ids=lambda v: v if isinstance(v, str) else " ".join(v),
 )
@@ -122,30 +123,69 @@ def test_bad_input_one_line_and_exit_2(capsys, argv, message) -> None:
 
 def test_python_dash_m_help_has_examples() -> None:
     result = subprocess.run([sys.executable, "-m", "tconv", "--help"], capture_output=True, text=True, check=True)
-    assert "examples:" in result.stdout and "tconv solve -i 17 --output-size 34" in result.stdout
+    assert "examples (tconv COMMAND --help" in result.stdout and "tconv solve -i 17 --output-size 34" in result.stdout
     result = subprocess.run([sys.executable, "-m", "tconv", "shape", "-i", "3", "-k", "2", "--json"],
                             capture_output=True, text=True, check=True)
     assert json.loads(result.stdout)["output_size"] == [4]
 
 
-def test_serve_binds_localhost_and_opens_the_browser_unless_told(monkeypatch, capsys) -> None:
+def _fake_server(monkeypatch) -> list[dict]:
+    """uvicorn.Server.run records what it was given (the socket still open) instead of serving."""
     pytest.importorskip("fastapi")
     import uvicorn
 
-    calls: dict = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: calls.update(host=host, port=port, app=app))
+    runs: list[dict] = []
+
+    def run(self, sockets=None) -> None:
+        runs.append({"host": self.config.host, "port": self.config.port, "bound": [s.getsockname() for s in sockets]})
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    return runs
+
+
+def test_serve_binds_first_then_prints_the_url_and_serves_on_that_socket(monkeypatch, capsys) -> None:
+    runs = _fake_server(monkeypatch)
     opened: list = []
     monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url))
-    assert main(["serve", "--no-browser", "--port", "8799"]) == 0
-    assert calls["host"] == "127.0.0.1" and calls["port"] == 8799
-    assert "http://127.0.0.1:8799/" in capsys.readouterr().out and opened == []
+    assert main(["serve", "--no-browser", "--port", "0"]) == 0  # 0: any free port, the one bound is printed
+    [run] = runs
+    port = run["bound"][0][1]
+    assert run["host"] == "127.0.0.1" and run["port"] == port and port > 0 and run["bound"][0][0] == "127.0.0.1"
+    assert capsys.readouterr().out == f"tconv explorer on http://127.0.0.1:{port}/ (Ctrl+C stops it)\n"
+    assert opened == []
+
+
+def test_serve_opens_the_browser_unless_told(monkeypatch, capsys) -> None:
+    runs = _fake_server(monkeypatch)
     import threading
 
     started: list = []
     never_started = type("T", (), {"start": lambda self: None})
     monkeypatch.setattr(threading, "Timer", lambda delay, fn, args: started.append((fn, args)) or never_started())
-    assert main(["serve"]) == 0
-    assert started and started[0][1] == ("http://127.0.0.1:8765/",)
+    assert main(["serve", "--port", "0"]) == 0
+    port = runs[0]["bound"][0][1]
+    assert started and started[0][1] == (f"http://127.0.0.1:{port}/",)
+
+
+def test_serve_on_a_busy_port_prints_no_url_and_one_line_naming_the_port(monkeypatch, capsys) -> None:
+    import socket
+
+    runs = _fake_server(monkeypatch)
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code = main(["serve", "--no-browser", "--port", str(port)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and runs == []
+    assert err.startswith(f"tconv serve: error: --port {port}: cannot listen on 127.0.0.1:{port}: ")
+    assert "the port is busy" in err and len(err.splitlines()) == 1
+
+
+def test_serve_refuses_a_host_it_cannot_resolve(monkeypatch, capsys) -> None:
+    runs = _fake_server(monkeypatch)
+    code = main(["serve", "--no-browser", "--host", "no such host.invalid", "--port", "0"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and runs == []
+    assert err.startswith("tconv serve: error: --host 'no such host.invalid' is not an address to listen on")
 
 
 def _subparsers() -> dict[str, argparse.ArgumentParser]:
@@ -182,3 +222,199 @@ def test_python_dash_m_benchmarks_help_is_the_same_suite() -> None:
     result = subprocess.run([sys.executable, "-m", "benchmarks", "--help"], capture_output=True, text=True, check=True,
                             cwd=root)
     assert result.stdout.startswith("usage: tconv bench") and "--rounds ROUNDS" in result.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# every mistake: one line `tconv COMMAND: error: ...` on stderr and exit 2 (issue #12's list, case by case)
+# --------------------------------------------------------------------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+RAGGED = "[[1,2],[3]]"
+
+
+def _fail(capsys, argv: list[str]) -> str:
+    """Run argv, expecting exit 2 and one line on stderr with the command's prefix; returns that line."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors exit from inside the parser
+        code = exc.code
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    assert len(err.splitlines()) == 1 and err.endswith("\n"), err
+    assert err.startswith(f"tconv {argv[0]}: error: "), err
+    return err
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        # ragged arrays, inline and in a file, in each command that reads arrays
+        (["compute", "--input", RAGGED, "--weight", "[[1]]"], "--input is not a rectangular array"),
+        (["explain", "--input", "[[1]]", "--weight", RAGGED], "--weight is not a rectangular array"),
+        (["animate", "--input", RAGGED, "--weight", "[[1]]", "-o", "{tmp}/a.svg"], "--input is not a rectangular"),
+        (["compute", "--input", "{tmp}/ragged.json", "--weight", "[[1]]"], "--input is not a rectangular array"),
+        (["compute", "--input", "[[1]]", "--weight", "[[1]]", "--bias", "[1,[2]]"], "--bias is not a rectangular"),
+        # JSON nested too deeply, inline and in a file; JSON that is not numbers
+        (["compute", "--input", DEEP, "--weight", "[[1]]"], "--input is JSON nested too deeply to read"),
+        (["explain", "--input", "{tmp}/deep.json", "--weight", "[[1]]"], "--input is JSON nested too deeply"),
+        (["compute", "--input", "[" * 100 + "1" + "]" * 100, "--weight", "[[1]]"], "--input is not a rectangular"),
+        (["compute", "--input", "[[1, null]]", "--weight", "[[1]]"], "--input must hold numbers"),
+        (["compute", "--input", "[[1]]", "--weight", '[["a"]]'], "--weight must hold numbers"),
+        (["compute", "--input", "[[10000000000000000000000]]", "--weight", "[[1]]"], "--input must hold numbers"),
+        (["compute", "--input", "{tmp}/binary.json", "--weight", "[[1]]"], "--input '{tmp}/binary.json' could not"),
+        # --seed out of range
+        (["compute", "-i", "3", "-k", "2", "--seed", "-1"], "argument --seed: expected an integer 0..4294967295"),
+        (["explain", "-i", "3", "-k", "2", "--seed", "4294967296"], "argument --seed: expected an integer 0..42949"),
+        (["animate", "-i", "3", "-k", "2", "--seed", "-1", "-o", "{tmp}/a.svg"], "argument --seed: expected"),
+        (["compute", "--input", "[[1]]", "--weight", "[[1]]", "--seed", "3"], "--seed picks random arrays"),
+        (["compute", "--plain"], "--plain applies to --input/--weight arrays"),
+        # files: a missing folder, a folder where a file goes, a file where a folder goes
+        (["animate", "-i", "3", "-k", "2", "-o", "{tmp}/missing/a.svg"],
+         "--output '{tmp}/missing/a.svg': the folder '{tmp}/missing' does not exist"),
+        (["overlap", "-i", "3", "-k", "2", "-o", "{tmp}/missing/a.png"], "the folder '{tmp}/missing' does not exist"),
+        (["explain", "-o", "{tmp}/missing/a.md"], "--output '{tmp}/missing/a.md': the folder '{tmp}/missing' does"),
+        (["compute", "-o", "{tmp}/missing/y.npy"], "--output '{tmp}/missing/y.npy': the folder '{tmp}/missing' does"),
+        (["explain", "-o", "{tmp}"], "--output '{tmp}' is a folder: give a file name"),
+        (["explain", "-o", "{tmp}/ragged.json/x.txt"], "'{tmp}/ragged.json' is a file, not a folder"),
+        (["gallery", "/proc/nope"], "DIR '/proc/nope'"),
+        (["animate", "-i", "3", "-k", "2", "-o", "{tmp}/" + "a" * 300 + ".svg"], "cannot be used: File name too long"),
+        (["gallery", "{tmp}/missing/deeper"], "DIR '{tmp}/missing/deeper': the folder '{tmp}/missing' does not exist"),
+        (["gallery", "{tmp}/ragged.json"], "DIR '{tmp}/ragged.json' is a file, not a folder"),
+        # ports
+        (["serve", "--port", "99999"], "argument --port: expected an integer 0..65535, got '99999'"),
+        (["serve", "--port", "-1"], "argument --port: expected an integer 0..65535, got '-1'"),
+        (["serve", "--port", "http"], "argument --port: expected an integer 0..65535, got 'http'"),
+        # flags a command does not use
+        (["explain", "--no-transposed"], "unrecognized arguments: --no-transposed; `tconv explain --help` lists"),
+        (["solve", "-i", "5", "--output-size", "9", "-k", "3", "-p", "9"], "unrecognized arguments: -k 3 -p 9"),
+        (["shape", "--pool", "--output-padding", "1", "--groups", "4"], "unrecognized arguments: --groups 4"),
+        (["shape", "-i", "3", "-k", "2", "--pool", "--no-transposed"], "--transposed/--no-transposed do not apply"),
+        (["overlap", "-i", "3", "-k", "2", "--output-size", "4"], "unrecognized arguments: --output-size 4"),
+        (["animate", "-i", "3", "-k", "2", "--groups", "2", "-o", "{tmp}/a.svg"], "unrecognized arguments: --groups"),
+        (["compute", "--transposed"], "unrecognized arguments: --transposed"),
+        (["gallery", "{tmp}/g", "-i", "3"], "unrecognized arguments: -i 3"),
+        (["compute", "-o", "{tmp}/y.npy", "--json"], "argument --json: not allowed with argument -o/--output"),
+        (["convert", "--to", "onnx", "-i", "4", "-k", "3", "--pads", "1,1"], "--pads does not apply to --to"),
+        (["convert", "--from", "tf", "-i", "4", "-k", "3", "--groups", "2"], "--groups does not apply to --from tf"),
+        (["convert", "--from", "keras", "-i", "4", "-k", "3", "--transpose-kernel"],
+         "--transpose-kernel does not apply to --from keras"),
+        (["convert", "--from", "onnx", "-i", "4", "-k", "3", "--in-channels", "0"], "argument --in-channels"),
+        # sizes that disagree with the arrays
+        (["compute", "-k", "3", "--input", "[[1,2],[3,4]]", "--weight", "[[1,2],[3,4]]"],
+         "--kernel-size 3 conflicts with --weight, whose spatial shape is [2, 2]"),
+        (["explain", "-k", "2,3", "--input", "[[1,2],[3,4]]", "--weight", "[[1,2],[3,4]]"],
+         "--kernel-size 2,3 conflicts with --weight"),
+        (["compute", "-i", "3", "--input", "[[1,2],[3,4]]", "--weight", "[[1]]"],
+         "--input-size 3 conflicts with --input, whose spatial shape is [2, 2]"),
+        (["animate", "-k", "3", "--input", "[[1,2],[3,4]]", "--weight", "[[1,2],[3,4]]", "-o", "{tmp}/a.svg"],
+         "--kernel-size 3 conflicts with --weight"),
+        # no abbreviations; PyTorch's spelling of a flag the command lacks still gets a hint
+        (["shape", "-i", "5", "-k", "3", "--strid", "2"], "unrecognized arguments: --strid 2; did you mean --stride?"),
+        (["shape", "-i", "5", "-k", "3", "--output-pad", "1"], "did you mean --output-padding?"),
+        (["overlap", "-i", "5", "-k", "3", "--output_size", "4"], "unrecognized arguments: --output_size 4"),
+        # memory, counted in Python ints before any random array exists
+        (["compute", "-i", "100000,100000", "-k", "3"],
+         "--input-size 100000,100000 with --kernel-size 3,3 (random integer arrays) needs about 74.5 GiB"),
+        (["compute", "-i", "1000000000", "-k", "1,1"], "--input-size 1000000000,1000000000 with --kernel-size 1,1"),
+        (["explain", "-i", "1000000000", "-k", "1,1"], "more than the memory budget"),
+        (["animate", "-i", "1000000000", "-k", "1", "-o", "{tmp}/a.svg"], "make more than 1600 cells"),
+        # solve's bounds
+        (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "1000000", "--max-stride", "1000000"],
+         "kernel_sizes 1..1000000 has more than 100,000 values"),
+        (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "64", "--max-stride", "16"],
+         "make 196,608 candidates for solve on 1 axis, more than its cap of 100,000"),
+        (["solve", "-i", "17", "--output-size", "34", "--limit", "0"], "argument --limit: expected an integer ≥ 1"),
+        (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "0"], "argument --max-kernel: expected"),
+        (["animate", "-i", "3", "-k", "2", "--frame", "-1", "-o", "{tmp}/a.svg"], "argument --frame: expected"),
+    ],
+    ids=lambda v: v[:60] if isinstance(v, str) else " ".join(a[:20] for a in v),
+)
+def test_every_mistake_is_one_line_naming_the_flag_or_path(tmp_path: Path, capsys, argv, message) -> None:
+    (tmp_path / "ragged.json").write_text(RAGGED)
+    (tmp_path / "deep.json").write_text(DEEP)
+    (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00")
+    tmp = str(tmp_path)
+    err = _fail(capsys, [a.replace("{tmp}", tmp) for a in argv])
+    assert message.replace("{tmp}", tmp) in err
+    assert not (tmp_path / "missing").exists()  # no folder is created on the way
+
+
+def test_underscore_spellings_are_aliases_hidden_from_help(capsys) -> None:
+    _, out1, _ = run(capsys, "shape", "-i", "5", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1", "--json")
+    _, out2, _ = run(capsys, "shape", "-i", "5", "--kernel_size=3", "-s", "2", "-p", "1", "--output_padding", "1",
+                     "--json")
+    assert json.loads(out1) == json.loads(out2) and json.loads(out2)["output_size"] == [10]
+    code, out, _ = run(capsys, "compute", "--input_size", "3", "--kernel_size", "2", "--output_size", "7", "-s", "2",
+                       "--json")
+    assert code == 0 and json.loads(out)["output_shape"] == [7]
+    with pytest.raises(SystemExit):
+        main(["shape", "--help"])
+    assert "--output_padding" not in capsys.readouterr().out
+
+
+def test_every_hyphenated_long_flag_has_its_underscore_alias() -> None:
+    for name, parser in _subparsers().items():
+        table = parser._option_string_actions
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and "-" in option[2:] and not option.startswith("--no-"):
+                    assert table["--" + option[2:].replace("-", "_")] is action, (name, option)
+
+
+def _long_flags(parser: argparse.ArgumentParser) -> set[str]:
+    return {o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+
+
+def test_each_subcommand_takes_only_its_own_flags() -> None:
+    sizes = {"--input-size", "--kernel-size"}
+    layer = {"--stride", "--padding", "--dilation"}
+    transposed_only = {"--output-padding", "--output-size"}
+    arrays = {"--input", "--weight", "--seed"}
+    flags = {name: _long_flags(p) for name, p in _subparsers().items()}
+    assert flags["shape"] == sizes | layer | transposed_only | {"--transposed", "--no-transposed", "--pool",
+                                                                "--ceil-mode", "--json"}
+    assert flags["solve"] == {"--input-size", "--output-size", "--transposed", "--no-transposed", "--max-kernel",
+                              "--max-stride", "--max-dilation", "--limit", "--json"}
+    assert flags["compute"] == sizes | layer | transposed_only | arrays | {"--groups", "--bias", "--plain",
+                                                                          "--algorithm", "--output", "--json"}
+    assert flags["explain"] == sizes | layer | transposed_only | arrays | {"--groups", "--bias", "--plain", "--view",
+                                                                          "--format", "--lang", "--output"}
+    assert flags["animate"] == sizes | layer | transposed_only | arrays | {
+        "--transposed", "--no-transposed", "--view", "--pool", "--values", "--frame", "--output", "--duration",
+        "--cell-size"}
+    assert flags["overlap"] == sizes | layer | {"--output-padding", "--layers", "--output", "--json"}
+    assert flags["gallery"] == {"--format", "--duration", "--cell-size"}
+    assert flags["serve"] == {"--host", "--port", "--no-browser"}
+    assert flags["onnx"] == set() and flags["bench"] == set()
+
+
+def test_no_parser_takes_abbreviations() -> None:
+    parser = build_parser()
+    assert parser.allow_abbrev is False
+    assert all(p.allow_abbrev is False for p in _subparsers().values())
+
+
+@pytest.mark.parametrize("command", ["shape", "solve", "compute", "explain", "animate", "gallery", "overlap", "serve",
+                                     "convert", "onnx"])
+def test_each_help_shows_its_own_examples(capsys, command) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert info.value.code == 0
+    examples = out[out.index("examples:"):].splitlines()[1:]
+    assert examples and all(line.split()[:2] == ["tconv", command] for line in examples)
+
+
+def test_unknown_command_and_top_level_flag_are_one_line(capsys) -> None:
+    for argv, message in ((["nope"], "tconv: error: argument COMMAND: invalid choice: 'nope'"),
+                          (["--bogus"], "tconv: error: unrecognized arguments: --bogus")):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        err = capsys.readouterr().err
+        assert info.value.code == 2 and err.startswith(message) and len(err.splitlines()) == 1
+
+
+def test_sizes_that_agree_with_the_arrays_are_accepted(capsys) -> None:
+    code, out, _ = run(capsys, "compute", "-i", "3", "-k", "2", "--input", "[[4,4,3],[0,3,4],[2,3,2]]", "--weight",
+                       "[[1,2],[0,1]]", "--json")
+    assert code == 0 and json.loads(out)["output_shape"] == [4, 4]

@@ -241,3 +241,36 @@ def test_shape_functions_refuse_with_clear_errors() -> None:
     with pytest.raises(tconv.TconvError, match="output_padding .* only applies to transposed"):
         tconv.relation(5, 3, output_padding=1, transposed=False)
     assert np.asarray(tconv.conv_output_size(np.int64(5), 3)).tolist() == [3]
+
+
+@pytest.mark.parametrize(
+    "bounds,message",
+    [
+        ({"kernel_sizes": range(1, 1_000_001), "strides": range(1, 1_000_001)},
+         "kernel_sizes 1..1000000 has more than 100,000 values"),
+        ({"strides": range(1, 10**20)}, "strides 1..99999999999999999999 has more than 100,000 values"),
+        ({"kernel_sizes": range(1, 65), "strides": range(1, 17)},
+         "kernel_sizes 1..64, strides 1..16, dilations 1..3 and padding 0..d·(k−1) make 196,608 candidates for solve "
+         "on 1 axis, more than its cap of 100,000 (about a second of search): valid range: at most 100,000 "
+         "candidates, e.g. kernel_sizes 1..45 or strides 1..8 or dilations 1..2 with the other bounds as given"),
+        ({"kernel_sizes": 3, "max_padding": 10**9}, "make 12,000,000,012 candidates"),
+        ({"kernel_sizes": 3, "max_padding": 10**9}, "e.g. max_padding 8332 with the other bounds as given"),
+    ],
+    ids=["million-each", "range-too-long-for-len", "both-axes-of-the-message", "padding-count", "padding-fit"],
+)
+def test_solve_refuses_a_search_of_more_than_a_second_before_searching(bounds, message) -> None:
+    with pytest.raises(tconv.TconvError) as info:
+        tconv.solve(17, 34, **bounds)
+    assert message in str(info.value)
+
+
+def test_solve_counts_every_axis_against_the_cap_and_accepts_it_exactly() -> None:
+    from tconv.shapes import MAX_SOLVE_CANDIDATES, _solve_candidates
+
+    bounds = {"kernel_sizes": list(range(1, 46)), "strides": list(range(1, 17)), "dilations": [1, 2, 3]}
+    one_axis = _solve_candidates(1, bounds, None)
+    assert one_axis == 16 * (6 * sum(range(45)) + 45 * 3) == 97_200 <= MAX_SOLVE_CANDIDATES
+    (found,) = tconv.solve(17, 34, kernel_sizes=range(1, 46), strides=range(1, 17))
+    assert str(found[0]) == "kernel_size=4, stride=2, padding=1"
+    with pytest.raises(tconv.TconvError, match="make 194,400 candidates for solve on 2 axes"):
+        tconv.solve((17, 17), (34, 34), kernel_sizes=range(1, 46), strides=range(1, 17))

@@ -1,50 +1,90 @@
 """The ``tconv`` command: a thin shell that parses flags, calls the library and prints the result.
 
-Every subcommand shares one set of size flags; each takes ``5`` or a per-axis ``5,4``. Each subparser carries its
-handler (``set_defaults(handler=...)``), a function of the parsed flags that returns the exit code; ``main`` calls
-it. Bad input gets one line on stderr and exit code 2.
+Each subcommand takes only the flags it uses, assembled from small parent parsers, one per concern (sizes, layer,
+transposed-only, groups, direction, arrays, rendering, JSON); a flag it does not use is an error. Size flags take
+``5`` or a per-axis ``5,4``; PyTorch's underscore spellings (``--output_padding``) are aliases of the hyphenated
+flags; no flag may be abbreviated. Each subparser carries its handler (``set_defaults(handler=...)``), a function
+of the parsed flags that returns the exit code; ``main`` calls it. Every mistake, argparse's or the library's,
+gets one line on stderr, ``tconv COMMAND: error: ...``, and exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypedDict
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict
 
 import numpy as np
 
 from . import shapes
-from ._axes import parse_ints, per_axis
+from ._axes import count_axes, parse_ints, per_axis
 from .algorithms import REGISTRY
 from .errors import TconvError
 from .functional import as_arrays, execute
-from .params import plan_conv_transpose
+from .params import check_memory, plan_conv_transpose
+
+if TYPE_CHECKING:
+    import socket
 
 __all__ = ["main"]
 
-EXAMPLES = """\
-examples:
+OVERVIEW = """\
+examples (tconv COMMAND --help shows each command's flags and more examples):
+  tconv shape -i 3 -k 2                         why ConvTranspose2d(k=2) turns 3x3 into 4x4
+  tconv solve -i 17 --output-size 34            how do I upsample 17 to 34?
+  tconv compute                                 seed 001's worked example, with the size derivation
+  tconv explain -i 3 -k 3 -s 2 -p 1 --output-padding 1 --view scatter
+  tconv animate -i 3 -k 3 -s 2 -p 1 --output-padding 1 --values -o odd.gif
+  tconv serve                                   the interactive explorer at http://127.0.0.1:8765/
+
+PyTorch's spellings of the flags work too: --output_padding is --output-padding.
+"""
+
+# Each subcommand's --help ends with its own examples.
+EXAMPLES = {
+    "shape": """\
   tconv shape -i 3 -k 2                         why ConvTranspose2d(k=2) turns 3x3 into 4x4
   tconv shape -i 5 -k 3 -s 2 -p 1 --output-size 10
   tconv shape -i 7,5 -k 3 -s 2 -p 1 --no-transposed --json
+  tconv shape --pool -i 7 -k 2 --ceil-mode""",
+    "solve": """\
   tconv solve -i 17 --output-size 34            how do I upsample 17 to 34?
+  tconv solve -i 64 --output-size 32 --no-transposed --limit 3
+  tconv solve -i 8,8 --output-size 16,15 --max-kernel 9 --json""",
+    "compute": """\
   tconv compute                                 seed 001's worked example, with the size derivation
   tconv compute --input x.npy --weight w.npy -s 2 -p 1 -o y.npy
   tconv compute --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' -p 1
+  tconv compute -i 3,4 -k 2 -s 2 --seed 5 --json random integers of those sizes""",
+    "explain": """\
   tconv explain --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' --lang zh
   tconv explain -i 3 -k 3 -s 2 -p 1 --output-padding 1 --view scatter --format markdown
+  tconv explain --input x.npy --weight w.npy -s 2 --format html -o walkthrough.html""",
+    "animate": """\
   tconv animate -i 3 -k 3 -s 2 -p 1 --output-padding 1 --values -o odd.gif
   tconv animate -i 3,2 -k 3,2 -s 2,1 --view scatter --values -o scatter.svg
+  tconv animate -i 5 -k 3 -s 2 --no-transposed -o conv.png""",
+    "gallery": """\
   tconv gallery gallery/                        conv_arithmetic's 15 animations and more
+  tconv gallery stills/ --format png --cell-size 24""",
+    "overlap": """\
   tconv overlap -i 8 -k 3 -s 2 --layers 2 -o checkerboard.png
+  tconv overlap -i 8 -k 4 -s 2 -p 1 --json""",
+    "serve": """\
   tconv serve                                   the interactive explorer at http://127.0.0.1:8765/
+  tconv serve --port 9000 --no-browser          --port 0: any free port""",
+    "convert": """\
   tconv convert --from keras --padding same -s 2 -k 3 -i 16
-  tconv convert --to onnx -k 3 -s 2 -p 1 --output-padding 1 -i 8
-  tconv onnx model.onnx                         its ConvTranspose nodes and their PyTorch equivalents
-"""
+  tconv convert --from onnx --padding SAME_LOWER -s 2 -k 3 -i 4
+  tconv convert --to onnx -k 3 -s 2 -p 1 --output-padding 1 -i 8""",
+    "onnx": """\
+  tconv onnx model.onnx                         its ConvTranspose nodes and their PyTorch equivalents""",
+}
 
 # A subcommand's handler: the parsed flags in, the exit code out.
 Handler = Callable[[argparse.Namespace], int]
@@ -53,12 +93,49 @@ Handler = Callable[[argparse.Namespace], int]
 DEFAULT_INPUT = [[4, 4, 3], [0, 3, 4], [2, 3, 2]]
 DEFAULT_WEIGHT = [[1, 2], [0, 1]]
 
+# --seed's range: NumPy's RandomState takes 0..2**32-1 (default_rng more; this range reads the same in both)
+MAX_SEED = 2**32 - 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports errors in one line (exit 2) instead of a usage block."""
+    """argparse with no abbreviations, raw help text and one-line errors (exit 2) instead of a usage block."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {_one_line(message)}\n")
+
+    def add_underscore_aliases(self) -> None:
+        """PyTorch's spellings as aliases: ``--output_padding`` is ``--output-padding`` (not listed in --help)."""
+        for action in self._actions:
+            for option in action.option_strings:
+                negative = isinstance(action, argparse.BooleanOptionalAction) and option.startswith("--no-")
+                if option.startswith("--") and "-" in option[2:] and not negative:
+                    self._option_string_actions.setdefault("--" + option[2:].replace("-", "_"), action)
+
+    def unknown(self, rest: Sequence[str]) -> NoReturn:
+        """Refuse arguments this subcommand does not take, with the closest flag it does take."""
+        known = [o for o in self._option_string_actions if not (o.startswith("--") and "_" in o)]
+        hint = f"; `{self.prog} --help` lists its flags"
+        for token in rest:
+            if token.startswith("-"):
+                close = difflib.get_close_matches(token.split("=", 1)[0], known, n=1)
+                if close:
+                    hint = f"; did you mean {close[0]}?"
+                break
+        self.error(f"unrecognized arguments: {' '.join(rest)}{hint}")
+
+
+# --------------------------------------------------------------------------------------------------
+# flag types and parent parsers, one per concern
+# --------------------------------------------------------------------------------------------------
 
 
 def _ints(text: str) -> int | tuple[int, ...]:
@@ -66,27 +143,96 @@ def _ints(text: str) -> int | tuple[int, ...]:
         return parse_ints("value", text)
     except TconvError:
         raise argparse.ArgumentTypeError(
-            f"expected an integer or comma-separated integers like 5,4, got {text!r}") from None
+            f"expected an integer or comma-separated integers like 5,4, got {_quote(text)}") from None
 
 
-def _size_flags() -> _Parser:
+def _int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in lo..hi (no upper bound when hi is None)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = lo - 1
+        if value < lo or (hi is not None and value > hi):
+            valid = f"{lo}..{hi}" if hi is not None else f"≥ {lo}"
+            raise argparse.ArgumentTypeError(f"expected an integer {valid}, got {_quote(text)}")
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
+_SIZE_FLAGS = {
+    "input_size": (("-i", "--input-size"), "spatial input size"),
+    "kernel_size": (("-k", "--kernel-size"), "kernel size"),
+    "stride": (("-s", "--stride"), "stride (default 1)"),
+    "padding": (("-p", "--padding"), "padding (default 0)"),
+    "dilation": (("-d", "--dilation"), "dilation (default 1)"),
+    "output_padding": (("--output-padding",), "output_padding (default 0)"),
+    "output_size": (("--output-size",), "wanted output size"),
+}
+
+
+def _sizes(title: str, *names: str) -> _Parser:
+    """A parent parser with the named size flags, each an integer or one per axis (5,4)."""
     p = _Parser(add_help=False)
-    g = p.add_argument_group("size flags (an integer, or one per axis: 5,4)")
-    g.add_argument("-i", "--input-size", type=_ints, metavar="N", help="spatial input size")
-    g.add_argument("-k", "--kernel-size", type=_ints, metavar="N", help="kernel size")
-    g.add_argument("-s", "--stride", type=_ints, metavar="N", help="stride (default 1; pooling: kernel size)")
-    g.add_argument("-p", "--padding", type=_ints, metavar="N", help="padding (default 0)")
-    g.add_argument("--output-padding", type=_ints, metavar="N", help="output_padding (default 0)")
-    g.add_argument("-d", "--dilation", type=_ints, metavar="N", help="dilation (default 1)")
-    g.add_argument("--groups", type=int, default=1, metavar="N", help="groups (default 1)")
-    g.add_argument("--output-size", type=_ints, metavar="N", help="wanted output size (picks output_padding)")
-    g.add_argument(
-        "--transposed",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="transposed convolution (default); --no-transposed for a direct convolution",
-    )
+    g = p.add_argument_group(f"{title} (an integer, or one per axis: 5,4)")
+    for name in names:
+        flags, text = _SIZE_FLAGS[name]
+        g.add_argument(*flags, type=_ints, metavar="N", help=text)
     return p
+
+
+def _groups() -> _Parser:
+    p = _Parser(add_help=False)
+    p.add_argument("--groups", type=_int_in(1), default=1, metavar="N", help="groups (default 1)")
+    return p
+
+
+def _direction() -> _Parser:
+    p = _Parser(add_help=False)
+    p.add_argument("--transposed", action=argparse.BooleanOptionalAction, default=None,
+                   help="transposed convolution (default); --no-transposed for a direct convolution")
+    return p
+
+
+def _arrays(channels: bool) -> _Parser:
+    """--input, --weight and --seed; with ``channels``, also --bias and --plain (arrays with channel axes)."""
+    p = _Parser(add_help=False)
+    g = p.add_argument_group("arrays (.npy, .json or inline JSON; without them, random integers of -i/-k from --seed)")
+    if channels:
+        g.add_argument("--input", metavar="X",
+                       help="(N, C, ...) or (C, ...), or plain with a plain weight")
+        g.add_argument("--weight", metavar="W",
+                       help="(in, out/groups, *kernel), or a plain kernel such as [[1,2],[0,1]]")
+        g.add_argument("--bias", metavar="B", help="(out_channels,)")
+        g.add_argument("--plain", action="store_true", help="treat input and weight as single-channel arrays")
+    else:
+        g.add_argument("--input", metavar="X", help="input values, 1-D or 2-D")
+        g.add_argument("--weight", metavar="W", help="kernel values, 1-D or 2-D")
+    g.add_argument("--seed", type=_int_in(0, MAX_SEED), metavar="N",
+                   help="seed of the random integers (default 0)")
+    return p
+
+
+def _render() -> _Parser:
+    p = _Parser(add_help=False)
+    g = p.add_argument_group("rendering")
+    g.add_argument("--duration", type=int, default=800, metavar="MS", help="milliseconds per frame (default 800)")
+    g.add_argument("--cell-size", type=int, default=36, metavar="PX", help="cell size in pixels (default 36)")
+    return p
+
+
+def _json(text: str = "print JSON") -> _Parser:
+    p = _Parser(add_help=False)
+    p.add_argument("--json", action="store_true", help=text)
+    return p
+
+
+# --------------------------------------------------------------------------------------------------
+# shared checks: required flags, files to write, arrays to read
+# --------------------------------------------------------------------------------------------------
 
 
 def _or(value: Any, default: Any) -> Any:
@@ -100,6 +246,143 @@ def _need(args: argparse.Namespace, *names: str) -> None:
             raise TconvError(f"{flag} is required for `tconv {args.command}`")
 
 
+def _quote(text: str, most: int = 80) -> str:
+    """A path or value for a message: quoted, and shortened in the middle when long."""
+    return repr(text) if len(text) <= most else repr(text[: most // 2] + "…" + text[-most // 2:])
+
+
+def _kind(path: Path, flag: str) -> str:
+    """'folder', 'file', or 'missing' for a path; a path the system refuses to look at (too long...) is an error."""
+    try:
+        return "folder" if path.is_dir() else "file" if path.exists() else "missing"
+    except OSError as exc:
+        raise TconvError(f"{flag} {_quote(str(path))} cannot be used: {exc.strerror or exc}") from None
+
+
+def _check_output(path: str, flag: str = "--output") -> None:
+    """Refuse, before any work, a file that cannot be written: a folder, or one in a missing folder."""
+    target = Path(path)
+    if _kind(target, flag) == "folder":
+        raise TconvError(f"{flag} {_quote(path)} is a folder: give a file name")
+    folder = _kind(target.parent, flag)
+    if folder == "missing":
+        raise TconvError(f"{flag} {_quote(path)}: the folder {_quote(str(target.parent))} does not exist "
+                         "(create it first)")
+    if folder == "file":
+        raise TconvError(f"{flag} {_quote(path)}: {_quote(str(target.parent))} is a file, not a folder")
+
+
+def _writing(path: str | Path, flag: str, write: Callable[[], Any]) -> Any:
+    try:
+        return write()
+    except OSError as exc:
+        raise TconvError(f"{flag} {_quote(str(path))} could not be written: {exc.strerror or exc}") from None
+
+
+def load_array(text: str, name: str) -> np.ndarray:
+    """An array of numbers from a ``.npy`` file, a ``.json`` file, or inline JSON (``'[[1,2],[3,4]]'``).
+
+    Anything else is a TconvError naming the flag: a missing file, bad JSON, JSON nested too deeply, ragged rows,
+    values that are not numbers.
+    """
+    flag = f"--{name}"
+    path = Path(text)
+    if text.endswith(".npy"):
+        try:
+            array: np.ndarray = np.load(path, allow_pickle=False)  # a .npy file holds one array
+        except (OSError, ValueError, EOFError) as exc:
+            raise TconvError(f"{flag} {_quote(text)} could not be read as .npy: {exc}") from None
+    else:
+        if text.endswith(".json"):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise TconvError(f"{flag} {_quote(text)} could not be read: {exc}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TconvError(f"{flag} is neither a .npy/.json file nor valid JSON: {exc}") from None
+        except RecursionError:
+            raise TconvError(f"{flag} is JSON nested too deeply to read (arrays have at most 64 dimensions)") from None
+        try:
+            array = np.asarray(data)
+        except (ValueError, TypeError, RecursionError):
+            raise TconvError(
+                f"{flag} is not a rectangular array: every row must have the same length (and at most 64 dimensions)"
+            ) from None
+    if array.dtype.kind not in "biufc":
+        raise TconvError(f"{flag} must hold numbers (integers that fit in int64, or floats), got {array.dtype} values")
+    return array
+
+
+def _spatial_agrees(args: argparse.Namespace, x_spatial: Sequence[int], w_spatial: Sequence[int]) -> None:
+    """-i/-k size random arrays; given together with arrays, they must say the same as the arrays."""
+    for name, flag, shape, source in (("input_size", "--input-size", x_spatial, "--input"),
+                                      ("kernel_size", "--kernel-size", w_spatial, "--weight")):
+        value = getattr(args, name)
+        if value is None:
+            continue
+        try:
+            wanted: tuple[int, ...] | None = per_axis(name, value, len(shape))
+        except TconvError:
+            wanted = None
+        if wanted != tuple(shape):
+            given = ",".join(map(str, np.atleast_1d(value)))
+            raise TconvError(f"{flag} {given} conflicts with {source}, whose spatial shape is {list(shape)}: "
+                             f"leave {flag} out or make them agree")
+
+
+def _random_arrays(args: argparse.Namespace, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random integers of the -i/-k sizes; with groups, one channel in and out per group. The memory is checked
+    first (sizes counted in Python ints, so nothing overflows)."""
+    _need(args, "input_size", "kernel_size")
+    nd = count_axes(args.input_size, args.kernel_size)
+    size = per_axis("input_size", args.input_size, nd, minimum=1)
+    kernel = per_axis("kernel_size", args.kernel_size, nd, minimum=1)
+    nbytes = groups * (math.prod(size) + math.prod(kernel)) * np.dtype(np.int64).itemsize
+    given = ",".join(map(str, size)), ",".join(map(str, kernel))
+    check_memory(nbytes, f"--input-size {given[0]} with --kernel-size {given[1]} (random integer arrays)")
+    rng = np.random.default_rng(_or(args.seed, 0))
+    if groups == 1:
+        return rng.integers(0, 5, size=size), rng.integers(0, 3, size=kernel)
+    return rng.integers(0, 5, size=(groups, *size)), rng.integers(0, 3, size=(groups, 1, *kernel))
+
+
+def _channel_arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """Input, weight and bias from the flags: files or inline JSON, else seed 001's example or random integers.
+
+    Returns them with channel axes (PyTorch's layout) and whether they were given plain (single-channel).
+    """
+    if (args.input is None) != (args.weight is None):
+        raise TconvError("give both --input and --weight, or neither (then seed 001's example or random integers)")
+    given = args.input is not None
+    if given and args.seed is not None:
+        raise TconvError("--seed picks random arrays: it does not apply to --input/--weight")
+    if not given and args.plain:
+        raise TconvError("--plain applies to --input/--weight arrays")
+    if given:
+        x, w = load_array(args.input, "input"), load_array(args.weight, "weight")
+    elif args.input_size is None and args.kernel_size is None and args.seed is None:
+        x, w = np.array(DEFAULT_INPUT), np.array(DEFAULT_WEIGHT)
+    else:
+        x, w = _random_arrays(args, args.groups)
+    b = None if args.bias is None else load_array(args.bias, "bias")
+    # A weight without channel axes (a plain kernel like [[1,2],[0,1]]) means one channel in, one out.
+    plain = args.plain or w.ndim < 3
+    if plain:
+        if x.ndim != w.ndim:
+            raise TconvError(
+                f"a plain (single-channel) weight of shape {list(w.shape)} needs an input with the same number of "
+                f"dimensions, got input shape {list(x.shape)}"
+            )
+        x, w = x[None], w[None, None]
+    x, w, b = as_arrays(x, w, b)
+    nd = w.ndim - 2
+    if given and x.ndim > nd:
+        _spatial_agrees(args, x.shape[x.ndim - nd:], w.shape[2:])
+    return x, w, b, plain
+
+
 # --------------------------------------------------------------------------------------------------
 # tconv shape
 # --------------------------------------------------------------------------------------------------
@@ -109,6 +392,8 @@ def _shape(args: argparse.Namespace) -> dict[str, Any]:
     _need(args, "input_size", "kernel_size")
     if args.ceil_mode and not args.pool:
         raise TconvError("--ceil-mode only applies to pooling (add --pool)")
+    if args.pool and args.transposed is not None:
+        raise TconvError("--transposed/--no-transposed do not apply to pooling (--pool)")
     # the library's report, unchanged: `shape --json` prints exactly what /api/shape and walkthroughs carry
     return shapes.layer_report(
         args.input_size,
@@ -118,7 +403,7 @@ def _shape(args: argparse.Namespace) -> dict[str, Any]:
         _or(args.output_padding, 0),
         _or(args.dilation, 1),
         output_size=args.output_size,
-        transposed=args.transposed,
+        transposed=args.transposed is not False,
         pool=args.pool,
         ceil_mode=args.ceil_mode,
     )
@@ -165,10 +450,11 @@ def _cmd_shape(args: argparse.Namespace) -> int:
 
 def _solve(args: argparse.Namespace) -> list[list[dict[str, Any]]]:
     _need(args, "input_size", "output_size")
+    # the library refuses bounds whose search would take more than about a second (shapes.MAX_SOLVE_CANDIDATES)
     found = shapes.solve(
         args.input_size,
         args.output_size,
-        transposed=args.transposed,
+        transposed=args.transposed is not False,
         kernel_sizes=range(1, args.max_kernel + 1),
         strides=range(1, args.max_stride + 1),
         dilations=range(1, args.max_dilation + 1),
@@ -186,7 +472,7 @@ def _solve(args: argparse.Namespace) -> list[list[dict[str, Any]]]:
 def _print_solve(args: argparse.Namespace, result: list[list[dict[str, Any]]]) -> None:
     sizes = np.broadcast_to(np.atleast_1d(args.input_size), (len(result),))
     targets = np.broadcast_to(np.atleast_1d(args.output_size), (len(result),))
-    kind = "ConvTranspose" if args.transposed else "Conv"
+    kind = "Conv" if args.transposed is False else "ConvTranspose"
     for a, axis in enumerate(result):
         print(f"axis {a}: {kind} {sizes[a]} → {targets[a]}: {len(axis)} shown, most common first")
         if not axis:
@@ -205,65 +491,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------------
-# tconv compute
+# tconv compute, explain
 # --------------------------------------------------------------------------------------------------
-
-
-def load_array(text: str, name: str) -> np.ndarray:
-    """An array from a ``.npy`` file, a ``.json`` file, or inline JSON (``'[[1,2],[3,4]]'``)."""
-    path = Path(text)
-    if text.endswith(".npy"):
-        try:
-            array: np.ndarray = np.load(path, allow_pickle=False)  # a .npy file holds one array
-            return array
-        except (OSError, ValueError) as exc:
-            raise TconvError(f"--{name} {text!r} could not be read as .npy: {exc}") from None
-    if text.endswith(".json"):
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise TconvError(f"--{name} {text!r} could not be read: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TconvError(f"--{name} is neither a .npy/.json file nor valid JSON: {exc}") from None
-    return np.asarray(data)
-
-
-def _arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
-    """Input, weight and bias from the flags: files or inline JSON, else seed 001's example or random integers.
-
-    Returns them with channel axes (PyTorch's layout) and whether they were given plain (single-channel).
-    """
-    if (args.input is None) != (args.weight is None):
-        raise TconvError("give both --input and --weight, or neither (then seed 001's example or random integers)")
-    if args.input is not None:
-        x, w = load_array(args.input, "input"), load_array(args.weight, "weight")
-    elif args.input_size is None and args.kernel_size is None:
-        x, w = np.array(DEFAULT_INPUT), np.array(DEFAULT_WEIGHT)
-    else:
-        _need(args, "input_size", "kernel_size")
-        rng = np.random.default_rng(args.seed)
-        nd = max(np.size(args.input_size), np.size(args.kernel_size))
-        size = per_axis("input_size", args.input_size, nd, minimum=1)
-        kernel = per_axis("kernel_size", args.kernel_size, nd, minimum=1)
-        if args.groups == 1:
-            x, w = rng.integers(0, 5, size=size), rng.integers(0, 3, size=kernel)
-        else:  # one channel in and out per group
-            g = max(1, args.groups)
-            x, w = rng.integers(0, 5, size=(g, *size)), rng.integers(0, 3, size=(g, 1, *kernel))
-    b = None if args.bias is None else load_array(args.bias, "bias")
-    # A weight without channel axes (a plain kernel like [[1,2],[0,1]]) means one channel in, one out.
-    plain = args.plain or w.ndim < 3
-    if plain:
-        if x.ndim != w.ndim:
-            raise TconvError(
-                f"a plain (single-channel) weight of shape {list(w.shape)} needs an input with the same number of "
-                f"dimensions, got input shape {list(x.shape)}"
-            )
-        x, w = x[None], w[None, None]
-    x, w, b = as_arrays(x, w, b)
-    return x, w, b, plain
 
 
 class _LayerArgs(TypedDict):
@@ -278,11 +507,11 @@ class _LayerArgs(TypedDict):
 def _layer_args(args: argparse.Namespace) -> _LayerArgs:
     # groups and output_size stay with the callers: not every call takes them (animate, overlap draw one channel)
     return _LayerArgs(stride=_or(args.stride, 1), padding=_or(args.padding, 0),
-                     output_padding=_or(args.output_padding, 0), dilation=_or(args.dilation, 1))
+                      output_padding=_or(args.output_padding, 0), dilation=_or(args.dilation, 1))
 
 
 def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    x, w, b, plain = _arrays(args)
+    x, w, b, plain = _channel_arrays(args)
     # one plan: it computes the result and states the size derivation
     plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **_layer_args(args),
                                groups=args.groups, output_size=args.output_size, dtype=x.dtype.name)
@@ -294,11 +523,13 @@ def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def _cmd_compute(args: argparse.Namespace) -> int:
-    if args.output is not None and not args.output.endswith(".npy"):
-        raise TconvError(f"--output {args.output!r} must end in .npy")
+    if args.output is not None:
+        if not args.output.endswith(".npy"):
+            raise TconvError(f"--output {_quote(args.output)} must end in .npy")
+        _check_output(args.output)
     x, w, y, derivation = _compute(args)
     if args.output is not None:
-        np.save(args.output, y)
+        _writing(args.output, "--output", lambda: np.save(args.output, y))
         print(f"wrote {args.output}: shape {list(y.shape)}, dtype {y.dtype}")
     elif args.json:
         print(json.dumps({"output_shape": list(y.shape), "output": y.tolist()}))
@@ -312,7 +543,7 @@ def _cmd_compute(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> str:
     from .explain import explain
 
-    x, w, b, _ = _arrays(args)
+    x, w, b, _ = _channel_arrays(args)
     wt = explain(x, w, b, **_layer_args(args), groups=args.groups, output_size=args.output_size, view=args.view,
                  lang=args.lang)
     if args.format == "json":
@@ -325,36 +556,50 @@ def _explain(args: argparse.Namespace) -> str:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        _check_output(args.output)
     text = _explain(args)
     if args.output is not None:
-        Path(args.output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        data = text if text.endswith("\n") else text + "\n"
+        _writing(args.output, "--output", lambda: Path(args.output).write_text(data, encoding="utf-8"))
         print(f"wrote {args.output}")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
     return 0
 
 
+# --------------------------------------------------------------------------------------------------
+# tconv animate, gallery, overlap
+# --------------------------------------------------------------------------------------------------
+
+
 def _animate(args: argparse.Namespace) -> str:
     from .scene import animate
 
-    view = args.view or ("equivalent" if args.transposed else "conv")
-    if not args.transposed and view != "conv":
+    _check_output(args.output)
+    transposed = args.transposed is not False
+    view = args.view or ("equivalent" if transposed else "conv")
+    if not transposed and view != "conv":
         raise TconvError(f"--view {view} draws a transposed convolution; drop --no-transposed or use --view conv")
-    if args.groups != 1:
-        raise TconvError("animate draws one channel: --groups must be 1")
     arrays = {}
     if args.input is not None or args.weight is not None:
         if args.input is None or args.weight is None:
             raise TconvError("give both --input and --weight, or neither (then random integers from --seed)")
-        arrays = {"input": load_array(args.input, "input"), "weight": load_array(args.weight, "weight")}
+        if args.seed is not None:
+            raise TconvError("--seed picks random arrays: it does not apply to --input/--weight")
+        x, w = load_array(args.input, "input"), load_array(args.weight, "weight")
+        w_spatial = w.shape[2:] if w.ndim >= 3 else w.shape
+        if x.ndim >= len(w_spatial):
+            _spatial_agrees(args, x.shape[x.ndim - len(w_spatial):], w_spatial)
+        arrays = {"input": x, "weight": w}
     elif args.input_size is None or args.kernel_size is None:
         raise TconvError("--input-size and --kernel-size are required (or --input and --weight arrays)")
     scene = animate(
         args.input_size, args.kernel_size, **_layer_args(args), output_size=args.output_size, view=view,
-        pool=args.pool, values=args.values, seed=args.seed, cell_size=args.cell_size, duration_ms=args.duration,
-        **arrays,
+        pool=args.pool, values=args.values, seed=_or(args.seed, 0), cell_size=args.cell_size,
+        duration_ms=args.duration, **arrays,
     )
-    path = scene.save(args.output, frame=args.frame)
+    path = _writing(args.output, "--output", lambda: scene.save(args.output, frame=args.frame))
     return f"wrote {path}: {len(scene.frames)} frames, {scene.title}"
 
 
@@ -367,8 +612,15 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     from ._progress import Progress
     from .scene.gallery import GALLERY, render_gallery
 
-    paths = render_gallery(args.directory, args.format, Progress(len(GALLERY), "gallery"),
-                           cell_size=args.cell_size, duration_ms=args.duration)
+    folder, shown = Path(args.directory), _quote(args.directory)
+    kind = _kind(folder, "DIR")
+    if kind == "file":
+        raise TconvError(f"DIR {shown} is a file, not a folder")
+    if kind == "missing" and _kind(folder.parent, "DIR") != "folder":
+        raise TconvError(f"DIR {shown}: the folder {_quote(str(folder.parent))} does not exist (create it first)")
+    paths = _writing(args.directory, "DIR", lambda: render_gallery(
+        args.directory, args.format, Progress(len(GALLERY), "gallery"), cell_size=args.cell_size,
+        duration_ms=args.duration))
     print(f"wrote {len(paths)} files to {args.directory}")
     return 0
 
@@ -377,11 +629,11 @@ def _cmd_overlap(args: argparse.Namespace) -> int:
     from .scene import overlap
 
     _need(args, "input_size", "kernel_size")
-    if not args.transposed:
-        raise TconvError("overlap is about transposed convolution: drop --no-transposed")
+    if args.output is not None:
+        _check_output(args.output)
     m = overlap(args.input_size, args.kernel_size, **_layer_args(args), layers=args.layers)
     if args.output is not None:
-        m.save(args.output)
+        _writing(args.output, "--output", lambda: m.save(args.output))
     if args.json:
         print(json.dumps(m.to_dict()))
         return 0
@@ -393,6 +645,30 @@ def _cmd_overlap(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------------------
+# tconv serve
+# --------------------------------------------------------------------------------------------------
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port and listening, or a TconvError naming the host or the port."""
+    import errno
+    import socket
+
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                      flags=socket.AI_PASSIVE)[0]
+    except (OSError, UnicodeError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise TconvError(f"--host {_quote(host)} is not an address to listen on: {reason}") from None
+    try:
+        return socket.create_server(address, family=family)
+    except OSError as exc:
+        busy = "; the port is busy: pick another with --port, or --port 0 for any free one" \
+            if exc.errno == errno.EADDRINUSE else ""
+        raise TconvError(f"--port {port}: cannot listen on {host}:{port}: {exc.strerror or exc}{busy}") from None
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .web.app import create_app
 
@@ -401,22 +677,55 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         import uvicorn
     except ImportError:
         raise TconvError("the explorer needs uvicorn: pip install 'tconv[web]'") from None
-    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
-    print(f"tconv explorer on {url} (Ctrl+C stops it)", flush=True)
-    if not args.no_browser:
-        import threading
-        import webbrowser
+    # bind first: the URL is printed (and the browser opened) only once the port is ours
+    sock = _listen(args.host, args.port)
+    with sock:
+        port = sock.getsockname()[1]
+        host = "127.0.0.1" if args.host in ("", "0.0.0.0", "::") else args.host
+        url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+        print(f"tconv explorer on {url} (Ctrl+C stops it)", flush=True)
+        if not args.no_browser:
+            import threading
+            import webbrowser
 
-        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+            threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+        uvicorn.Server(uvicorn.Config(app, host=args.host, port=port, log_level="warning")).run(sockets=[sock])
     return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# tconv convert, onnx, bench
+# --------------------------------------------------------------------------------------------------
+
+# The optional flags each direction reads; another one given is refused rather than ignored.
+_CONVERT_OPTIONAL = ("pads", "output_padding", "output_size", "groups", "in_channels", "out_channels",
+                     "transpose_kernel")
+_CONVERT_READS = {
+    "--to": {"output_padding", "groups"},
+    "--from onnx": {"pads", "output_padding", "output_size", "groups", "in_channels", "out_channels"},
+    "--from tf": {"output_size", "in_channels", "out_channels"},
+    "--from keras": {"output_padding", "in_channels", "out_channels"},
+    "--from jax": {"in_channels", "out_channels", "transpose_kernel"},
+}
+
+
+def _check_convert_flags(args: argparse.Namespace) -> None:
+    direction = "--to" if args.target is not None else f"--from {args.source}"
+    reads = _CONVERT_READS[direction]
+    for name in _CONVERT_OPTIONAL:
+        if name not in reads and getattr(args, name) not in (None, False):
+            flag = "--" + name.replace("_", "-")
+            takes = ", ".join("--" + n.replace("_", "-") for n in _CONVERT_OPTIONAL if n in reads)
+            raise TconvError(f"{flag} does not apply to {direction} (it reads {takes} besides the size flags)")
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
     from . import frameworks as fw
 
-    nd = max(np.size(v) for v in (args.input_size, args.kernel_size, args.stride, args.dilation,
-                                  args.output_padding or 0, args.output_size or 0))
+    _check_convert_flags(args)
+    groups, cin, cout = _or(args.groups, 1), _or(args.in_channels, 1), _or(args.out_channels, 1)
+    nd = count_axes(args.input_size, args.kernel_size, args.stride, args.dilation, args.output_padding,
+                    args.output_size)
     size = per_axis("input_size", args.input_size, nd, minimum=1)
     kernel = per_axis("kernel_size", args.kernel_size, nd, minimum=1)
     stride = per_axis("stride", args.stride, nd, minimum=1)
@@ -425,11 +734,11 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         padding = 0 if args.padding is None else parse_ints("padding", args.padding)
         op = 0 if args.output_padding is None else args.output_padding
         if args.target == "onnx":
-            result = fw.to_onnx(kernel, stride, padding, op, dilation, args.groups)
+            result = fw.to_onnx(kernel, stride, padding, op, dilation, groups)
         elif args.target == "jax":
-            result = fw.to_jax(kernel, stride, padding, op, dilation, args.groups)
+            result = fw.to_jax(kernel, stride, padding, op, dilation, groups)
         else:
-            if args.groups != 1:
+            if groups != 1:
                 name = "TensorFlow" if args.target == "tf" else "Keras"
                 raise TconvError(f"{name} has no groups: --groups must be 1")
             result = (fw.to_tf if args.target == "tf" else fw.to_keras)(size, kernel, stride, padding, op, dilation)
@@ -438,9 +747,9 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     pad = args.padding
     if args.source == "onnx":
         auto = "NOTSET" if pad is None else pad.upper()
-        eq = fw.from_onnx((1, args.in_channels, *size),
-                          (args.in_channels, args.out_channels // max(args.groups, 1), *kernel),
-                          auto_pad=auto, dilations=dilation, group=args.groups,
+        eq = fw.from_onnx((1, cin, *size),
+                          (cin, cout // groups, *kernel),
+                          auto_pad=auto, dilations=dilation, group=groups,
                           output_padding=None if args.output_padding is None
                           else per_axis("output_padding", args.output_padding, nd),
                           output_shape=None if args.output_size is None
@@ -452,11 +761,11 @@ def _cmd_convert(args: argparse.Namespace) -> int:
             out = list(fw.tf_default_output_size(size, kernel, stride, mode, dilation))
         else:
             out = list(per_axis("output_size", args.output_size, nd))
-        eq = fw.from_tf((1, *size, args.in_channels), (*kernel, args.out_channels, args.in_channels),
-                        (1, *out, args.out_channels), stride, mode, None, dilation)
+        eq = fw.from_tf((1, *size, cin), (*kernel, cout, cin),
+                        (1, *out, cout), stride, mode, None, dilation)
     elif args.source == "keras":
         eq = fw.from_keras(size, kernel, stride, "valid" if pad is None else pad.lower(), args.output_padding, dilation,
-                           filters=args.out_channels, in_channels=args.in_channels)
+                           filters=cout, in_channels=cin)
     else:
         if pad is None or pad.upper() in ("SAME", "VALID"):
             jpad: Any = "SAME" if pad is None else pad.upper()
@@ -464,11 +773,11 @@ def _cmd_convert(args: argparse.Namespace) -> int:
             try:
                 jpad = [tuple(int(v) for v in pair.split(":")) for pair in pad.split(",")]
             except ValueError:
-                raise TconvError(f"--padding {pad!r} for JAX must be SAME, VALID or pairs like 1:2,0:1") from None
-        channels = (args.out_channels, args.in_channels) if args.transpose_kernel else \
-            (args.in_channels, args.out_channels)
+                raise TconvError(f"--padding {_quote(pad)} for JAX must be SAME, VALID or pairs like 1:2,0:1") from None
+        channels = (cout, cin) if args.transpose_kernel else \
+            (cin, cout)
         rhs = (*kernel, *channels)
-        eq = fw.from_jax((1, *size, args.in_channels), rhs, stride, jpad, dilation, None, args.transpose_kernel)
+        eq = fw.from_jax((1, *size, cin), rhs, stride, jpad, dilation, None, args.transpose_kernel)
     if args.json:
         print(json.dumps({"padding": eq.padding, "output_padding": eq.output_padding, "stride": eq.stride,
                           "dilation": eq.dilation, "groups": eq.groups, "crop": eq.crop, "pad": eq.pad,
@@ -480,6 +789,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     print()
     print(eq.code())
     return 0
+
 
 
 def _dims(shape: Sequence[int | None] | None) -> str:
@@ -516,17 +826,14 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------------
 
 
-def _array_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input", metavar="X",
-                   help=".npy, .json or inline JSON; (N, C, ...) or (C, ...), or plain with a plain weight")
-    p.add_argument("--weight", metavar="W", help="(in, out/groups, *kernel), or a plain kernel such as [[1,2],[0,1]]")
-    p.add_argument("--bias", metavar="B", help="(out_channels,)")
-    p.add_argument("--plain", action="store_true", help="treat input and weight as single-channel arrays")
-    p.add_argument("--seed", type=int, default=0, help="seed for random integer arrays when none are given")
+def _subparser(sub: Any, name: str, parents: Sequence[argparse.ArgumentParser], text: str) -> _Parser:
+    p: _Parser = sub.add_parser(name, parents=parents, help=text, description=text,
+                                epilog="examples:\n" + EXAMPLES[name])
+    return p
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``tconv`` parser; each subcommand's parser has its ``handler`` default.
+    """The ``tconv`` parser; each subcommand's parser has its ``handler`` default and only the flags it uses.
 
     >>> args = build_parser().parse_args(["shape", "-i", "3", "-k", "2"])
     >>> args.handler.__name__, args.input_size, args.kernel_size
@@ -536,35 +843,46 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tconv",
         description="Transposed convolution done right: exact PyTorch ConvTranspose in NumPy, and every shape "
                     "question.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=OVERVIEW,
     )
     parser.add_argument("--version", action="version", version=f"tconv {__import__('tconv').__version__}")
     # forwards_rest: the subcommand takes the arguments this parser does not know (bench: tconv.bench parses them)
     parser.set_defaults(handler=None, forwards_rest=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    flags = _size_flags()
-    fmt = argparse.RawDescriptionHelpFormatter
+    sizes = ("sizes", "input_size", "kernel_size")
+    layer = ("layer", "stride", "padding", "dilation")
+    transposed_only = ("transposed only", "output_padding", "output_size")
 
-    sp = sub.add_parser("shape", parents=[flags], help="output size, the formula with numbers, the guide's relation",
-                        epilog=EXAMPLES, formatter_class=fmt)
+    sp = _subparser(sub, "shape", [_sizes(*sizes), _sizes(*layer), _sizes(*transposed_only), _direction(),
+                                   _json()],
+                    "output size, the formula with numbers, the guide's relation")
     sp.add_argument("--pool", action="store_true", help="pooling instead (stride defaults to the kernel size)")
     sp.add_argument("--ceil-mode", action="store_true", help="pooling with ceil_mode=True")
-    sp.add_argument("--json", action="store_true", help="print JSON")
     sp.set_defaults(handler=_cmd_shape)
 
-    sv = sub.add_parser("solve", parents=[flags], help="every parameter set mapping --input-size to --output-size",
-                        epilog=EXAMPLES, formatter_class=fmt)
-    sv.add_argument("--max-kernel", type=int, default=7, help="largest kernel size tried (default 7)")
-    sv.add_argument("--max-stride", type=int, default=4, help="largest stride tried (default 4)")
-    sv.add_argument("--max-dilation", type=int, default=3, help="largest dilation tried (default 3)")
-    sv.add_argument("--limit", type=int, default=10, help="show at most this many per axis (default 10)")
-    sv.add_argument("--json", action="store_true", help="print JSON")
+    sv = _subparser(sub, "solve", [_sizes("sizes", "input_size", "output_size"), _direction(), _json()],
+                    "every parameter set mapping --input-size to --output-size")
+    g = sv.add_argument_group("search bounds (at most shapes.MAX_SOLVE_CANDIDATES candidates, about a second)")
+    for flag, default, what in (("--max-kernel", 7, "kernel size"), ("--max-stride", 4, "stride"),
+                                ("--max-dilation", 3, "dilation")):
+        g.add_argument(flag, type=_int_in(1), default=default, metavar="N",
+                       help=f"largest {what} tried (default {default})")
+    sv.add_argument("--limit", type=_int_in(1), default=10, metavar="N",
+                    help="show at most this many per axis (default 10)")
     sv.set_defaults(handler=_cmd_solve)
 
-    ep = sub.add_parser("explain", parents=[flags], help="step-by-step walkthrough with real numbers",
-                        epilog=EXAMPLES, formatter_class=fmt)
-    _array_flags(ep)
+    cp = _subparser(sub, "compute", [_sizes(*sizes), _sizes(*layer), _sizes(*transposed_only), _groups(),
+                                     _arrays(channels=True)],
+                    "compute a transposed convolution from .npy or JSON arrays")
+    cp.add_argument("--algorithm", default="auto", choices=["auto", *REGISTRY], help="algorithm (default auto)")
+    where = cp.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="FILE.npy", help="write the result to a .npy file")
+    where.add_argument("--json", action="store_true", help="print the result as JSON")
+    cp.set_defaults(handler=_cmd_compute)
+
+    ep = _subparser(sub, "explain", [_sizes(*sizes), _sizes(*layer), _sizes(*transposed_only), _groups(),
+                                     _arrays(channels=True)],
+                    "step-by-step walkthrough with real numbers")
     ep.add_argument("--view", default="gather", choices=["gather", "scatter", "matrix"],
                     help="gather: zero insertion + padding + flipped kernel (default); scatter: stamps; "
                          "matrix: y = Cᵀx")
@@ -573,52 +891,45 @@ def build_parser() -> argparse.ArgumentParser:
     ep.add_argument("-o", "--output", metavar="FILE", help="write to a file instead of printing")
     ep.set_defaults(handler=_cmd_explain)
 
-    an = sub.add_parser("animate", parents=[flags], help="conv_arithmetic-style animation for any parameters",
-                        epilog=EXAMPLES, formatter_class=fmt)
+    an = _subparser(sub, "animate", [_sizes(*sizes), _sizes(*layer), _sizes(*transposed_only), _direction(),
+                                     _arrays(channels=False), _render()],
+                    "conv_arithmetic-style animation for any parameters")
     an.add_argument("--view", choices=["equivalent", "scatter", "conv"],
                     help="equivalent: zeros inserted, padded, flipped kernel (default for transposed); "
                          "scatter: stamps; conv: a direct convolution (the default with --no-transposed)")
     an.add_argument("--pool", choices=["max", "avg"], help="with --view conv: a pooling window instead of a kernel")
     an.add_argument("--values", action="store_true", help="numbers in the cells (equal to conv_transpose)")
-    an.add_argument("--input", metavar="X",
-                    help="input values (.npy, .json or inline JSON, 1-D or 2-D); else random from --seed")
-    an.add_argument("--weight", metavar="W", help="kernel values (same forms)")
-    an.add_argument("--seed", type=int, default=0, help="seed for random small integers (default 0)")
-    an.add_argument("--duration", type=int, default=800, metavar="MS", help="milliseconds per frame (default 800)")
-    an.add_argument("--cell-size", type=int, default=36, metavar="PX", help="cell size in pixels (default 36)")
-    an.add_argument("--frame", type=int, metavar="N",
+    an.add_argument("--frame", type=_int_in(0), metavar="N",
                     help="write only frame N (a still; .png writes the last by default)")
     an.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.svg, FILE.gif or FILE.png")
     an.set_defaults(handler=_cmd_animate)
 
-    ga = sub.add_parser("gallery", help="render conv_arithmetic's 15 animations and tconv's additions",
-                        epilog=EXAMPLES, formatter_class=fmt)
-    ga.add_argument("directory", metavar="DIR", help="where to write the files")
+    ga = _subparser(sub, "gallery", [_render()], "render conv_arithmetic's 15 animations and tconv's additions")
+    ga.add_argument("directory", metavar="DIR", help="where to write the files (created if missing; its parent must "
+                                                     "exist)")
     ga.add_argument("--format", default="gif", choices=["gif", "svg", "png"], help="file format (default gif)")
-    ga.add_argument("--cell-size", type=int, default=36, metavar="PX", help="cell size in pixels (default 36)")
-    ga.add_argument("--duration", type=int, default=800, metavar="MS", help="milliseconds per frame (default 800)")
     ga.set_defaults(handler=_cmd_gallery)
 
-    ov = sub.add_parser("overlap", parents=[flags], help="overlap heatmap: taps per output cell (checkerboard)",
-                        epilog=EXAMPLES, formatter_class=fmt)
-    ov.add_argument("--layers", type=int, default=1, metavar="N", help="stack N identical layers (default 1)")
+    ov = _subparser(sub, "overlap", [_sizes(*sizes), _sizes(*layer), _sizes("transposed", "output_padding"),
+                                     _json("print the counts and verdict as JSON")],
+                    "overlap heatmap: taps per output cell (checkerboard)")
+    ov.add_argument("--layers", type=_int_in(1), default=1, metavar="N", help="stack N identical layers (default 1)")
     ov.add_argument("-o", "--output", metavar="FILE", help="write the heatmap as FILE.svg or FILE.png")
-    ov.add_argument("--json", action="store_true", help="print the counts and verdict as JSON")
     ov.set_defaults(handler=_cmd_overlap)
 
     # bench's flags belong to tconv.bench (shared with `python -m benchmarks`), so this parser knows none of them,
     # not even --help: `tconv bench --help` is the suite's own help
     bp = sub.add_parser("bench", help="benchmark every algorithm beside PyTorch (tconv bench --help)", add_help=False)
     bp.set_defaults(handler=_cmd_bench, forwards_rest=True)
-    sv2 = sub.add_parser("serve", help="start the interactive explorer in the browser (needs tconv[web])",
-                         epilog=EXAMPLES, formatter_class=fmt)
-    sv2.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
-    sv2.add_argument("--port", type=int, default=8765, help="port (default 8765)")
-    sv2.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    sv2.set_defaults(handler=_cmd_serve)
 
-    cv = sub.add_parser("convert", help="PyTorch equivalent of an ONNX/TF/Keras/JAX ConvTranspose, or the reverse",
-                        epilog=EXAMPLES, formatter_class=fmt)
+    se = _subparser(sub, "serve", [], "start the interactive explorer in the browser (needs tconv[web])")
+    se.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    se.add_argument("--port", type=_int_in(0, 65535), default=8765, metavar="N",
+                    help="port, 1..65535, or 0 for any free one (default 8765)")
+    se.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    se.set_defaults(handler=_cmd_serve)
+
+    cv = _subparser(sub, "convert", [], "PyTorch equivalent of an ONNX/TF/Keras/JAX ConvTranspose, or the reverse")
     direction = cv.add_mutually_exclusive_group(required=True)
     frameworks = ["onnx", "tf", "keras", "jax"]
     direction.add_argument("--from", dest="source", choices=frameworks, help="framework to convert from")
@@ -630,29 +941,32 @@ def build_parser() -> argparse.ArgumentParser:
     cv.add_argument("-p", "--padding", default=None,
                     help="--from: the framework's padding: same/valid (TF, Keras, JAX), SAME_UPPER/SAME_LOWER/VALID "
                          "(ONNX auto_pad), or JAX pairs lo:hi,lo:hi; --to: PyTorch's padding (5 or 5,4)")
-    cv.add_argument("--pads", type=_ints, metavar="B,..,E,..", help="ONNX explicit pads (all begins, then all ends)")
-    cv.add_argument("--output-padding", type=_ints, metavar="N", help="output_padding (ONNX, Keras; PyTorch with --to)")
-    cv.add_argument("--output-size", type=_ints, metavar="N", help="TF output spatial size / ONNX output_shape")
-    cv.add_argument("--groups", type=int, default=1, metavar="N", help="groups (ONNX group; PyTorch with --to)")
-    cv.add_argument("--in-channels", type=int, default=1, metavar="N", help="input channels (default 1)")
-    cv.add_argument("--out-channels", type=int, default=1, metavar="N", help="output channels (default 1)")
-    cv.add_argument("--transpose-kernel", action="store_true", help="JAX transpose_kernel=True")
+    cv.add_argument("--pads", type=_ints, metavar="B,..,E,..",
+                    help="--from onnx: explicit pads (all begins, then all ends)")
+    cv.add_argument("--output-padding", type=_ints, metavar="N",
+                    help="output_padding (--from onnx, --from keras; PyTorch's with --to)")
+    cv.add_argument("--output-size", type=_ints, metavar="N",
+                    help="--from tf: output spatial size; --from onnx: output_shape")
+    cv.add_argument("--groups", type=_int_in(1), metavar="N",
+                    help="groups (--from onnx: group; PyTorch's with --to; default 1)")
+    cv.add_argument("--in-channels", type=_int_in(1), metavar="N", help="input channels (--from; default 1)")
+    cv.add_argument("--out-channels", type=_int_in(1), metavar="N", help="output channels (--from; default 1)")
+    cv.add_argument("--transpose-kernel", action="store_true", help="--from jax: transpose_kernel=True")
     cv.add_argument("--json", action="store_true", help="print JSON")
     cv.set_defaults(handler=_cmd_convert)
 
-    ox = sub.add_parser("onnx", help="list an ONNX model's ConvTranspose nodes with their PyTorch equivalents",
-                        epilog=EXAMPLES, formatter_class=fmt)
+    ox = _subparser(sub, "onnx", [], "list an ONNX model's ConvTranspose nodes with their PyTorch equivalents")
     ox.add_argument("model", metavar="MODEL.onnx", help="the model file (needs the onnx package: tconv[onnx])")
     ox.set_defaults(handler=_cmd_onnx)
 
-    cp = sub.add_parser("compute", parents=[flags], help="compute a transposed convolution from .npy or JSON arrays",
-                        epilog=EXAMPLES, formatter_class=fmt)
-    _array_flags(cp)
-    cp.add_argument("--algorithm", default="auto", choices=["auto", *REGISTRY], help="algorithm (default auto)")
-    cp.add_argument("-o", "--output", metavar="FILE.npy", help="write the result to a .npy file")
-    cp.add_argument("--json", action="store_true", help="print the result as JSON")
-    cp.set_defaults(handler=_cmd_compute)
+    for p in (parser, *_subparsers(parser).values()):
+        p.add_underscore_aliases()
     return parser
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, _Parser]:
+    [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -666,7 +980,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if rest and not args.forwards_rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        if args.command is None:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        _subparsers(parser)[args.command].unknown(rest)
     args.rest = rest
     handler: Handler | None = args.handler
     if handler is None:  # `tconv` alone
@@ -675,7 +991,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except TconvError as exc:
-        print(f"tconv: error: {exc}", file=sys.stderr)
+        print(f"tconv {args.command}: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `tconv ... | head`
         return 0

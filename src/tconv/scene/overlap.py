@@ -191,12 +191,12 @@ def overlap(
         tuple(ax.padding for ax in axes),
     )
     ops, ds = tuple(ax.output_padding for ax in axes), tuple(ax.dilation for ax in axes)
+    if math.prod(size) > MAX_CELLS:
+        raise TconvError(f"input_size {list(size)} has {math.prod(size):,} cells; the overlap map counts at most "
+                         f"{MAX_CELLS:,}: use a smaller input")
     sizes = [size]  # every layer's size, by arithmetic, before any array is made
     for layer in range(layers):
         sizes.append(plan_conv_transpose((1, 1, *sizes[-1]), (1, 1, *ks), None, ss, ps, ops, 1, ds, nd=nd).output_size)
-        if math.prod(size) > MAX_CELLS:
-            raise TconvError(f"input_size {list(size)} has {math.prod(size):,} cells; the overlap map counts at most "
-                             f"{MAX_CELLS:,}: use a smaller input")
         if math.prod(sizes[-1]) > MAX_CELLS:
             raise TconvError(
                 f"the overlap map after {layer + 1} layer(s) would have {math.prod(sizes[-1]):,} cells "
