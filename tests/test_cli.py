@@ -317,7 +317,7 @@ def _fail(capsys, argv: list[str]) -> str:
          "--input-size 100000,100000 with --kernel-size 3,3 (random integer arrays) needs about 74.5 GiB"),
         (["compute", "-i", "1000000000", "-k", "1,1"], "--input-size 1000000000,1000000000 with --kernel-size 1,1"),
         (["explain", "-i", "1000000000", "-k", "1,1"], "more than the memory budget"),
-        (["animate", "-i", "1000000000", "-k", "1", "-o", "{tmp}/a.svg"], "make more than 1600 cells"),
+        (["animate", "-i", "1000000000", "-k", "1", "-o", "{tmp}/a.svg"], "input cells; at most 1600 are drawn"),
         # solve's bounds
         (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "1000000", "--max-stride", "1000000"],
          "kernel_sizes 1..1000000 has more than 100,000 values"),

@@ -194,7 +194,7 @@ def test_seed_001_snapshots(view: str, fmt: str) -> None:
 def test_refusals() -> None:
     with pytest.raises(tconv.TconvError, match="view 'fft' is not known"):
         tconv.explain(SEED_X, SEED_W, view="fft")
-    with pytest.raises(tconv.TconvError, match="lang 'fr' is not available"):
+    with pytest.raises(tconv.TconvError, match="lang 'fr' is not known"):
         tconv.explain(SEED_X, SEED_W, lang="fr")
     with pytest.raises(tconv.TconvError, match="explain shows every product: this configuration has 295,936"):
         tconv.explain(np.ones((1, 16, 16, 16)), np.ones((16, 16, 2, 2)))

@@ -7,6 +7,7 @@ shape functions refuse the same things with the same words.
 from __future__ import annotations
 
 import numbers
+import reprlib
 from collections.abc import Sequence
 from types import EllipsisType
 from typing import Any
@@ -23,6 +24,55 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxstring, _SHORT.maxother = 3, 6, 6, 40, 60
+
+
+def show(value: Any) -> str:
+    """A short repr for messages: nested and long values are abbreviated (a list nested 10,000 deep, a
+    broadcast array of 10¹² elements), and no repr can fail.
+
+    >>> show([[[[[1]]]]]), show("x" * 100)[:12], show(list(range(100)))
+    ('[[[[...]]]]', "'xxxxxxxxxxx", '[0, 1, 2, 3, 4, 5, ...]')
+    """
+    try:
+        return _SHORT.repr(value)
+    except Exception:  # a repr that raises (or recurses) is still a value the user gave: name its type
+        return f"<{_type_name(value)}>"
+
+
+def as_shape(name: str, value: Any, *, minimum: int = 0, max_len: int = 8) -> tuple[int, ...]:
+    """An array shape: a list, tuple or 1-D integer array of at most ``max_len`` integers ≥ ``minimum``.
+
+    >>> as_shape("input_shape", [1, 3, 5, 5])
+    (1, 3, 5, 5)
+    >>> as_shape("input_shape", 5)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: input_shape must be a sequence of at most 8 integers (a shape), got 5 (int)
+    """
+    ok = isinstance(value, list | tuple) or (hasattr(value, "ndim") and getattr(value, "ndim", None) == 1
+                                              and getattr(getattr(value, "dtype", None), "kind", "") in "iu")
+    if not ok or len(value) > max_len:
+        raise TconvError(f"{name} must be a sequence of at most {max_len} integers (a shape), got {show(value)} "
+                         f"({_type_name(value)})")
+    return tuple(as_int(name, v, minimum=minimum, axis=a) for a, v in enumerate(value))
+
+
+def as_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    """One of ``choices``, compared only once it is known to be a string (an array compared with ``==`` would
+    be compared element by element, allocating as much as it holds).
+
+    >>> as_choice("view", "gather", ("gather", "scatter"))
+    'gather'
+    >>> as_choice("view", ["gather"], ("gather", "scatter"))
+    Traceback (most recent call last):
+    tconv.errors.TconvError: view ['gather'] is not known: choose one of 'gather', 'scatter'
+    """
+    if not isinstance(value, str) or value not in choices:
+        raise TconvError(f"{name} {show(value)} is not known: choose one of {', '.join(map(repr, choices))}")
+    return value
+
+
 def as_int(name: str, value: Any, *, minimum: int | None = None, axis: int | None = None) -> int:
     """One integer, refusing bools, floats and strings (as PyTorch does), checked against ``minimum``."""
     # bool is an int subclass, but torch refuses it ("must be tuple of ints, not bool"), and so do we.
@@ -32,7 +82,7 @@ def as_int(name: str, value: Any, *, minimum: int | None = None, axis: int | Non
             if isinstance(item, numbers.Integral) and not isinstance(item, bool):
                 return as_int(name, int(item), minimum=minimum, axis=axis)
         where = f" on axis {axis}" if axis is not None else ""
-        raise TconvError(f"{name}{where} must be an integer, got {value!r} ({_type_name(value)})")
+        raise TconvError(f"{name}{where} must be an integer, got {show(value)} ({_type_name(value)})")
     number = int(value)
     if minimum is not None and number < minimum:
         where = f" on axis {axis}" if axis is not None else ""

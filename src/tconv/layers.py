@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._axes import IntOrSeq, as_int, per_axis
+from ._axes import IntOrSeq, as_int, per_axis, show
 from .errors import TconvError
 from .functional import _conv_transpose
 from .params import check_dtype, plan_conv_transpose
@@ -59,8 +59,8 @@ class _ConvTransposeNd:
             raise TconvError(f"in_channels {self.in_channels} must be divisible by groups ({self.groups})")
         if self.out_channels % self.groups:
             raise TconvError(f"out_channels {self.out_channels} must be divisible by groups ({self.groups})")
-        if padding_mode != "zeros":
-            raise TconvError(f'padding_mode {padding_mode!r} is not supported: only "zeros" exists for {name}')
+        if not isinstance(padding_mode, str) or padding_mode != "zeros":
+            raise TconvError(f'padding_mode {show(padding_mode)} is not supported: only "zeros" exists for {name}')
         self.kernel_size = per_axis("kernel_size", kernel_size, nd, minimum=1)
         self.stride = per_axis("stride", stride, nd, minimum=1)
         self.padding = per_axis("padding", padding, nd, minimum=0)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from ..errors import TconvError
+from .._axes import as_choice
 from ..params import ConvTransposePlan
 from . import col2im, implicit, matrix, phase, scatter, stacked, zero_insert
 from .base import Algorithm, Prepared, layer_of
@@ -82,11 +82,5 @@ cache_clear = _prepare.cache_clear
 
 def get(name: str, plan: ConvTransposePlan) -> Algorithm:
     """The algorithm called ``name`` (``"auto"`` applies :func:`choose`), or a TconvError listing the choices."""
-    if name == "auto":
-        return choose(plan)
-    try:
-        return REGISTRY[name]
-    except (KeyError, TypeError):
-        raise TconvError(
-            f"algorithm {name!r} is not known: choose 'auto' or one of {', '.join(map(repr, REGISTRY))}"
-        ) from None
+    name = as_choice("algorithm", name, ("auto", *REGISTRY))
+    return choose(plan) if name == "auto" else REGISTRY[name]

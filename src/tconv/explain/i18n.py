@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import TconvError
+from .._axes import as_choice
 from ..roles import ROLE_WORDS
 from ..shapes import RELATION_TITLES
 
@@ -265,6 +265,5 @@ def _fmt(key: str, value: Any) -> str:
 
 def render(key: str, lang: str, args: dict[str, Any]) -> str:
     """The message ``key`` in ``lang`` with ``args`` substituted."""
-    if lang not in LANGS:
-        raise TconvError(f"lang {lang!r} is not available: choose one of {', '.join(map(repr, LANGS))}")
+    lang = as_choice("lang", lang, LANGS)
     return CATALOGUE[key][lang].format(**{k: _fmt(k, v) for k, v in args.items()})

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._axes import Index, IntOrSeq
+from .._axes import Index, IntOrSeq, as_choice
 from .._format import number
 from ..algorithms.matrix import dense_matrix, sparse_matrix
 from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, pad
@@ -380,10 +380,8 @@ def explain(
     >>> print(wt.steps[1].text[0].render("en"))
     axis 0: d·(k − 1) − p = 1·(2 − 1) − 1 = 0; pad 0 before and 0 after (0 + output_padding 0); size 3 → 3.
     """
-    if view not in VIEWS:
-        raise TconvError(f"view {view!r} is not known: choose one of {', '.join(map(repr, VIEWS))}")
-    if lang not in LANGS:
-        raise TconvError(f"lang {lang!r} is not available: choose one of {', '.join(map(repr, LANGS))}")
+    view = as_choice("view", view, tuple(VIEWS))
+    lang = as_choice("lang", lang, LANGS)
     x, w, b = as_arrays(input, weight, bias)
     plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, stride, padding, output_padding,
                                groups, dilation, output_size=output_size, dtype=x.dtype.name)

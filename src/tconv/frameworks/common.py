@@ -248,6 +248,6 @@ def spatial_ints(
 
     if value is None:
         return (1,) * nd
-    if allow_full and not isinstance(value, int | np.integer) and len(value) == nd + 2:
+    if allow_full and isinstance(value, list | tuple) and len(value) == nd + 2:
         return tuple(as_int(name, v, minimum=minimum, axis=a) for a, v in enumerate(list(value)[1:-1]))
     return per_axis(name, value, nd, minimum=minimum)

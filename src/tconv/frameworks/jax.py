@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._axes import IntOrSeq, as_int, layer_axes, per_axis
+from .._axes import IntOrSeq, as_int, as_shape, layer_axes, per_axis, show
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import effective_kernel_size
@@ -27,10 +27,11 @@ _DEFAULT = {1: ("NHC", "HIO", "NHC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NHWDC", 
 
 
 def _specs(dimension_numbers: Sequence[str] | None, nd: int) -> tuple[str, str, str]:
-    specs = _DEFAULT[nd] if dimension_numbers is None else tuple(dimension_numbers)
-    if len(specs) != 3 or not all(isinstance(s, str) and len(s) == nd + 2 for s in specs):
+    ok = dimension_numbers is None or (isinstance(dimension_numbers, list | tuple) and len(dimension_numbers) == 3)
+    specs = _DEFAULT[nd] if dimension_numbers is None or not ok else tuple(dimension_numbers)
+    if not ok or not all(isinstance(s, str) and len(s) == nd + 2 for s in specs):
         raise TconvError(f"dimension_numbers must be three strings of {nd + 2} letters (lhs, rhs, out), e.g. "
-                         f"{_DEFAULT[nd]}, got {dimension_numbers!r}")
+                         f"{_DEFAULT[nd]}, got {show(dimension_numbers)}")
     lhs, rhs, out = specs
     spatial = [c for c in lhs if c not in "NC"]
     if sorted(lhs) != sorted(["N", "C", *spatial]) or sorted(out) != sorted(lhs) or \
@@ -78,7 +79,7 @@ def from_jax(
     >>> eq.crop, eq.output_size, eq.flip_kernel
     (((0, 1),), (6,), True)
     """
-    lhs_shape, rhs_shape = tuple(int(v) for v in lhs_shape), tuple(int(v) for v in rhs_shape)
+    lhs_shape, rhs_shape = as_shape("lhs_shape", lhs_shape), as_shape("rhs_shape", rhs_shape)
     nd = len(lhs_shape) - 2
     if nd not in (1, 2, 3) or len(rhs_shape) != nd + 2:
         raise TconvError(f"lhs and rhs must have the same rank, 3 to 5, got {list(lhs_shape)} and {list(rhs_shape)}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._axes import IntOrSeq, as_int
+from .._axes import IntOrSeq, as_choice, as_int, as_shape
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import full_output_size
@@ -58,20 +58,19 @@ def from_onnx(
     >>> eq.padding, eq.output_padding, eq.crop, eq.output_size
     ((0, 0), (0, 0), ((0, 1), (0, 1)), (6, 6))
     """
-    weight_shape = tuple(int(v) for v in weight_shape)
+    weight_shape = as_shape("W's shape", weight_shape)
     if len(weight_shape) < 3:
         raise TconvError(f"W must have shape (C, M/group, k1, ...), got {list(weight_shape)}")
     nd = len(weight_shape) - 2
-    spatial = tuple(int(v) for v in input_shape)[-nd:]
+    input_shape = as_shape("X's shape", input_shape)
+    spatial = input_shape[-nd:]
     if len(spatial) != nd:
         raise TconvError(f"X needs {nd} spatial dimensions for W of shape {list(weight_shape)}, "
                          f"got {list(input_shape)}")
-    auto_pad = _decode(auto_pad)
-    if auto_pad not in AUTO_PADS:
-        raise TconvError(f"auto_pad {auto_pad!r} is not valid: use one of {', '.join(AUTO_PADS)}")
+    auto_pad = as_choice("auto_pad", _decode(auto_pad), AUTO_PADS)
     group = as_int("group", group, minimum=1)
     kernel = weight_shape[2:]
-    if kernel_shape is not None and tuple(int(v) for v in kernel_shape) != kernel:
+    if kernel_shape is not None and as_shape("kernel_shape", kernel_shape, minimum=1) != kernel:
         raise TconvError(f"kernel_shape {list(kernel_shape)} does not match W's kernel {list(kernel)}")
     s = spatial_ints("strides", strides, nd, minimum=1)
     d = spatial_ints("dilations", dilations, nd, minimum=1)

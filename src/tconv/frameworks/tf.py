@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._axes import IntOrSeq, as_int, count_axes, per_axis
+from .._axes import IntOrSeq, as_int, as_shape, count_axes, per_axis
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import effective_kernel_size, full_output_size
@@ -74,8 +74,8 @@ def from_tf(
     >>> eq.padding, eq.crop, eq.output_size
     ((0, 0), ((0, 1), (0, 1)), (6, 6))
     """
-    input_shape = tuple(int(v) for v in input_shape)
-    filters_shape = tuple(int(v) for v in filters_shape)
+    input_shape = as_shape("input_shape", input_shape)
+    filters_shape = as_shape("filters_shape", filters_shape)
     nd = len(input_shape) - 2
     if nd not in (1, 2, 3) or len(filters_shape) != nd + 2:
         raise TconvError(f"input must be (N, *spatial, C) with 1-3 spatial axes and filters (*kernel, out, in) of the "
@@ -92,7 +92,7 @@ def from_tf(
     if any(v != 1 for v in d):
         raise TconvError(f"dilations {list(d)}: TensorFlow's CPU kernels refuse dilation rates larger than 1 "
                          f"(Current CPU implementations do not yet support dilation rates larger than 1)")
-    out_full = [as_int("output_shape", v, minimum=0, axis=a) for a, v in enumerate(output_shape)]
+    out_full = list(as_shape("output_shape", output_shape))
     if len(out_full) != nd + 2:
         raise TconvError(f"output_shape must list all {nd + 2} dimensions (N, spatial, C), got {list(output_shape)}")
     out = out_full[1:-1] if last else out_full[2:]

@@ -193,11 +193,11 @@ def animate(
     >>> scene.save("/tmp/tconv-doctest.svg").suffix
     '.svg'
     """
-    if view not in VIEWS:
-        raise TconvError(f"view {view!r} is not known: choose one of {', '.join(map(repr, VIEWS))}")
-    if pool is not None and (view != "conv" or pool not in ("max", "avg")):
-        raise TconvError(f"pool {pool!r} needs view='conv' and is 'max' or 'avg'")
-    from .._axes import as_int
+    from .._axes import as_choice, as_int
+
+    view = as_choice("view", view, VIEWS)
+    if pool is not None and (as_choice("pool", pool, ("max", "avg")) and view != "conv"):
+        raise TconvError(f"pool {pool!r} needs view='conv'")
 
     cell_size = as_int("cell_size", cell_size, minimum=4)
     duration_ms = as_int("duration_ms", duration_ms, minimum=10)
