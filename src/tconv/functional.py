@@ -169,6 +169,8 @@ def execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray
 
 def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
     name = algorithms.get(algorithm, plan).NAME  # "auto" resolved once, for the engine and the message
+    if plan.batch == 0:  # an empty result; such a plan may have sizes no engine prepares for (empty_batch)
+        return np.zeros(plan.output_shape, dtype=x.dtype)
     engine = algorithms.prepared(name, plan)
     ctype = compute_dtype(x.dtype)
     count = plan.batch * plan.out_channels * math.prod(plan.output_size)
