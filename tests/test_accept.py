@@ -133,9 +133,14 @@ def test_per_axis_values_torch_refuses_are_refused(name: str, value, words: str)
 
 
 PER_AXIS_ACCEPTED = [
-    pytest.param(2, id="int"), pytest.param(np.int64(2), id="numpy-int"), pytest.param((2, 2), id="tuple"),
-    pytest.param([2, 2], id="list"), pytest.param((2,), id="one-element"), pytest.param(torch.tensor(2), id="0d-tensor"),
-    pytest.param((np.int64(2), 2), id="tuple-numpy-int"), pytest.param(torch.Size([2, 2]), id="torch.Size"),
+    pytest.param(2, id="int"),
+    pytest.param(np.int64(2), id="numpy-int"),
+    pytest.param((2, 2), id="tuple"),
+    pytest.param([2, 2], id="list"),
+    pytest.param((2,), id="one-element"),
+    pytest.param(torch.tensor(2), id="0d-tensor"),
+    pytest.param((np.int64(2), 2), id="tuple-numpy-int"),
+    pytest.param(torch.Size([2, 2]), id="torch.Size"),
 ]
 
 
