@@ -259,3 +259,47 @@ def test_ml_dtypes_bfloat16_arrays_are_read_as_float32() -> None:
     y = tconv.conv_transpose(x, w)
     assert y.dtype == np.float32
     assert y.tolist() == [[[1.5, 2.75, -2.0, -1.5]]]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# ONNX: output_shape with output_padding, against ONNX Runtime
+# ------------------------------------------------------------------------------------------------------------
+
+ONNX_SHAPES = [
+    (L, k, s, op, out)
+    for L, k, s in [(3, 3, 2), (2, 2, 2), (3, 3, 3), (3, 2, 1)]
+    for op in range(s)
+    for out in range((L - 1) * s + k - 1, (L - 1) * s + k + s + 1)
+]
+
+
+@pytest.mark.parametrize("L,k,s,op,out", ONNX_SHAPES, ids=["L{}-k{}-s{}-op{}-out{}".format(*c) for c in ONNX_SHAPES])
+def test_onnx_output_shape_with_output_padding_as_onnxruntime(L: int, k: int, s: int, op: int, out: int) -> None:
+    """With output_shape, ONNX Runtime accepts at most F + stride − 1, whatever output_padding is."""
+    ort = pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper
+
+    from tconv.frameworks.onnx import onnx_conv_transpose
+
+    node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], strides=[s], output_padding=[op], output_shape=[out])
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 1, L]),
+                                            helper.make_tensor_value_info("W", TensorProto.FLOAT, [1, 1, k])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = np.arange(1, L + 1, dtype=np.float32).reshape(1, 1, L)
+    w = np.arange(1, k + 1, dtype=np.float32).reshape(1, 1, k)
+    options = ort.SessionOptions()
+    options.log_severity_level = 4  # ORT logs its refusal to stderr too
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    try:
+        expected = session.run(None, {"X": x, "W": w})[0]
+    except Exception:  # onnxruntime's own exception types
+        expected = None
+    full = (L - 1) * s + k
+    assert (expected is not None) == (out <= full + s - 1)
+    if expected is None:
+        with pytest.raises(tconv.TconvError, match=f"the largest for input {L} is {full + s - 1}, whatever"):
+            onnx_conv_transpose(x, w, strides=[s], output_padding=[op], output_shape=[out])
+    else:
+        np.testing.assert_array_equal(onnx_conv_transpose(x, w, strides=[s], output_padding=[op], output_shape=[out]),
+                                      expected)
