@@ -168,7 +168,7 @@ def execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray
 
 
 def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
-    name = algorithms.get(algorithm, plan).NAME  # "auto" resolved once, for the engine and the message
+    name = algorithms.resolve(algorithm, plan, w).NAME  # "auto" resolved once, for the engine and the message
     if plan.batch == 0:  # an empty result; such a plan may have sizes no engine prepares for (empty_batch)
         return np.zeros(plan.output_shape, dtype=x.dtype)
     engine = algorithms.prepared(name, plan)
@@ -188,9 +188,10 @@ def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarra
     xb = x if plan.batched else x[None]
     shape = (plan.batch, plan.out_channels, *plan.output_size)
     y = (np.zeros if engine.zeroed_output else np.empty)(shape, dtype=ctype)
-    engine.run(xb.astype(ctype, copy=False), w.astype(ctype, copy=False), y)
-    if b is not None:
-        y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN and Inf propagate silently, as in PyTorch
+        engine.run(xb.astype(ctype, copy=False), w.astype(ctype, copy=False), y)
+        if b is not None:
+            y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
     y = y.astype(x.dtype, copy=False)
     return y if plan.batched else y[0]
 
