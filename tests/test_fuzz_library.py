@@ -146,7 +146,7 @@ def test_junk_arguments_give_only_tconv_errors(name: str, fn: Callable[..., Any]
             result = fn(**kwargs)
         except tconv.TconvError as exc:
             message = str(exc)
-            assert message and "\n" not in message.strip() or "Traceback" not in message
+            assert (message and "\n" not in message.strip()) or "Traceback" not in message
             return
     # Accepted: then it is a real answer, not a silently wrong shape. Arrays are finite in size and numeric.
     if isinstance(result, np.ndarray):

@@ -112,3 +112,59 @@ def test_dtype_float64_layer_and_repr_defaults() -> None:
     assert layer.weight.dtype == np.float64 and layer.bias is None
     assert repr(layer) == "ConvTranspose1d(2, 3, kernel_size=(4,), stride=(1,), bias=False)"
     assert layer(np.ones((2, 5))).shape == (3, 8)
+
+
+def _weight_normed(kind: str, module):
+    if kind == "parametrizations":
+        return torch.nn.utils.parametrizations.weight_norm(module)
+    with warnings.catch_warnings():  # torch deprecates the legacy form, which checkpoints still use
+        warnings.simplefilter("ignore", FutureWarning)
+        return torch.nn.utils.weight_norm(module, dim=1 if kind == "legacy-dim1" else 0)
+
+
+@pytest.mark.parametrize("kind", ["parametrizations", "legacy", "legacy-dim1"])
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_from_torch_weight_normed_layers_compute_the_effective_weight(kind: str, nd: int) -> None:
+    """HiFi-GAN-style vocoders weight-norm their upsamplers; the copy uses g · v / ‖v‖ as the forward does,
+    also after g changed without a forward (the legacy hook's ``weight`` attribute is stale then)."""
+    torch.manual_seed(nd)
+    module = _weight_normed(kind, TORCH_MODULE[nd](4, 6, 3, stride=2, padding=1, groups=2, dtype=torch.float64))
+    with torch.no_grad():
+        g = module.parametrizations.weight.original0 if kind == "parametrizations" else module.weight_g
+        g.mul_(torch.linspace(0.5, 2.0, g.numel(), dtype=torch.float64).reshape(g.shape))
+    layer = LAYERS[nd].from_torch(module)
+    x = torch.randn((2, 4) + (5,) * nd, dtype=torch.float64)
+    with torch.no_grad():
+        expected = module(x).numpy()
+    assert layer.weight.dtype == np.float64
+    np.testing.assert_allclose(layer(x.numpy()), expected, atol=1e-12)
+
+
+def test_from_torch_accepts_subclasses_and_refuses_other_classes() -> None:
+    class Upsample(torch.nn.ConvTranspose2d):
+        pass
+
+    module = Upsample(2, 3, 2, stride=2)
+    layer = tconv.ConvTranspose2d.from_torch(module)
+    np.testing.assert_array_equal(layer.weight, module.weight.detach().numpy())
+    with pytest.raises(tconv.TconvError, match="expects a torch.nn.ConvTranspose1d, got Upsample"):
+        tconv.ConvTranspose1d.from_torch(module)
+
+
+def test_from_torch_lazy_module_must_have_run_once() -> None:
+    module = torch.nn.LazyConvTranspose2d(6, 3, stride=2)
+    with pytest.raises(tconv.TconvError, match=r"not initialised yet .* run the module once"):
+        tconv.ConvTranspose2d.from_torch(module)
+    x = torch.randn(1, 5, 4, 4)
+    with torch.no_grad():
+        expected = module(x).numpy()
+    layer = tconv.ConvTranspose2d.from_torch(module)
+    assert (layer.in_channels, layer.out_channels) == (5, 6)
+    np.testing.assert_allclose(layer(x.numpy()), expected, atol=1e-5)
+
+
+def test_from_torch_bfloat16_module_becomes_float32() -> None:
+    module = torch.nn.ConvTranspose1d(2, 2, 3, dtype=torch.bfloat16)
+    layer = tconv.ConvTranspose1d.from_torch(module)
+    assert layer.weight.dtype == np.float32
+    np.testing.assert_array_equal(layer.weight, module.weight.detach().float().numpy())

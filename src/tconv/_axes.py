@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from types import EllipsisType
 from typing import Any
 
+import numpy as np
+
 from .errors import TconvError
 
 IntOrSeq = int | Sequence[int]
@@ -101,12 +103,14 @@ def per_axis(name: str, value: Any, nd: int, *, minimum: int | None = None) -> t
         if minimum is not None:
             as_int(name, v, minimum=minimum, axis=0)  # the first axis it fails on is axis 0
         return (v,) * nd
-    try:
-        items = list(value)
-    except TypeError:
+    if not isinstance(value, list | tuple) and not (isinstance(value, np.ndarray) and value.ndim == 1):
+        # As PyTorch's functional forms: no dicts, sets, ranges, strings or tensors, which iterate but are not
+        # "one int per axis" (a dict's keys would be taken for its values). A 1-D NumPy array of ints is the one
+        # extension.
         raise TconvError(
-            f"{name} must be an integer or a sequence of {nd} integers, got {value!r} ({_type_name(value)})"
-        ) from None
+            f"{name} must be an integer or a list or tuple of {nd} integers, got {value!r} ({_type_name(value)})"
+        )
+    items = list(value)
     if len(items) == 1 and nd != 1:
         items = items * nd
     if len(items) != nd:

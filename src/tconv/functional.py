@@ -48,16 +48,70 @@ def _is_array_like(value: Any) -> bool:
     return hasattr(value, "dtype") and hasattr(value, "shape")
 
 
-def _to_array(name: str, value: Any, dtype: np.dtype | None = None) -> np.ndarray:
+#: NumPy has no bfloat16: such tensors (and ml_dtypes arrays) are read as float32, which holds every bfloat16
+#: value exactly, and computed and returned in float32.
+BFLOAT16 = "bfloat16"
+
+
+def _read(name: str, value: Any) -> tuple[np.ndarray, str]:
+    """The array and the name of the dtype it came with (``"bfloat16"`` for bfloat16 data, read as float32)."""
+    source = str(getattr(value, "dtype", "")).removeprefix("torch.")
     try:
         if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor: no torch import needed
-            value = value.detach().cpu().numpy()
-        arr = np.asarray(value) if dtype is None else np.asarray(value, dtype=dtype)
+            value = value.detach().cpu()
+            if source == BFLOAT16:
+                value = value.float()
+            value = value.numpy()
+        arr = np.asarray(value)
+        if source == BFLOAT16 and arr.dtype.name == BFLOAT16:  # ml_dtypes' bfloat16 (JAX arrays)
+            arr = arr.astype(np.float32)
     except (ValueError, TypeError) as exc:
         raise TconvError(f"{name} could not be read as a numeric array: {exc}") from None
     if arr.dtype.kind not in "biufc":
         raise TconvError(f"{name} must hold numbers, got an array of dtype {arr.dtype} ({type(value).__name__})")
-    return arr
+    return arr, BFLOAT16 if source == BFLOAT16 else arr.dtype.name
+
+
+def _to_array(name: str, value: Any, dtype: np.dtype | None = None) -> np.ndarray:
+    arr = _read(name, value)[0]
+    return arr if dtype is None else arr.astype(dtype)
+
+
+def _read_all(
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str, str | None]:
+    """:func:`as_arrays`, also returning the names of the input's and the bias's dtypes as given (bfloat16 is
+    computed in float32, but the bias rules see it as bfloat16, as PyTorch does)."""
+    x_typed, w_typed = _is_array_like(input), _is_array_like(weight)
+    x, x_name = _read("input", input)
+    w, w_name = _read("weight", weight)
+    if x_typed and not w_typed and np.can_cast(w.dtype, x.dtype, "same_kind"):
+        w, w_name = w.astype(x.dtype), x_name
+    elif w_typed and not x_typed and np.can_cast(x.dtype, w.dtype, "same_kind"):
+        x, x_name = x.astype(w.dtype), w_name
+    elif not x_typed and not w_typed:
+        common = np.result_type(x.dtype, w.dtype)
+        x, w = x.astype(common), w.astype(common)
+        x_name = w_name = common.name
+    if x_name != BFLOAT16:
+        check_dtype("input", x.dtype)
+    if w_name != BFLOAT16:
+        check_dtype("weight", w.dtype)
+    if x_name != w_name:
+        raise TconvError(
+            f"input dtype {x_name} and weight dtype {w_name} differ; PyTorch refuses mixed dtypes too: "
+            f"convert one, e.g. weight.astype(np.{x_name})" if x_name != BFLOAT16 else
+            f"input dtype {x_name} and weight dtype {w_name} differ; PyTorch refuses mixed dtypes too: "
+            f"convert one, e.g. weight.to(torch.bfloat16)"
+        )
+    b, b_name = None, None
+    if bias is not None:
+        b, b_name = _read("bias", bias)
+        if not _is_array_like(bias) and np.can_cast(b.dtype, x.dtype, "same_kind"):
+            b, b_name = b.astype(x.dtype), x_name  # plain data takes the input's dtype, as for the weight
+        elif b_name == BFLOAT16 and x_name == BFLOAT16:
+            b = b.astype(x.dtype)
+    return x, w, b, x_name, b_name
 
 
 def as_arrays(
@@ -66,32 +120,47 @@ def as_arrays(
     """Convert to arrays with PyTorch's dtype rule: input and weight must share a dtype.
 
     Arrays (anything with a dtype) keep theirs and must match; plain Python data (lists, scalars) takes the
-    dtype of the array it is paired with, or, when both are plain, their common NumPy type. The bias may have
-    any real dtype (PyTorch's CPU path does not check it) and is converted to the compute dtype.
+    dtype of the array it is paired with, or, when both are plain, their common NumPy type. bfloat16 tensors
+    are read as float32 (NumPy has no bfloat16). The bias keeps its dtype (plain data takes the input's);
+    :func:`check_bias_dtype` applies PyTorch's rule for it, which depends on the operation.
     """
-    x_typed, w_typed = _is_array_like(input), _is_array_like(weight)
-    x = _to_array("input", input)
-    w = _to_array("weight", weight)
-    if x_typed and not w_typed and np.can_cast(w.dtype, x.dtype, "same_kind"):
-        w = w.astype(x.dtype)
-    elif w_typed and not x_typed and np.can_cast(x.dtype, w.dtype, "same_kind"):
-        x = x.astype(w.dtype)
-    elif not x_typed and not w_typed:
-        common = np.result_type(x.dtype, w.dtype)
-        x, w = x.astype(common), w.astype(common)
-    check_dtype("input", x.dtype)
-    check_dtype("weight", w.dtype)
-    if x.dtype != w.dtype:
-        raise TconvError(
-            f"input dtype {x.dtype} and weight dtype {w.dtype} differ; PyTorch refuses mixed dtypes too: "
-            f"convert one, e.g. weight.astype(np.{x.dtype})"
-        )
-    b = None
-    if bias is not None:
-        b = _to_array("bias", bias)
-        if b.dtype.kind == "c" and x.dtype.kind != "c":
-            raise TconvError(f"bias dtype {b.dtype} is complex but input dtype {x.dtype} is real")
+    x, w, b, x_name, b_name = _read_all(input, weight, bias)
+    if b is not None and b.dtype.kind == "c" and x.dtype.kind != "c":
+        raise TconvError(f"bias dtype {b_name} is complex but input dtype {x_name} is real")
     return x, w, b
+
+
+def check_bias_dtype(op: str, nd: int, batch: int, input_dtype: str, bias_dtype: str) -> None:
+    """Refuse a bias dtype exactly where PyTorch 2.13's CPU path does (its native kernels; docs/guide.md).
+
+    * ``conv`` (every rank), and ``conv_transpose3d`` with a non-empty batch: the bias dtype must equal the
+      input's.
+    * ``conv_transpose1d/2d``, and 3d with an empty batch: the bias is added in place to the output, so a
+      complex input needs the same complex dtype, an int64 input an integer or bool bias, and a floating input
+      (float16, bfloat16, float32, float64) any real bias (integers and bool included); the result keeps the
+      input's dtype.
+
+    PyTorch's oneDNN path (float32 on some shapes and thread counts, bfloat16, float16 on CPUs with native
+    float16) refuses every bias dtype that differs from the input's, whatever the rank.
+    """
+    loose = op == "conv_transpose" and (nd < 3 or batch == 0)
+    kind = "f" if input_dtype == BFLOAT16 else np.dtype(input_dtype).kind
+    bkind = "f" if bias_dtype == BFLOAT16 else np.dtype(bias_dtype).kind
+    if bias_dtype == input_dtype:
+        return
+    if loose and kind != "c" and bkind in ("biu" if kind in "iu" else "biuf"):
+        return
+    if loose and kind == "c":
+        valid = f"{input_dtype}, as the input (a complex input takes a bias of its own dtype only)"
+    elif loose and kind in "iu":
+        valid = f"an integer or bool dtype (an {input_dtype} input cannot take a floating or complex bias)"
+    elif loose:
+        valid = "a real dtype (an integer, bool, float16, bfloat16, float32 or float64), not complex"
+    else:
+        rank = "every convolution" if op == "conv" else f"conv_transpose{nd}d with a non-empty batch"
+        valid = f"{input_dtype}, the input's dtype ({rank} needs the same dtype)"
+    raise TconvError(f"bias dtype {bias_dtype} does not fit input dtype {input_dtype} in {op}{nd}d: use {valid}, "
+                     "as PyTorch does")
 
 
 def execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
@@ -138,27 +207,36 @@ def _need(engine: Prepared, plan: ConvTransposePlan, x: np.ndarray, w: np.ndarra
 
 
 def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
-    name = algorithms.get(algorithm, plan).NAME  # "auto" resolved once, for the engine and the message
-    engine = algorithms.prepared(name, plan)
-    check_memory(
-        _need(engine, plan, x, w),
-        f"conv_transpose of input size {list(plan.input_size)} with kernel_size {list(plan.kernel_size)}, "
-        f"stride {list(plan.stride)}, padding {list(plan.padding)}, dilation {list(plan.dilation)} gives output "
-        f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {name!r} it",
-    )
-    if plan.batch == 0:
+    if plan.batch == 0:  # an empty result; such a plan may have sizes no engine prepares for (empty_batch)
+        algorithms.get(algorithm, plan)  # still a known algorithm
         return np.zeros(plan.output_shape, dtype=x.dtype)
+    name = algorithms.get(algorithm, plan).NAME  # "auto" resolved once, for the engine and the message
+    _check(algorithms.prepared(name, plan), name, plan, x, w)  # before resolve reads the weight
+    final = algorithms.resolve(algorithm, plan, w).NAME  # auto's pick, or col2im for a non-finite weight
+    engine = algorithms.prepared(final, plan)
+    if final != name:
+        _check(engine, final, plan, x, w)
     ctype = compute_dtype(x.dtype)
     # Engines get C-contiguous arrays of the compute dtype, so that what they copy is what they count.
     xb = np.ascontiguousarray(x if plan.batched else x[None], dtype=ctype)
     wc = np.ascontiguousarray(w, dtype=ctype)
     shape = (plan.batch, plan.out_channels, *plan.output_size)
     y = (np.zeros if engine.zeroed_output else np.empty)(shape, dtype=ctype)
-    engine.run(xb, wc, y)
-    if b is not None:
-        y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN and Inf propagate silently, as in PyTorch
+        engine.run(xb, wc, y)
+        if b is not None:
+            y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
     y = y.astype(x.dtype, copy=False)
     return y if plan.batched else y[0]
+
+
+def _check(engine: Prepared, name: str, plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray) -> None:
+    check_memory(
+        _need(engine, plan, x, w),
+        f"conv_transpose of input size {list(plan.input_size)} with kernel_size {list(plan.kernel_size)}, "
+        f"stride {list(plan.stride)}, padding {list(plan.padding)}, dilation {list(plan.dilation)} gives output "
+        f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {name!r} it",
+    )
 
 
 def _conv_transpose(
@@ -174,7 +252,7 @@ def _conv_transpose(
     algorithm: str,
     nd: int | None,
 ) -> np.ndarray:
-    x, w, b = as_arrays(input, weight, bias)
+    x, w, b, x_name, b_name = _read_all(input, weight, bias)
     plan = plan_conv_transpose(
         x.shape,
         w.shape,
@@ -188,6 +266,8 @@ def _conv_transpose(
         nd=nd,
         dtype=x.dtype.name,
     )
+    if b_name is not None:
+        check_bias_dtype("conv_transpose", plan.nd, plan.batch, x_name, b_name)
     return execute(plan, x, w, b, algorithm)
 
 
@@ -216,8 +296,11 @@ def conv_transpose(
     Args:
         input: ``(N, C_in, *spatial)`` or unbatched ``(C_in, *spatial)``.
         weight: ``(C_in, C_out/groups, *kernel)``, PyTorch's transposed layout (in-channels first).
-        bias: ``(C_out,)`` or None; added everywhere, the output_padding cells included.
-        stride, padding, output_padding, dilation: an int or one int per spatial axis. ``padding`` crops the
+        bias: ``(C_out,)`` or None; added everywhere, the output_padding cells included. Its dtype is checked
+            as PyTorch checks it (:func:`check_bias_dtype`): in 1-D and 2-D a floating input takes any real bias,
+            an int64 input an integer one, a complex input its own dtype; in 3-D the bias dtype must be the input's.
+        stride, padding, output_padding, dilation: an int or one int per spatial axis (a list, tuple or 1-D
+            integer NumPy array). ``padding`` crops the
             full output at both ends; ``output_padding`` (< max(stride, dilation)) keeps more at the end.
         groups: input and output channels are split into this many independent groups.
         output_size: the wanted spatial size (optionally with the leading N, C); replaces output_padding exactly
@@ -225,7 +308,8 @@ def conv_transpose(
         algorithm: ``"auto"`` or one of :func:`tconv.available_algorithms`.
 
     Returns:
-        An array of the input's dtype (float16 is computed in float32).
+        An array of the input's dtype (float16 is computed in float32). bfloat16 tensors are read as float32
+        (exactly), computed in float32 and returned as float32: NumPy has no bfloat16.
 
     Raises:
         TconvError: for anything PyTorch refuses, and for calls beyond the memory budget.
@@ -332,9 +416,11 @@ def _conv(
     input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: IntOrSeq, padding: IntOrSeq | str,
     dilation: IntOrSeq, groups: int, nd: int | None,
 ) -> np.ndarray:
-    x, w, b = as_arrays(input, weight, bias)
+    x, w, b, x_name, b_name = _read_all(input, weight, bias)
     plan = plan_conv(x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups, nd=nd,
                      dtype=x.dtype.name)
+    if b_name is not None:
+        check_bias_dtype("conv", plan.nd, plan.batch, x_name, b_name)
     check_memory(conv_memory_need(plan, x, w), f"conv with output shape {list(plan.output_shape)} ({plan.dtype})")
     if plan.batch == 0:
         return np.zeros(plan.output_shape, dtype=x.dtype)

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from ._axes import IntOrSeq, as_int, per_axis, show
 from .errors import TconvError
-from .functional import _conv_transpose
+from .functional import _conv_transpose, _read
 from .params import check_dtype, plan_conv_transpose
 from .settings import check_memory
 
@@ -158,12 +158,27 @@ class _ConvTransposeNd:
             self.bias = loaded["bias"]
 
     @classmethod
-    def from_torch(cls, module: Any) -> _ConvTransposeNd:  # a torch module: torch is optional, never imported here
-        """Copy a ``torch.nn.ConvTranspose{1,2,3}d``'s configuration and parameters (torch is not imported here)."""
-        kind = type(module).__name__
-        if kind not in (cls.__name__, "Lazy" + cls.__name__) or not hasattr(module, "weight"):
-            raise TconvError(f"from_torch expects a torch.nn.{cls.__name__}, got {kind}")
-        weight = module.weight.detach().cpu().numpy()
+    def from_torch(cls, module: Any) -> _ConvTransposeNd:  # a torch module; torch is imported only here
+        """Copy a ``torch.nn.ConvTranspose{1,2,3}d``'s configuration and parameters.
+
+        Any instance of the class is accepted: a subclass, a parametrized module (``torch.nn.utils.
+        parametrizations.weight_norm``), a module with the legacy ``torch.nn.utils.weight_norm`` hook, a
+        ``LazyConvTranspose*d`` that has run once. The weight copied is the one the module's forward uses
+        (``g · v / ‖v‖`` for weight norm). bfloat16 parameters become float32.
+        """
+        import torch
+
+        expected = getattr(torch.nn, cls.__name__)
+        if not isinstance(module, expected):
+            raise TconvError(f"from_torch expects a torch.nn.{cls.__name__}, got {type(module).__name__}")
+        if isinstance(module.weight, torch.nn.parameter.UninitializedParameter):
+            raise TconvError(
+                f"from_torch got a {type(module).__name__} whose weight is not initialised yet (in_channels is "
+                "inferred on the first call): run the module once on an input, e.g. module(x), then convert it"
+            )
+        with torch.no_grad():
+            weight = _effective_weight(module)
+        w = _read("weight", weight)[0]
         layer = cls(
             module.in_channels,
             module.out_channels,
@@ -175,9 +190,12 @@ class _ConvTransposeNd:
             module.bias is not None,
             tuple(module.dilation),
             module.padding_mode,
-            dtype=weight.dtype,
+            dtype=w.dtype,
         )
-        layer.load_state_dict(module.state_dict())
+        state = {"weight": w}
+        if module.bias is not None:
+            state["bias"] = _read("bias", module.bias)[0]
+        layer.load_state_dict(state)
         return layer
 
     def __repr__(self) -> str:
@@ -194,6 +212,15 @@ class _ConvTransposeNd:
         if self.bias is None:
             parts.append("bias=False")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _effective_weight(module: Any) -> Any:
+    """The weight a torch module's forward uses. ``module.weight`` is it for plain and parametrized modules; the
+    legacy weight-norm hook recomputes it before each forward (the attribute may be stale), so ask the hook."""
+    for hook in module._forward_pre_hooks.values():
+        if getattr(hook, "name", None) == "weight" and type(hook).__name__ == "WeightNorm":
+            return hook.compute_weight(module)
+    return module.weight
 
 
 class ConvTranspose1d(_ConvTransposeNd):

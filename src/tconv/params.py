@@ -169,7 +169,7 @@ def _split_input(input_shape: Sequence[int], nd: int, op: str) -> tuple[bool, in
     channels = input_shape[1] if batched else input_shape[0]
     spatial = tuple(input_shape[-nd:])
     for a, size in enumerate(spatial):
-        if size < 1:
+        if size < 1 and not (batched and batch == 0 and op == "conv_transpose"):  # PyTorch: see transposed_axes
             raise TconvError(
                 f"input size {size} on spatial axis {a} must be at least 1 (only the batch or channel "
                 f"dimension may be empty), got input shape {list(input_shape)}"
@@ -253,7 +253,8 @@ def plan_conv_transpose(
     if output_size is not None:
         partial = base_axes(spatial, kernel, stride, padding, dilation, nd)
         output_padding = _resolve_output_size(output_size, nd, batched, input_shape, partial)
-    axes = transposed_axes(spatial, kernel, stride, padding, output_padding, dilation, nd=nd)
+    axes = transposed_axes(spatial, kernel, stride, padding, output_padding, dilation, nd=nd,
+                           empty_batch=batched and batch == 0)
     return ConvTransposePlan(axes, batch, batched, w_in, w_out * groups, groups, dtype)
 
 

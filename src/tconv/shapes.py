@@ -214,6 +214,7 @@ def transposed_axes(
     dilation: IntOrSeq = 1,
     *,
     nd: int | None = None,
+    empty_batch: bool = False,
 ) -> tuple[TransposedAxis, ...]:
     """Validate and normalise per-axis transposed-convolution sizes; the single validator for them.
 
@@ -221,24 +222,36 @@ def transposed_axes(
     output_padding ≥ max(stride, dilation), and an output shorter than 1.
     ``padding`` is integers; a string (the direct convolution's ``"same"``/``"valid"``) is refused here, with the
     words every size check uses, so the report functions pass theirs through unchecked.
+
+    ``empty_batch``: the input has a batch of 0. PyTorch (2.13, CPU) then returns an empty tensor after only its
+    first checks: input sizes and dilation may be 0, output_padding is not compared with stride and dilation,
+    and an output size of 0 is accepted; a negative one is still refused.
     """
     if nd is None:
         nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
-    sizes = per_axis("input_size", input_size, nd, minimum=1)
+    least = 0 if empty_batch else 1
+    sizes = per_axis("input_size", input_size, nd, minimum=least)
     ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
     ss = per_axis("stride", stride, nd, minimum=1)
     ps = per_axis("padding", padding, nd, minimum=0)
     ops = per_axis("output_padding", output_padding, nd, minimum=0)
-    ds = per_axis("dilation", dilation, nd, minimum=1)
+    ds = per_axis("dilation", dilation, nd, minimum=least)
     axes = []
     for a in range(nd):
         ax = TransposedAxis(sizes[a], ks[a], ss[a], ps[a], ops[a], ds[a])
-        if ax.output_padding >= max(ax.stride, ax.dilation):
+        if empty_batch:
+            if ax.output_size < 0:
+                raise TconvError(
+                    f"padding {ax.padding} on axis {a} gives a negative output size: L_out = {ax.substituted()}, "
+                    f"which must be at least 0 for an empty batch; padding can be at most "
+                    f"{(ax.full_size + ax.output_padding) // 2} on this axis"
+                )
+        elif ax.output_padding >= max(ax.stride, ax.dilation):
             raise TconvError(
                 f"output_padding {ax.output_padding} on axis {a} must be smaller than stride ({ax.stride}) "
                 f"or dilation ({ax.dilation}): valid range 0..{max(ax.stride, ax.dilation) - 1}"
             )
-        if ax.output_size < 1:
+        elif ax.output_size < 1:
             limit = (ax.full_size + ax.output_padding - 1) // 2
             raise TconvError(
                 f"padding {ax.padding} on axis {a} leaves no output: L_out = {ax.substituted()}, "

@@ -19,14 +19,16 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+import numpy as np
+
 from .._axes import as_choice
 from ..params import ConvTransposePlan
 from . import col2im, implicit, matrix, phase, scatter, stacked, zero_insert
 from .base import Algorithm, Prepared, layer_of
 
 __all__ = [
-    "REGISTRY", "Algorithm", "Prepared", "available_algorithms", "cache_clear", "cache_info", "choose", "get",
-    "prepared",
+    "NAN_EXACT", "REGISTRY", "Algorithm", "Prepared", "available_algorithms", "cache_clear", "cache_info", "choose",
+    "get", "prepared", "resolve",
 ]
 
 # Typed as the protocol, so that mypy checks every module against it.
@@ -78,6 +80,26 @@ def prepared(name: str, plan: ConvTransposePlan) -> Prepared:
 cache_info = _prepare.cache_info
 #: Empty the cache of prepared layers.
 cache_clear = _prepare.cache_clear
+
+
+#: The engines whose results have NaN and Inf exactly where PyTorch's have them, whatever the input and the weight
+#: hold: they multiply only real input cells by the weight, as PyTorch's GEMM + col2im does. The others multiply
+#: the weight by padding or inserted zeros too, so a non-finite weight (NaN·0 = NaN, Inf·0 = NaN) reaches cells
+#: PyTorch leaves finite; with a finite weight every engine is exact (docs/algorithms.md).
+NAN_EXACT = ("scatter", "matrix", "col2im")
+
+
+def resolve(name: str, plan: ConvTransposePlan, weight: np.ndarray) -> Algorithm:
+    """:func:`get`, where ``"auto"`` also looks at the weight: when its pick is not NaN-exact and the weight is
+    not all finite, ``col2im`` instead. The test is one sum of the weight (a non-finite sum: a NaN or Inf in it,
+    or an overflow, which only costs the faster engine)."""
+    algo = get(name, plan)
+    if name == "auto" and algo.NAME not in NAN_EXACT and weight.dtype.kind in "fc":
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = bool(np.isfinite(weight.sum()))
+        if not finite:
+            return REGISTRY["col2im"]
+    return algo
 
 
 def get(name: str, plan: ConvTransposePlan) -> Algorithm:

@@ -97,11 +97,13 @@ def from_onnx(
         else:
             target = [L * st for L, st in zip(spatial, s)]
         for a, (F, o, wanted, st) in enumerate(zip(full, op, target, s)):
-            if output_shape is not None and wanted - (F + o) >= st:
+            # ONNX Runtime infers the input size back from output_shape and stride alone, so output_padding does
+            # not widen the range: at most F + stride − 1, whatever output_padding is.
+            if output_shape is not None and wanted - F >= st:
                 raise TconvError(
                     f"output_shape {wanted} on axis {a} is inconsistent with the input: the largest for input "
-                    f"{spatial[a]} is {F + o + st - 1} (ONNX Runtime: Explicit output_shape is inconsistent with input "
-                    f"spatial dimensions and convolution parameters)")
+                    f"{spatial[a]} is {F + st - 1}, whatever output_padding is (ONNX Runtime: Explicit output_shape "
+                    f"is inconsistent with input spatial dimensions and convolution parameters)")
             total = max(0, F + o - wanted)  # ONNX Runtime clamps a negative total at 0
             b = total // 2 if auto_pad == "SAME_UPPER" else total - total // 2
             length = F + o - total
