@@ -6,6 +6,7 @@ traceback, a TypeError, a MemoryError or a RecursionError is a bug.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable
 from typing import Any
@@ -57,6 +58,14 @@ def junk(draw: st.DrawFn) -> Any:
     return draw(st.text(max_size=5))
 
 
+def _torch_layer() -> Any:
+    import torch
+
+    return torch.nn.ConvTranspose1d(2, 3, 3, stride=2)
+
+
+SCENE = tconv.animate(2, 2)
+WALK = tconv.explain(np.arange(4).reshape(1, 2, 2), np.ones((1, 1, 2, 2), np.int64))
 X2 = np.arange(9.0).reshape(1, 1, 3, 3)
 W2 = np.ones((1, 2, 2, 2))
 
@@ -105,6 +114,12 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
      dict(X=np.ones((1, 1, 5)), W=np.ones((1, 1, 3)), B=None, pads=[1, 1], strides=[2], output_padding=[1])),
     ("from_jax", frameworks.from_jax, dict(lhs_shape=(1, 5, 1), rhs_shape=(3, 1, 1), strides=2, padding="SAME",
                                            rhs_dilation=None, dimension_numbers=None, transpose_kernel=False)),
+    ("Scene.save", lambda target, kind, frame: SCENE.save(target, kind, frame=frame) or target,
+     dict(target=io.BytesIO(), kind="svg", frame=0)),
+    ("OverlapMap.scene", lambda cell_size, values: tconv.overlap(4, 3, stride=2).scene(cell_size, values),
+     dict(cell_size=20, values=True)),
+    ("Walkthrough.to_text", lambda color: WALK.to_text(color=color), dict(color=False)),
+    ("from_torch", lambda module: tconv.ConvTranspose1d.from_torch(module), dict(module=_torch_layer())),
     ("to_onnx", frameworks.to_onnx, dict(kernel_size=3, stride=2, padding=1, output_padding=1)),
     ("to_tf", frameworks.to_tf, dict(input_size=5, kernel_size=3, stride=2, padding=1, output_padding=1)),
     ("to_jax", frameworks.to_jax, dict(kernel_size=3, stride=2, padding=1, output_padding=1)),
@@ -132,7 +147,7 @@ def test_the_good_call_works(name: str, fn: Callable[..., Any], good: dict[str, 
 
 
 @pytest.mark.parametrize("name,fn,good", ENTRY_POINTS, ids=[e[0] for e in ENTRY_POINTS])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_junk_arguments_give_only_tconv_errors(name: str, fn: Callable[..., Any], good: dict[str, Any],

@@ -60,6 +60,21 @@ def as_shape(name: str, value: Any, *, minimum: int = 0, max_len: int = 8) -> tu
     return tuple(as_int(name, v, minimum=minimum, axis=a) for a, v in enumerate(value))
 
 
+def as_bool(name: str, value: Any) -> bool:
+    """A flag: True or False (NumPy's bools too); anything else is refused rather than read by its truth value.
+
+    >>> as_bool("ceil_mode", True)
+    True
+    >>> as_bool("ceil_mode", "no")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: ceil_mode must be True or False, got 'no' (str)
+    """
+    if isinstance(value, bool) or (hasattr(value, "dtype") and getattr(value, "shape", None) == ()
+                                   and value.dtype.kind == "b"):
+        return bool(value)
+    raise TconvError(f"{name} must be True or False, got {show(value)} ({_type_name(value)})")
+
+
 def as_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     """One of ``choices``, compared only once it is known to be a string (an array compared with ``==`` would
     be compared element by element, allocating as much as it holds).
@@ -148,6 +163,10 @@ def layer_axes(kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, outpu
     (2, (3, 3), (2, 2), (1, 1), (0, 0), (1, 1))
     """
     nd = count_axes(kernel_size, stride, padding, output_padding, dilation)
+    if nd > 3:
+        raise TconvError(f"a layer has 1 to 3 spatial axes; these arguments list {nd} (kernel_size "
+                         f"{show(kernel_size)}, stride {show(stride)}, padding {show(padding)}, output_padding "
+                         f"{show(output_padding)}, dilation {show(dilation)})")
     return (nd, per_axis("kernel_size", kernel_size, nd, minimum=1), per_axis("stride", stride, nd, minimum=1),
             per_axis("padding", padding, nd, minimum=0), per_axis("output_padding", output_padding, nd, minimum=0),
             per_axis("dilation", dilation, nd, minimum=1))

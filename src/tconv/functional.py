@@ -211,10 +211,11 @@ def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarra
         algorithms.get(algorithm, plan)  # still a known algorithm
         return np.zeros(plan.output_shape, dtype=x.dtype)
     name = algorithms.get(algorithm, plan).NAME  # "auto" resolved once, for the engine and the message
-    _check(algorithms.prepared(name, plan), name, plan, x, w)  # before resolve reads the weight
+    engine = algorithms.prepared(name, plan)
+    _check(engine, name, plan, x, w)  # before resolve reads the weight
     final = algorithms.resolve(algorithm, plan, w).NAME  # auto's pick, or col2im for a non-finite weight
-    engine = algorithms.prepared(final, plan)
     if final != name:
+        engine = algorithms.prepared(final, plan)
         _check(engine, final, plan, x, w)
     ctype = compute_dtype(x.dtype)
     # Engines get C-contiguous arrays of the compute dtype, so that what they copy is what they count.
@@ -426,9 +427,10 @@ def _conv(
         return np.zeros(plan.output_shape, dtype=x.dtype)
     ctype = compute_dtype(x.dtype)
     xb = np.ascontiguousarray(x if plan.batched else x[None], dtype=ctype)
-    y = conv_forward(xb, np.ascontiguousarray(w, dtype=ctype), plan)
-    if b is not None:
-        y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN and Inf propagate silently, as in PyTorch
+        y = conv_forward(xb, np.ascontiguousarray(w, dtype=ctype), plan)
+        if b is not None:
+            y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
     y = y.astype(x.dtype, copy=False)
     return y if plan.batched else y[0]
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._axes import IntOrSeq, as_int, per_axis, show
+from ._axes import IntOrSeq, as_bool, as_int, per_axis, show
 from .errors import TconvError
 from .functional import _conv_transpose, _read
 from .params import check_dtype, plan_conv_transpose
@@ -73,7 +73,11 @@ class _ConvTransposeNd:
                     f"output_padding {op} on axis {a} must be smaller than stride ({s}) or dilation ({d}): "
                     f"valid range 0..{max(s, d) - 1}"
                 )
-        self.dtype = np.dtype(dtype)
+        try:
+            self.dtype = np.dtype(dtype)
+        except (TypeError, ValueError, RecursionError):
+            raise TconvError(f"dtype {show(dtype)} is not a NumPy dtype: use np.float32 or np.float64") from None
+        bias = as_bool("bias", bias)
         check_dtype("dtype", self.dtype)
         if self.dtype.kind not in "fc":
             raise TconvError(f"dtype {self.dtype} cannot hold initialised weights: use a floating dtype")
@@ -82,7 +86,8 @@ class _ConvTransposeNd:
         check_memory((math.prod(shape) + self.out_channels) * (8 + self.dtype.itemsize),
                      f"{name}({self.in_channels}, {self.out_channels}, kernel_size={list(self.kernel_size)}) with "
                      f"its weight of shape {list(shape)} ({self.dtype})")
-        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
+            None if rng is None else as_int("rng", rng, minimum=0))  # a seed, or a Generator
         # PyTorch: kaiming_uniform_(a=√5) gives U(−1/√fan_in, 1/√fan_in); fan_in reads weight dim 1 (out/groups).
         fan_in = (self.out_channels // self.groups) * math.prod(self.kernel_size)
         bound = 1.0 / math.sqrt(fan_in)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._axes import IntOrSeq, as_int, per_axis
+from ._axes import IntOrSeq, as_int, per_axis, show
 from .errors import TconvError
 from .settings import check_memory as check_memory  # re-exported: callers import them from here too
 from .settings import format_bytes as format_bytes
@@ -192,10 +192,11 @@ def _resolve_output_size(
     non_spatial = 2 if batched else 1
     if isinstance(output_size, int | np.integer) and not isinstance(output_size, bool) and nd == 1:
         given = [output_size]
-    elif isinstance(output_size, int | str | bytes) or np.ndim(output_size) != 1:
-        raise TconvError(f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got {output_size!r}")
-    else:
+    elif isinstance(output_size, list | tuple) or (isinstance(output_size, np.ndarray) and output_size.ndim == 1):
         given = list(output_size)
+    else:
+        raise TconvError(f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got "
+                         f"{show(output_size)}")
     sizes = given[non_spatial:] if len(given) == nd + non_spatial else given  # PyTorch ignores N and C, as we do
     if len(sizes) != nd:
         raise TconvError(

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ._axes import IntOrSeq, as_int, count_axes, per_axis
+from ._axes import IntOrSeq, as_bool, as_int, count_axes, per_axis, show
 from .errors import TconvError
 
 __all__ = [
@@ -523,8 +523,7 @@ def pool_axes(
     ss = ks if stride is None else per_axis("stride", stride, nd, minimum=1)
     ps = per_axis("padding", padding, nd, minimum=0)
     ds = per_axis("dilation", dilation, nd, minimum=1)
-    if not isinstance(ceil_mode, bool):
-        raise TconvError(f"ceil_mode must be True or False, got {ceil_mode!r}")
+    ceil_mode = as_bool("ceil_mode", ceil_mode)
     axes = []
     for a in range(nd):
         ax = PoolAxis(sizes[a], ks[a], ss[a], ps[a], ds[a], ceil_mode)
@@ -735,9 +734,11 @@ def relation(
     >>> relation(7, 2, dilation=2, pool=True)[0].substituted
     '⌊(7 + 2·0 − 2·(2 − 1) − 1)/2⌋ + 1 = 3'
     """
+    transposed, pool, ceil_mode = (as_bool(n, v) for n, v in
+                                   (("transposed", transposed), ("pool", pool), ("ceil_mode", ceil_mode)))
     nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
     if (pool or not transposed) and per_axis("output_padding", output_padding, nd) != (0,) * nd:
-        raise TconvError(f"output_padding {output_padding!r} only applies to transposed convolution; use 0")
+        raise TconvError(f"output_padding {show(output_padding)} only applies to transposed convolution; use 0")
     if ceil_mode and not pool:
         raise TconvError("ceil_mode only applies to pooling (pool=True); use False")
     rels: tuple[Relation, ...]
@@ -797,12 +798,14 @@ def layer_report(
     >>> layer_report(7, 2, pool=True, ceil_mode=True)["substituted"]
     ['⌈(7 + 2·0 − 1·(2 − 1) − 1)/2⌉ + 1 = 4']
     """
+    transposed, pool, ceil_mode = (as_bool(n, v) for n, v in
+                                   (("transposed", transposed), ("pool", pool), ("ceil_mode", ceil_mode)))
     nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation, output_size)
     if not transposed or pool:
         if output_size is not None:
-            raise TconvError(f"output_size {output_size!r} only applies to transposed convolution; leave it out")
+            raise TconvError(f"output_size {show(output_size)} only applies to transposed convolution; leave it out")
         if per_axis("output_padding", output_padding, nd) != (0,) * nd:
-            raise TconvError(f"output_padding {output_padding!r} only applies to transposed convolution; use 0")
+            raise TconvError(f"output_padding {show(output_padding)} only applies to transposed convolution; use 0")
     if pool:
         paxes = pool_axes(input_size, kernel_size, stride, padding, dilation, ceil_mode, nd=nd)
         return {
@@ -1000,6 +1003,7 @@ def solve(
     kernel_size=2, stride=2, padding=0
     kernel_size=3, stride=2, padding=1, output_padding=1
     """
+    transposed = as_bool("transposed", transposed)
     nd = count_axes(input_size, output_size)
     sizes = per_axis("input_size", input_size, nd, minimum=1)
     targets = per_axis("output_size", output_size, nd, minimum=1)

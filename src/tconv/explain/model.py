@@ -225,9 +225,10 @@ class Walkthrough:
 
     def to_text(self, color: bool | None = None) -> str:
         """Aligned grids for a terminal; ``color=None`` colours only when stdout is a TTY."""
+        from .._axes import as_bool
         from .writers import to_text
 
-        return to_text(self, color)
+        return to_text(self, None if color is None else as_bool("color", color))
 
     def to_markdown(self) -> str:
         from .writers import to_markdown

@@ -24,12 +24,14 @@ from ..shapes import layer_report
 from .i18n import LANGS
 from .model import Cell, Grid, Message, SizeDerivation, Step, Term, Walkthrough, roles_of
 
-__all__ = ["MAX_MATRIX_CELLS", "MAX_STAMPS", "MAX_TERMS", "VIEWS", "explain"]
+__all__ = ["MAX_GRID_CELLS", "MAX_MATRIX_CELLS", "MAX_STAMPS", "MAX_TERMS", "VIEWS", "check_view_size", "explain"]
 
 #: Walkthroughs list every product; beyond these sizes they would be unreadable (and large), so they are refused.
 MAX_TERMS = 20_000
 MAX_STAMPS = 600
 MAX_MATRIX_CELLS = 10_000
+#: The grids a walkthrough prints (the zero-inserted, padded input; the summed stamps) have at most this many cells.
+MAX_GRID_CELLS = 50_000
 
 
 def _idx(plan: ConvTransposePlan, n: int, c: int) -> str:
@@ -93,10 +95,16 @@ def check_view_size(view: str, plan: ConvTransposePlan) -> None:
     tconv.errors.TconvError: explain shows every entry of the matrix C: this configuration has 921,600, more ...
     """
     batch, taps = plan.batch, math.prod(plan.kernel_size)
+    eqs = [ax.equivalent() for ax in plan.axes]
     limits = {
         "gather": [(batch * plan.out_channels * math.prod(plan.output_size) * plan.in_per_group * taps, MAX_TERMS,
-                    "product")],
-        "scatter": [(batch * plan.in_channels * math.prod(plan.input_size) * plan.out_per_group, MAX_STAMPS, "stamp"),
+                    "product"),
+                   (batch * plan.in_channels * max(math.prod(e.stretched_size for e in eqs),
+                                                   math.prod(max(e.padded_size, 0) for e in eqs)),
+                    MAX_GRID_CELLS, "cell of the zero-inserted, padded input")],
+        "scatter": [(batch * plan.out_channels * math.prod(ax.buffer_size for ax in plan.axes), MAX_GRID_CELLS,
+                     "cell of the summed stamps"),
+                    (batch * plan.in_channels * math.prod(plan.input_size) * plan.out_per_group, MAX_STAMPS, "stamp"),
                     (batch * plan.in_channels * math.prod(plan.input_size) * plan.out_per_group * taps, MAX_TERMS,
                      "product")],
         "matrix": [(plan.in_channels * math.prod(plan.input_size) * plan.out_channels * math.prod(plan.output_size),

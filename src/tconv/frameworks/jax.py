@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._axes import IntOrSeq, as_int, as_shape, layer_axes, per_axis, show
+from .._axes import IntOrSeq, as_bool, as_int, as_shape, layer_axes, per_axis, show
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import effective_kernel_size
@@ -47,7 +47,7 @@ def _pads(padding: PaddingSpec, ek: list[int], s: tuple[int, ...]) -> list[tuple
     """``lax._conv_transpose_padding``: SAME/VALID as (lo, hi) of the dilated input, or explicit pairs."""
     if isinstance(padding, str):
         if padding not in ("SAME", "VALID"):
-            raise TconvError(f"padding {padding!r} must be 'SAME', 'VALID' or a sequence of (lo, hi) pairs (JAX)")
+            raise TconvError(f"padding {show(padding)} must be 'SAME', 'VALID' or a sequence of (lo, hi) pairs (JAX)")
         out = []
         for k, st in zip(ek, s):
             if padding == "SAME":
@@ -58,9 +58,9 @@ def _pads(padding: PaddingSpec, ek: list[int], s: tuple[int, ...]) -> list[tuple
                 pad_a = k - 1
             out.append((pad_a, pad_len - pad_a))
         return out
-    pairs = [tuple(p) for p in padding]
-    if len(pairs) != len(ek) or not all(len(p) == 2 for p in pairs):
-        raise TconvError(f"padding must give {len(ek)} (lo, hi) pairs, got {padding!r}")
+    pairs = list(padding) if isinstance(padding, list | tuple) else []
+    if len(pairs) != len(ek) or not all(isinstance(p, list | tuple) and len(p) == 2 for p in pairs):
+        raise TconvError(f"padding must be 'SAME', 'VALID' or {len(ek)} (lo, hi) pairs, got {show(padding)}")
     return [(as_int("padding", lo, axis=a), as_int("padding", hi, axis=a)) for a, (lo, hi) in enumerate(pairs)]
 
 
@@ -80,6 +80,7 @@ def from_jax(
     (((0, 1),), (6,), True)
     """
     lhs_shape, rhs_shape = as_shape("lhs_shape", lhs_shape), as_shape("rhs_shape", rhs_shape)
+    transpose_kernel = as_bool("transpose_kernel", transpose_kernel)
     nd = len(lhs_shape) - 2
     if nd not in (1, 2, 3) or len(rhs_shape) != nd + 2:
         raise TconvError(f"lhs and rhs must have the same rank, 3 to 5, got {list(lhs_shape)} and {list(rhs_shape)}")

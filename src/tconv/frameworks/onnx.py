@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._axes import IntOrSeq, as_choice, as_int, as_shape
+from .._axes import IntOrSeq, as_choice, as_int, as_shape, show
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import full_output_size
@@ -85,11 +85,11 @@ def from_onnx(
                              f"valid range 0..{st - 1}")
     full = [full_output_size(L, k, st, dd) for L, st, dd, k in zip(spatial, s, d, kernel)]
     if pads is not None and auto_pad != "NOTSET" and output_shape is None:
-        raise TconvError(f"pads {list(pads)} cannot be used together with auto_pad {auto_pad!r} (ONNX spec)")
+        raise TconvError(f"pads {show(pads)} cannot be used together with auto_pad {auto_pad!r} (ONNX spec)")
     begin, end = [], []
     if output_shape is not None or auto_pad in ("SAME_UPPER", "SAME_LOWER"):
         if output_shape is not None:
-            target = list(output_shape)
+            target = list(as_shape("output_shape", output_shape))
             if len(target) != nd:
                 raise TconvError(f"output_shape {target} has incorrect size: it lists the {nd} spatial sizes only "
                                  f"(ONNX: Attribute output_shape has incorrect size)")
@@ -115,7 +115,7 @@ def from_onnx(
         begin = [0] * nd
         end = [-o for o in op]
     else:
-        p = [0] * (2 * nd) if pads is None else [as_int("pads", v, minimum=0, axis=a % nd) for a, v in enumerate(pads)]
+        p = [0] * (2 * nd) if pads is None else list(as_shape("pads", pads))
         if len(p) != 2 * nd:
             raise TconvError(f"pads must list {2 * nd} values (all begins, then all ends), got {list(p)}")
         begin = p[:nd]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._axes import IntOrSeq, as_int, as_shape, count_axes, per_axis
+from .._axes import IntOrSeq, as_choice, as_int, as_shape, count_axes, per_axis, show
 from ..errors import TconvError
 from ..functional import as_arrays
 from ..shapes import effective_kernel_size, full_output_size
@@ -46,12 +46,11 @@ def _same_begin(out: int, s: int, ek: int) -> int:
 
 def _is_channels_last(data_format: str | None, nd: int, keras: bool = False) -> bool:
     if keras:
-        if data_format not in ("channels_last", "channels_first"):
-            raise TconvError(f"data_format {data_format!r} must be 'channels_last' or 'channels_first' (Keras)")
-        return data_format == "channels_last"
+        return as_choice("data_format", data_format, ("channels_last", "channels_first")) == "channels_last"
     if data_format is None:
         return True
     letters = {1: "W", 2: "HW", 3: "DHW"}[nd]
+    data_format = as_choice("data_format", data_format, ("N" + letters + "C", "NC" + letters))
     if data_format == "N" + letters + "C":
         return True
     if data_format == "NC" + letters:
@@ -235,7 +234,8 @@ def from_keras(
     s = per_axis("strides", strides, nd, minimum=1)
     d = per_axis("dilation_rate", dilation_rate, nd, minimum=1)
     if not isinstance(padding, str) or padding.lower() not in ("same", "valid"):
-        raise TconvError(f"The `padding` argument must be one of {{'same', 'valid'}} (Keras). Received: {padding}")
+        raise TconvError(f"The `padding` argument must be one of {{'same', 'valid'}} (Keras). "
+                         f"Received: {show(padding)}")
     padding = padding.lower()
     if any(v > 1 for v in s) and any(v > 1 for v in d):
         raise TconvError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1` (Keras). Received: "

@@ -60,7 +60,7 @@ def sample_arrays(
     if input is None or weight is None:  # both None (checked above)
         if input_size is None or kernel_size is None:
             raise TconvError("animate needs input_size and kernel_size (or input and weight arrays)")
-        from .._axes import count_axes, per_axis
+        from .._axes import as_int, count_axes, per_axis
 
         # All scalars: a square 2-D animation, as conv_arithmetic draws; a sequence fixes the number of axes.
         scalars = all(isinstance(v, int | np.integer) for v in (input_size, kernel_size))
@@ -70,7 +70,7 @@ def sample_arrays(
             if math.prod(size) > MAX_CELLS:
                 raise TconvError(f"the animation would draw {math.prod(size):,} {name} cells; at most {MAX_CELLS} "
                                  "are drawn: use smaller sizes")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(as_int("seed", seed, minimum=0))
         x = rng.integers(0, 4, size=sizes[0])
         w = rng.integers(0, 3, size=sizes[1])
     else:
@@ -193,9 +193,10 @@ def animate(
     >>> scene.save("/tmp/tconv-doctest.svg").suffix
     '.svg'
     """
-    from .._axes import as_choice, as_int
+    from .._axes import as_bool, as_choice, as_int
 
     view = as_choice("view", view, VIEWS)
+    values = as_bool("values", values)
     if pool is not None and (as_choice("pool", pool, ("max", "avg")) and view != "conv"):
         raise TconvError(f"pool {pool!r} needs view='conv'")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import TconvError
+from .._axes import as_choice
 from .build import animate
 
 __all__ = ["GALLERY", "Entry", "render_gallery"]
@@ -120,8 +120,7 @@ GALLERY = [
 
 def render_gallery(directory: str | Path, fmt: str = "gif", progress: Any = None, **options: Any) -> list[Path]:
     """Render every gallery entry into ``directory`` as ``NAME.gif`` (or ``.svg``); returns the paths."""
-    if fmt not in ("gif", "svg", "png"):
-        raise TconvError(f"gallery format {fmt!r} is not known: use gif, svg or png")
+    fmt = as_choice("gallery format", fmt, ("gif", "svg", "png"))
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -22,6 +22,7 @@ from typing import IO, Any, overload
 
 import numpy as np
 
+from .._axes import as_choice, show
 from ..errors import TconvError
 
 __all__ = ["WRITERS", "Frame", "Mark", "Panel", "Scene", "Writer", "writer_kind"]
@@ -157,10 +158,16 @@ class Scene:
         True
         """
         kind = writer_kind(target, kind)
+        if not isinstance(target, str | os.PathLike) and not callable(getattr(target, "write", None)):
+            raise TconvError(f"cannot write to {show(target)} ({type(target).__name__}): give a path or a file "
+                             "object open for writing")
         data = _write(self, kind, None if frame is None else self._frame_index(frame))
         if isinstance(target, str | os.PathLike):
             path = Path(target)
-            path.write_bytes(data)
+            try:
+                path.write_bytes(data)
+            except OSError as exc:  # a missing folder, a folder given as the file, no permission: name the path
+                raise TconvError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
             return path
         if isinstance(target, io.TextIOBase):
             if kind != "svg":
@@ -173,8 +180,8 @@ class Scene:
 
     def _frame_index(self, frame: int) -> int:
         n = len(self.frames)
-        if not isinstance(frame, int) or not -n <= frame < n:
-            raise TconvError(f"frame {frame!r} is out of range: this scene has {n} frames (0..{n - 1})")
+        if isinstance(frame, bool) or not isinstance(frame, int) or not -n <= frame < n:
+            raise TconvError(f"frame {show(frame)} is out of range: this scene has {n} frames (0..{n - 1})")
         return frame % n
 
 
@@ -202,9 +209,7 @@ def writer_kind(target: object, kind: str | None = None) -> str:
         if kind not in WRITERS:
             exts = ", ".join(f".{k}" for k in WRITERS)
             raise TconvError(f"cannot write {str(name)!r}: the extension must be one of {exts} (or give kind=)")
-    if kind not in WRITERS:
-        raise TconvError(f"kind {kind!r} is not known: choose one of {known}")
-    return kind
+    return as_choice("kind", kind, tuple(WRITERS))
 
 
 def _write(scene: Scene, kind: str, frame: int | None) -> bytes:
