@@ -197,10 +197,14 @@ def memory_need(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, algorithm
 def _need(engine: Prepared, plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray) -> int:
     ctype = compute_dtype(x.dtype)
     count = plan.batch * plan.out_channels * math.prod(plan.output_size)
-    need = count * ctype.itemsize + engine.workspace_bytes(plan.batch, ctype.itemsize)
-    for arr in (x, w):
-        if arr.dtype != ctype or not arr.flags.c_contiguous:
-            need += arr.size * ctype.itemsize
+    return count * ctype.itemsize + engine.workspace_bytes(plan.batch, ctype.itemsize) + _front_end(x, w, count)
+
+
+def _front_end(x: np.ndarray, w: np.ndarray, count: int) -> int:
+    """What the front end adds for a result of ``count`` elements: the contiguous compute-dtype copies of input
+    and weight where they are not already so, the result converted back, NumPy's ufunc buffers."""
+    ctype = compute_dtype(x.dtype)
+    need = sum(arr.size * ctype.itemsize for arr in (x, w) if arr.dtype != ctype or not arr.flags.c_contiguous)
     if ctype != x.dtype:
         need += count * x.dtype.itemsize  # the result converted back
     return need + ufunc_buffers(ctype)
@@ -403,14 +407,8 @@ def conv_memory_need(plan: ConvPlan, x: np.ndarray, w: np.ndarray) -> int:
     ctype = compute_dtype(x.dtype)
     out_count = plan.batch * plan.out_channels * math.prod(plan.output_size)
     padded = plan.batch * plan.in_channels * math.prod(ax.padded_size for ax in plan.axes)
-    need = (padded + correlate_workspace(plan.batch, plan.in_channels, plan.out_channels, plan.output_size, 1)
-            + out_count) * ctype.itemsize
-    for arr in (x, w):
-        if arr.dtype != ctype or not arr.flags.c_contiguous:
-            need += arr.size * ctype.itemsize
-    if ctype != x.dtype:
-        need += out_count * x.dtype.itemsize  # the result converted back
-    return need + ufunc_buffers(ctype)
+    work = padded + correlate_workspace(plan.batch, plan.in_channels, plan.out_channels, plan.output_size, 1)
+    return (work + out_count) * ctype.itemsize + _front_end(x, w, out_count)
 
 
 def _conv(
