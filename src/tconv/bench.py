@@ -1,17 +1,20 @@
-"""The benchmark suite: every tconv algorithm beside PyTorch's CPU path and the ONNX reference implementation.
+"""The benchmark suite: every tconv algorithm beside every CPU engine a user could call instead: PyTorch, ONNX
+Runtime (MLAS) and JAX (XLA), and the ONNX reference implementation.
 
 ``tconv bench`` (or ``python -m benchmarks`` from a checkout) times each layer's methods interleaved in one
 process: every round gives each method a turn (untimed warm-up calls for 0.2 s, then the median of 3 timed
-calls), in an order shuffled afresh each round, and the median over the rounds counts. It measures each method's
-peak memory in a fresh subprocess (RSS high-water over the call, the same way for NumPy and torch), runs the ONNX
-reference evaluator once under a time bound, and reports this machine's NumPy float32 matmul GFLOP/s as the
-practical peak. It needs torch (and onnx for the reference column): ``pip install 'tconv[test]'``.
+calls), in an order shuffled afresh each round, and the median over the rounds counts. NumPy's float32 matmul
+(2048³) takes a turn in every round too: the practical peak, reported with its spread. It measures each method's
+peak memory in a fresh subprocess (RSS high-water over one call after setup, the same way for every engine), runs
+the ONNX reference evaluator once under a time bound, and records the CPU, its ISA and NumPy's BLAS with the
+kernel it picked. It needs torch; ONNX Runtime and JAX are optional rows (``pip install 'tconv[bench]'``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import json
 import math
 import os
@@ -46,7 +49,7 @@ class Layer:
     padding: int = 0
     dilation: int = 1
     groups: int = 1
-    named: bool = True  # one of the six layers the targets are judged on
+    named: bool = True  # one of the seven layers the targets are judged on
 
     def plan(self) -> ConvTransposePlan:
         """The library's plan of this layer (float32, as benchmarked)."""
@@ -71,7 +74,7 @@ LAYERS = [
     Layer("U-Net 256→128 64² k2 s2 N4", 4, 256, 128, (64, 64), 2, 2, 0),
     Layer("stride-1 64→64 56² k3 s1 p1 N8", 8, 64, 64, (56, 56), 3, 1, 1),
     Layer("3D 32→16 16³ k2 s2 N2", 2, 32, 16, (16, 16, 16), 2, 2, 0),
-    Layer("1D vocoder 256→128 L256 k16 s8 p4 N4", 4, 256, 128, (256,), 16, 8, 4, named=False),
+    Layer("1D vocoder 256→128 L256 k16 s8 p4 N4", 4, 256, 128, (256,), 16, 8, 4),
     Layer("grouped 128→128 g8 32² k4 s2 p1 N8", 8, 128, 128, (32, 32), 4, 2, 1, groups=8, named=False),
     Layer("dilated 64→64 32² k3 s1 d2 p2 N8", 8, 64, 64, (32, 32), 3, 1, 2, dilation=2, named=False),
 ]
@@ -131,24 +134,87 @@ def _tconv_methods(
     return methods
 
 
+#: The other engines a user would call instead, beside torch: each a row of every layer when installed.
+OTHER_ENGINES = ("onnxruntime", "jax")
+
+
+def onnxruntime_fn(layer: Layer, x: np.ndarray, w: np.ndarray, threads: int) -> Callable[[], object] | str:
+    """ONNX Runtime's CPU execution provider on a one-node model built in memory, the weight a constant
+    initializer (as in an exported model, so MLAS can pre-pack it), ``threads`` intra-op threads."""
+    try:  # onnxruntime ships no type information: imported as Any
+        ort: Any = importlib.import_module("onnxruntime")
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        return "skipped: onnxruntime not installed (pip install 'tconv[bench]')"
+    nd = len(layer.size)
+    node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], strides=[layer.stride] * nd,
+                            pads=[layer.padding] * 2 * nd, dilations=[layer.dilation] * nd, group=layer.groups)
+    graph = helper.make_graph([node], "layer", [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape)],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+                              initializer=[numpy_helper.from_array(w, "W")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8  # what every onnxruntime since 1.10 reads
+    so = ort.SessionOptions()
+    so.intra_op_num_threads, so.inter_op_num_threads = threads, 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    session = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    return lambda: session.run(None, {"X": x})
+
+
+def jax_fn(layer: Layer, x: np.ndarray, w: np.ndarray) -> Callable[[], object] | str:
+    """``jax.lax.conv_transpose``, jitted, arguments from :func:`tconv.frameworks.to_jax`, on device arrays;
+    the call blocks until the result is ready."""
+    try:
+        import jax
+    except ImportError:
+        return "skipped: jax not installed (pip install 'tconv[bench]')"
+    if layer.groups != 1:
+        return "skipped: jax.lax.conv_transpose has no feature groups"
+    from .frameworks import to_jax
+
+    args = to_jax(layer.kernel, layer.stride, layer.padding, 0, layer.dilation)
+    nd = len(layer.size)
+    args = {k: (tuple(v) if k in ("strides", "rhs_dilation") else v) for k, v in args.items()}
+    if nd != len(args["strides"]):  # to_jax reads the axes from the arguments: one int means one axis
+        args["strides"], args["rhs_dilation"] = (layer.stride,) * nd, (layer.dilation,) * nd
+        args["padding"] = list(args["padding"]) * nd
+        args["dimension_numbers"] = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"),
+                                     3: ("NCDHW", "OIDHW", "NCDHW")}[nd]
+    call = jax.jit(lambda a, b: jax.lax.conv_transpose(a, b, **args))
+    jx, jw = jax.device_put(x), jax.device_put(w)
+    return lambda: call(jx, jw).block_until_ready()
+
+
 def _methods(
     layer: Layer, x: np.ndarray, w: np.ndarray, threads: int = 1
 ) -> dict[str, Callable[[], object] | str]:
-    """name -> zero-argument callable, or the reason it cannot run on this layer: tconv's methods and torch."""
+    """name -> zero-argument callable, or the reason it cannot run on this layer: tconv's methods, torch, and
+    ONNX Runtime and JAX where installed."""
     import torch
 
     methods = _tconv_methods(layer, x, w, threads)
     tx, tw = torch.from_numpy(x), torch.from_numpy(w)
     fn = _torch_fn(layer)
     methods["torch"] = lambda: fn(tx, tw, None, **layer.kwargs())
+    methods["onnxruntime"] = onnxruntime_fn(layer, x, w, threads)
+    methods["jax"] = jax_fn(layer, x, w)
     return methods
 
 
-def matmul_peak(size: int = 2048, rounds: int = 5) -> float:
-    """This machine's NumPy float32 matmul GFLOP/s on a square product: the practical peak."""
+#: The row that times NumPy's float32 matmul (2048³) as one more method of every round: the practical peak,
+#: measured in the same warmed turns as the layers, so that it sees the same machine state.
+SGEMM = "numpy sgemm 2048³"
+
+
+def sgemm_fn(size: int = 2048) -> Callable[[], object]:
     a = np.random.default_rng(0).standard_normal((size, size)).astype(np.float32)
-    # timed like every method (warm-up, then the median of the timed calls), over ``rounds`` turns
-    return 2 * size**3 / statistics.median(_time_turn(lambda: np.matmul(a, a), WARMUP_S) for _ in range(rounds)) / 1e9
+    return lambda: np.matmul(a, a)
+
+
+def matmul_peak(size: int = 2048, rounds: int = 5) -> float:
+    """This machine's NumPy float32 matmul GFLOP/s on a square product (a standalone measurement)."""
+    call = sgemm_fn(size)
+    return 2 * size**3 / statistics.median(_time_turn(call, WARMUP_S) for _ in range(rounds)) / 1e9
 
 
 _MEMORY_CHILD = r"""
@@ -164,6 +230,13 @@ if spec["method"] == "torch":
     tx, tw = torch.from_numpy(x), torch.from_numpy(w)
     fn = _torch_fn(layer)
     call = lambda: fn(tx, tw, None, **layer.kwargs())
+elif spec["method"] == "onnxruntime":
+    from tconv.bench import onnxruntime_fn
+    call = onnxruntime_fn(layer, x, w, spec["threads"])  # the session (weights pre-packed) is set up before
+elif spec["method"] == "jax":
+    from tconv.bench import jax_fn
+    call = jax_fn(layer, x, w)
+    call()  # compiled before: the call, not the compilation, is measured
 else:
     import tconv
     algo = None if spec["method"] == "auto" else spec["method"]
@@ -300,21 +373,26 @@ def run(
         raise TconvError("the benchmarks compare with PyTorch: pip install 'tconv[test]' (torch==2.13.0)") from None
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
-    peak = matmul_peak()
     results = []
+    sgemm_s: list[float] = []
     from .algorithms import REGISTRY
 
-    # auto (and its opt-in row), each algorithm, torch, onnx reference
-    progress = Progress(len(layers) * (len(REGISTRY) + 3 + (threads >= 2)), "bench")
+    # auto (and its opt-in row), each algorithm, torch, the other engines, onnx reference
+    progress = Progress(len(layers) * (len(REGISTRY) + 3 + len(OTHER_ENGINES) + (threads >= 2)), "bench")
     for layer in layers:
         x, w = _arrays(layer)
         methods = _methods(layer, x, w, threads)
         runnable = {k: v for k, v in methods.items() if callable(v)}
+        runnable[SGEMM] = sgemm_fn()
         times: dict[str, list[float]] = {k: [] for k in runnable}
         for r in range(rounds):  # interleaved: one turn of each method per round, so slow drifts hit all alike
             for name in round_order(list(runnable), r):
                 times[name].append(_time_turn(runnable[name], warmup_s))
+        sgemm_s.extend(times.pop(SGEMM))
         torch_ms = statistics.median(times["torch"]) * 1000
+        engines = [k for k in ("torch", *OTHER_ENGINES) if k in times]
+        best = min(engines, key=lambda k: statistics.median(times[k]))
+        best_ms = statistics.median(times[best]) * 1000
         rows: list[dict[str, Any]] = []  # JSON rows: a note, or the timings
         for name, value in methods.items():
             if not callable(value):
@@ -327,6 +405,7 @@ def run(
                 "ms": ms,
                 "gflops": 2 * layer.macs / (ms / 1000) / 1e9,
                 "ratio": ms / torch_ms,
+                "ratio_best": ms / best_ms,
             }
             if memory and not name.startswith(OPT_IN):  # the opt-in holds one chunk per thread: as budgeted
                 row["peak_mb"] = peak_memory_mb(layer, "auto" if name.startswith("auto") else name, threads)
@@ -340,12 +419,17 @@ def run(
                 "named": layer.named,
                 "gflop": 2 * layer.macs / 1e9,
                 "rows": rows,
+                "best_engine": best,
                 "onnx_reference_ms": onnx_ms,
             }
         )
+    flops = 2 * 2048**3 / 1e9
+    rates = sorted(flops / s for s in sgemm_s)
     return {
         "results": results,
-        "matmul_peak_gflops": peak,
+        "matmul_peak_gflops": statistics.median(rates),
+        "matmul_peak_spread": [rates[0], rates[-1]],
+        "matmul_turns": len(rates),
         "threads": threads,
         "warmup_s": warmup_s,
         "environment": environment(),
@@ -353,29 +437,49 @@ def run(
 
 
 def environment() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
+    """The machine and the software: CPU model and vector ISA, cores, versions, and NumPy's BLAS with the kernel
+    it picked for this CPU (threadpoolctl's ``architecture``, when threadpoolctl is installed)."""
+    cpu, flags = platform.processor() or "unknown", set()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
+                if line.startswith("model name") and cpu in ("unknown", platform.processor()):
                     cpu = line.split(":", 1)[1].strip()
+                elif line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
                     break
     except OSError:
         pass
+    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2" if flags else "unknown"
     versions = {"python": platform.python_version(), "numpy": np.__version__}
-    for name in ("torch", "onnx"):
+    for name in ("torch", "onnx", "onnxruntime", "jax"):
         with contextlib.suppress(ImportError):
             versions[name] = __import__(name).__version__
     from . import __version__
 
     versions["tconv"] = __version__
-    return {"date": time.strftime("%Y-%m-%d"), "cpu": cpu, "cores": str(os.cpu_count()), **versions}
+    blas = "unknown (pip install threadpoolctl to name it)"
+    with contextlib.suppress(ImportError):
+        threadpoolctl: Any = importlib.import_module("threadpoolctl")  # untyped: imported as Any
+        infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"
+                 and "numpy" in str(i.get("filepath", ""))] or [
+                     i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+        if infos:
+            info = infos[0]
+            blas = f"{info.get('internal_api')} {info.get('version')} ({info.get('architecture', '?')} kernels)"
+    return {"date": time.strftime("%Y-%m-%d"), "cpu": cpu, "isa": isa, "cores": str(os.cpu_count()), "blas": blas,
+            **versions}
+
+
+def _geomean(values: dict[str, float]) -> float:
+    return math.exp(sum(math.log(v) for v in values.values()) / len(values)) if values else float("nan")
 
 
 def summary(data: dict[str, Any]) -> dict[str, Any]:
-    """The targets: geometric mean of auto/torch over the six named layers, the worst layer, memory and peak."""
+    """The targets, over the named layers: geometric means of auto / torch and of auto / the best engine (torch,
+    ONNX Runtime, JAX, whichever is fastest on the layer), the worst layer of each, and peak memory ratios."""
     named = [r for r in data["results"] if r["named"]]
-    ratios, mem, opt_in = {}, {}, {}
+    ratios, best, mem, mem_best, opt_in = {}, {}, {}, {}, {}
     for r in named:
         threaded = [row for row in r["rows"] if row["method"].startswith(OPT_IN) and "ratio" in row]
         if threaded:
@@ -383,61 +487,81 @@ def summary(data: dict[str, Any]) -> dict[str, Any]:
         auto = next(row for row in r["rows"] if row["method"].startswith("auto"))
         torch_row = next(row for row in r["rows"] if row["method"] == "torch")
         ratios[r["layer"]] = auto["ratio"]
+        if "ratio_best" in auto:
+            best[r["layer"]] = auto["ratio_best"]
         if auto.get("peak_mb") and torch_row.get("peak_mb"):
             mem[r["layer"]] = auto["peak_mb"] / max(torch_row["peak_mb"], 1e-9)
-    def geomean(values: dict[str, float]) -> float:
-        return math.exp(sum(math.log(v) for v in values.values()) / len(values)) if values else float("nan")
-
+        engine_mb = [row["peak_mb"] for row in r["rows"] if row["method"] in ("torch", *OTHER_ENGINES)
+                     and row.get("peak_mb")]
+        if auto.get("peak_mb") and engine_mb:
+            mem_best[r["layer"]] = auto["peak_mb"] / max(min(engine_mb), 1e-9)
     return {
-        "geomean_auto_over_torch": geomean(ratios),
-        "geomean_opt_in_over_torch": geomean(opt_in),
+        "geomean_auto_over_torch": _geomean(ratios),
+        "geomean_auto_over_best": _geomean(best),
+        "geomean_opt_in_over_torch": _geomean(opt_in),
         "opt_in_ratios": opt_in,
         "worst_layer": max(ratios.items(), key=lambda kv: kv[1]) if ratios else None,
+        "worst_over_best": max(best.items(), key=lambda kv: kv[1]) if best else None,
         "ratios": ratios,
+        "best_ratios": best,
         "memory_ratios": mem,
+        "memory_over_best": mem_best,
     }
 
 
 def table(data: dict[str, Any]) -> str:
     """A Markdown table of the results (also what the terminal shows)."""
     lines = []
+    named_total = sum(layer.named for layer in LAYERS)
     for r in data["results"]:
-        lines.append(f"\n**{r['layer']}** ({r['gflop']:.2f} GFLOP; ONNX reference: {r['onnx_reference_ms']} ms)\n")
-        lines.append("| method | median ms | GFLOP/s | % of matmul peak | time / torch | peak MB |")
-        lines.append("|---|---|---|---|---|---|")
+        best = f"; fastest other engine: {r['best_engine']}" if r.get("best_engine") else ""
+        lines.append(f"\n**{r['layer']}** ({r['gflop']:.2f} GFLOP; ONNX reference: {r['onnx_reference_ms']} ms"
+                     f"{best})\n")
+        lines.append("| method | median ms | GFLOP/s | % of matmul peak | time / torch | time / best engine "
+                     "| peak MB |")
+        lines.append("|---|---|---|---|---|---|---|")
         for row in r["rows"]:
             if "note" in row:
-                lines.append(f"| {row['method']} | {row['note']} | | | | |")
+                lines.append(f"| {row['method']} | {row['note']} | | | | | |")
                 continue
             mb = "" if row.get("peak_mb") is None else f"{row['peak_mb']:.0f}"
+            to_best = "" if "ratio_best" not in row else f"{row['ratio_best']:.2f}"
             lines.append(
                 f"| {row['method']} | {row['ms']:.1f} | {row['gflops']:.0f} | "
-                f"{100 * row['gflops'] / data['matmul_peak_gflops']:.0f}% | {row['ratio']:.2f} | {mb} |"
+                f"{100 * row['gflops'] / data['matmul_peak_gflops']:.0f}% | {row['ratio']:.2f} | {to_best} | {mb} |"
             )
     s = summary(data)
+    spread = data.get("matmul_peak_spread")
+    spread_text = (f" (median of {data.get('matmul_turns')} turns in the same rounds as the layers, "
+                   f"{spread[0]:.0f}–{spread[1]:.0f})") if spread else ""
     lines.append(
-        f"\nNumPy float32 matmul peak (2048³): {data['matmul_peak_gflops']:.0f} GFLOP/s; threads: {data['threads']}; "
-        f"each turn: ≥ {data.get('warmup_s', WARMUP_S)} s of warm-up calls, then the median of {INNER} timed calls."
+        f"\nNumPy float32 matmul peak (2048³): {data['matmul_peak_gflops']:.0f} GFLOP/s{spread_text}; threads: "
+        f"{data['threads']}; each turn: ≥ {data.get('warmup_s', WARMUP_S)} s of warm-up calls, then the median of "
+        f"{INNER} timed calls."
     )
     count = len(s["ratios"])
     if count:  # --only may leave out some named layers: say over how many the mean is
-        over = "the six named layers" if count == 6 else f"{count} of the six named layers"
+        over = f"the {count} named layers" if count == named_total else f"{count} of the {named_total} named layers"
         lines.append(
             f"Geometric mean of auto / torch over {over}: **{s['geomean_auto_over_torch']:.2f}**; "
             f"worst: {s['worst_layer'][0]} at {s['worst_layer'][1]:.2f}."
         )
+        if s["best_ratios"]:
+            lines.append(
+                f"Geometric mean of auto / the best engine (torch, ONNX Runtime, JAX) over {over}: "
+                f"**{s['geomean_auto_over_best']:.2f}**; worst: {s['worst_over_best'][0]} at "
+                f"{s['worst_over_best'][1]:.2f}."
+            )
         if s["opt_in_ratios"]:
             worst = max(s["opt_in_ratios"].items(), key=lambda kv: kv[1])
             lines.append(
                 f"With the opt-in threads option: **{s['geomean_opt_in_over_torch']:.2f}**; "
                 f"worst: {worst[0]} at {worst[1]:.2f}."
             )
-    if s["memory_ratios"]:
-        lines.append(
-            "Peak memory auto / torch: "
-            + ", ".join(f"{k.split(' k')[0]} {v:.2f}" for k, v in s["memory_ratios"].items())
-            + "."
-        )
+    for key, label in (("memory_ratios", "auto / torch"), ("memory_over_best", "auto / the leanest engine")):
+        if s[key]:
+            lines.append(f"Peak memory {label}: "
+                         + ", ".join(f"{k.split(' k')[0]} {v:.2f}" for k, v in s[key].items()) + ".")
     return "\n".join(lines)
 
 
@@ -470,8 +594,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     env = data["environment"]
     print(
-        f"\n{env['date']} · {env['cpu']} · {env['cores']} cores · "
-        + ", ".join(f"{k} {v}" for k, v in env.items() if k not in ("date", "cpu", "cores"))
+        f"\n{env['date']} · {env['cpu']} ({env.get('isa', '?')}) · {env['cores']} cores · BLAS {env.get('blas')} · "
+        + ", ".join(f"{k} {v}" for k, v in env.items() if k not in ("date", "cpu", "isa", "cores", "blas"))
     )
     print(table(data))
     if args.json:
