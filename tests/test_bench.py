@@ -19,6 +19,7 @@ def _fake() -> dict:
             {"method": "auto (phase)", "ms": 10 * ratio, "gflops": 50.0, "ratio": ratio, "ratio_best": ratio * 1.25,
              "peak_mb": 20.0},
             {"method": "implicit", "note": "refused: algorithm 'implicit' computes stride 1 only"},
+            {"method": "col2im", "ms": 8 * ratio, "gflops": 60.0, "ratio": 0.8 * ratio},
             {"method": "torch", "ms": 10.0, "gflops": 40.0, "ratio": 1.0, "ratio_best": 1.25, "peak_mb": 10.0},
             {"method": "onnxruntime", "ms": 8.0, "gflops": 50.0, "ratio": 0.8, "ratio_best": 1.0, "peak_mb": 5.0},
         ]
@@ -38,6 +39,7 @@ def test_summary_is_the_geometric_mean_over_the_seven_named_layers() -> None:
     assert s["worst_over_best"] == (LAYERS[4].name, 2.5)
     assert set(s["memory_ratios"].values()) == {2.0}
     assert set(s["memory_over_best"].values()) == {4.0}  # 20 MB against ONNX Runtime's 5
+    assert s["auto_over_fastest_engine"] == pytest.approx({layer.name: 1.25 for layer in LAYERS if layer.named})
 
 
 def test_table_lists_every_method_with_ratio_and_peak() -> None:
@@ -97,7 +99,8 @@ def test_methods_of_a_layer_run_or_say_why_not() -> None:
     layer = Layer("small", 2, 8, 4, (6, 6), 4, 2, 1)
     x, w = _arrays(layer)
     methods = _methods(layer, x, w)
-    assert list(methods) == ["auto (col2im)", *tconv.available_algorithms(), "torch", "onnxruntime", "jax"]
+    assert list(methods) == ["auto (col2im)", "auto, tuned", *tconv.available_algorithms(), "torch", "onnxruntime",
+                             "jax"]
     for name in ("implicit", "stacked"):
         assert methods[name] == f"refused: algorithm '{name}' computes stride 1 only, got stride [2, 2]"
     expected = methods["torch"]().numpy()
@@ -123,11 +126,11 @@ def test_the_suites_tconv_methods_run_and_name_what_each_algorithm_refuses() -> 
     x, w = _arrays(layer)
     methods = _tconv_methods(layer, x, w)
     auto = f"auto ({choose(layer.plan()).NAME})"
-    assert list(methods) == [auto, *REGISTRY]
+    assert list(methods) == [auto, "auto, tuned", *REGISTRY]
     assert isinstance(methods["implicit"], str) and methods["implicit"].startswith("refused: ")
     assert isinstance(methods["stacked"], str) and methods["stacked"].startswith("refused: ")
     expected = conv_transpose(x, w, stride=2, padding=1)
-    for name in [auto, "scatter", "zero_insert", "matrix", "col2im", "phase"]:
+    for name in [auto, "auto, tuned", "scatter", "zero_insert", "matrix", "col2im", "phase"]:
         method = methods[name]
         assert callable(method), (name, method)
         np.testing.assert_allclose(method(), expected, rtol=1e-5, atol=1e-5, err_msg=name)
@@ -152,6 +155,6 @@ def test_the_opt_in_row_computes_with_threads_and_gives_the_same_numbers() -> No
     layer = Layer("small", 4, 8, 4, (6, 6), 4, 2, 1)
     x, w = _arrays(layer)
     methods = _tconv_methods(layer, x, w, threads=2)
-    assert list(methods)[:2] == ["auto (col2im)", "auto, threads=2 (opt-in)"]
+    assert list(methods)[:3] == ["auto (col2im)", "auto, threads=2 (opt-in)", "auto, tuned"]
     np.testing.assert_allclose(methods["auto, threads=2 (opt-in)"](), methods["auto (col2im)"](), rtol=1e-6, atol=1e-6)
     assert "auto, threads=2 (opt-in)" not in _tconv_methods(layer, x, w)

@@ -102,6 +102,8 @@ def _torch_fn(layer: Layer) -> Any:
 
 #: The name of the row that times ``auto`` with the opt-in ``threads`` option.
 OPT_IN = "auto, threads="
+#: The name of the row that times ``auto`` with measured planning (the ``tune`` option).
+TUNED = "auto, tuned"
 
 
 def _tconv_methods(
@@ -124,6 +126,12 @@ def _tconv_methods(
                 return conv_transpose(x, w, **layer.kwargs())
 
         methods[f"{OPT_IN}{threads} (opt-in)"] = opted_in
+
+    def tuned() -> object:
+        with options(tune=True):  # the first call (in the warm-up) measures, or reads this machine's wisdom file
+            return conv_transpose(x, w, **layer.kwargs())
+
+    methods[TUNED] = tuned
     for name in REGISTRY:
         try:
             # refuses what it cannot do (matrix: too large; implicit, stacked: stride > 1)
@@ -407,7 +415,7 @@ def run(
                 "ratio": ms / torch_ms,
                 "ratio_best": ms / best_ms,
             }
-            if memory and not name.startswith(OPT_IN):  # the opt-in holds one chunk per thread: as budgeted
+            if memory and not name.startswith(OPT_IN) and name != TUNED:  # same engines and chunks as those rows
                 row["peak_mb"] = peak_memory_mb(layer, "auto" if name.startswith("auto") else name, threads)
             rows.append(row)
             progress.step(f"{layer.name}: {name}")
@@ -478,8 +486,11 @@ def _geomean(values: dict[str, float]) -> float:
 def summary(data: dict[str, Any]) -> dict[str, Any]:
     """The targets, over the named layers: geometric means of auto / torch and of auto / the best engine (torch,
     ONNX Runtime, JAX, whichever is fastest on the layer), the worst layer of each, and peak memory ratios."""
+    from .algorithms import available_algorithms
+
+    engines = available_algorithms()  # tconv's own: the rows a layer's fastest engine is taken from
     named = [r for r in data["results"] if r["named"]]
-    ratios, best, mem, mem_best, opt_in = {}, {}, {}, {}, {}
+    ratios, best, mem, mem_best, opt_in, to_fastest, tuned_to_fastest = {}, {}, {}, {}, {}, {}, {}
     for r in named:
         threaded = [row for row in r["rows"] if row["method"].startswith(OPT_IN) and "ratio" in row]
         if threaded:
@@ -491,6 +502,12 @@ def summary(data: dict[str, Any]) -> dict[str, Any]:
             best[r["layer"]] = auto["ratio_best"]
         if auto.get("peak_mb") and torch_row.get("peak_mb"):
             mem[r["layer"]] = auto["peak_mb"] / max(torch_row["peak_mb"], 1e-9)
+        own = [row["ms"] for row in r["rows"] if row["method"] in engines and "ms" in row]
+        if own:
+            to_fastest[r["layer"]] = auto["ms"] / min(own)
+            tuned = next((row for row in r["rows"] if row["method"] == TUNED and "ms" in row), None)
+            if tuned:
+                tuned_to_fastest[r["layer"]] = tuned["ms"] / min(own)
         engine_mb = [row["peak_mb"] for row in r["rows"] if row["method"] in ("torch", *OTHER_ENGINES)
                      and row.get("peak_mb")]
         if auto.get("peak_mb") and engine_mb:
@@ -506,6 +523,8 @@ def summary(data: dict[str, Any]) -> dict[str, Any]:
         "best_ratios": best,
         "memory_ratios": mem,
         "memory_over_best": mem_best,
+        "auto_over_fastest_engine": to_fastest,
+        "tuned_over_fastest_engine": tuned_to_fastest,
     }
 
 
@@ -558,6 +577,11 @@ def table(data: dict[str, Any]) -> str:
                 f"With the opt-in threads option: **{s['geomean_opt_in_over_torch']:.2f}**; "
                 f"worst: {worst[0]} at {worst[1]:.2f}."
             )
+    for key, label in (("auto_over_fastest_engine", "auto / tconv's fastest engine"),
+                       ("tuned_over_fastest_engine", "auto, tuned / tconv's fastest engine")):
+        if s[key]:
+            lines.append(f"Time {label}: " + ", ".join(f"{k.split(' k')[0]} {v:.2f}" for k, v in s[key].items())
+                         + ".")
     for key, label in (("memory_ratios", "auto / torch"), ("memory_over_best", "auto / the leanest engine")):
         if s[key]:
             lines.append(f"Peak memory {label}: "

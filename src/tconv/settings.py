@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ._axes import as_int
+from ._axes import as_bool, as_int
 from .errors import TconvError
 
 __all__ = [
@@ -67,17 +67,22 @@ class Options:
         chunk_bytes: the temporaries of one chunk of the batch, in bytes (cache-sized by default).
         memory_budget: the most bytes one call may allocate, output and every temporary included; ``None``:
             ``TCONV_MEMORY_BUDGET``, else half the machine's memory (see :func:`get_memory_budget`).
+        tune: ``True`` makes ``algorithm="auto"`` time the fast engines once per layer configuration on this
+            machine and keep the fastest in a per-machine cache file (:mod:`tconv.algorithms.tune`, FFTW's
+            wisdom); ``False`` (the default) uses the measured rule. Environment: ``TCONV_TUNE=1``.
     """
 
     threads: int | None = None
     chunk_bytes: int | None = None
     memory_budget: int | None = None
+    tune: bool | None = None
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if value is not None:
-                object.__setattr__(self, field.name, as_int(field.name, value, minimum=1))
+                checked = as_bool(field.name, value) if field.name == "tune" else as_int(field.name, value, minimum=1)
+                object.__setattr__(self, field.name, checked)
 
     def merged(self, under: Options) -> Options:
         """These options, with the fields left at ``None`` taken from ``under``."""
@@ -88,7 +93,7 @@ class Options:
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Options))
-_BUILTIN = Options(threads=1, chunk_bytes=DEFAULT_CHUNK_BYTES)
+_BUILTIN = Options(threads=1, chunk_bytes=DEFAULT_CHUNK_BYTES, tune=False)
 _process = Options()  # set_options()
 _scoped: contextvars.ContextVar[Options | None] = contextvars.ContextVar("tconv_options", default=None)
 # The options of the call in progress on this thread (frozen), so that one call reads them once: its memory
@@ -100,26 +105,31 @@ def _checked(changes: dict[str, int | None]) -> Options:
     unknown = sorted(set(changes) - set(_FIELDS))
     if unknown:
         raise TconvError(f"option {unknown[0]!r} is not known: choose among {', '.join(_FIELDS)}")
-    return Options(**changes)
+    return Options(**changes)  # type: ignore[arg-type]  # each field's type is checked in __post_init__
 
 
-_ENVIRONMENT = ("TCONV_THREADS", "TCONV_MEMORY_BUDGET")
+_ENVIRONMENT = ("TCONV_THREADS", "TCONV_MEMORY_BUDGET", "TCONV_TUNE")
 
 
 def _environment(texts: tuple[str | None, ...]) -> Options:
     """The environment layer from the variables' texts."""
-    values: dict[str, int] = {}
+    values: dict[str, int | bool] = {}
     for env, (name, field, what) in zip(texts, (
         ("TCONV_THREADS", "threads", "a whole number of threads, at least 1 "
          "(1 keeps every call on the calling thread)"),
         ("TCONV_MEMORY_BUDGET", "memory_budget", "a positive number of bytes"),
+        ("TCONV_TUNE", "tune", "1 (time the engines once per layer) or 0"),
     )):
-        if env:
+        if env and field == "tune":
+            if env.strip() not in ("0", "1"):
+                raise TconvError(f"{name} {env!r} must be 1 (time the engines once per layer) or 0")
+            values[field] = env.strip() == "1"
+        elif env:
             try:
                 values[field] = as_int(name, int(env), minimum=1)
             except ValueError:
                 raise TconvError(f"{name} {env!r} must be {what}") from None
-    return Options(**values)
+    return Options(**values)  # type: ignore[arg-type]  # an int or a bool per field, as read above
 
 
 def get_options() -> Options:
@@ -154,7 +164,7 @@ def options(**changes: int | None) -> Iterator[Options]:
     >>> options(thread=2).__enter__()
     Traceback (most recent call last):
     ...
-    tconv.errors.TconvError: option 'thread' is not known: choose among threads, chunk_bytes, memory_budget
+    tconv.errors.TconvError: option 'thread' is not known: choose among threads, chunk_bytes, memory_budget, tune
     """
     token = _scoped.set(_checked(changes).merged(_scoped.get() or Options()))
     try:

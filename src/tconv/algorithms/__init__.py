@@ -23,6 +23,7 @@ import numpy as np
 
 from .._axes import as_choice
 from ..params import ConvTransposePlan
+from ..settings import get_options
 from . import col2im, implicit, matrix, phase, scatter, stacked, zero_insert
 from .base import Algorithm, Prepared, layer_of
 
@@ -105,4 +106,10 @@ def resolve(name: str, plan: ConvTransposePlan, weight: np.ndarray) -> Algorithm
 def get(name: str, plan: ConvTransposePlan) -> Algorithm:
     """The algorithm called ``name`` (``"auto"`` applies :func:`choose`), or a TconvError listing the choices."""
     name = as_choice("algorithm", name, ("auto", *REGISTRY))
-    return choose(plan) if name == "auto" else REGISTRY[name]
+    if name != "auto":
+        return REGISTRY[name]
+    if get_options().tune:  # measured planning, opt-in: tconv.algorithms.tune
+        from .tune import tuned
+
+        return tuned(plan, choose(plan))
+    return choose(plan)
