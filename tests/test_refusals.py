@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -141,3 +142,103 @@ def test_matrix_algorithm_refuses_too_large_saying_how_large() -> None:
     x, w = np.ones((1, 64, 64, 64), np.float32), np.ones((64, 64, 4, 4), np.float32)
     with pytest.raises(tconv.TconvError, match=r"C of shape 262,144 × 1,081,600 with 268,435,456 non-zeros"):
         tconv.conv_transpose(x, w, stride=2, algorithm="matrix")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# found by black-box QA of issue #12: each is a value or a TconvError now
+# ----------------------------------------------------------------------------------------------------------------
+
+JAX_NEGATIVE_PADDING = [  # (lhs shape NWC, rhs shape WIO, strides, padding) -> JAX 0.10's output (arange inputs)
+    (((1, 4, 1), (3, 1, 1), (2,), [(-1, 3)]), [4, 11, 6, 15, 8, 4, 0]),
+    (((1, 4, 1), (3, 1, 1), (2,), [(4, -2)]), [0, 0, 3, 2, 7, 4, 11]),
+    (((1, 3, 1), (1, 1, 1), (3,), [(5, 5)]), [0, 0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 3, 0, 0, 0, 0, 0]),
+    (((1, 2, 1), (1, 1, 1), (1,), [(-3, 5)]), [0, 0, 0, 0]),
+    (((1, 2, 1), (2, 1, 1), (1,), [(3, -3)]), [0]),
+    (((1, 5, 1, 1), (1, 2, 1, 1), (3, 3), [(-2, -1), (3, -2)]), [0] * 10),
+]
+
+
+@pytest.mark.parametrize("args,expected", JAX_NEGATIVE_PADDING, ids=[str(a[3]) for a, _ in JAX_NEGATIVE_PADDING])
+def test_jax_negative_padding_crops_as_jax_does(args, expected) -> None:
+    from tconv.frameworks import jax_conv_transpose
+
+    lhs, rhs, strides, padding = args
+    x = np.arange(1, math.prod(lhs) + 1, dtype=np.float32).reshape(lhs)
+    w = np.arange(1, math.prod(rhs) + 1, dtype=np.float32).reshape(rhs)
+    y = jax_conv_transpose(x, w, strides, padding)
+    assert y.reshape(-1).tolist() == expected
+
+
+def test_jax_refuses_padding_that_removes_more_than_the_dilated_input() -> None:
+    from tconv.frameworks import from_jax
+
+    with pytest.raises(tconv.TconvError, match=r"padding \(-4, -2\) on axis 0 removes more than the 4 cells"):
+        from_jax((1, 2, 2), (2, 2, 3), (3,), [(-4, -2)])
+
+
+def test_explain_reads_the_bias_and_wraps_integers_as_conv_transpose_does() -> None:
+    with pytest.raises(tconv.TconvError, match="bias dtype float64 does not fit input dtype int64"):
+        tconv.explain([[[4, 4, 3], [0, 3, 4], [2, 3, 2]]], [[[[1, 2], [0, 1]]]], bias=[1.5])
+    x, w = np.full((1, 3, 3), 2**62), np.full((1, 1, 2, 2), 3)
+    for view in ("gather", "scatter", "matrix"):
+        np.testing.assert_array_equal(tconv.explain(x, w, view=view).output, tconv.conv_transpose(x, w))
+
+
+def test_meta_tensors_and_unrepresentable_empty_outputs_are_refused_clearly() -> None:
+    import torch
+
+    with pytest.raises(tconv.TconvError, match="input is a tensor on the meta device"):
+        tconv.conv_transpose(torch.empty(1, 2, 5, 5, device="meta"), torch.empty(2, 3, 3, 3, device="meta"))
+    empty = np.ones((0, 1, 50, 50), np.float32)
+    with pytest.raises(tconv.TconvError, match=r"is empty \(batch 0\) but NumPy cannot hold"):
+        tconv.conv_transpose(empty, np.ones((1, 1, 3, 3), np.float32), output_padding=10**12)
+
+
+def test_legacy_spectral_norm_weight_is_the_one_the_forward_uses() -> None:
+    import torch
+
+    torch.manual_seed(0)
+    for training in (False, True):
+        module = torch.nn.utils.spectral_norm(torch.nn.ConvTranspose2d(2, 3, 3)).train(training)
+        u = module.weight_u.clone()
+        layer = tconv.ConvTranspose2d.from_torch(module)
+        assert torch.equal(module.weight_u, u)  # converting ran no power iteration on the module
+        x = torch.randn(1, 2, 4, 4)
+        with torch.no_grad():
+            expected = module(x).numpy()
+        np.testing.assert_allclose(layer(x.numpy()), expected, atol=1e-5)
+
+
+def test_output_size_as_a_tensor_and_frames_as_numpy_ints() -> None:
+    import torch
+
+    layer = tconv.ConvTranspose1d(2, 3, 3, stride=3, padding=1)
+    assert layer(np.ones((1, 2, 4), np.float32), output_size=torch.tensor([11])).shape == (1, 3, 11)
+    scene = tconv.animate(2, 2)
+    assert scene.svg(frame=np.int64(1)) == scene.svg(frame=1)
+    with pytest.raises(tconv.TconvError, match=r"frame 99 is out of range: this scene has 9 frames \(0..8, or -9..-1"):
+        scene.svg(frame=99)
+    with pytest.raises(tconv.TconvError, match="frame must be an integer, got '0'"):
+        scene.svg(frame="0")
+
+
+def test_saving_to_an_impossible_target_names_it(tmp_path) -> None:
+    import io
+
+    scene = tconv.animate(2, 2)
+    with pytest.raises(tconv.TconvError, match="cannot write"):
+        scene.save(str(tmp_path / "x\0y.svg"))
+    closed = io.BytesIO()
+    closed.close()
+    with pytest.raises(tconv.TconvError, match="cannot write the scene to"):
+        scene.save(closed, "svg")
+    with pytest.raises(tconv.TconvError, match=r"duration_ms 655360 is too long.*valid range 10..655350"):
+        tconv.animate(3, 2, duration_ms=655360)
+
+
+def test_onnx_pads_and_auto_pad_are_refused_together_even_with_output_shape() -> None:
+    from tconv.frameworks import onnx_conv_transpose
+
+    with pytest.raises(tconv.TconvError, match="cannot be used together with auto_pad 'SAME_UPPER'"):
+        onnx_conv_transpose(np.ones((1, 1, 4), np.float32), np.ones((1, 1, 1), np.float32), auto_pad="SAME_UPPER",
+                            pads=[1, 0], output_shape=[3])

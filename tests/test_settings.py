@@ -163,3 +163,26 @@ def test_prepared_layers_are_reused_across_calls() -> None:
     info = cache_info()
     assert (info.misses, info.hits) == (1, 1)
     np.testing.assert_array_equal(second[:2], first)
+
+
+def test_growing_the_threads_option_replaces_the_pool_without_leaking_threads() -> None:
+    """Each larger ``threads`` value makes a larger pool; the smaller one is shut down, not left idle."""
+    import threading
+    import time
+
+    from tconv.algorithms import chunks
+
+    def tconv_threads() -> int:
+        return sum(t.name.startswith("tconv") for t in threading.enumerate())
+
+    x, w = np.ones((8, 4, 6, 6)), np.ones((4, 4, 3, 3))
+    for n in range(2, 7):
+        with tconv.options(threads=n, chunk_bytes=1):
+            tconv.conv_transpose(x, w, algorithm="phase")
+    if chunks.blas_controls() is None:  # no settable BLAS: the chunks ran on the calling thread
+        assert tconv_threads() == 0
+        return
+    deadline = time.time() + 5
+    while tconv_threads() > 6 and time.time() < deadline:
+        time.sleep(0.05)
+    assert tconv_threads() <= 6  # at most the largest pool's workers

@@ -58,6 +58,9 @@ def _read(name: str, value: Any) -> tuple[np.ndarray, str]:
     source = str(getattr(value, "dtype", "")).removeprefix("torch.")
     try:
         if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor: no torch import needed
+            if getattr(getattr(value, "device", None), "type", None) == "meta":
+                raise TconvError(f"{name} is a tensor on the meta device: it has a shape but no values to compute "
+                                 "with; for shapes alone use tconv.shapes (or tconv.doctor for a whole model)")
             value = value.detach().cpu()
             if source == BFLOAT16:
                 value = value.float()
@@ -65,7 +68,7 @@ def _read(name: str, value: Any) -> tuple[np.ndarray, str]:
         arr = np.asarray(value)
         if source == BFLOAT16 and arr.dtype.name == BFLOAT16:  # ml_dtypes' bfloat16 (JAX arrays)
             arr = arr.astype(np.float32)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RuntimeError, NotImplementedError) as exc:  # torch raises the last two
         raise TconvError(f"{name} could not be read as a numeric array: {exc}") from None
     if arr.dtype.kind not in "biufc":
         raise TconvError(f"{name} must hold numbers, got an array of dtype {arr.dtype} ({type(value).__name__})")
@@ -213,7 +216,7 @@ def _front_end(x: np.ndarray, w: np.ndarray, count: int) -> int:
 def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
     if plan.batch == 0:  # an empty result; such a plan may have sizes no engine prepares for (empty_batch)
         algorithms.get(algorithm, plan)  # still a known algorithm
-        return np.zeros(plan.output_shape, dtype=x.dtype)
+        return _empty(plan.output_shape, x.dtype)
     name = algorithms.get(algorithm, plan).NAME  # "auto" resolved once, for the engine and the message
     engine = algorithms.prepared(name, plan)
     _check(engine, name, plan, x, w)  # before resolve reads the weight
@@ -233,6 +236,16 @@ def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarra
             y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
     y = y.astype(x.dtype, copy=False)
     return y if plan.batched else y[0]
+
+
+def _empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """The empty result of an empty batch. PyTorch holds any such shape; NumPy refuses one whose other
+    dimensions multiply past 2**63 even when one of them is 0: then say so."""
+    try:
+        return np.zeros(shape, dtype=dtype)
+    except ValueError:
+        raise TconvError(f"the output shape {list(shape)} is empty (batch 0) but NumPy cannot hold an array with "
+                         "dimensions that large, even empty; PyTorch can: use smaller sizes") from None
 
 
 def _check(engine: Prepared, name: str, plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray) -> None:
@@ -257,6 +270,17 @@ def _conv_transpose(
     algorithm: str,
     nd: int | None,
 ) -> np.ndarray:
+    plan, x, w, b = read_transposed(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                                    output_size, nd)
+    return execute(plan, x, w, b, algorithm)
+
+
+def read_transposed(
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: IntOrSeq, padding: IntOrSeq,
+    output_padding: IntOrSeq, groups: int, dilation: IntOrSeq, output_size: IntOrSeq | None, nd: int | None,
+) -> tuple[ConvTransposePlan, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The arrays of a transposed convolution and its plan, with every check PyTorch makes (dtypes, the bias's
+    dtype for this rank and batch, shapes, sizes): what :func:`conv_transpose` and ``tconv.explain`` both read."""
     x, w, b, x_name, b_name = _read_all(input, weight, bias)
     plan = plan_conv_transpose(
         x.shape,
@@ -273,7 +297,7 @@ def _conv_transpose(
     )
     if b_name is not None:
         check_bias_dtype("conv_transpose", plan.nd, plan.batch, x_name, b_name)
-    return execute(plan, x, w, b, algorithm)
+    return plan, x, w, b
 
 
 def conv_transpose(

@@ -220,11 +220,22 @@ class _ConvTransposeNd:
 
 
 def _effective_weight(module: Any) -> Any:
-    """The weight a torch module's forward uses. ``module.weight`` is it for plain and parametrized modules; the
-    legacy weight-norm hook recomputes it before each forward (the attribute may be stale), so ask the hook."""
+    """The weight a torch module's next forward uses. ``module.weight`` is it for plain and parametrized modules;
+    the legacy weight-norm and spectral-norm hooks recompute it before each forward (the attribute may be stale,
+    or not yet computed), so ask the hook. Spectral norm in training mode runs a power iteration first, which
+    updates its ``u``/``v`` buffers: they are restored afterwards, so converting changes nothing in the module."""
     for hook in module._forward_pre_hooks.values():
-        if getattr(hook, "name", None) == "weight" and type(hook).__name__ == "WeightNorm":
+        if getattr(hook, "name", None) != "weight":
+            continue
+        if type(hook).__name__ == "WeightNorm":
             return hook.compute_weight(module)
+        if type(hook).__name__ == "SpectralNorm":
+            saved = {key: getattr(module, key).clone() for key in ("weight_u", "weight_v") if hasattr(module, key)}
+            try:
+                return hook.compute_weight(module, do_power_iteration=module.training)
+            finally:
+                for key, value in saved.items():
+                    getattr(module, key).copy_(value)
     return module.weight
 
 

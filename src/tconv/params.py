@@ -192,8 +192,9 @@ def _resolve_output_size(
     non_spatial = 2 if batched else 1
     if isinstance(output_size, int | np.integer) and not isinstance(output_size, bool) and nd == 1:
         given = [output_size]
-    elif isinstance(output_size, list | tuple) or (isinstance(output_size, np.ndarray) and output_size.ndim == 1):
-        given = list(output_size)
+    elif isinstance(output_size, list | tuple) or (getattr(output_size, "ndim", None) == 1
+                                                   and hasattr(output_size, "tolist")):
+        given = list(output_size.tolist() if hasattr(output_size, "tolist") else output_size)  # 1-D array, tensor
     else:
         raise TconvError(f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got "
                          f"{show(output_size)}")

@@ -175,6 +175,8 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]]
     global _POOL
     try:
         if _POOL is None or _POOL._max_workers < count:  # grown only if the threads option grows
+            if _POOL is not None:
+                _POOL.shutdown(wait=False)  # idle (calls are serialised by _SECTION): its threads exit now
             _POOL = ThreadPoolExecutor(max_workers=count, thread_name_prefix="tconv")
         bounds = chunk_bounds(batch, chunk, count)
         taken = [0]  # the next chunk to take, under the lock

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -18,8 +19,8 @@ from .._format import number
 from ..algorithms.matrix import dense_matrix, sparse_matrix
 from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, pad
 from ..errors import TconvError
-from ..functional import as_arrays, execute
-from ..params import ConvTransposePlan, compute_dtype, plan_conv_transpose
+from ..functional import execute, read_transposed
+from ..params import ConvTransposePlan, compute_dtype
 from ..shapes import layer_report
 from .i18n import LANGS
 from .model import Cell, Grid, Message, SizeDerivation, Step, Term, Walkthrough, roles_of
@@ -83,6 +84,18 @@ def _output_step(plan: ConvTransposePlan, values: np.ndarray, bias: np.ndarray |
 def _at(n: int, channel: int, window: tuple[slice, ...]) -> Index:
     """The index of one (batch, channel) grid's window."""
     return (n, channel, *window)
+
+
+def _stored(value: Any, dtype: np.dtype) -> Any:
+    """A sum as the output array holds it: the terms are exact Python numbers, but an int64 output wraps around
+    on overflow, as PyTorch's and NumPy's integer arithmetic do (the walkthrough's output equals conv_transpose's).
+
+    >>> _stored(2**63 + 5, np.dtype(np.int64)), _stored(1.5, np.dtype(np.float64))
+    (-9223372036854775803, 1.5)
+    """
+    if dtype.kind in "iu":
+        return (int(value) + 2**63) % 2**64 - 2**63
+    return value
 
 
 def check_view_size(view: str, plan: ConvTransposePlan) -> None:
@@ -191,7 +204,7 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
                         terms.append(Term(c, at, tap, number(xv), number(wv)))
                 bias = number(b[m]) if b is not None else 0
                 value = sum((t.product for t in terms), start=0) + bias
-                values[(n, m) + o] = value
+                values[(n, m) + o] = _stored(value, values.dtype)
                 cells.append(Cell(n if plan.batched else None, m, o, tuple(terms), bias, value))
     slide_text = (Message("gather.slide.text", {"dilation": list(plan.dilation)}), *_channel_messages(plan))
     steps.append(Step("slide", Message("gather.slide.title"), slide_text, (), tuple(cells)))
@@ -283,7 +296,7 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
                 pos = tuple(oi + ax.padding for oi, ax in zip(o, plan.axes))
                 terms = tuple(contributions.get((n, m) + pos, ()))
                 value = sum((t.product for t in terms), start=0) + bias
-                values[(n, m) + o] = value
+                values[(n, m) + o] = _stored(value, values.dtype)
                 cells.append(Cell(n if plan.batched else None, m, o, terms, bias, value))
     steps.append(Step("crop", Message("scatter.crop.title"), tuple(crop_text), tuple(crops), tuple(cells)))
     steps.append(_output_step(plan, values, b))
@@ -339,9 +352,9 @@ def _matrix(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
             )
             bias = number(b[m]) if b is not None else 0
             product_sum = sum((t.product for t in terms), start=0)
-            yflat[col] = product_sum
+            yflat[col] = _stored(product_sum, yflat.dtype)
             value = product_sum + bias
-            values[(n, m) + pos] = value
+            values[(n, m) + pos] = _stored(value, values.dtype)
             cells.append(Cell(n if plan.batched else None, m, pos, terms, bias, value))
         products.append(Grid(Message("label.yflat", {"idx": f"[{n}]" if plan.batched else ""}), yflat,
                           roles_of(cols_total, "output")))
@@ -390,14 +403,14 @@ def explain(
     """
     view = as_choice("view", view, tuple(VIEWS))
     lang = as_choice("lang", lang, LANGS)
-    x, w, b = as_arrays(input, weight, bias)
-    plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, stride, padding, output_padding,
-                               groups, dilation, output_size=output_size, dtype=x.dtype.name)
+    plan, x, w, b = read_transposed(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                                    output_size, None)
     check_view_size(view, plan)
     output = execute(plan, x, w, b, "auto")
     ctype = compute_dtype(x.dtype)
     xb = (x if plan.batched else x[None]).astype(ctype, copy=False)
-    steps = VIEWS[view](xb, w.astype(ctype, copy=False), None if b is None else b.astype(ctype), plan)
+    with np.errstate(over="ignore", invalid="ignore"):  # integers wrap, NaN and Inf propagate: as in PyTorch
+        steps = VIEWS[view](xb, w.astype(ctype, copy=False), None if b is None else b.astype(ctype), plan)
     params = {
         "input_shape": list(x.shape),
         "weight_shape": list(w.shape),

@@ -196,20 +196,23 @@ def torch_equivalent(
             out.append(0)
             continue
         lim = max(s, d) - 1  # the largest output_padding PyTorch accepts on this axis
-        zb, b0 = max(0, -b), max(0, b)  # PyTorch cannot extend at the begin: zero-pad there afterwards
+        b0 = max(0, b)  # PyTorch cannot extend at the begin: zero-pad there afterwards
         if e >= b0:
-            p, op, crop, zpad_end = b0, 0, (0, e - b0), 0  # crop the extra at the end
+            p, op = b0, 0  # crop the extra at the end
         elif b0 - e <= lim:
-            p, op, crop, zpad_end = b0, b0 - e, (0, 0), 0  # exact: symmetric crop plus output_padding
+            p, op = b0, b0 - e  # exact: symmetric crop plus output_padding
         else:
-            p = max(e, 0)
-            op = min(max(-e, 0), lim)
-            crop = (b0 - p, 0)
-            zpad_end = max(-e, 0) - op  # zeros past what output_padding reaches
+            p, op = max(e, 0), min(max(-e, 0), lim)  # then zeros past what output_padding reaches
+        # PyTorch's output is the cells [p, p + T) of the zero-extended full output; the window is
+        # [b, b + length): crop what lies outside it, zero-pad what it has beyond PyTorch's output.
+        T = full - 2 * p + op
+        kept = max(0, min(b + length, p + T) - max(b, p))
+        zb = min(length, max(0, p - b))
+        crop0 = min(T, max(0, b - p))
         padding.append(p)
         output_padding.append(op)
-        crops.append(crop)
-        pads.append((zb, zpad_end))
+        crops.append((crop0, T - crop0 - kept))
+        pads.append((zb, length - zb - kept))
         out.append(length)
     return TorchEquivalent(
         framework,

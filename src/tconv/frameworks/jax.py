@@ -101,6 +101,12 @@ def from_jax(
         )
     ek = [effective_kernel_size(k, dd) for dd, k in zip(d, kernel)]
     pads = _pads(padding, ek, s)
+    for a, (L, st, (lo, hi)) in enumerate(zip(spatial, s, pads)):
+        dilated = (L - 1) * st + 1  # lax.conv_transpose pads the stride-dilated input
+        if dilated + lo + hi < 0:
+            raise TconvError(f"padding ({lo}, {hi}) on axis {a} removes more than the {dilated} cells of the "
+                             f"stride-dilated input (JAX: Negative padding is larger than the size of the "
+                             f"corresponding dimension)")
     begin = tuple(k - 1 - lo for k, (lo, _) in zip(ek, pads))
     end = tuple(k - 1 - hi for k, (_, hi) in zip(ek, pads))
     perm = (in_ax, out_ax, *(rhs.index(c) for c in letters))

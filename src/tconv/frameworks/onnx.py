@@ -84,7 +84,7 @@ def from_onnx(
             raise TconvError(f"output_padding {o} on axis {a} must be smaller than the stride ({st}) in ONNX Runtime: "
                              f"valid range 0..{st - 1}")
     full = [full_output_size(L, k, st, dd) for L, st, dd, k in zip(spatial, s, d, kernel)]
-    if pads is not None and auto_pad != "NOTSET" and output_shape is None:
+    if pads is not None and auto_pad != "NOTSET":  # with output_shape too: ONNX Runtime refuses both
         raise TconvError(f"pads {show(pads)} cannot be used together with auto_pad {auto_pad!r} (ONNX spec)")
     begin, end = [], []
     if output_shape is not None or auto_pad in ("SAME_UPPER", "SAME_LOWER"):

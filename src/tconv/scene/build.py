@@ -28,6 +28,8 @@ __all__ = ["MAX_FRAMES", "VIEWS", "animate", "sample_arrays"]
 VIEWS = ("equivalent", "scatter", "conv")
 #: Animations are drawn cell by cell; beyond these sizes they would be unreadable.
 MAX_FRAMES = 400
+#: A frame's duration: GIF stores it as a 16-bit count of hundredths of a second.
+MAX_DURATION_MS = 655_350
 MAX_CELLS = 40 * 40
 
 def _fmt_shape(shape: tuple[int, ...]) -> str:
@@ -202,6 +204,9 @@ def animate(
 
     cell_size = as_int("cell_size", cell_size, minimum=4)
     duration_ms = as_int("duration_ms", duration_ms, minimum=10)
+    if duration_ms > MAX_DURATION_MS:
+        raise TconvError(f"duration_ms {duration_ms} is too long: a GIF frame lasts at most {MAX_DURATION_MS} ms "
+                         "(its delay is a 16-bit count of 10 ms): valid range 10..655350")
     x, w = sample_arrays(input, weight, input_size, kernel_size, seed)
     if cell_size > 200:
         raise TconvError(f"cell_size {cell_size} is too large: at most 200 pixels")

@@ -22,7 +22,7 @@ from typing import IO, Any, overload
 
 import numpy as np
 
-from .._axes import as_choice, show
+from .._axes import as_choice, as_int, show
 from ..errors import TconvError
 
 __all__ = ["WRITERS", "Frame", "Mark", "Panel", "Scene", "Writer", "writer_kind"]
@@ -166,23 +166,33 @@ class Scene:
             path = Path(target)
             try:
                 path.write_bytes(data)
-            except OSError as exc:  # a missing folder, a folder given as the file, no permission: name the path
-                raise TconvError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+            except (OSError, ValueError) as exc:  # no such folder, a folder, no permission, a NUL in the name
+                raise TconvError(f"cannot write {show(str(path))}: {getattr(exc, 'strerror', None) or exc}") from None
             return path
         if isinstance(target, io.TextIOBase):
             if kind != "svg":
                 raise TconvError(f"cannot write kind {kind!r} to a text file: {kind.upper()} is binary, open the file "
                                  f"with mode 'wb' (only 'svg' can go to a text file)")
-            target.write(data.decode("utf-8"))
+            _write_to(target, data.decode("utf-8"))
         else:
-            target.write(data)  # type: ignore[arg-type]  # IO[str] without TextIOBase: let it raise its own error
+            _write_to(target, data)
         return None
 
     def _frame_index(self, frame: int) -> int:
         n = len(self.frames)
-        if isinstance(frame, bool) or not isinstance(frame, int) or not -n <= frame < n:
-            raise TconvError(f"frame {show(frame)} is out of range: this scene has {n} frames (0..{n - 1})")
+        frame = as_int("frame", frame)
+        if not -n <= frame < n:
+            raise TconvError(f"frame {frame} is out of range: this scene has {n} frames (0..{n - 1}, or -{n}..-1 "
+                             "counted from the end)")
         return frame % n
+
+
+def _write_to(target: Any, data: str | bytes) -> None:
+    """Write to a file object; a closed one, or one open in the wrong mode, is the caller's mistake: say so."""
+    try:
+        target.write(data)
+    except (ValueError, TypeError, OSError) as exc:
+        raise TconvError(f"cannot write the scene to {show(target)}: {exc}") from None
 
 
 #: ``writer(scene, frame) -> bytes``; ``frame`` None means every frame (animated SVG, looping GIF; PNG: the last).
