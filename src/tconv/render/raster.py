@@ -116,7 +116,7 @@ def palette(scene: Scene) -> Palette:
     >>> import tconv
     >>> p = palette(tconv.animate(2, 3))
     >>> p.size, p.colours[p.index["#ffffff"]], p.colours[p.shade[p.index["#ffffff"]]]
-    (64, (255, 255, 255), (140, 159, 164))
+    (64, (255, 255, 255), (140, 160, 165))
     """
     names = list(BASE_COLOURS)
     for p in scene.panels:

@@ -99,8 +99,8 @@ class SceneCost:
     """What a scene will hold, known from the plan before anything is built: its frames, its cells (every panel),
     its value updates (the cells whose value changes, summed over the frames) and the bytes of all that.
 
-    >>> scene_cost(14, 7, view="equivalent")
-    SceneCost(frames=400, cells=1172, updates=400, nbytes=...)
+    >>> scene_cost(14, 7)          # the largest the explorer allows: 20 × 20 output cells, one frame each
+    SceneCost(frames=400, cells=1174, updates=400, nbytes=563904)
     """
 
     frames: int
@@ -110,12 +110,15 @@ class SceneCost:
 
 
 # Bytes a scene holds per cell (the role string, the value, NumPy's share), per frame (the frame, its window,
-# highlight and caption) and per value update, measured with tracemalloc on built scenes (the largest that are
-# allowed and small ones; tests/test_scene_scale.py holds the measurement under this estimate) and rounded up.
-BYTES_PER_CELL = 48
-BYTES_PER_FRAME = 1200
-BYTES_PER_UPDATE = 120
-BYTES_FIXED = 16_384
+# highlight, caption and value) and per value update, with a fixed part (titles, labels, the arrays' headers).
+# Measured with tracemalloc (peak while animate builds, which includes the computation) on nine scenes from
+# 4 to 400 frames, 10 to 1,174 cells and 4 to 7,056 updates: a least-squares fit gave about 22 KB fixed, 700 B
+# a frame, 10 B a cell and 110 B an update; these constants are rounded up so that every measured peak is at
+# most 0.9 of the estimate (tests/test_scene_scale.py holds it there).
+BYTES_PER_CELL = 64
+BYTES_PER_FRAME = 1000
+BYTES_PER_UPDATE = 140
+BYTES_FIXED = 32_768
 
 
 def _cost(n_frames: int, cells: int, updates: int) -> SceneCost:
@@ -247,7 +250,7 @@ def scene_cost(
     array, panel or frame is made. ``animate`` checks the same counts (limits, then the memory budget) first.
 
     >>> scene_cost(3, 3, stride=2, padding=1, output_padding=1)       # padding_strides_odd_transposed
-    SceneCost(frames=36, cells=136, updates=36, nbytes=66112)
+    SceneCost(frames=36, cells=118, updates=36, nbytes=81360)
     >>> scene_cost(3, 3, stride=2, padding=1, output_padding=1, view="scatter").updates   # 9 stamps of 9 cells
     81
     """

@@ -175,13 +175,13 @@ class Scene:
         window (corner, step and shape of the footprint), the highlighted cell and the value updates.
 
         >>> import tconv
-        >>> d = tconv.animate(2, 3, values=True).to_dict()
+        >>> d = tconv.animate(2, 3, values=True, seed=1).to_dict()
         >>> d["panels"][1], len(d["frames"])
         ({'name': 'output', 'label': 'output 4 × 4', 'shape': [4, 4]}, 16)
         >>> f = d["frames"][5]
         >>> f["window"], f["highlight"], f["updates"]
         ({'panel': 'input', 'row': 1, 'col': 1, 'step': [1, 1], 'shape': [3, 3]}, {'panel': 'output', 'row': 1, \
-'col': 1}, [['output', 1, 1, 6]])
+'col': 1}, [['output', 1, 1, 4]])
         """
         return {
             "title": self.title,
@@ -212,8 +212,8 @@ class Scene:
         then every update up to that frame.
 
         >>> import tconv
-        >>> tconv.animate(2, 1, values=True, seed=1).shown(1, "output")
-        array([[ 2.,  0.],
+        >>> tconv.animate(2, 1, values=True, seed=4).shown(1, "output")
+        array([[ 4.,  6.],
                [nan, nan]])
         """
         p = self.panel(panel)
