@@ -20,7 +20,9 @@ from __future__ import annotations
 import io
 import math
 import struct
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -55,9 +57,10 @@ __all__ = ["Palette", "gif", "gif_chunks", "palette", "png", "render_frame"]
 
 NOTE_INK = "#fdf6e3"
 #: Bytes held per canvas pixel while a GIF is written: the background, the value layer and the frame (one byte
-#: each), the previous pixels of the changed rectangle, its difference mask and the rectangle Pillow encodes
-#: (one each at most), and Pillow's copy of it: 8, rounded up to 10 for the encoder's buffers.
-GIF_BYTES_PER_PIXEL = 10
+#: each), the previous pixels of the changed rectangle and its difference mask (one each at most), three
+#: rectangles waiting for or in the encoder, and Pillow's copy of the one it encodes (one each at most): 9,
+#: rounded up to 12 for the encoder's buffers.
+GIF_BYTES_PER_PIXEL = 12
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1: pixels, inclusive
 
@@ -460,28 +463,18 @@ def _control(delay_cs: int, transparent: int | None) -> bytes:
     return b"!\xf9\x04" + struct.pack("<BHB", packed, delay_cs, transparent or 0) + b"\0"
 
 
-def gif_chunks(scene: Scene, frame: int | None = None) -> Iterator[bytes]:
-    """The GIF, chunk by chunk: the header, then each frame as it is drawn (all frames looping, or one)."""
-    _pil()
-    painter = _Painter(scene)
-    height, width = painter.shape
-    n = len(scene.frames) if frame is None else 1
-    check_memory(GIF_BYTES_PER_PIXEL * width * height, f"a GIF of {n} frame(s) of {width} × {height} pixels")
+def _rectangles(scene: Scene, painter: _Painter, frame: int | None) -> Iterator[tuple[np.ndarray, int, int]]:
+    """Each frame as (pixels, x, y): the first whole, then the rectangle where a frame differs from the one
+    before, its unchanged pixels transparent. Draws only what changes (see the module's docstring)."""
     pal = painter.pal
-    bits = pal.size.bit_length() - 1
-    delay = max(1, round(scene.duration_ms / 10))
-    header = b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF0 | (bits - 1), 0, 0) + pal.table()
-    if n > 1:
-        header += b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop forever
     base = painter.background()
     first = 0 if frame is None else frame
     values = base.copy()
     painter.values_at(values, first)
     canvas = values.copy()
     painter.overlay(canvas, scene.frames[first])
-    yield header + _control(delay, None) + _image_block(canvas, 0, 0)
+    yield canvas.copy(), 0, 0
     if frame is not None:
-        yield b";"
         return
     starts: dict[int, list[Span]] = {}
     ends: dict[int, list[Span]] = {}
@@ -512,11 +505,42 @@ def gif_chunks(scene: Scene, frame: int | None = None) -> Iterator[bytes]:
         changed = before != after
         rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
         if rows.size == 0:  # nothing changed: one transparent pixel keeps the frame and its delay
-            yield _control(delay, pal.transparent) + _image_block(np.full((1, 1), pal.transparent, np.uint8), 0, 0)
+            yield np.full((1, 1), pal.transparent, np.uint8), 0, 0
             continue
         r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
         pixels = np.where(changed[r0:r1, c0:c1], after[r0:r1, c0:c1], np.uint8(pal.transparent))
-        yield _control(delay, pal.transparent) + _image_block(pixels, x0 + int(c0), y0 + int(r0))
+        yield pixels, x0 + int(c0), y0 + int(r0)
+
+
+def gif_chunks(scene: Scene, frame: int | None = None) -> Iterator[bytes]:
+    """The GIF, chunk by chunk: the header, then each frame as it is drawn (all frames looping, or one).
+
+    One worker thread compresses a frame while the next is drawn (Pillow's encoder releases the GIL); at most
+    two frames wait for it, so memory stays bounded and the chunks come in order."""
+    _pil()
+    painter = _Painter(scene)
+    height, width = painter.shape
+    n = len(scene.frames) if frame is None else 1
+    check_memory(GIF_BYTES_PER_PIXEL * width * height, f"a GIF of {n} frame(s) of {width} × {height} pixels")
+    pal = painter.pal
+    bits = pal.size.bit_length() - 1
+    delay = max(1, round(scene.duration_ms / 10))
+    header = b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF0 | (bits - 1), 0, 0) + pal.table()
+    if n > 1:
+        header += b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop forever
+
+    def block(index: int, pixels: np.ndarray, x: int, y: int) -> bytes:
+        control = _control(delay, None if index == 0 else pal.transparent)
+        return (header if index == 0 else b"") + control + _image_block(pixels, x, y)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tconv-gif") as pool:
+        pending: deque[Future[bytes]] = deque()
+        for index, (pixels, x, y) in enumerate(_rectangles(scene, painter, frame)):
+            pending.append(pool.submit(block, index, pixels, x, y))
+            if len(pending) > 2:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
     yield b";"
 
 
