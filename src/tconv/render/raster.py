@@ -291,6 +291,10 @@ class _Painter:
         self.pal = palette(scene)
         self.shape = (self.g.height, self.g.width)
         self.spans = value_spans(scene)
+        #: footprint masks by (panel, step, shape), and note pixels by that and the notes: for this rendering only
+        self.shades: dict[tuple[str, tuple[int, int], tuple[int, int]], np.ndarray] = {}
+        self.notes: dict[tuple[tuple[str, tuple[int, int], tuple[int, int]], tuple[str | None, ...]],
+                         tuple[np.ndarray, np.ndarray]] = {}
 
     def ink(self, colour: str) -> int:
         return self.pal.index[colour]
@@ -364,28 +368,38 @@ class _Painter:
         x1, y1, s = self.cell(w.panel, w.row + (rows - 1) * w.step[0], w.col + (cols - 1) * w.step[1])
         return x0 + 1, y0 + 1, x1 + s - 2, y1 + s - 2
 
-    def footprint(self, w: Window) -> tuple[np.ndarray, np.ndarray | None]:
-        """The window's shaded pixels and its notes' pixels, as masks over its box: the same for every frame with
-        the same step, shape and notes (a panel's cells are whole pixels apart), so they are drawn once."""
-        notes = tuple(w.note(tap) for _, _, tap in w.cells()) if w.notes else ()
-        return self._footprint(w.panel, w.step, w.shape, notes)
+    def footprint(self, w: Window) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """The window's shaded pixels (a mask over its box) and its notes' pixels (their rows and columns in the
+        box): the same for every frame with the same step, shape and notes (a panel's cells are whole pixels
+        apart), so they are drawn once. Notes vary per stamp in the scatter view: only their few pixels are kept,
+        for at most 64 sets of notes."""
+        key = (w.panel, w.step, w.shape)
+        if key not in self.shades:
+            self.shades[key] = self._mask(w, ())
+        if not w.notes:
+            return self.shades[key], None
+        notes = tuple(w.note(tap) for _, _, tap in w.cells())
+        if (key, notes) not in self.notes:
+            if len(self.notes) >= 64:
+                self.notes.clear()
+            ys, xs = np.nonzero(self._mask(w, notes))
+            self.notes[key, notes] = ys.astype(np.intp), xs.astype(np.intp)
+        return self.shades[key], self.notes[key, notes]
 
-    @lru_cache(maxsize=64)  # noqa: B019  # one painter per rendering; the cache dies with it
-    def _footprint(self, panel: str, step: tuple[int, int], shape: tuple[int, int],
-                   notes: tuple[str | None, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+    def _mask(self, w: Window, notes: tuple[str | None, ...]) -> np.ndarray:
+        """The footprint's cells (no notes), or its notes' pixels, as a mask over the window's box."""
         u = self.g.unit
-        w = Window(panel, 0, 0, step, np.zeros(shape))
-        x0, y0, x1, y1 = self.window_box(w)
-        shade = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=bool)
-        ink = np.zeros(shade.shape, dtype=np.uint8)
-        for k, (r, c, _) in enumerate(w.cells()):
-            x, y, s = self.cell(panel, r, c)
-            shade[y + 1 - y0: y + s - 1 - y0, x + 1 - x0: x + s - 1 - x0] = True
-            note = notes[k] if notes else None
-            if note is not None:  # drawn into the sprite: 1 where the note is
-                _text(ink, (x - x0 + s - 3, y - y0 + s - 4), note, NOTE * u, 1, "rs",
+        w0 = Window(w.panel, 0, 0, w.step, np.zeros(w.shape))
+        x0, y0, x1, y1 = self.window_box(w0)
+        mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=np.uint8)
+        for k, (r, c, _) in enumerate(w0.cells()):
+            x, y, s = self.cell(w.panel, r, c)
+            if not notes:
+                mask[y + 1 - y0: y + s - 1 - y0, x + 1 - x0: x + s - 1 - x0] = 1
+            elif notes[k] is not None:
+                _text(mask, (x - x0 + s - 3, y - y0 + s - 4), str(notes[k]), NOTE * u, 1, "rs",
                       clip=(x + 1 - x0, y + 1 - y0, x + s - 2 - x0, y + s - 2 - y0))
-        return shade, (ink.astype(bool) if notes else None)
+        return mask.astype(bool)
 
     def overlay_boxes(self, frame: Frame) -> list[Box]:
         """Every box the frame's window, highlight, connector and caption draw in (clipped to the canvas)."""
@@ -411,7 +425,7 @@ class _Painter:
             region = a[y0: y1 + 1, x0: x1 + 1]
             region[shade] = self.pal.shade[region[shade]]
             if notes is not None:
-                region[notes] = self.ink(NOTE_INK)
+                region[notes[0], notes[1]] = self.ink(NOTE_INK)
         if frame.highlight is not None:
             x, y, side = self.cell(frame.highlight.panel, frame.highlight.row, frame.highlight.col)
             _outline(a, (x + 2, y + 2, x + side - 3, y + side - 3), self.ink(HIGHLIGHT), 3)
