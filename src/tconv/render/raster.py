@@ -251,13 +251,13 @@ def _advance(word: str, size: int) -> float:
 
 
 def _words(text: str, x: float, size: float) -> list[tuple[int, str]]:
-    """A line of text as words at whole-pixel positions: a caption changes a few words from frame to frame, and
-    each word's glyphs are drawn once (cached) instead of the whole line every frame."""
-    out, size_px = [], round(size)
+    """A line of text as words at whole-pixel positions (where the whole line would put them): a caption changes
+    a few words from frame to frame, and each word's glyphs are drawn once (cached) instead of the whole line."""
+    out, size_px, start = [], round(size), 0
     for word in text.split(" "):
         if word:
-            out.append((_r(x), word))
-        x += _advance(word + " ", size_px)
+            out.append((_r(x + _advance(text[:start], size_px)), word))
+        start += len(word) + 1
     return out
 
 
