@@ -18,6 +18,7 @@ from PIL import Image
 import tconv
 from helpers import torch
 from strategies import layer_params
+from tconv._format import format_number
 from tconv.cli import main
 from tconv.render.layout import cell_box, geometry
 from tconv.render.style import ROLE_STYLE, hex_rgb
@@ -76,7 +77,8 @@ def test_scatter_view_accumulates_to_the_output(cfg: dict, seed: int) -> None:
     rng = np.random.default_rng(seed)
     x0, w0 = rng.integers(0, 4, size=cfg["input_size"]), rng.integers(0, 3, size=cfg["kernel_size"])
     assert len(scene.frames) == x0.size  # one stamp per input cell
-    final = scene.frames[-1].values["output"]
+    final = scene.shown(-1, "output")
+    assert not np.isnan(final).any()  # the sums start at zero: every cell shows a number
     window = tuple(slice(a, b) for a, b in scene.params["window"])
     kept = final.reshape(np.broadcast_shapes(final.shape))[window] if x0.ndim == 2 else final[0][window]
     np.testing.assert_array_equal(kept, _y(cfg, x0, w0))
@@ -131,7 +133,12 @@ def test_svg_has_the_expected_cells_per_role() -> None:
     root = ET.fromstring(svg)
     frames = [g for g in root.iter(f"{SVG}g") if g.get("class") == "frame"]
     assert len(frames) == 36 == int(root.get("data-frames"))
-    assert len(list(root.iter(f"{SVG}animate"))) == 36
+    assert sum(len(list(g.iter(f"{SVG}animate"))) for g in frames) == 36
+    # each output value is written once, shown from the frame that computes it to the end (not once per frame)
+    values = [t for t in root.iter(f"{SVG}text") if t.get("data-from") is not None]
+    assert [(int(t.get("data-from")), int(t.get("data-until"))) for t in values] == [(i, 36) for i in range(36)]
+    assert [t.text for t in values] == [format_number(f.value) for f in scene.frames]
+    assert len(list(root.iter(f"{SVG}animate"))) == 36 + 35  # frame 0's value is shown throughout
     assert sum(1 for r in frames[5].iter(f"{SVG}rect") if r.get("class") == "footprint") == 9
     still = ET.fromstring(scene.svg(frame=5))
     assert [g.get("data-frame") for g in still.iter(f"{SVG}g") if g.get("class") == "frame"] == ["5"]

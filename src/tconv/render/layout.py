@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -17,8 +17,10 @@ TITLE, LABEL, VALUE, NOTE, CAPTION, LEGEND = 0.40, 0.34, 0.42, 0.28, 0.36, 0.30
 CHAR = 0.56  # average glyph width / font size, for sizing the canvas to its text
 
 
-# vertical room, in cell units: the title line above the labels, and a panel label's own line
-TITLE_GAP, LABEL_LINE = 1.6, 0.9
+# vertical room, in cell units: the title and caption lines above the labels, and a panel label's own line. The
+# caption sits under the title, near the marks, rather than at the bottom: what changes from frame to frame
+# (marks, values, caption) then spans fewer rows, and a GIF frame redraws the rectangle that holds the changes.
+TITLE_GAP, LABEL_LINE = 2.3, 0.9
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Geometry:
     >>> import tconv
     >>> g = geometry(tconv.animate(2, 3))
     >>> g.unit, g.origins["input"], g.origins["kernel"]      # in cell units
-    (36, (1.0, 2.5), (1.0, 10.3))
+    (36, (1.0, 3.2), (1.0, 11.0))
     """
 
     unit: int
@@ -53,7 +55,7 @@ def place(scene: Scene) -> tuple[dict[str, tuple[float, float]], float, float]:
     top = TITLE_GAP + LABEL_LINE
     if any(p.heat is not None for p in scene.panels):
         rows, cols = scene.panels[0].shape
-        return {p.name: (1.0, top) for p in scene.panels}, cols + 2.0, top + rows + 3.0
+        return {p.name: (1.0, top) for p in scene.panels}, cols + 2.0, top + rows + 2.0
     origins: dict[str, tuple[float, float]] = {}
     x, height = 1.0, 0
     for p in (p for p in scene.panels if p.line == 0):
@@ -69,7 +71,7 @@ def place(scene: Scene) -> tuple[dict[str, tuple[float, float]], float, float]:
         x += _span(p) + 1.5
         k_height = max(k_height, p.shape[0])
     width = max(width, x - 1.0)
-    bottom = (y + k_height if below else top + height) + 2.6  # caption and legend lines
+    bottom = (y + k_height if below else top + height) + 1.6  # the legend line
     return origins, width, bottom
 
 
@@ -82,7 +84,7 @@ def geometry(scene: Scene) -> Geometry:
     legend_w = (len(scene.legend) + 2) * 0.6 * u + sum(len(w) for w in scene.legend) * CHAR * LEGEND * u + 2 * u
     width = round(max(cells_w * u + 2 * u, text_w, legend_w * 0.6))
     height = round(cells_h * u)
-    return Geometry(u, width, height, title_y=0.85 * u, caption_y=height - 1.45 * u, legend_y=height - 0.55 * u,
+    return Geometry(u, width, height, title_y=0.85 * u, caption_y=1.65 * u, legend_y=height - 0.55 * u,
                     origins=origins)
 
 
@@ -93,10 +95,18 @@ def cell_box(g: Geometry, panel: str, row: int, col: int) -> tuple[float, float,
 
 
 def marks_box(g: Geometry, frame: Frame, panel: str) -> tuple[float, float, float, float] | None:
-    """The pixel bounding box (x0, y0, x1, y1) of a frame's marks on one panel."""
-    boxes = [cell_box(g, panel, m.row, m.col) for m in frame.marks if m.panel == panel]
-    if not boxes:
+    """The pixel bounding box (x0, y0, x1, y1) of a frame's marks on one panel (from its window and highlight)."""
+    cells: list[tuple[int, int]] = []
+    w = frame.window
+    if w is not None and w.panel == panel:
+        rows, cols = w.shape
+        cells += [(w.row, w.col), (w.row + (rows - 1) * w.step[0], w.col + (cols - 1) * w.step[1])]
+    h = frame.highlight
+    if h is not None and h.panel == panel:
+        cells.append((h.row, h.col))
+    if not cells:
         return None
+    boxes = [cell_box(g, panel, r, c) for r, c in cells]
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[0] + b[2] for b in boxes),
             max(b[1] + b[2] for b in boxes))
 
@@ -114,7 +124,8 @@ def connector(scene: Scene, g: Geometry, frame: Frame) -> list[tuple[float, floa
 
 def legend_items(scene: Scene) -> list[str]:
     """The roles drawn, then the mark kinds that occur in some frame."""
-    kinds = {m.kind for f in scene.frames for m in f.marks}
+    kinds = {"footprint"} if any(f.window is not None for f in scene.frames) else set()
+    kinds |= {"highlight"} if any(f.highlight is not None for f in scene.frames) else set()
     return [*scene.legend, *(k for k in ("footprint", "highlight") if k in kinds)]
 
 
@@ -135,26 +146,54 @@ def cell_style(panel: Panel, row: int, col: int) -> tuple[str, str, bool, str] |
     return fill, stroke, dashed, ink
 
 
-def static_values(scene: Scene, panel: Panel) -> np.ndarray | None:
-    """A panel's own values when they are drawn with the background (frames supply none for it), else None."""
-    if scene.show_values and panel.values is not None and not any(panel.name in f.values for f in scene.frames):
+def background_values(scene: Scene, panel: Panel) -> np.ndarray | None:
+    """A panel's own values when they are drawn with the background (no frame updates them), else None."""
+    if scene.show_values and panel.values is not None and panel.name not in updated_panels(scene):
         return panel.values
     return None
 
 
-def frame_values(scene: Scene, g: Geometry, frame: Frame) -> Iterator[tuple[float, float, float, str, str]]:
-    """(x, y, size, text, ink) of every value a frame shows (cells not computed yet, NaN, are skipped)."""
+def updated_panels(scene: Scene) -> set[str]:
+    return {u.panel for f in scene.frames for u in f.updates}
+
+
+#: A value drawn for a span of frames: (first frame, end frame (exclusive), panel, row, col, value).
+Span = tuple[int, int, str, int, int, Any]
+
+
+def value_spans(scene: Scene) -> list[Span]:
+    """Every value that is not background, with the frames that show it: the own values of the panels that frames
+    update (until the cell's first update), then each update (until the cell's next one, or the end). Cells not
+    shown (NaN) are skipped; in scene order, so a later span of a cell comes after an earlier one."""
     if not scene.show_values:
-        return
-    for name, values in frame.values.items():
-        p = scene.panel(name)
-        for r in range(p.shape[0]):
-            for c in range(p.shape[1]):
-                v = values[r, c]
-                if isinstance(v, float) and math.isnan(v):
-                    continue
-                x, y, s = cell_box(g, name, r, c)
-                yield x, y, s, format_number(v), ROLE_STYLE[str(p.roles[r, c]) or "output"][3]
+        return []
+    n = len(scene.frames)
+    updated = updated_panels(scene)
+    first: dict[tuple[str, int, int], int] = {}
+    for i, f in enumerate(scene.frames):
+        for u in f.updates:
+            first.setdefault((u.panel, u.row, u.col), i)
+    spans: list[Span] = []
+    for p in scene.panels:
+        if p.name in updated and p.values is not None:
+            for r in range(p.shape[0]):
+                for c in range(p.shape[1]):
+                    end = first.get((p.name, r, c), n)
+                    if end > 0 and p.roles[r, c] and not _nan(p.values[r, c]):
+                        spans.append((0, end, p.name, r, c, p.values[r, c]))
+    spans += [(i, end, u.panel, u.row, u.col, u.value) for i, end, u in scene.value_spans() if not _nan(u.value)]
+    return spans
+
+
+def value_text(scene: Scene, g: Geometry, panel: str, row: int, col: int, value: Any) -> tuple[float, float, float,
+                                                                                                 str, str]:
+    """(x, y, size, text, ink) of a value in a cell."""
+    x, y, s = cell_box(g, panel, row, col)
+    return x, y, s, format_number(value), ROLE_STYLE[str(scene.panel(panel).roles[row, col]) or "output"][3]
+
+
+def _nan(v: Any) -> bool:
+    return isinstance(v, float | np.floating) and math.isnan(v)
 
 
 def legend_word(item: str) -> str:

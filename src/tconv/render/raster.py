@@ -1,14 +1,36 @@
-"""GIF and PNG renderers (Pillow, imported here only): the same geometry and grammar as the SVG renderer."""
+"""GIF and PNG renderers (Pillow, imported here only): the same geometry and grammar as the SVG renderer.
+
+Frames are drawn in a fixed palette, straight into NumPy arrays of palette indices: the colours of
+``tconv.roles`` and ``render.style`` (fills, strokes, text colours, the highlight, the connector), each with its
+footprint-shaded twin (the translucent kernel footprint is a lookup table from a colour to its twin), and the
+heatmap greys a heatmap uses. Text is drawn without antialiasing (Pillow's one-bit glyph masks, cached), so no
+frame ever needs quantising and every pixel is one of the palette's colours.
+
+The GIF is written frame by frame (a generator of chunks): the header with the palette as its global colour
+table and the NETSCAPE loop, the first frame whole, then for each frame only the rectangle where its pixels
+differ from the previous frame's, with the unchanged pixels inside it transparent and disposal 1 (leave in
+place), so the decoder keeps everything else. Pillow LZW-compresses each rectangle (``GifImagePlugin.getdata``);
+the container around it is written here. Drawing a frame touches only what changes: the previous frame's marks
+and caption are restored from the value layer (the background and the values shown), the values that change are
+redrawn cell by cell, then the frame's marks and caption are drawn.
+"""
 
 from __future__ import annotations
 
 import io
+import math
+import struct
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .._format import format_number
+import numpy as np
+
 from ..errors import TconvError
-from ..scene.model import Frame, Scene
+from ..scene.model import Frame, Scene, Window
 from ..settings import check_memory
 from .layout import (
     CAPTION,
@@ -18,100 +40,43 @@ from .layout import (
     TITLE,
     VALUE,
     Geometry,
+    Span,
+    background_values,
     cell_box,
     cell_style,
     connector,
-    frame_values,
     geometry,
     legend_items,
     legend_word,
-    mark_order,
-    static_values,
+    value_spans,
+    value_text,
 )
-from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, ROLE_STYLE, TEXT, hex_rgb
+from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, ROLE_STYLE, TEXT, heat_fill, hex_rgb
 
-__all__ = ["gif", "png", "render_frame"]
+__all__ = ["Palette", "gif", "gif_chunks", "palette", "png", "render_frame"]
+
+NOTE_INK = "#fdf6e3"
+#: Bytes held per canvas pixel while a GIF is written: the background, the value layer and the frame (one byte
+#: each), the previous pixels of the changed rectangle and its difference mask (one each at most), three
+#: rectangles waiting for or in the encoder, and Pillow's copy of the one it encodes (one each at most): 9,
+#: rounded up to 12 for the encoder's buffers.
+GIF_BYTES_PER_PIXEL = 12
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1: pixels, inclusive
 
 
 def _pil() -> Any:
     try:
-        from PIL import Image, ImageDraw, ImageFont
+        from PIL import GifImagePlugin, Image, ImageDraw, ImageFont
     except ImportError:
         raise TconvError("GIF and PNG output need Pillow: pip install 'tconv[show]' (or pip install pillow); "
                          "SVG output needs nothing more") from None
-    return Image, ImageDraw, ImageFont
+    return Image, ImageDraw, ImageFont, GifImagePlugin
 
 
 @lru_cache(maxsize=32)
 def _font(size: int) -> Any:
-    _, _, font = _pil()
-    return font.load_default(size=max(6, size))
-
-
-def _dashed_rect(draw: Any, box: tuple[float, float, float, float], color: tuple[int, int, int], dash: float) -> None:
-    x0, y0, x1, y1 = box
-    for (a, b), horizontal, fixed in (
-        ((x0, x1), True, y0),
-        ((x0, x1), True, y1),
-        ((y0, y1), False, x0),
-        ((y0, y1), False, x1),
-    ):
-        t = a
-        while t < b:
-            e = min(t + dash, b)
-            draw.line([(t, fixed), (e, fixed)] if horizontal else [(fixed, t), (fixed, e)], fill=color, width=1)
-            t += dash * 1.8
-
-
-# Pillow's bundled font has no glyphs for these; SVG keeps the originals.
-_ASCII = str.maketrans({"×": "x", "→": "->", "Σ": "sum", "−": "-", "·": "*", "′": "'", "⌊": "floor(", "⌋": ")"})
-
-
-def _text(draw: Any, xy: tuple[float, float], text: str, size: float, fill: str = TEXT, anchor: str = "ls") -> None:
-    draw.text(xy, text.translate(_ASCII), fill=hex_rgb(fill), font=_font(round(size)), anchor=anchor)
-
-
-def _background(scene: Scene, g: Geometry) -> Any:
-    image_mod, draw_mod, _ = _pil()
-    u = g.unit
-    img = image_mod.new("RGB", (g.width, g.height), hex_rgb(BACKGROUND))
-    draw = draw_mod.Draw(img)
-    _text(draw, (0.5 * u, g.title_y), scene.title, TITLE * u)
-    for p in scene.panels:
-        x0, y0 = g.origins[p.name]
-        _text(draw, (x0 * u, (y0 - 0.3) * u), p.label, LABEL * u)
-        shown = static_values(scene, p)
-        for r in range(p.shape[0]):
-            for c in range(p.shape[1]):
-                style = cell_style(p, r, c)
-                if style is None:
-                    continue
-                fill, stroke, dashed, ink = style
-                x, y, s = cell_box(g, p.name, r, c)
-                box = (x + 1, y + 1, x + s - 2, y + s - 2)
-                if dashed:
-                    draw.rectangle(box, fill=hex_rgb(fill))
-                    _dashed_rect(draw, box, hex_rgb(stroke), u / 8)
-                else:
-                    draw.rectangle(box, fill=hex_rgb(fill), outline=hex_rgb(stroke), width=1)
-                if shown is not None:
-                    _text(draw, (x + s / 2, y + s / 2), format_number(shown[r, c]), VALUE * u, ink, "mm")
-    lx = 0.5 * u
-    for item in legend_items(scene):
-        box = (lx, g.legend_y - 0.3 * u, lx + 0.36 * u, g.legend_y + 0.06 * u)
-        if item in ROLE_STYLE:
-            fill, stroke, dashed, _ = ROLE_STYLE[item]
-            draw.rectangle(box, fill=hex_rgb(fill), outline=None if dashed else hex_rgb(stroke))
-            if dashed:
-                _dashed_rect(draw, box, hex_rgb(stroke), u / 12)
-        elif item == "footprint":
-            draw.rectangle(box, fill=_blend(hex_rgb(BACKGROUND), hex_rgb(FOOTPRINT[0]), FOOTPRINT[1]))
-        else:
-            draw.rectangle(box, outline=hex_rgb(HIGHLIGHT), width=2)
-        word = legend_word(item)
-        _text(draw, (lx + 0.5 * u, g.legend_y), word, LEGEND * u)
-        lx += 0.5 * u + len(word) * 0.56 * LEGEND * u + 0.5 * u
-    return img
+    return _pil()[2].load_default(size=max(6, size))
 
 
 def _blend(a: tuple[int, int, int], b: tuple[int, int, int], alpha: float) -> tuple[int, int, int]:
@@ -121,36 +86,369 @@ def _blend(a: tuple[int, int, int], b: tuple[int, int, int], alpha: float) -> tu
     return mix(a[0], b[0]), mix(a[1], b[1]), mix(a[2], b[2])
 
 
-def render_frame(scene: Scene, frame: int, base: Any = None) -> Any:
-    """One frame as an RGB Pillow image."""
-    image_mod, draw_mod, _ = _pil()
-    g = geometry(scene)
-    u = g.unit
-    img = (base if base is not None else _background(scene, g)).copy()
-    f: Frame = scene.frames[frame]
-    draw = draw_mod.Draw(img)
-    for x, y, s, text, ink in frame_values(scene, g, f):
-        _text(draw, (x + s / 2, y + s / 2), text, VALUE * u, ink, "mm")
-    overlay = image_mod.new("RGBA", img.size, (0, 0, 0, 0))
-    odraw = draw_mod.Draw(overlay)
-    for m in mark_order(f.marks):
-        if m.kind == "footprint":
-            x, y, s = cell_box(g, m.panel, m.row, m.col)
-            odraw.rectangle(
-                (x + 1, y + 1, x + s - 2, y + s - 2), fill=(*hex_rgb(FOOTPRINT[0]), int(255 * FOOTPRINT[1]))
-            )
-    img = image_mod.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
-    draw = draw_mod.Draw(img)
-    for m in mark_order(f.marks):
-        x, y, s = cell_box(g, m.panel, m.row, m.col)
-        if m.kind == "footprint":
-            if m.text is not None:
-                _text(draw, (x + s - 3, y + s - 4), m.text, NOTE * u, "#fdf6e3", "rs")
-        else:
-            draw.rectangle((x + 1.5, y + 1.5, x + s - 2.5, y + s - 2.5), outline=hex_rgb(HIGHLIGHT), width=3)
-    for x1, y1, x2, y2 in connector(scene, g, f):
-        draw.line([(x1, y1), (x2, y2)], fill=_blend(hex_rgb(BACKGROUND), hex_rgb(HIGHLIGHT), 0.55), width=1)
-    _text(draw, (0.5 * u, g.caption_y), f.caption, CAPTION * u)
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+CONNECTOR = _hex(_blend(hex_rgb(BACKGROUND), hex_rgb(HIGHLIGHT), 0.55))
+#: The fixed colours, in palette order: every colour a scene can draw except heatmap greys.
+BASE_COLOURS: tuple[str, ...] = tuple(dict.fromkeys(
+    [BACKGROUND, TEXT, NOTE_INK, HIGHLIGHT, CONNECTOR]
+    + [c for style in ROLE_STYLE.values() for c in (style[0], style[1], style[3])]
+))
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours a scene is drawn in (index: RGB), each colour's footprint-shaded twin, and the GIF's spare
+    index for transparency. ``size`` is the colour table size (a power of two with room for that index)."""
+
+    colours: tuple[tuple[int, int, int], ...]
+    index: dict[str, int]
+    shade: np.ndarray  # uint8 lookup table: index -> the index of the colour under the footprint
+    transparent: int
+    size: int
+
+    def table(self) -> bytes:
+        return b"".join(bytes(c) for c in self.colours) + bytes(3 * (self.size - len(self.colours)))
+
+
+def palette(scene: Scene) -> Palette:
+    """The fixed colours, the heatmap greys the scene uses, and (when a frame has a footprint) their shades.
+
+    >>> import tconv
+    >>> p = palette(tconv.animate(2, 3))
+    >>> p.size, p.colours[p.index["#ffffff"]], p.colours[p.shade[p.index["#ffffff"]]]
+    (64, (255, 255, 255), (140, 160, 165))
+    """
+    names = list(BASE_COLOURS)
+    for p in scene.panels:
+        if p.heat is not None:
+            names += [heat_fill(float(level)) for level in np.unique(p.heat)]
+    names = list(dict.fromkeys(names))
+    colours = [hex_rgb(c) for c in names]
+    index = {c: i for i, c in enumerate(names)}
+    shade = np.arange(256, dtype=np.uint8)
+    if any(f.window is not None for f in scene.frames):
+        dark = hex_rgb(FOOTPRINT[0])
+        for i, rgb in enumerate(list(colours)):
+            twin = _blend(rgb, dark, FOOTPRINT[1])
+            if twin not in colours:
+                colours.append(twin)
+            shade[i] = colours.index(twin)
+        for i in range(len(names), len(colours)):
+            shade[i] = i  # shading is not compounded: overlapping footprints shade once
+    if len(colours) > 255:
+        raise TconvError(f"the picture needs {len(colours)} colours; a GIF or PNG palette holds 255 (and transparency)")
+    size = 1 << max(1, math.ceil(math.log2(len(colours) + 1)))
+    return Palette(tuple(colours), index, shade, len(colours), size)
+
+
+def _r(v: float) -> int:
+    return math.floor(v + 0.5)
+
+
+def _clip(box: Box, shape: tuple[int, ...]) -> Box | None:
+    x0, y0, x1, y1 = max(box[0], 0), max(box[1], 0), min(box[2], shape[1] - 1), min(box[3], shape[0] - 1)
+    return (x0, y0, x1, y1) if x0 <= x1 and y0 <= y1 else None
+
+
+def _fill(a: np.ndarray, box: Box, ink: int) -> None:
+    b = _clip(box, a.shape)
+    if b is not None:
+        a[b[1]: b[3] + 1, b[0]: b[2] + 1] = ink
+
+
+def _outline(a: np.ndarray, box: Box, ink: int, width: int = 1) -> None:
+    x0, y0, x1, y1 = box
+    for k in range(width):
+        _fill(a, (x0 + k, y0 + k, x1 - k, y0 + k), ink)
+        _fill(a, (x0 + k, y1 - k, x1 - k, y1 - k), ink)
+        _fill(a, (x0 + k, y0 + k, x0 + k, y1 - k), ink)
+        _fill(a, (x1 - k, y0 + k, x1 - k, y1 - k), ink)
+
+
+def _dashed(a: np.ndarray, box: Box, ink: int, dash: float) -> None:
+    x0, y0, x1, y1 = box
+    for lo, hi, horizontal, fixed in ((x0, x1, True, y0), (x0, x1, True, y1), (y0, y1, False, x0),
+                                      (y0, y1, False, x1)):
+        t = float(lo)
+        while t < hi:
+            e = min(t + dash, hi)
+            s0, s1 = _r(t), _r(e)
+            _fill(a, (s0, fixed, s1, fixed) if horizontal else (fixed, s0, fixed, s1), ink)
+            t += dash * 1.8
+
+
+def _line(a: np.ndarray, x0: float, y0: float, x1: float, y1: float, ink: int) -> Box:
+    n = max(abs(_r(x1) - _r(x0)), abs(_r(y1) - _r(y0))) + 1
+    xs = np.floor(np.linspace(x0, x1, n) + 0.5).astype(np.intp)
+    ys = np.floor(np.linspace(y0, y1, n) + 0.5).astype(np.intp)
+    keep = (xs >= 0) & (xs < a.shape[1]) & (ys >= 0) & (ys < a.shape[0])
+    a[ys[keep], xs[keep]] = ink
+    return int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())
+
+
+def _shade(a: np.ndarray, box: Box, lut: np.ndarray) -> None:
+    b = _clip(box, a.shape)
+    if b is not None:
+        region = a[b[1]: b[3] + 1, b[0]: b[2] + 1]
+        region[...] = lut[region]
+
+
+# Pillow's bundled font has no glyphs for these; SVG keeps the originals.
+_ASCII = str.maketrans({"×": "x", "→": "->", "Σ": "sum", "−": "-", "·": "*", "′": "'", "⌊": "floor(", "⌋": ")"})
+
+
+@lru_cache(maxsize=4096)
+def _glyphs(text: str, size: int, anchor: str, fx: float, fy: float) -> tuple[int, int, np.ndarray] | None:
+    """The one-bit mask of ``text`` drawn at (fx, fy) in [0, 1)², and its corner relative to (0, 0): so the same
+    text at the same sub-pixel offset is the same stamp wherever it goes."""
+    image_mod, draw_mod, _, _ = _pil()
+    font = _font(size)
+    left, top, right, bottom = font.getbbox(text, anchor=anchor)
+    pad = 2
+    img = image_mod.new("1", (right - left + 2 * pad + 1, bottom - top + 2 * pad + 1), 0)
+    draw_mod.Draw(img).text((fx - left + pad, fy - top + pad), text, fill=1, font=font, anchor=anchor)
+    mask = np.asarray(img, dtype=bool)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    mask = mask[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1].copy()
+    return left - pad + int(cols[0]), top - pad + int(rows[0]), mask
+
+
+def _stamp(xy: tuple[float, float], text: str, size: float, anchor: str) -> tuple[int, int, np.ndarray] | None:
+    x, y = xy
+    fx, fy = math.floor(x), math.floor(y)
+    glyphs = _glyphs(text.translate(_ASCII), round(size), anchor, round(x - fx, 3), round(y - fy, 3))
+    if glyphs is None:
+        return None
+    dx, dy, mask = glyphs
+    return fx + dx, fy + dy, mask
+
+
+def _text(a: np.ndarray, xy: tuple[float, float], text: str, size: float, ink: int, anchor: str = "ls",
+          clip: Box | None = None) -> Box | None:
+    """Draw text (its pixels only) and return its box; ``clip`` keeps it inside a box (a cell)."""
+    stamp = _stamp(xy, text, size, anchor)
+    if stamp is None:
+        return None
+    x0, y0, mask = stamp
+    box = (x0, y0, x0 + mask.shape[1] - 1, y0 + mask.shape[0] - 1)
+    b = _clip(box if clip is None else (max(box[0], clip[0]), max(box[1], clip[1]), min(box[2], clip[2]),
+                                        min(box[3], clip[3])), a.shape)
+    if b is None:
+        return None
+    part = mask[b[1] - y0: b[3] - y0 + 1, b[0] - x0: b[2] - x0 + 1]
+    a[b[1]: b[3] + 1, b[0]: b[2] + 1][part] = ink
+    return b
+
+
+@lru_cache(maxsize=1024)
+def _advance(word: str, size: int) -> float:
+    return float(_font(size).getlength(word.translate(_ASCII)))
+
+
+def _words(text: str, x: float, size: float) -> list[tuple[int, str]]:
+    """A line of text as words at whole-pixel positions (where the whole line would put them): a caption changes
+    a few words from frame to frame, and each word's glyphs are drawn once (cached) instead of the whole line."""
+    out, size_px, start = [], round(size), 0
+    for word in text.split(" "):
+        if word:
+            out.append((_r(x + _advance(text[:start], size_px)), word))
+        start += len(word) + 1
+    return out
+
+
+def _caption(a: np.ndarray | None, shape: tuple[int, ...], xy: tuple[float, float], text: str, size: float,
+             ink: int) -> Box | None:
+    """Draw a caption word by word (into ``a`` unless None) and return the box it covers."""
+    boxes = []
+    for x, word in _words(text, xy[0], size):
+        box = _text_box(shape, (x, xy[1]), word, size) if a is None else _text(a, (x, xy[1]), word, size, ink)
+        if box is not None:
+            boxes.append(box)
+    return _union(boxes)
+
+
+def _text_box(shape: tuple[int, ...], xy: tuple[float, float], text: str, size: float,
+              anchor: str = "ls") -> Box | None:
+    stamp = _stamp(xy, text, size, anchor)
+    if stamp is None:
+        return None
+    x0, y0, mask = stamp
+    return _clip((x0, y0, x0 + mask.shape[1] - 1, y0 + mask.shape[0] - 1), shape)
+
+
+class _Painter:
+    """Draws a scene's background, values and frames into index arrays; every drawing stays inside the boxes
+    it reports, which is what lets a frame be drawn by restoring and redrawing only those."""
+
+    def __init__(self, scene: Scene) -> None:
+        self.scene = scene
+        self.g: Geometry = geometry(scene)
+        self.pal = palette(scene)
+        self.shape = (self.g.height, self.g.width)
+        self.spans = value_spans(scene)
+        #: footprint masks by (panel, step, shape), and note pixels by that and the notes: for this rendering only
+        self.shades: dict[tuple[str, tuple[int, int], tuple[int, int]], np.ndarray] = {}
+        self.notes: dict[tuple[tuple[str, tuple[int, int], tuple[int, int]], tuple[str | None, ...]],
+                         tuple[np.ndarray, np.ndarray]] = {}
+
+    def ink(self, colour: str) -> int:
+        return self.pal.index[colour]
+
+    def cell(self, panel: str, row: int, col: int) -> tuple[int, int, int]:
+        x, y, s = cell_box(self.g, panel, row, col)
+        return _r(x), _r(y), int(s)
+
+    def inner(self, panel: str, row: int, col: int) -> Box:
+        """Inside a cell's outline: where its value is drawn (and clipped)."""
+        x, y, s = self.cell(panel, row, col)
+        return x + 2, y + 2, x + s - 3, y + s - 3
+
+    def background(self) -> np.ndarray:
+        scene, g, u = self.scene, self.g, self.g.unit
+        a = np.full(self.shape, self.ink(BACKGROUND), dtype=np.uint8)
+        _text(a, (0.5 * u, g.title_y), scene.title, TITLE * u, self.ink(TEXT))
+        for p in scene.panels:
+            x0, y0 = g.origins[p.name]
+            _text(a, (x0 * u, (y0 - 0.3) * u), p.label, LABEL * u, self.ink(TEXT))
+            shown = background_values(scene, p)
+            for r in range(p.shape[0]):
+                for c in range(p.shape[1]):
+                    style = cell_style(p, r, c)
+                    if style is None:
+                        continue
+                    fill, stroke, dashed, ink = style
+                    x, y, s = self.cell(p.name, r, c)
+                    box = (x + 1, y + 1, x + s - 2, y + s - 2)
+                    _fill(a, box, self.ink(fill))
+                    if dashed:
+                        _dashed(a, box, self.ink(stroke), u / 8)
+                    else:
+                        _outline(a, box, self.ink(stroke))
+                    if shown is not None:
+                        self.value(a, (0, 0, p.name, r, c, shown[r, c]), ink)
+        lx = 0.5 * u
+        for item in legend_items(scene):
+            box = (_r(lx), _r(g.legend_y - 0.3 * u), _r(lx + 0.36 * u), _r(g.legend_y + 0.06 * u))
+            if item in ROLE_STYLE:
+                fill, stroke, dashed, _ = ROLE_STYLE[item]
+                _fill(a, box, self.ink(fill))
+                if dashed:
+                    _dashed(a, box, self.ink(stroke), u / 12)
+                else:
+                    _outline(a, box, self.ink(stroke))
+            elif item == "footprint":
+                _fill(a, box, int(self.pal.shade[self.ink(BACKGROUND)]))
+            else:
+                _outline(a, box, self.ink(HIGHLIGHT), 2)
+            word = legend_word(item)
+            _text(a, (lx + 0.5 * u, g.legend_y), word, LEGEND * u, self.ink(TEXT))
+            lx += 0.5 * u + len(word) * 0.56 * LEGEND * u + 0.5 * u
+        return a
+
+    def value(self, a: np.ndarray, span: Span, ink_colour: str | None = None) -> None:
+        _, _, panel, row, col, v = span
+        x, y, s, text, ink = value_text(self.scene, self.g, panel, row, col, v)
+        xi, yi = _r(x), _r(y)
+        _text(a, (xi + s / 2, yi + s / 2), text, VALUE * self.g.unit, self.ink(ink_colour or ink), "mm",
+              clip=self.inner(panel, row, col))
+
+    def values_at(self, a: np.ndarray, frame: int) -> None:
+        for span in self.spans:
+            if span[0] <= frame < span[1]:
+                self.value(a, span)
+
+    def window_box(self, w: Window) -> Box:
+        x0, y0, _ = self.cell(w.panel, w.row, w.col)
+        rows, cols = w.shape
+        x1, y1, s = self.cell(w.panel, w.row + (rows - 1) * w.step[0], w.col + (cols - 1) * w.step[1])
+        return x0 + 1, y0 + 1, x1 + s - 2, y1 + s - 2
+
+    def footprint(self, w: Window) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """The window's shaded pixels (a mask over its box) and its notes' pixels (their rows and columns in the
+        box): the same for every frame with the same step, shape and notes (a panel's cells are whole pixels
+        apart), so they are drawn once. Notes vary per stamp in the scatter view: only their few pixels are kept,
+        for at most 64 sets of notes."""
+        key = (w.panel, w.step, w.shape)
+        if key not in self.shades:
+            self.shades[key] = self._mask(w, ())
+        if not w.notes:
+            return self.shades[key], None
+        notes = tuple(w.note(tap) for _, _, tap in w.cells())
+        if (key, notes) not in self.notes:
+            if len(self.notes) >= 64:
+                self.notes.clear()
+            ys, xs = np.nonzero(self._mask(w, notes))
+            self.notes[key, notes] = ys.astype(np.intp), xs.astype(np.intp)
+        return self.shades[key], self.notes[key, notes]
+
+    def _mask(self, w: Window, notes: tuple[str | None, ...]) -> np.ndarray:
+        """The footprint's cells (no notes), or its notes' pixels, as a mask over the window's box."""
+        u = self.g.unit
+        w0 = Window(w.panel, 0, 0, w.step, np.zeros(w.shape))
+        x0, y0, x1, y1 = self.window_box(w0)
+        mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=np.uint8)
+        for k, (r, c, _) in enumerate(w0.cells()):
+            x, y, s = self.cell(w.panel, r, c)
+            if not notes:
+                mask[y + 1 - y0: y + s - 1 - y0, x + 1 - x0: x + s - 1 - x0] = 1
+            elif notes[k] is not None:
+                _text(mask, (x - x0 + s - 3, y - y0 + s - 4), str(notes[k]), NOTE * u, 1, "rs",
+                      clip=(x + 1 - x0, y + 1 - y0, x + s - 2 - x0, y + s - 2 - y0))
+        return mask.astype(bool)
+
+    def overlay_boxes(self, frame: Frame) -> list[Box]:
+        """Every box the frame's window, highlight, connector and caption draw in (clipped to the canvas)."""
+        boxes: list[Box | None] = []
+        if frame.window is not None:
+            boxes.append(_clip(self.window_box(frame.window), self.shape))
+        if frame.highlight is not None:
+            x, y, s = self.cell(frame.highlight.panel, frame.highlight.row, frame.highlight.col)
+            boxes.append(_clip((x + 1, y + 1, x + s - 2, y + s - 2), self.shape))
+        for x1, y1, x2, y2 in connector(self.scene, self.g, frame):
+            boxes.append(_clip((_r(min(x1, x2)), _r(min(y1, y2)), _r(max(x1, x2)), _r(max(y1, y2))), self.shape))
+        u = self.g.unit
+        boxes.append(_caption(None, self.shape, (0.5 * u, self.g.caption_y), frame.caption, CAPTION * u, 0))
+        return [b for b in boxes if b is not None]
+
+    def overlay(self, a: np.ndarray, frame: Frame) -> None:
+        """The frame's marks (the footprint shading and its notes, the highlight), connector lines and caption."""
+        u = self.g.unit
+        w = frame.window
+        if w is not None:
+            shade, notes = self.footprint(w)
+            x0, y0, x1, y1 = self.window_box(w)
+            region = a[y0: y1 + 1, x0: x1 + 1]
+            region[shade] = self.pal.shade[region[shade]]
+            if notes is not None:
+                region[notes[0], notes[1]] = self.ink(NOTE_INK)
+        if frame.highlight is not None:
+            x, y, side = self.cell(frame.highlight.panel, frame.highlight.row, frame.highlight.col)
+            _outline(a, (x + 2, y + 2, x + side - 3, y + side - 3), self.ink(HIGHLIGHT), 3)
+        for ax, ay, bx, by in connector(self.scene, self.g, frame):
+            _line(a, ax, ay, bx, by, self.ink(CONNECTOR))
+        _caption(a, self.shape, (0.5 * u, self.g.caption_y), frame.caption, CAPTION * u, self.ink(TEXT))
+
+    def frame(self, index: int, base: np.ndarray | None = None) -> np.ndarray:
+        """One whole frame: the background, the values shown at that frame, the frame's overlay."""
+        a = (self.background() if base is None else base).copy()
+        self.values_at(a, index)
+        self.overlay(a, self.scene.frames[index])
+        return a
+
+
+def render_frame(scene: Scene, frame: int) -> Any:
+    """One whole frame as a Pillow image in the scene's palette (mode "P"): what every GIF frame decodes to."""
+    image_mod = _pil()[0]
+    painter = _Painter(scene)
+    check_memory(3 * painter.shape[0] * painter.shape[1],
+                 f"a frame of {painter.shape[1]} × {painter.shape[0]} pixels")
+    img = image_mod.fromarray(painter.frame(frame)).convert("P")
+    img.putpalette(painter.pal.table())
     return img
 
 
@@ -160,35 +458,106 @@ def png(scene: Scene, frame: int) -> bytes:
     return buf.getvalue()
 
 
+def _union(boxes: Iterable[Box]) -> Box | None:
+    boxes = list(boxes)
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _image_block(pixels: np.ndarray, x: int, y: int) -> bytes:
+    """An image descriptor at (x, y) and its LZW data, compressed by Pillow."""
+    image_mod, _, _, gif_plugin = _pil()
+    return b"".join(gif_plugin.getdata(image_mod.fromarray(np.ascontiguousarray(pixels)), offset=(x, y)))
+
+
+def _control(delay_cs: int, transparent: int | None) -> bytes:
+    """Graphic control extension: disposal 1 (leave the frame in place), the delay, the transparent index."""
+    packed = (1 << 2) | (transparent is not None)
+    return b"!\xf9\x04" + struct.pack("<BHB", packed, delay_cs, transparent or 0) + b"\0"
+
+
+def _rectangles(scene: Scene, painter: _Painter, frame: int | None) -> Iterator[tuple[np.ndarray, int, int]]:
+    """Each frame as (pixels, x, y): the first whole, then the rectangle where a frame differs from the one
+    before, its unchanged pixels transparent. Draws only what changes (see the module's docstring)."""
+    pal = painter.pal
+    base = painter.background()
+    first = 0 if frame is None else frame
+    values = base.copy()
+    painter.values_at(values, first)
+    canvas = values.copy()
+    painter.overlay(canvas, scene.frames[first])
+    yield canvas.copy(), 0, 0
+    if frame is not None:
+        return
+    starts: dict[int, list[Span]] = {}
+    ends: dict[int, list[Span]] = {}
+    for span in painter.spans:
+        starts.setdefault(span[0], []).append(span)
+        ends.setdefault(span[1], []).append(span)
+    drawn = painter.overlay_boxes(scene.frames[0])
+    for i in range(1, len(scene.frames)):
+        f = scene.frames[i]
+        cells = [painter.inner(sp[2], sp[3], sp[4]) for sp in (*ends.get(i, ()), *starts.get(i, ()))]
+        boxes = painter.overlay_boxes(f)
+        region = _union([*drawn, *cells, *boxes])
+        assert region is not None  # the caption is always drawn
+        x0, y0, x1, y1 = region
+        before = canvas[y0: y1 + 1, x0: x1 + 1].copy()
+        for bx0, by0, bx1, by1 in drawn:  # back to the value layer, then the values that change
+            canvas[by0: by1 + 1, bx0: bx1 + 1] = values[by0: by1 + 1, bx0: bx1 + 1]
+        for sp in ends.get(i, ()):
+            bx0, by0, bx1, by1 = painter.inner(sp[2], sp[3], sp[4])
+            values[by0: by1 + 1, bx0: bx1 + 1] = base[by0: by1 + 1, bx0: bx1 + 1]
+        for sp in starts.get(i, ()):
+            painter.value(values, sp)
+        for bx0, by0, bx1, by1 in cells:
+            canvas[by0: by1 + 1, bx0: bx1 + 1] = values[by0: by1 + 1, bx0: bx1 + 1]
+        painter.overlay(canvas, f)
+        drawn = boxes
+        after = canvas[y0: y1 + 1, x0: x1 + 1]
+        changed = before != after
+        rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+        if rows.size == 0:  # nothing changed: one transparent pixel keeps the frame and its delay
+            yield np.full((1, 1), pal.transparent, np.uint8), 0, 0
+            continue
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        pixels = np.where(changed[r0:r1, c0:c1], after[r0:r1, c0:c1], np.uint8(pal.transparent))
+        yield pixels, x0 + int(c0), y0 + int(r0)
+
+
+def gif_chunks(scene: Scene, frame: int | None = None) -> Iterator[bytes]:
+    """The GIF, chunk by chunk: the header, then each frame as it is drawn (all frames looping, or one).
+
+    One worker thread compresses a frame while the next is drawn (Pillow's encoder releases the GIL); at most
+    two frames wait for it, so memory stays bounded and the chunks come in order."""
+    _pil()
+    painter = _Painter(scene)
+    height, width = painter.shape
+    n = len(scene.frames) if frame is None else 1
+    check_memory(GIF_BYTES_PER_PIXEL * width * height, f"a GIF of {n} frame(s) of {width} × {height} pixels")
+    pal = painter.pal
+    bits = pal.size.bit_length() - 1
+    delay = max(1, round(scene.duration_ms / 10))
+    header = b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF0 | (bits - 1), 0, 0) + pal.table()
+    if n > 1:
+        header += b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop forever
+
+    def block(index: int, pixels: np.ndarray, x: int, y: int) -> bytes:
+        control = _control(delay, None if index == 0 else pal.transparent)
+        return (header if index == 0 else b"") + control + _image_block(pixels, x, y)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tconv-gif") as pool:
+        pending: deque[Future[bytes]] = deque()
+        for index, (pixels, x, y) in enumerate(_rectangles(scene, painter, frame)):
+            pending.append(pool.submit(block, index, pixels, x, y))
+            if len(pending) > 2:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    yield b";"
+
+
 def gif(scene: Scene, frame: int | None = None) -> bytes:
     """All frames (or one), looping forever, ``duration_ms`` each."""
-    image_mod, _, _ = _pil()
-    geo = geometry(scene)
-    indices = range(len(scene.frames)) if frame is None else [frame]
-    # Held at once: the palette frames (1 byte a pixel) and Pillow's copies of them while it encodes (measured:
-    # 2.1 bytes a pixel a frame at the peak, for 256 frames of 1332 × 860 with Pillow 12), the background and
-    # the frame being drawn (RGB).
-    pixels = geo.width * geo.height
-    check_memory(3 * len(indices) * pixels + 2 * 3 * pixels,
-                 f"a GIF of {len(indices)} frame(s) of {geo.width} × {geo.height} pixels")
-    base = _background(scene, geo)
-    # One shared adaptive palette from the first frame keeps the colours (and the bytes) stable across frames;
-    # each frame is reduced to it as soon as it is drawn, so only the 1-byte-a-pixel frames are kept.
-    first = render_frame(scene, indices[0], base)
-    palette_source = first.quantize(colors=255, method=image_mod.Quantize.MEDIANCUT, dither=image_mod.Dither.NONE)
-    frames = [first.quantize(palette=palette_source, dither=image_mod.Dither.NONE)]
-    del first
-    for i in indices[1:]:
-        frames.append(render_frame(scene, i, base).quantize(palette=palette_source, dither=image_mod.Dither.NONE))
-    buf = io.BytesIO()
-    frames[0].save(
-        buf,
-        format="GIF",
-        save_all=len(frames) > 1,
-        append_images=frames[1:],
-        duration=scene.duration_ms,
-        loop=0,
-        optimize=False,
-        disposal=1,
-    )
-    return buf.getvalue()
+    return b"".join(gif_chunks(scene, frame))

@@ -1,10 +1,14 @@
 """SVG renderer (standard library only): a still frame, or all frames in one looping SVG (SMIL, discrete).
 
-Every cell is a ``rect`` with ``id="{panel}-{row}-{col}"`` and ``data-role``; frames are ``<g class="frame">``.
+Every cell is a ``rect`` with ``id="{panel}-{row}-{col}"`` and ``data-role``; frames are ``<g class="frame">``
+with their marks and caption. The SVG follows the scene: the background (cells, static values, legend) once,
+then each value the frames set once, as a ``<text class="value" data-from="i" data-until="j">`` shown for frames
+i..j−1, then one group per frame. Written a frame at a time (a generator of chunks).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from xml.sax.saxutils import escape, quoteattr
 
 from .._format import format_number
@@ -17,19 +21,21 @@ from .layout import (
     TITLE,
     VALUE,
     Geometry,
+    Span,
+    background_values,
     cell_box,
     cell_style,
     connector,
-    frame_values,
     geometry,
     legend_items,
     legend_word,
     mark_order,
-    static_values,
+    value_spans,
+    value_text,
 )
 from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, ROLE_STYLE, TEXT
 
-__all__ = ["animated", "still"]
+__all__ = ["animated", "chunks", "still"]
 
 
 def _num(v: float) -> str:
@@ -50,7 +56,7 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
     for p in scene.panels:
         x0, y0 = g.origins[p.name]
         out.append(_text(x0 * u, (y0 - 0.3) * u, p.label, LABEL * u, cls="label"))
-        shown = static_values(scene, p)
+        shown = background_values(scene, p)
         for r in range(p.shape[0]):
             for c in range(p.shape[1]):
                 style = cell_style(p, r, c)
@@ -85,11 +91,34 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
     return out
 
 
+def _value(scene: Scene, g: Geometry, span: Span, animated: bool) -> str:
+    first, end, panel, row, col, value = span
+    x, y, s, text, ink = value_text(scene, g, panel, row, col, value)
+    u = g.unit
+    element = _text(x + s / 2, y + s / 2 + VALUE * u / 3, text, VALUE * u, ink, "middle", cls="value")
+    if not animated:
+        return element
+    n = len(scene.frames)
+    total = f"{n * scene.duration_ms / 1000:g}s"
+    if first == 0 and end == n:
+        anim = ""
+    else:
+        if first == 0:
+            values, times = "visible;hidden", f"0;{end / n:.6g}"
+        elif end == n:
+            values, times = "hidden;visible", f"0;{first / n:.6g}"
+        else:
+            values, times = "hidden;visible;hidden", f"0;{first / n:.6g};{end / n:.6g}"
+        anim = (f'<animate attributeName="visibility" values="{values}" keyTimes="{times}" dur="{total}" '
+                f'calcMode="discrete" repeatCount="indefinite"/>')
+    vis = "visible" if first == 0 else "hidden"
+    head = f'<text class="value" data-from="{first}" data-until="{end}" visibility="{vis}"'
+    return element.replace('<text class="value"', head, 1).removesuffix("</text>") + anim + "</text>"
+
+
 def _frame(scene: Scene, g: Geometry, frame: Frame) -> list[str]:
     u = g.unit
     out = []
-    for x, y, s, text, ink in frame_values(scene, g, frame):
-        out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, text, VALUE * u, ink, "middle", cls="value"))
     for m in mark_order(frame.marks):
         x, y, s = cell_box(g, m.panel, m.row, m.col)
         if m.kind == "footprint":
@@ -113,33 +142,31 @@ def _frame(scene: Scene, g: Geometry, frame: Frame) -> list[str]:
     return out
 
 
-def _document(scene: Scene, g: Geometry, body: list[str]) -> str:
-    head = (
+def _head(scene: Scene, g: Geometry) -> str:
+    return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{g.width}" height="{g.height}" '
         f'viewBox="0 0 {g.width} {g.height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" '
-        f'data-frames="{len(scene.frames)}" data-view={quoteattr(str(scene.params.get("view", "")))}>'
+        f'data-frames="{len(scene.frames)}" data-view={quoteattr(str(scene.params.get("view", "")))}>\n'
+        f"<title>{escape(scene.title)}</title>\n"
     )
-    return "\n".join([head, f"<title>{escape(scene.title)}</title>", *body, "</svg>"]) + "\n"
 
 
-def still(scene: Scene, frame: int) -> str:
-    """One frame as a static SVG."""
+def chunks(scene: Scene, frame: int | None) -> Iterator[str]:
+    """The SVG text in pieces: the head and background, the values, then a frame at a time (all frames, looping,
+    when ``frame`` is None; else that frame alone, static)."""
     g = geometry(scene)
-    body = _background(scene, g) + [
-        f'<g class="frame" data-frame="{frame}">',
-        *_frame(scene, g, scene.frames[frame]),
-        "</g>",
-    ]
-    return _document(scene, g, body)
-
-
-def animated(scene: Scene) -> str:
-    """All frames in one SVG, each shown for ``duration_ms`` in turn, looping forever (SMIL discrete animation)."""
-    g = geometry(scene)
+    yield _head(scene, g) + "\n".join(_background(scene, g)) + "\n"
+    spans = value_spans(scene)
+    if frame is not None:
+        shown = [sp for sp in spans if sp[0] <= frame < sp[1]]
+        yield "".join(_value(scene, g, sp, False) + "\n" for sp in shown)
+        yield "\n".join([f'<g class="frame" data-frame="{frame}">', *_frame(scene, g, scene.frames[frame]), "</g>"])
+        yield "\n</svg>\n"
+        return
+    yield "".join(_value(scene, g, sp, True) + "\n" for sp in spans)
     n = len(scene.frames)
     total = f"{n * scene.duration_ms / 1000:g}s"
-    body = _background(scene, g)
-    for i, frame in enumerate(scene.frames):
+    for i, f in enumerate(scene.frames):
         if n == 1:
             anim = ""
         elif i == 0:
@@ -154,5 +181,16 @@ def animated(scene: Scene) -> str:
                 f'repeatCount="indefinite"/>'
             )
         vis = "visible" if i == 0 else "hidden"
-        body += [f'<g class="frame" data-frame="{i}" visibility="{vis}">{anim}', *_frame(scene, g, frame), "</g>"]
-    return _document(scene, g, body)
+        yield "\n".join([f'<g class="frame" data-frame="{i}" visibility="{vis}">{anim}', *_frame(scene, g, f), "</g>"])
+        yield "\n"
+    yield "</svg>\n"
+
+
+def still(scene: Scene, frame: int) -> str:
+    """One frame as a static SVG."""
+    return "".join(chunks(scene, frame))
+
+
+def animated(scene: Scene) -> str:
+    """All frames in one SVG, each shown for ``duration_ms`` in turn, looping forever (SMIL discrete animation)."""
+    return "".join(chunks(scene, None))

@@ -6,8 +6,9 @@
 (36, (6, 6))
 """
 
-from .build import VIEWS, animate
-from .model import Frame, Mark, Panel, Scene
+from .build import VIEWS, SceneCost, animate, scene_cost
+from .model import Frame, Mark, Panel, Scene, Update, Window
 from .overlap import OverlapMap, overlap
 
-__all__ = ["VIEWS", "Frame", "Mark", "OverlapMap", "Panel", "Scene", "animate", "overlap"]
+__all__ = ["VIEWS", "Frame", "Mark", "OverlapMap", "Panel", "Scene", "SceneCost", "Update", "Window", "animate",
+           "overlap", "scene_cost"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,12 @@ from .._format import format_number
 from ..algorithms.zero_insert import cell_kinds, insert_zeros, pad
 from ..errors import TconvError
 from ..functional import as_arrays, conv, conv_transpose
-from ..params import ConvPlan, plan_conv, plan_conv_transpose
+from ..params import ConvPlan, ConvTransposePlan, plan_conv, plan_conv_transpose
+from ..settings import check_memory
 from ..shapes import pool_output_size
-from .model import Frame, Mark, Panel, Scene
+from .model import Frame, Mark, Panel, Scene, Update, Window
 
-__all__ = ["MAX_FRAMES", "VIEWS", "animate", "sample_arrays"]
+__all__ = ["MAX_CELLS", "MAX_FRAMES", "VIEWS", "SceneCost", "animate", "sample_arrays", "scene_cost"]
 
 VIEWS = ("equivalent", "scatter", "conv")
 #: Animations are drawn cell by cell; beyond these sizes they would be unreadable.
@@ -94,7 +96,39 @@ def sample_arrays(
     return x, w
 
 
-def _check_size(n_frames: int, cells: int) -> None:
+@dataclass(frozen=True)
+class SceneCost:
+    """What a scene will hold, known from the plan before anything is built: its frames, its cells (every panel),
+    its value updates (the cells whose value changes, summed over the frames) and the bytes of all that.
+
+    >>> scene_cost(14, 7)          # the largest the explorer allows: 20 × 20 output cells, one frame each
+    SceneCost(frames=400, cells=1174, updates=400, nbytes=563904)
+    """
+
+    frames: int
+    cells: int
+    updates: int
+    nbytes: int
+
+
+# Bytes a scene holds per cell (the role string, the value, NumPy's share), per frame (the frame, its window,
+# highlight, caption and value) and per value update, with a fixed part (titles, labels, the arrays' headers).
+# Measured with tracemalloc (peak while animate builds, which includes the computation) on nine scenes from
+# 4 to 400 frames, 10 to 1,174 cells and 4 to 7,056 updates: a least-squares fit gave about 22 KB fixed, 700 B
+# a frame, 10 B a cell and 110 B an update; these constants are rounded up so that every measured peak is at
+# most 0.9 of the estimate (tests/test_scene_scale.py holds it there).
+BYTES_PER_CELL = 64
+BYTES_PER_FRAME = 1000
+BYTES_PER_UPDATE = 140
+BYTES_FIXED = 32_768
+
+
+def _cost(n_frames: int, cells: int, updates: int) -> SceneCost:
+    nbytes = BYTES_FIXED + cells * BYTES_PER_CELL + n_frames * BYTES_PER_FRAME + updates * BYTES_PER_UPDATE
+    return SceneCost(n_frames, cells, updates, nbytes)
+
+
+def _check_size(n_frames: int, cells: int, updates: int) -> SceneCost:
     """Refuse from the plan's sizes, before any frame or panel is built: a scene's memory is bounded by these."""
     if n_frames > MAX_FRAMES:
         raise TconvError(
@@ -102,6 +136,9 @@ def _check_size(n_frames: int, cells: int) -> None:
         )
     if cells > MAX_CELLS:
         raise TconvError(f"the animation would draw {cells} cells; at most {MAX_CELLS} are drawn: use smaller sizes")
+    cost = _cost(n_frames, cells, updates)
+    check_memory(cost.nbytes, f"an animation of {n_frames} frames and {cells} cells")
+    return cost
 
 
 #: A panel to place: name, label, roles, values (None: the frames supply them).
@@ -127,32 +164,21 @@ def _window_frames(
     kernel: np.ndarray,
     show_values: bool,
     caption: str,
-    offset: tuple[int, ...] = (),
 ) -> list[Frame]:
-    """One frame per output cell: the (dilated) kernel footprint on the input, the output cell highlighted."""
+    """One frame per output cell: the (dilated) kernel window on the input, the output cell highlighted and set."""
     frames = []
-    shown = np.full(_as_2d(out_values).shape, np.nan)
-    nd = len(out_size)
-    offset = offset or (0,) * nd
+    taps = _as_2d(kernel)  # one array, shared by every frame's window
+    step = (dilation[0], dilation[1]) if len(dilation) == 2 else (1, dilation[0])
     for o in np.ndindex(*out_size):
-        marks = []
-        for tap in np.ndindex(*kernel.shape):
-            at = tuple(off + oi * s + t * d for off, oi, s, t, d in zip(offset, o, stride, tap, dilation))
-            r, c = _cell(at)
-            marks.append(
-                Mark(
-                    footprint_panel, r, c, "footprint", format_number(kernel[tap]) if show_values else None, _cell(tap)
-                )
-            )
+        r0, c0 = _cell(tuple(oi * s for oi, s in zip(o, stride)))
         r, c = _cell(o)
-        marks.append(Mark(out_panel, r, c, "highlight"))
-        value = out_values[o]
-        shown[r, c] = value
+        value = out_values[o].item()
         frames.append(
             Frame(
                 caption.format(pos=", ".join(map(str, o)), value=format_number(value)),
-                tuple(marks),
-                {out_panel: shown.copy()},
+                Window(footprint_panel, r0, c0, step, taps, show_values),
+                Mark(out_panel, r, c, "highlight"),
+                (Update(out_panel, r, c, value),),
                 value,
             )
         )
@@ -214,6 +240,62 @@ def animate(
     return build(x, w, stride, padding, output_padding, dilation, output_size, pool, values, cell_size, duration_ms)
 
 
+def scene_cost(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+    *,
+    output_size: IntOrSeq | None = None,
+    view: str = "equivalent",
+    pool: str | None = None,
+) -> SceneCost:
+    """The frames, cells, value updates and bytes of ``animate`` with these arguments, from the plan alone: no
+    array, panel or frame is made. ``animate`` checks the same counts (limits, then the memory budget) first.
+
+    >>> scene_cost(3, 3, stride=2, padding=1, output_padding=1)       # padding_strides_odd_transposed
+    SceneCost(frames=36, cells=118, updates=36, nbytes=81360)
+    >>> scene_cost(3, 3, stride=2, padding=1, output_padding=1, view="scatter").updates   # 9 stamps of 9 cells
+    81
+    """
+    if view not in VIEWS:
+        raise TconvError(f"view {view!r} is not known: choose one of {', '.join(map(repr, VIEWS))}")
+    from .._axes import count_axes, per_axis
+
+    scalars = all(isinstance(v, int | np.integer) for v in (input_size, kernel_size))
+    nd = 2 if scalars else count_axes(input_size, kernel_size)
+    x_shape = per_axis("input_size", input_size, nd, minimum=1)
+    w_shape = per_axis("kernel_size", kernel_size, nd, minimum=1)
+    k = math.prod(w_shape)
+    if view == "conv":
+        plan = plan_conv((1, 1, *x_shape), (1, 1, *w_shape), None, stride, padding, dilation, 1, nd=nd)
+        return _cost(*_direct_counts(plan, k, pool))
+    tplan = plan_conv_transpose((1, 1, *x_shape), (1, 1, *w_shape), None, stride, padding, output_padding, 1,
+                                dilation, output_size=output_size, nd=nd)
+    return _cost(*(_equivalent_counts if view == "equivalent" else _scatter_counts)(tplan, k))
+
+
+def _equivalent_counts(plan: ConvTransposePlan, kernel_cells: int) -> tuple[int, int, int]:
+    """One frame per output cell, each setting it; panels: the padded grid, the output, the kernel and its flip."""
+    frames = math.prod(plan.output_size)
+    return frames, math.prod(ax.equivalent().padded_size for ax in plan.axes) + frames + 2 * kernel_cells, frames
+
+
+def _scatter_counts(plan: ConvTransposePlan, kernel_cells: int) -> tuple[int, int, int]:
+    """One frame per input cell, each adding a stamp to kernel_cells sums; panels: input, sums, kernel."""
+    frames = math.prod(plan.input_size)
+    buffer = math.prod(ax.buffer_size for ax in plan.axes)
+    return frames, frames + buffer + kernel_cells, frames * kernel_cells
+
+
+def _direct_counts(plan: ConvPlan, kernel_cells: int, pool: str | None) -> tuple[int, int, int]:
+    """One frame per output cell; panels: the padded input, the output, the kernel (none for pooling)."""
+    frames = math.prod(plan.output_size)
+    return frames, math.prod(ax.padded_size for ax in plan.axes) + frames + (0 if pool else kernel_cells), frames
+
+
 def _common(plan_params: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in plan_params.items()}
 
@@ -244,8 +326,7 @@ def _equivalent(
         output_size=output_size,
         nd=nd,
     )
-    size = math.prod(plan.output_size)  # panels: the padded grid, the output, the kernel and its flip
-    _check_size(size, math.prod(ax.equivalent().padded_size for ax in plan.axes) + size + 2 * w.size)
+    _check_size(*_equivalent_counts(plan, w.size))
     y = conv_transpose(
         x[None, None], w[None, None], None, plan.stride, plan.padding, plan.output_padding, 1, plan.dilation
     )[0, 0]
@@ -339,7 +420,7 @@ def _scatter(
         nd=nd,
     )
     buffer = tuple(ax.buffer_size for ax in plan.axes)
-    _check_size(x.size, x.size + math.prod(buffer) + w.size)  # one frame per input cell; input, sums, kernel
+    _check_size(*_scatter_counts(plan, w.size))
     roles = np.full(buffer, "crop", dtype="<U8")
     window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
     roles[window] = "output"
@@ -355,28 +436,30 @@ def _scatter(
                 "output",
                 f"stamps summed ({_fmt_shape(buffer)}); kept: output {_fmt_shape(plan.output_size)}",
                 _as_2d(roles),
-                None,
+                np.zeros(_as_2d(roles).shape, dtype=np.result_type(x, w)),  # the sums start at zero
             ),
         ],
         [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w))],
     )
     acc = np.zeros(buffer, dtype=np.result_type(x, w))
+    taps = _as_2d(w)  # one array, shared by every frame's window
+    step = (plan.dilation[0], plan.dilation[1]) if nd == 2 else (1, plan.dilation[0])
     frames = []
     for i in np.ndindex(*x.shape):
-        marks = [Mark("input", *_cell(i), "highlight")]
+        xi = x[i].item()
+        updates = []
         for tap in np.ndindex(*w.shape):
             at = tuple(ii * ax.stride + t * ax.dilation for ii, t, ax in zip(i, tap, plan.axes))
             acc[at] += x[i] * w[tap]
-            marks.append(
-                Mark("output", *_cell(at), "footprint", format_number(x[i] * w[tap]) if show else None, _cell(tap))
-            )
-        shown = _as_2d(acc).astype(float)
+            updates.append(Update("output", *_cell(at), acc[at].item()))
         caption = (
             f"input ({', '.join(map(str, i))})"
-            + (f" = {format_number(x[i])}" if show else "")
+            + (f" = {format_number(xi)}" if show else "")
             + " stamps value × kernel"
         )
-        frames.append(Frame(caption, tuple(marks), {"output": shown.copy()}, x[i]))
+        corner = _cell(tuple(ii * ax.stride for ii, ax in zip(i, plan.axes)))
+        frames.append(Frame(caption, Window("output", *corner, step, taps, show, xi),
+                            Mark("input", *_cell(i), "highlight"), tuple(updates), xi))
     title = (
         f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
         f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → "
@@ -426,8 +509,7 @@ def _direct(
     if output_size is not None or (output_padding not in (0, None) and np.any(np.asarray(output_padding) != 0)):
         raise TconvError("output_padding and output_size only apply to transposed convolution (view 'conv' is direct)")
     plan = plan_conv((1, 1, *x.shape), (1, 1, *w.shape), None, stride, padding, dilation, 1, nd=nd)
-    size = math.prod(plan.output_size)  # panels: the padded input, the output, the kernel (none for pooling)
-    _check_size(size, math.prod(ax.padded_size for ax in plan.axes) + size + (0 if pool else w.size))
+    _check_size(*_direct_counts(plan, w.size, pool))
     if pool is None:
         y = conv(x[None, None], w[None, None], None, stride, padding, dilation)[0, 0]
         kind = f"Conv{nd}d"
@@ -457,7 +539,7 @@ def _direct(
         below,
     )
     what = {None: "Σ kernel × window", "max": "max of window", "avg": "mean of window"}[pool]
-    kernel = w if pool is None else np.full(w.shape, "·", dtype=object)
+    kernel = w if pool is None else np.zeros(w.shape)  # a pooling window: its shape only, no notes
     frames = _window_frames(
         "input",
         "output",

@@ -1,39 +1,50 @@
-"""The scene model: panels of labelled cells and frames that mark and fill them. Renderers are functions of it.
+"""The scene model: panels of labelled cells, stored once, and frames that hold only what changes.
 
-A scene's panels (input, output, kernels) keep their lines and cell roles for the whole animation; each frame
-adds marks (the kernel footprint, the highlighted cell) and the values visible at that moment. That is all any
-renderer needs, so SVG, GIF and PNG show exactly the same thing. Where things go on the canvas, and how wide a
-label is, is the renderers' business (``tconv.render.layout``): the scene says only what is drawn.
+A scene's panels (input, output, kernels) keep their lines, cell roles and values for the whole animation. A
+frame holds what moves or changes at that step: the kernel window (where its footprint lies: a corner and a step,
+not one mark per tap), the highlighted cell, the cells whose value changes (``updates``), a caption and the
+computed value. So a scene costs its cells plus its frames, never cells × frames; the marks a renderer draws are
+derived from the window when asked for (:attr:`Frame.marks`). That is all any renderer needs, so SVG, GIF and
+PNG show exactly the same thing. Where things go on the canvas, and how wide a label is, is the renderers'
+business (``tconv.render.layout``): the scene says only what is drawn.
 
 >>> import tconv
 >>> scene = tconv.animate(2, 3)
 >>> [(p.name, p.line) for p in scene.panels]
 [('input', 0), ('output', 0), ('kernel', 1), ('flipped', 1)]
+>>> f = scene.frames[5]
+>>> f.window.panel, (f.window.row, f.window.col), f.highlight
+('input', (1, 1), Mark(panel='output', row=1, col=1, kind='highlight', text=None, tap=None))
+>>> len(f.marks)                      # 9 footprint cells (derived from the window) and the highlight
+10
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, overload
+from typing import IO, Any, NamedTuple, overload
 
 import numpy as np
 
 from .._axes import as_choice, as_int, show
+from .._format import format_number
 from ..errors import TconvError
 
-__all__ = ["WRITERS", "Frame", "Mark", "Panel", "Scene", "Writer", "writer_kind"]
+__all__ = ["STREAMS", "WRITERS", "Frame", "Mark", "Panel", "Scene", "Update", "Window", "Writer", "writer_kind"]
 
 
 @dataclass(frozen=True)
 class Panel:
     """One grid on the canvas: a name (used in cell ids), a label, the roles of its cells and the line it sits on.
 
-    ``values`` are shown when the scene shows numbers and the frame has none of its own for this panel; ``heat``
-    (0..1) shades cells for heatmaps.
+    ``values`` are shown from the first frame when the scene shows numbers (None: the panel starts empty and the
+    frames' updates fill it); ``heat`` (0..1) shades cells for heatmaps.
 
     >>> Panel("kernel", "kernel 1 × 2", np.array([["kernel", "kernel"]]), line=1).shape
     (1, 2)
@@ -67,15 +78,77 @@ class Mark:
     tap: tuple[int, int] | None = None  # footprint marks: the (row, col) of the kernel tap, in the scene's kernel panel
 
 
+class Update(NamedTuple):
+    """A cell whose shown value changes in a frame (and stays until a later update or the end)."""
+
+    panel: str
+    row: int
+    col: int
+    value: Any
+
+
+@dataclass(frozen=True)
+class Window:
+    """The kernel footprint in one frame: tap (i, j) of the kernel covers cell (row + i·step[0], col + j·step[1]).
+
+    ``taps`` holds the kernel values at the taps (one array shared by every frame of a scene, stored once); with
+    ``notes`` each footprint cell is annotated with its tap's value, times ``scale`` when set (scatter: the
+    stamped input value, so the note is the product added to that cell).
+
+    >>> w = Window("input", 2, 0, (1, 2), np.array([[1, 2]]), notes=True, scale=3)
+    >>> [(r, c, tap, w.note(tap)) for r, c, tap in w.cells()]
+    [(2, 0, (0, 0), '3'), (2, 2, (0, 1), '6')]
+    """
+
+    panel: str
+    row: int
+    col: int
+    step: tuple[int, int]
+    taps: np.ndarray
+    notes: bool = False
+    scale: Any = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        rows, cols = self.taps.shape
+        return rows, cols
+
+    def cells(self) -> Iterator[tuple[int, int, tuple[int, int]]]:
+        """(row, col, tap) of every footprint cell, taps in row-major order."""
+        rows, cols = self.shape
+        for i in range(rows):
+            for j in range(cols):
+                yield self.row + i * self.step[0], self.col + j * self.step[1], (i, j)
+
+    def note(self, tap: tuple[int, int]) -> str | None:
+        if not self.notes:
+            return None
+        v = self.taps[tap]
+        return format_number(v if self.scale is None else self.scale * v)
+
+
 @dataclass(frozen=True)
 class Frame:
-    """One step: a caption, the marks, and the values shown per panel (None: that panel's own values)."""
+    """One step: a caption, the kernel window, the highlighted cell, the value updates and the computed value.
+
+    Everything else (the panels, their roles and static values, the values set by earlier frames) is the
+    scene's, stored once.
+    """
 
     caption: str
-    marks: tuple[Mark, ...]
-    values: dict[str, np.ndarray] = field(default_factory=dict)
+    window: Window | None = None
+    highlight: Mark | None = None
+    updates: tuple[Update, ...] = ()
     #: the computed value this frame is about (the highlighted output cell), for checks and captions
     value: Any = None
+
+    @property
+    def marks(self) -> tuple[Mark, ...]:
+        """The marked cells, derived from the window (footprints, tap order) and the highlight (last)."""
+        marks = [] if self.window is None else [
+            Mark(self.window.panel, r, c, "footprint", self.window.note(tap), tap) for r, c, tap in self.window.cells()
+        ]
+        return (*marks, *(() if self.highlight is None else (self.highlight,)))
 
 
 @dataclass(frozen=True)
@@ -84,7 +157,8 @@ class Scene:
 
     ``tconv.animate(...)`` and ``tconv.overlap(...).scene()`` build scenes; ``save(path)`` renders by extension:
     ``.svg`` (one animated SVG, or a static frame with ``frame=``), ``.gif`` (all frames, looping) and ``.png``
-    (one frame, the last by default). The same scene always gives the same bytes.
+    (one frame, the last by default). Animated SVG and GIF are written frame by frame. The same scene always
+    gives the same bytes.
     """
 
     title: str
@@ -99,12 +173,17 @@ class Scene:
     kernel: str | None = None  # the panel whose cells are the taps of footprint marks
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able frames (captions, marks, the computed value) and panels (names, shapes), for interactive pages.
+        """JSON-able panels (names, shapes) and frames as they are stored: the caption, the computed value, the
+        window (corner, step and shape of the footprint), the highlighted cell and the value updates.
 
         >>> import tconv
-        >>> d = tconv.animate(2, 3).to_dict()
+        >>> d = tconv.animate(2, 3, values=True, seed=1).to_dict()
         >>> d["panels"][1], len(d["frames"])
         ({'name': 'output', 'label': 'output 4 × 4', 'shape': [4, 4]}, 16)
+        >>> f = d["frames"][5]
+        >>> f["window"], f["highlight"], f["updates"]
+        ({'panel': 'input', 'row': 1, 'col': 1, 'step': [1, 1], 'shape': [3, 3]}, {'panel': 'output', 'row': 1, \
+'col': 1}, [['output', 1, 1, 4]])
         """
         return {
             "title": self.title,
@@ -113,9 +192,13 @@ class Scene:
             "panels": [{"name": p.name, "label": p.label, "shape": list(p.shape)} for p in self.panels],
             "frames": [
                 {"caption": f.caption,
-                 "value": f.value.item() if hasattr(f.value, "item") else f.value,
-                 "marks": [{"panel": m.panel, "row": m.row, "col": m.col, "kind": m.kind, "text": m.text,
-                            "tap": None if m.tap is None else list(m.tap)} for m in f.marks]}
+                 "value": _plain(f.value),
+                 "window": None if f.window is None else {
+                     "panel": f.window.panel, "row": f.window.row, "col": f.window.col,
+                     "step": list(f.window.step), "shape": list(f.window.shape)},
+                 "highlight": None if f.highlight is None else {
+                     "panel": f.highlight.panel, "row": f.highlight.row, "col": f.highlight.col},
+                 "updates": [[u.panel, u.row, u.col, _plain(u.value)] for u in f.updates]}
                 for f in self.frames
             ],
         }
@@ -126,6 +209,35 @@ class Scene:
                 return p
         raise KeyError(name)
 
+    def shown(self, frame: int, panel: str) -> np.ndarray:
+        """The values a panel shows at a frame (floats; NaN where a cell shows none yet): the panel's own values,
+        then every update up to that frame.
+
+        >>> import tconv
+        >>> tconv.animate(2, 1, values=True, seed=4).shown(1, "output")
+        array([[ 4.,  6.],
+               [nan, nan]])
+        """
+        p = self.panel(panel)
+        values = np.full(p.shape, np.nan) if p.values is None else np.asarray(p.values, dtype=float).copy()
+        for f in self.frames[: self._frame_index(frame) + 1]:
+            for u in f.updates:
+                if u.panel == panel:
+                    values[u.row, u.col] = u.value
+        return values
+
+    def value_spans(self) -> Iterator[tuple[int, int, Update]]:
+        """(first, end, update) for every update: the frames first..end-1 show its value (until the cell's next
+        update, or the end of the animation)."""
+        ends: dict[tuple[str, int, int], int] = {}
+        spans: list[tuple[int, int, Update]] = []
+        for i in range(len(self.frames) - 1, -1, -1):  # backwards: the next update of each cell is known
+            for u in reversed(self.frames[i].updates):
+                key = (u.panel, u.row, u.col)
+                spans.append((i, ends.get(key, len(self.frames)), u))
+                ends[key] = i
+        return iter(spans[::-1])
+
     def svg(self, frame: int | None = None) -> str:
         """The SVG text: animated (all frames, looping) when ``frame`` is None, else that frame alone.
 
@@ -133,7 +245,13 @@ class Scene:
         >>> tconv.animate(2, 3).svg(frame=0).startswith("<svg")
         True
         """
-        return _write(self, "svg", None if frame is None else self._frame_index(frame)).decode("utf-8")
+        return b"".join(self.chunks("svg", frame)).decode("utf-8")
+
+    def chunks(self, kind: str, frame: int | None = None) -> Iterator[bytes]:
+        """The bytes of the ``kind`` writer, chunk by chunk (a frame at a time for animated SVG and GIF)."""
+        if kind not in STREAMS:
+            writer_kind(None, kind)  # raises with the known kinds
+        return STREAMS[kind](self, None if frame is None else self._frame_index(frame))
 
     @overload
     def save(self, target: str | os.PathLike[str], kind: str | None = None, *, frame: int | None = None) -> Path: ...
@@ -146,7 +264,8 @@ class Scene:
         """Write the scene to a path (returned) or an open file; ``kind`` ("svg", "gif", "png") picks the writer.
 
         For a path, ``kind`` defaults to its extension; for a file object, to the extension of its ``name`` if it
-        has one, else ``kind`` is needed. SVG goes to text or binary files, GIF and PNG to binary ones.
+        has one, else ``kind`` is needed. SVG goes to text or binary files, GIF and PNG to binary ones. The writer
+        streams: each frame is written as it is drawn (a path that fails half-way is removed).
 
         >>> import io, tconv
         >>> scene = tconv.animate(2, 3)
@@ -161,21 +280,31 @@ class Scene:
         if not isinstance(target, str | os.PathLike) and not callable(getattr(target, "write", None)):
             raise TconvError(f"cannot write to {show(target)} ({type(target).__name__}): give a path or a file "
                              "object open for writing")
-        data = _write(self, kind, None if frame is None else self._frame_index(frame))
+        index = None if frame is None else self._frame_index(frame)
         if isinstance(target, str | os.PathLike):
             path = Path(target)
+            chunks = STREAMS[kind](self, index)
+            first = next(chunks, b"")  # a writer refuses (memory, Pillow) before its first chunk: the file is untouched
             try:
-                path.write_bytes(data)
+                with path.open("wb") as f:
+                    f.write(first)
+                    _copy(chunks, f.write)
             except (OSError, ValueError) as exc:  # no such folder, a folder, no permission, a NUL in the name
+                with contextlib.suppress(OSError, ValueError):
+                    path.unlink(missing_ok=True)
                 raise TconvError(f"cannot write {show(str(path))}: {getattr(exc, 'strerror', None) or exc}") from None
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
             return path
         if isinstance(target, io.TextIOBase):
             if kind != "svg":
                 raise TconvError(f"cannot write kind {kind!r} to a text file: {kind.upper()} is binary, open the file "
                                  f"with mode 'wb' (only 'svg' can go to a text file)")
-            _write_to(target, data.decode("utf-8"))
+            text = target
+            _copy(STREAMS[kind](self, index), lambda chunk: _write_to(text, chunk.decode("utf-8")))
         else:
-            _write_to(target, data)
+            _copy(STREAMS[kind](self, index), lambda chunk: _write_to(target, chunk))
         return None
 
     def _frame_index(self, frame: int) -> int:
@@ -195,13 +324,28 @@ def _write_to(target: Any, data: str | bytes) -> None:
         raise TconvError(f"cannot write the scene to {show(target)}: {exc}") from None
 
 
+def _plain(v: Any) -> Any:
+    """A NumPy scalar as the Python number JSON takes; NaN (a cell not shown) as None."""
+    v = v.item() if hasattr(v, "item") else v
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def _copy(chunks: Iterable[bytes], write: Callable[[bytes], Any]) -> None:
+    for chunk in chunks:
+        write(chunk)
+
+
 #: ``writer(scene, frame) -> bytes``; ``frame`` None means every frame (animated SVG, looping GIF; PNG: the last).
 Writer = Callable[[Scene, int | None], bytes]
+#: ``stream(scene, frame) -> chunks of bytes``: the same output as the writer of its kind, a frame at a time.
+Stream = Callable[[Scene, int | None], Iterator[bytes]]
 
 #: The writers by kind ("svg", "gif", "png"), segno's dict of writers. ``tconv.render`` fills it when it is
 #: imported, and ``import tconv`` imports it: render depends on the scene, never the reverse, so the scene finds
-#: its writers here instead of importing them (that import was a cycle).
+#: its writers here instead of importing them (that import was a cycle). ``STREAMS`` holds the same writers as
+#: generators of chunks: ``Scene.save`` uses those, so an animation is written frame by frame.
 WRITERS: dict[str, Writer] = {}
+STREAMS: dict[str, Stream] = {}
 
 
 def writer_kind(target: object, kind: str | None = None) -> str:
@@ -220,7 +364,3 @@ def writer_kind(target: object, kind: str | None = None) -> str:
             exts = ", ".join(f".{k}" for k in WRITERS)
             raise TconvError(f"cannot write {str(name)!r}: the extension must be one of {exts} (or give kind=)")
     return as_choice("kind", kind, tuple(WRITERS))
-
-
-def _write(scene: Scene, kind: str, frame: int | None) -> bytes:
-    return WRITERS[kind](scene, frame)

@@ -118,7 +118,7 @@ class OverlapMap:
             f"op={_p(self.output_padding)} d={_p(self.dilation)}  ×{self.layers}: "
             + ("even" if self.even else "uneven (checkerboard)")
         )
-        frame = Frame(self.summary(), ())
+        frame = Frame(self.summary())
         return Scene(title, (panel,), (frame,), values, cell_size, 1000, ("heat",), None, {"view": "overlap"})
 
     @overload

@@ -178,6 +178,9 @@ function setFrame(n) {
   frame = ((n % count) + count) % count;
   for (const g of document.querySelectorAll("#picture g.frame"))
     g.setAttribute("visibility", Number(g.dataset.frame) === frame ? "visible" : "hidden");
+  // values are written once, each shown from the frame that sets it until the cell's next update
+  for (const v of document.querySelectorAll("#picture text.value[data-from]"))
+    v.setAttribute("visibility", Number(v.dataset.from) <= frame && frame < Number(v.dataset.until) ? "visible" : "hidden");
   $("scrub").value = String(frame);
   $("frame-counter").textContent = `${frame + 1} / ${count}`;
   $("caption").textContent = scene.frames[frame].caption;
@@ -193,16 +196,30 @@ function pause() { if (timer) clearInterval(timer); timer = null; $("player").da
 
 function cellKey(panel, r, c) { return `${panel}-${r}-${c}`; }
 
+// A frame stores its kernel window (corner, step, shape), not one mark per tap: expand it into the marked cells.
+function marksOf(f) {
+  if (!f._marks) {
+    const marks = [];
+    const w = f.window;
+    if (w) for (let i = 0; i < w.shape[0]; i++) for (let j = 0; j < w.shape[1]; j++)
+      marks.push({ panel: w.panel, row: w.row + i * w.step[0], col: w.col + j * w.step[1], kind: "footprint", tap: [i, j] });
+    if (f.highlight) marks.push({ ...f.highlight, kind: "highlight", tap: null });
+    f._marks = marks;
+  }
+  return f._marks;
+}
+
 // Cells are linked when they appear in one frame: a highlighted cell and the footprint that feeds it (or that
 // it stamps), plus the kernel taps used.
 function linkedCells(panel, r, c) {
   const linked = new Set();
   for (const f of scene.frames) {
-    const here = f.marks.filter((m) => m.panel === panel && m.row === r && m.col === c);
+    const marks = marksOf(f);
+    const here = marks.filter((m) => m.panel === panel && m.row === r && m.col === c);
     if (!here.length) continue;
     for (const mine of here) {
-      const others = mine.kind === "highlight" ? f.marks.filter((m) => m.kind === "footprint")
-                                               : f.marks.filter((m) => m.kind === "highlight");
+      const others = mine.kind === "highlight" ? marks.filter((m) => m.kind === "footprint")
+                                               : marks.filter((m) => m.kind === "highlight");
       for (const m of others) linked.add(cellKey(m.panel, m.row, m.col));
       const taps = mine.kind === "highlight" ? others : [mine];
       if (scene.kernel) for (const m of taps) if (m.tap) linked.add(cellKey(scene.kernel, m.tap[0], m.tap[1]));
@@ -242,7 +259,7 @@ function describe(panel, r, c) {
   }
   const key = pos.join(",");
   if (equations && equations[key]) return equations[key];
-  const f = scene.frames.find((fr) => fr.marks.some((m) => m.kind === "highlight" && m.panel === "output" && m.row === r && m.col === c));
+  const f = scene.frames.find((fr) => fr.highlight && fr.highlight.panel === "output" && fr.highlight.row === r && fr.highlight.col === c);
   return f ? f.caption : `${t("output")} (${pos.join(", ")})`;
 }
 
