@@ -418,3 +418,41 @@ def test_sizes_that_agree_with_the_arrays_are_accepted(capsys) -> None:
     code, out, _ = run(capsys, "compute", "-i", "3", "-k", "2", "--input", "[[4,4,3],[0,3,4],[2,3,2]]", "--weight",
                        "[[1,2],[0,1]]", "--json")
     assert code == 0 and json.loads(out)["output_shape"] == [4, 4]
+
+
+def test_no_command_is_one_error_line(capsys) -> None:
+    assert main([]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("tconv: error: a command is needed") and len(err.splitlines()) == 1
+
+
+def test_an_npy_header_is_checked_against_the_budget_before_reading(tmp_path, capsys, monkeypatch) -> None:
+    """A .npy of 8 MB with a 1 MB budget is refused from its header, naming the flag, the file and the shape."""
+    big, w = tmp_path / "big.npy", tmp_path / "w.npy"
+    np.save(big, np.zeros((1, 1, 1000, 1000), np.float64))
+    np.save(w, np.ones((1, 1, 3, 3)))
+    monkeypatch.setenv("TCONV_MEMORY_BUDGET", str(1 << 20))
+    err = _fail(capsys, ["compute", "--input", str(big), "--weight", str(w)])
+    assert "--input" in err and "big.npy" in err and "[1, 1, 1000, 1000]" in err and "memory budget" in err
+
+
+def test_a_failed_write_of_the_answer_is_one_line(capsys, monkeypatch) -> None:
+    """A full disk behind stdout (/dev/full): one error line on stderr, exit 2, no traceback."""
+    import builtins
+
+    real_print = builtins.print
+
+    def full_disk(*args, **kwargs):
+        if kwargs.get("file") is None:
+            raise OSError(28, "No space left on device")
+        return real_print(*args, **kwargs)
+
+    monkeypatch.setattr(builtins, "print", full_disk)
+    assert main(["shape", "-i", "5", "-k", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err == "tconv shape: error: cannot write the output: No space left on device\n"
+
+
+def test_gallery_refuses_an_empty_folder_name(capsys) -> None:
+    err = _fail(capsys, ["gallery", ""])
+    assert "DIR is empty" in err

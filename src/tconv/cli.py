@@ -11,6 +11,7 @@ gets one line on stderr, ``tconv COMMAND: error: ...``, and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import math
@@ -289,7 +290,11 @@ def load_array(text: str, name: str) -> np.ndarray:
     path = Path(text)
     if text.endswith(".npy"):
         try:
-            array: np.ndarray = np.load(path, allow_pickle=False)  # a .npy file holds one array
+            # the header first (memory-mapped, nothing read): a file may claim any shape in a few bytes
+            header = np.load(path, allow_pickle=False, mmap_mode="r")
+            check_memory(header.size * header.itemsize, f"{flag} {_quote(text)} of shape {list(header.shape)}")
+            array: np.ndarray = np.array(header)  # a .npy file holds one array
+            del header
         except (OSError, ValueError, EOFError) as exc:
             raise TconvError(f"{flag} {_quote(text)} could not be read as .npy: {exc}") from None
     else:
@@ -612,6 +617,8 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     from ._progress import Progress
     from .scene.gallery import GALLERY, render_gallery
 
+    if not args.directory.strip():
+        raise TconvError("DIR is empty: give the folder to write the gallery into, e.g. tconv gallery gallery/")
     folder, shown = Path(args.directory), _quote(args.directory)
     kind = _kind(folder, "DIR")
     if kind == "file":
@@ -986,7 +993,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.rest = rest
     handler: Handler | None = args.handler
     if handler is None:  # `tconv` alone
-        parser.print_help()
+        print("tconv: error: a command is needed: tconv --help lists them (shape, compute, explain, animate, ...)",
+              file=sys.stderr)
         return 2
     try:
         return handler(args)
@@ -995,3 +1003,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # `tconv ... | head`
         return 0
+    except OSError as exc:  # writing the answer failed: a full disk, a closed stdout
+        with contextlib.suppress(OSError, ValueError):
+            print(f"tconv {args.command}: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return 2

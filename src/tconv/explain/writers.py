@@ -104,7 +104,7 @@ def _used_roles(step: Step) -> list[str]:
 def to_text(wt: Walkthrough, color: bool | None = None) -> str:
     """The walkthrough for a terminal; ``color=None`` colours when stdout is a TTY."""
     if color is None:
-        color = sys.stdout.isatty()
+        color = sys.stdout is not None and sys.stdout.isatty()  # no stdout at all (closed): no colour
     lang = wt.lang
     p = wt.params
     out = [
