@@ -242,3 +242,16 @@ def test_onnx_pads_and_auto_pad_are_refused_together_even_with_output_shape() ->
     with pytest.raises(tconv.TconvError, match="cannot be used together with auto_pad 'SAME_UPPER'"):
         onnx_conv_transpose(np.ones((1, 1, 4), np.float32), np.ones((1, 1, 1), np.float32), auto_pad="SAME_UPPER",
                             pads=[1, 0], output_shape=[3])
+
+
+@pytest.mark.parametrize("kwargs", [dict(stride=2**31), dict(dilation=2**31), dict(stride=2**32 + 1)])
+def test_strides_and_dilations_past_32_bits_are_refused_as_torch_refuses(kwargs) -> None:
+    """torch stores them in 32 bits: 2**31 wraps to a negative (refused), 2**32 + 1 would wrap to 1 (a silently
+    different layer there); tconv refuses all of them, naming the range."""
+    x, w = np.ones((1, 1, 1), np.float32), np.ones((1, 1, 1), np.float32)
+    if kwargs != dict(stride=2**32 + 1):
+        with pytest.raises(RuntimeError):
+            TORCH_TRANSPOSED[1](torch.from_numpy(x), torch.from_numpy(w), **kwargs)
+    with pytest.raises(tconv.TconvError, match="valid range up to 2,147,483,647"):
+        tconv.conv_transpose(x, w, **kwargs)
+    assert tconv.conv_transpose(x, w, stride=2**31 - 1).shape == (1, 1, 1)

@@ -205,6 +205,10 @@ TRANSPOSED_FORMULA = "L_out = (L_in − 1)·stride − 2·padding + dilation·(k
 CONV_FORMULA = "L_out = ⌊(L_in + pad_begin + pad_end − dilation·(kernel_size − 1) − 1) / stride⌋ + 1"
 
 
+#: PyTorch's convolutions hold strides and dilations in 32-bit integers: larger ones wrap around there.
+INT32_MAX = 2**31 - 1
+
+
 def transposed_axes(
     input_size: IntOrSeq,
     kernel_size: IntOrSeq,
@@ -236,6 +240,11 @@ def transposed_axes(
     ps = per_axis("padding", padding, nd, minimum=0)
     ops = per_axis("output_padding", output_padding, nd, minimum=0)
     ds = per_axis("dilation", dilation, nd, minimum=least)
+    for name, values in (("stride", ss), ("dilation", ds)):
+        for a, v in enumerate(values):
+            if v > INT32_MAX:  # PyTorch keeps them in 32 bits: 2**31 would wrap to a negative, 2**32 + 1 to 1
+                raise TconvError(f"{name} {v} on axis {a} is beyond what PyTorch accepts: valid range up to "
+                                 f"{INT32_MAX:,} (2**31 − 1; it stores strides and dilations as 32-bit integers)")
     axes = []
     for a in range(nd):
         ax = TransposedAxis(sizes[a], ks[a], ss[a], ps[a], ops[a], ds[a])
