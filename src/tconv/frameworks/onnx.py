@@ -25,7 +25,8 @@ from .common import TorchEquivalent, spatial_ints, torch_equivalent
 if TYPE_CHECKING:
     from onnx import ModelProto
 
-__all__ = ["ConvTransposeNode", "conv_transpose_nodes", "from_onnx", "onnx_conv_transpose", "to_onnx"]
+__all__ = ["ConvTransposeNode", "conv_transpose_nodes", "from_onnx", "node_module_path", "onnx_conv_transpose",
+           "to_onnx"]
 
 AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
 # The attributes from_onnx understands; a node's other attributes are listed but do not change the arithmetic.
@@ -230,6 +231,39 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return tuple(_plain(v) for v in value)
     return value
+
+
+def node_module_path(node: Any) -> str | None:
+    """The PyTorch module path an exported node came from: ``up3.up``, ``""`` for the model's own forward, None
+    when the node does not say.
+
+    torch's default exporter (dynamo) names nodes ``node_convolution_2`` and keeps the path in the node's metadata
+    (``pkg.torch.onnx.name_scopes``: the scopes, then the op); the legacy exporter names them ``/up3/up/ConvTranspose``.
+
+    >>> from onnx import helper
+    >>> node_module_path(helper.make_node("ConvTranspose", ["X", "W"], ["Y"], name="/up3/up/ConvTranspose"))
+    'up3.up'
+    >>> node = helper.make_node("Concat", ["a", "b"], ["c"], name="node_cat_2", axis=1)
+    >>> node.metadata_props.add(key="pkg.torch.onnx.name_scopes", value="['', 'up3', 'cat_2']")
+    >>> node_module_path(node)
+    'up3'
+    """
+    import ast
+
+    for prop in getattr(node, "metadata_props", ()):
+        if prop.key == "pkg.torch.onnx.name_scopes":
+            try:
+                scopes = ast.literal_eval(prop.value)
+            except (ValueError, SyntaxError):
+                break
+            if isinstance(scopes, list) and scopes and all(isinstance(v, str) for v in scopes):
+                modules = [v for v in scopes[:-1] if v]
+                return modules[-1] if modules else ""
+    name = getattr(node, "name", "")
+    if name.startswith("/") and name.count("/") >= 1:
+        parts = name.split("/")[1:-1]
+        return ".".join(part.split(".")[-1] for part in parts)
+    return None
 
 
 def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str]) -> list[ConvTransposeNode]:

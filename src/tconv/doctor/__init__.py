@@ -1,0 +1,14 @@
+"""The model doctor: why a model's skip connections do not fit at an input size, and how to fix it.
+
+``doctor(model, input_shape)`` traces a torch module (meta device) or an ONNX model (shape inference), finds every
+join whose operands differ in spatial size, explains each with the chain of sizes from the input, offers fixes it
+has re-traced, and lists per spatial axis the input sizes the model accepts. torch and onnx are imported only
+when a model of theirs is given.
+"""
+
+from __future__ import annotations
+
+from .core import doctor
+from .model import AxisSizes, Diagnosis, Fix, Layer, Problem
+
+__all__ = ["AxisSizes", "Diagnosis", "Fix", "Layer", "Problem", "doctor"]
