@@ -114,7 +114,7 @@ def candidate_fixes(layers: Sequence[Layer], join: Join, input_shape: Shape) -> 
     rows = ", ".join(f"{abs(v)} on axis {a + 2}" for a, v in enumerate(diffs) if v)
     found.append((Fix("pad_up", f"zero-pad {up_name} to {skip_name}'s size at {jl.where}", code, False,
                       f"zeros enter the features at the border ({rows} at this level)", jl.where,
-                      {"pad": [[v // 2, v - v // 2] for v in diffs]}),
+                      {"pad": [[v // 2, v - v // 2] for v in diffs], "up": join.up, "skip": join.skip}),
                   Patch("pad_up", jl.where)))
     if all(v >= 0 for v in diffs):
         slices = ", ".join(f"d[{a}] // 2 : d[{a}] // 2 + x.shape[{a + 2}]" for a in range(nd))
@@ -123,7 +123,7 @@ def candidate_fixes(layers: Sequence[Layer], join: Join, input_shape: Shape) -> 
                 f"skip = skip[..., {slices}]")
         found.append((Fix("crop_skip", f"crop {skip_name} to {up_name}'s size at {jl.where}", code, False,
                           f"the skip's border is dropped ({rows} at this level)", jl.where,
-                          {"crop": [[v // 2, v - v // 2] for v in diffs]}),
+                          {"crop": [[v // 2, v - v // 2] for v in diffs], "up": join.up, "skip": join.skip}),
                       Patch("crop_skip", jl.where)))
     return found
 

@@ -29,31 +29,45 @@ def to_dict(d: Diagnosis) -> dict[str, Any]:
 
 
 def to_text(d: Diagnosis) -> str:
-    """What ``tconv doctor`` prints: the verdict, each problem with its chain and fixes, the valid sizes."""
-    lines = []
+    """What ``tconv doctor`` prints: the verdict, each problem with its chain of sizes, the fixes (each kind once,
+    with the layers it applies to), the input sizes that work."""
     shape = _dims(d.input_shape[2:])
     counts = {k: sum(1 for layer in d.layers if layer.kind == k) for k in ("conv", "pool", "conv_transpose",
-                                                                          "upsample", "cat", "add", "mul")}
+                                                                          "upsample", "pad", "cat", "add", "mul")}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-    lines.append(f"input {list(d.input_shape)} ({d.source}): {len(d.layers)} layers traced ({summary or 'none'})")
+    lines = [f"{d.source} model at {list(d.input_shape)}: {len(d.layers)} layers traced ({summary or 'none'})"]
     lines.extend(f"note: {n}" for n in d.notes)
     if d.ok:
-        out = f" → output {list(d.output_shape)}" if d.output_shape is not None else ""
+        out = f", output {list(d.output_shape)}" if d.output_shape is not None else ""
         lines.append(f"ok: the model runs at {shape}{out}")
     else:
         lines.append(f"{len(d.problems)} problem(s) at {shape}:")
     for i, p in enumerate(d.problems, 1):
-        lines.append("")
         lines.append(f"{i}. {p.message}")
         lines.extend(f"   {c}" for c in p.chains)
+    kinds: dict[str, list[tuple[str, Any]]] = {}
+    for p in d.problems:
         for f in p.fixes:
-            mark = "verified" if f.verified else "NOT verified"
-            lines.append(f"   fix ({f.kind}, {mark}): {f.title}" + (f"; cost: {f.cost}" if f.cost else ""))
-            lines.extend(f"       {line}" for line in f.code.splitlines())
+            kinds.setdefault(f.kind, []).append((p.where[-1], f))
+    if kinds:
+        lines.append("")
+        lines.append("fixes (each re-traced with it applied at every problem):")
+    for kind, found in kinds.items():
+        fixes = [f for _, f in found]
+        mark = "verified" if all(f.verified for f in fixes) else \
+            f"verified at {sum(f.verified for f in fixes)} of {len(fixes)}"
+        targets = list(dict.fromkeys(f.target for f in fixes))
+        at = f" at {', '.join(targets)}" if kind != "pad_input" else ""
+        lines.append(f"- {kind}{at} [{mark}]: {fixes[0].cost}")
+        codes = list(dict.fromkeys(f.code for f in fixes))
+        if kind == "output_padding":
+            lines.extend(f"    {c.splitlines()[-1]}  # {f.target}" for c, f in zip(codes, fixes))
+        else:
+            lines.extend(f"    {line}" for line in codes[0].splitlines())
     if d.valid_sizes:
         lines.append("")
         lines.append("input sizes that work:")
         for axis, s in d.valid_sizes.items():
             near = ", ".join(map(str, s.nearest)) or "none"
-            lines.append(f"  dim {axis} ({s.requested}): {s.rule} in {s.low}..{s.high}; nearest: {near}")
+            lines.append(f"  dim {axis}: {s.rule} (searched {s.low}..{s.high}); nearest to {s.requested}: {near}")
     return "\n".join(lines)
