@@ -43,9 +43,13 @@ from .shapes import (
     solve,
 )
 
+from .doctor import Diagnosis
+
 if TYPE_CHECKING:
+    from .doctor import doctor
     from .explain import explain  # type checkers do not know callable modules: they see (and check) the function
 else:
+    from . import doctor  # the package, callable as tconv.explain is: tconv.doctor(model, input_shape)
     from . import explain  # the package, callable: tconv.explain(...) and tconv.explain.writers both work
 
 __version__ = "0.1.0"
@@ -54,6 +58,7 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "ConvTranspose3d",
+    "Diagnosis",
     "Options",
     "Scene",
     "TconvError",
@@ -71,6 +76,7 @@ __all__ = [
     "conv_transpose3d",
     "conv_transpose_equivalent",
     "conv_transpose_output_size",
+    "doctor",
     "explain",
     "get_memory_budget",
     "get_options",

@@ -140,15 +140,16 @@ def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape) -> list[list[Fi
     kinds = list(dict.fromkeys(f.kind for c in candidates for f, _ in c))
     outcome: dict[str, Trace] = {}
     for kind in kinds:
-        patches = [p for c in candidates for f, p in c if f.kind == kind]
+        # the join fixes go in the forward of the block that joins, so they act at every join ("*")
+        patches = [Patch(kind, "*")] if kind in ("crop_skip", "pad_up") else \
+            [p for c in candidates for f, p in c if f.kind == kind]
         outcome[kind] = tracer.trace(input_shape, patches)
     result = []
     for j, c in zip(trace.joins, candidates):
-        where = trace.layers[j.layer].where
         fixes = []
         for fix, _ in c:
             after = outcome[fix.kind]
-            ok = after.error is None and all(after.layers[k.layer].where != where for k in after.joins)
+            ok = after.runs  # the model runs with it: no mismatch left anywhere, no error
             cost = fix.cost
             if fix.kind == "crop_skip" and ok and after.output_shape is not None:
                 cost += f"; the output is {_dims(spatial(after.output_shape))} instead of " \
@@ -184,4 +185,4 @@ def pad_input_fix(tracer: Tracer, input_shape: Shape, valid: dict[int, AxisSizes
     elif after.output_shape is not None:
         cost += f"; the output is {_dims(spatial(after.output_shape))} (crop it to your needs)"
     return Fix("pad_input", f"pad the input to {_dims(target)}", "\n".join(lines), after.runs, cost, "input",
-               {"pad": [[b, e] for b, e in zip(pads, ends)], "input_shape": list(padded)})
+               {"pad": [[b, e] for b, e in zip(pads, ends)], "size": list(target)})

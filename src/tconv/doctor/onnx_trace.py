@@ -208,6 +208,9 @@ class OnnxTracer:
                 names = tuple(_below(owner.get(i, "input"), path) for i in node.input)
                 if axes and where not in done:
                     up, skip = pick_up_operand(layers, sources)
+                    for kind_ in ("crop_skip", "pad_up"):
+                        if (kind_, "*") in wanted:
+                            wanted[(kind_, where)] = wanted[(kind_, "*")]
                     recorded[where] = tuple(operand_shapes)
                     if ("crop_skip", where) in wanted:
                         i, target = skip, operand_shapes[up]
@@ -326,7 +329,10 @@ def _below(owner: str, path: str) -> str:
     common = 0
     while common < min(len(parts), len(here)) and parts[common] == here[common]:
         common += 1
-    return ".".join(parts[: common + 1])
+    end = common + 1
+    while end < len(parts) - 1 and parts[end].isdigit():  # a ModuleList's item: downs.0 (not a Sequential's leaf)
+        end += 1
+    return ".".join(parts[:end])
 
 
 def _params(kind: str, attrs: dict[str, Any], ins: Sequence[Shape | None], out: Shape,

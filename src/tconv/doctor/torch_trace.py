@@ -364,9 +364,10 @@ def _join(tracer: TorchTracer, state: _State, func: Any, name: str, kind: str, a
     names = tuple(state.name.get(id(t), "input") for t in operands)
     axes = mismatched_axes(shapes, broadcast=kind != "cat", skip_dim=cat_dim)
     up, skip = pick_up_operand(state.layers, sources)
+    crop = pad = None
     if axes:
-        crop = state.patches.get(("crop_skip", where))
-        pad = state.patches.get(("pad_up", where))
+        crop = state.patches.get(("crop_skip", where)) or state.patches.get(("crop_skip", "*"))
+        pad = state.patches.get(("pad_up", where)) or state.patches.get(("pad_up", "*"))
         if crop is not None:
             operands[skip] = _resize_centre(torch, operands[skip], shapes[up], axes)
         elif pad is not None:
@@ -387,7 +388,7 @@ def _join(tracer: TorchTracer, state: _State, func: Any, name: str, kind: str, a
     layer = Layer(where, kind, shapes[skip], tuple(out.shape) if isinstance(out, torch.Tensor) else shapes[skip],
                   {"operands": shapes, "up": up, "skip": skip}, (), ordered, names)
     state.layers.append(layer)
-    if axes and not (("crop_skip", where) in state.patches or ("pad_up", where) in state.patches):
+    if axes and crop is None and pad is None:
         state.joins.append(Join(len(state.layers) - 1, up, skip, axes))
     if isinstance(out, torch.Tensor):
         state.tag(out, len(state.layers) - 1, state.name.get(id(operands[skip]), names[skip]))

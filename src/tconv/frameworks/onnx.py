@@ -251,6 +251,8 @@ def node_module_path(node: Any) -> str | None:
     >>> from onnx import helper
     >>> node_module_path(helper.make_node("ConvTranspose", ["X", "W"], ["Y"], name="/up3/up/ConvTranspose"))
     'up3.up'
+    >>> node_module_path(helper.make_node("Conv", ["X", "W"], ["Y"], name="/down1/conv/conv.0/Conv"))
+    'down1.conv.0'
     >>> node = helper.make_node("Concat", ["a", "b"], ["c"], name="node_cat_2", axis=1)
     >>> node.metadata_props.add(key="pkg.torch.onnx.name_scopes", value="['', 'up3', 'cat_2']")
     >>> node_module_path(node)
@@ -269,8 +271,13 @@ def node_module_path(node: Any) -> str | None:
                 return modules[-1] if modules else ""
     name = getattr(node, "name", "")
     if name.startswith("/") and name.count("/") >= 1:
-        parts = name.split("/")[1:-1]
-        return ".".join(part.split(".")[-1] for part in parts)
+        path: list[str] = []
+        for part in name.split("/")[1:-1]:
+            # a Sequential's child is scoped "conv.0" under "conv"; a ModuleList has no scope: "ups.0" at the top
+            if path and part.startswith(path[-1].split(".")[-1] + "."):
+                part = part[len(path[-1].split(".")[-1]) + 1:]
+            path.append(part)
+        return ".".join(path)
     return None
 
 
