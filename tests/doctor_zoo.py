@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -94,7 +96,7 @@ class SmpUNet(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         chans = [3, 4, 4, 8, 8]
-        self.encoder = nn.ModuleList(nn.Conv2d(a, b, 3, stride=2, padding=1) for a, b in zip(chans, chans[1:]))
+        self.encoder = nn.ModuleList(nn.Conv2d(a, b, 3, stride=2, padding=1) for a, b in itertools.pairwise(chans))
         self.blocks = nn.ModuleList(DecoderBlock(c, s, s) for c, s in ((8, 8), (8, 4), (4, 4)))
         self.head = nn.Conv2d(4, 2, 1)
 

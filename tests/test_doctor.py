@@ -16,10 +16,10 @@ import pytest
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 
-import doctor_zoo as zoo  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch.overrides import TorchFunctionMode  # noqa: E402
 
+import doctor_zoo as zoo  # noqa: E402
 import tconv  # noqa: E402
 from tconv.cli import main  # noqa: E402
 from tconv.doctor import Diagnosis, Fix  # noqa: E402
@@ -376,8 +376,8 @@ def test_onnx_with_symbolic_spatial_sizes_gives_the_formula(tmp_path: Path, caps
 
 def test_cli_doctor_import_spec_and_exit_codes(tmp_path: Path, monkeypatch, capsys) -> None:
     (tmp_path / "mymodels.py").write_text(
-        "import sys\nsys.path.insert(0, %r)\nfrom doctor_zoo import UNet\n"
-        "def build():\n    return UNet(depth=2)\nnet = UNet(depth=2)\n" % str(Path(__file__).parent))
+        f"import sys\nsys.path.insert(0, {str(Path(__file__).parent)!r})\nfrom doctor_zoo import UNet\n"
+        "def build():\n    return UNet(depth=2)\nnet = UNet(depth=2)\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     assert main(["doctor", "mymodels:build", "--input-shape", "1,3,18,16", "--sizes", "12:24"]) == 1

@@ -96,7 +96,7 @@ def candidate_fixes(layers: Sequence[Layer], join: Join, input_shape: Shape) -> 
                 code = (f"# in {owner}'s __init__ (only for inputs of {_dims(spatial(input_shape))}):\n"
                         f"{attr} = nn.ConvTranspose{nd}d({', '.join(args)})")
                 found.append((Fix("output_padding", f"set output_padding={_tuple(op)} on {up_layer.where}", code,
-                                  False, f"only for this input size: other sizes need other values",
+                                  False, "only for this input size: other sizes need other values",
                                   up_layer.where, {"output_padding": list(op)}),
                                Patch("output_padding", up_layer.where, op)))
     elif up_index is not None and up_layer.kind == "upsample":
@@ -145,7 +145,7 @@ def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape) -> list[list[Fi
             [p for c in candidates for f, p in c if f.kind == kind]
         outcome[kind] = tracer.trace(input_shape, patches)
     result = []
-    for j, c in zip(trace.joins, candidates):
+    for _j, c in zip(trace.joins, candidates):
         fixes = []
         for fix, _ in c:
             after = outcome[fix.kind]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .model import AxisSizes, Shape
 from .trace import Tracer
 
-__all__ = ["Rule", "MAX_SWEEP", "WINDOW", "infer_rule", "sweep"]
+__all__ = ["MAX_SWEEP", "WINDOW", "Rule", "infer_rule", "sweep"]
 
 #: How far on each side of the requested size the search goes when no range is given.
 WINDOW = 48

@@ -34,11 +34,11 @@ SIGNATURES: dict[str, tuple[str, tuple[str, ...]]] = {
     "interpolate": ("upsample", _INTERPOLATE),
     "upsample": ("upsample", _INTERPOLATE),
     "pad": ("pad", ("input", "pad", "mode", "value")),
-    **{name: ("cat", ("tensors", "dim")) for name in ("cat", "concat", "concatenate")},
-    **{name: ("add", ("input", "other")) for name in ("add", "add_", "__add__", "__iadd__", "__radd__", "sub",
-                                                      "sub_", "__sub__", "__isub__")},
-    **{name: ("mul", ("input", "other")) for name in ("mul", "mul_", "__mul__", "__imul__", "__rmul__", "div",
-                                                      "div_", "__truediv__", "__itruediv__")},
+    **dict.fromkeys(("cat", "concat", "concatenate"), ("cat", ("tensors", "dim"))),
+    **dict.fromkeys(("add", "add_", "__add__", "__iadd__", "__radd__", "sub", "sub_", "__sub__", "__isub__"),
+                    ("add", ("input", "other"))),
+    **dict.fromkeys(("mul", "mul_", "__mul__", "__imul__", "__rmul__", "div", "div_", "__truediv__",
+                     "__itruediv__"), ("mul", ("input", "other"))),
 }
 JOINS = frozenset({"cat", "add", "mul"})
 
@@ -182,7 +182,7 @@ def _first_tensor(value: Any, torch: Any) -> Any:
 
 
 def _make_mode(base: Any) -> Any:
-    class Mode(base):  # type: ignore[misc, valid-type]
+    class Mode(base):  # type: ignore[misc]
         def __init__(self, tracer: TorchTracer, state: _State) -> None:
             super().__init__()
             self.tracer, self.state = tracer, state
@@ -264,6 +264,7 @@ def _record(tracer: TorchTracer, state: _State, func: Any, name: str, entry: tup
 
 
 def _arith(kind: str, b: dict[str, Any], size: Shape, out: Shape, nd: int) -> tuple[dict[str, Any], tuple[str, ...]]:
+    params: dict[str, Any]
     if kind == "conv":
         k = tuple(b["weight"].shape[2:])
         s, d = _per_axis(b.get("stride"), nd, 1), _per_axis(b.get("dilation"), nd, 1)
@@ -303,10 +304,10 @@ def _arith(kind: str, b: dict[str, Any], size: Shape, out: Shape, nd: int) -> tu
         return params, arithmetic.interpolate_layer(size, out, scales)
     if kind == "pad":
         pads = [int(v) for v in b.get("pad", ())]
-        begin, end = [0] * nd, [0] * nd
+        starts, ends = [0] * nd, [0] * nd
         for i in range(min(len(pads) // 2, nd)):  # F.pad lists the last axis first: (left, right, top, bottom)
-            begin[nd - 1 - i], end[nd - 1 - i] = pads[2 * i], pads[2 * i + 1]
-        return {"pad_begin": tuple(begin), "pad_end": tuple(end)}, arithmetic.pad_layer(size, begin, end)
+            starts[nd - 1 - i], ends[nd - 1 - i] = pads[2 * i], pads[2 * i + 1]
+        return {"pad_begin": tuple(starts), "pad_end": tuple(ends)}, arithmetic.pad_layer(size, starts, ends)
     return {}, ()
 
 

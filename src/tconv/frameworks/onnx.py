@@ -326,7 +326,9 @@ def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str]) -> list[Con
         eq, problem = None, None
         # The batch size never enters the arithmetic, so a dynamic batch (the usual export) still has an equivalent.
         x_static, w_static = _static(None if x_shape is None else x_shape[1:]), _static(w_shape)
-        general, formula, syms = None, (), ()
+        general: TorchEquivalent | None = None
+        formula: tuple[str, ...] = ()
+        syms: tuple[str | None, ...] = ()
         if x_static is None and x_shape is not None and len(x_shape) >= 3 and x_shape[1] is not None and \
                 w_static is not None:
             syms = tuple(symbols.get(n.input[0], ())[2:]) or (None,) * (len(x_shape) - 2)
