@@ -405,3 +405,17 @@ def test_cli_doctor_import_spec_and_exit_codes(tmp_path: Path, monkeypatch, caps
         assert code == 2
         err = capsys.readouterr().err
         assert err.startswith("tconv doctor: error: ") and message in err and len(err.splitlines()) == 1, err
+
+
+def test_docs_walkthrough_shows_a_recorded_run(monkeypatch, capsys) -> None:
+    """docs/doctor.md's output of `tconv doctor unet:UNet --input-shape 1,3,350,525` is what it prints now."""
+    import re
+
+    examples = Path(__file__).parent.parent / "docs" / "examples"
+    monkeypatch.chdir(examples)
+    monkeypatch.syspath_prepend(str(examples))
+    doc = (examples.parent / "doctor.md").read_text(encoding="utf-8")
+    blocks = [body for lang, body in re.findall(r"^```(\w*)\n(.*?)^```", doc, flags=re.S | re.M) if not lang]
+    assert main(["doctor", "unet:UNet", "--input-shape", "1,3,350,525"]) == 1
+    assert capsys.readouterr().out in blocks
+    assert "exit code 1" in doc

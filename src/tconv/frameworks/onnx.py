@@ -254,7 +254,7 @@ def node_module_path(node: Any) -> str | None:
     >>> node_module_path(helper.make_node("Conv", ["X", "W"], ["Y"], name="/down1/conv/conv.0/Conv"))
     'down1.conv.0'
     >>> node = helper.make_node("Concat", ["a", "b"], ["c"], name="node_cat_2", axis=1)
-    >>> node.metadata_props.add(key="pkg.torch.onnx.name_scopes", value="['', 'up3', 'cat_2']")
+    >>> _ = node.metadata_props.add(key="pkg.torch.onnx.name_scopes", value="['', 'up3', 'cat_2']")
     >>> node_module_path(node)
     'up3'
     """
