@@ -306,6 +306,8 @@ def test_threads_after_fork_and_errors_in_workers() -> None:
         parent = tconv.conv_transpose(x, w, **kw, algorithm="phase")  # creates the pool in this process
         with warnings.catch_warnings():  # Python ≥ 3.12 warns about fork() in a process with threads: the point here
             warnings.simplefilter("ignore", DeprecationWarning)
+            # JAX, once another test has imported it, warns at every fork (RuntimeWarning, from its at-fork hook)
+            warnings.filterwarnings("ignore", "os.fork", RuntimeWarning)
             with multiprocessing.get_context("fork").Pool(1) as pool:
                 child = pool.apply_async(tconv.conv_transpose, (x, w), dict(kw, algorithm="phase")).get(timeout=60)
         np.testing.assert_array_equal(child, parent)
