@@ -197,7 +197,7 @@ def test_every_subcommand_carries_its_own_handler() -> None:
     """main() has no dispatch chain: each subparser names the function that runs it."""
     handlers = {name: p.get_default("handler") for name, p in _subparsers().items()}
     assert set(handlers) == {"shape", "solve", "explain", "animate", "gallery", "overlap", "bench", "serve",
-                             "convert", "onnx", "compute"}
+                             "convert", "onnx", "compute", "doctor"}
     assert {name: h.__name__ for name, h in handlers.items()} == {name: f"_cmd_{name}" for name in handlers}
     assert [name for name, p in _subparsers().items() if p.get_default("forwards_rest")] == ["bench"]
 
@@ -386,6 +386,7 @@ def test_each_subcommand_takes_only_its_own_flags() -> None:
     assert flags["gallery"] == {"--format", "--duration", "--cell-size"}
     assert flags["serve"] == {"--host", "--port", "--no-browser"}
     assert flags["onnx"] == set() and flags["bench"] == set()
+    assert flags["doctor"] == {"--input-shape", "--sizes", "--json"}
 
 
 def test_no_parser_takes_abbreviations() -> None:
@@ -395,7 +396,7 @@ def test_no_parser_takes_abbreviations() -> None:
 
 
 @pytest.mark.parametrize("command", ["shape", "solve", "compute", "explain", "animate", "gallery", "overlap", "serve",
-                                     "convert", "onnx"])
+                                     "convert", "onnx", "doctor"])
 def test_each_help_shows_its_own_examples(capsys, command) -> None:
     with pytest.raises(SystemExit) as info:
         main([command, "--help"])

@@ -30,9 +30,10 @@ BASES = {
     "shape": ["-i", "5", "-k", "3"], "solve": ["-i", "17", "--output-size", "34"], "compute": ["-i", "3", "-k", "2"],
     "explain": ["-i", "3", "-k", "2"], "animate": ["-i", "3", "-k", "2", "-o", "{tmp}/out.svg"],
     "gallery": [], "overlap": ["-i", "4", "-k", "3"], "serve": [], "convert": ["--from", "onnx", "-i", "4", "-k", "3"],
-    "onnx": [],
+    "onnx": [], "doctor": ["--input-shape", "1,3,8"],
 }
-COMMANDS = ["shape", "solve", "compute", "explain", "animate", "gallery", "overlap", "serve", "convert", "onnx"]
+COMMANDS = ["shape", "solve", "compute", "explain", "animate", "gallery", "overlap", "serve", "convert", "onnx",
+            "doctor"]
 
 
 def _subparsers() -> dict[str, argparse.ArgumentParser]:

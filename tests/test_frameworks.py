@@ -406,7 +406,11 @@ def test_conv_transpose_nodes_say_why_there_is_no_equivalent(tmp_path: Path) -> 
     up1, up2 = F.conv_transpose_nodes(_two_layer_model(batch="N", height="H"))
     assert up1.input_shape == (None, 4, None, 5) and up2.input_shape == (None, 2, None, 10)
     assert up1.equivalent is None and not up1.computable
-    assert up1.problem == "needs X's channels and spatial sizes and W's shape, which this model does not fix"
+    assert up1.problem == "needs X's spatial sizes H: with auto_pad SAME_UPPER the padding depends on them"
+    # up2's explicit pads hold at any height: the layer, and its output size in terms of the symbolic one
+    assert up2.equivalent is None and up2.general is not None and up2.problem is None
+    assert (up2.general.padding, up2.general.output_padding) == ((1, 1), (1, 1))
+    assert up2.formula[1] == "20" and up2.formula[0].startswith("2·")
     node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], name="bad", strides=[2], output_padding=[2])
     graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 1, 3])
                                             for n in ("X", "W")], [])

@@ -64,6 +64,12 @@ def _torch_layer() -> Any:
     return torch.nn.ConvTranspose1d(2, 3, 3, stride=2)
 
 
+def _torch_model() -> Any:
+    import torch
+
+    return torch.nn.Sequential(torch.nn.MaxPool1d(2), torch.nn.ConvTranspose1d(2, 2, 2, stride=2))
+
+
 SCENE = tconv.animate(2, 2)
 WALK = tconv.explain(np.arange(4).reshape(1, 2, 2), np.ones((1, 1, 2, 2), np.int64))
 X2 = np.arange(9.0).reshape(1, 1, 3, 3)
@@ -120,6 +126,7 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
      dict(cell_size=20, values=True)),
     ("Walkthrough.to_text", lambda color: WALK.to_text(color=color), dict(color=False)),
     ("from_torch", lambda module: tconv.ConvTranspose1d.from_torch(module), dict(module=_torch_layer())),
+    ("doctor", tconv.doctor, dict(model=_torch_model(), input_shape=(1, 2, 9), sizes=(4, 12))),
     ("to_onnx", frameworks.to_onnx, dict(kernel_size=3, stride=2, padding=1, output_padding=1)),
     ("to_tf", frameworks.to_tf, dict(input_size=5, kernel_size=3, stride=2, padding=1, output_padding=1)),
     ("to_jax", frameworks.to_jax, dict(kernel_size=3, stride=2, padding=1, output_padding=1)),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 # The scene never imports render (render depends on the scene), so the package that holds both connects them.
 from . import render  # noqa: F401
 from .algorithms import available_algorithms
+from .doctor import Diagnosis
 from .errors import TconvError
 from .explain import Walkthrough
 from .functional import (
@@ -44,9 +45,13 @@ from .shapes import (
 )
 
 if TYPE_CHECKING:
+    from .doctor import doctor
     from .explain import explain  # type checkers do not know callable modules: they see (and check) the function
 else:
-    from . import explain  # the package, callable: tconv.explain(...) and tconv.explain.writers both work
+    from . import (
+        doctor,  # the package, callable as tconv.explain is: tconv.doctor(model, input_shape)
+        explain,  # the package, callable: tconv.explain(...) and tconv.explain.writers both work
+    )
 
 __version__ = "0.1.0"
 
@@ -54,6 +59,7 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "ConvTranspose3d",
+    "Diagnosis",
     "Options",
     "Scene",
     "TconvError",
@@ -71,6 +77,7 @@ __all__ = [
     "conv_transpose3d",
     "conv_transpose_equivalent",
     "conv_transpose_output_size",
+    "doctor",
     "explain",
     "get_memory_budget",
     "get_options",

@@ -85,6 +85,10 @@ EXAMPLES = {
   tconv convert --to onnx -k 3 -s 2 -p 1 --output-padding 1 -i 8""",
     "onnx": """\
   tconv onnx model.onnx                         its ConvTranspose nodes and their PyTorch equivalents""",
+    "doctor": """\
+  tconv doctor unet.onnx --input-shape 1,3,350,525      why it fails at 350x525, fixes, sizes that work
+  tconv doctor mymodels.unet:UNet --input-shape 1,3,350,525 --sizes 256:512
+  tconv doctor mymodels.unet:build_model --input-shape 1,3,350,525 --json""",
 }
 
 # A subcommand's handler: the parsed flags in, the exit code out.
@@ -805,21 +809,97 @@ def _dims(shape: Sequence[int | None] | None) -> str:
     return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
 
 
+def _symbolic(shape: Sequence[int | None] | None, symbols: Sequence[str | None]) -> str:
+    """``[batch, 16, h, w]``: X's shape with the names of its symbolic spatial sizes."""
+    if shape is None:
+        return "unknown"
+    names = [None] * (len(shape) - len(symbols)) + list(symbols)
+    return "[" + ", ".join(str(d) if d is not None else (n or "?") for d, n in zip(shape, names)) + "]"
+
+
 def _cmd_onnx(args: argparse.Namespace) -> int:
     from .frameworks.onnx import conv_transpose_nodes
 
     nodes = conv_transpose_nodes(args.model)
     print(f"{args.model}: {len(nodes)} ConvTranspose node(s)")
     for node in nodes:
-        print(f"\n{node.name or '(unnamed)'}: X {_dims(node.input_shape)}, W {_dims(node.weight_shape)}, "
-              f"bias {'yes' if node.bias else 'no'}")
+        name = node.name or "(unnamed)"
+        if node.module:  # torch's exporters: the module path says more than node_ConvTranspose_9
+            name = f"{node.module} ({name})"
+        x = _symbolic(node.input_shape, node.symbols) if node.symbols else _dims(node.input_shape)
+        print(f"\n{name}: X {x}, W {_dims(node.weight_shape)}, bias {'yes' if node.bias else 'no'}")
         attrs = ", ".join(f"{k}={list(v) if isinstance(v, tuple) else v}" for k, v in node.attributes.items())
         print(f"  attributes: {attrs or '(none)'}")
         if node.equivalent is not None:
             print(f"  PyTorch equivalent: {node.equivalent}")
+        elif node.general is not None:
+            head = str(node.general).rsplit("; output size", 1)[0]
+            print(f"  PyTorch equivalent at any size: {head}; output size ({', '.join(node.formula)})")
         else:
             print(f"  no PyTorch equivalent: {node.problem}")
     return 0
+
+
+def _load_model(spec: str) -> Any:
+    """An ``.onnx`` path as is; ``package.module:name`` imported from the current directory (as uvicorn does), the
+    name an ``nn.Module`` or a class or factory called with no arguments."""
+    import importlib
+    import inspect
+    import os
+
+    if spec.endswith(".onnx") or ":" not in spec or os.path.exists(spec):
+        if not spec.endswith(".onnx"):
+            raise TconvError(f"MODEL {_quote(spec)} is neither an .onnx file nor an import spec package.module:name")
+        if _kind(Path(spec), "MODEL") != "file":
+            raise TconvError(f"MODEL {_quote(spec)} does not exist")
+        return spec
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr or not all(p.isidentifier() for p in (*module_name.split("."), *attr.split("."))):
+        raise TconvError(f"MODEL {_quote(spec)} is not an import spec package.module:name")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except Exception as exc:  # the user's module may raise anything while importing
+        raise TconvError(f"MODEL {_quote(spec)} could not be imported: {type(exc).__name__}: {exc}") from None
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(obj, torch.nn.Module):
+        return obj
+    if inspect.isclass(obj) or callable(obj):
+        try:
+            obj = obj()
+        except Exception as exc:  # the constructor is the user's code
+            raise TconvError(f"MODEL {_quote(spec)} could not be built with no arguments: "
+                             f"{type(exc).__name__}: {exc}") from None
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(obj, torch.nn.Module):
+        raise TconvError(f"MODEL {_quote(spec)} is {type(obj).__name__}, not a torch.nn.Module (or a class or "
+                         "factory returning one)")
+    return obj
+
+
+def _range(text: str) -> tuple[int, int]:
+    lo, sep, hi = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return (int(lo), int(hi))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO:HI like 256:512, got {_quote(text)}") from None
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import doctor
+
+    shape = args.input_shape if isinstance(args.input_shape, tuple) else (args.input_shape,)
+    diagnosis = doctor(_load_model(args.model), shape, sizes=args.sizes)
+    if args.json:
+        print(json.dumps(diagnosis.to_dict(), ensure_ascii=False))
+    else:
+        print(diagnosis.to_text())
+    return 0 if diagnosis.ok else 1
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -966,6 +1046,16 @@ def build_parser() -> argparse.ArgumentParser:
     ox.add_argument("model", metavar="MODEL.onnx", help="the model file (needs the onnx package: tconv[onnx])")
     ox.set_defaults(handler=_cmd_onnx)
 
+    dr = _subparser(sub, "doctor", [_json("print the diagnosis as JSON")],
+                    "why a model's skip connections do not fit at an input size, fixes, and the sizes that work")
+    dr.add_argument("model", metavar="MODEL", help="an .onnx file, or package.module:name (an nn.Module, or a class "
+                                                   "or factory called with no arguments; the current directory is "
+                                                   "importable)")
+    dr.add_argument("--input-shape", type=_ints, required=True, metavar="N,C,H,W", help="the input shape")
+    dr.add_argument("--sizes", type=_range, metavar="LO:HI",
+                    help="spatial sizes to search for the valid-size rules (default: 48 each side of each size)")
+    dr.set_defaults(handler=_cmd_doctor)
+
     for p in (parser, *_subparsers(parser).values()):
         p.add_underscore_aliases()
     return parser
@@ -977,7 +1067,7 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, _Parser]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 2 bad input).
+    """Run the CLI; returns the exit code (0 ok, 2 bad input; ``doctor``: 1 when it finds problems).
 
     >>> main(["solve", "-i", "17", "--output-size", "34", "--limit", "1"])
     axis 0: ConvTranspose 17 → 34: 1 shown, most common first

@@ -26,6 +26,7 @@ from .errors import TconvError
 
 __all__ = [
     "CONV_FORMULA",
+    "INTERPOLATE_FORMULA",
     "MAX_SOLVE_CANDIDATES",
     "POOL_FORMULA",
     "RELATION_TITLES",
@@ -41,6 +42,7 @@ __all__ = [
     "conv_transpose_output_size",
     "effective_kernel_size",
     "full_output_size",
+    "interpolate_output_size",
     "layer_report",
     "output_padding_for",
     "output_size_range",
@@ -569,6 +571,31 @@ def pool_output_size(
     (4,)
     """
     return tuple(ax.output_size for ax in pool_axes(input_size, kernel_size, stride, padding, dilation, ceil_mode))
+
+
+def interpolate_output_size(input_size: IntOrSeq, scale_factor: float | Sequence[float]) -> tuple[int, ...]:
+    """Output size of ``F.interpolate``/``nn.Upsample``/ONNX ``Resize`` with a scale factor: ⌊L·scale⌋ per axis.
+
+    PyTorch multiplies in double precision and rounds down, so a factor of 2 always doubles and 0.5 halves with
+    the odd row dropped.
+
+    >>> interpolate_output_size((43, 65), 2)
+    (86, 130)
+    >>> interpolate_output_size(7, 0.5)
+    (3,)
+    """
+    scales = [scale_factor] if isinstance(scale_factor, int | float) else list(scale_factor)
+    nd = count_axes(input_size, [0] * len(scales) if len(scales) > 1 else 0)
+    sizes = per_axis("input_size", input_size, nd, minimum=1)
+    if len(scales) == 1:
+        scales = scales * nd
+    if len(scales) != nd or not all(isinstance(f, int | float) and math.isfinite(f) and f > 0 for f in scales):
+        raise TconvError(f"scale_factor {show(scale_factor)} must be one positive number or one per axis ({nd})")
+    return tuple(math.floor(float(L) * float(f)) for L, f in zip(sizes, scales))
+
+
+#: ``F.interpolate``'s output-size formula with a scale factor, in symbols.
+INTERPOLATE_FORMULA = "L_out = ⌊L_in · scale_factor⌋"
 
 
 # --------------------------------------------------------------------------------------------------

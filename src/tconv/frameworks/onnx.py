@@ -25,7 +25,8 @@ from .common import TorchEquivalent, spatial_ints, torch_equivalent
 if TYPE_CHECKING:
     from onnx import ModelProto
 
-__all__ = ["ConvTransposeNode", "conv_transpose_nodes", "from_onnx", "onnx_conv_transpose", "to_onnx"]
+__all__ = ["ConvTransposeNode", "conv_transpose_nodes", "from_onnx", "node_module_path", "onnx_conv_transpose",
+           "to_onnx"]
 
 AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
 # The attributes from_onnx understands; a node's other attributes are listed but do not change the arithmetic.
@@ -210,6 +211,14 @@ class ConvTransposeNode:
     attributes: dict[str, Any] = field(hash=False)
     equivalent: TorchEquivalent | None
     problem: str | None
+    #: the PyTorch module path the exporter recorded (``up3.up``), or None
+    module: str | None = None
+    #: X's spatial sizes by name where they are symbolic (``("h", "w")``; None for a fixed one), else ()
+    symbols: tuple[str | None, ...] = ()
+    #: with symbolic spatial sizes: the equivalent layer, whose parameters hold at every size (its sizes are
+    #: placeholders), and ``formula``, the output size per axis in terms of the symbols (``2·h − 1``)
+    general: TorchEquivalent | None = None
+    formula: tuple[str, ...] = ()
 
     @property
     def computable(self) -> bool:
@@ -230,6 +239,46 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return tuple(_plain(v) for v in value)
     return value
+
+
+def node_module_path(node: Any) -> str | None:
+    """The PyTorch module path an exported node came from: ``up3.up``, ``""`` for the model's own forward, None
+    when the node does not say.
+
+    torch's default exporter (dynamo) names nodes ``node_convolution_2`` and keeps the path in the node's metadata
+    (``pkg.torch.onnx.name_scopes``: the scopes, then the op); the legacy exporter names them ``/up3/up/ConvTranspose``.
+
+    >>> from onnx import helper
+    >>> node_module_path(helper.make_node("ConvTranspose", ["X", "W"], ["Y"], name="/up3/up/ConvTranspose"))
+    'up3.up'
+    >>> node_module_path(helper.make_node("Conv", ["X", "W"], ["Y"], name="/down1/conv/conv.0/Conv"))
+    'down1.conv.0'
+    >>> node = helper.make_node("Concat", ["a", "b"], ["c"], name="node_cat_2", axis=1)
+    >>> _ = node.metadata_props.add(key="pkg.torch.onnx.name_scopes", value="['', 'up3', 'cat_2']")
+    >>> node_module_path(node)
+    'up3'
+    """
+    import ast
+
+    for prop in getattr(node, "metadata_props", ()):
+        if prop.key == "pkg.torch.onnx.name_scopes":
+            try:
+                scopes = ast.literal_eval(prop.value)
+            except (ValueError, SyntaxError):
+                break
+            if isinstance(scopes, list) and scopes and all(isinstance(v, str) for v in scopes):
+                modules = [v for v in scopes[:-1] if v]
+                return modules[-1] if modules else ""
+    name = getattr(node, "name", "")
+    if name.startswith("/") and name.count("/") >= 1:
+        path: list[str] = []
+        for part in name.split("/")[1:-1]:
+            # a Sequential's child is scoped "conv.0" under "conv"; a ModuleList has no scope: "ups.0" at the top
+            if path and part.startswith(path[-1].split(".")[-1] + "."):
+                part = part[len(path[-1].split(".")[-1]) + 1:]
+            path.append(part)
+        return ".".join(path)
+    return None
 
 
 def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str]) -> list[ConvTransposeNode]:
@@ -260,9 +309,11 @@ def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str]) -> list[Con
     with contextlib.suppress(Exception):
         model = shape_inference.infer_shapes(model)
     shapes: dict[str, Shape | None] = {}
+    symbols: dict[str, tuple[str | None, ...]] = {}
     for vi in [*model.graph.input, *model.graph.value_info, *model.graph.output]:
         dims = vi.type.tensor_type.shape.dim
         shapes[vi.name] = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims) or None
+        symbols[vi.name] = tuple(d.dim_param if d.HasField("dim_param") else None for d in dims)
     for init in model.graph.initializer:
         shapes[init.name] = tuple(init.dims)  # the dims alone: no need to load the weights
     nodes = []
@@ -275,7 +326,14 @@ def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str]) -> list[Con
         eq, problem = None, None
         # The batch size never enters the arithmetic, so a dynamic batch (the usual export) still has an equivalent.
         x_static, w_static = _static(None if x_shape is None else x_shape[1:]), _static(w_shape)
-        if x_static is None or w_static is None:
+        general: TorchEquivalent | None = None
+        formula: tuple[str, ...] = ()
+        syms: tuple[str | None, ...] = ()
+        if x_static is None and x_shape is not None and len(x_shape) >= 3 and x_shape[1] is not None and \
+                w_static is not None:
+            syms = tuple(symbols.get(n.input[0], ())[2:]) or (None,) * (len(x_shape) - 2)
+            general, formula, problem = _general(x_shape, syms, w_static, bias, attrs)
+        elif x_static is None or w_static is None:
             problem = "needs X's channels and spatial sizes and W's shape, which this model does not fix"
         else:
             try:
@@ -283,5 +341,36 @@ def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str]) -> list[Con
                                **{k: v for k, v in attrs.items() if k in ATTRIBUTES})
             except TconvError as exc:
                 problem = str(exc)
-        nodes.append(ConvTransposeNode(n.name, x_shape, w_shape, bias, attrs, eq, problem))
+        nodes.append(ConvTransposeNode(n.name, x_shape, w_shape, bias, attrs, eq, problem, node_module_path(n),
+                                       syms, general, formula))
     return nodes
+
+
+def _general(x_shape: Shape, syms: tuple[str | None, ...], w: tuple[int, ...], bias: bool,
+             attrs: dict[str, Any]) -> tuple[TorchEquivalent | None, tuple[str, ...], str | None]:
+    """The equivalent for symbolic spatial sizes: the layer (its parameters hold at any size) and the output size
+    per axis as a formula, or None and what it needs (SAME_* padding and output_shape depend on the sizes)."""
+    names = [s or (str(x_shape[2 + a]) if x_shape[2 + a] is not None else f"L{a}") for a, s in enumerate(syms)]
+    needs = [n for n, d in zip(names, x_shape[2:]) if d is None]
+    auto = _decode(attrs.get("auto_pad", "NOTSET"))
+    if auto in ("SAME_UPPER", "SAME_LOWER") or "output_shape" in attrs:
+        why = f"auto_pad {auto}" if auto in ("SAME_UPPER", "SAME_LOWER") else "output_shape"
+        return None, (), f"needs X's spatial sizes {', '.join(needs)}: with {why} the padding depends on them"
+    nd = len(w) - 2
+    pads = attrs.get("pads") or (0,) * (2 * nd)
+    placeholder = [d if d is not None else 4 * (1 + sum(pads) + sum(w[2:])) for d in x_shape[2:]]
+    try:
+        eq = from_onnx((1, int(x_shape[1] or 0), *placeholder), w, bias=bias,
+                       **{k: v for k, v in attrs.items() if k in ATTRIBUTES})
+    except TconvError as exc:
+        return None, (), str(exc)
+    formula = []
+    for a, (name, d) in enumerate(zip(names, x_shape[2:])):
+        if d is not None:
+            formula.append(str(eq.output_size[a]))
+            continue
+        slope = eq.stride[a]
+        offset = eq.output_size[a] - slope * placeholder[a]  # the output size is slope·L + offset for every L
+        term = name if slope == 1 else f"{slope}·{name}"
+        formula.append(term if offset == 0 else f"{term} {'+' if offset > 0 else '−'} {abs(offset)}")
+    return eq, tuple(formula), None

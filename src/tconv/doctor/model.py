@@ -1,0 +1,152 @@
+"""The doctor's data: a diagnosis is frozen data (layers, problems, fixes, valid sizes); writers print it.
+
+>>> fix = Fix("output_size", "pass output_size to up3.up", "x = self.up(x, output_size=skip.shape[-2:])", True)
+>>> d = Diagnosis((1, 3, 64, 64), (), (), {}, "torch")
+>>> d.ok, d.to_dict()["problems"]
+(True, [])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["AxisSizes", "Diagnosis", "Fix", "Layer", "Problem"]
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One traced layer: a conv, pooling, ConvTranspose, upsample/interpolate, pad, or a join (cat, add, mul).
+
+    ``where`` is the module path (``up3.up``), or the module and the function called in its forward
+    (``up3:cat``); ``arithmetic`` is the size formula with numbers, one entry per spatial axis (empty where the
+    layer has none, as joins). ``inputs`` are the indices of the layers that made its operands (None for the
+    model's input); ``up`` tells the joins' operand that came through an upsampling, when one did.
+    """
+
+    where: str
+    kind: str
+    input_shape: Shape
+    output_shape: Shape
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    arithmetic: tuple[str, ...] = ()
+    inputs: tuple[int | None, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON entry: where, kind and the shapes."""
+        return {"where": self.where, "kind": self.kind, "input_shape": list(self.input_shape),
+                "output_shape": list(self.output_shape)}
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One way out of a problem, with PyTorch code to paste; ``verified``: re-traced with it applied, the model ran.
+
+    ``target`` is what it changes (a module path, a join, or ``input``); ``values`` its numbers at the diagnosed
+    size (``{"output_size": [87, 131]}``, ``{"pad": [[1, 1], [1, 2]]}``...), so a test can apply it by hand.
+    """
+
+    kind: str
+    title: str
+    code: str
+    verified: bool
+    cost: str = ""
+    target: str = ""
+    values: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "code": self.code, "verified": self.verified, "title": self.title,
+                "cost": self.cost, "target": self.target, "values": self.values}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A failure point: a join whose operands differ in spatial size, or an error raised inside the model.
+
+    ``where`` names the modules on both sides (the upsampled operand first, then the skip) and the join;
+    ``sizes`` are the operands' shapes; ``chains`` explain each mismatched axis, from the input to the join.
+    """
+
+    where: tuple[str, ...]
+    op: str
+    sizes: tuple[Shape, ...]
+    message: str
+    chains: tuple[str, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+    axes: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"where": list(self.where), "op": self.op, "sizes": [list(s) for s in self.sizes],
+                "message": self.message, "chains": list(self.chains), "fixes": [f.to_dict() for f in self.fixes]}
+
+
+@dataclass(frozen=True)
+class AxisSizes:
+    """The input sizes of one spatial axis, in ``low..high``, for which the model runs (brute force, one trace
+    each), the rule they follow and the valid sizes nearest the requested one.
+
+    >>> AxisSizes(2, 350, 300, 400, (304, 320, 336, 352, 368, 384, 400), "multiples of 16", 16, (0,), 16,
+    ...           (336, 352)).accepts(352)
+    True
+    """
+
+    axis: int
+    requested: int
+    low: int
+    high: int
+    valid: tuple[int, ...]
+    rule: str
+    period: int | None
+    residues: tuple[int, ...]
+    minimum: int | None
+    nearest: tuple[int, ...]
+
+    def accepts(self, size: int) -> bool:
+        """What the rule says of ``size`` (inside or outside the range searched)."""
+        if self.period is None:
+            return size in self.valid
+        return (self.minimum is None or size >= self.minimum) and size % self.period in self.residues
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "nearest": list(self.nearest), "range": [self.low, self.high],
+                "valid": list(self.valid)}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What :func:`tconv.doctor` found: the traced layers, the problems (each with verified fixes) and, per
+    spatial axis, the input sizes the model accepts. ``ok`` is True when the model runs at ``input_shape``.
+
+    ``error`` is a failure that is not a size mismatch at a join (the model raised), with ``error_where``.
+    """
+
+    input_shape: Shape
+    layers: tuple[Layer, ...]
+    problems: tuple[Problem, ...]
+    valid_sizes: dict[int, AxisSizes] = field(hash=False)
+    source: str
+    output_shape: Shape | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the model runs at ``input_shape``: no problem found."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``tconv doctor --json``."""
+        from .writers import to_dict
+
+        return to_dict(self)
+
+    def to_text(self) -> str:
+        """The short report ``tconv doctor`` prints."""
+        from .writers import to_text
+
+        return to_text(self)
+
+    def __str__(self) -> str:
+        return self.to_text()

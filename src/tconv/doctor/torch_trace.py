@@ -1,0 +1,396 @@
+"""Tracing a torch module's shapes on the meta device: no memory, no arithmetic, every call seen.
+
+The module is deep-copied and moved to ``meta`` (the user's module is left alone). Forward hooks on every
+submodule keep the module path of the code running; a ``TorchFunctionMode`` sees every conv, pooling,
+ConvTranspose, interpolate, pad and join (cat, add, mul...) with its operands before it runs, so a mismatched join
+is recorded and repaired (the trace goes on) instead of raising.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import TconvError
+from . import arithmetic
+from .model import Layer, Shape
+from .trace import Join, Patch, Trace, mismatched_axes, pick_up_operand
+
+__all__ = ["TorchTracer"]
+
+# Positional parameter names of the functions a trace records (the C functions have no signature to read).
+_CONV = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+_TRANSPOSED = ("input", "weight", "bias", "stride", "padding", "output_padding", "groups", "dilation")
+_MAX_POOL = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+_AVG_POOL = ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+_INTERPOLATE = ("input", "size", "scale_factor", "mode", "align_corners", "recompute_scale_factor", "antialias")
+SIGNATURES: dict[str, tuple[str, tuple[str, ...]]] = {
+    **{f"conv{n}d": ("conv", _CONV) for n in (1, 2, 3)},
+    **{f"conv_transpose{n}d": ("conv_transpose", _TRANSPOSED) for n in (1, 2, 3)},
+    **{f"max_pool{n}d": ("pool", _MAX_POOL) for n in (1, 2, 3)},
+    **{f"max_pool{n}d_with_indices": ("pool", _MAX_POOL) for n in (1, 2, 3)},
+    **{f"avg_pool{n}d": ("pool", _AVG_POOL) for n in (1, 2, 3)},
+    "interpolate": ("upsample", _INTERPOLATE),
+    "upsample": ("upsample", _INTERPOLATE),
+    "pad": ("pad", ("input", "pad", "mode", "value")),
+    **dict.fromkeys(("cat", "concat", "concatenate"), ("cat", ("tensors", "dim"))),
+    **dict.fromkeys(("add", "add_", "__add__", "__iadd__", "__radd__", "sub", "sub_", "__sub__", "__isub__"),
+                    ("add", ("input", "other"))),
+    **dict.fromkeys(("mul", "mul_", "__mul__", "__imul__", "__rmul__", "div", "div_", "__truediv__",
+                     "__itruediv__"), ("mul", ("input", "other"))),
+}
+JOINS = frozenset({"cat", "add", "mul"})
+
+
+def _bind(names: Sequence[str], args: Sequence[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    bound = dict(zip(names, args))
+    bound.update(kwargs)
+    return bound
+
+
+def _per_axis(value: Any, nd: int, default: int) -> tuple[int, ...]:
+    if value is None or (isinstance(value, list | tuple) and not value):
+        return (default,) * nd
+    if isinstance(value, int):
+        return (value,) * nd
+    values = tuple(int(v) for v in value)
+    return values * nd if len(values) == 1 else values
+
+
+class _State:
+    """One trace's bookkeeping: the module paths being run, each tensor's source layer and name."""
+
+    def __init__(self, patches: Sequence[Patch]) -> None:
+        self.stack: list[str] = [""]
+        self.layers: list[Layer] = []
+        self.joins: list[Join] = []
+        self.source: dict[int, int | None] = {}
+        self.name: dict[int, str] = {}
+        self.keep: list[Any] = []  # tensors stay alive, so their ids are not reused within the trace
+        self.count: dict[str, int] = {}
+        self.patches = {(p.kind, p.target): p for p in patches}
+        self.last = ""
+
+    def tag(self, tensor: Any, source: int | None, name: str) -> None:
+        self.keep.append(tensor)
+        self.source[id(tensor)] = source
+        self.name[id(tensor)] = name
+
+    def where(self, fname: str, leaf: bool) -> str:
+        path = self.stack[-1]
+        base = path if leaf and path else f"{path}:{fname}" if path else fname
+        n = self.count.get(base, 0) + 1
+        self.count[base] = n
+        return base if n == 1 else f"{base}#{n}"
+
+
+class TorchTracer:
+    """Traces a deep copy of ``module`` on the meta device; ``trace(shape, patches)`` gives a :class:`Trace`."""
+
+    source = "torch"
+
+    def __init__(self, module: Any) -> None:
+        import torch
+
+        self._torch = torch
+        try:
+            self.module = copy.deepcopy(module).to("meta")
+        except Exception as exc:  # a module that cannot be copied or moved: say which and why
+            raise TconvError(f"model {type(module).__name__} could not be copied to the meta device for tracing: "
+                             f"{exc}") from None
+        self.module.eval()
+        self.state: _State | None = None
+        self.leaves: set[str] = set()
+        self.modules: dict[str, Any] = {}
+        for path, sub in self.module.named_modules():
+            self.modules[path] = sub
+            if not any(True for _ in sub.children()):
+                self.leaves.add(path)
+            sub.register_forward_pre_hook(self._pre(path), with_kwargs=True)
+            sub.register_forward_hook(self._post(path))
+
+    # ----------------------------------------------------------------------------------------- hooks
+
+    def _pre(self, path: str) -> Callable[..., Any]:
+        def hook(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            state = self.state
+            if state is None:
+                return None
+            state.stack.append(path)
+            patch = state.patches.get(("output_size", path))
+            if patch is not None and hasattr(module, "_output_padding"):  # a ConvTranspose module: real output_size
+                return args, {**kwargs, "output_size": list(patch.values)}
+            return None
+        return hook
+
+    def _post(self, path: str) -> Callable[..., Any]:
+        def hook(module: Any, args: Any, output: Any) -> None:
+            state = self.state
+            if state is None:
+                return
+            if len(state.stack) > 1:
+                state.stack.pop()
+            if isinstance(output, self._torch.Tensor):
+                state.name[id(output)] = path or type(module).__name__
+                state.keep.append(output)
+        return hook
+
+    # ----------------------------------------------------------------------------------------- trace
+
+    def trace(self, input_shape: Shape, patches: Sequence[Patch] = ()) -> Trace:
+        torch = self._torch
+        state = _State(patches)
+        saved = {}
+        for p in patches:
+            sub = self.modules.get(p.target)
+            if p.kind == "output_padding" and sub is not None and hasattr(sub, "output_padding"):
+                saved[p.target] = sub.output_padding
+                sub.output_padding = tuple(p.values)
+        x = torch.empty(input_shape, device="meta")
+        state.tag(x, None, "input")
+        self.state = state
+        error, where, out_shape = None, None, None
+        try:
+            with _Mode(self, state), torch.no_grad():
+                out = self.module(x)
+            first = _first_tensor(out, torch)
+            out_shape = tuple(first.shape) if first is not None else None
+        except Exception as exc:  # the model raised: locate it (the module path running, the function called)
+            error = " ".join(str(exc).split()) or type(exc).__name__
+            where = state.stack[-1] or type(self.module).__name__
+            if state.last and state.stack[-1] not in self.leaves:
+                where = f"{where}:{state.last}" if state.stack[-1] else state.last
+        finally:
+            self.state = None
+            for target, value in saved.items():
+                self.modules[target].output_padding = value
+        return Trace(tuple(state.layers), tuple(state.joins), error, where, out_shape)
+
+
+def _first_tensor(value: Any, torch: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, list | tuple):
+        for v in value:
+            found = _first_tensor(v, torch)
+            if found is not None:
+                return found
+    if isinstance(value, dict):
+        return _first_tensor(list(value.values()), torch)
+    return None
+
+
+def _make_mode(base: Any) -> Any:
+    class Mode(base):  # type: ignore[misc]
+        def __init__(self, tracer: TorchTracer, state: _State) -> None:
+            super().__init__()
+            self.tracer, self.state = tracer, state
+
+        def __torch_function__(self, func: Any, types: Any, args: Sequence[Any] = (),
+                               kwargs: dict[str, Any] | None = None) -> Any:
+            kwargs = kwargs or {}
+            name = getattr(func, "__name__", "")
+            entry = SIGNATURES.get(name)
+            if entry is None:
+                out = func(*args, **kwargs)
+                self._pass(args, out)
+                return out
+            return _record(self.tracer, self.state, func, name, entry, tuple(args), kwargs)
+
+        def _pass(self, args: Sequence[Any], out: Any) -> None:
+            torch = self.tracer._torch
+            if isinstance(out, torch.Tensor) and id(out) not in self.state.source:
+                for a in args:
+                    if isinstance(a, torch.Tensor):
+                        self.state.tag(out, self.state.source.get(id(a)), self.state.name.get(id(a), "input"))
+                        return
+    return Mode
+
+
+_MODE: Any = None
+
+
+def _Mode(tracer: TorchTracer, state: _State) -> Any:
+    global _MODE
+    if _MODE is None:
+        from torch.overrides import TorchFunctionMode
+
+        _MODE = _make_mode(TorchFunctionMode)
+    return _MODE(tracer, state)
+
+
+def _record(tracer: TorchTracer, state: _State, func: Any, name: str, entry: tuple[str, tuple[str, ...]],
+            args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    torch = tracer._torch
+    kind, names = entry
+    bound = _bind(names, args, kwargs)
+    state.last = name
+    if kind in JOINS:
+        return _join(tracer, state, func, name, kind, args, kwargs, bound)
+    x = bound.get("input")
+    if not isinstance(x, torch.Tensor) or x.dim() < 3:
+        return func(*args, **kwargs)
+    leaf = state.stack[-1] in tracer.leaves
+    where = state.where(name, leaf)
+    nd = x.dim() - 2
+    size = tuple(x.shape[2:])
+    params: dict[str, Any] = {}
+    if kind == "upsample":
+        patch = state.patches.get(("output_size", where))
+        if patch is not None:
+            args, kwargs = (x,), {**{k: v for k, v in bound.items() if k not in ("input", "scale_factor")},
+                                  "size": list(patch.values), "scale_factor": None}
+            bound = _bind(names, args, kwargs)
+    if kind == "conv_transpose":
+        patch = state.patches.get(("output_padding", where))
+        if patch is not None and not leaf:
+            bound["output_padding"] = tuple(patch.values)
+            args, kwargs = (), bound
+    out = func(*args, **kwargs)
+    first = _first_tensor(out, torch)
+    if first is None:
+        return out
+    out_size = tuple(first.shape[2:])
+    try:
+        params, lines = _arith(kind, bound, size, out_size, nd)
+    except Exception:  # an argument form this reader does not know: the layer is listed without its formula
+        lines = ()
+    layer = Layer(where, kind, tuple(x.shape), tuple(first.shape), params, lines,
+                  (state.source.get(id(x)),), (state.name.get(id(x), "input"),))
+    state.layers.append(layer)
+    state.tag(first, len(state.layers) - 1, where)
+    return out
+
+
+def _arith(kind: str, b: dict[str, Any], size: Shape, out: Shape, nd: int) -> tuple[dict[str, Any], tuple[str, ...]]:
+    params: dict[str, Any]
+    if kind == "conv":
+        k = tuple(b["weight"].shape[2:])
+        s, d = _per_axis(b.get("stride"), nd, 1), _per_axis(b.get("dilation"), nd, 1)
+        pad = b.get("padding", 0)
+        if isinstance(pad, str):
+            from ..shapes import conv_axes
+
+            axes = conv_axes(size, k, s, pad, d)
+            begin, end = tuple(a.pad_begin for a in axes), tuple(a.pad_end for a in axes)
+        else:
+            begin = end = _per_axis(pad, nd, 0)
+        params = {"kernel_size": k, "stride": s, "padding": begin, "dilation": d}
+        return params, arithmetic.conv_layer(size, k, s, begin, end, d)
+    if kind == "conv_transpose":
+        k = tuple(b["weight"].shape[2:])
+        s, p = _per_axis(b.get("stride"), nd, 1), _per_axis(b.get("padding"), nd, 0)
+        op, d = _per_axis(b.get("output_padding"), nd, 0), _per_axis(b.get("dilation"), nd, 1)
+        params = {"kernel_size": k, "stride": s, "padding": p, "output_padding": op, "dilation": d,
+                  "groups": int(b.get("groups", 1) or 1), "in_channels": int(b["weight"].shape[0]),
+                  "out_channels": int(b["weight"].shape[1]) * int(b.get("groups", 1) or 1)}
+        return params, arithmetic.transposed_layer(size, k, s, p, op, d)
+    if kind == "pool":
+        k = _per_axis(b.get("kernel_size"), nd, 1)
+        s = _per_axis(b.get("stride"), nd, 0)
+        s = k if not any(s) else s
+        p, d = _per_axis(b.get("padding"), nd, 0), _per_axis(b.get("dilation"), nd, 1)
+        ceil = bool(b.get("ceil_mode", False))
+        params = {"kernel_size": k, "stride": s, "padding": p, "dilation": d, "ceil_mode": ceil}
+        return params, arithmetic.pool_layer(size, k, s, p, d, ceil)
+    if kind == "upsample":
+        scale = b.get("scale_factor")
+        scales = None if scale is None else tuple(float(v) for v in (scale if isinstance(scale, list | tuple)
+                                                                      else [scale] * nd))
+        if scales is not None and len(scales) == 1:
+            scales = scales * nd
+        params = {"scale_factor": scales, "mode": b.get("mode", "nearest")}
+        return params, arithmetic.interpolate_layer(size, out, scales)
+    if kind == "pad":
+        pads = [int(v) for v in b.get("pad", ())]
+        starts, ends = [0] * nd, [0] * nd
+        for i in range(min(len(pads) // 2, nd)):  # F.pad lists the last axis first: (left, right, top, bottom)
+            starts[nd - 1 - i], ends[nd - 1 - i] = pads[2 * i], pads[2 * i + 1]
+        return {"pad_begin": tuple(starts), "pad_end": tuple(ends)}, arithmetic.pad_layer(size, starts, ends)
+    return {}, ()
+
+
+def _resize_end(torch: Any, t: Any, target: Sequence[int], dims: Sequence[int]) -> Any:
+    """``t`` cropped or zero-extended at the end of ``dims`` to ``target`` (what output_size does)."""
+    import torch.nn.functional as F
+
+    for dim in dims:
+        n = target[dim]
+        if t.shape[dim] > n:
+            t = t.narrow(dim, 0, n)
+        elif t.shape[dim] < n:
+            pads = [0] * (2 * (t.dim() - dim))
+            pads[-1] = n - t.shape[dim]
+            t = F.pad(t, pads)
+    return t
+
+
+def _resize_centre(torch: Any, t: Any, target: Sequence[int], dims: Sequence[int]) -> Any:
+    """``t`` cropped or zero-padded around its centre (diff // 2 before, the rest after), as people do by hand."""
+    import torch.nn.functional as F
+
+    for dim in dims:
+        diff = target[dim] - t.shape[dim]
+        if diff < 0:
+            t = t.narrow(dim, (-diff) // 2, target[dim])
+        elif diff > 0:
+            pads = [0] * (2 * (t.dim() - dim))
+            pads[-2], pads[-1] = diff // 2, diff - diff // 2
+            t = F.pad(t, pads)
+    return t
+
+
+def _join(tracer: TorchTracer, state: _State, func: Any, name: str, kind: str, args: tuple[Any, ...],
+          kwargs: dict[str, Any], bound: dict[str, Any]) -> Any:
+    torch = tracer._torch
+    if kind == "cat":
+        tensors = bound.get("tensors")
+        if not isinstance(tensors, list | tuple) or len(tensors) < 2 or \
+                not all(isinstance(t, torch.Tensor) for t in tensors):
+            return func(*args, **kwargs)
+        operands = list(tensors)
+        dim = bound.get("dim", kwargs.get("axis", 0))
+        cat_dim = dim % operands[0].dim() if isinstance(dim, int) and operands[0].dim() else None
+    else:
+        a, b = bound.get("input"), bound.get("other")
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
+            return func(*args, **kwargs)
+        operands, cat_dim = [a, b], None
+    shapes = [tuple(t.shape) for t in operands]
+    if len({len(s) for s in shapes}) != 1 or len(shapes[0]) < 3:
+        return func(*args, **kwargs)
+    where = state.where(name, False)
+    sources = tuple(state.source.get(id(t)) for t in operands)
+    names = tuple(state.name.get(id(t), "input") for t in operands)
+    axes = mismatched_axes(shapes, broadcast=kind != "cat", skip_dim=cat_dim)
+    up, skip = pick_up_operand(state.layers, sources)
+    crop = pad = None
+    if axes:
+        crop = state.patches.get(("crop_skip", where)) or state.patches.get(("crop_skip", "*"))
+        pad = state.patches.get(("pad_up", where)) or state.patches.get(("pad_up", "*"))
+        if crop is not None:
+            operands[skip] = _resize_centre(torch, operands[skip], shapes[up], axes)
+        elif pad is not None:
+            operands[up] = _resize_centre(torch, operands[up], shapes[skip], axes)
+        else:
+            for i in range(len(operands)):
+                if i != skip and mismatched_axes([shapes[i], shapes[skip]], kind != "cat", cat_dim):
+                    operands[i] = _resize_end(torch, operands[i], shapes[skip], axes)
+        if kind == "cat":
+            new_args: tuple[Any, ...] = (operands, *args[1:]) if args else ()
+            kwargs = kwargs if args else {**kwargs, "tensors": operands}
+            args = new_args
+        else:
+            args, kwargs = (operands[0], operands[1], *args[2:]), {k: v for k, v in kwargs.items()
+                                                                   if k not in ("input", "other")}
+    out = func(*args, **kwargs)
+    ordered = (sources[skip], *(s for i, s in enumerate(sources) if i != skip))
+    layer = Layer(where, kind, shapes[skip], tuple(out.shape) if isinstance(out, torch.Tensor) else shapes[skip],
+                  {"operands": shapes, "up": up, "skip": skip}, (), ordered, names)
+    state.layers.append(layer)
+    if axes and crop is None and pad is None:
+        state.joins.append(Join(len(state.layers) - 1, up, skip, axes))
+    if isinstance(out, torch.Tensor):
+        state.tag(out, len(state.layers) - 1, state.name.get(id(operands[skip]), names[skip]))
+    return out

@@ -1,0 +1,73 @@
+"""Writers of a :class:`Diagnosis`: JSON-ready data and a short text report (plain functions of the data)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import Diagnosis
+
+__all__ = ["to_dict", "to_text"]
+
+
+def _dims(shape: Any) -> str:
+    return "×".join(map(str, shape))
+
+
+def to_dict(d: Diagnosis) -> dict[str, Any]:
+    """``{"ok", "input_shape", "layers", "problems", "valid_sizes"}`` (and the source, output shape, notes)."""
+    return {
+        "ok": d.ok,
+        "input_shape": list(d.input_shape),
+        "layers": [layer.to_dict() for layer in d.layers],
+        "problems": [p.to_dict() for p in d.problems],
+        "valid_sizes": {str(axis): s.to_dict() for axis, s in d.valid_sizes.items()},
+        "source": d.source,
+        "output_shape": None if d.output_shape is None else list(d.output_shape),
+        "notes": list(d.notes),
+    }
+
+
+def to_text(d: Diagnosis) -> str:
+    """What ``tconv doctor`` prints: the verdict, each problem with its chain of sizes, the fixes (each kind once,
+    with the layers it applies to), the input sizes that work."""
+    shape = _dims(d.input_shape[2:])
+    counts = {k: sum(1 for layer in d.layers if layer.kind == k) for k in ("conv", "pool", "conv_transpose",
+                                                                          "upsample", "pad", "cat", "add", "mul")}
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    lines = [f"{d.source} model at {list(d.input_shape)}: {len(d.layers)} layers traced ({summary or 'none'})"]
+    lines.extend(f"note: {n}" for n in d.notes)
+    if d.ok:
+        out = f", output {list(d.output_shape)}" if d.output_shape is not None else ""
+        lines.append(f"ok: the model runs at {shape}{out}")
+    else:
+        lines.append(f"{len(d.problems)} problem(s) at {shape}:")
+    for i, p in enumerate(d.problems, 1):
+        lines.append(f"{i}. {p.message}")
+        lines.extend(f"   {c}" for c in p.chains)
+    kinds: dict[str, list[tuple[str, Any]]] = {}
+    for p in d.problems:
+        for f in p.fixes:
+            kinds.setdefault(f.kind, []).append((p.where[-1], f))
+    if kinds:
+        lines.append("")
+        lines.append("fixes (each re-traced with it applied at every problem):")
+    for kind, found in kinds.items():
+        fixes = [f for _, f in found]
+        mark = "verified" if all(f.verified for f in fixes) else \
+            f"verified at {sum(f.verified for f in fixes)} of {len(fixes)}"
+        targets = list(dict.fromkeys(f.target for f in fixes))
+        at = f" at {', '.join(targets)}" if kind != "pad_input" else ""
+        lines.append(f"- {kind}{at} [{mark}]: {fixes[0].cost}")
+        codes = list(dict.fromkeys(f.code for f in fixes))
+        if kind == "output_padding":
+            lines.extend(f"    {c.splitlines()[-1]}  # {f.target}" for c, f in zip(codes, fixes))
+        else:
+            lines.extend(f"    {line}" for line in codes[0].splitlines())
+    if d.valid_sizes:
+        lines.append("")
+        lines.append("input sizes that work:")
+        for axis, s in d.valid_sizes.items():
+            near = ", ".join(map(str, s.nearest)) or "none"
+            lines.append(f"  dim {axis}: {s.rule} (searched {s.low}..{s.high}); nearest to {s.requested}: {near}")
+    return "\n".join(lines)
