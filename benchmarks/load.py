@@ -30,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -299,9 +300,11 @@ class Server:
             self.port = s.getsockname()[1]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+        # The server's stderr, closed by stop(); a pipe could fill up and stall the server.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-c", SERVER, json.dumps(app_options), str(self.port)],
-            env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=self.log,
         )
         self.rss_cap, self.peak, self.peak_pss, self.killed = rss_cap, 0, 0, False
         self.processes = 0
@@ -330,8 +333,8 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"the server exited: {err}")
+                self.log.seek(0)
+                raise RuntimeError(f"the server exited: {self.log.read().decode(errors='replace')}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
                     s.sendall(b"GET /api/shape HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
@@ -357,6 +360,7 @@ class Server:
                 self.kill()
                 self.process.wait()
         self._watch.join()
+        self.log.close()
 
 
 # --- figures ---

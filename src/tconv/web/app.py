@@ -30,13 +30,14 @@ LIMITS = {"input_size": 16, "kernel_size": 7, "stride": 6, "padding": 16, "outpu
           "output_size": 64, "layers": 4, "seed": 2**31 - 1}
 
 #: The server's bounds on work in progress (each one a keyword of :func:`create_app`): ``workers`` rendering
-#: processes (None: one per core this process may use), at most ``queue`` more renders waiting for one (beyond that
-#: a request is answered 503 with Retry-After), ``cache_bytes`` of answers kept by query, and a worker is replaced
-#: when its memory after a job passes ``recycle_bytes`` or after ``max_jobs`` jobs. ``memory_budget`` is the
-#: library's memory budget for one render (tconv.set_memory_budget, in each worker): a render that would need more
-#: is refused by the library before it allocates (422, its message), so workers × budget bounds the renders' memory.
-POOL: dict[str, Any] = {"workers": None, "queue": 8, "cache_bytes": 64 << 20, "recycle_bytes": 192 << 20,
-                        "max_jobs": 500, "memory_budget": 256 << 20, "retry_after": 1}
+#: processes (None: one per core this process may use), at most ``queue`` more renders waiting for one (None:
+#: ``queue_per_worker`` per worker; beyond that a request is answered 503 with Retry-After), ``cache_bytes`` of
+#: answers kept by query. A worker is replaced when its memory after a job passes ``recycle_bytes`` (or, when the
+#: pool goes idle, has grown by a quarter of it since its first job) or after ``max_jobs`` jobs. ``memory_budget``
+#: is the library's memory budget for one render (tconv.set_memory_budget, in each worker): a render that would need
+#: more is refused by the library before it allocates (422, its message), so workers × budget bounds the renders.
+POOL: dict[str, Any] = {"workers": None, "queue": None, "queue_per_worker": 16, "cache_bytes": 32 << 20,
+                        "recycle_bytes": 64 << 20, "max_jobs": 500, "memory_budget": 256 << 20, "retry_after": 1}
 
 #: The size parameters: query name → (PyTorch's name, smallest value, a note). Each is one integer or one per axis.
 SIZES = {
@@ -333,7 +334,7 @@ def _validation_message(error: dict[str, Any], documented: dict[str, str]) -> tu
 def create_app(
     *,
     workers: int | None = POOL["workers"],
-    queue: int = POOL["queue"],
+    queue: int | None = POOL["queue"],
     cache_bytes: int = POOL["cache_bytes"],
     pool: PoolKind = "process",
     recycle_bytes: int = POOL["recycle_bytes"],
@@ -356,9 +357,10 @@ def create_app(
 
     from .. import __version__
 
+    workers = cpu_count() if workers is None else workers
     heavy = HeavyPool(
-        cpu_count() if workers is None else workers,
-        queue,
+        workers,
+        POOL["queue_per_worker"] * workers if queue is None else queue,
         cache_bytes,
         kind=pool,
         max_jobs=max_jobs,

@@ -36,9 +36,12 @@ from typing import Any, Literal
 
 __all__ = ["Busy", "HeavyPool", "Result", "ResultCache", "cpu_count", "malloc_trim", "rss_bytes", "tune_allocator"]
 
-#: What ``/api/shape`` needs stays in the server; these modules are what the jobs import, loaded once in the
-#: forkserver so that each forked worker starts with them.
-PRELOAD = ["tconv.web.app", "tconv.scene", "tconv.render", "tconv.explain", "tconv.explain.writers"]
+#: What the jobs import, loaded once in the forkserver so that each forked worker starts with them (shared pages,
+#: and no import time per worker). A module missing here is imported by the first job that needs it; one that no
+#: longer exists is skipped by the forkserver.
+PRELOAD = ["tconv.web.app", "tconv.scene", "tconv.render", "tconv.render.svg", "tconv.render.raster",
+           "tconv.explain", "tconv.explain.writers", "numpy.random", "xml.sax.saxutils", "PIL.Image",
+           "PIL.GifImagePlugin", "PIL.ImageDraw", "PIL.ImageFont"]
 
 PoolKind = Literal["process", "thread"]
 
@@ -182,21 +185,23 @@ def _worker_main(conn: Connection, memory_budget: int | None) -> None:
             return
         fn, args = message
         del message
+        # Each reply: a header, the body's raw bytes for a Result (pickling them would copy them once more on each
+        # side), then the worker's memory once the job's garbage is freed.
         try:
             result = fn(*args)
+            header: tuple[Any, ...] = ("result", result.media_type, result.headers) if isinstance(result, Result) \
+                else ("value", result)
         except Exception as exc:
-            del fn, args
-            malloc_trim()
-            try:
-                conn.send(("error", exc, traceback.format_exc(), rss_bytes()))
-            except Exception:  # an exception that does not pickle: say what it was
-                conn.send(("error", RuntimeError(repr(exc)), traceback.format_exc(), rss_bytes()))
-            continue
+            result, header = None, ("error", exc, traceback.format_exc())
         del fn, args
-        # The body goes as raw bytes after a small header: pickling it would make one more copy on each side.
-        conn.send(("ok", result.media_type, result.headers))
-        conn.send_bytes(result.body)
-        del result
+        try:
+            conn.send(header)
+        except Exception:  # an exception or value that does not pickle: say what it was
+            conn.send(("error", RuntimeError(f"the job's outcome does not pickle: {header[1]!r}"), ""))
+        else:
+            if header[0] == "result":
+                conn.send_bytes(result.body)
+        del result, header
         malloc_trim()
         conn.send(rss_bytes())
 
@@ -209,6 +214,8 @@ class _Worker:
         self.process.start()
         child.close()
         self.jobs = 0
+        self.rss = 0  # after its last job
+        self.base = 0  # after its first job
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -217,6 +224,10 @@ class _Worker:
             with contextlib.suppress(OSError):
                 self.conn.send(None)
         self.conn.close()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid or 0
 
 
 class _ProcessWorkers:
@@ -250,29 +261,47 @@ class _ProcessWorkers:
             self._all.discard(worker)
             self._retired.append(worker)
 
-    def call(self, fn: Callable[..., Result], args: tuple[Any, ...]) -> Result:
+    def call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        """The job's return value; a :class:`Result`'s body travels as raw bytes."""
         worker = self._idle.get()
         try:
             worker.conn.send((fn, args))
-            reply = worker.conn.recv()
-            if reply[0] == "ok":
-                result = Result(worker.conn.recv_bytes(), reply[1], reply[2])
-                rss = worker.conn.recv()
-            else:
-                rss = reply[3]
+            header = worker.conn.recv()
+            body = worker.conn.recv_bytes() if header[0] == "result" else b""
+            rss = worker.conn.recv()
         except (EOFError, OSError) as exc:
+            worker.process.join(timeout=1)  # it has ended, or is ending: its exit code
+            code = worker.process.exitcode
             self._retire(worker, kill=True)
             self._idle.put(self._spawn())
-            raise WorkerDied(f"a worker process ended during a job (exit code {worker.process.exitcode})") from exc
-        worker.jobs += 1
+            raise WorkerDied(f"a worker process ended during a job (exit code {code})") from exc
+        worker.jobs, worker.rss = worker.jobs + 1, rss
+        worker.base = worker.base or rss
         if rss > self._recycle_bytes or worker.jobs >= self._max_jobs:  # give its memory back
             self._retire(worker)
             self.recycled += 1
             worker = self._spawn()
         self._idle.put(worker)
-        if reply[0] == "ok":
-            return result
-        raise reply[1] from _RemoteTraceback(reply[2])
+        if header[0] == "result":
+            return Result(body, header[1], header[2])
+        if header[0] == "value":
+            return header[1]
+        raise header[1] from _RemoteTraceback(header[2])
+
+    def refresh(self) -> None:
+        """Replace the idle workers that have grown by more than a quarter of ``recycle_bytes`` since their first
+        job (run when the pool has gone idle: a fresh worker costs about 10 ms, and the memory that the last renders
+        left behind goes back to the machine)."""
+        idle: list[_Worker] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                idle.append(self._idle.get_nowait())
+        for worker in idle:
+            if worker.rss > worker.base + self._recycle_bytes // 4:
+                self._retire(worker)
+                self.recycled += 1
+                worker = self._spawn()
+            self._idle.put(worker)
 
     def pids(self) -> list[int]:
         with self._lock:
@@ -305,7 +334,7 @@ class HeavyPool:
         cache_bytes: int,
         kind: PoolKind = "process",
         max_jobs: int = 500,
-        recycle_bytes: int = 192 << 20,
+        recycle_bytes: int = 64 << 20,
         memory_budget: int | None = None,
         retry_after: int = 1,
     ) -> None:
@@ -349,7 +378,8 @@ class HeavyPool:
 
     def _run(self, fn: Callable[..., Result], args: tuple[Any, ...]) -> Result:
         if self._processes is not None:
-            return self._processes.call(fn, args)
+            result: Result = self._processes.call(fn, args)
+            return result
         memory_budget = self._options[2]
         if memory_budget is None:
             return fn(*args)
@@ -392,11 +422,14 @@ class HeavyPool:
             del self._pending[key]
         if not future.cancelled() and future.exception() is None:
             result = future.result()
-            self.cache.put(key, result)
-            self._since_trim += len(result.body)
+            if isinstance(result, Result):
+                self.cache.put(key, result)
+                self._since_trim += len(result.body)
         if idle and self._since_trim > 8 << 20:  # idle after large answers: hand their freed pages back
             self._since_trim = 0
             malloc_trim()
+        if idle and self._processes is not None and self._dispatch is not None:
+            self._dispatch.submit(self._processes.refresh)
 
     def stats(self) -> dict[str, Any]:
         return {
