@@ -291,6 +291,20 @@ def tree_memory(pid: int) -> tuple[int, int, int]:
     return rss, pss, count
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used by a process and all its descendants, the exited ones included (a reaped
+    child's time is added to its parent's: retired workers count in the forkserver's)."""
+    tree, total, stack = _children(), 0.0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while stack:
+        p = stack.pop()
+        with contextlib.suppress(OSError, ValueError, IndexError), open(f"/proc/{p}/stat", encoding="latin-1") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+            total += sum(int(v) for v in fields[11:15]) / tick  # utime, stime, cutime, cstime
+        stack.extend(tree.get(p, []))
+    return total
+
+
 class Server:
     """The server in a subprocess (its own process group), with a memory watch that kills it past the cap."""
 
@@ -434,23 +448,32 @@ def run(
     try:
         server.wait_ready()
         result["rss_idle_mb"], result["pss_idle_mb"] = (round(v / 2**20, 1) for v in server.memory())
-        server.reset_peak()
-        mix, seconds = asyncio.run(run_mix(server.port, plan(requests, maximal, seed), concurrency, timeout, duration,
-                                               retries))
-        result["mix"] = figures(mix) | {"seconds": round(seconds, 2),
-                                        "requests_per_s": round(len(mix.outcomes) / seconds, 1) if seconds else None,
-                                        "rss_peak_mb": round(server.peak / 2**20, 1),
-                                        "pss_peak_mb": round(server.peak_pss / 2**20, 1),
-                                        "processes": server.processes}
-        result["load_average_after_mix"] = list(os.getloadavg())
-        time.sleep(5.0)
-        after = server.memory()
-        result["mix"]["rss_after_5s_mb"], result["mix"]["pss_after_5s_mb"] = (round(v / 2**20, 1) for v in after)
+        if requests:
+            server.reset_peak()
+            cpu = tree_cpu(server.process.pid)
+            mix, seconds = asyncio.run(
+                run_mix(server.port, plan(requests, maximal, seed), concurrency, timeout, duration, retries)
+            )
+            cpu = tree_cpu(server.process.pid) - cpu
+            result["mix"] = figures(mix) | {
+                "seconds": round(seconds, 2),
+                "server_cpu_s": round(cpu, 1),
+                "server_cpu_ms_per_request": round(1000 * cpu / len(mix.outcomes), 1) if mix.outcomes else None,
+                "requests_per_s": round(len(mix.outcomes) / seconds, 1) if seconds else None,
+                "rss_peak_mb": round(server.peak / 2**20, 1),
+                "pss_peak_mb": round(server.peak_pss / 2**20, 1),
+                "processes": server.processes,
+            }
+            result["load_average_after_mix"] = list(os.getloadavg())
+            time.sleep(5.0)
+            after = server.memory()
+            result["mix"]["rss_after_5s_mb"], result["mix"]["pss_after_5s_mb"] = (round(v / 2**20, 1) for v in after)
         if loop_clients and shape_requests and not server.killed:
             server.reset_peak()
             loop = asyncio.run(run_loop(server.port, loop_clients, shape_requests, timeout, duration, retries))
             result["loop"] = figures(loop) | {"rss_peak_mb": round(server.peak / 2**20, 1),
                                               "pss_peak_mb": round(server.peak_pss / 2**20, 1)}
+            result["load_average_after_loop"] = list(os.getloadavg())
     finally:
         server.stop()
     result["server_killed_at_rss_cap"] = server.killed
@@ -473,6 +496,10 @@ def report(result: dict[str, Any]) -> str:
             f"{mix['requests_per_s']} req/s over "
             f"{mix['seconds']} s; statuses {mix['statuses']}"
         )
+        per = mix["server_cpu_ms_per_request"]
+        if per:  # what the server's CPU time allows, whatever else ran on the machine
+            lines.append(f"  server CPU {mix['server_cpu_s']} s: {per} ms per request, at most "
+                         f"{round(1000 * (os.cpu_count() or 1) / per)} req/s on {os.cpu_count()} cores")
         lines.append(f"  RSS peak {mix['rss_peak_mb']} MB ({mix['processes']} processes), "
                      f"{mix['rss_after_5s_mb']} MB 5 s after; PSS peak {mix['pss_peak_mb']} MB, "
                      f"{mix['pss_after_5s_mb']} MB 5 s after")

@@ -45,6 +45,10 @@ PRELOAD = ["tconv.web.app", "tconv.scene", "tconv.render", "tconv.render.svg", "
 
 PoolKind = Literal["process", "thread"]
 
+#: Workers run at this niceness: renders are background work, and the server's event loop (which answers
+#: /api/shape and sends the answers) gets the CPU first when both want it.
+WORKER_NICE = 5
+
 
 @dataclass(frozen=True)
 class Result:
@@ -171,6 +175,8 @@ class WorkerDied(RuntimeError):
 def _worker_main(conn: Connection, memory_budget: int | None) -> None:
     """A worker: run the jobs it is sent, one at a time; reply with the outcome and its memory after the job."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server, which stops its workers
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICE)
     tune_allocator()
     if memory_budget is not None:
         from ..settings import set_memory_budget
