@@ -291,6 +291,13 @@ def tree_memory(pid: int) -> tuple[int, int, int]:
     return rss, pss, count
 
 
+def own_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of one process, without its children."""
+    with open(f"/proc/{pid}/stat", encoding="latin-1") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) used by a process and all its descendants, the exited ones included (a reaped
     child's time is added to its parent's: retired workers count in the forkserver's)."""
@@ -450,14 +457,15 @@ def run(
         result["rss_idle_mb"], result["pss_idle_mb"] = (round(v / 2**20, 1) for v in server.memory())
         if requests:
             server.reset_peak()
-            cpu = tree_cpu(server.process.pid)
+            cpu, main_cpu = tree_cpu(server.process.pid), own_cpu(server.process.pid)
             mix, seconds = asyncio.run(
                 run_mix(server.port, plan(requests, maximal, seed), concurrency, timeout, duration, retries)
             )
-            cpu = tree_cpu(server.process.pid) - cpu
+            cpu, main_cpu = tree_cpu(server.process.pid) - cpu, own_cpu(server.process.pid) - main_cpu
             result["mix"] = figures(mix) | {
                 "seconds": round(seconds, 2),
                 "server_cpu_s": round(cpu, 1),
+                "server_main_process_cpu_s": round(main_cpu, 1),
                 "server_cpu_ms_per_request": round(1000 * cpu / len(mix.outcomes), 1) if mix.outcomes else None,
                 "requests_per_s": round(len(mix.outcomes) / seconds, 1) if seconds else None,
                 "rss_peak_mb": round(server.peak / 2**20, 1),
@@ -498,8 +506,9 @@ def report(result: dict[str, Any]) -> str:
         )
         per = mix["server_cpu_ms_per_request"]
         if per:  # what the server's CPU time allows, whatever else ran on the machine
-            lines.append(f"  server CPU {mix['server_cpu_s']} s: {per} ms per request, at most "
-                         f"{round(1000 * (os.cpu_count() or 1) / per)} req/s on {os.cpu_count()} cores")
+            lines.append(f"  server CPU {mix['server_cpu_s']} s ({mix['server_main_process_cpu_s']} s of them in the "
+                         f"main process): {per} ms per request, at most {round(1000 * (os.cpu_count() or 1) / per)} "
+                         f"req/s on {os.cpu_count()} cores")
         lines.append(f"  RSS peak {mix['rss_peak_mb']} MB ({mix['processes']} processes), "
                      f"{mix['rss_after_5s_mb']} MB 5 s after; PSS peak {mix['pss_peak_mb']} MB, "
                      f"{mix['pss_after_5s_mb']} MB 5 s after")

@@ -37,7 +37,7 @@ LIMITS = {"input_size": 16, "kernel_size": 7, "stride": 6, "padding": 16, "outpu
 #: is the library's memory budget for one render (tconv.set_memory_budget, in each worker): a render that would need
 #: more is refused by the library before it allocates (422, its message), so workers × budget bounds the renders.
 POOL: dict[str, Any] = {"workers": None, "queue": None, "queue_per_worker": 16, "cache_bytes": 32 << 20,
-                        "recycle_bytes": 64 << 20, "max_jobs": 500, "memory_budget": 256 << 20, "retry_after": 1}
+                        "recycle_bytes": 64 << 20, "max_jobs": 500, "memory_budget": 512 << 20, "retry_after": 1}
 
 #: The size parameters: query name → (PyTorch's name, smallest value, a note). Each is one integer or one per axis.
 SIZES = {
