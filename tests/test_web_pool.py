@@ -253,6 +253,8 @@ def test_a_refusal_in_a_worker_is_the_librarys_error(processes: HeavyPool) -> No
     with pytest.raises(ZeroDivisionError) as info:  # any other exception: as raised, the worker's traceback chained
         _answer(processes, operator.truediv, 1, 0)
     assert "Traceback" in str(info.value.__cause__) and "ZeroDivisionError" in str(info.value.__cause__)
+    with pytest.raises(AttributeError, match="pickle"):  # a job that cannot be sent to a worker
+        _answer(processes, math.sqrt, lambda: 0)
     assert _answer(processes, scene_svg_job, small_config(), "equivalent", False, None).body.startswith(b"<svg")
 
 

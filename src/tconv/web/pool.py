@@ -7,9 +7,9 @@ take the CPU and the memory of a render away from the server process; each one i
 has already imported tconv, so a fresh worker costs milliseconds, and a worker is replaced when its memory stays
 high after a job (or after many jobs), which gives the memory back to the machine.
 
-Not ``concurrent.futures.ProcessPoolExecutor``: its ``max_tasks_per_child`` deadlocks on Python 3.11–3.13.x
-(CPython gh-115634) once a worker is replaced while jobs are queued, and without it a worker's memory is never
-given back. Here each worker is owned by one dispatcher thread, which sends it one job at a time over a pipe.
+Not ``concurrent.futures.ProcessPoolExecutor``: its ``max_tasks_per_child`` deadlocks once a worker is replaced
+while jobs are queued (CPython gh-115634, present since 3.11 and not fixed there), and without it a worker's memory
+is never given back. Here each worker is owned by one dispatcher thread, which sends it one job at a time over a pipe.
 
 Everything in this module is plumbing: it runs a job function with its arguments and returns the bytes that job
 made; what a job computes is the library's (tconv.web.app defines the jobs).
@@ -231,10 +231,6 @@ class _Worker:
                 self.conn.send(None)
         self.conn.close()
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid or 0
-
 
 class _ProcessWorkers:
     """A fixed number of worker processes; ``call`` runs one job on an idle one (blocking: from a dispatcher
@@ -271,7 +267,13 @@ class _ProcessWorkers:
         """The job's return value; a :class:`Result`'s body travels as raw bytes."""
         worker = self._idle.get()
         try:
-            worker.conn.send((fn, args))
+            worker.conn.send((fn, args))  # pickled before anything is written: a job that does not pickle...
+        except (EOFError, OSError):
+            pass  # (a dead worker: found by the recv below)
+        except Exception:
+            self._idle.put(worker)  # ...leaves the worker as it was
+            raise
+        try:
             header = worker.conn.recv()
             body = worker.conn.recv_bytes() if header[0] == "result" else b""
             rss = worker.conn.recv()
