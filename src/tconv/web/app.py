@@ -1,26 +1,43 @@
 """``tconv serve``: the explorer's web app (FastAPI). A thin shell: it parses, applies request limits, calls
 the library and formats; every number and every refusal comes from the library, so the errors match.
 
-Stateless: each request carries the whole configuration, so concurrent use is safe.
+Stateless: each request carries the whole configuration, so concurrent use is safe. The cheap answer (the layer
+report of ``/api/shape``) is computed in the event loop; the rendering ones (scenes, SVG, GIF, walkthroughs,
+heatmaps) are jobs: module-level functions of the parsed query that return the answer's bytes, run by a bounded
+pool of worker processes and cached by query (tconv.web.pool).
 
 (No ``from __future__ import annotations`` here: FastAPI reads the route annotations at run time.)
 """
 
+import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
 from .._axes import count_axes, parse_ints, per_axis
 from ..errors import TconvError
+from .pool import Busy, HeavyPool, PoolKind, Result, cpu_count, tune_allocator
 
-__all__ = ["LIMITS", "create_app"]
+__all__ = ["LIMITS", "POOL", "create_app"]
 
 #: Request limits: what one request may ask for, so that no request can exhaust the machine. The OpenAPI schema
 #: states them (each size parameter's pattern is built from this table), so a request beyond them is refused by
 #: the schema, with a message that names the parameter and the range.
 LIMITS = {"input_size": 16, "kernel_size": 7, "stride": 6, "padding": 16, "output_padding": 5, "dilation": 4,
           "output_size": 64, "layers": 4, "seed": 2**31 - 1}
+
+#: The server's bounds on work in progress (each one a keyword of :func:`create_app`): ``workers`` rendering
+#: processes (None: one per core this process may use), at most ``queue`` more renders waiting for one (None:
+#: ``queue_per_worker`` per worker; beyond that a request is answered 503 with Retry-After), ``cache_bytes`` of
+#: answers kept by query. A worker is replaced when its memory after a job passes ``recycle_bytes`` (or, when the
+#: pool goes idle, has grown by a quarter of it since its first job) or after ``max_jobs`` jobs. ``memory_budget``
+#: is the library's memory budget for one render (tconv.set_memory_budget, in each worker): a render that would need
+#: more is refused by the library before it allocates (422, its message), so workers × budget bounds the renders.
+POOL: dict[str, Any] = {"workers": None, "queue": None, "queue_per_worker": 16, "cache_bytes": 32 << 20,
+                        "recycle_bytes": 64 << 20, "max_jobs": 500, "memory_budget": 512 << 20, "retry_after": 1}
 
 #: The size parameters: query name → (PyTorch's name, smallest value, a note). Each is one integer or one per axis.
 SIZES = {
@@ -192,6 +209,49 @@ def explain_info(cfg: Config, view: str, lang: str) -> dict[str, Any]:
     return d
 
 
+def _json(content: Any) -> Result:
+    """A JSON answer, encoded as Starlette's JSONResponse encodes it."""
+    text = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+    return Result(text.encode("utf-8"), "application/json")
+
+
+def _download(body: str | bytes, media_type: str, name: str) -> Result:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    return Result(data, media_type, (("Content-Disposition", f'attachment; filename="{name}"'),))
+
+
+# The jobs: what the pool runs, in a worker process. Each takes the parsed query (hashable: it is also the cache
+# key) and returns the answer's bytes.
+
+
+def scene_job(cfg: Config, view: str, values: bool, pool: str | None) -> Result:
+    scene = build_scene(cfg, view, values, pool)
+    return _json({"svg": scene.svg(), "scene": scene.to_dict()})
+
+
+def scene_svg_job(cfg: Config, view: str, values: bool, pool: str | None) -> Result:
+    return _download(build_scene(cfg, view, values, pool).svg(), "image/svg+xml", "tconv.svg")
+
+
+def scene_gif_job(cfg: Config, view: str, values: bool, pool: str | None) -> Result:
+    from ..render import WRITERS
+
+    return _download(WRITERS["gif"](build_scene(cfg, view, values, pool), None), "image/gif", "tconv.gif")
+
+
+def explain_job(cfg: Config, view: str, lang: str) -> Result:
+    return _json(explain_info(cfg, view, lang))
+
+
+def overlap_job(cfg: Config, layers: int) -> Result:
+    from ..scene import overlap
+
+    if not cfg.transposed:
+        raise TconvError("overlap is about transposed convolution: switch the mode to transposed")
+    m = overlap(cfg.input_size, cfg.kernel_size, **cfg.sizes(), layers=layers)
+    return _json(m.to_dict() | {"summary": m.summary(), "svg": m.scene().svg()})
+
+
 def api_docs_html(spec: dict[str, Any]) -> str:
     """A self-contained HTML reference of the API from its OpenAPI document."""
     from html import escape
@@ -271,8 +331,23 @@ def _validation_message(error: dict[str, Any], documented: dict[str, str]) -> tu
     return f"{name} {error.get('input')!r} is refused ({documented[name]})", name
 
 
-def create_app() -> Any:
-    """The FastAPI application: the page, its assets and the JSON API (documented at /docs and /openapi.json)."""
+def create_app(
+    *,
+    workers: int | None = POOL["workers"],
+    queue: int | None = POOL["queue"],
+    cache_bytes: int = POOL["cache_bytes"],
+    pool: PoolKind = "process",
+    recycle_bytes: int = POOL["recycle_bytes"],
+    max_jobs: int = POOL["max_jobs"],
+    memory_budget: int | None = POOL["memory_budget"],
+) -> Any:
+    """The FastAPI application: the page, its assets and the JSON API (documented at /docs and /openapi.json).
+
+    The keywords bound the rendering work (see :data:`POOL`); ``pool="thread"`` runs the jobs in threads of this
+    process instead of worker processes (for tests that patch the library, and for comparison);
+    ``memory_budget`` is the library's memory budget for one render (None: the library's default, half the
+    machine).
+    """
     fastapi = _require_web()
     from fastapi import FastAPI, Query, Request
     from fastapi.exceptions import RequestValidationError
@@ -282,20 +357,42 @@ def create_app() -> Any:
 
     from .. import __version__
 
+    workers = cpu_count() if workers is None else workers
+    heavy = HeavyPool(
+        workers,
+        POOL["queue_per_worker"] * workers if queue is None else queue,
+        cache_bytes,
+        kind=pool,
+        max_jobs=max_jobs,
+        recycle_bytes=recycle_bytes,
+        memory_budget=memory_budget,
+        retry_after=POOL["retry_after"],
+    )
+
     class Error(BaseModel):
         """Every error body: 422 for a refused request (the library's TconvError, or a parameter outside its
-        schema), 500 for an internal error."""
+        schema), 503 when the server is busy, 500 for an internal error."""
 
         detail: str = Field(description="what is wrong, in words: the library's message or the parameter's rule")
         parameter: str | None = Field(
             description="the query parameter the schema refused; null when the library refused the combination "
-            "(its message names the parameter) and for internal errors"
+            "(its message names the parameter), when the server is busy and for internal errors"
         )
 
     errors: dict[int | str, dict[str, Any]] = {
         422: {"model": Error, "description": "Refused: the library's message (TconvError), or a query parameter "
               "outside its schema (parameter names it)."},
         500: {"model": Error, "description": "Internal error: a generic message; the traceback is logged."},
+    }
+    busy = (
+        f"Busy: the {heavy.workers} rendering workers are all busy and {heavy.queue} more renders are waiting; "
+        "retry after the seconds of Retry-After. Answers are cached by query, so a repeated view is not rendered "
+        "again."
+    )
+    rendered: dict[int | str, dict[str, Any]] = {
+        **errors,
+        503: {"model": Error, "description": busy, "headers": {
+            "Retry-After": {"description": "seconds to wait before asking again", "schema": {"type": "integer"}}}},
     }
 
     def image(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
@@ -306,25 +403,44 @@ def create_app() -> Any:
                 "headers": {"Content-Disposition": {"description": "attachment, with a file name",
                                                     "schema": {"type": "string"}}},
             },
-            **errors,
+            **rendered,
         }
 
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        tune_allocator()  # this process now serves: large answers are returned to the system once sent
+        heavy.start()
+        yield
+        heavy.close()
+
+    limits = ", ".join(f"{name} ≤ {value}" for name, value in LIMITS.items())
     app = FastAPI(
         title="tconv explorer",
         version=__version__,
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
         description="Transposed convolution, computed and drawn by tconv. Every endpoint takes the whole "
         "configuration; sizes are an integer or per axis `5,4`. Refusals answer 422 with "
         '`{"detail": message, "parameter": name or null}`: the library\'s message, or the rule of the query '
-        "parameter the schema refused. An internal error answers 500 with the same shape and a generic message.",
+        "parameter the schema refused. An internal error answers 500 with the same shape and a generic message. "
+        f"Request limits: {limits}. /api/shape is answered at once; the rendering endpoints (scene, scene.svg, "
+        f"scene.gif, explain, overlap) run on {heavy.workers} worker processes with at most {heavy.queue} renders "
+        f"waiting: beyond that they answer 503 (same shape) with Retry-After. Rendered answers are cached by query "
+        f"({cache_bytes >> 20} MiB, least recently used out), so returning to a view answers the same bytes at once.",
     )
+    app.state.heavy = heavy
     app.add_middleware(_InternalErrors)
     static = resources.files("tconv") / "web" / "static"
 
     @app.exception_handler(TconvError)
     async def _refused(request: Request, exc: TconvError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(exc), "parameter": None})
+
+    @app.exception_handler(Busy)
+    async def _busy(request: Request, exc: Busy) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": str(exc), "parameter": None},
+                            headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -349,7 +465,7 @@ def create_app() -> Any:
     explain_view = Query("gather", description=DESCRIPTIONS["explain_view"])
     lang_q = Query("en", description=DESCRIPTIONS["lang"])
 
-    def common(
+    async def common(  # async: parsed in the event loop, no thread hop
         mode: Mode = mode_q,
         i: str = size("i", "3"),
         k: str = size("k", "3"),
@@ -366,6 +482,9 @@ def create_app() -> Any:
     scene_view = Query("equivalent", description=DESCRIPTIONS["scene_view"])
     values_q = Query(False, description=DESCRIPTIONS["values"])
     pool_q = Query(None, description=DESCRIPTIONS["pool"])
+
+    def respond(result: Result) -> Response:
+        return Response(result.body, media_type=result.media_type, headers=dict(result.headers))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
@@ -389,61 +508,46 @@ def create_app() -> Any:
         return HTMLResponse(api_docs_html(app.openapi()))
 
     @app.get("/api/shape", responses=errors)
-    def api_shape(cfg: Config = cfg_dep) -> dict[str, Any]:
-        """Output size, PyTorch's formula with the numbers, the guide's relation, the output_size range, code."""
+    async def api_shape(cfg: Config = cfg_dep) -> dict[str, Any]:
+        """Output size, PyTorch's formula with the numbers, the guide's relation, the output_size range, code.
+        Answered at once, in the event loop (a few milliseconds), never queued behind renders."""
         return shape_info(cfg)
 
-    @app.get("/api/scene", responses=errors)
-    def api_scene(
+    @app.get("/api/scene", response_model=dict[str, Any], responses=rendered)
+    async def api_scene(
         cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The animation: server-rendered SVG (cells have ids) and the frames' marks for interaction."""
-        scene = build_scene(cfg, view, values, pool)
-        return {"svg": scene.svg(), "scene": scene.to_dict()}
+        return respond(await heavy.answer(scene_job, cfg, view, values, pool))
 
     @app.get("/api/scene.svg", response_class=Response, responses=image("image/svg+xml", "The animated SVG."))
-    def api_scene_svg(
+    async def api_scene_svg(
         cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q
     ) -> Response:
         """The animation as a downloadable animated SVG."""
-        scene = build_scene(cfg, view, values, pool)
-        return Response(
-            scene.svg(), media_type="image/svg+xml", headers={"Content-Disposition": 'attachment; filename="tconv.svg"'}
-        )
+        return respond(await heavy.answer(scene_svg_job, cfg, view, values, pool))
 
     @app.get("/api/scene.gif", response_class=Response, responses=image("image/gif", "The animated GIF."))
-    def api_scene_gif(
+    async def api_scene_gif(
         cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q
     ) -> Response:
         """The animation as a downloadable GIF."""
-        from ..render import WRITERS
+        return respond(await heavy.answer(scene_gif_job, cfg, view, values, pool))
 
-        scene = build_scene(cfg, view, values, pool)
-        return Response(
-            WRITERS["gif"](scene, None),
-            media_type="image/gif",
-            headers={"Content-Disposition": 'attachment; filename="tconv.gif"'},
-        )
-
-    @app.get("/api/explain", responses=errors)
-    def api_explain(
+    @app.get("/api/explain", response_model=dict[str, Any], responses=rendered)
+    async def api_explain(
         cfg: Config = cfg_dep,
         view: ExplainView = explain_view,
         lang: Lang = lang_q,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The walkthrough (gather, scatter or matrix view) of the same numbers, with one equation per output cell."""
-        return explain_info(cfg, view, lang)
+        return respond(await heavy.answer(explain_job, cfg, view, lang))
 
-    @app.get("/api/overlap", responses=errors)
-    def api_overlap(
+    @app.get("/api/overlap", response_model=dict[str, Any], responses=rendered)
+    async def api_overlap(
         cfg: Config = cfg_dep, layers: int = Query(1, ge=1, le=LIMITS["layers"], description=DESCRIPTIONS["layers"])
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Taps per output cell for one layer or a stack, the verdict, and the heatmap as SVG."""
-        from ..scene import overlap
-
-        if not cfg.transposed:
-            raise TconvError("overlap is about transposed convolution: switch the mode to transposed")
-        m = overlap(cfg.input_size, cfg.kernel_size, **cfg.sizes(), layers=layers)
-        return m.to_dict() | {"summary": m.summary(), "svg": m.scene().svg()}
+        return respond(await heavy.answer(overlap_job, cfg, layers))
 
     return app
