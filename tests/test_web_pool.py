@@ -357,3 +357,25 @@ def test_a_tiny_load_run_reports_its_figures() -> None:
     assert loop["latency"]["shape"]["n"] == 5 and loop["failures"] == 0
     assert result["server_killed_at_rss_cap"] is False
     assert "req/s" in load.report(result) and "/api/shape" in load.report(result)
+
+
+def test_idle_workers_are_stopped_and_the_next_job_starts_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After IDLE_SHRINK_S without a job no worker process is left (its memory goes back to the machine); the
+    next job forks a fresh one and answers as before."""
+    import time
+
+    from tconv.web import pool as pool_module
+
+    monkeypatch.setattr(pool_module, "IDLE_SHRINK_S", 0.2)
+    pool = HeavyPool(2, 0, 0, kind="process", recycle_bytes=1 << 40)
+    try:
+        assert _answer(pool, math.sqrt, 16.0) == 4.0
+        [first] = [pid for pid in pool.worker_pids()][:1]
+        deadline = time.time() + 10
+        while pool.worker_pids() and time.time() < deadline:
+            time.sleep(0.05)
+        assert pool.worker_pids() == []
+        assert _answer(pool, math.sqrt, 25.0) == 5.0
+        assert pool.worker_pids() and first not in pool.worker_pids()
+    finally:
+        pool.close()

@@ -48,6 +48,9 @@ PoolKind = Literal["process", "thread"]
 #: Workers run at this niceness: renders are background work, and the server's event loop (which answers
 #: /api/shape and sends the answers) gets the CPU first when both want it.
 WORKER_NICE = 5
+#: After this many seconds without a job the worker processes are stopped (the next job forks one in about 10
+#: ms): memory goes back to the machine after a burst of load, and an idle server holds no workers.
+IDLE_SHRINK_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -213,17 +216,29 @@ def _worker_main(conn: Connection, memory_budget: int | None) -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any, memory_budget: int | None) -> None:
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, memory_budget), daemon=True,
+    def __init__(self, context: Any, memory_budget: int | None, start: bool = True) -> None:
+        self.conn, self._child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(self._child, memory_budget), daemon=True,
                                        name="tconv-web-worker")
-        self.process.start()
-        child.close()
+        self.started = False
+        if start:
+            self.start()
         self.jobs = 0
         self.rss = 0  # after its last job
         self.base = 0  # after its first job
 
+    def start(self) -> None:
+        """Fork the process (from the forkserver: about 10 ms); a worker made lazily starts on its first job."""
+        if not self.started:
+            self.process.start()
+            self._child.close()
+            self.started = True
+
     def stop(self, kill: bool = False) -> None:
+        if not self.started:
+            self.conn.close()
+            self._child.close()
+            return
         if kill:
             self.process.kill()
         else:
@@ -248,8 +263,8 @@ class _ProcessWorkers:
         for _ in range(workers):
             self._idle.put(self._spawn())
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self._memory_budget)
+    def _spawn(self, start: bool = True) -> _Worker:
+        worker = _Worker(self._context, self._memory_budget, start)
         with self._lock:
             self._all.add(worker)
             for old in [w for w in self._retired if not w.process.is_alive()]:  # reap the ones that have exited
@@ -266,6 +281,7 @@ class _ProcessWorkers:
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         """The job's return value; a :class:`Result`'s body travels as raw bytes."""
         worker = self._idle.get()
+        worker.start()  # a worker put to rest by shrink() starts again here
         try:
             worker.conn.send((fn, args))  # pickled before anything is written: a job that does not pickle...
         except (EOFError, OSError):
@@ -311,16 +327,30 @@ class _ProcessWorkers:
                 worker = self._spawn()
             self._idle.put(worker)
 
+    def shrink(self) -> None:
+        """Stop every idle worker and leave a lazy one in its place (run after the pool has been idle for
+        IDLE_SHRINK_S): at rest the server keeps no worker processes, so their memory goes back to the machine;
+        the next job forks a fresh one (about 10 ms)."""
+        idle: list[_Worker] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                idle.append(self._idle.get_nowait())
+        for worker in idle:
+            if worker.started:
+                self._retire(worker)
+                worker = self._spawn(start=False)
+            self._idle.put(worker)
+
     def pids(self) -> list[int]:
         with self._lock:
-            return [w.process.pid for w in self._all if w.process.pid is not None]
+            return [w.process.pid for w in self._all if w.started and w.process.pid is not None]
 
     def close(self) -> None:
         with self._lock:
             workers = list(self._all)
         for worker in workers:
             self._retire(worker)
-        for worker in workers:
+        for worker in [w for w in workers if w.started]:
             worker.process.join(timeout=5)
             if worker.process.is_alive():
                 worker.process.kill()
@@ -438,6 +468,19 @@ class HeavyPool:
             malloc_trim()
         if idle and self._processes is not None and self._dispatch is not None:
             self._dispatch.submit(self._processes.refresh)
+            generation = self.jobs
+            timer = threading.Timer(IDLE_SHRINK_S, self._shrink_if_still_idle, (generation,))
+            timer.daemon = True
+            timer.start()
+
+    def _shrink_if_still_idle(self, generation: int) -> None:
+        """After IDLE_SHRINK_S without a new job, stop the workers (see :meth:`_ProcessWorkers.shrink`)."""
+        with self._lock:
+            still_idle = self._running == 0 and self.jobs == generation
+            processes, dispatch = self._processes, self._dispatch
+        if still_idle and processes is not None and dispatch is not None:
+            with contextlib.suppress(RuntimeError):  # the pool closed meanwhile
+                dispatch.submit(processes.shrink)
 
     def stats(self) -> dict[str, Any]:
         return {
