@@ -475,6 +475,12 @@ def environment() -> dict[str, str]:
         if infos:
             info = infos[0]
             blas = f"{info.get('internal_api')} {info.get('version')} ({info.get('architecture', '?')} kernels)"
+    # OpenBLAS picks its kernels when NumPy loads it, from the CPU unless these say otherwise: a forced older core
+    # type (OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU) or L2 size changes NumPy's matmul rate, so they are recorded
+    names = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+    forced = ", ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k in names)
+    if forced:
+        blas += f"; set by the environment: {forced}"
     return {"date": time.strftime("%Y-%m-%d"), "cpu": cpu, "isa": isa, "cores": str(os.cpu_count()), "blas": blas,
             **versions}
 
