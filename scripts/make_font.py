@@ -128,6 +128,7 @@ def main() -> int:
                 fsType=0)
     fb.setupPost()
     fb.font["head"].created = fb.font["head"].modified = 0  # the same bytes on every run
+    fb.font.recalcTimestamp = False
     target = ROOT / "src" / "tconv" / "render" / "fonts" / FONT_FILE
     fb.save(str(target))
     # the advance widths, in font sizes, for the layout (tconv.render.layout.ems), which must not need Pillow
