@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from browser_fixtures import base_url, browser, page  # noqa: F401 (fixtures)
-from browser_fixtures import wait_ready as _wait_ready
 
+import browser_fixtures
 import tconv
+
+# the shared fixtures, used here by name
+base_url, browser, page = browser_fixtures.base_url, browser_fixtures.browser, browser_fixtures.page
+_wait_ready = browser_fixtures.wait_ready
 
 
 def _set(page, field: str, value: str) -> None:

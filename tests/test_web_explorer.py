@@ -13,10 +13,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from browser_fixtures import ARTIFACTS, base_url, browser, open_page, set_field  # noqa: F401 (fixtures)
 
+import browser_fixtures
 import tconv
+from browser_fixtures import ARTIFACTS, open_page, set_field
 from tconv.scene.build import sample_arrays
+
+# the shared fixtures, used here by name
+base_url, browser = browser_fixtures.base_url, browser_fixtures.browser
 
 LAPTOP, PHONE = (1280, 800), (390, 844)
 TOUCH = {"has_touch": True, "is_mobile": True}
@@ -50,7 +54,8 @@ def _point(pg: Any, selector: str, touch: bool = False) -> str:
 
 def _lit(pg: Any, role: str = "output") -> set[str]:
     """data-index of the lit (linked) cells of a role."""
-    return set(pg.eval_on_selector_all(f"#picture rect.linked[data-role={role}]", "els => els.map(e => e.dataset.index)"))
+    lit = pg.eval_on_selector_all(f"#picture rect.linked[data-role={role}]", "els => els.map(e => e.dataset.index)")
+    return set(lit)
 
 
 def _inside_viewport(pg: Any, selector: str) -> bool:
@@ -271,7 +276,7 @@ def test_copy_code_and_link(browser, base_url) -> None:
 def test_code_block_wraps_on_a_phone(browser, base_url) -> None:
     with open_page(browser, f"{base_url}/?{LAYER}&view=gather", *PHONE) as pg:
         assert "ConvTranspose2d(" in pg.text_content("#code")
-        assert pg.evaluate("(() => { const c = document.querySelector('#code'); return c.scrollWidth <= c.clientWidth; })()")
+        assert pg.eval_on_selector("#code", "c => c.scrollWidth <= c.clientWidth")  # wrapped, not cut off
 
 
 def test_old_view_name_loads_the_gather_view(browser, base_url) -> None:
@@ -312,7 +317,9 @@ def test_an_error_dims_everything_stale(browser, base_url) -> None:
     ],
     ids=["overlap", "matrix", "conv", "gather"],
 )
-def test_controls_that_do_nothing_are_hidden(browser, base_url, state: str, hidden: list[str], shown: list[str]) -> None:
+def test_controls_that_do_nothing_are_hidden(
+    browser, base_url, state: str, hidden: list[str], shown: list[str]
+) -> None:
     with open_page(browser, f"{base_url}/?{state}&{LAYER}") as pg:
         pg.wait_for_function("document.querySelector('#matrix').dataset.ready === '1'")
         for sel in hidden:

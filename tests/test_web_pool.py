@@ -370,7 +370,7 @@ def test_idle_workers_are_stopped_and_the_next_job_starts_one(monkeypatch: pytes
     pool = HeavyPool(2, 0, 0, kind="process", recycle_bytes=1 << 40)
     try:
         assert _answer(pool, math.sqrt, 16.0) == 4.0
-        [first] = [pid for pid in pool.worker_pids()][:1]
+        [first] = list(pool.worker_pids())[:1]
         deadline = time.time() + 10
         while pool.worker_pids() and time.time() < deadline:
             time.sleep(0.05)

@@ -86,7 +86,7 @@ const QUIET_MS = 90;     // a mouse crossing the gap between two cells keeps the
 let state = { ...DEFAULTS };
 let scene = null, frame = 0, timer = null, equations = null, requestId = 0;
 let overlapData = null, matrixData = null;
-let focused = null, unfocusTimer = null;
+let focused = null, unfocusTimer = null, urlTimer = null;
 const $ = (id) => document.getElementById(id);
 
 function t(key, ...args) {
@@ -106,6 +106,7 @@ function readUrl() {
 }
 
 function writeUrl() {
+  clearTimeout(urlTimer);
   state.frame = String(frame + 1);
   const q = new URLSearchParams();
   for (const key of Object.keys(DEFAULTS)) q.set(key, state[key]);
@@ -305,6 +306,7 @@ async function showScene(id) {
 function frameCaption() {
   if (scene) return scene.frames[frame].caption;
   if (overlapData) return overlapData.message;
+  if (matrixData) return matrixData.title;
   return "";
 }
 
@@ -320,7 +322,7 @@ function setFrame(n) {
   $("scrub").value = String(frame);
   $("frame-counter").textContent = `${frame + 1} / ${count}`;
   if (!focused) $("caption").textContent = frameCaption();
-  if (!timer) writeUrl();
+  if (!timer) { clearTimeout(urlTimer); urlTimer = setTimeout(writeUrl, 150); }  // scrubbing: once it settles
 }
 
 function play() {
@@ -555,7 +557,7 @@ async function showMatrix(id) {
   pause(); scene = null; overlapData = null;
   $("picture").innerHTML = "";
   const C = wt.steps[0].grids[0];
-  matrixData = { C, equations: wt.equations };
+  matrixData = { C, equations: wt.equations, title: wt.steps[0].title || "" };
   const table = document.createElement("table");
   const thead = document.createElement("thead"), head = document.createElement("tr");
   const corner = document.createElement("th"); corner.className = "corner"; corner.textContent = t("corner");
@@ -582,7 +584,7 @@ async function showMatrix(id) {
   });
   table.append(tbody);
   const box = $("matrix"); box.replaceChildren(table); box.hidden = false;
-  $("caption").textContent = wt.steps[0].title || "";
+  $("caption").textContent = frameCaption();
   setWalkthrough(wt.text);
 }
 
