@@ -18,7 +18,7 @@ import tconv
 import tconv.scene.build as build
 from tconv.render.raster import BASE_COLOURS, _Painter, palette, render_frame
 from tconv.render.style import hex_rgb
-from tconv.scene.build import MAX_CELLS, MAX_FRAMES, scene_cost
+from tconv.scene.build import MAX_CELLS, MAX_FRAMES, sample_arrays, scene_cost
 
 CASES = {
     "largest-equivalent": ((14, 14), 7, dict(values=True)),
@@ -232,7 +232,6 @@ def test_value_spans_replay_the_updates() -> None:
     assert max(len(v) for v in by_cell.values()) > 1  # stamps overlap: some cells change several times
     for spans in by_cell.values():
         assert spans[-1][1] == n and all(a[1] == b[0] for a, b in itertools.pairwise(spans))
-    rng = np.random.default_rng(2)
-    x, w = rng.integers(0, 4, size=(3, 3)), rng.integers(0, 3, size=(3, 3))
+    x, w = sample_arrays(None, None, (3, 3), (3, 3), 2)
     full = tconv.conv_transpose(x[None, None], w[None, None], stride=2)[0, 0]
     np.testing.assert_array_equal(scene.shown(-1, "output"), full)

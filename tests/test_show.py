@@ -22,6 +22,7 @@ from tconv._format import format_number
 from tconv.cli import main
 from tconv.render.layout import cell_box, geometry
 from tconv.render.style import ROLE_STYLE, hex_rgb
+from tconv.scene.build import sample_arrays
 from tconv.scene.gallery import GALLERY, render_gallery
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -52,9 +53,7 @@ def test_equivalent_view_frames_are_the_computation(cfg: dict, seed: int) -> Non
     inp, kern = scene.panel("input"), scene.panel("flipped")
     x = scene.panel("input").values[inp.roles == "input"]
     w = np.flip(kern.values).reshape(cfg["kernel_size"])
-    rng = np.random.default_rng(seed)
-    x0 = rng.integers(0, 4, size=cfg["input_size"])
-    w0 = rng.integers(0, 3, size=cfg["kernel_size"])
+    x0, w0 = sample_arrays(None, None, cfg["input_size"], cfg["kernel_size"], seed)
     np.testing.assert_array_equal(w, w0)
     y = _y(cfg, x0, w0)
     assert len(scene.frames) == y.size  # one frame per kernel position = per output cell
@@ -74,8 +73,7 @@ def test_equivalent_view_frames_are_the_computation(cfg: dict, seed: int) -> Non
 @given(cfg=layers(), seed=st.integers(0, 5))
 def test_scatter_view_accumulates_to_the_output(cfg: dict, seed: int) -> None:
     scene = tconv.animate(**cfg, view="scatter", values=True, seed=seed)
-    rng = np.random.default_rng(seed)
-    x0, w0 = rng.integers(0, 4, size=cfg["input_size"]), rng.integers(0, 3, size=cfg["kernel_size"])
+    x0, w0 = sample_arrays(None, None, cfg["input_size"], cfg["kernel_size"], seed)
     assert len(scene.frames) == x0.size  # one stamp per input cell
     final = scene.shown(-1, "output")
     assert not np.isnan(final).any()  # the sums start at zero: every cell shows a number

@@ -17,6 +17,7 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
 import tconv
+from tconv.scene.build import sample_arrays
 from tconv.web.app import (
     DESCRIPTIONS,
     INTERNAL_ERROR,
@@ -77,8 +78,7 @@ def test_scene_svg_and_frames_match_the_computation() -> None:
     root = ET.fromstring(body["svg"])
     assert root.get("data-frames") == "36"
     frames = body["scene"]["frames"]
-    rng = np.random.default_rng(0)  # the scene's numbers: seed 0, input 0–3 then kernel 0–2
-    x, w = rng.integers(0, 4, size=(3, 3)), rng.integers(0, 3, size=(3, 3))
+    x, w = sample_arrays(None, None, (3, 3), (3, 3), 0)  # the scene's numbers: seed 0, input 1–4, kernel 1–3
     y = tconv.conv_transpose(x[None, None], w[None, None], stride=2, padding=1, output_padding=1)[0, 0]
     assert [f["value"] for f in frames] == y.ravel().tolist()
     assert body["scene"]["kernel"] == "flipped"
@@ -260,9 +260,10 @@ def test_size_patterns_accept_exactly_the_limits(name: str) -> None:
 def test_the_enumerations_are_the_librarys() -> None:
     from tconv.explain import VIEWS as EXPLAIN_VIEWS
     from tconv.explain.i18n import LANGS
+    from tconv.scene.build import VIEW_ALIASES
     from tconv.scene.build import VIEWS as SCENE_VIEWS
 
-    assert get_args(SceneView) == SCENE_VIEWS
+    assert get_args(SceneView) == (*SCENE_VIEWS, *VIEW_ALIASES)
     assert get_args(ExplainView) == tuple(EXPLAIN_VIEWS)
     assert get_args(Lang) == LANGS
 

@@ -587,7 +587,7 @@ def _animate(args: argparse.Namespace) -> str:
 
     _check_output(args.output)
     transposed = args.transposed is not False
-    view = args.view or ("equivalent" if transposed else "conv")
+    view = "gather" if args.view == "equivalent" else args.view or ("gather" if transposed else "conv")
     if not transposed and view != "conv":
         raise TconvError(f"--view {view} draws a transposed convolution; drop --no-transposed or use --view conv")
     arrays = {}
@@ -606,7 +606,7 @@ def _animate(args: argparse.Namespace) -> str:
     scene = animate(
         args.input_size, args.kernel_size, **_layer_args(args), output_size=args.output_size, view=view,
         pool=args.pool, values=args.values, seed=_or(args.seed, 0), cell_size=args.cell_size,
-        duration_ms=args.duration, **arrays,
+        duration_ms=args.duration, lang=args.lang, **arrays,
     )
     path = _writing(args.output, "--output", lambda: scene.save(args.output, frame=args.frame))
     return f"wrote {path}: {len(scene.frames)} frames, {scene.title}"
@@ -981,13 +981,17 @@ def build_parser() -> argparse.ArgumentParser:
     an = _subparser(sub, "animate", [_sizes(*sizes), _sizes(*layer), _sizes(*transposed_only), _direction(),
                                      _arrays(channels=False), _render()],
                     "conv_arithmetic-style animation for any parameters")
-    an.add_argument("--view", choices=["equivalent", "scatter", "conv"],
-                    help="equivalent: zeros inserted, padded, flipped kernel (default for transposed); "
+    an.add_argument("--view", choices=["gather", "scatter", "conv", "equivalent"],
+                    help="gather: zeros inserted, padded, flipped kernel (default for transposed; 'equivalent' is "
+                         "another name for it); "
                          "scatter: stamps; conv: a direct convolution (the default with --no-transposed)")
     an.add_argument("--pool", choices=["max", "avg"], help="with --view conv: a pooling window instead of a kernel")
     an.add_argument("--values", action="store_true", help="numbers in the cells (equal to conv_transpose)")
     an.add_argument("--frame", type=_int_in(0), metavar="N",
-                    help="write only frame N (a still; .png writes the last by default)")
+                    help="write only frame N (a still; .png writes the frame whose window covers the most input "
+                         "elements by default)")
+    an.add_argument("--lang", default="en", choices=["en", "zh"],
+                    help="language of the words in the picture: title, labels, captions, legend")
     an.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.svg, FILE.gif or FILE.png")
     an.set_defaults(handler=_cmd_animate)
 

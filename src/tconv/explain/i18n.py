@@ -238,6 +238,61 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "view.gather": {"en": "gather (zero insertion, padding, flipped kernel)", "zh": "gather（插零、填充、翻转卷积核）"},
     "view.scatter": {"en": "scatter (stamp the kernel, add, crop)", "zh": "scatter（放置卷积核、相加、裁剪）"},
     "view.matrix": {"en": "matrix (y = Cᵀx)", "zh": "矩阵（y = Cᵀx）"},
+    # ---- scenes (tconv.animate, tconv.overlap(...).scene()): everything a picture draws
+    "scene.title.gather": {
+        "en": "{kind}  {params}:  {src} → {dst}  (gather: as a direct convolution)",
+        "zh": "{kind}  {params}：{src} → {dst}（gather：等效的直接卷积）",
+    },
+    "scene.title.scatter": {
+        "en": "{kind}  {params}:  {src} → {dst}  (scatter: stamps added)",
+        "zh": "{kind}  {params}：{src} → {dst}（scatter：放置并相加）",
+    },
+    "scene.title.conv": {"en": "{kind}  {params}:  {src} → {dst}", "zh": "{kind}  {params}：{src} → {dst}"},
+    "scene.label.input": {"en": "input {shape}", "zh": "输入 {shape}"},
+    "scene.label.stretched": {
+        "en": "input {shape}: zeros inserted, padded (before/after) {pads} → {padded}",
+        "zh": "输入 {shape}：插入零，填充（前/后）{pads} → {padded}",
+    },
+    "scene.label.padded": {"en": "input {shape}, padded → {padded}", "zh": "输入 {shape}，填充后 → {padded}"},
+    "scene.label.output": {"en": "output {shape}", "zh": "输出 {shape}"},
+    "scene.label.kernel": {"en": "kernel {shape}", "zh": "卷积核 {shape}"},
+    "scene.label.flipped": {"en": "flipped 180° (used)", "zh": "旋转 180°（实际使用）"},
+    "scene.label.sums": {
+        "en": "stamps summed ({buffer}); kept: output {shape}",
+        "zh": "放置结果之和（{buffer}）；保留：输出 {shape}",
+    },
+    "scene.caption.gather": {
+        "en": "output ({pos}) = Σ flipped kernel × window{value}",
+        "zh": "输出 ({pos}) = Σ 翻转的卷积核 × 窗口{value}",
+    },
+    "scene.caption.conv": {"en": "output ({pos}) = Σ kernel × window{value}",
+                           "zh": "输出 ({pos}) = Σ 卷积核 × 窗口{value}"},
+    "scene.caption.max": {"en": "output ({pos}) = max of window{value}", "zh": "输出 ({pos}) = 窗口的最大值{value}"},
+    "scene.caption.avg": {"en": "output ({pos}) = mean of window{value}", "zh": "输出 ({pos}) = 窗口的平均值{value}"},
+    "scene.caption.scatter": {
+        "en": "input ({pos}){value} stamps value × kernel",
+        "zh": "输入 ({pos}){value} 放置 数值 × 卷积核",
+    },
+    "mark.footprint": {"en": "kernel footprint", "zh": "卷积核覆盖区域"},
+    "mark.highlight": {"en": "current cell", "zh": "当前格"},
+    "overlap.label": {
+        "en": "taps per output cell after {layers} layer(s): {shape}",
+        "zh": "{layers} 层之后每个输出格的乘积数：{shape}",
+    },
+    "overlap.title": {"en": "overlap  {params}  ×{layers}: {verdict}", "zh": "重叠  {params}  ×{layers}：{verdict}"},
+    "overlap.even": {"en": "even", "zh": "均匀"},
+    "overlap.uneven": {"en": "uneven (checkerboard)", "zh": "不均匀（棋盘格）"},
+    "overlap.summary.even": {
+        "en": "even overlap: {spread} taps per cell (less only at the borders)",
+        "zh": "均匀重叠：每格 {spread} 个乘积（只有边缘更少）",
+    },
+    "overlap.summary.uneven": {
+        "en": "uneven (checkerboard): {spread} taps per cell{fix}",
+        "zh": "不均匀（棋盘格）：每格 {spread} 个乘积{fix}",
+    },
+    "overlap.fix.kernel": {"en": "; even with kernel_size {sizes}", "zh": "；kernel_size 取 {sizes} 时均匀"},
+    "overlap.fix.none": {"en": "; change the dilation or stride", "zh": "；请改变 dilation 或 stride"},
+    "word.or": {"en": " or ", "zh": " 或 "},
 }
 
 

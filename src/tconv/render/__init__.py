@@ -39,10 +39,10 @@ def stream_gif(scene: Scene, frame: int | None) -> Iterator[bytes]:
 
 
 def stream_png(scene: Scene, frame: int | None) -> Iterator[bytes]:
-    """One frame: the given one, or the last (where an animation ends up)."""
+    """One frame: the given one, or ``scene.still_frame()`` (the window over the most input elements)."""
     from . import raster
 
-    yield raster.png(scene, len(scene.frames) - 1 if frame is None else frame)
+    yield raster.png(scene, scene.still_frame() if frame is None else frame)
 
 
 def write_svg(scene: Scene, frame: int | None) -> bytes:
@@ -56,7 +56,7 @@ def write_gif(scene: Scene, frame: int | None) -> bytes:
 
 
 def write_png(scene: Scene, frame: int | None) -> bytes:
-    """One frame: the given one, or the last (where an animation ends up)."""
+    """One frame: the given one, or ``scene.still_frame()``."""
     return b"".join(stream_png(scene, frame))
 
 

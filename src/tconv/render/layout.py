@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,11 +11,21 @@ import numpy as np
 
 from .._format import format_number
 from ..scene.model import Frame, Mark, Panel, Scene
-from .style import LEGEND_WORDS, ROLE_STYLE, TEXT, heat_fill
+from .style import LEGEND_WORDS, ROLE_STYLE, heat_fill, heat_ink
 
 # font sizes as fractions of the cell size
 TITLE, LABEL, VALUE, NOTE, CAPTION, LEGEND = 0.40, 0.34, 0.42, 0.28, 0.36, 0.30
-CHAR = 0.56  # average glyph width / font size, for sizing the canvas to its text
+CHAR = 0.56  # average glyph width / font size of Latin text, for sizing the canvas to its text
+WIDE = 1.0  # a CJK character (East Asian width W or F) is one font size wide
+
+
+def ems(text: str) -> float:
+    """The width of ``text`` in font sizes, about: Latin glyphs average CHAR, CJK ones are square.
+
+    >>> ems("input"), ems("输入")
+    (2.8000000000000003, 2.0)
+    """
+    return sum(WIDE if unicodedata.east_asian_width(ch) in "WF" else CHAR for ch in text)
 
 
 # vertical room, in cell units: the title and caption lines above the labels, and a panel label's own line. The
@@ -44,7 +55,7 @@ class Geometry:
 
 def _span(panel: Panel) -> float:
     """A panel's width or its label's, whichever is wider (cell units): labels never run into the next panel."""
-    return max(float(panel.shape[1]), len(panel.label) * CHAR * LABEL)
+    return max(float(panel.shape[1]), ems(panel.label) * LABEL)
 
 
 def place(scene: Scene) -> tuple[dict[str, tuple[float, float]], float, float]:
@@ -80,12 +91,63 @@ def geometry(scene: Scene) -> Geometry:
     origins, cells_w, cells_h = place(scene)
     texts = [(scene.title, TITLE)] + [(p.label, LABEL) for p in scene.panels]
     texts += [(f.caption, CAPTION) for f in scene.frames]
-    text_w = max((len(t) * CHAR * size * u + 2 * u for t, size in texts), default=0)
-    legend_w = (len(scene.legend) + 2) * 0.6 * u + sum(len(w) for w in scene.legend) * CHAR * LEGEND * u + 2 * u
-    width = round(max(cells_w * u + 2 * u, text_w, legend_w * 0.6))
+    text_w = max((ems(t) * size * u + 2 * u for t, size in texts), default=0)
+    items = legend(scene, u)
+    legend_w = (items[-1].end + 0.5 * u) if items else 0
+    width = round(max(cells_w * u + 2 * u, text_w, legend_w))
     height = round(cells_h * u)
     return Geometry(u, width, height, title_y=0.85 * u, caption_y=1.65 * u, legend_y=height - 0.55 * u,
                     origins=origins)
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """One legend entry, in pixels from the left: a swatch at ``x``, the word at ``text_x``; a heatmap's entry is
+    followed by its colour scale, ``scale`` = (x, count, fill, ink) of each square, numbered."""
+
+    item: str
+    word: str
+    x: float
+    text_x: float
+    end: float
+    scale: tuple[tuple[float, str, str, str], ...] = ()
+
+
+#: The side of a legend swatch and of a colour-scale square, in cell units.
+SWATCH, SCALE = 0.36, 0.6
+
+
+def heat_levels(scene: Scene) -> list[tuple[str, float]]:
+    """The counts a heatmap's colour scale shows, with their levels (0..1): every count when there are at most
+    eight, else seven spread from the least to the most."""
+    for p in scene.panels:
+        if p.heat is not None and p.values is not None:
+            counts = np.asarray(p.values, dtype=float)
+            top = float(counts.max()) or 1.0
+            distinct = np.unique(counts)
+            if distinct.size > 8:
+                distinct = np.unique(np.round(np.linspace(distinct.min(), distinct.max(), 7)))
+            return [(format_number(v), float(v) / top) for v in distinct]
+    return []
+
+
+def legend(scene: Scene, unit: int) -> list[LegendItem]:
+    """The legend, left to right: the roles drawn, then the mark kinds (see :func:`legend_items`)."""
+    u, x, out = unit, 0.5 * unit, []
+    for item in legend_items(scene):
+        word = legend_word(item, scene.lang)
+        text_x = x + 0.5 * u
+        end = text_x + ems(word) * LEGEND * u
+        scale: list[tuple[float, str, str, str]] = []
+        if item == "heat":
+            sx = end + 0.3 * u
+            for number, level in heat_levels(scene):
+                scale.append((sx, number, heat_fill(level), heat_ink(level)))
+                sx += SCALE * u + 2
+            end = sx
+        out.append(LegendItem(item, word, x, text_x, end, tuple(scale)))
+        x = end + 0.5 * u
+    return out
 
 
 def cell_box(g: Geometry, panel: str, row: int, col: int) -> tuple[float, float, float]:
@@ -142,7 +204,7 @@ def cell_style(panel: Panel, row: int, col: int) -> tuple[str, str, bool, str] |
     fill, stroke, dashed, ink = ROLE_STYLE[role]
     if panel.heat is not None:
         level = float(panel.heat[row, col])
-        fill, ink = heat_fill(level), ("#ffffff" if level > 0.55 else TEXT)
+        fill, ink = heat_fill(level), heat_ink(level)
     return fill, stroke, dashed, ink
 
 
@@ -189,12 +251,16 @@ def value_text(scene: Scene, g: Geometry, panel: str, row: int, col: int, value:
                                                                                                  str, str]:
     """(x, y, size, text, ink) of a value in a cell."""
     x, y, s = cell_box(g, panel, row, col)
-    return x, y, s, format_number(value), ROLE_STYLE[str(scene.panel(panel).roles[row, col]) or "output"][3]
+    style = cell_style(scene.panel(panel), row, col)
+    return x, y, s, format_number(value), ROLE_STYLE["output"][3] if style is None else style[3]
 
 
 def _nan(v: Any) -> bool:
     return isinstance(v, float | np.floating) and math.isnan(v)
 
 
-def legend_word(item: str) -> str:
-    return LEGEND_WORDS.get(item, "kernel footprint" if item == "footprint" else "current cell")
+def legend_word(item: str, lang: str = "en") -> str:
+    """The legend's word for a role or a mark kind, in the scene's language (tconv.explain.i18n)."""
+    from ..explain.i18n import render
+
+    return render(f"role.{item}" if item in LEGEND_WORDS else f"mark.{item}", lang, {})

@@ -37,6 +37,8 @@ from .layout import (
     LABEL,
     LEGEND,
     NOTE,
+    SCALE,
+    SWATCH,
     TITLE,
     VALUE,
     Geometry,
@@ -46,16 +48,15 @@ from .layout import (
     cell_style,
     connector,
     geometry,
-    legend_items,
-    legend_word,
+    heat_levels,
+    legend,
     value_spans,
     value_text,
 )
-from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, ROLE_STYLE, TEXT, heat_fill, hex_rgb
+from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, NOTE_BACK, NOTE_INK, ROLE_STYLE, TEXT, heat_fill, hex_rgb
 
 __all__ = ["Palette", "gif", "gif_chunks", "palette", "png", "render_frame"]
 
-NOTE_INK = "#fdf6e3"
 #: Bytes held per canvas pixel while a GIF is written: the background, the value layer and the frame (one byte
 #: each), the previous pixels of the changed rectangle and its difference mask (one each at most), three
 #: rectangles waiting for or in the encoder, and Pillow's copy of the one it encodes (one each at most): 9,
@@ -93,7 +94,7 @@ def _hex(rgb: tuple[int, int, int]) -> str:
 CONNECTOR = _hex(_blend(hex_rgb(BACKGROUND), hex_rgb(HIGHLIGHT), 0.55))
 #: The fixed colours, in palette order: every colour a scene can draw except heatmap greys.
 BASE_COLOURS: tuple[str, ...] = tuple(dict.fromkeys(
-    [BACKGROUND, TEXT, NOTE_INK, HIGHLIGHT, CONNECTOR]
+    [BACKGROUND, TEXT, NOTE_INK, NOTE_BACK, HIGHLIGHT, CONNECTOR]
     + [c for style in ROLE_STYLE.values() for c in (style[0], style[1], style[3])]
 ))
 
@@ -125,6 +126,7 @@ def palette(scene: Scene) -> Palette:
     for p in scene.panels:
         if p.heat is not None:
             names += [heat_fill(float(level)) for level in np.unique(p.heat)]
+    names += [heat_fill(level) for _, level in heat_levels(scene)]
     names = list(dict.fromkeys(names))
     colours = [hex_rgb(c) for c in names]
     index = {c: i for i, c in enumerate(names)}
@@ -331,23 +333,30 @@ class _Painter:
                         _outline(a, box, self.ink(stroke))
                     if shown is not None:
                         self.value(a, (0, 0, p.name, r, c, shown[r, c]), ink)
-        lx = 0.5 * u
-        for item in legend_items(scene):
-            box = (_r(lx), _r(g.legend_y - 0.3 * u), _r(lx + 0.36 * u), _r(g.legend_y + 0.06 * u))
-            if item in ROLE_STYLE:
-                fill, stroke, dashed, _ = ROLE_STYLE[item]
+        for item in legend(scene, u):
+            lx = item.x
+            box = (_r(lx), _r(g.legend_y - 0.3 * u), _r(lx + SWATCH * u), _r(g.legend_y + 0.06 * u))
+            if item.item == "heat":
+                pass  # its colour scale follows the word
+            elif item.item in ROLE_STYLE:
+                fill, stroke, dashed, _ = ROLE_STYLE[item.item]
                 _fill(a, box, self.ink(fill))
                 if dashed:
                     _dashed(a, box, self.ink(stroke), u / 12)
                 else:
                     _outline(a, box, self.ink(stroke))
-            elif item == "footprint":
+            elif item.item == "footprint":
                 _fill(a, box, int(self.pal.shade[self.ink(BACKGROUND)]))
             else:
                 _outline(a, box, self.ink(HIGHLIGHT), 2)
-            word = legend_word(item)
-            _text(a, (lx + 0.5 * u, g.legend_y), word, LEGEND * u, self.ink(TEXT))
-            lx += 0.5 * u + len(word) * 0.56 * LEGEND * u + 0.5 * u
+            _text(a, (item.x if item.item == "heat" else item.text_x, g.legend_y), item.word, LEGEND * u,
+                  self.ink(TEXT))
+            for sx, number, fill, ink in item.scale:
+                top = g.legend_y - 0.42 * u
+                sq = (_r(sx), _r(top), _r(sx + SCALE * u) - 1, _r(top + SCALE * u) - 1)
+                _fill(a, sq, self.ink(fill))
+                _outline(a, sq, self.ink(ROLE_STYLE["heat"][1]))
+                _text(a, ((sq[0] + sq[2] + 1) / 2, (sq[1] + sq[3] + 1) / 2), number, LEGEND * u, self.ink(ink), "mm")
         return a
 
     def value(self, a: np.ndarray, span: Span, ink_colour: str | None = None) -> None:

@@ -1,9 +1,14 @@
 """SVG renderer (standard library only): a still frame, or all frames in one looping SVG (SMIL, discrete).
 
-Every cell is a ``rect`` with ``id="{panel}-{row}-{col}"`` and ``data-role``; frames are ``<g class="frame">``
-with their marks and caption. The SVG follows the scene: the background (cells, static values, legend) once,
-then each value the frames set once, as a ``<text class="value" data-from="i" data-until="j">`` shown for frames
-i..j−1, then one group per frame. Written a frame at a time (a generator of chunks).
+Every cell is a ``rect`` with ``id="{panel}-{row}-{col}"`` (its place in the panel's grid) and ``data-role``;
+a cell that holds an element of the input, the weight or the output also has ``data-index``, that element's true
+index ("2,0"; "3" in 1-D); an inserted zero has ``data-between``, the indices of the input elements it sits
+between ("0,0;0,1"); the flipped kernel's cells have ``data-flipped="true"`` (their index is the weight's).
+Frames are ``<g class="frame">`` with their marks and caption. The SVG follows the scene: the background (cells,
+static values, legend) once, then one group per frame, then each value the frames set once, as a
+``<text class="value" data-from="i" data-until="j">`` shown for frames i..j−1 (after the frames, so a number is
+drawn over the footprint's shade, not under it). Written a frame at a time (a generator of chunks). The root has
+the picture's natural size in pixels (``width``, ``height``: ``cell_size`` pixels a cell) and a ``viewBox``.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from collections.abc import Iterator
 from xml.sax.saxutils import escape, quoteattr
 
 from .._format import format_number
-from ..scene.model import Frame, Scene
+from ..scene.model import Frame, Panel, Scene
 from .layout import (
     CAPTION,
     LABEL,
     LEGEND,
     NOTE,
+    SCALE,
+    SWATCH,
     TITLE,
     VALUE,
     Geometry,
@@ -26,14 +33,14 @@ from .layout import (
     cell_box,
     cell_style,
     connector,
+    ems,
     geometry,
-    legend_items,
-    legend_word,
+    legend,
     mark_order,
     value_spans,
     value_text,
 )
-from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, ROLE_STYLE, TEXT
+from .style import BACKGROUND, FONT_FAMILY, FOOTPRINT, HIGHLIGHT, NOTE_BACK, NOTE_INK, ROLE_STYLE, TEXT
 
 __all__ = ["animated", "chunks", "still"]
 
@@ -65,30 +72,43 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
                 fill, stroke, dashed, ink = style
                 x, y, s = cell_box(g, p.name, r, c)
                 dash = f' stroke-dasharray="{_num(u / 8)},{_num(u / 10)}"' if dashed else ""
-                out.append(f'<rect id="{p.name}-{r}-{c}" class="cell" data-role="{p.roles[r, c]}" x="{_num(x + 1)}" '
-                           f'y="{_num(y + 1)}" width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{fill}" '
-                           f'stroke="{stroke}" stroke-width="1.5"{dash}/>')
+                out.append(f'<rect id="{p.name}-{r}-{c}" class="cell" data-role="{p.roles[r, c]}"{_truth(p, r, c)} '
+                           f'x="{_num(x + 1)}" y="{_num(y + 1)}" width="{_num(s - 2)}" height="{_num(s - 2)}" '
+                           f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>')
                 if shown is not None:
                     out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, format_number(shown[r, c]), VALUE * u, ink,
                                      "middle", cls="value"))
-    legend_x = 0.5 * u
-    for item in legend_items(scene):
-        if item in ROLE_STYLE:
-            fill, stroke, dashed, _ = ROLE_STYLE[item]
+    for item in legend(scene, u):
+        box = (f'x="{_num(item.x)}" y="{_num(g.legend_y - 0.3 * u)}" width="{_num(SWATCH * u)}" '
+               f'height="{_num(SWATCH * u)}"')
+        if item.item == "heat":
+            swatch = ""
+        elif item.item in ROLE_STYLE:
+            fill, stroke, dashed, _ = ROLE_STYLE[item.item]
             dash = f' stroke-dasharray="{_num(u / 12)},{_num(u / 14)}"' if dashed else ""
-            swatch = (f'<rect x="{_num(legend_x)}" y="{_num(g.legend_y - 0.3 * u)}" width="{_num(0.36 * u)}" '
-                      f'height="{_num(0.36 * u)}" fill="{fill}" stroke="{stroke}"{dash}/>')
-        elif item == "footprint":
-            swatch = (f'<rect x="{_num(legend_x)}" y="{_num(g.legend_y - 0.3 * u)}" width="{_num(0.36 * u)}" '
-                      f'height="{_num(0.36 * u)}" fill="{FOOTPRINT[0]}" fill-opacity="{FOOTPRINT[1]}"/>')
+            swatch = f'<rect {box} fill="{fill}" stroke="{stroke}"{dash}/>'
+        elif item.item == "footprint":
+            swatch = f'<rect {box} fill="{FOOTPRINT[0]}" fill-opacity="{FOOTPRINT[1]}"/>'
         else:
-            swatch = (f'<rect x="{_num(legend_x)}" y="{_num(g.legend_y - 0.3 * u)}" width="{_num(0.36 * u)}" '
-                      f'height="{_num(0.36 * u)}" fill="none" stroke="{HIGHLIGHT}" stroke-width="2"/>')
-        word = legend_word(item)
-        out.append(f'<g class="legend-item" data-role="{item}">{swatch}'
-                   + _text(legend_x + 0.5 * u, g.legend_y, word, LEGEND * u) + "</g>")
-        legend_x += 0.5 * u + len(word) * 0.56 * LEGEND * u + 0.5 * u
+            swatch = f'<rect {box} fill="none" stroke="{HIGHLIGHT}" stroke-width="2"/>'
+        scale = "".join(
+            f'<rect class="scale" x="{_num(sx)}" y="{_num(g.legend_y - 0.42 * u)}" width="{_num(SCALE * u)}" '
+            f'height="{_num(SCALE * u)}" fill="{fill}" stroke="{ROLE_STYLE["heat"][1]}"/>'
+            + _text(sx + SCALE * u / 2, g.legend_y - 0.12 * u + LEGEND * u / 3, number, LEGEND * u, ink, "middle")
+            for sx, number, fill, ink in item.scale)
+        text_x = item.x if item.item == "heat" else item.text_x
+        out.append(f'<g class="legend-item" data-role="{item.item}">{swatch}'
+                   + _text(text_x, g.legend_y, item.word, LEGEND * u) + scale + "</g>")
     return out
+
+
+def _truth(panel: Panel, row: int, col: int) -> str:
+    """The attributes that say what a cell truly holds: its element's index, the elements an inserted zero sits
+    between, whether the kernel shown is flipped."""
+    index, between = panel.index(row, col), panel.between(row, col)
+    return ((f' data-index="{index}"' if index is not None else "")
+            + (f' data-between="{between}"' if between is not None else "")
+            + (' data-flipped="true"' if panel.flipped else ""))
 
 
 def _value(scene: Scene, g: Geometry, span: Span, animated: bool) -> str:
@@ -127,7 +147,10 @@ def _frame(scene: Scene, g: Geometry, frame: Frame) -> list[str]:
                 f'width="{_num(s - 2)}" height="{_num(s - 2)}" fill="{FOOTPRINT[0]}" fill-opacity="{FOOTPRINT[1]}"/>'
             )
             if m.text is not None:
-                out.append(_text(x + s - 3, y + s - 4, m.text, NOTE * u, "#fdf6e3", "end", cls="note"))
+                tab = ems(m.text) * NOTE * u + 3
+                out.append(f'<rect class="note-tab" x="{_num(x + s - 2 - tab)}" y="{_num(y + s - 3 - NOTE * u)}" '
+                           f'width="{_num(tab)}" height="{_num(NOTE * u + 1)}" fill="{NOTE_BACK}"/>')
+                out.append(_text(x + s - 3, y + s - 4, m.text, NOTE * u, NOTE_INK, "end", cls="note"))
         else:
             out.append(
                 f'<rect class="highlight" data-panel="{m.panel}" x="{_num(x + 1.5)}" y="{_num(y + 1.5)}" '
@@ -145,8 +168,9 @@ def _frame(scene: Scene, g: Geometry, frame: Frame) -> list[str]:
 def _head(scene: Scene, g: Geometry) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{g.width}" height="{g.height}" '
-        f'viewBox="0 0 {g.width} {g.height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" '
-        f'data-frames="{len(scene.frames)}" data-view={quoteattr(str(scene.params.get("view", "")))}>\n'
+        f'viewBox="0 0 {g.width} {g.height}" font-family="{FONT_FAMILY}" data-cell="{g.unit}" '
+        f'data-frames="{len(scene.frames)}" data-view={quoteattr(str(scene.params.get("view", "")))} '
+        f'data-lang="{scene.lang}" data-still="{scene.still_frame()}">\n'
         f"<title>{escape(scene.title)}</title>\n"
     )
 
@@ -159,11 +183,10 @@ def chunks(scene: Scene, frame: int | None) -> Iterator[str]:
     spans = value_spans(scene)
     if frame is not None:
         shown = [sp for sp in spans if sp[0] <= frame < sp[1]]
-        yield "".join(_value(scene, g, sp, False) + "\n" for sp in shown)
         yield "\n".join([f'<g class="frame" data-frame="{frame}">', *_frame(scene, g, scene.frames[frame]), "</g>"])
-        yield "\n</svg>\n"
+        yield "\n" + "".join(_value(scene, g, sp, False) + "\n" for sp in shown)
+        yield "</svg>\n"
         return
-    yield "".join(_value(scene, g, sp, True) + "\n" for sp in spans)
     n = len(scene.frames)
     total = f"{n * scene.duration_ms / 1000:g}s"
     for i, f in enumerate(scene.frames):
@@ -183,6 +206,7 @@ def chunks(scene: Scene, frame: int | None) -> Iterator[str]:
         vis = "visible" if i == 0 else "hidden"
         yield "\n".join([f'<g class="frame" data-frame="{i}" visibility="{vis}">{anim}', *_frame(scene, g, f), "</g>"])
         yield "\n"
+    yield "".join(_value(scene, g, sp, True) + "\n" for sp in spans)
     yield "</svg>\n"
 
 

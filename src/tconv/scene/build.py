@@ -8,7 +8,7 @@ value is the computed one.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,15 +19,40 @@ from .._axes import IntOrSeq
 from .._format import format_number
 from ..algorithms.zero_insert import cell_kinds, insert_zeros, pad
 from ..errors import TconvError
+from ..explain.i18n import LANGS, render
 from ..functional import as_arrays, conv, conv_transpose
 from ..params import ConvPlan, ConvTransposePlan, plan_conv, plan_conv_transpose
 from ..settings import check_memory
 from ..shapes import pool_output_size
-from .model import Frame, Mark, Panel, Scene, Update, Window
+from .model import AxisMap, Frame, Mark, Panel, Scene, Update, Window
 
-__all__ = ["MAX_CELLS", "MAX_FRAMES", "VIEWS", "SceneCost", "animate", "sample_arrays", "scene_cost"]
+__all__ = ["MAX_CELLS", "MAX_FRAMES", "VIEWS", "VIEW_ALIASES", "SceneCost", "animate", "sample_arrays", "scene_cost",
+           "view_name"]
 
-VIEWS = ("equivalent", "scatter", "conv")
+#: The views, named as everywhere else (``tconv.explain`` calls the zero-insertion view "gather" too).
+VIEWS = ("gather", "scatter", "conv")
+#: Other names a view is accepted under: "equivalent" was the gather view's name before the vocabulary was one.
+VIEW_ALIASES = {"equivalent": "gather"}
+
+
+def view_name(view: object) -> str:
+    """The view's name, aliases resolved; an unknown name is refused with the valid ones.
+
+    >>> view_name("equivalent"), view_name("scatter")
+    ('gather', 'scatter')
+    >>> view_name("gathr")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: view 'gathr' is not known: choose one of 'gather', 'scatter', 'conv' ('equivalent' is \
+another name for 'gather')
+    """
+    if isinstance(view, str) and view in VIEW_ALIASES:
+        return VIEW_ALIASES[view]
+    if not isinstance(view, str) or view not in VIEWS:
+        aliases = ", ".join(f"{a!r} is another name for {v!r}" for a, v in VIEW_ALIASES.items())
+        from .._axes import show
+
+        raise TconvError(f"view {show(view)} is not known: choose one of {', '.join(map(repr, VIEWS))} ({aliases})")
+    return view
 #: Animations are drawn cell by cell; beyond these sizes they would be unreadable.
 MAX_FRAMES = 400
 #: A frame's duration: GIF stores it as a 16-bit count of hundredths of a second.
@@ -58,7 +83,16 @@ def sample_arrays(
     kernel_size: IntOrSeq | None,
     seed: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Plain spatial arrays (1-D or 2-D): given, or small random integers (conv_arithmetic's: input 0–3, kernel 0–2)."""
+    """Plain spatial arrays (1-D or 2-D): given, or small random non-zero integers (input 1–4, kernel 1–3).
+
+    conv_arithmetic's numerical figures draw input 0–3 and kernel 0–2; with a quarter of the input and a third of
+    the kernel zero, a 3 × 3 window is often mostly zeros and many products vanish. Without zeros every product
+    in a window counts, and the numbers stay small enough to add up by heart.
+
+    >>> x, w = sample_arrays(None, None, 3, 3, 0)
+    >>> int(x.min()) >= 1 and int(x.max()) <= 4 and int(w.min()) >= 1 and int(w.max()) <= 3
+    True
+    """
     if (input is None) != (weight is None):
         raise TconvError("give both input and weight arrays, or neither (then random integers of the given sizes)")
     if input is None or weight is None:  # both None (checked above)
@@ -75,8 +109,8 @@ def sample_arrays(
                 raise TconvError(f"the animation would draw {math.prod(size):,} {name} cells; at most {MAX_CELLS} "
                                  "are drawn: use smaller sizes")
         rng = np.random.default_rng(as_int("seed", seed, minimum=0))
-        x = rng.integers(0, 4, size=sizes[0])
-        w = rng.integers(0, 3, size=sizes[1])
+        x = rng.integers(1, 5, size=sizes[0])
+        w = rng.integers(1, 4, size=sizes[1])
     else:
         x, w, _ = as_arrays(input, weight)
         # single-channel arrays with their channel axes are accepted and squeezed
@@ -141,17 +175,22 @@ def _check_size(n_frames: int, cells: int, updates: int) -> SceneCost:
     return cost
 
 
-#: A panel to place: name, label, roles, values (None: the frames supply them).
-PanelSpec = tuple[str, str, np.ndarray, np.ndarray | None]
+#: A panel to place: name, label, roles, values (None: the frames supply them), the axis maps (which element each
+#: cell holds) and whether it shows the kernel flipped.
+PanelSpec = tuple[str, str, np.ndarray, np.ndarray | None, tuple[AxisMap, ...], bool]
 
 
 def _panels(main: Sequence[PanelSpec], below: Sequence[PanelSpec]) -> list[Panel]:
     """The main panels on line 0 (input, output), the kernels on line 1; the renderer places the lines."""
     return [
-        Panel(name, label, roles, values, line=line)
+        Panel(name, label, roles, values, line=line, axes=axes, flipped=flipped)
         for line, panels in ((0, main), (1, below))
-        for name, label, roles, values in panels
+        for name, label, roles, values, axes, flipped in panels
     ]
+
+
+def _identity(shape: tuple[int, ...]) -> tuple[AxisMap, ...]:
+    return tuple(AxisMap.identity(n) for n in shape)
 
 
 def _window_frames(
@@ -163,7 +202,7 @@ def _window_frames(
     dilation: tuple[int, ...],
     kernel: np.ndarray,
     show_values: bool,
-    caption: str,
+    caption: Callable[[str, str], str],
 ) -> list[Frame]:
     """One frame per output cell: the (dilated) kernel window on the input, the output cell highlighted and set."""
     frames = []
@@ -175,7 +214,7 @@ def _window_frames(
         value = out_values[o].item()
         frames.append(
             Frame(
-                caption.format(pos=", ".join(map(str, o)), value=format_number(value)),
+                caption(", ".join(map(str, o)), format_number(value)),
                 Window(footprint_panel, r0, c0, step, taps, show_values),
                 Mark(out_panel, r, c, "highlight"),
                 (Update(out_panel, r, c, value),),
@@ -194,7 +233,7 @@ def animate(
     dilation: IntOrSeq = 1,
     *,
     output_size: IntOrSeq | None = None,
-    view: str = "equivalent",
+    view: str = "gather",
     pool: str | None = None,
     values: bool = False,
     input: ArrayLike | None = None,
@@ -202,17 +241,21 @@ def animate(
     seed: int = 0,
     cell_size: int = 36,
     duration_ms: int = 800,
+    lang: str = "en",
 ) -> Scene:
     """An animation scene of a (transposed) convolution, conv_arithmetic-style, for any parameters.
 
     Sizes are PyTorch's parameters; plain integers draw a square 2-D convolution, per-axis sequences set each
-    axis (a one-element sequence, or 1-D arrays, draw 1-D). Views: ``"equivalent"`` (transposed convolution as the
-    direct convolution it equals: zeros inserted,
+    axis (a one-element sequence, or 1-D arrays, draw 1-D). Views: ``"gather"`` (also accepted as
+    ``"equivalent"``: transposed convolution as the direct convolution it equals: zeros inserted,
     padding d·(k−1)−p, the flipped kernel, stride 1), ``"scatter"`` (each input cell stamps the kernel onto the
     output, which accumulates; the cropped border is marked) and ``"conv"`` (a direct convolution, or a pooling
     window with ``pool="max"``/``"avg"``). Parameters are PyTorch's, per axis; 1-D and 2-D. ``values=True`` writes
-    the numbers in the cells (random small integers from ``seed``, or ``input``/``weight`` arrays); they equal
-    ``tconv.conv_transpose``. One frame per kernel position (per input cell for scatter).
+    the numbers in the cells (random small non-zero integers from ``seed``: input 1–4, kernel 1–3; or
+    ``input``/``weight`` arrays); they equal ``tconv.conv_transpose``. One frame per kernel position (per input cell
+    for scatter). ``lang`` ("en" or "zh") is the language of every word drawn: title, labels, captions, legend.
+    Every cell knows what it holds: ``scene.panel("input").index(row, col)`` is the true index of its element
+    (None for padding and inserted zeros), ``between`` the elements an inserted zero sits between.
 
     >>> import tconv
     >>> scene = tconv.animate(2, 3)                       # no_padding_no_strides_transposed: 2×2 → 4×4
@@ -223,7 +266,8 @@ def animate(
     """
     from .._axes import as_bool, as_choice, as_int
 
-    view = as_choice("view", view, VIEWS)
+    view = view_name(view)
+    lang = as_choice("lang", lang, LANGS)
     values = as_bool("values", values)
     if pool is not None and (as_choice("pool", pool, ("max", "avg")) and view != "conv"):
         raise TconvError(f"pool {pool!r} needs view='conv'")
@@ -236,8 +280,9 @@ def animate(
     x, w = sample_arrays(input, weight, input_size, kernel_size, seed)
     if cell_size > 200:
         raise TconvError(f"cell_size {cell_size} is too large: at most 200 pixels")
-    build = {"equivalent": _equivalent, "scatter": _scatter, "conv": _direct}[view]
-    return build(x, w, stride, padding, output_padding, dilation, output_size, pool, values, cell_size, duration_ms)
+    build = {"gather": _equivalent, "scatter": _scatter, "conv": _direct}[view]
+    return build(x, w, stride, padding, output_padding, dilation, output_size, pool, values, cell_size, duration_ms,
+                 lang)
 
 
 def scene_cost(
@@ -249,7 +294,7 @@ def scene_cost(
     dilation: IntOrSeq = 1,
     *,
     output_size: IntOrSeq | None = None,
-    view: str = "equivalent",
+    view: str = "gather",
     pool: str | None = None,
 ) -> SceneCost:
     """The frames, cells, value updates and bytes of ``animate`` with these arguments, from the plan alone: no
@@ -260,8 +305,7 @@ def scene_cost(
     >>> scene_cost(3, 3, stride=2, padding=1, output_padding=1, view="scatter").updates   # 9 stamps of 9 cells
     81
     """
-    if view not in VIEWS:
-        raise TconvError(f"view {view!r} is not known: choose one of {', '.join(map(repr, VIEWS))}")
+    view = view_name(view)
     from .._axes import count_axes, per_axis
 
     scalars = all(isinstance(v, int | np.integer) for v in (input_size, kernel_size))
@@ -274,7 +318,7 @@ def scene_cost(
         return _cost(*_direct_counts(plan, k, pool))
     tplan = plan_conv_transpose((1, 1, *x_shape), (1, 1, *w_shape), None, stride, padding, output_padding, 1,
                                 dilation, output_size=output_size, nd=nd)
-    return _cost(*(_equivalent_counts if view == "equivalent" else _scatter_counts)(tplan, k))
+    return _cost(*(_equivalent_counts if view == "gather" else _scatter_counts)(tplan, k))
 
 
 def _equivalent_counts(plan: ConvTransposePlan, kernel_cells: int) -> tuple[int, int, int]:
@@ -312,6 +356,7 @@ def _equivalent(
     show: bool,
     cell: int,
     dur: int,
+    lang: str,
 ) -> Scene:
     nd = x.ndim
     plan = plan_conv_transpose(
@@ -335,20 +380,27 @@ def _equivalent(
     flipped = np.flip(w)
     eqs = [ax.equivalent() for ax in plan.axes]
     pads = ", ".join(f"{e.pad_begin}/{e.pad_end}" for e in eqs)
+    stretched = tuple(AxisMap.stretched(n, ax.stride, e.pad_begin, e.padded_size)
+                      for n, ax, e in zip(x.shape, plan.axes, eqs))
     panels = _panels(
         [
             (
                 "input",
-                f"input {_fmt_shape(x.shape)}: zeros inserted, padded (before/after) {pads} → "
-                f"{_fmt_shape(padded.shape)}",
+                render("scene.label.stretched", lang, {"shape": _fmt_shape(x.shape), "pads": pads,
+                                                       "padded": _fmt_shape(padded.shape)}),
                 _as_2d(kinds).astype("<U8"),
                 _as_2d(padded),
+                stretched,
+                False,
             ),
-            ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None),
+            ("output", render("scene.label.output", lang, {"shape": _fmt_shape(y.shape)}),
+             _roles2d(y.shape, "output"), None, _identity(y.shape), False),
         ],
         [
-            ("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w)),
-            ("flipped", "flipped 180° (used)", _roles2d(w.shape, "kernel"), _as_2d(flipped)),
+            ("kernel", render("scene.label.kernel", lang, {"shape": _fmt_shape(w.shape)}),
+             _roles2d(w.shape, "kernel"), _as_2d(w), _identity(w.shape), False),
+            ("flipped", render("scene.label.flipped", lang, {}), _roles2d(w.shape, "kernel"), _as_2d(flipped),
+             tuple(AxisMap.reversed(n) for n in w.shape), True),
         ],
     )
     frames = _window_frames(
@@ -360,16 +412,14 @@ def _equivalent(
         plan.dilation,
         flipped,
         show,
-        "output ({pos}) = Σ flipped kernel × window" + (" = {value}" if show else ""),
+        _caption("scene.caption.gather", lang, show),
     )
-    title = (
-        f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
-        f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → {_fmt_shape(y.shape)}"
-        "  (as a direct convolution)"
-    )
+    title = render("scene.title.gather", lang, {
+        "kind": f"ConvTranspose{nd}d", "params": _transposed_params(plan),
+        "src": _fmt_shape(x.shape), "dst": _fmt_shape(y.shape)})
     params = _common(
         {
-            "view": "equivalent",
+            "view": "gather",
             "input_size": plan.input_size,
             "kernel_size": plan.kernel_size,
             "stride": plan.stride,
@@ -390,6 +440,7 @@ def _equivalent(
         ("input", "output"),
         params,
         kernel="flipped",
+        lang=lang,
     )
 
 
@@ -405,6 +456,7 @@ def _scatter(
     show: bool,
     cell: int,
     dur: int,
+    lang: str,
 ) -> Scene:
     nd = x.ndim
     plan = plan_conv_transpose(
@@ -431,15 +483,21 @@ def _scatter(
             roles[tuple(sl)] = np.where(roles[tuple(sl)] == "output", "extend", roles[tuple(sl)])
     panels = _panels(
         [
-            ("input", f"input {_fmt_shape(x.shape)}", _roles2d(x.shape, "input"), _as_2d(x)),
+            ("input", render("scene.label.input", lang, {"shape": _fmt_shape(x.shape)}), _roles2d(x.shape, "input"),
+             _as_2d(x), _identity(x.shape), False),
             (
                 "output",
-                f"stamps summed ({_fmt_shape(buffer)}); kept: output {_fmt_shape(plan.output_size)}",
+                render("scene.label.sums", lang, {"buffer": _fmt_shape(buffer),
+                                                  "shape": _fmt_shape(plan.output_size)}),
                 _as_2d(roles),
                 np.zeros(_as_2d(roles).shape, dtype=np.result_type(x, w)),  # the sums start at zero
+                # a sum's cell holds output element (position − padding) when kept; a cropped one holds none
+                tuple(AxisMap.shifted(ax.output_size, ax.padding, n) for ax, n in zip(plan.axes, buffer)),
+                False,
             ),
         ],
-        [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w))],
+        [("kernel", render("scene.label.kernel", lang, {"shape": _fmt_shape(w.shape)}), _roles2d(w.shape, "kernel"),
+          _as_2d(w), _identity(w.shape), False)],
     )
     acc = np.zeros(buffer, dtype=np.result_type(x, w))
     taps = _as_2d(w)  # one array, shared by every frame's window
@@ -452,19 +510,14 @@ def _scatter(
             at = tuple(ii * ax.stride + t * ax.dilation for ii, t, ax in zip(i, tap, plan.axes))
             acc[at] += x[i] * w[tap]
             updates.append(Update("output", *_cell(at), acc[at].item()))
-        caption = (
-            f"input ({', '.join(map(str, i))})"
-            + (f" = {format_number(xi)}" if show else "")
-            + " stamps value × kernel"
-        )
+        caption = render("scene.caption.scatter", lang, {
+            "pos": ", ".join(map(str, i)), "value": f" = {format_number(xi)}" if show else ""})
         corner = _cell(tuple(ii * ax.stride for ii, ax in zip(i, plan.axes)))
         frames.append(Frame(caption, Window("output", *corner, step, taps, show, xi),
                             Mark("input", *_cell(i), "highlight"), tuple(updates), xi))
-    title = (
-        f"ConvTranspose{nd}d  k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)}"
-        f" op={_p(plan.output_padding)} d={_p(plan.dilation)}:  {_fmt_shape(x.shape)} → "
-        f"{_fmt_shape(plan.output_size)}  (scatter)"
-    )
+    title = render("scene.title.scatter", lang, {
+        "kind": f"ConvTranspose{nd}d", "params": _transposed_params(plan),
+        "src": _fmt_shape(x.shape), "dst": _fmt_shape(plan.output_size)})
     params = _common(
         {
             "view": "scatter",
@@ -489,6 +542,7 @@ def _scatter(
         ("input", "output"),
         params,
         kernel="kernel",
+        lang=lang,
     )
 
 
@@ -504,6 +558,7 @@ def _direct(
     show: bool,
     cell: int,
     dur: int,
+    lang: str,
 ) -> Scene:
     nd = x.ndim
     if output_size is not None or (output_padding not in (0, None) and np.any(np.asarray(output_padding) != 0)):
@@ -524,21 +579,25 @@ def _direct(
     roles[inner] = "input"
     padded = np.zeros(roles.shape, dtype=x.dtype)
     padded[inner] = x
-    below = [] if pool else [("kernel", f"kernel {_fmt_shape(w.shape)}", _roles2d(w.shape, "kernel"), _as_2d(w))]
+    below: list[PanelSpec] = [] if pool else [
+        ("kernel", render("scene.label.kernel", lang, {"shape": _fmt_shape(w.shape)}), _roles2d(w.shape, "kernel"),
+         _as_2d(w), _identity(w.shape), False)]
+    shape_args = {"shape": _fmt_shape(x.shape), "padded": _fmt_shape(padded.shape)}
     panels = _panels(
         [
             (
                 "input",
-                f"input {_fmt_shape(x.shape)}"
-                + (f", padded → {_fmt_shape(padded.shape)}" if padded.shape != x.shape else ""),
+                render("scene.label.padded" if padded.shape != x.shape else "scene.label.input", lang, shape_args),
                 _as_2d(roles),
                 _as_2d(padded),
+                tuple(AxisMap.shifted(ax.input_size, ax.pad_begin, ax.padded_size) for ax in plan.axes),
+                False,
             ),
-            ("output", f"output {_fmt_shape(y.shape)}", _roles2d(y.shape, "output"), None),
+            ("output", render("scene.label.output", lang, {"shape": _fmt_shape(y.shape)}),
+             _roles2d(y.shape, "output"), None, _identity(y.shape), False),
         ],
         below,
     )
-    what = {None: "Σ kernel × window", "max": "max of window", "avg": "mean of window"}[pool]
     kernel = w if pool is None else np.zeros(w.shape)  # a pooling window: its shape only, no notes
     frames = _window_frames(
         "input",
@@ -549,13 +608,13 @@ def _direct(
         plan.dilation,
         kernel,
         show and pool is None,
-        "output ({pos}) = " + what + (" = {value}" if show else ""),
+        _caption(f"scene.caption.{pool or 'conv'}", lang, show),
     )
-    title = (
-        f"{kind}  k={_p(w.shape)} s={_p(plan.stride)} "
-        f"p={_p(tuple(ax.pad_begin for ax in plan.axes))} d={_p(plan.dilation)}:  "
-        f"{_fmt_shape(x.shape)} → {_fmt_shape(y.shape)}"
-    )
+    title = render("scene.title.conv", lang, {
+        "kind": kind,
+        "params": f"k={_p(w.shape)} s={_p(plan.stride)} p={_p(tuple(ax.pad_begin for ax in plan.axes))} "
+                  f"d={_p(plan.dilation)}",
+        "src": _fmt_shape(x.shape), "dst": _fmt_shape(y.shape)})
     params = _common(
         {
             "view": "conv",
@@ -579,6 +638,7 @@ def _direct(
         ("input", "output"),
         params,
         kernel=None if pool else "kernel",
+        lang=lang,
     )
 
 
@@ -595,6 +655,16 @@ def _pool(x: np.ndarray, window: tuple[int, ...], plan: ConvPlan, mode: str) -> 
         ]
         out[o] = max(taps) if mode == "max" else sum(taps) / len(taps)
     return out
+
+
+def _transposed_params(plan: ConvTransposePlan) -> str:
+    return (f"k={_p(plan.kernel_size)} s={_p(plan.stride)} p={_p(plan.padding)} op={_p(plan.output_padding)} "
+            f"d={_p(plan.dilation)}")
+
+
+def _caption(key: str, lang: str, show: bool) -> Callable[[str, str], str]:
+    """A frame's caption from the output cell's position and value (the value only when numbers are shown)."""
+    return lambda pos, value: render(key, lang, {"pos": pos, "value": f" = {value}" if show else ""})
 
 
 def _p(values: tuple[int, ...]) -> str:

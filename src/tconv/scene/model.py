@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -36,7 +37,56 @@ from .._axes import as_choice, as_int, show
 from .._format import format_number
 from ..errors import TconvError
 
-__all__ = ["STREAMS", "WRITERS", "Frame", "Mark", "Panel", "Scene", "Update", "Window", "Writer", "writer_kind"]
+__all__ = ["STREAMS", "WRITERS", "AxisMap", "Frame", "Mark", "Panel", "Scene", "Update", "Window", "Writer",
+           "writer_kind"]
+
+
+@dataclass(frozen=True)
+class AxisMap:
+    """What each position along one axis of a panel holds: ``index[q]`` is the true index (along that axis) of the
+    element drawn at position q, or −1 (padding, a cropped cell); for an inserted zero, ``after[q]`` is the index
+    of the element just before it (it sits between ``after[q]`` and ``after[q] + 1``), else −1.
+
+    Every grid tconv draws is separable: a cell's meaning is its row's and its column's. So a panel keeps one
+    small array per axis, never a string per cell, and a cell's index is read off when asked for.
+
+    >>> m = AxisMap.stretched(3, stride=2, before=1, length=7)       # pad, x0, zero, x1, zero, x2, pad
+    >>> m.index.tolist(), m.after.tolist()
+    ([-1, 0, -1, 1, -1, 2, -1], [-1, -1, 0, -1, 1, -1, -1])
+    """
+
+    index: np.ndarray
+    after: np.ndarray
+
+    @staticmethod
+    def identity(n: int) -> AxisMap:
+        """Position q holds element q (an input, an output, a kernel)."""
+        return AxisMap(np.arange(n), np.full(n, -1))
+
+    @staticmethod
+    def reversed(n: int) -> AxisMap:
+        """Position q holds element n − 1 − q: the flipped kernel shows the weight flipped 180°."""
+        return AxisMap(np.arange(n)[::-1].copy(), np.full(n, -1))
+
+    @staticmethod
+    def shifted(n: int, offset: int, length: int) -> AxisMap:
+        """``length`` positions; position q holds element q − offset when that is in 0..n−1, else nothing (padding
+        before and after a direct convolution's input, the cropped border of the scatter sums)."""
+        q = np.arange(length) - offset
+        return AxisMap(np.where((q >= 0) & (q < n), q, -1), np.full(length, -1))
+
+    @staticmethod
+    def stretched(n: int, stride: int, before: int, length: int) -> AxisMap:
+        """The gather view's input axis: ``n`` elements ``stride`` apart (stride − 1 zeros inserted between
+        them), ``before`` positions of padding first (negative: that many cropped), ``length`` positions in all
+        (the rest is padding: d·(k − 1) − p + output_padding at the end)."""
+        t = np.arange(length) - before
+        inside = (t >= 0) & (t <= (n - 1) * stride)
+        real = inside & (t % stride == 0)
+        return AxisMap(np.where(real, t // stride, -1), np.where(inside & ~real, t // stride, -1))
+
+    def __len__(self) -> int:
+        return len(self.index)
 
 
 @dataclass(frozen=True)
@@ -44,10 +94,15 @@ class Panel:
     """One grid on the canvas: a name (used in cell ids), a label, the roles of its cells and the line it sits on.
 
     ``values`` are shown from the first frame when the scene shows numbers (None: the panel starts empty and the
-    frames' updates fill it); ``heat`` (0..1) shades cells for heatmaps.
+    frames' updates fill it); ``heat`` (0..1) shades cells for heatmaps. ``axes`` say which element each cell
+    holds (one :class:`AxisMap` per axis of the data: one for a 1-D panel, drawn as one row; two for 2-D), so
+    every cell knows its true index: :meth:`index` and :meth:`between`. ``flipped``: the panel shows the kernel
+    flipped 180° (its cells' indices are those of the weight elements they show).
 
-    >>> Panel("kernel", "kernel 1 × 2", np.array([["kernel", "kernel"]]), line=1).shape
-    (1, 2)
+    >>> p = Panel("kernel", "kernel 1 × 2", np.array([["kernel", "kernel"]]), line=1, axes=(AxisMap.reversed(2),),
+    ...           flipped=True)
+    >>> p.shape, p.index(0, 0), p.index(0, 1)
+    ((1, 2), '1', '0')
     """
 
     name: str
@@ -56,6 +111,8 @@ class Panel:
     values: np.ndarray | None = None
     heat: np.ndarray | None = None
     line: int = 0  # 0: the main line, left to right (input, output); 1: the line below it (the kernels)
+    axes: tuple[AxisMap, ...] = ()
+    flipped: bool = False
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -64,6 +121,61 @@ class Panel:
 
     def count(self, role: str) -> int:
         return int(np.count_nonzero(self.roles == role))
+
+    def _maps(self, row: int, col: int) -> list[tuple[AxisMap, int]]:
+        """(axis map, position) per axis of the data: a 1-D panel is one row, its column is the axis."""
+        if len(self.axes) == 1:
+            return [(self.axes[0], col)]
+        if len(self.axes) == 2:
+            return [(self.axes[0], row), (self.axes[1], col)]
+        return []
+
+    def index(self, row: int, col: int) -> str | None:
+        """The true index of the element a cell holds ("2,0"; "3" in 1-D), or None (padding, an inserted zero,
+        a cropped cell, no cell)."""
+        maps = self._maps(row, col)
+        found = [int(m.index[q]) for m, q in maps]
+        if not maps or not self.roles[row, col] or min(found) < 0:
+            return None
+        return ",".join(map(str, found))
+
+    def between(self, row: int, col: int) -> str | None:
+        """For an inserted zero, the true indices of the input elements it sits between, ";"-separated: two for a
+        zero inserted along one axis ("0,0;0,1"), four for one inserted along both; None for any other cell."""
+        maps = self._maps(row, col)
+        if not maps or str(self.roles[row, col]) != "zero":
+            return None
+        choices: list[tuple[int, ...]] = []
+        for m, q in maps:
+            i, a = int(m.index[q]), int(m.after[q])
+            if i >= 0:
+                choices.append((i,))
+            elif a >= 0:
+                choices.append((a, a + 1))
+            else:
+                return None
+        return ";".join(",".join(map(str, c)) for c in itertools.product(*choices))
+
+    def held(self) -> np.ndarray:
+        """A boolean grid: True where a cell holds an element (it has an :meth:`index`)."""
+        maps = [m.index >= 0 for m in self.axes]
+        if len(maps) == 1:
+            grid = np.broadcast_to(maps[0][None, :], self.shape)
+        elif len(maps) == 2:
+            grid = maps[0][:, None] & maps[1][None, :]
+        else:
+            return np.zeros(self.shape, dtype=bool)
+        return np.asarray(grid & (self.roles != ""))
+
+    def indices(self) -> list[list[str | None]]:
+        """:meth:`index` of every cell, row by row."""
+        rows, cols = self.shape
+        return [[self.index(r, c) for c in range(cols)] for r in range(rows)]
+
+    def betweens(self) -> list[list[str | None]]:
+        """:meth:`between` of every cell, row by row."""
+        rows, cols = self.shape
+        return [[self.between(r, c) for c in range(cols)] for r in range(rows)]
 
 
 @dataclass(frozen=True)
@@ -157,8 +269,8 @@ class Scene:
 
     ``tconv.animate(...)`` and ``tconv.overlap(...).scene()`` build scenes; ``save(path)`` renders by extension:
     ``.svg`` (one animated SVG, or a static frame with ``frame=``), ``.gif`` (all frames, looping) and ``.png``
-    (one frame, the last by default). Animated SVG and GIF are written frame by frame. The same scene always
-    gives the same bytes.
+    (one frame: by default ``still_frame()``, the window over the most input elements). Animated SVG and GIF are
+    written frame by frame. The same scene always gives the same bytes.
     """
 
     title: str
@@ -171,25 +283,39 @@ class Scene:
     connect: tuple[str, str] | None = None  # (from panel, to panel): draw lines from the footprint to the highlight
     params: dict[str, Any] = field(default_factory=dict)
     kernel: str | None = None  # the panel whose cells are the taps of footprint marks
+    lang: str = "en"  # the language of every word drawn (tconv.explain.i18n.LANGS)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able panels (names, shapes) and frames as they are stored: the caption, the computed value, the
         window (corner, step and shape of the footprint), the highlighted cell and the value updates.
 
+        Each panel also says what every cell truly holds, row by row: ``roles``, ``indices`` (the element's true
+        index, "row,col" or "i" in 1-D; None for padding, inserted zeros and cropped cells) and ``between`` (for
+        an inserted zero, the input elements it sits between, ";"-separated); ``flipped`` marks the flipped kernel.
+        ``still`` is :meth:`still_frame`, ``lang`` the language of the words.
+
         >>> import tconv
+        >>> d = tconv.animate(2, 3, stride=2, values=True, seed=1).to_dict()
+        >>> p = d["panels"][0]
+        >>> p["name"], p["shape"], p["roles"][2][2:5], p["indices"][2][2:5], p["between"][2][2:5]
+        ('input', [7, 7], ['input', 'zero', 'input'], ['0,0', None, '0,1'], [None, '0,0;0,1', None])
         >>> d = tconv.animate(2, 3, values=True, seed=1).to_dict()
-        >>> d["panels"][1], len(d["frames"])
+        >>> {k: d["panels"][1][k] for k in ("name", "label", "shape")}, len(d["frames"])
         ({'name': 'output', 'label': 'output 4 × 4', 'shape': [4, 4]}, 16)
         >>> f = d["frames"][5]
         >>> f["window"], f["highlight"], f["updates"]
         ({'panel': 'input', 'row': 1, 'col': 1, 'step': [1, 1], 'shape': [3, 3]}, {'panel': 'output', 'row': 1, \
-'col': 1}, [['output', 1, 1, 4]])
+'col': 1}, [['output', 1, 1, 19]])
         """
         return {
             "title": self.title,
             "kernel": self.kernel,
             "params": self.params,
-            "panels": [{"name": p.name, "label": p.label, "shape": list(p.shape)} for p in self.panels],
+            "lang": self.lang,
+            "still": self.still_frame(),
+            "panels": [{"name": p.name, "label": p.label, "shape": list(p.shape), "line": p.line,
+                        "flipped": p.flipped, "roles": [[str(r) or None for r in row] for row in p.roles.tolist()],
+                        "indices": p.indices(), "between": p.betweens()} for p in self.panels],
             "frames": [
                 {"caption": f.caption,
                  "value": _plain(f.value),
@@ -203,6 +329,43 @@ class Scene:
             ],
         }
 
+    def still_frame(self) -> int:
+        """The frame a still picture shows when none is asked for: the one whose kernel window covers the most
+        cells holding input elements (for scatter, whose window lies on the sums: the last stamp of a non-zero
+        value), the latest of those (it shows the most results). Never an all-padding window when there is
+        another; a scene of one frame shows it.
+
+        >>> import tconv
+        >>> s = tconv.animate(3, 3, stride=2, padding=1, output_padding=1)
+        >>> f = s.frames[s.still_frame()]
+        >>> sum(s.panel("input").roles[r, c] == "input" for r, c, _ in f.window.cells())
+        4
+        """
+        held: dict[str, np.ndarray] = {}
+
+        def score(i: int) -> tuple[int, int]:
+            w = self.frames[i].window
+            if w is None:
+                return 0, i
+            real = 0
+            if w.panel != self.connect_to:
+                if w.panel not in held:
+                    held[w.panel] = self.panel(w.panel).held()
+                rows, cols = w.shape
+                cells = held[w.panel][w.row: w.row + (rows - 1) * w.step[0] + 1: w.step[0],
+                                      w.col: w.col + (cols - 1) * w.step[1] + 1: w.step[1]]
+                real = int(np.count_nonzero(cells))
+            if w.scale is not None:
+                real += _plain(w.scale) not in (0, None)
+            return real, i
+
+        return max(range(len(self.frames)), key=score)
+
+    @property
+    def connect_to(self) -> str | None:
+        """The panel the results go to (the output): windows on it are stamps, not reads."""
+        return None if self.connect is None else self.connect[1]
+
     def panel(self, name: str) -> Panel:
         for p in self.panels:
             if p.name == name:
@@ -215,7 +378,7 @@ class Scene:
 
         >>> import tconv
         >>> tconv.animate(2, 1, values=True, seed=4).shown(1, "output")
-        array([[ 4.,  6.],
+        array([[ 9., 12.],
                [nan, nan]])
         """
         p = self.panel(panel)
@@ -335,7 +498,8 @@ def _copy(chunks: Iterable[bytes], write: Callable[[bytes], Any]) -> None:
         write(chunk)
 
 
-#: ``writer(scene, frame) -> bytes``; ``frame`` None means every frame (animated SVG, looping GIF; PNG: the last).
+#: ``writer(scene, frame) -> bytes``; ``frame`` None means every frame (animated SVG, looping GIF; PNG:
+#: ``Scene.still_frame()``).
 Writer = Callable[[Scene, int | None], bytes]
 #: ``stream(scene, frame) -> chunks of bytes``: the same output as the writer of its kind, a frame at a time.
 Stream = Callable[[Scene, int | None], Iterator[bytes]]

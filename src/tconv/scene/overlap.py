@@ -16,10 +16,11 @@ import numpy as np
 
 from .._axes import IntOrSeq, as_int, count_axes
 from ..errors import TconvError
+from ..explain.i18n import render
 from ..functional import conv_transpose
 from ..params import plan_conv_transpose
 from ..shapes import transposed_axes
-from .model import Frame, Panel, Scene, writer_kind
+from .model import AxisMap, Frame, Panel, Scene, writer_kind
 
 __all__ = ["OverlapMap", "overlap", "residue_counts"]
 
@@ -94,32 +95,43 @@ class OverlapMap:
             f"{spread} taps"
         )
 
-    def summary(self) -> str:
-        """One line for pictures: even or not, the range of counts, the fix."""
+    def summary(self, lang: str = "en") -> str:
+        """One line for pictures: even or not, the range of counts, the fix (in ``lang``, "en" or "zh").
+
+        >>> overlap(4, 3, stride=2).summary()
+        'uneven (checkerboard): 1–4 taps per cell; even with kernel_size 2 or 4'
+        """
         nonzero = self.counts[self.counts > 0]
         spread = f"{nonzero.min()}–{nonzero.max()}" if nonzero.size else "0"
         if self.even:
-            return f"even overlap: {spread} taps per cell (less only at the borders)"
+            return render("overlap.summary.even", lang, {"spread": spread})
         fixes = sorted({k for sugg in self.suggestions for k in sugg})
-        fix = f"; even with kernel_size {' or '.join(map(str, fixes))}" if fixes else "; change the dilation or stride"
-        return f"uneven (checkerboard): {spread} taps per cell{fix}"
+        sizes = render("word.or", lang, {}).join(map(str, fixes))
+        fix = render("overlap.fix.kernel", lang, {"sizes": sizes}) if fixes else render("overlap.fix.none", lang, {})
+        return render("overlap.summary.uneven", lang, {"spread": spread, "fix": fix})
 
-    def scene(self, cell_size: int = 28, values: bool = True) -> Scene:
-        """A still scene: the counts as a heatmap (darker = more taps), numbers in cells."""
+    def scene(self, cell_size: int = 28, values: bool = True, lang: str = "en") -> Scene:
+        """A still scene: the counts as a heatmap (darker = more taps), numbers in cells; words in ``lang``.
+
+        Each cell is an output cell: its role is "heat" and its index the output element's.
+        """
         counts = self.counts.reshape(1, -1) if self.counts.ndim == 1 else self.counts
         if counts.size > 80 * 80:
             raise TconvError(f"the heatmap would draw {counts.size} cells; at most 6400 are drawn: use smaller sizes")
         top = float(counts.max()) or 1.0
         roles = np.full(counts.shape, "heat", dtype="<U8")
-        label = f"taps per output cell after {self.layers} layer(s): {' × '.join(map(str, self.counts.shape))}"
-        panel = Panel("overlap", label, roles, counts, counts / top)
-        title = (
-            f"overlap  k={_p(self.kernel_size)} s={_p(self.stride)} p={_p(self.padding)} "
-            f"op={_p(self.output_padding)} d={_p(self.dilation)}  ×{self.layers}: "
-            + ("even" if self.even else "uneven (checkerboard)")
-        )
-        frame = Frame(self.summary())
-        return Scene(title, (panel,), (frame,), values, cell_size, 1000, ("heat",), None, {"view": "overlap"})
+        label = render("overlap.label", lang, {"layers": self.layers,
+                                               "shape": " × ".join(map(str, self.counts.shape))})
+        panel = Panel("overlap", label, roles, counts, counts / top,
+                      axes=tuple(AxisMap.identity(n) for n in self.counts.shape))
+        title = render("overlap.title", lang, {
+            "params": f"k={_p(self.kernel_size)} s={_p(self.stride)} p={_p(self.padding)} "
+                      f"op={_p(self.output_padding)} d={_p(self.dilation)}",
+            "layers": self.layers,
+            "verdict": render("overlap.even" if self.even else "overlap.uneven", lang, {})})
+        frame = Frame(self.summary(lang))
+        return Scene(title, (panel,), (frame,), values, cell_size, 1000, ("heat",), None, {"view": "overlap"},
+                     lang=lang)
 
     @overload
     def save(self, target: str | os.PathLike[str], kind: str | None = None) -> Path: ...

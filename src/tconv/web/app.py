@@ -52,7 +52,8 @@ SIZES = {
 }
 
 Mode = Literal["transposed", "conv"]
-SceneView = Literal["equivalent", "scatter", "conv"]  # tconv.scene.build.VIEWS (a test checks they agree)
+# tconv.scene.build.VIEWS, then VIEW_ALIASES ("equivalent" is the gather view's other name; a test checks they agree)
+SceneView = Literal["gather", "scatter", "conv", "equivalent"]
 ExplainView = Literal["gather", "scatter", "matrix"]  # tconv.explain.VIEWS
 Lang = Literal["en", "zh"]  # tconv.explain.i18n.LANGS
 Pool = Literal["max", "avg"]
@@ -65,11 +66,14 @@ DESCRIPTIONS = {
         for name, (torch_name, low, note) in SIZES.items()
     },
     "seed": f"seed of the small random integers shown as values: an integer from 0 to {LIMITS['seed']}",
-    "scene_view": "equivalent (the direct convolution it equals) or scatter (stamps) for transposed; conv for conv",
+    "scene_view": "gather (the direct convolution it equals: zeros inserted, padded, flipped kernel; 'equivalent' "
+                  "is accepted as another name for it) or scatter (stamps) for transposed; conv for conv",
     "values": "write the numbers in the cells (true or false)",
     "pool": "conv mode only: draw a pooling window, max or avg",
     "explain_view": "gather, scatter or matrix",
     "lang": "language of the walkthrough: en or zh",
+    "scene_lang": "language of every word in the picture (title, labels, captions, legend): en or zh",
+    "shape_lang": "language of the relation titles: en or zh (numbers and formulas are the same)",
     "layers": f"how many identical layers are stacked: an integer from 1 to {LIMITS['layers']}",
 }
 
@@ -150,9 +154,10 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
     )
 
 
-def shape_info(cfg: Config) -> dict[str, Any]:
+def shape_info(cfg: Config, lang: str = "en") -> dict[str, Any]:
     """The library's layer report (tconv.shapes.layer_report, the same data as ``tconv shape --json``) plus the
-    PyTorch code for the layer."""
+    PyTorch code for the layer; the guide's relation titles in ``lang`` (from the i18n catalogue)."""
+    from ..explain.i18n import render
     from ..shapes import layer_report
     from ..snippets import torch_code
 
@@ -169,15 +174,20 @@ def shape_info(cfg: Config) -> dict[str, Any]:
             nd=len(cfg.input_size),
         )
     }
+    for r in info.get("relation", ()):
+        if r.get("number") is not None:
+            r["title"] = render(f"relation.{r['number']}", lang, {})
     return info
 
 
-def build_scene(cfg: Config, view: str, values: bool, pool: str | None = None) -> Any:
+def build_scene(cfg: Config, view: str, values: bool, pool: str | None = None, lang: str = "en") -> Any:
     from ..scene import animate
+    from ..scene.build import view_name
 
+    view = view_name(view)
     if cfg.transposed:
-        if view not in ("equivalent", "scatter"):
-            raise TconvError(f"view {view!r} draws a direct convolution: use 'equivalent' or 'scatter' for transposed")
+        if view not in ("gather", "scatter"):
+            raise TconvError(f"view {view!r} draws a direct convolution: use 'gather' or 'scatter' for transposed")
         return animate(
             cfg.input_size,
             cfg.kernel_size,
@@ -186,8 +196,10 @@ def build_scene(cfg: Config, view: str, values: bool, pool: str | None = None) -
             view=view,
             values=values,
             seed=cfg.seed,
+            lang=lang,
         )
-    return animate(cfg.input_size, cfg.kernel_size, **cfg.sizes(), view="conv", pool=pool, values=values, seed=cfg.seed)
+    return animate(cfg.input_size, cfg.kernel_size, **cfg.sizes(), view="conv", pool=pool, values=values, seed=cfg.seed,
+                   lang=lang)
 
 
 def explain_info(cfg: Config, view: str, lang: str) -> dict[str, Any]:
@@ -224,32 +236,32 @@ def _download(body: str | bytes, media_type: str, name: str) -> Result:
 # key) and returns the answer's bytes.
 
 
-def scene_job(cfg: Config, view: str, values: bool, pool: str | None) -> Result:
-    scene = build_scene(cfg, view, values, pool)
+def scene_job(cfg: Config, view: str, values: bool, pool: str | None, lang: str = "en") -> Result:
+    scene = build_scene(cfg, view, values, pool, lang)
     return _json({"svg": scene.svg(), "scene": scene.to_dict()})
 
 
-def scene_svg_job(cfg: Config, view: str, values: bool, pool: str | None) -> Result:
-    return _download(build_scene(cfg, view, values, pool).svg(), "image/svg+xml", "tconv.svg")
+def scene_svg_job(cfg: Config, view: str, values: bool, pool: str | None, lang: str = "en") -> Result:
+    return _download(build_scene(cfg, view, values, pool, lang).svg(), "image/svg+xml", "tconv.svg")
 
 
-def scene_gif_job(cfg: Config, view: str, values: bool, pool: str | None) -> Result:
+def scene_gif_job(cfg: Config, view: str, values: bool, pool: str | None, lang: str = "en") -> Result:
     from ..render import WRITERS
 
-    return _download(WRITERS["gif"](build_scene(cfg, view, values, pool), None), "image/gif", "tconv.gif")
+    return _download(WRITERS["gif"](build_scene(cfg, view, values, pool, lang), None), "image/gif", "tconv.gif")
 
 
 def explain_job(cfg: Config, view: str, lang: str) -> Result:
     return _json(explain_info(cfg, view, lang))
 
 
-def overlap_job(cfg: Config, layers: int) -> Result:
+def overlap_job(cfg: Config, layers: int, lang: str = "en") -> Result:
     from ..scene import overlap
 
     if not cfg.transposed:
         raise TconvError("overlap is about transposed convolution: switch the mode to transposed")
     m = overlap(cfg.input_size, cfg.kernel_size, **cfg.sizes(), layers=layers)
-    return _json(m.to_dict() | {"summary": m.summary(), "svg": m.scene().svg()})
+    return _json(m.to_dict() | {"summary": m.summary(lang), "svg": m.scene(lang=lang).svg()})
 
 
 def api_docs_html(spec: dict[str, Any]) -> str:
@@ -479,7 +491,9 @@ def create_app(
         return parse_config(mode, i, k, s, p, op, d, os, seed)
 
     cfg_dep = fastapi.Depends(common)
-    scene_view = Query("equivalent", description=DESCRIPTIONS["scene_view"])
+    scene_view = Query("gather", description=DESCRIPTIONS["scene_view"])
+    scene_lang = Query("en", description=DESCRIPTIONS["scene_lang"])
+    shape_lang = Query("en", description=DESCRIPTIONS["shape_lang"])
     values_q = Query(False, description=DESCRIPTIONS["values"])
     pool_q = Query(None, description=DESCRIPTIONS["pool"])
 
@@ -508,31 +522,37 @@ def create_app(
         return HTMLResponse(api_docs_html(app.openapi()))
 
     @app.get("/api/shape", responses=errors)
-    async def api_shape(cfg: Config = cfg_dep) -> dict[str, Any]:
+    async def api_shape(cfg: Config = cfg_dep, lang: Lang = shape_lang) -> dict[str, Any]:
         """Output size, PyTorch's formula with the numbers, the guide's relation, the output_size range, code.
         Answered at once, in the event loop (a few milliseconds), never queued behind renders."""
-        return shape_info(cfg)
+        return shape_info(cfg, lang)
 
     @app.get("/api/scene", response_model=dict[str, Any], responses=rendered)
     async def api_scene(
-        cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q
+        cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q,
+        lang: Lang = scene_lang,
     ) -> Response:
-        """The animation: server-rendered SVG (cells have ids) and the frames' marks for interaction."""
-        return respond(await heavy.answer(scene_job, cfg, view, values, pool))
+        """The animation: server-rendered SVG and the scene's data. Every SVG cell is a rect with id
+        "{panel}-{row}-{col}", data-role, and where it holds an element of the input, the weight or the output its
+        true index in data-index ("0,0"); inserted zeros have data-between ("0,0;0,1"), the flipped kernel's cells
+        data-flipped. scene.panels[i] has the same as roles, indices and between (row by row; null where none)."""
+        return respond(await heavy.answer(scene_job, cfg, view, values, pool, lang))
 
     @app.get("/api/scene.svg", response_class=Response, responses=image("image/svg+xml", "The animated SVG."))
     async def api_scene_svg(
-        cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q
+        cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q,
+        lang: Lang = scene_lang,
     ) -> Response:
         """The animation as a downloadable animated SVG."""
-        return respond(await heavy.answer(scene_svg_job, cfg, view, values, pool))
+        return respond(await heavy.answer(scene_svg_job, cfg, view, values, pool, lang))
 
     @app.get("/api/scene.gif", response_class=Response, responses=image("image/gif", "The animated GIF."))
     async def api_scene_gif(
-        cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q
+        cfg: Config = cfg_dep, view: SceneView = scene_view, values: bool = values_q, pool: Pool | None = pool_q,
+        lang: Lang = scene_lang,
     ) -> Response:
         """The animation as a downloadable GIF."""
-        return respond(await heavy.answer(scene_gif_job, cfg, view, values, pool))
+        return respond(await heavy.answer(scene_gif_job, cfg, view, values, pool, lang))
 
     @app.get("/api/explain", response_model=dict[str, Any], responses=rendered)
     async def api_explain(
@@ -545,9 +565,10 @@ def create_app(
 
     @app.get("/api/overlap", response_model=dict[str, Any], responses=rendered)
     async def api_overlap(
-        cfg: Config = cfg_dep, layers: int = Query(1, ge=1, le=LIMITS["layers"], description=DESCRIPTIONS["layers"])
+        cfg: Config = cfg_dep, layers: int = Query(1, ge=1, le=LIMITS["layers"], description=DESCRIPTIONS["layers"]),
+        lang: Lang = scene_lang,
     ) -> Response:
         """Taps per output cell for one layer or a stack, the verdict, and the heatmap as SVG."""
-        return respond(await heavy.answer(overlap_job, cfg, layers))
+        return respond(await heavy.answer(overlap_job, cfg, layers, lang))
 
     return app
