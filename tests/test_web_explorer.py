@@ -173,23 +173,31 @@ def test_touch_tap_tap_again_and_drag(browser, base_url) -> None:
         assert _inside_viewport(pg, "#hover-info")
         assert _point(pg, _cell("input", "1,1"), touch=True).startswith(f"input x(1, 1) = {x[1, 1]}")
         assert pg.locator("#picture rect.hovered").count() == 1  # the second tap moved it
-        # a finger pressed on x(0, 0) and dragged to x(0, 1): the description follows it
-        start = pg.locator(_cell("input", "0,0")).bounding_box()
-        end = pg.locator(_cell("input", "0,1")).bounding_box()
+        # a finger pressed on the described cell, x(1, 1), and dragged over the zero to x(1, 0): followed
+        start = pg.locator(_cell("input", "1,1")).bounding_box()
+        end = pg.locator(_cell("input", "1,0")).bounding_box()
         cdp = pg.context.new_cdp_session(pg)
 
-        def touch(kind: str, box: dict[str, float] | None, t: float = 0.5) -> None:
-            points = [] if box is None else [{"x": box["x"] + box["width"] * t, "y": box["y"] + box["height"] / 2}]
+        def touch(kind: str, box: dict[str, float] | None) -> None:
+            points = [] if box is None else [{"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}]
             cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
 
+        def says(text: str) -> None:  # pointermove is dispatched with the next animation frame: wait for it
+            pg.wait_for_function("t => document.querySelector('#hover-info').textContent.startsWith(t)", arg=text)
+
         touch("touchStart", start)
-        assert pg.text_content("#hover-info").startswith("input x(0, 0)")
-        for step in range(1, 6):
-            box = {k: start[k] + (end[k] - start[k]) * step / 5 for k in start}
-            touch("touchMove", box)
-        assert pg.text_content("#hover-info").startswith(f"input x(0, 1) = {x[0, 1]}")
+        says("input x(1, 1)")
+        scrolled = pg.evaluate("[scrollY, document.querySelector('#stage').scrollLeft]")
+        for step in range(1, 5):
+            touch("touchMove", {k: start[k] + (end[k] - start[k]) * step / 8 for k in start})
+        says("inserted zero between x(1, 0) and x(1, 1)")
+        for step in range(5, 9):
+            touch("touchMove", {k: start[k] + (end[k] - start[k]) * step / 8 for k in start})
+        says(f"input x(1, 0) = {x[1, 0]}")
         touch("touchEnd", None)
-        assert pg.text_content("#hover-info").startswith("input x(0, 1)")  # it stays after the finger lifts
+        pg.wait_for_timeout(100)
+        assert pg.text_content("#hover-info").startswith("input x(1, 0)")  # it stays after the finger lifts
+        assert pg.evaluate("[scrollY, document.querySelector('#stage').scrollLeft]") == scrolled  # nothing scrolled
 
 
 # ---- layout: no sideways scroll, a fixed scale
@@ -259,12 +267,14 @@ def test_copy_code_and_link(browser, base_url) -> None:
     with open_page(browser, f"{base_url}/?{LAYER}&view=gather") as pg:
         pg.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
         pg.click("#copy-code")
+        pg.wait_for_selector("#copy-code[data-copied='1']")
         assert pg.text_content("#copy-code") == "copied ✓"
         assert pg.evaluate("navigator.clipboard.readText()") == pg.text_content("#code")
         pg.click("#next")
         pg.click("#next")
         pg.evaluate("window.stillHere = true")
         pg.click("#share")
+        pg.wait_for_selector("#share[data-copied='1']")
         assert pg.text_content("#share") == "link copied ✓"
         assert pg.evaluate("window.stillHere === true")  # copied, not reloaded
         link = pg.evaluate("navigator.clipboard.readText()")

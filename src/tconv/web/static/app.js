@@ -187,8 +187,7 @@ function showError(message, what) {
   if (message) unfocus();
 }
 
-function sceneView() { return state.mode === "conv" ? "conv" : (state.view === "scatter" ? "scatter" : GATHER_API); }
-const GATHER_API = "equivalent";  // TODO: "gather" once the library side lands
+function sceneView() { return state.mode === "conv" ? "conv" : (state.view === "scatter" ? "scatter" : "gather"); }
 
 function setReady(value) { $("picture").dataset.ready = value; $("matrix").dataset.ready = value; }
 
@@ -512,18 +511,25 @@ function wirePointer(container) {
     else { clearTimeout(unfocusTimer); unfocusTimer = setTimeout(unfocus, QUIET_MS); }
   });
   container.addEventListener("pointerleave", (e) => { if (e.pointerType === "mouse") unfocus(); });
-  // touch and pen: a tap does what hover does, another tap moves it, a tap beside the cells clears it, and a
-  // finger dragged over the cells is followed (cells have touch-action: none; the page scrolls elsewhere)
+  // touch and pen: a tap does what hover does, another tap moves it, a tap beside the cells clears it. A finger
+  // pressed on the cell already described and dragged is followed from cell to cell; any other swipe scrolls
+  // (the page, or a picture larger than its box), so the cells never trap the finger.
+  let dragging = false;
   container.addEventListener("pointerdown", (e) => {
     if (e.pointerType === "mouse") return;
     const cell = cellOf(e.target);
+    dragging = cell !== null && cell === focused;
     if (cell) focusCell(cell); else unfocus();
   });
   container.addEventListener("pointermove", (e) => {
-    if (e.pointerType === "mouse" || !e.buttons) return;
+    if (e.pointerType === "mouse" || !dragging) return;
     const cell = cellOf(document.elementFromPoint(e.clientX, e.clientY));
     if (cell) focusCell(cell);
   });
+  for (const kind of ["pointerup", "pointercancel"]) container.addEventListener(kind, () => { dragging = false; });
+  // a drag that follows the finger must not scroll: touch-action does not reach SVG shapes, so say it here
+  container.addEventListener("touchmove", (e) => { if (dragging && e.cancelable) e.preventDefault(); },
+                             { passive: false });
 }
 
 // ---- the matrix view
@@ -591,7 +597,7 @@ async function showMatrix(id) {
 // ---- the overlap view
 
 async function showOverlap(id) {
-  const data = await api("overlap", { layers: state.layers });
+  const data = await api("overlap", { layers: state.layers, lang: state.lang });
   if (id !== requestId) return;
   pause(); scene = null;
   overlapData = data;
