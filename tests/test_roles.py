@@ -23,9 +23,15 @@ def test_every_role_has_words_in_every_language_and_one_style(role: str) -> None
 
 
 def test_the_palette_is_conv_arithmetics() -> None:
-    """bin/produce_figure's defaults: input RGB (38, 139, 210), output (42, 161, 152)."""
-    assert style.hex_rgb(roles.ROLE_STYLE["input"][0]) == (38, 139, 210)
-    assert style.hex_rgb(roles.ROLE_STYLE["output"][0]) == (42, 161, 152)
+    """bin/produce_figure's hues: input RGB (38, 139, 210), output (42, 161, 152); darker, for AA contrast with
+    the white numbers on them."""
+    import colorsys
+
+    for role, anchor in (("input", (38, 139, 210)), ("output", (42, 161, 152))):
+        ours = style.hex_rgb(roles.ROLE_STYLE[role][0])
+        h0, _, v0 = colorsys.rgb_to_hsv(*(c / 255 for c in anchor))
+        h1, _, v1 = colorsys.rgb_to_hsv(*(c / 255 for c in ours))
+        assert abs(h0 - h1) * 360 < 3 and v1 < v0, role
     assert roles.ROLE_STYLE["pad"][2] is True and roles.ROLE_STYLE["pad"][0] == "#ffffff"  # white, dashed
 
 

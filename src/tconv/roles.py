@@ -7,9 +7,9 @@ derive their styles from the same entries. This module sits low in the layering 
 so every layer above may use it.
 
 >>> ROLE_WORDS["zero"]["en"], ROLE_STYLE["input"][0]
-('inserted zero', '#268bd2')
+('inserted zero', '#1c6fad')
 >>> css("pad")
-'background:#ffffff;border:1px dashed #93a1a1;color:#93a1a1'
+'background:#ffffff;border:1px dashed #93a1a1;color:#002b36'
 """
 
 from __future__ import annotations
@@ -37,19 +37,23 @@ ROLE_WORDS: dict[str, dict[str, str]] = {
 #: role -> (fill, stroke, dashed, text colour).
 #: conv_arithmetic's palette: its bin/produce_figure draws the input in RGB (38, 139, 210) and the output in
 #: (42, 161, 152), Solarized blue and cyan, with the kernel's shadow in base02 and dashed base03 grid lines for
-#: padding. The pastel palette the HTML writer used to call conv_arithmetic's was not it, so this is the only one;
-#: the roles conv_arithmetic has no colour for take other Solarized accents.
+#: padding. Numbers are written in the cells here, and on those two neither white nor dark text reaches WCAG AA's
+#: 4.5:1, so the fills are the same hues, darker (white text: 5.4:1 on the input, 5.1:1 on the output; over
+#: 8:1 under the kernel footprint's shade). Padding and inserted zeros are both dashed, but differ: padding is
+#: white with grey dashes, an inserted zero cream with yellow dashes. Every text colour reads at 4.5:1 or more on
+#: its fill, and on the footprint-shaded fill for the roles a footprint covers (tests/test_scene_truth.py).
+#: The roles conv_arithmetic has no colour for take other Solarized accents.
 ROLE_STYLE: dict[str, tuple[str, str, bool, str]] = {
-    "input": ("#268bd2", "#1a5f91", False, "#ffffff"),
-    "zero": ("#ffffff", "#93a1a1", True, "#93a1a1"),
-    "pad": ("#ffffff", "#93a1a1", True, "#93a1a1"),
+    "input": ("#1c6fad", "#124a75", False, "#ffffff"),
+    "zero": ("#fdf6e3", "#b58900", True, "#002b36"),
+    "pad": ("#ffffff", "#93a1a1", True, "#002b36"),
     "kernel": ("#b9b5e8", "#6c71c4", False, "#073642"),
-    "output": ("#2aa198", "#1c6e68", False, "#ffffff"),
-    "crop": ("#fbe3e1", "#dc322f", True, "#b58900"),
-    "extend": ("#f5d76e", "#b58900", False, "#073642"),
+    "output": ("#1d7a73", "#13524d", False, "#ffffff"),
+    "crop": ("#fdeceb", "#dc322f", True, "#002b36"),
+    "extend": ("#fcefc4", "#b58900", False, "#002b36"),
     "stamp": ("#d7e3a1", "#859900", False, "#073642"),
     "matrix": ("#eee8d5", "#657b83", False, "#073642"),
-    "empty": ("#ffffff", "#eee8d5", False, "#93a1a1"),
+    "empty": ("#ffffff", "#eee8d5", False, "#586e75"),
     "heat": ("#ffffff", "#93a1a1", False, "#073642"),
 }
 

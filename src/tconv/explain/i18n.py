@@ -247,7 +247,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{kind}  {params}:  {src} → {dst}  (scatter: stamps added)",
         "zh": "{kind}  {params}：{src} → {dst}（scatter：放置并相加）",
     },
-    "scene.title.conv": {"en": "{kind}  {params}:  {src} → {dst}", "zh": "{kind}  {params}：{src} → {dst}"},
+    "scene.title.conv": {
+        "en": "{kind}  {params}:  {src} → {dst}",
+        "zh": "{kind}  {params}：{src} → {dst}（逐窗口计算）",
+    },
     "scene.label.input": {"en": "input {shape}", "zh": "输入 {shape}"},
     "scene.label.stretched": {
         "en": "input {shape}: zeros inserted, padded (before/after) {pads} → {padded}",

@@ -43,6 +43,7 @@ from .layout import (
     VALUE,
     Geometry,
     Span,
+    _nan,
     background_values,
     cell_box,
     cell_style,
@@ -77,7 +78,12 @@ def _pil() -> Any:
 
 @lru_cache(maxsize=32)
 def _font(size: int) -> Any:
-    return _pil()[2].load_default(size=max(6, size))
+    """The bundled font (a subset of Noto Sans CJK SC holding every character tconv draws, both languages) at
+    ``size`` pixels, laid out by FreeType alone (the same pixels wherever it runs)."""
+    from .fonts import font_path
+
+    font_mod = _pil()[2]
+    return font_mod.truetype(str(font_path()), max(6, size), layout_engine=font_mod.Layout.BASIC)
 
 
 def _blend(a: tuple[int, int, int], b: tuple[int, int, int], alpha: float) -> tuple[int, int, int]:
@@ -198,10 +204,6 @@ def _shade(a: np.ndarray, box: Box, lut: np.ndarray) -> None:
         region[...] = lut[region]
 
 
-# Pillow's bundled font has no glyphs for these; SVG keeps the originals.
-_ASCII = str.maketrans({"×": "x", "→": "->", "Σ": "sum", "−": "-", "·": "*", "′": "'", "⌊": "floor(", "⌋": ")"})
-
-
 @lru_cache(maxsize=4096)
 def _glyphs(text: str, size: int, anchor: str, fx: float, fy: float) -> tuple[int, int, np.ndarray] | None:
     """The one-bit mask of ``text`` drawn at (fx, fy) in [0, 1)², and its corner relative to (0, 0): so the same
@@ -209,7 +211,9 @@ def _glyphs(text: str, size: int, anchor: str, fx: float, fy: float) -> tuple[in
     image_mod, draw_mod, _, _ = _pil()
     font = _font(size)
     left, top, right, bottom = font.getbbox(text, anchor=anchor)
-    pad = 2
+    # FreeType's hinted advances can draw a line a little wider than getbbox says (a quarter pixel a glyph at
+    # small sizes): room on both sides, then the mask is cropped to its ink
+    pad = 3 + size // 4 + len(text) // 2
     img = image_mod.new("1", (right - left + 2 * pad + 1, bottom - top + 2 * pad + 1), 0)
     draw_mod.Draw(img).text((fx - left + pad, fy - top + pad), text, fill=1, font=font, anchor=anchor)
     mask = np.asarray(img, dtype=bool)
@@ -223,7 +227,7 @@ def _glyphs(text: str, size: int, anchor: str, fx: float, fy: float) -> tuple[in
 def _stamp(xy: tuple[float, float], text: str, size: float, anchor: str) -> tuple[int, int, np.ndarray] | None:
     x, y = xy
     fx, fy = math.floor(x), math.floor(y)
-    glyphs = _glyphs(text.translate(_ASCII), round(size), anchor, round(x - fx, 3), round(y - fy, 3))
+    glyphs = _glyphs(text, round(size), anchor, round(x - fx, 3), round(y - fy, 3))
     if glyphs is None:
         return None
     dx, dy, mask = glyphs
@@ -231,8 +235,9 @@ def _stamp(xy: tuple[float, float], text: str, size: float, anchor: str) -> tupl
 
 
 def _text(a: np.ndarray, xy: tuple[float, float], text: str, size: float, ink: int, anchor: str = "ls",
-          clip: Box | None = None) -> Box | None:
-    """Draw text (its pixels only) and return its box; ``clip`` keeps it inside a box (a cell)."""
+          clip: Box | None = None, keep: int | None = None) -> Box | None:
+    """Draw text (its pixels only) and return its box; ``clip`` keeps it inside a box (a cell); pixels of colour
+    ``keep`` (a note's tab) are left as they are."""
     stamp = _stamp(xy, text, size, anchor)
     if stamp is None:
         return None
@@ -243,24 +248,36 @@ def _text(a: np.ndarray, xy: tuple[float, float], text: str, size: float, ink: i
     if b is None:
         return None
     part = mask[b[1] - y0: b[3] - y0 + 1, b[0] - x0: b[2] - x0 + 1]
-    a[b[1]: b[3] + 1, b[0]: b[2] + 1][part] = ink
+    target = a[b[1]: b[3] + 1, b[0]: b[2] + 1]
+    if keep is not None:
+        part = part & (target != keep)
+    target[part] = ink
     return b
 
 
 @lru_cache(maxsize=1024)
 def _advance(word: str, size: int) -> float:
-    return float(_font(size).getlength(word.translate(_ASCII)))
+    return float(_font(size).getlength(word))
 
 
 def _words(text: str, x: float, size: float) -> list[tuple[int, str]]:
-    """A line of text as words at whole-pixel positions (where the whole line would put them): a caption changes
+    """A line of text as words at whole-pixel positions (each after the ink of the one before): a caption changes
     a few words from frame to frame, and each word's glyphs are drawn once (cached) instead of the whole line."""
-    out, size_px, start = [], round(size), 0
+    out, size_px, at = [], round(size), x
+    space = _advance(" ", size_px)
     for word in text.split(" "):
         if word:
-            out.append((_r(x + _advance(text[:start], size_px)), word))
-        start += len(word) + 1
+            out.append((_r(at), word))
+            at += max(_advance(word, size_px), _drawn(word, size_px))
+        at += space
     return out
+
+
+@lru_cache(maxsize=1024)
+def _drawn(word: str, size: int) -> float:
+    """How far right of its origin a word's ink reaches (hinting can make it more than its advance)."""
+    g = _glyphs(word, size, "ls", 0.0, 0.0)
+    return 0.0 if g is None else float(g[0] + g[2].shape[1] + 1)
 
 
 def _caption(a: np.ndarray | None, shape: tuple[int, ...], xy: tuple[float, float], text: str, size: float,
@@ -296,7 +313,12 @@ class _Painter:
         #: footprint masks by (panel, step, shape), and note pixels by that and the notes: for this rendering only
         self.shades: dict[tuple[str, tuple[int, int], tuple[int, int]], np.ndarray] = {}
         self.notes: dict[tuple[tuple[str, tuple[int, int], tuple[int, int]], tuple[str | None, ...]],
-                         tuple[np.ndarray, np.ndarray]] = {}
+                         tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]] = {}
+        #: the values each cell shows, for redrawing them over the footprint's shade: spans by cell, static values
+        self.by_cell: dict[tuple[str, int, int], list[Span]] = {}
+        for span in self.spans:
+            self.by_cell.setdefault((span[2], span[3], span[4]), []).append(span)
+        self.static = {p.name: background_values(scene, p) for p in scene.panels}
 
     def ink(self, colour: str) -> int:
         return self.pal.index[colour]
@@ -359,12 +381,12 @@ class _Painter:
                 _text(a, ((sq[0] + sq[2] + 1) / 2, (sq[1] + sq[3] + 1) / 2), number, LEGEND * u, self.ink(ink), "mm")
         return a
 
-    def value(self, a: np.ndarray, span: Span, ink_colour: str | None = None) -> None:
+    def value(self, a: np.ndarray, span: Span, ink_colour: str | None = None, keep: Any = None) -> None:
         _, _, panel, row, col, v = span
         x, y, s, text, ink = value_text(self.scene, self.g, panel, row, col, v)
         xi, yi = _r(x), _r(y)
         _text(a, (xi + s / 2, yi + s / 2), text, VALUE * self.g.unit, self.ink(ink_colour or ink), "mm",
-              clip=self.inner(panel, row, col))
+              clip=self.inner(panel, row, col), keep=None if keep is None else self.ink(NOTE_BACK))
 
     def values_at(self, a: np.ndarray, frame: int) -> None:
         for span in self.spans:
@@ -377,11 +399,22 @@ class _Painter:
         x1, y1, s = self.cell(w.panel, w.row + (rows - 1) * w.step[0], w.col + (cols - 1) * w.step[1])
         return x0 + 1, y0 + 1, x1 + s - 2, y1 + s - 2
 
-    def footprint(self, w: Window) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    def shown_value(self, index: int, panel: str, row: int, col: int) -> Span | None:
+        """What a cell shows at frame ``index`` (a span; None when it shows no number)."""
+        for span in self.by_cell.get((panel, row, col), ()):
+            if span[0] <= index < span[1]:
+                return span
+        static = self.static.get(panel)
+        if static is None:
+            return None
+        return 0, len(self.scene.frames), panel, row, col, static[row, col]
+
+    def footprint(self, w: Window) -> tuple[np.ndarray, tuple[tuple[np.ndarray, np.ndarray],
+                                                             tuple[np.ndarray, np.ndarray]] | None]:
         """The window's shaded pixels (a mask over its box) and its notes' pixels (their rows and columns in the
         box): the same for every frame with the same step, shape and notes (a panel's cells are whole pixels
-        apart), so they are drawn once. Notes vary per stamp in the scatter view: only their few pixels are kept,
-        for at most 64 sets of notes."""
+        apart), so they are drawn once. Notes vary per stamp in the scatter view: only their few pixels are kept
+        (the dark tab under each note, then the note's own), for at most 64 sets of notes."""
         key = (w.panel, w.step, w.shape)
         if key not in self.shades:
             self.shades[key] = self._mask(w, ())
@@ -391,12 +424,15 @@ class _Painter:
         if (key, notes) not in self.notes:
             if len(self.notes) >= 64:
                 self.notes.clear()
-            ys, xs = np.nonzero(self._mask(w, notes))
-            self.notes[key, notes] = ys.astype(np.intp), xs.astype(np.intp)
+            mask = self._mask(w, notes)
+            tab, ink = np.nonzero(mask == 2), np.nonzero(mask == 1)
+            self.notes[key, notes] = ((tab[0].astype(np.intp), tab[1].astype(np.intp)),
+                                      (ink[0].astype(np.intp), ink[1].astype(np.intp)))
         return self.shades[key], self.notes[key, notes]
 
     def _mask(self, w: Window, notes: tuple[str | None, ...]) -> np.ndarray:
-        """The footprint's cells (no notes), or its notes' pixels, as a mask over the window's box."""
+        """The footprint's cells (no notes: a boolean mask over the window's box), or its notes (1: a note's
+        pixels, 2: the tab under it, 0: neither)."""
         u = self.g.unit
         w0 = Window(w.panel, 0, 0, w.step, np.zeros(w.shape))
         x0, y0, x1, y1 = self.window_box(w0)
@@ -406,9 +442,15 @@ class _Painter:
             if not notes:
                 mask[y + 1 - y0: y + s - 1 - y0, x + 1 - x0: x + s - 1 - x0] = 1
             elif notes[k] is not None:
-                _text(mask, (x - x0 + s - 3, y - y0 + s - 4), str(notes[k]), NOTE * u, 1, "rs",
-                      clip=(x + 1 - x0, y + 1 - y0, x + s - 2 - x0, y + s - 2 - y0))
-        return mask.astype(bool)
+                inner = (x + 1 - x0, y + 1 - y0, x + s - 2 - x0, y + s - 2 - y0)
+                box = _text(mask, (x - x0 + s - 3, y - y0 + s - 4), str(notes[k]), NOTE * u, 1, "rs", clip=inner)
+                if box is not None:
+                    tab = _clip((max(box[0] - 2, inner[0]), max(box[1] - 2, inner[1]), min(box[2] + 1, inner[2]),
+                                 min(box[3] + 1, inner[3])), mask.shape)
+                    if tab is not None:
+                        region = mask[tab[1]: tab[3] + 1, tab[0]: tab[2] + 1]
+                        region[region == 0] = 2
+        return mask if notes else mask.astype(bool)
 
     def overlay_boxes(self, frame: Frame) -> list[Box]:
         """Every box the frame's window, highlight, connector and caption draw in (clipped to the canvas)."""
@@ -424,9 +466,11 @@ class _Painter:
         boxes.append(_caption(None, self.shape, (0.5 * u, self.g.caption_y), frame.caption, CAPTION * u, 0))
         return [b for b in boxes if b is not None]
 
-    def overlay(self, a: np.ndarray, frame: Frame) -> None:
-        """The frame's marks (the footprint shading and its notes, the highlight), connector lines and caption."""
+    def overlay(self, a: np.ndarray, index: int) -> None:
+        """The frame's marks (the footprint shading, its notes on their tabs, the numbers under it redrawn over the
+        shade so they keep their contrast, the highlight), connector lines and caption."""
         u = self.g.unit
+        frame = self.scene.frames[index]
         w = frame.window
         if w is not None:
             shade, notes = self.footprint(w)
@@ -434,7 +478,13 @@ class _Painter:
             region = a[y0: y1 + 1, x0: x1 + 1]
             region[shade] = self.pal.shade[region[shade]]
             if notes is not None:
-                region[notes[0], notes[1]] = self.ink(NOTE_INK)
+                region[notes[0]] = self.ink(NOTE_BACK)
+                region[notes[1]] = self.ink(NOTE_INK)
+            rows, cols = self.scene.panel(w.panel).shape
+            for r, c, _ in w.cells():
+                span = self.shown_value(index, w.panel, r, c) if 0 <= r < rows and 0 <= c < cols else None
+                if span is not None and not _nan(span[5]):
+                    self.value(a, span, keep=notes)
         if frame.highlight is not None:
             x, y, side = self.cell(frame.highlight.panel, frame.highlight.row, frame.highlight.col)
             _outline(a, (x + 2, y + 2, x + side - 3, y + side - 3), self.ink(HIGHLIGHT), 3)
@@ -446,7 +496,7 @@ class _Painter:
         """One whole frame: the background, the values shown at that frame, the frame's overlay."""
         a = (self.background() if base is None else base).copy()
         self.values_at(a, index)
-        self.overlay(a, self.scene.frames[index])
+        self.overlay(a, index)
         return a
 
 
@@ -495,7 +545,7 @@ def _rectangles(scene: Scene, painter: _Painter, frame: int | None) -> Iterator[
     values = base.copy()
     painter.values_at(values, first)
     canvas = values.copy()
-    painter.overlay(canvas, scene.frames[first])
+    painter.overlay(canvas, first)
     yield canvas.copy(), 0, 0
     if frame is not None:
         return
@@ -522,7 +572,7 @@ def _rectangles(scene: Scene, painter: _Painter, frame: int | None) -> Iterator[
             painter.value(values, sp)
         for bx0, by0, bx1, by1 in cells:
             canvas[by0: by1 + 1, bx0: bx1 + 1] = values[by0: by1 + 1, bx0: bx1 + 1]
-        painter.overlay(canvas, f)
+        painter.overlay(canvas, i)
         drawn = boxes
         after = canvas[y0: y1 + 1, x0: x1 + 1]
         changed = before != after
