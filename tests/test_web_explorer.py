@@ -258,6 +258,7 @@ def test_chinese_page_and_picture(browser, base_url) -> None:
         assert _point(pg, _cell("pad")).startswith("填充")
         assert _point(pg, _cell("input", "0,0")).startswith("输入 x(0, 0)")
         assert _point(pg, _cell("output", "1,1")).startswith("输出 y(1, 1) = ")
+        assert "关系 14 (转置卷积：有填充" in pg.text_content("#size-details")  # the relation's title too
 
 
 # ---- copy, share, vocabulary, small things

@@ -199,7 +199,7 @@ async function refresh() {
   unfocus();
   writeUrl(); toControls();
   try {
-    const shape = await api("shape");
+    const shape = await api("shape", { lang: state.lang });
     if (id !== requestId) return;
     renderShape(shape);
     showError("");
