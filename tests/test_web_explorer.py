@@ -73,7 +73,7 @@ def _inside_viewport(pg: Any, selector: str) -> bool:
 
 
 def test_gather_cells_are_told_by_role_and_true_index(browser, base_url) -> None:
-    x, _, y = _sample()
+    x, w, y = _sample()
     with open_page(browser, f"{base_url}/?{LAYER}&view=gather") as pg:
         info = _point(pg, _cell("input", "0,0"))
         assert info.startswith(f"input x(0, 0) = {x[0, 0]}")
@@ -87,6 +87,10 @@ def test_gather_cells_are_told_by_role_and_true_index(browser, base_url) -> None
         info = _point(pg, _cell("output", "1,1"))
         assert info.startswith("output y(1, 1) = ") and info.endswith(f"= {y[1, 1]}")
         assert _lit(pg, "input") == {"0,0", "0,1", "1,0", "1,1"}  # the real inputs in its window
+        kernel = "#picture rect.cell[data-role=kernel]"
+        assert _point(pg, f"{kernel}:not([data-flipped])[data-index='0,1']").startswith(f"kernel w(0, 1) = {w[0, 1]}")
+        info = _point(pg, f"{kernel}[data-flipped=true][data-index='2,2']")  # the flipped kernel's first cell
+        assert info.startswith(f"flipped kernel: here w(2, 2) = {w[2, 2]}")
 
 
 def test_scatter_cells_are_told_by_role_and_true_index(browser, base_url) -> None:
