@@ -1,93 +1,21 @@
 """The explorer in a real browser: Playwright for Python driving Debian's Chromium (/usr/bin/chromium).
 
 Without Chromium these tests skip with the reason; under CI (CI=true) they must run, so a missing browser fails.
-Screenshots go to test-artifacts/ (or $TCONV_ARTIFACTS).
+Screenshots go to test-artifacts/ (or $TCONV_ARTIFACTS). The server, browser and page fixtures are in
+browser_fixtures.py (shared with test_web_explorer.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
+import browser_fixtures
 import tconv
+from tconv.scene.build import sample_arrays
 
-CHROMIUM = os.environ.get("TCONV_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("TCONV_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"CI must run the browser tests, but {CHROMIUM} is missing: apt-get install chromium")
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium); browser tests skipped", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-uvicorn = pytest.importorskip("uvicorn")
-
-from tconv.scene.build import sample_arrays  # noqa: E402
-from tconv.web.app import create_app  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("the explorer did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, base_url, request) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    # A refused configuration is a 422 that the page explains inline; Chromium still logs it. Anything else counts.
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 422" not in m.text else None)
-    pg.goto(base_url + "/")
-    _wait_ready(pg)
-    yield pg
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert errors == [], errors
-
-
-def _wait_ready(page) -> None:
-    # The page marks #picture ready once the current request has drawn and wired everything (hover, equations):
-    # an <svg> alone can be on screen before its hover handlers and equations are.
-    page.wait_for_selector("#picture[data-ready='1'] svg")
+# the shared fixtures, used here by name
+base_url, browser, page = browser_fixtures.base_url, browser_fixtures.browser, browser_fixtures.page
+_wait_ready = browser_fixtures.wait_ready
 
 
 def _set(page, field: str, value: str) -> None:
@@ -158,7 +86,7 @@ def test_hover_links_output_cell_to_its_inputs_and_taps(page) -> None:
 
 
 def test_hover_answers_before_the_equations_arrive(browser, base_url) -> None:
-    # Hold back the walkthrough request: the picture must already answer the mouse (with frame captions), and the
+    # Hold back the walkthrough request: the picture must already answer the mouse (with the frame's value), and the
     # page must not call itself ready until the equations have arrived and replaced them.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
@@ -173,7 +101,7 @@ def test_hover_answers_before_the_equations_arrive(browser, base_url) -> None:
         pg.hover("#output-1-1")
         assert "hovered" in pg.get_attribute("#output-1-1", "class")
         caption = pg.text_content("#hover-info")
-        assert caption == f"output (1, 1) = Σ flipped kernel × window = {y[1, 1]}"
+        assert caption == f"output y(1, 1) = {y[1, 1]}"  # the frame's value until the equation arrives
         assert pg.get_attribute("#picture", "data-ready") == "0"
         assert len(held) == 1
         held[0].continue_()
@@ -181,7 +109,8 @@ def test_hover_answers_before_the_equations_arrive(browser, base_url) -> None:
         pg.hover("#input-0-0")
         pg.hover("#output-1-1")
         equation = pg.text_content("#hover-info")
-        assert equation.startswith("y(1, 1) = ") and equation.endswith(f"= {y[1, 1]}")  # the sum of products
+        assert equation.startswith("output y(1, 1) = ") and equation.endswith(f"= {y[1, 1]}")  # the sum of products
+        assert equation.count("·") == 9  # the 3 × 3 window's products
     finally:
         context.close()
 
