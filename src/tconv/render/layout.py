@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -217,6 +218,35 @@ def cell_style(panel: Panel, row: int, col: int) -> tuple[str, str, bool, str] |
         level = float(panel.heat[row, col])
         fill, ink = heat_fill(level), heat_ink(level)
     return fill, stroke, dashed, ink
+
+
+class BackgroundCell(NamedTuple):
+    """One cell of the still background, as every writer draws it: where, how, and the value written in it."""
+
+    row: int
+    col: int
+    x: float
+    y: float
+    size: float
+    fill: str
+    stroke: str
+    dashed: bool
+    ink: str
+    shows_value: bool  # whether the panel's own value is drawn with the background
+    value: Any
+
+
+def background_cells(scene: Scene, g: Geometry, panel: Panel) -> Iterator[BackgroundCell]:
+    """The cells of one panel in drawing order (rows, then columns), skipping the places without a cell: the one
+    walk the SVG and raster writers share."""
+    shown = background_values(scene, panel)
+    for r in range(panel.shape[0]):
+        for c in range(panel.shape[1]):
+            style = cell_style(panel, r, c)
+            if style is None:
+                continue
+            x, y, s = cell_box(g, panel.name, r, c)
+            yield BackgroundCell(r, c, x, y, s, *style, shown is not None, None if shown is None else shown[r, c])
 
 
 def background_values(scene: Scene, panel: Panel) -> np.ndarray | None:

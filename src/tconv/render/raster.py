@@ -44,9 +44,9 @@ from .layout import (
     Geometry,
     Span,
     _nan,
+    background_cells,
     background_values,
     cell_box,
-    cell_style,
     connector,
     geometry,
     heat_levels,
@@ -339,22 +339,16 @@ class _Painter:
         for p in scene.panels:
             x0, y0 = g.origins[p.name]
             _text(a, (x0 * u, (y0 - 0.3) * u), p.label, LABEL * u, self.ink(TEXT))
-            shown = background_values(scene, p)
-            for r in range(p.shape[0]):
-                for c in range(p.shape[1]):
-                    style = cell_style(p, r, c)
-                    if style is None:
-                        continue
-                    fill, stroke, dashed, ink = style
-                    x, y, s = self.cell(p.name, r, c)
-                    box = (x + 1, y + 1, x + s - 2, y + s - 2)
-                    _fill(a, box, self.ink(fill))
-                    if dashed:
-                        _dashed(a, box, self.ink(stroke), u / 8)
-                    else:
-                        _outline(a, box, self.ink(stroke))
-                    if shown is not None:
-                        self.value(a, (0, 0, p.name, r, c, shown[r, c]), ink)
+            for cell in background_cells(scene, g, p):
+                x, y, s = _r(cell.x), _r(cell.y), int(cell.size)  # as self.cell rounds them
+                box = (x + 1, y + 1, x + s - 2, y + s - 2)
+                _fill(a, box, self.ink(cell.fill))
+                if cell.dashed:
+                    _dashed(a, box, self.ink(cell.stroke), u / 8)
+                else:
+                    _outline(a, box, self.ink(cell.stroke))
+                if cell.shows_value:
+                    self.value(a, (0, 0, p.name, cell.row, cell.col, cell.value), cell.ink)
         for item in legend(scene, u):
             lx = item.x
             box = (_r(lx), _r(g.legend_y - 0.3 * u), _r(lx + SWATCH * u), _r(g.legend_y + 0.06 * u))

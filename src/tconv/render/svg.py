@@ -29,9 +29,8 @@ from .layout import (
     VALUE,
     Geometry,
     Span,
-    background_values,
+    background_cells,
     cell_box,
-    cell_style,
     connector,
     ems,
     geometry,
@@ -63,21 +62,15 @@ def _background(scene: Scene, g: Geometry) -> list[str]:
     for p in scene.panels:
         x0, y0 = g.origins[p.name]
         out.append(_text(x0 * u, (y0 - 0.3) * u, p.label, LABEL * u, cls="label"))
-        shown = background_values(scene, p)
-        for r in range(p.shape[0]):
-            for c in range(p.shape[1]):
-                style = cell_style(p, r, c)
-                if style is None:
-                    continue
-                fill, stroke, dashed, ink = style
-                x, y, s = cell_box(g, p.name, r, c)
-                dash = f' stroke-dasharray="{_num(u / 8)},{_num(u / 10)}"' if dashed else ""
-                out.append(f'<rect id="{p.name}-{r}-{c}" class="cell" data-role="{p.roles[r, c]}"{_truth(p, r, c)} '
-                           f'x="{_num(x + 1)}" y="{_num(y + 1)}" width="{_num(s - 2)}" height="{_num(s - 2)}" '
-                           f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>')
-                if shown is not None:
-                    out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, format_number(shown[r, c]), VALUE * u, ink,
-                                     "middle", cls="value"))
+        for cell in background_cells(scene, g, p):
+            r, c, x, y, s = cell.row, cell.col, cell.x, cell.y, cell.size
+            dash = f' stroke-dasharray="{_num(u / 8)},{_num(u / 10)}"' if cell.dashed else ""
+            out.append(f'<rect id="{p.name}-{r}-{c}" class="cell" data-role="{p.roles[r, c]}"{_truth(p, r, c)} '
+                       f'x="{_num(x + 1)}" y="{_num(y + 1)}" width="{_num(s - 2)}" height="{_num(s - 2)}" '
+                       f'fill="{cell.fill}" stroke="{cell.stroke}" stroke-width="1.5"{dash}/>')
+            if cell.shows_value:
+                out.append(_text(x + s / 2, y + s / 2 + VALUE * u / 3, format_number(cell.value), VALUE * u,
+                                 cell.ink, "middle", cls="value"))
     for item in legend(scene, u):
         box = (f'x="{_num(item.x)}" y="{_num(g.legend_y - 0.3 * u)}" width="{_num(SWATCH * u)}" '
                f'height="{_num(SWATCH * u)}"')
