@@ -217,10 +217,11 @@ def _execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarra
     if plan.batch == 0:  # an empty result; such a plan may have sizes no engine prepares for (empty_batch)
         algorithms.get(algorithm, plan)  # still a known algorithm
         return _empty(plan.output_shape, x.dtype)
-    name = algorithms.get(algorithm, plan).NAME  # "auto" resolved once, for the engine and the message
+    algo = algorithms.get(algorithm, plan)  # "auto" resolved once, for the engine and the message
+    name = algo.NAME
     engine = algorithms.prepared(name, plan)
-    _check(engine, name, plan, x, w)  # before resolve reads the weight
-    final = algorithms.resolve(algorithm, plan, w).NAME  # auto's pick, or col2im for a non-finite weight
+    _check(engine, name, plan, x, w)  # before nan_safe reads the weight
+    final = algorithms.nan_safe(algo, w).NAME if algorithm == "auto" else name  # col2im for a non-finite weight
     if final != name:
         engine = algorithms.prepared(final, plan)
         _check(engine, final, plan, x, w)

@@ -29,7 +29,7 @@ from .base import Algorithm, Prepared, layer_of
 
 __all__ = [
     "NAN_EXACT", "REGISTRY", "Algorithm", "Prepared", "available_algorithms", "cache_clear", "cache_info", "choose",
-    "get", "prepared", "resolve",
+    "get", "nan_safe", "prepared", "resolve",
 ]
 
 # Typed as the protocol, so that mypy checks every module against it.
@@ -95,12 +95,18 @@ def resolve(name: str, plan: ConvTransposePlan, weight: np.ndarray) -> Algorithm
     not all finite, ``col2im`` instead. The test is one sum of the weight (a non-finite sum: a NaN or Inf in it,
     or an overflow, which only costs the faster engine)."""
     algo = get(name, plan)
-    if name == "auto" and algo.NAME not in NAN_EXACT and weight.dtype.kind in "fc":
+    return nan_safe(algo, weight) if name == "auto" else algo
+
+
+def nan_safe(auto_pick: Algorithm, weight: np.ndarray) -> Algorithm:
+    """``auto``'s pick for this weight: itself, or ``col2im`` when the pick is not NaN-exact and the weight is not
+    all finite (what :func:`resolve` does once the name is resolved)."""
+    if auto_pick.NAME not in NAN_EXACT and weight.dtype.kind in "fc":
         with np.errstate(over="ignore", invalid="ignore"):
             finite = bool(np.isfinite(weight.sum()))
         if not finite:
             return REGISTRY["col2im"]
-    return algo
+    return auto_pick
 
 
 def get(name: str, plan: ConvTransposePlan) -> Algorithm:
