@@ -312,15 +312,20 @@ class _ProcessWorkers:
             return header[1]
         raise header[1] from _RemoteTraceback(header[2])
 
-    def refresh(self) -> None:
-        """Replace the idle workers that have grown by more than a quarter of ``recycle_bytes`` since their first
-        job (run when the pool has gone idle: a fresh worker costs about 10 ms, and the memory that the last renders
-        left behind goes back to the machine)."""
+    def _take_idle(self) -> list[_Worker]:
+        """Every worker waiting for a job, taken out of the idle queue (the caller puts each one, or its
+        replacement, back)."""
         idle: list[_Worker] = []
         with contextlib.suppress(queue.Empty):
             while True:
                 idle.append(self._idle.get_nowait())
-        for worker in idle:
+        return idle
+
+    def refresh(self) -> None:
+        """Replace the idle workers that have grown by more than a quarter of ``recycle_bytes`` since their first
+        job (run when the pool has gone idle: a fresh worker costs about 10 ms, and the memory that the last renders
+        left behind goes back to the machine)."""
+        for worker in self._take_idle():
             if worker.rss > worker.base + self._recycle_bytes // 4:
                 self._retire(worker)
                 self.recycled += 1
@@ -331,11 +336,7 @@ class _ProcessWorkers:
         """Stop every idle worker and leave a lazy one in its place (run after the pool has been idle for
         IDLE_SHRINK_S): at rest the server keeps no worker processes, so their memory goes back to the machine;
         the next job forks a fresh one (about 10 ms)."""
-        idle: list[_Worker] = []
-        with contextlib.suppress(queue.Empty):
-            while True:
-                idle.append(self._idle.get_nowait())
-        for worker in idle:
+        for worker in self._take_idle():
             if worker.started:
                 self._retire(worker)
                 worker = self._spawn(start=False)
