@@ -24,6 +24,15 @@ def layer_params(draw, nd: int, max_size: int, max_kernel: int, max_stride: int 
 
 
 @st.composite
+def animated_layers(draw) -> dict:
+    """Single-channel 1-D or 2-D transposed convolutions small enough to animate, as ``animate``'s keywords."""
+    size, kernel, stride, padding, op, dilation = draw(
+        layer_params(draw(st.integers(1, 2)), max_size=4, max_kernel=3, max_dilation=2))
+    return dict(input_size=size, kernel_size=kernel, stride=stride, padding=padding, output_padding=op,
+                dilation=dilation)
+
+
+@st.composite
 def valid_cases(draw, nd=None, dtypes=(np.float64,), max_size=5, unbatched=True) -> Case:
     """A configuration PyTorch accepts: every edge the foundation must cover is reachable.
 

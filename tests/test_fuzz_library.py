@@ -58,6 +58,12 @@ def junk(draw: st.DrawFn) -> Any:
     return draw(st.text(max_size=5))
 
 
+def _budget_in_a_block(nbytes: Any) -> int:
+    """The budget in force inside ``with tconv.options(memory_budget=nbytes)``: the block is entered and left."""
+    with tconv.options(memory_budget=nbytes):
+        return tconv.get_memory_budget()
+
+
 def _torch_layer() -> Any:
     import torch
 
@@ -108,7 +114,7 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
     ("ConvTranspose2d", tconv.ConvTranspose2d, dict(in_channels=2, out_channels=4, kernel_size=3, stride=2,
                                                     padding=1, output_padding=1, groups=2, bias=True, dilation=1,
                                                     padding_mode="zeros", dtype=np.float32, rng=0)),
-    ("set_memory_budget", lambda nbytes: tconv.options(memory_budget=nbytes).__enter__(), dict(nbytes=1 << 20)),
+    ("options(memory_budget=)", lambda nbytes: _budget_in_a_block(nbytes), dict(nbytes=1 << 20)),
     ("from_tf", frameworks.from_tf, dict(input_shape=(1, 5, 1), filters_shape=(3, 1, 1), output_shape=(1, 10, 1),
                                          strides=2, padding="SAME", data_format=None, dilations=None)),
     ("from_keras", frameworks.from_keras, dict(input_size=5, kernel_size=3, strides=2, padding="same",

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import tconv
-from strategies import layer_params
+from strategies import animated_layers
 from tconv.cli import main
 from tconv.params import plan_conv_transpose
 from tconv.render.layout import heat_levels
@@ -86,14 +86,6 @@ def test_the_seed_example_gather_cells_are_the_plans() -> None:
     assert d["indices"][0][0] is None and d["between"][0][0] is None
 
 
-@st.composite
-def layers(draw):
-    size, kernel, stride, padding, op, dilation = draw(
-        layer_params(draw(st.integers(1, 2)), max_size=4, max_kernel=3, max_dilation=2))
-    return dict(input_size=size, kernel_size=kernel, stride=stride, padding=padding, output_padding=op,
-                dilation=dilation)
-
-
 def _check_truth(scene: tconv.Scene, arrays: dict[str, np.ndarray]) -> None:
     """Every cell has a role; cells holding an element have its index (and show its value), others have none;
     the SVG and the JSON say the same."""
@@ -116,7 +108,7 @@ def _check_truth(scene: tconv.Scene, arrays: dict[str, np.ndarray]) -> None:
                     assert p.values[r, c] == arrays[p.name][at]
 
 
-@given(cfg=layers(), seed=st.integers(0, 3), view=st.sampled_from(["gather", "scatter"]))
+@given(cfg=animated_layers(), seed=st.integers(0, 3), view=st.sampled_from(["gather", "scatter"]))
 def test_every_cell_of_a_transposed_scene_is_told_truly(cfg: dict, seed: int, view: str) -> None:
     scene = tconv.animate(**cfg, view=view, values=True, seed=seed)
     x, w = sample_arrays(None, None, cfg["input_size"], cfg["kernel_size"], seed)

@@ -167,13 +167,14 @@ def test_prepared_layers_are_reused_across_calls() -> None:
 
 def test_growing_the_threads_option_replaces_the_pool_without_leaking_threads() -> None:
     """Each larger ``threads`` value makes a larger pool; the smaller one is shut down, not left idle."""
+    import re
     import threading
     import time
 
     from tconv.algorithms import chunks
 
-    def tconv_threads() -> int:
-        return sum(t.name.startswith("tconv") for t in threading.enumerate())
+    def tconv_threads() -> int:  # the chunk pool's threads only ("tconv_0", ...; not the web's or the GIF's)
+        return sum(re.fullmatch(r"tconv_\d+", t.name) is not None for t in threading.enumerate())
 
     x, w = np.ones((8, 4, 6, 6)), np.ones((4, 4, 3, 3))
     for n in range(2, 7):

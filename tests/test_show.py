@@ -17,7 +17,7 @@ from PIL import Image
 
 import tconv
 from helpers import torch
-from strategies import layer_params
+from strategies import animated_layers
 from tconv._format import format_number
 from tconv.cli import main
 from tconv.render.layout import cell_box, geometry
@@ -33,21 +33,12 @@ def gif_info(path: Path) -> tuple[int, tuple[int, int], dict]:
         return im.n_frames, im.size, dict(im.info)
 
 
-@st.composite
-def layers(draw):
-    """Single-channel 1-D or 2-D transposed convolutions small enough to animate."""
-    size, kernel, stride, padding, op, dilation = draw(
-        layer_params(draw(st.integers(1, 2)), max_size=4, max_kernel=3, max_dilation=2))
-    return dict(input_size=size, kernel_size=kernel, stride=stride, padding=padding, output_padding=op,
-                dilation=dilation)
-
-
 def _y(scene_kwargs: dict, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     k = {key: scene_kwargs[key] for key in ("stride", "padding", "output_padding", "dilation")}
     return tconv.conv_transpose(x[None, None], w[None, None], **k)[0, 0]
 
 
-@given(cfg=layers(), seed=st.integers(0, 5))
+@given(cfg=animated_layers(), seed=st.integers(0, 5))
 def test_equivalent_view_frames_are_the_computation(cfg: dict, seed: int) -> None:
     scene = tconv.animate(**cfg, view="equivalent", values=True, seed=seed)
     inp, kern = scene.panel("input"), scene.panel("flipped")
@@ -70,7 +61,7 @@ def test_equivalent_view_frames_are_the_computation(cfg: dict, seed: int) -> Non
         assert sum(a * int(m.text) for a, m in zip(window, footprint)) == y[o]
 
 
-@given(cfg=layers(), seed=st.integers(0, 5))
+@given(cfg=animated_layers(), seed=st.integers(0, 5))
 def test_scatter_view_accumulates_to_the_output(cfg: dict, seed: int) -> None:
     scene = tconv.animate(**cfg, view="scatter", values=True, seed=seed)
     x0, w0 = sample_arrays(None, None, cfg["input_size"], cfg["kernel_size"], seed)
