@@ -158,3 +158,30 @@ def test_the_opt_in_row_computes_with_threads_and_gives_the_same_numbers() -> No
     assert list(methods)[:3] == ["auto (col2im)", "auto, threads=2 (opt-in)", "auto, tuned"]
     np.testing.assert_allclose(methods["auto, threads=2 (opt-in)"](), methods["auto (col2im)"](), rtol=1e-6, atol=1e-6)
     assert "auto, threads=2 (opt-in)" not in _tconv_methods(layer, x, w)
+
+
+def test_the_profile_clocks_the_engines_gemms_and_counts_their_flops() -> None:
+    """col2im's GEMM computes exactly the useful multiply-adds, one GEMM per chunk; phase's padded one more."""
+    from tconv.bench import Layer, profile
+
+    layer = Layer("small 8→4 8² k4 s2 p1 N2", 2, 8, 4, (8, 8), 4, 2, 1)
+    col2im = profile(layer, "col2im", rounds=1, warmup_s=0)
+    assert col2im["engine"] == "col2im" and col2im["layer"] == layer.name
+    assert col2im["gemm_calls"] == 1  # 64 cells < FOLD_BELOW: the batch is folded into one GEMM
+    assert col2im["gemm_gflop"] == pytest.approx(2 * layer.macs / 1e9)
+    assert col2im["gemm_over_useful"] == pytest.approx(1.0)
+    assert 0 < col2im["gemm_ms"] < col2im["total_ms"]
+    assert col2im["gemm_ms"] + col2im["other_ms"] == pytest.approx(col2im["total_ms"])
+    assert col2im["at_peak_ms"] == pytest.approx(col2im["gemm_gflop"] / col2im["sgemm_gflops"] * 1000)
+    phase = profile(layer, "phase", rounds=1, warmup_s=0)
+    # one GEMM for the four phases (k % s == 0) over the 9×9 low-resolution cells the shifted windows reach
+    assert phase["gemm_calls"] == 1 and phase["gemm_over_useful"] == pytest.approx(81 / 64)
+    assert type(np.matmul).__name__ == "ufunc"  # the clock put NumPy's own matmul back
+
+
+def test_bench_profile_cli_prints_one_row_per_layer(capsys) -> None:
+    assert main(["--profile", "--only", "3D", "--rounds", "1", "--warmup", "0"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| 3D")]
+    assert len(rows) == 1 and "| phase |" in rows[0]
+    assert "sgemm 2048³ in the same rounds" in out

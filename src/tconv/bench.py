@@ -34,7 +34,7 @@ from ._progress import Progress
 from .errors import TconvError
 from .params import ConvTransposePlan, plan_conv_transpose
 
-__all__ = ["LAYERS", "Layer", "main", "run"]
+__all__ = ["LAYERS", "Layer", "main", "profile", "run"]
 
 
 @dataclass(frozen=True)
@@ -444,6 +444,103 @@ def run(
     }
 
 
+@contextlib.contextmanager
+def _gemm_clock(record: list[tuple[float, int]]) -> Any:
+    """Within the block, every ``np.matmul`` the engines call is timed: ``record`` gets (seconds, FLOPs) per call.
+    The engines call ``np.matmul`` through the module attribute, so replacing it for the block sees all of them."""
+    original = np.matmul
+
+    def clocked(a: np.ndarray, b: np.ndarray, *args: Any, **kwargs: Any) -> Any:
+        batch = math.prod(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+        flops = 2 * batch * a.shape[-2] * a.shape[-1] * b.shape[-1]
+        start = time.perf_counter()
+        result = original(a, b, *args, **kwargs)
+        record.append((time.perf_counter() - start, flops))
+        return result
+
+    np.matmul = clocked  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        np.matmul = original
+
+
+def profile(layer: Layer, algorithm: str = "auto", rounds: int = 7, warmup_s: float = WARMUP_S) -> dict[str, Any]:
+    """Where one engine's time goes on one layer: the whole call, and the part spent in its GEMMs (``np.matmul``,
+    clocked per call), beside NumPy's sgemm rate timed in the same rounds.
+
+    The rest of the call (``other_ms``) is every memory pass NumPy cannot fuse into a GEMM: the padded and im2col
+    copies of the input, the shifted adds (col2im, stride 1), the strided writes that interleave the phases into
+    the output, and the weight's rearrangement. ``at_peak_ms`` is what the call would take if its GEMMs ran at the
+    sgemm rate and nothing else cost anything; ``useful_at_peak_ms`` the same for the useful multiply-adds only.
+    """
+    from . import conv_transpose
+    from .algorithms import get
+
+    x, w = _arrays(layer)
+    plan = layer.plan()
+    name = get(algorithm, plan).NAME
+
+    def call() -> object:
+        return conv_transpose(x, w, **layer.kwargs(), algorithm=name)
+
+    sgemm = sgemm_fn()
+    totals, gemms, peaks = [], [], []
+    flops_per_call = calls_per_call = 0
+    for _ in range(rounds):  # interleaved with sgemm, so that both see the same machine
+        peaks.append(2 * 2048**3 / _time_turn(sgemm, warmup_s) / 1e9)
+        totals.append(_time_turn(call, warmup_s))
+        record: list[tuple[float, int]] = []
+        with _gemm_clock(record):
+            call()
+            record.clear()  # one untimed call first: the clock's own first call
+            start = time.perf_counter()
+            call()
+            clocked_total = time.perf_counter() - start
+        gemm_s = sum(t for t, _ in record)
+        gemms.append(gemm_s / clocked_total)  # the GEMMs' share of a clocked call
+        flops_per_call, calls_per_call = sum(f for _, f in record), len(record)
+    total_ms = statistics.median(totals) * 1000
+    share = statistics.median(gemms)
+    peak = statistics.median(peaks)
+    gemm_ms = total_ms * share
+    useful = 2 * layer.macs
+    return {
+        "layer": layer.name,
+        "engine": name,
+        "total_ms": total_ms,
+        "gemm_ms": gemm_ms,
+        "other_ms": total_ms - gemm_ms,
+        "gemm_calls": calls_per_call,
+        "gemm_gflop": flops_per_call / 1e9,
+        "gemm_over_useful": flops_per_call / useful,
+        "gemm_gflops": flops_per_call / (gemm_ms / 1000) / 1e9 if gemm_ms > 0 else float("nan"),
+        "sgemm_gflops": peak,
+        "at_peak_ms": flops_per_call / peak / 1e6,
+        "useful_at_peak_ms": useful / peak / 1e6,
+    }
+
+
+def profile_table(rows: list[dict[str, Any]]) -> str:
+    """A Markdown table of :func:`profile` results."""
+    lines = [
+        "| layer | engine | ms | GEMM ms (share) | GEMM calls | GEMM GFLOP/s (% of sgemm) | GEMM FLOPs / useful | "
+        "other ms | GEMMs at sgemm rate, nothing else ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['layer']} | {r['engine']} | {r['total_ms']:.2f} | {r['gemm_ms']:.2f} "
+            f"({100 * r['gemm_ms'] / r['total_ms']:.0f} %) | {r['gemm_calls']} | {r['gemm_gflops']:.0f} "
+            f"({100 * r['gemm_gflops'] / r['sgemm_gflops']:.0f} %) | {r['gemm_over_useful']:.2f} | "
+            f"{r['other_ms']:.2f} | {r['at_peak_ms']:.2f} |"
+        )
+    if rows:
+        peak = statistics.median(r["sgemm_gflops"] for r in rows)
+        lines.append(f"\nsgemm 2048³ in the same rounds: {peak:.0f} GFLOP/s.")
+    return "\n".join(lines)
+
+
 def environment() -> dict[str, str]:
     """The machine and the software: CPU model and vector ISA, cores, versions, and NumPy's BLAS with the kernel
     it picked for this CPU (threadpoolctl's ``architecture``, when threadpoolctl is installed)."""
@@ -604,6 +701,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     p.add_argument("--onnx-bound", type=float, default=20.0, help="seconds allowed to the ONNX reference (default 20)")
     p.add_argument("--json", metavar="FILE", help="also write the raw results as JSON")
+    p.add_argument("--profile", action="store_true",
+                   help="instead of the comparison, profile auto's engine on each layer: GEMM time against the rest")
     p.add_argument(
         "--warmup",
         type=float,
@@ -615,6 +714,15 @@ def main(argv: list[str] | None = None) -> int:
     if not layers:
         print(f"tconv bench: error: no layer matches {args.only!r}", file=sys.stderr)
         return 2
+    if args.profile:
+        rows = [profile(layer, rounds=args.rounds, warmup_s=args.warmup) for layer in layers]
+        env = environment()
+        print(f"{env['date']} · {env['cpu']} ({env.get('isa', '?')}) · BLAS {env.get('blas')}")
+        print(profile_table(rows))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"profile": rows, "environment": env}, f, indent=1)
+        return 0
     try:
         data = run(
             layers, rounds=args.rounds, memory=not args.no_memory, onnx_bound_s=args.onnx_bound, warmup_s=args.warmup

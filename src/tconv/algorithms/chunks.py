@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
 
 from ..settings import get_options
+from .workspace import Workspace, scope
 
 #: Below this many low-resolution cells per image, the GEMM engines fold the batch into one GEMM's long
 #: dimension instead of running thin per-image GEMMs (measured: 8×8 images).
@@ -150,10 +150,11 @@ def chunk_bounds(batch: int, chunk: int, count: int) -> list[int]:
     return [batch * i // pieces for i in range(pieces + 1)]
 
 
-def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]], None]) -> None:
-    """Call ``body(b0, b1, scratch)`` for chunks ``[b0, b1)`` that cover the batch, none over ``chunk`` images.
+def for_chunks(batch: int, chunk: int, body: Callable[[int, int, Workspace], None]) -> None:
+    """Call ``body(b0, b1, workspace)`` for chunks ``[b0, b1)`` that cover the batch, none over ``chunk`` images.
 
-    ``scratch`` is a dict private to the thread running the call, for buffers a body reuses from chunk to chunk.
+    ``workspace`` is the :class:`~tconv.algorithms.workspace.Workspace` of the thread running the call, for
+    buffers a body reuses from chunk to chunk (and, kept, from call to call).
     By default the calls run in order on the calling thread. With the ``threads`` option at 2 or more and two or
     more chunks, the calls are shared among :func:`workers` threads, BLAS single-threaded meanwhile:
     the chunks are balanced (:func:`chunk_bounds`) and each thread takes the next one when it is done with its
@@ -161,16 +162,15 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]]
     output, so their order does not matter.
 
     >>> seen = []
-    >>> for_chunks(5, 2, lambda b0, b1, scratch: seen.append((b0, b1)))
+    >>> for_chunks(5, 2, lambda b0, b1, workspace: seen.append((b0, b1)))
     >>> sorted(i for b0, b1 in seen for i in range(b0, b1)), max(b1 - b0 for b0, b1 in seen)
     ([0, 1, 2, 3, 4], 2)
     """
     count = threads_for(batch, chunk)
     if count < 2 or not _SECTION.acquire(blocking=False):
-        bounds = chunk_bounds(batch, chunk, 1)
-        scratch: dict[str, Any] = {}
-        for b0, b1 in itertools.pairwise(bounds):
-            body(b0, b1, scratch)
+        with scope() as ws:
+            for b0, b1 in itertools.pairwise(chunk_bounds(batch, chunk, 1)):
+                body(b0, b1, ws)
         return
     global _POOL
     try:
@@ -189,9 +189,9 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, dict[str, Any]]
                 return k
 
         def worker() -> None:
-            scratch: dict[str, Any] = {}
-            while (k := take()) < len(bounds) - 1:
-                body(bounds[k], bounds[k + 1], scratch)
+            with scope() as ws:  # this thread's own buffers
+                while (k := take()) < len(bounds) - 1:
+                    body(bounds[k], bounds[k + 1], ws)
 
         with blas_threads(1):
             futures = [_POOL.submit(worker) for _ in range(count)]

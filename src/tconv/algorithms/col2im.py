@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ..params import ConvTransposePlan
 from .chunks import FOLD_BELOW, chunk_size, for_chunks, threads_for
 from .geometry import output_covered, phase_geometry, phases, shift_bounds
+from .workspace import Workspace
 
 NAME = "col2im"
 SUMMARY = "one GEMM Wᵀ·X for every tap, then col2im summed phase by phase"
@@ -86,22 +86,30 @@ class Col2imPlan:
         # the axes before the spatial ones: (g, Mg) folded (batch last), else (B, g, Mg)
         lead = all_[:2] if fold else all_
 
-        def body(b0: int, b1: int, scratch: dict[str, Any]) -> None:
+        cells = math.prod(L)
+
+        def body(b0: int, b1: int, ws: Workspace) -> None:
             nb = b1 - b0
             if fold:  # (g, Cg, S·B): one GEMM per group
-                xg = np.moveaxis(x[b0:b1].reshape(nb, g, cg, *L), 0, -1).reshape(g, cg, math.prod(L) * nb)
-                cols = np.matmul(wt, xg).reshape(g, mg, *plan.kernel_size, *L, nb)
+                xg = ws.take("col2im.folded", (g, cg, *L, nb), x.dtype)
+                xg[...] = np.moveaxis(x[b0:b1].reshape(nb, g, cg, *L), 0, -1)
+                cols = ws.take("col2im.cols", (g, mg * ktaps, cells * nb), x.dtype)
+                np.matmul(wt, xg.reshape(g, cg, cells * nb), out=cols)
+                cols = cols.reshape(g, mg, *plan.kernel_size, *L, nb)
             else:
-                xb = x[b0:b1].reshape(nb, g, cg, math.prod(L))
-                cols = np.matmul(wt, xb).reshape(nb, g, mg, *plan.kernel_size, *L)
+                xb = x[b0:b1].reshape(nb, g, cg, cells)
+                cols = ws.take("col2im.cols", (nb, g, mg * ktaps, cells), x.dtype)
+                np.matmul(wt, xb, out=cols)
+                cols = cols.reshape(nb, g, mg, *plan.kernel_size, *L)
             for phase in self.phase_adds:
-                buf = np.zeros((g, mg, *phase.extent, nb) if fold else (nb, g, mg, *phase.extent), dtype=x.dtype)
+                shape = (g, mg, *phase.extent, nb) if fold else (nb, g, mg, *phase.extent)
+                buf = ws.take("col2im.phase", shape, x.dtype)
+                buf.fill(0)
                 for j, src, dst in phase.adds:
                     buf[(*lead, *dst)] += cols[(*lead, *j, *src)]
                 # written through a (B, g, Mg, ...) view of the output: reshaping the moved buffer would copy it
                 target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)[(*all_, *phase.out)]
                 target[...] = np.moveaxis(buf, -1, 0) if fold else buf
-                del buf  # freed before the next phase's buffer: one in memory at a time, as counted
 
         for_chunks(n, self.chunk(n, x.itemsize), body)
 

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from .._axes import Index
 from ..errors import TconvError
 from ..params import ConvTransposePlan
 from .base import weight_size
 from .chunks import chunk_size, for_chunks, threads_for
 from .geometry import flipped_weight, placement
+from .workspace import Workspace
 
 NAME = "implicit"
 SUMMARY = "stride 1 only: one GEMM, a row block per kernel tap, on the flat padded input (no im2col), shifted sums"
@@ -97,16 +98,16 @@ class FlatPlan:
         width = plan.axes[-1].output_size
         o0 = plan.axes[0].output_size
 
-        def body(b0: int, b1: int, scratch: dict[str, Any]) -> None:
+        def body(b0: int, b1: int, ws: Workspace) -> None:
             nb = b1 - b0
-            if not scratch:  # this thread's buffers, reused by its next chunks (the padding stays zero)
-                scratch["xp"] = np.zeros((chunk, g, cg, *padded), dtype=x.dtype)
-                scratch["stacked"] = np.empty((chunk, g, ktaps, cg, flat), dtype=x.dtype) if stack else None
-                scratch["z"] = np.empty((chunk, g, summed, mg, row), dtype=x.dtype)
-            xp, stacked, z = scratch["xp"], scratch["stacked"], scratch["z"]
+            # this thread's buffers, the same for its next chunks (the padding, zeroed once per call, stays zero)
+            xp = ws.take("flat.padded", (chunk, g, cg, *padded), x.dtype, zero=True)
+            stacked = ws.take("flat.stacked", (chunk, g, ktaps, cg, flat), x.dtype) if stack else None
+            z = ws.take("flat.product", (chunk, g, summed, mg, row), x.dtype)
             part = x[(slice(b0, b1), slice(None), *src)]
-            xp[(slice(0, nb), Ellipsis, *dst)] = part.reshape(nb, g, cg, *part.shape[2:])
-            if stack:  # separate buffers: a copy within one array would make NumPy copy the source first
+            inside: Index = (slice(0, nb), Ellipsis, *dst)
+            xp[inside] = part.reshape(nb, g, cg, *part.shape[2:])
+            if stacked is not None:  # separate buffers: a copy within one array would make NumPy copy the source first
                 for j in range(ktaps):  # tap j of the last axis: the window of the output's width starting at j·d
                     stacked[:nb, :, j].reshape(nb, g, cg, *grid)[...] = xp[:nb, ..., j * d:j * d + width]
                 source = stacked[:nb].reshape(nb, g, ktaps * cg, flat)
@@ -119,7 +120,8 @@ class FlatPlan:
                 base += zb[:, :, t, :, offsets[t]:offsets[t] + span]
             result = zb[:, :, 0, :, :o0 * pitch[0]].reshape(nb, g, mg, o0, *grid[1:])
             target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)
-            target[...] = result[(Ellipsis, *(slice(0, ax.output_size) for ax in plan.axes[1:]))]
+            cut: Index = (Ellipsis, *(slice(0, ax.output_size) for ax in plan.axes[1:]))
+            target[...] = result[cut]
 
         for_chunks(n, chunk, body)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from ..params import ConvTransposePlan
 from .base import weight_size
 from .chunks import FOLD_BELOW, chunk_size, for_chunks, threads_for
 from .geometry import Phase, PhaseGeometry, output_covered, phase_geometry, phases, shift_bounds
+from .workspace import Workspace, scope
 
 NAME = "phase"
 SUMMARY = "sub-pixel decomposition: s^d stride-1 GEMMs (one when k % s == 0), strided writes, no inserted zeros"
@@ -83,14 +83,15 @@ class PhasePlan:
         n = x.shape[0]
         g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
         qmax = self.qmax
-        xp = x
-        if not self.direct:  # x[m − q] = xp[m − q + qmax]
-            padded = (ax.input_size + q + a for ax, q, a in zip(plan.axes, qmax, self.after))
-            xp = np.zeros((n, plan.in_channels, *padded), dtype=x.dtype)
-            xp[(slice(None), slice(None), *(slice(q, q + ax.input_size) for ax, q in zip(plan.axes, qmax)))] = x
-        wg = weight.reshape(g, cg, mg, -1)  # (g, Cg, Mg, prod(k))
-        for gemm in self.gemms:
-            self._run_gemm(gemm, x, xp, wg, out)
+        with scope() as ws:
+            xp = x
+            if not self.direct:  # x[m − q] = xp[m − q + qmax]
+                padded = (ax.input_size + q + a for ax, q, a in zip(plan.axes, qmax, self.after))
+                xp = ws.take("phase.padded", (n, plan.in_channels, *padded), x.dtype, zero=True)
+                xp[(slice(None), slice(None), *(slice(q, q + ax.input_size) for ax, q in zip(plan.axes, qmax)))] = x
+            wg = weight.reshape(g, cg, mg, -1)  # (g, Cg, Mg, prod(k))
+            for gemm in self.gemms:
+                self._run_gemm(gemm, x, xp, wg, out)
 
     def _run_gemm(self, gemm: Gemm, x: np.ndarray, xp: np.ndarray, wg: np.ndarray, out: np.ndarray) -> None:
         plan = self.layer
@@ -108,14 +109,14 @@ class PhasePlan:
         writes = [(geo.out, tuple(slice(ml - low, mh - low + 1) for ml, mh, low in zip(geo.m_lo, geo.m_hi, lo)))
                   for geo in gemm.geometries]
 
-        def body(b0: int, b1: int, scratch: dict[str, Any]) -> None:
+        def body(b0: int, b1: int, ws: Workspace) -> None:
             nb = b1 - b0
             if direct:
                 cols = x[b0:b1]  # (B, Cin, *L) is (B, g, 1·Cg, count): no copy
             elif fold:
-                cols = np.empty((g, t, cg, nb, *extent), dtype=x.dtype)
+                cols = ws.take("phase.cols", (g, t, cg, nb, *extent), x.dtype)
             else:
-                cols = np.empty((nb, g, t, cg, *extent), dtype=x.dtype)
+                cols = ws.take("phase.cols", (nb, g, t, cg, *extent), x.dtype)
             for ti, q in enumerate(() if direct else shifts):
                 window = tuple(slice(low - qa + qm, low - qa + qm + e) for low, qa, qm, e in zip(lo, q, qmax, extent))
                 part = xp[(slice(b0, b1), slice(None), *window)].reshape(nb, g, cg, *extent)
@@ -124,16 +125,19 @@ class PhasePlan:
                 else:
                     cols[:, :, ti] = part
             if fold:
-                y = np.matmul(wmat, cols.reshape(g, t * cg, nb * count))  # (g, P·Mg, B·count)
+                y = ws.take("phase.product", (g, nphases * mg, nb * count), x.dtype)
+                np.matmul(wmat, cols.reshape(g, t * cg, nb * count), out=y)  # (g, P·Mg, B·count)
                 y = np.moveaxis(y.reshape(g, nphases, mg, nb, *extent), 3, 0)  # (B, g, P, Mg, *extent), a view
             else:
-                y = np.matmul(wmat, cols.reshape(nb, g, t * cg, count))  # (B, g, P·Mg, count)
+                y = ws.take("phase.product", (nb, g, nphases * mg, count), x.dtype)
+                np.matmul(wmat, cols.reshape(nb, g, t * cg, count), out=y)  # (B, g, P·Mg, count)
                 y = y.reshape(nb, g, nphases, mg, *extent)
             # written through a (B, g, Mg, ...) view of the output: merging g and Mg of y could copy
             target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)
             for pi, (out_sl, src) in enumerate(writes):
                 dst: Index = (slice(None), slice(None), slice(None), *out_sl)
-                target[dst] = y[(slice(None), slice(None), pi, slice(None), *src)]
+                phase_at: Index = (slice(None), slice(None), pi, slice(None), *src)
+                target[dst] = y[phase_at]
 
         for_chunks(n, self.chunk(gemm, n, x.itemsize), body)
 
