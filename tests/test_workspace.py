@@ -115,11 +115,13 @@ def test_scopes_nest_and_release_waits_for_the_outermost() -> None:
 
 def test_each_thread_has_its_own_buffers() -> None:
     seen: dict[str, int] = {}
+    both = threading.Barrier(2)  # both threads alive at once: a finished thread's buffers are freed with it
 
     def work(tag: str) -> None:
         with scope() as ws:
             seen[tag] = ws.take("t", (1000,), np.float64).ctypes.data
             seen[tag + "-ws"] = id(ws)
+            both.wait(timeout=10)
 
     threads = [threading.Thread(target=work, args=(tag,)) for tag in "ab"]
     for t in threads:
