@@ -5,8 +5,8 @@ Why: a NumPy temporary of a few MiB comes from glibc's heap or a fresh ``mmap``,
 back to the kernel once the heap's free top passes its trim threshold. A call that frees its temporaries and its
 caller's previous result together then trims, and the next call page-faults every temporary in again, zeroing
 4 KiB at a time: on the stride-1 benchmark layer called in a loop that was 2,100 page faults per call and about
-a quarter of its time (docs/algorithms.md, "Temporaries kept between calls"). glibc's thresholds (``mallopt``) are process-wide, so
-tconv does not touch them; it keeps its own buffers instead.
+a quarter of its time (docs/algorithms.md, "Temporaries kept between calls"). glibc's thresholds (``mallopt``)
+are process-wide, so tconv does not touch them; it keeps its own buffers instead.
 
 A call runs inside :func:`scope` (the front end and :func:`~tconv.algorithms.chunks.for_chunks` open one per
 thread); an engine asks it for named buffers with :meth:`Workspace.take`. The bytes stay with the thread after
