@@ -8,9 +8,10 @@ caller's previous result together then trims, and the next call page-faults ever
 a quarter of its time (docs/algorithms.md, "Temporaries kept between calls"). glibc's thresholds (``mallopt``)
 are process-wide, so tconv does not touch them; it keeps its own buffers instead.
 
-A call runs inside :func:`scope` (the front end and :func:`~tconv.algorithms.chunks.for_chunks` open one per
-thread); an engine asks it for named buffers with :meth:`Workspace.take`. The bytes stay with the thread after
-the call, up to :data:`KEEP_BYTES` per thread (the largest buffers beyond it are freed when the call ends), and
+A call runs inside :func:`scope` (:func:`~tconv.algorithms.chunks.for_chunks` opens one on each thread that runs
+chunks; an engine that needs a buffer outside its chunk loop, like ``phase``'s padded input, opens the outer one);
+an engine asks it for named buffers with :meth:`Workspace.take`. The bytes stay with the thread after the call, up
+to :data:`KEEP_BYTES` per thread (beyond it, the buffers the call did not take go first, then the largest), and
 :func:`release` frees the calling thread's at once. The memory guard counts every temporary as new, kept or not:
 a kept buffer only makes a call allocate less than it was allowed to.
 
@@ -84,14 +85,15 @@ class Workspace:
     def nbytes(self) -> int:
         return sum(raw.nbytes for raw in self._raw.values())
 
-    def trim(self, keep: int) -> None:
-        """Free buffers until at most ``keep`` bytes are held: first those the current call did not take (another
-        engine's), then the largest."""
+    def end_call(self, keep: int) -> None:
+        """The end of a call: free buffers until at most ``keep`` bytes are held, first those the call did not take
+        (another engine's), then the largest; the next call's ``zero=True`` takes zero-fill again."""
         order = sorted(self._raw, key=lambda n: (n in self._taken, -self._raw[n].nbytes))
         for name in order:
             if self.nbytes <= keep:
                 break
             del self._raw[name]
+        self._taken.clear()
 
     def clear(self) -> None:
         self._raw.clear()
@@ -111,19 +113,16 @@ def _workspace() -> Workspace:
 @contextmanager
 def scope() -> Iterator[Workspace]:
     """This thread's workspace for the length of one call. Scopes nest: an inner one (an engine's chunk loop
-    inside the front end's call) shares the outer one's buffers, and only the outermost one starts a call
-    (buffers taken with ``zero=True`` are zeroed again) and trims what is kept to :data:`KEEP_BYTES` at its end."""
+    inside the scope its ``run`` opened) shares the outer one's buffers, and only the outermost one ends the call
+    (:meth:`Workspace.end_call`, keeping at most :data:`KEEP_BYTES`)."""
     ws = _workspace()
-    if ws.depth == 0:
-        ws._taken.clear()
     ws.depth += 1
     try:
         yield ws
     finally:
         ws.depth -= 1
         if ws.depth == 0:
-            ws.trim(KEEP_BYTES)
-            ws._taken.clear()
+            ws.end_call(KEEP_BYTES)
 
 
 def held_bytes() -> int:
