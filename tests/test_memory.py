@@ -26,7 +26,7 @@ from tconv.params import plan_conv, plan_conv_transpose
 from tconv.settings import total_memory
 
 SLACK = 256 << 10
-ALGORITHMS = ("scatter", "zero_insert", "matrix", "col2im", "phase", "implicit", "stacked", "auto")
+ALGORITHMS = ("scatter", "zero_insert", "matrix", "col2im", "phase", "implicit", "stacked", "accumulate", "auto")
 
 
 def traced_peak(call: Callable[[], Any]) -> tuple[Any, int]:

@@ -42,7 +42,7 @@ def test_error_family_and_typing_marker() -> None:
 
 def test_algorithm_registry_names() -> None:
     assert tconv.available_algorithms() == (
-        "scatter", "zero_insert", "matrix", "col2im", "phase", "implicit", "stacked")
+        "scatter", "zero_insert", "matrix", "col2im", "phase", "implicit", "stacked", "accumulate")
 
 
 def test_explain_is_the_package_and_the_function() -> None:

@@ -157,15 +157,15 @@ def test_output_padding_cells_hold_real_values_and_bias() -> None:
 @given(case=valid_cases(dtypes=(np.float32,)))
 def test_auto_never_picks_a_refused_or_inexact_path(case: Case) -> None:
     """auto's choice accepts the plan (its memory estimate does not refuse), is a fast engine, and is exact."""
-    from tconv.algorithms import choose, prepared
+    from tconv.algorithms import accumulates, choose, prepared
     from tconv.params import plan_conv_transpose
 
     x, w, b = case.arrays()
     plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **case.kwargs(), dtype="float32")
     name = choose(plan).NAME
-    assert name in ("stacked", "col2im", "phase")
+    assert name in ("stacked", "col2im", "phase", "accumulate")
     assert prepared(name, plan).workspace_bytes(plan.batch, 4) >= 0  # would raise TconvError if it refused the plan
-    assert (name == "stacked") == all(s == 1 for s in case.stride)
+    assert (name == "stacked") == (all(s == 1 for s in case.stride) and not accumulates(plan))
     assert_close(
         tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=name), torch_conv_transpose(x, w, b, case), case
     )
@@ -184,7 +184,7 @@ def test_engines_refuse_huge_strides_cheaply() -> None:
         assert time.perf_counter() - start < 1.0, name
 
 
-@pytest.mark.parametrize("algorithm", ["col2im", "phase", "implicit", "stacked"])
+@pytest.mark.parametrize("algorithm", ["col2im", "phase", "implicit", "stacked", "accumulate"])
 @given(case=valid_cases(unbatched=False), batch=st.integers(2, 5), cache=st.sampled_from([1, 300, 2000]))
 def test_batch_chunks_equal_torch(algorithm: str, case: Case, batch: int, cache: int) -> None:
     """The fast engines process the batch in cache-sized chunks; tiny caches force several chunks, a last
@@ -224,7 +224,7 @@ def test_threads_restore_blas_and_agree_with_one_thread() -> None:
     x, w, kw = _chunked_layer()
     blas = chunks.blas_controls()
     before = blas[0]() if blas else None
-    for algorithm in ("col2im", "phase", "stacked", "implicit"):
+    for algorithm in ("col2im", "phase", "stacked", "implicit", "accumulate"):
         kwargs = dict(padding=1) if algorithm in STRIDE_1_ONLY else kw
         with tconv.options(chunk_bytes=20_000, threads=1):  # several chunks
             single = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
@@ -281,7 +281,7 @@ BIG_LAYERS = [  # hand-picked sizes that reach the paths small random cases cann
 ]
 
 
-@pytest.mark.parametrize("algorithm", ["auto", "col2im", "phase", "implicit", "stacked"])
+@pytest.mark.parametrize("algorithm", ["auto", "col2im", "phase", "implicit", "stacked", "accumulate"])
 @pytest.mark.parametrize(
     "case",
     BIG_LAYERS,

@@ -16,7 +16,7 @@ from strategies import valid_cases
 from tconv.algorithms import workspace
 from tconv.algorithms.workspace import KEEP_BYTES, Workspace, held_bytes, release, scope
 
-FAST = ("col2im", "phase", "implicit", "stacked")
+FAST = ("col2im", "phase", "implicit", "stacked", "accumulate")
 
 
 def _poison(ws: Workspace) -> None:

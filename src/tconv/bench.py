@@ -446,9 +446,18 @@ def run(
 
 @contextlib.contextmanager
 def _gemm_clock(record: list[tuple[float, int]]) -> Any:
-    """Within the block, every ``np.matmul`` the engines call is timed: ``record`` gets (seconds, FLOPs) per call.
-    The engines call ``np.matmul`` through the module attribute, so replacing it for the block sees all of them."""
+    """Within the block, every GEMM the engines call is timed: ``record`` gets (seconds, FLOPs) per call.
+    The engines call ``np.matmul`` and :func:`tconv.algorithms.blas.gemm` through the module attributes, so
+    replacing both for the block sees all of them (``blas.gemm``'s fallback does not go through ``np.matmul``)."""
+    from .algorithms import blas
+
     original = np.matmul
+    original_gemm = blas.gemm
+
+    def clocked_gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, **kwargs: Any) -> None:
+        start = time.perf_counter()
+        original_gemm(a, b, c, **kwargs)
+        record.append((time.perf_counter() - start, 2 * a.shape[0] * a.shape[1] * b.shape[1]))
 
     def clocked(a: np.ndarray, b: np.ndarray, *args: Any, **kwargs: Any) -> Any:
         batch = math.prod(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
@@ -459,10 +468,12 @@ def _gemm_clock(record: list[tuple[float, int]]) -> Any:
         return result
 
     np.matmul = clocked  # type: ignore[assignment]
+    blas.gemm = clocked_gemm
     try:
         yield
     finally:
         np.matmul = original
+        blas.gemm = original_gemm
 
 
 def profile(layer: Layer, algorithm: str = "auto", rounds: int = 7, warmup_s: float = WARMUP_S) -> dict[str, Any]:

@@ -7,7 +7,7 @@ end (:func:`tconv.conv_transpose`) does validation, batching, bias, dtype and th
 algorithm is adding a module and a line below.
 
 >>> available_algorithms()
-('scatter', 'zero_insert', 'matrix', 'col2im', 'phase', 'implicit', 'stacked')
+('scatter', 'zero_insert', 'matrix', 'col2im', 'phase', 'implicit', 'stacked', 'accumulate')
 >>> from tconv.params import plan_conv_transpose
 >>> prepared("auto", plan_conv_transpose((16, 8, 12, 12), (8, 4, 4, 4), stride=2)) is prepared(
 ...     "col2im", plan_conv_transpose((2, 8, 12, 12), (8, 4, 4, 4), stride=2, dtype="float32"))
@@ -24,16 +24,19 @@ import numpy as np
 from .._axes import as_choice
 from ..params import ConvTransposePlan
 from ..settings import get_options
-from . import col2im, implicit, matrix, phase, scatter, stacked, zero_insert
+from . import accumulate, col2im, implicit, matrix, phase, scatter, stacked, zero_insert
 from .base import Algorithm, Prepared, layer_of
+from .blas import loaded_blas
+from .geometry import axis_phases
 
 __all__ = [
-    "NAN_EXACT", "REGISTRY", "Algorithm", "Prepared", "available_algorithms", "cache_clear", "cache_info", "choose",
-    "get", "nan_safe", "prepared", "resolve",
+    "MIN_GROUP_CHANNELS", "NAN_EXACT", "REGISTRY", "TINY_INPUT", "Algorithm", "Prepared", "accumulates",
+    "available_algorithms", "cache_clear", "cache_info", "choose", "get", "nan_safe", "one_tap_per_phase",
+    "prepared", "resolve",
 ]
 
 # Typed as the protocol, so that mypy checks every module against it.
-_MODULES: tuple[Algorithm, ...] = (scatter, zero_insert, matrix, col2im, phase, implicit, stacked)
+_MODULES: tuple[Algorithm, ...] = (scatter, zero_insert, matrix, col2im, phase, implicit, stacked, accumulate)
 REGISTRY: dict[str, Algorithm] = {m.NAME: m for m in _MODULES}
 
 
@@ -45,24 +48,53 @@ def available_algorithms() -> tuple[str, ...]:
 #: Below this many input cells per image, col2im's single GEMM beats the phase GEMMs (measured: 8×8 images).
 TINY_INPUT = 256
 
+#: ``accumulate`` makes one BLAS call per kernel tap and group: with fewer channels per group than this on either
+#: side its GEMMs are too thin (measured: 16 per group, 8 groups, 1.25× ``phase``; depthwise, 9× ``stacked``).
+MIN_GROUP_CHANNELS = 32
+
+
+def one_tap_per_phase(plan: ConvTransposePlan) -> bool:
+    """Whether every phase has a single kernel tap (k ≤ s, as U-Net's k2 s2): nothing to accumulate.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> one_tap_per_phase(plan_conv_transpose((1, 4, 8, 8), (4, 4, 2, 2), stride=2))
+    True
+    """
+    return all(len(axis_phases(ax)) == ax.kernel_size for ax in plan.axes)
+
+
+def accumulates(plan: ConvTransposePlan) -> bool:
+    """Whether ``accumulate`` runs at BLAS speed for this plan: an OpenBLAS found in the process
+    (:func:`tconv.algorithms.blas.loaded_blas`), a dtype BLAS computes (float16 computes in float32; int64 does
+    not) and at least :data:`MIN_GROUP_CHANNELS` channels per group on both sides."""
+    return (
+        plan.dtype in ("float16", "float32", "float64", "complex64", "complex128")
+        and min(plan.in_per_group, plan.out_per_group) >= MIN_GROUP_CHANNELS
+        and loaded_blas() is not None
+    )
+
 
 def choose(plan: ConvTransposePlan) -> Algorithm:
     """The rule behind ``algorithm="auto"``, measured on the benchmark layers (docs/benchmarks.md).
 
-    1. stride 1 on every axis: ``stacked`` (the last axis's taps stacked into the GEMMs' inner dimension;
-       faster than ``implicit``, one tall GEMM on the flat padded input, on both stride-1 benchmark layers);
+    1. stride 1 on every axis: ``accumulate`` where it runs at BLAS speed (:func:`accumulates`), else
+       ``stacked`` (the last axis's taps stacked into the GEMMs' inner dimension);
     2. a small output head (``out_channels · prod(stride) < in_channels``) or a tiny input (fewer than
        ``TINY_INPUT`` cells per image): ``col2im`` (one GEMM over every tap; its long dimension is the taps);
-    3. otherwise ``phase`` (the sub-pixel decomposition, one GEMM when every kernel size is a multiple of its
-       stride and dilation is 1).
+    3. one tap per phase (k ≤ s): ``phase`` (one GEMM straight on the input, nothing to accumulate);
+    4. otherwise ``accumulate`` where it runs at BLAS speed, else ``phase`` (the sub-pixel decomposition, one
+       GEMM over an im2col of the phases' shifts).
 
-    Every one of them is exact; ``scatter``, ``zero_insert`` and ``matrix`` are never faster, so never chosen.
+    Every one of them is exact; ``scatter``, ``zero_insert``, ``matrix`` and ``implicit`` are never faster, so
+    never chosen.
     """
     if all(s == 1 for s in plan.stride):
-        return REGISTRY["stacked"]
+        return REGISTRY["accumulate" if accumulates(plan) else "stacked"]
     if plan.out_channels * math.prod(plan.stride) < plan.in_channels or math.prod(plan.input_size) < TINY_INPUT:
         return REGISTRY["col2im"]
-    return REGISTRY["phase"]
+    if one_tap_per_phase(plan) or not accumulates(plan):
+        return REGISTRY["phase"]
+    return REGISTRY["accumulate"]
 
 
 @lru_cache(maxsize=256)  # plans are frozen, and layer_of() makes batch and dtype uniform

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from ..settings import get_options
+from .blas import blas_library_paths
 from .workspace import Workspace, scope
 
 #: Below this many low-resolution cells per image, the GEMM engines fold the batch into one GEMM's long
@@ -72,17 +73,7 @@ def threads_for(batch: int, chunk: int) -> int:
 @lru_cache(maxsize=1)
 def blas_controls() -> tuple[Callable[[], int], Callable[[int], None]] | None:
     """(get, set) of the BLAS thread count of the BLAS that NumPy loaded, or None where it cannot be found."""
-    paths = []
-    try:
-        with open("/proc/self/maps") as maps:
-            for line in maps:
-                fields = line.split(maxsplit=5)  # address perms offset dev inode [path]
-                path = fields[5].strip() if len(fields) == 6 else ""
-                name = os.path.basename(path).lower()
-                if ("openblas" in name or "mkl_rt" in name) and path not in paths:
-                    paths.append(path)
-    except OSError:
-        return None
+    paths = blas_library_paths()
     pairs = [
         ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
         ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),

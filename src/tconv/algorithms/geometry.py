@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "phase_geometry",
     "phases",
     "placement",
+    "shared_shifts",
     "shift_bounds",
 ]
 
@@ -99,6 +101,19 @@ def phase_geometry(plan: ConvTransposePlan, residues: tuple[int, ...]) -> PhaseG
         start = ax.stride * lo + r - ax.padding
         out_sl.append(slice(start, start + ax.stride * (hi - lo) + 1, ax.stride) if hi >= lo else slice(0, 0))
     return PhaseGeometry(tuple(m_lo), tuple(m_hi), tuple(out_sl))
+
+
+def shared_shifts(plan: ConvTransposePlan) -> bool:
+    """Whether the phases, more than one, all read the same shifts of the input (every kernel size a multiple of its
+    stride, dilation 1): then one GEMM with a row block per phase computes them all (Shi et al.'s sub-pixel form).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> shared_shifts(plan_conv_transpose((1, 1, 8, 8), (1, 1, 4, 4), stride=2)), shared_shifts(
+    ...     plan_conv_transpose((1, 1, 8, 8), (1, 1, 3, 3), stride=2))
+    (True, False)
+    """
+    return math.prod(min(ax.stride, ax.kernel_size) for ax in plan.axes) > 1 and all(
+        ax.dilation == 1 and ax.kernel_size % ax.stride == 0 for ax in plan.axes)
 
 
 def shift_bounds(plan: ConvTransposePlan) -> tuple[tuple[int, ...], tuple[int, ...]]:

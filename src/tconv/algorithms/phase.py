@@ -18,7 +18,7 @@ from .._axes import Index
 from ..params import ConvTransposePlan
 from .base import weight_size
 from .chunks import FOLD_BELOW, chunk_size, for_chunks, threads_for
-from .geometry import Phase, PhaseGeometry, output_covered, phase_geometry, phases, shift_bounds
+from .geometry import Phase, PhaseGeometry, output_covered, phase_geometry, phases, shared_shifts, shift_bounds
 from .workspace import Workspace, scope
 
 NAME = "phase"
@@ -43,12 +43,6 @@ class Gemm:
     def per_image(self, in_channels: int, out_channels: int) -> int:
         """Elements per image of its im2col (taps × Cin) and product (phases × Cout)."""
         return (in_channels * len(self.shifts) + len(self.phases) * out_channels) * math.prod(self.extent)
-
-
-def _one_gemm(plan: ConvTransposePlan) -> bool:
-    """Whether every phase shares its shifts (k % s == 0 and d == 1 on every axis): then one GEMM does them all."""
-    return math.prod(min(ax.stride, ax.kernel_size) for ax in plan.axes) > 1 and all(
-        ax.dilation == 1 and ax.kernel_size % ax.stride == 0 for ax in plan.axes)
 
 
 @dataclass(frozen=True)
@@ -152,7 +146,7 @@ def prepare(layer: ConvTransposePlan) -> PhasePlan:
     """Group the layer's phases into GEMMs: one for every phase when they share their shifts, else one each;
     empty ones are left out."""
     all_phases = phases(layer)
-    groups_of_phases = [all_phases] if _one_gemm(layer) else [(p,) for p in all_phases]
+    groups_of_phases = [all_phases] if shared_shifts(layer) else [(p,) for p in all_phases]
     gemms = []
     for batch in groups_of_phases:
         geos = tuple(phase_geometry(layer, p.residues) for p in batch)

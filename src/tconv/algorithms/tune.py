@@ -42,7 +42,7 @@ from .base import Algorithm, Prepared
 __all__ = ["CANDIDATES", "forget", "tuned", "wisdom_path"]
 
 #: The engines tuning times; the reference algorithms (scatter, zero_insert, matrix) are never faster.
-CANDIDATES = ("col2im", "phase", "implicit", "stacked")
+CANDIDATES = ("col2im", "phase", "implicit", "stacked", "accumulate")
 #: Timed calls per engine after one warm-up call; the median counts.
 REPEATS = 3
 

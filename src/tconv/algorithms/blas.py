@@ -1,0 +1,197 @@
+"""The GEMM of the BLAS that NumPy loaded, called directly for what ``np.matmul`` cannot say: *accumulate*.
+
+``np.matmul`` computes ``C = A·B`` only. A BLAS GEMM computes ``C = α·A·B + β·C`` into any matrix with a row
+pitch, so that every kernel tap of a convolution can add its product into one output buffer in place (β = 1),
+instead of writing each product out and summing the products in separate passes over memory
+(:mod:`tconv.algorithms.accumulate`). NumPy does not export its BLAS, but the library is loaded in the process:
+:func:`loaded_blas` finds it the way threadpoolctl does (``/proc/self/maps``) and looks up its CBLAS symbols.
+Only OpenBLAS is used (the BLAS of NumPy's wheels, ``scipy_openblas64_``, and of most Linux builds), where the
+integer width of its interface can be read from the library itself; anywhere else :func:`gemm` falls back to
+``np.matmul`` and an add, with the same results.
+
+:func:`gemm` takes NumPy views and derives every pointer, size and leading dimension from their shapes and strides,
+so BLAS reads and writes exactly the elements of the views, nothing else: a view BLAS cannot describe (no unit
+stride on either axis, a byte-swapped dtype, memory shared between the output and an operand) takes the fallback.
+
+>>> import numpy as np
+>>> a, b = np.arange(6.0).reshape(2, 3), np.ones((3, 2))
+>>> c = np.ones((2, 2))
+>>> gemm(a, b, c, accumulate=True)
+>>> c.tolist()
+[[4.0, 4.0], [13.0, 13.0]]
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = ["Blas", "blas_library_paths", "gemm", "loaded_blas"]
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+
+#: (prefix, suffix) of the CBLAS names, most specific first: NumPy's wheels (``scipy_openblas64_``), then the
+#: ILP64 builds with a symbol suffix, then plain OpenBLAS.
+_NAMINGS = (("scipy_cblas_", "64_"), ("cblas_", "64_"), ("scipy_cblas_", ""), ("cblas_", ""))
+_CONFIG_NAMES = ("scipy_openblas_get_config64_", "openblas_get_config64_", "scipy_openblas_get_config",
+                 "openblas_get_config")
+
+
+def blas_library_paths() -> list[str]:
+    """Paths of the BLAS libraries (OpenBLAS, MKL) mapped into this process, in load order; empty where
+    ``/proc/self/maps`` cannot be read (not Linux)."""
+    paths: list[str] = []
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                fields = line.split(maxsplit=5)  # address perms offset dev inode [path]
+                path = fields[5].strip() if len(fields) == 6 else ""
+                name = os.path.basename(path).lower()
+                if ("openblas" in name or "mkl_rt" in name) and path not in paths:
+                    paths.append(path)
+    except OSError:
+        return []
+    return paths
+
+
+@dataclass(frozen=True)
+class Blas:
+    """The CBLAS GEMMs of one loaded OpenBLAS, per NumPy dtype character (``f``, ``d``, ``F``, ``D``), and the
+    largest size its integers hold."""
+
+    path: str
+    gemms: dict[str, Callable[..., None]]
+    int_max: int
+
+
+def _int_type(lib: ctypes.CDLL, suffix: str) -> type[ctypes.c_int32] | type[ctypes.c_int64] | None:
+    """The C type of the library's integers: 64-bit where the names say so, else what its build config says."""
+    if suffix == "64_":
+        return ctypes.c_int64
+    for name in _CONFIG_NAMES:
+        get_config = getattr(lib, name, None)
+        if get_config is not None:
+            get_config.restype, get_config.argtypes = ctypes.c_char_p, []
+            config = get_config() or b""
+            return ctypes.c_int64 if b"USE64BITINT" in config else ctypes.c_int32
+    return None  # not an OpenBLAS that says: do not guess the width of its integers
+
+
+@lru_cache(maxsize=1)
+def loaded_blas() -> Blas | None:
+    """The GEMMs of the OpenBLAS NumPy loaded, or None where there is none (MKL, Accelerate, not Linux): then
+    :func:`gemm` uses ``np.matmul``.
+
+    Looked up once per process; NumPy has loaded its BLAS before tconv runs (``import numpy`` loads it).
+    """
+    for path in blas_library_paths():
+        if "openblas" not in os.path.basename(path).lower():
+            continue  # MKL's integer width depends on an environment variable: not guessed
+        try:
+            lib = ctypes.CDLL(path)  # already loaded by NumPy: this only looks it up
+        except OSError:
+            continue
+        for prefix, suffix in _NAMINGS:
+            names = {char: f"{prefix}{kind}gemm{suffix}" for char, kind in zip("fdFD", "sdcz")}
+            if not all(hasattr(lib, name) for name in names.values()):
+                continue
+            integer = _int_type(lib, suffix)
+            if integer is None:
+                break
+            gemms: dict[str, Callable[..., None]] = {}
+            for char, name in names.items():
+                func = getattr(lib, name)
+                real = char in "fd"
+                scalar = (ctypes.c_float if char == "f" else ctypes.c_double) if real else ctypes.c_void_p
+                func.restype = None
+                func.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer, scalar,
+                                 ctypes.c_void_p, integer, ctypes.c_void_p, integer, scalar, ctypes.c_void_p, integer]
+                gemms[char] = func
+            return Blas(path, gemms, (1 << 63) - 1 if integer is ctypes.c_int64 else (1 << 31) - 1)
+    return None
+
+
+def _layout(m: np.ndarray) -> tuple[int, int] | None:
+    """(transpose flag, leading dimension) that describe the 2-D view ``m`` to a row-major BLAS, or None."""
+    rows, cols = m.shape
+    item = m.itemsize
+    s0, s1 = m.strides
+    # a stride over an axis of length 1 is never used: give it the value that makes the layout valid
+    if cols == 1:
+        s1 = item
+    if rows == 1:
+        s0 = max(cols, 1) * item
+    if s1 == item and s0 % item == 0 and s0 // item >= max(cols, 1):
+        return _NO_TRANS, s0 // item
+    if s0 == item and s1 % item == 0 and s1 // item >= max(rows, 1):
+        return _TRANS, s1 // item
+    return None
+
+
+#: ``np.matmul`` as imported: the fallback is clocked as a call of :func:`gemm` (``tconv bench --profile`` replaces
+#: both ``np.matmul`` and this module's ``gemm``), never twice.
+_matmul = np.matmul
+
+_ONE = {char: np.ones(1, dtype=char) for char in "FD"}  # α = 1 (and β = 1) for the complex GEMMs, by pointer
+_ZERO = {char: np.zeros(1, dtype=char) for char in "FD"}
+
+
+def gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, accumulate: bool) -> None:
+    """``c = a @ b``, or ``c += a @ b`` with ``accumulate``, for 2-D arrays of one dtype, in place in ``c``.
+
+    With an OpenBLAS loaded and float32, float64, complex64 or complex128 views that BLAS can describe (a unit
+    stride on one axis of each, ``c``'s on its last), one BLAS call; otherwise ``np.matmul`` (and an add).
+
+    >>> a = np.ones((2, 3), np.float32)
+    >>> out = np.zeros((2, 8), np.float32)
+    >>> gemm(a, np.ones((3, 4), np.float32), out[:, ::2], accumulate=False)   # no unit stride: np.matmul
+    >>> gemm(a, np.ones((3, 4), np.float32), out[:, 4:], accumulate=True)
+    >>> out.tolist()[0]
+    [3.0, 0.0, 3.0, 0.0, 6.0, 3.0, 6.0, 3.0]
+    """
+    rows, inner = a.shape
+    cols = b.shape[1]
+    if b.shape[0] != inner or c.shape != (rows, cols):
+        raise ValueError(f"gemm: shapes {a.shape} @ {b.shape} into {c.shape}")
+    if not _blas_call(a, b, c, accumulate):
+        if accumulate:
+            c += a @ b
+        else:
+            _matmul(a, b, out=c)
+
+
+def _blas_call(a: np.ndarray, b: np.ndarray, c: np.ndarray, accumulate: bool) -> bool:
+    """One BLAS GEMM for ``gemm``, or False where it cannot be one (then nothing was touched)."""
+    blas = loaded_blas()
+    char = c.dtype.char
+    if blas is None or char not in blas.gemms or not (a.dtype == b.dtype == c.dtype) or not c.dtype.isnative:
+        return False
+    rows, inner = a.shape
+    cols = b.shape[1]
+    if rows == 0 or cols == 0:
+        return True  # nothing to write
+    if inner == 0:  # an empty sum: BLAS may leave c as it was
+        if not accumulate:
+            c.fill(0)
+        return True
+    la, lb, lc = _layout(a), _layout(b), _layout(c)
+    if la is None or lb is None or lc is None or lc[0] != _NO_TRANS or not c.flags.writeable:
+        return False
+    if np.may_share_memory(c, a) or np.may_share_memory(c, b):
+        return False  # BLAS would read what it writes
+    if max(rows, cols, inner, la[1], lb[1], lc[1]) > blas.int_max:
+        return False
+    if char in "fd":
+        alpha: object = 1.0
+        beta: object = 1.0 if accumulate else 0.0
+    else:
+        alpha = _ONE[char].ctypes.data
+        beta = (_ONE if accumulate else _ZERO)[char].ctypes.data
+    blas.gemms[char](_ROW_MAJOR, la[0], lb[0], rows, cols, inner, alpha, a.ctypes.data, la[1], b.ctypes.data,
+                     lb[1], beta, c.ctypes.data, lc[1])
+    return True
