@@ -177,7 +177,7 @@ def test_engines_refuse_huge_strides_cheaply() -> None:
     import time
 
     x, w = np.ones((1, 1, 50, 50), np.float32), np.ones((1, 1, 3, 3), np.float32)
-    for name in ("auto", "phase", "col2im", "scatter"):
+    for name in ("auto", "phase", "col2im", "scatter", "accumulate"):
         start = time.perf_counter()
         with pytest.raises(tconv.TconvError, match="memory budget"):
             tconv.conv_transpose(x, w, stride=100_000, algorithm=name)
