@@ -135,3 +135,12 @@ def test_real_timing_picks_an_engine_that_computes_the_same_numbers(wisdom: Path
     (choice,) = json.loads(wisdom.read_text())["choices"].values()
     assert choice in tune.CANDIDATES
     np.testing.assert_allclose(y, tconv.conv_transpose(x, w, padding=1, algorithm="scatter"), atol=1e-12)
+
+
+def test_a_new_set_of_engines_measures_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Choices made among fewer engines are not trusted once another engine exists: the file's name changes."""
+    monkeypatch.delenv("TCONV_WISDOM", raising=False)
+    now = tune.wisdom_path()
+    monkeypatch.setattr(tune, "CANDIDATES", tuple(n for n in tune.CANDIDATES if n != "accumulate"))
+    before = tune.wisdom_path()
+    assert before != now and before.parent == now.parent and before.name.startswith("wisdom-")

@@ -51,7 +51,8 @@ _wisdom: dict[str, str] | None = None  # the file's choices, read once per proce
 
 
 def _machine() -> str:
-    """What an engine's speed depends on besides the layer: CPU model and flags, cores, NumPy and its BLAS."""
+    """What an engine's speed depends on besides the layer: CPU model and flags, cores, NumPy and its BLAS; and what
+    was measured: the candidate engines (a tconv with another set measures afresh, in a file of its own)."""
     cpu = platform.processor()
     with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
         lines = [line for line in f if line.startswith(("model name", "flags"))][:2]
@@ -59,7 +60,7 @@ def _machine() -> str:
     config = ""
     with contextlib.suppress(Exception):  # NumPy's build description names its BLAS; absent in odd builds
         config = json.dumps(np.show_config(mode="dicts").get("Build Dependencies", {}), sort_keys=True)
-    text = f"{cpu}|{os.cpu_count()}|{platform.machine()}|{np.__version__}|{config}"
+    text = f"{cpu}|{os.cpu_count()}|{platform.machine()}|{np.__version__}|{config}|{','.join(CANDIDATES)}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
