@@ -71,6 +71,8 @@ def test_blas_takes_the_views_it_can_describe_and_only_those() -> None:
     assert blas._blas_call(a, b, c[:3], False)  # row-major output: one BLAS call
     assert blas._blas_call(np.ones((4, 3), np.float32).T, b, c[3:], True)  # a column-major operand
     assert not blas._blas_call(a, np.ones((4, 10), np.float32)[:, ::2], c[:3], False)  # no unit stride
+    row = np.ones((4, 9), np.float32)[:, 2][None, :]  # 1 × 4 with a stride of 9: column-major, ld 9
+    assert blas._blas_call(row, b, np.zeros((1, 5), np.float32), False)
     assert not blas._blas_call(a, b, np.zeros((5, 3), np.float32).T, False)  # a column-major output
     assert not blas._blas_call(a.astype(np.int64), b.astype(np.int64), c.astype(np.int64)[:3], False)
     assert not blas._blas_call(a, b.astype(">f4"), c[:3].astype(">f4"), False)  # dtypes differ, byte order
@@ -99,9 +101,26 @@ def test_an_output_that_overlaps_an_operand_is_computed_from_the_operand_as_it_w
     np.testing.assert_array_equal(buffer, expected)
 
 
-def test_mismatched_shapes_are_refused() -> None:
+def test_mismatched_shapes_and_read_only_outputs_are_refused() -> None:
     with pytest.raises(ValueError, match=r"gemm: shapes \(2, 3\) @ \(4, 2\) into \(2, 2\)"):
         blas.gemm(np.ones((2, 3)), np.ones((4, 2)), np.ones((2, 2)), accumulate=False)
+    with pytest.raises(ValueError, match=r"gemm: shapes \(2, 0\) @ \(0, 3, 7\) into \(2, 3\)"):
+        blas.gemm(np.ones((2, 0)), np.ones((0, 3, 7)), np.ones((2, 3)), accumulate=False)
+    frozen = np.zeros((2, 0))
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="gemm: the output is read-only"):
+        blas.gemm(np.ones((2, 3)), np.ones((3, 0)), frozen, accumulate=False)
+
+
+def test_unaligned_views_take_the_fallback() -> None:
+    raw = np.zeros(4 * 6 + 1, np.uint8)
+    unaligned = raw[1:].view(np.float32).reshape(2, 3)
+    unaligned[...] = 1
+    assert not unaligned.flags.aligned or not blas._blas_call(unaligned, np.ones((3, 2), np.float32),
+                                                              np.zeros((2, 2), np.float32), False)
+    out = np.zeros((2, 2), np.float32)
+    blas.gemm(unaligned, np.ones((3, 2), np.float32), out, accumulate=False)
+    np.testing.assert_array_equal(out, np.full((2, 2), 3.0))
 
 
 def test_numpys_openblas_is_found_with_its_integer_width() -> None:

@@ -32,7 +32,11 @@ ALGORITHMS = ("scatter", "zero_insert", "matrix", "col2im", "phase", "implicit",
 def traced_peak(call: Callable[[], Any]) -> tuple[Any, int]:
     """The result of ``call()`` and the bytes it allocated at its peak, beyond what was allocated before.
     (Run the call once untraced first where it may be the first of its kind: a lazy import's code objects are
-    traced too.)"""
+    traced too.) The calling thread's kept temporaries are released first, so that the call allocates every
+    temporary it counts rather than reusing one a previous call left."""
+    from tconv.algorithms.workspace import release
+
+    release()
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
@@ -242,3 +246,22 @@ def test_layer_constructor_checks_what_it_allocates(name: str, call: Callable[[]
         call()
     with budget(2 * peak):
         assert call().weight.shape == layer.weight.shape
+
+
+@pytest.mark.parametrize("case", ["int64", "no BLAS", "one output channel"])
+def test_accumulate_counts_the_product_of_its_fallback(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where BLAS cannot be called (int64, no OpenBLAS in the process), accumulate's GEMMs go through np.matmul,
+    whose product is a temporary the estimate must count; with one output channel per group they stay on BLAS."""
+    from tconv.algorithms import blas
+
+    dtype = np.int64 if case == "int64" else np.float64
+    if case == "no BLAS":
+        monkeypatch.setattr(blas, "loaded_blas", lambda: None)
+    xs, ws = ((1, 2, 300, 300), (2, 1, 3, 3)) if case == "one output channel" else ((1, 8, 48, 48), (8, 64, 3, 3))
+    x, w = np.ones(xs, dtype), np.ones(ws, dtype)
+    need = memory_need(plan_conv_transpose(x.shape, w.shape, None, padding=1, dtype=np.dtype(dtype).name), x, w,
+                       "accumulate")
+    tconv.conv_transpose(x, w, padding=1, algorithm="accumulate")  # untraced first: lazy imports
+    y, peak = traced_peak(lambda: tconv.conv_transpose(x, w, padding=1, algorithm="accumulate"))
+    assert y[0, 0, 1, 1] == w.shape[0] * 9  # every interior cell sums all taps of all input channels
+    assert peak <= need + SLACK, (peak, need)

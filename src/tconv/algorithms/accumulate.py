@@ -81,7 +81,10 @@ class AccumulatePlan:
 
     def workspace_bytes(self, batch: int, itemsize: int) -> int:
         chunk = self.chunk(batch, itemsize)
-        per_thread = chunk * self.per_image() + self.layer.in_channels * self.lead
+        # + the product np.matmul makes where BLAS cannot be called (blas.gemm's fallback: no OpenBLAS, int64):
+        # one group of channels' sums
+        fallback = self.row_blocks * self.layer.out_per_group * self.image
+        per_thread = chunk * (self.per_image() + fallback) + self.layer.in_channels * self.lead
         # + the weight, laid out shift by shift (two copies at most at once)
         return (threads_for(batch, chunk) * per_thread + 2 * weight_size(self.layer)) * itemsize
 

@@ -121,15 +121,12 @@ def _layout(m: np.ndarray) -> tuple[int, int] | None:
     rows, cols = m.shape
     item = m.itemsize
     s0, s1 = m.strides
-    # a stride over an axis of length 1 is never used: give it the value that makes the layout valid
-    if cols == 1:
-        s1 = item
-    if rows == 1:
-        s0 = max(cols, 1) * item
-    if s1 == item and s0 % item == 0 and s0 // item >= max(cols, 1):
-        return _NO_TRANS, s0 // item
-    if s0 == item and s1 % item == 0 and s1 // item >= max(rows, 1):
-        return _TRANS, s1 // item
+    # a stride over an axis of length 1 is never used: either layout may take it (a 1 × K row with a non-unit
+    # stride is a column-major matrix with a leading dimension of that stride)
+    if (s1 == item or cols == 1) and (rows == 1 or (s0 % item == 0 and s0 // item >= max(cols, 1))):
+        return _NO_TRANS, max(cols, 1) if rows == 1 else s0 // item
+    if (s0 == item or rows == 1) and (cols == 1 or (s1 % item == 0 and s1 // item >= max(rows, 1))):
+        return _TRANS, max(rows, 1) if cols == 1 else s1 // item
     return None
 
 
@@ -154,10 +151,10 @@ def gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, accumulate: bool) -> No
     >>> out.tolist()[0]
     [3.0, 0.0, 3.0, 0.0, 6.0, 3.0, 6.0, 3.0]
     """
-    rows, inner = a.shape
-    cols = b.shape[1]
-    if b.shape[0] != inner or c.shape != (rows, cols):
+    if a.ndim != 2 or b.ndim != 2 or c.shape != (a.shape[0], b.shape[1]) or a.shape[1] != b.shape[0]:
         raise ValueError(f"gemm: shapes {a.shape} @ {b.shape} into {c.shape}")
+    if not c.flags.writeable:
+        raise ValueError("gemm: the output is read-only")
     if not _blas_call(a, b, c, accumulate):
         if accumulate:
             c += a @ b
@@ -179,8 +176,10 @@ def _blas_call(a: np.ndarray, b: np.ndarray, c: np.ndarray, accumulate: bool) ->
         if not accumulate:
             c.fill(0)
         return True
+    if not (a.flags.aligned and b.flags.aligned and c.flags.aligned):
+        return False  # BLAS's kernels may assume aligned elements
     la, lb, lc = _layout(a), _layout(b), _layout(c)
-    if la is None or lb is None or lc is None or lc[0] != _NO_TRANS or not c.flags.writeable:
+    if la is None or lb is None or lc is None or lc[0] != _NO_TRANS:
         return False
     if np.may_share_memory(c, a) or np.may_share_memory(c, b):
         return False  # BLAS would read what it writes
