@@ -177,6 +177,13 @@ def test_the_profile_clocks_the_engines_gemms_and_counts_their_flops() -> None:
     # one GEMM for the four phases (k % s == 0) over the 9×9 low-resolution cells the shifted windows reach
     assert phase["gemm_calls"] == 1 and phase["gemm_over_useful"] == pytest.approx(81 / 64)
     assert type(np.matmul).__name__ == "ufunc"  # the clock put NumPy's own matmul back
+    # accumulate's BLAS calls are clocked too: one per shift (4), each over both images' 9×9 blocks (one zero row
+    # and column after each 8×8 image), 2·81 columns where 2·64 are useful
+    accumulate = profile(layer, "accumulate", rounds=1, warmup_s=0)
+    assert accumulate["gemm_calls"] == 4 and accumulate["gemm_over_useful"] == pytest.approx(81 / 64)
+    from tconv.algorithms import blas
+
+    assert blas.gemm.__name__ == "gemm"  # and put the engines' gemm back
 
 
 def test_bench_profile_cli_prints_one_row_per_layer(capsys) -> None:
