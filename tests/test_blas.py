@@ -123,17 +123,32 @@ def test_unaligned_views_take_the_fallback() -> None:
     np.testing.assert_array_equal(out, np.full((2, 2), 3.0))
 
 
-def test_numpys_openblas_is_found_with_its_integer_width() -> None:
-    """NumPy's wheels load scipy_openblas64_ (64-bit integers): where this process has an OpenBLAS, it is found,
-    with all four GEMMs."""
-    paths = [p for p in blas.blas_library_paths() if "openblas" in os.path.basename(p).lower()]
-    if not paths:
-        pytest.skip("this NumPy does not use OpenBLAS")
-    found = blas.loaded_blas()
-    assert found is not None and found.path in paths
-    assert sorted(found.gemms) == ["D", "F", "d", "f"]
-    if "64_" in os.path.basename(found.path):
-        assert found.int_max == (1 << 63) - 1
+def test_numpys_own_openblas_is_found_even_after_another_one_loads() -> None:
+    """NumPy's wheels link scipy_openblas64_ (64-bit integers). SciPy loads an OpenBLAS of its own (32-bit
+    integers, its own threads): the GEMMs and the thread count are still NumPy's, as threadpoolctl names it."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    scipy_linalg = pytest.importorskip("scipy.linalg")  # loads SciPy's OpenBLAS, if SciPy has one
+    from tconv.algorithms import chunks
+
+    numpy_blas = [i for i in threadpoolctl.threadpool_info()
+                  if i["internal_api"] == "openblas" and "numpy" in i["filepath"]]
+    if not numpy_blas:
+        pytest.skip("this NumPy does not ship an OpenBLAS")
+    blas.loaded_blas.cache_clear()
+    chunks.blas_controls.cache_clear()
+    try:
+        found = blas.loaded_blas()
+        assert found is not None and sorted(found.gemms) == ["D", "F", "d", "f"]
+        assert found.path == os.path.realpath(numpy_blas[0]["filepath"])
+        if "64_" in os.path.basename(found.path):
+            assert found.int_max == (1 << 63) - 1
+        controls = chunks.blas_controls()
+        assert controls is not None
+        assert blas.library_path(controls[1]) == found.path  # the threads option sets the same library's count
+        del scipy_linalg
+    finally:
+        blas.loaded_blas.cache_clear()
+        chunks.blas_controls.cache_clear()
 
 
 @settings(max_examples=60, deadline=None)

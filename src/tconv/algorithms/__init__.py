@@ -30,9 +30,9 @@ from .blas import loaded_blas
 from .geometry import axis_phases
 
 __all__ = [
-    "MIN_GROUP_CHANNELS", "NAN_EXACT", "REGISTRY", "TINY_INPUT", "Algorithm", "Prepared", "accumulates",
-    "available_algorithms", "cache_clear", "cache_info", "choose", "get", "nan_safe", "one_tap_per_phase",
-    "prepared", "resolve",
+    "MIN_GROUP_CHANNELS", "MIN_IN_CHANNELS", "NAN_EXACT", "REGISTRY", "TINY_INPUT", "TINY_STRIDE_1", "Algorithm",
+    "Prepared", "accumulates", "available_algorithms", "cache_clear", "cache_info", "choose", "get", "nan_safe",
+    "one_tap_per_phase", "prepared", "resolve",
 ]
 
 # Typed as the protocol, so that mypy checks every module against it.
@@ -48,9 +48,20 @@ def available_algorithms() -> tuple[str, ...]:
 #: Below this many input cells per image, col2im's single GEMM beats the phase GEMMs (measured: 8×8 images).
 TINY_INPUT = 256
 
-#: ``accumulate`` makes one BLAS call per kernel tap and group: with fewer channels per group than this on either
-#: side its GEMMs are too thin (measured: 16 per group, 8 groups, 1.25× ``phase``; depthwise, 9× ``stacked``).
+#: At stride 1, below this many input cells per image, col2im's one GEMM beats the flat engines, whose zeros
+#: around each image outweigh it (measured, 64 channels: 2×2 images 0.31 against 1.14 ms, 4×4 0.55 against 0.62;
+#: from 8×8 on, ``accumulate`` is faster).
+TINY_STRIDE_1 = 32
+
+#: ``accumulate`` is picked for grouped layers with at least this many channels per group on both sides. With
+#: fewer, it computes all groups with one batched product per shift and an add (``accumulate.NARROW_GROUPS``),
+#: which measured no faster than ``phase`` or ``stacked`` (benchmarks/engines.py: 16 per group, 8 groups,
+#: 1.19× ``phase``; depthwise, 1.6× ``stacked``).
 MIN_GROUP_CHANNELS = 32
+
+#: ... and for ungrouped layers with at least this many input channels (its GEMMs' inner dimension): with 3 it
+#: measured 1.3× ``phase`` (3→16, k4 s2 at 64²), with 8 or 16 level with or faster than the others.
+MIN_IN_CHANNELS = 8
 
 
 def one_tap_per_phase(plan: ConvTransposePlan) -> bool:
@@ -64,12 +75,17 @@ def one_tap_per_phase(plan: ConvTransposePlan) -> bool:
 
 
 def accumulates(plan: ConvTransposePlan) -> bool:
-    """Whether ``accumulate`` runs at BLAS speed for this plan: an OpenBLAS found in the process
-    (:func:`tconv.algorithms.blas.loaded_blas`), a dtype BLAS computes (float16 computes in float32; int64 does
-    not) and at least :data:`MIN_GROUP_CHANNELS` channels per group on both sides."""
+    """Whether ``accumulate`` runs at BLAS speed for this plan: NumPy's BLAS is an OpenBLAS
+    (:func:`tconv.algorithms.blas.loaded_blas`), the dtype is one BLAS computes (float16 computes in float32; int64
+    does not), and the channels are enough: :data:`MIN_IN_CHANNELS` input channels without groups, at least
+    :data:`MIN_GROUP_CHANNELS` per group on both sides with them."""
+    if plan.groups == 1:
+        wide = plan.in_channels >= MIN_IN_CHANNELS
+    else:
+        wide = min(plan.in_per_group, plan.out_per_group) >= MIN_GROUP_CHANNELS
     return (
-        plan.dtype in ("float16", "float32", "float64", "complex64", "complex128")
-        and min(plan.in_per_group, plan.out_per_group) >= MIN_GROUP_CHANNELS
+        wide
+        and plan.dtype in ("float16", "float32", "float64", "complex64", "complex128")
         and loaded_blas() is not None
     )
 
@@ -77,8 +93,9 @@ def accumulates(plan: ConvTransposePlan) -> bool:
 def choose(plan: ConvTransposePlan) -> Algorithm:
     """The rule behind ``algorithm="auto"``, measured on the benchmark layers (docs/benchmarks.md).
 
-    1. stride 1 on every axis: ``accumulate`` where it runs at BLAS speed (:func:`accumulates`), else
-       ``stacked`` (the last axis's taps stacked into the GEMMs' inner dimension);
+    1. stride 1 on every axis: ``col2im`` for a tiny input (fewer than ``TINY_STRIDE_1`` cells per image),
+       else ``accumulate`` where it runs at BLAS speed (:func:`accumulates`), else ``stacked`` (the last axis's
+       taps stacked into the GEMMs' inner dimension);
     2. a small output head (``out_channels · prod(stride) < in_channels``) or a tiny input (fewer than
        ``TINY_INPUT`` cells per image): ``col2im`` (one GEMM over every tap; its long dimension is the taps);
     3. one tap per phase (k ≤ s): ``phase`` (one GEMM straight on the input, nothing to accumulate);
@@ -89,6 +106,8 @@ def choose(plan: ConvTransposePlan) -> Algorithm:
     never chosen.
     """
     if all(s == 1 for s in plan.stride):
+        if math.prod(plan.input_size) < TINY_STRIDE_1:
+            return REGISTRY["col2im"]
         return REGISTRY["accumulate" if accumulates(plan) else "stacked"]
     if plan.out_channels * math.prod(plan.stride) < plan.in_channels or math.prod(plan.input_size) < TINY_INPUT:
         return REGISTRY["col2im"]

@@ -29,6 +29,11 @@ from .chunks import chunk_size, for_chunks, threads_for
 from .geometry import output_covered, phase_geometry, phases, shared_shifts
 from .workspace import Workspace
 
+#: Groups with fewer channels than this on either side are computed with one batched ``np.matmul`` per shift over
+#: all groups, and an add: one BLAS call per group and shift costs microseconds each from Python, which made a
+#: depthwise layer (64 groups) tens of times slower than ``phase``.
+NARROW_GROUPS = 32
+
 NAME = "accumulate"
 SUMMARY = "a GEMM per kernel tap on the flat zero-separated input, each adding into its phase in place (BLAS β = 1)"
 
@@ -81,9 +86,9 @@ class AccumulatePlan:
 
     def workspace_bytes(self, batch: int, itemsize: int) -> int:
         chunk = self.chunk(batch, itemsize)
-        # + the product np.matmul makes where BLAS cannot be called (blas.gemm's fallback: no OpenBLAS, int64):
-        # one group of channels' sums
-        fallback = self.row_blocks * self.layer.out_per_group * self.image
+        # + a product beside the sums: narrow groups' batched products, or what np.matmul makes where BLAS cannot
+        # be called (blas.gemm's fallback: no OpenBLAS, int64)
+        fallback = self.row_blocks * self.layer.out_channels * self.image
         per_thread = chunk * (self.per_image() + fallback) + self.layer.in_channels * self.lead
         # + the weight, laid out shift by shift (two copies at most at once)
         return (threads_for(batch, chunk) * per_thread + 2 * weight_size(self.layer)) * itemsize
@@ -115,6 +120,7 @@ class AccumulatePlan:
         chunk = self.chunk(n, x.itemsize)
         rows, pitch, image, lead = self.rows, self.pitch, self.image, self.lead
         size = plan.input_size
+        narrow = g > 1 and min(cg, mg) < NARROW_GROUPS
 
         def body(b0: int, b1: int, ws: Workspace) -> None:
             nb = b1 - b0
@@ -128,7 +134,18 @@ class AccumulatePlan:
                 blocks = len(gr.writes)
                 total = ws.take("accumulate.sums", (g, blocks * mg, chunk * image), x.dtype)
                 span = (nb - 1) * image + sum((e - 1) * p for e, p in zip(gr.extent, pitch)) + 1
-                for gi in range(g):
+                if narrow:  # one batched product per shift over every group, added: not one BLAS call per group
+                    product = ws.take("accumulate.product", (g, blocks * mg, chunk * image), x.dtype)[..., :span]
+                    for k, offset in enumerate(gr.offsets):
+                        start = lead + offset
+                        a_all = wt[:, :, gr.first[k]:gr.first[k] + blocks].reshape(g, cg, blocks * mg)
+                        b_all = flat[:, start:start + span].reshape(g, cg, span)
+                        # one input channel per group (depthwise): the product is an outer product, a broadcast
+                        multiply = np.multiply if cg == 1 else np.matmul
+                        multiply(a_all.transpose(0, 2, 1), b_all, out=total[:, :, :span] if k == 0 else product)
+                        if k:
+                            total[:, :, :span] += product
+                for gi in range(g if not narrow else 0):
                     sums = total[gi, :, :span]
                     for k, offset in enumerate(gr.offsets):  # one GEMM per shift, β = 1 after the first
                         start = lead + offset

@@ -4,10 +4,10 @@
 pitch, so that every kernel tap of a convolution can add its product into one output buffer in place (β = 1),
 instead of writing each product out and summing the products in separate passes over memory
 (:mod:`tconv.algorithms.accumulate`). NumPy does not export its BLAS, but the library is loaded in the process:
-:func:`loaded_blas` finds it the way threadpoolctl does (``/proc/self/maps``) and looks up its CBLAS symbols.
-Only OpenBLAS is used (the BLAS of NumPy's wheels, ``scipy_openblas64_``, and of most Linux builds), where the
-integer width of its interface can be read from the library itself; anywhere else :func:`gemm` falls back to
-``np.matmul`` and an add, with the same results.
+:func:`loaded_blas` looks its CBLAS symbols up through NumPy's own extension module (:func:`numpy_symbol`), which
+finds the library NumPy links, not another one the process has loaded. Only OpenBLAS is used (the BLAS of NumPy's
+wheels, ``scipy_openblas64_``, and of most Linux builds), where the integer width of its interface can be read from
+the library itself; anywhere else :func:`gemm` falls back to ``np.matmul`` and an add, with the same results.
 
 :func:`gemm` takes NumPy views and derives every pointer, size and leading dimension from their shapes and strides,
 so BLAS reads and writes exactly the elements of the views, nothing else: a view BLAS cannot describe (no unit
@@ -24,14 +24,16 @@ stride on either axis, a byte-swapped dtype, memory shared between the output an
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, cast
 
 import numpy as np
 
-__all__ = ["Blas", "blas_library_paths", "gemm", "loaded_blas"]
+__all__ = ["Blas", "gemm", "library_path", "loaded_blas", "numpy_symbol"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -42,21 +44,51 @@ _CONFIG_NAMES = ("scipy_openblas_get_config64_", "openblas_get_config64_", "scip
                  "openblas_get_config")
 
 
-def blas_library_paths() -> list[str]:
-    """Paths of the BLAS libraries (OpenBLAS, MKL) mapped into this process, in load order; empty where
-    ``/proc/self/maps`` cannot be read (not Linux)."""
-    paths: list[str] = []
+@lru_cache(maxsize=1)
+def _numpy_scope() -> ctypes.CDLL | None:
+    """NumPy's own extension module, opened again (it is loaded: this only returns its handle). A symbol looked
+    up through it comes from the module or the libraries it links, in their order: NumPy's BLAS, whatever other
+    BLAS the process has loaded (SciPy brings its own OpenBLAS, with 32-bit integers and its own threads)."""
+    for name in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):  # NumPy 2, NumPy 1
+        try:
+            return ctypes.CDLL(importlib.import_module(name).__file__)
+        except (ImportError, OSError, TypeError):
+            continue
+    return None
+
+
+def numpy_symbol(*names: str) -> tuple[str, Callable[..., object]] | None:
+    """The first of ``names`` that NumPy's BLAS (or NumPy) defines, with its function; None where none is found.
+
+    >>> numpy_symbol("no_such_symbol") is None
+    True
+    """
+    scope = _numpy_scope()
+    for name in names if scope is not None else ():
+        func = getattr(scope, name, None)
+        if func is not None:
+            return name, func
+    return None
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p), ("dli_sname", ctypes.c_char_p),
+                ("dli_saddr", ctypes.c_void_p)]
+
+
+def library_path(func: Callable[..., object]) -> str:
+    """The file of the shared library that defines ``func`` (``dladdr``), or "" where that cannot be asked."""
     try:
-        with open("/proc/self/maps") as maps:
-            for line in maps:
-                fields = line.split(maxsplit=5)  # address perms offset dev inode [path]
-                path = fields[5].strip() if len(fields) == 6 else ""
-                name = os.path.basename(path).lower()
-                if ("openblas" in name or "mkl_rt" in name) and path not in paths:
-                    paths.append(path)
-    except OSError:
-        return []
-    return paths
+        dladdr = ctypes.CDLL(None).dladdr
+    except (OSError, AttributeError):
+        return ""
+    dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
+    dladdr.restype = ctypes.c_int
+    info = _DlInfo()
+    address = ctypes.cast(cast(Any, func), ctypes.c_void_p).value
+    if not dladdr(address, ctypes.byref(info)) or not info.dli_fname:
+        return ""
+    return os.path.realpath(bytes(info.dli_fname).decode(errors="replace"))
 
 
 @dataclass(frozen=True)
@@ -69,50 +101,47 @@ class Blas:
     int_max: int
 
 
-def _int_type(lib: ctypes.CDLL, suffix: str) -> type[ctypes.c_int32] | type[ctypes.c_int64] | None:
+def _int_type(suffix: str) -> type[ctypes.c_int32] | type[ctypes.c_int64] | None:
     """The C type of the library's integers: 64-bit where the names say so, else what its build config says."""
     if suffix == "64_":
         return ctypes.c_int64
-    for name in _CONFIG_NAMES:
-        get_config = getattr(lib, name, None)
-        if get_config is not None:
-            get_config.restype, get_config.argtypes = ctypes.c_char_p, []
-            config = get_config() or b""
-            return ctypes.c_int64 if b"USE64BITINT" in config else ctypes.c_int32
-    return None  # not an OpenBLAS that says: do not guess the width of its integers
+    found = numpy_symbol(*_CONFIG_NAMES)
+    if found is None:
+        return None  # not an OpenBLAS that says (MKL, Accelerate): do not guess the width of its integers
+    get_config = found[1]
+    get_config.restype, get_config.argtypes = ctypes.c_char_p, []  # type: ignore[attr-defined]
+    config = get_config() or b""
+    return ctypes.c_int64 if isinstance(config, bytes) and b"USE64BITINT" in config else ctypes.c_int32
 
 
 @lru_cache(maxsize=1)
 def loaded_blas() -> Blas | None:
-    """The GEMMs of the OpenBLAS NumPy loaded, or None where there is none (MKL, Accelerate, not Linux): then
+    """The GEMMs of NumPy's own BLAS when it is an OpenBLAS, or None (MKL, Accelerate, a NumPy without BLAS): then
     :func:`gemm` uses ``np.matmul``.
 
-    Looked up once per process; NumPy has loaded its BLAS before tconv runs (``import numpy`` loads it).
+    Looked up once per process, through NumPy's extension module (:func:`numpy_symbol`), so that another
+    OpenBLAS in the process (SciPy's) is never taken for NumPy's.
     """
-    for path in blas_library_paths():
-        if "openblas" not in os.path.basename(path).lower():
-            continue  # MKL's integer width depends on an environment variable: not guessed
-        try:
-            lib = ctypes.CDLL(path)  # already loaded by NumPy: this only looks it up
-        except OSError:
+    for prefix, suffix in _NAMINGS:
+        names = {char: f"{prefix}{kind}gemm{suffix}" for char, kind in zip("fdFD", "sdcz")}
+        found = {char: numpy_symbol(name) for char, name in names.items()}
+        if any(f is None for f in found.values()):
             continue
-        for prefix, suffix in _NAMINGS:
-            names = {char: f"{prefix}{kind}gemm{suffix}" for char, kind in zip("fdFD", "sdcz")}
-            if not all(hasattr(lib, name) for name in names.values()):
-                continue
-            integer = _int_type(lib, suffix)
-            if integer is None:
-                break
-            gemms: dict[str, Callable[..., None]] = {}
-            for char, name in names.items():
-                func = getattr(lib, name)
-                real = char in "fd"
-                scalar = (ctypes.c_float if char == "f" else ctypes.c_double) if real else ctypes.c_void_p
-                func.restype = None
-                func.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer, scalar,
-                                 ctypes.c_void_p, integer, ctypes.c_void_p, integer, scalar, ctypes.c_void_p, integer]
-                gemms[char] = func
-            return Blas(path, gemms, (1 << 63) - 1 if integer is ctypes.c_int64 else (1 << 31) - 1)
+        integer = _int_type(suffix)
+        if integer is None:
+            return None
+        gemms: dict[str, Callable[..., None]] = {}
+        for char, pair in found.items():
+            assert pair is not None
+            func = pair[1]
+            real = char in "fd"
+            scalar = (ctypes.c_float if char == "f" else ctypes.c_double) if real else ctypes.c_void_p
+            func.restype = None  # type: ignore[attr-defined]
+            func.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer, scalar,  # type: ignore[attr-defined]
+                             ctypes.c_void_p, integer, ctypes.c_void_p, integer, scalar, ctypes.c_void_p, integer]
+            gemms[char] = func  # type: ignore[assignment]
+        path = library_path(gemms["f"])
+        return Blas(path, gemms, (1 << 63) - 1 if integer is ctypes.c_int64 else (1 << 31) - 1)
     return None
 
 

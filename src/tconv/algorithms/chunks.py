@@ -12,7 +12,7 @@ threads (NumPy releases the GIL in its copies and GEMMs), each calling a single-
 copies of one chunk overlap the GEMM of another. That needs BLAS's thread count set to 1, which is
 process-wide in every BLAS NumPy ships with (OpenBLAS's ``openblas_set_num_threads_local`` changes the global
 count too in NumPy's build): so it is an opt-in, one such call at a time, restored after. :func:`blas_threads`
-finds OpenBLAS or MKL in the process, as threadpoolctl does; where neither is found the chunks run on the
+finds NumPy's own OpenBLAS or MKL; where neither is found the chunks run on the
 calling thread.
 """
 
@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from ..settings import get_options
-from .blas import blas_library_paths
+from .blas import numpy_symbol
 from .workspace import Workspace, scope
 
 #: Below this many low-resolution cells per image, the GEMM engines fold the batch into one GEMM's long
@@ -72,8 +72,9 @@ def threads_for(batch: int, chunk: int) -> int:
 
 @lru_cache(maxsize=1)
 def blas_controls() -> tuple[Callable[[], int], Callable[[int], None]] | None:
-    """(get, set) of the BLAS thread count of the BLAS that NumPy loaded, or None where it cannot be found."""
-    paths = blas_library_paths()
+    """(get, set) of the thread count of NumPy's own BLAS (looked up through NumPy's extension module, as
+    :func:`tconv.algorithms.blas.numpy_symbol` does: another BLAS in the process, such as SciPy's OpenBLAS, is never
+    the one set), or None where it cannot be found."""
     pairs = [
         ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
         ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
@@ -81,17 +82,13 @@ def blas_controls() -> tuple[Callable[[], int], Callable[[int], None]] | None:
         ("openblas_get_num_threads", "openblas_set_num_threads"),
         ("MKL_Get_Max_Threads", "MKL_Set_Num_Threads"),
     ]
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)  # already loaded by NumPy: this only looks it up
-        except OSError:
-            continue
-        for get_name, set_name in pairs:
-            get, set_ = getattr(lib, get_name, None), getattr(lib, set_name, None)
-            if get is not None and set_ is not None:
-                get.restype, get.argtypes = ctypes.c_int, []
-                set_.restype, set_.argtypes = None, [ctypes.c_int]
-                return get, set_
+    for get_name, set_name in pairs:
+        get, set_ = numpy_symbol(get_name), numpy_symbol(set_name)
+        if get is not None and set_ is not None:
+            get_func, set_func = get[1], set_[1]
+            get_func.restype, get_func.argtypes = ctypes.c_int, []  # type: ignore[attr-defined]
+            set_func.restype, set_func.argtypes = None, [ctypes.c_int]  # type: ignore[attr-defined]
+            return get_func, set_func  # type: ignore[return-value]
     return None
 
 
