@@ -192,3 +192,24 @@ def test_bench_profile_cli_prints_one_row_per_layer(capsys) -> None:
     rows = [line for line in out.splitlines() if line.startswith("| 3D")]
     assert len(rows) == 1 and "| phase |" in rows[0]
     assert "sgemm 2048³ in the same rounds" in out
+
+
+def test_the_progress_counts_every_step_of_a_layer(monkeypatch) -> None:
+    """The bar's total is what the run steps through: each method row of a layer, then its ONNX reference."""
+    from tconv import bench
+
+    totals, steps = [], []
+
+    class Counting:
+        def __init__(self, total: int, label: str) -> None:
+            totals.append(total)
+
+        def step(self, what: str) -> None:
+            steps.append(what)
+
+    monkeypatch.setattr(bench, "Progress", Counting)
+    monkeypatch.setattr(bench, "_time_turn", lambda call, warmup_s: 1e-3)  # no timing: only the counting
+    monkeypatch.setattr(bench, "onnx_reference_ms", lambda layer, bound: None)
+    layer = bench.Layer("tiny 4→2 6² k3 s2 p1 N1", 1, 4, 2, (6, 6), 3, 2, 1)
+    bench.run([layer], rounds=1, memory=False, threads=2)
+    assert totals == [len(steps)] and steps[-1].endswith("onnx reference")

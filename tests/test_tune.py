@@ -78,7 +78,8 @@ def test_a_damaged_file_is_ignored_and_rewritten(wisdom: Path, fake_clock: list[
     with tconv.options(tune=True):
         tconv.conv_transpose(X, W, stride=2)
     assert "phase" in json.loads(wisdom.read_text())["choices"].values()
-    wisdom.write_text(json.dumps({"choices": {"anything": "rm -rf", "other": 3}}))  # unknown names are dropped
+    wisdom.write_text(json.dumps({"engines": list(tune.CANDIDATES),
+                                  "choices": {"anything": "rm -rf", "other": 3}}))  # unknown names are dropped
     tune._wisdom = None
     assert tune._load() == {}
 
@@ -144,3 +145,15 @@ def test_a_new_set_of_engines_measures_afresh(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(tune, "CANDIDATES", tuple(n for n in tune.CANDIDATES if n != "accumulate"))
     before = tune.wisdom_path()
     assert before != now and before.parent == now.parent and before.name.startswith("wisdom-")
+
+
+def test_a_file_written_for_other_engines_is_not_trusted(wisdom: Path, fake_clock: list[str]) -> None:
+    """A TCONV_WISDOM file keeps its name across versions: its choices count only if it lists the same engines."""
+    with tconv.options(tune=True):
+        tconv.conv_transpose(X, W, stride=2)
+    data = json.loads(wisdom.read_text())
+    assert data["engines"] == list(tune.CANDIDATES) and len(data["choices"]) == 1
+    data["engines"] = [n for n in tune.CANDIDATES if n != "accumulate"]
+    wisdom.write_text(json.dumps(data))
+    tune._wisdom = None
+    assert tune._load() == {}

@@ -385,8 +385,8 @@ def run(
     sgemm_s: list[float] = []
     from .algorithms import REGISTRY
 
-    # auto (and its opt-in row), each algorithm, torch, the other engines, onnx reference
-    progress = Progress(len(layers) * (len(REGISTRY) + 3 + len(OTHER_ENGINES) + (threads >= 2)), "bench")
+    # auto (its opt-in and tuned rows), each algorithm, torch, the other engines, onnx reference
+    progress = Progress(len(layers) * (len(REGISTRY) + 4 + len(OTHER_ENGINES) + (threads >= 2)), "bench")
     for layer in layers:
         x, w = _arrays(layer)
         methods = _methods(layer, x, w, threads)
@@ -574,7 +574,11 @@ def environment() -> dict[str, str]:
     from . import __version__
 
     versions["tconv"] = __version__
-    blas = "unknown (pip install threadpoolctl to name it)"
+    from .algorithms.blas import loaded_blas
+
+    found = loaded_blas()  # NumPy's own OpenBLAS, named by its file; threadpoolctl also names its version and kernels
+    blas = (f"{os.path.basename(found.path) or 'OpenBLAS'} (pip install threadpoolctl for its version and kernels)"
+            if found is not None else "unknown (pip install threadpoolctl to name it)")
     with contextlib.suppress(ImportError):
         threadpoolctl: Any = importlib.import_module("threadpoolctl")  # untyped: imported as Any
         infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"
@@ -706,7 +710,7 @@ def table(data: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    p = argparse.ArgumentParser(prog="tconv bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="tconv bench", description=" ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--rounds", type=int, default=7, help="timed rounds per method (median; default 7)")
     p.add_argument("--only", default="", help="run the layers whose name contains this text")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")

@@ -55,12 +55,12 @@ TINY_STRIDE_1 = 32
 
 #: ``accumulate`` is picked for grouped layers with at least this many channels per group on both sides. With
 #: fewer, it computes all groups with one batched product per shift and an add (``accumulate.NARROW_GROUPS``),
-#: which measured no faster than ``phase`` or ``stacked`` (benchmarks/engines.py: 16 per group, 8 groups,
-#: 1.19× ``phase``; depthwise, 1.6× ``stacked``).
+#: which measured slower than ``phase`` or ``stacked`` (benchmarks/engines.py: 16 per group, 8 groups,
+#: 1.27× ``phase``; depthwise, 1.6× ``stacked``).
 MIN_GROUP_CHANNELS = 32
 
 #: ... and for ungrouped layers with at least this many input channels (its GEMMs' inner dimension): with 3 it
-#: measured 1.3× ``phase`` (3→16, k4 s2 at 64²), with 8 or 16 level with or faster than the others.
+#: measured 1.15× ``phase`` (3→16, k4 s2 at 64²), with 16 1.5× faster (16→16).
 MIN_IN_CHANNELS = 8
 
 

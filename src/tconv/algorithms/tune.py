@@ -94,7 +94,10 @@ def _load() -> dict[str, str]:
     if _wisdom is None:
         try:
             data = json.loads(wisdom_path().read_text())
-            _wisdom = {k: v for k, v in data.get("choices", {}).items() if isinstance(v, str) and v in CANDIDATES}
+            # choices made among other engines (an older tconv, before an engine existed) are not trusted
+            same = data.get("engines") == list(CANDIDATES)
+            _wisdom = {k: v for k, v in data.get("choices", {}).items()
+                       if same and isinstance(v, str) and v in CANDIDATES}
         except (OSError, ValueError, AttributeError):  # missing or damaged: start afresh, it is only a cache
             _wisdom = {}
     return _wisdom
@@ -109,7 +112,7 @@ def _save(choices: dict[str, str]) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".wisdom-", suffix=".json")
         with os.fdopen(fd, "w") as f:
             json.dump({"about": "tconv's measured engine choices on this machine; safe to delete",
-                       "choices": choices}, f, indent=0, sort_keys=True)
+                       "engines": list(CANDIDATES), "choices": choices}, f, indent=0, sort_keys=True)
         os.replace(tmp, path)
 
 
