@@ -353,8 +353,8 @@ def _random_arrays(args: argparse.Namespace, groups: int) -> tuple[np.ndarray, n
     check_memory(nbytes, f"--input-size {given[0]} with --kernel-size {given[1]} (random integer arrays)")
     rng = np.random.default_rng(_or(args.seed, 0))
     if groups == 1:
-        return rng.integers(0, 5, size=size), rng.integers(0, 3, size=kernel)
-    return rng.integers(0, 5, size=(groups, *size)), rng.integers(0, 3, size=(groups, 1, *kernel))
+        return rng.integers(0, 5, size=size), rng.integers(1, 4, size=kernel)  # no zero tap: every stamp shows
+    return rng.integers(0, 5, size=(groups, *size)), rng.integers(1, 4, size=(groups, 1, *kernel))
 
 
 def _channel_arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
