@@ -145,12 +145,13 @@ class AccumulatePlan:
                         multiply(a_all.transpose(0, 2, 1), b_all, out=total[:, :, :span] if k == 0 else product)
                         if k:
                             total[:, :, :span] += product
-                for gi in range(g if not narrow else 0):
-                    sums = total[gi, :, :span]
-                    for k, offset in enumerate(gr.offsets):  # one GEMM per shift, β = 1 after the first
-                        start = lead + offset
-                        a = wt[gi, :, gr.first[k]:gr.first[k] + blocks].reshape(cg, blocks * mg).T
-                        blas.gemm(a, flat[gi * cg:(gi + 1) * cg, start:start + span], sums, accumulate=k > 0)
+                else:
+                    for gi in range(g):
+                        sums = total[gi, :, :span]
+                        for k, offset in enumerate(gr.offsets):  # one GEMM per shift, β = 1 after the first
+                            start = lead + offset
+                            a = wt[gi, :, gr.first[k]:gr.first[k] + blocks].reshape(cg, blocks * mg).T
+                            blas.gemm(a, flat[gi * cg:(gi + 1) * cg, start:start + span], sums, accumulate=k > 0)
                 # each phase's cells: (g, Mg, B, *rows) cut to its part, written at stride steps
                 result = total[:, :, :nb * image].reshape(g, blocks, mg, nb, *rows)
                 for p, (out_sl, src) in enumerate(gr.writes):
