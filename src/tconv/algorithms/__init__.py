@@ -53,11 +53,11 @@ TINY_INPUT = 256
 #: from 8×8 on, ``accumulate`` is faster).
 TINY_STRIDE_1 = 32
 
-#: ``accumulate`` is picked for grouped layers with at least this many channels per group on both sides. With
-#: fewer, it computes all groups with one batched product per shift and an add (``accumulate.NARROW_GROUPS``),
-#: which measured slower than ``phase`` or ``stacked`` (benchmarks/engines.py: 16 per group, 8 groups,
-#: 1.27× ``phase``; depthwise, 1.6× ``stacked``).
-MIN_GROUP_CHANNELS = 32
+#: ``accumulate`` is picked for grouped layers with at least this many channels per group on both sides: below it
+#: the engine computes all groups with one batched product per shift and an add (its ``NARROW_GROUPS``), which
+#: measured slower than ``phase`` or ``stacked`` (benchmarks/engines.py: 16 per group, 8 groups, 1.27× ``phase``;
+#: depthwise, 1.6× ``stacked``).
+MIN_GROUP_CHANNELS = accumulate.NARROW_GROUPS
 
 #: ... and for ungrouped layers with at least this many input channels (its GEMMs' inner dimension): with 3 it
 #: measured 1.15× ``phase`` (3→16, k4 s2 at 64²), with 16 1.5× faster (16→16).

@@ -165,10 +165,11 @@ class AccumulatePlan:
 def prepare(layer: ConvTransposePlan) -> AccumulatePlan:
     """The groups of phases, their shifts' offsets, and the zeros each axis needs after its cells."""
     nd = layer.nd
-    live = [(p, geo) for p in phases(layer) if not (geo := phase_geometry(layer, p.residues)).empty]
+    all_phases = phases(layer)
+    live = [(p, geo) for p in all_phases if not (geo := phase_geometry(layer, p.residues)).empty]
     # every phase in one group when they share their shifts and none is empty (the weight's layout then assumes
     # all of them); else one group per phase
-    shared = shared_shifts(layer) and len(live) == len(phases(layer))
+    shared = shared_shifts(layer) and len(live) == len(all_phases)
     grouped = [live] if shared else [[one] for one in live]
     # per axis: how far a shifted read x[m − q] reaches before 0 and past L − 1, and how far a group's cells run
     # past L (its sums are laid out with the input's pitches): the zeros after each row cover all three
