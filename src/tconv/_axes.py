@@ -154,6 +154,35 @@ def count_axes(*values: Any) -> int:
     return nd
 
 
+#: What an all-scalar size means wherever a layer is described for a picture or typed at a shell (scenes, overlap
+#: maps, snippets, the CLI, the web API): a square 2-D layer, as the tutorials, conv_arithmetic and the explorer
+#: draw. The library's arithmetic reads a scalar as one axis instead (:func:`count_axes`), as PyTorch's int does.
+DRAWN_RANK = 2
+
+
+def drawn_axes(*values: Any) -> int:
+    """How many axes a layer described for a picture or a shell has: the longest sequence among ``values``, or
+    :data:`DRAWN_RANK` when every value is a scalar (or None).
+
+    >>> drawn_axes(3, 2), drawn_axes((3, 3, 3), 2), drawn_axes([5], 3)
+    (2, 3, 1)
+    """
+    sequences = [v for v in values if count_axes(v) > 1 or _is_sequence(v)]
+    return count_axes(*sequences) if sequences else DRAWN_RANK
+
+
+def _is_sequence(value: Any) -> bool:
+    if isinstance(value, str | bytes) or value is None or isinstance(value, numbers.Integral):
+        return False
+    if hasattr(value, "ndim"):
+        return bool(value.ndim > 0)
+    try:
+        len(value)
+    except TypeError:
+        return False
+    return True
+
+
 def layer_axes(kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, output_padding: IntOrSeq, dilation: IntOrSeq
                ) -> tuple[int, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """A transposed-convolution layer's parameters per axis, without an input size (the converters' case):

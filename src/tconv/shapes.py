@@ -37,6 +37,7 @@ __all__ = [
     "Relation",
     "Solution",
     "TransposedAxis",
+    "check_output_padding",
     "conv_output_size",
     "conv_transpose_equivalent",
     "conv_transpose_output_size",
@@ -45,6 +46,7 @@ __all__ = [
     "interpolate_output_size",
     "layer_report",
     "output_padding_for",
+    "output_padding_limit",
     "output_size_range",
     "pool_axes",
     "pool_output_size",
@@ -65,6 +67,29 @@ def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
     5
     """
     return dilation * (kernel_size - 1) + 1
+
+
+def output_padding_limit(stride: int, dilation: int = 1) -> int:
+    """The largest ``output_padding`` PyTorch accepts on an axis: one less than ``max(stride, dilation)``.
+
+    >>> output_padding_limit(2), output_padding_limit(1, dilation=3)
+    (1, 2)
+    """
+    return max(stride, dilation) - 1
+
+
+def check_output_padding(output_padding: int, stride: int, dilation: int, axis: int) -> None:
+    """Refuse an ``output_padding`` past :func:`output_padding_limit`, as PyTorch does, naming the axis and range.
+
+    >>> check_output_padding(2, stride=2, dilation=1, axis=0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: output_padding 2 on axis 0 must be smaller than stride (2) or dilation (1): ...range 0..1
+    """
+    limit = output_padding_limit(stride, dilation)
+    if output_padding > limit:
+        raise TconvError(f"output_padding {output_padding} on axis {axis} must be smaller than stride ({stride}) or "
+                         f"dilation ({dilation}): valid range 0..{limit}")
 
 
 def full_output_size(input_size: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> int:
@@ -257,17 +282,14 @@ def transposed_axes(
                     f"which must be at least 0 for an empty batch; padding can be at most "
                     f"{(ax.full_size + ax.output_padding) // 2} on this axis"
                 )
-        elif ax.output_padding >= max(ax.stride, ax.dilation):
-            raise TconvError(
-                f"output_padding {ax.output_padding} on axis {a} must be smaller than stride ({ax.stride}) "
-                f"or dilation ({ax.dilation}): valid range 0..{max(ax.stride, ax.dilation) - 1}"
-            )
-        elif ax.output_size < 1:
-            limit = (ax.full_size + ax.output_padding - 1) // 2
-            raise TconvError(
-                f"padding {ax.padding} on axis {a} leaves no output: L_out = {ax.substituted()}, "
-                f"which must be at least 1; padding can be at most {limit} on this axis"
-            )
+        else:  # PyTorch checks output_padding only when there is something to compute
+            check_output_padding(ax.output_padding, ax.stride, ax.dilation, a)
+            if ax.output_size < 1:
+                limit = (ax.full_size + ax.output_padding - 1) // 2
+                raise TconvError(
+                    f"padding {ax.padding} on axis {a} leaves no output: L_out = {ax.substituted()}, "
+                    f"which must be at least 1; padding can be at most {limit} on this axis"
+                )
         axes.append(ax)
     return tuple(axes)
 
