@@ -21,7 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tconv
-from tconv.functional import conv_memory_need, memory_need
+from tconv.functional import conv_memory_need
+from tconv.recipe import memory_need
 from tconv.params import plan_conv, plan_conv_transpose
 from tconv.settings import total_memory
 

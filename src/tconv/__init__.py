@@ -31,6 +31,7 @@ from .functional import (
     conv_transpose3d,
 )
 from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .recipe import Recipe, plan
 from .scene import Scene, animate, overlap
 from .settings import Options, get_memory_budget, get_options, options, set_memory_budget, set_options
 from .shapes import (
@@ -61,6 +62,7 @@ __all__ = [
     "ConvTranspose3d",
     "Diagnosis",
     "Options",
+    "Recipe",
     "Scene",
     "TconvError",
     "Walkthrough",
@@ -85,6 +87,7 @@ __all__ = [
     "output_padding_for",
     "output_size_range",
     "overlap",
+    "plan",
     "pool_output_size",
     "relation",
     "set_memory_budget",

@@ -23,16 +23,20 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._axes import IntOrSeq, as_bool, as_int, per_axis, show
+from .dtypes import check_bias_dtype, read_array, read_arrays
 from .errors import TconvError
-from .functional import _conv_transpose, _read
-from .params import check_dtype, plan_conv_transpose
+from .params import check_dtype
+from .recipe import Recipe, cache_key, recipe_for, validated_plan
 from .settings import check_memory
+from .shapes import check_output_padding
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 class _ConvTransposeNd:
     _nd: int = 0
+    #: Input shapes whose recipes a layer keeps (a model seeing many sizes plans the others again).
+    MAX_RECIPES = 16
 
     def __init__(
         self,
@@ -68,11 +72,7 @@ class _ConvTransposeNd:
         self.dilation = per_axis("dilation", dilation, nd, minimum=1)
         self.padding_mode = padding_mode
         for a, (op, s, d) in enumerate(zip(self.output_padding, self.stride, self.dilation)):
-            if op >= max(s, d):
-                raise TconvError(
-                    f"output_padding {op} on axis {a} must be smaller than stride ({s}) or dilation ({d}): "
-                    f"valid range 0..{max(s, d) - 1}"
-                )
+            check_output_padding(op, s, d, a)
         try:
             self.dtype = np.dtype(dtype)
         except (TypeError, ValueError, RecursionError):
@@ -91,44 +91,67 @@ class _ConvTransposeNd:
         # PyTorch: kaiming_uniform_(a=√5) gives U(−1/√fan_in, 1/√fan_in); fan_in reads weight dim 1 (out/groups).
         fan_in = (self.out_channels // self.groups) * math.prod(self.kernel_size)
         bound = 1.0 / math.sqrt(fan_in)
+        self._recipes: dict[Any, Recipe] = {}
         self.weight: np.ndarray = gen.uniform(-bound, bound, size=shape).astype(self.dtype)
         self.bias: np.ndarray | None = (
             gen.uniform(-bound, bound, size=self.out_channels).astype(self.dtype) if bias else None
         )
 
     def __call__(self, input: ArrayLike, output_size: IntOrSeq | None = None, *, algorithm: str = "auto") -> np.ndarray:
-        """Apply the layer; ``output_size`` chooses among the valid output sizes, as in PyTorch's forward."""
-        return _conv_transpose(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self.output_padding,
-            self.groups,
-            self.dilation,
-            output_size,
-            algorithm,
-            self._nd,
-        )
+        """Apply the layer; ``output_size`` chooses among the valid output sizes, as in PyTorch's forward.
+
+        The layer keeps the recipe of each input shape it has seen (:func:`tconv.plan`), so a call in a loop
+        reads the arrays, compares their shapes with the recipe's and computes: nothing is validated twice.
+
+        >>> layer = ConvTranspose1d(1, 1, 2, stride=2, bias=False, rng=0)
+        >>> layer.weight[...] = 1
+        >>> layer(np.array([[[1.0, 2.0, 3.0]]]).astype(np.float32)).tolist()
+        [[[1.0, 1.0, 2.0, 2.0, 3.0, 3.0]]]
+        """
+        x, w, b, x_name, b_name = read_arrays(input, self.weight, self.bias)
+        recipe = self.recipe(x.shape, x.dtype.name, output_size, algorithm)
+        if b_name is not None:
+            check_bias_dtype("conv_transpose", self._nd, recipe.plan.batch, x_name, b_name)
+        return recipe.apply(x, w, b)
+
+    def recipe(self, input_shape: tuple[int, ...], dtype: str = "float32", output_size: IntOrSeq | None = None,
+               algorithm: str = "auto") -> Recipe:
+        """The recipe this layer uses for inputs of this shape and dtype (:func:`tconv.plan`), kept by the layer.
+
+        The key holds the layer's current configuration too, so changing ``layer.stride`` (or loading another
+        weight shape) plans again rather than reusing a stale recipe.
+
+        >>> layer = ConvTranspose2d(16, 8, 2, stride=2, rng=0)
+        >>> r = layer.recipe((1, 16, 32, 32))
+        >>> r.output_shape, r.engine, layer.recipe((1, 16, 32, 32)) is r
+        ((1, 8, 64, 64), 'phase', True)
+        """
+        bias_shape = None if self.bias is None else self.bias.shape
+        config = (self.weight.shape, bias_shape, self.stride, self.padding, self.output_padding, self.groups,
+                  self.dilation)
+        try:  # only plain ints are their own key: 2.0 == 2, but PyTorch refuses the float
+            key = (cache_key(input_shape), dtype, cache_key(output_size), algorithm, *map(cache_key, config))
+        except TypeError:  # an output_size given as a list or an array: plan without keeping it
+            key = None
+        found = self._recipes.get(key) if key is not None else None
+        if found is None:
+            layer = validated_plan(input_shape, self.weight.shape, bias_shape, self.stride, self.padding,
+                                   self.output_padding, self.groups, self.dilation, output_size, self._nd, dtype)
+            found = recipe_for(layer, algorithm, bias_shape)
+            if key is not None:
+                if len(self._recipes) >= self.MAX_RECIPES:  # the oldest shape goes first
+                    del self._recipes[next(iter(self._recipes))]
+                self._recipes[key] = found
+        return found
 
     forward = __call__
 
     def output_shape(self, input_shape: tuple[int, ...], output_size: IntOrSeq | None = None) -> tuple[int, ...]:
         """The shape ``layer(x)`` would have for ``x.shape == input_shape``, without computing it."""
-        plan = plan_conv_transpose(
-            input_shape,
-            self.weight.shape,
-            None if self.bias is None else self.bias.shape,
-            self.stride,
-            self.padding,
-            self.output_padding,
-            self.groups,
-            self.dilation,
-            output_size=output_size,
-            nd=self._nd,
-        )
-        return plan.output_shape
+        bias_shape = None if self.bias is None else self.bias.shape
+        return validated_plan(input_shape, self.weight.shape, bias_shape, self.stride, self.padding,
+                              self.output_padding, self.groups, self.dilation, output_size, self._nd,
+                              "float64").output_shape
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """``{"weight": ..., "bias": ...}`` (no bias key without bias), as PyTorch names them."""
@@ -183,7 +206,7 @@ class _ConvTransposeNd:
             )
         with torch.no_grad():
             weight = _effective_weight(module)
-        w = _read("weight", weight)[0]
+        w = read_array("weight", weight)[0]
         layer = cls(
             module.in_channels,
             module.out_channels,
@@ -199,7 +222,7 @@ class _ConvTransposeNd:
         )
         state = {"weight": w}
         if module.bias is not None:
-            state["bias"] = _read("bias", module.bias)[0]
+            state["bias"] = read_array("bias", module.bias)[0]
         layer.load_state_dict(state)
         return layer
 

@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -31,8 +32,8 @@ from .geometry import axis_phases
 
 __all__ = [
     "MIN_GROUP_CHANNELS", "MIN_IN_CHANNELS", "NAN_EXACT", "REGISTRY", "TINY_INPUT", "TINY_STRIDE_1", "Algorithm",
-    "Prepared", "accumulates", "available_algorithms", "cache_clear", "cache_info", "choose", "get", "nan_safe",
-    "one_tap_per_phase", "prepared", "resolve",
+    "Choice", "Prepared", "accumulates", "available_algorithms", "cache_clear", "cache_info", "choose", "finite_weight",
+    "get", "one_tap_per_phase", "prepared", "select",
 ]
 
 # Typed as the protocol, so that mypy checks every module against it.
@@ -41,7 +42,11 @@ REGISTRY: dict[str, Algorithm] = {m.NAME: m for m in _MODULES}
 
 
 def available_algorithms() -> tuple[str, ...]:
-    """Names accepted by ``algorithm=`` besides ``"auto"``."""
+    """Names accepted by ``algorithm=`` besides ``"auto"``.
+
+    >>> "phase" in available_algorithms(), "auto" in available_algorithms()
+    (True, False)
+    """
     return tuple(REGISTRY)
 
 
@@ -141,32 +146,64 @@ cache_clear = _prepare.cache_clear
 NAN_EXACT = ("scatter", "matrix", "col2im")
 
 
-def resolve(name: str, plan: ConvTransposePlan, weight: np.ndarray) -> Algorithm:
-    """:func:`get`, where ``"auto"`` also looks at the weight: when its pick is not NaN-exact and the weight is
-    not all finite, ``col2im`` instead. The test is one sum of the weight (a non-finite sum: a NaN or Inf in it,
-    or an overflow, which only costs the faster engine)."""
-    algo = get(name, plan)
-    return nan_safe(algo, weight) if name == "auto" else algo
+@dataclass(frozen=True)
+class Choice:
+    """The engines for a plan: one for a weight that is all finite, one for a weight holding NaN or Inf.
+
+    They differ only where ``"auto"`` picked an engine that is not NaN-exact: a non-finite weight then goes to
+    ``col2im``, so that NaN and Inf land exactly where PyTorch puts them. A named algorithm is always itself.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> choice = select("auto", plan_conv_transpose((1, 4, 32, 32), (4, 4, 2, 2), stride=2))
+    >>> choice.finite.NAME, choice.nonfinite.NAME
+    ('phase', 'col2im')
+    """
+
+    finite: Algorithm
+    nonfinite: Algorithm
 
 
-def nan_safe(auto_pick: Algorithm, weight: np.ndarray) -> Algorithm:
-    """``auto``'s pick for this weight: itself, or ``col2im`` when the pick is not NaN-exact and the weight is not
-    all finite (what :func:`resolve` does once the name is resolved)."""
-    if auto_pick.NAME not in NAN_EXACT and weight.dtype.kind in "fc":
-        with np.errstate(over="ignore", invalid="ignore"):
-            finite = bool(np.isfinite(weight.sum()))
-        if not finite:
-            return REGISTRY["col2im"]
-    return auto_pick
+def finite_weight(weight: np.ndarray) -> bool:
+    """Whether a weight is all finite, by one sum: a NaN or Inf in it, or an overflow of the sum, says no (an
+    overflow costs only the faster engine).
+
+    >>> finite_weight(np.ones(3)), finite_weight(np.array([1.0, np.inf])), finite_weight(np.ones(3, np.int64))
+    (True, False, True)
+    """
+    if weight.dtype.kind not in "fc":
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(weight.sum()))
+
+
+def select(name: str, plan: ConvTransposePlan) -> Choice:
+    """The one place an engine is chosen: a named algorithm, or for ``"auto"`` the measured rule (:func:`choose`),
+    tuning where it is on (:mod:`tconv.algorithms.tune`), and the NaN-exact engine for a non-finite weight.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> select("auto", plan_conv_transpose((1, 8, 4, 4), (8, 4, 3, 3), stride=2)).finite.NAME
+    'col2im'
+    >>> select("scatter", plan_conv_transpose((1, 8, 4, 4), (8, 4, 3, 3))).nonfinite.NAME
+    'scatter'
+    """
+    name = as_choice("algorithm", name, ("auto", *REGISTRY))
+    if name != "auto":
+        return Choice(REGISTRY[name], REGISTRY[name])
+    if get_options().tune:  # measured planning, opt-in
+        from .tune import tuned
+
+        pick = tuned(plan, choose(plan))
+    else:
+        pick = choose(plan)
+    return Choice(pick, pick if pick.NAME in NAN_EXACT else REGISTRY["col2im"])
 
 
 def get(name: str, plan: ConvTransposePlan) -> Algorithm:
-    """The algorithm called ``name`` (``"auto"`` applies :func:`choose`), or a TconvError listing the choices."""
-    name = as_choice("algorithm", name, ("auto", *REGISTRY))
-    if name != "auto":
-        return REGISTRY[name]
-    if get_options().tune:  # measured planning, opt-in: tconv.algorithms.tune
-        from .tune import tuned
+    """The algorithm called ``name`` for a finite weight (``"auto"`` resolved by :func:`select`), or a TconvError
+    listing the choices.
 
-        return tuned(plan, choose(plan))
-    return choose(plan)
+    >>> from tconv.params import plan_conv_transpose
+    >>> get("auto", plan_conv_transpose((1, 4, 32, 32), (4, 4, 2, 2), stride=2)).NAME
+    'phase'
+    """
+    return select(name, plan).finite

@@ -1,0 +1,157 @@
+"""Reading arrays with PyTorch's dtype rules: which dtypes combine, which bias a dtype takes, bfloat16.
+
+Every compute entry point reads its arrays here, so that the library, the CLI and the web refuse the same mixes.
+
+>>> import numpy as np
+>>> x, w, b = as_arrays(np.ones((1, 3), np.float32), [[[1, 1]]], [2])
+>>> x.dtype, w.dtype, b.dtype
+(dtype('float32'), dtype('float32'), dtype('float32'))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .errors import TconvError
+from .params import check_dtype
+
+__all__ = ["BFLOAT16", "as_arrays", "check_bias_dtype", "read_array", "read_arrays"]
+
+
+def _is_array_like(value: Any) -> bool:
+    return hasattr(value, "dtype") and hasattr(value, "shape")
+
+
+#: NumPy has no bfloat16: such tensors (and ml_dtypes arrays) are read as float32, which holds every bfloat16
+#: value exactly, and computed and returned in float32.
+BFLOAT16 = "bfloat16"
+
+
+def read_array(name: str, value: Any) -> tuple[np.ndarray, str]:
+    """The array and the name of the dtype it came with (``"bfloat16"`` for bfloat16 data, read as float32).
+
+    Anything NumPy reads, and torch tensors without importing torch (detached, moved to the CPU).
+
+    >>> read_array("input", [[1, 2], [3, 4]])[1]
+    'int64'
+    >>> read_array("input", "text")
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: input must hold numbers, got an array of dtype <U4 (str)
+    """
+    source = str(getattr(value, "dtype", "")).removeprefix("torch.")
+    try:
+        if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor: no torch import needed
+            if getattr(getattr(value, "device", None), "type", None) == "meta":
+                raise TconvError(f"{name} is a tensor on the meta device: it has a shape but no values to compute "
+                                 "with; for shapes alone use tconv.shapes (or tconv.doctor for a whole model)")
+            value = value.detach().cpu()
+            if source == BFLOAT16:
+                value = value.float()
+            value = value.numpy()
+        arr = np.asarray(value)
+        if source == BFLOAT16 and arr.dtype.name == BFLOAT16:  # ml_dtypes' bfloat16 (JAX arrays)
+            arr = arr.astype(np.float32)
+    except (ValueError, TypeError, RuntimeError, NotImplementedError) as exc:  # torch raises the last two
+        raise TconvError(f"{name} could not be read as a numeric array: {exc}") from None
+    if arr.dtype.kind not in "biufc":
+        raise TconvError(f"{name} must hold numbers, got an array of dtype {arr.dtype} ({type(value).__name__})")
+    return arr, BFLOAT16 if source == BFLOAT16 else arr.dtype.name
+
+
+def read_arrays(
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str, str | None]:
+    """:func:`as_arrays`, also returning the names of the input's and the bias's dtypes as given (bfloat16 is
+    computed in float32, but the bias rules see it as bfloat16, as PyTorch does).
+
+    >>> x, w, b, x_name, b_name = read_arrays(np.ones(3, np.float32), [1, 2], [0.5])
+    >>> w.dtype, x_name, b_name
+    (dtype('float32'), 'float32', 'float32')
+    """
+    x_typed, w_typed = _is_array_like(input), _is_array_like(weight)
+    x, x_name = read_array("input", input)
+    w, w_name = read_array("weight", weight)
+    if x_typed and not w_typed and np.can_cast(w.dtype, x.dtype, "same_kind"):
+        w, w_name = w.astype(x.dtype), x_name
+    elif w_typed and not x_typed and np.can_cast(x.dtype, w.dtype, "same_kind"):
+        x, x_name = x.astype(w.dtype), w_name
+    elif not x_typed and not w_typed:
+        common = np.result_type(x.dtype, w.dtype)
+        x, w = x.astype(common), w.astype(common)
+        x_name = w_name = common.name
+    if x_name != BFLOAT16:
+        check_dtype("input", x.dtype)
+    if w_name != BFLOAT16:
+        check_dtype("weight", w.dtype)
+    if x_name != w_name:
+        raise TconvError(
+            f"input dtype {x_name} and weight dtype {w_name} differ; PyTorch refuses mixed dtypes too: "
+            f"convert one, e.g. weight.astype(np.{x_name})" if x_name != BFLOAT16 else
+            f"input dtype {x_name} and weight dtype {w_name} differ; PyTorch refuses mixed dtypes too: "
+            f"convert one, e.g. weight.to(torch.bfloat16)"
+        )
+    b, b_name = None, None
+    if bias is not None:
+        b, b_name = read_array("bias", bias)
+        if not _is_array_like(bias) and np.can_cast(b.dtype, x.dtype, "same_kind"):
+            b, b_name = b.astype(x.dtype), x_name  # plain data takes the input's dtype, as for the weight
+        elif b_name == BFLOAT16 and x_name == BFLOAT16:
+            b = b.astype(x.dtype)
+    return x, w, b, x_name, b_name
+
+
+def as_arrays(
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Convert to arrays with PyTorch's dtype rule: input and weight must share a dtype.
+
+    Arrays (anything with a dtype) keep theirs and must match; plain Python data (lists, scalars) takes the
+    dtype of the array it is paired with, or, when both are plain, their common NumPy type. bfloat16 tensors
+    are read as float32 (NumPy has no bfloat16). The bias keeps its dtype (plain data takes the input's);
+    :func:`check_bias_dtype` applies PyTorch's rule for it, which depends on the operation.
+
+    >>> x, w, b = as_arrays(np.ones((1, 2), np.float32), [[[1, 2]]])
+    >>> x.dtype, w.dtype, b
+    (dtype('float32'), dtype('float32'), None)
+    """
+    x, w, b, x_name, b_name = read_arrays(input, weight, bias)
+    if b is not None and b.dtype.kind == "c" and x.dtype.kind != "c":
+        raise TconvError(f"bias dtype {b_name} is complex but input dtype {x_name} is real")
+    return x, w, b
+
+
+def check_bias_dtype(op: str, nd: int, batch: int, input_dtype: str, bias_dtype: str) -> None:
+    """Refuse a bias dtype exactly where PyTorch 2.13's CPU path does (its native kernels; docs/guide.md).
+
+    * ``conv`` (every rank), and ``conv_transpose3d`` with a non-empty batch: the bias dtype must equal the
+      input's.
+    * ``conv_transpose1d/2d``, and 3d with an empty batch: the bias is added in place to the output, so a
+      complex input needs the same complex dtype, an int64 input an integer or bool bias, and a floating input
+      (float16, bfloat16, float32, float64) any real bias (integers and bool included); the result keeps the
+      input's dtype.
+
+    PyTorch's oneDNN path (float32 on some shapes and thread counts, bfloat16, float16 on CPUs with native
+    float16) refuses every bias dtype that differs from the input's, whatever the rank.
+    """
+    loose = op == "conv_transpose" and (nd < 3 or batch == 0)
+    kind = "f" if input_dtype == BFLOAT16 else np.dtype(input_dtype).kind
+    bkind = "f" if bias_dtype == BFLOAT16 else np.dtype(bias_dtype).kind
+    if bias_dtype == input_dtype:
+        return
+    if loose and kind != "c" and bkind in ("biu" if kind in "iu" else "biuf"):
+        return
+    if loose and kind == "c":
+        valid = f"{input_dtype}, as the input (a complex input takes a bias of its own dtype only)"
+    elif loose and kind in "iu":
+        valid = f"an integer or bool dtype (an {input_dtype} input cannot take a floating or complex bias)"
+    elif loose:
+        valid = "a real dtype (an integer, bool, float16, bfloat16, float32 or float64), not complex"
+    else:
+        rank = "every convolution" if op == "conv" else f"conv_transpose{nd}d with a non-empty batch"
+        valid = f"{input_dtype}, the input's dtype ({rank} needs the same dtype)"
+    raise TconvError(f"bias dtype {bias_dtype} does not fit input dtype {input_dtype} in {op}{nd}d: use {valid}, "
+                     "as PyTorch does")

@@ -1,0 +1,134 @@
+"""``tconv.plan``: one cached recipe per layer, applied to arrays, equal to torch and to ``conv_transpose``."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tconv
+from helpers import Case, assert_close, torch_conv_transpose
+from strategies import any_cases, valid_cases
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=valid_cases(dtypes=(np.float64, np.float32)),
+       algorithm=st.sampled_from(["auto", *tconv.available_algorithms()]))
+def test_a_recipe_computes_what_torch_computes(case: Case, algorithm: str) -> None:
+    if algorithm in ("implicit", "stacked"):  # they compute stride 1 only (and say so): give them stride-1 layers
+        case = dataclasses.replace(case, stride=(1,) * case.nd, output_padding=tuple(
+            min(op, d - 1) for op, d in zip(case.output_padding, case.dilation)))
+        case = dataclasses.replace(case, padding=tuple(
+            min(p, (L - 1 + d * (k - 1) + op) // 2) for p, L, k, d, op in
+            zip(case.padding, case.input_size, case.kernel_size, case.dilation, case.output_padding)))
+    x, w, b = case.arrays()
+    recipe = tconv.plan(x.shape, w.shape, None if b is None else b.shape, **case.kwargs(),
+                        dtype=x.dtype, algorithm=algorithm)
+    y = recipe(x, w, b)
+    assert recipe.output_shape == y.shape
+    assert_close(y, torch_conv_transpose(x, w, b, case), case)
+    np.testing.assert_array_equal(y, tconv.conv_transpose(x, w, b, **case.kwargs(), algorithm=algorithm))
+
+
+@settings(max_examples=300, deadline=None)
+@given(params=any_cases())
+def test_plan_refuses_exactly_what_conv_transpose_refuses(params: dict) -> None:
+    """The same validator: planning from shapes and computing on arrays accept and refuse the same layers,
+    with the same message."""
+    shapes = dict(stride=params["stride"], padding=params["padding"], output_padding=params["output_padding"],
+                  groups=params["groups"], dilation=params["dilation"])
+    x, w = np.ones(params["x_shape"]), np.ones(params["w_shape"])
+    b = None if params["b_shape"] is None else np.ones(params["b_shape"])
+    try:
+        expected = tconv.conv_transpose(x, w, b, **shapes)
+    except tconv.TconvError as exc:
+        with pytest.raises(tconv.TconvError) as planned:
+            tconv.plan(x.shape, w.shape, None if b is None else b.shape, **shapes, dtype=x.dtype)(x, w, b)
+        assert str(planned.value) == str(exc)
+        return
+    recipe = tconv.plan(x.shape, w.shape, None if b is None else b.shape, **shapes, dtype=x.dtype)
+    np.testing.assert_array_equal(recipe(x, w, b), expected)
+
+
+def test_the_same_layer_gets_the_same_recipe() -> None:
+    first = tconv.plan((2, 8, 9, 9), (8, 4, 3, 3), (4,), stride=2, padding=1)
+    assert tconv.plan((2, 8, 9, 9), (8, 4, 3, 3), (4,), stride=2, padding=1) is first
+    assert tconv.plan((2, 8, 9, 9), (8, 4, 3, 3), (4,), stride=2, padding=0) is not first
+    assert tconv.plan((2, 8, 9, 9), (8, 4, 3, 3), (4,), stride=2, padding=1, dtype=np.float64) is not first
+
+
+@pytest.mark.parametrize("bad", [2.0, True, np.float64(2.0), "2"], ids=["float", "bool", "numpy-float", "text"])
+def test_a_cached_plan_never_lets_a_refused_value_through(bad: object) -> None:
+    """2.0 == 2 and True == 1 hash alike: a recipe cached for stride=2 must not answer stride=2.0."""
+    tconv.plan((1, 1, 4), (1, 1, 3), stride=2)
+    tconv.plan((1, 1, 4), (1, 1, 3), stride=1)
+    with pytest.raises(tconv.TconvError, match="stride"):
+        tconv.plan((1, 1, 4), (1, 1, 3), stride=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "b_shape", "dtype", "named"),
+    [((1, 4, 6, 6), (4, 2, 3, 3), None, np.float32, "input shape [1, 4, 6, 6] (planned [1, 4, 5, 5])"),
+     ((1, 4, 5, 5), (4, 3, 3, 3), None, np.float32, "weight shape [4, 3, 3, 3] (planned [4, 2, 3, 3])"),
+     ((1, 4, 5, 5), (4, 2, 3, 3), (2,), np.float32, "bias shape [2] (planned None)"),
+     ((1, 4, 5, 5), (4, 2, 3, 3), None, np.float64, "dtype float64 (planned float32)")],
+    ids=["input", "weight", "bias", "dtype"])
+def test_a_recipe_refuses_arrays_it_was_not_planned_for(x_shape, w_shape, b_shape, dtype, named) -> None:
+    recipe = tconv.plan((1, 4, 5, 5), (4, 2, 3, 3), stride=2)
+    b = None if b_shape is None else np.ones(b_shape, dtype)
+    with pytest.raises(tconv.TconvError, match=r"planned for other arrays") as info:
+        recipe(np.ones(x_shape, dtype), np.ones(w_shape, dtype), b)
+    assert named in str(info.value)
+
+
+def test_a_recipe_sends_a_non_finite_weight_to_a_nan_exact_engine() -> None:
+    """auto's pick for a U-Net layer (phase) multiplies padding by the weight; a NaN weight goes to col2im, so
+    NaN lands where torch puts it."""
+    x = np.ones((1, 4, 32, 32), np.float32)
+    w = np.ones((4, 4, 2, 2), np.float32)
+    w[0, 0, 1, 1] = np.nan
+    recipe = tconv.plan(x.shape, w.shape, stride=2, padding=1)
+    assert recipe.engines == ("phase", "col2im")
+    expected = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2,
+                                                    padding=1).numpy()
+    np.testing.assert_array_equal(np.isnan(recipe(x, w)), np.isnan(expected))
+    np.testing.assert_array_equal(np.nan_to_num(recipe(x, w)), np.nan_to_num(expected))
+
+
+def test_a_recipe_checks_the_memory_budget_on_every_call() -> None:
+    recipe = tconv.plan((4, 16, 64, 64), (16, 16, 4, 4), stride=2, padding=1)
+    x, w = np.ones((4, 16, 64, 64), np.float32), np.ones((16, 16, 4, 4), np.float32)
+    need = recipe.memory_need(x, w)
+    assert need >= 4 * 16 * 128 * 128 * 4  # the result alone
+    with tconv.options(memory_budget=need - 1), pytest.raises(tconv.TconvError, match="memory"):
+        recipe(x, w)
+    with tconv.options(memory_budget=need):
+        assert recipe(x, w).shape == (4, 16, 128, 128)
+
+
+def test_a_layer_keeps_one_recipe_per_input_shape_and_follows_its_configuration() -> None:
+    layer = tconv.ConvTranspose2d(4, 2, 3, stride=2, padding=1, rng=0)
+    small, large = np.ones((1, 4, 5, 5), np.float32), np.ones((3, 4, 7, 7), np.float32)
+    first = layer.recipe(small.shape)
+    assert layer(small).shape == (1, 2, 9, 9)
+    assert layer(large).shape == (3, 2, 13, 13)
+    assert layer.recipe(small.shape) is first and layer.recipe(large.shape) is not first
+    assert layer.recipe(small.shape, output_size=(10, 10)).output_shape == (1, 2, 10, 10)
+    layer.stride = (1, 1)  # a changed configuration plans again instead of reusing a stale recipe
+    assert layer(small).shape == (1, 2, 5, 5)
+    m = torch.nn.ConvTranspose2d(4, 2, 3, stride=1, padding=1)
+    with torch.no_grad():
+        m.weight.copy_(torch.from_numpy(layer.weight))
+        m.bias.copy_(torch.from_numpy(layer.bias))
+        assert_close(layer(large), m(torch.from_numpy(large)).numpy(), dtype=np.float32)
+
+
+def test_a_layer_keeps_a_bounded_number_of_recipes() -> None:
+    layer = tconv.ConvTranspose1d(1, 1, 2, rng=0)
+    for size in range(1, 3 * layer.MAX_RECIPES):
+        assert layer(np.ones((1, 1, size), np.float32)).shape == (1, 1, size + 1)
+    assert len(layer._recipes) == layer.MAX_RECIPES
