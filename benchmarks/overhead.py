@@ -1,8 +1,8 @@
 """Per-call time of small layers whose preparation is cached: this checkout against another one.
 
 ``python benchmarks/overhead.py OTHER_SRC [--rounds N]``: each round times both trees in fresh processes
-(alternated), each layer the best of 7 × 500 calls of ``tconv.conv_transpose``; the table gives the medians over
-the rounds. ``OTHER_SRC`` is the ``src`` folder of another checkout (e.g. ``git worktree add /tmp/old <commit>``).
+(alternated), each layer the best of 7 × 500 calls, of ``tconv.conv_transpose`` and of a ``ConvTranspose*d``
+layer called again on the same input shape (its repeated call); the table gives the medians over the rounds. ``OTHER_SRC`` is the ``src`` folder of another checkout (e.g. ``git worktree add /tmp/old <commit>``).
 Results: docs/algorithms.md ("Prepared layers").
 """
 
@@ -28,11 +28,15 @@ cases = {
 }
 rng = np.random.default_rng(0)
 out = {}
+layers = {1: tconv.ConvTranspose1d, 2: tconv.ConvTranspose2d, 3: tconv.ConvTranspose3d}
 for name, (xs, ws, kw) in cases.items():
     x, w = rng.standard_normal(xs, dtype=np.float32), rng.standard_normal(ws, dtype=np.float32)
-    call = lambda: tconv.conv_transpose(x, w, **kw)
-    call()
-    out[name] = min(timeit.repeat(call, number=500, repeat=7)) / 500 * 1e6
+    layer = layers[len(ws) - 2](ws[0], ws[1], ws[2:], **kw, bias=False, rng=0)
+    layer.weight = w
+    calls = {"conv_transpose": lambda: tconv.conv_transpose(x, w, **kw), "layer": lambda: layer(x)}
+    for kind, call in calls.items():
+        call()
+        out[f"{name}, {kind}"] = min(timeit.repeat(call, number=500, repeat=7)) / 500 * 1e6
 print(json.dumps(out))
 """
 

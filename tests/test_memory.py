@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 import tconv
 from tconv.functional import conv_memory_need
-from tconv.recipe import memory_need
 from tconv.params import plan_conv, plan_conv_transpose
+from tconv.recipe import memory_need
 from tconv.settings import total_memory
 
 SLACK = 256 << 10

@@ -10,6 +10,7 @@ Every compute entry point reads its arrays here, so that the library, the CLI an
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from numpy.typing import ArrayLike
 from .errors import TconvError
 from .params import check_dtype
 
-__all__ = ["BFLOAT16", "as_arrays", "check_bias_dtype", "read_array", "read_arrays"]
+__all__ = ["BFLOAT16", "as_arrays", "check_bias_dtype", "dtype_name", "read_array", "read_arrays"]
 
 
 def _is_array_like(value: Any) -> bool:
@@ -28,6 +29,17 @@ def _is_array_like(value: Any) -> bool:
 #: NumPy has no bfloat16: such tensors (and ml_dtypes arrays) are read as float32, which holds every bfloat16
 #: value exactly, and computed and returned in float32.
 BFLOAT16 = "bfloat16"
+
+
+@lru_cache(maxsize=64)
+def dtype_name(dtype: np.dtype) -> str:
+    """``dtype.name``, remembered: NumPy computes the name in Python on every access, and a layer called in a loop
+    asks for it several times per call.
+
+    >>> dtype_name(np.dtype(np.float32))
+    'float32'
+    """
+    return dtype.name
 
 
 def read_array(name: str, value: Any) -> tuple[np.ndarray, str]:
@@ -42,6 +54,8 @@ def read_array(name: str, value: Any) -> tuple[np.ndarray, str]:
     ...
     tconv.errors.TconvError: input must hold numbers, got an array of dtype <U4 (str)
     """
+    if type(value) is np.ndarray and value.dtype.kind in "biufc":  # the common case, read at no cost
+        return value, dtype_name(value.dtype)
     source = str(getattr(value, "dtype", "")).removeprefix("torch.")
     try:
         if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor: no torch import needed
@@ -59,7 +73,7 @@ def read_array(name: str, value: Any) -> tuple[np.ndarray, str]:
         raise TconvError(f"{name} could not be read as a numeric array: {exc}") from None
     if arr.dtype.kind not in "biufc":
         raise TconvError(f"{name} must hold numbers, got an array of dtype {arr.dtype} ({type(value).__name__})")
-    return arr, BFLOAT16 if source == BFLOAT16 else arr.dtype.name
+    return arr, BFLOAT16 if source == BFLOAT16 else dtype_name(arr.dtype)
 
 
 def read_arrays(

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 from ._axes import IntOrSeq
 from .algorithms._correlate import conv_forward, correlate_workspace
 from .dtypes import as_arrays as as_arrays  # MERGE-TODO: importers move to tconv.dtypes
-from .dtypes import check_bias_dtype, read_arrays
+from .dtypes import check_bias_dtype, dtype_name, read_arrays
 from .params import ConvPlan, ConvTransposePlan, compute_dtype, plan_conv
 from .recipe import execute as execute  # MERGE-TODO: importers move to tconv.recipe
 from .recipe import front_end, recipe_for, validated_plan
@@ -67,7 +67,7 @@ def read_transposed(
     """
     x, w, b, x_name, b_name = read_arrays(input, weight, bias)
     layer = validated_plan(x.shape, w.shape, None if b is None else b.shape, stride, padding, output_padding, groups,
-                           dilation, output_size, nd, x.dtype.name)
+                           dilation, output_size, nd, dtype_name(x.dtype))
     if b_name is not None:
         check_bias_dtype("conv_transpose", layer.nd, layer.batch, x_name, b_name)
     return layer, x, w, b

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._axes import IntOrSeq, as_bool, as_int, per_axis, show
-from .dtypes import check_bias_dtype, read_array, read_arrays
+from .dtypes import check_bias_dtype, dtype_name, read_array, read_arrays
 from .errors import TconvError
 from .params import check_dtype
 from .recipe import Recipe, cache_key, recipe_for, validated_plan
@@ -109,7 +109,7 @@ class _ConvTransposeNd:
         [[[1.0, 1.0, 2.0, 2.0, 3.0, 3.0]]]
         """
         x, w, b, x_name, b_name = read_arrays(input, self.weight, self.bias)
-        recipe = self.recipe(x.shape, x.dtype.name, output_size, algorithm)
+        recipe = self.recipe(x.shape, dtype_name(x.dtype), output_size, algorithm)
         if b_name is not None:
             check_bias_dtype("conv_transpose", self._nd, recipe.plan.batch, x_name, b_name)
         return recipe.apply(x, w, b)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -70,27 +71,27 @@ class _Plan:
     groups: int
     dtype: str = "float64"
 
-    @property
+    @cached_property
     def nd(self) -> int:
         return len(self.axes)
 
-    @property
+    @cached_property
     def input_size(self) -> tuple[int, ...]:
         return tuple(ax.input_size for ax in self.axes)
 
-    @property
+    @cached_property
     def kernel_size(self) -> tuple[int, ...]:
         return tuple(ax.kernel_size for ax in self.axes)
 
-    @property
+    @cached_property
     def stride(self) -> tuple[int, ...]:
         return tuple(ax.stride for ax in self.axes)
 
-    @property
+    @cached_property
     def dilation(self) -> tuple[int, ...]:
         return tuple(ax.dilation for ax in self.axes)
 
-    @property
+    @cached_property
     def output_size(self) -> tuple[int, ...]:
         return tuple(ax.output_size for ax in self.axes)
 
@@ -102,7 +103,7 @@ class _Plan:
     def out_per_group(self) -> int:
         return self.out_channels // self.groups
 
-    @property
+    @cached_property
     def output_shape(self) -> tuple[int, ...]:
         """The shape of the result, without the batch axis for unbatched input."""
         lead = (self.batch, self.out_channels) if self.batched else (self.out_channels,)
@@ -115,11 +116,11 @@ class ConvTransposePlan(_Plan):
 
     axes: tuple[TransposedAxis, ...]
 
-    @property
+    @cached_property
     def padding(self) -> tuple[int, ...]:
         return tuple(ax.padding for ax in self.axes)
 
-    @property
+    @cached_property
     def output_padding(self) -> tuple[int, ...]:
         return tuple(ax.output_padding for ax in self.axes)
 

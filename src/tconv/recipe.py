@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike
 from . import algorithms
 from ._axes import IntOrSeq
 from .algorithms.base import Prepared
-from .dtypes import check_bias_dtype, read_arrays
+from .dtypes import check_bias_dtype, dtype_name, read_arrays
 from .errors import TconvError
 from .params import ConvTransposePlan, compute_dtype, plan_conv_transpose
 from .settings import check_memory, get_options, one_call
@@ -111,7 +111,7 @@ class Recipe:
         return self.apply(x, w, b)
 
     def _check_shapes(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> None:
-        given = (x.shape, w.shape, None if b is None else b.shape, x.dtype.name)
+        given = (x.shape, w.shape, None if b is None else b.shape, dtype_name(x.dtype))
         planned = (self.input_shape, self.weight_shape, self.bias_shape, self.plan.dtype)
         if given != planned:
             names = ("input shape", "weight shape", "bias shape", "dtype")
@@ -152,7 +152,7 @@ class Recipe:
         plan = self.plan
         check_memory(
             _need(engine, plan, x, w),
-            f"conv_transpose of input size {list(plan.input_size)} with kernel_size {list(plan.kernel_size)}, "
+            lambda: f"conv_transpose of input size {list(plan.input_size)} with kernel_size {list(plan.kernel_size)}, "
             f"stride {list(plan.stride)}, padding {list(plan.padding)}, dilation {list(plan.dilation)} gives output "
             f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {name!r} it",
         )

@@ -24,7 +24,7 @@ import contextvars
 import dataclasses
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -260,9 +260,10 @@ def format_bytes(n: float) -> str:
     raise AssertionError("unreachable")
 
 
-def check_memory(nbytes: int, what: str) -> None:
+def check_memory(nbytes: int, what: str | Callable[[], str]) -> None:
     """Refuse, before allocating, a call whose memory need exceeds the budget: every entry point that allocates
-    in proportion to its arguments calls this first, with everything it will allocate counted.
+    in proportion to its arguments calls this first, with everything it will allocate counted. ``what`` names
+    the call; a function giving the name is called only for the refusal (a call in a loop builds no message).
 
     >>> with options(memory_budget=1 << 20):  # doctest: +ELLIPSIS
     ...     check_memory(2 << 20, "a test")
@@ -271,6 +272,8 @@ def check_memory(nbytes: int, what: str) -> None:
     """
     budget = get_memory_budget()
     if nbytes > budget:
+        if callable(what):
+            what = what()
         raise TconvError(
             f"{what} needs about {format_bytes(nbytes)}, more than the memory budget of {format_bytes(budget)}; "
             "reduce the sizes, or raise the budget with tconv.options(memory_budget=...), tconv.set_memory_budget() "
