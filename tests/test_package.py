@@ -14,7 +14,7 @@ PUBLIC = {
     "conv_transpose_equivalent", "conv_transpose_output_size", "explain", "Walkthrough", "get_memory_budget",
     "output_padding_for",
     "output_size_range", "pool_output_size", "relation", "set_memory_budget", "solve", "animate", "overlap", "Scene",
-    "conv1d", "conv2d", "conv3d", "Options", "get_options", "options", "set_options", "doctor", "Diagnosis",
+    "conv1d", "conv2d", "conv3d", "Options", "get_options", "options", "set_options", "doctor", "Diagnosis", "plan", "Recipe",
 }
 
 
