@@ -31,6 +31,7 @@ from .functional import (
     conv_transpose3d,
 )
 from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .relations import relation
 from .scene import Scene, animate, overlap
 from .settings import Options, get_memory_budget, get_options, options, set_memory_budget, set_options
 from .shapes import (
@@ -40,9 +41,8 @@ from .shapes import (
     output_padding_for,
     output_size_range,
     pool_output_size,
-    relation,
-    solve,
 )
+from .solver import solve
 
 if TYPE_CHECKING:
     from .doctor import doctor
