@@ -32,12 +32,11 @@ from .params import (
     ConvPlan,
     ConvTransposePlan,
     check_dtype,
-    check_memory,
     compute_dtype,
     plan_conv,
     plan_conv_transpose,
 )
-from .settings import one_call
+from .settings import check_memory, one_call
 
 __all__ = [
     "conv", "conv1d", "conv2d", "conv3d", "conv_transpose", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",

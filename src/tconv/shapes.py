@@ -356,15 +356,20 @@ def output_padding_for(
     stride: IntOrSeq = 1,
     padding: IntOrSeq = 0,
     dilation: IntOrSeq = 1,
+    *,
+    nd: int | None = None,
 ) -> tuple[int, ...]:
     """The output_padding that makes a transposed convolution produce ``output_size`` (PyTorch's rule).
+
+    An ``output_size`` outside :func:`output_size_range` is refused with that range.
 
     >>> output_padding_for(5, 10, 3, stride=2, padding=1)
     (1,)
     """
-    nd = count_axes(input_size, output_size, kernel_size, stride, padding, dilation)
+    if nd is None:
+        nd = count_axes(input_size, output_size, kernel_size, stride, padding, dilation)
     axes = base_axes(input_size, kernel_size, stride, padding, dilation, nd)
-    wanted = per_axis("output_size", output_size, nd, minimum=1)
+    wanted = per_axis("output_size", output_size, nd)
     check_output_size_in_range(wanted, axes)
     return tuple(w - ax.min_output_size for w, ax in zip(wanted, axes))
 
