@@ -6,7 +6,8 @@ has re-traced, and lists per spatial axis the input sizes the model accepts. tor
 when a model of theirs is given.
 
 ``tconv.doctor`` is the function (:func:`tconv.doctor.core.doctor`); this package holds it and its parts, reached
-with ``from tconv.doctor import writers, Diagnosis``.
+with ``from tconv.doctor import writers, Diagnosis``. (``import tconv.doctor.writers as w`` does not reach them:
+Python follows that spelling through the attribute ``tconv.doctor``, which is the function.)
 
 >>> from tconv.doctor import Diagnosis, writers
 >>> writers.to_dict(Diagnosis((1, 3, 64, 64), (), (), {}, "torch"))["ok"]
