@@ -8,9 +8,9 @@ from PIL import ImageFont
 
 import tconv
 from tconv.explain.i18n import CATALOGUE, LANGS, RELATION_TITLES_ZH
+from tconv.relations import RELATION_TITLES
 from tconv.render.fonts import EXTRA_CHARS, advance_widths, drawn_characters, font_path
 from tconv.roles import ROLE_WORDS
-from tconv.shapes import RELATION_TITLES
 
 CMAP = set(TTFont(font_path()).getBestCmap())
 

@@ -16,11 +16,13 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 ROOT = "tconv"
 
-#: STYLE.md's layers, lowest first: errors ← params ← shapes ← algorithms ← explain ← scene ← render ← {cli, web},
-#: except that shapes sits below params: the plan (params) is built from shapes' per-axis validators, and shapes
-#: imports nothing of params. Modules not named here (_axes, _format, functional, frameworks...) are not ranked.
-LAYERS = {"tconv.errors": 0, "tconv.shapes": 1, "tconv.params": 2, "tconv.algorithms": 3, "tconv.explain": 4,
-          "tconv.scene": 5, "tconv.render": 6, "tconv.cli": 7, "tconv.__main__": 7, "tconv.web": 7}
+#: STYLE.md's layers, lowest first: errors ← shapes ← {relations, solver} ← report ← params ← algorithms ← explain ←
+#: scene ← render ← {cli, web}. The guide's relations and the inverse search are built on the per-axis arithmetic
+#: alone; the layer report adds the relations to it; none of them needs a plan (params). Modules not named here
+#: (_axes, _format, functional, frameworks...) are not ranked.
+LAYERS = {"tconv.errors": 0, "tconv.shapes": 1, "tconv.relations": 2, "tconv.solver": 2, "tconv.report": 3,
+          "tconv.params": 4, "tconv.algorithms": 5, "tconv.explain": 6, "tconv.scene": 7, "tconv.render": 8,
+          "tconv.cli": 9, "tconv.__main__": 9, "tconv.web": 9}
 
 
 def _modules() -> dict[str, Path]:

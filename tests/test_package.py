@@ -14,7 +14,8 @@ PUBLIC = {
     "conv_transpose_equivalent", "conv_transpose_output_size", "explain", "Walkthrough", "get_memory_budget",
     "output_padding_for",
     "output_size_range", "pool_output_size", "relation", "set_memory_budget", "solve", "animate", "overlap", "Scene",
-    "conv1d", "conv2d", "conv3d", "Options", "get_options", "options", "set_options", "doctor", "Diagnosis", "plan", "Recipe",
+    "conv1d", "conv2d", "conv3d", "Options", "get_options", "options", "set_options", "doctor", "Diagnosis",
+    "plan", "Recipe",
 }
 
 
@@ -64,3 +65,16 @@ def test_explain_is_the_package_and_the_function() -> None:
             "print(w.format_number(2.50), tconv.explain([[3]], [[[2]]]).output)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["2.5", "[[6]]"]
+
+
+def test_doctor_is_a_plain_function_and_its_parts_import_from_the_package() -> None:
+    """``tconv.doctor(...)`` is the function itself; ``from tconv.doctor import ...`` reaches the package's parts."""
+    import inspect
+    import types
+
+    from tconv.doctor import Diagnosis, core, writers
+
+    assert isinstance(tconv.doctor, types.FunctionType) and tconv.doctor is core.doctor
+    assert list(inspect.signature(tconv.doctor).parameters)[:2] == ["model", "input_shape"]
+    assert tconv.Diagnosis is Diagnosis
+    assert writers.dims((350, 525)) == "350×525"

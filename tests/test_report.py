@@ -1,5 +1,5 @@
 """One layer report: ``tconv shape --json``, the explorer's ``/api/shape`` and walkthroughs carry exactly the data of
-``tconv.shapes.layer_report``, and all three refuse the same configurations with the same message."""
+``tconv.report.layer_report``, and all three refuse the same configurations with the same message."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import tconv
 from strategies import layer_params
 from tconv.cli import main
-from tconv.shapes import layer_report
+from tconv.report import layer_report
 
 fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402

@@ -7,8 +7,8 @@ import pytest
 import tconv
 from tconv import roles
 from tconv.explain import i18n, writers
+from tconv.relations import RELATION_TITLES
 from tconv.render import style
-from tconv.shapes import RELATION_TITLES
 
 
 @pytest.mark.parametrize("role", roles.ROLES)

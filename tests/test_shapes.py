@@ -168,7 +168,7 @@ def test_pool_relation_2d_equals_torch_per_axis(size, k, s, ceil_mode) -> None:
 
 
 def test_pool_relation_prints_dilation_and_defaults_stride_to_the_kernel() -> None:
-    (rel,) = tconv.relation(7, 2, dilation=2, pool=True)  # was "⌊(7 − 2)/1⌋ + 1 = 5": no dilation, stride 1
+    (rel,) = tconv.relation(7, 2, dilation=2, pool=True)  # dilation counts, stride is the kernel
     assert rel.substituted == "⌊(7 + 2·0 − 2·(2 − 1) − 1)/2⌋ + 1 = 3" and rel.number is None
     (rel,) = tconv.relation(7, 2, pool=True)
     assert (rel.number, rel.substituted) == (7, "⌊(7 − 2)/2⌋ + 1 = 3")
@@ -265,7 +265,7 @@ def test_solve_refuses_a_search_of_more_than_a_second_before_searching(bounds, m
 
 
 def test_solve_counts_every_axis_against_the_cap_and_accepts_it_exactly() -> None:
-    from tconv.shapes import MAX_SOLVE_CANDIDATES, _solve_candidates
+    from tconv.solver import MAX_SOLVE_CANDIDATES, _solve_candidates
 
     bounds = {"kernel_sizes": list(range(1, 46)), "strides": list(range(1, 17)), "dilations": [1, 2, 3]}
     one_axis = _solve_candidates(1, bounds, None)

@@ -184,12 +184,12 @@ def test_an_empty_output_size_means_none_and_other_empty_sizes_are_refused() -> 
 def test_an_internal_fault_is_a_logged_500_that_leaks_nothing(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import tconv.shapes
+    import tconv.report
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("secret internal detail 1234")  # a plain ValueError is a bug, not the user's fault
 
-    monkeypatch.setattr(tconv.shapes, "layer_report", broken)
+    monkeypatch.setattr(tconv.report, "layer_report", broken)
     with caplog.at_level(logging.ERROR, logger="tconv.web.app"):
         r = client.get("/api/shape", params={"i": "5"})
     assert r.status_code == 500

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 # The scene never imports render (render depends on the scene), so the package that holds both connects them.
 from . import render  # noqa: F401
 from .algorithms import available_algorithms
-from .doctor import Diagnosis
+from .doctor import Diagnosis, doctor
 from .errors import TconvError
 from .explain import Walkthrough
 from .functional import (
@@ -32,6 +32,7 @@ from .functional import (
 )
 from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .recipe import Recipe, plan
+from .relations import relation
 from .scene import Scene, animate, overlap
 from .settings import Options, get_memory_budget, get_options, options, set_memory_budget, set_options
 from .shapes import (
@@ -41,18 +42,13 @@ from .shapes import (
     output_padding_for,
     output_size_range,
     pool_output_size,
-    relation,
-    solve,
 )
+from .solver import solve
 
 if TYPE_CHECKING:
-    from .doctor import doctor
     from .explain import explain  # type checkers do not know callable modules: they see (and check) the function
 else:
-    from . import (
-        doctor,  # the package, callable as tconv.explain is: tconv.doctor(model, input_shape)
-        explain,  # the package, callable: tconv.explain(...) and tconv.explain.writers both work
-    )
+    from . import explain  # the package, callable: tconv.explain(...) and tconv.explain.writers both work
 
 __version__ = "0.1.0"
 

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypedDict
 
 import numpy as np
 
-from . import shapes
+from . import report, solver
 from ._axes import count_axes, parse_ints, per_axis
 from .algorithms import REGISTRY
 from .errors import TconvError
 from .functional import as_arrays, execute
-from .params import check_memory, plan_conv_transpose
+from .params import plan_conv_transpose
+from .settings import check_memory
 
 if TYPE_CHECKING:
     import socket
@@ -404,7 +405,7 @@ def _shape(args: argparse.Namespace) -> dict[str, Any]:
     if args.pool and args.transposed is not None:
         raise TconvError("--transposed/--no-transposed do not apply to pooling (--pool)")
     # the library's report, unchanged: `shape --json` prints exactly what /api/shape and walkthroughs carry
-    return shapes.layer_report(
+    return report.layer_report(
         args.input_size,
         args.kernel_size,
         args.stride,
@@ -459,8 +460,8 @@ def _cmd_shape(args: argparse.Namespace) -> int:
 
 def _solve(args: argparse.Namespace) -> list[list[dict[str, Any]]]:
     _need(args, "input_size", "output_size")
-    # the library refuses bounds whose search would take more than about a second (shapes.MAX_SOLVE_CANDIDATES)
-    found = shapes.solve(
+    # the library refuses bounds whose search would take more than about a second (solver.MAX_SOLVE_CANDIDATES)
+    found = solver.solve(
         args.input_size,
         args.output_size,
         transposed=args.transposed is not False,
@@ -487,7 +488,7 @@ def _print_solve(args: argparse.Namespace, result: list[list[dict[str, Any]]]) -
         if not axis:
             print("  none within the bounds (raise --max-kernel / --max-stride / --max-dilation)")
         for sol in axis:
-            print("  " + str(shapes.Solution(**sol)))
+            print("  " + str(solver.Solution(**sol)))
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
@@ -949,7 +950,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sv = _subparser(sub, "solve", [_sizes("sizes", "input_size", "output_size"), _direction(), _json()],
                     "every parameter set mapping --input-size to --output-size")
-    g = sv.add_argument_group("search bounds (at most shapes.MAX_SOLVE_CANDIDATES candidates, about a second)")
+    g = sv.add_argument_group("search bounds (at most solver.MAX_SOLVE_CANDIDATES candidates, about a second)")
     for flag, default, what in (("--max-kernel", 7, "kernel size"), ("--max-stride", 4, "stride"),
                                 ("--max-dilation", 3, "dilation")):
         g.add_argument(flag, type=_int_in(1), default=default, metavar="N",

@@ -21,9 +21,7 @@ import numpy as np
 
 from ._axes import IntOrSeq, as_int, per_axis, show
 from .errors import TconvError
-from .settings import check_memory as check_memory  # re-exported: callers import them from here too
-from .settings import format_bytes as format_bytes
-from .shapes import ConvAxis, TransposedAxis, base_axes, check_output_size_in_range, conv_axes, transposed_axes
+from .shapes import ConvAxis, TransposedAxis, conv_axes, output_padding_for, transposed_axes
 
 __all__ = [
     "ConvPlan",
@@ -186,10 +184,8 @@ def _check_bias(bias_shape: Sequence[int] | None, out_channels: int) -> None:
         )
 
 
-def _resolve_output_size(
-    output_size: IntOrSeq, nd: int, batched: bool, input_shape: Sequence[int], partial: Sequence[TransposedAxis]
-) -> tuple[int, ...]:
-    """PyTorch's ``_ConvTransposeNd._output_padding``: the output_padding that yields ``output_size``."""
+def _spatial_output_size(output_size: IntOrSeq, nd: int, batched: bool, input_shape: Sequence[int]) -> list[Any]:
+    """The spatial entries of ``output_size``, which may also list N and C (PyTorch ignores them, as we do)."""
     non_spatial = 2 if batched else 1
     if isinstance(output_size, int | np.integer) and not isinstance(output_size, bool) and nd == 1:
         given = [output_size]
@@ -199,15 +195,13 @@ def _resolve_output_size(
     else:
         raise TconvError(f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got "
                          f"{show(output_size)}")
-    sizes = given[non_spatial:] if len(given) == nd + non_spatial else given  # PyTorch ignores N and C, as we do
+    sizes = given[non_spatial:] if len(given) == nd + non_spatial else given
     if len(sizes) != nd:
         raise TconvError(
             f"output_size must have {nd} or {nd + non_spatial} elements for a {len(input_shape)}-D input "
             f"(got {len(given)}: {given!r})"
         )
-    wanted = tuple(as_int("output_size", v, axis=a) for a, v in enumerate(sizes))
-    check_output_size_in_range(wanted, partial)
-    return tuple(w - ax.min_output_size for w, ax in zip(wanted, partial))
+    return sizes
 
 
 def plan_conv_transpose(
@@ -253,9 +247,9 @@ def plan_conv_transpose(
                 f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}"
             )
     _check_bias(bias_shape, w_out * groups)
-    if output_size is not None:
-        partial = base_axes(spatial, kernel, stride, padding, dilation, nd)
-        output_padding = _resolve_output_size(output_size, nd, batched, input_shape, partial)
+    if output_size is not None:  # PyTorch's _ConvTransposeNd._output_padding
+        wanted = _spatial_output_size(output_size, nd, batched, input_shape)
+        output_padding = output_padding_for(spatial, wanted, kernel, stride, padding, dilation, nd=nd)
     axes = transposed_axes(spatial, kernel, stride, padding, output_padding, dilation, nd=nd,
                            empty_batch=batched and batch == 0)
     return ConvTransposePlan(axes, batch, batched, w_in, w_out * groups, groups, dtype)

@@ -2,7 +2,8 @@
 
 Every function takes an int or one int per axis for each size argument, broadcasts scalars, and returns a
 tuple with one entry per axis. Every formula of tconv lives here once; the compute plan, the CLI and the
-explanations all call these.
+explanations all call these. The guide's relations (:mod:`tconv.relations`), the layer report
+(:mod:`tconv.report`) and the inverse search (:mod:`tconv.solver`) are built on them.
 
 >>> from tconv import shapes
 >>> shapes.conv_transpose_output_size(3, 2)          # seed 001: 3x3 input, 2x2 kernel
@@ -15,27 +16,21 @@ explanations all call these.
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from ._axes import IntOrSeq, as_bool, as_int, count_axes, per_axis, show
+from ._axes import IntOrSeq, as_bool, count_axes, per_axis, show
 from .errors import TconvError
 
 __all__ = [
     "CONV_FORMULA",
     "INTERPOLATE_FORMULA",
-    "MAX_SOLVE_CANDIDATES",
     "POOL_FORMULA",
-    "RELATION_TITLES",
     "TRANSPOSED_FORMULA",
     "ConvAxis",
     "EquivalentConv",
     "PoolAxis",
-    "Relation",
-    "Solution",
     "TransposedAxis",
     "check_output_padding",
     "conv_output_size",
@@ -44,14 +39,11 @@ __all__ = [
     "effective_kernel_size",
     "full_output_size",
     "interpolate_output_size",
-    "layer_report",
     "output_padding_for",
     "output_padding_limit",
     "output_size_range",
     "pool_axes",
     "pool_output_size",
-    "relation",
-    "solve",
 ]
 
 
@@ -364,15 +356,20 @@ def output_padding_for(
     stride: IntOrSeq = 1,
     padding: IntOrSeq = 0,
     dilation: IntOrSeq = 1,
+    *,
+    nd: int | None = None,
 ) -> tuple[int, ...]:
     """The output_padding that makes a transposed convolution produce ``output_size`` (PyTorch's rule).
+
+    An ``output_size`` outside :func:`output_size_range` is refused with that range.
 
     >>> output_padding_for(5, 10, 3, stride=2, padding=1)
     (1,)
     """
-    nd = count_axes(input_size, output_size, kernel_size, stride, padding, dilation)
+    if nd is None:
+        nd = count_axes(input_size, output_size, kernel_size, stride, padding, dilation)
     axes = base_axes(input_size, kernel_size, stride, padding, dilation, nd)
-    wanted = per_axis("output_size", output_size, nd, minimum=1)
+    wanted = per_axis("output_size", output_size, nd)
     check_output_size_in_range(wanted, axes)
     return tuple(w - ax.min_output_size for w, ax in zip(wanted, axes))
 
@@ -621,7 +618,7 @@ INTERPOLATE_FORMULA = "L_out = ⌊L_in · scale_factor⌋"
 
 
 # --------------------------------------------------------------------------------------------------
-# The guide's view: equivalent convolution and relations
+# The guide's view: the equivalent direct convolution
 # --------------------------------------------------------------------------------------------------
 
 
@@ -641,455 +638,3 @@ def conv_transpose_equivalent(
     """
     axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
     return tuple(ax.equivalent() for ax in axes)
-
-
-@dataclass(frozen=True)
-class Relation:
-    """One of the 15 relations of Dumoulin & Visin's guide, instantiated for one axis.
-
-    ``number`` is None when the guide does not cover the configuration (then ``formula`` is the general one).
-    Symbols are the guide's: i, k, s, p, d for the convolution, i′, o′, a for its transpose.
-    """
-
-    number: int | None
-    title: str
-    formula: str
-    substituted: str
-    output_size: int
-    note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The layer report's ``relation`` entry (the output size is the report's own)."""
-        return {"number": self.number, "title": self.title, "formula": self.formula,
-                "substituted": self.substituted, "note": self.note}
-
-    def __str__(self) -> str:
-        head = f"relation {self.number}" if self.number is not None else "general formula"
-        text = f"{head} ({self.title}): {self.formula} → {self.substituted}"
-        return f"{text}; {self.note}" if self.note else text
-
-
-#: The titles of the guide's relations 1–15 (Dumoulin & Visin), by number: the one source of these words
-#: (tconv.explain.i18n translates them).
-RELATION_TITLES: dict[int, str] = {
-    1: "no zero padding, unit strides",
-    2: "zero padding, unit strides",
-    3: "half (same) padding",
-    4: "full padding",
-    5: "no zero padding, non-unit strides",
-    6: "zero padding, non-unit strides",
-    7: "pooling",
-    8: "no padding, unit strides, transposed",
-    9: "zero padding, unit strides, transposed",
-    10: "half padding, unit strides, transposed",
-    11: "full padding, unit strides, transposed",
-    12: "no zero padding, non-unit strides, transposed",
-    13: "zero padding, non-unit strides, transposed",
-    14: "zero padding, non-unit strides, transposed, with a = output_padding",
-    15: "dilated convolution",
-}
-
-
-def _guide(number: int, formula: str, substituted: str, output_size: int) -> Relation:
-    return Relation(number, RELATION_TITLES[number], formula, substituted, output_size)
-
-
-def _transposed_relation(ax: TransposedAxis) -> Relation:
-    i, k, s, p, a, d = ax.input_size, ax.kernel_size, ax.stride, ax.padding, ax.output_padding, ax.dilation
-    o = ax.output_size
-    if d != 1 or (s == 1 and a != 0):
-        return Relation(
-            None,
-            "dilated transposed convolution" if d != 1 else "transposed convolution",
-            "o′ = s(i′ − 1) + a + d(k − 1) + 1 − 2p",
-            f"{s}·({i} − 1) + {a} + {d}·({k} − 1) + 1 − 2·{p} = {o}",
-            o,
-            "the guide has no relation for this case (it covers undilated transposed convolution); "
-            "this is the general formula, PyTorch's",
-        )
-    if s == 1:
-        if p == 0:
-            return _guide(8, "o′ = i′ + (k − 1)", f"{i} + ({k} − 1) = {o}", o)
-        if k % 2 == 1 and p == k // 2:
-            return _guide(10, "o′ = i′", f"{i} = {o}", o)
-        if p == k - 1:
-            return _guide(11, "o′ = i′ − (k − 1)", f"{i} − ({k} − 1) = {o}", o)
-        return _guide(9, "o′ = i′ + (k − 1) − 2p", f"{i} + ({k} − 1) − 2·{p} = {o}", o)
-    if a == 0 and p == 0:
-        return _guide(12, "o′ = s(i′ − 1) + k", f"{s}·({i} − 1) + {k} = {o}", o)
-    if a == 0:
-        return _guide(13, "o′ = s(i′ − 1) + k − 2p", f"{s}·({i} − 1) + {k} − 2·{p} = {o}", o)
-    return _guide(14, "o′ = s(i′ − 1) + a + k − 2p", f"{s}·({i} − 1) + {a} + {k} − 2·{p} = {o}", o)
-
-
-def _conv_relation(ax: ConvAxis) -> Relation:
-    i, k, s, d = ax.input_size, ax.kernel_size, ax.stride, ax.dilation
-    o = ax.output_size
-    if ax.pad_begin != ax.pad_end:
-        return Relation(
-            None,
-            "asymmetric padding",
-            "o = ⌊(i + p_begin + p_end − d(k − 1) − 1)/s⌋ + 1",
-            f"⌊({i} + {ax.pad_begin} + {ax.pad_end} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = {o}",
-            o,
-            "the guide assumes the same padding on both sides; this is the general formula",
-        )
-    p = ax.pad_begin
-    if d != 1:
-        substituted = f"⌊({i} + 2·{p} − {k} − ({k} − 1)·({d} − 1))/{s}⌋ + 1 = {o}"
-        return _guide(15, "o = ⌊(i + 2p − k − (k − 1)(d − 1))/s⌋ + 1", substituted, o)
-    if s == 1:
-        if p == 0:
-            return _guide(1, "o = (i − k) + 1", f"({i} − {k}) + 1 = {o}", o)
-        if k % 2 == 1 and p == k // 2:
-            return _guide(3, "o = i", f"{i} = {o}", o)
-        if p == k - 1:
-            return _guide(4, "o = i + (k − 1)", f"{i} + ({k} − 1) = {o}", o)
-        return _guide(2, "o = (i − k) + 2p + 1", f"({i} − {k}) + 2·{p} + 1 = {o}", o)
-    if p == 0:
-        return _guide(5, "o = ⌊(i − k)/s⌋ + 1", f"⌊({i} − {k})/{s}⌋ + 1 = {o}", o)
-    return _guide(6, "o = ⌊(i + 2p − k)/s⌋ + 1", f"⌊({i} + 2·{p} − {k})/{s}⌋ + 1 = {o}", o)
-
-
-def _pool_relation(ax: PoolAxis) -> Relation:
-    i, k, s, p, d = ax.input_size, ax.kernel_size, ax.stride, ax.padding, ax.dilation
-    o = ax.output_size
-    if p == 0 and d == 1 and not ax.ceil_mode:
-        return _guide(7, "o = ⌊(i − k)/s⌋ + 1", f"⌊({i} − {k})/{s}⌋ + 1 = {o}", o)
-    lo, hi = ("⌈", "⌉") if ax.ceil_mode else ("⌊", "⌋")
-    note = "the guide's relation 7 has no padding, dilation or ceil_mode; this is the general formula, PyTorch's"
-    if ax.drops_last_window:
-        note += "; with ceil_mode the last window would start in the right padding, so PyTorch drops it (− 1)"
-    return Relation(None, "pooling", f"o = {lo}(i + 2p − d(k − 1) − 1)/s{hi} + 1", ax.substituted(), o, note)
-
-
-def relation(
-    input_size: IntOrSeq,
-    kernel_size: IntOrSeq,
-    stride: IntOrSeq | None = None,
-    padding: IntOrSeq | str = 0,
-    output_padding: IntOrSeq = 0,
-    dilation: IntOrSeq = 1,
-    *,
-    transposed: bool = True,
-    pool: bool = False,
-    ceil_mode: bool = False,
-) -> tuple[Relation, ...]:
-    """Which of the guide's relations 1–15 each axis instantiates, with the numbers substituted.
-
-    For a transposed convolution the arguments are PyTorch's (those of the paired convolution, as the guide
-    notes) and ``input_size`` is i′. Non-square configurations get one relation per axis; dilated transposed
-    convolutions, which the guide does not cover, get the general formula, said as such. ``stride`` defaults to
-    1, or to the kernel size with ``pool=True`` (max pooling as PyTorch's ``MaxPool*d``, with padding, dilation
-    and ``ceil_mode``; the guide's relation 7 when none of them is used).
-
-    >>> print(relation(3, 2)[0])
-    relation 8 (no padding, unit strides, transposed): o′ = i′ + (k − 1) → 3 + (2 − 1) = 4
-    >>> relation(3, 3, stride=2, padding=1, output_padding=1)[0].number
-    14
-    >>> relation(5, 3, stride=2, padding=1, transposed=False)[0].number
-    6
-    >>> relation(7, 2, dilation=2, pool=True)[0].substituted
-    '⌊(7 + 2·0 − 2·(2 − 1) − 1)/2⌋ + 1 = 3'
-    """
-    transposed, pool, ceil_mode = (as_bool(n, v) for n, v in
-                                   (("transposed", transposed), ("pool", pool), ("ceil_mode", ceil_mode)))
-    nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
-    if (pool or not transposed) and per_axis("output_padding", output_padding, nd) != (0,) * nd:
-        raise TconvError(f"output_padding {show(output_padding)} only applies to transposed convolution; use 0")
-    if ceil_mode and not pool:
-        raise TconvError("ceil_mode only applies to pooling (pool=True); use False")
-    rels: tuple[Relation, ...]
-    if pool:
-        rels = tuple(_pool_relation(ax) for ax in pool_axes(input_size, kernel_size, stride, padding, dilation,
-                                                             ceil_mode, nd=nd))
-    elif transposed:
-        axes = transposed_axes(input_size, kernel_size, 1 if stride is None else stride, padding, output_padding,
-                               dilation, nd=nd)
-        rels = tuple(_transposed_relation(ax) for ax in axes)
-    else:
-        caxes = conv_axes(input_size, kernel_size, 1 if stride is None else stride, padding, dilation, nd=nd)
-        rels = tuple(_conv_relation(ax) for ax in caxes)
-    if nd > 1 and len({(r.number, r.title) for r in rels}) > 1:
-        note = "non-square: the guide's relations are stated for square inputs; each axis follows its own"
-        rels = tuple(replace(r, note="; ".join(filter(None, [r.note, note]))) for r in rels)
-    return rels
-
-
-# --------------------------------------------------------------------------------------------------
-# The layer report: what `tconv shape`, the explorer's /api/shape and every walkthrough show
-# --------------------------------------------------------------------------------------------------
-
-
-def layer_report(
-    input_size: IntOrSeq,
-    kernel_size: IntOrSeq,
-    stride: IntOrSeq | None = None,
-    padding: IntOrSeq | str = 0,
-    output_padding: IntOrSeq = 0,
-    dilation: IntOrSeq = 1,
-    *,
-    output_size: IntOrSeq | None = None,
-    transposed: bool = True,
-    pool: bool = False,
-    ceil_mode: bool = False,
-) -> dict[str, Any]:
-    """Everything about one layer's sizes, as JSON-ready data: the one report every shell prints.
-
-    ``tconv shape --json`` prints it, the explorer's ``/api/shape`` returns it (plus the PyTorch code) and
-    walkthroughs carry it. Keys (lists have one entry per axis):
-
-    - ``kind``: ``"transposed"``, ``"conv"`` or ``"pool"`` (max pooling; ``stride`` defaults to the kernel size);
-    - ``input_size``, ``kernel_size``, ``stride``, ``padding``, ``dilation``, ``output_size``: ints;
-      ``output_padding`` (transposed; picked by ``output_size=`` when that is given), ``pad_end`` (conv: the
-      padding after, which ``"same"`` can make differ from ``padding``), ``ceil_mode`` (pool, a bool);
-    - ``formula`` (in symbols) and ``substituted`` (with each axis' numbers);
-    - ``relation``: the guide's relation per axis, ``{number, title, formula, substituted, note}``, ``number``
-      null when the guide has none;
-    - transposed only: ``output_size_range``, the ``[min, max]`` per axis that ``output_size=`` accepts (null
-      when no output_size is valid without output_padding ≥ stride), and ``equivalent``, the direct convolution
-      per axis: ``{zeros_between, stretched_size, pad_begin, pad_end, padded_size}``.
-
-    >>> r = layer_report(3, 3, stride=2, padding=1, output_size=6)
-    >>> r["output_size"], r["output_padding"], r["relation"][0]["number"], r["output_size_range"]
-    ([6], [1], 14, [[5, 6]])
-    >>> layer_report(7, 2, pool=True, ceil_mode=True)["substituted"]
-    ['⌈(7 + 2·0 − 1·(2 − 1) − 1)/2⌉ + 1 = 4']
-    """
-    transposed, pool, ceil_mode = (as_bool(n, v) for n, v in
-                                   (("transposed", transposed), ("pool", pool), ("ceil_mode", ceil_mode)))
-    nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation, output_size)
-    if not transposed or pool:
-        if output_size is not None:
-            raise TconvError(f"output_size {show(output_size)} only applies to transposed convolution; leave it out")
-        if per_axis("output_padding", output_padding, nd) != (0,) * nd:
-            raise TconvError(f"output_padding {show(output_padding)} only applies to transposed convolution; use 0")
-    if pool:
-        paxes = pool_axes(input_size, kernel_size, stride, padding, dilation, ceil_mode, nd=nd)
-        return {
-            "kind": "pool",
-            "input_size": [ax.input_size for ax in paxes],
-            "kernel_size": [ax.kernel_size for ax in paxes],
-            "stride": [ax.stride for ax in paxes],
-            "padding": [ax.padding for ax in paxes],
-            "dilation": [ax.dilation for ax in paxes],
-            "ceil_mode": ceil_mode,
-            "output_size": [ax.output_size for ax in paxes],
-            "formula": POOL_FORMULA.replace("⌊", "⌈").replace("⌋", "⌉") if ceil_mode else POOL_FORMULA,
-            "substituted": [ax.substituted() for ax in paxes],
-            "relation": [_pool_relation(ax).to_dict() for ax in paxes],
-        }
-    if ceil_mode:
-        raise TconvError("ceil_mode only applies to pooling (pool=True); use False")
-    s = 1 if stride is None else stride
-    if not transposed:
-        caxes = conv_axes(input_size, kernel_size, s, padding, dilation, nd=nd)
-        return {
-            "kind": "conv",
-            "input_size": [ax.input_size for ax in caxes],
-            "kernel_size": [ax.kernel_size for ax in caxes],
-            "stride": [ax.stride for ax in caxes],
-            "padding": [ax.pad_begin for ax in caxes],
-            "pad_end": [ax.pad_end for ax in caxes],
-            "dilation": [ax.dilation for ax in caxes],
-            "output_size": [ax.output_size for ax in caxes],
-            "formula": CONV_FORMULA,
-            "substituted": [ax.substituted() for ax in caxes],
-            "relation": [_conv_relation(ax).to_dict() for ax in caxes],
-        }
-    if isinstance(padding, str):
-        raise TconvError(
-            f"padding {padding!r} is not supported for transposed convolution (as in PyTorch): use integers"
-        )
-    op: IntOrSeq = output_padding
-    if output_size is not None:
-        op = output_padding_for(input_size, output_size, kernel_size, s, padding, dilation)
-    axes = transposed_axes(input_size, kernel_size, s, padding, op, dilation, nd=nd)
-    try:
-        accepted = output_size_range(input_size, kernel_size, s, padding, dilation)
-        ranges: list[list[int]] | None = [list(r) for r in accepted]
-    except TconvError:
-        ranges = None  # only output_padding ≥ stride (which dilation allows) reaches a valid size
-    return {
-        "kind": "transposed",
-        "input_size": [ax.input_size for ax in axes],
-        "kernel_size": [ax.kernel_size for ax in axes],
-        "stride": [ax.stride for ax in axes],
-        "padding": [ax.padding for ax in axes],
-        "output_padding": [ax.output_padding for ax in axes],
-        "dilation": [ax.dilation for ax in axes],
-        "output_size": [ax.output_size for ax in axes],
-        "formula": TRANSPOSED_FORMULA,
-        "substituted": [ax.substituted() for ax in axes],
-        "relation": [r.to_dict() for r in relation(input_size, kernel_size, s, padding, op, dilation)],
-        "output_size_range": ranges,
-        "equivalent": [ax.equivalent().to_dict() for ax in axes],
-    }
-
-
-# --------------------------------------------------------------------------------------------------
-# Inverse problem: which parameters map one size to another
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class Solution:
-    """One parameter set for one axis that maps ``input_size`` to ``output_size``."""
-
-    kernel_size: int
-    stride: int
-    padding: int
-    output_padding: int
-    dilation: int
-
-    def __str__(self) -> str:
-        parts = [f"kernel_size={self.kernel_size}", f"stride={self.stride}", f"padding={self.padding}"]
-        if self.output_padding:
-            parts.append(f"output_padding={self.output_padding}")
-        if self.dilation != 1:
-            parts.append(f"dilation={self.dilation}")
-        return ", ".join(parts)
-
-
-# Kernel/stride pairs seen most in decoders, U-Nets and GANs, most common first.
-_COMMON = [
-    (4, 2), (2, 2), (3, 2), (3, 1), (1, 1), (5, 2), (4, 4), (8, 4), (5, 1), (7, 1), (6, 2), (3, 3), (6, 3), (8, 2)
-]
-
-
-def _commonness(sol: Solution) -> tuple[int, ...]:
-    pair = (sol.kernel_size, sol.stride)
-    rank = _COMMON.index(pair) if pair in _COMMON else len(_COMMON)
-    # Conventional padding keeps the kernel centred: p = (k − s)/2 rounded up, as in k4 s2 p1 or k3 s2 p1 op1.
-    centred = sol.padding == math.ceil(max(effective_kernel_size(sol.kernel_size, sol.dilation) - sol.stride, 0) / 2)
-    return (sol.dilation != 1, rank, not centred, sol.output_padding, sol.padding, sol.kernel_size, sol.stride)
-
-
-#: The most candidates :func:`solve` tries: one per axis, kernel size, stride, dilation and padding. Measured on a
-#: 2-core AMD EPYC: 0.3 to 1.3 million candidates a second (slowest when most candidates are solutions, which are
-#: then ranked), so the cap takes at most about 0.3 s there and about a second on a CPU three times slower.
-#: The default bounds try 580 per axis.
-MAX_SOLVE_CANDIDATES = 100_000
-
-
-def _axis_range(name: str, values: int | Iterable[int]) -> list[int]:
-    if isinstance(values, int):
-        values = [values]
-    if isinstance(values, str) or not hasattr(values, "__iter__"):
-        raise TconvError(f"{name} must be an integer or an iterable of integers, got {values!r}")
-    # every value is at least one candidate: more than the cap is refused before the values are even read
-    taken = list(itertools.islice(values, MAX_SOLVE_CANDIDATES + 1))
-    if len(taken) > MAX_SOLVE_CANDIDATES:
-        shown = f"{values.start}..{values.stop - 1}" if isinstance(values, range) and values.step == 1 else "given"
-        raise TconvError(
-            f"{name} {shown} has more than {MAX_SOLVE_CANDIDATES:,} values, each one candidate at least: "
-            f"valid range: at most {MAX_SOLVE_CANDIDATES:,} candidates in all (solve's cap, about a second of search)"
-        )
-    return [as_int(name, v, minimum=1) for v in taken]
-
-
-def _solve_candidates(n_axes: int, bounds: dict[str, list[int]], max_padding: int | None) -> int:
-    """How many candidates solve tries, counted from the bounds in Python ints (no loop over the candidates)."""
-    ks, ss, ds = bounds["kernel_sizes"], bounds["strides"], bounds["dilations"]
-    if max_padding is None:  # paddings 0..d·(k−1) for each (k, d): Σ_k Σ_d (d·(k−1) + 1)
-        per_stride = sum(ds) * sum(k - 1 for k in ks) + len(ks) * len(ds)
-    else:
-        per_stride = len(ks) * len(ds) * (max_padding + 1)
-    return n_axes * len(ss) * per_stride
-
-
-def _shown(values: list[int]) -> str:
-    ordered = sorted(set(values))
-    if len(ordered) > 1 and ordered == list(range(ordered[0], ordered[-1] + 1)):
-        return f"{ordered[0]}..{ordered[-1]}"
-    return str(ordered) if len(ordered) <= 6 else f"{ordered[0]}..{ordered[-1]} ({len(ordered)} values)"
-
-
-def _check_search_size(n_axes: int, bounds: dict[str, list[int]], max_padding: int | None) -> None:
-    """Refuse bounds whose search could not finish in about a second (MAX_SOLVE_CANDIDATES), before searching."""
-    count = _solve_candidates(n_axes, bounds, max_padding)
-    if count <= MAX_SOLVE_CANDIDATES:
-        return
-    # what would fit: for each bound, the largest prefix of its values that fits with the other bounds as given
-    fits = []
-    for name, values in bounds.items():
-        ordered = sorted(values)
-        lo, hi = 0, len(ordered)
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if _solve_candidates(n_axes, {**bounds, name: ordered[:mid]}, max_padding) <= MAX_SOLVE_CANDIDATES:
-                lo = mid
-            else:
-                hi = mid - 1
-        if lo:
-            fits.append(f"{name} {_shown(ordered[:lo])}")
-    if max_padding is not None:
-        top = MAX_SOLVE_CANDIDATES // _solve_candidates(n_axes, bounds, 0) - 1
-        if top >= 0:
-            fits.append(f"max_padding {top}")
-    given = ", ".join(f"{name} {_shown(values)}" for name, values in bounds.items())
-    padding = "padding 0..d·(k−1)" if max_padding is None else f"max_padding {max_padding}"
-    hint = " or ".join(fits) + " with the other bounds as given" if fits else "narrow several bounds"
-    axes = "1 axis" if n_axes == 1 else f"{n_axes} axes"
-    raise TconvError(
-        f"{given} and {padding} make {count:,} candidates for solve on {axes}, more than its cap of "
-        f"{MAX_SOLVE_CANDIDATES:,} (about a second of search): valid range: at most {MAX_SOLVE_CANDIDATES:,} "
-        f"candidates, e.g. {hint}"
-    )
-
-
-def solve(
-    input_size: IntOrSeq,
-    output_size: IntOrSeq,
-    *,
-    transposed: bool = True,
-    kernel_sizes: int | Iterable[int] = range(1, 8),
-    strides: int | Iterable[int] = range(1, 5),
-    dilations: int | Iterable[int] = (1, 2, 3),
-    max_padding: int | None = None,
-) -> tuple[list[Solution], ...]:
-    """Every (kernel, stride, padding, output_padding, dilation) within bounds that maps one size to the other.
-
-    One list per axis, most common first. Padding runs from 0 to d·(k−1) unless ``max_padding`` is given;
-    output_padding up to max(stride, dilation) − 1 (transposed only). Bounds that would make more than
-    ``MAX_SOLVE_CANDIDATES`` (100,000) candidates, about a second of search, are refused before searching.
-
-    >>> best = solve(17, 34)[0][:3]            # how do I upsample 17 to 34?
-    >>> for s in best:
-    ...     print(s)
-    kernel_size=4, stride=2, padding=1
-    kernel_size=2, stride=2, padding=0
-    kernel_size=3, stride=2, padding=1, output_padding=1
-    """
-    transposed = as_bool("transposed", transposed)
-    nd = count_axes(input_size, output_size)
-    sizes = per_axis("input_size", input_size, nd, minimum=1)
-    targets = per_axis("output_size", output_size, nd, minimum=1)
-    ks = _axis_range("kernel_sizes", kernel_sizes)
-    ss = _axis_range("strides", strides)
-    ds = _axis_range("dilations", dilations)
-    if max_padding is not None:
-        max_padding = as_int("max_padding", max_padding, minimum=0)
-    _check_search_size(nd, {"kernel_sizes": ks, "strides": ss, "dilations": ds}, max_padding)
-    result = []
-    for L, target in zip(sizes, targets):
-        found = []
-        for k in ks:
-            for s in ss:
-                for d in ds:
-                    if d > 1 and k == 1:
-                        continue  # dilation does nothing to a 1-tap kernel; listing it would only repeat k=1
-                    top = d * (k - 1) if max_padding is None else max_padding
-                    for p in range(top + 1):
-                        if transposed:
-                            # O = (L−1)s − 2p + d(k−1) + 1 + op  →  op is fixed by the other four
-                            op = target - TransposedAxis(L, k, s, p, 0, d).min_output_size
-                            if 0 <= op < max(s, d):
-                                found.append(Solution(k, s, p, op, d))
-                        else:
-                            ax = ConvAxis(L, k, s, p, p, d)
-                            if ax.padded_size >= ax.effective_kernel and ax.output_size == target:
-                                found.append(Solution(k, s, p, 0, d))
-        found.sort(key=_commonness)
-        result.append(found)
-    return tuple(result)

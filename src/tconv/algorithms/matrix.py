@@ -14,7 +14,8 @@ import math
 import numpy as np
 
 from ..errors import TconvError
-from ..params import ConvTransposePlan, format_bytes
+from ..params import ConvTransposePlan
+from ..settings import format_bytes
 from .base import Reference
 
 NAME = "matrix"

@@ -5,30 +5,19 @@ join whose operands differ in spatial size, explains each with the chain of size
 has re-traced, and lists per spatial axis the input sizes the model accepts. torch and onnx are imported only
 when a model of theirs is given.
 
-``tconv.doctor`` is this package *and* the function, as ``tconv.explain`` is (a callable module): calling it calls
-:func:`tconv.doctor.core.doctor`, and ``tconv.doctor.writers`` still reaches the writers.
+``tconv.doctor`` is the function (:func:`tconv.doctor.core.doctor`); this package holds it and its parts, reached
+with ``from tconv.doctor import writers, Diagnosis``. (``import tconv.doctor.writers as w`` does not reach them:
+Python follows that spelling through the attribute ``tconv.doctor``, which is the function.)
+
+>>> from tconv.doctor import Diagnosis, writers
+>>> writers.to_dict(Diagnosis((1, 3, 64, 64), (), (), {}, "torch"))["ok"]
+True
 """
 
 from __future__ import annotations
-
-import sys
-import types
-from typing import Any
 
 from . import writers
 from .core import doctor
 from .model import AxisSizes, Diagnosis, Fix, Layer, Problem
 
 __all__ = ["AxisSizes", "Diagnosis", "Fix", "Layer", "Problem", "doctor", "writers"]
-
-
-class _CallableModule(types.ModuleType):
-    """This package's class: a module that, called, diagnoses."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Diagnosis:
-        return doctor(*args, **kwargs)
-
-
-#: inspect.signature(tconv.doctor) and help() follow this to the function's own signature.
-__wrapped__ = doctor
-sys.modules[__name__].__class__ = _CallableModule

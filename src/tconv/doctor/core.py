@@ -14,15 +14,12 @@ from .fixes import join_fixes, pad_input_fix
 from .model import Diagnosis, Layer, Problem, Shape
 from .sizes import MAX_SWEEP, sweep
 from .trace import Join, Trace, Tracer, spatial
+from .writers import dims
 
 __all__ = ["doctor"]
 
 #: The largest input size doctor traces on an axis (a meta tensor has no memory, but sizes stay int64-safe).
 MAX_SIZE = 1 << 24
-
-
-def _dims(shape: Sequence[int]) -> str:
-    return "×".join(map(str, shape))
 
 
 def _walk(layers: Sequence[Layer], index: int | None, dim: int) -> list[tuple[Layer, int, int]]:
@@ -66,8 +63,8 @@ def _join_problem(trace: Trace, join: Join, input_shape: Shape) -> Problem:
     up, skip = operands[join.up], operands[join.skip]
     up_name, skip_name = jl.names[join.up], jl.names[join.skip]
     axes = ", ".join(f"dim {d}: {up[d]} ≠ {skip[d]}" for d in join.axes)
-    message = (f"{jl.kind} at {jl.where} joins {up_name} ({_dims(spatial(up))}) with {skip_name} "
-               f"({_dims(spatial(skip))}): {axes}")
+    message = (f"{jl.kind} at {jl.where} joins {up_name} ({dims(spatial(up))}) with {skip_name} "
+               f"({dims(spatial(skip))}): {axes}")
     chains = tuple(f"dim {d}: {_chain(trace.layers, join, d, input_shape[d])}" for d in join.axes)
     return Problem((up_name, skip_name, jl.where), jl.kind, (up, skip), message, chains, (), join.axes)
 

@@ -19,12 +19,9 @@ from .. import shapes
 from ..errors import TconvError
 from .model import AxisSizes, Fix, Layer, Shape
 from .trace import Join, Patch, Trace, Tracer, last_resize, spatial
+from .writers import dims
 
 __all__ = ["join_fixes", "pad_input_fix"]
-
-
-def _dims(shape: Sequence[int]) -> str:
-    return "×".join(map(str, shape))
 
 
 def _module(where: str) -> str:
@@ -84,7 +81,7 @@ def candidate_fixes(layers: Sequence[Layer], join: Join, input_shape: Shape) -> 
                               "none: right for every input size", up_layer.where, {"output_size": list(target)}),
                           Patch("output_size", up_layer.where, target)))
             op = shapes.output_padding_for(size, target, p["kernel_size"], p["stride"], p["padding"], p["dilation"])
-            if all(o < max(s, d) for o, s, d in zip(op, p["stride"], p["dilation"])):
+            if all(o <= shapes.output_padding_limit(s, d) for o, s, d in zip(op, p["stride"], p["dilation"])):
                 cin, cout = p.get("in_channels", "in_channels"), p.get("out_channels", "out_channels")
                 args = [str(cin), str(cout), f"kernel_size={_tuple(p['kernel_size'])}",
                         f"stride={_tuple(p['stride'])}"]
@@ -93,7 +90,7 @@ def candidate_fixes(layers: Sequence[Layer], join: Join, input_shape: Shape) -> 
                 args.append(f"output_padding={_tuple(op)}")
                 if any(d != 1 for d in p["dilation"]):
                     args.append(f"dilation={_tuple(p['dilation'])}")
-                code = (f"# in {owner}'s __init__ (only for inputs of {_dims(spatial(input_shape))}):\n"
+                code = (f"# in {owner}'s __init__ (only for inputs of {dims(spatial(input_shape))}):\n"
                         f"{attr} = nn.ConvTranspose{nd}d({', '.join(args)})")
                 found.append((Fix("output_padding", f"set output_padding={_tuple(op)} on {up_layer.where}", code,
                                   False, "only for this input size: other sizes need other values",
@@ -152,8 +149,8 @@ def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape) -> list[list[Fi
             ok = after.runs  # the model runs with it: no mismatch left anywhere, no error
             cost = fix.cost
             if fix.kind == "crop_skip" and ok and after.output_shape is not None:
-                cost += f"; the output is {_dims(spatial(after.output_shape))} instead of " \
-                        f"{_dims(spatial(input_shape))}" if after.runs and \
+                cost += f"; the output is {dims(spatial(after.output_shape))} instead of " \
+                        f"{dims(spatial(input_shape))}" if after.runs and \
                     spatial(after.output_shape) != spatial(input_shape) else ""
             fixes.append(replace(fix, verified=ok, cost=cost))
         result.append(fixes)
@@ -176,13 +173,13 @@ def pad_input_fix(tracer: Tracer, input_shape: Shape, valid: dict[int, AxisSizes
     pads = [(t - n) // 2 for t, n in zip(target, spatial(input_shape))]
     ends = [t - n - b for t, n, b in zip(target, spatial(input_shape), pads)]
     flat = ", ".join(f"{b}, {e}" for b, e in reversed(list(zip(pads, ends))))
-    lines = [f"# zero-pad {_dims(spatial(input_shape))} to {_dims(target)} (F.pad lists the last axis first)",
+    lines = [f"# zero-pad {dims(spatial(input_shape))} to {dims(target)} (F.pad lists the last axis first)",
              f"x = F.pad(x, ({flat}))", "y = model(x)"]
     cost = "the border sees zeros; costs the extra rows of compute"
     if after.output_shape is not None and spatial(after.output_shape) == tuple(target):
         crop = ", ".join(f"{b}:{t - e}" for b, t, e in zip(pads, target, ends))
-        lines.append(f"y = y[..., {crop}]  # back to {_dims(spatial(input_shape))}")
+        lines.append(f"y = y[..., {crop}]  # back to {dims(spatial(input_shape))}")
     elif after.output_shape is not None:
-        cost += f"; the output is {_dims(spatial(after.output_shape))} (crop it to your needs)"
-    return Fix("pad_input", f"pad the input to {_dims(target)}", "\n".join(lines), after.runs, cost, "input",
+        cost += f"; the output is {dims(spatial(after.output_shape))} (crop it to your needs)"
+    return Fix("pad_input", f"pad the input to {dims(target)}", "\n".join(lines), after.runs, cost, "input",
                {"pad": [[b, e] for b, e in zip(pads, ends)], "size": list(target)})

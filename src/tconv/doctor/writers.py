@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .model import Diagnosis
 
-__all__ = ["to_dict", "to_text"]
+__all__ = ["dims", "to_dict", "to_text"]
 
 
-def _dims(shape: Any) -> str:
+def dims(shape: Sequence[int]) -> str:
+    """A shape as every doctor message, fix and report writes it.
+
+    >>> dims((350, 525))
+    '350×525'
+    """
     return "×".join(map(str, shape))
 
 
@@ -31,7 +37,7 @@ def to_dict(d: Diagnosis) -> dict[str, Any]:
 def to_text(d: Diagnosis) -> str:
     """What ``tconv doctor`` prints: the verdict, each problem with its chain of sizes, the fixes (each kind once,
     with the layers it applies to), the input sizes that work."""
-    shape = _dims(d.input_shape[2:])
+    shape = dims(d.input_shape[2:])
     counts = {k: sum(1 for layer in d.layers if layer.kind == k) for k in ("conv", "pool", "conv_transpose",
                                                                           "upsample", "pad", "cat", "add", "mul")}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)

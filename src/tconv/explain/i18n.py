@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from .._axes import as_choice
+from ..relations import RELATION_TITLES
 from ..roles import ROLE_WORDS
-from ..shapes import RELATION_TITLES
 
 LANGS = ("en", "zh")
 
-#: The guide's relation titles in Chinese; the English ones are tconv.shapes.RELATION_TITLES, their one source.
+#: The guide's relation titles in Chinese; the English ones are tconv.relations.RELATION_TITLES, their one source.
 RELATION_TITLES_ZH: dict[int, str] = {
     1: "无填充，步长为 1",
     2: "有填充，步长为 1",

@@ -154,10 +154,10 @@ class Step:
 
 @dataclass(frozen=True)
 class SizeDerivation:
-    """Why the output has its size: the library's layer report (:func:`tconv.shapes.layer_report`), the same data
+    """Why the output has its size: the library's layer report (:func:`tconv.report.layer_report`), the same data
     ``tconv shape --json`` prints and the explorer's ``/api/shape`` returns, with typed views of its parts.
 
-    >>> from tconv.shapes import layer_report
+    >>> from tconv.report import layer_report
     >>> size = SizeDerivation(layer_report(3, 3, stride=2, padding=1, output_padding=1))
     >>> size.output_size, size.relations[0]["number"], size.equivalent[0]["padded_size"]
     ((6,), 14, 8)

@@ -21,7 +21,7 @@ from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, p
 from ..errors import TconvError
 from ..functional import execute, read_transposed
 from ..params import ConvTransposePlan, compute_dtype
-from ..shapes import layer_report
+from ..report import layer_report
 from .i18n import LANGS
 from .model import Cell, Grid, Message, SizeDerivation, Step, Term, Walkthrough, roles_of
 

@@ -16,7 +16,7 @@ import numpy as np
 from .._axes import IntOrSeq
 from ..errors import TconvError
 from ..functional import conv_transpose
-from ..shapes import full_output_size
+from ..shapes import full_output_size, output_padding_limit
 
 __all__ = ["TorchEquivalent", "torch_equivalent"]
 
@@ -195,7 +195,7 @@ def torch_equivalent(
             pads.append((0, 0))
             out.append(0)
             continue
-        lim = max(s, d) - 1  # the largest output_padding PyTorch accepts on this axis
+        lim = output_padding_limit(s, d)
         b0 = max(0, b)  # PyTorch cannot extend at the begin: zero-pad there afterwards
         if e >= b0:
             p, op = b0, 0  # crop the extra at the end

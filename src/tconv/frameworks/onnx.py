@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from .._axes import IntOrSeq, as_choice, as_int, as_shape, show
 from ..errors import TconvError
 from ..functional import as_arrays
-from ..shapes import full_output_size
+from ..shapes import check_output_padding, full_output_size
 from .common import TorchEquivalent, spatial_ints, torch_equivalent
 
 if TYPE_CHECKING:
@@ -175,8 +175,7 @@ def to_onnx(
 
     _, k, s, p, op, d = layer_axes(kernel_size, stride, padding, output_padding, dilation)
     for a, (o, st, dd) in enumerate(zip(op, s, d)):
-        if o >= max(st, dd):
-            raise TconvError(f"output_padding {o} on axis {a} must be smaller than stride ({st}) or dilation ({dd})")
+        check_output_padding(o, st, dd, a)
         if o >= st:
             raise TconvError(
                 f"output_padding {o} on axis {a} is not below the stride ({st}): PyTorch allows it because dilation is "

@@ -155,10 +155,10 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
 
 
 def shape_info(cfg: Config, lang: str = "en") -> dict[str, Any]:
-    """The library's layer report (tconv.shapes.layer_report, the same data as ``tconv shape --json``) plus the
+    """The library's layer report (tconv.report.layer_report, the same data as ``tconv shape --json``) plus the
     PyTorch code for the layer; the guide's relation titles in ``lang`` (from the i18n catalogue)."""
     from ..explain.i18n import render
-    from ..shapes import layer_report
+    from ..report import layer_report
     from ..snippets import torch_code
 
     info = layer_report(
