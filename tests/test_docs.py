@@ -99,7 +99,8 @@ def _docstring_examples() -> dict:
 #: "public" is scripts/docstring_examples.py's). A module joins the list once it is complete, and stays complete.
 EXAMPLES_COMPLETE = [
     "tconv._axes", "tconv._format", "tconv._progress", "tconv.errors", "tconv.roles", "tconv.settings",
-    "tconv.explain.i18n", "tconv.frameworks.jax", "tconv.frameworks.tf",
+    "tconv.explain.i18n", "tconv.frameworks.jax", "tconv.frameworks.tf", "tconv.doctor.arithmetic",
+    "tconv.doctor.model", "tconv.doctor.sizes", "tconv.doctor.trace",
     *(f"tconv.algorithms.{name}" for name in (
         "_correlate", "accumulate", "base", "blas", "chunks", "col2im", "geometry", "implicit", "matrix", "phase",
         "scatter", "stacked", "tune", "workspace", "zero_insert")),
