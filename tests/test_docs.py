@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import runpy
 from pathlib import Path
 
@@ -87,3 +88,39 @@ def test_porting_guide_examples_run() -> None:
     namespace: dict = {}
     for block in blocks:
         exec(block.replace("print(eq.code())", "assert 'ConvTranspose' in eq.code()"), namespace)
+
+
+@functools.cache
+def _docstring_examples() -> dict:
+    return runpy.run_path(str(Path(__file__).parent.parent / "scripts" / "docstring_examples.py"))
+
+
+#: The modules whose every public function, class and method carries a runnable ``>>>`` example (the definition of
+#: "public" is scripts/docstring_examples.py's). A module joins the list once it is complete, and stays complete.
+EXAMPLES_COMPLETE = [
+    "tconv._axes", "tconv._format", "tconv._progress", "tconv.errors", "tconv.roles", "tconv.settings",
+    "tconv.explain.i18n", "tconv.frameworks.jax", "tconv.frameworks.tf", "tconv.doctor.arithmetic",
+    "tconv.doctor.model", "tconv.doctor.sizes", "tconv.doctor.trace",
+    *(f"tconv.algorithms.{name}" for name in (
+        "_correlate", "accumulate", "base", "blas", "chunks", "col2im", "geometry", "implicit", "matrix", "phase",
+        "scatter", "stacked", "tune", "workspace", "zero_insert")),
+]
+
+
+@pytest.mark.parametrize("module", EXAMPLES_COMPLETE)
+def test_public_names_have_an_example(module: str) -> None:
+    """Every public name of a completed module shows a runnable example (the doctests run it)."""
+    missing = [str(n) for n in _docstring_examples()["public_names"]([module]) if not n.has_example]
+    assert missing == [], f"add a >>> example to: {', '.join(missing)}"
+
+
+def test_the_example_count_sees_what_it_should() -> None:
+    """The count finds methods and module functions with and without examples, and skips type-only stubs."""
+    names = {str(n): n.has_example for n in _docstring_examples()["public_names"](["tconv.algorithms.base",
+                                                                                    "tconv._axes"])}
+    assert names["tconv.algorithms.base.weight_size"] is True
+    assert "tconv.algorithms.base.Reference.run" in names  # a method of a public class
+    assert not any(name.startswith("tconv.algorithms.base.Prepared") for name in names)  # a Protocol's stubs
+    assert not any("._" in name.removeprefix("tconv._axes") for name in names)  # no private name
+    with pytest.raises(ValueError, match="tconv.no_such_module"):
+        _docstring_examples()["public_names"](["tconv.no_such_module"])

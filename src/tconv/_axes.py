@@ -91,7 +91,17 @@ def as_choice(name: str, value: Any, choices: Sequence[str]) -> str:
 
 
 def as_int(name: str, value: Any, *, minimum: int | None = None, axis: int | None = None) -> int:
-    """One integer, refusing bools, floats and strings (as PyTorch does), checked against ``minimum``."""
+    """One integer, refusing bools, floats and strings (as PyTorch does), checked against ``minimum``.
+
+    >>> as_int("groups", np.int64(4))            # a NumPy integer (or a 0-d array of one) is an integer
+    4
+    >>> as_int("groups", 2.0)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: groups must be an integer, got 2.0 (float)
+    >>> as_int("stride", 0, minimum=1, axis=1)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: stride 0 on axis 1 must be at least 1
+    """
     # bool is an int subclass, but torch refuses it ("must be tuple of ints, not bool"), and so do we.
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if hasattr(value, "ndim") and value.ndim == 0 and hasattr(value, "item"):
@@ -108,7 +118,15 @@ def as_int(name: str, value: Any, *, minimum: int | None = None, axis: int | Non
 
 
 def per_axis(name: str, value: Any, nd: int, *, minimum: int | None = None) -> tuple[int, ...]:
-    """An int, or a sequence of ``nd`` ints (a one-element sequence is broadcast, as in PyTorch's C++ side)."""
+    """An int, or a sequence of ``nd`` ints (a one-element sequence is broadcast, as in PyTorch's C++ side).
+
+    >>> per_axis("stride", 2, 3), per_axis("padding", [1], 2), per_axis("dilation", (1, 2), 2)
+    ((2, 2, 2), (1, 1), (1, 2))
+    >>> per_axis("stride", (1, 2), 3)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: stride must be a single integer or a sequence of 3 integers to match the 3 spatial
+    dimension(s), got [1, 2] (2 values)
+    """
     if isinstance(value, str | bytes):
         raise TconvError(f"{name} must be an integer or a sequence of {nd} integers, got the string {value!r}")
     if hasattr(value, "ndim") and value.ndim == 0:
@@ -137,7 +155,11 @@ def per_axis(name: str, value: Any, nd: int, *, minimum: int | None = None) -> t
 
 
 def count_axes(*values: Any) -> int:
-    """How many axes a set of size arguments describes: the longest sequence among them, else 1."""
+    """How many axes a set of size arguments describes: the longest sequence among them, else 1.
+
+    >>> count_axes(3, (1, 2)), count_axes(4, 2), count_axes(None, [5, 5, 5])    # a scalar alone is one axis
+    (2, 1, 3)
+    """
     nd = 1
     for v in values:
         if isinstance(v, str | bytes) or v is None:
@@ -202,7 +224,14 @@ def layer_axes(kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, outpu
 
 
 def parse_ints(name: str, text: str) -> int | tuple[int, ...]:
-    """``"5"`` → 5, ``"5,4"`` → (5, 4): the size syntax of the CLI and the web API."""
+    """``"5"`` → 5, ``"5,4"`` → (5, 4): the size syntax of the CLI and the web API.
+
+    >>> parse_ints("input", "5"), parse_ints("input", "5,4")
+    (5, (5, 4))
+    >>> parse_ints("input", "5x4")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: input expects an integer or comma-separated integers like 5,4, got '5x4'
+    """
     try:
         values = tuple(int(v) for v in str(text).split(","))
     except ValueError:

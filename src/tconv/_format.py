@@ -1,7 +1,7 @@
 """How numbers are written wherever tconv shows them (walkthroughs, scene captions, SVG, GIF and PNG cells).
 
 A low-level module on purpose: explain, scene and render all write numbers, and none of them may import another
-layer's writers just for this (that is how scene and render came to import each other).
+layer's writers just for this (scene and render would then import each other).
 
 >>> format_number(3.0), format_number(2.5e-7), format_number(complex(1, -2))
 ('3', '2.5e-07', '(1−2j)')

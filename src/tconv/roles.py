@@ -69,6 +69,10 @@ LEGEND_WORDS: dict[str, str] = {role: words["en"] for role, words in ROLE_WORDS.
 
 
 def css(role: str) -> str:
-    """An inline CSS style for a cell of ``role``, from :data:`ROLE_STYLE` (the HTML writer's cells)."""
+    """An inline CSS style for a cell of ``role``, from :data:`ROLE_STYLE` (the HTML writer's cells).
+
+    >>> css("input")
+    'background:#1c6fad;border:1px solid #124a75;color:#ffffff'
+    """
     fill, stroke, dashed, ink = ROLE_STYLE[role]
     return f"background:{fill};border:1px {'dashed' if dashed else 'solid'} {stroke};color:{ink}"

@@ -70,6 +70,12 @@ class Options:
         tune: ``True`` makes ``algorithm="auto"`` time the fast engines once per layer configuration on this
             machine and keep the fastest in a per-machine cache file (:mod:`tconv.algorithms.tune`, FFTW's
             wisdom); ``False`` (the default) uses the measured rule. Environment: ``TCONV_TUNE=1``.
+
+    >>> Options(threads=2)
+    Options(threads=2, chunk_bytes=None, memory_budget=None, tune=None)
+    >>> Options(threads=0)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: threads 0 must be at least 1
     """
 
     threads: int | None = None
@@ -85,7 +91,11 @@ class Options:
                 object.__setattr__(self, field.name, checked)
 
     def merged(self, under: Options) -> Options:
-        """These options, with the fields left at ``None`` taken from ``under``."""
+        """These options, with the fields left at ``None`` taken from ``under``.
+
+        >>> Options(threads=2).merged(Options(threads=1, chunk_bytes=1024))
+        Options(threads=2, chunk_bytes=1024, memory_budget=None, tune=None)
+        """
         return Options(**{
             f.name: getattr(under, f.name) if getattr(self, f.name) is None else getattr(self, f.name)
             for f in dataclasses.fields(self)

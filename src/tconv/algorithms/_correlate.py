@@ -22,7 +22,14 @@ def correlate(
     dilation: Sequence[int],
     output_size: Sequence[int],
 ) -> np.ndarray:
-    """Correlate padded ``xp`` (N, Cin, *P) with ``weight`` (Cout, Cin/g, *k); returns (N, Cout, *output_size)."""
+    """Correlate padded ``xp`` (N, Cin, *P) with ``weight`` (Cout, Cin/g, *k); returns (N, Cout, *output_size).
+
+    >>> xp = np.array([[[1.0, 2.0, 4.0, 8.0]]])
+    >>> correlate(xp, np.array([[[-1.0, 1.0]]]), 1, (1,), (1,), (3,))     # differences of neighbours
+    array([[[1., 2., 4.]]])
+    >>> correlate(xp, np.array([[[-1.0, 1.0]]]), 1, (2,), (1,), (2,))     # every second window
+    array([[[1., 4.]]])
+    """
     n = xp.shape[0]
     cout, cg = weight.shape[:2]
     kernel = weight.shape[2:]
@@ -46,13 +53,23 @@ def correlate(
 def correlate_workspace(
     batch: int, in_channels: int, out_channels: int, output_size: Sequence[int], itemsize: int
 ) -> int:
-    """Bytes of temporaries of :func:`correlate`: the accumulator, one tap's patch and one tap's product."""
+    """Bytes of temporaries of :func:`correlate`: the accumulator, one tap's patch and one tap's product.
+
+    >>> correlate_workspace(1, 1, 1, (3,), 8)      # three 3-cell float64 arrays
+    72
+    """
     count = int(np.prod(output_size, dtype=object))
     return (2 * batch * out_channels * count + batch * in_channels * count) * itemsize
 
 
 def conv_forward(x: np.ndarray, weight: np.ndarray, plan: ConvPlan) -> np.ndarray:
-    """PyTorch's ``conv*d`` on batched ``x``: zero-pad by the plan's (possibly asymmetric) padding, correlate."""
+    """PyTorch's ``conv*d`` on batched ``x``: zero-pad by the plan's (possibly asymmetric) padding, correlate.
+
+    >>> from tconv.params import plan_conv
+    >>> x = np.array([[[1.0, 2.0, 4.0, 8.0]]])
+    >>> conv_forward(x, np.array([[[-1.0, 1.0]]]), plan_conv(x.shape, (1, 1, 2), padding=1))   # 0 | x | 0
+    array([[[ 1.,  1.,  2.,  4., -8.]]])
+    """
     n, cin = x.shape[:2]
     padded = np.zeros((n, cin, *(ax.padded_size for ax in plan.axes)), dtype=x.dtype)
     inside: Index = (..., *(slice(ax.pad_begin, ax.pad_begin + ax.input_size) for ax in plan.axes))

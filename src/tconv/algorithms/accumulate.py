@@ -44,7 +44,14 @@ class TapGroup:
     :func:`~tconv.algorithms.geometry.shared_shifts`, else one each), so each shift is one GEMM with a row block
     per phase. ``lo`` and ``extent`` are the low-resolution cells it computes (the union of its phases'); per
     phase, where it lands in the output and which of those cells it keeps; per shift, the offset of its input slice
-    (from the start of the data) and where its phases' taps start in the laid-out weight (consecutive)."""
+    (from the start of the data) and where its phases' taps start in the laid-out weight (consecutive).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+    >>> even = prepare(plan).groups[0]       # taps 0 and 2 on cells 0, 2, 4, 6: x[m] and x[m − 1]
+    >>> even.extent, even.offsets, even.first
+    ((4,), (0, -1), (0, 2))
+    """
 
     lo: tuple[int, ...]
     extent: tuple[int, ...]
@@ -57,7 +64,13 @@ class TapGroup:
 class AccumulatePlan:
     """The flat layout of one layer: each image's ``rows`` (its size plus zeros, per axis; ``pitch`` apart), the
     zeros ``lead`` before the first image, the groups of phases, and whether they are one group of every phase
-    (``shared``: the weight's taps are then laid out shift by shift, each shift's phases consecutive)."""
+    (``shared``: the weight's taps are then laid out shift by shift, each shift's phases consecutive).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> layout = prepare(plan_conv_transpose((1, 2, 4, 4), (2, 3, 4, 4), stride=2))   # k = 2·s: shared shifts
+    >>> layout.shared, len(layout.groups), layout.rows     # one GEMM per shift for all 4 phases; 4 + 1 zeros
+    (True, 1, (5, 5))
+    """
 
     layer: ConvTransposePlan
     rows: tuple[int, ...]
@@ -69,22 +82,51 @@ class AccumulatePlan:
 
     @property
     def image(self) -> int:
-        """Elements of one image's block in the flat layout (per channel)."""
+        """Elements of one image's block in the flat layout (per channel).
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> prepare(plan_conv_transpose((1, 2, 4, 4), (2, 3, 4, 4), stride=2)).image     # 5 × 5
+        25
+        """
         return math.prod(self.rows)
 
     @property
     def row_blocks(self) -> int:
-        """Phases in the largest group: its sums hold that many blocks of Cout rows."""
+        """Phases in the largest group: its sums hold that many blocks of Cout rows.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> prepare(plan_conv_transpose((1, 2, 4, 4), (2, 3, 4, 4), stride=2)).row_blocks    # all 4 phases
+        4
+        """
         return max((len(gr.writes) for gr in self.groups), default=1)
 
     def per_image(self) -> int:
-        """Elements per image of a chunk's buffers: the flat input (Cin channels) and one group's sums."""
+        """Elements per image of a chunk's buffers: the flat input (Cin channels) and one group's sums.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> prepare(plan_conv_transpose((1, 2, 4, 4), (2, 3, 4, 4), stride=2)).per_image()   # (2 + 4·3) · 25
+        350
+        """
         return (self.layer.in_channels + self.row_blocks * self.layer.out_channels) * self.image
 
     def chunk(self, batch: int, itemsize: int) -> int:
+        """Images per chunk: as many as :func:`~tconv.algorithms.chunks.chunk_size` lets fit.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> layout = prepare(plan_conv_transpose((1, 64, 32, 32), (64, 64, 4, 4), stride=2))
+        >>> layout.chunk(16, 4), layout.chunk(16, 8)       # 1.4 MB an image in float32: 3 fit in 4 MiB
+        (3, 1)
+        """
         return chunk_size(batch, self.per_image() * itemsize)
 
     def workspace_bytes(self, batch: int, itemsize: int) -> int:
+        """Bytes :meth:`run` allocates besides the output: each thread's chunk buffers and the laid-out weight.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+        >>> prepare(plan).workspace_bytes(1, 8)
+        152
+        """
         chunk = self.chunk(batch, itemsize)
         # + a product beside the sums: narrow groups' batched products, or what np.matmul makes where BLAS cannot
         # be called (blas.gemm's fallback: no OpenBLAS, int64)
@@ -98,7 +140,13 @@ class AccumulatePlan:
         shift's phases consecutive (``shared``: kernel axis ``k`` split as ``(k/s, s)``, shifts before residues),
         else in the kernel's order. Tap ``t`` of group ``gi`` is then ``wt[gi, :, t, :]``, the ``Cg × Mg``
         transpose of its GEMM's A with a unit stride, and consecutive taps are the row blocks of one GEMM. One
-        copy, each input channel's ``Mg × T`` block transposed on its own (in cache)."""
+        copy, each input channel's ``Mg × T`` block transposed on its own (in cache).
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+        >>> prepare(plan).laid_out(np.array([[[10.0, 11.0, 12.0]]])).ravel()   # (g, Cg, T, Mg) = (1, 1, 3, 1)
+        array([10., 11., 12.])
+        """
         plan = self.layer
         g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
         taps = math.prod(plan.kernel_size)
@@ -113,6 +161,15 @@ class AccumulatePlan:
         return np.ascontiguousarray(split).reshape(g, cg, taps, mg)
 
     def run(self, x: np.ndarray, weight: np.ndarray, out: np.ndarray) -> None:
+        """Write the transposed convolution of ``x`` into ``out``, chunk by chunk (no bias).
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+        >>> out = np.zeros((1, 1, 7))
+        >>> prepare(plan).run(np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 3)), out)    # as scatter stamps it
+        >>> out
+        array([[[1., 1., 3., 2., 5., 3., 3.]]])
+        """
         plan = self.layer
         n = x.shape[0]
         g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
@@ -163,7 +220,14 @@ class AccumulatePlan:
 
 
 def prepare(layer: ConvTransposePlan) -> AccumulatePlan:
-    """The groups of phases, their shifts' offsets, and the zeros each axis needs after its cells."""
+    """The groups of phases, their shifts' offsets, and the zeros each axis needs after its cells.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+    >>> layout = prepare(plan)        # two phases, x[m − 1] read: one zero before the data, one after each image
+    >>> len(layout.groups), layout.lead, layout.rows
+    (2, 1, (4,))
+    """
     nd = layer.nd
     all_phases = phases(layer)
     live = [(p, geo) for p in all_phases if not (geo := phase_geometry(layer, p.residues)).empty]

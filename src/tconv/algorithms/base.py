@@ -59,7 +59,13 @@ class Algorithm(Protocol):
 
 def layer_of(plan: ConvTransposePlan) -> ConvTransposePlan:
     """The plan with what preparation does not depend on made uniform: batch 1, batched, float64.
-    Two calls of the same layer with other batches or dtypes share one prepared entry."""
+    Two calls of the same layer with other batches or dtypes share one prepared entry.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> layer_of(plan_conv_transpose((8, 2, 5), (2, 3, 3), dtype="float32")) == layer_of(
+    ...     plan_conv_transpose((2, 5), (2, 3, 3)))          # batch 8 in float32, and one unbatched image
+    True
+    """
     return dataclasses.replace(plan, batch=1, batched=True, dtype="float64")
 
 
@@ -77,6 +83,14 @@ def weight_size(layer: ConvTransposePlan) -> int:
 class Reference:
     """The prepared form of the reference algorithms (scatter, zero_insert, matrix): nothing to prepare; they
     return a fresh array, copied into ``out``. They are there to be read and to check the engines, not for speed.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> from tconv.algorithms import scatter
+    >>> ref = Reference(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2), scatter.compute, scatter.workspace_bytes)
+    >>> out = np.zeros((1, 1, 7))
+    >>> ref.run(np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 3)), out)
+    >>> out
+    array([[[1., 1., 3., 2., 5., 3., 3.]]])
     """
 
     layer: ConvTransposePlan
@@ -88,9 +102,28 @@ class Reference:
         return dataclasses.replace(self.layer, batch=batch)
 
     def workspace_bytes(self, batch: int, itemsize: int) -> int:
-        # + the returned array, which run copies into out
+        """The algorithm's own workspace for ``batch`` images, plus the array it returns (copied into ``out``).
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> from tconv.algorithms import scatter
+        >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+        >>> Reference(plan, scatter.compute, scatter.workspace_bytes).workspace_bytes(2, 8)   # 2 · (80 + 7 · 8)
+        272
+        """
         count = batch * self.layer.out_channels * int(np.prod(self.layer.output_size, dtype=object))
         return self.workspace(self._plan(batch), itemsize) + count * itemsize
 
     def run(self, x: np.ndarray, weight: np.ndarray, out: np.ndarray) -> None:
+        """Compute ``x``'s batch with the algorithm and copy the result into ``out``.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> from tconv.algorithms import matrix
+        >>> plan = plan_conv_transpose((1, 1, 2), (1, 1, 2), stride=2)
+        >>> out = np.zeros((2, 1, 4))
+        >>> Reference(plan, matrix.compute, matrix.workspace_bytes).run(np.array([[[1.0, 2.0]], [[3.0, 4.0]]]),
+        ...                                                             np.array([[[1.0, -1.0]]]), out)
+        >>> out             # a batch of two, though the plan said one: the batch comes from x
+        array([[[ 1., -1.,  2., -2.]],
+               [[ 3., -3.,  4., -4.]]])
+        """
         out[...] = self.compute(x, weight, self._plan(x.shape[0]))

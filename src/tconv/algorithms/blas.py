@@ -77,7 +77,13 @@ class _DlInfo(ctypes.Structure):
 
 
 def library_path(func: Callable[..., object]) -> str:
-    """The file of the shared library that defines ``func`` (``dladdr``), or "" where that cannot be asked."""
+    """The file of the shared library that defines ``func`` (``dladdr``), or "" where that cannot be asked.
+
+    >>> library_path(ctypes.CDLL(None).dladdr).startswith("/")       # the C library's file, e.g. /lib/…/libc.so.6
+    True
+    >>> library_path(ctypes.CFUNCTYPE(None)())       # a null function pointer: in no library
+    ''
+    """
     try:
         dladdr = ctypes.CDLL(None).dladdr
     except (OSError, AttributeError):
@@ -94,7 +100,12 @@ def library_path(func: Callable[..., object]) -> str:
 @dataclass(frozen=True)
 class Blas:
     """The CBLAS GEMMs of one loaded OpenBLAS, per NumPy dtype character (``f``, ``d``, ``F``, ``D``), and the
-    largest size its integers hold."""
+    largest size its integers hold.
+
+    >>> blas = loaded_blas()         # NumPy's wheels: scipy_openblas64_, 64-bit integers
+    >>> blas is None or (sorted(blas.gemms), blas.int_max >= 2**31 - 1) == (["D", "F", "d", "f"], True)
+    True
+    """
 
     path: str
     gemms: dict[str, Callable[..., None]]
@@ -121,6 +132,10 @@ def loaded_blas() -> Blas | None:
 
     Looked up once per process, through NumPy's extension module (:func:`numpy_symbol`), so that another
     OpenBLAS in the process (SciPy's) is never taken for NumPy's.
+
+    >>> blas = loaded_blas()
+    >>> blas is loaded_blas() and (blas is None or "openblas" in os.path.basename(blas.path).lower())
+    True
     """
     for prefix, suffix in _NAMINGS:
         names = {char: f"{prefix}{kind}gemm{suffix}" for char, kind in zip("fdFD", "sdcz")}

@@ -74,7 +74,12 @@ def threads_for(batch: int, chunk: int) -> int:
 def blas_controls() -> tuple[Callable[[], int], Callable[[int], None]] | None:
     """(get, set) of the thread count of NumPy's own BLAS (looked up through NumPy's extension module, as
     :func:`tconv.algorithms.blas.numpy_symbol` does: another BLAS in the process, such as SciPy's OpenBLAS, is never
-    the one set), or None where it cannot be found."""
+    the one set), or None where it cannot be found.
+
+    >>> controls = blas_controls()
+    >>> controls is None or controls[0]() >= 1       # (get, set): read only here, set by blas_threads
+    True
+    """
     pairs = [
         ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
         ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
@@ -109,7 +114,15 @@ if hasattr(os, "register_at_fork"):  # not on Windows
 
 @contextmanager
 def blas_threads(n: int) -> Iterator[None]:
-    """Run the block with BLAS limited to ``n`` threads, restoring the previous count after."""
+    """Run the block with BLAS limited to ``n`` threads, restoring the previous count after.
+
+    >>> controls = blas_controls()
+    >>> before = controls[0]() if controls else None
+    >>> with blas_threads(1):
+    ...     inside = controls[0]() if controls else 1
+    >>> inside, (controls[0]() if controls else None) == before
+    (1, True)
+    """
     blas = blas_controls()
     if blas is None:
         yield

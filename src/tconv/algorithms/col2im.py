@@ -34,7 +34,14 @@ Add = tuple[tuple[int, ...], tuple[slice, ...], tuple[slice, ...]]
 
 @dataclass(frozen=True)
 class PhaseAdds:
-    """One non-empty phase: its output slice, its extent, and the adds of its taps."""
+    """One non-empty phase: its output slice, its extent, and the adds of its taps.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+    >>> odd = prepare(plan).phase_adds[1]     # tap 1 of cells 0, 1, 2 lands on output cells 1, 3, 5
+    >>> odd.out, odd.adds
+    ((slice(1, 6, 2),), (((1,), (slice(0, 3, None),), (slice(0, 3, None),)),))
+    """
 
     out: tuple[slice, ...]
     extent: tuple[int, ...]
@@ -43,6 +50,14 @@ class PhaseAdds:
 
 @dataclass(frozen=True)
 class Col2imPlan:
+    """One layer's col2im: the adds of each phase, and the size of the buffer a phase is summed in.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+    >>> [len(p.adds) for p in prepare(plan).phase_adds]     # taps 0 and 2 on even cells, 1 on odd ones
+    [2, 1]
+    """
+
     layer: ConvTransposePlan
     phase_adds: tuple[PhaseAdds, ...]
     phase_buffer: int  # elements per image of the largest phase buffer's bound (Cout × padded input)
@@ -50,11 +65,24 @@ class Col2imPlan:
 
     @property
     def fold(self) -> bool:
-        """Small images make thin per-image GEMMs: the batch is folded into the GEMM's long dimension."""
+        """Small images make thin per-image GEMMs: the batch is folded into the GEMM's long dimension.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> prepare(plan_conv_transpose((1, 2, 8, 8), (2, 3, 3, 3))).fold, prepare(
+        ...     plan_conv_transpose((1, 2, 64, 64), (2, 3, 3, 3))).fold
+        (True, False)
+        """
         return math.prod(self.layer.input_size) < FOLD_BELOW
 
     def chunk(self, batch: int, itemsize: int) -> int:
-        """Images per chunk: cache-sized, but a folded GEMM gets at least MIN_FOLD_COLUMNS columns."""
+        """Images per chunk: cache-sized, but a folded GEMM gets at least MIN_FOLD_COLUMNS columns.
+
+        Here 4 images of 1 MiB of columns fit in 4 MiB, but 8 images of 64 cells make the 512 columns:
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> prepare(plan_conv_transpose((1, 64, 8, 8), (64, 256, 4, 4))).chunk(64, 4)
+        8
+        """
         plan = self.layer
         cells = math.prod(plan.input_size)
         chunk = chunk_size(batch, plan.out_channels * math.prod(plan.kernel_size) * cells * itemsize)
@@ -63,6 +91,13 @@ class Col2imPlan:
         return chunk
 
     def workspace_bytes(self, batch: int, itemsize: int) -> int:
+        """Bytes :meth:`run` allocates besides the output: per thread, a chunk's columns and phase buffer.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+        >>> prepare(plan).workspace_bytes(1, 8)     # 9 columns, a 5-cell phase buffer, the 3 cells folded
+        136
+        """
         plan = self.layer
         cells = math.prod(plan.input_size)
         per_image = plan.out_channels * math.prod(plan.kernel_size) * cells  # the GEMM's columns
@@ -72,6 +107,15 @@ class Col2imPlan:
         return threads_for(batch, chunk) * chunk * (per_image + self.phase_buffer + folded) * itemsize
 
     def run(self, x: np.ndarray, weight: np.ndarray, out: np.ndarray) -> None:
+        """Write the transposed convolution of ``x`` into ``out``, chunk by chunk (no bias).
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+        >>> out = np.zeros((1, 1, 7))
+        >>> prepare(plan).run(np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 3)), out)    # as scatter stamps it
+        >>> out
+        array([[[1., 1., 3., 2., 5., 3., 3.]]])
+        """
         plan = self.layer
         n = x.shape[0]
         g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
@@ -115,7 +159,13 @@ class Col2imPlan:
 
 
 def prepare(layer: ConvTransposePlan) -> Col2imPlan:
-    """Per non-empty phase, the adds of its taps: tap j of input cell i lands on m = i + q."""
+    """Per non-empty phase, the adds of its taps: tap j of input cell i lands on m = i + q.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+    >>> prepare(plan).phase_adds[0].adds[1]     # tap 2 (shift 1): cells 0..2 land on m = 1..3
+    ((2,), (slice(0, 3, None),), (slice(1, 4, None),))
+    """
     L = layer.input_size
     result = []
     for phase in phases(layer):

@@ -42,7 +42,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Phase:
-    """One non-empty phase: its residue per axis, its taps (multi-indices) and their shifts ``q``."""
+    """One non-empty phase: its residue per axis, its taps (multi-indices) and their shifts ``q``.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> phases(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2))[0]    # even cells: taps 0 and 2, shifts 0 and 1
+    Phase(residues=(0,), taps=((0,), (2,)), shifts=((0,), (1,)))
+    """
 
     residues: tuple[int, ...]
     taps: tuple[tuple[int, ...], ...]
@@ -52,7 +57,12 @@ class Phase:
 @dataclass(frozen=True)
 class PhaseGeometry:
     """Where one phase lands: the low-resolution ``m`` range it writes (``m_lo``..``m_hi``, inclusive, per axis;
-    empty where ``m_hi < m_lo``) and the output slice those cells are (stride steps)."""
+    empty where ``m_hi < m_lo``) and the output slice those cells are (stride steps).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> phase_geometry(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2), (1,))   # odd cells 1, 3, 5
+    PhaseGeometry(m_lo=(0,), m_hi=(2,), out=(slice(1, 6, 2),))
+    """
 
     m_lo: tuple[int, ...]
     m_hi: tuple[int, ...]
@@ -60,6 +70,11 @@ class PhaseGeometry:
 
     @property
     def empty(self) -> bool:
+        """Whether the phase writes no output cell (padding cropped all of it).
+
+        >>> PhaseGeometry(m_lo=(2,), m_hi=(1,), out=(slice(0, 0),)).empty
+        True
+        """
         return any(h < lo for h, lo in zip(self.m_hi, self.m_lo))
 
 
@@ -67,6 +82,10 @@ def axis_phases(ax: TransposedAxis) -> list[tuple[int, list[int], list[int]]]:
     """Per residue r that some tap reaches: (r, taps j, shifts q_j) on one axis.
 
     Built from the taps (at most k residues), never by walking all s residues: a huge stride must stay cheap.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> axis_phases(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2).axes[0])
+    [(0, [0, 2], [0, 1]), (1, [1], [0])]
     """
     by_residue: dict[int, list[int]] = {}
     for j in range(ax.kernel_size):
@@ -75,7 +94,12 @@ def axis_phases(ax: TransposedAxis) -> list[tuple[int, list[int], list[int]]]:
 
 
 def phases(plan: ConvTransposePlan) -> tuple[Phase, ...]:
-    """Every non-empty phase. Phases no tap reaches get zeros (the bias only), so they are simply not listed."""
+    """Every non-empty phase. Phases no tap reaches get zeros (the bias only), so they are simply not listed.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> [p.residues for p in phases(plan_conv_transpose((1, 1, 4, 4), (1, 1, 1, 2), stride=2))]   # k=1: no odd rows
+    [(0, 0), (0, 1)]
+    """
     per_axis = [axis_phases(ax) for ax in plan.axes]
     result = []
     for combo in np.ndindex(*(len(p) for p in per_axis)):
@@ -90,7 +114,13 @@ def phases(plan: ConvTransposePlan) -> tuple[Phase, ...]:
 
 
 def phase_geometry(plan: ConvTransposePlan, residues: tuple[int, ...]) -> PhaseGeometry:
-    """For one phase: the low-resolution range of m written to the output, and the output slice."""
+    """For one phase: the low-resolution range of m written to the output, and the output slice.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2, padding=1)   # output 5: cells 0..4
+    >>> phase_geometry(plan, (0,)).out, phase_geometry(plan, (1,)).out         # f = o + 1: even f on odd o
+    ((slice(1, 4, 2),), (slice(0, 5, 2),))
+    """
     m_lo, m_hi, out_sl = [], [], []
     for r, ax in zip(residues, plan.axes):
         # o = s·m + r − p must lie in [0, O): m from ceil((p − r)/s) to floor((O − 1 + p − r)/s)
@@ -117,7 +147,12 @@ def shared_shifts(plan: ConvTransposePlan) -> bool:
 
 
 def shift_bounds(plan: ConvTransposePlan) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Padding of x that makes every shifted window x[m − q] a slice: max q before, what m may exceed after."""
+    """Padding of x that makes every shifted window x[m − q] a slice: max q before, what m may exceed after.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> shift_bounds(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2))   # q reaches 1; m runs to 3 past x's 2
+    ((2,), (1,))
+    """
     qmax = tuple(((ax.kernel_size - 1) * ax.dilation) // ax.stride + 1 for ax in plan.axes)
     after = tuple(max(0, (ax.output_size - 1 + ax.padding) // ax.stride - (ax.input_size - 1)) for ax in plan.axes)
     return qmax, after
@@ -126,12 +161,25 @@ def shift_bounds(plan: ConvTransposePlan) -> tuple[tuple[int, ...], tuple[int, .
 def output_covered(plan: ConvTransposePlan) -> bool:
     """Whether the phases write every output cell (every residue of every axis has a tap), so that an engine
     writing phase by phase may start from an uninitialised output: no memset, and no first-touch page faults of
-    a fresh zeroed buffer."""
+    a fresh zeroed buffer.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> output_covered(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)), output_covered(
+    ...     plan_conv_transpose((1, 1, 3), (1, 1, 1), stride=2))              # k=1, s=2: odd cells stay zero
+    (True, False)
+    """
     return all(len(axis_phases(ax)) == ax.stride for ax in plan.axes)
 
 
 def placement(plan: ConvTransposePlan) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
-    """Which part of the zero-inserted input lands where in the padded one (negative padding crops)."""
+    """Which part of the zero-inserted input lands where in the padded one (negative padding crops).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> placement(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2))             # 5 cells, after 2 of padding
+    ((slice(0, 5, None),), (slice(2, 7, None),))
+    >>> placement(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2, padding=3))  # padding −1: one cell cropped
+    ((slice(1, 4, None),), (slice(0, 3, None),))
+    """
     eqs = [ax.equivalent() for ax in plan.axes]
     src = tuple(slice(max(0, -e.pad_begin), e.stretched_size - max(0, -e.pad_end)) for e in eqs)
     # max(0, ...): a crop larger than the stretched input (huge stride with output_padding) leaves nothing

@@ -42,6 +42,11 @@ class FlatPlan:
     ``implicit`` reads the padded image itself. ``stacked`` reads its stacked copy, whose last axis is already cut
     to the output's width (tap j of the last axis is the window starting at j·d): rows with the output's pitch,
     so that its GEMM computes no columns for the horizontal padding.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> flat = prepare(plan_conv_transpose((1, 1, 4), (1, 1, 3)))     # stride 1: x padded by 2 each side
+    >>> flat.padded, flat.offsets, flat.span        # three taps summed at offsets 0, 1, 2 over 6 outputs
+    ((8,), (0, 1, 2), 6)
     """
 
     layer: ConvTransposePlan
@@ -59,18 +64,45 @@ class FlatPlan:
 
     @property
     def stacked_taps(self) -> int:
+        """Taps stacked into the GEMM's inner dimension: the last axis's kernel size for ``stacked``, else 1.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> from tconv.algorithms import stacked
+        >>> layer = plan_conv_transpose((1, 2, 4, 4), (2, 3, 3, 3))
+        >>> prepare(layer).stacked_taps, stacked.prepare(layer).stacked_taps
+        (1, 3)
+        """
         return self.layer.kernel_size[-1] if self.stack else 1
 
     def per_image(self) -> int:
-        """Elements of one image's working set: the padded input, the stacked copy, the product of every tap."""
+        """Elements of one image's working set: the padded input, the stacked copy, the product of every tap.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> flat = prepare(plan_conv_transpose((1, 1, 4), (1, 1, 3)))     # stride 1: x padded by 2 each side
+        >>> flat.per_image()          # 8 padded cells + 3 taps' products of 8
+        32
+        """
         plan, ktaps = self.layer, self.stacked_taps
         stacked = ktaps * math.prod(self.grid) if self.stack else 0
         return plan.in_channels * (math.prod(self.padded) + stacked) + plan.out_channels * len(self.offsets) * self.row
 
     def chunk(self, batch: int, itemsize: int) -> int:
+        """Images per chunk: as many as :func:`~tconv.algorithms.chunks.chunk_size` lets fit.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> prepare(plan_conv_transpose((1, 64, 16, 16), (64, 64, 3, 3))).chunk(16, 4)   # 1 MB an image
+        4
+        """
         return chunk_size(batch, self.per_image() * itemsize)
 
     def workspace_bytes(self, batch: int, itemsize: int) -> int:
+        """Bytes :meth:`run` allocates besides the output: each thread's chunk buffers, two copies of the weight.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> flat = prepare(plan_conv_transpose((1, 1, 4), (1, 1, 3)))     # stride 1: x padded by 2 each side
+        >>> flat.workspace_bytes(1, 8)       # (32 + 2 · 3) float64
+        304
+        """
         chunk = self.chunk(batch, itemsize)
         # one set of buffers per thread (for_chunks); the weight is flipped, then laid out as one matrix
         return (threads_for(batch, chunk) * chunk * self.per_image() + 2 * weight_size(self.layer)) * itemsize
@@ -80,6 +112,13 @@ class FlatPlan:
         ``Z[t] = W[t] · S`` for every remaining tap ``t`` at once (``S``: the flat padded input, or its stacked
         copy), and the output is ``Σ_t Z[t]`` shifted by ``t``'s flat offset, summed in place into ``Z[0]``.
         One tall GEMM (taps × Cout rows) runs nearer OpenBLAS's peak than one short GEMM per tap.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> flat = prepare(plan_conv_transpose((1, 1, 4), (1, 1, 3)))     # stride 1: x padded by 2 each side
+        >>> out = np.zeros((1, 1, 6))
+        >>> flat.run(np.array([[[1.0, 2.0, 3.0, 4.0]]]), np.ones((1, 1, 3)), out)    # moving sums of 3
+        >>> out
+        array([[[1., 3., 6., 9., 7., 4.]]])
         """
         plan, stack = self.layer, self.stack
         n = x.shape[0]
@@ -127,7 +166,15 @@ class FlatPlan:
 
 
 def prepare_flat(layer: ConvTransposePlan, stack: bool, name: str) -> FlatPlan:
-    """The flat layout of a stride-1 layer, or a TconvError for another stride."""
+    """The flat layout of a stride-1 layer, or a TconvError for another stride.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> prepare_flat(plan_conv_transpose((1, 1, 4), (1, 1, 3)), False, NAME).grid
+    (8,)
+    >>> prepare_flat(plan_conv_transpose((1, 1, 4), (1, 1, 3), stride=2), False, NAME)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: algorithm 'implicit' computes stride 1 only, got stride [2]: use 'phase' or 'auto'
+    """
     if any(ax.stride != 1 for ax in layer.axes):
         raise TconvError(
             f"algorithm {name!r} computes stride 1 only, got stride {list(layer.stride)}: use 'phase' or 'auto'"
@@ -148,4 +195,11 @@ def prepare_flat(layer: ConvTransposePlan, stack: bool, name: str) -> FlatPlan:
 
 
 def prepare(layer: ConvTransposePlan) -> FlatPlan:
+    """The flat plan without stacking (:func:`prepare_flat`): the registry's entry.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> flat = prepare(plan_conv_transpose((1, 1, 4, 4), (1, 1, 3, 3)))    # 8 × 8 padded, taps a row apart
+    >>> flat.pitch, flat.offsets
+    ((8, 1), (0, 1, 2, 8, 9, 10, 16, 17, 18))
+    """
     return prepare_flat(layer, False, NAME)

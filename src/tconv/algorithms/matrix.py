@@ -47,7 +47,14 @@ def _pattern(plan: ConvTransposePlan) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def nonzeros(plan: ConvTransposePlan) -> int:
-    """How many non-zeros C has: in_channels · out_channels/groups · (cell, tap) pairs that land in the output."""
+    """How many non-zeros C has: in_channels · out_channels/groups · (cell, tap) pairs that land in the output.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> nonzeros(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2))             # 3 cells × 3 taps
+    9
+    >>> nonzeros(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2, padding=1))  # 2 stamps cropped
+    7
+    """
     pairs = 1
     for ax in plan.axes:
         j = np.arange(ax.kernel_size)
@@ -58,7 +65,12 @@ def nonzeros(plan: ConvTransposePlan) -> int:
 
 
 def matrix_shape(plan: ConvTransposePlan) -> tuple[int, int]:
-    """(rows, cols) of C: rows index the transposed conv's input (c, i), cols its output (m, o)."""
+    """(rows, cols) of C: rows index the transposed conv's input (c, i), cols its output (m, o).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> matrix_shape(plan_conv_transpose((1, 2, 3), (2, 4, 3), stride=2))    # 2·3 input cells, 4·7 outputs
+    (6, 28)
+    """
     return plan.in_channels * math.prod(plan.input_size), plan.out_channels * math.prod(plan.output_size)
 
 
@@ -75,6 +87,12 @@ def _check_size(plan: ConvTransposePlan) -> int:
 
 
 def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
+    """Bytes :func:`compute` allocates: per non-zero three indices and two values, and the result.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> workspace_bytes(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2), 8)   # 9 · (24 + 16) + 7 · 8
+    416
+    """
     nnz = _check_size(plan)
     return nnz * (3 * 8 + 2 * itemsize) + plan.out_channels * math.prod(plan.output_size) * itemsize
 
@@ -82,7 +100,14 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
 def sparse_matrix(
     weight: np.ndarray, plan: ConvTransposePlan
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
-    """C in coordinate form: (rows, cols, values, shape), rows = c·prod(input) + i, cols = m·prod(output) + o."""
+    """C in coordinate form: (rows, cols, values, shape), rows = c·prod(input) + i, cols = m·prod(output) + o.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> rows, cols, values, shape = sparse_matrix(np.array([[[1.0, 2.0]]]), plan_conv_transpose((1, 2), (1, 1, 2),
+    ...                                                                                       stride=2))
+    >>> rows, cols, values, shape       # input cell 0 feeds outputs 0 and 1, cell 1 outputs 2 and 3
+    (array([0, 0, 1, 1]), array([0, 1, 2, 3]), array([1., 2., 1., 2.]), (2, 4))
+    """
     _check_size(plan)
     i, o, j = _pattern(plan)
     cg, mg = plan.in_per_group, plan.out_per_group
@@ -122,6 +147,13 @@ def dense_matrix(weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
 
 
 def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
+    """The transposed convolution of batched ``x`` as y = Cᵀx (no bias).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+    >>> compute(np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 3)), plan)     # scatter's answer
+    array([[[1., 1., 3., 2., 5., 3., 3.]]])
+    """
     rows, cols, values, shape = sparse_matrix(weight, plan)
     n = x.shape[0]
     flat = x.reshape(n, shape[0])
@@ -132,4 +164,10 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
 
 
 def prepare(layer: ConvTransposePlan) -> Reference:
+    """Nothing to prepare: :func:`compute` wrapped for the registry (too large a C is refused when it runs).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> prepare(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)).workspace_bytes(1, 8)   # + the result
+    472
+    """
     return Reference(layer, compute, workspace_bytes)

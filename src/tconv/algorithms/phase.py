@@ -28,7 +28,13 @@ SUMMARY = "sub-pixel decomposition: s^d stride-1 GEMMs (one when k % s == 0), st
 @dataclass(frozen=True)
 class Gemm:
     """One GEMM: the phases it computes (sharing their shifts), where each lands, the low corner and extent of
-    the low-resolution cells it computes, and each phase's taps as flat kernel indices."""
+    the low-resolution cells it computes, and each phase's taps as flat kernel indices.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> even = prepare(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)).gemms[0]
+    >>> even.flat_taps, even.lo, even.extent     # taps 0 and 2 on the even cells 0, 2, 4, 6
+    (((0, 2),), (0,), (4,))
+    """
 
     phases: tuple[Phase, ...]
     geometries: tuple[PhaseGeometry, ...]
@@ -38,16 +44,33 @@ class Gemm:
 
     @property
     def shifts(self) -> tuple[tuple[int, ...], ...]:
+        """The shifts ``q`` its phases read (the same for all of them).
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> prepare(plan_conv_transpose((1, 1, 4, 4), (1, 1, 4, 4), stride=2)).gemms[0].shifts   # k = 2·s
+        ((0, 0), (0, 1), (1, 0), (1, 1))
+        """
         return self.phases[0].shifts
 
     def per_image(self, in_channels: int, out_channels: int) -> int:
-        """Elements per image of its im2col (taps × Cin) and product (phases × Cout)."""
+        """Elements per image of its im2col (taps × Cin) and product (phases × Cout).
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> prepare(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)).gemms[0].per_image(1, 1)   # (2 + 1) · 4
+        12
+        """
         return (in_channels * len(self.shifts) + len(self.phases) * out_channels) * math.prod(self.extent)
 
 
 @dataclass(frozen=True)
 class PhasePlan:
-    """The phases of one layer grouped into GEMMs, with the input padding their shifted windows need."""
+    """The phases of one layer grouped into GEMMs, with the input padding their shifted windows need.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> unet = prepare(plan_conv_transpose((1, 8, 32, 32), (8, 8, 2, 2), stride=2))   # k2 s2: x read directly
+    >>> len(unet.gemms), unet.direct
+    (1, True)
+    """
 
     layer: ConvTransposePlan
     gemms: tuple[Gemm, ...]
@@ -57,10 +80,23 @@ class PhasePlan:
     zeroed_output: bool
 
     def chunk(self, gemm: Gemm, batch: int, itemsize: int) -> int:
-        """Images per chunk for one GEMM (the same number in the memory estimate and in the computation)."""
+        """Images per chunk for one GEMM (the same number in the memory estimate and in the computation).
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> layer = prepare(plan_conv_transpose((1, 64, 16, 16), (64, 64, 4, 4), stride=2))
+        >>> layer.chunk(layer.gemms[0], 16, 4)      # (64·4 + 4·64) · 17² float32: 0.6 MB an image
+        7
+        """
         return chunk_size(batch, gemm.per_image(self.layer.in_channels, self.layer.out_channels) * itemsize)
 
     def workspace_bytes(self, batch: int, itemsize: int) -> int:
+        """Bytes :meth:`run` allocates besides the output: the padded input, the largest GEMM's chunks, the weight.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+        >>> prepare(plan).workspace_bytes(1, 8)     # (6 padded + 12 + 2 · 3) float64
+        192
+        """
         plan = self.layer
         padded = 0 if self.direct else batch * plan.in_channels * math.prod(
             ax.input_size + q + a for ax, q, a in zip(plan.axes, self.qmax, self.after))
@@ -73,6 +109,15 @@ class PhasePlan:
         return (padded + work + 2 * weight_size(plan)) * itemsize
 
     def run(self, x: np.ndarray, weight: np.ndarray, out: np.ndarray) -> None:
+        """Write the transposed convolution of ``x`` into ``out``, GEMM by GEMM (no bias).
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+        >>> out = np.zeros((1, 1, 7))
+        >>> prepare(plan).run(np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 3)), out)    # as scatter stamps it
+        >>> out
+        array([[[1., 1., 3., 2., 5., 3., 3.]]])
+        """
         plan = self.layer
         n = x.shape[0]
         g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
@@ -144,7 +189,14 @@ class PhasePlan:
 
 def prepare(layer: ConvTransposePlan) -> PhasePlan:
     """Group the layer's phases into GEMMs: one for every phase when they share their shifts, else one each;
-    empty ones are left out."""
+    empty ones are left out.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> len(prepare(plan_conv_transpose((1, 1, 8, 8), (1, 1, 3, 3), stride=2)).gemms)   # 4 phases, own shifts
+    4
+    >>> len(prepare(plan_conv_transpose((1, 1, 8, 8), (1, 1, 4, 4), stride=2)).gemms)   # shared: one GEMM
+    1
+    """
     all_phases = phases(layer)
     groups_of_phases = [all_phases] if shared_shifts(layer) else [(p,) for p in all_phases]
     gemms = []

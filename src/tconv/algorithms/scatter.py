@@ -25,11 +25,24 @@ def _buffer_size(plan: ConvTransposePlan) -> tuple[int, ...]:
 
 
 def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
+    """Bytes :func:`compute` allocates: the uncropped output buffer and one tap's stamp.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> workspace_bytes(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2), 8)   # (7 + 3) float64 cells
+    80
+    """
     n, cout = plan.batch, plan.out_channels
     return (n * cout * math.prod(_buffer_size(plan)) + n * cout * math.prod(plan.input_size)) * itemsize
 
 
 def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
+    """The transposed convolution of batched ``x`` ``(N, Cin, *L)``, by the definition (no bias).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+    >>> compute(np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 3)), plan)   # stamps at 0, 2, 4 overlap by one
+    array([[[1., 1., 3., 2., 5., 3., 3.]]])
+    """
     n = x.shape[0]
     g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
     full = np.zeros((n, g, mg, *_buffer_size(plan)), dtype=x.dtype)
@@ -50,4 +63,12 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
 
 
 def prepare(layer: ConvTransposePlan) -> Reference:
+    """Nothing to prepare: :func:`compute` wrapped for the registry.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> out = np.empty((1, 1, 7))
+    >>> prepare(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)).run(np.ones((1, 1, 3)), np.ones((1, 1, 3)), out)
+    >>> out
+    array([[[1., 1., 2., 1., 2., 1., 1.]]])
+    """
     return Reference(layer, compute, workspace_bytes)

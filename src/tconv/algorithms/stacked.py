@@ -21,4 +21,11 @@ SUMMARY = "stride 1 only: the last axis's taps stacked into K (a cache-sized cop
 
 
 def prepare(layer: ConvTransposePlan) -> FlatPlan:
+    """The flat plan with the last axis's taps stacked (:func:`tconv.algorithms.implicit.prepare_flat`).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> flat = prepare(plan_conv_transpose((1, 2, 4, 4), (2, 3, 3, 3)))
+    >>> flat.stacked_taps, flat.cols                # 3 taps × 2 channels: GEMMs 6 deep; 8 rows × 6 columns
+    (3, 48)
+    """
     return prepare_flat(layer, True, NAME)

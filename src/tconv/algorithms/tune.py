@@ -66,7 +66,16 @@ def _machine() -> str:
 
 def wisdom_path() -> Path:
     """The cache file: ``$TCONV_WISDOM`` if set, else ``~/.cache/tconv/wisdom-<machine>.json`` (or under
-    ``$XDG_CACHE_HOME``)."""
+    ``$XDG_CACHE_HOME``).
+
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"TCONV_WISDOM": "/tmp/my-wisdom.json"}):
+    ...     wisdom_path().name
+    'my-wisdom.json'
+    >>> with mock.patch.dict(os.environ, {"TCONV_WISDOM": "", "XDG_CACHE_HOME": "/tmp/cache"}):
+    ...     wisdom_path().parent.as_posix()
+    '/tmp/cache/tconv'
+    """
     if os.environ.get("TCONV_WISDOM"):
         return Path(os.environ["TCONV_WISDOM"])
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -74,7 +83,15 @@ def wisdom_path() -> Path:
 
 
 def forget() -> None:
-    """Remove the cache file and the choices read from it: the next tuned call measures again."""
+    """Remove the cache file and the choices read from it: the next tuned call measures again.
+
+    >>> from unittest import mock
+    >>> with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, {"TCONV_WISDOM": f"{tmp}/w.json"}):
+    ...     _ = wisdom_path().write_text("{}")
+    ...     forget()
+    ...     wisdom_path().exists()
+    False
+    """
     global _wisdom
     with _lock:
         _wisdom = None
@@ -134,7 +151,14 @@ def _run(engine: Prepared, x: np.ndarray, w: np.ndarray, y: np.ndarray) -> None:
 
 def measure(plan: ConvTransposePlan, fallback: Algorithm) -> dict[str, float]:
     """Seconds per call of each candidate engine on random data of the plan's shapes (the engines that refuse
-    the layer, or whose call would not fit in the memory budget, are left out)."""
+    the layer, or whose call would not fit in the memory budget, are left out).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> from tconv.algorithms import REGISTRY
+    >>> seconds = measure(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2), REGISTRY["col2im"])
+    >>> sorted(seconds)           # implicit and stacked compute stride 1 only
+    ['accumulate', 'col2im', 'phase']
+    """
     from . import REGISTRY, prepared
 
     dtype = np.dtype(np.float32 if plan.dtype == "float16" else plan.dtype)
@@ -164,7 +188,19 @@ def measure(plan: ConvTransposePlan, fallback: Algorithm) -> dict[str, float]:
 
 
 def tuned(plan: ConvTransposePlan, rule: Algorithm) -> Algorithm:
-    """The engine for ``plan`` on this machine: from the cache file, else measured now and remembered."""
+    """The engine for ``plan`` on this machine: from the cache file, else measured now and remembered.
+
+    >>> from unittest import mock
+    >>> from tconv.params import plan_conv_transpose
+    >>> from tconv.algorithms import REGISTRY
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+    >>> with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, {"TCONV_WISDOM": f"{tmp}/w.json"}):
+    ...     first = tuned(plan, REGISTRY["col2im"])      # measured, written to the file
+    ...     again = tuned(plan, REGISTRY["matrix"])      # read back: the rule's pick is not consulted
+    ...     forget()                                     # (the file is a temporary one: leave no choice behind)
+    >>> first is again, first.NAME in CANDIDATES
+    (True, True)
+    """
     from . import REGISTRY
 
     if plan.batch == 0:

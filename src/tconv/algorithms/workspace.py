@@ -51,7 +51,14 @@ ALIGN = 64
 
 
 class Workspace:
-    """One thread's named buffers: raw bytes, viewed with the shape and dtype each call asks for."""
+    """One thread's named buffers: raw bytes, viewed with the shape and dtype each call asks for.
+
+    >>> ws = Workspace()
+    >>> ws.take("cols", (4, 4), np.float64).shape, ws.nbytes       # 128 bytes and room to align them
+    ((4, 4), 192)
+    >>> ws.take("cols", (2, 8), np.float32).shape, ws.nbytes       # a smaller view of the same bytes
+    ((2, 8), 192)
+    """
 
     def __init__(self) -> None:
         self._raw: dict[str, np.ndarray] = {}
@@ -64,6 +71,14 @@ class Workspace:
         Within one call, taking the same name with the same shape and dtype again gives the same buffer as it was
         left (an engine's chunks reuse it, padding included). ``zero=True`` zero-fills it the first time it is
         taken in a call with this shape and dtype.
+
+        >>> ws = Workspace()
+        >>> a = ws.take("a", (3,), np.int64, zero=True)
+        >>> a[...] = 5
+        >>> ws.take("a", (3,), np.int64, zero=True)      # same call, same shape: left as it was
+        array([5, 5, 5])
+        >>> ws.take("a", (3,), np.int32, zero=True)      # another dtype: zero-filled again
+        array([0, 0, 0], dtype=int32)
         """
         dt = np.dtype(dtype)
         shape = tuple(int(s) for s in shape)
@@ -83,11 +98,25 @@ class Workspace:
 
     @property
     def nbytes(self) -> int:
+        """Bytes held, alignment slack included.
+
+        >>> ws = Workspace()
+        >>> _ = ws.take("a", (1000,), np.float64), ws.take("b", (10,), np.uint8)
+        >>> ws.nbytes                 # 8000 + 10, and 64 of slack each
+        8138
+        """
         return sum(raw.nbytes for raw in self._raw.values())
 
     def end_call(self, keep: int) -> None:
         """The end of a call: free buffers until at most ``keep`` bytes are held, first those the call did not take
-        (another engine's), then the largest; the next call's ``zero=True`` takes zero-fill again."""
+        (another engine's), then the largest; the next call's ``zero=True`` takes zero-fill again.
+
+        >>> ws = Workspace()
+        >>> _ = ws.take("big", (1000,), np.float64), ws.take("small", (10,), np.float64)
+        >>> ws.end_call(keep=1000)
+        >>> ws.nbytes                 # the largest went, the 80 bytes (+ 64) stay
+        144
+        """
         order = sorted(self._raw, key=lambda n: (n in self._taken, -self._raw[n].nbytes))
         for name in order:
             if self.nbytes <= keep:
@@ -96,6 +125,14 @@ class Workspace:
         self._taken.clear()
 
     def clear(self) -> None:
+        """Free every buffer.
+
+        >>> ws = Workspace()
+        >>> _ = ws.take("a", (100,), np.float64)
+        >>> ws.clear()
+        >>> ws.nbytes
+        0
+        """
         self._raw.clear()
         self._taken.clear()
 
@@ -114,7 +151,12 @@ def _workspace() -> Workspace:
 def scope() -> Iterator[Workspace]:
     """This thread's workspace for the length of one call. Scopes nest: an inner one (an engine's chunk loop
     inside the scope its ``run`` opened) shares the outer one's buffers, and only the outermost one ends the call
-    (:meth:`Workspace.end_call`, keeping at most :data:`KEEP_BYTES`)."""
+    (:meth:`Workspace.end_call`, keeping at most :data:`KEEP_BYTES`).
+
+    >>> with scope() as outer, scope() as inner:
+    ...     outer is inner
+    True
+    """
     ws = _workspace()
     ws.depth += 1
     try:
@@ -126,12 +168,27 @@ def scope() -> Iterator[Workspace]:
 
 
 def held_bytes() -> int:
-    """Bytes of temporaries the calling thread keeps between calls."""
+    """Bytes of temporaries the calling thread keeps between calls.
+
+    >>> release()
+    >>> with scope() as ws:
+    ...     _ = ws.take("example", (1024,), np.float64)
+    >>> held_bytes()              # 8 KiB kept for the next call (+ 64 of alignment slack)
+    8256
+    >>> release()
+    """
     return _workspace().nbytes
 
 
 def release() -> None:
-    """Free the calling thread's kept temporaries now (a later call allocates them again)."""
+    """Free the calling thread's kept temporaries now (a later call allocates them again).
+
+    >>> with scope() as ws:
+    ...     _ = ws.take("example", (1024,), np.float64)
+    >>> release()
+    >>> held_bytes()
+    0
+    """
     ws = _workspace()
     if ws.depth == 0:  # never under a running call's feet
         ws.clear()

@@ -29,6 +29,12 @@ SUMMARY = "the seeds' view: insert s−1 zeros, pad d(k−1)−p, flip the kerne
 
 
 def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
+    """Bytes :func:`compute` allocates: the stretched and padded inputs, the flipped weight, the correlation's.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> workspace_bytes(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2), 8)   # (5 + 9 + 3) · 8 + 168
+    304
+    """
     eqs = [ax.equivalent() for ax in plan.axes]
     stretched = plan.batch * plan.in_channels * math.prod(e.stretched_size for e in eqs)
     padded = plan.batch * plan.in_channels * math.prod(max(e.padded_size, 0) for e in eqs)
@@ -37,7 +43,12 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
 
 
 def insert_zeros(x: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
-    """Step 1: s−1 zeros between neighbouring cells on every spatial axis (the last ``plan.nd`` axes)."""
+    """Step 1: s−1 zeros between neighbouring cells on every spatial axis (the last ``plan.nd`` axes).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> insert_zeros(np.array([1, 2, 3]), plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2))
+    array([1, 0, 2, 0, 3])
+    """
     lead = x.shape[: x.ndim - plan.nd]
     stretched = np.zeros(lead + tuple(ax.equivalent().stretched_size for ax in plan.axes), dtype=x.dtype)
     cells: Index = (..., *(slice(None, None, ax.stride) for ax in plan.axes))
@@ -46,7 +57,13 @@ def insert_zeros(x: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
 
 
 def pad(stretched: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
-    """Step 2: d(k−1)−p zeros before, d(k−1)−p+output_padding after; negative amounts crop."""
+    """Step 2: d(k−1)−p zeros before, d(k−1)−p+output_padding after; negative amounts crop.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2, padding=1)   # 3 − 1 − 1 = 1 zero each side
+    >>> pad(insert_zeros(np.array([1, 2, 3]), plan), plan)
+    array([0, 1, 0, 2, 0, 3, 0])
+    """
     lead = stretched.shape[: stretched.ndim - plan.nd]
     padded = np.zeros(lead + tuple(ax.equivalent().padded_size for ax in plan.axes), dtype=stretched.dtype)
     src, dst = placement(plan)
@@ -57,7 +74,13 @@ def pad(stretched: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
 
 
 def cell_kinds(plan: ConvTransposePlan) -> tuple[np.ndarray, np.ndarray]:
-    """What each cell of the stretched and of the padded grid is: "input", "zero" (inserted) or "pad"."""
+    """What each cell of the stretched and of the padded grid is: "input", "zero" (inserted) or "pad".
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> stretched, padded = cell_kinds(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2, padding=1))
+    >>> padded.tolist()
+    ['pad', 'input', 'zero', 'input', 'zero', 'input', 'pad']
+    """
     kinds = np.array(["zero", "input", "pad"], dtype="<U5")
     code = insert_zeros(np.ones(plan.input_size, dtype=np.int8), plan)  # 1 = input, 0 = inserted zero
     padded = np.full(tuple(ax.equivalent().padded_size for ax in plan.axes), 2, dtype=np.int8)
@@ -67,6 +90,13 @@ def cell_kinds(plan: ConvTransposePlan) -> tuple[np.ndarray, np.ndarray]:
 
 
 def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.ndarray:
+    """The transposed convolution of batched ``x`` ``(N, Cin, *L)`` by the four steps above (no bias).
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+    >>> compute(np.array([[[1.0, 2.0, 3.0]]]), np.array([[[1.0, 0.0, -1.0]]]), plan)   # scatter's answer
+    array([[[ 1.,  0.,  1.,  0.,  1.,  0., -3.]]])
+    """
     padded = pad(insert_zeros(x, plan), plan)
     # 3 + 4. flipped, channel-swapped kernel at stride 1
     weight = flipped_weight(weight, plan.groups)
@@ -74,4 +104,10 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
 
 
 def prepare(layer: ConvTransposePlan) -> Reference:
+    """Nothing to prepare: :func:`compute` wrapped for the registry.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> prepare(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)).workspace_bytes(1, 8)   # + the 7-cell result
+    360
+    """
     return Reference(layer, compute, workspace_bytes)

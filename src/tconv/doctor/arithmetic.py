@@ -18,26 +18,42 @@ __all__ = ["conv_layer", "down_note", "interpolate_layer", "pad_layer", "pool_la
 
 def conv_layer(size: Sequence[int], kernel: Sequence[int], stride: Sequence[int], pad_begin: Sequence[int],
                pad_end: Sequence[int], dilation: Sequence[int]) -> tuple[str, ...]:
-    """A direct convolution's formula with numbers (asymmetric padding allowed)."""
+    """A direct convolution's formula with numbers (asymmetric padding allowed).
+
+    >>> conv_layer((64,), (3,), (1,), (1,), (1,), (1,))      # a 3×3 "same" convolution keeps 64
+    ('⌊(64 + 1 + 1 − 1·(3 − 1) − 1) / 1⌋ + 1 = 64',)
+    """
     return tuple(shapes.ConvAxis(*a).substituted() for a in zip(size, kernel, stride, pad_begin, pad_end, dilation))
 
 
 def pool_layer(size: Sequence[int], kernel: Sequence[int], stride: Sequence[int], padding: Sequence[int],
                dilation: Sequence[int], ceil_mode: bool) -> tuple[str, ...]:
-    """Pooling's formula with numbers, PyTorch's rule (ceil_mode included)."""
+    """Pooling's formula with numbers, PyTorch's rule (ceil_mode included).
+
+    >>> pool_layer((175,), (2,), (2,), (0,), (1,), True)     # ceil_mode rounds 87.5 up
+    ('⌈(175 + 2·0 − 1·(2 − 1) − 1)/2⌉ + 1 = 88',)
+    """
     return tuple(shapes.PoolAxis(L, k, s, p, d, ceil_mode).substituted()
                  for L, k, s, p, d in zip(size, kernel, stride, padding, dilation))
 
 
 def transposed_layer(size: Sequence[int], kernel: Sequence[int], stride: Sequence[int], padding: Sequence[int],
                      output_padding: Sequence[int], dilation: Sequence[int]) -> tuple[str, ...]:
-    """ConvTranspose's formula with numbers."""
+    """ConvTranspose's formula with numbers.
+
+    >>> transposed_layer((87,), (2,), (2,), (0,), (0,), (1,))   # k2 s2 doubles: 174, not the 175 pooled from
+    ('(87 − 1)·2 − 2·0 + 1·(2 − 1) + 0 + 1 = 174',)
+    """
     return tuple(shapes.TransposedAxis(*a).substituted()
                  for a in zip(size, kernel, stride, padding, output_padding, dilation))
 
 
 def interpolate_layer(size: Sequence[int], out: Sequence[int], scale: Sequence[float] | None) -> tuple[str, ...]:
-    """``⌊43·2⌋ = 86`` with a scale factor (checked against tconv.shapes), or the size asked for."""
+    """``⌊43·2⌋ = 86`` with a scale factor (checked against tconv.shapes), or the size asked for.
+
+    >>> interpolate_layer((43,), (86,), (2.0,)), interpolate_layer((43,), (87,), None)
+    (('⌊43·2⌋ = 86',), ('size=87',))
+    """
     if scale is None:
         return tuple(f"size={o}" for o in out)
     try:
@@ -48,7 +64,11 @@ def interpolate_layer(size: Sequence[int], out: Sequence[int], scale: Sequence[f
 
 
 def pad_layer(size: Sequence[int], begin: Sequence[int], end: Sequence[int]) -> tuple[str, ...]:
-    """``43 + 0 + 1 = 44``."""
+    """``43 + 0 + 1 = 44``: the size, the padding before and after, the padded size.
+
+    >>> pad_layer((43, 65), (0, 1), (1, 1))
+    ('43 + 0 + 1 = 44', '65 + 1 + 1 = 67')
+    """
     return tuple(f"{L} + {b} + {e} = {L + b + e}" for L, b, e in zip(size, begin, end))
 
 

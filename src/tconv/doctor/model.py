@@ -24,6 +24,10 @@ class Layer:
     (``up3:cat``); ``arithmetic`` is the size formula with numbers, one entry per spatial axis (empty where the
     layer has none, as joins). ``inputs`` are the indices of the layers that made its operands (None for the
     model's input); ``up`` tells the joins' operand that came through an upsampling, when one did.
+
+    >>> up = Layer("up3.up", "conv_transpose", (1, 64, 43, 65), (1, 32, 86, 130), arithmetic=("43·2 = 86",))
+    >>> up.output_shape[2:]
+    (86, 130)
     """
 
     where: str
@@ -36,7 +40,12 @@ class Layer:
     names: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON entry: where, kind and the shapes."""
+        """The JSON entry: where, kind and the shapes.
+
+        >>> Layer("up3.up", "conv_transpose", (1, 64, 43, 65), (1, 32, 86, 130)).to_dict()
+        {'where': 'up3.up', 'kind': 'conv_transpose', 'input_shape': [1, 64, 43, 65],
+         'output_shape': [1, 32, 86, 130]}
+        """
         return {"where": self.where, "kind": self.kind, "input_shape": list(self.input_shape),
                 "output_shape": list(self.output_shape)}
 
@@ -47,6 +56,11 @@ class Fix:
 
     ``target`` is what it changes (a module path, a join, or ``input``); ``values`` its numbers at the diagnosed
     size (``{"output_size": [87, 131]}``, ``{"pad": [[1, 1], [1, 2]]}``...), so a test can apply it by hand.
+
+    >>> fix = Fix("output_size", "pass output_size to up3.up", "x = self.up(x, output_size=skip.shape[-2:])", True,
+    ...           target="up3.up", values={"output_size": [87, 131]})
+    >>> fix.verified, fix.values["output_size"]
+    (True, [87, 131])
     """
 
     kind: str
@@ -58,6 +72,13 @@ class Fix:
     values: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON entry of one fix.
+
+        >>> Fix("output_padding", "output_padding=1", "nn.ConvTranspose2d(64, 32, 2, 2, output_padding=1)",
+        ...     False).to_dict()
+        {'kind': 'output_padding', 'code': 'nn.ConvTranspose2d(64, 32, 2, 2, output_padding=1)', 'verified': False,
+         'title': 'output_padding=1', 'cost': '', 'target': '', 'values': {}}
+        """
         return {"kind": self.kind, "code": self.code, "verified": self.verified, "title": self.title,
                 "cost": self.cost, "target": self.target, "values": self.values}
 
@@ -68,6 +89,11 @@ class Problem:
 
     ``where`` names the modules on both sides (the upsampled operand first, then the skip) and the join;
     ``sizes`` are the operands' shapes; ``chains`` explain each mismatched axis, from the input to the join.
+
+    >>> problem = Problem(("up3.up", "down2", "up3:cat"), "cat", ((1, 32, 86, 130), (1, 32, 87, 131)),
+    ...                   "86×130 against 87×131", axes=(2, 3))
+    >>> problem.where[0], problem.axes          # the upsampled side first
+    ('up3.up', (2, 3))
     """
 
     where: tuple[str, ...]
@@ -79,6 +105,13 @@ class Problem:
     axes: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON entry of one problem, its fixes included.
+
+        >>> Problem(("up3.up", "down2", "up3:cat"), "cat", ((1, 32, 86, 130), (1, 32, 87, 131)), "sizes differ",
+        ...         axes=(2, 3)).to_dict()
+        {'where': ['up3.up', 'down2', 'up3:cat'], 'op': 'cat', 'sizes': [[1, 32, 86, 130], [1, 32, 87, 131]],
+         'message': 'sizes differ', 'chains': [], 'fixes': []}
+        """
         return {"where": list(self.where), "op": self.op, "sizes": [list(s) for s in self.sizes],
                 "message": self.message, "chains": list(self.chains), "fixes": [f.to_dict() for f in self.fixes]}
 
@@ -105,12 +138,25 @@ class AxisSizes:
     nearest: tuple[int, ...]
 
     def accepts(self, size: int) -> bool:
-        """What the rule says of ``size`` (inside or outside the range searched)."""
+        """What the rule says of ``size`` (inside or outside the range searched).
+
+        >>> sizes = AxisSizes(2, 350, 300, 400, (304, 320, 336, 352, 368, 384, 400), "multiples of 16", 16, (0,),
+        ...                   16, (336, 352))
+        >>> sizes.accepts(1600), sizes.accepts(350)
+        (True, False)
+        """
         if self.period is None:
             return size in self.valid
         return (self.minimum is None or size >= self.minimum) and size % self.period in self.residues
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON entry of one axis.
+
+        >>> AxisSizes(2, 350, 300, 400, (304, 320, 336, 352, 368, 384, 400), "multiples of 16", 16, (0,), 16,
+        ...           (336, 352)).to_dict()
+        {'rule': 'multiples of 16', 'nearest': [336, 352], 'range': [300, 400],
+         'valid': [304, 320, 336, 352, 368, 384, 400]}
+        """
         return {"rule": self.rule, "nearest": list(self.nearest), "range": [self.low, self.high],
                 "valid": list(self.valid)}
 
@@ -121,6 +167,11 @@ class Diagnosis:
     spatial axis, the input sizes the model accepts. ``ok`` is True when the model runs at ``input_shape``.
 
     ``error`` is a failure that is not a size mismatch at a join (the model raised), with ``error_where``.
+
+    >>> up = Layer("up", "conv_transpose", (1, 64, 43, 65), (1, 32, 86, 130))
+    >>> diagnosis = Diagnosis((1, 64, 43, 65), (up,), (), {}, "torch", output_shape=(1, 32, 86, 130))
+    >>> diagnosis.ok, diagnosis.output_shape
+    (True, (1, 32, 86, 130))
     """
 
     input_shape: Shape
@@ -133,17 +184,33 @@ class Diagnosis:
 
     @property
     def ok(self) -> bool:
-        """True when the model runs at ``input_shape``: no problem found."""
+        """True when the model runs at ``input_shape``: no problem found.
+
+        >>> problem = Problem(("up", "skip", "cat"), "cat", ((1, 8, 86), (1, 8, 87)), "86 against 87", axes=(2,))
+        >>> Diagnosis((1, 3, 175), (), (), {}, "torch").ok, Diagnosis((1, 3, 175), (), (problem,), {}, "torch").ok
+        (True, False)
+        """
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``tconv doctor --json``."""
+        """The JSON of ``tconv doctor --json``.
+
+        >>> Diagnosis((1, 3, 64), (), (), {}, "onnx", output_shape=(1, 8, 128)).to_dict()
+        {'ok': True, 'input_shape': [1, 3, 64], 'layers': [], 'problems': [], 'valid_sizes': {}, 'source': 'onnx',
+         'output_shape': [1, 8, 128], 'notes': []}
+        """
         from .writers import to_dict
 
         return to_dict(self)
 
     def to_text(self) -> str:
-        """The short report ``tconv doctor`` prints."""
+        """The short report ``tconv doctor`` prints.
+
+        >>> up = Layer("up", "conv_transpose", (1, 64, 43, 65), (1, 32, 86, 130))
+        >>> print(Diagnosis((1, 64, 43, 65), (up,), (), {}, "torch", output_shape=(1, 32, 86, 130)).to_text())
+        torch model at [1, 64, 43, 65]: 1 layers traced (1 conv_transpose)
+        ok: the model runs at 43×65, output [1, 32, 86, 130]
+        """
         from .writers import to_text
 
         return to_text(self)

@@ -25,7 +25,11 @@ MAX_SWEEP = 1024
 
 @dataclass(frozen=True)
 class Rule:
-    """A periodic description of a set of sizes in ``low..high`` (``period`` None: no period found, listed)."""
+    """A periodic description of a set of sizes in ``low..high`` (``period`` None: no period found, listed).
+
+    >>> infer_rule({16, 32, 48, 64}, 1, 64)
+    Rule(text='multiples of 16', period=16, residues=(0,), minimum=16)
+    """
 
     text: str
     period: int | None
@@ -33,6 +37,12 @@ class Rule:
     minimum: int | None
 
     def accepts(self, size: int, valid: Sequence[int]) -> bool:
+        """What the rule says of ``size``; without a period, whether ``valid`` lists it.
+
+        >>> Rule("multiples of 16", 16, (0,), 16).accepts(1600, []), Rule("only 5, 7", None, (), None).accepts(
+        ...     6, [5, 7])
+        (True, False)
+        """
         if self.period is None:
             return size in valid
         return (self.minimum is None or size >= self.minimum) and size % self.period in self.residues
@@ -45,7 +55,13 @@ def _listing(values: Sequence[int]) -> str:
 
 def infer_rule(valid: set[int], low: int, high: int) -> Rule:
     """The smallest period that describes ``valid`` exactly on ``min(valid)..high``, seen over two periods at least;
-    a listing when there is none. The rule always agrees with ``valid`` on ``low..high``."""
+    a listing when there is none. The rule always agrees with ``valid`` on ``low..high``.
+
+    >>> infer_rule({n for n in range(1, 100) if n % 4 == 3}, 1, 99).text      # a U-Net with k3 s2 p1 stages
+    '≡ 3 (mod 4)'
+    >>> infer_rule({5, 7, 30}, 1, 40).text
+    'only 5, 7, 30 in 1..40'
+    """
     ordered = sorted(v for v in valid if low <= v <= high)
     if not ordered:
         return Rule(f"no size in {low}..{high}", None, (), None)
@@ -81,7 +97,20 @@ def _nearest(valid: Sequence[int], requested: int) -> tuple[int, ...]:
 
 def sweep(tracer: Tracer, input_shape: Shape, sizes: tuple[int, int] | None) -> dict[int, AxisSizes]:
     """Trace the model with every spatial size set to n, for each n of the axes' windows, and read per axis
-    whether n works there (a mismatch is attributed to the dims it happens on)."""
+    whether n works there (a mismatch is attributed to the dims it happens on).
+
+    A stand-in tracer for a model whose joins need the rows to be a multiple of 8 (any width works):
+
+    >>> from .trace import Join, Trace
+    >>> class Rows8:
+    ...     source = "example"
+    ...     def trace(self, input_shape, patches=()):
+    ...         joins = () if input_shape[2] % 8 == 0 else (Join(1, 0, 1, (2,)),)
+    ...         return Trace((), joins, None, None, None)
+    >>> found = sweep(Rows8(), (1, 3, 30, 30), (20, 40))
+    >>> found[2].rule, found[2].nearest, found[3].rule
+    ('multiples of 8', (24, 32), 'every size')
+    """
     dims = range(2, len(input_shape))
     windows = {d: sizes if sizes is not None else (max(1, input_shape[d] - WINDOW), input_shape[d] + WINDOW)
                for d in dims}

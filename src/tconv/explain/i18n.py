@@ -322,6 +322,10 @@ def _fmt(key: str, value: Any) -> str:
 
 
 def render(key: str, lang: str, args: dict[str, Any]) -> str:
-    """The message ``key`` in ``lang`` with ``args`` substituted."""
+    """The message ``key`` in ``lang`` with ``args`` substituted.
+
+    >>> render("scene.label.input", "en", {"shape": (3, 4)}), render("scene.label.input", "zh", {"shape": [5]})
+    ('input 3 × 4', '输入 5')
+    """
     lang = as_choice("lang", lang, LANGS)
     return CATALOGUE[key][lang].format(**{k: _fmt(k, v) for k, v in args.items()})

@@ -56,7 +56,11 @@ IDLE_SHRINK_S = 2.0
 @dataclass(frozen=True)
 class Result:
     """A finished answer: the body's bytes, its media type and extra headers. Cached as is, so a repeated query
-    answers the very same bytes."""
+    answers the very same bytes.
+
+    >>> Result(b"<svg/>", "image/svg+xml", (("Cache-Control", "max-age=3600"),)).media_type
+    'image/svg+xml'
+    """
 
     body: bytes
     media_type: str
@@ -64,7 +68,13 @@ class Result:
 
 
 class Busy(Exception):
-    """Every worker is busy and the queue is full: the request is answered 503 with Retry-After."""
+    """Every worker is busy and the queue is full: the request is answered 503 with Retry-After.
+
+    >>> busy = Busy(running=2, queued=4, retry_after=3)
+    >>> print(busy); busy.retry_after
+    the server is busy (renders running: 2, waiting: 4, the most it holds); retry in 3 s
+    3
+    """
 
     def __init__(self, running: int, queued: int, retry_after: int) -> None:
         super().__init__(
@@ -75,7 +85,11 @@ class Busy(Exception):
 
 
 def cpu_count() -> int:
-    """The cores this process may run on (its affinity mask, which containers and taskset narrow)."""
+    """The cores this process may run on (its affinity mask, which containers and taskset narrow).
+
+    >>> 1 <= cpu_count() <= (os.cpu_count() or 1)
+    True
+    """
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
@@ -83,7 +97,13 @@ def cpu_count() -> int:
 
 
 def rss_bytes(pid: int | str = "self") -> int:
-    """Resident memory of a process in bytes (Linux /proc; 0 where it cannot be read)."""
+    """Resident memory of a process in bytes (Linux /proc; 0 where it cannot be read).
+
+    >>> rss_bytes(2**30)          # no such process
+    0
+    >>> rss_bytes() > 10 << 20 or not os.path.exists("/proc/self/statm")      # this one holds NumPy at least
+    True
+    """
     try:
         with open(f"/proc/{pid}/statm", encoding="ascii") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -104,7 +124,11 @@ _LIBC = _libc()
 
 
 def malloc_trim() -> bool:
-    """Give the allocator's free pages back to the system (glibc ``malloc_trim(0)``); False where there is none."""
+    """Give the allocator's free pages back to the system (glibc ``malloc_trim(0)``); False where there is none.
+
+    >>> malloc_trim() in (True, False)      # True: glibc returned some memory; nothing else changes
+    True
+    """
     return bool(_LIBC is not None and _LIBC.malloc_trim(0))
 
 
@@ -119,7 +143,14 @@ def tune_allocator() -> None:
 
 
 class ResultCache:
-    """Answers by query, least recently used first out, within a byte budget (bodies counted). Thread-safe."""
+    """Answers by query, least recently used first out, within a byte budget (bodies counted). Thread-safe.
+
+    >>> cache = ResultCache(budget=10)
+    >>> cache.put("a", Result(b"12345", "text/plain")); cache.put("b", Result(b"12345", "text/plain"))
+    >>> cache.put("c", Result(b"123", "text/plain"))        # 13 bytes > 10: "a", the oldest, goes
+    >>> cache.keys(), cache.size
+    (['b', 'c'], 8)
+    """
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
@@ -130,6 +161,13 @@ class ResultCache:
         self.misses = 0
 
     def get(self, key: Hashable) -> Result | None:
+        """The answer kept for ``key`` (now the most recently used), or None; counted as a hit or a miss.
+
+        >>> cache = ResultCache(budget=100)
+        >>> cache.put("q", Result(b"body", "text/plain"))
+        >>> cache.get("q").body, cache.get("other"), (cache.hits, cache.misses)
+        (b'body', None, (1, 1))
+        """
         with self._lock:
             result = self._items.get(key)
             if result is None:
@@ -141,7 +179,13 @@ class ResultCache:
 
     def put(self, key: Hashable, result: Result) -> None:
         """Keep an answer, evicting the least recently used ones until it fits; one larger than the whole budget
-        is not kept."""
+        is not kept.
+
+        >>> cache = ResultCache(budget=4)
+        >>> cache.put("small", Result(b"1234", "text/plain")); cache.put("large", Result(b"12345", "text/plain"))
+        >>> cache.keys()              # the 5-byte body is over the whole budget: not kept, nothing evicted
+        ['small']
+        """
         need = len(result.body)
         with self._lock:
             old = self._items.pop(key, None)
@@ -156,7 +200,15 @@ class ResultCache:
             self.size += need
 
     def keys(self) -> list[Hashable]:
-        """The cached keys, least recently used first."""
+        """The cached keys, least recently used first.
+
+        >>> cache = ResultCache(budget=100)
+        >>> for key in "abc":
+        ...     cache.put(key, Result(b"x", "text/plain"))
+        >>> _ = cache.get("a")
+        >>> cache.keys()
+        ['b', 'c', 'a']
+        """
         with self._lock:
             return list(self._items)
 
@@ -172,7 +224,11 @@ class _RemoteTraceback(Exception):
 
 
 class WorkerDied(RuntimeError):
-    """A worker process ended during a job (killed, or crashed): an internal error, answered 500."""
+    """A worker process ended during a job (killed, or crashed): an internal error, answered 500.
+
+    >>> isinstance(WorkerDied("worker 4242 was killed by signal 9"), RuntimeError)
+    True
+    """
 
 
 def _worker_main(conn: Connection, memory_budget: int | None) -> None:
@@ -364,6 +420,18 @@ class HeavyPool:
 
     ``kind="process"`` runs jobs in worker processes (the server's choice); ``"thread"`` runs them in threads of
     this process (the same bounds, for tests that patch the library, and for comparison).
+
+    >>> import asyncio
+    >>> def square(n):
+    ...     return Result(str(n * n).encode(), "text/plain")
+    >>> pool = HeavyPool(workers=1, queue=0, cache_bytes=1024, kind="thread")
+    >>> async def twice():
+    ...     return [(await pool.answer(square, 7)).body for _ in range(2)]
+    >>> asyncio.run(twice())          # computed once, then answered from the cache
+    [b'49', b'49']
+    >>> pool.jobs, pool.cache.hits
+    (1, 1)
+    >>> pool.close()
     """
 
     def __init__(
@@ -395,7 +463,14 @@ class HeavyPool:
         self.shared = 0
 
     def start(self) -> None:
-        """Start the dispatcher threads and (for processes) the workers; the first job does it if not done."""
+        """Start the dispatcher threads and (for processes) the workers; the first job does it if not done.
+
+        >>> pool = HeavyPool(workers=1, queue=0, cache_bytes=0, kind="thread")
+        >>> pool.start(); pool.start()        # the second call finds it started
+        >>> pool.worker_pids()                # threads: no worker process
+        []
+        >>> pool.close()
+        """
         with self._lock:
             if self._dispatch is not None:
                 return
@@ -404,6 +479,16 @@ class HeavyPool:
             self._dispatch = ThreadPoolExecutor(self.workers, thread_name_prefix="tconv-web-dispatch")
 
     def close(self) -> None:
+        """Stop the dispatcher and the workers, cancelling the jobs still waiting; a later job starts them again.
+
+        >>> import asyncio
+        >>> def square(n):
+        ...     return Result(str(n * n).encode(), "text/plain")
+        >>> pool = HeavyPool(workers=1, queue=0, cache_bytes=1024, kind="thread")
+        >>> asyncio.run(pool.answer(square, 3)).body
+        b'9'
+        >>> pool.close(); pool.close()        # the second finds nothing to stop
+        """
         with self._lock:
             dispatch, processes = self._dispatch, self._processes
             self._dispatch = self._processes = None
@@ -413,6 +498,11 @@ class HeavyPool:
             processes.close()
 
     def worker_pids(self) -> list[int]:
+        """The process ids of the live workers (none for ``kind="thread"``, or before the pool starts).
+
+        >>> HeavyPool(workers=2, queue=0, cache_bytes=0).worker_pids()     # processes start with the first job
+        []
+        """
         return [] if self._processes is None else self._processes.pids()
 
     def _run(self, fn: Callable[..., Result], args: tuple[Any, ...]) -> Result:
@@ -429,7 +519,18 @@ class HeavyPool:
 
     async def answer(self, fn: Callable[..., Result], *args: Hashable) -> Result:
         """The job's answer for these arguments: from the cache, from the same job already running, or from a new
-        job if the pool has room (else :class:`Busy`). A job's exception reaches every request that waited on it."""
+        job if the pool has room (else :class:`Busy`). A job's exception reaches every request that waited on it.
+
+        >>> import asyncio
+        >>> def square(n):
+        ...     return Result(str(n * n).encode(), "text/plain")
+        >>> pool = HeavyPool(workers=1, queue=0, cache_bytes=1024, kind="thread")
+        >>> async def three():               # the same query three times at once: one job, shared
+        ...     return await asyncio.gather(*(pool.answer(square, 12) for _ in range(3)))
+        >>> [r.body for r in asyncio.run(three())], pool.jobs
+        ([b'144', b'144', b'144'], 1)
+        >>> pool.close()
+        """
         key = (fn.__module__, fn.__qualname__, args)
         cached = self.cache.get(key)
         if cached is not None:
@@ -484,6 +585,12 @@ class HeavyPool:
                 dispatch.submit(processes.shrink)
 
     def stats(self) -> dict[str, Any]:
+        """The pool's counters: jobs, refusals, shared jobs, recycled workers, and the cache's.
+
+        >>> stats = HeavyPool(workers=2, queue=4, cache_bytes=1024, kind="thread").stats()
+        >>> stats["workers"], stats["jobs"], stats["cache"]
+        (2, 0, {'budget': 1024, 'bytes': 0, 'entries': 0, 'hits': 0, 'misses': 0})
+        """
         return {
             "kind": self.kind, "workers": self.workers, "queue": self.queue, "running": self._running,
             "jobs": self.jobs, "refused": self.refused, "shared": self.shared,
