@@ -124,3 +124,26 @@ def test_the_example_count_sees_what_it_should() -> None:
     assert not any("._" in name.removeprefix("tconv._axes") for name in names)  # no private name
     with pytest.raises(ValueError, match="tconv.no_such_module"):
         _docstring_examples()["public_names"](["tconv.no_such_module"])
+
+
+@pytest.mark.parametrize("page", ["guide.md", "explain.md", "show.md"])
+def test_every_python_block_of_the_page_runs(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guides' examples run in order, in one namespace; a block written as a doctest (``>>>``) is checked
+    against its printed values. (docs/porting.md has its own test; docs/doctor.md shows patches to a user's
+    model, not programs.)"""
+    import doctest
+    import re
+
+    monkeypatch.chdir(tmp_path)  # examples that save pictures write them here
+    text = (DOCS / page).read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks
+    namespace: dict = {}
+    for block in blocks:
+        if block.lstrip().startswith(">>>"):
+            test = doctest.DocTestParser().get_doctest(block, namespace, page, page, 0)
+            runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+            runner.run(test, out=lambda _: None)
+            assert runner.failures == 0, f"a doctest block of docs/{page} fails:\n{block}"
+        else:
+            exec(block, namespace)
