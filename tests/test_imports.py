@@ -18,8 +18,11 @@ ROOT = "tconv"
 
 #: STYLE.md's layers, lowest first: errors ← params ← shapes ← algorithms ← explain ← scene ← render ← {cli, web},
 #: except that shapes sits below params: the plan (params) is built from shapes' per-axis validators, and shapes
-#: imports nothing of params. Modules not named here (_axes, _format, functional, frameworks...) are not ranked.
-LAYERS = {"tconv.errors": 0, "tconv.shapes": 1, "tconv.params": 2, "tconv.algorithms": 3, "tconv.explain": 4,
+#: imports nothing of params. ``tconv.arrays`` (the shells' arrays: read, made up, given channel axes) sits on the
+#: algorithms' floor: it uses functional's dtype rule and nothing that explains, draws or serves. Modules not named
+#: here (_axes, _format, functional, frameworks...) are not ranked.
+LAYERS = {"tconv.errors": 0, "tconv.shapes": 1, "tconv.params": 2, "tconv.algorithms": 3, "tconv.arrays": 3,
+          "tconv.explain": 4,
           "tconv.scene": 5, "tconv.render": 6, "tconv.cli": 7, "tconv.__main__": 7, "tconv.web": 7}
 
 
@@ -133,6 +136,11 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
 def test_lower_layers_do_not_import_higher(module: str) -> None:
     higher = sorted(t for t in GRAPH[module] if (_layer(t) or -1) > (_layer(module) or 0))
     assert higher == [], f"{module} (layer {_layer(module)}) imports higher layers: {higher}"
+
+
+def test_the_cli_package_is_ranked_and_arrays_sit_below_it() -> None:
+    assert _layer("tconv.cli.convert") == _layer("tconv.cli") == 7
+    assert "tconv.arrays" in GRAPH["tconv.cli.compute"] and "tconv.functional" in GRAPH["tconv.arrays"]
 
 
 def test_scene_imports_no_renderer() -> None:

@@ -48,7 +48,8 @@ def load_array(source: str, name: str = "array") -> np.ndarray:
     [[1, 2], [3, 4]]
     >>> load_array("[[1, 2], [3]]", "--input")
     Traceback (most recent call last):
-    tconv.errors.TconvError: --input is not a rectangular array: every row must have the same length (and at most 64 dimensions)
+    tconv.errors.TconvError: --input is not a rectangular array: every row must have the same length
+    (and at most 64 dimensions)
     """
     path = Path(source)
     if source.endswith(".npy"):
@@ -132,7 +133,8 @@ def with_channels(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = 
     ((1, 3, 3), (1, 1, 2, 2), True)
     >>> with_channels([[1, 2], [3, 4]], [1, 2])
     Traceback (most recent call last):
-    tconv.errors.TconvError: a plain (single-channel) weight of shape [2] needs an input with the same number of dimensions, got input shape [2, 2]
+    tconv.errors.TconvError: a plain (single-channel) weight of shape [2] needs an input with the same number of
+    dimensions, got input shape [2, 2]
     """
     x, w, b = as_arrays(input, weight, bias)
     plain = plain or w.ndim < 3

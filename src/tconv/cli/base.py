@@ -200,11 +200,12 @@ def need(args: argparse.Namespace, *names: str) -> None:
             raise TconvError(f"{flag} is required for `tconv {args.command}`")
 
 
-def per_drawn_axis(args: argparse.Namespace, *names: str) -> list[tuple[int, ...] | None]:
-    """The named size flags, one value per axis (None where not given). The number of axes is what all the size
-    flags given say together (drawn_axes): the longest per-axis value, or 2 when every one is a bare number."""
+def per_drawn_axis(args: argparse.Namespace, *names: str) -> list[tuple[int, ...]]:
+    """The named size flags (each required), one value per axis. The number of axes is what all the size flags
+    given say together (drawn_axes): the longest per-axis value, or 2 when every one is a bare number."""
+    need(args, *names)
     nd = drawn_axes(*(getattr(args, n, None) for n in SIZE_NAMES))
-    return [None if getattr(args, n) is None else per_axis(n, getattr(args, n), nd) for n in names]
+    return [per_axis(n, getattr(args, n), nd) for n in names]
 
 
 class LayerArgs(TypedDict):

@@ -24,7 +24,6 @@ from .base import (
     check_output,
     groups,
     layer_args,
-    need,
     or_default,
     per_drawn_axis,
     quote,
@@ -88,9 +87,7 @@ def channel_arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np
     elif args.input_size is None and args.kernel_size is None and args.seed is None:
         x, w = worked_example()
     else:
-        need(args, "input_size", "kernel_size")
         size, kernel = per_drawn_axis(args, "input_size", "kernel_size")
-        assert size is not None and kernel is not None  # need() above
         x, w = random_arrays(size, kernel, groups=args.groups, seed=or_default(args.seed, 0))
     b = None if args.bias is None else load_array(args.bias, "--bias")
     x, w, b, plain = with_channels(x, w, b, plain=args.plain)
@@ -100,11 +97,17 @@ def channel_arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np
     return x, w, b, plain
 
 
+def output_size(args: argparse.Namespace, nd: int) -> tuple[int, ...] | None:
+    """--output-size for arrays of ``nd`` spatial axes: a bare number is the size of every axis (PyTorch's
+    output_size lists every axis)."""
+    return None if args.output_size is None else per_axis("output_size", args.output_size, nd)
+
+
 def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     x, w, b, plain = channel_arrays(args)
     # one plan: it computes the result and states the size derivation
     plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **layer_args(args),
-                               groups=args.groups, output_size=args.output_size, dtype=x.dtype.name)
+                               groups=args.groups, output_size=output_size(args, w.ndim - 2), dtype=x.dtype.name)
     y = execute(plan, x, w, b, args.algorithm)
     lines = [ax.substituted() for ax in plan.axes]
     if plain:
@@ -135,8 +138,8 @@ def walkthrough(args: argparse.Namespace) -> Walkthrough:
     from ..explain import explain
 
     x, w, b, _ = channel_arrays(args)
-    return explain(x, w, b, **layer_args(args), groups=args.groups, output_size=args.output_size, view=args.view,
-                   lang=args.lang)
+    return explain(x, w, b, **layer_args(args), groups=args.groups, output_size=output_size(args, w.ndim - 2),
+                   view=args.view, lang=args.lang)
 
 
 def _explain(args: argparse.Namespace) -> str:

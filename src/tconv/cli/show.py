@@ -21,7 +21,6 @@ from .base import (
     int_in,
     json_flag,
     layer_args,
-    need,
     or_default,
     path_kind,
     per_drawn_axis,
@@ -31,7 +30,7 @@ from .base import (
     subparser,
     writing,
 )
-from .compute import check_array_flags, check_sizes_agree
+from .compute import check_array_flags, check_sizes_agree, output_size
 
 ANIMATE_EXAMPLES = """\
   tconv animate -i 3 -k 3 -s 2 -p 1 --output-padding 1 --values -o odd.gif
@@ -64,19 +63,22 @@ def _animate(args: argparse.Namespace) -> str:
     if not transposed and view != "conv":
         raise TconvError(f"--view {view} draws a transposed convolution; drop --no-transposed or use --view conv")
     arrays_given: dict[str, np.ndarray] = {}
-    size, kernel = args.input_size, args.kernel_size
+    size, kernel, out = args.input_size, args.kernel_size, args.output_size
     if check_array_flags(args, "random integers from --seed"):
         x, w = load_array(args.input, "--input"), load_array(args.weight, "--weight")
         w_spatial = w.shape[2:] if w.ndim >= 3 else w.shape
         if x.ndim >= len(w_spatial):
             check_sizes_agree(args, x.shape[x.ndim - len(w_spatial):], w_spatial)
         arrays_given = {"input": x, "weight": w}
+        out = output_size(args, len(w_spatial))
     elif size is None or kernel is None:
         raise TconvError("--input-size and --kernel-size are required (or --input and --weight arrays)")
     else:
         size, kernel = per_drawn_axis(args, "input_size", "kernel_size")
+        if out is not None:
+            [out] = per_drawn_axis(args, "output_size")
     scene = animate(
-        size, kernel, **layer_args(args), output_size=args.output_size, view=view,
+        size, kernel, **layer_args(args), output_size=out, view=view,
         pool=args.pool, values=args.values, seed=or_default(args.seed, 0), cell_size=args.cell_size,
         duration_ms=args.duration, lang=args.lang, **arrays_given,
     )
@@ -118,11 +120,9 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
 def _cmd_overlap(args: argparse.Namespace) -> int:
     from ..scene import overlap
 
-    need(args, "input_size", "kernel_size")
+    size, kernel = per_drawn_axis(args, "input_size", "kernel_size")
     if args.output is not None:
         check_output(args.output, extensions=_picture_kinds())
-    size, kernel = per_drawn_axis(args, "input_size", "kernel_size")
-    assert size is not None and kernel is not None  # need() above
     m = overlap(size, kernel, **layer_args(args), layers=args.layers)
     if args.output is not None:
         writing(args.output, "--output", lambda: m.save(args.output))

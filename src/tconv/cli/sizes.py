@@ -15,7 +15,6 @@ from .base import (
     direction,
     int_in,
     json_flag,
-    need,
     or_default,
     per_drawn_axis,
     sizes,
@@ -46,12 +45,11 @@ def _per_axis_lines(texts: list[str]) -> list[str]:
 
 
 def _shape(args: argparse.Namespace) -> dict[str, Any]:
-    need(args, "input_size", "kernel_size")
     if args.ceil_mode and not args.pool:
         raise TconvError("--ceil-mode only applies to pooling (add --pool)")
     if args.pool and args.transposed is not None:
         raise TconvError("--transposed/--no-transposed do not apply to pooling (--pool)")
-    [input_size] = per_drawn_axis(args, "input_size")
+    input_size, _ = per_drawn_axis(args, "input_size", "kernel_size")
     # the library's report, unchanged: `shape --json` prints exactly what /api/shape and walkthroughs carry
     return shapes.layer_report(
         input_size,
@@ -118,9 +116,7 @@ def _cmd_shape(args: argparse.Namespace) -> int:
 
 
 def _solve(args: argparse.Namespace) -> tuple[tuple[int, ...], tuple[int, ...], list[list[dict[str, Any]]]]:
-    need(args, "input_size", "output_size")
     size, target = per_drawn_axis(args, "input_size", "output_size")
-    assert size is not None and target is not None  # need() above
     # the library refuses bounds whose search would take more than about a second (MAX_SOLVE_CANDIDATES)
     found = shapes.solve(
         size,

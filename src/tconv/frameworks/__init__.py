@@ -33,11 +33,12 @@ from .tf import (
 
 __all__ = [
     "FRAMEWORKS",
+    "FROM_READS",
     "ConvTransposeNode",
     "TorchEquivalent",
     "conv_transpose_nodes",
-    "from_jax",
     "from_framework",
+    "from_jax",
     "from_keras",
     "from_onnx",
     "from_tf",
@@ -103,7 +104,8 @@ def from_framework(
     True
     >>> from_framework("tf", 4, 3, groups=2)
     Traceback (most recent call last):
-    tconv.errors.TconvError: groups does not apply to TensorFlow: its layer takes output_size, in_channels, out_channels besides the sizes, stride, padding and dilation
+    tconv.errors.TconvError: groups does not apply to TensorFlow: its layer takes output_size, in_channels,
+    out_channels besides the sizes, stride, padding and dilation
     """
     name = as_choice("framework", framework, tuple(FRAMEWORKS))
     given = {"pads": pads, "output_padding": output_padding, "output_size": output_size, "groups": groups,
