@@ -53,7 +53,7 @@ def test_worked_example_is_seed_001() -> None:
 def test_random_arrays_shapes_ranges_and_seed(size, kernel, groups, shapes) -> None:
     x, w = random_arrays(size, kernel, groups=groups, seed=5)
     assert [x.shape, w.shape] == shapes
-    assert 0 <= x.min() and x.max() <= 4 and 1 <= w.min() and w.max() <= 3
+    assert x.min() >= 0 and x.max() <= 4 and w.min() >= 1 and w.max() <= 3
     x2, w2 = random_arrays(size, kernel, groups=groups, seed=5)
     assert np.array_equal(x, x2) and np.array_equal(w, w2)
 
