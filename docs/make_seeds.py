@@ -121,11 +121,10 @@ Where a seed is wrong, the correct value and why. Each is checked by `tests/test
 
 def walkthrough(ex: Example, view: str) -> tconv.Walkthrough:
     """Run the example's flags through the CLI's own argument handling, so the docs show what the command shows."""
-    from tconv.cli import _channel_arrays, _layer_args, build_parser
+    from tconv.cli import build_parser
+    from tconv.cli.compute import walkthrough as cli_walkthrough
 
-    args = build_parser().parse_args(["explain", *ex.args, "--view", view])
-    x, w, b, _ = _channel_arrays(args)
-    return tconv.explain(x, w, b, **_layer_args(args), groups=args.groups, output_size=args.output_size, view=view)
+    return cli_walkthrough(build_parser().parse_args(["explain", *ex.args, "--view", view]))
 
 
 def render(ex: Example) -> str:

@@ -59,9 +59,9 @@ def test_compute_random_integers_from_seed(capsys) -> None:
 def test_shape_text_shows_formula_relation_and_range(capsys) -> None:
     code, out, _ = run(capsys, "shape", "-i", "5", "-k", "3", "-s", "2", "-p", "1", "--output-size", "10")
     assert code == 0
-    assert "input 5 → output 10" in out
-    assert "(5 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 10" in out
-    assert "relation 14" in out and "9..10" in out
+    assert out.startswith("ConvTranspose2d: input 5 × 5 → output 10 × 10\n")
+    assert "  each axis: (5 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 10\n" in out  # a square layer: one line for both
+    assert "relation 14" in out and "output_size= accepts 9..10 on each axis" in out
 
 
 def test_shape_json_non_square_and_conv(capsys) -> None:
@@ -78,7 +78,9 @@ def test_shape_json_non_square_and_conv(capsys) -> None:
 
 def test_shape_pool(capsys) -> None:
     code, out, _ = run(capsys, "shape", "--pool", "-i", "7", "-k", "2", "--ceil-mode")
-    assert code == 0 and "MaxPool (each axis alike): input 7 → output 4" in out
+    assert code == 0 and out.startswith("MaxPool2d: input 7 × 7 → output 4 × 4\n")
+    code, out, _ = run(capsys, "shape", "--pool", "-i", "7,", "-k", "2", "--ceil-mode")
+    assert code == 0 and out.startswith("MaxPool1d: input 7 → output 4\n") and "  axis 0: " in out
 
 
 def test_solve_lists_common_first(capsys) -> None:
@@ -126,7 +128,7 @@ def test_python_dash_m_help_has_examples() -> None:
     assert "examples (tconv COMMAND --help" in result.stdout and "tconv solve -i 17 --output-size 34" in result.stdout
     result = subprocess.run([sys.executable, "-m", "tconv", "shape", "-i", "3", "-k", "2", "--json"],
                             capture_output=True, text=True, check=True)
-    assert json.loads(result.stdout)["output_size"] == [4]
+    assert json.loads(result.stdout)["output_size"] == [4, 4]
 
 
 def _fake_server(monkeypatch) -> list[dict]:
@@ -295,9 +297,12 @@ def _fail(capsys, argv: list[str]) -> str:
         (["gallery", "{tmp}/g", "-i", "3"], "unrecognized arguments: -i 3"),
         (["compute", "-o", "{tmp}/y.npy", "--json"], "argument --json: not allowed with argument -o/--output"),
         (["convert", "--to", "onnx", "-i", "4", "-k", "3", "--pads", "1,1"], "--pads does not apply to --to"),
-        (["convert", "--from", "tf", "-i", "4", "-k", "3", "--groups", "2"], "--groups does not apply to --from tf"),
+        (["convert", "--from", "tf", "-i", "4", "-k", "3", "--groups", "2"],
+         "groups does not apply to TensorFlow: its layer takes output_size, in_channels, out_channels"),
         (["convert", "--from", "keras", "-i", "4", "-k", "3", "--transpose-kernel"],
-         "--transpose-kernel does not apply to --from keras"),
+         "transpose_kernel does not apply to Keras"),
+        (["convert", "--to", "tf", "-i", "4", "-k", "3", "--groups", "2"], "groups 2: TensorFlow has no groups"),
+        (["convert", "--from", "jax", "-i", "4", "-k", "3", "-p", "1:x"], "--padding '1:x' must be a framework's"),
         (["convert", "--from", "onnx", "-i", "4", "-k", "3", "--in-channels", "0"], "argument --in-channels"),
         # sizes that disagree with the arrays
         (["compute", "-k", "3", "--input", "[[1,2],[3,4]]", "--weight", "[[1,2],[3,4]]"],
@@ -314,15 +319,20 @@ def _fail(capsys, argv: list[str]) -> str:
         (["overlap", "-i", "5", "-k", "3", "--output_size", "4"], "unrecognized arguments: --output_size 4"),
         # memory, counted in Python ints before any random array exists
         (["compute", "-i", "100000,100000", "-k", "3"],
-         "--input-size 100000,100000 with --kernel-size 3,3 (random integer arrays) needs about 74.5 GiB"),
-        (["compute", "-i", "1000000000", "-k", "1,1"], "--input-size 1000000000,1000000000 with --kernel-size 1,1"),
+         "input_size 100000,100000 with kernel_size 3,3 (random integer arrays) needs about 74.5 GiB"),
+        (["compute", "-i", "1000000000", "-k", "1"], "input_size 1000000000,1000000000 with kernel_size 1,1"),
         (["explain", "-i", "1000000000", "-k", "1,1"], "more than the memory budget"),
         (["animate", "-i", "1000000000", "-k", "1", "-o", "{tmp}/a.svg"], "input cells; at most 1600 are drawn"),
         # solve's bounds
         (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "1000000", "--max-stride", "1000000"],
          "kernel_sizes 1..1000000 has more than 100,000 values"),
-        (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "64", "--max-stride", "16"],
+        (["solve", "-i", "17,", "--output-size", "34,", "--max-kernel", "64", "--max-stride", "16"],
          "make 196,608 candidates for solve on 1 axis, more than its cap of 100,000"),
+        (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "64", "--max-stride", "16"],
+         "make 393,216 candidates for solve on 2 axes"),
+        (["animate", "-i", "3", "-k", "2", "-o", "{tmp}/out.jpg"],
+         "--output '{tmp}/out.jpg': the extension must be one of .svg, .gif, .png"),
+        (["overlap", "-i", "3", "-k", "2", "-o", "{tmp}/out.jpg"], "the extension must be one of .svg, .gif, .png"),
         (["solve", "-i", "17", "--output-size", "34", "--limit", "0"], "argument --limit: expected an integer ≥ 1"),
         (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "0"], "argument --max-kernel: expected"),
         (["animate", "-i", "3", "-k", "2", "--frame", "-1", "-o", "{tmp}/a.svg"], "argument --frame: expected"),
@@ -343,10 +353,10 @@ def test_underscore_spellings_are_aliases_hidden_from_help(capsys) -> None:
     _, out1, _ = run(capsys, "shape", "-i", "5", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1", "--json")
     _, out2, _ = run(capsys, "shape", "-i", "5", "--kernel_size=3", "-s", "2", "-p", "1", "--output_padding", "1",
                      "--json")
-    assert json.loads(out1) == json.loads(out2) and json.loads(out2)["output_size"] == [10]
+    assert json.loads(out1) == json.loads(out2) and json.loads(out2)["output_size"] == [10, 10]
     code, out, _ = run(capsys, "compute", "--input_size", "3", "--kernel_size", "2", "--output_size", "7", "-s", "2",
                        "--json")
-    assert code == 0 and json.loads(out)["output_shape"] == [7]
+    assert code == 0 and json.loads(out)["output_shape"] == [7, 7]
     with pytest.raises(SystemExit):
         main(["shape", "--help"])
     assert "--output_padding" not in capsys.readouterr().out
@@ -457,3 +467,107 @@ def test_a_failed_write_of_the_answer_is_one_line(capsys, monkeypatch) -> None:
 def test_gallery_refuses_an_empty_folder_name(capsys) -> None:
     err = _fail(capsys, ["gallery", ""])
     assert "DIR is empty" in err
+
+
+# --------------------------------------------------------------------------------------------------
+# what a bare number means: a square 2-D layer in every subcommand; a trailing comma asks for one axis
+# --------------------------------------------------------------------------------------------------
+
+
+def _axes_of_output(command: str, out: str, tmp_path: Path) -> int:
+    """How many spatial axes the answer has, read from each command's own output."""
+    if command == "shape":
+        return len(json.loads(out)["output_size"])
+    if command == "solve":
+        return len(json.loads(out))
+    if command == "compute":
+        return len(json.loads(out)["output_shape"])
+    if command == "explain":
+        return np.asarray(json.loads(out)["output"]).ndim - 1  # (C, *spatial)
+    if command == "overlap":
+        return np.asarray(json.loads(out)["counts"]).ndim
+    if command == "animate":
+        return 2 if "ConvTranspose2d" in out else 1 if "ConvTranspose1d" in out else 0
+    if command == "convert --from":
+        return len(json.loads(out)["output_size"])
+    assert command == "convert --to"
+    return len(json.loads(out)["kernel_shape"])
+
+
+# each command with its size flags marked {n}: "3" (a bare number) or "3," (one axis)
+RANK_CASES = {
+    "shape": ["shape", "-i", "3{n}", "-k", "2", "--json"],
+    "solve": ["solve", "-i", "17{n}", "--output-size", "34{n}", "--json"],
+    "compute": ["compute", "-i", "3{n}", "-k", "2", "--json"],
+    "explain": ["explain", "-i", "3{n}", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1", "--view",
+                "scatter", "--format", "json"],
+    "animate": ["animate", "-i", "3{n}", "-k", "2", "-o", "{tmp}/a.svg"],
+    "overlap": ["overlap", "-i", "3{n}", "-k", "2", "--json"],
+    "convert --from": ["convert", "--from", "keras", "--padding", "same", "-s", "2", "-k", "3", "-i", "16{n}",
+                       "--json"],
+    "convert --to": ["convert", "--to", "onnx", "-k", "3", "-s", "2", "-i", "8{n}", "--json"],
+}
+
+
+@pytest.mark.parametrize("spelling,axes", [("", 2), (",", 1)], ids=["bare number: square 2-D", "trailing comma: 1-D"])
+@pytest.mark.parametrize("command", list(RANK_CASES))
+def test_a_bare_size_means_a_square_2d_layer_in_every_command(tmp_path: Path, capsys, command, spelling,
+                                                              axes) -> None:
+    argv = [a.replace("{n}", spelling).replace("{tmp}", str(tmp_path)) for a in RANK_CASES[command]]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert _axes_of_output(command, out, tmp_path) == axes
+
+
+@pytest.mark.parametrize("command", ["shape", "solve", "compute", "explain", "animate", "overlap", "convert"])
+def test_each_help_with_sizes_states_the_rank_rule(capsys, command) -> None:
+    from tconv.cli.base import RANK_RULE
+
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert f"sizes ({RANK_RULE})" in capsys.readouterr().out
+    assert RANK_RULE == "5 means a square 2-D layer, 5,5; one per axis: 5,4; one axis (1-D): 5,"
+
+
+@pytest.mark.parametrize("argv,first_line", [
+    (["shape", "-i", "3", "-k", "2"], "ConvTranspose2d: input 3 × 3 → output 4 × 4"),
+    (["shape", "-i", "3,", "-k", "2"], "ConvTranspose1d: input 3 → output 4"),
+    (["shape", "-i", "3,3,3", "-k", "2", "--no-transposed"], "Conv3d: input 3 × 3 × 3 → output 2 × 2 × 2"),
+    (["shape", "-i", "3,3,3,3", "-k", "2"],
+     "ConvTranspose over 4 axes (PyTorch's layers have 1 to 3): input 3 × 3 × 3 × 3 → output 4 × 4 × 4 × 4"),
+], ids=["2-D", "1-D", "3-D conv", "4 axes: no such PyTorch layer"])
+def test_shape_names_the_pytorch_layer_or_says_there_is_none(capsys, argv, first_line) -> None:
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and out.splitlines()[0] == first_line
+    assert "ConvTranspose4d" not in out
+
+
+def test_solve_help_shows_the_candidate_cap_as_a_number(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["solve", "--help"])
+    out = capsys.readouterr().out
+    assert "search bounds (at most 100,000 candidates, about a second)" in out
+    assert "MAX_SOLVE_CANDIDATES" not in out and "shapes." not in out
+
+
+def test_animate_jpg_names_the_extensions_and_no_python_argument(tmp_path: Path, capsys) -> None:
+    err = _fail(capsys, ["animate", "-i", "3", "-k", "2", "-o", str(tmp_path / "out.jpg")])
+    assert err == (f"tconv animate: error: --output '{tmp_path / 'out.jpg'}': the extension must be one of .svg, "
+                   ".gif, .png\n")
+    assert "kind=" not in err and not (tmp_path / "out.jpg").exists()
+
+
+@pytest.mark.parametrize("name,extra,said", [
+    ("odd.gif", [], "36 frames"),
+    ("odd.svg", [], "36 frames"),
+    ("odd.png", [], "one still, frame 21 of frames 0..35"),
+    ("odd.svg", ["--frame", "2"], "one still, frame 2 of frames 0..35"),
+    ("odd.gif", ["--frame", "35"], "one still, frame 35 of frames 0..35"),
+], ids=["gif: every frame", "svg: every frame", "png: the still", "svg --frame 2: a still", "gif --frame 35"])
+def test_animate_says_what_it_wrote(tmp_path: Path, capsys, name, extra, said) -> None:
+    out_path = tmp_path / name
+    code, out, _ = run(capsys, "animate", "-i", "3", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1",
+                       "--cell-size", "8", "-o", str(out_path), *extra)
+    assert code == 0
+    assert out == f"wrote {out_path}: {said}, ConvTranspose2d  k=3 s=2 p=1 op=1 d=1:  3 × 3 → 6 × 6  (gather: as a " \
+                  "direct convolution)\n"

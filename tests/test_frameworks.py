@@ -317,29 +317,29 @@ def test_code_is_ready_to_paste() -> None:
 def test_cli_convert(capsys) -> None:
     from tconv.cli import main
 
-    assert main(["convert", "--from", "keras", "--padding", "same", "-s", "2", "-k", "3", "-i", "16"]) == 0
+    assert main(["convert", "--from", "keras", "--padding", "same", "-s", "2", "-k", "3", "-i", "16,"]) == 0
     out = capsys.readouterr().out
     assert "then crop [[0, 1]]" in out and "output size (32,)" in out and "y = y[:, :, 0:-1]" in out
-    assert main(["convert", "--from", "onnx", "--padding", "same_lower", "-s", "2", "-k", "3", "-i", "4",
+    assert main(["convert", "--from", "onnx", "--padding", "same_lower", "-s", "2", "-k", "3", "-i", "4,",
                  "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["exact"] and data["padding"] == [1] and data["output_padding"] == [1]
     assert main(["convert", "--from", "tf", "-s", "2,2", "-k", "3", "-i", "3,4", "--output-size", "6,8", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["crop"] == [[0, 1], [0, 1]]
     # without --output-size: the size TF's layers would pick (VALID: max(F, L·s) = 33)
-    assert main(["convert", "--from", "tf", "--padding", "valid", "-s", "2", "-k", "3", "-i", "16", "--json"]) == 0
+    assert main(["convert", "--from", "tf", "--padding", "valid", "-s", "2", "-k", "3", "-i", "16,", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["output_size"] == [33]
     assert F.tf_default_output_size(16, 3, 2, "VALID") == (33,)
-    assert main(["convert", "--from", "jax", "--padding", "1:2", "-s", "2", "-k", "3", "-i", "4", "--transpose-kernel",
+    assert main(["convert", "--from", "jax", "--padding", "1:2", "-s", "2", "-k", "3", "-i", "4,", "--transpose-kernel",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["exact"] is True
     assert main(["convert", "--to", "onnx", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1", "-i", "8",
                  "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["pads"] == [1, 1]
+    assert json.loads(capsys.readouterr().out)["pads"] == [1, 1, 1, 1]  # a bare -i 8: a square 2-D layer
     assert main(["convert", "--to", "keras", "-k", "3", "-s", "2", "-p", "2", "-i", "5"]) == 2
     assert "Keras cannot express this layer" in capsys.readouterr().err
     assert main(["convert", "--from", "jax", "--padding", "x", "-k", "3", "-i", "4"]) == 2
-    assert "pairs like 1:2" in capsys.readouterr().err
+    assert "padding 'X' must be 'SAME', 'VALID' or a sequence of (lo, hi) pairs (JAX)" in capsys.readouterr().err
 
 
 def _two_layer_model(batch: int | str = 1, height: int | str = 5):

@@ -18,11 +18,13 @@ ROOT = "tconv"
 
 #: STYLE.md's layers, lowest first: errors ← shapes ← {relations, solver} ← report ← params ← algorithms ← explain ←
 #: scene ← render ← {cli, web}. The guide's relations and the inverse search are built on the per-axis arithmetic
-#: alone; the layer report adds the relations to it; none of them needs a plan (params). Modules not named here
-#: (_axes, _format, functional, frameworks...) are not ranked.
+#: alone; the layer report adds the relations to it; none of them needs a plan (params). ``tconv.arrays`` (the
+#: shells' arrays: read, made up, given channel axes) sits on the algorithms' floor: it uses the dtype rule and
+#: nothing that explains, draws or serves. Modules not named here (_axes, _format, functional, frameworks...) are
+#: not ranked.
 LAYERS = {"tconv.errors": 0, "tconv.shapes": 1, "tconv.relations": 2, "tconv.solver": 2, "tconv.report": 3,
-          "tconv.params": 4, "tconv.algorithms": 5, "tconv.explain": 6, "tconv.scene": 7, "tconv.render": 8,
-          "tconv.cli": 9, "tconv.__main__": 9, "tconv.web": 9}
+          "tconv.params": 4, "tconv.algorithms": 5, "tconv.arrays": 5, "tconv.explain": 6, "tconv.scene": 7,
+          "tconv.render": 8, "tconv.cli": 9, "tconv.__main__": 9, "tconv.web": 9}
 
 
 def _modules() -> dict[str, Path]:
@@ -135,6 +137,11 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
 def test_lower_layers_do_not_import_higher(module: str) -> None:
     higher = sorted(t for t in GRAPH[module] if (_layer(t) or -1) > (_layer(module) or 0))
     assert higher == [], f"{module} (layer {_layer(module)}) imports higher layers: {higher}"
+
+
+def test_the_cli_package_is_ranked_and_arrays_sit_below_it() -> None:
+    assert _layer("tconv.cli.convert") == _layer("tconv.cli") == LAYERS["tconv.cli"]
+    assert "tconv.arrays" in GRAPH["tconv.cli.compute"] and "tconv.dtypes" in GRAPH["tconv.arrays"]
 
 
 def test_scene_imports_no_renderer() -> None:

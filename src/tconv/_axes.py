@@ -224,16 +224,23 @@ def layer_axes(kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, outpu
 
 
 def parse_ints(name: str, text: str) -> int | tuple[int, ...]:
-    """``"5"`` → 5, ``"5,4"`` → (5, 4): the size syntax of the CLI and the web API.
+    """``"5"`` → 5, ``"5,4"`` → (5, 4), ``"5,"`` → (5,): the size syntax of the CLI and the web API.
 
-    >>> parse_ints("input", "5"), parse_ints("input", "5,4")
-    (5, (5, 4))
-    >>> parse_ints("input", "5x4")
+    A trailing comma makes a sequence, as in Python: ``5,`` is one axis, where a bare ``5`` lets the shells pick
+    the number of axes (:func:`drawn_axes`: a square 2-D layer when every size is a bare number).
+
+    >>> parse_ints("input_size", "5"), parse_ints("input_size", "5,4"), parse_ints("input_size", "5,")
+    (5, (5, 4), (5,))
+    >>> parse_ints("input_size", "5x4")
     Traceback (most recent call last):
-    tconv.errors.TconvError: input expects an integer or comma-separated integers like 5,4, got '5x4'
+    tconv.errors.TconvError: input_size expects an integer or comma-separated integers like 5,4, got '5x4'
     """
+    parts = str(text).split(",")
+    sequence = len(parts) > 1
+    if sequence and parts[-1] == "":
+        parts.pop()
     try:
-        values = tuple(int(v) for v in str(text).split(","))
+        values = tuple(int(v) for v in parts)
     except ValueError:
         raise TconvError(f"{name} expects an integer or comma-separated integers like 5,4, got {text!r}") from None
-    return values[0] if len(values) == 1 else values
+    return values if sequence else values[0]

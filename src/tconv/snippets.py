@@ -10,7 +10,7 @@ y = layer(x)  # shape (1, 1, 10, 10)
 
 from __future__ import annotations
 
-from ._axes import IntOrSeq, count_axes, per_axis
+from ._axes import IntOrSeq, drawn_axes, per_axis
 from .shapes import conv_axes, output_padding_for, transposed_axes
 
 __all__ = ["torch_code"]
@@ -32,11 +32,11 @@ def torch_code(
 ) -> str:
     """PyTorch code building the layer and applying it to an input of ``input_size`` (validated like the layer).
 
-    Scalars mean 2-D unless ``nd`` says otherwise; parameters at their defaults are left out.
+    All scalars mean a square 2-D layer (:func:`tconv._axes.drawn_axes`, as in every shell) unless ``nd`` says
+    otherwise; parameters at their defaults are left out.
     """
     if nd is None:
-        scalars = all(isinstance(v, int) for v in (input_size, kernel_size, stride, padding, output_padding, dilation))
-        nd = 2 if scalars else count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
+        nd = drawn_axes(input_size, kernel_size, stride, padding, output_padding, dilation, output_size)
     args = [f"in_channels={in_channels}", f"out_channels={out_channels}"]
 
     def tup(values: list[int]) -> str:

@@ -16,8 +16,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._axes import IntOrSeq, as_bool, as_int, as_shape, layer_axes, per_axis, show
+from ..dtypes import as_arrays
 from ..errors import TconvError
-from ..functional import as_arrays
 from ..shapes import effective_kernel_size
 from .common import PaddingSpec, TorchEquivalent, torch_equivalent
 

@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._axes import IntOrSeq, as_choice, as_int, as_shape, show
+from ..dtypes import as_arrays
 from ..errors import TconvError
-from ..functional import as_arrays
 from ..shapes import check_output_padding, full_output_size
 from .common import TorchEquivalent, spatial_ints, torch_equivalent
 

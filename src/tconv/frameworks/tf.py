@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._axes import IntOrSeq, as_choice, as_int, as_shape, count_axes, per_axis, show
+from ..dtypes import as_arrays
 from ..errors import TconvError
-from ..functional import as_arrays
 from ..shapes import effective_kernel_size, full_output_size
 from .common import PaddingSpec, TorchEquivalent, channels_first, channels_last, spatial_ints, torch_equivalent
 

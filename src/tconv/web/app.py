@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
-from .._axes import count_axes, parse_ints, per_axis
+from .._axes import drawn_axes, parse_ints, per_axis
 from ..errors import TconvError
 from .pool import Busy, HeavyPool, PoolKind, Result, cpu_count, tune_allocator
 
@@ -138,7 +138,7 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
     raw = {"input_size": i, "kernel_size": k, "stride": s, "padding": p, "output_padding": op, "dilation": d}
     values = {name: parse_ints(name, text) for name, text in raw.items()}
     out = None if os in (None, "") else parse_ints("output_size", os)
-    nd = max(2, count_axes(*values.values(), out))  # all scalars: a square 2-D layer
+    nd = drawn_axes(*values.values(), out)  # all scalars: a square 2-D layer
     parsed = {name: per_axis(name, v, nd) for name, v in values.items()}
     output = None if out is None else per_axis("output_size", out, nd)
     return Config(

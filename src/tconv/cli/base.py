@@ -1,0 +1,261 @@
+"""What every subcommand shares: the parser class, flag types, parent parsers (one per concern: sizes, layer,
+transposed-only, groups, direction, arrays, rendering, JSON), the rank rule for sizes, and checks of files to write.
+
+Size flags take ``5``, a per-axis ``5,4``, or ``5,`` (one axis). In every subcommand a bare number means a square
+2-D layer (:data:`RANK_RULE`, decided by :func:`tconv._axes.drawn_axes`), as the tutorials, conv_arithmetic and
+the explorer draw; a trailing comma asks for 1-D.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypedDict
+
+from .._axes import drawn_axes, parse_ints, per_axis
+from ..errors import TconvError
+
+#: The rule for the number of axes, as each subcommand's --help states it.
+RANK_RULE = "5 means a square 2-D layer, 5,5; one per axis: 5,4; one axis (1-D): 5,"
+
+#: Every size flag, by PyTorch's name: together they decide the number of axes (drawn_axes).
+SIZE_NAMES = ("input_size", "kernel_size", "stride", "padding", "output_padding", "dilation", "output_size")
+
+# --seed's range: NumPy's RandomState takes 0..2**32-1 (default_rng more; this range reads the same in both)
+MAX_SEED = 2**32 - 1
+
+# A subcommand's handler: the parsed flags in, the exit code out.
+Handler = Callable[[argparse.Namespace], int]
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def quote(text: str, most: int = 80) -> str:
+    """A path or value for a message: quoted, and shortened in the middle when long."""
+    return repr(text) if len(text) <= most else repr(text[: most // 2] + "…" + text[-most // 2:])
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with no abbreviations, raw help text and one-line errors (exit 2) instead of a usage block."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+
+    def add_underscore_aliases(self) -> None:
+        """PyTorch's spellings as aliases: ``--output_padding`` is ``--output-padding`` (not listed in --help)."""
+        for action in self._actions:
+            for option in action.option_strings:
+                negative = isinstance(action, argparse.BooleanOptionalAction) and option.startswith("--no-")
+                if option.startswith("--") and "-" in option[2:] and not negative:
+                    self._option_string_actions.setdefault("--" + option[2:].replace("-", "_"), action)
+
+    def unknown(self, rest: Sequence[str]) -> NoReturn:
+        """Refuse arguments this subcommand does not take, with the closest flag it does take."""
+        known = [o for o in self._option_string_actions if not (o.startswith("--") and "_" in o)]
+        hint = f"; `{self.prog} --help` lists its flags"
+        for token in rest:
+            if token.startswith("-"):
+                close = difflib.get_close_matches(token.split("=", 1)[0], known, n=1)
+                if close:
+                    hint = f"; did you mean {close[0]}?"
+                break
+        self.error(f"unrecognized arguments: {' '.join(rest)}{hint}")
+
+
+def subparser(sub: Any, name: str, parents: Sequence[argparse.ArgumentParser], text: str, examples: str,
+              handler: Handler) -> Parser:
+    """A subcommand's parser: its help, its examples at the end of --help, and its handler."""
+    p: Parser = sub.add_parser(name, parents=parents, help=text, description=text, epilog="examples:\n" + examples)
+    p.set_defaults(handler=handler)
+    return p
+
+
+# --------------------------------------------------------------------------------------------------
+# flag types and parent parsers, one per concern
+# --------------------------------------------------------------------------------------------------
+
+
+def ints(text: str) -> int | tuple[int, ...]:
+    """An argparse type: ``5``, ``5,4`` or ``5,`` (parse_ints, the size syntax of the CLI and the web API)."""
+    try:
+        return parse_ints("value", text)
+    except TconvError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer or comma-separated integers like 5,4 (5, for one axis), got {quote(text)}"
+        ) from None
+
+
+def int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in lo..hi (no upper bound when hi is None)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = lo - 1
+        if value < lo or (hi is not None and value > hi):
+            valid = f"{lo}..{hi}" if hi is not None else f"≥ {lo}"
+            raise argparse.ArgumentTypeError(f"expected an integer {valid}, got {quote(text)}")
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
+_SIZE_FLAGS = {
+    "input_size": (("-i", "--input-size"), "spatial input size"),
+    "kernel_size": (("-k", "--kernel-size"), "kernel size"),
+    "stride": (("-s", "--stride"), "stride (default 1)"),
+    "padding": (("-p", "--padding"), "padding (default 0)"),
+    "dilation": (("-d", "--dilation"), "dilation (default 1)"),
+    "output_padding": (("--output-padding",), "output_padding (default 0)"),
+    "output_size": (("--output-size",), "wanted output size"),
+}
+
+#: The size groups of the layer-shaped subcommands: (title, flag names).
+SIZES = ("sizes", "input_size", "kernel_size")
+LAYER = ("layer", "stride", "padding", "dilation")
+TRANSPOSED_ONLY = ("transposed only", "output_padding", "output_size")
+
+
+def sizes(title: str, *names: str) -> Parser:
+    """A parent parser with the named size flags; the first group's title states the rank rule."""
+    p = Parser(add_help=False)
+    text = f"{title} ({RANK_RULE})" if title == "sizes" else f"{title} (an integer, or one per axis)"
+    g = p.add_argument_group(text)
+    for name in names:
+        flags, help_text = _SIZE_FLAGS[name]
+        g.add_argument(*flags, type=ints, metavar="N", help=help_text)
+    return p
+
+
+def groups() -> Parser:
+    p = Parser(add_help=False)
+    p.add_argument("--groups", type=int_in(1), default=1, metavar="N", help="groups (default 1)")
+    return p
+
+
+def direction() -> Parser:
+    p = Parser(add_help=False)
+    p.add_argument("--transposed", action=argparse.BooleanOptionalAction, default=None,
+                   help="transposed convolution (default); --no-transposed for a direct convolution")
+    return p
+
+
+def arrays(channels: bool) -> Parser:
+    """--input, --weight and --seed; with ``channels``, also --bias and --plain (arrays with channel axes)."""
+    p = Parser(add_help=False)
+    g = p.add_argument_group("arrays (.npy, .json or inline JSON; without them, random integers of -i/-k from --seed)")
+    if channels:
+        g.add_argument("--input", metavar="X",
+                       help="(N, C, ...) or (C, ...), or plain with a plain weight")
+        g.add_argument("--weight", metavar="W",
+                       help="(in, out/groups, *kernel), or a plain kernel such as [[1,2],[0,1]]")
+        g.add_argument("--bias", metavar="B", help="(out_channels,)")
+        g.add_argument("--plain", action="store_true", help="treat input and weight as single-channel arrays")
+    else:
+        g.add_argument("--input", metavar="X", help="input values, 1-D or 2-D")
+        g.add_argument("--weight", metavar="W", help="kernel values, 1-D or 2-D")
+    g.add_argument("--seed", type=int_in(0, MAX_SEED), metavar="N",
+                   help="seed of the random integers (default 0)")
+    return p
+
+
+def render() -> Parser:
+    p = Parser(add_help=False)
+    g = p.add_argument_group("rendering")
+    g.add_argument("--duration", type=int, default=800, metavar="MS", help="milliseconds per frame (default 800)")
+    g.add_argument("--cell-size", type=int, default=36, metavar="PX", help="cell size in pixels (default 36)")
+    return p
+
+
+def json_flag(text: str = "print JSON") -> Parser:
+    p = Parser(add_help=False)
+    p.add_argument("--json", action="store_true", help=text)
+    return p
+
+
+# --------------------------------------------------------------------------------------------------
+# the flags' values: defaults, required flags, the rank rule
+# --------------------------------------------------------------------------------------------------
+
+
+def or_default(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def need(args: argparse.Namespace, *names: str) -> None:
+    for name in names:
+        if getattr(args, name) is None:
+            flag = "--" + name.replace("_", "-")
+            raise TconvError(f"{flag} is required for `tconv {args.command}`")
+
+
+def per_drawn_axis(args: argparse.Namespace, *names: str) -> list[tuple[int, ...]]:
+    """The named size flags (each required), one value per axis. The number of axes is what all the size flags
+    given say together (drawn_axes): the longest per-axis value, or 2 when every one is a bare number."""
+    need(args, *names)
+    nd = drawn_axes(*(getattr(args, n, None) for n in SIZE_NAMES))
+    return [per_axis(n, getattr(args, n), nd) for n in names]
+
+
+class LayerArgs(TypedDict):
+    """The size flags every layer-shaped call takes, PyTorch's defaults filled in."""
+
+    stride: int | tuple[int, ...]
+    padding: int | tuple[int, ...]
+    output_padding: int | tuple[int, ...]
+    dilation: int | tuple[int, ...]
+
+
+def layer_args(args: argparse.Namespace) -> LayerArgs:
+    # groups and output_size stay with the callers: not every call takes them (animate, overlap draw one channel)
+    return LayerArgs(stride=or_default(args.stride, 1), padding=or_default(args.padding, 0),
+                     output_padding=or_default(args.output_padding, 0), dilation=or_default(args.dilation, 1))
+
+
+# --------------------------------------------------------------------------------------------------
+# files to write
+# --------------------------------------------------------------------------------------------------
+
+
+def path_kind(path: Path, flag: str) -> str:
+    """'folder', 'file', or 'missing' for a path; a path the system refuses to look at (too long...) is an error."""
+    try:
+        return "folder" if path.is_dir() else "file" if path.exists() else "missing"
+    except OSError as exc:
+        raise TconvError(f"{flag} {quote(str(path))} cannot be used: {exc.strerror or exc}") from None
+
+
+def check_output(path: str, flag: str = "--output", extensions: Sequence[str] = ()) -> None:
+    """Refuse, before any work, a file that cannot be written: a folder, one in a missing folder, or (with
+    ``extensions``) one whose extension names no format the command writes."""
+    target = Path(path)
+    if extensions and target.suffix.lower().lstrip(".") not in extensions:
+        raise TconvError(f"{flag} {quote(path)}: the extension must be one of "
+                         f"{', '.join('.' + e for e in extensions)}")
+    if path_kind(target, flag) == "folder":
+        raise TconvError(f"{flag} {quote(path)} is a folder: give a file name")
+    folder = path_kind(target.parent, flag)
+    if folder == "missing":
+        raise TconvError(f"{flag} {quote(path)}: the folder {quote(str(target.parent))} does not exist "
+                         "(create it first)")
+    if folder == "file":
+        raise TconvError(f"{flag} {quote(path)}: {quote(str(target.parent))} is a file, not a folder")
+
+
+def writing(path: str | Path, flag: str, write: Callable[[], Any]) -> Any:
+    """Run ``write``; an OSError becomes a TconvError naming the flag and the path."""
+    try:
+        return write()
+    except OSError as exc:
+        raise TconvError(f"{flag} {quote(str(path))} could not be written: {exc.strerror or exc}") from None

@@ -1,0 +1,187 @@
+"""``tconv compute`` and ``tconv explain``: a transposed convolution of real arrays, and its walkthrough."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._axes import per_axis
+from ..algorithms import REGISTRY
+from ..arrays import load_array, random_arrays, with_channels, worked_example
+from ..errors import TconvError
+from ..params import plan_conv_transpose
+from ..recipe import execute
+from .base import (
+    LAYER,
+    SIZES,
+    TRANSPOSED_ONLY,
+    arrays,
+    check_output,
+    groups,
+    layer_args,
+    or_default,
+    per_drawn_axis,
+    quote,
+    sizes,
+    subparser,
+    writing,
+)
+
+if TYPE_CHECKING:
+    from ..explain import Walkthrough
+
+COMPUTE_EXAMPLES = """\
+  tconv compute                                 seed 001's worked example, with the size derivation
+  tconv compute --input x.npy --weight w.npy -s 2 -p 1 -o y.npy
+  tconv compute --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' -p 1
+  tconv compute -i 3,4 -k 2 -s 2 --seed 5 --json random integers of those sizes"""
+
+EXPLAIN_EXAMPLES = """\
+  tconv explain --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' --lang zh
+  tconv explain -i 3 -k 3 -s 2 -p 1 --output-padding 1 --view scatter --format markdown
+  tconv explain -i 5, -k 3 -s 2                 a 1-D walkthrough: the trailing comma
+  tconv explain --input x.npy --weight w.npy -s 2 --format html -o walkthrough.html"""
+
+
+def check_sizes_agree(args: argparse.Namespace, x_spatial: Sequence[int], w_spatial: Sequence[int]) -> None:
+    """-i/-k size random arrays; given together with arrays, they must say the same as the arrays."""
+    for name, flag, shape, source in (("input_size", "--input-size", x_spatial, "--input"),
+                                      ("kernel_size", "--kernel-size", w_spatial, "--weight")):
+        value = getattr(args, name)
+        if value is None:
+            continue
+        try:
+            wanted: tuple[int, ...] | None = per_axis(name, value, len(shape))
+        except TconvError:
+            wanted = None
+        if wanted != tuple(shape):
+            given = ",".join(map(str, np.atleast_1d(value)))
+            raise TconvError(f"{flag} {given} conflicts with {source}, whose spatial shape is {list(shape)}: "
+                             f"leave {flag} out or make them agree")
+
+
+def check_array_flags(args: argparse.Namespace, otherwise: str) -> bool:
+    """Whether arrays were given (--input and --weight together), refusing --seed with them; ``otherwise`` says
+    what the command does without them."""
+    if (args.input is None) != (args.weight is None):
+        raise TconvError(f"give both --input and --weight, or neither (then {otherwise})")
+    given = args.input is not None
+    if given and args.seed is not None:
+        raise TconvError("--seed picks random arrays: it does not apply to --input/--weight")
+    return given
+
+
+def channel_arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """Input, weight and bias from the flags: files or inline JSON, else seed 001's example or random integers of
+    the -i/-k sizes. Returns them with channel axes (PyTorch's layout) and whether they were given plain."""
+    given = check_array_flags(args, "seed 001's example or random integers")
+    if not given and args.plain:
+        raise TconvError("--plain applies to --input/--weight arrays")
+    if given:
+        x, w = load_array(args.input, "--input"), load_array(args.weight, "--weight")
+    elif args.input_size is None and args.kernel_size is None and args.seed is None:
+        x, w = worked_example()
+    else:
+        size, kernel = per_drawn_axis(args, "input_size", "kernel_size")
+        x, w = random_arrays(size, kernel, groups=args.groups, seed=or_default(args.seed, 0))
+    b = None if args.bias is None else load_array(args.bias, "--bias")
+    x, w, b, plain = with_channels(x, w, b, plain=args.plain)
+    nd = w.ndim - 2
+    if given and x.ndim > nd:
+        check_sizes_agree(args, x.shape[x.ndim - nd:], w.shape[2:])
+    return x, w, b, plain
+
+
+def output_size(args: argparse.Namespace, nd: int) -> tuple[int, ...] | None:
+    """--output-size for arrays of ``nd`` spatial axes: a bare number is the size of every axis (PyTorch's
+    output_size lists every axis)."""
+    return None if args.output_size is None else per_axis("output_size", args.output_size, nd)
+
+
+def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    x, w, b, plain = channel_arrays(args)
+    # one plan: it computes the result and states the size derivation
+    plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **layer_args(args),
+                               groups=args.groups, output_size=output_size(args, w.ndim - 2), dtype=x.dtype.name)
+    y = execute(plan, x, w, b, args.algorithm)
+    lines = [ax.substituted() for ax in plan.axes]
+    if plain:
+        x, w, y = x[0], w[0, 0], y[0]
+    return x, w, y, "\n".join(f"  axis {a}: L_out = {t}" for a, t in enumerate(lines))
+
+
+def _cmd_compute(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        if not args.output.endswith(".npy"):
+            raise TconvError(f"--output {quote(args.output)} must end in .npy")
+        check_output(args.output)
+    x, w, y, derivation = _compute(args)
+    if args.output is not None:
+        writing(args.output, "--output", lambda: np.save(args.output, y))
+        print(f"wrote {args.output}: shape {list(y.shape)}, dtype {y.dtype}")
+    elif args.json:
+        print(json.dumps({"output_shape": list(y.shape), "output": y.tolist()}))
+    else:
+        print(f"input {list(x.shape)}:\n{x}\nweight {list(w.shape)}:\n{w}")
+        print(f"output {list(y.shape)}:\n{y}")
+        print(f"why this size:\n{derivation}")
+    return 0
+
+
+def walkthrough(args: argparse.Namespace) -> Walkthrough:
+    """The walkthrough ``tconv explain`` prints for these flags (docs/make_seeds.py renders the seed pages so)."""
+    from ..explain import explain
+
+    x, w, b, _ = channel_arrays(args)
+    return explain(x, w, b, **layer_args(args), groups=args.groups, output_size=output_size(args, w.ndim - 2),
+                   view=args.view, lang=args.lang)
+
+
+def _explain(args: argparse.Namespace) -> str:
+    wt = walkthrough(args)
+    if args.format == "json":
+        return json.dumps(wt.to_dict(), ensure_ascii=False, indent=1)
+    if args.format == "markdown":
+        return wt.to_markdown()
+    if args.format == "html":
+        return wt.to_html()
+    return wt.to_text(color=None if args.output is None else False)
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        check_output(args.output)
+    text = _explain(args)
+    if args.output is not None:
+        data = text if text.endswith("\n") else text + "\n"
+        writing(args.output, "--output", lambda: Path(args.output).write_text(data, encoding="utf-8"))
+        print(f"wrote {args.output}")
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add ``compute`` and ``explain`` to the subcommands."""
+    layer = [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), groups(), arrays(channels=True)]
+    cp = subparser(sub, "compute", layer, "compute a transposed convolution from .npy or JSON arrays",
+                   COMPUTE_EXAMPLES, _cmd_compute)
+    cp.add_argument("--algorithm", default="auto", choices=["auto", *REGISTRY], help="algorithm (default auto)")
+    where = cp.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="FILE.npy", help="write the result to a .npy file")
+    where.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    layer = [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), groups(), arrays(channels=True)]
+    ep = subparser(sub, "explain", layer, "step-by-step walkthrough with real numbers", EXPLAIN_EXAMPLES,
+                   _cmd_explain)
+    ep.add_argument("--view", default="gather", choices=["gather", "scatter", "matrix"],
+                    help="gather: zero insertion + padding + flipped kernel (default); scatter: stamps; "
+                         "matrix: y = Cᵀx")
+    ep.add_argument("--format", default="text", choices=["text", "markdown", "html", "json"], help="output format")
+    ep.add_argument("--lang", default="en", choices=["en", "zh"], help="language of the prose (numbers stay the same)")
+    ep.add_argument("-o", "--output", metavar="FILE", help="write to a file instead of printing")

@@ -1,0 +1,93 @@
+"""``tconv doctor``: why a model's skip connections do not fit at an input size, fixes, and the sizes that work."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import TconvError
+from .base import ints, json_flag, path_kind, quote, subparser
+
+EXAMPLES = """\
+  tconv doctor unet.onnx --input-shape 1,3,350,525      why it fails at 350x525, fixes, sizes that work
+  tconv doctor mymodels.unet:UNet --input-shape 1,3,350,525 --sizes 256:512
+  tconv doctor mymodels.unet:build_model --input-shape 1,3,350,525 --json"""
+
+
+def _load_model(spec: str) -> Any:
+    """An ``.onnx`` path as is; ``package.module:name`` imported from the current directory (as uvicorn does), the
+    name an ``nn.Module`` or a class or factory called with no arguments."""
+    import importlib
+    import inspect
+    import os
+
+    if spec.endswith(".onnx") or ":" not in spec or os.path.exists(spec):
+        if not spec.endswith(".onnx"):
+            raise TconvError(f"MODEL {quote(spec)} is neither an .onnx file nor an import spec package.module:name")
+        if path_kind(Path(spec), "MODEL") != "file":
+            raise TconvError(f"MODEL {quote(spec)} does not exist")
+        return spec
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr or not all(p.isidentifier() for p in (*module_name.split("."), *attr.split("."))):
+        raise TconvError(f"MODEL {quote(spec)} is not an import spec package.module:name")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except Exception as exc:  # the user's module may raise anything while importing
+        raise TconvError(f"MODEL {quote(spec)} could not be imported: {type(exc).__name__}: {exc}") from None
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(obj, torch.nn.Module):
+        return obj
+    if inspect.isclass(obj) or callable(obj):
+        try:
+            obj = obj()
+        except Exception as exc:  # the constructor is the user's code
+            raise TconvError(f"MODEL {quote(spec)} could not be built with no arguments: "
+                             f"{type(exc).__name__}: {exc}") from None
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(obj, torch.nn.Module):
+        raise TconvError(f"MODEL {quote(spec)} is {type(obj).__name__}, not a torch.nn.Module (or a class or "
+                         "factory returning one)")
+    return obj
+
+
+def _range(text: str) -> tuple[int, int]:
+    lo, sep, hi = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return (int(lo), int(hi))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO:HI like 256:512, got {quote(text)}") from None
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from ..doctor import doctor
+
+    shape = args.input_shape if isinstance(args.input_shape, tuple) else (args.input_shape,)
+    diagnosis = doctor(_load_model(args.model), shape, sizes=args.sizes)
+    if args.json:
+        print(json.dumps(diagnosis.to_dict(), ensure_ascii=False))
+    else:
+        print(diagnosis.to_text())
+    return 0 if diagnosis.ok else 1
+
+
+def register(sub: Any) -> None:
+    """Add ``doctor`` to the subcommands."""
+    dr = subparser(sub, "doctor", [json_flag("print the diagnosis as JSON")],
+                   "why a model's skip connections do not fit at an input size, fixes, and the sizes that work",
+                   EXAMPLES, _cmd_doctor)
+    dr.add_argument("model", metavar="MODEL", help="an .onnx file, or package.module:name (an nn.Module, or a class "
+                                                   "or factory called with no arguments; the current directory is "
+                                                   "importable)")
+    dr.add_argument("--input-shape", type=ints, required=True, metavar="N,C,H,W",
+                    help="the input shape (every axis, batch and channels included)")
+    dr.add_argument("--sizes", type=_range, metavar="LO:HI",
+                    help="spatial sizes to search for the valid-size rules (default: 48 each side of each size)")
