@@ -16,11 +16,13 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 ROOT = "tconv"
 
-#: STYLE.md's layers, lowest first: errors ← params ← shapes ← algorithms ← explain ← scene ← render ← {cli, web},
+#: STYLE.md's layers, lowest first: errors ← params ← shapes ← algorithms ← explain ← render ← scene ← {cli, web},
 #: except that shapes sits below params: the plan (params) is built from shapes' per-axis validators, and shapes
-#: imports nothing of params. Modules not named here (_axes, _format, functional, frameworks...) are not ranked.
+#: imports nothing of params. render (the scenes' writers) sits below the scene as explain's writers sit below its
+#: model: the writers read scenes and build none, so they name the scene's types only under TYPE_CHECKING, and
+#: ``Scene.save`` imports them when called. Modules not named here (_axes, _format, functional...) are not ranked.
 LAYERS = {"tconv.errors": 0, "tconv.shapes": 1, "tconv.params": 2, "tconv.algorithms": 3, "tconv.explain": 4,
-          "tconv.scene": 5, "tconv.render": 6, "tconv.cli": 7, "tconv.__main__": 7, "tconv.web": 7}
+          "tconv.render": 5, "tconv.scene": 6, "tconv.cli": 7, "tconv.__main__": 7, "tconv.web": 7}
 
 
 def _modules() -> dict[str, Path]:
@@ -115,9 +117,10 @@ def _layer(module: str) -> int | None:
 
 def test_the_walker_sees_every_kind_of_import() -> None:
     """The walker itself: relative and absolute, package and submodule, module level and function-local."""
-    assert {"tconv.scene.model", "tconv._format", "tconv.scene"} <= GRAPH["tconv.render.layout"]
-    assert "tconv.render" in GRAPH["tconv.web.app"]  # `from ..render import WRITERS`, inside a function
-    assert "tconv.render" in GRAPH[ROOT]  # `from . import render`
+    assert {"tconv.scene.model", "tconv._axes", "tconv.explain", "tconv.explain.i18n"} <= GRAPH["tconv.scene.overlap"]
+    assert "tconv.scene.model" not in GRAPH["tconv.render.layout"]  # under `if TYPE_CHECKING:` only
+    assert "tconv.render" in GRAPH["tconv.scene.model"]  # `from ..render import WRITERS...`, inside Scene.save
+    assert "tconv.scene" in GRAPH[ROOT]  # `from .scene import Scene, animate, overlap`
     assert "tconv.explain.writers" in GRAPH["tconv.explain.model"]  # inside Walkthrough.to_text
     assert "tconv.explain.model" not in GRAPH["tconv.explain.writers"]  # under `if TYPE_CHECKING:` only
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
@@ -135,6 +138,8 @@ def test_lower_layers_do_not_import_higher(module: str) -> None:
     assert higher == [], f"{module} (layer {_layer(module)}) imports higher layers: {higher}"
 
 
-def test_scene_imports_no_renderer() -> None:
-    """The scene is data; render depends on it (Scene.save finds the writers that render registers)."""
-    assert [t for m in MODULES if m.startswith("tconv.scene") for t in GRAPH[m] if t.startswith("tconv.render")] == []
+def test_renderers_read_scenes_and_build_none() -> None:
+    """The writers name the scene's types only for annotations (under TYPE_CHECKING); the scene finds its writers
+    when it saves: nothing is registered by an import, and ``import tconv`` loads no renderer."""
+    assert [t for m in MODULES if m.startswith("tconv.render") for t in GRAPH[m] if t.startswith("tconv.scene")] == []
+    assert "tconv.render" not in GRAPH[ROOT]

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-# For its side effect: render puts its SVG/GIF/PNG writers where Scene.save finds them (tconv.scene.model.WRITERS).
-# The scene never imports render (render depends on the scene), so the package that holds both connects them.
-from . import render  # noqa: F401
 from .algorithms import available_algorithms
 from .doctor import Diagnosis
 from .errors import TconvError
-from .explain import Walkthrough
+from .explain import Walkthrough, explain
 from .functional import (
     conv,
     conv1d,
@@ -46,12 +43,8 @@ from .shapes import (
 
 if TYPE_CHECKING:
     from .doctor import doctor
-    from .explain import explain  # type checkers do not know callable modules: they see (and check) the function
 else:
-    from . import (
-        doctor,  # the package, callable as tconv.explain is: tconv.doctor(model, input_shape)
-        explain,  # the package, callable: tconv.explain(...) and tconv.explain.writers both work
-    )
+    from . import doctor  # the package, callable: tconv.doctor(model, input_shape)
 
 __version__ = "0.1.0"
 

@@ -23,14 +23,13 @@ import struct
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import TconvError
-from ..scene.model import Frame, Scene, Window
 from ..settings import check_memory
 from .layout import (
     CAPTION,
@@ -55,6 +54,9 @@ from .layout import (
     value_text,
 )
 from .style import BACKGROUND, FOOTPRINT, HIGHLIGHT, NOTE_BACK, NOTE_INK, ROLE_STYLE, TEXT, heat_fill, hex_rgb
+
+if TYPE_CHECKING:  # the renderers read scenes and build none
+    from ..scene.model import Frame, Scene, Window
 
 __all__ = ["Palette", "gif", "gif_chunks", "palette", "png", "render_frame"]
 
@@ -428,7 +430,7 @@ class _Painter:
         """The footprint's cells (no notes: a boolean mask over the window's box), or its notes (1: a note's
         pixels, 2: the tab under it, 0: neither)."""
         u = self.g.unit
-        w0 = Window(w.panel, 0, 0, w.step, np.zeros(w.shape))
+        w0 = replace(w, row=0, col=0, taps=np.zeros(w.shape), notes=False, scale=None)
         x0, y0, x1, y1 = self.window_box(w0)
         mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=np.uint8)
         for k, (r, c, _) in enumerate(w0.cells()):
