@@ -253,7 +253,7 @@ def test_one_writer_table_beside_the_writers() -> None:
     scene finds the table when it saves."""
     from tconv.render import WRITERS, write_gif, write_png, write_svg
 
-    assert WRITERS == {"svg": write_svg, "gif": write_gif, "png": write_png}
+    assert {"svg": write_svg, "gif": write_gif, "png": write_png} == WRITERS
     code = ("import sys, tconv; before = 'tconv.render' in sys.modules; svg = tconv.animate(2, 3).svg(frame=0); "
             "print(before, 'tconv.render' in sys.modules, svg[:4])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -43,9 +43,9 @@ def write_svg(scene: Scene, frame: int | None) -> Iterator[bytes]:
 
 def write_gif(scene: Scene, frame: int | None) -> Iterator[bytes]:
     """Every frame, looping (or the given frame alone), a frame at a time."""
-    from . import raster
+    from . import gif
 
-    yield from raster.gif_chunks(scene, frame)
+    yield from gif.gif_chunks(scene, frame)
 
 
 def write_png(scene: Scene, frame: int | None) -> Iterator[bytes]:

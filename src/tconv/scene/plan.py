@@ -144,7 +144,7 @@ def check_drawable(plan: object, view: str) -> ScenePlan:
     >>> check_drawable(plan_conv_transpose((1, 2, 3, 3), (2, 1, 3, 3)), "gather")
     Traceback (most recent call last):
     tconv.errors.TconvError: animate draws one channel in and out, one sample: this plan has 2 input channel(s), \
-2 output channel(s) and a batch of 1
+1 output channel(s) and a batch of 1
     """
     wanted = ConvPlan if view == "conv" else ConvTransposePlan
     if not isinstance(plan, wanted):
