@@ -175,8 +175,9 @@ def _title(plan: ConvTransposePlan, view: str, lang: str) -> str:
 
 def _transposed(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """The plan run on one sample and channel: the output every frame's value comes from."""
-    y: np.ndarray = execute(plan, x[None, None], w[None, None], None, "auto")[0, 0]
-    return y
+    lead = (None, None) if plan.batched else (None,)
+    y: np.ndarray = execute(plan, x[lead], w[None, None], None, "auto")
+    return y.reshape(plan.output_size)
 
 
 def _gather(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, look: Look) -> Scene:

@@ -148,8 +148,7 @@ def check_drawable(plan: object, view: str) -> ScenePlan:
     """
     wanted = ConvPlan if view == "conv" else ConvTransposePlan
     if not isinstance(plan, wanted):
-        raise TconvError(f"view {view!r} draws a {wanted.__name__} (from tconv.params), got {show(plan)} "
-                         f"({type(plan).__name__})")
+        raise TconvError(f"view {view!r} draws a {wanted.__name__} (from tconv.params), got a {type(plan).__name__}")
     if (plan.in_channels, plan.out_channels, plan.batch) != (1, 1, 1):
         raise TconvError(f"animate draws one channel in and out, one sample: this plan has {plan.in_channels} input "
                          f"channel(s), {plan.out_channels} output channel(s) and a batch of {plan.batch}")
