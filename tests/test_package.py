@@ -46,25 +46,22 @@ def test_algorithm_registry_names() -> None:
         "scatter", "zero_insert", "matrix", "col2im", "phase", "implicit", "stacked", "accumulate")
 
 
-def test_explain_is_the_package_and_the_function() -> None:
-    """``tconv.explain(...)`` explains; ``tconv.explain.writers`` and ``import tconv.explain.writers`` reach the
-    package."""
+def test_explain_is_a_function_and_its_package_imports_by_path() -> None:
+    """``tconv.explain(...)`` is a plain function; its package's modules import with ``from tconv.explain import``."""
     import inspect
     import types
 
-    import tconv.explain.writers
     from tconv.explain import views, writers
 
     wt = tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2, view="scatter")
     assert isinstance(wt, tconv.Walkthrough) and wt.output.tolist() == [[1, 1, 3, 2, 2]]
-    assert isinstance(tconv.explain, types.ModuleType) and tconv.explain.__name__ == "tconv.explain"
-    assert tconv.explain.writers is writers is tconv.explain.writers and tconv.explain.explain is views.explain
-    assert tconv.explain.writers.to_text(wt, color=False) == wt.to_text(color=False)
+    assert isinstance(tconv.explain, types.FunctionType) and tconv.explain is views.explain
+    assert writers.to_text(wt, color=False) == wt.to_text(color=False)
     assert list(inspect.signature(tconv.explain).parameters)[:3] == ["input", "weight", "bias"]
-    code = ("import tconv.explain.writers as w, tconv; "
-            "print(w.format_number(2.50), tconv.explain([[3]], [[[2]]]).output)")
+    code = ("from tconv.explain import writers as w; import tconv; "
+            "print(w.format_number(2.50), tconv.explain([[3]], [[[2]]]).output, type(tconv.explain).__name__)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["2.5", "[[6]]"]
+    assert result.stdout.split() == ["2.5", "[[6]]", "function"]
 
 
 def test_doctor_is_a_plain_function_and_its_parts_import_from_the_package() -> None:

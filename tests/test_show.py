@@ -248,12 +248,16 @@ def test_save_to_file_objects_and_kinds(tmp_path: Path) -> None:
         m.save(io.BytesIO(), "gif")
 
 
-def test_writers_dict_is_filled_by_render() -> None:
-    """render fills the dict the scene reads (the scene imports no renderer): one dict, three kinds."""
-    from tconv.render import WRITERS, write_svg
-    from tconv.scene.model import WRITERS as scene_writers
+def test_one_writer_table_beside_the_writers() -> None:
+    """One table, in render, of the three kinds; ``import tconv`` registers nothing and loads no renderer: the
+    scene finds the table when it saves."""
+    from tconv.render import WRITERS, write_gif, write_png, write_svg
 
-    assert WRITERS is scene_writers and list(WRITERS) == ["svg", "gif", "png"] and WRITERS["svg"] is write_svg
+    assert {"svg": write_svg, "gif": write_gif, "png": write_png} == WRITERS
+    code = ("import sys, tconv; before = 'tconv.render' in sys.modules; svg = tconv.animate(2, 3).svg(frame=0); "
+            "print(before, 'tconv.render' in sys.modules, svg[:4])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True", "<svg"]
 
 
 def test_cli_animate_overlap_and_errors(tmp_path: Path, capsys) -> None:

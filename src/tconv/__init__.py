@@ -11,15 +11,10 @@ Exact PyTorch semantics by several agreeing algorithms, every shape question ans
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-# For its side effect: render puts its SVG/GIF/PNG writers where Scene.save finds them (tconv.scene.model.WRITERS).
-# The scene never imports render (render depends on the scene), so the package that holds both connects them.
-from . import render  # noqa: F401
 from .algorithms import available_algorithms
 from .doctor import Diagnosis, doctor
 from .errors import TconvError
-from .explain import Walkthrough
+from .explain import Walkthrough, explain
 from .functional import (
     conv,
     conv1d,
@@ -44,11 +39,6 @@ from .shapes import (
     pool_output_size,
 )
 from .solver import solve
-
-if TYPE_CHECKING:
-    from .explain import explain  # type checkers do not know callable modules: they see (and check) the function
-else:
-    from . import explain  # the package, callable: tconv.explain(...) and tconv.explain.writers both work
 
 __version__ = "0.1.0"
 

@@ -30,6 +30,15 @@ _SHORT = reprlib.Repr()
 _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxstring, _SHORT.maxother = 3, 6, 6, 40, 60
 
 
+def quote(text: str, most: int = 80) -> str:
+    """A path or typed value for a message: quoted whole, or shortened in the middle when longer than ``most``.
+
+    >>> quote("out/a.svg"), quote("d/" * 50 + "a.svg", most=20)
+    ("'out/a.svg'", "'d/d/d/d/d/…/d/d/a.svg'")
+    """
+    return repr(text) if len(text) <= most else repr(text[: most // 2] + "…" + text[-most // 2:])
+
+
 def show(value: Any) -> str:
     """A short repr for messages: nested and long values are abbreviated (a list nested 10,000 deep, a
     broadcast array of 10¹² elements), and no repr can fail.

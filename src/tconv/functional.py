@@ -24,10 +24,8 @@ from numpy.typing import ArrayLike
 
 from ._axes import IntOrSeq
 from .algorithms._correlate import conv_forward, correlate_workspace
-from .dtypes import as_arrays as as_arrays  # MERGE-TODO: importers move to tconv.dtypes
 from .dtypes import check_bias_dtype, dtype_name, read_arrays
 from .params import ConvPlan, ConvTransposePlan, compute_dtype, plan_conv
-from .recipe import execute as execute  # MERGE-TODO: importers move to tconv.recipe
 from .recipe import front_end, recipe_for, validated_plan
 from .settings import check_memory
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypedDict
 
-from .._axes import drawn_axes, parse_ints, per_axis
+from .._axes import drawn_axes, parse_ints, per_axis, quote
 from ..errors import TconvError
 
 #: The rule for the number of axes, as each subcommand's --help states it.
@@ -32,11 +32,6 @@ Handler = Callable[[argparse.Namespace], int]
 
 def one_line(text: str) -> str:
     return " ".join(str(text).split())
-
-
-def quote(text: str, most: int = 80) -> str:
-    """A path or value for a message: quoted, and shortened in the middle when long."""
-    return repr(text) if len(text) <= most else repr(text[: most // 2] + "…" + text[-most // 2:])
 
 
 class Parser(argparse.ArgumentParser):
@@ -228,29 +223,15 @@ def layer_args(args: argparse.Namespace) -> LayerArgs:
 # --------------------------------------------------------------------------------------------------
 
 
-def path_kind(path: Path, flag: str) -> str:
-    """'folder', 'file', or 'missing' for a path; a path the system refuses to look at (too long...) is an error."""
-    try:
-        return "folder" if path.is_dir() else "file" if path.exists() else "missing"
-    except OSError as exc:
-        raise TconvError(f"{flag} {quote(str(path))} cannot be used: {exc.strerror or exc}") from None
-
-
 def check_output(path: str, flag: str = "--output", extensions: Sequence[str] = ()) -> None:
-    """Refuse, before any work, a file that cannot be written: a folder, one in a missing folder, or (with
+    """Refuse, before any work, a file that cannot be written (:func:`tconv.render.check_writable`), or (with
     ``extensions``) one whose extension names no format the command writes."""
-    target = Path(path)
-    if extensions and target.suffix.lower().lstrip(".") not in extensions:
+    from ..render import check_writable
+
+    if extensions and Path(path).suffix.lower().lstrip(".") not in extensions:
         raise TconvError(f"{flag} {quote(path)}: the extension must be one of "
                          f"{', '.join('.' + e for e in extensions)}")
-    if path_kind(target, flag) == "folder":
-        raise TconvError(f"{flag} {quote(path)} is a folder: give a file name")
-    folder = path_kind(target.parent, flag)
-    if folder == "missing":
-        raise TconvError(f"{flag} {quote(path)}: the folder {quote(str(target.parent))} does not exist "
-                         "(create it first)")
-    if folder == "file":
-        raise TconvError(f"{flag} {quote(path)}: {quote(str(target.parent))} is a file, not a folder")
+    check_writable(path, flag)
 
 
 def writing(path: str | Path, flag: str, write: Callable[[], Any]) -> Any:

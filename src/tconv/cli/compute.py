@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._axes import per_axis
+from .._axes import per_axis, quote
 from ..algorithms import REGISTRY
 from ..arrays import load_array, random_arrays, with_channels, worked_example
 from ..errors import TconvError
-from ..params import plan_conv_transpose
-from ..recipe import execute
+from ..recipe import plan
+from ..render.output import writable
 from .base import (
     LAYER,
     SIZES,
@@ -26,10 +25,8 @@ from .base import (
     layer_args,
     or_default,
     per_drawn_axis,
-    quote,
     sizes,
     subparser,
-    writing,
 )
 
 if TYPE_CHECKING:
@@ -105,11 +102,11 @@ def output_size(args: argparse.Namespace, nd: int) -> tuple[int, ...] | None:
 
 def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     x, w, b, plain = channel_arrays(args)
-    # one plan: it computes the result and states the size derivation
-    plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **layer_args(args),
-                               groups=args.groups, output_size=output_size(args, w.ndim - 2), dtype=x.dtype.name)
-    y = execute(plan, x, w, b, args.algorithm)
-    lines = [ax.substituted() for ax in plan.axes]
+    # one recipe: it computes the result and its plan states the size derivation
+    recipe = plan(x.shape, w.shape, None if b is None else b.shape, **layer_args(args), groups=args.groups,
+                  output_size=output_size(args, w.ndim - 2), dtype=x.dtype, algorithm=args.algorithm)
+    y = recipe(x, w, b)
+    lines = [ax.substituted() for ax in recipe.plan.axes]
     if plain:
         x, w, y = x[0], w[0, 0], y[0]
     return x, w, y, "\n".join(f"  axis {a}: L_out = {t}" for a, t in enumerate(lines))
@@ -122,7 +119,8 @@ def _cmd_compute(args: argparse.Namespace) -> int:
         check_output(args.output)
     x, w, y, derivation = _compute(args)
     if args.output is not None:
-        writing(args.output, "--output", lambda: np.save(args.output, y))
+        with writable(args.output, "--output") as out:
+            np.save(out, y)
         print(f"wrote {args.output}: shape {list(y.shape)}, dtype {y.dtype}")
     elif args.json:
         print(json.dumps({"output_shape": list(y.shape), "output": y.tolist()}))
@@ -159,7 +157,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     text = _explain(args)
     if args.output is not None:
         data = text if text.endswith("\n") else text + "\n"
-        writing(args.output, "--output", lambda: Path(args.output).write_text(data, encoding="utf-8"))
+        with writable(args.output, "--output") as out:
+            out.write(data.encode("utf-8"))
         print(f"wrote {args.output}")
     else:
         print(text, end="" if text.endswith("\n") else "\n")

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import frameworks
-from .._axes import parse_ints
+from .._axes import parse_ints, quote
 from ..errors import TconvError
-from .base import RANK_RULE, int_in, ints, or_default, per_drawn_axis, quote, subparser
+from .base import RANK_RULE, int_in, ints, or_default, per_drawn_axis, subparser
 
 CONVERT_EXAMPLES = """\
   tconv convert --from keras --padding same -s 2 -k 3 -i 16

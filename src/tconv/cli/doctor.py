@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._axes import quote
 from ..errors import TconvError
-from .base import ints, json_flag, path_kind, quote, subparser
+from ..render.output import path_kind
+from .base import ints, json_flag, subparser
 
 EXAMPLES = """\
   tconv doctor unet.onnx --input-shape 1,3,350,525      why it fails at 350x525, fixes, sizes that work

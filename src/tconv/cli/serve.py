@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from .._axes import quote
 from ..errors import TconvError
-from .base import int_in, quote, subparser
+from .base import int_in, subparser
 
 if TYPE_CHECKING:
     import socket

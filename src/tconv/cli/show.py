@@ -9,8 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from .._axes import quote
 from ..arrays import load_array
 from ..errors import TconvError
+from ..render.output import path_kind
 from .base import (
     LAYER,
     SIZES,
@@ -22,9 +24,7 @@ from .base import (
     json_flag,
     layer_args,
     or_default,
-    path_kind,
     per_drawn_axis,
-    quote,
     render,
     sizes,
     subparser,
@@ -86,7 +86,7 @@ def _animate(args: argparse.Namespace) -> str:
     frame = args.frame
     if frame is None and Path(args.output).suffix.lower() == ".png":
         frame = scene.still_frame()
-    path = writing(args.output, "--output", lambda: scene.save(args.output, frame=frame))
+    path = scene.save(args.output, frame=frame)
     n = len(scene.frames)
     if frame is None:
         return f"wrote {path}: {n} frames, {scene.title}"
@@ -125,7 +125,7 @@ def _cmd_overlap(args: argparse.Namespace) -> int:
         check_output(args.output, extensions=_picture_kinds())
     m = overlap(size, kernel, **layer_args(args), layers=args.layers)
     if args.output is not None:
-        writing(args.output, "--output", lambda: m.save(args.output))
+        m.save(args.output)
     if args.json:
         print(json.dumps(m.to_dict()))
         return 0

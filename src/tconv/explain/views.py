@@ -19,8 +19,9 @@ from .._format import number
 from ..algorithms.matrix import dense_matrix, sparse_matrix
 from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, pad
 from ..errors import TconvError
-from ..functional import execute, read_transposed
+from ..functional import read_transposed
 from ..params import ConvTransposePlan, compute_dtype
+from ..recipe import execute
 from ..report import layer_report
 from .i18n import LANGS
 from .model import Cell, Grid, Message, SizeDerivation, Step, Term, Walkthrough, roles_of

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._format import format_number  # re-exported: explain.writers.format_number is where it used to live
+from .._format import format_number  # re-exported: the one number format of walkthroughs, captions and cells
 from ..roles import ANSI, ROLE_STYLE, css
 from .i18n import render
 

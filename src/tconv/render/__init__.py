@@ -1,29 +1,39 @@
-"""Writers of scenes, picked by kind (the file extension): each is ``writer(scene, frame) -> bytes``, and the same
-writer as a generator of chunks, ``stream(scene, frame)``, which is what ``Scene.save`` uses.
+"""Writers of scenes, in one table by kind (the file extension), beside the writers themselves (segno's way):
+``WRITERS[kind](scene, frame)`` yields the file's bytes chunk by chunk, a frame at a time for animated SVG and
+GIF. ``frame`` None means every frame (animated SVG, looping GIF; PNG: ``Scene.still_frame()``).
 
-Render depends on the scene, never the reverse: importing this package puts its writers into
-``tconv.scene.model.WRITERS`` and ``STREAMS`` (the same dicts as ``tconv.render.WRITERS`` and ``STREAMS``), where
-``Scene.save`` and ``Scene.svg`` find them, and ``import tconv`` imports it. SVG is written with the standard
-library; GIF and PNG need Pillow, imported only when they are used. Animated SVG and GIF stream: a frame is
-drawn, written and dropped before the next.
+The writers read scenes and build none, so this package imports the scene model for its types only, and
+``Scene.save`` and ``Scene.chunks`` import this table when they are called (as ``Walkthrough.to_text`` imports
+its writers): nothing is registered by an import. SVG is written with the standard library; GIF and PNG need
+Pillow, imported only when they are used. :func:`writable` is the one "path or file object" helper.
 
 >>> import tconv
->>> sorted(tconv.render.WRITERS)
-['gif', 'png', 'svg']
->>> tconv.render.WRITERS["svg"](tconv.animate(2, 3), 0)[:4]
+>>> from tconv.render import WRITERS
+>>> list(WRITERS)
+['svg', 'gif', 'png']
+>>> b"".join(WRITERS["svg"](tconv.animate(2, 3), 0))[:4]
 b'<svg'
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..scene.model import STREAMS, WRITERS, Scene
+from .._axes import as_choice
+from ..errors import TconvError
+from .output import Sink, Target, check_writable, writable
 
-__all__ = ["STREAMS", "WRITERS", "stream_gif", "stream_png", "stream_svg", "write_gif", "write_png", "write_svg"]
+if TYPE_CHECKING:  # writers read the scene's data and build none of it
+    from ..scene.model import Scene
+
+__all__ = ["WRITERS", "Sink", "Target", "Writer", "check_writable", "writable", "write_gif", "write_png",
+           "write_svg", "writer_kind"]
 
 
-def stream_svg(scene: Scene, frame: int | None) -> Iterator[bytes]:
+def write_svg(scene: Scene, frame: int | None) -> Iterator[bytes]:
     """One animated SVG of every frame (SMIL), a frame at a time, or the given frame as a static SVG."""
     from . import svg
 
@@ -31,34 +41,40 @@ def stream_svg(scene: Scene, frame: int | None) -> Iterator[bytes]:
         yield chunk.encode("utf-8")
 
 
-def stream_gif(scene: Scene, frame: int | None) -> Iterator[bytes]:
+def write_gif(scene: Scene, frame: int | None) -> Iterator[bytes]:
     """Every frame, looping (or the given frame alone), a frame at a time."""
-    from . import raster
+    from . import gif
 
-    yield from raster.gif_chunks(scene, frame)
+    yield from gif.gif_chunks(scene, frame)
 
 
-def stream_png(scene: Scene, frame: int | None) -> Iterator[bytes]:
+def write_png(scene: Scene, frame: int | None) -> Iterator[bytes]:
     """One frame: the given one, or ``scene.still_frame()`` (the window over the most input elements)."""
     from . import raster
 
     yield raster.png(scene, scene.still_frame() if frame is None else frame)
 
 
-def write_svg(scene: Scene, frame: int | None) -> bytes:
-    """One animated SVG of every frame (SMIL), or the given frame as a static SVG."""
-    return b"".join(stream_svg(scene, frame))
+#: ``writer(scene, frame) -> chunks of bytes``.
+Writer = Callable[["Scene", int | None], Iterator[bytes]]
+
+#: The writers by kind, which is also the file extension.
+WRITERS: dict[str, Writer] = {"svg": write_svg, "gif": write_gif, "png": write_png}
 
 
-def write_gif(scene: Scene, frame: int | None) -> bytes:
-    """Every frame, looping (or the given frame alone)."""
-    return b"".join(stream_gif(scene, frame))
+def writer_kind(target: object, kind: str | None = None) -> str:
+    """The writer a save uses: ``kind`` if given, else the extension of the path (or of the file object's name).
 
-
-def write_png(scene: Scene, frame: int | None) -> bytes:
-    """One frame: the given one, or ``scene.still_frame()``."""
-    return b"".join(stream_png(scene, frame))
-
-
-WRITERS.update(svg=write_svg, gif=write_gif, png=write_png)
-STREAMS.update(svg=stream_svg, gif=stream_gif, png=stream_png)
+    >>> writer_kind("odd.GIF"), writer_kind("odd.svg", "png")
+    ('gif', 'png')
+    """
+    known = ", ".join(map(repr, WRITERS))
+    if kind is None:
+        name = target if isinstance(target, str | os.PathLike) else getattr(target, "name", None)
+        if not isinstance(name, str | os.PathLike):
+            raise TconvError(f"kind is needed to write to a file object ({type(target).__name__}): one of {known}")
+        kind = Path(name).suffix.lower().lstrip(".")
+        if kind not in WRITERS:
+            exts = ", ".join(f".{k}" for k in WRITERS)
+            raise TconvError(f"cannot write {str(name)!r}: the extension must be one of {exts} (or give kind=)")
+    return as_choice("kind", kind, tuple(WRITERS))

@@ -6,13 +6,15 @@ import math
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from .._format import format_number
-from ..scene.model import Frame, Mark, Panel, Scene
 from .style import LEGEND_WORDS, ROLE_STYLE, heat_fill, heat_ink
+
+if TYPE_CHECKING:  # the renderers read scenes and build none: the scene model is only named in annotations
+    from ..scene.model import Frame, Mark, Panel, Scene
 
 # font sizes as fractions of the cell size
 TITLE, LABEL, VALUE, NOTE, CAPTION, LEGEND = 0.40, 0.34, 0.42, 0.28, 0.36, 0.30

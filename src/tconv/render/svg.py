@@ -14,10 +14,10 @@ the picture's natural size in pixels (``width``, ``height``: ``cell_size`` pixel
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from .._format import format_number
-from ..scene.model import Frame, Panel, Scene
 from .layout import (
     CAPTION,
     LABEL,
@@ -40,6 +40,9 @@ from .layout import (
     value_text,
 )
 from .style import BACKGROUND, FONT_FAMILY, FOOTPRINT, HIGHLIGHT, NOTE_BACK, NOTE_INK, ROLE_STYLE, TEXT
+
+if TYPE_CHECKING:  # the renderers read scenes and build none
+    from ..scene.model import Frame, Panel, Scene
 
 __all__ = ["animated", "chunks", "still"]
 

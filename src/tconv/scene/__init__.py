@@ -6,9 +6,10 @@
 (36, (6, 6))
 """
 
-from .build import VIEWS, SceneCost, animate, scene_cost
+from .build import Look, animate, draw
 from .model import Frame, Mark, Panel, Scene, Update, Window
 from .overlap import OverlapMap, overlap
+from .plan import VIEWS, SceneCost, scene_cost, scene_plan
 
-__all__ = ["VIEWS", "Frame", "Mark", "OverlapMap", "Panel", "Scene", "SceneCost", "Update", "Window", "animate",
-           "overlap", "scene_cost"]
+__all__ = ["VIEWS", "Frame", "Look", "Mark", "OverlapMap", "Panel", "Scene", "SceneCost", "Update", "Window", "animate",
+           "draw", "overlap", "scene_cost", "scene_plan"]

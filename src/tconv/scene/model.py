@@ -21,24 +21,22 @@ business (``tconv.render.layout``): the scene says only what is drawn.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import itertools
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple, overload
 
 import numpy as np
 
-from .._axes import as_choice, as_int, show
+from .._axes import as_int
 from .._format import format_number
 from ..errors import TconvError
 
-__all__ = ["STREAMS", "WRITERS", "AxisMap", "Frame", "Mark", "Panel", "Scene", "Update", "Window", "Writer",
-           "writer_kind"]
+__all__ = ["AxisMap", "Frame", "Mark", "Panel", "Scene", "Update", "Window"]
 
 
 @dataclass(frozen=True)
@@ -412,9 +410,9 @@ class Scene:
 
     def chunks(self, kind: str, frame: int | None = None) -> Iterator[bytes]:
         """The bytes of the ``kind`` writer, chunk by chunk (a frame at a time for animated SVG and GIF)."""
-        if kind not in STREAMS:
-            writer_kind(None, kind)  # raises with the known kinds
-        return STREAMS[kind](self, None if frame is None else self._frame_index(frame))
+        from ..render import WRITERS, writer_kind  # the writers read scenes: found when called, not registered
+
+        return WRITERS[writer_kind(None, kind)](self, None if frame is None else self._frame_index(frame))
 
     @overload
     def save(self, target: str | os.PathLike[str], kind: str | None = None, *, frame: int | None = None) -> Path: ...
@@ -439,36 +437,19 @@ class Scene:
         >>> buf.getvalue().startswith("<svg")
         True
         """
+        from ..render import WRITERS, writable, writer_kind  # the writers read scenes: found when called
+
         kind = writer_kind(target, kind)
-        if not isinstance(target, str | os.PathLike) and not callable(getattr(target, "write", None)):
-            raise TconvError(f"cannot write to {show(target)} ({type(target).__name__}): give a path or a file "
-                             "object open for writing")
-        index = None if frame is None else self._frame_index(frame)
-        if isinstance(target, str | os.PathLike):
-            path = Path(target)
-            chunks = STREAMS[kind](self, index)
-            first = next(chunks, b"")  # a writer refuses (memory, Pillow) before its first chunk: the file is untouched
-            try:
-                with path.open("wb") as f:
-                    f.write(first)
-                    _copy(chunks, f.write)
-            except (OSError, ValueError) as exc:  # no such folder, a folder, no permission, a NUL in the name
-                with contextlib.suppress(OSError, ValueError):
-                    path.unlink(missing_ok=True)
-                raise TconvError(f"cannot write {show(str(path))}: {getattr(exc, 'strerror', None) or exc}") from None
-            except BaseException:
-                path.unlink(missing_ok=True)
-                raise
-            return path
-        if isinstance(target, io.TextIOBase):
-            if kind != "svg":
-                raise TconvError(f"cannot write kind {kind!r} to a text file: {kind.upper()} is binary, open the file "
-                                 f"with mode 'wb' (only 'svg' can go to a text file)")
-            text = target
-            _copy(STREAMS[kind](self, index), lambda chunk: _write_to(text, chunk.decode("utf-8")))
-        else:
-            _copy(STREAMS[kind](self, index), lambda chunk: _write_to(target, chunk))
-        return None
+        if isinstance(target, io.TextIOBase) and kind != "svg":
+            raise TconvError(f"cannot write kind {kind!r} to a text file: {kind.upper()} is binary, open the file "
+                             f"with mode 'wb' (only 'svg' can go to a text file)")
+        chunks = WRITERS[kind](self, None if frame is None else self._frame_index(frame))
+        first = next(chunks, b"")  # a writer refuses (memory, Pillow) before its first chunk: the file is untouched
+        with writable(target, "the scene", encoding="utf-8" if kind == "svg" else None) as out:
+            out.write(first)
+            for chunk in chunks:
+                out.write(chunk)
+        return Path(target) if isinstance(target, str | os.PathLike) else None
 
     def _frame_index(self, frame: int) -> int:
         n = len(self.frames)
@@ -479,52 +460,7 @@ class Scene:
         return frame % n
 
 
-def _write_to(target: Any, data: str | bytes) -> None:
-    """Write to a file object; a closed one, or one open in the wrong mode, is the caller's mistake: say so."""
-    try:
-        target.write(data)
-    except (ValueError, TypeError, OSError) as exc:
-        raise TconvError(f"cannot write the scene to {show(target)}: {exc}") from None
-
-
 def _plain(v: Any) -> Any:
     """A NumPy scalar as the Python number JSON takes; NaN (a cell not shown) as None."""
     v = v.item() if hasattr(v, "item") else v
     return None if isinstance(v, float) and math.isnan(v) else v
-
-
-def _copy(chunks: Iterable[bytes], write: Callable[[bytes], Any]) -> None:
-    for chunk in chunks:
-        write(chunk)
-
-
-#: ``writer(scene, frame) -> bytes``; ``frame`` None means every frame (animated SVG, looping GIF; PNG:
-#: ``Scene.still_frame()``).
-Writer = Callable[[Scene, int | None], bytes]
-#: ``stream(scene, frame) -> chunks of bytes``: the same output as the writer of its kind, a frame at a time.
-Stream = Callable[[Scene, int | None], Iterator[bytes]]
-
-#: The writers by kind ("svg", "gif", "png"), segno's dict of writers. ``tconv.render`` fills it when it is
-#: imported, and ``import tconv`` imports it: render depends on the scene, never the reverse, so the scene finds
-#: its writers here instead of importing them (that import was a cycle). ``STREAMS`` holds the same writers as
-#: generators of chunks: ``Scene.save`` uses those, so an animation is written frame by frame.
-WRITERS: dict[str, Writer] = {}
-STREAMS: dict[str, Stream] = {}
-
-
-def writer_kind(target: object, kind: str | None = None) -> str:
-    """The writer ``Scene.save`` uses: ``kind`` if given, else the extension of the path (or of the file's name).
-
-    >>> writer_kind("odd.GIF"), writer_kind("odd.svg", "png")
-    ('gif', 'png')
-    """
-    known = ", ".join(map(repr, WRITERS))
-    if kind is None:
-        name = target if isinstance(target, str | os.PathLike) else getattr(target, "name", None)
-        if not isinstance(name, str | os.PathLike):
-            raise TconvError(f"kind is needed to write to a file object ({type(target).__name__}): one of {known}")
-        kind = Path(name).suffix.lower().lstrip(".")
-        if kind not in WRITERS:
-            exts = ", ".join(f".{k}" for k in WRITERS)
-            raise TconvError(f"cannot write {str(name)!r}: the extension must be one of {exts} (or give kind=)")
-    return as_choice("kind", kind, tuple(WRITERS))

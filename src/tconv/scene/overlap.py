@@ -14,13 +14,13 @@ from typing import IO, Any, overload
 
 import numpy as np
 
-from .._axes import IntOrSeq, as_int, count_axes
+from .._axes import IntOrSeq, as_int, show
 from ..errors import TconvError
 from ..explain.i18n import render
-from ..functional import conv_transpose
-from ..params import plan_conv_transpose
-from ..shapes import transposed_axes
-from .model import AxisMap, Frame, Panel, Scene, writer_kind
+from ..params import ConvTransposePlan, plan_conv_transpose
+from ..recipe import execute
+from .model import AxisMap, Frame, Panel, Scene
+from .plan import compact, drawn_sizes, loose_sizes
 
 __all__ = ["OverlapMap", "overlap", "residue_counts"]
 
@@ -50,18 +50,40 @@ def _even_kernels(kernel_size: int, stride: int, dilation: int) -> list[int]:
 
 @dataclass(frozen=True)
 class OverlapMap:
-    """Tap counts per output cell after ``layers`` identical transposed convolutions, and whether they are even."""
+    """Tap counts per output cell after ``layers`` identical transposed convolutions, and whether they are even.
+
+    ``plan`` is the first layer's; its sizes are the map's (``input_size``, ``kernel_size``, ``stride``...).
+    """
 
     counts: np.ndarray
     layers: int
-    input_size: tuple[int, ...]
-    kernel_size: tuple[int, ...]
-    stride: tuple[int, ...]
-    padding: tuple[int, ...]
-    output_padding: tuple[int, ...]
-    dilation: tuple[int, ...]
+    plan: ConvTransposePlan
     residues: tuple[tuple[int, ...], ...]  # per axis: taps per output phase in the interior of one layer
     suggestions: tuple[tuple[int, ...], ...]  # per axis: kernel sizes that would be even (empty: none)
+
+    @property
+    def input_size(self) -> tuple[int, ...]:
+        return self.plan.input_size
+
+    @property
+    def kernel_size(self) -> tuple[int, ...]:
+        return self.plan.kernel_size
+
+    @property
+    def stride(self) -> tuple[int, ...]:
+        return self.plan.stride
+
+    @property
+    def padding(self) -> tuple[int, ...]:
+        return self.plan.padding
+
+    @property
+    def output_padding(self) -> tuple[int, ...]:
+        return self.plan.output_padding
+
+    @property
+    def dilation(self) -> tuple[int, ...]:
+        return self.plan.dilation
 
     @property
     def even(self) -> bool:
@@ -125,8 +147,8 @@ class OverlapMap:
         panel = Panel("overlap", label, roles, counts, counts / top,
                       axes=tuple(AxisMap.identity(n) for n in self.counts.shape))
         title = render("overlap.title", lang, {
-            "params": f"k={_p(self.kernel_size)} s={_p(self.stride)} p={_p(self.padding)} "
-                      f"op={_p(self.output_padding)} d={_p(self.dilation)}",
+            "params": f"k={compact(self.kernel_size)} s={compact(self.stride)} p={compact(self.padding)} "
+                      f"op={compact(self.output_padding)} d={compact(self.dilation)}",
             "layers": self.layers,
             "verdict": render("overlap.even" if self.even else "overlap.uneven", lang, {})})
         frame = Frame(self.summary(lang))
@@ -145,6 +167,8 @@ class OverlapMap:
         >>> overlap(4, 3, stride=2).save("/tmp/tconv-doctest-overlap.svg").name
         'tconv-doctest-overlap.svg'
         """
+        from ..render import writer_kind  # the writers read scenes: found when called
+
         kind = writer_kind(target, kind)
         if kind not in ("svg", "png"):
             raise TconvError(f"cannot write kind {kind!r}: an overlap heatmap is a still, written as .svg or .png")
@@ -161,24 +185,22 @@ class OverlapMap:
         }
 
 
-def _p(values: tuple[int, ...]) -> str:
-    return str(values[0]) if len(set(values)) == 1 else "(" + ",".join(map(str, values)) + ")"
-
-
 def overlap(
-    input_size: IntOrSeq,
-    kernel_size: IntOrSeq,
+    input_size: IntOrSeq | None = None,
+    kernel_size: IntOrSeq | None = None,
     stride: IntOrSeq = 1,
     padding: IntOrSeq = 0,
     output_padding: IntOrSeq = 0,
     dilation: IntOrSeq = 1,
     *,
     layers: int = 1,
+    plan: ConvTransposePlan | None = None,
 ) -> OverlapMap:
     """Count the kernel taps that reach each output cell, through ``layers`` identical transposed convolutions.
 
     The counts are the transposed convolution of an all-ones input with an all-ones kernel, applied ``layers``
-    times; scalars mean a square 2-D layer.
+    times; scalars mean a square 2-D layer. ``plan`` gives the layer as a ready plan instead of sizes (its channels
+    do not matter: the taps of one channel are counted).
 
     >>> m = overlap(4, 3, stride=2)
     >>> m.counts[0].tolist(), m.even
@@ -189,38 +211,43 @@ def overlap(
     layers = as_int("layers", layers, minimum=1)
     if layers > MAX_LAYERS:
         raise TconvError(f"layers {layers} is too many: at most {MAX_LAYERS} are stacked")
-    scalars = all(
-        isinstance(v, int | np.integer) for v in (input_size, kernel_size, stride, padding, output_padding, dilation)
-    )
-    nd = 2 if scalars else count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
-    axes = transposed_axes(
-        input_size, kernel_size, stride, padding, output_padding, dilation, nd=nd
-    )  # the one validator
-    size = tuple(ax.input_size for ax in axes)
-    ks, ss, ps = (
-        tuple(ax.kernel_size for ax in axes),
-        tuple(ax.stride for ax in axes),
-        tuple(ax.padding for ax in axes),
-    )
-    ops, ds = tuple(ax.output_padding for ax in axes), tuple(ax.dilation for ax in axes)
-    if math.prod(size) > MAX_CELLS:
-        raise TconvError(f"input_size {list(size)} has {math.prod(size):,} cells; the overlap map counts at most "
-                         f"{MAX_CELLS:,}: use a smaller input")
-    sizes = [size]  # every layer's size, by arithmetic, before any array is made
-    for layer in range(layers):
-        sizes.append(plan_conv_transpose((1, 1, *sizes[-1]), (1, 1, *ks), None, ss, ps, ops, 1, ds, nd=nd).output_size)
-        if math.prod(sizes[-1]) > MAX_CELLS:
+    if plan is None:
+        shape, kernel = drawn_sizes(input_size, kernel_size, stride, padding, output_padding, dilation)
+        plan = plan_conv_transpose((1, 1, *shape), (1, 1, *kernel), None, stride, padding, output_padding, 1, dilation,
+                                   nd=len(shape))
+    elif not isinstance(plan, ConvTransposePlan):
+        raise TconvError(f"plan must be a ConvTransposePlan (tconv.params.plan_conv_transpose), got {show(plan)} "
+                         f"({type(plan).__name__})")
+    elif loose := loose_sizes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                              output_padding=output_padding, dilation=dilation):
+        raise TconvError(f"give the layer as a plan or as sizes, not both: the plan sets {', '.join(loose)}")
+    if math.prod(plan.input_size) > MAX_CELLS:
+        raise TconvError(f"input_size {list(plan.input_size)} has {math.prod(plan.input_size):,} cells; the overlap "
+                         f"map counts at most {MAX_CELLS:,}: use a smaller input")
+    plans = [_one_channel(plan, plan.input_size)]  # every layer's plan, by arithmetic, before any array is made
+    for layer in range(1, layers + 1):
+        if math.prod(plans[-1].output_size) > MAX_CELLS:
             raise TconvError(
-                f"the overlap map after {layer + 1} layer(s) would have {math.prod(sizes[-1]):,} cells "
-                f"({' × '.join(map(str, sizes[-1]))}); at most {MAX_CELLS:,}: use fewer layers or a smaller input"
+                f"the overlap map after {layer} layer(s) would have {math.prod(plans[-1].output_size):,} cells "
+                f"({' × '.join(map(str, plans[-1].output_size))}); at most {MAX_CELLS:,}: use fewer layers or a "
+                "smaller input"
             )
-    counts = np.ones(size, dtype=np.int64)
-    for _ in range(layers):
-        counts = conv_transpose(counts[None, None], np.ones((1, 1, *ks), dtype=np.int64), None, ss, ps, ops, 1, ds)[
-            0, 0
-        ]
-    residues = tuple(residue_counts(k, s, d) for k, s, d in zip(ks, ss, ds))
+        if layer < layers:
+            plans.append(_one_channel(plan, plans[-1].output_size))
+    counts = np.ones(plan.input_size, dtype=np.int64)
+    ones = np.ones((1, 1, *plan.kernel_size), dtype=np.int64)
+    for step in plans:
+        counts = execute(step, counts[None, None], ones, None, "auto")[0, 0]
+    axes = plan.axes
+    residues = tuple(residue_counts(ax.kernel_size, ax.stride, ax.dilation) for ax in axes)
     suggestions = tuple(
-        () if len(set(r)) == 1 else tuple(_even_kernels(k, s, d)) for r, k, s, d in zip(residues, ks, ss, ds)
+        () if len(set(r)) == 1 else tuple(_even_kernels(ax.kernel_size, ax.stride, ax.dilation))
+        for r, ax in zip(residues, axes)
     )
-    return OverlapMap(counts, layers, size, ks, ss, ps, ops, ds, residues, suggestions)
+    return OverlapMap(counts, layers, plans[0], residues, suggestions)
+
+
+def _one_channel(plan: ConvTransposePlan, input_size: tuple[int, ...]) -> ConvTransposePlan:
+    """``plan``'s layer on one sample and channel of ``input_size``: one layer of the stack."""
+    return plan_conv_transpose((1, 1, *input_size), (1, 1, *plan.kernel_size), None, plan.stride, plan.padding,
+                               plan.output_padding, 1, plan.dilation, nd=plan.nd)

@@ -246,9 +246,7 @@ def scene_svg_job(cfg: Config, view: str, values: bool, pool: str | None, lang: 
 
 
 def scene_gif_job(cfg: Config, view: str, values: bool, pool: str | None, lang: str = "en") -> Result:
-    from ..render import WRITERS
-
-    return _download(WRITERS["gif"](build_scene(cfg, view, values, pool, lang), None), "image/gif", "tconv.gif")
+    return _download(b"".join(build_scene(cfg, view, values, pool, lang).chunks("gif")), "image/gif", "tconv.gif")
 
 
 def explain_job(cfg: Config, view: str, lang: str) -> Result:

@@ -1,0 +1,323 @@
+"""What a scene draws, planned once before anything is built: the single-channel layer (a
+:class:`~tconv.params.ConvTransposePlan`, or a :class:`~tconv.params.ConvPlan` for the direct view), the arrays
+it draws, and what the scene will cost (frames, cells, updates, bytes).
+
+Every builder takes the plan made here; sizes are read in one place, where all-scalar sizes mean a square 2-D
+layer (:func:`tconv._axes.drawn_axes`).
+
+>>> plan = scene_plan(3, 3, stride=2, padding=1, output_padding=1)
+>>> plan.input_size, plan.output_size
+((3, 3), (6, 6))
+>>> plan_cost(plan, "gather")
+SceneCost(frames=36, cells=118, updates=36, nbytes=81360)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .._axes import IntOrSeq, as_int, drawn_axes, per_axis, show
+from ..dtypes import as_arrays
+from ..errors import TconvError
+from ..params import ConvPlan, ConvTransposePlan, plan_conv, plan_conv_transpose
+from ..settings import check_memory
+
+__all__ = ["MAX_CELLS", "MAX_FRAMES", "VIEWS", "VIEW_ALIASES", "SceneCost", "ScenePlan", "arrays_plan",
+           "check_cells", "check_cost", "check_drawable", "compact", "drawn_sizes", "given_arrays", "loose_sizes",
+           "plan_cost", "random_arrays", "sample_arrays", "scene_cost", "scene_plan", "view_name"]
+
+#: The views, named as everywhere else (``tconv.explain`` calls the zero-insertion view "gather" too).
+VIEWS = ("gather", "scatter", "conv")
+#: Other names a view is accepted under: "equivalent", conv_arithmetic's word for the gather view.
+VIEW_ALIASES = {"equivalent": "gather"}
+#: Animations are drawn cell by cell; beyond these sizes they would be unreadable.
+MAX_FRAMES = 400
+MAX_CELLS = 40 * 40
+
+#: The plan of the layer a scene draws: transposed (views "gather" and "scatter") or direct (view "conv").
+ScenePlan = ConvTransposePlan | ConvPlan
+
+
+def view_name(view: object) -> str:
+    """The view's name, aliases resolved; an unknown name is refused with the valid ones.
+
+    >>> view_name("equivalent"), view_name("scatter")
+    ('gather', 'scatter')
+    >>> view_name("gathr")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: view 'gathr' is not known: choose one of 'gather', 'scatter', 'conv' ('equivalent' is \
+another name for 'gather')
+    """
+    if isinstance(view, str) and view in VIEW_ALIASES:
+        return VIEW_ALIASES[view]
+    if not isinstance(view, str) or view not in VIEWS:
+        aliases = ", ".join(f"{a!r} is another name for {v!r}" for a, v in VIEW_ALIASES.items())
+        raise TconvError(f"view {show(view)} is not known: choose one of {', '.join(map(repr, VIEWS))} ({aliases})")
+    return view
+
+
+def _check_rank(nd: int) -> None:
+    if nd not in (1, 2):
+        raise TconvError(
+            f"animate draws 1-D and 2-D convolutions, got {nd} spatial dimensions: "
+            f"use tconv.explain for 3-D (it lists every step)"
+        )
+
+
+def check_cells(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) -> None:
+    """Before any array is drawn: a panel holds at most MAX_CELLS."""
+    for name, size in (("input", input_shape), ("kernel", kernel_shape)):
+        if math.prod(size) > MAX_CELLS:
+            raise TconvError(f"the animation would draw {math.prod(size):,} {name} cells; at most {MAX_CELLS} "
+                             "are drawn: use smaller sizes")
+
+
+def _plan(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], view: str, stride: IntOrSeq,
+          padding: IntOrSeq, output_padding: IntOrSeq, dilation: IntOrSeq, output_size: IntOrSeq | None
+          ) -> ScenePlan:
+    nd = len(input_shape)
+    if view == "conv":
+        if output_size is not None or (output_padding not in (0, None) and np.any(np.asarray(output_padding) != 0)):
+            raise TconvError("output_padding and output_size only apply to transposed convolution (view 'conv' is "
+                             "direct)")
+        return plan_conv((1, 1, *input_shape), (1, 1, *kernel_shape), None, stride, padding, dilation, 1, nd=nd)
+    return plan_conv_transpose((1, 1, *input_shape), (1, 1, *kernel_shape), None, stride, padding, output_padding,
+                               1, dilation, output_size=output_size, nd=nd)
+
+
+def scene_plan(
+    input_size: IntOrSeq | None,
+    kernel_size: IntOrSeq | None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+    *,
+    output_size: IntOrSeq | None = None,
+    view: str = "gather",
+) -> ScenePlan:
+    """The plan of the single-channel layer a scene draws, from PyTorch's parameters: all-scalar sizes are a
+    square 2-D layer, a sequence sets the number of axes. View "conv" plans a direct convolution.
+
+    >>> scene_plan(2, 3).output_size, scene_plan([5], 3, stride=2, view="conv").output_size
+    ((4, 4), (2,))
+    """
+    view = view_name(view)
+    input_shape, kernel_shape = drawn_sizes(input_size, kernel_size, stride, padding, output_padding, dilation)
+    return _plan(input_shape, kernel_shape, view, stride, padding, output_padding, dilation, output_size)
+
+
+def drawn_sizes(input_size: IntOrSeq | None, kernel_size: IntOrSeq | None, *others: object
+                ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The input and kernel sizes of a drawn layer, per axis: as many axes as the longest sequence among all its
+    sizes (``others``: stride, padding...), two when all are scalars.
+
+    >>> drawn_sizes(3, 2), drawn_sizes(3, 2, (2, 1, 1))
+    (((3, 3), (2, 2)), ((3, 3, 3), (2, 2, 2)))
+    """
+    if input_size is None or kernel_size is None:
+        raise TconvError("the layer needs input_size and kernel_size (or a plan)")
+    nd = drawn_axes(input_size, kernel_size, *others)
+    return per_axis("input_size", input_size, nd, minimum=1), per_axis("kernel_size", kernel_size, nd, minimum=1)
+
+
+def loose_sizes(**given: object) -> list[str]:
+    """The names of the layer's size arguments given beside a plan (neither None nor their defaults).
+
+    >>> loose_sizes(input_size=None, stride=1, padding=(1, 1), dilation=2)
+    ['padding', 'dilation']
+    """
+    defaults = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1}
+    return [name for name, v in given.items()
+            if v is not None and not (type(v) is int and v == defaults.get(name))]
+
+
+def check_drawable(plan: object, view: str) -> ScenePlan:
+    """A ready plan, refused unless a scene of ``view`` can draw it: one sample (batched or not), one channel in
+    and out, 1 or 2 spatial axes; transposed for "gather" and "scatter", direct for "conv".
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> check_drawable(plan_conv_transpose((1, 2, 3, 3), (2, 1, 3, 3)), "gather")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: animate draws one channel in and out, one sample: this plan has 2 input channel(s), \
+1 output channel(s) and a batch of 1
+    """
+    wanted = ConvPlan if view == "conv" else ConvTransposePlan
+    if not isinstance(plan, wanted):
+        raise TconvError(f"view {view!r} draws a {wanted.__name__} (from tconv.params), got a {type(plan).__name__}")
+    if (plan.in_channels, plan.out_channels, plan.batch) != (1, 1, 1):
+        raise TconvError(f"animate draws one channel in and out, one sample: this plan has {plan.in_channels} input "
+                         f"channel(s), {plan.out_channels} output channel(s) and a batch of {plan.batch}")
+    _check_rank(plan.nd)
+    check_cells(plan.input_size, plan.kernel_size)
+    return plan
+
+
+def random_arrays(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], seed: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Small random non-zero integers: input 1–4, kernel 1–3, from ``seed``.
+
+    conv_arithmetic's numerical figures draw input 0–3 and kernel 0–2; with a quarter of the input and a third of
+    the kernel zero, a 3 × 3 window is often mostly zeros and many products vanish. Without zeros every product
+    in a window counts, and the numbers stay small enough to add up by heart.
+
+    >>> x, w = random_arrays((3, 3), (3, 3), 0)
+    >>> int(x.min()) >= 1 and int(x.max()) <= 4 and int(w.min()) >= 1 and int(w.max()) <= 3
+    True
+    """
+    rng = np.random.default_rng(as_int("seed", seed, minimum=0))
+    return rng.integers(1, 5, size=input_shape), rng.integers(1, 4, size=kernel_shape)
+
+
+def given_arrays(input: ArrayLike, weight: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Plain spatial arrays of one rank (1-D or 2-D); single-channel arrays with their channel axes are squeezed."""
+    x, w, _ = as_arrays(input, weight)
+    if w.ndim >= 3 and w.shape[:2] == (1, 1):
+        w = w[0, 0]
+        x = x.reshape(x.shape[x.ndim - w.ndim :]) if math.prod(x.shape[: x.ndim - w.ndim]) == 1 else x
+    if x.ndim != w.ndim:
+        raise TconvError(
+            f"animate draws one channel: give plain input and weight arrays of the same rank (1-D or 2-D), "
+            f"got input shape {list(x.shape)} and weight shape {list(w.shape)}"
+        )
+    _check_rank(x.ndim)
+    return x, w
+
+
+def sample_arrays(
+    input: ArrayLike | None,
+    weight: ArrayLike | None,
+    input_size: IntOrSeq | None,
+    kernel_size: IntOrSeq | None,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The arrays ``animate`` draws: given, or :func:`random_arrays` of the given sizes (all-scalar sizes: a square
+    2-D layer).
+
+    >>> x, w = sample_arrays(None, None, 3, 2, 0)
+    >>> x.shape, w.shape
+    ((3, 3), (2, 2))
+    """
+    if (input is None) != (weight is None):
+        raise TconvError("give both input and weight arrays, or neither (then random integers of the given sizes)")
+    if input is not None and weight is not None:
+        return given_arrays(input, weight)
+    if input_size is None or kernel_size is None:
+        raise TconvError("animate needs input_size and kernel_size (or input and weight arrays)")
+    shapes = drawn_sizes(input_size, kernel_size)
+    _check_rank(len(shapes[0]))
+    check_cells(*shapes)
+    return random_arrays(*shapes, seed)
+
+
+def arrays_plan(x: np.ndarray, w: np.ndarray, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
+                output_padding: IntOrSeq = 0, dilation: IntOrSeq = 1, *, output_size: IntOrSeq | None = None,
+                view: str = "gather") -> ScenePlan:
+    """The plan of the layer that draws the plain arrays ``x`` and ``w`` (their shapes are its sizes).
+
+    >>> import numpy as np
+    >>> arrays_plan(np.ones((2, 2)), np.ones((3, 3))).output_size
+    (4, 4)
+    """
+    return _plan(x.shape, w.shape, view_name(view), stride, padding, output_padding, dilation, output_size)
+
+
+@dataclass(frozen=True)
+class SceneCost:
+    """What a scene will hold, known from the plan before anything is built: its frames, its cells (every panel),
+    its value updates (the cells whose value changes, summed over the frames) and the bytes of all that.
+
+    >>> scene_cost(14, 7)          # the largest the explorer allows: 20 × 20 output cells, one frame each
+    SceneCost(frames=400, cells=1174, updates=400, nbytes=563904)
+    """
+
+    frames: int
+    cells: int
+    updates: int
+    nbytes: int
+
+
+# Bytes a scene holds per cell (the role string, the value, NumPy's share), per frame (the frame, its window,
+# highlight, caption and value) and per value update, with a fixed part (titles, labels, the arrays' headers).
+# Measured with tracemalloc (peak while animate builds, which includes the computation) on nine scenes from
+# 4 to 400 frames, 10 to 1,174 cells and 4 to 7,056 updates: a least-squares fit gave about 22 KB fixed, 700 B
+# a frame, 10 B a cell and 110 B an update; these constants are rounded up so that every measured peak is at
+# most 0.9 of the estimate (tests/test_scene_scale.py holds it there).
+BYTES_PER_CELL = 64
+BYTES_PER_FRAME = 1000
+BYTES_PER_UPDATE = 140
+BYTES_FIXED = 32_768
+
+
+def plan_cost(plan: ScenePlan, view: str, pool: str | None = None) -> SceneCost:
+    """The frames, cells, value updates and bytes of the scene of ``view`` (and ``pool``) drawing ``plan``."""
+    k = math.prod(plan.kernel_size)
+    if isinstance(plan, ConvPlan):
+        # one frame per output cell; panels: the padded input, the output, the kernel (none for pooling)
+        frames = math.prod(plan.output_size)
+        cells = math.prod(ax.padded_size for ax in plan.axes) + frames + (0 if pool else k)
+        updates = frames
+    elif view_name(view) == "scatter":
+        # one frame per input cell, each adding a stamp to k sums; panels: input, sums, kernel
+        frames = math.prod(plan.input_size)
+        cells = frames + math.prod(ax.buffer_size for ax in plan.axes) + k
+        updates = frames * k
+    else:
+        # one frame per output cell, each setting it; panels: the padded grid, the output, the kernel and its flip
+        frames = math.prod(plan.output_size)
+        cells = math.prod(ax.equivalent().padded_size for ax in plan.axes) + frames + 2 * k
+        updates = frames
+    nbytes = BYTES_FIXED + cells * BYTES_PER_CELL + frames * BYTES_PER_FRAME + updates * BYTES_PER_UPDATE
+    return SceneCost(frames, cells, updates, nbytes)
+
+
+def check_cost(cost: SceneCost) -> SceneCost:
+    """Refuse from the plan's sizes, before any frame or panel is built: a scene's memory is bounded by these."""
+    if cost.frames > MAX_FRAMES:
+        raise TconvError(
+            f"the animation would have {cost.frames:,} frames; at most {MAX_FRAMES} are drawn: use smaller sizes"
+        )
+    if cost.cells > MAX_CELLS:
+        raise TconvError(f"the animation would draw {cost.cells} cells; at most {MAX_CELLS} are drawn: use smaller "
+                         "sizes")
+    check_memory(cost.nbytes, f"an animation of {cost.frames} frames and {cost.cells} cells")
+    return cost
+
+
+def scene_cost(
+    input_size: IntOrSeq,
+    kernel_size: IntOrSeq,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    dilation: IntOrSeq = 1,
+    *,
+    output_size: IntOrSeq | None = None,
+    view: str = "gather",
+    pool: str | None = None,
+) -> SceneCost:
+    """The frames, cells, value updates and bytes of ``animate`` with these arguments, from the plan alone: no
+    array, panel or frame is made. ``animate`` checks the same counts (limits, then the memory budget) first.
+
+    >>> scene_cost(3, 3, stride=2, padding=1, output_padding=1)       # padding_strides_odd_transposed
+    SceneCost(frames=36, cells=118, updates=36, nbytes=81360)
+    >>> scene_cost(3, 3, stride=2, padding=1, output_padding=1, view="scatter").updates   # 9 stamps of 9 cells
+    81
+    """
+    plan = scene_plan(input_size, kernel_size, stride, padding, output_padding, dilation, output_size=output_size,
+                      view=view)
+    return plan_cost(plan, view, pool)
+
+
+def compact(values: tuple[int, ...]) -> str:
+    """Per-axis values as a title writes them: one number when every axis has it.
+
+    >>> compact((2, 2)), compact((2, 1))
+    ('2', '(2,1)')
+    """
+    values = tuple(values)
+    return str(values[0]) if len(set(values)) == 1 else "(" + ",".join(map(str, values)) + ")"
