@@ -101,8 +101,9 @@ EXAMPLES_COMPLETE = [
     "tconv._axes", "tconv._format", "tconv._progress", "tconv.dtypes", "tconv.errors", "tconv.functional",
     "tconv.layers", "tconv.params", "tconv.recipe", "tconv.relations", "tconv.report", "tconv.roles",
     "tconv.settings", "tconv.shapes", "tconv.solver",
-    "tconv.explain.i18n", "tconv.frameworks.jax", "tconv.frameworks.tf", "tconv.doctor.arithmetic",
-    "tconv.doctor.model", "tconv.doctor.sizes", "tconv.doctor.trace",
+    "tconv.explain.i18n", "tconv.frameworks.jax", "tconv.frameworks.tf", "tconv.doctor", "tconv.doctor.arithmetic",
+    "tconv.doctor.core", "tconv.doctor.fixes", "tconv.doctor.model", "tconv.doctor.sizes", "tconv.doctor.trace",
+    "tconv.doctor.writers",
     "tconv.algorithms",
     *(f"tconv.algorithms.{name}" for name in (
         "_correlate", "accumulate", "base", "blas", "chunks", "col2im", "geometry", "implicit", "matrix", "phase",
