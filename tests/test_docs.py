@@ -103,8 +103,8 @@ EXAMPLES_COMPLETE = [
     "tconv.settings", "tconv.shapes", "tconv.solver",
     "tconv.explain.i18n", "tconv.frameworks.common", "tconv.frameworks.jax", "tconv.frameworks.onnx",
     "tconv.frameworks.tf", "tconv.doctor", "tconv.doctor.arithmetic",
-    "tconv.doctor.core", "tconv.doctor.fixes", "tconv.doctor.model", "tconv.doctor.sizes", "tconv.doctor.trace",
-    "tconv.doctor.writers",
+    "tconv.doctor.core", "tconv.doctor.fixes", "tconv.doctor.model", "tconv.doctor.onnx_trace", "tconv.doctor.sizes",
+    "tconv.doctor.torch_trace", "tconv.doctor.trace", "tconv.doctor.writers",
     "tconv.algorithms",
     *(f"tconv.algorithms.{name}" for name in (
         "_correlate", "accumulate", "base", "blas", "chunks", "col2im", "geometry", "implicit", "matrix", "phase",
