@@ -98,9 +98,15 @@ def _docstring_examples() -> dict:
 #: The modules whose every public function, class and method carries a runnable ``>>>`` example (the definition of
 #: "public" is scripts/docstring_examples.py's). A module joins the list once it is complete, and stays complete.
 EXAMPLES_COMPLETE = [
-    "tconv._axes", "tconv._format", "tconv._progress", "tconv.errors", "tconv.roles", "tconv.settings",
-    "tconv.explain.i18n", "tconv.frameworks.jax", "tconv.frameworks.tf", "tconv.doctor.arithmetic",
-    "tconv.doctor.model", "tconv.doctor.sizes", "tconv.doctor.trace",
+    "tconv._axes", "tconv._format", "tconv._progress", "tconv.dtypes", "tconv.errors", "tconv.functional",
+    "tconv.layers", "tconv.params", "tconv.recipe", "tconv.relations", "tconv.report", "tconv.roles",
+    "tconv.settings", "tconv.shapes", "tconv.solver",
+    "tconv.explain.i18n",
+    "tconv.frameworks.common", "tconv.frameworks.jax", "tconv.frameworks.onnx", "tconv.frameworks.tf",
+    "tconv.doctor", "tconv.doctor.arithmetic", "tconv.doctor.core", "tconv.doctor.fixes", "tconv.doctor.model",
+    "tconv.doctor.onnx_trace", "tconv.doctor.sizes", "tconv.doctor.torch_trace", "tconv.doctor.trace",
+    "tconv.doctor.writers",
+    "tconv.algorithms",
     *(f"tconv.algorithms.{name}" for name in (
         "_correlate", "accumulate", "base", "blas", "chunks", "col2im", "geometry", "implicit", "matrix", "phase",
         "scatter", "stacked", "tune", "workspace", "zero_insert")),

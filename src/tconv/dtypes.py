@@ -150,6 +150,13 @@ def check_bias_dtype(op: str, nd: int, batch: int, input_dtype: str, bias_dtype:
 
     PyTorch's oneDNN path (float32 on some shapes and thread counts, bfloat16, float16 on CPUs with native
     float16) refuses every bias dtype that differs from the input's, whatever the rank.
+
+    >>> check_bias_dtype("conv_transpose", nd=2, batch=1, input_dtype="float32", bias_dtype="int64")
+    >>> check_bias_dtype("conv_transpose", nd=3, batch=1, input_dtype="float32", bias_dtype="int64")
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: bias dtype int64 does not fit input dtype float32 in conv_transpose3d: use float32, the
+    input's dtype (conv_transpose3d with a non-empty batch needs the same dtype), as PyTorch does
     """
     loose = op == "conv_transpose" and (nd < 3 or batch == 0)
     kind = "f" if input_dtype == BFLOAT16 else np.dtype(input_dtype).kind

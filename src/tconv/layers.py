@@ -263,18 +263,42 @@ def _effective_weight(module: Any) -> Any:
 
 
 class ConvTranspose1d(_ConvTransposeNd):
-    """``torch.nn.ConvTranspose1d`` in NumPy: weight ``(in, out/groups, k)``."""
+    """``torch.nn.ConvTranspose1d`` in NumPy: weight ``(in, out/groups, k)``.
+
+    A kernel of ones with stride = kernel size repeats every sample (nearest-neighbour upsampling):
+
+    >>> layer = ConvTranspose1d(1, 1, kernel_size=2, stride=2, bias=False)
+    >>> layer.weight[...] = 1
+    >>> layer(np.array([[1, 2, 3]], np.float32))
+    array([[1., 1., 2., 2., 3., 3.]], dtype=float32)
+    """
 
     _nd = 1
 
 
 class ConvTranspose2d(_ConvTransposeNd):
-    """``torch.nn.ConvTranspose2d`` in NumPy: weight ``(in, out/groups, kh, kw)``."""
+    """``torch.nn.ConvTranspose2d`` in NumPy: weight ``(in, out/groups, kh, kw)``.
+
+    >>> layer = ConvTranspose2d(1, 1, kernel_size=2, stride=2, bias=False)
+    >>> layer.weight[...] = 1
+    >>> layer(np.array([[[1, 2], [3, 4]]], np.float32))[0]
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]], dtype=float32)
+    """
 
     _nd = 2
 
 
 class ConvTranspose3d(_ConvTransposeNd):
-    """``torch.nn.ConvTranspose3d`` in NumPy: weight ``(in, out/groups, kd, kh, kw)``."""
+    """``torch.nn.ConvTranspose3d`` in NumPy: weight ``(in, out/groups, kd, kh, kw)``.
+
+    Upsampling a video's frames but not its time axis:
+
+    >>> layer = ConvTranspose3d(8, 4, kernel_size=(1, 2, 2), stride=(1, 2, 2), rng=0)
+    >>> layer.weight.shape, layer(np.zeros((1, 8, 4, 16, 16), np.float32)).shape
+    ((8, 4, 1, 2, 2), (1, 4, 4, 32, 32))
+    """
 
     _nd = 3

@@ -39,11 +39,24 @@ SUPPORTED_DTYPES = ("float16", "float32", "float64", "complex64", "complex128", 
 
 
 def compute_dtype(dtype: np.dtype) -> np.dtype:
-    """The dtype arithmetic runs in: float16 accumulates in float32 (as PyTorch's CPU kernels do)."""
+    """The dtype arithmetic runs in: float16 accumulates in float32 (as PyTorch's CPU kernels do).
+
+    >>> compute_dtype(np.dtype(np.float16)), compute_dtype(np.dtype(np.complex64))
+    (dtype('float32'), dtype('complex64'))
+    """
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
 def check_dtype(name: str, dtype: np.dtype) -> None:
+    """Refuse a dtype outside :data:`SUPPORTED_DTYPES`, naming the array and the dtypes that work.
+
+    >>> check_dtype("weight", np.dtype(np.float32))
+    >>> check_dtype("input", np.dtype(np.int32))
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: input dtype int32 is not supported: use one of float16, float32, float64, complex64,
+    complex128, int64 (PyTorch's CPU convolutions refuse the others too)
+    """
     if dtype.name not in SUPPORTED_DTYPES:
         raise TconvError(
             f"{name} dtype {dtype.name} is not supported: use one of {', '.join(SUPPORTED_DTYPES)} "
@@ -110,32 +123,61 @@ class _Plan:
 
 @dataclass(frozen=True)
 class ConvTransposePlan(_Plan):
-    """A validated transposed convolution: per-axis sizes, channels, groups, batch and dtype."""
+    """A validated transposed convolution: per-axis sizes, channels, groups, batch and dtype.
+
+    >>> plan = plan_conv_transpose((2, 4, 5, 5), (4, 3, 3, 3), stride=2, padding=1, output_padding=1, groups=2)
+    >>> plan.output_shape, plan.in_channels, plan.out_channels, plan.nd
+    ((2, 6, 10, 10), 4, 6, 2)
+    """
 
     axes: tuple[TransposedAxis, ...]
 
     @cached_property
     def padding(self) -> tuple[int, ...]:
+        """The padding of each axis.
+
+        >>> plan_conv_transpose((1, 1, 5, 5), (1, 1, 3, 3), padding=(1, 0)).padding
+        (1, 0)
+        """
         return tuple(ax.padding for ax in self.axes)
 
     @cached_property
     def output_padding(self) -> tuple[int, ...]:
+        """The output_padding of each axis, also when ``output_size=`` chose it.
+
+        >>> plan_conv_transpose((1, 1, 5, 5), (1, 1, 3, 3), stride=2, padding=1, output_size=(10, 9)).output_padding
+        (1, 0)
+        """
         return tuple(ax.output_padding for ax in self.axes)
 
     @property
     def full_size(self) -> tuple[int, ...]:
+        """F = (L−1)·s + d·(k−1) + 1 per axis: the uncropped output that padding then crops.
+
+        >>> plan_conv_transpose((1, 1, 5, 5), (1, 1, 3, 3), stride=2, padding=1).full_size
+        (11, 11)
+        """
         return tuple(ax.full_size for ax in self.axes)
 
     @property
     def macs(self) -> int:
-        """Useful multiply-adds: N · Cin · Cout/g · prod(input) · prod(kernel)."""
+        """Useful multiply-adds: N · Cin · Cout/g · prod(input) · prod(kernel).
+
+        >>> plan_conv_transpose((2, 4, 5, 5), (4, 3, 3, 3), groups=2).macs    # 2 · 4 · 3 · 25 · 9
+        5400
+        """
         per_image = self.in_channels * self.out_per_group * math.prod(self.input_size) * math.prod(self.kernel_size)
         return self.batch * per_image
 
 
 @dataclass(frozen=True)
 class ConvPlan(_Plan):
-    """A validated direct convolution (cross-correlation), as PyTorch's ``conv*d``; padding may be asymmetric."""
+    """A validated direct convolution (cross-correlation), as PyTorch's ``conv*d``; padding may be asymmetric.
+
+    >>> plan = plan_conv((1, 3, 7, 8), (6, 3, 4, 3), padding="same")
+    >>> plan.output_shape, [(ax.pad_begin, ax.pad_end) for ax in plan.axes]
+    ((1, 6, 7, 8), [(1, 2), (1, 1)])
+    """
 
     axes: tuple[ConvAxis, ...]
 
@@ -222,6 +264,16 @@ def plan_conv_transpose(
 
     ``weight_shape`` is PyTorch's ``(in_channels, out_channels/groups, *kernel)``; ``nd`` fixes the number of
     spatial dimensions (as ``conv_transpose2d`` does), else the weight's rank decides.
+
+    >>> plan_conv_transpose((2, 4, 5, 5), (4, 3, 3, 3), stride=2, padding=1, output_padding=1, groups=2).output_shape
+    (2, 6, 10, 10)
+    >>> plan_conv_transpose((4, 5, 5), (4, 3, 3, 3), stride=2, padding=1, output_size=(10, 10)).output_shape
+    (3, 10, 10)
+    >>> plan_conv_transpose((1, 3, 5, 5), (4, 3, 3, 3))
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: input has 3 channels but the weight of shape [4, 3, 3, 3] expects 4 (weight is
+    (in_channels, out_channels/groups, *kernel)), input shape [1, 3, 5, 5]
     """
     nd = _ndim_of(weight_shape, nd, "conv_transpose")
     batched, batch, channels, spatial = _split_input(input_shape, nd, "conv_transpose")
@@ -267,7 +319,11 @@ def plan_conv(
     nd: int | None = None,
     dtype: str = "float64",
 ) -> ConvPlan:
-    """Validate a direct convolution; ``weight_shape`` is ``(out_channels, in_channels/groups, *kernel)``."""
+    """Validate a direct convolution; ``weight_shape`` is ``(out_channels, in_channels/groups, *kernel)``.
+
+    >>> plan_conv((1, 4, 8, 8), (6, 2, 4, 4), stride=2, padding=1, groups=2).output_shape
+    (1, 6, 4, 4)
+    """
     nd = _ndim_of(weight_shape, nd, "conv")
     batched, batch, channels, spatial = _split_input(input_shape, nd, "conv")
     groups = as_int("groups", groups, minimum=1)

@@ -67,27 +67,51 @@ class Recipe:
 
     @property
     def engine(self) -> str:
-        """The engine that computes a finite weight."""
+        """The engine that computes a finite weight.
+
+        >>> plan((1, 16, 32, 32), (16, 8, 2, 2), stride=2).engine      # stride = kernel: one tap per phase
+        'phase'
+        """
         return self.choice.finite.NAME
 
     @property
     def engines(self) -> tuple[str, str]:
         """The engines for a finite and for a non-finite weight (the same unless ``auto`` picked a NaN-inexact
-        engine)."""
+        engine).
+
+        >>> plan((1, 16, 32, 32), (16, 8, 2, 2), stride=2).engines
+        ('phase', 'col2im')
+        """
         return self.choice.finite.NAME, self.choice.nonfinite.NAME
 
     @property
     def input_shape(self) -> tuple[int, ...]:
+        """The input shape the recipe was planned for (no batch axis for an unbatched input).
+
+        >>> plan((4, 5, 5), (4, 3, 3, 3), groups=2).input_shape
+        (4, 5, 5)
+        """
         p = self.plan
         return ((p.batch,) if p.batched else ()) + (p.in_channels, *p.input_size)
 
     @property
     def weight_shape(self) -> tuple[int, ...]:
+        """The weight shape the recipe takes: ``(in_channels, out_channels/groups, *kernel)``.
+
+        >>> plan((4, 5, 5), (4, 3, 3, 3), groups=2).weight_shape
+        (4, 3, 3, 3)
+        """
         p = self.plan
         return (p.in_channels, p.out_per_group, *p.kernel_size)
 
     @property
     def output_shape(self) -> tuple[int, ...]:
+        """The shape of the result: ``out_channels = groups · out_channels/groups``, each axis (L−1)·s − 2p + d·(k−1)
+        + output_padding + 1.
+
+        >>> plan((4, 5, 5), (4, 3, 3, 3), groups=2).output_shape
+        (6, 7, 7)
+        """
         return self.plan.output_shape
 
     def memory_need(self, x: np.ndarray, w: np.ndarray, engine: str | None = None) -> int:
@@ -121,7 +145,12 @@ class Recipe:
 
     def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         """Compute on arrays already read and checked against the plan: the memory guard, the engine, the bias,
-        the result's dtype (what :func:`execute` does for a plan)."""
+        the result's dtype (what :func:`execute` does for a plan).
+
+        >>> r = plan((1, 1, 3), (1, 1, 2), stride=2)
+        >>> r.apply(np.array([[[1, 2, 3]]], np.float32), np.array([[[1, 10]]], np.float32), np.array([0.5], np.float32))
+        array([[[ 1.5, 10.5,  2.5, 20.5,  3.5, 30.5]]], dtype=float32)
+        """
         with one_call():  # the options are read once: the memory estimate and the run use the same ones
             return self._apply(x, w, b)
 

@@ -28,6 +28,13 @@ class Relation:
 
     ``number`` is None when the guide does not cover the configuration (then ``formula`` is the general one).
     Symbols are the guide's: i, k, s, p, d for the convolution, i′, o′, a for its transpose.
+
+    >>> rel, = relation(4, 3)
+    >>> rel.number, rel.formula, rel.substituted, rel.output_size
+    (8, 'o′ = i′ + (k − 1)', '4 + (3 − 1) = 6', 6)
+    >>> rel, = relation(4, 3, dilation=2)
+    >>> rel.number, rel.title, rel.output_size
+    (None, 'dilated transposed convolution', 8)
     """
 
     number: int | None
@@ -38,7 +45,13 @@ class Relation:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The layer report's ``relation`` entry (the output size is the report's own)."""
+        """The layer report's ``relation`` entry (the output size is the report's own).
+
+        >>> rel, = relation(4, 3)
+        >>> rel.to_dict()
+        {'number': 8, 'title': 'no padding, unit strides, transposed', 'formula': 'o′ = i′ + (k − 1)',
+         'substituted': '4 + (3 − 1) = 6', 'note': ''}
+        """
         return {"number": self.number, "title": self.title, "formula": self.formula,
                 "substituted": self.substituted, "note": self.note}
 

@@ -1,5 +1,7 @@
 """Shape arithmetic for convolution, transposed convolution and pooling: pure integer code, per axis.
 
+It passes 600 lines because it does one job, per-axis arithmetic, and each formula's examples sit beside it.
+
 Every function takes an int or one int per axis for each size argument, broadcasts scalars, and returns a
 tuple with one entry per axis. Every formula of tconv lives here once; the compute plan, the CLI and the
 explanations all call these. The guide's relations (:mod:`tconv.relations`), the layer report
@@ -108,6 +110,10 @@ class EquivalentConv:
     Insert ``zeros_between`` zeros between inputs (length becomes ``stretched_size``, the guide's ĩ′), pad
     ``pad_begin`` before and ``pad_end`` after (negative means crop), then correlate with the flipped kernel at
     stride 1 and the same dilation.
+
+    >>> eq = TransposedAxis(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1).equivalent()
+    >>> eq.zeros_between, eq.stretched_size, eq.pad_begin, eq.pad_end, eq.padded_size, eq.output_size
+    (1, 5, 1, 2, 8, 6)
     """
 
     input_size: int
@@ -123,11 +129,21 @@ class EquivalentConv:
 
     @property
     def crops(self) -> bool:
-        """True when padding > dilation·(kernel−1), so the "padding" of the equivalent conv is a crop."""
+        """True when padding > dilation·(kernel−1), so the "padding" of the equivalent conv is a crop.
+
+        >>> TransposedAxis(4, kernel_size=2, stride=1, padding=1, output_padding=0, dilation=1).equivalent().crops
+        False
+        >>> TransposedAxis(4, kernel_size=2, stride=1, padding=2, output_padding=0, dilation=1).equivalent().crops
+        True
+        """
         return self.pad_begin < 0
 
     def to_dict(self) -> dict[str, int]:
-        """The layer report's ``equivalent`` entry: the sizes a reader follows step by step."""
+        """The layer report's ``equivalent`` entry: the sizes a reader follows step by step.
+
+        >>> TransposedAxis(3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1).equivalent().to_dict()
+        {'zeros_between': 1, 'stretched_size': 5, 'pad_begin': 1, 'pad_end': 2, 'padded_size': 8}
+        """
         return {"zeros_between": self.zeros_between, "stretched_size": self.stretched_size,
                 "pad_begin": self.pad_begin, "pad_end": self.pad_end, "padded_size": self.padded_size}
 
@@ -150,12 +166,20 @@ class TransposedAxis:
 
     @property
     def effective_kernel(self) -> int:
-        """d·(k−1)+1: the span of the dilated kernel."""
+        """d·(k−1)+1: the span of the dilated kernel.
+
+        >>> TransposedAxis(3, kernel_size=3, stride=1, padding=0, output_padding=0, dilation=2).effective_kernel
+        5
+        """
         return effective_kernel_size(self.kernel_size, self.dilation)
 
     @property
     def full_size(self) -> int:
-        """F = (L−1)·s + d·(k−1) + 1: every position some input cell reaches (padding 0, output_padding 0)."""
+        """F = (L−1)·s + d·(k−1) + 1: every position some input cell reaches (padding 0, output_padding 0).
+
+        >>> TransposedAxis(3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1).full_size  # 2·2 + 3
+        7
+        """
         return full_output_size(self.input_size, self.kernel_size, self.stride, self.dilation)
 
     @property
@@ -163,43 +187,78 @@ class TransposedAxis:
         """What a scatter needs to hold: F, or more when output_padding reaches past the last stamp.
 
         The kept window is [padding, padding + output_size); cells of it beyond F stay zero (before the bias).
+
+        >>> ax = TransposedAxis(2, kernel_size=1, stride=3, padding=0, output_padding=2, dilation=1)
+        >>> ax.full_size, ax.output_size, ax.buffer_size      # two stamps 3 apart, then 2 zeros
+        (4, 6, 6)
         """
         return max(self.full_size, self.padding + self.output_size)
 
     @property
     def output_size(self) -> int:
-        """PyTorch's L_out = (L_in−1)·s − 2p + d·(k−1) + output_padding + 1."""
+        """PyTorch's L_out = (L_in−1)·s − 2p + d·(k−1) + output_padding + 1.
+
+        >>> TransposedAxis(3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1).output_size  # 7 − 2 + 1
+        6
+        """
         return self.full_size - 2 * self.padding + self.output_padding
 
     @property
     def crop_begin(self) -> int:
-        """How many positions of the full output are dropped at the start (= padding)."""
+        """How many positions of the full output are dropped at the start (= padding).
+
+        >>> TransposedAxis(3, kernel_size=3, stride=2, padding=1, output_padding=0, dilation=1).crop_begin
+        1
+        """
         return self.padding
 
     @property
     def crop_end(self) -> int:
-        """How many are dropped at the end (= padding − output_padding; negative extends with zeros)."""
+        """How many are dropped at the end (= padding − output_padding; negative extends with zeros).
+
+        >>> TransposedAxis(3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1).crop_end
+        0
+        >>> TransposedAxis(3, kernel_size=3, stride=2, padding=0, output_padding=1, dilation=1).crop_end
+        -1
+        """
         return self.padding - self.output_padding
 
     @property
     def min_output_size(self) -> int:
-        """The smallest size ``output_size=`` accepts (output_padding 0)."""
+        """The smallest size ``output_size=`` accepts (output_padding 0).
+
+        >>> TransposedAxis(5, kernel_size=3, stride=2, padding=1, output_padding=0, dilation=1).min_output_size
+        9
+        """
         return self.full_size - 2 * self.padding
 
     @property
     def max_output_size(self) -> int:
-        """The largest size ``output_size=`` accepts: PyTorch allows min + stride − 1 (stride only, not dilation)."""
+        """The largest size ``output_size=`` accepts: PyTorch allows min + stride − 1 (stride only, not dilation).
+
+        >>> TransposedAxis(5, kernel_size=3, stride=2, padding=1, output_padding=0, dilation=3).max_output_size
+        14
+        """
         return self.min_output_size + self.stride - 1
 
     def substituted(self) -> str:
-        """PyTorch's formula with this axis' numbers: ``(3 − 1)·1 − 2·0 + 1·(2 − 1) + 0 + 1 = 4``."""
+        """PyTorch's formula with this axis' numbers.
+
+        >>> TransposedAxis(3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1).substituted()
+        '(3 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 6'
+        """
         return (
             f"({self.input_size} − 1)·{self.stride} − 2·{self.padding} + {self.dilation}·({self.kernel_size} − 1)"
             f" + {self.output_padding} + 1 = {self.output_size}"
         )
 
     def equivalent(self) -> EquivalentConv:
-        """The zero-insertion + padding + flipped-kernel direct convolution of this axis."""
+        """The zero-insertion + padding + flipped-kernel direct convolution of this axis.
+
+        >>> TransposedAxis(3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1).equivalent()
+        EquivalentConv(input_size=3, zeros_between=1, stretched_size=5, pad_begin=1, pad_end=2, padded_size=8,
+                       kernel_size=3, dilation=1, stride=1, output_size=6)
+        """
         stretched = full_output_size(self.input_size, 1, self.stride)  # the kernel of one tap: zeros inserted only
         pad_begin = self.effective_kernel - 1 - self.padding
         pad_end = pad_begin + self.output_padding
@@ -249,6 +308,15 @@ def transposed_axes(
     ``empty_batch``: the input has a batch of 0. PyTorch (2.13, CPU) then returns an empty tensor after only its
     first checks: input sizes and dilation may be 0, output_padding is not compared with stride and dilation,
     and an output size of 0 is accepted; a negative one is still refused.
+
+    >>> [ax.output_size for ax in transposed_axes((3, 4), 3, stride=2)]
+    [7, 9]
+    >>> transposed_axes(2, 3, padding=2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: padding 2 on axis 0 leaves no output: L_out = ... = 0, which must be at least 1; ...
+    >>> transposed_axes(0, 3, empty_batch=True)[0].output_size
+    2
     """
     if nd is None:
         nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
@@ -306,7 +374,11 @@ def conv_transpose_output_size(
 def base_axes(
     input_size: IntOrSeq, kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, dilation: IntOrSeq, nd: int
 ) -> list[TransposedAxis]:
-    """Axes with output_padding 0 and only the per-parameter checks: the basis of ``output_size`` ranges."""
+    """Axes with output_padding 0 and only the per-parameter checks: the basis of ``output_size`` ranges.
+
+    >>> [(ax.min_output_size, ax.max_output_size) for ax in base_axes(5, 3, stride=2, padding=1, dilation=1, nd=1)]
+    [(9, 10)]
+    """
     return [
         TransposedAxis(*args)
         for args in zip(
@@ -375,7 +447,14 @@ def output_padding_for(
 
 
 def check_output_size_in_range(wanted: Sequence[int], axes: Sequence[TransposedAxis]) -> None:
-    """Refuse an ``output_size`` outside PyTorch's accepted range, naming the axis and the whole range."""
+    """Refuse an ``output_size`` outside PyTorch's accepted range, naming the axis and the whole range.
+
+    >>> check_output_size_in_range([12], base_axes(5, 3, stride=2, padding=1, dilation=1, nd=1))
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: output_size 12 on axis 0 is out of range: requested [12], but valid sizes range from [9]
+    to [10] for an input of size [5]
+    """
     ranges = [_accepted_range(ax, a) for a, ax in enumerate(axes)]
     for a, (w, (lo, hi)) in enumerate(zip(wanted, ranges)):
         if not lo <= w <= hi:
@@ -393,7 +472,12 @@ def check_output_size_in_range(wanted: Sequence[int], axes: Sequence[TransposedA
 
 @dataclass(frozen=True)
 class ConvAxis:
-    """One validated axis of a direct convolution (cross-correlation), padding possibly asymmetric ("same")."""
+    """One validated axis of a direct convolution (cross-correlation), padding possibly asymmetric ("same").
+
+    >>> ax = ConvAxis(input_size=5, kernel_size=3, stride=2, pad_begin=1, pad_end=1, dilation=1)
+    >>> ax.padded_size, ax.output_size
+    (7, 3)
+    """
 
     input_size: int
     kernel_size: int
@@ -404,19 +488,37 @@ class ConvAxis:
 
     @property
     def effective_kernel(self) -> int:
+        """d·(k−1)+1: the span of the dilated kernel.
+
+        >>> ConvAxis(7, kernel_size=3, stride=1, pad_begin=0, pad_end=0, dilation=3).effective_kernel
+        7
+        """
         return effective_kernel_size(self.kernel_size, self.dilation)
 
     @property
     def padded_size(self) -> int:
+        """The input with its padding on both ends: L + pad_begin + pad_end.
+
+        >>> ConvAxis(5, kernel_size=4, stride=1, pad_begin=1, pad_end=2, dilation=1).padded_size  # "same", k=4
+        8
+        """
         return self.input_size + self.pad_begin + self.pad_end
 
     @property
     def output_size(self) -> int:
-        """⌊(L + 2p − d·(k−1) − 1)/s⌋ + 1."""
+        """⌊(L + 2p − d·(k−1) − 1)/s⌋ + 1.
+
+        >>> ConvAxis(5, kernel_size=3, stride=2, pad_begin=1, pad_end=1, dilation=1).output_size  # ⌊4/2⌋ + 1
+        3
+        """
         return (self.padded_size - self.effective_kernel) // self.stride + 1
 
     def substituted(self) -> str:
-        """The formula with this axis' numbers."""
+        """The formula with this axis' numbers.
+
+        >>> ConvAxis(5, kernel_size=3, stride=2, pad_begin=1, pad_end=1, dilation=1).substituted()
+        '⌊(5 + 1 + 1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 3'
+        """
         return (
             f"⌊({self.input_size} + {self.pad_begin} + {self.pad_end} − {self.dilation}·({self.kernel_size} − 1) − 1)"
             f" / {self.stride}⌋ + 1 = {self.output_size}"
@@ -432,7 +534,17 @@ def conv_axes(
     *,
     nd: int | None = None,
 ) -> tuple[ConvAxis, ...]:
-    """Validate and normalise per-axis direct-convolution sizes; ``padding`` may be "same" or "valid"."""
+    """Validate and normalise per-axis direct-convolution sizes; ``padding`` may be "same" or "valid".
+
+    "same" puts the odd padding element at the end, as PyTorch does:
+
+    >>> conv_axes(5, 4, padding="same")
+    (ConvAxis(input_size=5, kernel_size=4, stride=1, pad_begin=1, pad_end=2, dilation=1),)
+    >>> conv_axes(5, 4, stride=2, padding="same")
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: padding 'same' needs stride 1 on every axis (as in PyTorch), got stride [2]
+    """
     if nd is None:
         nd = count_axes(input_size, kernel_size, stride, padding, dilation)
     sizes = per_axis("input_size", input_size, nd, minimum=1)
@@ -499,25 +611,49 @@ class PoolAxis:
 
     @property
     def effective_kernel(self) -> int:
+        """d·(k−1)+1: the span of the dilated pooling window.
+
+        >>> PoolAxis(7, kernel_size=3, stride=1, padding=0, dilation=2).effective_kernel
+        5
+        """
         return effective_kernel_size(self.kernel_size, self.dilation)
 
     @property
     def windows_rounded_up(self) -> int:
-        """⌊…⌋ + 1, or ⌈…⌉ + 1 with ceil_mode, before PyTorch's rule about the last window."""
+        """⌊…⌋ + 1, or ⌈…⌉ + 1 with ceil_mode, before PyTorch's rule about the last window.
+
+        >>> PoolAxis(5, kernel_size=2, stride=2, padding=1, dilation=1, ceil_mode=True).windows_rounded_up  # ⌈5/2⌉ + 1
+        4
+        """
         room = self.input_size + 2 * self.padding - self.effective_kernel
         return (room + (self.stride - 1 if self.ceil_mode else 0)) // self.stride + 1
 
     @property
     def drops_last_window(self) -> bool:
-        """ceil_mode's extra window would start in the right padding: PyTorch drops it."""
+        """ceil_mode's extra window would start in the right padding: PyTorch drops it.
+
+        The fourth window of this axis would start at 6 = 5 + 1, the first cell of the right padding:
+
+        >>> PoolAxis(5, kernel_size=2, stride=2, padding=1, dilation=1, ceil_mode=True).drops_last_window
+        True
+        """
         return self.ceil_mode and (self.windows_rounded_up - 1) * self.stride >= self.input_size + self.padding
 
     @property
     def output_size(self) -> int:
+        """The number of windows: :attr:`windows_rounded_up`, less the one PyTorch drops.
+
+        >>> PoolAxis(5, kernel_size=2, stride=2, padding=1, dilation=1, ceil_mode=True).output_size
+        3
+        """
         return self.windows_rounded_up - int(self.drops_last_window)
 
     def substituted(self) -> str:
-        """The formula with this axis' numbers; with ceil_mode ⌈⌉, less one when the last window is dropped."""
+        """The formula with this axis' numbers; with ceil_mode ⌈⌉, less one when the last window is dropped.
+
+        >>> PoolAxis(5, kernel_size=2, stride=2, padding=1, dilation=1, ceil_mode=True).substituted()
+        '⌈(5 + 2·1 − 1·(2 − 1) − 1)/2⌉ + 1 − 1 = 3'
+        """
         lo, hi = ("⌈", "⌉") if self.ceil_mode else ("⌊", "⌋")
         text = (
             f"{lo}({self.input_size} + 2·{self.padding} − {self.dilation}·({self.kernel_size} − 1) − 1)"
@@ -545,6 +681,13 @@ def pool_axes(
     Refuses what ``torch.nn.functional.max_pool*d`` refuses: padding above half the kernel size, and no window.
     ``padding`` is integers; a string (the direct convolution's ``"same"``/``"valid"``) is refused here, with the
     words every size check uses, so the report functions pass theirs through unchecked.
+
+    >>> [(ax.stride, ax.output_size) for ax in pool_axes((7, 6), 2, ceil_mode=True)]
+    [(2, 4), (2, 3)]
+    >>> pool_axes(7, 2, padding=2)
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: padding 2 on axis 0 must be at most half of the kernel size 2: valid range 0..1
     """
     if nd is None:
         nd = count_axes(input_size, kernel_size, stride, padding, dilation)

@@ -26,7 +26,15 @@ __all__ = ["MAX_SOLVE_CANDIDATES", "Solution", "solve"]
 
 @dataclass(frozen=True, order=True)
 class Solution:
-    """One parameter set for one axis that maps ``input_size`` to ``output_size``."""
+    """One parameter set for one axis that maps ``input_size`` to ``output_size``.
+
+    Its text is the keyword arguments a layer takes, leaving out output_padding 0 and dilation 1:
+
+    >>> print(Solution(kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1))
+    kernel_size=3, stride=2, padding=1, output_padding=1
+    >>> solve(16, 32)[0][0]
+    Solution(kernel_size=4, stride=2, padding=1, output_padding=0, dilation=1)
+    """
 
     kernel_size: int
     stride: int

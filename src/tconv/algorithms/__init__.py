@@ -83,7 +83,16 @@ def accumulates(plan: ConvTransposePlan) -> bool:
     """Whether ``accumulate`` runs at BLAS speed for this plan: NumPy's BLAS is an OpenBLAS
     (:func:`tconv.algorithms.blas.loaded_blas`), the dtype is one BLAS computes (float16 computes in float32; int64
     does not), and the channels are enough: :data:`MIN_IN_CHANNELS` input channels without groups, at least
-    :data:`MIN_GROUP_CHANNELS` per group on both sides with them."""
+    :data:`MIN_GROUP_CHANNELS` per group on both sides with them.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> accumulates(plan_conv_transpose((1, 16, 32, 32), (16, 16, 4, 4), stride=2)) == (loaded_blas() is not None)
+    True
+    >>> accumulates(plan_conv_transpose((1, 3, 32, 32), (3, 16, 4, 4), stride=2))                 # 3 < 8 channels
+    False
+    >>> accumulates(plan_conv_transpose((1, 16, 32, 32), (16, 16, 4, 4), stride=2, dtype="int64"))  # no BLAS for it
+    False
+    """
     if plan.groups == 1:
         wide = plan.in_channels >= MIN_IN_CHANNELS
     else:
@@ -109,6 +118,16 @@ def choose(plan: ConvTransposePlan) -> Algorithm:
 
     Every one of them is exact; ``scatter``, ``zero_insert``, ``matrix`` and ``implicit`` are never faster, so
     never chosen.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> choose(plan_conv_transpose((1, 8, 4, 4), (8, 4, 3, 3))).NAME                      # rule 1: 16 < 32 cells
+    'col2im'
+    >>> choose(plan_conv_transpose((1, 64, 32, 32), (64, 1, 4, 4), stride=2)).NAME        # rule 2: 1·4 < 64
+    'col2im'
+    >>> choose(plan_conv_transpose((1, 16, 32, 32), (16, 8, 2, 2), stride=2)).NAME        # rule 3: k2 s2
+    'phase'
+    >>> choose(plan_conv_transpose((1, 3, 32, 32), (3, 16, 4, 4), stride=2)).NAME         # rule 4, 3 channels
+    'phase'
     """
     if all(s == 1 for s in plan.stride):
         if math.prod(plan.input_size) < TINY_STRIDE_1:
@@ -129,7 +148,17 @@ def _prepare(name: str, layer: ConvTransposePlan) -> Prepared:
 def prepared(name: str, plan: ConvTransposePlan) -> Prepared:
     """The algorithm ``name`` (or ``"auto"``) prepared for the plan's layer, from the one cache of prepared
     layers: keyed on the algorithm and what preparation depends on (the per-axis sizes, channels and groups),
-    not on the batch or the dtype."""
+    not on the batch or the dtype.
+
+    The prepared engine computes into an output the caller allocates, without bias:
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> engine = prepared("scatter", plan_conv_transpose((1, 1, 3), (1, 1, 2), stride=2))
+    >>> out = np.zeros((1, 1, 6))
+    >>> engine.run(np.array([[[1.0, 2.0, 3.0]]]), np.array([[[1.0, 10.0]]]), out)
+    >>> out
+    array([[[ 1., 10.,  2., 20.,  3., 30.]]])
+    """
     return _prepare(get(name, plan).NAME, layer_of(plan))
 
 

@@ -56,7 +56,27 @@ def _source(jl: Layer, operand: int) -> int | None:
 
 
 def candidate_fixes(layers: Sequence[Layer], join: Join, input_shape: Shape) -> list[tuple[Fix, Patch]]:
-    """The fixes for one mismatched join, unverified, each with the patch that applies it in a trace."""
+    """The fixes for one mismatched join, unverified, each with the patch that applies it in a trace.
+
+    A 1-D model at input size 9: ``up`` (kernel 2, stride 2) gives 8 from 4, and ``cat`` joins it with the input:
+
+    >>> from tconv.doctor.model import Layer
+    >>> from tconv.doctor.trace import Join, Trace
+    >>> up = Layer("up", "conv_transpose", (1, 2, 4), (1, 2, 8), {"kernel_size": (2,), "stride": (2,), "padding": (0,),
+    ...            "dilation": (1,), "in_channels": 2, "out_channels": 2}, inputs=(None,))
+    >>> cat = Layer("cat", "cat", (1, 2, 9), (1, 4, 9), {"operands": [(1, 2, 9), (1, 2, 8)], "skip": 0},
+    ...             inputs=(None, 0), names=("input", "up"))
+    >>> join = Join(layer=1, up=1, skip=0, axes=(2,))          # cat's operand 1 (up, 8) differs from the skip (9)
+    >>> found = candidate_fixes([up, cat], join, (1, 2, 9))
+    >>> [(fix.kind, fix.values) for fix, patch in found]
+    [('output_size', {'output_size': [9]}), ('output_padding', {'output_padding': [1]}),
+     ('pad_up', {'pad': [[0, 1]], 'up': 1, 'skip': 0}), ('crop_skip', {'crop': [[0, 1]], 'up': 1, 'skip': 0})]
+    >>> print(found[1][0].code)
+    # in cat's __init__ (only for inputs of 9):
+    self.up = nn.ConvTranspose1d(2, 2, kernel_size=2, stride=2, output_padding=1)
+    >>> found[1][1]
+    Patch(kind='output_padding', target='up', values=(1,))
+    """
     jl, up_layer, up_index = _plans(layers, join)
     operands: Sequence[Shape] = jl.params["operands"]
     up_shape, skip_shape = operands[join.up], operands[join.skip]
@@ -132,7 +152,30 @@ def _tuple(values: Sequence[int]) -> str:
 
 def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape) -> list[list[Fix]]:
     """Fixes for each mismatched join of ``trace``, verified: with the same kind applied at every join that has one,
-    the re-trace has no mismatch at this join and no error."""
+    the re-trace has no mismatch at this join and no error.
+
+    The model of :func:`candidate_fixes`, traced by a stand-in that any patch repairs, where cropping the skip
+    also shortens the model's output:
+
+    >>> from tconv.doctor.model import Layer
+    >>> from tconv.doctor.trace import Join, Trace
+    >>> up = Layer("up", "conv_transpose", (1, 2, 4), (1, 2, 8), {"kernel_size": (2,), "stride": (2,), "padding": (0,),
+    ...            "dilation": (1,), "in_channels": 2, "out_channels": 2}, inputs=(None,))
+    >>> cat = Layer("cat", "cat", (1, 2, 9), (1, 4, 9), {"operands": [(1, 2, 9), (1, 2, 8)], "skip": 0},
+    ...             inputs=(None, 0), names=("input", "up"))
+    >>> join = Join(layer=1, up=1, skip=0, axes=(2,))          # cat's operand 1 (up, 8) differs from the skip (9)
+    >>> class StandIn:
+    ...     source = "example"
+    ...     def trace(self, input_shape, patches=()):
+    ...         if not patches:
+    ...             return Trace((up, cat), (join,), None, None, (1, 4, 9))
+    ...         return Trace((up, cat), (), None, None, (1, 4, 8) if patches[0].kind == "crop_skip" else (1, 4, 9))
+    >>> fixes, = join_fixes(StandIn(), StandIn().trace((1, 2, 9)), (1, 2, 9))
+    >>> [(fix.kind, fix.verified) for fix in fixes]
+    [('output_size', True), ('output_padding', True), ('pad_up', True), ('crop_skip', True)]
+    >>> fixes[-1].cost
+    "the skip's border is dropped (1 on axis 2 at this level); the output is 8 instead of 9"
+    """
     candidates = [candidate_fixes(trace.layers, j, input_shape) for j in trace.joins]
     kinds = list(dict.fromkeys(f.kind for c in candidates for f, _ in c))
     outcome: dict[str, Trace] = {}
@@ -158,7 +201,26 @@ def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape) -> list[list[Fi
 
 
 def pad_input_fix(tracer: Tracer, input_shape: Shape, valid: dict[int, AxisSizes]) -> Fix | None:
-    """Zero-pad the input to the nearest accepted size at or above it on each axis, run, crop the output back."""
+    """Zero-pad the input to the nearest accepted size at or above it on each axis, run, crop the output back.
+
+    A stand-in tracer for a model that needs the rows to be a multiple of 8 and keeps the input's size:
+
+    >>> from tconv.doctor.sizes import sweep
+    >>> from tconv.doctor.trace import Join, Trace
+    >>> class Rows8:
+    ...     source = "example"
+    ...     def trace(self, input_shape, patches=()):
+    ...         ok = input_shape[2] % 8 == 0
+    ...         return Trace((), () if ok else (Join(1, 0, 1, (2,)),), None, None, input_shape if ok else None)
+    >>> fix = pad_input_fix(Rows8(), (1, 3, 30, 30), sweep(Rows8(), (1, 3, 30, 30), (20, 40)))
+    >>> fix.title, fix.verified, fix.values
+    ('pad the input to 32×30', True, {'pad': [[1, 1], [0, 0]], 'size': [32, 30]})
+    >>> print(fix.code)
+    # zero-pad 30×30 to 32×30 (F.pad lists the last axis first)
+    x = F.pad(x, (0, 0, 1, 1))
+    y = model(x)
+    y = y[..., 1:31, 0:30]  # back to 30×30
+    """
     target = []
     for d in range(2, len(input_shape)):
         sizes = valid.get(d)

@@ -42,7 +42,21 @@ def _attrs(node: Any) -> dict[str, Any]:
 
 
 class OnnxTracer:
-    """Traces an ONNX model (``ModelProto`` or path) by shape inference; ``trace(shape, patches)`` → Trace."""
+    """Traces an ONNX model (``ModelProto`` or path) by shape inference; ``trace(shape, patches)`` → Trace.
+
+    A model whose pooling floors 9 to 4, so that the upsampled 8 cannot join the input's 9:
+
+    >>> from onnx import TensorProto, helper
+    >>> nodes = [helper.make_node("MaxPool", ["X"], ["p"], name="down", kernel_shape=[2], strides=[2]),
+    ...          helper.make_node("ConvTranspose", ["p", "W"], ["u"], name="up", strides=[2]),
+    ...          helper.make_node("Concat", ["X", "u"], ["Y"], name="cat", axis=1)]
+    >>> x = helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2, "L"])          # L: any length
+    >>> graph = helper.make_graph(nodes, "net", [x], [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+    ...                           [helper.make_tensor("W", TensorProto.FLOAT, [2, 2, 2], [0.0] * 8)])
+    >>> tracer = OnnxTracer(helper.make_model(graph))
+    >>> [(layer.where, layer.kind, layer.output_shape) for layer in tracer.trace((1, 2, 9)).layers]
+    [('down', 'pool', (1, 2, 4)), ('up', 'conv_transpose', (1, 2, 8)), ('cat', 'cat', (1, 4, 9))]
+    """
 
     source = "onnx"
 
@@ -165,6 +179,24 @@ class OnnxTracer:
         return str(name)
 
     def trace(self, input_shape: Shape, patches: Sequence[Patch] = ()) -> Trace:
+        """Infer the model's shapes at ``input_shape`` with ``patches`` applied (on a copy of the model).
+
+        The model of :class:`OnnxTracer`: 9 fails at the join, 8 runs, and so does 9 with ``output_size=9`` given
+        to ``up``:
+
+        >>> from onnx import TensorProto, helper
+        >>> nodes = [helper.make_node("MaxPool", ["X"], ["p"], name="down", kernel_shape=[2], strides=[2]),
+        ...          helper.make_node("ConvTranspose", ["p", "W"], ["u"], name="up", strides=[2]),
+        ...          helper.make_node("Concat", ["X", "u"], ["Y"], name="cat", axis=1)]
+        >>> x = helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2, "L"])          # L: any length
+        >>> graph = helper.make_graph(nodes, "net", [x], [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+        ...                           [helper.make_tensor("W", TensorProto.FLOAT, [2, 2, 2], [0.0] * 8)])
+        >>> tracer = OnnxTracer(helper.make_model(graph))
+        >>> tracer.trace((1, 2, 9)).joins, tracer.trace((1, 2, 8)).output_shape
+        ((Join(layer=2, up=1, skip=0, axes=(2,)),), (1, 4, 8))
+        >>> tracer.trace((1, 2, 9), [Patch("output_size", "up", (9,))]).runs
+        True
+        """
         m = self._model_at(input_shape)
         wanted = {(p.kind, p.target): p for p in patches}
         done: set[str] = set()

@@ -86,7 +86,22 @@ class _State:
 
 
 class TorchTracer:
-    """Traces a deep copy of ``module`` on the meta device; ``trace(shape, patches)`` gives a :class:`Trace`."""
+    """Traces a deep copy of ``module`` on the meta device; ``trace(shape, patches)`` gives a :class:`Trace`.
+
+    A model whose pooling floors 9 to 4, so that the upsampled 8 cannot join the input's 9:
+
+    >>> import torch
+    >>> from torch import nn
+    >>> class Net(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.down, self.up = nn.MaxPool1d(2), nn.ConvTranspose1d(2, 2, 2, stride=2)
+    ...     def forward(self, x):
+    ...         return torch.cat([x, self.up(self.down(x))], dim=1)
+    >>> tracer = TorchTracer(Net())
+    >>> [(layer.where, layer.kind, layer.output_shape) for layer in tracer.trace((1, 2, 9)).layers]
+    [('down', 'pool', (1, 2, 4)), ('up', 'conv_transpose', (1, 2, 8)), ('cat', 'cat', (1, 4, 9))]
+    """
 
     source = "torch"
 
@@ -139,6 +154,25 @@ class TorchTracer:
     # ----------------------------------------------------------------------------------------- trace
 
     def trace(self, input_shape: Shape, patches: Sequence[Patch] = ()) -> Trace:
+        """Run the module's shapes at ``input_shape`` with ``patches`` applied; the module keeps its settings.
+
+        The model of :class:`TorchTracer`: 9 fails at the join, 8 runs, and so does 9 with ``output_size=9`` given
+        to ``up``:
+
+        >>> import torch
+        >>> from torch import nn
+        >>> class Net(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.down, self.up = nn.MaxPool1d(2), nn.ConvTranspose1d(2, 2, 2, stride=2)
+        ...     def forward(self, x):
+        ...         return torch.cat([x, self.up(self.down(x))], dim=1)
+        >>> tracer = TorchTracer(Net())
+        >>> tracer.trace((1, 2, 9)).joins, tracer.trace((1, 2, 8)).output_shape
+        ((Join(layer=2, up=1, skip=0, axes=(2,)),), (1, 4, 8))
+        >>> tracer.trace((1, 2, 9), [Patch("output_size", "up", (9,))]).runs
+        True
+        """
         torch = self._torch
         state = _State(patches)
         saved = {}

@@ -21,7 +21,15 @@ def dims(shape: Sequence[int]) -> str:
 
 
 def to_dict(d: Diagnosis) -> dict[str, Any]:
-    """``{"ok", "input_shape", "layers", "problems", "valid_sizes"}`` (and the source, output shape, notes)."""
+    """``{"ok", "input_shape", "layers", "problems", "valid_sizes"}`` (and the source, output shape, notes).
+
+    >>> from tconv.doctor.model import Diagnosis, Layer
+    >>> up = Layer("up", "conv_transpose", (1, 2, 4), (1, 2, 8))
+    >>> to_dict(Diagnosis((1, 2, 4), (up,), (), {}, "torch", output_shape=(1, 2, 8)))
+    {'ok': True, 'input_shape': [1, 2, 4],
+     'layers': [{'where': 'up', 'kind': 'conv_transpose', 'input_shape': [1, 2, 4], 'output_shape': [1, 2, 8]}],
+     'problems': [], 'valid_sizes': {}, 'source': 'torch', 'output_shape': [1, 2, 8], 'notes': []}
+    """
     return {
         "ok": d.ok,
         "input_shape": list(d.input_shape),
@@ -36,7 +44,31 @@ def to_dict(d: Diagnosis) -> dict[str, Any]:
 
 def to_text(d: Diagnosis) -> str:
     """What ``tconv doctor`` prints: the verdict, each problem with its chain of sizes, the fixes (each kind once,
-    with the layers it applies to), the input sizes that work."""
+    with the layers it applies to), the input sizes that work.
+
+    The diagnosis of a 1-D model whose pooling floors 9 to 4, so that its upsampling gives 8 against a skip of 9:
+
+    >>> from tconv.doctor.model import AxisSizes, Diagnosis, Fix, Layer, Problem
+    >>> up = Layer("up", "conv_transpose", (1, 2, 4), (1, 2, 8))
+    >>> fix = Fix("output_size", "pass output_size to up", "x = self.up(x, output_size=skip.shape[-1:])", True,
+    ...           "none: right for every input size", "up")
+    >>> problem = Problem(("up", "input", "cat"), "cat", ((1, 2, 8), (1, 2, 9)),
+    ...                   "cat at cat joins up (8) with input (9): dim 2: 8 ≠ 9",
+    ...                   ("dim 2: 9 → 4 (down: ⌊9/2⌋ loses a row); up: 4 → 8 ≠ 9 (input)",), (fix,), (2,))
+    >>> sizes = AxisSizes(2, 9, 1, 24, tuple(range(2, 25, 2)), "multiples of 2", 2, (0,), 2, (8, 10))
+    >>> print(to_text(Diagnosis((1, 2, 9), (up,), (problem,), {2: sizes}, "torch")))
+    torch model at [1, 2, 9]: 1 layers traced (1 conv_transpose)
+    1 problem(s) at 9:
+    1. cat at cat joins up (8) with input (9): dim 2: 8 ≠ 9
+       dim 2: 9 → 4 (down: ⌊9/2⌋ loses a row); up: 4 → 8 ≠ 9 (input)
+    <BLANKLINE>
+    fixes (each re-traced with it applied at every problem):
+    - output_size at up [verified]: none: right for every input size
+        x = self.up(x, output_size=skip.shape[-1:])
+    <BLANKLINE>
+    input sizes that work:
+      dim 2: multiples of 2 (searched 1..24); nearest to 9: 8, 10
+    """
     shape = dims(d.input_shape[2:])
     counts = {k: sum(1 for layer in d.layers if layer.kind == k) for k in ("conv", "pool", "conv_transpose",
                                                                           "upsample", "pad", "cat", "add", "mul")}

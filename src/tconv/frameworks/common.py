@@ -32,6 +32,18 @@ class TorchEquivalent:
     after that (before the bias). ``weight_permutation`` turns the framework's weight into PyTorch's
     ``(in, out/groups, *kernel)`` (``flip_kernel`` for kernels given as forward correlations, JAX
     ``transpose_kernel=False``); ``channels_last`` says the framework's input and output put channels last.
+
+    The full output of a length-3 input, kernel 3, stride 2 has 7 cells. Its window ``full[0 : 7 − 1]`` is
+    PyTorch's layer with the last cell cropped; ``full[1 : 7 − 0]`` is ``padding=1, output_padding=1`` exactly:
+
+    >>> layer = dict(input_size=(3,), kernel_size=(3,), stride=(2,), dilation=(1,), in_channels=1, out_channels=1,
+    ...              groups=1, weight_permutation=(2, 1, 0))  # 1-D: length 3, kernel 3, stride 2, TF's layout
+    >>> eq = torch_equivalent("TensorFlow", (0,), (1,), **layer)
+    >>> eq.padding, eq.output_padding, eq.crop, eq.pad, eq.output_size
+    ((0,), (0,), ((0, 1),), ((0, 0),), (6,))
+    >>> print(torch_equivalent("TensorFlow", (1,), (0,), **layer))
+    torch.nn.ConvTranspose1d(1, 1, kernel_size=(3,), stride=(2,), padding=(1,), output_padding=(1,), dilation=(1,),
+    groups=1) (exact); output size (6,)
     """
 
     framework: str
@@ -54,25 +66,66 @@ class TorchEquivalent:
 
     @property
     def empty(self) -> bool:
-        """True when the window is empty on some axis (JAX and Keras then return an empty array)."""
+        """True when the window is empty on some axis (JAX and Keras then return an empty array).
+
+        >>> layer = dict(input_size=(3,), kernel_size=(3,), stride=(2,), dilation=(1,), in_channels=1, out_channels=1,
+        ...              groups=1, weight_permutation=(2, 1, 0))  # 1-D: length 3, kernel 3, stride 2, TF's layout
+        >>> torch_equivalent("JAX", (4,), (4,), **layer, allow_empty=True).empty           # 7 − 4 − 4 < 1
+        True
+        """
         return 0 in self.output_size
 
     @property
     def nd(self) -> int:
+        """The number of spatial axes.
+
+        >>> layer = dict(input_size=(3,), kernel_size=(3,), stride=(2,), dilation=(1,), in_channels=1, out_channels=1,
+        ...              groups=1, weight_permutation=(2, 1, 0))  # 1-D: length 3, kernel 3, stride 2, TF's layout
+        >>> torch_equivalent("TensorFlow", (0,), (1,), **layer).nd
+        1
+        """
         return len(self.kernel_size)
 
     @property
     def exact(self) -> bool:
-        """True when the PyTorch layer alone reproduces the framework (no crop, no zero-pad)."""
+        """True when the PyTorch layer alone reproduces the framework (no crop, no zero-pad).
+
+        >>> layer = dict(input_size=(3,), kernel_size=(3,), stride=(2,), dilation=(1,), in_channels=1, out_channels=1,
+        ...              groups=1, weight_permutation=(2, 1, 0))  # 1-D: length 3, kernel 3, stride 2, TF's layout
+        >>> [torch_equivalent("TensorFlow", (b,), (e,), **layer).exact for b, e in [(1, 0), (0, 1), (-1, 0)]]
+        [True, False, False]
+
+        (padding 1 and output_padding 1; a crop at the end; a zero before the begin.)
+        """
         return all(c == (0, 0) for c in self.crop) and all(p == (0, 0) for p in self.pad)
 
     def torch_weight(self, weight: np.ndarray) -> np.ndarray:
-        """The framework's weight in PyTorch's layout ``(in, out/groups, *kernel)``."""
+        """The framework's weight in PyTorch's layout ``(in, out/groups, *kernel)``.
+
+        TensorFlow's ``(k, out, in)`` is permuted; a kernel given as a forward correlation is also flipped:
+
+        >>> from dataclasses import replace
+        >>> layer = dict(input_size=(3,), kernel_size=(3,), stride=(2,), dilation=(1,), in_channels=1, out_channels=1,
+        ...              groups=1, weight_permutation=(2, 1, 0))  # 1-D: length 3, kernel 3, stride 2, TF's layout
+        >>> eq = torch_equivalent("TensorFlow", (0,), (1,), **layer)
+        >>> w = np.array([0.0, 1.0, 2.0]).reshape(3, 1, 1)
+        >>> eq.torch_weight(w), replace(eq, flip_kernel=True).torch_weight(w)
+        (array([[[0., 1., 2.]]]), array([[[2., 1., 0.]]]))
+        """
         w = np.transpose(np.asarray(weight), self.weight_permutation)
         return np.flip(w, axis=tuple(range(2, w.ndim))).copy() if self.flip_kernel else w
 
     def apply(self, x: np.ndarray, weight_torch: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
-        """Compute with PyTorch's semantics (tconv) and the post-op: channels-first input and output."""
+        """Compute with PyTorch's semantics (tconv) and the post-op: channels-first input and output.
+
+        A window that starts one cell before the full output gets a zero there, and the bias after it:
+
+        >>> layer = dict(input_size=(3,), kernel_size=(3,), stride=(2,), dilation=(1,), in_channels=1, out_channels=1,
+        ...              groups=1, weight_permutation=(2, 1, 0))  # 1-D: length 3, kernel 3, stride 2, TF's layout
+        >>> eq = torch_equivalent("TensorFlow", (-1,), (0,), **layer)
+        >>> eq.apply(np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 3)), np.array([0.5]))
+        array([[[0.5, 1.5, 1.5, 3.5, 2.5, 5.5, 3.5, 3.5]]])
+        """
         if self.empty:
             return np.zeros((x.shape[0], self.out_channels, *self.output_size), dtype=x.dtype)
         y = conv_transpose(
@@ -87,7 +140,20 @@ class TorchEquivalent:
         return y
 
     def code(self) -> str:
-        """Ready-to-paste PyTorch code: the layer, the weight conversion, the post-op and the layout."""
+        """Ready-to-paste PyTorch code: the layer, the weight conversion, the post-op and the layout.
+
+        >>> layer = dict(input_size=(3,), kernel_size=(3,), stride=(2,), dilation=(1,), in_channels=1, out_channels=1,
+        ...              groups=1, weight_permutation=(2, 1, 0))  # 1-D: length 3, kernel 3, stride 2, TF's layout
+        >>> print(torch_equivalent("TF", (0,), (1,), **layer).code())
+        import torch
+        import torch.nn.functional as F
+        <BLANKLINE>
+        layer = torch.nn.ConvTranspose1d(1, 1, kernel_size=3, stride=2, bias=False)
+        layer.weight.data = torch.as_tensor(w).permute(2, 1, 0).contiguous()  # TF weight -> (in, out/groups, *kernel)
+        y = layer(torch.as_tensor(x))
+        y = y[:, :, 0:-1]  # the crop PyTorch's padding cannot express
+        # y: (N, C, *spatial), spatial (6,)
+        """
         nd = self.nd
 
         def t(values: tuple[int, ...]) -> str:
@@ -179,6 +245,19 @@ def torch_equivalent(
     """PyTorch parameters and post-op for the window ``full[b : F − e]`` on every axis (notes §5.2).
 
     A window of length ≤ 0 is refused, unless ``allow_empty`` (JAX and Keras return an empty axis there).
+
+    Input 3, kernel 3, stride 2: the full output has 7 cells. TensorFlow's ``"SAME"`` keeps 6 of them from the
+    begin (``b = 0``, ``e = 1``), which PyTorch's symmetric padding cannot: its last cell is cropped afterwards.
+
+    >>> layer = dict(input_size=(3,), kernel_size=(3,), stride=(2,), dilation=(1,), in_channels=1, out_channels=1,
+    ...              groups=1, weight_permutation=(2, 1, 0))  # 1-D: length 3, kernel 3, stride 2, TF's layout
+    >>> print(torch_equivalent("TensorFlow", (0,), (1,), **layer))
+    torch.nn.ConvTranspose1d(1, 1, kernel_size=(3,), stride=(2,), padding=(0,), output_padding=(0,), dilation=(1,),
+    groups=1); then crop [[0, 1]] (begin, end) per axis; output size (6,)
+    >>> torch_equivalent("JAX", (4,), (4,), **layer)
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: the JAX configuration leaves no output on an axis: 7 − 4 − 4 = -1
     """
     padding, output_padding, crops, pads, out = [], [], [], [], []
     for L, k, s, d, b, e in zip(input_size, kernel_size, stride, dilation, begin, end):
@@ -236,17 +315,35 @@ def torch_equivalent(
 
 
 def channels_first(x: np.ndarray) -> np.ndarray:
+    """``(N, *spatial, C)`` → ``(N, C, *spatial)``, a view.
+
+    >>> channels_first(np.zeros((2, 5, 7, 3))).shape
+    (2, 3, 5, 7)
+    """
     return np.moveaxis(x, -1, 1)
 
 
 def channels_last(y: np.ndarray) -> np.ndarray:
+    """``(N, C, *spatial)`` → ``(N, *spatial, C)``, a view.
+
+    >>> channels_last(np.zeros((2, 3, 5, 7))).shape
+    (2, 5, 7, 3)
+    """
     return np.moveaxis(y, 1, -1)
 
 
 def spatial_ints(
     name: str, value: IntOrSeq | None, nd: int, *, minimum: int, allow_full: bool = False
 ) -> tuple[int, ...]:
-    """An int, or ``nd`` ints (or ``nd + 2`` with 1s for N and C when ``allow_full``, TF's convention)."""
+    """An int, or ``nd`` ints (or ``nd + 2`` with 1s for N and C when ``allow_full``, TF's convention).
+
+    None means 1 on every axis.
+
+    >>> spatial_ints("strides", 2, 2, minimum=1), spatial_ints("strides", [1, 2, 3, 1], 2, minimum=1, allow_full=True)
+    ((2, 2), (2, 3))
+    >>> spatial_ints("dilations", None, 2, minimum=1)
+    (1, 1)
+    """
     from .._axes import as_int, per_axis
 
     if value is None:

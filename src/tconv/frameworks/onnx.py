@@ -221,7 +221,14 @@ class ConvTransposeNode:
 
     @property
     def computable(self) -> bool:
-        """True when the node has a PyTorch equivalent."""
+        """True when the node has a PyTorch equivalent.
+
+        >>> eq = from_onnx((1, 1, 3), (1, 1, 3), strides=[2])
+        >>> ConvTransposeNode("up", (1, 1, 3), (1, 1, 3), False, {"strides": (2,)}, eq, None).computable
+        True
+        >>> ConvTransposeNode("up", None, (1, 1, 3), False, {"strides": (2,)}, None, "X's shape is unknown").computable
+        False
+        """
         return self.equivalent is not None
 
 
