@@ -175,7 +175,6 @@ class Recipe:
         y = y.astype(x.dtype, copy=False)
         return y if plan.batched else y[0]
 
-
     def _guarded(self, engine: Prepared, name: str, x: np.ndarray, w: np.ndarray) -> Prepared:
         """``engine``, once the memory guard has let its call on these arrays through."""
         plan = self.plan
