@@ -202,7 +202,7 @@ def _resolve_output_size(
     if len(sizes) != nd:
         raise TconvError(
             f"output_size must have {nd} or {nd + non_spatial} elements for a {len(input_shape)}-D input "
-            f"(got {len(given)}: {given!r})"
+            f"(got {len(given)}: {show(given)})"
         )
     wanted = tuple(as_int("output_size", v, axis=a) for a, v in enumerate(sizes))
     check_output_size_in_range(wanted, partial)
