@@ -127,9 +127,9 @@ def from_tf(
             hi_ok = lo_ok + st - 1
         if computed != L:
             raise TconvError(
-                f"output_shape {o} on axis {a} does not fit the input size {L} with padding {show(padding)}: a convolution "
-                f"of {o} gives {computed}; valid sizes are {lo_ok}..{hi_ok} (TensorFlow: Size of out_backprop doesn't "
-                f"match computed)")
+                f"output_shape {o} on axis {a} does not fit the input size {L} with padding {show(padding)}: "
+                f"a convolution of {o} gives {computed}; valid sizes are {lo_ok}..{hi_ok} (TensorFlow: Size of "
+                f"out_backprop doesn't match computed)")
         begin.append(b)
         end.append(full - b - o)
     return torch_equivalent("TensorFlow", tuple(begin), tuple(end), input_size=tuple(spatial),
