@@ -54,7 +54,7 @@ def test_table_lists_every_method_with_ratio_and_peak() -> None:
 
 def test_a_turn_warms_up_then_times_the_median_of_the_timed_calls() -> None:
     """A turn calls the method during the warm-up (at least once), then INNER more times, and reports their median."""
-    from tconv import bench
+    from tconv.bench import timing
 
     calls = []
     durations = iter([0.0, 0.03, 0.01, 0.02])
@@ -63,8 +63,8 @@ def test_a_turn_warms_up_then_times_the_median_of_the_timed_calls() -> None:
         calls.append(1)
         time.sleep(next(durations))
 
-    median = bench._time_turn(fn, warmup_s=0.0)  # one warm-up call (0 s), then 30, 10, 20 ms
-    assert len(calls) == 1 + bench.INNER
+    median = timing.time_turn(fn, warmup_s=0.0)  # one warm-up call (0 s), then 30, 10, 20 ms
+    assert len(calls) == 1 + timing.INNER
     assert median == pytest.approx(0.02, abs=0.008)
 
 
@@ -94,11 +94,12 @@ def test_rounds_are_shuffled_so_that_no_method_always_follows_the_same_one() -> 
 
 def test_methods_of_a_layer_run_or_say_why_not() -> None:
     """Every method of a (small) layer is a callable giving torch's numbers, or the reason it cannot run."""
-    from tconv.bench import Layer, _arrays, _methods
+    from tconv.bench.engines import methods as all_methods
+    from tconv.bench.layers import Layer, arrays
 
     layer = Layer("small", 2, 8, 4, (6, 6), 4, 2, 1)
-    x, w = _arrays(layer)
-    methods = _methods(layer, x, w)
+    x, w = arrays(layer)
+    methods = all_methods(layer, x, w)
     assert list(methods) == ["auto (col2im)", "auto, tuned", *tconv.available_algorithms(), "torch", "onnxruntime",
                              "jax"]
     for name in ("implicit", "stacked"):
@@ -120,11 +121,12 @@ def test_the_suites_tconv_methods_run_and_name_what_each_algorithm_refuses() -> 
 
     from tconv import conv_transpose
     from tconv.algorithms import REGISTRY, choose
-    from tconv.bench import Layer, _arrays, _tconv_methods
+    from tconv.bench.engines import tconv_methods
+    from tconv.bench.layers import Layer, arrays
 
     layer = Layer("tiny", 2, 3, 4, (5, 5), 3, 2, 1, named=False)
-    x, w = _arrays(layer)
-    methods = _tconv_methods(layer, x, w)
+    x, w = arrays(layer)
+    methods = tconv_methods(layer, x, w)
     auto = f"auto ({choose(layer.plan()).NAME})"
     assert list(methods) == [auto, "auto, tuned", *REGISTRY]
     assert isinstance(methods["implicit"], str) and methods["implicit"].startswith("refused: ")
@@ -150,14 +152,15 @@ def test_the_opt_in_threads_row_is_summarised_beside_the_default() -> None:
 
 
 def test_the_opt_in_row_computes_with_threads_and_gives_the_same_numbers() -> None:
-    from tconv.bench import Layer, _arrays, _tconv_methods
+    from tconv.bench.engines import tconv_methods
+    from tconv.bench.layers import Layer, arrays
 
     layer = Layer("small", 4, 8, 4, (6, 6), 4, 2, 1)
-    x, w = _arrays(layer)
-    methods = _tconv_methods(layer, x, w, threads=2)
+    x, w = arrays(layer)
+    methods = tconv_methods(layer, x, w, threads=2)
     assert list(methods)[:3] == ["auto (col2im)", "auto, threads=2 (opt-in)", "auto, tuned"]
     np.testing.assert_allclose(methods["auto, threads=2 (opt-in)"](), methods["auto (col2im)"](), rtol=1e-6, atol=1e-6)
-    assert "auto, threads=2 (opt-in)" not in _tconv_methods(layer, x, w)
+    assert "auto, threads=2 (opt-in)" not in tconv_methods(layer, x, w)
 
 
 def test_the_profile_clocks_the_engines_gemms_and_counts_their_flops() -> None:
@@ -176,14 +179,13 @@ def test_the_profile_clocks_the_engines_gemms_and_counts_their_flops() -> None:
     phase = profile(layer, "phase", rounds=1, warmup_s=0)
     # one GEMM for the four phases (k % s == 0) over the 9×9 low-resolution cells the shifted windows reach
     assert phase["gemm_calls"] == 1 and phase["gemm_over_useful"] == pytest.approx(81 / 64)
-    assert type(np.matmul).__name__ == "ufunc"  # the clock put NumPy's own matmul back
     # accumulate's BLAS calls are clocked too: one per shift (4), each over both images' 9×9 blocks (one zero row
     # and column after each 8×8 image), 2·81 columns where 2·64 are useful
     accumulate = profile(layer, "accumulate", rounds=1, warmup_s=0)
     assert accumulate["gemm_calls"] == 4 and accumulate["gemm_over_useful"] == pytest.approx(81 / 64)
     from tconv.algorithms import blas
 
-    assert blas.gemm.__name__ == "gemm"  # and put the engines' gemm back
+    assert blas._CLOCK.get() is None  # the clock is gone after the profile
 
 
 def test_bench_profile_cli_prints_one_row_per_layer(capsys) -> None:
@@ -196,7 +198,8 @@ def test_bench_profile_cli_prints_one_row_per_layer(capsys) -> None:
 
 def test_the_progress_counts_every_step_of_a_layer(monkeypatch) -> None:
     """The bar's total is what the run steps through: each method row of a layer, then its ONNX reference."""
-    from tconv import bench
+    from tconv.bench import suite
+    from tconv.bench.layers import Layer
 
     totals, steps = [], []
 
@@ -207,9 +210,79 @@ def test_the_progress_counts_every_step_of_a_layer(monkeypatch) -> None:
         def step(self, what: str) -> None:
             steps.append(what)
 
-    monkeypatch.setattr(bench, "Progress", Counting)
-    monkeypatch.setattr(bench, "_time_turn", lambda call, warmup_s: 1e-3)  # no timing: only the counting
-    monkeypatch.setattr(bench, "onnx_reference_ms", lambda layer, bound: None)
-    layer = bench.Layer("tiny 4→2 6² k3 s2 p1 N1", 1, 4, 2, (6, 6), 3, 2, 1)
-    bench.run([layer], rounds=1, memory=False, threads=2)
+    monkeypatch.setattr(suite, "Progress", Counting)
+    monkeypatch.setattr(suite, "time_turn", lambda call, warmup_s: 1e-3)  # no timing: only the counting
+    monkeypatch.setattr(suite, "onnx_reference_ms", lambda layer, bound: None)
+    layer = Layer("tiny 4→2 6² k3 s2 p1 N1", 1, 4, 2, (6, 6), 3, 2, 1)
+    suite.run([layer], rounds=1, memory=False, threads=2)
     assert totals == [len(steps)] and steps[-1].endswith("onnx reference")
+
+
+def test_the_gemm_clock_sees_its_own_block_and_thread_only() -> None:
+    """The profile's clock patches nothing process-wide: another thread's GEMMs, running at the same time, and the
+    calls before and after the block are not timed; the block's own are, with their FLOPs."""
+    import threading
+
+    from tconv.algorithms import blas
+
+    a, b = np.ones((4, 8), np.float32), np.ones((8, 16), np.float32)
+    record: list[int] = []
+    other: list[int] = []
+    inside, done = threading.Event(), threading.Event()
+
+    def neighbour() -> None:
+        inside.wait()
+        with blas.clocked(lambda seconds, flops: other.append(flops)):
+            blas.matmul(a, b)
+        for _ in range(20):  # unclocked GEMMs of another thread while the first block is open
+            blas.matmul(a, b)
+            blas.gemm(a, b, np.zeros((4, 16), np.float32), accumulate=False)
+        done.set()
+
+    thread = threading.Thread(target=neighbour)
+    thread.start()
+    blas.matmul(a, b)  # before the block
+    with blas.clocked(lambda seconds, flops: record.append(flops)):
+        inside.set()
+        blas.matmul(a, b)
+        blas.gemm(a, b, np.zeros((4, 16), np.float32), accumulate=True)
+        done.wait(10)
+    thread.join()
+    blas.matmul(a, b)  # after it
+    assert record == [2 * 4 * 8 * 16, 2 * 4 * 8 * 16]
+    assert other == [2 * 4 * 8 * 16]
+
+
+def test_the_gemm_clock_follows_a_call_into_its_worker_threads() -> None:
+    """With the opt-in threads option the chunks run on tconv's worker threads: their GEMMs are the call's."""
+    import threading
+
+    from tconv.algorithms import blas
+    from tconv.algorithms.chunks import blas_controls
+    from tconv.bench.layers import Layer, arrays
+
+    if blas_controls() is None:
+        pytest.skip("BLAS's thread count cannot be set here: the chunks run on the calling thread")
+    layer = Layer("chunks", 4, 8, 4, (32, 32), 4, 2, 1)  # 1024 cells per image: a GEMM per chunk of images
+    x, w = arrays(layer)
+    seen: list[tuple[str, int]] = []
+    with tconv.options(threads=2, chunk_bytes=1 << 16), blas.clocked(
+            lambda s, f: seen.append((threading.current_thread().name, f))):
+        tconv.conv_transpose(x, w, **layer.kwargs(), algorithm="col2im")
+    assert len(seen) >= 2 and all(name.startswith("tconv") for name, _ in seen)  # the pool's threads
+    assert sum(f for _, f in seen) == 2 * layer.macs  # col2im's GEMMs compute the useful products only
+
+
+def test_peak_memory_is_measured_in_a_fresh_process() -> None:
+    """The child process (python -m tconv.bench.child) runs the call and reports its extra peak RSS."""
+    import sys
+
+    from tconv.bench.isolated import peak_memory_mb
+    from tconv.bench.layers import Layer
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the peak RSS is read from /proc")
+    layer = Layer("memory 64→32 32² k4 s2 p1 N4", 4, 64, 32, (32, 32), 4, 2, 1)
+    mb = peak_memory_mb(layer, "scatter", 1)
+    output_mb = 4 * 32 * 64 * 64 * 4 / 2**20  # the output alone: 2 MiB
+    assert mb is not None and output_mb <= mb < 200

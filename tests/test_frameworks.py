@@ -80,23 +80,35 @@ def test_onnx_equals_onnxruntime_or_both_refuse(cfg, seed) -> None:
     np.testing.assert_allclose(actual, expected, atol=1e-4)
 
 
-def test_onnx_conformance_cases() -> None:
-    """Every ConvTranspose node case shipped with onnx (collect_testcases), inputs and outputs included."""
+def _onnx_cases() -> list:
+    """The ConvTranspose node cases shipped with onnx (collect_testcases), one per data set: (id, node, inputs,
+    expected output)."""
     import warnings
 
-    from onnx import helper
     from onnx.backend.test.case.node import collect_testcases
 
     with warnings.catch_warnings():  # collecting imports every operator's case module; some of them warn
         warnings.simplefilter("ignore")
         cases = collect_testcases("ConvTranspose")
-    assert len(cases) >= 11
-    for case in cases:
-        (node,) = case.model.graph.node
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-        for inputs, outputs in case.data_sets:
-            got = F.onnx_conv_transpose(*inputs, **attrs)
-            np.testing.assert_allclose(got, outputs[0], atol=1e-5, err_msg=case.name)
+    return [pytest.param(case.model.graph.node, inputs, outputs[0], id=case.name + (f"-{i}" if i else ""))
+            for case in cases for i, (inputs, outputs) in enumerate(case.data_sets)]
+
+
+ONNX_CASES = _onnx_cases()
+
+
+def test_onnx_ships_its_conformance_cases() -> None:
+    assert len(ONNX_CASES) >= 11
+
+
+@pytest.mark.parametrize("nodes,inputs,expected", ONNX_CASES)
+def test_onnx_conformance_case(nodes, inputs: list, expected: np.ndarray) -> None:
+    """Every ConvTranspose node case shipped with onnx, inputs and outputs included."""
+    from onnx import helper
+
+    (node,) = nodes
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    np.testing.assert_allclose(F.onnx_conv_transpose(*inputs, **attrs), expected, atol=1e-5)
 
 
 def _recorded(i: int):

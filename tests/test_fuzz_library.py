@@ -139,6 +139,24 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
 ]
 
 
+#: How an entry point's messages may name a parameter, where its own vocabulary differs from the argument's name
+#: (ONNX's X and W, the layer a module must be, the place a scene is written to).
+SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
+    "onnx_conv_transpose": {"X": ("input",), "W": ("weight",), "B": ("bias",)},
+    "from_onnx": {"input_shape": ("X",), "weight_shape": ("W",)},
+    "from_tf": {"input_shape": ("input",), "filters_shape": ("filters",), "output_shape": ("output",)},
+    "from_jax": {"lhs_shape": ("lhs",), "rhs_shape": ("rhs",)},
+    "from_torch": {"module": ("torch.nn.ConvTranspose1d",)},
+    "Scene.save": {"target": ("write",)},
+    "animate": {"kernel_size": ("kernel",), "input_size": ("input",)},
+    "options(memory_budget=)": {"nbytes": ("memory_budget",)},
+}
+
+
+#: The bounds a refusal may name instead of a parameter: the memory budget, what a walkthrough and a scene show.
+BOUNDS = ("memory_budget", "a walkthrough shows", "are drawn")
+
+
 def _known(name: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, Any]:
     """Keep only the parameters this function has (the frameworks' signatures differ slightly by release)."""
     import inspect
@@ -152,11 +170,80 @@ def _known(name: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[st
     return {k: v for k, v in kwargs.items() if k in params}
 
 
+def _torch(name: str, x: np.ndarray, w: np.ndarray, **kwargs: Any) -> np.ndarray:
+    """torch.nn.functional's ``name`` on NumPy arrays: the oracle of the numeric entry points."""
+    import torch
+
+    return getattr(torch.nn.functional, name)(torch.from_numpy(x), torch.from_numpy(w), **kwargs).numpy()
+
+
+def _layer_args(solution: Any) -> tuple[int, ...]:
+    return solution.kernel_size, solution.stride, solution.padding, solution.output_padding, solution.dilation
+
+
+def _same_size(solution: Any) -> tuple[int, ...]:
+    return tconv.conv_transpose_output_size(16, *_layer_args(solution))
+
+
+#: What each good call gives: (what is read from the result, the value it must have, found independently: torch's
+#: functions, the size formula o = (i − 1)·s − 2p + d(k − 1) + op + 1 worked by hand, or the call's own inputs).
+GOOD_RESULTS: dict[str, tuple[Callable[[Any], Any], Callable[[], Any]]] = {
+    "conv_transpose": (np.asarray, lambda: _torch("conv_transpose2d", X2, W2, stride=2, padding=1,
+                                                  output_padding=1)),
+    "conv_transpose1d": (np.asarray, lambda: _torch("conv_transpose1d", np.ones((1, 2, 5)), np.ones((2, 1, 3)),
+                                                    stride=2)),
+    "conv": (np.asarray, lambda: _torch("conv2d", X2, np.ones((2, 1, 2, 2)), padding=1)),
+    "conv_transpose_output_size": (tuple, lambda: (10, 10)),  # 4·2 − 2 + 2 + 1 + 1
+    "conv_output_size": (tuple, lambda: (4,)),  # ⌊(7 + 2 − 3)/2⌋ + 1
+    "pool_output_size": (tuple, lambda: (4,)),  # ⌈(7 + 2 − 2 − 1)/2⌉ + 1
+    "output_size_range": (tuple, lambda: ((9, 10),)),  # 4·2 − 2 + 3, and one more with output_padding 1
+    "output_padding_for": (tuple, lambda: (1,)),
+    "conv_transpose_equivalent": (lambda r: (r[0].stretched_size, r[0].padded_size, r[0].output_size),
+                                  lambda: (5, 7, 5)),  # 3 cells, 1 zero between: 5; padded by k − 1 − p = 1
+    "relation": (lambda r: (r[0].number, r[0].output_size), lambda: (13, 9)),
+    # every solution gives 32 from 16; the first is the usual k4 s2 p1
+    "solve": (lambda r: ({_same_size(s) for s in r[0]}, _layer_args(r[0][0])), lambda: ({(32,)}, (4, 2, 1, 0, 1))),
+    "explain": (lambda r: np.asarray(r.output), lambda: np.kron(np.arange(9).reshape(1, 3, 3), np.ones((2, 2)))),
+    "animate": (lambda r: "3 × 3 → 6 × 6" in r.title, lambda: True),  # 2·2 − 2 + 3 + 1 = 6
+    "overlap": (lambda r: (r.counts.shape, int(r.counts.sum())), lambda: ((19, 19), 4 * 4 * 9 * 9)),
+    "ConvTranspose2d": (lambda r: (r.weight.shape, r(np.ones((1, 2, 5, 5), np.float32)).shape),
+                        lambda: ((2, 2, 3, 3), (1, 4, 10, 10))),
+    "options(memory_budget=)": (int, lambda: 1 << 20),
+    "from_tf": (lambda r: (r.kernel_size, r.stride, r.output_size, r.crop), lambda: ((3,), (2,), (10,), ((0, 1),))),
+    "from_keras": (lambda r: (r.out_channels, r.output_size, r.crop), lambda: (2, (10,), ((0, 1),))),
+    "from_onnx": (lambda r: (r.output_size, r.crop, r.flip_kernel), lambda: ((10,), ((0, 1),), False)),
+    "onnx_conv_transpose": (np.asarray, lambda: _torch("conv_transpose1d", np.ones((1, 1, 5)), np.ones((1, 1, 3)),
+                                                       stride=2, padding=1, output_padding=1)),
+    "from_jax": (lambda r: (r.output_size, r.crop, r.flip_kernel), lambda: ((10,), ((0, 1),), True)),
+    "Scene.save": (lambda r: r.getvalue()[:5], lambda: b"<svg "),
+    "OverlapMap.scene": (lambda r: r.panels[0].roles.shape, lambda: (9, 9)),  # 3·2 + 3 = 9
+    "Walkthrough.to_text": (lambda r: r.splitlines()[0], lambda: "tconv.explain · view: gather (zero insertion, "
+                                                                 "padding, flipped kernel)"),
+    "from_torch": (lambda r: (r.in_channels, r.out_channels, r.kernel_size, r.stride, r.weight.shape),
+                   lambda: (2, 3, (3,), (2,), (2, 3, 3))),
+    "doctor": (lambda r: [layer.output_shape for layer in r.layers], lambda: [(1, 2, 4), (1, 2, 8)]),
+    "to_onnx": (dict, lambda: {"kernel_shape": [3], "strides": [2], "pads": [1, 1], "output_padding": [1],
+                               "dilations": [1], "group": 1}),
+    "to_tf": (dict, lambda: {"output_shape": [10], "strides": [2], "padding": [[1, 0]], "dilations": [1]}),
+    "to_jax": (dict, lambda: {"strides": [2], "padding": [(1, 2)], "rhs_dilation": [1],
+                              "dimension_numbers": ("NCH", "OIH", "NCH"), "transpose_kernel": True}),
+}
+
+
+def test_every_entry_point_has_its_expected_result() -> None:
+    assert sorted(GOOD_RESULTS) == sorted(name for name, _, _ in ENTRY_POINTS)
+
+
 @pytest.mark.parametrize("name,fn,good", ENTRY_POINTS, ids=[e[0] for e in ENTRY_POINTS])
 def test_the_good_call_works(name: str, fn: Callable[..., Any], good: dict[str, Any]) -> None:
-    """The starting points are valid calls, so what the fuzzer finds comes from the junk it put in."""
-    result = fn(**_known(name, fn, good))
-    assert result is not None
+    """The starting points are valid calls that give the right answer, so what the fuzzer finds comes from the junk
+    it put in."""
+    read, expected = GOOD_RESULTS[name]
+    actual, wanted = read(fn(**_known(name, fn, good))), expected()
+    if isinstance(wanted, np.ndarray):
+        np.testing.assert_allclose(actual, wanted, rtol=1e-12, atol=1e-12)
+    else:
+        assert actual == wanted
 
 
 @pytest.mark.parametrize("name,fn,good", ENTRY_POINTS, ids=[e[0] for e in ENTRY_POINTS])
@@ -174,7 +261,11 @@ def test_junk_arguments_give_only_tconv_errors(name: str, fn: Callable[..., Any]
             result = fn(**kwargs)
         except tconv.TconvError as exc:
             message = str(exc)
-            assert (message and "\n" not in message.strip()) or "Traceback" not in message
+            assert message and "\n" not in message, f"not one line: {message!r}"
+            spellings = SPELLINGS.get(name, {})
+            named = [key for key in kwargs if any(word in message for word in (key, *spellings.get(key, ())))]
+            # a call too large for a bound names the bound instead: sizes together, not one parameter, exceed it
+            assert named or any(bound in message for bound in BOUNDS), f"{message!r} names no parameter of {name}"
             return
     # Accepted: then it is a real answer, not a silently wrong shape. Arrays are finite in size and numeric.
     if isinstance(result, np.ndarray):

@@ -217,7 +217,8 @@ def _chunked_layer() -> tuple[np.ndarray, np.ndarray, dict]:
     return rng.standard_normal((6, 8, 20, 20)), rng.standard_normal((8, 4, 3, 3)), dict(stride=2, padding=1)
 
 
-def test_threads_restore_blas_and_agree_with_one_thread() -> None:
+@pytest.mark.parametrize("algorithm", ["col2im", "phase", "stacked", "implicit", "accumulate"])
+def test_threads_restore_blas_and_agree_with_one_thread(algorithm: str) -> None:
     """Chunks shared among threads (the opt-in: BLAS single-threaded meanwhile) give the one-thread numbers (to
     rounding: a BLAS may split its sums differently by thread count), and BLAS's thread count is what it was
     afterwards."""
@@ -226,15 +227,14 @@ def test_threads_restore_blas_and_agree_with_one_thread() -> None:
     x, w, kw = _chunked_layer()
     blas = chunks.blas_controls()
     before = blas[0]() if blas else None
-    for algorithm in ("col2im", "phase", "stacked", "implicit", "accumulate"):
-        kwargs = dict(padding=1) if algorithm in STRIDE_1_ONLY else kw
-        with tconv.options(chunk_bytes=20_000, threads=1):  # several chunks
-            single = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
-        with tconv.options(chunk_bytes=20_000, threads=3):
-            threaded = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
-        np.testing.assert_allclose(threaded, single, rtol=0, atol=1e-12)
-        if blas:
-            assert blas[0]() == before
+    kwargs = dict(padding=1) if algorithm in STRIDE_1_ONLY else kw
+    with tconv.options(chunk_bytes=20_000, threads=1):  # several chunks
+        single = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
+    with tconv.options(chunk_bytes=20_000, threads=3):
+        threaded = tconv.conv_transpose(x, w, **kwargs, algorithm=algorithm)
+    np.testing.assert_allclose(threaded, single, rtol=0, atol=1e-12)
+    if blas:
+        assert blas[0]() == before
 
 
 def test_concurrent_calls_from_user_threads() -> None:

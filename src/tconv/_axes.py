@@ -7,6 +7,7 @@ shape functions refuse the same things with the same words.
 from __future__ import annotations
 
 import numbers
+import re
 import reprlib
 from collections.abc import Sequence
 from types import EllipsisType
@@ -41,13 +42,16 @@ def quote(text: str, most: int = 80) -> str:
 
 def show(value: Any) -> str:
     """A short repr for messages: nested and long values are abbreviated (a list nested 10,000 deep, a
-    broadcast array of 10¹² elements), and no repr can fail.
+    broadcast array of 10¹² elements), on one line (an array's repr spans several), and no repr can fail.
 
     >>> show([[[[[1]]]]]), show("x" * 100)[:12], show(list(range(100)))
     ('[[[[...]]]]', "'xxxxxxxxxxx", '[0, 1, 2, 3, 4, 5, ...]')
+    >>> import numpy as np
+    >>> show(np.zeros((2, 2)))
+    'array([[0., 0.], [0., 0.]])'
     """
     try:
-        return _SHORT.repr(value)
+        return re.sub(r"\s*\n\s*", " ", _SHORT.repr(value))
     except Exception:  # a repr that raises (or recurses) is still a value the user gave: name its type
         return f"<{_type_name(value)}>"
 
@@ -150,7 +154,7 @@ def per_axis(name: str, value: Any, nd: int, *, minimum: int | None = None) -> t
         # "one int per axis" (a dict's keys would be taken for its values). A 1-D NumPy array of ints is the one
         # extension.
         raise TconvError(
-            f"{name} must be an integer or a list or tuple of {nd} integers, got {value!r} ({_type_name(value)})"
+            f"{name} must be an integer or a list or tuple of {nd} integers, got {show(value)} ({_type_name(value)})"
         )
     items = list(value)
     if len(items) == 1 and nd != 1:

@@ -241,7 +241,7 @@ def _spatial_output_size(output_size: IntOrSeq, nd: int, batched: bool, input_sh
     if len(sizes) != nd:
         raise TconvError(
             f"output_size must have {nd} or {nd + non_spatial} elements for a {len(input_shape)}-D input "
-            f"(got {len(given)}: {given!r})"
+            f"(got {len(given)}: {show(given)})"
         )
     return sizes
 

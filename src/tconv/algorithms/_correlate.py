@@ -12,6 +12,7 @@ import numpy as np
 
 from .._axes import Index
 from ..params import ConvPlan
+from .blas import matmul
 
 
 def correlate(
@@ -45,7 +46,7 @@ def correlate(
         at_window: Index = (..., *window)
         at_tap: Index = (..., *tap)
         patch = xg[at_window].reshape(n, groups, cg, count)
-        out += np.matmul(wg[at_tap], patch)  # (g, Mg, Cg) @ (N, g, Cg, S) -> (N, g, Mg, S)
+        out += matmul(wg[at_tap], patch)  # (g, Mg, Cg) @ (N, g, Cg, S) -> (N, g, Mg, S)
         del patch  # freed before the next tap's copy, so that one patch is in memory at a time
     return out.reshape(n, cout, *output_size)
 

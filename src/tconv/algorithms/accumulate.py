@@ -198,7 +198,7 @@ class AccumulatePlan:
                         a_all = wt[:, :, gr.first[k]:gr.first[k] + blocks].reshape(g, cg, blocks * mg)
                         b_all = flat[:, start:start + span].reshape(g, cg, span)
                         # one input channel per group (depthwise): the product is an outer product, a broadcast
-                        multiply = np.multiply if cg == 1 else np.matmul
+                        multiply = np.multiply if cg == 1 else blas.matmul
                         multiply(a_all.transpose(0, 2, 1), b_all, out=total[:, :, :span] if k == 0 else product)
                         if k:
                             total[:, :, :span] += product

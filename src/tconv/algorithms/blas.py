@@ -13,6 +13,11 @@ the library itself; anywhere else :func:`gemm` falls back to ``np.matmul`` and a
 so BLAS reads and writes exactly the elements of the views, nothing else: a view BLAS cannot describe (no unit
 stride on either axis, a byte-swapped dtype, memory shared between the output and an operand) takes the fallback.
 
+Every GEMM of the engines goes through :func:`gemm` or :func:`matmul`, so that a profiler can time them all
+(:func:`clocked`, ``tconv bench --profile``): the clock is held in a context variable, so that it sees the GEMMs of
+the calls made in its own block and thread (and the chunks those calls hand to worker threads), nothing else; with
+no clock set, a GEMM costs one lookup more than the NumPy or BLAS call itself.
+
 >>> import numpy as np
 >>> a, b = np.arange(6.0).reshape(2, 3), np.ones((3, 2))
 >>> c = np.ones((2, 2))
@@ -25,15 +30,19 @@ from __future__ import annotations
 
 import ctypes
 import importlib
+import math
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
 import numpy as np
 
-__all__ = ["Blas", "gemm", "library_path", "loaded_blas", "numpy_symbol"]
+__all__ = ["Blas", "Clock", "clocked", "gemm", "library_path", "loaded_blas", "matmul", "numpy_symbol"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -174,9 +183,49 @@ def _layout(m: np.ndarray) -> tuple[int, int] | None:
     return None
 
 
-#: ``np.matmul`` as imported: the fallback is clocked as a call of :func:`gemm` (``tconv bench --profile`` replaces
-#: both ``np.matmul`` and this module's ``gemm``), never twice.
-_matmul = np.matmul
+#: What a profiler's clock is given for each GEMM: its seconds and its FLOPs (two per multiply-add).
+Clock = Callable[[float, int], None]
+
+#: The clock of the calling context, None unless a :func:`clocked` block is running in it.
+_CLOCK: ContextVar[Clock | None] = ContextVar("tconv_gemm_clock", default=None)
+
+
+@contextmanager
+def clocked(clock: Clock) -> Iterator[None]:
+    """Time every GEMM the engines run within the block, in this context only: ``clock(seconds, flops)`` per GEMM.
+
+    Other threads, and calls outside the block, are not timed; the chunks a call in the block hands to tconv's
+    worker threads (the ``threads`` option) are, so ``clock`` must be safe to call from several threads.
+
+    >>> record = []
+    >>> with clocked(lambda seconds, flops: record.append(flops)):
+    ...     _ = matmul(np.ones((2, 3)), np.ones((3, 4)))
+    >>> _ = matmul(np.ones((2, 3)), np.ones((3, 4)))   # outside the block: not timed
+    >>> record
+    [48]
+    """
+    token = _CLOCK.set(clock)
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``np.matmul(a, b, out=out)``, timed by a :func:`clocked` block around it: the engines' batched GEMM.
+
+    >>> matmul(np.ones((2, 2, 3)), np.ones((3, 1))).tolist()
+    [[[3.0], [3.0]], [[3.0], [3.0]]]
+    """
+    clock = _CLOCK.get()
+    if clock is None:
+        return np.matmul(a, b, out=out)
+    start = time.perf_counter()
+    result = np.matmul(a, b, out=out)
+    seconds = time.perf_counter() - start
+    batch = math.prod(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+    clock(seconds, 2 * batch * a.shape[-2] * a.shape[-1] * b.shape[-1])
+    return result
 
 _ONE = {char: np.ones(1, dtype=char) for char in "FD"}  # α = 1 (and β = 1) for the complex GEMMs, by pointer
 _ZERO = {char: np.zeros(1, dtype=char) for char in "FD"}
@@ -199,11 +248,15 @@ def gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, accumulate: bool) -> No
         raise ValueError(f"gemm: shapes {a.shape} @ {b.shape} into {c.shape}")
     if not c.flags.writeable:
         raise ValueError("gemm: the output is read-only")
+    clock = _CLOCK.get()
+    start = time.perf_counter() if clock is not None else 0.0
     if not _blas_call(a, b, c, accumulate):
         if accumulate:
             c += a @ b
         else:
-            _matmul(a, b, out=c)
+            np.matmul(a, b, out=c)
+    if clock is not None:
+        clock(time.perf_counter() - start, 2 * a.shape[0] * a.shape[1] * b.shape[1])
 
 
 def _blas_call(a: np.ndarray, b: np.ndarray, c: np.ndarray, accumulate: bool) -> bool:

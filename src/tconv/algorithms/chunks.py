@@ -18,6 +18,7 @@ calling thread.
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import itertools
 import os
@@ -195,7 +196,9 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, Workspace], Non
                     body(bounds[k], bounds[k + 1], ws)
 
         with blas_threads(1):
-            futures = [_POOL.submit(worker) for _ in range(count)]
+            # each worker runs in a copy of the caller's context: what the call's context holds (a profiler's
+            # GEMM clock, tconv.algorithms.blas.clocked) holds for its chunks too
+            futures = [_POOL.submit(contextvars.copy_context().run, worker) for _ in range(count)]
             wait(futures)  # all of them, so that none still runs when BLAS's count is restored
             for future in futures:
                 future.result()  # re-raises a worker's exception here

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..params import ConvTransposePlan
+from .blas import matmul
 from .chunks import FOLD_BELOW, chunk_size, for_chunks, threads_for
 from .geometry import output_covered, phase_geometry, phases, shift_bounds
 from .workspace import Workspace
@@ -138,12 +139,12 @@ class Col2imPlan:
                 xg = ws.take("col2im.folded", (g, cg, *L, nb), x.dtype)
                 xg[...] = np.moveaxis(x[b0:b1].reshape(nb, g, cg, *L), 0, -1)
                 cols = ws.take("col2im.cols", (g, mg * ktaps, cells * nb), x.dtype)
-                np.matmul(wt, xg.reshape(g, cg, cells * nb), out=cols)
+                matmul(wt, xg.reshape(g, cg, cells * nb), out=cols)
                 cols = cols.reshape(g, mg, *plan.kernel_size, *L, nb)
             else:
                 xb = x[b0:b1].reshape(nb, g, cg, cells)
                 cols = ws.take("col2im.cols", (nb, g, mg * ktaps, cells), x.dtype)
-                np.matmul(wt, xb, out=cols)
+                matmul(wt, xb, out=cols)
                 cols = cols.reshape(nb, g, mg, *plan.kernel_size, *L)
             for phase in self.phase_adds:
                 shape = (g, mg, *phase.extent, nb) if fold else (nb, g, mg, *phase.extent)

@@ -26,6 +26,7 @@ from .._axes import Index
 from ..errors import TconvError
 from ..params import ConvTransposePlan
 from .base import weight_size
+from .blas import matmul
 from .chunks import chunk_size, for_chunks, threads_for
 from .geometry import flipped_weight, placement
 from .workspace import Workspace
@@ -153,7 +154,7 @@ class FlatPlan:
             else:
                 source = xp[:nb].reshape(nb, g, cg, flat)
             zb = z[:nb]
-            np.matmul(big, source[..., :cols], out=zb.reshape(nb, g, summed * mg, row)[..., :cols])
+            matmul(big, source[..., :cols], out=zb.reshape(nb, g, summed * mg, row)[..., :cols])
             base = zb[:, :, 0, :, :span]  # the first summed tap is the all-zero one: offset 0
             for t in range(1, summed):
                 base += zb[:, :, t, :, offsets[t]:offsets[t] + span]

@@ -17,6 +17,7 @@ import numpy as np
 from .._axes import Index
 from ..params import ConvTransposePlan
 from .base import weight_size
+from .blas import matmul
 from .chunks import FOLD_BELOW, chunk_size, for_chunks, threads_for
 from .geometry import Phase, PhaseGeometry, output_covered, phase_geometry, phases, shared_shifts, shift_bounds
 from .workspace import Workspace, scope
@@ -171,11 +172,11 @@ class PhasePlan:
                     cols[:, :, :, ti] = part
             if fold:
                 y = ws.take("phase.product", (g, nphases * mg, nb * count), x.dtype)
-                np.matmul(wmat, cols.reshape(g, cg * t, nb * count), out=y)  # (g, P·Mg, B·count)
+                matmul(wmat, cols.reshape(g, cg * t, nb * count), out=y)  # (g, P·Mg, B·count)
                 y = np.moveaxis(y.reshape(g, nphases, mg, nb, *extent), 3, 0)  # (B, g, P, Mg, *extent), a view
             else:
                 y = ws.take("phase.product", (nb, g, nphases * mg, count), x.dtype)
-                np.matmul(wmat, cols.reshape(nb, g, cg * t, count), out=y)  # (B, g, P·Mg, count)
+                matmul(wmat, cols.reshape(nb, g, cg * t, count), out=y)  # (B, g, P·Mg, count)
                 y = y.reshape(nb, g, nphases, mg, *extent)
             # written through a (B, g, Mg, ...) view of the output: merging g and Mg of y could copy
             target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)

@@ -15,6 +15,7 @@ import numpy as np
 from .._axes import Index
 from ..params import ConvTransposePlan
 from .base import Reference
+from .blas import matmul
 
 NAME = "scatter"
 SUMMARY = "the definition: each input cell stamps value × kernel at stride steps; crop padding"
@@ -50,7 +51,7 @@ def compute(x: np.ndarray, weight: np.ndarray, plan: ConvTransposePlan) -> np.nd
     # (Cin, Mg, *k) -> (g, Mg, Cg, *k): for each tap a (Mg × Cg) matrix per group
     wg = np.swapaxes(weight.reshape(g, cg, mg, *plan.kernel_size), 1, 2)
     for tap in np.ndindex(*plan.kernel_size):
-        stamp = np.matmul(wg[(Ellipsis, *tap)], xg).reshape(n, g, mg, *plan.input_size)
+        stamp = matmul(wg[(Ellipsis, *tap)], xg).reshape(n, g, mg, *plan.input_size)
         where = tuple(
             slice(j * ax.dilation, j * ax.dilation + ax.stride * (ax.input_size - 1) + 1, ax.stride)
             for j, ax in zip(tap, plan.axes)

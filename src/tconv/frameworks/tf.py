@@ -105,7 +105,7 @@ def from_tf(
         full = full_output_size(L, k, st)
         if isinstance(padding, str):
             if padding not in ("SAME", "VALID"):
-                raise TconvError(f"padding {padding!r} must be 'SAME', 'VALID' or explicit pairs (TensorFlow)")
+                raise TconvError(f"padding {show(padding)} must be 'SAME', 'VALID' or explicit pairs (TensorFlow)")
             if padding == "SAME":
                 b, computed, lo_ok, hi_ok = _same_begin(o, st, ek), math.ceil(o / st), (L - 1) * st + 1, L * st
             else:
@@ -114,11 +114,11 @@ def from_tf(
                 lo_ok, hi_ok = full, full + st - 1
         else:
             if nd != 2:
-                raise TconvError(f"padding {padding!r}: TensorFlow takes explicit padding only for 2-D transposed "
+                raise TconvError(f"padding {show(padding)}: TensorFlow takes explicit padding only for 2-D transposed "
                                  f"convolutions (Expected string for argument 'padding'); use 'SAME' or 'VALID'")
             pairs = [list(pr) for pr in padding]
             if len(pairs) != nd + 2:
-                raise TconvError(f"explicit padding must give {nd + 2} [before, after] pairs, got {padding!r}")
+                raise TconvError(f"explicit padding must give {nd + 2} [before, after] pairs, got {show(padding)}")
             sp = pairs[1:-1] if last else pairs[2:]
             lo, hi = (as_int("padding", v, minimum=0, axis=a) for v in sp[a])
             b = lo
@@ -127,9 +127,9 @@ def from_tf(
             hi_ok = lo_ok + st - 1
         if computed != L:
             raise TconvError(
-                f"output_shape {o} on axis {a} does not fit the input size {L} with padding {padding!r}: a convolution "
-                f"of {o} gives {computed}; valid sizes are {lo_ok}..{hi_ok} (TensorFlow: Size of out_backprop doesn't "
-                f"match computed)")
+                f"output_shape {o} on axis {a} does not fit the input size {L} with padding {show(padding)}: "
+                f"a convolution of {o} gives {computed}; valid sizes are {lo_ok}..{hi_ok} (TensorFlow: Size of "
+                f"out_backprop doesn't match computed)")
         begin.append(b)
         end.append(full - b - o)
     return torch_equivalent("TensorFlow", tuple(begin), tuple(end), input_size=tuple(spatial),
@@ -202,7 +202,7 @@ def tf_default_output_size(
     s = per_axis("strides", strides, nd, minimum=1)
     d = per_axis("dilations", dilations, nd, minimum=1)
     if not isinstance(padding, str) or padding.lower() not in ("same", "valid"):
-        raise TconvError(f"padding {padding!r} must be 'SAME' or 'VALID' (TensorFlow; Keras's 'same'/'valid' too)")
+        raise TconvError(f"padding {show(padding)} must be 'SAME' or 'VALID' (TensorFlow; Keras's 'same'/'valid' too)")
     # Keras's window with output_padding=None is exactly this default, so the rule is written once, there.
     return tuple(_keras_window(L, k, st, dd, padding.lower(), None)[2] for L, k, st, dd in zip(size, kernel, s, d))
 
