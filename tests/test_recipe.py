@@ -132,3 +132,12 @@ def test_a_layer_keeps_a_bounded_number_of_recipes() -> None:
     for size in range(1, 3 * layer.MAX_RECIPES):
         assert layer(np.ones((1, 1, size), np.float32)).shape == (1, 1, size + 1)
     assert len(layer._recipes) == layer.MAX_RECIPES
+
+
+def test_plain_data_beyond_the_arrays_dtype_becomes_inf_silently_as_in_torch() -> None:
+    """A list paired with a float16 array takes float16; 1e6 is beyond it: inf, as torch.tensor(..., float16)
+    makes it, and no RuntimeWarning (warnings are errors in this suite)."""
+    x = np.ones((1, 1, 2), np.float16)
+    expected = torch.nn.functional.conv_transpose1d(torch.from_numpy(x),
+                                                    torch.tensor([[[1e6, 2.0]]], dtype=torch.float16)).numpy()
+    np.testing.assert_array_equal(tconv.conv_transpose(x, [[[1e6, 2.0]]]), expected)

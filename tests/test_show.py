@@ -294,3 +294,10 @@ def test_svg_needs_no_pillow_and_raster_says_how_to_get_it(tmp_path: Path) -> No
     lines = result.stdout.splitlines()
     assert lines[0] == "False" and "pip install 'tconv[show]'" in lines[1]
     assert (tmp_path / "a.svg").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("draw", [tconv.overlap, tconv.animate], ids=["overlap", "animate"])
+def test_a_drawn_layer_of_more_than_three_axes_is_refused_naming_the_sizes(draw) -> None:
+    named = r"describe 5 spatial axes \(input_size 8, kernel_size \[3, 3, 3, 3, 3\]\)"
+    with pytest.raises(tconv.TconvError, match=named):
+        draw(8, [3] * 5)

@@ -76,6 +76,12 @@ def read_array(name: str, value: Any) -> tuple[np.ndarray, str]:
     return arr, BFLOAT16 if source == BFLOAT16 else dtype_name(arr.dtype)
 
 
+def _cast(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``arr`` in ``dtype``; values beyond its range become ±inf silently, as they do in a torch tensor."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return arr.astype(dtype)
+
+
 def read_arrays(
     input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str, str | None]:
@@ -90,12 +96,12 @@ def read_arrays(
     x, x_name = read_array("input", input)
     w, w_name = read_array("weight", weight)
     if x_typed and not w_typed and np.can_cast(w.dtype, x.dtype, "same_kind"):
-        w, w_name = w.astype(x.dtype), x_name
+        w, w_name = _cast(w, x.dtype), x_name
     elif w_typed and not x_typed and np.can_cast(x.dtype, w.dtype, "same_kind"):
-        x, x_name = x.astype(w.dtype), w_name
+        x, x_name = _cast(x, w.dtype), w_name
     elif not x_typed and not w_typed:
         common = np.result_type(x.dtype, w.dtype)
-        x, w = x.astype(common), w.astype(common)
+        x, w = _cast(x, common), _cast(w, common)
         x_name = w_name = common.name
     if x_name != BFLOAT16:
         check_dtype("input", x.dtype)
@@ -112,9 +118,9 @@ def read_arrays(
     if bias is not None:
         b, b_name = read_array("bias", bias)
         if not _is_array_like(bias) and np.can_cast(b.dtype, x.dtype, "same_kind"):
-            b, b_name = b.astype(x.dtype), x_name  # plain data takes the input's dtype, as for the weight
+            b, b_name = _cast(b, x.dtype), x_name  # plain data takes the input's dtype, as for the weight
         elif b_name == BFLOAT16 and x_name == BFLOAT16:
-            b = b.astype(x.dtype)
+            b = _cast(b, x.dtype)
     return x, w, b, x_name, b_name
 
 

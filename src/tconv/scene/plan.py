@@ -122,6 +122,9 @@ def drawn_sizes(input_size: IntOrSeq | None, kernel_size: IntOrSeq | None, *othe
     if input_size is None or kernel_size is None:
         raise TconvError("the layer needs input_size and kernel_size (or a plan)")
     nd = drawn_axes(input_size, kernel_size, *others)
+    if nd > 3:
+        raise TconvError(f"the sizes describe {nd} spatial axes (input_size {show(input_size)}, kernel_size "
+                         f"{show(kernel_size)}); a drawn layer has 1 to 3, as PyTorch's ConvTranspose1d/2d/3d")
     return per_axis("input_size", input_size, nd, minimum=1), per_axis("kernel_size", kernel_size, nd, minimum=1)
 
 
