@@ -141,3 +141,16 @@ def test_plain_data_beyond_the_arrays_dtype_becomes_inf_silently_as_in_torch() -
     expected = torch.nn.functional.conv_transpose1d(torch.from_numpy(x),
                                                     torch.tensor([[[1e6, 2.0]]], dtype=torch.float16)).numpy()
     np.testing.assert_array_equal(tconv.conv_transpose(x, [[[1e6, 2.0]]]), expected)
+
+
+def test_a_layer_called_again_validates_nothing_again() -> None:
+    """The cache of validated plans answers a repeated call with plain ints: plan_conv_transpose runs once."""
+    from tconv import recipe
+
+    recipe._validated.cache_clear()
+    x, w = np.ones((2, 3, 7, 7), np.float32), np.ones((3, 5, 3, 3), np.float32)
+    first = tconv.conv_transpose(x, w, stride=2, padding=(1, 1))
+    for _ in range(3):
+        np.testing.assert_array_equal(tconv.conv_transpose(x, w, stride=2, padding=(1, 1)), first)
+    info = recipe._validated.cache_info()
+    assert (info.misses, info.hits) == (1, 3)

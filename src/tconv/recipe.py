@@ -198,8 +198,8 @@ def recipe_for(layer: ConvTransposePlan, algorithm: str, bias_shape: tuple[int, 
     >>> r.engines, r is recipe_for(r.plan, "auto", None)
     (('phase', 'col2im'), True)
     """
-    if get_options().tune:  # a tuned choice depends on the machine's measurements and the thread count
-        return _build(layer, algorithm, bias_shape)
+    if get_options().tune or type(algorithm) is not str:  # a tuned choice depends on the machine's measurements
+        return _build(layer, algorithm, bias_shape)  # and the thread count; a name of another type is refused there
     return _cached(layer, algorithm, bias_shape)
 
 
@@ -218,12 +218,13 @@ _cached = lru_cache(maxsize=512)(_build)
 
 
 #: Arguments whose exact type is one of these, alone or in a tuple, are their own cache key: validating them
-#: again would give the same plan. Anything else (lists, NumPy arrays, floats, bools) is validated every time.
-_KEYED = (int, type(None))
+#: again would give the same plan. Each equals only values of its own type (a str is never 2), unlike a float or a
+#: bool (2.0 == 2, True == 1), which, with lists and NumPy values, are validated every time.
+_KEYED = (int, str, type(None))
 
 
-def cache_key(value: Any) -> Any:
-    """``value`` itself where it may key a cache of validated plans (None, an int, a tuple of ints, nested), else
+def cache_key(value: Any, depth: int = 0) -> Any:
+    """``value`` itself where it may key a cache of validated plans (None, an int, a str, tuples of them two deep), else
     TypeError: a value of another type (2.0, True, np.int64(2), a list) must go through validation.
 
     >>> cache_key((1, (2, 3), None))
@@ -231,13 +232,13 @@ def cache_key(value: Any) -> Any:
     >>> cache_key((2.0, 2))
     Traceback (most recent call last):
     ...
-    TypeError: 2.0 cannot key a plan
+    TypeError: a float cannot key a plan
     """
     if type(value) in _KEYED:
         return value
-    if type(value) is tuple:
-        return tuple(cache_key(v) for v in value)
-    raise TypeError(f"{value!r} cannot key a plan")
+    if type(value) is tuple and depth < 2:
+        return tuple(cache_key(v, depth + 1) for v in value)
+    raise TypeError(f"a {type(value).__name__} cannot key a plan")  # no repr: the value may be nested 5,000 deep
 
 
 @lru_cache(maxsize=1024)
