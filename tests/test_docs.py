@@ -102,6 +102,8 @@ EXAMPLES_COMPLETE = [
     "tconv.layers", "tconv.params", "tconv.recipe", "tconv.relations", "tconv.report", "tconv.roles",
     "tconv.settings", "tconv.shapes", "tconv.solver",
     "tconv.explain.i18n", "tconv.explain.model", "tconv.explain.writers",
+    "tconv.scene", "tconv.scene.build", "tconv.scene.gallery", "tconv.scene.model", "tconv.scene.overlap",
+    "tconv.scene.plan",
     "tconv.frameworks.common", "tconv.frameworks.jax", "tconv.frameworks.onnx", "tconv.frameworks.tf",
     "tconv.doctor", "tconv.doctor.arithmetic", "tconv.doctor.core", "tconv.doctor.fixes", "tconv.doctor.model",
     "tconv.doctor.onnx_trace", "tconv.doctor.sizes", "tconv.doctor.torch_trace", "tconv.doctor.trace",
