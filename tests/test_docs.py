@@ -104,6 +104,8 @@ EXAMPLES_COMPLETE = [
     "tconv.explain.i18n", "tconv.explain.model", "tconv.explain.writers",
     "tconv.scene", "tconv.scene.build", "tconv.scene.gallery", "tconv.scene.model", "tconv.scene.overlap",
     "tconv.scene.plan",
+    "tconv.render", "tconv.render.fonts", "tconv.render.gif", "tconv.render.layout", "tconv.render.output",
+    "tconv.render.raster", "tconv.render.style", "tconv.render.svg",
     "tconv.frameworks.common", "tconv.frameworks.jax", "tconv.frameworks.onnx", "tconv.frameworks.tf",
     "tconv.doctor", "tconv.doctor.arithmetic", "tconv.doctor.core", "tconv.doctor.fixes", "tconv.doctor.model",
     "tconv.doctor.onnx_trace", "tconv.doctor.sizes", "tconv.doctor.torch_trace", "tconv.doctor.trace",
