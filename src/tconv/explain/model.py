@@ -27,7 +27,11 @@ def roles_of(shape: Any, role: str) -> np.ndarray:
 
 
 def nested(a: np.ndarray) -> Any:
-    """An array as nested lists of plain numbers (complex as [re, im])."""
+    """An array as nested lists of plain numbers (complex as [re, im]).
+
+    >>> nested(np.array([[1, 2]])), nested(np.array([1 + 2j, 3]))
+    ([[1, 2]], [[1.0, 2.0], [3.0, 0.0]])
+    """
     if a.dtype.kind == "c":
         return np.stack([a.real, a.imag], axis=-1).tolist()
     return a.tolist()
@@ -35,15 +39,30 @@ def nested(a: np.ndarray) -> Any:
 
 @dataclass(frozen=True)
 class Message:
-    """A sentence: a key into the message catalogue and its arguments."""
+    """A sentence: a key into the message catalogue and its arguments.
+
+    >>> label = Message("label.stretched", {"idx": "[0]"})
+    >>> label.render("en"), label.render("zh")
+    ('x[0] with zeros inserted', '插零后的 x[0]')
+    """
 
     key: str
     args: dict[str, Any] = field(default_factory=dict)
 
     def render(self, lang: str) -> str:
+        """The sentence in ``lang`` (``"en"`` or ``"zh"``), its arguments filled in.
+
+        >>> Message("gather.zeros.axis", {"axis": 0, "stride": 2, "zeros": 1, "size": 2, "stretched": 3}).render("en")
+        "axis 0: stride 2, so 1 zero(s) between neighbours; size 2 → (L − 1)·s + 1 = 3 (the guide's ĩ′)."
+        """
         return render(self.key, lang, self.args)
 
     def to_dict(self, lang: str) -> dict[str, Any]:
+        """JSON-able: the key and arguments (for a program) beside the rendered text (for a reader).
+
+        >>> Message("label.output", {"idx": "[0]"}).to_dict("en")
+        {'key': 'label.output', 'args': {'idx': '[0]'}, 'text': 'y[0]'}
+        """
         return {"key": self.key, "args": self.args, "text": self.render(lang)}
 
 
@@ -53,6 +72,11 @@ class Grid:
 
     ``offset`` places the grid inside a larger one (a stamp in the full output); ``row_labels`` and
     ``col_labels`` name the rows and columns of a matrix.
+
+    >>> import tconv
+    >>> grid = tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2).steps[0].grids[0]   # stride 2: one zero between
+    >>> grid.label.render("en"), grid.values.tolist(), grid.roles.tolist()
+    ('x[0] with zeros inserted', [1, 0, 2], ['input', 'zero', 'input'])
     """
 
     label: Message
@@ -64,9 +88,19 @@ class Grid:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``values``, as plain ints.
+
+        >>> Grid(Message("label.C"), np.zeros((2, 5))).shape
+        (2, 5)
+        """
         return tuple(self.values.shape)
 
     def to_dict(self, lang: str) -> dict[str, Any]:
+        """JSON-able: label (rendered in ``lang``), shape, values, roles; offset and labels only when set.
+
+        >>> Grid(Message("label.output", {"idx": "[0]"}), np.array([1, 1, 3, 2, 2]), offset=(2,)).to_dict("en")
+        {'label': 'y[0]', 'shape': [5], 'values': [1, 1, 3, 2, 2], 'roles': None, 'offset': [2]}
+        """
         d: dict[str, Any] = {
             "label": self.label.render(lang),
             "shape": list(self.shape),
@@ -88,6 +122,11 @@ class Term:
     ``channel`` is the input channel; ``at`` is where x is read in that view's grid (the padded input for
     gather, the input for scatter, the flat index for matrix); ``tap`` the kernel index used (flipped kernel
     for gather, original kernel otherwise).
+
+    >>> import tconv
+    >>> cell = tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2).steps[3].cells[2]   # gather: y[2]
+    >>> [(t.at, t.tap, t.x, t.w) for t in cell.terms]
+    [((2,), (0,), 1, 1), ((3,), (1,), 0, 1), ((4,), (2,), 2, 1)]
     """
 
     channel: int
@@ -98,9 +137,19 @@ class Term:
 
     @property
     def product(self) -> Any:
+        """x·w, this term's share of the output cell.
+
+        >>> Term(channel=0, at=(1,), tap=(2,), x=3, w=-2).product
+        -6
+        """
         return self.x * self.w
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-able, with the product; complex numbers as ``[re, im]``.
+
+        >>> Term(channel=0, at=(1,), tap=(2,), x=1.5, w=2j).to_dict()
+        {'channel': 0, 'at': [1], 'tap': [2], 'x': 1.5, 'w': [0.0, 2.0], 'product': [0.0, 3.0]}
+        """
         return {"channel": self.channel, "at": list(self.at), "tap": list(self.tap), "x": _json_num(self.x),
                 "w": _json_num(self.w), "product": _json_num(self.product)}
 
@@ -112,7 +161,13 @@ def _json_num(v: Any) -> Any:
 
 @dataclass(frozen=True)
 class Cell:
-    """How one output value is computed: the sum of its terms, plus the bias."""
+    """How one output value is computed: the sum of its terms, plus the bias.
+
+    >>> import tconv
+    >>> cell = tconv.explain([[1, 2]], [[[1, 1, 1]]], bias=[10], stride=2).steps[3].cells[2]
+    >>> cell.position, [t.product for t in cell.terms], cell.bias, cell.value
+    ((2,), [1, 0, 2], 10, 13)
+    """
 
     batch: int | None
     channel: int
@@ -122,6 +177,13 @@ class Cell:
     value: Any
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-able, each term with its product.
+
+        >>> cell = Cell(batch=None, channel=0, position=(1,), terms=(Term(0, (0,), (1,), 2, 3),), bias=1, value=7)
+        >>> cell.to_dict()
+        {'batch': None, 'channel': 0, 'position': [1],
+         'terms': [{'channel': 0, 'at': [0], 'tap': [1], 'x': 2, 'w': 3, 'product': 6}], 'bias': 1, 'value': 7}
+        """
         return {
             "batch": self.batch,
             "channel": self.channel,
@@ -134,7 +196,13 @@ class Cell:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a view: a title, prose, grids and (for the computing steps) the cells' sums."""
+    """One step of a view: a title, prose, grids and (for the computing steps) the cells' sums.
+
+    >>> import tconv
+    >>> step = tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2).steps[0]
+    >>> step.key, step.title.render("en"), [g.values.tolist() for g in step.grids], step.cells
+    ('insert_zeros', '1. Insert stride − 1 zeros between the inputs', [[1, 0, 2]], ())
+    """
 
     key: str
     title: Message
@@ -143,6 +211,13 @@ class Step:
     cells: tuple[Cell, ...] = ()
 
     def to_dict(self, lang: str) -> dict[str, Any]:
+        """JSON-able, its prose rendered in ``lang``.
+
+        >>> import tconv
+        >>> d = tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2).steps[-1].to_dict("en")
+        >>> d["key"], d["title"], d["grids"][0]["values"], d["cells"]
+        ('output', 'Output', [1, 1, 3, 2, 2], [])
+        """
         return {
             "key": self.key,
             "title": self.title.render(lang),
@@ -167,33 +242,74 @@ class SizeDerivation:
 
     @property
     def formula(self) -> str:
+        """PyTorch's output-size formula in the input's rank.
+
+        >>> from tconv.report import layer_report
+        >>> SizeDerivation(layer_report(2, 3, stride=2)).formula
+        'L_out = (L_in − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1'
+        """
         return str(self.report["formula"])
 
     @property
     def substituted(self) -> tuple[str, ...]:
+        """Per axis: the formula with this layer's numbers.
+
+        >>> from tconv.report import layer_report
+        >>> SizeDerivation(layer_report(2, 3, stride=2)).substituted
+        ('(2 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1 = 5',)
+        """
         return tuple(self.report["substituted"])
 
     @property
     def relations(self) -> tuple[dict[str, Any], ...]:
-        """Per axis: ``{number, title, formula, substituted, note}``."""
+        """Per axis: ``{number, title, formula, substituted, note}``.
+
+        >>> from tconv.report import layer_report
+        >>> relation = SizeDerivation(layer_report(2, 3, stride=2)).relations[0]
+        >>> relation["number"], relation["formula"]
+        (12, 'o′ = s(i′ − 1) + k')
+        """
         return tuple(self.report["relation"])
 
     @property
     def equivalent(self) -> tuple[dict[str, int], ...]:
-        """Per axis: ``{zeros_between, stretched_size, pad_begin, pad_end, padded_size}``."""
+        """Per axis: ``{zeros_between, stretched_size, pad_begin, pad_end, padded_size}``.
+
+        >>> from tconv.report import layer_report
+        >>> SizeDerivation(layer_report(2, 3, stride=2)).equivalent
+        ({'zeros_between': 1, 'stretched_size': 3, 'pad_begin': 2, 'pad_end': 2, 'padded_size': 7},)
+        """
         return tuple(self.report["equivalent"])
 
     @property
     def output_size(self) -> tuple[int, ...]:
+        """The output's spatial size.
+
+        >>> from tconv.report import layer_report
+        >>> SizeDerivation(layer_report(2, 3, stride=2)).output_size
+        (5,)
+        """
         return tuple(self.report["output_size"])
 
     @property
     def output_size_range(self) -> tuple[tuple[int, int], ...] | None:
+        """Per axis, the sizes ``output_size=`` accepts (lowest, highest); ``None`` where the report has none.
+
+        >>> from tconv.report import layer_report
+        >>> SizeDerivation(layer_report(2, 3, stride=2)).output_size_range
+        ((5, 6),)
+        """
         ranges = self.report["output_size_range"]
         return None if ranges is None else tuple((lo, hi) for lo, hi in ranges)
 
     def to_dict(self) -> dict[str, Any]:
-        """The layer report itself (a copy), as documented in docs/guide.md."""
+        """The layer report itself (a copy), as documented in docs/guide.md.
+
+        >>> from tconv.report import layer_report
+        >>> size = SizeDerivation(layer_report(2, 3, stride=2))
+        >>> size.to_dict() == size.report, size.to_dict() is size.report
+        (True, False)
+        """
         return dict(self.report)
 
 
@@ -202,6 +318,11 @@ class Walkthrough:
     """A transposed convolution explained step by step with its real numbers; render it with a writer.
 
     ``output`` equals ``tconv.conv_transpose`` on the same arguments.
+
+    >>> import tconv
+    >>> wt = tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2)
+    >>> wt.view, wt.size.output_size, [step.key for step in wt.steps], wt.output.tolist()
+    ('gather', (5,), ['insert_zeros', 'pad', 'flip', 'slide', 'output'], [[1, 1, 3, 2, 2]])
     """
 
     view: str
@@ -213,7 +334,13 @@ class Walkthrough:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: ``params``, ``output_size`` (the layer report), ``steps`` (a list) and ``output`` (nested
-        lists); see docs/explain.md."""
+        lists); see docs/explain.md.
+
+        >>> import tconv
+        >>> d = tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2).to_dict()
+        >>> d["params"]["stride"], d["output_size"]["output_size"], len(d["steps"]), d["output"]
+        ([2], [5], 5, [[1, 1, 3, 2, 2]])
+        """
         return {
             "view": self.view,
             "lang": self.lang,
@@ -224,18 +351,38 @@ class Walkthrough:
         }
 
     def to_text(self, color: bool | None = None) -> str:
-        """Aligned grids for a terminal; ``color=None`` colours only when stdout is a TTY."""
+        """Aligned grids for a terminal; ``color=None`` colours only when stdout is a TTY.
+
+        >>> import tconv
+        >>> text = tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2).to_text(color=False)
+        >>> print(text.splitlines()[0])
+        tconv.explain · view: gather (zero insertion, padding, flipped kernel)
+        >>> print(text[text.index("x[0] with zeros"):].splitlines()[1])
+            1  0  2
+        """
         from .._axes import as_bool
         from .writers import to_text
 
         return to_text(self, None if color is None else as_bool("color", color))
 
     def to_markdown(self) -> str:
+        """Markdown: a heading per step, grids as tables.
+
+        >>> import tconv
+        >>> print(tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2).to_markdown().splitlines()[0])
+        ## gather (zero insertion, padding, flipped kernel)
+        """
         from .writers import to_markdown
 
         return to_markdown(self)
 
     def to_html(self) -> str:
+        """One self-contained HTML fragment (inline styles), as a notebook shows it.
+
+        >>> import tconv
+        >>> print(tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2).to_html().splitlines()[0])
+        <div class="tconv-walkthrough" lang="en" style="font-family:sans-serif">
+        """
         from .writers import to_html
 
         return to_html(self)

@@ -33,7 +33,13 @@ def _factor(v: Any) -> str:
 
 
 def cell_equation(cell: Cell, name: str) -> str:
-    """``y[0](1, 2) = 4·1 + 0·2 + … (+ bias b) = value``; terms grouped by input channel when there are several."""
+    """``y[0](1, 2) = 4·1 + 0·2 + … (+ bias b) = value``; terms grouped by input channel when there are several.
+
+    >>> import tconv
+    >>> cell = tconv.explain([[1, 2], [3, 4]], [[[1, -1]], [[2, 1]]]).steps[3].cells[1]   # two input channels
+    >>> cell_equation(cell, "y[0](1)")
+    'y[0](1) = [c0] 1·(-1) + 2·1 + [c1] 3·1 + 4·2 = 12'
+    """
     channels = sorted({t.channel for t in cell.terms})
     parts = []
     for c in channels:
@@ -102,7 +108,19 @@ def _used_roles(step: Step) -> list[str]:
 
 
 def to_text(wt: Walkthrough, color: bool | None = None) -> str:
-    """The walkthrough for a terminal; ``color=None`` colours when stdout is a TTY."""
+    """The walkthrough for a terminal; ``color=None`` colours when stdout is a TTY.
+
+    >>> import tconv
+    >>> text = to_text(tconv.explain([[1, 2]], [[[1, 1, 1]]], bias=[10], stride=2), color=False)
+    >>> for line in text.splitlines():
+    ...     if line.startswith("  y[0]("):   # the slide step: each output value as the sum of its products
+    ...         print(line)
+      y[0](0) = 0·1 + 0·1 + 1·1 + bias 10 = 11
+      y[0](1) = 0·1 + 1·1 + 0·1 + bias 10 = 11
+      y[0](2) = 1·1 + 0·1 + 2·1 + bias 10 = 13
+      y[0](3) = 0·1 + 2·1 + 0·1 + bias 10 = 12
+      y[0](4) = 2·1 + 0·1 + 0·1 + bias 10 = 12
+    """
     if color is None:
         color = sys.stdout is not None and sys.stdout.isatty()  # no stdout at all (closed): no colour
     lang = wt.lang
@@ -180,7 +198,22 @@ def _md_grid(grid: Grid, lang: str) -> list[str]:
 
 
 def to_markdown(wt: Walkthrough) -> str:
-    """The walkthrough as Markdown: headings per step, grids as tables, each output value as an equation."""
+    """The walkthrough as Markdown: headings per step, grids as tables, each output value as an equation.
+
+    >>> import tconv
+    >>> md = to_markdown(tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2))
+    >>> print(md[md.index("### 1."):md.index("### 2.")])   # the stretched input; input cells in bold
+    ### 1. Insert stride − 1 zeros between the inputs
+    <BLANKLINE>
+    axis 0: stride 2, so 1 zero(s) between neighbours; size 2 → (L − 1)·s + 1 = 3 (the guide's ĩ′).
+    <BLANKLINE>
+    *x[0] with zeros inserted (3)*
+    <BLANKLINE>
+    |  | 0 | 1 | 2 |
+    |---|---|---|---|
+    | **0** | **1** | 0 | **2** |
+    <BLANKLINE>
+    """
     lang, p = wt.lang, wt.params
     out = [
         f"## {render('view.' + wt.view, lang, {})}",
@@ -250,7 +283,15 @@ def _html_grid(grid: Grid, lang: str) -> str:
 
 
 def to_html(wt: Walkthrough) -> str:
-    """Self-contained HTML (inline styles, no scripts): what Jupyter shows for a walkthrough."""
+    """Self-contained HTML (inline styles, no scripts): what Jupyter shows for a walkthrough.
+
+    >>> import re, tconv
+    >>> page = to_html(tconv.explain([[1, 2]], [[[1, 1, 1]]], stride=2))
+    >>> re.findall(r'<section data-step="([a-z_]+)">', page), "<script" in page
+    (['insert_zeros', 'pad', 'flip', 'slide', 'output'], False)
+    >>> re.findall(r'class="tconv-([a-z_]+)"[^>]*>([0-9]+)<', page)[:3]   # the stretched input, each cell with its role
+    [('input', '1'), ('zero', '0'), ('input', '2')]
+    """
     lang = wt.lang
     out = [
         f'<div class="tconv-walkthrough" lang="{lang}" style="font-family:sans-serif">',

@@ -34,7 +34,13 @@ __all__ = ["WRITERS", "Sink", "Target", "Writer", "check_writable", "writable", 
 
 
 def write_svg(scene: Scene, frame: int | None) -> Iterator[bytes]:
-    """One animated SVG of every frame (SMIL), a frame at a time, or the given frame as a static SVG."""
+    """One animated SVG of every frame (SMIL), a frame at a time, or the given frame as a static SVG.
+
+    >>> import tconv
+    >>> svg = b"".join(write_svg(tconv.animate(2, 2), None)).decode()     # 3 × 3 output: 9 frames
+    >>> svg.count('<g class="frame"'), svg.endswith("</svg>\\n")
+    (9, True)
+    """
     from . import svg
 
     for chunk in svg.chunks(scene, frame):
@@ -42,14 +48,28 @@ def write_svg(scene: Scene, frame: int | None) -> Iterator[bytes]:
 
 
 def write_gif(scene: Scene, frame: int | None) -> Iterator[bytes]:
-    """Every frame, looping (or the given frame alone), a frame at a time."""
+    """Every frame, looping (or the given frame alone), a frame at a time (needs Pillow).
+
+    >>> import io, tconv
+    >>> from PIL import Image
+    >>> gif = b"".join(write_gif(tconv.animate(2, 2), None))
+    >>> gif[:6], Image.open(io.BytesIO(gif)).n_frames
+    (b'GIF89a', 9)
+    """
     from . import gif
 
     yield from gif.gif_chunks(scene, frame)
 
 
 def write_png(scene: Scene, frame: int | None) -> Iterator[bytes]:
-    """One frame: the given one, or ``scene.still_frame()`` (the window over the most input elements)."""
+    """One frame: the given one, or ``scene.still_frame()`` (the window over the most input elements); needs Pillow.
+
+    >>> import io, tconv
+    >>> from PIL import Image
+    >>> png = b"".join(write_png(tconv.animate(2, 2), None))
+    >>> png[:8], Image.open(io.BytesIO(png)).size
+    (b'\\x89PNG\\r\\n\\x1a\\n', (758, 454))
+    """
     from . import raster
 
     yield raster.png(scene, scene.still_frame() if frame is None else frame)

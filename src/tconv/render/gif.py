@@ -98,7 +98,17 @@ def gif_chunks(scene: Scene, frame: int | None = None) -> Iterator[bytes]:
     """The GIF, chunk by chunk: the header, then each frame as it is drawn (all frames looping, or one).
 
     One worker thread compresses a frame while the next is drawn (Pillow's encoder releases the GIL); at most
-    two frames wait for it, so memory stays bounded and the chunks come in order."""
+    two frames wait for it, so memory stays bounded and the chunks come in order.
+
+    >>> import io, tconv
+    >>> from PIL import Image
+    >>> chunks = list(gif_chunks(tconv.animate(2, 2)))      # one chunk per frame (the first with the header), ";"
+    >>> len(chunks), chunks[0][:6], chunks[-1]
+    (10, b'GIF89a', b';')
+    >>> gif = Image.open(io.BytesIO(b"".join(chunks)))
+    >>> gif.n_frames, gif.info["duration"], gif.info["loop"]
+    (9, 800, 0)
+    """
     _pil()
     painter = _Painter(scene)
     height, width = painter.shape

@@ -76,6 +76,13 @@ def place(scene: Scene) -> tuple[dict[str, tuple[float, float]], float, float]:
     """Panel corners and the size the panels need (cell units): line 0 left to right, line 1 below the first.
 
     A heatmap (a panel with ``heat``: the overlap map) is one panel with a wider margin for its longer caption.
+
+    >>> import tconv
+    >>> origins, width, height = place(tconv.animate(2, 3))     # 6 × 6 padded input, 4 × 4 output, 3 × 3 kernels
+    >>> {name: (round(x, 2), round(y, 2)) for name, (x, y) in origins.items()}
+    {'input': (1.0, 3.2), 'output': (14.45, 3.2), 'kernel': (1.0, 11.0), 'flipped': (5.5, 11.0)}
+    >>> round(width, 2), round(height, 2)
+    (18.95, 15.6)
     """
     top = TITLE_GAP + LABEL_LINE
     if any(p.heat is not None for p in scene.panels):
@@ -101,6 +108,13 @@ def place(scene: Scene) -> tuple[dict[str, tuple[float, float]], float, float]:
 
 
 def geometry(scene: Scene) -> Geometry:
+    """The scene's :class:`Geometry`: :func:`place` in pixels, the canvas as wide as its longest text or legend.
+
+    >>> import tconv
+    >>> g = geometry(tconv.animate(2, 3, cell_size=20))
+    >>> g.unit, g.width, g.height, round(g.caption_y, 1)
+    (20, 421, 312, 33.0)
+    """
     u = scene.cell_size
     origins, cells_w, cells_h = place(scene)
     texts = [(scene.title, TITLE)] + [(p.label, LABEL) for p in scene.panels]
@@ -117,7 +131,13 @@ def geometry(scene: Scene) -> Geometry:
 @dataclass(frozen=True)
 class LegendItem:
     """One legend entry, in pixels from the left: a swatch at ``x``, the word at ``text_x``; a heatmap's entry is
-    followed by its colour scale, ``scale`` = (x, count, fill, ink) of each square, numbered."""
+    followed by its colour scale, ``scale`` = (x, count, fill, ink) of each square, numbered.
+
+    >>> import tconv
+    >>> item = legend(tconv.overlap([4], [3], stride=2).scene(), 28)[0]
+    >>> item.item, item.word, [(count, fill, ink) for _, count, fill, ink in item.scale]
+    ('heat', 'taps per cell', [('1', '#afafaf', '#073642'), ('2', '#282828', '#ffffff')])
+    """
 
     item: str
     word: str
@@ -133,7 +153,16 @@ SWATCH, SCALE = 0.36, 0.6
 
 def heat_levels(scene: Scene) -> list[tuple[str, float]]:
     """The counts a heatmap's colour scale shows, with their levels (0..1): every count when there are at most
-    eight, else seven spread from the least to the most."""
+    eight, else seven spread from the least to the most.
+
+    >>> import tconv
+    >>> heat_levels(tconv.overlap([4], [3], stride=2).scene())
+    [('1', 0.5), ('2', 1.0)]
+    >>> [count for count, _ in heat_levels(tconv.overlap(4, 3, stride=2, layers=3).scene())]   # 1 to 25 taps
+    ['1', '5', '9', '13', '17', '21', '25']
+    >>> heat_levels(tconv.animate(2, 3))       # no heatmap
+    []
+    """
     for p in scene.panels:
         if p.heat is not None and p.values is not None:
             counts = np.asarray(p.values, dtype=float)
@@ -146,7 +175,13 @@ def heat_levels(scene: Scene) -> list[tuple[str, float]]:
 
 
 def legend(scene: Scene, unit: int) -> list[LegendItem]:
-    """The legend, left to right: the roles drawn, then the mark kinds (see :func:`legend_items`)."""
+    """The legend, left to right: the roles drawn, then the mark kinds (see :func:`legend_items`).
+
+    >>> import tconv
+    >>> [(item.word, round(item.x)) for item in legend(tconv.animate(2, 3), 36)]
+    [('padding', 18), ('input', 100), ('output', 166), ('kernel', 240), ('kernel footprint', 310),
+     ('current cell', 435)]
+    """
     u, x, out = unit, 0.5 * unit, []
     for item in legend_items(scene):
         word = legend_word(item, scene.lang)
@@ -165,13 +200,26 @@ def legend(scene: Scene, unit: int) -> list[LegendItem]:
 
 
 def cell_box(g: Geometry, panel: str, row: int, col: int) -> tuple[float, float, float]:
-    """(x, y, size) of a cell in pixels."""
+    """(x, y, size) of a cell in pixels.
+
+    >>> import tconv
+    >>> g = geometry(tconv.animate(2, 3))
+    >>> cell_box(g, "kernel", 0, 0), cell_box(g, "kernel", 1, 2)       # the kernel's corner is (1, 11) cells
+    ((36.0, 396.0, 36), (108.0, 432.0, 36))
+    """
     x0, y0 = g.origins[panel]
     return (x0 + col) * g.unit, (y0 + row) * g.unit, g.unit
 
 
 def marks_box(g: Geometry, frame: Frame, panel: str) -> tuple[float, float, float, float] | None:
-    """The pixel bounding box (x0, y0, x1, y1) of a frame's marks on one panel (from its window and highlight)."""
+    """The pixel bounding box (x0, y0, x1, y1) of a frame's marks on one panel (from its window and highlight).
+
+    >>> import tconv
+    >>> scene = tconv.animate(2, 3)
+    >>> g, frame = geometry(scene), scene.frames[5]        # a 3 × 3 window at input cell (1, 1)
+    >>> marks_box(g, frame, "input"), marks_box(g, frame, "kernel")
+    ((72.0, 151.2, 180.0, 259.2), None)
+    """
     cells: list[tuple[int, int]] = []
     w = frame.window
     if w is not None and w.panel == panel:
@@ -188,7 +236,13 @@ def marks_box(g: Geometry, frame: Frame, panel: str) -> tuple[float, float, floa
 
 
 def connector(scene: Scene, g: Geometry, frame: Frame) -> list[tuple[float, float, float, float]]:
-    """Lines joining the marks on the left panel to those on the right (conv_arithmetic's four lines, two here)."""
+    """Lines joining the marks on the left panel to those on the right (conv_arithmetic's four lines, two here).
+
+    >>> import tconv
+    >>> scene = tconv.animate(2, 3)
+    >>> [tuple(round(v) for v in line) for line in connector(scene, geometry(scene), scene.frames[5])]
+    [(180, 151, 556, 151), (180, 259, 556, 187)]
+    """
     if scene.connect is None:
         return []
     a = marks_box(g, frame, scene.connect[0])
@@ -199,19 +253,38 @@ def connector(scene: Scene, g: Geometry, frame: Frame) -> list[tuple[float, floa
 
 
 def legend_items(scene: Scene) -> list[str]:
-    """The roles drawn, then the mark kinds that occur in some frame."""
+    """The roles drawn, then the mark kinds that occur in some frame.
+
+    >>> import tconv
+    >>> legend_items(tconv.animate(2, 3, stride=2)), legend_items(tconv.overlap(4, 3, stride=2).scene())
+    (['pad', 'input', 'zero', 'output', 'kernel', 'footprint', 'highlight'], ['heat'])
+    """
     kinds = {"footprint"} if any(f.window is not None for f in scene.frames) else set()
     kinds |= {"highlight"} if any(f.highlight is not None for f in scene.frames) else set()
     return [*scene.legend, *(k for k in ("footprint", "highlight") if k in kinds)]
 
 
 def mark_order(marks: tuple[Mark, ...]) -> list[Mark]:
-    """Footprints first, highlights on top."""
+    """Footprints first, highlights on top.
+
+    >>> import tconv
+    >>> marks = tconv.animate(2, 3).frames[5].marks
+    >>> [m.kind for m in mark_order(marks[::-1])][-2:]
+    ['footprint', 'highlight']
+    """
     return sorted(marks, key=lambda m: m.kind != "footprint")
 
 
 def cell_style(panel: Panel, row: int, col: int) -> tuple[str, str, bool, str] | None:
-    """(fill, stroke, dashed, ink) of a cell, heat shading included; None where the panel has no cell."""
+    """(fill, stroke, dashed, ink) of a cell, heat shading included; None where the panel has no cell.
+
+    >>> import tconv
+    >>> panel = tconv.animate(2, 3).panel("input")
+    >>> cell_style(panel, 0, 0), cell_style(panel, 2, 2)       # padding: dashed white; an input element: blue
+    (('#ffffff', '#93a1a1', True, '#002b36'), ('#1c6fad', '#124a75', False, '#ffffff'))
+    >>> cell_style(tconv.overlap([4], [3], stride=2).scene().panels[0], 0, 2)     # the most taps: darkest
+    ('#282828', '#93a1a1', False, '#ffffff')
+    """
     role = str(panel.roles[row, col])
     if not role:
         return None
@@ -223,7 +296,14 @@ def cell_style(panel: Panel, row: int, col: int) -> tuple[str, str, bool, str] |
 
 
 class BackgroundCell(NamedTuple):
-    """One cell of the still background, as every writer draws it: where, how, and the value written in it."""
+    """One cell of the still background, as every writer draws it: where, how, and the value written in it.
+
+    >>> import tconv
+    >>> scene = tconv.animate(2, 3, values=True, seed=1)
+    >>> cell = next(background_cells(scene, geometry(scene), scene.panel("kernel")))
+    >>> cell.row, cell.col, (cell.x, cell.y, cell.size), cell.fill, cell.shows_value, int(cell.value)
+    (0, 0, (36.0, 396.0, 36), '#b9b5e8', True, 1)
+    """
 
     row: int
     col: int
@@ -240,7 +320,14 @@ class BackgroundCell(NamedTuple):
 
 def background_cells(scene: Scene, g: Geometry, panel: Panel) -> Iterator[BackgroundCell]:
     """The cells of one panel in drawing order (rows, then columns), skipping the places without a cell: the one
-    walk the SVG and raster writers share."""
+    walk the SVG and raster writers share.
+
+    >>> import tconv
+    >>> scene = tconv.animate(2, 3)
+    >>> cells = list(background_cells(scene, geometry(scene), scene.panel("input")))
+    >>> len(cells), sum(c.dashed for c in cells)         # 6 × 6: 4 input elements, 32 dashed padding cells
+    (36, 32)
+    """
     shown = background_values(scene, panel)
     for r in range(panel.shape[0]):
         for c in range(panel.shape[1]):
@@ -252,13 +339,25 @@ def background_cells(scene: Scene, g: Geometry, panel: Panel) -> Iterator[Backgr
 
 
 def background_values(scene: Scene, panel: Panel) -> np.ndarray | None:
-    """A panel's own values when they are drawn with the background (no frame updates them), else None."""
+    """A panel's own values when they are drawn with the background (no frame updates them), else None.
+
+    >>> import tconv
+    >>> scene = tconv.animate(2, 3, values=True, seed=1)
+    >>> background_values(scene, scene.panel("kernel")).tolist(), background_values(scene, scene.panel("output"))
+    ([[1, 1, 3], [3, 1, 1], [3, 2, 1]], None)
+    """
     if scene.show_values and panel.values is not None and panel.name not in updated_panels(scene):
         return panel.values
     return None
 
 
 def updated_panels(scene: Scene) -> set[str]:
+    """The names of the panels some frame sets a value in (their values are drawn per frame, not once).
+
+    >>> import tconv
+    >>> updated_panels(tconv.animate(2, 3)), updated_panels(tconv.overlap(4, 3, stride=2).scene())
+    ({'output'}, set())
+    """
     return {u.panel for f in scene.frames for u in f.updates}
 
 
@@ -269,7 +368,13 @@ Span = tuple[int, int, str, int, int, Any]
 def value_spans(scene: Scene) -> list[Span]:
     """Every value that is not background, with the frames that show it: the own values of the panels that frames
     update (until the cell's first update), then each update (until the cell's next one, or the end). Cells not
-    shown (NaN) are skipped; in scene order, so a later span of a cell comes after an earlier one."""
+    shown (NaN) are skipped; in scene order, so a later span of a cell comes after an earlier one.
+
+    >>> import tconv
+    >>> scene = tconv.animate(view="scatter", input=[1, 2], weight=[1, 1], values=True)
+    >>> [(first, end, col, int(value)) for first, end, _, _, col, value in value_spans(scene)]
+    [(0, 1, 2, 0), (0, 2, 0, 1), (0, 1, 1, 1), (1, 2, 1, 3), (1, 2, 2, 2)]
+    """
     if not scene.show_values:
         return []
     n = len(scene.frames)
@@ -292,7 +397,14 @@ def value_spans(scene: Scene) -> list[Span]:
 
 def value_text(scene: Scene, g: Geometry, panel: str, row: int, col: int, value: Any) -> tuple[float, float, float,
                                                                                                  str, str]:
-    """(x, y, size, text, ink) of a value in a cell."""
+    """(x, y, size, text, ink) of a value in a cell.
+
+    >>> import tconv
+    >>> scene = tconv.animate(view="scatter", input=[1, 2], weight=[1, 1], values=True)
+    >>> x, y, size, text, ink = value_text(scene, geometry(scene), "input", 0, 1, 2.5)
+    >>> (x, round(y, 1), size), text, ink
+    ((72.0, 115.2, 36), '2.5', '#ffffff')
+    """
     x, y, s = cell_box(g, panel, row, col)
     style = cell_style(scene.panel(panel), row, col)
     return x, y, s, format_number(value), ROLE_STYLE["output"][3] if style is None else style[3]
@@ -303,7 +415,11 @@ def _nan(v: Any) -> bool:
 
 
 def legend_word(item: str, lang: str = "en") -> str:
-    """The legend's word for a role or a mark kind, in the scene's language (tconv.explain.i18n)."""
+    """The legend's word for a role or a mark kind, in the scene's language (tconv.explain.i18n).
+
+    >>> legend_word("zero"), legend_word("zero", "zh"), legend_word("footprint")
+    ('inserted zero', '插入的零', 'kernel footprint')
+    """
     from ..explain.i18n import render
 
     return render(f"role.{item}" if item in LEGEND_WORDS else f"mark.{item}", lang, {})

@@ -62,13 +62,32 @@ def check_writable(path: str | os.PathLike[str], what: str = "path") -> Path:
 
 class Sink:
     """Bytes going to one target: :meth:`write` takes bytes (NumPy's ``np.save`` takes a sink too), and a failed
-    write is a TconvError that names the target."""
+    write is a TconvError that names the target.
+
+    >>> buf = io.BytesIO()
+    >>> sink = Sink(buf.write, lambda exc: TconvError(f"cannot write the picture to the buffer: {exc}"))
+    >>> sink.write(b"GIF89a")
+    >>> buf.getvalue()
+    b'GIF89a'
+    """
 
     def __init__(self, write: Callable[[Any], Any], fail: Callable[[BaseException], TconvError],
                  encoding: str | None = None) -> None:
         self._write, self._fail, self._encoding = write, fail, encoding
 
     def write(self, data: bytes) -> None:
+        """Write ``data`` (decoded first when the sink has an encoding); a failure is the sink's TconvError.
+
+        >>> buf = io.StringIO()
+        >>> sink = Sink(buf.write, lambda exc: TconvError(f"cannot write the SVG: {exc}"), encoding="utf-8")
+        >>> sink.write("<svg>→</svg>".encode())
+        >>> buf.getvalue()
+        '<svg>→</svg>'
+        >>> buf.close()
+        >>> sink.write(b"<svg/>")
+        Traceback (most recent call last):
+        tconv.errors.TconvError: cannot write the SVG: I/O operation on closed file
+        """
         try:
             self._write(data if self._encoding is None else data.decode(self._encoding))
         except (OSError, ValueError, TypeError) as exc:

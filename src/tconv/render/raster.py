@@ -98,7 +98,13 @@ BASE_COLOURS: tuple[str, ...] = tuple(dict.fromkeys(
 @dataclass(frozen=True)
 class Palette:
     """The colours a scene is drawn in (index: RGB), each colour's footprint-shaded twin, and the GIF's spare
-    index for transparency. ``size`` is the colour table size (a power of two with room for that index)."""
+    index for transparency. ``size`` is the colour table size (a power of two with room for that index).
+
+    >>> import tconv
+    >>> p = palette(tconv.animate(2, 3))        # the fixed colours and their footprint shades
+    >>> len(p.colours), p.transparent, p.size
+    (43, 43, 64)
+    """
 
     colours: tuple[tuple[int, int, int], ...]
     index: dict[str, int]
@@ -107,6 +113,13 @@ class Palette:
     size: int
 
     def table(self) -> bytes:
+        """The GIF's colour table: RGB bytes of each colour, zero-padded to ``size`` entries.
+
+        >>> import tconv
+        >>> p = palette(tconv.animate(2, 3))
+        >>> len(p.table()) == 3 * p.size, p.table()[:6]     # white, then the text colour #073642
+        (True, b'\\xff\\xff\\xff\\x076B')
+        """
         return b"".join(bytes(c) for c in self.colours) + bytes(3 * (self.size - len(self.colours)))
 
 
@@ -485,7 +498,13 @@ class _Painter:
 
 
 def render_frame(scene: Scene, frame: int) -> Any:
-    """One whole frame as a Pillow image in the scene's palette (mode "P"): what every GIF frame decodes to."""
+    """One whole frame as a Pillow image in the scene's palette (mode "P"): what every GIF frame decodes to.
+
+    >>> import tconv
+    >>> image = render_frame(tconv.animate(2, 2), 0)
+    >>> image.mode, image.size, image.getpixel((0, 0))      # the background is palette colour 0, white
+    ('P', (758, 454), 0)
+    """
     image_mod = _pil()[0]
     painter = _Painter(scene)
     check_memory(3 * painter.shape[0] * painter.shape[1],
@@ -496,6 +515,14 @@ def render_frame(scene: Scene, frame: int) -> Any:
 
 
 def png(scene: Scene, frame: int) -> bytes:
+    """One frame as the bytes of a PNG file (needs Pillow).
+
+    >>> import io, tconv
+    >>> from PIL import Image
+    >>> data = png(tconv.animate(2, 2), 0)
+    >>> data[:8], Image.open(io.BytesIO(data)).size
+    (b'\\x89PNG\\r\\n\\x1a\\n', (758, 454))
+    """
     buf = io.BytesIO()
     render_frame(scene, frame).save(buf, format="PNG", optimize=False)
     return buf.getvalue()

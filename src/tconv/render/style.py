@@ -38,12 +38,20 @@ def heat_fill(level: float) -> str:
 
 
 def heat_ink(level: float) -> str:
-    """The text colour on :func:`heat_fill` (level): dark on the light half, white on the dark half."""
+    """The text colour on :func:`heat_fill` (level): dark on the light half, white on the dark half.
+
+    >>> heat_ink(0.2), heat_ink(0.8)
+    ('#073642', '#ffffff')
+    """
     return TEXT if level <= 0.5 else "#ffffff"
 
 
 def luminance(color: str) -> float:
-    """WCAG 2 relative luminance of a #rrggbb colour."""
+    """WCAG 2 relative luminance of a #rrggbb colour.
+
+    >>> luminance("#ffffff"), luminance("#000000"), round(luminance(HIGHLIGHT), 3)
+    (1.0, 0.0, 0.178)
+    """
     def channel(c: int) -> float:
         v = c / 255
         return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
@@ -63,4 +71,9 @@ def contrast(a: str, b: str) -> float:
 
 
 def hex_rgb(color: str) -> tuple[int, int, int]:
+    """The (red, green, blue) bytes of a #rrggbb colour.
+
+    >>> hex_rgb(HIGHLIGHT)
+    (203, 75, 22)
+    """
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)

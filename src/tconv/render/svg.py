@@ -173,7 +173,12 @@ def _head(scene: Scene, g: Geometry) -> str:
 
 def chunks(scene: Scene, frame: int | None) -> Iterator[str]:
     """The SVG text in pieces: the head and background, the values, then a frame at a time (all frames, looping,
-    when ``frame`` is None; else that frame alone, static)."""
+    when ``frame`` is None; else that frame alone, static).
+
+    >>> import tconv
+    >>> [chunk[:28] for chunk in chunks(tconv.animate(2, 2), 0)]
+    ['<svg xmlns="http://www.w3.or', '<g class="frame" data-frame=', '\\n', '</svg>\\n']
+    """
     g = geometry(scene)
     yield _head(scene, g) + "\n".join(_background(scene, g)) + "\n"
     spans = value_spans(scene)
@@ -207,10 +212,22 @@ def chunks(scene: Scene, frame: int | None) -> Iterator[str]:
 
 
 def still(scene: Scene, frame: int) -> str:
-    """One frame as a static SVG."""
+    """One frame as a static SVG.
+
+    >>> import tconv
+    >>> svg = still(tconv.animate(2, 2), 4)
+    >>> svg.count('<g class="frame"'), '<g class="frame" data-frame="4">' in svg, "<animate" in svg
+    (1, True, False)
+    """
     return "".join(chunks(scene, frame))
 
 
 def animated(scene: Scene) -> str:
-    """All frames in one SVG, each shown for ``duration_ms`` in turn, looping forever (SMIL discrete animation)."""
+    """All frames in one SVG, each shown for ``duration_ms`` in turn, looping forever (SMIL discrete animation).
+
+    >>> import tconv
+    >>> svg = animated(tconv.animate(2, 2, duration_ms=500))     # 9 frames of 0.5 s
+    >>> svg.count('<g class="frame"'), svg.count('dur="4.5s"')
+    (9, 9)
+    """
     return "".join(chunks(scene, None))

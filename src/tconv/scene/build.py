@@ -54,7 +54,11 @@ MAX_DURATION_MS = 655_350
 @dataclass(frozen=True)
 class Look:
     """How a scene is drawn, whatever it draws: numbers in the cells or not, the cell size in pixels, a frame's
-    duration and the language of every word."""
+    duration and the language of every word.
+
+    >>> Look()
+    Look(values=False, cell_size=36, duration_ms=800, lang='en')
+    """
 
     values: bool = False
     cell_size: int = 36
@@ -63,7 +67,15 @@ class Look:
 
     @staticmethod
     def checked(values: object, cell_size: object, duration_ms: object, lang: object) -> Look:
-        """The look from user arguments, each refused with its valid range."""
+        """The look from user arguments, each refused with its valid range.
+
+        >>> Look.checked(True, 20, 500, "zh")
+        Look(values=True, cell_size=20, duration_ms=500, lang='zh')
+        >>> Look.checked(False, 36, 1_000_000, "en")
+        Traceback (most recent call last):
+        tconv.errors.TconvError: duration_ms 1000000 is too long: a GIF frame lasts at most 655350 ms (its delay is \
+a 16-bit count of 10 ms): valid range 10..655350
+        """
         lang = as_choice("lang", lang, LANGS)
         shown = as_bool("values", values)
         size = as_int("cell_size", cell_size, minimum=4)

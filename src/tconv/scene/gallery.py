@@ -14,6 +14,13 @@ __all__ = ["GALLERY", "Entry", "render_gallery"]
 
 @dataclass(frozen=True)
 class Entry:
+    """One animation of the gallery: its file name, a line saying what it shows, and ``animate``'s arguments.
+
+    >>> entry = next(e for e in GALLERY if e.name == "padding_strides_odd_transposed")
+    >>> entry.description, animate(**entry.kwargs).panel("output").shape
+    ('transposed 3 → 6, k=3 s=2 p=1 output_padding=1', (6, 6))
+    """
+
     name: str
     description: str
     kwargs: dict[str, Any] = field(default_factory=dict)
@@ -73,7 +80,7 @@ GALLERY = [
         "transposed 3 → 6, k=3 s=2 p=1 output_padding=1",
         dict(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1),
     ),
-    # additions
+    # beyond conv_arithmetic's 15: layers its users asked to see
     Entry("dilation_transposed", "transposed 3 → 7, k=3 s=1 d=2", dict(input_size=3, kernel_size=3, dilation=2)),
     Entry(
         "output_padding_transposed",
@@ -119,7 +126,14 @@ GALLERY = [
 
 
 def render_gallery(directory: str | Path, fmt: str = "gif", progress: Any = None, **options: Any) -> list[Path]:
-    """Render every gallery entry into ``directory`` as ``NAME.gif`` (or ``.svg``); returns the paths."""
+    """Render every gallery entry into ``directory`` as ``NAME.gif`` (or ``.svg``, ``.png``); returns the paths.
+
+    ``options`` go to every ``animate`` call (``cell_size``, ``duration_ms``, ``lang``).
+
+    >>> paths = render_gallery("/tmp/tconv-doctest-gallery", "svg", cell_size=4)
+    >>> len(paths) == len(GALLERY), paths[0].name
+    (True, 'no_padding_no_strides.svg')
+    """
     fmt = as_choice("gallery format", fmt, ("gif", "svg", "png"))
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,7 @@
 """The scene model: panels of labelled cells, stored once, and frames that hold only what changes.
 
+It comes near 600 lines because it does one job, the scene's data, and each method's example sits beside it.
+
 A scene's panels (input, output, kernels) keep their lines, cell roles and values for the whole animation. A
 frame holds what moves or changes at that step: the kernel window (where its footprint lies: a corner and a step,
 not one mark per tap), the highlighted cell, the cells whose value changes (``updates``), a caption and the
@@ -58,18 +60,32 @@ class AxisMap:
 
     @staticmethod
     def identity(n: int) -> AxisMap:
-        """Position q holds element q (an input, an output, a kernel)."""
+        """Position q holds element q (an input, an output, a kernel).
+
+        >>> AxisMap.identity(3).index.tolist(), AxisMap.identity(3).after.tolist()
+        ([0, 1, 2], [-1, -1, -1])
+        """
         return AxisMap(np.arange(n), np.full(n, -1))
 
     @staticmethod
     def reversed(n: int) -> AxisMap:
-        """Position q holds element n − 1 − q: the flipped kernel shows the weight flipped 180°."""
+        """Position q holds element n − 1 − q: the flipped kernel shows the weight flipped 180°.
+
+        >>> AxisMap.reversed(3).index.tolist()
+        [2, 1, 0]
+        """
         return AxisMap(np.arange(n)[::-1].copy(), np.full(n, -1))
 
     @staticmethod
     def shifted(n: int, offset: int, length: int) -> AxisMap:
         """``length`` positions; position q holds element q − offset when that is in 0..n−1, else nothing (padding
-        before and after a direct convolution's input, the cropped border of the scatter sums)."""
+        before and after a direct convolution's input, the cropped border of the scatter sums).
+
+        >>> AxisMap.shifted(3, offset=1, length=5).index.tolist()       # one cell of padding on each side
+        [-1, 0, 1, 2, -1]
+        >>> AxisMap.shifted(4, offset=-1, length=2).index.tolist()      # the first element cropped, and the last
+        [1, 2]
+        """
         q = np.arange(length) - offset
         return AxisMap(np.where((q >= 0) & (q < n), q, -1), np.full(length, -1))
 
@@ -77,7 +93,12 @@ class AxisMap:
     def stretched(n: int, stride: int, before: int, length: int) -> AxisMap:
         """The gather view's input axis: ``n`` elements ``stride`` apart (stride − 1 zeros inserted between
         them), ``before`` positions of padding first (negative: that many cropped), ``length`` positions in all
-        (the rest is padding: d·(k − 1) − p + output_padding at the end)."""
+        (the rest is padding: d·(k − 1) − p + output_padding at the end).
+
+        >>> m = AxisMap.stretched(2, stride=3, before=0, length=4)    # x0, zero, zero, x1
+        >>> m.index.tolist(), m.after.tolist()                         # both zeros sit between x0 and x1
+        ([0, -1, -1, 1], [-1, 0, 0, -1])
+        """
         t = np.arange(length) - before
         inside = (t >= 0) & (t <= (n - 1) * stride)
         real = inside & (t % stride == 0)
@@ -114,10 +135,24 @@ class Panel:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(rows, columns) of cells as drawn; a 1-D panel is one row.
+
+        >>> import tconv
+        >>> scene = tconv.animate(3, 2)       # the gather view: the 3 × 3 input padded by k − 1 = 1 on each side
+        >>> scene.panel("input").shape, scene.panel("output").shape
+        ((5, 5), (4, 4))
+        """
         rows, cols = self.roles.shape
         return rows, cols
 
     def count(self, role: str) -> int:
+        """How many cells have ``role``.
+
+        >>> import tconv
+        >>> p = tconv.animate(3, 2).panel("input")
+        >>> p.count("input"), p.count("pad"), p.count("zero")
+        (9, 16, 0)
+        """
         return int(np.count_nonzero(self.roles == role))
 
     def _maps(self, row: int, col: int) -> list[tuple[AxisMap, int]]:
@@ -130,7 +165,13 @@ class Panel:
 
     def index(self, row: int, col: int) -> str | None:
         """The true index of the element a cell holds ("2,0"; "3" in 1-D), or None (padding, an inserted zero,
-        a cropped cell, no cell)."""
+        a cropped cell, no cell).
+
+        >>> import tconv
+        >>> p = tconv.animate(2, 3, stride=2).panel("input")     # rows and columns: pad, pad, x, zero, x, pad, pad
+        >>> p.index(2, 2), p.index(2, 4), p.index(4, 2), p.index(2, 3), p.index(0, 0)
+        ('0,0', '0,1', '1,0', None, None)
+        """
         maps = self._maps(row, col)
         found = [int(m.index[q]) for m, q in maps]
         if not maps or not self.roles[row, col] or min(found) < 0:
@@ -139,7 +180,13 @@ class Panel:
 
     def between(self, row: int, col: int) -> str | None:
         """For an inserted zero, the true indices of the input elements it sits between, ";"-separated: two for a
-        zero inserted along one axis ("0,0;0,1"), four for one inserted along both; None for any other cell."""
+        zero inserted along one axis ("0,0;0,1"), four for one inserted along both; None for any other cell.
+
+        >>> import tconv
+        >>> p = tconv.animate(2, 3, stride=2).panel("input")
+        >>> p.between(2, 3), p.between(3, 3), p.between(2, 2)
+        ('0,0;0,1', '0,0;0,1;1,0;1,1', None)
+        """
         maps = self._maps(row, col)
         if not maps or str(self.roles[row, col]) != "zero":
             return None
@@ -155,7 +202,12 @@ class Panel:
         return ";".join(",".join(map(str, c)) for c in itertools.product(*choices))
 
     def held(self) -> np.ndarray:
-        """A boolean grid: True where a cell holds an element (it has an :meth:`index`)."""
+        """A boolean grid: True where a cell holds an element (it has an :meth:`index`).
+
+        >>> import tconv
+        >>> tconv.animate(2, 3, stride=2).panel("input").held()[2].astype(int).tolist()
+        [0, 0, 1, 0, 1, 0, 0]
+        """
         maps = [m.index >= 0 for m in self.axes]
         if len(maps) == 1:
             grid = np.broadcast_to(maps[0][None, :], self.shape)
@@ -166,19 +218,34 @@ class Panel:
         return np.asarray(grid & (self.roles != ""))
 
     def indices(self) -> list[list[str | None]]:
-        """:meth:`index` of every cell, row by row."""
+        """:meth:`index` of every cell, row by row.
+
+        >>> import tconv
+        >>> tconv.animate(2, 3, stride=2).panel("input").indices()[2]
+        [None, None, '0,0', None, '0,1', None, None]
+        """
         rows, cols = self.shape
         return [[self.index(r, c) for c in range(cols)] for r in range(rows)]
 
     def betweens(self) -> list[list[str | None]]:
-        """:meth:`between` of every cell, row by row."""
+        """:meth:`between` of every cell, row by row.
+
+        >>> import tconv
+        >>> tconv.animate(2, 3, stride=2).panel("input").betweens()[2]
+        [None, None, None, '0,0;0,1', None, None, None]
+        """
         rows, cols = self.shape
         return [[self.between(r, c) for c in range(cols)] for r in range(rows)]
 
 
 @dataclass(frozen=True)
 class Mark:
-    """A marked cell in one frame; ``text`` is a small annotation (the kernel value under the footprint)."""
+    """A marked cell in one frame; ``text`` is a small annotation (the kernel value under the footprint).
+
+    >>> import tconv
+    >>> tconv.animate(2, 3).frames[5].highlight     # the output cell that frame computes
+    Mark(panel='output', row=1, col=1, kind='highlight', text=None, tap=None)
+    """
 
     panel: str
     row: int
@@ -189,7 +256,13 @@ class Mark:
 
 
 class Update(NamedTuple):
-    """A cell whose shown value changes in a frame (and stays until a later update or the end)."""
+    """A cell whose shown value changes in a frame (and stays until a later update or the end).
+
+    >>> import tconv
+    >>> scene = tconv.animate(view="scatter", input=[1, 2], weight=[1, 1], values=True)
+    >>> scene.frames[1].updates         # x1 = 2 stamps 2·[1, 1]: output 1 becomes 1 + 2, output 2 becomes 2
+    (Update(panel='output', row=0, col=1, value=3), Update(panel='output', row=0, col=2, value=2))
+    """
 
     panel: str
     row: int
@@ -220,17 +293,34 @@ class Window:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(rows, columns) of kernel taps; a 1-D kernel is one row.
+
+        >>> Window("input", 0, 0, (1, 2), np.array([[1, 2, 3]])).shape
+        (1, 3)
+        """
         rows, cols = self.taps.shape
         return rows, cols
 
     def cells(self) -> Iterator[tuple[int, int, tuple[int, int]]]:
-        """(row, col, tap) of every footprint cell, taps in row-major order."""
+        """(row, col, tap) of every footprint cell, taps in row-major order.
+
+        >>> list(Window("input", 1, 0, (1, 2), np.array([[5, 6]])).cells())      # dilation 2 along the columns
+        [(1, 0, (0, 0)), (1, 2, (0, 1))]
+        """
         rows, cols = self.shape
         for i in range(rows):
             for j in range(cols):
                 yield self.row + i * self.step[0], self.col + j * self.step[1], (i, j)
 
     def note(self, tap: tuple[int, int]) -> str | None:
+        """The annotation of a tap's cell: its kernel value, times ``scale`` when set; None without ``notes``.
+
+        >>> taps = np.array([[1.5, -2]])
+        >>> plain, stamp = Window("output", 0, 0, (1, 1), taps, notes=True), Window("output", 0, 0, (1, 1), taps,
+        ...                                                                          notes=True, scale=2)
+        >>> plain.note((0, 1)), stamp.note((0, 0)), Window("output", 0, 0, (1, 1), taps).note((0, 0))
+        ('-2', '3', None)
+        """
         if not self.notes:
             return None
         v = self.taps[tap]
@@ -243,6 +333,11 @@ class Frame:
 
     Everything else (the panels, their roles and static values, the values set by earlier frames) is the
     scene's, stored once.
+
+    >>> import tconv
+    >>> f = tconv.animate(view="scatter", input=[1, 2], weight=[1, 1], values=True).frames[1]
+    >>> f.caption, (f.window.panel, f.window.col, f.window.scale), f.value
+    ('input (1) = 2 stamps value × kernel', ('output', 1, 2), 2)
     """
 
     caption: str
@@ -254,7 +349,13 @@ class Frame:
 
     @property
     def marks(self) -> tuple[Mark, ...]:
-        """The marked cells, derived from the window (footprints, tap order) and the highlight (last)."""
+        """The marked cells, derived from the window (footprints, tap order) and the highlight (last).
+
+        >>> import tconv
+        >>> f = tconv.animate(view="scatter", input=[1, 2], weight=[1, 1], values=True).frames[1]
+        >>> [(m.panel, m.col, m.kind, m.text) for m in f.marks]     # the stamp's notes: 2 × each tap
+        [('output', 1, 'footprint', '2'), ('output', 2, 'footprint', '2'), ('input', 1, 'highlight', None)]
+        """
         marks = [] if self.window is None else [
             Mark(self.window.panel, r, c, "footprint", self.window.note(tap), tap) for r, c, tap in self.window.cells()
         ]
@@ -269,6 +370,13 @@ class Scene:
     ``.svg`` (one animated SVG, or a static frame with ``frame=``), ``.gif`` (all frames, looping) and ``.png``
     (one frame: by default ``still_frame()``, the window over the most input elements). Animated SVG and GIF are
     written frame by frame. The same scene always gives the same bytes.
+
+    >>> import tconv
+    >>> scene = tconv.animate(3, 2)
+    >>> scene.title
+    'ConvTranspose2d  k=2 s=1 p=0 op=0 d=1:  3 × 3 → 4 × 4  (gather: as a direct convolution)'
+    >>> [p.name for p in scene.panels], len(scene.frames), scene.connect     # one frame per output cell
+    (['input', 'output', 'kernel', 'flipped'], 16, ('input', 'output'))
     """
 
     title: str
@@ -361,10 +469,21 @@ class Scene:
 
     @property
     def connect_to(self) -> str | None:
-        """The panel the results go to (the output): windows on it are stamps, not reads."""
+        """The panel the results go to (the output): windows on it are stamps, not reads.
+
+        >>> import tconv
+        >>> tconv.animate(3, 2).connect_to
+        'output'
+        """
         return None if self.connect is None else self.connect[1]
 
     def panel(self, name: str) -> Panel:
+        """The panel called ``name``; KeyError when there is none.
+
+        >>> import tconv
+        >>> tconv.animate(3, 2).panel("output").label
+        'output 4 × 4'
+        """
         for p in self.panels:
             if p.name == name:
                 return p
@@ -389,7 +508,13 @@ class Scene:
 
     def value_spans(self) -> Iterator[tuple[int, int, Update]]:
         """(first, end, update) for every update: the frames first..end-1 show its value (until the cell's next
-        update, or the end of the animation)."""
+        update, or the end of the animation).
+
+        >>> import tconv
+        >>> scene = tconv.animate(view="scatter", input=[1, 2], weight=[1, 1], values=True)
+        >>> [(first, end, u.col, u.value) for first, end, u in scene.value_spans()]   # output 1: 1, then 1 + 2
+        [(0, 2, 0, 1), (0, 1, 1, 1), (1, 2, 1, 3), (1, 2, 2, 2)]
+        """
         ends: dict[tuple[str, int, int], int] = {}
         spans: list[tuple[int, int, Update]] = []
         for i in range(len(self.frames) - 1, -1, -1):  # backwards: the next update of each cell is known
@@ -409,7 +534,13 @@ class Scene:
         return b"".join(self.chunks("svg", frame)).decode("utf-8")
 
     def chunks(self, kind: str, frame: int | None = None) -> Iterator[bytes]:
-        """The bytes of the ``kind`` writer, chunk by chunk (a frame at a time for animated SVG and GIF)."""
+        """The bytes of the ``kind`` writer, chunk by chunk (a frame at a time for animated SVG and GIF).
+
+        >>> import tconv
+        >>> chunks = list(tconv.animate(3, 2).chunks("svg"))
+        >>> chunks[0][:40], chunks[-1]
+        (b'<svg xmlns="http://www.w3.org/2000/svg" ', b'</svg>\\n')
+        """
         from ..render import WRITERS, writer_kind  # the writers read scenes: found when called, not registered
 
         return WRITERS[writer_kind(None, kind)](self, None if frame is None else self._frame_index(frame))

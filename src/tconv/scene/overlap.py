@@ -53,6 +53,10 @@ class OverlapMap:
     """Tap counts per output cell after ``layers`` identical transposed convolutions, and whether they are even.
 
     ``plan`` is the first layer's; its sizes are the map's (``input_size``, ``kernel_size``, ``stride``...).
+
+    >>> m = overlap([4], [3], stride=2)      # 1-D: one row of counts
+    >>> m.counts.tolist(), m.residues, m.suggestions
+    ([1, 1, 2, 1, 2, 1, 2, 1, 1], ((2, 1),), ((4, 2),))
     """
 
     counts: np.ndarray
@@ -63,35 +67,76 @@ class OverlapMap:
 
     @property
     def input_size(self) -> tuple[int, ...]:
+        """The first layer's input size, per axis (scalars: a square 2-D layer).
+
+        >>> overlap(4, 3, stride=2).input_size
+        (4, 4)
+        """
         return self.plan.input_size
 
     @property
     def kernel_size(self) -> tuple[int, ...]:
+        """The kernel size, per axis.
+
+        >>> overlap(4, (3, 2), stride=2).kernel_size
+        (3, 2)
+        """
         return self.plan.kernel_size
 
     @property
     def stride(self) -> tuple[int, ...]:
+        """The stride, per axis.
+
+        >>> overlap(4, 3, stride=(2, 1)).stride
+        (2, 1)
+        """
         return self.plan.stride
 
     @property
     def padding(self) -> tuple[int, ...]:
+        """The padding, per axis (it crops the map's border, not the phases' counts).
+
+        >>> overlap(4, 3, stride=2, padding=1).padding
+        (1, 1)
+        """
         return self.plan.padding
 
     @property
     def output_padding(self) -> tuple[int, ...]:
+        """The output_padding, per axis.
+
+        >>> overlap(4, 3, stride=2, output_padding=1).output_padding
+        (1, 1)
+        """
         return self.plan.output_padding
 
     @property
     def dilation(self) -> tuple[int, ...]:
+        """The dilation, per axis.
+
+        >>> overlap(4, 3, stride=2, dilation=2).dilation
+        (2, 2)
+        """
         return self.plan.dilation
 
     @property
     def even(self) -> bool:
-        """True when every axis spreads its taps evenly over the output phases."""
+        """True when every axis spreads its taps evenly over the output phases.
+
+        >>> overlap(4, 3, stride=2).even, overlap(4, 4, stride=2).even    # kernel_size a multiple of the stride
+        (False, True)
+        """
         return all(len(set(r)) == 1 for r in self.residues)
 
     def message(self) -> str:
-        """Says whether the pattern is even and, if not, which kernel size would make it even."""
+        """Says whether the pattern is even and, if not, which kernel size would make it even.
+
+        >>> overlap(4, 4, stride=2).message()
+        'even overlap: every interior output cell receives the same number of taps (4 per layer)'
+        >>> overlap([4], [3], stride=2).message()
+        'uneven overlap (checkerboard): axis 0: kernel_size 3 with stride 2 gives 2/1 taps per output phase; \
+kernel_size 4 or 2 would make it even (a multiple of the stride). After 1 layer(s) the cells receive 1 to 2 taps'
+        """
         if self.even:
             return (f"even overlap: every interior output cell receives the same number of taps "
                     f"({math.prod(r[0] for r in self.residues)} per layer)")
@@ -136,6 +181,13 @@ class OverlapMap:
         """A still scene: the counts as a heatmap (darker = more taps), numbers in cells; words in ``lang``.
 
         Each cell is an output cell: its role is "heat" and its index the output element's.
+
+        >>> scene = overlap([4], [3], stride=2).scene()
+        >>> panel = scene.panels[0]
+        >>> panel.values.tolist(), panel.heat.tolist()[0][:3], len(scene.frames)
+        ([[1, 1, 2, 1, 2, 1, 2, 1, 1]], [0.5, 0.5, 1.0], 1)
+        >>> scene.frames[0].caption
+        'uneven (checkerboard): 1–2 taps per cell; even with kernel_size 2 or 4'
         """
         counts = self.counts.reshape(1, -1) if self.counts.ndim == 1 else self.counts
         if counts.size > 80 * 80:
@@ -175,6 +227,12 @@ class OverlapMap:
         return self.scene().save(target, kind)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-able: the counts, whether they are even, the taps per phase, the even kernel sizes, the message.
+
+        >>> d = overlap([4], [3], stride=2, layers=2).to_dict()
+        >>> d["layers"], d["counts"], d["even"], d["residues"], d["suggestions"]
+        (2, [1, 1, 2, 1, 3, 2, 3, 1, 3, 2, 3, 1, 3, 2, 3, 1, 2, 1, 1], False, [[2, 1]], [[4, 2]])
+        """
         return {
             "layers": self.layers,
             "counts": self.counts.tolist(),

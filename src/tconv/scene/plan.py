@@ -69,7 +69,13 @@ def _check_rank(nd: int) -> None:
 
 
 def check_cells(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) -> None:
-    """Before any array is drawn: a panel holds at most MAX_CELLS."""
+    """Before any array is drawn: a panel holds at most MAX_CELLS.
+
+    >>> check_cells((40, 40), (3, 3))        # returns nothing: 1,600 cells can be drawn
+    >>> check_cells((50, 50), (3, 3))
+    Traceback (most recent call last):
+    tconv.errors.TconvError: the animation would draw 2,500 input cells; at most 1600 are drawn: use smaller sizes
+    """
     for name, size in (("input", input_shape), ("kernel", kernel_shape)):
         if math.prod(size) > MAX_CELLS:
             raise TconvError(f"the animation would draw {math.prod(size):,} {name} cells; at most {MAX_CELLS} "
@@ -177,7 +183,15 @@ def random_arrays(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], s
 
 
 def given_arrays(input: ArrayLike, weight: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Plain spatial arrays of one rank (1-D or 2-D); single-channel arrays with their channel axes are squeezed."""
+    """Plain spatial arrays of one rank (1-D or 2-D); single-channel arrays with their channel axes are squeezed.
+
+    >>> given_arrays([[[1, 2, 3]]], [[[1, 1]]])          # PyTorch's (N, C, L) and (C_in, C_out, k): one channel
+    (array([1, 2, 3]), array([1, 1]))
+    >>> given_arrays([1, 2, 3], [[1, 1]])
+    Traceback (most recent call last):
+    tconv.errors.TconvError: animate draws one channel: give plain input and weight arrays of the same rank (1-D or \
+2-D), got input shape [3] and weight shape [1, 2]
+    """
     x, w, _ = as_arrays(input, weight)
     if w.ndim >= 3 and w.shape[:2] == (1, 1):
         w = w[0, 0]
@@ -257,7 +271,14 @@ BYTES_FIXED = 32_768
 
 
 def plan_cost(plan: ScenePlan, view: str, pool: str | None = None) -> SceneCost:
-    """The frames, cells, value updates and bytes of the scene of ``view`` (and ``pool``) drawing ``plan``."""
+    """The frames, cells, value updates and bytes of the scene of ``view`` (and ``pool``) drawing ``plan``.
+
+    >>> plan = scene_plan(2, 3)                        # 2 × 2 → 4 × 4
+    >>> plan_cost(plan, "gather").frames, plan_cost(plan, "scatter").frames    # one per output cell, per input cell
+    (16, 4)
+    >>> plan_cost(plan, "scatter").updates             # each of the 4 stamps adds to 9 sums
+    36
+    """
     k = math.prod(plan.kernel_size)
     if isinstance(plan, ConvPlan):
         # one frame per output cell; panels: the padded input, the output, the kernel (none for pooling)
@@ -279,7 +300,14 @@ def plan_cost(plan: ScenePlan, view: str, pool: str | None = None) -> SceneCost:
 
 
 def check_cost(cost: SceneCost) -> SceneCost:
-    """Refuse from the plan's sizes, before any frame or panel is built: a scene's memory is bounded by these."""
+    """Refuse from the plan's sizes, before any frame or panel is built: a scene's memory is bounded by these.
+
+    >>> check_cost(scene_cost(2, 3))
+    SceneCost(frames=16, cells=70, updates=16, nbytes=55488)
+    >>> check_cost(scene_cost(21, 3))
+    Traceback (most recent call last):
+    tconv.errors.TconvError: the animation would have 529 frames; at most 400 are drawn: use smaller sizes
+    """
     if cost.frames > MAX_FRAMES:
         raise TconvError(
             f"the animation would have {cost.frames:,} frames; at most {MAX_FRAMES} are drawn: use smaller sizes"
