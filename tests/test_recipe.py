@@ -154,3 +154,16 @@ def test_a_layer_called_again_validates_nothing_again() -> None:
         np.testing.assert_array_equal(tconv.conv_transpose(x, w, stride=2, padding=(1, 1)), first)
     info = recipe._validated.cache_info()
     assert (info.misses, info.hits) == (1, 3)
+
+
+def test_a_layer_with_recipes_pickles_and_copies_without_them() -> None:
+    import copy
+    import pickle
+
+    layer = tconv.ConvTranspose2d(4, 3, 3, stride=2, rng=0)
+    x = np.arange(2 * 4 * 6 * 6, dtype=np.float32).reshape(2, 4, 6, 6)
+    y = layer(x)
+    for clone in (pickle.loads(pickle.dumps(layer)), copy.deepcopy(layer)):
+        assert clone._recipes == {} and clone is not layer
+        np.testing.assert_array_equal(clone(x), y)
+        np.testing.assert_array_equal(clone.weight, layer.weight)

@@ -140,11 +140,20 @@ class _ConvTransposeNd:
             found = recipe_for(layer, algorithm, bias_shape)
             if key is not None:
                 if len(self._recipes) >= self.MAX_RECIPES:  # the oldest shape goes first
-                    del self._recipes[next(iter(self._recipes))]
+                    self._recipes.pop(next(iter(self._recipes)), None)  # another thread may have taken it
                 self._recipes[key] = found
         return found
 
     forward = __call__
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The layer's configuration and parameters: its recipes (prepared engines, workspaces) are a cache, made
+        again after ``pickle`` or ``copy.deepcopy``."""
+        return {key: value for key, value in self.__dict__.items() if key != "_recipes"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._recipes = {}
 
     def output_shape(self, input_shape: tuple[int, ...], output_size: IntOrSeq | None = None) -> tuple[int, ...]:
         """The shape ``layer(x)`` would have for ``x.shape == input_shape``, without computing it."""
