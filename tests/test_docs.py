@@ -114,6 +114,9 @@ EXAMPLES_COMPLETE = [
     *(f"tconv.algorithms.{name}" for name in (
         "_correlate", "accumulate", "base", "blas", "chunks", "col2im", "geometry", "implicit", "matrix", "phase",
         "scatter", "stacked", "tune", "workspace", "zero_insert")),
+    "tconv.arrays", "tconv.snippets", "tconv.web.app",
+    "tconv.cli",
+    *(f"tconv.cli.{name}" for name in ("base", "bench", "compute", "convert", "doctor", "serve", "show", "sizes")),
 ]
 
 

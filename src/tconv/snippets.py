@@ -1,4 +1,4 @@
-"""Ready-to-paste code for a layer in other frameworks (PyTorch now).
+"""Ready-to-paste PyTorch code for a layer (the explorer's ``/api/shape`` shows it beside the layer report).
 
 >>> print(torch_code(5, 3, stride=2, padding=1, output_padding=1))
 import torch
@@ -34,6 +34,26 @@ def torch_code(
 
     All scalars mean a square 2-D layer (:func:`tconv._axes.drawn_axes`, as in every shell) unless ``nd`` says
     otherwise; parameters at their defaults are left out.
+
+    >>> print(torch_code(16, 4, stride=2, padding=1, nd=1))
+    import torch
+    layer = torch.nn.ConvTranspose1d(in_channels=1, out_channels=1, kernel_size=4, stride=2, padding=1)
+    x = torch.randn(1, 1, 16)
+    y = layer(x)  # shape (1, 1, 32)
+    >>> print(torch_code(5, 3, stride=2, padding=1, output_size=10))     # PyTorch picks output_padding 1
+    import torch
+    layer = torch.nn.ConvTranspose2d(in_channels=1, out_channels=1, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))
+    x = torch.randn(1, 1, 5, 5)
+    y = layer(x, output_size=[10, 10])  # shape (1, 1, 10, 10)
+    >>> print(torch_code((7, 5), 3, stride=2, transposed=False))
+    import torch
+    layer = torch.nn.Conv2d(in_channels=1, out_channels=1, kernel_size=(3, 3), stride=(2, 2))
+    x = torch.randn(1, 1, 7, 5)
+    y = layer(x)  # shape (1, 1, 3, 2)
+    >>> torch_code(5, 3, stride=2, output_padding=2)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: output_padding 2 on axis 0 must be smaller than stride (2) or dilation (1):
+    valid range 0..1
     """
     if nd is None:
         nd = drawn_axes(input_size, kernel_size, stride, padding, output_padding, dilation, output_size)

@@ -31,11 +31,30 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def one_line(text: str) -> str:
+    """The text on one line, every run of whitespace one space: how the CLI prints every error message.
+
+    >>> one_line("output_padding 2 is refused:\\n  it must be smaller than the stride ")
+    'output_padding 2 is refused: it must be smaller than the stride'
+    """
     return " ".join(str(text).split())
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with no abbreviations, raw help text and one-line errors (exit 2) instead of a usage block."""
+    """argparse with no abbreviations, raw help text and one-line errors (exit 2) instead of a usage block.
+
+    >>> import contextlib, sys
+    >>> parser = Parser(prog="tconv demo")
+    >>> _ = parser.add_argument("--stride", type=int)
+    >>> parser.parse_args(["--stride", "2"]).stride
+    2
+    >>> with contextlib.redirect_stderr(sys.stdout):
+    ...     try:
+    ...         parser.parse_args(["--str", "2"])    # an abbreviation is no flag
+    ...     except SystemExit as exit:
+    ...         print("exit code", exit.code)
+    tconv demo: error: unrecognized arguments: --str 2
+    exit code 2
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
@@ -43,10 +62,28 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
+        """Print ``PROG: error: MESSAGE`` on one line to stderr and exit 2 (argparse prints the usage block too).
+
+        >>> import contextlib, sys
+        >>> with contextlib.redirect_stderr(sys.stdout):
+        ...     try:
+        ...         Parser(prog="tconv shape").error("argument -k: expected\\n  an integer")
+        ...     except SystemExit as exit:
+        ...         print("exit code", exit.code)
+        tconv shape: error: argument -k: expected an integer
+        exit code 2
+        """
         self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
     def add_underscore_aliases(self) -> None:
-        """PyTorch's spellings as aliases: ``--output_padding`` is ``--output-padding`` (not listed in --help)."""
+        """PyTorch's spellings as aliases: ``--output_padding`` is ``--output-padding`` (not listed in --help).
+
+        >>> parser = Parser(prog="tconv demo")
+        >>> _ = parser.add_argument("--output-padding", type=int)
+        >>> parser.add_underscore_aliases()
+        >>> parser.parse_args(["--output_padding", "1"]).output_padding
+        1
+        """
         for action in self._actions:
             for option in action.option_strings:
                 negative = isinstance(action, argparse.BooleanOptionalAction) and option.startswith("--no-")
@@ -54,7 +91,19 @@ class Parser(argparse.ArgumentParser):
                     self._option_string_actions.setdefault("--" + option[2:].replace("-", "_"), action)
 
     def unknown(self, rest: Sequence[str]) -> NoReturn:
-        """Refuse arguments this subcommand does not take, with the closest flag it does take."""
+        """Refuse arguments this subcommand does not take, with the closest flag it does take.
+
+        >>> import contextlib, sys
+        >>> parser = Parser(prog="tconv shape")
+        >>> _ = parser.add_argument("--output-padding", type=int)
+        >>> with contextlib.redirect_stderr(sys.stdout):
+        ...     try:
+        ...         parser.unknown(["--output-pading", "1"])
+        ...     except SystemExit as exit:
+        ...         print("exit code", exit.code)
+        tconv shape: error: unrecognized arguments: --output-pading 1; did you mean --output-padding?
+        exit code 2
+        """
         known = [o for o in self._option_string_actions if not (o.startswith("--") and "_" in o)]
         hint = f"; `{self.prog} --help` lists its flags"
         for token in rest:
@@ -68,7 +117,17 @@ class Parser(argparse.ArgumentParser):
 
 def subparser(sub: Any, name: str, parents: Sequence[argparse.ArgumentParser], text: str, examples: str,
               handler: Handler) -> Parser:
-    """A subcommand's parser: its help, its examples at the end of --help, and its handler."""
+    """A subcommand's parser: its help, its examples at the end of --help, and its handler.
+
+    >>> parser = Parser(prog="tconv")
+    >>> sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    >>> hello = subparser(sub, "hello", [groups()], "say hello", "  tconv hello --groups 2", lambda args: 0)
+    >>> args = parser.parse_args(["hello", "--groups", "2"])
+    >>> args.command, args.groups, args.handler(args)
+    ('hello', 2, 0)
+    >>> hello.epilog
+    'examples:\\n  tconv hello --groups 2'
+    """
     p: Parser = sub.add_parser(name, parents=parents, help=text, description=text, epilog="examples:\n" + examples)
     p.set_defaults(handler=handler)
     return p
@@ -80,7 +139,15 @@ def subparser(sub: Any, name: str, parents: Sequence[argparse.ArgumentParser], t
 
 
 def ints(text: str) -> int | tuple[int, ...]:
-    """An argparse type: ``5``, ``5,4`` or ``5,`` (parse_ints, the size syntax of the CLI and the web API)."""
+    """An argparse type: ``5``, ``5,4`` or ``5,`` (parse_ints, the size syntax of the CLI and the web API).
+
+    >>> ints("5"), ints("5,4"), ints("5,")
+    (5, (5, 4), (5,))
+    >>> ints("5x4")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected an integer or comma-separated integers like 5,4 (5, for one axis),
+    got '5x4'
+    """
     try:
         return parse_ints("value", text)
     except TconvError:
@@ -90,7 +157,14 @@ def ints(text: str) -> int | tuple[int, ...]:
 
 
 def int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
-    """An argparse type: an integer in lo..hi (no upper bound when hi is None)."""
+    """An argparse type: an integer in lo..hi (no upper bound when hi is None).
+
+    >>> int_in(1, 3)("2"), int_in(0)("7")
+    (2, 7)
+    >>> int_in(1, 3)("4")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected an integer 1..3, got '4'
+    """
 
     def parse(text: str) -> int:
         try:
@@ -123,7 +197,13 @@ TRANSPOSED_ONLY = ("transposed only", "output_padding", "output_size")
 
 
 def sizes(title: str, *names: str) -> Parser:
-    """A parent parser with the named size flags; the first group's title states the rank rule."""
+    """A parent parser with the named size flags; the first group's title states the rank rule.
+
+    >>> sizes(*SIZES).parse_args(["-i", "3", "-k", "2,1"])
+    Namespace(input_size=3, kernel_size=(2, 1))
+    >>> sizes(*LAYER).parse_args(["-s", "2"])
+    Namespace(stride=2, padding=None, dilation=None)
+    """
     p = Parser(add_help=False)
     text = f"{title} ({RANK_RULE})" if title == "sizes" else f"{title} (an integer, or one per axis)"
     g = p.add_argument_group(text)
@@ -134,12 +214,22 @@ def sizes(title: str, *names: str) -> Parser:
 
 
 def groups() -> Parser:
+    """A parent parser with --groups, an integer ≥ 1 (default 1).
+
+    >>> groups().parse_args([]).groups, groups().parse_args(["--groups", "2"]).groups
+    (1, 2)
+    """
     p = Parser(add_help=False)
     p.add_argument("--groups", type=int_in(1), default=1, metavar="N", help="groups (default 1)")
     return p
 
 
 def direction() -> Parser:
+    """A parent parser with --transposed/--no-transposed: None when neither is given, so a caller can tell.
+
+    >>> [direction().parse_args(flags).transposed for flags in ([], ["--transposed"], ["--no-transposed"])]
+    [None, True, False]
+    """
     p = Parser(add_help=False)
     p.add_argument("--transposed", action=argparse.BooleanOptionalAction, default=None,
                    help="transposed convolution (default); --no-transposed for a direct convolution")
@@ -147,7 +237,13 @@ def direction() -> Parser:
 
 
 def arrays(channels: bool) -> Parser:
-    """--input, --weight and --seed; with ``channels``, also --bias and --plain (arrays with channel axes)."""
+    """--input, --weight and --seed; with ``channels``, also --bias and --plain (arrays with channel axes).
+
+    >>> arrays(channels=True).parse_args(["--input", "[[1,2],[3,4]]", "--weight", "[[1]]", "--plain"])
+    Namespace(input='[[1,2],[3,4]]', weight='[[1]]', bias=None, plain=True, seed=None)
+    >>> arrays(channels=False).parse_args(["--seed", "5"])
+    Namespace(input=None, weight=None, seed=5)
+    """
     p = Parser(add_help=False)
     g = p.add_argument_group("arrays (.npy, .json or inline JSON; without them, random integers of -i/-k from --seed)")
     if channels:
@@ -166,6 +262,11 @@ def arrays(channels: bool) -> Parser:
 
 
 def render() -> Parser:
+    """A parent parser with the rendering flags: --duration (ms per frame) and --cell-size (pixels).
+
+    >>> render().parse_args([]), render().parse_args(["--cell-size", "24"]).cell_size
+    (Namespace(duration=800, cell_size=36), 24)
+    """
     p = Parser(add_help=False)
     g = p.add_argument_group("rendering")
     g.add_argument("--duration", type=int, default=800, metavar="MS", help="milliseconds per frame (default 800)")
@@ -174,6 +275,11 @@ def render() -> Parser:
 
 
 def json_flag(text: str = "print JSON") -> Parser:
+    """A parent parser with --json; ``text`` is its help.
+
+    >>> json_flag().parse_args(["--json"]).json, json_flag("print the counts as JSON").parse_args([]).json
+    (True, False)
+    """
     p = Parser(add_help=False)
     p.add_argument("--json", action="store_true", help=text)
     return p
@@ -185,10 +291,22 @@ def json_flag(text: str = "print JSON") -> Parser:
 
 
 def or_default(value: Any, default: Any) -> Any:
+    """A flag's value, or ``default`` when the flag was not given (None); 0 is a value.
+
+    >>> or_default(None, 1), or_default(0, 1), or_default((2, 1), 1)
+    (1, 0, (2, 1))
+    """
     return default if value is None else value
 
 
 def need(args: argparse.Namespace, *names: str) -> None:
+    """Refuse, naming the flag, a required flag that was not given.
+
+    >>> need(argparse.Namespace(command="shape", input_size=3), "input_size")
+    >>> need(argparse.Namespace(command="shape", input_size=None), "input_size")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: --input-size is required for `tconv shape`
+    """
     for name in names:
         if getattr(args, name) is None:
             flag = "--" + name.replace("_", "-")
@@ -197,7 +315,17 @@ def need(args: argparse.Namespace, *names: str) -> None:
 
 def per_drawn_axis(args: argparse.Namespace, *names: str) -> list[tuple[int, ...]]:
     """The named size flags (each required), one value per axis. The number of axes is what all the size flags
-    given say together (drawn_axes): the longest per-axis value, or 2 when every one is a bare number."""
+    given say together (drawn_axes): the longest per-axis value, or 2 when every one is a bare number.
+
+    >>> def flags(**given):
+    ...     return argparse.Namespace(**{**dict.fromkeys(SIZE_NAMES), "command": "shape", **given})
+    >>> per_drawn_axis(flags(input_size=3, kernel_size=2), "input_size", "kernel_size")    # a square 2-D layer
+    [(3, 3), (2, 2)]
+    >>> per_drawn_axis(flags(input_size=3, kernel_size=(2, 1)), "input_size", "kernel_size")
+    [(3, 3), (2, 1)]
+    >>> per_drawn_axis(flags(input_size=(5,), kernel_size=3), "input_size", "kernel_size")    # -i 5, : one axis
+    [(5,), (3,)]
+    """
     need(args, *names)
     nd = drawn_axes(*(getattr(args, n, None) for n in SIZE_NAMES))
     return [per_axis(n, getattr(args, n), nd) for n in names]
@@ -213,6 +341,11 @@ class LayerArgs(TypedDict):
 
 
 def layer_args(args: argparse.Namespace) -> LayerArgs:
+    """The layer's stride, padding, output_padding and dilation from the flags, PyTorch's default where not given.
+
+    >>> layer_args(argparse.Namespace(stride=2, padding=None, output_padding=None, dilation=None))
+    {'stride': 2, 'padding': 0, 'output_padding': 0, 'dilation': 1}
+    """
     # groups and output_size stay with the callers: not every call takes them (animate, overlap draw one channel)
     return LayerArgs(stride=or_default(args.stride, 1), padding=or_default(args.padding, 0),
                      output_padding=or_default(args.output_padding, 0), dilation=or_default(args.dilation, 1))
@@ -225,7 +358,17 @@ def layer_args(args: argparse.Namespace) -> LayerArgs:
 
 def check_output(path: str, flag: str = "--output", extensions: Sequence[str] = ()) -> None:
     """Refuse, before any work, a file that cannot be written (:func:`tconv.render.check_writable`), or (with
-    ``extensions``) one whose extension names no format the command writes."""
+    ``extensions``) one whose extension names no format the command writes.
+
+    >>> check_output("/tmp/tconv-doctest-check.svg", extensions=("svg", "gif"))    # nothing is written
+    >>> check_output("/tmp/tconv-doctest-check.txt", extensions=("svg", "gif"))
+    Traceback (most recent call last):
+    tconv.errors.TconvError: --output '/tmp/tconv-doctest-check.txt': the extension must be one of .svg, .gif
+    >>> check_output("/tmp/tconv-doctest-no-such-folder/y.npy")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: --output '/tmp/tconv-doctest-no-such-folder/y.npy': the folder
+    '/tmp/tconv-doctest-no-such-folder' does not exist (create it first)
+    """
     from ..render import check_writable
 
     if extensions and Path(path).suffix.lower().lstrip(".") not in extensions:
@@ -235,7 +378,16 @@ def check_output(path: str, flag: str = "--output", extensions: Sequence[str] = 
 
 
 def writing(path: str | Path, flag: str, write: Callable[[], Any]) -> Any:
-    """Run ``write``; an OSError becomes a TconvError naming the flag and the path."""
+    """Run ``write``; an OSError becomes a TconvError naming the flag and the path.
+
+    >>> writing("/tmp/tconv-doctest-out.npy", "--output", lambda: "its result")
+    'its result'
+    >>> def full_disk():
+    ...     raise OSError(28, "No space left on device")
+    >>> writing("/tmp/tconv-doctest-out.npy", "--output", full_disk)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: --output '/tmp/tconv-doctest-out.npy' could not be written: No space left on device
+    """
     try:
         return write()
     except OSError as exc:

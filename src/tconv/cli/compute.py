@@ -46,7 +46,17 @@ EXPLAIN_EXAMPLES = """\
 
 
 def check_sizes_agree(args: argparse.Namespace, x_spatial: Sequence[int], w_spatial: Sequence[int]) -> None:
-    """-i/-k size random arrays; given together with arrays, they must say the same as the arrays."""
+    """-i/-k size random arrays; given together with arrays, they must say the same as the arrays.
+
+    >>> from tconv.cli import build_parser
+    >>> args = build_parser().parse_args(["compute", "-i", "2", "--input", "[[1,2],[3,4]]", "--weight", "[[1]]"])
+    >>> check_sizes_agree(args, (2, 2), (1, 1))       # -i 2 is the input's 2 × 2: agreed
+    >>> args.input_size = 3
+    >>> check_sizes_agree(args, (2, 2), (1, 1))
+    Traceback (most recent call last):
+    tconv.errors.TconvError: --input-size 3 conflicts with --input, whose spatial shape is [2, 2]: leave
+    --input-size out or make them agree
+    """
     for name, flag, shape, source in (("input_size", "--input-size", x_spatial, "--input"),
                                       ("kernel_size", "--kernel-size", w_spatial, "--weight")):
         value = getattr(args, name)
@@ -64,7 +74,18 @@ def check_sizes_agree(args: argparse.Namespace, x_spatial: Sequence[int], w_spat
 
 def check_array_flags(args: argparse.Namespace, otherwise: str) -> bool:
     """Whether arrays were given (--input and --weight together), refusing --seed with them; ``otherwise`` says
-    what the command does without them."""
+    what the command does without them.
+
+    >>> from tconv.cli import build_parser
+    >>> parse = build_parser().parse_args
+    >>> check_array_flags(parse(["compute", "--input", "[1,2]", "--weight", "[1]"]), "random integers")
+    True
+    >>> check_array_flags(parse(["compute", "--seed", "3"]), "random integers")
+    False
+    >>> check_array_flags(parse(["compute", "--input", "[1,2]"]), "random integers")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: give both --input and --weight, or neither (then random integers)
+    """
     if (args.input is None) != (args.weight is None):
         raise TconvError(f"give both --input and --weight, or neither (then {otherwise})")
     given = args.input is not None
@@ -75,7 +96,17 @@ def check_array_flags(args: argparse.Namespace, otherwise: str) -> bool:
 
 def channel_arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
     """Input, weight and bias from the flags: files or inline JSON, else seed 001's example or random integers of
-    the -i/-k sizes. Returns them with channel axes (PyTorch's layout) and whether they were given plain."""
+    the -i/-k sizes. Returns them with channel axes (PyTorch's layout) and whether they were given plain.
+
+    >>> from tconv.cli import build_parser
+    >>> parse = build_parser().parse_args
+    >>> x, w, b, plain = channel_arrays(parse(["compute"]))        # seed 001's example
+    >>> x.tolist(), w.tolist(), b, plain
+    ([[[4, 4, 3], [0, 3, 4], [2, 3, 2]]], [[[[1, 2], [0, 1]]]], None, True)
+    >>> x, w, b, plain = channel_arrays(parse(["compute", "-i", "4", "-k", "3", "--seed", "1"]))
+    >>> x.shape, w.shape
+    ((1, 4, 4), (1, 1, 3, 3))
+    """
     given = check_array_flags(args, "seed 001's example or random integers")
     if not given and args.plain:
         raise TconvError("--plain applies to --input/--weight arrays")
@@ -96,7 +127,13 @@ def channel_arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np
 
 def output_size(args: argparse.Namespace, nd: int) -> tuple[int, ...] | None:
     """--output-size for arrays of ``nd`` spatial axes: a bare number is the size of every axis (PyTorch's
-    output_size lists every axis)."""
+    output_size lists every axis).
+
+    >>> from tconv.cli import build_parser
+    >>> parse = build_parser().parse_args
+    >>> output_size(parse(["compute", "--output-size", "6"]), 2), output_size(parse(["compute"]), 2)
+    ((6, 6), None)
+    """
     return None if args.output_size is None else per_axis("output_size", args.output_size, nd)
 
 
@@ -132,7 +169,13 @@ def _cmd_compute(args: argparse.Namespace) -> int:
 
 
 def walkthrough(args: argparse.Namespace) -> Walkthrough:
-    """The walkthrough ``tconv explain`` prints for these flags (docs/make_seeds.py renders the seed pages so)."""
+    """The walkthrough ``tconv explain`` prints for these flags (docs/make_seeds.py renders the seed pages so).
+
+    >>> from tconv.cli import build_parser
+    >>> wt = walkthrough(build_parser().parse_args(["explain", "--view", "scatter"]))   # seed 001's example
+    >>> wt.view, wt.output.tolist()
+    ('scatter', [[[4, 12, 11, 6], [0, 7, 14, 11], [2, 7, 11, 8], [0, 2, 3, 2]]])
+    """
     from ..explain import explain
 
     x, w, b, _ = channel_arrays(args)
@@ -166,7 +209,18 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``compute`` and ``explain`` to the subcommands."""
+    """Add ``compute`` and ``explain`` to the subcommands.
+
+    >>> from tconv.cli.base import Parser
+    >>> parser = Parser(prog="tconv")
+    >>> sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    >>> register(sub)
+    >>> sorted(sub.choices)
+    ['compute', 'explain']
+    >>> args = parser.parse_args(["explain", "-i", "3", "-k", "2", "--format", "markdown"])
+    >>> args.handler.__name__, args.input_size, args.view, args.format
+    ('_cmd_explain', 3, 'gather', 'markdown')
+    """
     layer = [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), groups(), arrays(channels=True)]
     cp = subparser(sub, "compute", layer, "compute a transposed convolution from .npy or JSON arrays",
                    COMPUTE_EXAMPLES, _cmd_compute)

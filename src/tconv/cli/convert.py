@@ -107,7 +107,25 @@ def _cmd_onnx(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``convert`` and ``onnx`` to the subcommands."""
+    """Add ``convert`` and ``onnx`` to the subcommands.
+
+    >>> from tconv.cli.base import Parser
+    >>> parser = Parser(prog="tconv")
+    >>> sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    >>> register(sub)
+    >>> sorted(sub.choices)
+    ['convert', 'onnx']
+    >>> args = parser.parse_args(["convert", "--to", "onnx", "-k", "3", "-s", "2", "-p", "1", "--output-padding", "1",
+    ...                           "-i", "8,"])
+    >>> args.handler(args)          # PyTorch's ConvTranspose1d as ONNX attributes
+    kernel_shape = [3]
+    strides = [2]
+    pads = [1, 1]
+    output_padding = [1]
+    dilations = [1]
+    group = 1
+    0
+    """
     names = list(frameworks.FRAMEWORKS)
     cv = subparser(sub, "convert", [], "PyTorch equivalent of an ONNX/TF/Keras/JAX ConvTranspose, or the reverse",
                    CONVERT_EXAMPLES, _cmd_convert)

@@ -82,7 +82,16 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``doctor`` to the subcommands."""
+    """Add ``doctor`` to the subcommands.
+
+    >>> from tconv.cli.base import Parser
+    >>> parser = Parser(prog="tconv")
+    >>> sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    >>> register(sub)
+    >>> args = parser.parse_args(["doctor", "unet.onnx", "--input-shape", "1,3,350,525", "--sizes", "256:512"])
+    >>> args.handler.__name__, args.model, args.input_shape, args.sizes, args.json
+    ('_cmd_doctor', 'unet.onnx', (1, 3, 350, 525), (256, 512), False)
+    """
     dr = subparser(sub, "doctor", [json_flag("print the diagnosis as JSON")],
                    "why a model's skip connections do not fit at an input size, fixes, and the sizes that work",
                    EXAMPLES, _cmd_doctor)

@@ -61,7 +61,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``serve`` to the subcommands."""
+    """Add ``serve`` to the subcommands.
+
+    >>> from tconv.cli.base import Parser
+    >>> parser = Parser(prog="tconv")
+    >>> sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    >>> register(sub)
+    >>> args = parser.parse_args(["serve", "--port", "9000", "--no-browser"])    # parsed only: nothing listens
+    >>> args.handler.__name__, args.host, args.port, args.no_browser
+    ('_cmd_serve', '127.0.0.1', 9000, True)
+    """
     se = subparser(sub, "serve", [], "start the interactive explorer in the browser (needs tconv[web])", EXAMPLES,
                    _cmd_serve)
     se.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")

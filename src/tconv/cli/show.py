@@ -138,7 +138,20 @@ def _cmd_overlap(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``animate``, ``gallery`` and ``overlap`` to the subcommands."""
+    """Add ``animate``, ``gallery`` and ``overlap`` to the subcommands.
+
+    >>> from tconv.cli.base import Parser
+    >>> parser = Parser(prog="tconv")
+    >>> sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    >>> register(sub)
+    >>> sorted(sub.choices)
+    ['animate', 'gallery', 'overlap']
+    >>> args = parser.parse_args(["overlap", "-i", "4,", "-k", "4", "-s", "2", "-p", "1"])
+    >>> args.handler(args)          # taps per output cell of a 1-D layer
+    [1 2 2 2 2 2 2 1]
+    even overlap: every interior output cell receives the same number of taps (2 per layer)
+    0
+    """
     an = subparser(sub, "animate", [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), direction(),
                                     arrays(channels=False), render()],
                    "conv_arithmetic-style animation for any parameters", ANIMATE_EXAMPLES, _cmd_animate)

@@ -161,7 +161,21 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``shape`` and ``solve`` to the subcommands."""
+    """Add ``shape`` and ``solve`` to the subcommands.
+
+    >>> from tconv.cli.base import Parser
+    >>> parser = Parser(prog="tconv")
+    >>> sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    >>> register(sub)
+    >>> sorted(sub.choices)
+    ['shape', 'solve']
+    >>> args = parser.parse_args(["solve", "-i", "8,", "--output-size", "16,", "--limit", "2"])
+    >>> args.handler(args)
+    axis 0: ConvTranspose 8 → 16: 2 shown, most common first
+      kernel_size=4, stride=2, padding=1
+      kernel_size=2, stride=2, padding=0
+    0
+    """
     sp = subparser(sub, "shape", [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), direction(), json_flag()],
                    "output size, the formula with numbers, the guide's relation", SHAPE_EXAMPLES, _cmd_shape)
     sp.add_argument("--pool", action="store_true", help="pooling instead (stride defaults to the kernel size)")

@@ -93,7 +93,14 @@ def _number_pattern(low: int, high: int) -> str:
 
 
 def size_pattern(name: str) -> str:
-    """The schema pattern of a size parameter: one number within the limits, or two (one per axis)."""
+    """The schema pattern of a size parameter: one number within the limits, or two (one per axis).
+
+    >>> import re
+    >>> size_pattern("k")
+    '^(?:(?:[1-7])(?:,(?:[1-7]))?)$'
+    >>> [bool(re.match(size_pattern("k"), text)) for text in ("3", "3,2", "8", "0", "3,2,1")]
+    [True, True, False, False, False]
+    """
     torch_name, low, _ = SIZES[name]
     one = f"(?:{_number_pattern(low, LIMITS[torch_name])})"
     empty = "|" if name == "os" else ""  # an empty output_size means "not given", as in the page's form
@@ -110,7 +117,14 @@ def _require_web() -> Any:
 
 @dataclass(frozen=True)
 class Config:
-    """One explorer state, parsed and within the request limits (the library validates the rest)."""
+    """One explorer state, parsed and within the request limits (the library validates the rest).
+
+    Frozen and hashable: with the other query parameters it is the key of the answers' cache.
+
+    >>> cfg = Config("transposed", (3, 3), (3, 3), (2, 2), (1, 1), (1, 1), (1, 1), None, 0)
+    >>> cfg == parse_config("transposed", "3", "3", "2", "1", "1", "1", None, 0), len({cfg, cfg})
+    (True, 1)
+    """
 
     mode: str
     input_size: tuple[int, ...]
@@ -124,9 +138,19 @@ class Config:
 
     @property
     def transposed(self) -> bool:
+        """Whether the state is a transposed convolution (mode ``transposed``), not a direct one (``conv``).
+
+        >>> parse_config("conv", "5", "3", "1", "0", "0", "1", None, 0).transposed
+        False
+        """
         return self.mode == "transposed"
 
     def sizes(self) -> dict[str, Any]:
+        """The layer's keywords beside the input and kernel sizes, per axis, as the library's calls take them.
+
+        >>> parse_config("transposed", "3", "3", "2", "1", "1", "1", None, 0).sizes()
+        {'stride': (2, 2), 'padding': (1, 1), 'output_padding': (1, 1), 'dilation': (1, 1)}
+        """
         return dict(
             stride=self.stride, padding=self.padding, output_padding=self.output_padding, dilation=self.dilation
         )
@@ -134,7 +158,14 @@ class Config:
 
 def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os: "str | None", seed: int) -> Config:
     """The query's text as per-axis sizes. The schema has checked the syntax and the limits; a mix of one and two
-    values per axis, and everything about the layer, is the library's to judge."""
+    values per axis, and everything about the layer, is the library's to judge.
+
+    >>> parse_config("transposed", "5", "3,2", "2", "1", "0", "1", "10,9", 7)    # all scalars would mean 2-D too
+    Config(mode='transposed', input_size=(5, 5), kernel_size=(3, 2), stride=(2, 2), padding=(1, 1),
+           output_padding=(0, 0), dilation=(1, 1), output_size=(10, 9), seed=7)
+    >>> parse_config("conv", "5,", "3", "2", "0", "0", "1", "", 0).input_size      # "5,": one axis
+    (5,)
+    """
     raw = {"input_size": i, "kernel_size": k, "stride": s, "padding": p, "output_padding": op, "dilation": d}
     values = {name: parse_ints(name, text) for name, text in raw.items()}
     out = None if os in (None, "") else parse_ints("output_size", os)
@@ -156,7 +187,18 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
 
 def shape_info(cfg: Config, lang: str = "en") -> dict[str, Any]:
     """The library's layer report (tconv.report.layer_report, the same data as ``tconv shape --json``) plus the
-    PyTorch code for the layer; the guide's relation titles in ``lang`` (from the i18n catalogue)."""
+    PyTorch code for the layer; the guide's relation titles in ``lang`` (from the i18n catalogue).
+
+    >>> info = shape_info(parse_config("transposed", "3", "3", "2", "1", "1", "1", None, 0), lang="zh")
+    >>> info["output_size"], info["relation"][0]["number"], info["relation"][0]["title"]
+    ([6, 6], 14, '转置卷积：有填充，步长大于 1，a = output_padding')
+    >>> print(info["code"]["pytorch"])
+    import torch
+    layer = torch.nn.ConvTranspose2d(in_channels=1, out_channels=1, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1),
+        output_padding=(1, 1))
+    x = torch.randn(1, 1, 3, 3)
+    y = layer(x)  # shape (1, 1, 6, 6)
+    """
     from ..explain.i18n import render
     from ..report import layer_report
     from ..snippets import torch_code
@@ -181,6 +223,17 @@ def shape_info(cfg: Config, lang: str = "en") -> dict[str, Any]:
 
 
 def build_scene(cfg: Config, view: str, values: bool, pool: str | None = None, lang: str = "en") -> Any:
+    """The animation of the state (tconv.scene.animate): ``view`` gather or scatter when transposed, a
+    convolution (or with ``pool`` a pooling window) otherwise.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> scene = build_scene(cfg, "scatter", values=True)
+    >>> scene.title, len(scene.frames)
+    ('ConvTranspose2d k=2 s=1 p=0 op=0 d=1: 2 × 2 → 3 × 3 (scatter: stamps added)', 4)
+    >>> build_scene(cfg, "conv", values=False)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: view 'conv' draws a direct convolution: use 'gather' or 'scatter' for transposed
+    """
     from ..scene import animate
     from ..scene.build import view_name
 
@@ -203,6 +256,13 @@ def build_scene(cfg: Config, view: str, values: bool, pool: str | None = None, l
 
 
 def explain_info(cfg: Config, view: str, lang: str) -> dict[str, Any]:
+    """The walkthrough of the scene's own numbers as JSON, with one equation per output cell and the plain text.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> info = explain_info(cfg, "gather", "en")
+    >>> info["output"], info["equations"]["1,1"]
+    ([[[4, 7, 3], [7, 12, 5], [3, 5, 2]]], 'y(1, 1) = 4·1 + 3·1 + 3·1 + 2·1 = 12')
+    """
     from ..explain import explain
     from ..explain.writers import cell_equation
     from ..scene.build import sample_arrays
@@ -237,23 +297,59 @@ def _download(body: str | bytes, media_type: str, name: str) -> Result:
 
 
 def scene_job(cfg: Config, view: str, values: bool, pool: str | None, lang: str = "en") -> Result:
+    """``/api/scene``: the scene's SVG and its data, as JSON.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> result = scene_job(cfg, "gather", False, None)
+    >>> result.media_type, sorted(json.loads(result.body))
+    ('application/json', ['scene', 'svg'])
+    """
     scene = build_scene(cfg, view, values, pool, lang)
     return _json({"svg": scene.svg(), "scene": scene.to_dict()})
 
 
 def scene_svg_job(cfg: Config, view: str, values: bool, pool: str | None, lang: str = "en") -> Result:
+    """``/api/scene.svg``: the animated SVG, as a download.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> result = scene_svg_job(cfg, "scatter", True, None)
+    >>> result.media_type, result.headers, result.body[:4]
+    ('image/svg+xml', (('Content-Disposition', 'attachment; filename="tconv.svg"'),), b'<svg')
+    """
     return _download(build_scene(cfg, view, values, pool, lang).svg(), "image/svg+xml", "tconv.svg")
 
 
 def scene_gif_job(cfg: Config, view: str, values: bool, pool: str | None, lang: str = "en") -> Result:
+    """``/api/scene.gif``: the animated GIF, as a download.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> result = scene_gif_job(cfg, "gather", False, None)
+    >>> result.media_type, result.headers, result.body[:6]
+    ('image/gif', (('Content-Disposition', 'attachment; filename="tconv.gif"'),), b'GIF89a')
+    """
     return _download(b"".join(build_scene(cfg, view, values, pool, lang).chunks("gif")), "image/gif", "tconv.gif")
 
 
 def explain_job(cfg: Config, view: str, lang: str) -> Result:
+    """``/api/explain``: :func:`explain_info` as JSON.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> answer = json.loads(explain_job(cfg, "scatter", "zh").body)
+    >>> answer["view"], answer["lang"], answer["output"]
+    ('scatter', 'zh', [[[4, 7, 3], [7, 12, 5], [3, 5, 2]]])
+    """
     return _json(explain_info(cfg, view, lang))
 
 
 def overlap_job(cfg: Config, layers: int, lang: str = "en") -> Result:
+    """``/api/overlap``: taps per output cell of ``layers`` stacked layers, the verdict and the heatmap's SVG.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> answer = json.loads(overlap_job(cfg, 2).body)
+    >>> answer["counts"], answer["even"], answer["summary"]
+    ([[1, 3, 3, 1], [3, 9, 9, 3], [3, 9, 9, 3], [1, 3, 3, 1]], True,
+     'even overlap: 1–9 taps per cell (less only at the borders)')
+    """
     from ..scene import overlap
 
     if not cfg.transposed:
@@ -263,7 +359,16 @@ def overlap_job(cfg: Config, layers: int, lang: str = "en") -> Result:
 
 
 def api_docs_html(spec: dict[str, Any]) -> str:
-    """A self-contained HTML reference of the API from its OpenAPI document."""
+    """A self-contained HTML reference of the API from its OpenAPI document.
+
+    >>> shape = {"summary": "Output size.", "parameters": [{"name": "i", "schema": {"default": "3"},
+    ...                                                     "description": "input_size"}]}
+    >>> html = api_docs_html({"info": {"title": "demo", "version": "1.0"}, "paths": {"/api/shape": {"get": shape}}})
+    >>> html[html.index("<h2"):html.index("<table>")]
+    "<h2 id='/api/shape'><code>GET /api/shape</code></h2><p>Output size.</p>"
+    >>> html[html.index("<tr><td>"):html.index("</table>")]       # one row per query parameter
+    '<tr><td><code>i</code></td><td>3</td><td>input_size</td></tr>'
+    """
     from html import escape
 
     parts = [
@@ -357,6 +462,12 @@ def create_app(
     process instead of worker processes (for tests that patch the library, and for comparison);
     ``memory_budget`` is the library's memory budget for one render (None: the library's default, half the
     machine).
+
+    >>> app = create_app(workers=2, queue=4)    # built, not served: no worker starts before the server does
+    >>> app.title, app.state.heavy.workers, app.state.heavy.queue
+    ('tconv explorer', 2, 4)
+    >>> sorted(route.path for route in app.routes if route.path.startswith("/api/"))
+    ['/api/explain', '/api/overlap', '/api/scene', '/api/scene.gif', '/api/scene.svg', '/api/shape']
     """
     fastapi = _require_web()
     from fastapi import FastAPI, Query, Request
@@ -418,7 +529,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
-        tune_allocator()  # this process now serves: large answers are returned to the system once sent
+        tune_allocator()  # a serving process: large answers go back to the system once sent
         heavy.start()
         yield
         heavy.close()
