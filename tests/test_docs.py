@@ -114,7 +114,7 @@ EXAMPLES_COMPLETE = [
     *(f"tconv.algorithms.{name}" for name in (
         "_correlate", "accumulate", "base", "blas", "chunks", "col2im", "geometry", "implicit", "matrix", "phase",
         "scatter", "stacked", "tune", "workspace", "zero_insert")),
-    "tconv.arrays", "tconv.snippets", "tconv.web.app",
+    "tconv.arrays", "tconv.snippets", "tconv.web.app", "tconv.web.jobs",
     "tconv.cli",
     *(f"tconv.cli.{name}" for name in ("base", "bench", "compute", "convert", "doctor", "serve", "show", "sizes")),
 ]

@@ -23,8 +23,9 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
 import tconv
-import tconv.web.app as web
-from tconv.web.app import INTERNAL_ERROR, POOL, Config, create_app, parse_config, scene_svg_job
+import tconv.web.jobs as web
+from tconv.web.app import INTERNAL_ERROR, POOL, create_app
+from tconv.web.jobs import Config, parse_config, scene_svg_job
 from tconv.web.pool import HeavyPool, Result, ResultCache, WorkerDied
 
 ROOT = Path(__file__).resolve().parent.parent

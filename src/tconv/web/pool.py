@@ -12,7 +12,7 @@ while jobs are queued (CPython gh-115634, present since 3.11 and not fixed there
 is never given back. Here each worker is owned by one dispatcher thread, which sends it one job at a time over a pipe.
 
 Everything in this module is plumbing: it runs a job function with its arguments and returns the bytes that job
-made; what a job computes is the library's (tconv.web.app defines the jobs).
+made; what a job computes is the library's (tconv.web.jobs defines the jobs).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ __all__ = ["Busy", "HeavyPool", "Result", "ResultCache", "cpu_count", "malloc_tr
 #: What the jobs import, loaded once in the forkserver so that each forked worker starts with them (shared pages,
 #: and no import time per worker). A module missing here is imported by the first job that needs it; one that no
 #: longer exists is skipped by the forkserver.
-PRELOAD = ["tconv.web.app", "tconv.scene", "tconv.render", "tconv.render.svg", "tconv.render.raster",
-           "tconv.explain", "tconv.explain.writers", "numpy.random", "xml.sax.saxutils", "PIL.Image",
+PRELOAD = ["tconv.web.jobs", "tconv.scene", "tconv.render", "tconv.render.svg", "tconv.render.raster",
+           "tconv.render.gif", "tconv.explain", "tconv.explain.writers", "numpy.random", "xml.sax.saxutils", "PIL.Image",
            "PIL.GifImagePlugin", "PIL.ImageDraw", "PIL.ImageFont"]
 
 PoolKind = Literal["process", "thread"]

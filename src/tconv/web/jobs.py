@@ -1,0 +1,264 @@
+"""The explorer's jobs: one explorer state parsed from a query (:class:`Config`) and the module-level functions
+that answer it (the layer report, scenes, SVG and GIF downloads, walkthroughs, overlap maps), each returning the
+answer's bytes. The web app (tconv.web.app) runs the cheap ones in its event loop and the rendering ones in its
+worker pool (tconv.web.pool), which pickles them by name: they live here, apart from the app, so that a worker
+imports no web framework.
+
+>>> cfg = parse_config("transposed", "3", "3", "2", "1", "1", "1", None, 0)
+>>> shape_info(cfg)["output_size"]      # (3 − 1)·2 − 2·1 + (3 − 1) + 1 + 1
+[6, 6]
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .._axes import drawn_axes, parse_ints, per_axis
+from ..errors import TconvError
+from .pool import Result
+
+__all__ = ["Config", "build_scene", "explain_info", "explain_job", "overlap_job", "parse_config", "scene_gif_job",
+           "scene_job", "scene_svg_job", "shape_info"]
+
+
+@dataclass(frozen=True)
+class Config:
+    """One explorer state, parsed and within the request limits (the library validates the rest).
+
+    Frozen and hashable: with the other query parameters it is the key of the answers' cache.
+
+    >>> cfg = Config("transposed", (3, 3), (3, 3), (2, 2), (1, 1), (1, 1), (1, 1), None, 0)
+    >>> cfg == parse_config("transposed", "3", "3", "2", "1", "1", "1", None, 0), len({cfg, cfg})
+    (True, 1)
+    """
+
+    mode: str
+    input_size: tuple[int, ...]
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    output_padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    output_size: tuple[int, ...] | None
+    seed: int
+
+    @property
+    def transposed(self) -> bool:
+        """Whether the state is a transposed convolution (mode ``transposed``), not a direct one (``conv``).
+
+        >>> parse_config("conv", "5", "3", "1", "0", "0", "1", None, 0).transposed
+        False
+        """
+        return self.mode == "transposed"
+
+    def sizes(self) -> dict[str, Any]:
+        """The layer's keywords beside the input and kernel sizes, per axis, as the library's calls take them.
+
+        >>> parse_config("transposed", "3", "3", "2", "1", "1", "1", None, 0).sizes()
+        {'stride': (2, 2), 'padding': (1, 1), 'output_padding': (1, 1), 'dilation': (1, 1)}
+        """
+        return dict(
+            stride=self.stride, padding=self.padding, output_padding=self.output_padding, dilation=self.dilation
+        )
+
+
+def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os: "str | None", seed: int) -> Config:
+    """The query's text as per-axis sizes. The schema has checked the syntax and the limits; a mix of one and two
+    values per axis, and everything about the layer, is the library's to judge.
+
+    >>> parse_config("transposed", "5", "3,2", "2", "1", "0", "1", "10,9", 7)    # all scalars would mean 2-D too
+    Config(mode='transposed', input_size=(5, 5), kernel_size=(3, 2), stride=(2, 2), padding=(1, 1),
+           output_padding=(0, 0), dilation=(1, 1), output_size=(10, 9), seed=7)
+    >>> parse_config("conv", "5,", "3", "2", "0", "0", "1", "", 0).input_size      # "5,": one axis
+    (5,)
+    """
+    raw = {"input_size": i, "kernel_size": k, "stride": s, "padding": p, "output_padding": op, "dilation": d}
+    values = {name: parse_ints(name, text) for name, text in raw.items()}
+    out = None if os in (None, "") else parse_ints("output_size", os)
+    nd = drawn_axes(*values.values(), out)  # all scalars: a square 2-D layer
+    parsed = {name: per_axis(name, v, nd) for name, v in values.items()}
+    output = None if out is None else per_axis("output_size", out, nd)
+    return Config(
+        mode,
+        parsed["input_size"],
+        parsed["kernel_size"],
+        parsed["stride"],
+        parsed["padding"],
+        parsed["output_padding"],
+        parsed["dilation"],
+        output,
+        seed,
+    )
+
+
+def shape_info(cfg: Config, lang: str = "en") -> dict[str, Any]:
+    """The library's layer report (tconv.report.layer_report, the same data as ``tconv shape --json``) plus the
+    PyTorch code for the layer; the guide's relation titles in ``lang`` (from the i18n catalogue).
+
+    >>> info = shape_info(parse_config("transposed", "3", "3", "2", "1", "1", "1", None, 0), lang="zh")
+    >>> info["output_size"], info["relation"][0]["number"], info["relation"][0]["title"]
+    ([6, 6], 14, '转置卷积：有填充，步长大于 1，a = output_padding')
+    >>> print(info["code"]["pytorch"])
+    import torch
+    layer = torch.nn.ConvTranspose2d(in_channels=1, out_channels=1, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1),
+        output_padding=(1, 1))
+    x = torch.randn(1, 1, 3, 3)
+    y = layer(x)  # shape (1, 1, 6, 6)
+    """
+    from ..explain.i18n import render
+    from ..report import layer_report
+    from ..snippets import torch_code
+
+    info = layer_report(
+        cfg.input_size, cfg.kernel_size, **cfg.sizes(), output_size=cfg.output_size, transposed=cfg.transposed
+    )
+    info["code"] = {
+        "pytorch": torch_code(
+            cfg.input_size,
+            cfg.kernel_size,
+            **cfg.sizes(),
+            transposed=cfg.transposed,
+            output_size=cfg.output_size,
+            nd=len(cfg.input_size),
+        )
+    }
+    for r in info.get("relation", ()):
+        if r.get("number") is not None:
+            r["title"] = render(f"relation.{r['number']}", lang, {})
+    return info
+
+
+def build_scene(cfg: Config, view: str, values: bool, pool: str | None = None, lang: str = "en") -> Any:
+    """The animation of the state (tconv.scene.animate): ``view`` gather or scatter when transposed, a
+    convolution (or with ``pool`` a pooling window) otherwise.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> scene = build_scene(cfg, "scatter", values=True)
+    >>> scene.title, len(scene.frames)
+    ('ConvTranspose2d k=2 s=1 p=0 op=0 d=1: 2 × 2 → 3 × 3 (scatter: stamps added)', 4)
+    >>> build_scene(cfg, "conv", values=False)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: view 'conv' draws a direct convolution: use 'gather' or 'scatter' for transposed
+    """
+    from ..scene import animate
+    from ..scene.build import view_name
+
+    view = view_name(view)
+    if cfg.transposed:
+        if view not in ("gather", "scatter"):
+            raise TconvError(f"view {view!r} draws a direct convolution: use 'gather' or 'scatter' for transposed")
+        return animate(
+            cfg.input_size,
+            cfg.kernel_size,
+            **cfg.sizes(),
+            output_size=cfg.output_size,
+            view=view,
+            values=values,
+            seed=cfg.seed,
+            lang=lang,
+        )
+    return animate(cfg.input_size, cfg.kernel_size, **cfg.sizes(), view="conv", pool=pool, values=values, seed=cfg.seed,
+                   lang=lang)
+
+
+def explain_info(cfg: Config, view: str, lang: str) -> dict[str, Any]:
+    """The walkthrough of the scene's own numbers as JSON, with one equation per output cell and the plain text.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> info = explain_info(cfg, "gather", "en")
+    >>> info["output"], info["equations"]["1,1"]
+    ([[[4, 7, 3], [7, 12, 5], [3, 5, 2]]], 'y(1, 1) = 4·1 + 3·1 + 3·1 + 2·1 = 12')
+    """
+    from ..explain import explain
+    from ..explain.writers import cell_equation
+    from ..scene.build import sample_arrays
+
+    if not cfg.transposed:
+        raise TconvError("walkthroughs explain transposed convolution: switch the mode to transposed")
+    x, w = sample_arrays(None, None, cfg.input_size, cfg.kernel_size, cfg.seed)  # the scene's own numbers
+    wt = explain(x[None], w[None, None], None, **cfg.sizes(), output_size=cfg.output_size, view=view, lang=lang)
+    d = wt.to_dict()
+    computing = next(s for s in reversed(wt.steps) if s.cells)
+    d["equations"] = {
+        ",".join(map(str, c.position)): cell_equation(c, f"y({', '.join(map(str, c.position))})")
+        for c in computing.cells
+    }
+    d["text"] = wt.to_text(color=False)
+    return d
+
+
+def _json(content: Any) -> Result:
+    """A JSON answer, encoded as Starlette's JSONResponse encodes it."""
+    text = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+    return Result(text.encode("utf-8"), "application/json")
+
+
+def _download(body: str | bytes, media_type: str, name: str) -> Result:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    return Result(data, media_type, (("Content-Disposition", f'attachment; filename="{name}"'),))
+
+
+# The jobs: what the pool runs, in a worker process. Each takes the parsed query (hashable: it is also the cache
+# key) and returns the answer's bytes.
+
+
+def scene_job(cfg: Config, view: str, values: bool, pool: str | None, lang: str = "en") -> Result:
+    """``/api/scene``: the scene's SVG and its data, as JSON.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> result = scene_job(cfg, "gather", False, None)
+    >>> result.media_type, sorted(json.loads(result.body))
+    ('application/json', ['scene', 'svg'])
+    """
+    scene = build_scene(cfg, view, values, pool, lang)
+    return _json({"svg": scene.svg(), "scene": scene.to_dict()})
+
+
+def scene_svg_job(cfg: Config, view: str, values: bool, pool: str | None, lang: str = "en") -> Result:
+    """``/api/scene.svg``: the animated SVG, as a download.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> result = scene_svg_job(cfg, "scatter", True, None)
+    >>> result.media_type, result.headers, result.body[:4]
+    ('image/svg+xml', (('Content-Disposition', 'attachment; filename="tconv.svg"'),), b'<svg')
+    """
+    return _download(build_scene(cfg, view, values, pool, lang).svg(), "image/svg+xml", "tconv.svg")
+
+
+def scene_gif_job(cfg: Config, view: str, values: bool, pool: str | None, lang: str = "en") -> Result:
+    """``/api/scene.gif``: the animated GIF, as a download.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> result = scene_gif_job(cfg, "gather", False, None)
+    >>> result.media_type, result.headers, result.body[:6]
+    ('image/gif', (('Content-Disposition', 'attachment; filename="tconv.gif"'),), b'GIF89a')
+    """
+    return _download(b"".join(build_scene(cfg, view, values, pool, lang).chunks("gif")), "image/gif", "tconv.gif")
+
+
+def explain_job(cfg: Config, view: str, lang: str) -> Result:
+    """``/api/explain``: :func:`explain_info` as JSON.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> answer = json.loads(explain_job(cfg, "scatter", "zh").body)
+    >>> answer["view"], answer["lang"], answer["output"]
+    ('scatter', 'zh', [[[4, 7, 3], [7, 12, 5], [3, 5, 2]]])
+    """
+    return _json(explain_info(cfg, view, lang))
+
+
+def overlap_job(cfg: Config, layers: int, lang: str = "en") -> Result:
+    """``/api/overlap``: taps per output cell of ``layers`` stacked layers, the verdict and the heatmap's SVG.
+
+    >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
+    >>> answer = json.loads(overlap_job(cfg, 2).body)
+    >>> answer["counts"], answer["even"], answer["summary"]
+    ([[1, 3, 3, 1], [3, 9, 9, 3], [3, 9, 9, 3], [1, 3, 3, 1]], True,
+     'even overlap: 1–9 taps per cell (less only at the borders)')
+    """
+    from ..scene import overlap
+
+    if not cfg.transposed:
+        raise TconvError("overlap is about transposed convolution: switch the mode to transposed")
+    m = overlap(cfg.input_size, cfg.kernel_size, **cfg.sizes(), layers=layers)
+    return _json(m.to_dict() | {"summary": m.summary(lang), "svg": m.scene(lang=lang).svg()})
