@@ -40,8 +40,8 @@ __all__ = ["Busy", "HeavyPool", "Result", "ResultCache", "cpu_count", "malloc_tr
 #: and no import time per worker). A module missing here is imported by the first job that needs it; one that no
 #: longer exists is skipped by the forkserver.
 PRELOAD = ["tconv.web.jobs", "tconv.scene", "tconv.render", "tconv.render.svg", "tconv.render.raster",
-           "tconv.render.gif", "tconv.explain", "tconv.explain.writers", "numpy.random", "xml.sax.saxutils", "PIL.Image",
-           "PIL.GifImagePlugin", "PIL.ImageDraw", "PIL.ImageFont"]
+           "tconv.render.gif", "tconv.explain", "tconv.explain.writers", "numpy.random", "xml.sax.saxutils",
+           "PIL.Image", "PIL.GifImagePlugin", "PIL.ImageDraw", "PIL.ImageFont"]
 
 PoolKind = Literal["process", "thread"]
 
