@@ -21,10 +21,10 @@ import json, timeit
 import numpy as np
 import tconv
 cases = {
-    "2-D 4→4 5² k3 s2 p1 N1 (col2im)": ((1, 4, 5, 5), (4, 4, 3, 3), dict(stride=2, padding=1)),
-    "2-D 8→8 8² k3 s1 p1 N2 (stacked)": ((2, 8, 8, 8), (8, 8, 3, 3), dict(stride=1, padding=1)),
-    "2-D 16→8 32² k4 s2 p1 N1 (phase)": ((1, 16, 32, 32), (16, 8, 4, 4), dict(stride=2, padding=1)),
-    "3-D 4→2 4³ k2 s2 N1 (col2im)": ((1, 4, 4, 4, 4), (4, 2, 2, 2, 2), dict(stride=2)),
+    "2-D 4→4 5² k3 s2 p1 N1": ((1, 4, 5, 5), (4, 4, 3, 3), dict(stride=2, padding=1)),
+    "2-D 8→8 8² k3 s1 p1 N2": ((2, 8, 8, 8), (8, 8, 3, 3), dict(stride=1, padding=1)),
+    "2-D 16→8 32² k4 s2 p1 N1": ((1, 16, 32, 32), (16, 8, 4, 4), dict(stride=2, padding=1)),
+    "3-D 4→2 4³ k2 s2 N1": ((1, 4, 4, 4, 4), (4, 2, 2, 2, 2), dict(stride=2)),
 }
 rng = np.random.default_rng(0)
 out = {}
@@ -53,7 +53,7 @@ def main() -> int:
             env = dict(os.environ, PYTHONPATH=src)
             out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True)
             runs[tag].append(json.loads(out.stdout))
-    print("| layer (engine) | before | after | after / before |\n|---|---|---|---|")
+    print("| layer, call | before | after | after / before |\n|---|---|---|---|")
     for name in runs["before"][0]:
         before = statistics.median(r[name] for r in runs["before"])
         after = statistics.median(r[name] for r in runs["after"])
