@@ -114,6 +114,8 @@ EXAMPLES_COMPLETE = [
     *(f"tconv.algorithms.{name}" for name in (
         "_correlate", "accumulate", "base", "blas", "chunks", "col2im", "geometry", "implicit", "matrix", "phase",
         "scatter", "stacked", "tune", "workspace", "zero_insert")),
+    "tconv.bench", *(f"tconv.bench.{name}" for name in (
+        "child", "command", "engines", "isolated", "layers", "profiling", "report", "suite", "timing")),
 ]
 
 
