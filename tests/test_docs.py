@@ -117,6 +117,8 @@ EXAMPLES_COMPLETE = [
     "tconv.arrays", "tconv.snippets", "tconv.web.app", "tconv.web.jobs",
     "tconv.cli",
     *(f"tconv.cli.{name}" for name in ("base", "bench", "compute", "convert", "doctor", "serve", "show", "sizes")),
+    "tconv.bench", *(f"tconv.bench.{name}" for name in (
+        "child", "command", "engines", "isolated", "layers", "profiling", "report", "suite", "timing")),
 ]
 
 

@@ -21,7 +21,18 @@ __all__ = ["main", "memory_call", "onnx_reference_seconds", "peak_rss_mb"]
 
 
 def memory_call(layer: Layer, method: str, threads: int) -> Callable[[], object]:
-    """The call whose memory is measured, set up (sessions built, JAX compiled) before it is returned."""
+    """The call whose memory is measured, set up (sessions built, JAX compiled) before it is returned.
+
+    A method that cannot run exits the measuring process with its reason:
+
+    >>> layer = Layer("tiny", 1, 2, 2, (4, 4), 3, 2)
+    >>> memory_call(layer, "scatter", threads=1)().shape
+    (1, 2, 9, 9)
+    >>> grouped = Layer("grouped", 1, 2, 2, (4, 4), 3, 2, groups=2)   # jax has no groups, where it is installed
+    >>> memory_call(grouped, "jax", threads=1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    SystemExit: skipped: jax...
+    """
     x, w = arrays(layer)
     if method == "torch":
         import torch
@@ -46,7 +57,17 @@ def _status(key: str) -> int:
 
 
 def peak_rss_mb(call: Callable[[], object]) -> float:
-    """The extra peak RSS of one ``call`` in this process (MiB; Linux: it resets the peak first)."""
+    """The extra peak RSS of one ``call`` in this process (MiB; Linux: it resets the peak first).
+
+    It resets the process's peak, so the example measures in a fresh process, as the suite does: 64 MiB of ones.
+
+    >>> import subprocess, sys
+    >>> code = ("import numpy as np; from tconv.bench.child import peak_rss_mb; "
+    ...         "print(peak_rss_mb(lambda: np.ones(2**23)))")
+    >>> out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    >>> 60 < float(out) < 80
+    True
+    """
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # reset the peak RSS (VmHWM) so that it measures this call only
     before = _status("VmRSS")
@@ -55,7 +76,11 @@ def peak_rss_mb(call: Callable[[], object]) -> float:
 
 
 def onnx_reference_seconds(layer: Layer) -> float:
-    """One run of ``onnx.reference``'s ConvTranspose on the layer (the weight an input, as the evaluator reads it)."""
+    """One run of ``onnx.reference``'s ConvTranspose on the layer (the weight an input, as the evaluator reads it).
+
+    >>> 0 < onnx_reference_seconds(Layer("tiny", 1, 2, 2, (4, 4), 3, 2)) < 1
+    True
+    """
     from onnx import TensorProto, helper
     from onnx.reference import ReferenceEvaluator
 
@@ -73,7 +98,17 @@ def onnx_reference_seconds(layer: Layer) -> float:
 
 
 def main(argv: list[str]) -> int:
-    """Measure what ``argv`` (``memory|onnx SPEC``) asks and print it."""
+    """Measure what ``argv`` (``memory|onnx SPEC``) asks and print it; the exit status.
+
+    >>> import contextlib, io
+    >>> spec = json.dumps({"layer": Layer("tiny", 1, 2, 2, (4, 4), 3, 2).to_json()})
+    >>> with contextlib.redirect_stdout(io.StringIO()) as printed:
+    ...     status = main(["onnx", spec])
+    >>> status, 0 < float(printed.getvalue()) < 1
+    (0, True)
+    >>> main(["speed", spec])  # an unknown measurement: the message goes to stderr
+    2
+    """
     what, spec = argv[0], json.loads(argv[1])
     layer = Layer.from_json(spec["layer"])
     result: Any

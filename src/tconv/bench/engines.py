@@ -71,7 +71,15 @@ def tconv_methods(layer: Layer, x: np.ndarray, w: np.ndarray, threads: int = 1) 
 
 
 def torch_method(layer: Layer, x: np.ndarray, w: np.ndarray) -> Callable[[], object]:
-    """torch's transposed convolution of the layer on tensors sharing the arrays' memory (torch imported here)."""
+    """torch's transposed convolution of the layer on tensors sharing the arrays' memory (torch imported here).
+
+    >>> from tconv import conv_transpose
+    >>> from tconv.bench.layers import arrays
+    >>> layer = Layer("tiny", 1, 2, 2, (4, 4), 3, 2)
+    >>> x, w = arrays(layer)
+    >>> np.allclose(torch_method(layer, x, w)().numpy(), conv_transpose(x, w, stride=2), atol=1e-5)
+    True
+    """
     import torch
 
     tx, tw = torch.from_numpy(x), torch.from_numpy(w)
@@ -81,7 +89,18 @@ def torch_method(layer: Layer, x: np.ndarray, w: np.ndarray) -> Callable[[], obj
 
 def onnxruntime_fn(layer: Layer, x: np.ndarray, w: np.ndarray, threads: int) -> Method:
     """ONNX Runtime's CPU execution provider on a one-node model built in memory, the weight a constant
-    initializer (as in an exported model, so MLAS can pre-pack it), ``threads`` intra-op threads."""
+    initializer (as in an exported model, so MLAS can pre-pack it), ``threads`` intra-op threads.
+
+    The call returns the session's outputs, a list of one array:
+
+    >>> from tconv import conv_transpose
+    >>> from tconv.bench.layers import arrays
+    >>> layer = Layer("tiny", 1, 2, 2, (4, 4), 3, 2)
+    >>> x, w = arrays(layer)
+    >>> [y] = onnxruntime_fn(layer, x, w, threads=1)()
+    >>> np.allclose(y, conv_transpose(x, w, stride=2), atol=1e-5)
+    True
+    """
     try:  # onnxruntime ships no type information: imported as Any
         ort: Any = importlib.import_module("onnxruntime")
         from onnx import TensorProto, helper, numpy_helper
@@ -104,7 +123,15 @@ def onnxruntime_fn(layer: Layer, x: np.ndarray, w: np.ndarray, threads: int) -> 
 
 def jax_fn(layer: Layer, x: np.ndarray, w: np.ndarray) -> Method:
     """``jax.lax.conv_transpose``, jitted, arguments from :func:`tconv.frameworks.to_jax`, on device arrays;
-    the call blocks until the result is ready."""
+    the call blocks until the result is ready.
+
+    Where jax is not installed, or cannot run the layer, the reason stands in the method's row:
+
+    >>> from tconv.bench.layers import arrays
+    >>> grouped = Layer("grouped", 1, 2, 2, (4, 4), 3, 2, groups=2)
+    >>> print(jax_fn(grouped, *arrays(grouped)))  # doctest: +ELLIPSIS
+    skipped: jax...
+    """
     try:  # an optional engine, absent where the suite's type check runs: imported as Any
         jax: Any = importlib.import_module("jax")
     except ImportError:
@@ -128,7 +155,16 @@ def jax_fn(layer: Layer, x: np.ndarray, w: np.ndarray) -> Method:
 
 def methods(layer: Layer, x: np.ndarray, w: np.ndarray, threads: int = 1) -> dict[str, Method]:
     """name -> zero-argument callable, or the reason it cannot run on this layer: tconv's methods, torch, and
-    ONNX Runtime and JAX where installed."""
+    ONNX Runtime and JAX where installed.
+
+    >>> from tconv.bench.layers import arrays
+    >>> layer = Layer("tiny", 1, 2, 2, (4, 4), 3, 2)
+    >>> found = methods(layer, *arrays(layer))
+    >>> list(found)[-3:], callable(found["torch"]), callable(found["onnxruntime"])
+    (['torch', 'onnxruntime', 'jax'], True, True)
+    >>> callable(found["jax"]) or found["jax"] == "skipped: jax not installed (pip install 'tconv[bench]')"
+    True
+    """
     found = tconv_methods(layer, x, w, threads)
     found["torch"] = torch_method(layer, x, w)
     found["onnxruntime"] = onnxruntime_fn(layer, x, w, threads)

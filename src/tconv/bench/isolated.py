@@ -15,7 +15,15 @@ __all__ = ["measure", "onnx_reference_ms", "peak_memory_mb"]
 
 
 def measure(what: str, spec: dict[str, object], timeout_s: float, env: dict[str, str]) -> float:
-    """The number ``python -m tconv.bench.child WHAT SPEC`` prints (subprocess errors and timeouts propagate)."""
+    """The number ``python -m tconv.bench.child WHAT SPEC`` prints (subprocess errors and timeouts propagate).
+
+    The extra peak RSS (MiB) of one scatter call whose output alone is 1 MiB:
+
+    >>> layer = Layer("1 MiB out", 1, 4, 16, (64, 64), 2, 2)
+    >>> spec = {"layer": layer.to_json(), "method": "scatter", "threads": 1}
+    >>> 1 <= measure("memory", spec, timeout_s=60, env={"MALLOC_MMAP_THRESHOLD_": "131072"}) < 50
+    True
+    """
     out = subprocess.run(
         [sys.executable, "-m", "tconv.bench.child", what, json.dumps(spec)],
         capture_output=True,
@@ -29,7 +37,12 @@ def measure(what: str, spec: dict[str, object], timeout_s: float, env: dict[str,
 
 def peak_memory_mb(layer: Layer, method: str, threads: int) -> float | None:
     """Extra peak RSS of one call in a fresh process (MB, output included; Linux: it resets VmHWM first), or None
-    where it could not be measured."""
+    where it could not be measured (a method whose engine is not installed, a child that failed).
+
+    >>> layer = Layer("1 MiB out", 1, 4, 16, (64, 64), 2, 2)
+    >>> 1 <= peak_memory_mb(layer, "scatter", threads=1) < 50  # the output alone is 1 MiB
+    True
+    """
     spec: dict[str, object] = {"layer": layer.to_json(), "method": method, "threads": threads}
     try:
         return measure("memory", spec, 300, {"MALLOC_MMAP_THRESHOLD_": "131072"})
@@ -38,7 +51,13 @@ def peak_memory_mb(layer: Layer, method: str, threads: int) -> float | None:
 
 
 def onnx_reference_ms(layer: Layer, bound_s: float) -> str:
-    """One run of onnx.reference's ConvTranspose, or '>bound' when it takes longer (it is ~1000× slower)."""
+    """One run of onnx.reference's ConvTranspose, or '>bound' when it takes longer (it is ~1000× slower).
+
+    A real run starts a process that imports onnx (most of a second); a bound of 1 ms shows the other answer:
+
+    >>> onnx_reference_ms(Layer("tiny", 1, 2, 2, (4, 4), 3, 2), bound_s=0.001)
+    '>1'
+    """
     if importlib.util.find_spec("onnx") is None:
         return "onnx missing"
     try:

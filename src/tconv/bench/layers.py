@@ -36,7 +36,12 @@ class Layer:
     named: bool = True  # one of the seven layers the targets are judged on
 
     def plan(self) -> ConvTransposePlan:
-        """The library's plan of this layer (float32, as benchmarked)."""
+        """The library's plan of this layer (float32, as benchmarked).
+
+        >>> plan = Layer("tiny", 1, 2, 2, (4, 4), 3, 2).plan()
+        >>> plan.output_size, plan.dtype
+        ((9, 9), 'float32')
+        """
         nd = len(self.size)
         weight = (self.in_channels, self.out_channels // self.groups, *(self.kernel,) * nd)
         return plan_conv_transpose((self.batch, self.in_channels, *self.size), weight, None, **self.kwargs(),
@@ -44,15 +49,30 @@ class Layer:
 
     @property
     def macs(self) -> int:
-        """Useful multiply-adds, the plan's own count (one formula for GFLOP/s everywhere)."""
+        """Useful multiply-adds, the plan's own count (one formula for GFLOP/s everywhere).
+
+        Each of the 16 input cells of each of the 2 input channels meets the 3×3 kernel of 2 output channels:
+
+        >>> Layer("tiny", 1, 2, 2, (4, 4), 3, 2).macs
+        576
+        """
         return self.plan().macs
 
     def kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of ``conv_transpose`` (and torch's function) for this layer."""
+        """The keyword arguments of ``conv_transpose`` (and torch's function) for this layer.
+
+        >>> LAYERS[0].kwargs()
+        {'stride': 2, 'padding': 1, 'groups': 1, 'dilation': 1}
+        """
         return dict(stride=self.stride, padding=self.padding, groups=self.groups, dilation=self.dilation)
 
     def to_json(self) -> dict[str, Any]:
-        """The layer as plain data (:meth:`from_json` reads it back), for a measuring subprocess."""
+        """The layer as plain data (:meth:`from_json` reads it back), for a measuring subprocess.
+
+        >>> Layer("tiny", 1, 2, 2, (4, 4), 3, 2).to_json()
+        {'name': 'tiny', 'batch': 1, 'in_channels': 2, 'out_channels': 2, 'size': [4, 4], 'kernel': 3, 'stride': 2,
+         'padding': 0, 'dilation': 1, 'groups': 1, 'named': True}
+        """
         return {**self.__dict__, "size": list(self.size)}
 
     @classmethod
@@ -95,7 +115,14 @@ def arrays(layer: Layer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def torch_fn(layer: Layer) -> Callable[..., Any]:
-    """torch's ``conv_transpose1d``/``2d``/``3d`` for the layer's rank (torch is imported here)."""
+    """torch's ``conv_transpose1d``/``2d``/``3d`` for the layer's rank (torch is imported here).
+
+    >>> import torch
+    >>> layer = Layer("tiny 1D", 1, 2, 3, (5,), 4, 2, 1)
+    >>> x, w = arrays(layer)
+    >>> torch_fn(layer)(torch.from_numpy(x), torch.from_numpy(w), None, **layer.kwargs()).shape
+    torch.Size([1, 3, 10])
+    """
     import torch
 
     functions: dict[int, Callable[..., Any]] = {

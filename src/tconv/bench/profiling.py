@@ -22,6 +22,13 @@ def profile(layer: Layer, algorithm: str = "auto", rounds: int = 7, warmup_s: fl
     copies of the input, the shifted adds (col2im, stride 1), the strided writes that interleave the phases into
     the output, and the weight's rearrangement. ``at_peak_ms`` is what the call would take if its GEMMs ran at the
     sgemm rate and nothing else cost anything; ``useful_at_peak_ms`` the same for the useful multiply-adds only.
+
+    Each round times a 2048³ sgemm, so even one round takes most of a second (tests/test_bench.py runs it); the
+    engine is named before anything is timed, so an unknown one is refused at once:
+
+    >>> profile(Layer("tiny", 1, 2, 2, (4, 4), 3, 2), "fastest")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    tconv.errors.TconvError: algorithm 'fastest' is not known: choose one of 'auto', 'scatter', ...
     """
     from .. import conv_transpose
     from ..algorithms import get

@@ -21,7 +21,12 @@ __all__ = ["environment", "summary", "table"]
 
 def environment() -> dict[str, str]:
     """The machine and the software: CPU model and vector ISA, cores, versions, and NumPy's BLAS with the kernel
-    it picked for this CPU (threadpoolctl's ``architecture``, when threadpoolctl is installed)."""
+    it picked for this CPU (threadpoolctl's ``architecture``, when threadpoolctl is installed).
+
+    >>> env = environment()
+    >>> list(env)[:5], env["numpy"] == np.__version__, env["isa"] in ("AVX-512", "AVX2", "no AVX2", "unknown")
+    (['date', 'cpu', 'isa', 'cores', 'blas'], True, True)
+    """
     cpu, flags = platform.processor() or "unknown", set()
     try:
         with open("/proc/cpuinfo") as f:
@@ -70,7 +75,18 @@ def _geomean(values: dict[str, float]) -> float:
 
 def summary(data: dict[str, Any]) -> dict[str, Any]:
     """The targets, over the named layers: geometric means of auto / torch and of auto / the best engine (torch,
-    ONNX Runtime, JAX, whichever is fastest on the layer), the worst layer of each, and peak memory ratios."""
+    ONNX Runtime, JAX, whichever is fastest on the layer), the worst layer of each, and peak memory ratios.
+
+    Two named layers, auto twice as fast as torch on one and twice as slow on the other:
+
+    >>> def result(layer, auto_ms, torch_ms):
+    ...     return {"layer": layer, "named": True, "rows": [
+    ...         {"method": "auto (phase)", "ms": auto_ms, "ratio": auto_ms / torch_ms},
+    ...         {"method": "torch", "ms": torch_ms, "ratio": 1.0}]}
+    >>> s = summary({"results": [result("a", 2.0, 4.0), result("b", 6.0, 3.0)]})
+    >>> s["geomean_auto_over_torch"], s["worst_layer"], s["ratios"]
+    (1.0, ('b', 2.0), {'a': 0.5, 'b': 2.0})
+    """
     from ..algorithms import available_algorithms
 
     engines = available_algorithms()  # tconv's own: the rows a layer's fastest engine is taken from
@@ -114,7 +130,34 @@ def summary(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def table(data: dict[str, Any]) -> str:
-    """A Markdown table of the results (also what the terminal shows)."""
+    """A Markdown table of the results (also what the terminal shows).
+
+    One layer, as :func:`tconv.bench.suite.run` returns it (here with made-up timings):
+
+    >>> rows = [
+    ...     {"method": "auto (col2im)", "ms": 2.0, "gflops": 5.0, "ratio": 0.5, "ratio_best": 0.5, "peak_mb": 1.0},
+    ...     {"method": "stacked", "note": "refused: algorithm 'stacked' computes stride 1 only"},
+    ...     {"method": "torch", "ms": 4.0, "gflops": 2.5, "ratio": 1.0, "ratio_best": 1.0, "peak_mb": 2.0}]
+    >>> print(table({"results": [{"layer": "tiny", "named": True, "gflop": 0.01, "rows": rows,
+    ...                           "best_engine": "torch", "onnx_reference_ms": "3"}],
+    ...              "matmul_peak_gflops": 100.0, "threads": 2}))
+    <BLANKLINE>
+    **tiny** (0.01 GFLOP; ONNX reference: 3 ms; fastest other engine: torch)
+    <BLANKLINE>
+    | method | median ms | GFLOP/s | % of matmul peak | time / torch | time / best engine | peak MB |
+    |---|---|---|---|---|---|---|
+    | auto (col2im) | 2.0 | 5 | 5% | 0.50 | 0.50 | 1 |
+    | stacked | refused: algorithm 'stacked' computes stride 1 only | | | | | |
+    | torch | 4.0 | 2 | 2% | 1.00 | 1.00 | 2 |
+    <BLANKLINE>
+    NumPy float32 matmul peak (2048³): 100 GFLOP/s; threads: 2; each turn: ≥ 0.2 s of warm-up calls,
+    then the median of 3 timed calls.
+    Geometric mean of auto / torch over 1 of the 7 named layers: **0.50**; worst: tiny at 0.50.
+    Geometric mean of auto / the best engine (torch, ONNX Runtime, JAX) over 1 of the 7 named layers:
+    **0.50**; worst: tiny at 0.50.
+    Peak memory auto / torch: tiny 0.50.
+    Peak memory auto / the leanest engine: tiny 0.50.
+    """
     lines = []
     named_total = sum(layer.named for layer in LAYERS)
     for r in data["results"]:

@@ -26,7 +26,21 @@ def run(
     threads: int | None = None,
     warmup_s: float = WARMUP_S,
 ) -> dict[str, Any]:
-    """Time every method of every layer, interleaved; returns the results as plain data."""
+    """Time every method of every layer, interleaved; returns the results as plain data.
+
+    Every round of a layer also times a 2048³ sgemm, and its tuned row measures the algorithms (or reads this
+    machine's wisdom file), so no run is quick enough for an example: what it returns is what
+    :func:`~tconv.bench.report.table` writes (its example shows one layer). Without torch there is nothing to
+    compare with, and it says so before timing anything:
+
+    >>> import sys
+    >>> from unittest import mock
+    >>> from tconv.bench.layers import LAYERS
+    >>> with mock.patch.dict(sys.modules, {"torch": None}):  # as if torch were not installed
+    ...     run(LAYERS[:1], rounds=1)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: the benchmarks compare with PyTorch: pip install 'tconv[test]' (torch==2.13.0)
+    """
     try:
         import torch
     except ImportError:
