@@ -95,38 +95,26 @@ def _docstring_examples() -> dict:
     return runpy.run_path(str(Path(__file__).parent.parent / "scripts" / "docstring_examples.py"))
 
 
-#: The modules whose every public function, class and method carries a runnable ``>>>`` example (the definition of
-#: "public" is scripts/docstring_examples.py's). A module joins the list once it is complete, and stays complete.
-EXAMPLES_COMPLETE = [
-    "tconv._axes", "tconv._format", "tconv._progress", "tconv.dtypes", "tconv.errors", "tconv.functional",
-    "tconv.layers", "tconv.params", "tconv.recipe", "tconv.relations", "tconv.report", "tconv.roles",
-    "tconv.settings", "tconv.shapes", "tconv.solver",
-    "tconv.explain.i18n", "tconv.explain.model", "tconv.explain.writers",
-    "tconv.scene", "tconv.scene.build", "tconv.scene.gallery", "tconv.scene.model", "tconv.scene.overlap",
-    "tconv.scene.plan",
-    "tconv.render", "tconv.render.fonts", "tconv.render.gif", "tconv.render.layout", "tconv.render.output",
-    "tconv.render.raster", "tconv.render.style", "tconv.render.svg",
-    "tconv.frameworks.common", "tconv.frameworks.jax", "tconv.frameworks.onnx", "tconv.frameworks.tf",
-    "tconv.doctor", "tconv.doctor.arithmetic", "tconv.doctor.core", "tconv.doctor.fixes", "tconv.doctor.model",
-    "tconv.doctor.onnx_trace", "tconv.doctor.sizes", "tconv.doctor.torch_trace", "tconv.doctor.trace",
-    "tconv.doctor.writers",
-    "tconv.algorithms",
-    *(f"tconv.algorithms.{name}" for name in (
-        "_correlate", "accumulate", "base", "blas", "chunks", "col2im", "geometry", "implicit", "matrix", "phase",
-        "scatter", "stacked", "tune", "workspace", "zero_insert")),
-    "tconv.arrays", "tconv.snippets", "tconv.web.app", "tconv.web.jobs",
-    "tconv.cli",
-    *(f"tconv.cli.{name}" for name in ("base", "bench", "compute", "convert", "doctor", "serve", "show", "sizes")),
-    "tconv.bench", *(f"tconv.bench.{name}" for name in (
-        "child", "command", "engines", "isolated", "layers", "profiling", "report", "suite", "timing")),
-]
+#: Public names that carry no runnable example, each with the reason (the definition of "public" is
+#: scripts/docstring_examples.py's). Every other public function, class and method of the package has one.
+NO_EXAMPLE = {
+    # glibc's mallopt for the whole process, which cannot be undone: running it would change the test process
+    "tconv.web.pool.tune_allocator",
+}
 
 
-@pytest.mark.parametrize("module", EXAMPLES_COMPLETE)
+@pytest.mark.parametrize("module", sorted({n.module for n in _docstring_examples()["public_names"]()}))
 def test_public_names_have_an_example(module: str) -> None:
-    """Every public name of a completed module shows a runnable example (the doctests run it)."""
-    missing = [str(n) for n in _docstring_examples()["public_names"]([module]) if not n.has_example]
+    """Every public name of every module shows a runnable example (the doctests run it), or is listed in
+    NO_EXAMPLE with the reason."""
+    missing = [str(n) for n in _docstring_examples()["public_names"]([module])
+               if not n.has_example and str(n) not in NO_EXAMPLE]
     assert missing == [], f"add a >>> example to: {', '.join(missing)}"
+
+
+def test_every_name_without_an_example_exists_and_still_has_none() -> None:
+    names = {str(n): n.has_example for n in _docstring_examples()["public_names"]()}
+    assert {name: names.get(name) for name in NO_EXAMPLE} == dict.fromkeys(NO_EXAMPLE, False)
 
 
 def test_the_example_count_sees_what_it_should() -> None:
