@@ -571,3 +571,18 @@ def test_animate_says_what_it_wrote(tmp_path: Path, capsys, name, extra, said) -
     assert code == 0
     assert out == f"wrote {out_path}: {said}, ConvTranspose2d  k=3 s=2 p=1 op=1 d=1:  3 × 3 → 6 × 6  (gather: as a " \
                   "direct convolution)\n"
+
+
+@pytest.mark.parametrize("argv", [
+    ("shape", "-i", "3,", "-k", "3,3"),
+    ("shape", "-i", "3,", "-k", "3", "-s", "2,2"),
+    ("compute", "-i", "3,", "-k", "2,2"),
+    ("animate", "-i", "5,", "-k", "3", "-s", "2,2", "-o", "unwritten.svg"),
+    ("overlap", "-i", "4,4", "-k", "3,3,3"),
+    ("solve", "-i", "17,", "--output-size", "34,34"),
+], ids=["shape", "shape-stride", "compute", "animate", "overlap", "solve"])
+def test_sizes_that_disagree_on_the_number_of_axes_are_refused(capsys: pytest.CaptureFixture[str], argv) -> None:
+    """A trailing comma means one axis and a pair two: they never stretch to fit each other."""
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "the sizes disagree on the number of axes" in err

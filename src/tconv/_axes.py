@@ -196,13 +196,25 @@ DRAWN_RANK = 2
 
 
 def drawn_axes(*values: Any) -> int:
-    """How many axes a layer described for a picture or a shell has: the longest sequence among ``values``, or
-    :data:`DRAWN_RANK` when every value is a scalar (or None).
+    """How many axes a layer described for a picture or a shell has: the length of the sequences among
+    ``values`` (a one-element sequence is one axis), or :data:`DRAWN_RANK` when every value is a scalar (or None).
+    Sequences of different lengths are refused: ``[5]`` with ``(2, 2)`` is no layer (a scalar is the size of every
+    axis; a sequence lists each axis).
 
     >>> drawn_axes(3, 2), drawn_axes((3, 3, 3), 2), drawn_axes([5], 3)
     (2, 3, 1)
+    >>> drawn_axes([5], 3, (2, 2))
+    Traceback (most recent call last):
+    tconv.errors.TconvError: the sizes disagree on the number of axes: [5] has 1, (2, 2) has 2; give one number for every axis, or one value per axis everywhere (a trailing comma, 5, is one axis)
     """
-    sequences = [v for v in values if count_axes(v) > 1 or _is_sequence(v)]
+    sequences = [v for v in values if _is_sequence(v)]
+    lengths = {count_axes(v) if len(v) else 0 for v in sequences}
+    if len(lengths) > 1:
+        first = sequences[0]
+        other = next(v for v in sequences if count_axes(v) != count_axes(first))
+        raise TconvError(f"the sizes disagree on the number of axes: {show(first)} has {count_axes(first)}, "
+                         f"{show(other)} has {count_axes(other)}; give one number for every axis, or one value per "
+                         "axis everywhere (a trailing comma, 5, is one axis)")
     return count_axes(*sequences) if sequences else DRAWN_RANK
 
 
