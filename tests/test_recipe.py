@@ -167,3 +167,69 @@ def test_a_layer_with_recipes_pickles_and_copies_without_them() -> None:
         assert clone._recipes == {} and clone is not layer
         np.testing.assert_array_equal(clone(x), y)
         np.testing.assert_array_equal(clone.weight, layer.weight)
+
+
+@pytest.mark.parametrize(("args", "kwargs", "message"), [
+    (((1.0, 2, 3, 3), (2, 3, 3, 3)), {}, "input shape on axis 0 must be an integer, got 1.0"),
+    (((np.float64(1), 2, 3, 3), (2, 3, 3, 3)), {}, "input shape on axis 0 must be an integer"),
+    (((1, 2.0, 3, 3), (2, 3.0, 3, 3)), {}, "input shape on axis 1 must be an integer, got 2.0"),
+    (((-1, 2, 3, 3), (2, 3, 3, 3)), {}, "input shape -1 on axis 0 must be at least 0"),
+    (((1, 2, 3, 3), (2, True, 3, 3)), {}, "weight shape on axis 1 must be an integer, got True"),
+    (((1, 2, 3, 3), (2, 3, 3, 3), (3.0,)), {}, "bias shape on axis 0 must be an integer, got 3.0"),
+    (((1, 2, 3, 3), (2, 3, 3, 3), 3), {}, "bias shape must be a sequence of at most 8 integers"),
+    ((3, 3), {}, "input shape must be a sequence of at most 8 integers (a shape), got 3 (int)"),
+    (("1233", "2333"), {}, "input shape must be a sequence of at most 8 integers (a shape), got '1233'"),
+    ((np.ones((1, 2, 3, 3)), np.ones((2, 3, 3, 3))), {}, "input shape must be a shape, got an array of shape"),
+    (((1, 2, 3, 3), (2, 3, 3, 3)), {"nd": "2"}, "nd must be an integer, got '2'"),
+    (((1, 2, 3, 3), (2, 3, 3, 3)), {"dtype": None}, "dtype None is not a NumPy dtype"),
+    (((1, 2, 3, 3), (2, 3, 3, 3)), {"dtype": "int8"}, "dtype int8 is not supported: use one of float16"),
+    (((1, 2, 3, 3), (2, 3, 3, 3)), {"dtype": "foo"}, "dtype 'foo' is not a NumPy dtype"),
+], ids=["float-batch", "numpy-float-batch", "float-channels", "negative-batch", "bool-weight", "float-bias",
+        "int-bias", "scalar", "text", "arrays", "text-nd", "no-dtype", "int8", "unknown-dtype"])
+def test_plan_refuses_what_is_no_shape_or_dtype(args, kwargs, message) -> None:
+    with pytest.raises(tconv.TconvError) as info:
+        tconv.plan(*args, **kwargs)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_refused_shape_leaves_the_layer_of_the_same_sizes_working() -> None:
+    """A float batch equals 1 and hashes like it: had it been planned, every later call of the layer would have
+    received a plan whose batch is the float 1.0."""
+    x, w = np.ones((1, 2, 3, 3), np.float32), np.ones((2, 3, 3, 3), np.float32)
+    with pytest.raises(tconv.TconvError):
+        tconv.plan((1.0, 2, 3, 3), w.shape)
+    assert tconv.plan((1, 2, 3, 3), w.shape).output_shape == (1, 3, 5, 5)
+    assert tconv.conv_transpose(x, w).shape == (1, 3, 5, 5)
+
+
+def test_a_recipe_pickles_as_its_plan_and_comes_back_the_same() -> None:
+    import pickle
+
+    recipe = tconv.plan((1, 2, 3, 3), (2, 3, 3, 3), (3,), stride=2)
+    again = pickle.loads(pickle.dumps(recipe))
+    assert again is recipe  # the cache hands back the one recipe of this layer
+    x, w, b = np.ones((1, 2, 3, 3), np.float32), np.ones((2, 3, 3, 3), np.float32), np.zeros(3, np.float32)
+    np.testing.assert_array_equal(again(x, w, b), recipe.apply(x, w, b))
+    unbiased = tconv.plan((1, 2, 3, 3), (2, 3, 3, 3), stride=2)
+    np.testing.assert_array_equal(unbiased.apply(x, w), unbiased(x, w))
+
+
+def test_a_layer_plans_again_when_tuning_is_switched(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tconv.algorithms import tune
+
+    asked: list[str] = []
+    monkeypatch.setattr(tune, "tuned", lambda plan, rule: asked.append(rule.NAME) or rule)
+    layer = tconv.ConvTranspose2d(4, 4, 3, stride=2, rng=0)
+    x = np.ones((1, 4, 6, 6), np.float32)
+    untuned = layer.recipe(x.shape)
+    layer(x)
+    with tconv.options(tune=True):
+        layer(x)
+        assert layer.recipe(x.shape) is not untuned
+    assert asked and layer.recipe(x.shape) is untuned
+
+
+def test_a_layer_refuses_an_algorithm_that_is_no_name() -> None:
+    layer = tconv.ConvTranspose1d(1, 1, 2, rng=0)
+    with pytest.raises(tconv.TconvError, match=r"algorithm \['auto'\] is not known"):
+        layer(np.ones((1, 1, 3), np.float32), algorithm=["auto"])  # type: ignore[arg-type]

@@ -203,9 +203,9 @@ def drawn_axes(*values: Any) -> int:
 
     >>> drawn_axes(3, 2), drawn_axes((3, 3, 3), 2), drawn_axes([5], 3)
     (2, 3, 1)
-    >>> drawn_axes([5], 3, (2, 2))
+    >>> drawn_axes([5], 3, (2, 2))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    tconv.errors.TconvError: the sizes disagree on the number of axes: [5] has 1, (2, 2) has 2; give one number for every axis, or one value per axis everywhere (a trailing comma, 5, is one axis)
+    tconv.errors.TconvError: the sizes disagree on the number of axes: [5] has 1, (2, 2) has 2; give one number ...
     """
     sequences = [v for v in values if _is_sequence(v)]
     lengths = {count_axes(v) if len(v) else 0 for v in sequences}

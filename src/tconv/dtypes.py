@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._axes import show
 from .errors import TconvError
-from .params import check_dtype
+from .params import SUPPORTED_DTYPES, check_dtype
 
-__all__ = ["BFLOAT16", "as_arrays", "check_bias_dtype", "dtype_name", "read_array", "read_arrays"]
+__all__ = ["BFLOAT16", "as_arrays", "check_bias_dtype", "dtype_name", "planned_dtype", "read_array", "read_arrays"]
 
 
 def _is_array_like(value: Any) -> bool:
@@ -40,6 +41,28 @@ def dtype_name(dtype: np.dtype) -> str:
     'float32'
     """
     return dtype.name
+
+
+def planned_dtype(value: Any) -> str:
+    """The name of the dtype a plan is made for, refused by name unless it is one the library computes in.
+
+    >>> planned_dtype(np.float32), planned_dtype("float64"), planned_dtype(np.dtype("complex64"))
+    ('float32', 'float64', 'complex64')
+    >>> planned_dtype("int8")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: dtype int8 is not supported: use one of float16, float32, float64, complex64, ...
+    """
+    if value is None or isinstance(value, bool):  # np.dtype(None) is float64: a default no one asked for
+        raise TconvError(f"dtype {value!r} is not a NumPy dtype: use np.float32 or np.float64")
+    try:
+        dtype = np.dtype(value)
+    except (TypeError, ValueError, RecursionError):
+        raise TconvError(f"dtype {show(value)} is not a NumPy dtype: use np.float32 or np.float64") from None
+    if dtype_name(dtype) not in SUPPORTED_DTYPES:
+        raise TconvError(f"dtype {dtype} is not supported: use one of {', '.join(SUPPORTED_DTYPES)} (PyTorch's CPU "
+                         "convolutions refuse the others too)")
+    return dtype_name(dtype)
 
 
 def read_array(name: str, value: Any) -> tuple[np.ndarray, str]:

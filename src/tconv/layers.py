@@ -23,11 +23,11 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._axes import IntOrSeq, as_bool, as_int, per_axis, show
-from .dtypes import check_bias_dtype, dtype_name, read_array, read_arrays
+from .dtypes import check_bias_dtype, dtype_name, planned_dtype, read_array, read_arrays
 from .errors import TconvError
 from .params import check_dtype
 from .recipe import Recipe, cache_key, recipe_for, validated_plan
-from .settings import check_memory
+from .settings import check_memory, get_options
 from .shapes import check_output_padding
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
@@ -118,8 +118,8 @@ class _ConvTransposeNd:
                algorithm: str = "auto") -> Recipe:
         """The recipe this layer uses for inputs of this shape and dtype (:func:`tconv.plan`), kept by the layer.
 
-        The key holds the layer's current configuration too, so changing ``layer.stride`` (or loading another
-        weight shape) plans again rather than reusing a stale recipe.
+        The key holds the layer's current configuration and the ``tune`` option too, so changing ``layer.stride``
+        (or loading another weight shape, or tuning) plans again rather than reusing a stale recipe.
 
         >>> layer = ConvTranspose2d(16, 8, 2, stride=2, rng=0)
         >>> r = layer.recipe((1, 16, 32, 32))
@@ -129,14 +129,16 @@ class _ConvTransposeNd:
         bias_shape = None if self.bias is None else self.bias.shape
         config = (self.weight.shape, bias_shape, self.stride, self.padding, self.output_padding, self.groups,
                   self.dilation)
-        try:  # only plain ints are their own key: 2.0 == 2, but PyTorch refuses the float
-            key = (cache_key(input_shape), dtype, cache_key(output_size), algorithm, *map(cache_key, config))
+        try:  # only plain ints and strings are their own key: 2.0 == 2, but PyTorch refuses the float
+            key = (cache_key(input_shape), cache_key(dtype), cache_key(output_size), cache_key(algorithm),
+                   get_options().tune, *map(cache_key, config))
         except TypeError:  # an output_size given as a list or an array: plan without keeping it
             key = None
         found = self._recipes.get(key) if key is not None else None
         if found is None:
             layer = validated_plan(input_shape, self.weight.shape, bias_shape, self.stride, self.padding,
-                                   self.output_padding, self.groups, self.dilation, output_size, self._nd, dtype)
+                                   self.output_padding, self.groups, self.dilation, output_size, self._nd,
+                                   planned_dtype(dtype))
             found = recipe_for(layer, algorithm, bias_shape)
             if key is not None:
                 if len(self._recipes) >= self.MAX_RECIPES:  # the oldest shape goes first

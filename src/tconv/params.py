@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._axes import IntOrSeq, as_int, per_axis, show
+from ._axes import IntOrSeq, as_int, as_shape, per_axis, show
 from .errors import TconvError
 from .shapes import ConvAxis, TransposedAxis, conv_axes, output_padding_for, transposed_axes
 
@@ -182,8 +182,24 @@ class ConvPlan(_Plan):
     axes: tuple[ConvAxis, ...]
 
 
+def _shapes(input_shape: Sequence[int], weight_shape: Sequence[int], bias_shape: Sequence[int] | None
+            ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...] | None]:
+    """The three shapes as tuples of Python ints, each refused by name when it is no shape (a float, a bool, a
+    negative size, a scalar): a plan holds only ints, so that equal plans are the same layer."""
+    given: tuple[tuple[str, Any], ...] = (("input shape", input_shape), ("weight shape", weight_shape),
+                                          ("bias shape", bias_shape))
+    for name, value in given:
+        if getattr(value, "ndim", 1) > 1:  # an array where its shape was meant
+            raise TconvError(f"{name} must be a shape, got an array of shape {list(value.shape)} (an array's .shape "
+                             "is its shape: tconv.plan(x.shape, weight.shape), or tconv.conv_transpose(x, weight))")
+    return (as_shape("input shape", input_shape), as_shape("weight shape", weight_shape),
+            None if bias_shape is None else as_shape("bias shape", bias_shape))
+
+
 def _ndim_of(weight_shape: Sequence[int], nd: int | None, op: str) -> int:
     wdim = len(weight_shape)
+    if nd is not None:
+        nd = as_int("nd", nd, minimum=1)
     if nd is None:
         if not 3 <= wdim <= 5:
             raise TconvError(
@@ -275,6 +291,7 @@ def plan_conv_transpose(
     tconv.errors.TconvError: input has 3 channels but the weight of shape [4, 3, 3, 3] expects 4 (weight is
     (in_channels, out_channels/groups, *kernel)), input shape [1, 3, 5, 5]
     """
+    input_shape, weight_shape, bias_shape = _shapes(input_shape, weight_shape, bias_shape)
     nd = _ndim_of(weight_shape, nd, "conv_transpose")
     batched, batch, channels, spatial = _split_input(input_shape, nd, "conv_transpose")
     groups = as_int("groups", groups, minimum=1)
@@ -324,6 +341,7 @@ def plan_conv(
     >>> plan_conv((1, 4, 8, 8), (6, 2, 4, 4), stride=2, padding=1, groups=2).output_shape
     (1, 6, 4, 4)
     """
+    input_shape, weight_shape, bias_shape = _shapes(input_shape, weight_shape, bias_shape)
     nd = _ndim_of(weight_shape, nd, "conv")
     batched, batch, channels, spatial = _split_input(input_shape, nd, "conv")
     groups = as_int("groups", groups, minimum=1)

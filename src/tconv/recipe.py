@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike
 from . import algorithms
 from ._axes import IntOrSeq
 from .algorithms.base import Prepared
-from .dtypes import check_bias_dtype, dtype_name, read_arrays
+from .dtypes import check_bias_dtype, dtype_name, planned_dtype, read_arrays
 from .errors import TconvError
 from .params import ConvTransposePlan, compute_dtype, plan_conv_transpose
 from .settings import check_memory, get_options, one_call
@@ -143,7 +143,12 @@ class Recipe:
             raise TconvError(f"this recipe was planned for other arrays: {'; '.join(wrong)}; plan again with "
                              "tconv.plan(...) for these shapes, or call tconv.conv_transpose")
 
-    def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as what it is made from (its engines are modules and prepared work): the plan, the algorithm's
+        name and the bias shape, prepared again where it is loaded."""
+        return recipe_for, (self.plan, self.algorithm, self.bias_shape)
+
+    def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         """Compute on arrays already read and checked against the plan: the memory guard, the engine, the bias,
         the result's dtype (what :func:`execute` does for a plan).
 
@@ -303,13 +308,9 @@ def plan(
     ...
     tconv.errors.TconvError: output_padding 2 on axis 0 must be smaller than stride (2) or dilation (1): ...
     """
-    try:
-        name = np.dtype(dtype).name
-    except (TypeError, ValueError):
-        raise TconvError(f"dtype {dtype!r} is not a NumPy dtype: use np.float32 or np.float64") from None
-    layer = validated_plan(tuple(input_shape), tuple(weight_shape), None if bias_shape is None else tuple(bias_shape),
-                           stride, padding, output_padding, groups, dilation, output_size, nd, name)
-    return recipe_for(layer, algorithm, None if bias_shape is None else tuple(bias_shape))
+    layer = validated_plan(input_shape, weight_shape, bias_shape, stride, padding, output_padding, groups, dilation,
+                           output_size, nd, planned_dtype(dtype))
+    return recipe_for(layer, algorithm, None if bias_shape is None else tuple(map(int, bias_shape)))
 
 
 def execute(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, algorithm: str) -> np.ndarray:
