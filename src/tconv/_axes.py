@@ -195,27 +195,30 @@ def count_axes(*values: Any) -> int:
 DRAWN_RANK = 2
 
 
-def drawn_axes(*values: Any) -> int:
-    """How many axes a layer described for a picture or a shell has: the length of the sequences among
-    ``values`` (a one-element sequence is one axis), or :data:`DRAWN_RANK` when every value is a scalar (or None).
-    Sequences of different lengths are refused: ``[5]`` with ``(2, 2)`` is no layer (a scalar is the size of every
-    axis; a sequence lists each axis).
+def drawn_axes(*values: Any, **named: Any) -> int:
+    """How many axes a layer described for a picture or a shell has: the length of the sequences among the
+    values (a one-element sequence is one axis), or :data:`DRAWN_RANK` when every value is a scalar (or None).
+    Sequences of different lengths are refused, by name for the keyword ones: ``[5]`` with ``(2, 2)`` is no layer
+    (a scalar is the size of every axis; a sequence lists each axis).
 
-    >>> drawn_axes(3, 2), drawn_axes((3, 3, 3), 2), drawn_axes([5], 3)
+    >>> drawn_axes(3, 2), drawn_axes((3, 3, 3), 2), drawn_axes(input_size=[5], kernel_size=3)
     (2, 3, 1)
-    >>> drawn_axes([5], 3, (2, 2))  # doctest: +ELLIPSIS
+    >>> drawn_axes(input_size=[5], kernel_size=3, stride=(2, 2))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    tconv.errors.TconvError: the sizes disagree on the number of axes: [5] has 1, (2, 2) has 2; give one number ...
+    tconv.errors.TconvError: the sizes disagree on the number of axes: input_size [5] has 1, stride (2, 2) has 2; ...
     """
-    sequences = [v for v in values if _is_sequence(v)]
-    lengths = {count_axes(v) if len(v) else 0 for v in sequences}
+    # an empty sequence has no axes to count: per_axis refuses it by name
+    sequences: list[tuple[str | None, Any]] = [(None, v) for v in values if _is_sequence(v) and len(v)]
+    sequences += [(name, v) for name, v in named.items() if _is_sequence(v) and len(v)]
+    lengths = {len(v) for _, v in sequences}
     if len(lengths) > 1:
-        first = sequences[0]
-        other = next(v for v in sequences if count_axes(v) != count_axes(first))
-        raise TconvError(f"the sizes disagree on the number of axes: {show(first)} has {count_axes(first)}, "
-                         f"{show(other)} has {count_axes(other)}; give one number for every axis, or one value per "
-                         "axis everywhere (a trailing comma, 5, is one axis)")
-    return count_axes(*sequences) if sequences else DRAWN_RANK
+        (first_name, first), *rest = sequences
+        other_name, other = next((n, v) for n, v in rest if len(v) != len(first))
+        shown = [f"{'' if n is None else n + ' '}{show(v)} has {len(v)}" for n, v in ((first_name, first),
+                                                                                       (other_name, other))]
+        raise TconvError(f"the sizes disagree on the number of axes: {', '.join(shown)}; give one number for every "
+                         "axis, or one value per axis everywhere (a trailing comma, 5, is one axis)")
+    return lengths.pop() if lengths else DRAWN_RANK
 
 
 def _is_sequence(value: Any) -> bool:

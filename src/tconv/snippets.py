@@ -56,7 +56,8 @@ def torch_code(
     valid range 0..1
     """
     if nd is None:
-        nd = drawn_axes(input_size, kernel_size, stride, padding, output_padding, dilation, output_size)
+        nd = drawn_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                        output_padding=output_padding, dilation=dilation, output_size=output_size)
     args = [f"in_channels={in_channels}", f"out_channels={out_channels}"]
 
     def tup(values: list[int]) -> str:

@@ -327,7 +327,7 @@ def per_drawn_axis(args: argparse.Namespace, *names: str) -> list[tuple[int, ...
     [(5,), (3,)]
     """
     need(args, *names)
-    nd = drawn_axes(*(getattr(args, n, None) for n in SIZE_NAMES))
+    nd = drawn_axes(**{n: getattr(args, n, None) for n in SIZE_NAMES})
     return [per_axis(n, getattr(args, n), nd) for n in names]
 
 

@@ -270,7 +270,8 @@ def overlap(
     if layers > MAX_LAYERS:
         raise TconvError(f"layers {layers} is too many: at most {MAX_LAYERS} are stacked")
     if plan is None:
-        shape, kernel = drawn_sizes(input_size, kernel_size, stride, padding, output_padding, dilation)
+        shape, kernel = drawn_sizes(input_size, kernel_size, stride=stride, padding=padding,
+                                    output_padding=output_padding, dilation=dilation)
         plan = plan_conv_transpose((1, 1, *shape), (1, 1, *kernel), None, stride, padding, output_padding, 1, dilation,
                                    nd=len(shape))
     elif not isinstance(plan, ConvTransposePlan):

@@ -113,21 +113,22 @@ def scene_plan(
     ((4, 4), (2,))
     """
     view = view_name(view)
-    input_shape, kernel_shape = drawn_sizes(input_size, kernel_size, stride, padding, output_padding, dilation)
+    input_shape, kernel_shape = drawn_sizes(input_size, kernel_size, stride=stride, padding=padding,
+                                            output_padding=output_padding, dilation=dilation)
     return _plan(input_shape, kernel_shape, view, stride, padding, output_padding, dilation, output_size)
 
 
-def drawn_sizes(input_size: IntOrSeq | None, kernel_size: IntOrSeq | None, *others: object
+def drawn_sizes(input_size: IntOrSeq | None, kernel_size: IntOrSeq | None, **others: object
                 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The input and kernel sizes of a drawn layer, per axis: as many axes as the longest sequence among all its
-    sizes (``others``: stride, padding...), two when all are scalars.
+    """The input and kernel sizes of a drawn layer, per axis: as many axes as the sequences among all its sizes
+    (``others``, by name: stride, padding...), two when all are scalars.
 
-    >>> drawn_sizes(3, 2), drawn_sizes(3, 2, (2, 1, 1))
+    >>> drawn_sizes(3, 2), drawn_sizes(3, 2, stride=(2, 1, 1))
     (((3, 3), (2, 2)), ((3, 3, 3), (2, 2, 2)))
     """
     if input_size is None or kernel_size is None:
         raise TconvError("the layer needs input_size and kernel_size (or a plan)")
-    nd = drawn_axes(input_size, kernel_size, *others)
+    nd = drawn_axes(input_size=input_size, kernel_size=kernel_size, **others)
     if nd > 3:
         raise TconvError(f"the sizes describe {nd} spatial axes (input_size {show(input_size)}, kernel_size "
                          f"{show(kernel_size)}); a drawn layer has 1 to 3, as PyTorch's ConvTranspose1d/2d/3d")

@@ -75,7 +75,7 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
     raw = {"input_size": i, "kernel_size": k, "stride": s, "padding": p, "output_padding": op, "dilation": d}
     values = {name: parse_ints(name, text) for name, text in raw.items()}
     out = None if os in (None, "") else parse_ints("output_size", os)
-    nd = drawn_axes(*values.values(), out)  # all scalars: a square 2-D layer
+    nd = drawn_axes(**values, output_size=out)  # all scalars: a square 2-D layer
     parsed = {name: per_axis(name, v, nd) for name, v in values.items()}
     output = None if out is None else per_axis("output_size", out, nd)
     return Config(
