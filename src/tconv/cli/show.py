@@ -80,7 +80,7 @@ def _animate(args: argparse.Namespace) -> str:
     scene = animate(
         size, kernel, **layer_args(args), output_size=out, view=view,
         pool=args.pool, values=args.values, seed=or_default(args.seed, 0), cell_size=args.cell_size,
-        duration_ms=args.duration, lang=args.lang, **arrays_given,
+        duration_ms=args.duration, lang=args.lang, input=arrays_given.get("input"), weight=arrays_given.get("weight"),
     )
     # a PNG is one picture: the frame asked for, else the scene's still (the window over the most input elements)
     frame = args.frame

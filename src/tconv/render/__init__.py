@@ -5,7 +5,8 @@ GIF. ``frame`` None means every frame (animated SVG, looping GIF; PNG: ``Scene.s
 The writers read scenes and build none, so this package imports the scene model for its types only, and
 ``Scene.save`` and ``Scene.chunks`` import this table when they are called (as ``Walkthrough.to_text`` imports
 its writers): nothing is registered by an import. SVG is written with the standard library; GIF and PNG need
-Pillow, imported only when they are used. :func:`writable` is the one "path or file object" helper.
+Pillow, imported only when they are used. :func:`writable` is the one "path or file object" helper
+(:func:`check_target` refuses a target before any work).
 
 >>> import tconv
 >>> from tconv.render import WRITERS
@@ -18,19 +19,19 @@ b'<svg'
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._axes import as_choice
 from ..errors import TconvError
-from .output import Sink, Target, check_writable, writable
+from .output import Sink, Target, check_target, check_writable, writable
 
 if TYPE_CHECKING:  # writers read the scene's data and build none of it
     from ..scene.model import Scene
 
-__all__ = ["WRITERS", "Sink", "Target", "Writer", "check_writable", "writable", "write_gif", "write_png",
-           "write_svg", "writer_kind"]
+__all__ = ["WRITERS", "Sink", "Target", "Writer", "check_target", "check_writable", "writable", "write_gif",
+           "write_png", "write_svg", "writer_kind"]
 
 
 def write_svg(scene: Scene, frame: int | None) -> Iterator[bytes]:
@@ -82,19 +83,29 @@ Writer = Callable[["Scene", int | None], Iterator[bytes]]
 WRITERS: dict[str, Writer] = {"svg": write_svg, "gif": write_gif, "png": write_png}
 
 
-def writer_kind(target: object, kind: str | None = None) -> str:
-    """The writer a save uses: ``kind`` if given, else the extension of the path (or of the file object's name).
+def writer_kind(target: object, kind: str | None = None, kinds: Sequence[str] = tuple(WRITERS),
+                of: str = "a scene") -> str:
+    """The writer a save uses: ``kind`` if given, else the extension of the path (or of the file object's name),
+    either in any case. ``kinds`` are those the saved thing can be written as (``of`` says what it is when a
+    writer it cannot use is asked for).
 
-    >>> writer_kind("odd.GIF"), writer_kind("odd.svg", "png")
-    ('gif', 'png')
+    >>> writer_kind("odd.GIF"), writer_kind("odd.svg", "png"), writer_kind("odd.svg", "PNG")
+    ('gif', 'png', 'png')
+    >>> writer_kind("map.gif", None, ("svg", "png"), "an overlap heatmap is a still")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: cannot write kind 'gif': an overlap heatmap is a still, written as .svg or .png
     """
-    known = ", ".join(map(repr, WRITERS))
     if kind is None:
         name = target if isinstance(target, str | os.PathLike) else getattr(target, "name", None)
         if not isinstance(name, str | os.PathLike):
-            raise TconvError(f"kind is needed to write to a file object ({type(target).__name__}): one of {known}")
+            raise TconvError(f"kind is needed to write to a file object ({type(target).__name__}): one of "
+                             f"{', '.join(map(repr, kinds))}")
         kind = Path(name).suffix.lower().lstrip(".")
         if kind not in WRITERS:
-            exts = ", ".join(f".{k}" for k in WRITERS)
+            exts = ", ".join(f".{k}" for k in kinds)
             raise TconvError(f"cannot write {str(name)!r}: the extension must be one of {exts} (or give kind=)")
-    return as_choice("kind", kind, tuple(WRITERS))
+    elif isinstance(kind, str) and kind.lower() in WRITERS:
+        kind = kind.lower()
+    if kind in WRITERS and kind not in kinds:
+        raise TconvError(f"cannot write kind {kind!r}: {of}, written as {' or '.join(f'.{k}' for k in kinds)}")
+    return as_choice("kind", kind, tuple(kinds))

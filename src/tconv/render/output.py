@@ -15,7 +15,7 @@ from typing import IO, Any
 from .._axes import quote, show
 from ..errors import TconvError
 
-__all__ = ["Sink", "Target", "check_writable", "path_kind", "writable"]
+__all__ = ["Sink", "Target", "check_target", "check_writable", "path_kind", "writable"]
 
 #: What output can go to: a path, or a file object open for writing.
 Target = str | os.PathLike[str] | IO[bytes] | IO[str]
@@ -58,6 +58,37 @@ def check_writable(path: str | os.PathLike[str], what: str = "path") -> Path:
     if folder == "file":
         raise TconvError(f"{what} {shown}: {quote(str(target.parent))} is a file, not a folder")
     return target
+
+
+def check_target(target: object, what: str = "the output") -> None:
+    """Refuse, before any work, a target no output can go to: a path :func:`check_writable` refuses, or an object
+    that is not a file open for writing (no ``write``, closed, or opened for reading). ``what`` names the output.
+
+    >>> check_target("/tmp/tconv-doctest.svg")          # returns nothing: a file can be written there
+    >>> check_target(None, "the scene")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: cannot write the scene to None (NoneType): give a path or a file object open for writing
+    >>> check_target(io.BufferedReader(io.BytesIO()), "the scene")        # as a file opened with mode 'rb'
+    Traceback (most recent call last):
+    tconv.errors.TconvError: cannot write the scene to <_io.BufferedReader>: it is not open for writing (open the \
+file with mode 'wb')
+    """
+    if isinstance(target, str | os.PathLike):
+        check_writable(target)
+        return
+    if not callable(getattr(target, "write", None)):
+        raise TconvError(f"cannot write {what} to {show(target)} ({type(target).__name__}): give a path or a file "
+                         "object open for writing")
+    if getattr(target, "closed", False) is True:
+        raise TconvError(f"cannot write {what} to {show(target)}: the file is closed")
+    writable = getattr(target, "writable", None)
+    try:
+        refused = callable(writable) and writable() is False
+    except (OSError, ValueError):  # a file object that cannot say: its first write tells
+        refused = False
+    if refused:
+        raise TconvError(f"cannot write {what} to {show(target)}: it is not open for writing (open the file with "
+                         "mode 'wb')")
 
 
 class Sink:
@@ -133,9 +164,7 @@ def writable(target: Target, what: str = "the output", *, encoding: str | None =
                 path.unlink(missing_ok=True)
             raise
         return
-    if not callable(getattr(target, "write", None)):
-        raise TconvError(f"cannot write {what} to {show(target)} ({type(target).__name__}): give a path or a file "
-                         "object open for writing")
+    check_target(target, what)
 
     def failed(exc: BaseException) -> TconvError:  # a closed file, one open in the wrong mode: the caller's mistake
         return TconvError(f"cannot write {what} to {show(target)}: {exc}")

@@ -22,7 +22,7 @@ from ..errors import TconvError
 from ..explain.i18n import LANGS, render
 from ..functional import conv
 from ..params import ConvPlan, ConvTransposePlan
-from ..recipe import execute
+from ..recipe import Recipe, execute
 from ..shapes import pool_output_size
 from .model import AxisMap, Frame, Mark, Panel, Scene, Update, Window
 from .plan import (
@@ -35,6 +35,7 @@ from .plan import (
     arrays_plan,
     check_cost,
     check_drawable,
+    check_plan_alone,
     compact,
     plan_cost,
     random_arrays,
@@ -341,35 +342,40 @@ def _legend(panels: list[Panel]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def draw(plan: ScenePlan, input: np.ndarray | None = None, weight: np.ndarray | None = None, *,
+def draw(plan: ScenePlan | Recipe, input: ArrayLike | None = None, weight: ArrayLike | None = None, *,
          view: str | None = None, pool: str | None = None, look: Look | None = None, seed: int = 0) -> Scene:
-    """The scene of a ready plan: ``plan_conv_transpose`` (views "gather", the default, and "scatter") or
-    ``plan_conv`` (view "conv", the default for it; ``pool`` "max" or "avg" draws a pooling window), one channel in
-    and out, 1-D or 2-D. ``input`` and ``weight`` are plain arrays of the plan's input and kernel sizes (default:
-    random small integers from ``seed``, as :func:`animate` draws). Refused first when the scene would hold more
-    than an animation shows (:func:`~tconv.scene.plan.check_cost`).
+    """The scene of a ready plan: ``plan_conv_transpose`` or the :class:`~tconv.recipe.Recipe` of ``tconv.plan``
+    (views "gather", the default, and "scatter"), or ``plan_conv`` (view "conv", the default for it; ``pool`` "max"
+    or "avg" draws a pooling window), 1-D or 2-D. The scene draws the layer's per-axis geometry on one channel in
+    and out and one sample: a plan's batch, channels and groups are not drawn
+    (:func:`~tconv.scene.plan.check_drawable`). ``input`` and ``weight`` are plain arrays of the plan's input and
+    kernel sizes (default: random small integers from ``seed``, as :func:`animate` draws). Refused first when the
+    scene would hold more than an animation shows (:func:`~tconv.scene.plan.check_cost`).
 
+    >>> import tconv
     >>> from tconv.params import plan_conv_transpose
     >>> scene = draw(plan_conv_transpose((1, 1, 2, 2), (1, 1, 3, 3)), view="scatter")
     >>> len(scene.frames), scene.panel("output").shape
     (4, (4, 4))
+    >>> draw(tconv.plan((8, 16, 2, 2), (16, 4, 3, 3))).svg() == tconv.animate(2, 3).svg()   # one channel of it
+    True
     """
     view = view_name(view if view is not None else "conv" if isinstance(plan, ConvPlan) else "gather")
     if pool is not None and (as_choice("pool", pool, ("max", "avg")) and view != "conv"):
         raise TconvError(f"pool {pool!r} needs view='conv'")
-    plan = check_drawable(plan, view)
-    check_cost(plan_cost(plan, view, pool))  # before any array, panel or frame is made
+    drawn = check_drawable(plan, view)
+    check_cost(plan_cost(drawn, view, pool))  # before any array, panel or frame is made
     if input is None and weight is None:
-        x, w = random_arrays(plan.input_size, plan.kernel_size, seed)
+        x, w = random_arrays(drawn.input_size, drawn.kernel_size, seed)
     else:
         x, w = sample_arrays(input, weight, None, None, seed)
-        if x.shape != plan.input_size or w.shape != plan.kernel_size:
+        if x.shape != drawn.input_size or w.shape != drawn.kernel_size:
             raise TconvError(f"input shape {list(x.shape)} and weight shape {list(w.shape)} are not the plan's input "
-                             f"and kernel sizes {list(plan.input_size)} and {list(plan.kernel_size)}")
+                             f"and kernel sizes {list(drawn.input_size)} and {list(drawn.kernel_size)}")
     look = Look() if look is None else look
-    if isinstance(plan, ConvPlan):
-        return _direct(plan, x, w, pool, look)
-    return (_gather if view == "gather" else _scatter)(plan, x, w, look)
+    if isinstance(drawn, ConvPlan):
+        return _direct(drawn, x, w, pool, look)
+    return (_gather if view == "gather" else _scatter)(drawn, x, w, look)
 
 
 def animate(
@@ -390,6 +396,7 @@ def animate(
     cell_size: int = 36,
     duration_ms: int = 800,
     lang: str = "en",
+    plan: ConvTransposePlan | Recipe | None = None,
 ) -> Scene:
     """An animation scene of a (transposed) convolution, conv_arithmetic-style, for any parameters.
 
@@ -400,13 +407,16 @@ def animate(
     output, which accumulates; the cropped border is marked) and ``"conv"`` (a direct convolution, or a pooling
     window with ``pool="max"``/``"avg"``). Parameters are PyTorch's, per axis; 1-D and 2-D. ``values=True`` writes
     the numbers in the cells (random small non-zero integers from ``seed``: input 1–4, kernel 1–3; or
-    ``input``/``weight`` arrays); they equal ``tconv.conv_transpose``. One frame per kernel position (per input cell
-    for scatter). ``lang`` ("en" or "zh") is the language of every word drawn: title, labels, captions, legend.
-    Every cell knows what it holds: ``scene.panel("input").index(row, col)`` is the true index of its element
-    (None for padding and inserted zeros), ``between`` the elements an inserted zero sits between.
+    ``input``/``weight`` arrays, whose shapes are the sizes: ``input_size``/``kernel_size`` given beside them must
+    agree); they equal ``tconv.conv_transpose``. One frame per kernel position (per input cell for scatter).
+    ``lang`` ("en" or "zh") is the language of every word drawn: title, labels, captions, legend. Every cell knows
+    what it holds: ``scene.panel("input").index(row, col)`` is the true index of its element (None for padding
+    and inserted zeros), ``between`` the elements an inserted zero sits between.
 
-    The layer is planned once (:func:`~tconv.scene.plan.scene_plan`) and drawn by :func:`draw`, which also takes a
-    ready plan.
+    ``plan`` gives the layer instead of sizes: a ``ConvTransposePlan`` or the :class:`~tconv.recipe.Recipe` of
+    ``tconv.plan``, drawn on one channel and one sample as :func:`draw` draws it (sizes given beside it are
+    refused). Otherwise the layer is planned once (:func:`~tconv.scene.plan.scene_plan`) and drawn by
+    :func:`draw`.
 
     >>> import tconv
     >>> scene = tconv.animate(2, 3)                       # no_padding_no_strides_transposed: 2×2 → 4×4
@@ -414,15 +424,21 @@ def animate(
     (16, (6, 6), (4, 4))
     >>> scene.save("/tmp/tconv-doctest.svg").suffix
     '.svg'
+    >>> len(tconv.animate(plan=tconv.plan((1, 8, 3, 3), (8, 4, 3, 3), stride=2), view="scatter").frames)
+    9
     """
     view = view_name(view)
     look = Look.checked(values, cell_size, duration_ms, lang)
+    if plan is not None:
+        check_plan_alone(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                         output_padding=output_padding, dilation=dilation, output_size=output_size)
+        return draw(plan, input, weight, view=view, pool=pool, look=look, seed=seed)
     if input is not None or weight is not None:
-        x, w = sample_arrays(input, weight, None, None, seed)
+        x, w = sample_arrays(input, weight, input_size, kernel_size, seed)
         return draw(arrays_plan(x, w, stride, padding, output_padding, dilation, output_size=output_size, view=view),
                     x, w, view=view, pool=pool, look=look)
     if input_size is None or kernel_size is None:
-        raise TconvError("animate needs input_size and kernel_size (or input and weight arrays)")
-    plan = scene_plan(input_size, kernel_size, stride, padding, output_padding, dilation, output_size=output_size,
-                      view=view)
-    return draw(plan, view=view, pool=pool, look=look, seed=seed)
+        raise TconvError("animate needs input_size and kernel_size (or input and weight arrays, or a plan)")
+    layer = scene_plan(input_size, kernel_size, stride, padding, output_padding, dilation, output_size=output_size,
+                       view=view)
+    return draw(layer, view=view, pool=pool, look=look, seed=seed)

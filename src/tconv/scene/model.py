@@ -556,8 +556,10 @@ class Scene:
         """Write the scene to a path (returned) or an open file; ``kind`` ("svg", "gif", "png") picks the writer.
 
         For a path, ``kind`` defaults to its extension; for a file object, to the extension of its ``name`` if it
-        has one, else ``kind`` is needed. SVG goes to text or binary files, GIF and PNG to binary ones. The writer
-        streams: each frame is written as it is drawn (a path that fails half-way is removed).
+        has one, else ``kind`` is needed (either in any case: "GIF" is "gif"). SVG goes to text or binary files, GIF
+        and PNG to binary ones. A target nothing can be written to (None, a folder, a file open for reading) is
+        refused before anything is drawn. The writer streams: each frame is written as it is drawn (a path that
+        fails half-way is removed).
 
         >>> import io, tconv
         >>> scene = tconv.animate(2, 3)
@@ -568,8 +570,9 @@ class Scene:
         >>> buf.getvalue().startswith("<svg")
         True
         """
-        from ..render import WRITERS, writable, writer_kind  # the writers read scenes: found when called
+        from ..render import WRITERS, check_target, writable, writer_kind  # the writers: found when called
 
+        check_target(target, "the scene")  # a folder, None, a file open for reading: refused before any drawing
         kind = writer_kind(target, kind)
         if isinstance(target, io.TextIOBase) and kind != "svg":
             raise TconvError(f"cannot write kind {kind!r} to a text file: {kind.upper()} is binary, open the file "

@@ -18,9 +18,9 @@ from .._axes import IntOrSeq, as_int, show
 from ..errors import TconvError
 from ..explain.i18n import render
 from ..params import ConvTransposePlan, plan_conv_transpose
-from ..recipe import execute
+from ..recipe import Recipe, execute
 from .model import AxisMap, Frame, Panel, Scene
-from .plan import compact, drawn_sizes, loose_sizes
+from .plan import check_plan_alone, compact, drawn_sizes, layer_plan
 
 __all__ = ["OverlapMap", "overlap", "residue_counts"]
 
@@ -219,11 +219,10 @@ kernel_size 4 or 2 would make it even (a multiple of the stride). After 1 layer(
         >>> overlap(4, 3, stride=2).save("/tmp/tconv-doctest-overlap.svg").name
         'tconv-doctest-overlap.svg'
         """
-        from ..render import writer_kind  # the writers read scenes: found when called
+        from ..render import check_target, writer_kind  # the writers read scenes: found when called
 
-        kind = writer_kind(target, kind)
-        if kind not in ("svg", "png"):
-            raise TconvError(f"cannot write kind {kind!r}: an overlap heatmap is a still, written as .svg or .png")
+        check_target(target, "the heatmap")
+        kind = writer_kind(target, kind, ("svg", "png"), "an overlap heatmap is a still")
         return self.scene().save(target, kind)
 
     def to_dict(self) -> dict[str, Any]:
@@ -252,19 +251,23 @@ def overlap(
     dilation: IntOrSeq = 1,
     *,
     layers: int = 1,
-    plan: ConvTransposePlan | None = None,
+    plan: ConvTransposePlan | Recipe | None = None,
 ) -> OverlapMap:
     """Count the kernel taps that reach each output cell, through ``layers`` identical transposed convolutions.
 
     The counts are the transposed convolution of an all-ones input with an all-ones kernel, applied ``layers``
-    times; scalars mean a square 2-D layer. ``plan`` gives the layer as a ready plan instead of sizes (its channels
-    do not matter: the taps of one channel are counted).
+    times; scalars mean a square 2-D layer. ``plan`` gives the layer as a ready plan instead of sizes: a
+    ``ConvTransposePlan`` or the :class:`~tconv.recipe.Recipe` of ``tconv.plan`` (its batch, channels and groups do
+    not matter: the taps of one channel are counted).
 
     >>> m = overlap(4, 3, stride=2)
     >>> m.counts[0].tolist(), m.even
     ([1, 1, 2, 1, 2, 1, 2, 1, 1], False)
     >>> overlap(4, 4, stride=2, padding=1).even
     True
+    >>> import tconv
+    >>> overlap(plan=tconv.plan((1, 16, 4, 4), (16, 8, 3, 3), stride=2)).counts[0].tolist()   # a recipe
+    [1, 1, 2, 1, 2, 1, 2, 1, 1]
     """
     layers = as_int("layers", layers, minimum=1)
     if layers > MAX_LAYERS:
@@ -274,12 +277,14 @@ def overlap(
                                     output_padding=output_padding, dilation=dilation)
         plan = plan_conv_transpose((1, 1, *shape), (1, 1, *kernel), None, stride, padding, output_padding, 1, dilation,
                                    nd=len(shape))
-    elif not isinstance(plan, ConvTransposePlan):
-        raise TconvError(f"plan must be a ConvTransposePlan (tconv.params.plan_conv_transpose), got {show(plan)} "
-                         f"({type(plan).__name__})")
-    elif loose := loose_sizes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
-                              output_padding=output_padding, dilation=dilation):
-        raise TconvError(f"give the layer as a plan or as sizes, not both: the plan sets {', '.join(loose)}")
+    else:
+        given = layer_plan(plan)
+        if not isinstance(given, ConvTransposePlan):
+            raise TconvError(f"plan must be a ConvTransposePlan (tconv.params.plan_conv_transpose) or the Recipe of "
+                             f"tconv.plan, got {show(plan)} ({type(plan).__name__})")
+        check_plan_alone(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                         output_padding=output_padding, dilation=dilation)
+        plan = given
     if math.prod(plan.input_size) > MAX_CELLS:
         raise TconvError(f"input_size {list(plan.input_size)} has {math.prod(plan.input_size):,} cells; the overlap "
                          f"map counts at most {MAX_CELLS:,}: use a smaller input")

@@ -15,7 +15,7 @@ SceneCost(frames=36, cells=118, updates=36, nbytes=81360)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -24,11 +24,13 @@ from .._axes import IntOrSeq, as_int, drawn_axes, per_axis, show
 from ..dtypes import as_arrays
 from ..errors import TconvError
 from ..params import ConvPlan, ConvTransposePlan, plan_conv, plan_conv_transpose
+from ..recipe import Recipe
 from ..settings import check_memory
 
 __all__ = ["MAX_CELLS", "MAX_FRAMES", "VIEWS", "VIEW_ALIASES", "SceneCost", "ScenePlan", "arrays_plan",
-           "check_cells", "check_cost", "check_drawable", "compact", "drawn_sizes", "given_arrays", "loose_sizes",
-           "plan_cost", "random_arrays", "sample_arrays", "scene_cost", "scene_plan", "view_name"]
+           "check_cells", "check_cost", "check_drawable", "check_plan_alone", "check_size_agrees", "compact",
+           "drawn_sizes", "given_arrays", "layer_plan", "loose_sizes", "plan_cost", "random_arrays", "sample_arrays",
+           "scene_cost", "scene_plan", "view_name"]
 
 #: The views, named as everywhere else (``tconv.explain`` calls the zero-insertion view "gather" too).
 VIEWS = ("gather", "scatter", "conv")
@@ -87,9 +89,13 @@ def _plan(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], view: str
           ) -> ScenePlan:
     nd = len(input_shape)
     if view == "conv":
-        if output_size is not None or (output_padding not in (0, None) and np.any(np.asarray(output_padding) != 0)):
-            raise TconvError("output_padding and output_size only apply to transposed convolution (view 'conv' is "
-                             "direct)")
+        if output_size is not None:
+            raise TconvError(f"output_size {show(output_size)} only applies to transposed convolution (view 'conv' "
+                             "is direct): leave it out")
+        # any spelling of zero (0, [0, 0], a NumPy array) is the direct convolution's own
+        if any(per_axis("output_padding", output_padding, nd, minimum=0)):
+            raise TconvError(f"output_padding {show(output_padding)} only applies to transposed convolution (view "
+                             "'conv' is direct): use 0")
         return plan_conv((1, 1, *input_shape), (1, 1, *kernel_shape), None, stride, padding, dilation, 1, nd=nd)
     return plan_conv_transpose((1, 1, *input_shape), (1, 1, *kernel_shape), None, stride, padding, output_padding,
                                1, dilation, output_size=output_size, nd=nd)
@@ -146,25 +152,52 @@ def loose_sizes(**given: object) -> list[str]:
             if v is not None and not (type(v) is int and v == defaults.get(name))]
 
 
+def check_plan_alone(**given: object) -> None:
+    """Refuse the layer's size arguments given beside a plan (:func:`loose_sizes`): the plan sets them all.
+
+    >>> check_plan_alone(input_size=None, stride=2)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: give the layer as a plan or as sizes, not both: the plan sets stride
+    """
+    if loose := loose_sizes(**given):
+        raise TconvError(f"give the layer as a plan or as sizes, not both: the plan sets {', '.join(loose)}")
+
+
+def layer_plan(plan: object) -> object:
+    """The plan inside a :class:`~tconv.recipe.Recipe` (what ``tconv.plan`` returns); any other value as it is.
+
+    >>> import tconv
+    >>> layer_plan(tconv.plan((1, 1, 3, 3), (1, 1, 2, 2))).output_size
+    (4, 4)
+    """
+    return plan.plan if isinstance(plan, Recipe) else plan
+
+
 def check_drawable(plan: object, view: str) -> ScenePlan:
-    """A ready plan, refused unless a scene of ``view`` can draw it: one sample (batched or not), one channel in
-    and out, 1 or 2 spatial axes; transposed for "gather" and "scatter", direct for "conv".
+    """The one-channel plan a scene of ``view`` draws for a ready plan (or a :class:`~tconv.recipe.Recipe`: its
+    plan), refused unless it is transposed for "gather" and "scatter", direct for "conv", of 1 or 2 spatial axes.
+
+    A scene draws the layer's per-axis geometry (sizes, stride, padding, output_padding, dilation) on one channel
+    in and out and one sample, as :func:`scene_plan` plans it: a plan's batch, channels and groups are not drawn.
 
     >>> from tconv.params import plan_conv_transpose
-    >>> check_drawable(plan_conv_transpose((1, 2, 3, 3), (2, 1, 3, 3)), "gather")
+    >>> drawn = check_drawable(plan_conv_transpose((8, 4, 3, 3), (4, 3, 3, 3), stride=2), "gather")
+    >>> drawn == scene_plan(3, 3, stride=2), (drawn.batch, drawn.in_channels, drawn.out_channels)
+    (True, (1, 1, 1))
+    >>> check_drawable(plan_conv_transpose((1, 1, 3, 3), (1, 1, 3, 3)), "conv")
     Traceback (most recent call last):
-    tconv.errors.TconvError: animate draws one channel in and out, one sample: this plan has 2 input channel(s), \
-1 output channel(s) and a batch of 1
+    tconv.errors.TconvError: view 'conv' draws a ConvPlan (tconv.params.plan_conv), got a ConvTransposePlan
     """
+    plan = layer_plan(plan)
     wanted = ConvPlan if view == "conv" else ConvTransposePlan
     if not isinstance(plan, wanted):
-        raise TconvError(f"view {view!r} draws a {wanted.__name__} (from tconv.params), got a {type(plan).__name__}")
-    if (plan.in_channels, plan.out_channels, plan.batch) != (1, 1, 1):
-        raise TconvError(f"animate draws one channel in and out, one sample: this plan has {plan.in_channels} input "
-                         f"channel(s), {plan.out_channels} output channel(s) and a batch of {plan.batch}")
+        source = "tconv.params.plan_conv" if view == "conv" else ("tconv.params.plan_conv_transpose, or "
+                                                                  "tconv.plan's Recipe")
+        raise TconvError(f"view {view!r} draws a {wanted.__name__} ({source}), got a {type(plan).__name__}")
     _check_rank(plan.nd)
     check_cells(plan.input_size, plan.kernel_size)
-    return plan
+    # the axes hold every size; the rest is what scene_plan gives a drawn layer (its default dtype too)
+    return replace(plan, batch=1, batched=True, in_channels=1, out_channels=1, groups=1, dtype="float64")
 
 
 def random_arrays(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], seed: int
@@ -214,22 +247,50 @@ def sample_arrays(
     seed: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The arrays ``animate`` draws: given, or :func:`random_arrays` of the given sizes (all-scalar sizes: a square
-    2-D layer).
+    2-D layer). Sizes given beside arrays must say the same as the arrays' shapes, as the shells require.
 
     >>> x, w = sample_arrays(None, None, 3, 2, 0)
     >>> x.shape, w.shape
     ((3, 3), (2, 2))
+    >>> sample_arrays([1, 2, 3], [1, 1], 4, None, 0)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: input_size 4 conflicts with input, whose spatial shape is [3]: leave input_size out or \
+make them agree
     """
     if (input is None) != (weight is None):
         raise TconvError("give both input and weight arrays, or neither (then random integers of the given sizes)")
     if input is not None and weight is not None:
-        return given_arrays(input, weight)
+        x, w = given_arrays(input, weight)
+        check_size_agrees("input_size", input_size, x.shape, "input")
+        check_size_agrees("kernel_size", kernel_size, w.shape, "weight")
+        return x, w
     if input_size is None or kernel_size is None:
         raise TconvError("animate needs input_size and kernel_size (or input and weight arrays)")
     shapes = drawn_sizes(input_size, kernel_size)
     _check_rank(len(shapes[0]))
     check_cells(*shapes)
     return random_arrays(*shapes, seed)
+
+
+def check_size_agrees(name: str, size: object, shape: tuple[int, ...], source: str) -> None:
+    """A size given beside an array (None: not given) must be the array's spatial ``shape``: an int is every axis
+    of it, a sequence one value per axis.
+
+    >>> check_size_agrees("kernel_size", 2, (2, 2), "weight")        # returns nothing: 2 is 2 × 2
+    >>> check_size_agrees("kernel_size", (2, 3), (2, 2), "weight")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: kernel_size (2, 3) conflicts with weight, whose spatial shape is [2, 2]: leave \
+kernel_size out or make them agree
+    """
+    if size is None:
+        return
+    try:
+        agrees = per_axis(name, size, len(shape)) == tuple(shape)
+    except TconvError:  # not one value per axis of the array: a conflict too
+        agrees = False
+    if not agrees:
+        raise TconvError(f"{name} {show(size)} conflicts with {source}, whose spatial shape is {list(shape)}: leave "
+                         f"{name} out or make them agree")
 
 
 def arrays_plan(x: np.ndarray, w: np.ndarray, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
