@@ -174,7 +174,7 @@ def test_an_overlap_map_reads_its_kind_in_any_case() -> None:
 TARGETS = {
     "none": (lambda tmp: None, r"cannot write the scene to None \(NoneType\): give a path or a file object open for "
                                r"writing"),
-    "folder": (lambda tmp: tmp, r"path '.*' is a folder: give a file name"),
+    "folder": (lambda tmp: tmp, r"target '.*' is a folder: give a file name"),
     "missing-folder": (lambda tmp: tmp / "no" / "x.svg", r"the folder '.*no' does not exist"),
     "binary-read": (lambda tmp: (tmp / "ro.svg").open("rb"), r"cannot write the scene to <_io.BufferedReader "
                                                             r"name='.*ro.svg'>: it is not open for writing"),

@@ -106,6 +106,6 @@ def writer_kind(target: object, kind: str | None = None, kinds: Sequence[str] = 
             raise TconvError(f"cannot write {str(name)!r}: the extension must be one of {exts} (or give kind=)")
     elif isinstance(kind, str) and kind.lower() in WRITERS:
         kind = kind.lower()
-    if kind in WRITERS and kind not in kinds:
+    if isinstance(kind, str) and kind in WRITERS and kind not in kinds:  # a list is no name: as_choice says so
         raise TconvError(f"cannot write kind {kind!r}: {of}, written as {' or '.join(f'.{k}' for k in kinds)}")
     return as_choice("kind", kind, tuple(kinds))

@@ -48,6 +48,8 @@ def check_writable(path: str | os.PathLike[str], what: str = "path") -> Path:
     Traceback (most recent call last):
     tconv.errors.TconvError: --output '/tmp' is a folder: give a file name
     """
+    if not str(path):
+        raise TconvError(f"{what} '' is empty: give a file name")
     target = Path(path)
     shown = quote(str(path))
     if path_kind(target, what) == "folder":
@@ -74,7 +76,7 @@ def check_target(target: object, what: str = "the output") -> None:
 file with mode 'wb')
     """
     if isinstance(target, str | os.PathLike):
-        check_writable(target)
+        check_writable(target, "target")  # the saving methods' parameter
         return
     if not callable(getattr(target, "write", None)):
         raise TconvError(f"cannot write {what} to {show(target)} ({type(target).__name__}): give a path or a file "
