@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tconv
-from tconv.arrays import load_array, random_arrays, with_channels, worked_example
+from tconv.arrays import load_array, load_arrays, random_arrays, with_channels, worked_example
 
 
 @pytest.mark.parametrize("source,expected", [
@@ -33,7 +33,9 @@ def test_npy_and_json_files(tmp_path: Path) -> None:
     ("{", "--input is neither a .npy/.json file nor valid JSON"),
     ("missing.npy", "--input 'missing.npy' could not be read as .npy"),
     ("[" * 100_000 + "]" * 100_000, "--input is JSON nested too deeply to read"),
-], ids=["ragged", "null", "bad JSON", "missing .npy", "too deep"])
+    ("[]", "--input is empty: give at least one number"),
+    ("[[], []]", "--input is empty: give at least one number"),
+], ids=["ragged", "null", "bad JSON", "missing .npy", "too deep", "empty", "empty rows"])
 def test_refusals_name_the_array(source, message) -> None:
     with pytest.raises(tconv.TconvError, match="^" + message.replace(".", r"\.").replace("[", r"\[")):
         load_array(source, "--input")
@@ -72,3 +74,30 @@ def test_random_arrays_check_the_memory_first() -> None:
 def test_with_channels(x, w, plain, shapes, was_plain) -> None:
     xx, ww, b, got_plain = with_channels(x, w, plain=plain)
     assert [xx.shape, ww.shape] == shapes and b is None and got_plain is was_plain
+
+
+@pytest.mark.parametrize("sources,dtypes", [
+    (("[[1.5, 2]]", "[[1, 2]]", None), ("float64", "float64", None)),
+    (("[[1, 2]]", "[[1, 2]]", "[0.5]"), ("int64", "int64", "float64")),
+    (("[[1.5, 2]]", "[[1, 2]]", "[1]"), ("float64", "float64", "float64")),
+    (("{tmp}/x32.npy", "[[1, 2]]", "[1]"), ("float32", "float32", "float32")),
+    (("[[1, 2]]", "{tmp}/w32.npy", None), ("float32", "float32", None)),
+    (("{tmp}/x32.npy", "{tmp}/w32.npy", None), ("float32", "float32", None)),
+], ids=["JSON floats and ints: float64", "JSON ints, a float bias: the bias keeps float64",
+        "JSON floats: the bias follows", "a float32 .npy input: JSON follows it", "a float32 .npy weight",
+        "two .npy files"])
+def test_load_arrays_applies_the_librarys_rule_for_plain_data(tmp_path: Path, sources, dtypes) -> None:
+    """JSON is plain data (a list in Python), so JSON arrays take the dtype the library gives lists."""
+    np.save(tmp_path / "x32.npy", np.array([[1.5, 2]], np.float32))
+    np.save(tmp_path / "w32.npy", np.array([[1, 2]], np.float32))
+    arrays = load_arrays(*(None if s is None else s.replace("{tmp}", str(tmp_path)) for s in sources))
+    assert tuple(None if a is None else a.dtype.name for a in arrays) == dtypes
+    assert arrays[1].tolist() == [[1, 2]]
+
+
+def test_load_arrays_keeps_an_npy_files_dtype_and_refuses_a_mix(tmp_path: Path) -> None:
+    """Two typed arrays of different dtypes are refused as the library refuses them."""
+    np.save(tmp_path / "x.npy", np.array([[1, 2]], np.int64))
+    np.save(tmp_path / "w.npy", np.array([[1.5, 2]], np.float64))
+    with pytest.raises(tconv.TconvError, match="^input dtype int64 and weight dtype float64 differ"):
+        load_arrays(str(tmp_path / "x.npy"), str(tmp_path / "w.npy"))

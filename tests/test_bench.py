@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -70,7 +71,46 @@ def test_a_turn_warms_up_then_times_the_median_of_the_timed_calls() -> None:
 
 def test_bench_cli_refuses_an_unknown_layer(capsys) -> None:
     assert main(["--only", "no such layer"]) == 2
-    assert "no layer matches" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("tconv bench: error: no layer matches --only 'no such layer': the layers are 'DCGAN")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv,line", [
+    (["--rounds", "0", "--profile", "--warmup", "0"], "tconv bench: error: argument --rounds: expected an integer ≥ 1, "
+                                                      "got '0'\n"),
+    (["--rounds", "2.5"], "tconv bench: error: argument --rounds: expected an integer ≥ 1, got '2.5'\n"),
+    (["--warmup", "inf"], "tconv bench: error: argument --warmup: expected a number ≥ 0, got 'inf'\n"),
+    (["--onnx-bound", "-1"], "tconv bench: error: argument --onnx-bound: expected a number > 0, got '-1'\n"),
+    (["--only"], "tconv bench: error: argument --only: expected one argument\n"),
+    (["--no-mem"], "tconv bench: error: unrecognized arguments: --no-mem; did you mean --no-memory?\n"),
+    (["--jso", "x.json"], "tconv bench: error: unrecognized arguments: --jso x.json; did you mean --json?\n"),
+], ids=["no rounds", "half a round", "endless warm-up", "a negative bound", "a flag without its value",
+        "an abbreviation", "another abbreviation"])
+def test_bench_flags_are_refused_on_one_line_before_any_timing(capsys, monkeypatch, argv, line) -> None:
+    """python -m benchmarks calls main directly: its parser is the CLI's (exit 2 from the parser, one line)."""
+    def timed(*args, **kwargs):
+        pytest.fail("the benchmark ran before the flags were checked")
+
+    monkeypatch.setattr("tconv.bench.command.run", timed)
+    monkeypatch.setattr("tconv.bench.command.profile", timed)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2 and capsys.readouterr().err == line
+
+
+@pytest.mark.parametrize("profile", [False, True], ids=["the comparison", "the profile"])
+def test_bench_json_is_written_through_the_checked_writer(tmp_path, capsys, monkeypatch, profile) -> None:
+    env = {"date": "today", "cpu": "cpu", "cores": 2}
+    rows = [{"layer": "x", "engine": "phase", "total_ms": 2.0, "gemm_ms": 1.0, "other_ms": 1.0, "gemm_calls": 1,
+             "gemm_gflops": 5.0, "sgemm_gflops": 10.0, "gemm_over_useful": 1.0, "at_peak_ms": 0.5}]
+    monkeypatch.setattr("tconv.bench.command.run", lambda *a, **k: {**_fake(), "environment": env})
+    monkeypatch.setattr("tconv.bench.command.profile", lambda *a, **k: rows[0])
+    monkeypatch.setattr("tconv.bench.command.environment", lambda: env)
+    path = tmp_path / "results.json"
+    assert main(["--only", "3D", "--json", str(path), *(["--profile"] if profile else [])]) == 0
+    written = json.loads(path.read_text())
+    assert written == ({"profile": rows, "environment": env} if profile else {**_fake(), "environment": env})
 
 
 def test_summary_line_says_over_how_many_named_layers() -> None:

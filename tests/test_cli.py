@@ -209,7 +209,7 @@ def test_bench_help_is_the_suites_own(capsys) -> None:
         main(["bench", "--help"])
     out = capsys.readouterr().out
     assert info.value.code == 0
-    assert out.startswith("usage: tconv bench") and "--rounds ROUNDS" in out and "--onnx-bound" in out
+    assert out.startswith("usage: tconv bench") and "--rounds N" in out and "--onnx-bound" in out
 
 
 def test_bench_gets_every_argument_after_its_name(monkeypatch) -> None:
@@ -223,7 +223,7 @@ def test_python_dash_m_benchmarks_help_is_the_same_suite() -> None:
     root = Path(__file__).parent.parent
     result = subprocess.run([sys.executable, "-m", "benchmarks", "--help"], capture_output=True, text=True, check=True,
                             cwd=root)
-    assert result.stdout.startswith("usage: tconv bench") and "--rounds ROUNDS" in result.stdout
+    assert result.stdout.startswith("usage: tconv bench") and "--rounds N" in result.stdout
 
 
 # --------------------------------------------------------------------------------------------------
@@ -332,10 +332,10 @@ def _fail(capsys, argv: list[str]) -> str:
          "make 393,216 candidates for solve on 2 axes"),
         (["animate", "-i", "3", "-k", "2", "-o", "{tmp}/out.jpg"],
          "--output '{tmp}/out.jpg': the extension must be one of .svg, .gif, .png"),
-        (["overlap", "-i", "3", "-k", "2", "-o", "{tmp}/out.jpg"], "the extension must be one of .svg, .gif, .png"),
+        (["overlap", "-i", "3", "-k", "2", "-o", "{tmp}/out.jpg"], "the extension must be one of .svg, .png"),
         (["solve", "-i", "17", "--output-size", "34", "--limit", "0"], "argument --limit: expected an integer ≥ 1"),
         (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "0"], "argument --max-kernel: expected"),
-        (["animate", "-i", "3", "-k", "2", "--frame", "-1", "-o", "{tmp}/a.svg"], "argument --frame: expected"),
+        (["animate", "-i", "3", "-k", "2", "--frame", "x", "-o", "{tmp}/a.svg"], "argument --frame: expected"),
     ],
     ids=lambda v: v[:60] if isinstance(v, str) else " ".join(a[:20] for a in v),
 )
@@ -586,3 +586,168 @@ def test_sizes_that_disagree_on_the_number_of_axes_are_refused(capsys: pytest.Ca
     code, out, err = run(capsys, *argv)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "the sizes disagree on the number of axes" in err
+
+
+# --------------------------------------------------------------------------------------------------
+# flags named in every refusal: ranges at parse time, the shells' own wording, never a Python keyword
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_timing(monkeypatch):
+    """The suite and the profile fail the test if called: a refusal must come before anything is timed."""
+    def timed(*args, **kwargs):
+        pytest.fail("the benchmark ran before the flags were checked")
+
+    monkeypatch.setattr("tconv.bench.command.run", timed)
+    monkeypatch.setattr("tconv.bench.command.profile", timed)
+
+
+@pytest.mark.parametrize("argv,line", [
+    # bench: the CLI's parser (no abbreviation, one line), its counts refused at parse time, --json checked first
+    (["bench", "--profile", "--rounds", "0", "--warmup", "0", "--only", "vocoder"],
+     "tconv bench: error: argument --rounds: expected an integer ≥ 1, got '0'"),
+    (["bench", "--rounds", "abc"], "tconv bench: error: argument --rounds: expected an integer ≥ 1, got 'abc'"),
+    (["bench", "--roun", "3"], "tconv bench: error: unrecognized arguments: --roun 3; did you mean --rounds?"),
+    (["bench", "--warmup", "-1"], "tconv bench: error: argument --warmup: expected a number ≥ 0, got '-1'"),
+    (["bench", "--warmup", "nan"], "tconv bench: error: argument --warmup: expected a number ≥ 0, got 'nan'"),
+    (["bench", "--onnx-bound", "0"], "tconv bench: error: argument --onnx-bound: expected a number > 0, got '0'"),
+    (["bench", "--profile", "--only", "vocoder", "--json", "{tmp}/missing/x.json"],
+     "tconv bench: error: --json '{tmp}/missing/x.json': the folder '{tmp}/missing' does not exist (create it "
+     "first)"),
+    (["bench", "--only", "vocoder", "--json", "{tmp}"], "tconv bench: error: --json '{tmp}' is a folder: give a file "
+                                                        "name"),
+    # arrays given as JSON: an empty one is named
+    (["compute", "--input", "[]", "--weight", "[[1]]"], "tconv compute: error: --input is empty: give at least one "
+                                                        "number"),
+    (["explain", "--input", "[[1]]", "--weight", "[[]]"], "tconv explain: error: --weight is empty: give at least "
+                                                          "one number"),
+    # ONNX's pads: counted as begins and ends, not as axes
+    (["convert", "--from", "onnx", "--pads", "1,2,3", "-s", "2", "-k", "3", "-i", "16"],
+     "tconv convert: error: pads needs 4 integers (begin and end for each of the 2 axes: all begins, then all "
+     "ends), got [1, 2, 3] (3 values)"),
+    (["convert", "--from", "onnx", "--pads", "1,2,3", "-s", "2", "-k", "3", "-i", "16,"],
+     "tconv convert: error: pads needs 2 integers (begin, then end, of the one axis), got [1, 2, 3] (3 values)"),
+    # animate and overlap: the flags, not the library's keywords
+    (["animate", "-i", "3", "-k", "2", "--frame", "999", "-o", "{tmp}/a.svg"],
+     "tconv animate: error: --frame 999 is out of range: this scene has 16 frames (0..15, or -16..-1 counted from "
+     "the end)"),
+    (["animate", "-i", "3", "-k", "2", "--frame", "-17", "-o", "{tmp}/a.svg"],
+     "tconv animate: error: --frame -17 is out of range"),
+    (["animate", "-i", "3", "-k", "2", "--pool", "max", "-o", "{tmp}/a.svg"],
+     "tconv animate: error: --pool max draws a pooling window, which slides as a direct convolution does: add "
+     "--view conv (or --no-transposed)"),
+    (["overlap", "-i", "3", "-k", "2", "-o", "{tmp}/ov.gif"],
+     "tconv overlap: error: --output '{tmp}/ov.gif': the extension must be one of .svg, .png"),
+    (["animate", "-i", "3", "-k", "2", "--duration", "0", "-o", "{tmp}/a.gif"],
+     "tconv animate: error: argument --duration: expected an integer 10..655350, got '0'"),
+    (["gallery", "{tmp}/g", "--duration", "655351"],
+     "tconv gallery: error: argument --duration: expected an integer 10..655350, got '655351'"),
+    (["animate", "-i", "3", "-k", "2", "--cell-size", "0", "-o", "{tmp}/a.svg"],
+     "tconv animate: error: argument --cell-size: expected an integer 4..200, got '0'"),
+    (["gallery", "{tmp}/g", "--cell-size", "201"],
+     "tconv gallery: error: argument --cell-size: expected an integer 4..200, got '201'"),
+    (["animate", "-i", "3", "-k", "2", "--no-transposed", "--output-padding", "1", "-o", "{tmp}/a.svg"],
+     "tconv animate: error: --output-padding applies to transposed convolution only, and --no-transposed draws a "
+     "direct one"),
+    (["animate", "-i", "3", "-k", "2", "--view", "conv", "--output-size", "5", "-o", "{tmp}/a.svg"],
+     "tconv animate: error: --output-size applies to transposed convolution only, and --view conv draws a direct "
+     "one"),
+    # integers in ASCII digits only
+    (["shape", "-i", "٣", "-k", "2"], "tconv shape: error: argument -i/--input-size: expected an integer or "
+                                      "comma-separated integers like 5,4 (5, for one axis), got '٣'"),
+    (["shape", "-i", "3", "-k", "２"],
+     "tconv shape: error: argument -k/--kernel-size: expected an integer or comma-separated integers"),
+    (["shape", "-i", "1_0", "-k", "2"],
+     "tconv shape: error: argument -i/--input-size: expected an integer or comma-separated integers"),
+    (["compute", "-i", "3", "-k", "2", "--seed", "٣"],
+     "tconv compute: error: argument --seed: expected an integer 0..4294967295, got '٣'"),
+    # a memory need of 20-digit sizes, written readably
+    (["compute", "-i", "99999999999999999999", "-k", "1"],
+     "tconv compute: error: input_size 99999999999999999999,99999999999999999999 with kernel_size 1,1 (random "
+     "integer arrays) needs about 7.1e+25 PiB, more than the memory budget of"),
+], ids=lambda v: v[:60] if isinstance(v, str) else " ".join(a[:20] for a in v))
+def test_a_refusal_is_one_line_naming_the_flag_and_its_range(tmp_path: Path, capsys, no_timing, argv, line) -> None:
+    tmp = str(tmp_path)
+    err = _fail(capsys, [a.replace("{tmp}", tmp) for a in argv])
+    assert err.startswith(line.replace("{tmp}", tmp))
+    for python in ("Traceback", "usage:", "duration_ms", "cell_size", "view=", "view 'conv'", "kind 'gif'", "astype",
+                   "spatial dimension"):
+        assert python not in err
+    assert not (tmp_path / "g").exists() and not (tmp_path / "missing").exists()
+
+
+X_FLOAT, X_INT, W_FLOAT, W_INT = [[1.5, 2], [3, 4]], [[1, 2], [3, 4]], [[1.5, 2], [0, 1]], [[1, 2], [0, 1]]
+
+
+@pytest.mark.parametrize("x_source,w_source,x,w,dtype", [
+    ("[[1.5,2],[3,4]]", "[[1,2],[0,1]]", X_FLOAT, W_INT, "float64"),
+    ("{tmp}/x.json", "[[1,2],[0,1]]", X_FLOAT, W_INT, "float64"),
+    ("[[1,2],[3,4]]", "{tmp}/w.json", X_INT, W_FLOAT, "float64"),
+    ("{tmp}/x32.npy", "[[1,2],[0,1]]", X_FLOAT, W_INT, "float32"),
+    ("[[1,2],[3,4]]", "[[1,2],[0,1]]", X_INT, W_INT, "int64"),
+], ids=["inline floats and ints", "a .json file of floats", "a .json weight of floats",
+        "a float32 .npy: JSON takes its dtype", "ints: int64"])
+@pytest.mark.parametrize("command", ["compute", "explain"])
+def test_json_arrays_take_their_common_dtype(tmp_path: Path, capsys, command, x_source, w_source, x, w,
+                                            dtype) -> None:
+    """JSON typed at a shell is plain data: arrays take a common dtype, as lists do in the library; a .npy keeps
+    its own."""
+    (tmp_path / "x.json").write_text(json.dumps(X_FLOAT))
+    (tmp_path / "w.json").write_text(json.dumps(W_FLOAT))
+    np.save(tmp_path / "x32.npy", np.array(X_FLOAT, np.float32))
+    sources = ["--input", x_source.replace("{tmp}", str(tmp_path)), "--weight", w_source.replace("{tmp}",
+                                                                                                 str(tmp_path))]
+    fmt = ["--json"] if command == "compute" else ["--format", "json"]
+    code, out, err = run(capsys, command, *sources, *fmt)
+    assert code == 0, err
+    expected = tconv.conv_transpose(np.asarray(x, dtype)[None], np.asarray(w, dtype)[None, None])[0]
+    np.testing.assert_array_equal(np.reshape(json.loads(out)["output"], (3, 3)), expected)
+    if command == "compute":
+        code, out, _ = run(capsys, "compute", *sources, "-o", str(tmp_path / "y.npy"))
+        assert code == 0 and out.endswith(f"dtype {dtype}\n") and np.load(tmp_path / "y.npy").dtype == dtype
+
+
+@pytest.mark.parametrize("negative,positive", [("-1", "15"), ("-16", "0"), ("-3", "13")],
+                         ids=["-1: the last", "-16: the first", "-3"])
+def test_a_negative_frame_counts_from_the_end(tmp_path: Path, capsys, negative, positive) -> None:
+    written = {}
+    for frame in (negative, positive):
+        code, out, _ = run(capsys, "animate", "-i", "3", "-k", "2", "--frame", frame, "-o", str(tmp_path / "a.svg"))
+        assert code == 0 and f"one still, frame {positive} of frames 0..15" in out
+        written[frame] = (tmp_path / "a.svg").read_bytes()
+    assert written[negative] == written[positive]
+
+
+@pytest.mark.parametrize("keyword,value,accepted", [
+    ("duration_ms", "lo", True), ("duration_ms", "hi", True), ("duration_ms", "below", False),
+    ("duration_ms", "above", False), ("cell_size", "lo", True), ("cell_size", "hi", True),
+    ("cell_size", "below", False), ("cell_size", "above", False),
+])
+def test_the_rendering_flags_ranges_are_the_scenes(keyword, value, accepted) -> None:
+    """--duration and --cell-size refuse at parse time exactly what the scene's Look refuses."""
+    from tconv.cli.base import CELL_SIZES, DURATIONS_MS
+    from tconv.scene import Look
+
+    lo, hi = DURATIONS_MS if keyword == "duration_ms" else CELL_SIZES
+    number = {"lo": lo, "hi": hi, "below": lo - 1, "above": hi + 1}[value]
+    looks = {"values": False, "cell_size": 36, "duration_ms": 800, "lang": "en", keyword: number}
+    if accepted:
+        assert getattr(Look.checked(**looks), keyword) == number
+    else:
+        with pytest.raises(tconv.TconvError, match=f"^{keyword} {number} "):
+            Look.checked(**looks)
+
+
+@pytest.mark.parametrize("kind", ["svg", "gif", "png"])
+def test_overlaps_extensions_are_what_an_overlap_map_writes(tmp_path: Path, kind) -> None:
+    from tconv.cli.show import OVERLAP_KINDS
+    from tconv.render import WRITERS
+
+    assert kind in WRITERS
+    heatmap = tconv.scene.overlap(4, 3, stride=2)
+    if kind in OVERLAP_KINDS:
+        assert heatmap.save(tmp_path / f"o.{kind}").stat().st_size > 0
+    else:
+        with pytest.raises(tconv.TconvError, match="an overlap heatmap is a still"):
+            heatmap.save(tmp_path / f"o.{kind}")

@@ -251,24 +251,32 @@ def layer_axes(kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, outpu
             per_axis("dilation", dilation, nd, minimum=1))
 
 
+# An integer as the shells read it: ASCII digits, a leading minus, spaces around ("5, 4")
+_ASCII_INT = re.compile(r"[ \t]*-?[0-9]+[ \t]*")
+
+
 def parse_ints(name: str, text: str) -> int | tuple[int, ...]:
     """``"5"`` → 5, ``"5,4"`` → (5, 4), ``"5,"`` → (5,): the size syntax of the CLI and the web API.
 
     A trailing comma makes a sequence, as in Python: ``5,`` is one axis, where a bare ``5`` lets the shells pick
     the number of axes (:func:`drawn_axes`: a square 2-D layer when every size is a bare number).
+    Digits are ASCII (``int()`` also reads other scripts' digits, ``'٣'``, and underscores, ``'1_000'``); a
+    leading minus is read, so that the validators refuse a negative size with its range.
 
     >>> parse_ints("input_size", "5"), parse_ints("input_size", "5,4"), parse_ints("input_size", "5,")
     (5, (5, 4), (5,))
     >>> parse_ints("input_size", "5x4")
     Traceback (most recent call last):
     tconv.errors.TconvError: input_size expects an integer or comma-separated integers like 5,4, got '5x4'
+    >>> parse_ints("input_size", "٣")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: input_size expects an integer or comma-separated integers like 5,4, got '٣'
     """
     parts = str(text).split(",")
     sequence = len(parts) > 1
     if sequence and parts[-1] == "":
         parts.pop()
-    try:
-        values = tuple(int(v) for v in parts)
-    except ValueError:
-        raise TconvError(f"{name} expects an integer or comma-separated integers like 5,4, got {text!r}") from None
+    if not all(_ASCII_INT.fullmatch(v) for v in parts):
+        raise TconvError(f"{name} expects an integer or comma-separated integers like 5,4, got {text!r}")
+    values = tuple(int(v) for v in parts)
     return values if sequence else values[0]

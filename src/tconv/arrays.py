@@ -1,10 +1,10 @@
 """Arrays for the shells: read from ``.npy`` files, ``.json`` files or inline JSON, made up from sizes, or given
 their channel axes.
 
-The CLI reads ``--input``/``--weight``/``--bias`` with :func:`load_array`, shows :func:`worked_example` when it
-is given nothing, and :func:`random_arrays` when it is given only sizes; :func:`with_channels` puts a plain
-(single-channel) input and kernel into PyTorch's layout. Every refusal is a :class:`~tconv.TconvError` naming
-the array as the caller calls it (``name``).
+The CLI reads ``--input``/``--weight``/``--bias`` with :func:`load_arrays` (each with :func:`load_array`), shows
+:func:`worked_example` when it is given nothing, and :func:`random_arrays` when it is given only sizes;
+:func:`with_channels` puts a plain (single-channel) input and kernel into PyTorch's layout. Every refusal is a
+:class:`~tconv.TconvError` naming the array as the caller calls it (``name``).
 
 >>> from tconv.arrays import load_array, with_channels
 >>> x, w, b, plain = with_channels(load_array("[[1, 2], [3, 4]]"), load_array("[[1, 0], [0, 1]]"))
@@ -26,7 +26,7 @@ from .dtypes import as_arrays
 from .errors import TconvError
 from .settings import check_memory
 
-__all__ = ["load_array", "random_arrays", "with_channels", "worked_example"]
+__all__ = ["load_array", "load_arrays", "random_arrays", "with_channels", "worked_example"]
 
 # Seed 001's worked example: a 3×3 input and a 2×2 kernel, whose transposed convolution is 4×4.
 _EXAMPLE_INPUT = [[4, 4, 3], [0, 3, 4], [2, 3, 2]]
@@ -79,9 +79,29 @@ def load_array(source: str, name: str = "array") -> np.ndarray:
             raise TconvError(
                 f"{name} is not a rectangular array: every row must have the same length (and at most 64 dimensions)"
             ) from None
+        if array.size == 0:  # JSON cannot say the shape of an empty array ([] is 0 wide, and nothing else)
+            raise TconvError(f"{name} is empty: give at least one number")
     if array.dtype.kind not in "biufc":
         raise TconvError(f"{name} must hold numbers (integers that fit in int64, or floats), got {array.dtype} values")
     return array
+
+
+def load_arrays(input: str, weight: str, bias: str | None = None, names: tuple[str, str, str] = (
+        "--input", "--weight", "--bias")) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Input, weight and bias read with :func:`load_array`, their dtypes combined as the library combines them
+    (:func:`tconv.dtypes.as_arrays`): JSON is plain data, so JSON arrays take their common type, or the dtype of
+    the ``.npy`` array beside them, where a ``.npy`` file keeps its own. ``names`` name them in messages.
+
+    >>> x, w, b = load_arrays("[[1.5, 2], [3, 4]]", "[[1, 2], [0, 1]]", "[1]")
+    >>> x.dtype, w.dtype, b.dtype
+    (dtype('float64'), dtype('float64'), dtype('float64'))
+    """
+
+    def read(source: str, name: str) -> ArrayLike:
+        array = load_array(source, name)
+        return array if source.endswith(".npy") else array.tolist()
+
+    return as_arrays(read(input, names[0]), read(weight, names[1]), None if bias is None else read(bias, names[2]))
 
 
 def worked_example() -> tuple[np.ndarray, np.ndarray]:

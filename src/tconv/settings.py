@@ -258,16 +258,24 @@ def get_memory_budget() -> int:
 
 
 def format_bytes(n: float) -> str:
-    """Bytes for people: ``format_bytes(3 << 20)`` is ``'3.0 MiB'``.
+    """Bytes for people: ``format_bytes(3 << 20)`` is ``'3.0 MiB'``; from a million PiB on, in scientific notation.
 
-    >>> format_bytes(512), format_bytes(3 << 20)
-    ('512 B', '3.0 MiB')
+    >>> format_bytes(512), format_bytes(3 << 20), format_bytes(5 * 2**60)
+    ('512 B', '3.0 MiB', '5120.0 PiB')
+    >>> format_bytes(8 * 10**40), format_bytes(10**400)    # what sizes of 20 and 200 digits ask for
+    ('7.1e+25 PiB', '8.9e+384 PiB')
     """
+    if isinstance(n, int) and n >= 10**6 * 1024**5:  # exact: an int past a float's range divides in Decimal
+        from decimal import Decimal
+
+        return f"{Decimal(n) / 1024**5:.1e} PiB"
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if n < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            break
         n /= 1024
-    raise AssertionError("unreachable")
+    if unit == "B":
+        return f"{n:.0f} B"
+    return f"{n:.1f} {unit}" if n < 1e6 else f"{n:.1e} {unit}"
 
 
 def check_memory(nbytes: int, what: str | Callable[[], str]) -> None:

@@ -16,9 +16,10 @@ import contextlib
 import sys
 from collections.abc import Sequence
 
+from .._parser import one_line
 from ..errors import TconvError
 from . import bench, compute, convert, doctor, serve, show, sizes
-from .base import RANK_RULE, Handler, Parser, one_line
+from .base import RANK_RULE, Handler, Parser
 
 __all__ = ["build_parser", "main"]
 

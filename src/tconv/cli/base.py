@@ -1,5 +1,6 @@
-"""What every subcommand shares: the parser class, flag types, parent parsers (one per concern: sizes, layer,
-transposed-only, groups, direction, arrays, rendering, JSON), the rank rule for sizes, and checks of files to write.
+"""What every subcommand shares: the parser class (:class:`tconv._parser.Parser`, which ``tconv bench`` shares), flag
+types, parent parsers (one per concern: sizes, layer, transposed-only, groups, direction, arrays, rendering, JSON),
+the rank rule for sizes, and checks of files to write.
 
 Size flags take ``5``, a per-axis ``5,4``, or ``5,`` (one axis). In every subcommand a bare number means a square
 2-D layer (:data:`RANK_RULE`, decided by :func:`tconv._axes.drawn_axes`), as the tutorials, conv_arithmetic and
@@ -9,13 +10,15 @@ the explorer draw; a trailing comma asks for 1-D.
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypedDict
+from typing import Any, TypedDict
 
 from .._axes import drawn_axes, parse_ints, per_axis, quote
+from .._parser import Parser as Parser  # re-exported: the subcommands' parser class
+from .._parser import int_in as int_in
 from ..errors import TconvError
+from ..scene.build import MAX_DURATION_MS
 
 #: The rule for the number of axes, as each subcommand's --help states it.
 RANK_RULE = "5 means a square 2-D layer, 5,5; one per axis: 5,4; one axis (1-D): 5,"
@@ -28,91 +31,6 @@ MAX_SEED = 2**32 - 1
 
 # A subcommand's handler: the parsed flags in, the exit code out.
 Handler = Callable[[argparse.Namespace], int]
-
-
-def one_line(text: str) -> str:
-    """The text on one line, every run of whitespace one space: how the CLI prints every error message.
-
-    >>> one_line("output_padding 2 is refused:\\n  it must be smaller than the stride ")
-    'output_padding 2 is refused: it must be smaller than the stride'
-    """
-    return " ".join(str(text).split())
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse with no abbreviations, raw help text and one-line errors (exit 2) instead of a usage block.
-
-    >>> import contextlib, sys
-    >>> parser = Parser(prog="tconv demo")
-    >>> _ = parser.add_argument("--stride", type=int)
-    >>> parser.parse_args(["--stride", "2"]).stride
-    2
-    >>> with contextlib.redirect_stderr(sys.stdout):
-    ...     try:
-    ...         parser.parse_args(["--str", "2"])    # an abbreviation is no flag
-    ...     except SystemExit as exit:
-    ...         print("exit code", exit.code)
-    tconv demo: error: unrecognized arguments: --str 2
-    exit code 2
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("allow_abbrev", False)
-        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> NoReturn:
-        """Print ``PROG: error: MESSAGE`` on one line to stderr and exit 2 (argparse prints the usage block too).
-
-        >>> import contextlib, sys
-        >>> with contextlib.redirect_stderr(sys.stdout):
-        ...     try:
-        ...         Parser(prog="tconv shape").error("argument -k: expected\\n  an integer")
-        ...     except SystemExit as exit:
-        ...         print("exit code", exit.code)
-        tconv shape: error: argument -k: expected an integer
-        exit code 2
-        """
-        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
-
-    def add_underscore_aliases(self) -> None:
-        """PyTorch's spellings as aliases: ``--output_padding`` is ``--output-padding`` (not listed in --help).
-
-        >>> parser = Parser(prog="tconv demo")
-        >>> _ = parser.add_argument("--output-padding", type=int)
-        >>> parser.add_underscore_aliases()
-        >>> parser.parse_args(["--output_padding", "1"]).output_padding
-        1
-        """
-        for action in self._actions:
-            for option in action.option_strings:
-                negative = isinstance(action, argparse.BooleanOptionalAction) and option.startswith("--no-")
-                if option.startswith("--") and "-" in option[2:] and not negative:
-                    self._option_string_actions.setdefault("--" + option[2:].replace("-", "_"), action)
-
-    def unknown(self, rest: Sequence[str]) -> NoReturn:
-        """Refuse arguments this subcommand does not take, with the closest flag it does take.
-
-        >>> import contextlib, sys
-        >>> parser = Parser(prog="tconv shape")
-        >>> _ = parser.add_argument("--output-padding", type=int)
-        >>> with contextlib.redirect_stderr(sys.stdout):
-        ...     try:
-        ...         parser.unknown(["--output-pading", "1"])
-        ...     except SystemExit as exit:
-        ...         print("exit code", exit.code)
-        tconv shape: error: unrecognized arguments: --output-pading 1; did you mean --output-padding?
-        exit code 2
-        """
-        known = [o for o in self._option_string_actions if not (o.startswith("--") and "_" in o)]
-        hint = f"; `{self.prog} --help` lists its flags"
-        for token in rest:
-            if token.startswith("-"):
-                close = difflib.get_close_matches(token.split("=", 1)[0], known, n=1)
-                if close:
-                    hint = f"; did you mean {close[0]}?"
-                break
-        self.error(f"unrecognized arguments: {' '.join(rest)}{hint}")
 
 
 def subparser(sub: Any, name: str, parents: Sequence[argparse.ArgumentParser], text: str, examples: str,
@@ -154,30 +72,6 @@ def ints(text: str) -> int | tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"expected an integer or comma-separated integers like 5,4 (5, for one axis), got {quote(text)}"
         ) from None
-
-
-def int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
-    """An argparse type: an integer in lo..hi (no upper bound when hi is None).
-
-    >>> int_in(1, 3)("2"), int_in(0)("7")
-    (2, 7)
-    >>> int_in(1, 3)("4")
-    Traceback (most recent call last):
-    argparse.ArgumentTypeError: expected an integer 1..3, got '4'
-    """
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = lo - 1
-        if value < lo or (hi is not None and value > hi):
-            valid = f"{lo}..{hi}" if hi is not None else f"≥ {lo}"
-            raise argparse.ArgumentTypeError(f"expected an integer {valid}, got {quote(text)}")
-        return value
-
-    parse.__name__ = "int"
-    return parse
 
 
 _SIZE_FLAGS = {
@@ -261,6 +155,12 @@ def arrays(channels: bool) -> Parser:
     return p
 
 
+#: --duration's and --cell-size's ranges, refused at parse time with the flag's name: the scene's own (Look.checked
+#: refuses the Python keywords duration_ms and cell_size outside them; tests/test_cli.py holds the two equal).
+DURATIONS_MS = (10, MAX_DURATION_MS)
+CELL_SIZES = (4, 200)
+
+
 def render() -> Parser:
     """A parent parser with the rendering flags: --duration (ms per frame) and --cell-size (pixels).
 
@@ -269,8 +169,10 @@ def render() -> Parser:
     """
     p = Parser(add_help=False)
     g = p.add_argument_group("rendering")
-    g.add_argument("--duration", type=int, default=800, metavar="MS", help="milliseconds per frame (default 800)")
-    g.add_argument("--cell-size", type=int, default=36, metavar="PX", help="cell size in pixels (default 36)")
+    g.add_argument("--duration", type=int_in(*DURATIONS_MS), default=800, metavar="MS",
+                   help="milliseconds per frame, {}..{} (default 800)".format(*DURATIONS_MS))
+    g.add_argument("--cell-size", type=int_in(*CELL_SIZES), default=36, metavar="PX",
+                   help="cell size in pixels, {}..{} (default 36)".format(*CELL_SIZES))
     return p
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._axes import per_axis, quote
 from ..algorithms import REGISTRY
-from ..arrays import load_array, random_arrays, with_channels, worked_example
+from ..arrays import load_array, load_arrays, random_arrays, with_channels, worked_example
 from ..errors import TconvError
 from ..recipe import plan
 from ..render.output import writable
@@ -110,14 +110,17 @@ def channel_arrays(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np
     given = check_array_flags(args, "seed 001's example or random integers")
     if not given and args.plain:
         raise TconvError("--plain applies to --input/--weight arrays")
-    if given:
-        x, w = load_array(args.input, "--input"), load_array(args.weight, "--weight")
-    elif args.input_size is None and args.kernel_size is None and args.seed is None:
-        x, w = worked_example()
+    b: np.ndarray | None = None
+    if given:  # JSON is plain data: JSON arrays take a common dtype, as lists do in the library
+        x, w, b = load_arrays(args.input, args.weight, args.bias)
     else:
-        size, kernel = per_drawn_axis(args, "input_size", "kernel_size")
-        x, w = random_arrays(size, kernel, groups=args.groups, seed=or_default(args.seed, 0))
-    b = None if args.bias is None else load_array(args.bias, "--bias")
+        if args.input_size is None and args.kernel_size is None and args.seed is None:
+            x, w = worked_example()
+        else:
+            size, kernel = per_drawn_axis(args, "input_size", "kernel_size")
+            x, w = random_arrays(size, kernel, groups=args.groups, seed=or_default(args.seed, 0))
+        if args.bias is not None:
+            b = load_array(args.bias, "--bias")
     x, w, b, plain = with_channels(x, w, b, plain=args.plain)
     nd = w.ndim - 2
     if given and x.ndim > nd:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._axes import quote
-from ..arrays import load_array
+from ..arrays import load_arrays
 from ..errors import TconvError
 from ..render.output import path_kind
 from .base import (
@@ -54,6 +54,11 @@ def _picture_kinds() -> tuple[str, ...]:
     return tuple(WRITERS)
 
 
+# The formats an overlap heatmap is written in: a still, so not GIF (OverlapMap.save refuses the rest naming its
+# Python keyword; tests/test_cli.py holds the two equal).
+OVERLAP_KINDS = ("svg", "png")
+
+
 def _animate(args: argparse.Namespace) -> str:
     from ..scene import animate
 
@@ -62,10 +67,18 @@ def _animate(args: argparse.Namespace) -> str:
     view = "gather" if args.view == "equivalent" else args.view or ("gather" if transposed else "conv")
     if not transposed and view != "conv":
         raise TconvError(f"--view {view} draws a transposed convolution; drop --no-transposed or use --view conv")
+    if args.pool is not None and view != "conv":
+        raise TconvError(f"--pool {args.pool} draws a pooling window, which slides as a direct convolution does: "
+                         "add --view conv (or --no-transposed)")
+    direct = "--no-transposed" if not transposed else "--view conv"
+    if view == "conv" and args.output_size is not None:
+        raise TconvError(f"--output-size applies to transposed convolution only, and {direct} draws a direct one")
+    if view == "conv" and np.any(np.asarray(or_default(args.output_padding, 0)) != 0):
+        raise TconvError(f"--output-padding applies to transposed convolution only, and {direct} draws a direct one")
     arrays_given: dict[str, np.ndarray] = {}
     size, kernel, out = args.input_size, args.kernel_size, args.output_size
     if check_array_flags(args, "random integers from --seed"):
-        x, w = load_array(args.input, "--input"), load_array(args.weight, "--weight")
+        x, w, _ = load_arrays(args.input, args.weight)
         w_spatial = w.shape[2:] if w.ndim >= 3 else w.shape
         if x.ndim >= len(w_spatial):
             check_sizes_agree(args, x.shape[x.ndim - len(w_spatial):], w_spatial)
@@ -83,14 +96,16 @@ def _animate(args: argparse.Namespace) -> str:
         duration_ms=args.duration, lang=args.lang, input=arrays_given.get("input"), weight=arrays_given.get("weight"),
     )
     # a PNG is one picture: the frame asked for, else the scene's still (the window over the most input elements)
-    frame = args.frame
+    frame, n = args.frame, len(scene.frames)
+    if frame is not None and not -n <= frame < n:  # Python's indexing, as Scene.save reads it
+        raise TconvError(f"--frame {frame} is out of range: this scene has {n} frames (0..{n - 1}, or {-n}..-1 "
+                         "counted from the end)")
     if frame is None and Path(args.output).suffix.lower() == ".png":
         frame = scene.still_frame()
     path = scene.save(args.output, frame=frame)
-    n = len(scene.frames)
     if frame is None:
         return f"wrote {path}: {n} frames, {scene.title}"
-    return f"wrote {path}: one still, frame {frame} of frames 0..{n - 1}, {scene.title}"
+    return f"wrote {path}: one still, frame {frame % n} of frames 0..{n - 1}, {scene.title}"  # -1: the last
 
 
 def _cmd_animate(args: argparse.Namespace) -> int:
@@ -122,7 +137,7 @@ def _cmd_overlap(args: argparse.Namespace) -> int:
 
     size, kernel = per_drawn_axis(args, "input_size", "kernel_size")
     if args.output is not None:
-        check_output(args.output, extensions=_picture_kinds())
+        check_output(args.output, extensions=OVERLAP_KINDS)
     m = overlap(size, kernel, **layer_args(args), layers=args.layers)
     if args.output is not None:
         m.save(args.output)
@@ -161,9 +176,10 @@ def register(sub: Any) -> None:
                          "scatter: stamps; conv: a direct convolution (the default with --no-transposed)")
     an.add_argument("--pool", choices=["max", "avg"], help="with --view conv: a pooling window instead of a kernel")
     an.add_argument("--values", action="store_true", help="numbers in the cells (equal to conv_transpose)")
-    an.add_argument("--frame", type=int_in(0), metavar="N",
-                    help="write only frame N, counted from 0 (a still; a .png is always one still: by default the "
-                         "frame whose window covers the most input elements)")
+    an.add_argument("--frame", type=int_in(None), metavar="N",
+                    help="write only frame N, counted from 0, or from the end when negative (-1: the last) (a still; "
+                         "a .png is always one still: by default the frame whose window covers the most input "
+                         "elements)")
     an.add_argument("--lang", default="en", choices=["en", "zh"],
                     help="language of the words in the picture: title, labels, captions, legend")
     an.add_argument("-o", "--output", metavar="FILE", required=True,

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .._axes import IntOrSeq, as_choice, as_int, count_axes, per_axis
 from ..errors import TconvError
 from .common import PaddingSpec, TorchEquivalent
@@ -68,6 +70,14 @@ FROM_READS = {
 
 #: Each framework's padding when none is given: its layer's own default.
 _DEFAULT_PADDING = {"onnx": "NOTSET", "tf": "SAME", "keras": "valid", "jax": "SAME"}
+
+
+def _onnx_pads(pads: IntOrSeq, nd: int) -> tuple[int, ...]:
+    """One integer (or a one-element list) for every begin and end; a longer list goes to from_onnx as it is, whose
+    message counts the pads as begins and ends."""
+    if isinstance(pads, list | tuple | np.ndarray) and len(pads) > 1:
+        return tuple(pads)
+    return per_axis("pads", pads, 2 * nd)
 
 
 def from_framework(
@@ -132,7 +142,7 @@ def from_framework(
             (1, cin, *size), (cin, cout // g, *kernel), auto_pad=pad, dilations=dilations, group=g,
             output_padding=None if output_padding is None else per_axis("output_padding", output_padding, nd),
             output_shape=None if output_size is None else per_axis("output_size", output_size, nd),
-            pads=None if pads is None else per_axis("pads", pads, 2 * nd), strides=strides)
+            pads=None if pads is None else _onnx_pads(pads, nd), strides=strides)
     if name == "tf":
         out = (tf_default_output_size(size, kernel, strides, pad, dilations) if output_size is None
                else per_axis("output_size", output_size, nd))

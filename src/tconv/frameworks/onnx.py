@@ -118,7 +118,9 @@ def from_onnx(
     else:
         p = [0] * (2 * nd) if pads is None else list(as_shape("pads", pads))
         if len(p) != 2 * nd:
-            raise TconvError(f"pads must list {2 * nd} values (all begins, then all ends), got {list(p)}")
+            order = "begin, then end, of the one axis" if nd == 1 else (
+                f"begin and end for each of the {nd} axes: all begins, then all ends")
+            raise TconvError(f"pads needs {2 * nd} integers ({order}), got {list(p)} ({len(p)} values)")
         begin = p[:nd]
         end = [pe - o for pe, o in zip(p[nd:], op)]
     return torch_equivalent("ONNX", tuple(begin), tuple(end), input_size=spatial, kernel_size=kernel, stride=s,
