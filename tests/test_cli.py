@@ -726,8 +726,8 @@ def test_a_negative_frame_counts_from_the_end(tmp_path: Path, capsys, negative, 
 ])
 def test_the_rendering_flags_ranges_are_the_scenes(keyword, value, accepted) -> None:
     """--duration and --cell-size refuse at parse time exactly what the scene's Look refuses."""
-    from tconv.cli.base import CELL_SIZES, DURATIONS_MS
     from tconv.scene import Look
+    from tconv.scene.build import CELL_SIZES, DURATIONS_MS
 
     lo, hi = DURATIONS_MS if keyword == "duration_ms" else CELL_SIZES
     number = {"lo": lo, "hi": hi, "below": lo - 1, "above": hi + 1}[value]
@@ -741,8 +741,8 @@ def test_the_rendering_flags_ranges_are_the_scenes(keyword, value, accepted) -> 
 
 @pytest.mark.parametrize("kind", ["svg", "gif", "png"])
 def test_overlaps_extensions_are_what_an_overlap_map_writes(tmp_path: Path, kind) -> None:
-    from tconv.cli.show import OVERLAP_KINDS
     from tconv.render import WRITERS
+    from tconv.scene.overlap import KINDS as OVERLAP_KINDS
 
     assert kind in WRITERS
     heatmap = tconv.scene.overlap(4, 3, stride=2)

@@ -18,7 +18,7 @@ from .._axes import drawn_axes, parse_ints, per_axis, quote
 from .._parser import Parser as Parser  # re-exported: the subcommands' parser class
 from .._parser import int_in as int_in
 from ..errors import TconvError
-from ..scene.build import MAX_DURATION_MS
+from ..scene.build import CELL_SIZES, DURATIONS_MS
 
 #: The rule for the number of axes, as each subcommand's --help states it.
 RANK_RULE = "5 means a square 2-D layer, 5,5; one per axis: 5,4; one axis (1-D): 5,"
@@ -153,12 +153,6 @@ def arrays(channels: bool) -> Parser:
     g.add_argument("--seed", type=int_in(0, MAX_SEED), metavar="N",
                    help="seed of the random integers (default 0)")
     return p
-
-
-#: --duration's and --cell-size's ranges, refused at parse time with the flag's name: the scene's own (Look.checked
-#: refuses the Python keywords duration_ms and cell_size outside them; tests/test_cli.py holds the two equal).
-DURATIONS_MS = (10, MAX_DURATION_MS)
-CELL_SIZES = (4, 200)
 
 
 def render() -> Parser:

@@ -13,6 +13,7 @@ from .._axes import quote
 from ..arrays import load_arrays
 from ..errors import TconvError
 from ..render.output import path_kind
+from ..scene.overlap import KINDS as OVERLAP_KINDS
 from .base import (
     LAYER,
     SIZES,
@@ -56,7 +57,6 @@ def _picture_kinds() -> tuple[str, ...]:
 
 # The formats an overlap heatmap is written in: a still, so not GIF (OverlapMap.save refuses the rest naming its
 # Python keyword; tests/test_cli.py holds the two equal).
-OVERLAP_KINDS = ("svg", "png")
 
 
 def _animate(args: argparse.Namespace) -> str:

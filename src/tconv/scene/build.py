@@ -50,6 +50,9 @@ __all__ = ["MAX_CELLS", "MAX_FRAMES", "VIEWS", "VIEW_ALIASES", "Look", "SceneCos
 
 #: A frame's duration: GIF stores it as a 16-bit count of hundredths of a second.
 MAX_DURATION_MS = 655_350
+#: The milliseconds a frame may last (a GIF's delay is a 16-bit count of 10 ms) and the pixels a cell may take.
+DURATIONS_MS = (10, MAX_DURATION_MS)
+CELL_SIZES = (4, 200)
 
 
 @dataclass(frozen=True)
@@ -79,13 +82,13 @@ a 16-bit count of 10 ms): valid range 10..655350
         """
         lang = as_choice("lang", lang, LANGS)
         shown = as_bool("values", values)
-        size = as_int("cell_size", cell_size, minimum=4)
-        duration = as_int("duration_ms", duration_ms, minimum=10)
+        size = as_int("cell_size", cell_size, minimum=CELL_SIZES[0])
+        duration = as_int("duration_ms", duration_ms, minimum=DURATIONS_MS[0])
         if duration > MAX_DURATION_MS:
             raise TconvError(f"duration_ms {duration} is too long: a GIF frame lasts at most {MAX_DURATION_MS} ms "
-                             "(its delay is a 16-bit count of 10 ms): valid range 10..655350")
-        if size > 200:
-            raise TconvError(f"cell_size {size} is too large: at most 200 pixels")
+                             "(its delay is a 16-bit count of 10 ms): valid range {}..{}".format(*DURATIONS_MS))
+        if size > CELL_SIZES[1]:
+            raise TconvError(f"cell_size {size} is too large: at most {CELL_SIZES[1]} pixels")
         return Look(shown, size, duration, lang)
 
 

@@ -24,6 +24,9 @@ from .plan import check_plan_alone, compact, drawn_sizes, layer_plan
 
 __all__ = ["OverlapMap", "overlap", "residue_counts"]
 
+#: The formats an overlap map is written in: it is a still.
+KINDS = ("svg", "png")
+
 MAX_LAYERS = 6
 #: The counts are computed for maps of at most this many cells (input and every layer's output).
 MAX_CELLS = 1_000_000
@@ -222,7 +225,7 @@ kernel_size 4 or 2 would make it even (a multiple of the stride). After 1 layer(
         from ..render import check_target, writer_kind  # the writers read scenes: found when called
 
         check_target(target, "the heatmap")
-        kind = writer_kind(target, kind, ("svg", "png"), "an overlap heatmap is a still")
+        kind = writer_kind(target, kind, KINDS, "an overlap heatmap is a still")
         return self.scene().save(target, kind)
 
     def to_dict(self) -> dict[str, Any]:
