@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._axes import quote
+from ..doctor.limits import DEFAULT_TIMEOUT, EXITS, refuse_exit
 from ..errors import TconvError
 from ..render.output import path_kind
 from .base import ints, json_flag, subparser
@@ -43,6 +44,8 @@ def _load_model(spec: str) -> Any:
             obj = getattr(obj, part)
     except Exception as exc:  # the user's module may raise anything while importing
         raise TconvError(f"MODEL {quote(spec)} could not be imported: {type(exc).__name__}: {exc}") from None
+    except EXITS as exc:  # a module that exits while imported: refused, not the CLI's exit
+        raise refuse_exit(exc, f"while MODEL {quote(spec)} was imported") from None
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(obj, torch.nn.Module):
         return obj
@@ -52,6 +55,8 @@ def _load_model(spec: str) -> Any:
         except Exception as exc:  # the constructor is the user's code
             raise TconvError(f"MODEL {quote(spec)} could not be built with no arguments: "
                              f"{type(exc).__name__}: {exc}") from None
+        except EXITS as exc:
+            raise refuse_exit(exc, f"while MODEL {quote(spec)} was built") from None
     torch = sys.modules.get("torch")
     if torch is None or not isinstance(obj, torch.nn.Module):
         raise TconvError(f"MODEL {quote(spec)} is {type(obj).__name__}, not a torch.nn.Module (or a class or "
@@ -69,11 +74,20 @@ def _range(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected LO:HI like 256:512, got {quote(text)}") from None
 
 
+def _seconds(text: str) -> float:
+    """``--timeout``: seconds above 0 in ASCII digits, a fraction allowed (``0.5``)."""
+    import re
+
+    if re.fullmatch(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", text) is None or not 0 < float(text) < 1e9:
+        raise argparse.ArgumentTypeError(f"expected seconds above 0 like 60 or 0.5, got {quote(text)}")
+    return float(text)
+
+
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from ..doctor import doctor
 
     shape = args.input_shape if isinstance(args.input_shape, tuple) else (args.input_shape,)
-    diagnosis = doctor(_load_model(args.model), shape, sizes=args.sizes)
+    diagnosis = doctor(_load_model(args.model), shape, sizes=args.sizes, timeout=args.timeout)
     if args.json:
         print(json.dumps(diagnosis.to_dict(), ensure_ascii=False))
     else:
@@ -91,6 +105,8 @@ def register(sub: Any) -> None:
     >>> args = parser.parse_args(["doctor", "unet.onnx", "--input-shape", "1,3,350,525", "--sizes", "256:512"])
     >>> args.handler.__name__, args.model, args.input_shape, args.sizes, args.json
     ('_cmd_doctor', 'unet.onnx', (1, 3, 350, 525), (256, 512), False)
+    >>> parser.parse_args(["doctor", "m:Net", "--input-shape", "1,3,8,8", "--timeout", "2.5"]).timeout
+    2.5
     """
     dr = subparser(sub, "doctor", [json_flag("print the diagnosis as JSON")],
                    "why a model's skip connections do not fit at an input size, fixes, and the sizes that work",
@@ -102,3 +118,5 @@ def register(sub: Any) -> None:
                     help="the input shape (every axis, batch and channels included)")
     dr.add_argument("--sizes", type=_range, metavar="LO:HI",
                     help="spatial sizes to search for the valid-size rules (default: 48 each side of each size)")
+    dr.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
+                    help=f"seconds each forward of the model may take (default {DEFAULT_TIMEOUT:g})")

@@ -11,6 +11,7 @@ from .._axes import as_int, as_shape, show
 from ..errors import TconvError
 from . import arithmetic
 from .fixes import join_fixes, pad_input_fix
+from .limits import DEFAULT_TIMEOUT, check_timeout
 from .model import Diagnosis, Layer, Problem, Shape
 from .sizes import MAX_SWEEP, sweep
 from .trace import Join, Trace, Tracer, spatial
@@ -69,7 +70,7 @@ def _join_problem(trace: Trace, join: Join, input_shape: Shape) -> Problem:
     return Problem((up_name, skip_name, jl.where), jl.kind, (up, skip), message, chains, (), join.axes)
 
 
-def _tracer(model: Any) -> Tracer:
+def _tracer(model: Any, timeout: float) -> Tracer:
     if isinstance(model, str | os.PathLike):
         from .onnx_trace import OnnxTracer
 
@@ -78,7 +79,7 @@ def _tracer(model: Any) -> Tracer:
     if torch is not None and isinstance(model, torch.nn.Module):
         from .torch_trace import TorchTracer
 
-        return TorchTracer(model)
+        return TorchTracer(model, timeout)
     onnx = sys.modules.get("onnx")
     if onnx is not None and isinstance(model, onnx.ModelProto):
         from .onnx_trace import OnnxTracer
@@ -100,13 +101,16 @@ def _sizes(sizes: Any) -> tuple[int, int] | None:
     return (low, high)
 
 
-def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | None = None) -> Diagnosis:
+def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | None = None,
+           timeout: float = DEFAULT_TIMEOUT) -> Diagnosis:
     """Why a model fails at an input size, where, and how to fix it; and which input sizes it accepts.
 
     ``model`` is a ``torch.nn.Module`` (traced on the meta device: no memory, no arithmetic), an
     ``onnx.ModelProto`` or the path of an ``.onnx`` file (ONNX shape inference; the batch may be dynamic).
     ``input_shape`` is ``(N, C, *spatial)``; ``sizes`` the ``(low, high)`` range of spatial sizes searched for the
-    valid-size rules (default: 48 on each side of each requested size).
+    valid-size rules (default: 48 on each side of each requested size). Each forward of a torch model must finish
+    within ``timeout`` seconds; a model that exits or is interrupted (``SystemExit``, ``KeyboardInterrupt``,
+    ``GeneratorExit``) is refused with a TconvError, as is one past the limit (see :func:`.limits.bounded`).
 
     >>> import torch
     >>> from torch import nn
@@ -128,7 +132,8 @@ def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | N
     if any(v > MAX_SIZE for v in input_shape):
         raise TconvError(f"input_shape {list(input_shape)} has a size above {MAX_SIZE}: valid range 1..{MAX_SIZE}")
     window = _sizes(sizes)
-    tracer = _tracer(model)
+    timeout = check_timeout(timeout)
+    tracer = _tracer(model, timeout)
     trace = tracer.trace(input_shape)
     valid = sweep(tracer, input_shape, window)
     problems = []

@@ -301,6 +301,9 @@ class OnnxTracer:
                         g_out.name = padded
                 done.add(where)
                 return None
+            refused = _channels(node, ins)
+            if refused is not None:  # shape inference does not compare channels with the weight; a runtime does
+                return Trace(tuple(layers), tuple(joins), refused, where, None)
             first_source = next((source[i] for i in data), None)
             first_owner = next((owner[i] for i in data), "input")
             if kind is not None and kind not in JOINS and ins and ins[0] is not None and outs and outs[0] is not None \
@@ -351,6 +354,37 @@ class OnnxTracer:
             if a.name == "output_padding":
                 node.attribute.remove(a)
         node.attribute.append(helper.make_attribute("output_padding", values))
+
+
+#: Operators whose inputs after the first hold one value per channel of the first (scale, bias, mean, variance).
+PER_CHANNEL = frozenset({"BatchNormalization", "InstanceNormalization"})
+
+
+def _channels(node: Any, ins: Sequence[Shape | None]) -> str | None:
+    """What a runtime says of the node's input channels, where they disagree with its weights; None when they agree.
+
+    ONNX shape inference takes a Conv's output channels from its weight without comparing the weight with the
+    input, so a model that ONNX Runtime refuses would otherwise be traced through.
+    """
+    x = ins[0] if ins else None
+    if x is None or len(x) < 2:
+        return None
+    if node.op_type in ("Conv", "ConvTranspose") and len(ins) > 1 and ins[1] is not None and len(ins[1]) >= 2:
+        w = ins[1]
+        group = int(_attrs(node).get("group", 1))
+        if group < 1 or w[0] % group:
+            return (f"{node.op_type} weight of shape {list(w)} cannot be split into group={group} groups: "
+                    f"{w[0]} is not a multiple of {group}")
+        need = w[1] * group if node.op_type == "Conv" else w[0]
+        if x[1] != need:
+            return (f"{node.op_type} weight of shape {list(w)} with group={group} expects input {list(x)} to have "
+                    f"{need} channels, but got {x[1]} channels instead")
+    if node.op_type in PER_CHANNEL:
+        for name, shape in zip(node.input[1:], ins[1:]):
+            if shape is not None and len(shape) == 1 and shape[0] != x[1]:
+                return (f"{node.op_type} input {name!r} holds {shape[0]} values, one per channel, but the input "
+                        f"{list(x)} has {x[1]} channels")
+    return None
 
 
 def _below(owner: str, path: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import TconvError
 from . import arithmetic
+from .limits import DEFAULT_TIMEOUT, EXITS, bounded, refuse_exit
 from .model import Layer, Shape
 from .trace import Join, Patch, Trace, mismatched_axes, pick_up_operand
 
@@ -105,15 +106,18 @@ class TorchTracer:
 
     source = "torch"
 
-    def __init__(self, module: Any) -> None:
+    def __init__(self, module: Any, timeout: float = DEFAULT_TIMEOUT) -> None:
         import torch
 
         self._torch = torch
+        self.timeout = timeout
         try:
             self.module = copy.deepcopy(module).to("meta")
         except Exception as exc:  # a module that cannot be copied or moved: say which and why
             raise TconvError(f"model {type(module).__name__} could not be copied to the meta device for tracing: "
                              f"{exc}") from None
+        except EXITS as exc:  # the module's own __deepcopy__ or _apply
+            raise refuse_exit(exc, "while it was copied to the meta device") from None
         self.module.eval()
         self.state: _State | None = None
         self.leaves: set[str] = set()
@@ -173,6 +177,10 @@ class TorchTracer:
         >>> tracer.trace((1, 2, 9), [Patch("output_size", "up", (9,))]).runs
         True
         """
+        prepare()
+        return self._run(input_shape, patches, limit=True)
+
+    def _run(self, input_shape: Shape, patches: Sequence[Patch], limit: bool) -> Trace:
         torch = self._torch
         state = _State(patches)
         saved = {}
@@ -184,22 +192,60 @@ class TorchTracer:
         x = torch.empty(input_shape, device="meta")
         state.tag(x, None, "input")
         self.state = state
-        error, where, out_shape = None, None, None
+
+        def forward() -> tuple[str | None, str | None, Shape | None]:
+            try:
+                with _Mode(self, state), torch.no_grad():
+                    out = self.module(x)
+                first = _first_tensor(out, torch)
+                return None, None, tuple(first.shape) if first is not None else None
+            except Exception as exc:  # the model raised: locate it (the module path running, the function called)
+                error = " ".join(str(exc).split()) or type(exc).__name__
+                where = state.stack[-1] or type(self.module).__name__
+                if state.last and state.stack[-1] not in self.leaves:
+                    where = f"{where}:{state.last}" if state.stack[-1] else state.last
+                return error, where, None
+
         try:
-            with _Mode(self, state), torch.no_grad():
-                out = self.module(x)
-            first = _first_tensor(out, torch)
-            out_shape = tuple(first.shape) if first is not None else None
-        except Exception as exc:  # the model raised: locate it (the module path running, the function called)
-            error = " ".join(str(exc).split()) or type(exc).__name__
-            where = state.stack[-1] or type(self.module).__name__
-            if state.last and state.stack[-1] not in self.leaves:
-                where = f"{where}:{state.last}" if state.stack[-1] else state.last
+            error, where, out_shape = bounded(forward, self.timeout, input_shape) if limit else forward()
         finally:
             self.state = None
             for target, value in saved.items():
                 self.modules[target].output_padding = value
         return Trace(tuple(state.layers), tuple(state.joins), error, where, out_shape)
+
+
+_PREPARED = False
+
+
+def prepare() -> None:
+    """Import, once per process, what tracing on the meta device needs, by tracing a tiny model of every recorded op.
+
+    torch loads its meta kernels (with sympy) and its function-mode machinery on first use, about 60 MiB of
+    Python objects and a second or more. They are the doctor's own one-time cost, not the model's: this runs before
+    the first trace, outside its time limit, so that a trace's memory and time are the model's alone.
+
+    >>> prepare(); prepare()        # the second call returns at once
+    """
+    global _PREPARED
+    if _PREPARED:
+        return
+    _PREPARED = True
+    import torch
+    import torch.nn.functional as F
+
+    class Tiny(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.down = torch.nn.Conv2d(1, 1, 2, stride=2)
+            self.up = torch.nn.ConvTranspose2d(1, 1, 2, stride=2)
+
+        def forward(self, x: Any) -> Any:
+            y = self.up(F.max_pool2d(self.down(x), 1))
+            y = F.pad(F.interpolate(y, scale_factor=1.0), (0, 0))
+            return torch.cat([x, y + x, y * x], dim=1)
+
+    TorchTracer(Tiny())._run((1, 1, 4, 4), (), limit=False)
 
 
 def _first_tensor(value: Any, torch: Any) -> Any:
