@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -98,8 +99,6 @@ def _with_alarm(call: Callable[[], T], timeout: float, input_shape: Sequence[int
 
     previous = signal.signal(signal.SIGALRM, expire)
     outer, _ = signal.setitimer(signal.ITIMER_REAL, timeout)
-    import time
-
     start = time.monotonic()
     try:
         try:

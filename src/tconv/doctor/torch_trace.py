@@ -9,6 +9,7 @@ is recorded and repaired (the trace goes on) instead of raising.
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -216,6 +217,7 @@ class TorchTracer:
 
 
 _PREPARED = False
+_PREPARING = threading.Lock()
 
 
 def prepare() -> None:
@@ -230,7 +232,14 @@ def prepare() -> None:
     global _PREPARED
     if _PREPARED:
         return
-    _PREPARED = True
+    with _PREPARING:  # a second thread waits for the imports rather than tracing while they run
+        if _PREPARED:
+            return
+        _prepare()
+        _PREPARED = True
+
+
+def _prepare() -> None:
     import torch
     import torch.nn.functional as F
 
