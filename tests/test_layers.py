@@ -103,8 +103,8 @@ def test_constructor_refuses_what_torch_refuses(kw: dict) -> None:
         warnings.simplefilter("ignore")  # torch warns before failing on an empty kernel
         m = torch.nn.ConvTranspose2d(**args)
         m(torch.zeros(1, args["in_channels"], 5, 5))  # some of torch's checks only run at forward
-    with pytest.raises(tconv.TconvError):
-        tconv.ConvTranspose2d(**args)
+    with pytest.raises(tconv.TconvError):  # at construction, or at the call where torch's check is in its forward
+        tconv.ConvTranspose2d(**args)(np.zeros((1, args["in_channels"], 5, 5), np.float32))
 
 
 def test_dtype_float64_layer_and_repr_defaults() -> None:

@@ -28,7 +28,6 @@ from .errors import TconvError
 from .params import check_dtype
 from .recipe import Recipe, cache_key, recipe_for, validated_plan
 from .settings import check_memory, get_options
-from .shapes import check_output_padding
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
@@ -68,11 +67,12 @@ class _ConvTransposeNd:
         self.kernel_size = per_axis("kernel_size", kernel_size, nd, minimum=1)
         self.stride = per_axis("stride", stride, nd, minimum=1)
         self.padding = per_axis("padding", padding, nd, minimum=0)
+        # PyTorch's module checks output_padding against stride and dilation, and dilation against 1, in its
+        # forward, and only where they matter: a call with output_size ignores output_padding, an empty batch
+        # takes any. The layer is built as PyTorch's is and refuses at call time (tconv.plan), as its forward does.
         self.output_padding = per_axis("output_padding", output_padding, nd, minimum=0)
-        self.dilation = per_axis("dilation", dilation, nd, minimum=1)
+        self.dilation = per_axis("dilation", dilation, nd, minimum=0)
         self.padding_mode = padding_mode
-        for a, (op, s, d) in enumerate(zip(self.output_padding, self.stride, self.dilation)):
-            check_output_padding(op, s, d, a)
         try:
             self.dtype = np.dtype(dtype)
         except (TypeError, ValueError, RecursionError):
@@ -174,8 +174,22 @@ class _ConvTransposeNd:
     def load_state_dict(self, state: Mapping[str, ArrayLike]) -> None:
         """Load arrays from a dict such as ``{k: v.numpy() for k, v in torch_module.state_dict().items()}``.
 
-        Tensors are accepted too. Shapes must match this layer's; values are cast to its dtype.
+        Tensors are accepted too. Shapes must match this layer's; values are cast to its dtype, which must hold
+        them (a complex value in a real layer is refused: its imaginary part would be lost, and PyTorch's forward
+        refuses such a bias).
+
+        >>> layer = ConvTranspose1d(1, 1, 2, rng=0)
+        >>> layer.load_state_dict({"weight": np.ones((1, 1, 2)), "bias": np.zeros(1)})
+        >>> layer.weight.dtype, layer.weight.tolist()
+        (dtype('float32'), [[[1.0, 1.0]]])
+        >>> layer.load_state_dict({"weight": np.ones((1, 1, 2)), "bias": np.array([1 + 2j])})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tconv.errors.TconvError: state_dict['bias'] has dtype complex128, which the layer's dtype float32 cannot ...
         """
+        if not isinstance(state, Mapping):
+            raise TconvError(f"load_state_dict needs a mapping with keys 'weight' and 'bias' (no 'bias' for a layer "
+                             f"without bias) holding arrays or tensors, got a {type(state).__name__}")
         expected = {"weight": self.weight.shape}
         if self.bias is not None:
             expected["bias"] = self.bias.shape
@@ -185,12 +199,14 @@ class _ConvTransposeNd:
             raise TconvError(f"state_dict keys do not match: missing {missing}, unexpected {unexpected}")
         loaded = {}
         for key, shape in expected.items():
-            value = state[key]
-            if hasattr(value, "detach"):
-                value = value.detach().cpu().numpy()
-            arr = np.asarray(value)
+            arr = read_array(f"state_dict[{key!r}]", state[key])[0]
             if arr.shape != shape:
                 raise TconvError(f"state_dict[{key!r}] has shape {list(arr.shape)}, expected {list(shape)}")
+            if arr.dtype.kind == "c" and self.dtype.kind != "c":  # the layer's dtype is floating or complex
+                raise TconvError(
+                    f"state_dict[{key!r}] has dtype {arr.dtype}, which the layer's dtype {self.dtype} cannot hold "
+                    f"without losing its imaginary part (PyTorch's forward refuses such a {key}): load a real "
+                    f"array, or build the layer with dtype={np.result_type(self.dtype, np.complex64)}")
             loaded[key] = arr.astype(self.dtype)
         self.weight = loaded["weight"]
         if self.bias is not None:

@@ -123,9 +123,10 @@ class Recipe:
         >>> r.memory_need(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))) - ufunc_buffers(np.dtype(np.float64))
         456
         """
+        torch_way = _complex_nonfinite(x, w, None)
         if engine is None and self.prepared is not None:
-            return _need(self.prepared[0], self.plan, x, w)
-        return _need(algorithms.prepared(engine or self.engine, self.plan), self.plan, x, w)
+            return _need(self.prepared[0], self.plan, x, w, torch_way)
+        return _need(algorithms.prepared(engine or self.engine, self.plan), self.plan, x, w, torch_way)
 
     def __call__(self, input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> np.ndarray:
         x, w, b, x_name, b_name = read_arrays(input, weight, bias)
@@ -164,14 +165,21 @@ class Recipe:
         if self.prepared is None:  # an empty batch; such a plan may have sizes no engine prepares for
             return _empty(plan.output_shape, x.dtype)
         finite, nonfinite = self.prepared
-        engine = self._guarded(finite, self.choice.finite.NAME, x, w)  # before the weight is read for NaN and Inf
+        # before any array is read for NaN and Inf, the guard for the common case
+        engine = self._guarded(finite, self.choice.finite.NAME, x, w, False)
+        torch_way = _complex_nonfinite(x, w, b)
         if nonfinite is not finite and not algorithms.finite_weight(w):
-            engine = self._guarded(nonfinite, self.choice.nonfinite.NAME, x, w)
+            engine = self._guarded(nonfinite, self.choice.nonfinite.NAME, x, w, torch_way)
+        elif torch_way:
+            engine = self._guarded(finite, self.choice.finite.NAME, x, w, torch_way)
         ctype = compute_dtype(x.dtype)
         # Engines get C-contiguous arrays of the compute dtype, so that what they copy is what they count.
         xb = np.ascontiguousarray(x if plan.batched else x[None], dtype=ctype)
         wc = np.ascontiguousarray(w, dtype=ctype)
         shape = (plan.batch, plan.out_channels, *plan.output_size)
+        if torch_way:
+            y = _complex_as_torch(engine, xb, wc, b, shape)
+            return y if plan.batched else y[0]
         y = (np.zeros if engine.zeroed_output else np.empty)(shape, dtype=ctype)
         with np.errstate(invalid="ignore", over="ignore"):  # NaN and Inf propagate silently, as in PyTorch
             engine.run(xb, wc, y)
@@ -180,11 +188,12 @@ class Recipe:
         y = y.astype(x.dtype, copy=False)
         return y if plan.batched else y[0]
 
-    def _guarded(self, engine: Prepared, name: str, x: np.ndarray, w: np.ndarray) -> Prepared:
-        """``engine``, once the memory guard has let its call on these arrays through."""
+    def _guarded(self, engine: Prepared, name: str, x: np.ndarray, w: np.ndarray, torch_way: bool) -> Prepared:
+        """``engine``, once the memory guard has let its call on these arrays through (computed as PyTorch computes
+        complex arrays holding NaN or Inf where ``torch_way``: :func:`_complex_as_torch`)."""
         plan = self.plan
         check_memory(
-            _need(engine, plan, x, w),
+            _need(engine, plan, x, w, torch_way),
             lambda: f"conv_transpose of input size {list(plan.input_size)} with kernel_size {list(plan.kernel_size)}, "
             f"stride {list(plan.stride)}, padding {list(plan.padding)}, dilation {list(plan.dilation)} gives output "
             f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {name!r} it",
@@ -345,13 +354,69 @@ def memory_need(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, algorithm
     >>> memory_need(plan_conv_transpose(x.shape, w.shape), x, w, "scatter") - ufunc_buffers(x.dtype)
     456
     """
-    return _need(algorithms.prepared(algorithm, plan), plan, x, w)
+    return _need(algorithms.prepared(algorithm, plan), plan, x, w, _complex_nonfinite(x, w, None))
 
 
-def _need(engine: Prepared, plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray) -> int:
+def _need(engine: Prepared, plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, torch_way: bool = False) -> int:
     ctype = compute_dtype(x.dtype)
     count = plan.batch * plan.out_channels * math.prod(plan.output_size)
+    if torch_way:  # _complex_as_torch: the real parts of input and weight (or their sums), one pair at a time,
+        # three real results (the third the imaginary part), then the complex result and a mask of its NaNs
+        real = ctype.itemsize // 2
+        return (count * (4 * real + 1) + engine.workspace_bytes(plan.batch, real) + (x.size + w.size) * real
+                + front_end(x, w, count))
     return count * ctype.itemsize + engine.workspace_bytes(plan.batch, ctype.itemsize) + front_end(x, w, count)
+
+
+def _complex_nonfinite(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> bool:
+    """Whether the arrays are complex and one of them holds NaN or Inf (by one sum each, as
+    :func:`tconv.algorithms.finite_weight` reads a weight): then :func:`_complex_as_torch` computes them."""
+    if compute_dtype(x.dtype).kind != "c":
+        return False
+    return not all(algorithms.finite_weight(arr) for arr in (x, w, b) if arr is not None)
+
+
+def _complex_as_torch(engine: Prepared, x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
+                      shape: tuple[int, ...]) -> np.ndarray:
+    """A complex transposed convolution computed as PyTorch computes it on the CPU, for arrays holding NaN or Inf.
+
+    PyTorch splits it into three real ones (Gauss's trick, ``complex_convolution`` in ATen's Convolution.cpp):
+    ``a = conv(xr, wr) + br``, ``b = conv(xi, wi)``, ``c = conv(xr + xi, wr + wi) + br + bi``, and returns
+    ``a − b + i·(c − a − b)``. Its complex arithmetic makes that cell NaN + NaN·i wherever ``t = c − a − b`` is
+    not finite (``i·t`` has real part 0·t, and adding it multiplies it by ``1 + 0i`` first: 0·Inf is NaN), else
+    ``(a − b) + t·i``. A direct complex product differs: ``(1 + 0i)·(Inf + 0i)`` is Inf + NaN·i there, NaN + NaN·i
+    in PyTorch. Finite arrays take the direct product, equal to within rounding.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> engine = algorithms.prepared("col2im", plan_conv_transpose((1, 1, 2), (1, 1, 1)))
+    >>> _complex_as_torch(engine, np.array([[[1 + 0j, 2 + 0j]]]), np.array([[[np.inf + 0j]]]), None, (1, 1, 2))
+    array([[[nan+nanj, nan+nanj]]])
+    """
+    real = np.finfo(x.dtype).dtype
+
+    def conv(xpart: np.ndarray, wpart: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+        out = (np.zeros if engine.zeroed_output else np.empty)(shape, dtype=real)
+        engine.run(np.ascontiguousarray(xpart), np.ascontiguousarray(wpart), out)
+        if bias is not None:
+            out += bias.reshape((1, -1) + (1,) * (len(shape) - 2))
+        return out
+
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN and Inf propagate silently, as in PyTorch
+        bc = None if b is None else b.astype(x.dtype)
+        a = conv(x.real, w.real, None if bc is None else bc.real)
+        b_ = conv(x.imag, w.imag, None)
+        c = conv(x.real + x.imag, w.real + w.imag, None if bc is None else bc.real + bc.imag)
+        c -= a
+        c -= b_
+        a -= b_
+        del b_
+        y = np.empty(shape, x.dtype)
+        y.real, y.imag = a, c
+        del a
+        nonfinite = np.isfinite(c)
+        np.logical_not(nonfinite, out=nonfinite)
+        np.copyto(y, complex(np.nan, np.nan), where=nonfinite)
+    return y
 
 
 def front_end(x: np.ndarray, w: np.ndarray, count: int) -> int:

@@ -196,8 +196,9 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, Workspace], Non
                     body(bounds[k], bounds[k + 1], ws)
 
         with blas_threads(1):
-            # each worker runs in a copy of the caller's context: what the call's context holds (a profiler's
-            # GEMM clock, tconv.algorithms.blas.clocked) holds for its chunks too
+            # each worker runs in a copy of the caller's context: what the call's context holds holds for its
+            # chunks too, NumPy's errstate (a context variable: NaN and Inf stay silent as on the calling thread)
+            # and a profiler's GEMM clock (tconv.algorithms.blas.clocked)
             futures = [_POOL.submit(contextvars.copy_context().run, worker) for _ in range(count)]
             wait(futures)  # all of them, so that none still runs when BLAS's count is restored
             for future in futures:
