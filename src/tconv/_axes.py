@@ -6,6 +6,7 @@ shape functions refuse the same things with the same words.
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 import reprlib
@@ -40,6 +41,28 @@ def quote(text: str, most: int = 80) -> str:
     return repr(text) if len(text) <= most else repr(text[: most // 2] + "…" + text[-most // 2:])
 
 
+#: The most axes any size argument may list: PyTorch's layers have 1 to 3, tconv's shapes up to 8. Lengths are
+#: checked against it before a value's elements are read, so a list of 10⁷ paddings costs no more than one.
+MAX_AXES = 8
+#: Arrays (and tensors) of more elements than this are shown by their shape and dtype alone: the repr of a
+#: broadcast array of 10⁸ elements takes seconds, and its values say nothing the shape does not.
+_SHOWN_ELEMENTS = 6
+
+
+def _array_summary(value: Any) -> str | None:
+    """``an array of shape (…) and dtype …`` for a large array or tensor, read from its shape alone; None for
+    anything else (a small array is shown by its repr)."""
+    shape = getattr(value, "shape", None)
+    if not hasattr(value, "dtype") or not isinstance(shape, tuple):  # torch.Size is a tuple
+        return None
+    dims = tuple(int(n) for n in shape)
+    if len(dims) <= 2 and math.prod(dims) <= _SHOWN_ELEMENTS:
+        return None
+    kind = "array" if isinstance(value, np.ndarray) else _type_name(value)
+    article = "an" if kind[0] in "aeiouAEIOU" else "a"
+    return f"{article} {kind} of shape {dims} and dtype {str(value.dtype).removeprefix('torch.')}"
+
+
 def show(value: Any) -> str:
     """A short repr for messages: nested and long values are abbreviated (a list nested 10,000 deep, a
     broadcast array of 10¹² elements), on one line (an array's repr spans several), and no repr can fail.
@@ -47,13 +70,38 @@ def show(value: Any) -> str:
     >>> show([[[[[1]]]]]), show("x" * 100)[:12], show(list(range(100)))
     ('[[[[...]]]]', "'xxxxxxxxxxx", '[0, 1, 2, 3, 4, 5, ...]')
     >>> import numpy as np
-    >>> show(np.zeros((2, 2)))
-    'array([[0., 0.], [0., 0.]])'
+    >>> show(np.zeros((2, 2))), show(np.broadcast_to(1, 10**12))
+    ('array([[0., 0.], [0., 0.]])', 'an array of shape (1000000000000,) and dtype int64')
     """
     try:
-        return re.sub(r"\s*\n\s*", " ", _SHORT.repr(value))
+        summary = _array_summary(value)
+        return summary if summary is not None else re.sub(r"\s*\n\s*", " ", _SHORT.repr(value))
     except Exception:  # a repr that raises (or recurses) is still a value the user gave: name its type
         return f"<{_type_name(value)}>"
+
+
+def length(value: Any) -> int | None:
+    """``len(value)``, or None for a value without one; a range past ``sys.maxsize`` (whose ``len`` raises
+    OverflowError) is counted from its bounds, so that every size check can read it.
+
+    >>> length([1, 2]), length(range(10**20)), length(3)
+    (2, 100000000000000000000, None)
+    """
+    try:
+        return len(value)
+    except TypeError:
+        return None
+    except OverflowError:
+        if isinstance(value, range):
+            return max(0, (value.stop - value.start + value.step - (1 if value.step > 0 else -1)) // value.step)
+        raise TconvError(f"{_type_name(value)} has more elements than Python can count: valid range: at most "
+                         f"{MAX_AXES} values per size argument") from None
+
+
+def _too_many_axes(name: str | None, value: Any, n: int) -> TconvError:
+    named = "a size argument" if name is None else name
+    return TconvError(f"{named} lists {n:,} values ({show(value)}): valid range: 1 to {MAX_AXES} values, one "
+                      "per axis (or a single integer for every axis)")
 
 
 def as_shape(name: str, value: Any, *, minimum: int = 0, max_len: int = 8) -> tuple[int, ...]:
@@ -78,13 +126,18 @@ def as_bool(name: str, value: Any) -> bool:
 
     >>> as_bool("ceil_mode", True)
     True
+    >>> as_bool("ceil_mode", np.bool_(False)), as_bool("ceil_mode", np.array(True))
+    (False, True)
     >>> as_bool("ceil_mode", "no")
     Traceback (most recent call last):
     tconv.errors.TconvError: ceil_mode must be True or False, got 'no' (str)
     """
-    if isinstance(value, bool) or (hasattr(value, "dtype") and getattr(value, "shape", None) == ()
-                                   and value.dtype.kind == "b"):
-        return bool(value)
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "dtype") and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        item = value.item()  # a NumPy bool, a 0-d array or tensor holding one (a tensor's dtype has no .kind)
+        if isinstance(item, bool):
+            return item
     raise TconvError(f"{name} must be True or False, got {show(value)} ({_type_name(value)})")
 
 
@@ -138,7 +191,7 @@ def per_axis(name: str, value: Any, nd: int, *, minimum: int | None = None) -> t
     >>> per_axis("stride", (1, 2), 3)
     Traceback (most recent call last):
     tconv.errors.TconvError: stride must be a single integer or a sequence of 3 integers to match the 3 spatial
-    dimension(s), got [1, 2] (2 values)
+    dimension(s), got (1, 2) (2 values)
     """
     if isinstance(value, str | bytes):
         raise TconvError(f"{name} must be an integer or a sequence of {nd} integers, got the string {value!r}")
@@ -156,35 +209,41 @@ def per_axis(name: str, value: Any, nd: int, *, minimum: int | None = None) -> t
         raise TconvError(
             f"{name} must be an integer or a list or tuple of {nd} integers, got {show(value)} ({_type_name(value)})"
         )
-    items = list(value)
-    if len(items) == 1 and nd != 1:
-        items = items * nd
-    if len(items) != nd:
+    # the length first: a list of 10⁷ values (or a broadcast array of 10⁸) is refused without reading them
+    if len(value) not in (1, nd):
         raise TconvError(
             f"{name} must be a single integer or a sequence of {nd} integers to match the {nd} spatial "
-            f"dimension(s), got {list(items)!r} ({len(items)} values)"
+            f"dimension(s), got {show(value)} ({len(value):,} values)"
         )
+    items = list(value) * (nd if len(value) == 1 else 1)
     return tuple(as_int(name, v, minimum=minimum, axis=axis) for axis, v in enumerate(items))
 
 
-def count_axes(*values: Any) -> int:
-    """How many axes a set of size arguments describes: the longest sequence among them, else 1.
+def count_axes(*values: Any, **named: Any) -> int:
+    """How many axes a set of size arguments describes: the longest sequence among them, else 1. A sequence
+    longer than :data:`MAX_AXES` is refused by its length, by name when given as a keyword, before any of its
+    values is read.
 
     >>> count_axes(3, (1, 2)), count_axes(4, 2), count_axes(None, [5, 5, 5])    # a scalar alone is one axis
     (2, 1, 3)
+    >>> count_axes(input_size=5, padding=list(range(10**7)))
+    Traceback (most recent call last):
+    tconv.errors.TconvError: padding lists 10,000,000 values ([0, 1, 2, 3, 4, 5, ...]): valid range: 1 to 8 values,
+    one per axis (or a single integer for every axis)
     """
     nd = 1
-    for v in values:
+    for name, v in [(None, v) for v in values] + list(named.items()):
         if isinstance(v, str | bytes) or v is None:
             continue
         if hasattr(v, "ndim") and v.ndim == 0:
             continue
         if isinstance(v, numbers.Integral):
             continue
-        try:
-            n = len(v)
-        except TypeError:
+        n = length(v)
+        if n is None:
             continue
+        if n > MAX_AXES:
+            raise _too_many_axes(name, v, n)
         nd = max(nd, n)
     return nd
 
@@ -208,13 +267,13 @@ def drawn_axes(*values: Any, **named: Any) -> int:
     tconv.errors.TconvError: the sizes disagree on the number of axes: input_size [5] has 1, stride (2, 2) has 2; ...
     """
     # an empty sequence has no axes to count: per_axis refuses it by name
-    sequences: list[tuple[str | None, Any]] = [(None, v) for v in values if _is_sequence(v) and len(v)]
-    sequences += [(name, v) for name, v in named.items() if _is_sequence(v) and len(v)]
-    lengths = {len(v) for _, v in sequences}
+    sequences: list[tuple[str | None, Any]] = [(None, v) for v in values if _is_sequence(v) and length(v)]
+    sequences += [(name, v) for name, v in named.items() if _is_sequence(v) and length(v)]
+    lengths = {length(v) or 0 for _, v in sequences}
     if len(lengths) > 1:
         (first_name, first), *rest = sequences
-        other_name, other = next((n, v) for n, v in rest if len(v) != len(first))
-        shown = [f"{'' if n is None else n + ' '}{show(v)} has {len(v)}" for n, v in ((first_name, first),
+        other_name, other = next((n, v) for n, v in rest if length(v) != length(first))
+        shown = [f"{'' if n is None else n + ' '}{show(v)} has {length(v)}" for n, v in ((first_name, first),
                                                                                        (other_name, other))]
         raise TconvError(f"the sizes disagree on the number of axes: {', '.join(shown)}; give one number for every "
                          "axis, or one value per axis everywhere (a trailing comma, 5, is one axis)")
@@ -226,11 +285,7 @@ def _is_sequence(value: Any) -> bool:
         return False
     if hasattr(value, "ndim"):
         return bool(value.ndim > 0)
-    try:
-        len(value)
-    except TypeError:
-        return False
-    return True
+    return length(value) is not None
 
 
 def layer_axes(kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, output_padding: IntOrSeq, dilation: IntOrSeq
@@ -241,7 +296,8 @@ def layer_axes(kernel_size: IntOrSeq, stride: IntOrSeq, padding: IntOrSeq, outpu
     >>> layer_axes((3, 3), 2, 1, 0, 1)
     (2, (3, 3), (2, 2), (1, 1), (0, 0), (1, 1))
     """
-    nd = count_axes(kernel_size, stride, padding, output_padding, dilation)
+    nd = count_axes(kernel_size=kernel_size, stride=stride, padding=padding, output_padding=output_padding,
+                    dilation=dilation)
     if nd > 3:
         raise TconvError(f"a layer has 1 to 3 spatial axes; these arguments list {nd} (kernel_size "
                          f"{show(kernel_size)}, stride {show(stride)}, padding {show(padding)}, output_padding "
@@ -277,6 +333,6 @@ def parse_ints(name: str, text: str) -> int | tuple[int, ...]:
     if sequence and parts[-1] == "":
         parts.pop()
     if not all(_ASCII_INT.fullmatch(v) for v in parts):
-        raise TconvError(f"{name} expects an integer or comma-separated integers like 5,4, got {text!r}")
+        raise TconvError(f"{name} expects an integer or comma-separated integers like 5,4, got {quote(str(text))}")
     values = tuple(int(v) for v in parts)
     return values if sequence else values[0]

@@ -10,15 +10,18 @@ Every compute entry point reads its arrays here, so that the library, the CLI an
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._axes import show
+from ._axes import length, show
 from .errors import TconvError
 from .params import SUPPORTED_DTYPES, check_dtype
+from .settings import check_memory
 
 __all__ = ["BFLOAT16", "as_arrays", "check_bias_dtype", "dtype_name", "planned_dtype", "read_array", "read_arrays"]
 
@@ -65,6 +68,49 @@ def planned_dtype(value: Any) -> str:
     return dtype_name(dtype)
 
 
+#: NumPy reads nested sequences to at most this many dimensions; a deeper one is refused whatever its size.
+_MAX_DIMS = 64
+#: The least an element of plain data takes once read (Python ints and floats become int64 and float64).
+_ELEMENT_BYTES = 8
+
+
+def _plain_elements(value: Any) -> int | None:
+    """How many elements plain data (a list, tuple or range, nested) holds, counted from its length and its first
+    items' lengths alone, without reading the rest (a ragged one is refused once read, and is no larger); None
+    when ``value`` is not a sized sequence (a number, an array: its memory is already there).
+
+    >>> _plain_elements([[1, 2, 3], [4, 5, 6]]), _plain_elements(range(10**20)), _plain_elements(2.0)
+    (6, 100000000000000000000, None)
+    """
+    if not isinstance(value, list | tuple | range):
+        return None
+    count = 1
+    for _ in range(_MAX_DIMS + 1):
+        if isinstance(value, list | tuple | range):
+            count *= length(value) or 0
+            if not count:
+                break
+            value = value[0]
+        else:
+            shape = getattr(value, "shape", None)  # a list of arrays: each counts as its size
+            if isinstance(shape, tuple):
+                count *= math.prod(int(n) for n in shape)
+            break
+    return count
+
+
+def _check_size(name: str, value: Any) -> None:
+    """Refuse, before NumPy reads it, plain data whose array would exceed the memory budget, and iterators,
+    whose length cannot be told without consuming them."""
+    if isinstance(value, Iterator):
+        raise TconvError(f"{name} must be an array or a (nested) list of numbers, got a {type(value).__name__}, "
+                         "which is read only by consuming it: pass np.fromiter(...) or list(...)")
+    elements = _plain_elements(value)
+    if elements is not None:
+        check_memory(elements * _ELEMENT_BYTES,
+                     lambda: f"reading {name} (a {type(value).__name__} of {elements:,} elements) as an array")
+
+
 def read_array(name: str, value: Any) -> tuple[np.ndarray, str]:
     """The array and the name of the dtype it came with (``"bfloat16"`` for bfloat16 data, read as float32).
 
@@ -76,9 +122,19 @@ def read_array(name: str, value: Any) -> tuple[np.ndarray, str]:
     Traceback (most recent call last):
     ...
     tconv.errors.TconvError: input must hold numbers, got an array of dtype <U4 (str)
+
+    Plain data is sized before it is read, against the memory budget:
+
+    >>> import tconv
+    >>> with tconv.options(memory_budget=50 << 20):  # doctest: +ELLIPSIS
+    ...     read_array("input", range(10**9))
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: reading input (a range of 1,000,000,000 elements) as an array needs about 7.5 GiB, ...
     """
     if type(value) is np.ndarray and value.dtype.kind in "biufc":  # the common case, read at no cost
         return value, dtype_name(value.dtype)
+    _check_size(name, value)
     source = str(getattr(value, "dtype", "")).removeprefix("torch.")
     try:
         if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor: no torch import needed
@@ -92,7 +148,7 @@ def read_array(name: str, value: Any) -> tuple[np.ndarray, str]:
         arr = np.asarray(value)
         if source == BFLOAT16 and arr.dtype.name == BFLOAT16:  # ml_dtypes' bfloat16 (JAX arrays)
             arr = arr.astype(np.float32)
-    except (ValueError, TypeError, RuntimeError, NotImplementedError) as exc:  # torch raises the last two
+    except (ValueError, TypeError, RuntimeError, NotImplementedError, MemoryError) as exc:  # torch: 3rd, 4th
         raise TconvError(f"{name} could not be read as a numeric array: {exc}") from None
     if arr.dtype.kind not in "biufc":
         raise TconvError(f"{name} must hold numbers, got an array of dtype {arr.dtype} ({type(value).__name__})")

@@ -249,6 +249,10 @@ def _spatial_output_size(output_size: IntOrSeq, nd: int, batched: bool, input_sh
         given = [output_size]
     elif isinstance(output_size, list | tuple) or (getattr(output_size, "ndim", None) == 1
                                                    and hasattr(output_size, "tolist")):
+        count = len(output_size)  # type: ignore[arg-type]  # a list, tuple, 1-D array or tensor: all sized
+        if count > nd + non_spatial:  # before its values are read: a list of 10⁷ is refused as one
+            raise TconvError(f"output_size must have {nd} or {nd + non_spatial} elements for a {len(input_shape)}-D "
+                             f"input (got {count:,}: {show(output_size)})")
         given = list(output_size.tolist() if hasattr(output_size, "tolist") else output_size)  # 1-D array, tensor
     else:
         raise TconvError(f"output_size must be a sequence of {nd} or {nd + non_spatial} integers, got "

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ._axes import IntOrSeq, as_bool, count_axes, per_axis, show
 from .errors import TconvError
@@ -319,7 +320,8 @@ def transposed_axes(
     2
     """
     if nd is None:
-        nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
+        nd = count_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                        output_padding=output_padding, dilation=dilation)
     least = 0 if empty_batch else 1
     sizes = per_axis("input_size", input_size, nd, minimum=least)
     ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
@@ -416,7 +418,8 @@ def output_size_range(
     >>> output_size_range(3, 3, stride=2, padding=1)      # 5 or 6
     ((5, 6),)
     """
-    nd = count_axes(input_size, kernel_size, stride, padding, dilation)
+    nd = count_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                    dilation=dilation)
     axes = base_axes(input_size, kernel_size, stride, padding, dilation, nd)
     return tuple(_accepted_range(ax, a) for a, ax in enumerate(axes))
 
@@ -439,7 +442,8 @@ def output_padding_for(
     (1,)
     """
     if nd is None:
-        nd = count_axes(input_size, output_size, kernel_size, stride, padding, dilation)
+        nd = count_axes(input_size=input_size, output_size=output_size, kernel_size=kernel_size, stride=stride,
+                        padding=padding, dilation=dilation)
     axes = base_axes(input_size, kernel_size, stride, padding, dilation, nd)
     wanted = per_axis("output_size", output_size, nd)
     check_output_size_in_range(wanted, axes)
@@ -546,14 +550,15 @@ def conv_axes(
     tconv.errors.TconvError: padding 'same' needs stride 1 on every axis (as in PyTorch), got stride [2]
     """
     if nd is None:
-        nd = count_axes(input_size, kernel_size, stride, padding, dilation)
+        nd = count_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                        dilation=dilation)
     sizes = per_axis("input_size", input_size, nd, minimum=1)
     ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
     ss = per_axis("stride", stride, nd, minimum=1)
     ds = per_axis("dilation", dilation, nd, minimum=1)
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
-            raise TconvError(f"padding {padding!r} is not a valid string: use 'same', 'valid' or integers")
+            raise TconvError(f"padding {show(padding)} is not a valid string: use 'same', 'valid' or integers")
         if padding == "same" and any(s != 1 for s in ss):
             raise TconvError(f"padding 'same' needs stride 1 on every axis (as in PyTorch), got stride {list(ss)}")
         pads = []
@@ -690,7 +695,8 @@ def pool_axes(
     tconv.errors.TconvError: padding 2 on axis 0 must be at most half of the kernel size 2: valid range 0..1
     """
     if nd is None:
-        nd = count_axes(input_size, kernel_size, stride, padding, dilation)
+        nd = count_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                        dilation=dilation)
     sizes = per_axis("input_size", input_size, nd, minimum=1)
     ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
     ss = ks if stride is None else per_axis("stride", stride, nd, minimum=1)
@@ -746,8 +752,11 @@ def interpolate_output_size(input_size: IntOrSeq, scale_factor: float | Sequence
     >>> interpolate_output_size(7, 0.5)
     (3,)
     """
-    scales = [scale_factor] if isinstance(scale_factor, int | float) else list(scale_factor)
-    nd = count_axes(input_size, [0] * len(scales) if len(scales) > 1 else 0)
+    nd = count_axes(input_size=input_size, scale_factor=scale_factor)  # its length, checked before it is read
+    try:
+        scales: list[Any] = [scale_factor] if isinstance(scale_factor, int | float) else list(scale_factor)
+    except TypeError:  # not a number, nor a sequence of them: refused below by name
+        scales = [None]
     sizes = per_axis("input_size", input_size, nd, minimum=1)
     if len(scales) == 1:
         scales = scales * nd

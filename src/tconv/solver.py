@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ._axes import IntOrSeq, as_bool, as_int, count_axes, per_axis
+from ._axes import IntOrSeq, as_bool, as_int, count_axes, per_axis, show
 from .errors import TconvError
 from .shapes import ConvAxis, TransposedAxis, effective_kernel_size, output_padding_limit
 
@@ -73,12 +74,17 @@ MAX_SOLVE_CANDIDATES = 100_000
 
 
 def _axis_range(name: str, values: int | Iterable[int]) -> list[int]:
-    if isinstance(values, int):
-        values = [values]
-    if isinstance(values, str) or not hasattr(values, "__iter__"):
-        raise TconvError(f"{name} must be an integer or an iterable of integers, got {values!r}")
+    # one integer: a Python or NumPy one, or a 0-d array or tensor holding one (these have __iter__ but no items)
+    if isinstance(values, numbers.Integral) or getattr(values, "ndim", None) == 0:
+        values = [as_int(name, values, minimum=1)]
+    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        raise TconvError(f"{name} must be an integer or an iterable of integers, got {show(values)}")
     # every value is at least one candidate: more than the cap is refused before the values are even read
-    taken = list(itertools.islice(values, MAX_SOLVE_CANDIDATES + 1))
+    try:
+        taken = list(itertools.islice(values, MAX_SOLVE_CANDIDATES + 1))  # type: ignore[arg-type]  # iterable
+    except TypeError as exc:  # an object whose __iter__ refuses (a dict view of a closed object, a broken class)
+        raise TconvError(f"{name} must be an integer or an iterable of integers, got {show(values)} "
+                         f"({type(values).__name__}: {exc})") from None
     if len(taken) > MAX_SOLVE_CANDIDATES:
         shown = f"{values.start}..{values.stop - 1}" if isinstance(values, range) and values.step == 1 else "given"
         raise TconvError(
@@ -154,6 +160,9 @@ def solve(
     output_padding up to max(stride, dilation) − 1 (transposed only). Bounds that would make more than
     ``MAX_SOLVE_CANDIDATES`` (100,000) candidates, about a second of search, are refused before searching.
 
+    >>> import numpy as np
+    >>> print(solve(16, 32, strides=np.array(2))[0][0])    # an integer may be a NumPy one, or a 0-d array
+    kernel_size=4, stride=2, padding=1
     >>> best = solve(17, 34)[0][:3]            # how do I upsample 17 to 34?
     >>> for s in best:
     ...     print(s)
@@ -162,7 +171,7 @@ def solve(
     kernel_size=3, stride=2, padding=1, output_padding=1
     """
     transposed = as_bool("transposed", transposed)
-    nd = count_axes(input_size, output_size)
+    nd = count_axes(input_size=input_size, output_size=output_size)
     sizes = per_axis("input_size", input_size, nd, minimum=1)
     targets = per_axis("output_size", output_size, nd, minimum=1)
     ks = _axis_range("kernel_sizes", kernel_sizes)
