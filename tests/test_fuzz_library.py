@@ -164,9 +164,7 @@ SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 #: The bounds a refusal may name instead of a parameter: the memory budget, what a walkthrough and a scene show.
-# "a size argument lists": count_axes called with positional values (frameworks, relations, report, arrays) cannot
-# name the one too long; callers that pass keywords get the parameter's name instead.
-BOUNDS = ("memory_budget", "a walkthrough shows", "are drawn", "a size argument lists")
+BOUNDS = ("memory_budget", "a walkthrough shows", "are drawn")
 
 
 def _known(name: str, fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, Any]:

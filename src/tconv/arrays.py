@@ -129,7 +129,7 @@ def random_arrays(input_size: IntOrSeq, kernel_size: IntOrSeq, *, groups: int = 
     [(2, 4), (2, 1, 3)]
     """
     groups = as_int("groups", groups, minimum=1)
-    nd = count_axes(input_size, kernel_size)
+    nd = count_axes(input_size=input_size, kernel_size=kernel_size)
     size = per_axis("input_size", input_size, nd, minimum=1)
     kernel = per_axis("kernel_size", kernel_size, nd, minimum=1)
     nbytes = groups * (math.prod(size) + math.prod(kernel)) * np.dtype(np.int64).itemsize

@@ -186,7 +186,8 @@ def relation(
     """
     transposed, pool, ceil_mode = (as_bool(n, v) for n, v in
                                    (("transposed", transposed), ("pool", pool), ("ceil_mode", ceil_mode)))
-    nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
+    nd = count_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                    output_padding=output_padding, dilation=dilation)
     if (pool or not transposed) and per_axis("output_padding", output_padding, nd) != (0,) * nd:
         raise TconvError(f"output_padding {show(output_padding)} only applies to transposed convolution; use 0")
     if ceil_mode and not pool:

@@ -67,7 +67,8 @@ def layer_report(
     """
     transposed, pool, ceil_mode = (as_bool(n, v) for n, v in
                                    (("transposed", transposed), ("pool", pool), ("ceil_mode", ceil_mode)))
-    nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation, output_size)
+    nd = count_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                    output_padding=output_padding, dilation=dilation, output_size=output_size)
     if not transposed or pool:
         if output_size is not None:
             raise TconvError(f"output_size {show(output_size)} only applies to transposed convolution; leave it out")

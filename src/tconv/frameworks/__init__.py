@@ -124,7 +124,8 @@ def from_framework(
         if value is not None and arg not in FROM_READS[name]:
             raise TconvError(f"{arg} does not apply to {FRAMEWORKS[name]}: its layer takes "
                              f"{', '.join(FROM_READS[name])} besides the sizes, stride, padding and dilation")
-    nd = count_axes(input_size, kernel_size, stride, dilation, output_padding, output_size)
+    nd = count_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, dilation=dilation,
+                    output_padding=output_padding, output_size=output_size)
     size = per_axis("input_size", input_size, nd, minimum=1)
     kernel = per_axis("kernel_size", kernel_size, nd, minimum=1)
     strides = per_axis("stride", stride, nd, minimum=1)
@@ -176,7 +177,8 @@ def to_framework(
     {'strides': [2], 'padding': 'same', 'output_padding': None, 'dilation_rate': [1]}
     """
     name = as_choice("framework", framework, tuple(FRAMEWORKS))
-    nd = count_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
+    nd = count_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                    output_padding=output_padding, dilation=dilation)
     size = per_axis("input_size", input_size, nd, minimum=1)
     kernel = per_axis("kernel_size", kernel_size, nd, minimum=1)
     g = as_int("groups", groups, minimum=1)

@@ -196,7 +196,7 @@ def tf_default_output_size(
     >>> tf_default_output_size((3, 4), (3, 1), strides=2, padding="VALID")   # the stamps, at least L·s
     (7, 8)
     """
-    nd = count_axes(input_size, kernel_size, strides, dilations)
+    nd = count_axes(input_size=input_size, kernel_size=kernel_size, strides=strides, dilations=dilations)
     size = per_axis("input_size", input_size, nd, minimum=1)
     kernel = per_axis("kernel_size", kernel_size, nd, minimum=1)
     s = per_axis("strides", strides, nd, minimum=1)
@@ -228,7 +228,8 @@ def from_keras(
     >>> from_keras(16, 3, strides=2, padding="same", output_padding=0).padding   # op=0 is not op=None
     (1,)
     """
-    nd = count_axes(input_size, kernel_size, strides, output_padding, dilation_rate)
+    nd = count_axes(input_size=input_size, kernel_size=kernel_size, strides=strides, output_padding=output_padding,
+                    dilation_rate=dilation_rate)
     size = per_axis("input_size", input_size, nd, minimum=1)
     k = per_axis("kernel_size", kernel_size, nd, minimum=1)
     s = per_axis("strides", strides, nd, minimum=1)
