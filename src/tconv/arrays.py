@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._axes import IntOrSeq, as_int, count_axes, per_axis
+from ._axes import IntOrSeq, as_int, count_axes, per_axis, quote
 from .dtypes import as_arrays
 from .errors import TconvError
 from .settings import check_memory
@@ -31,10 +31,6 @@ __all__ = ["load_array", "load_arrays", "random_arrays", "with_channels", "worke
 # Seed 001's worked example: a 3×3 input and a 2×2 kernel, whose transposed convolution is 4×4.
 _EXAMPLE_INPUT = [[4, 4, 3], [0, 3, 4], [2, 3, 2]]
 _EXAMPLE_WEIGHT = [[1, 2], [0, 1]]
-
-
-def _quote(text: str, most: int = 80) -> str:
-    return repr(text) if len(text) <= most else repr(text[: most // 2] + "…" + text[-most // 2:])
 
 
 def load_array(source: str, name: str = "array") -> np.ndarray:
@@ -55,18 +51,20 @@ def load_array(source: str, name: str = "array") -> np.ndarray:
     if source.endswith(".npy"):
         try:
             header = np.load(path, allow_pickle=False, mmap_mode="r")  # memory-mapped: nothing read yet
-            check_memory(header.size * header.itemsize, f"{name} {_quote(source)} of shape {list(header.shape)}")
+            check_memory(header.size * header.itemsize, f"{name} {quote(source)} of shape {list(header.shape)}")
             array: np.ndarray = np.array(header)  # a .npy file holds one array
             del header
+        except TconvError:  # the budget's refusal, already naming the file: not a reading error
+            raise
         except (OSError, ValueError, EOFError) as exc:
-            raise TconvError(f"{name} {_quote(source)} could not be read as .npy: {exc}") from None
+            raise TconvError(f"{name} {quote(source)} could not be read as .npy: {exc}") from None
     else:
         text = source
         if source.endswith(".json"):
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                raise TconvError(f"{name} {_quote(source)} could not be read: {exc}") from None
+                raise TconvError(f"{name} {quote(source)} could not be read: {exc}") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

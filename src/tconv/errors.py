@@ -17,7 +17,7 @@ __all__ = ["MAX_MESSAGE_LENGTH", "TconvError"]
 
 #: The longest message a :class:`TconvError` carries. Echoed values are abbreviated where they are shown
 #: (``tconv._axes.show``), which keeps messages near 300 characters; this is the backstop for the rest.
-MAX_MESSAGE_LENGTH = 400
+MAX_MESSAGE_LENGTH = 300
 # What a message keeps of its end when it is cut: the valid range and the hint are said last.
 _KEPT_END = 120
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
@@ -32,7 +32,7 @@ def one_line(message: str, most: int = MAX_MESSAGE_LENGTH) -> str:
     'got array([[0, 0], [0, 0]])'
     >>> cut = one_line("padding " + "1, " * 500 + "must be at least 0")
     >>> len(cut), cut[:14], cut[-20:]
-    (400, 'padding 1, 1, ', ', must be at least 0')
+    (300, 'padding 1, 1, ', ', must be at least 0')
     """
     text = _LINE_BREAKS.sub(" ", message)
     if len(text) <= most:

@@ -194,9 +194,8 @@ class Recipe:
         plan = self.plan
         check_memory(
             _need(engine, plan, x, w, torch_way),
-            lambda: f"conv_transpose of input size {list(plan.input_size)} with kernel_size {list(plan.kernel_size)}, "
-            f"stride {list(plan.stride)}, padding {list(plan.padding)}, dilation {list(plan.dilation)} gives output "
-            f"shape {list(plan.output_shape)} ({plan.dtype}); with algorithm {name!r} it",
+            lambda: f"conv_transpose to output shape {list(plan.output_shape)} ({plan.dtype}, kernel_size "
+            f"{list(plan.kernel_size)}, algorithm {name!r})",
         )
         return engine
 

@@ -286,7 +286,7 @@ def check_memory(nbytes: int, what: str | Callable[[], str]) -> None:
     >>> with options(memory_budget=1 << 20):  # doctest: +ELLIPSIS
     ...     check_memory(2 << 20, "a test")
     Traceback (most recent call last):
-    tconv.errors.TconvError: a test needs about 2.0 MiB, more than the memory budget of 1.0 MiB; reduce the sizes, ...
+    tconv.errors.TconvError: a test needs about 2.0 MiB, more than the memory budget of 1.0 MiB; use smaller sizes ...
     """
     budget = get_memory_budget()
     if nbytes > budget:
@@ -294,8 +294,7 @@ def check_memory(nbytes: int, what: str | Callable[[], str]) -> None:
             what = what()
         raise TconvError(
             f"{what} needs about {format_bytes(nbytes)}, more than the memory budget of {format_bytes(budget)}; "
-            "reduce the sizes, or raise the budget with tconv.options(memory_budget=...), tconv.set_memory_budget() "
-            "or TCONV_MEMORY_BUDGET"
+            "use smaller sizes or raise tconv.options(memory_budget=...) or TCONV_MEMORY_BUDGET"
         )
 
 
