@@ -751,3 +751,62 @@ def test_overlaps_extensions_are_what_an_overlap_map_writes(tmp_path: Path, kind
     else:
         with pytest.raises(tconv.TconvError, match="an overlap heatmap is a still"):
             heatmap.save(tmp_path / f"o.{kind}")
+
+
+# --- a flag given twice: refused naming it, in every subcommand (argparse kept the last, silently) --------------
+
+
+def _one_value(action: argparse.Action) -> list[str]:
+    """A value the flag's type takes (nothing for a switch), so that only the repetition is wrong."""
+    if action.nargs == 0:
+        return []
+    if action.choices is not None:
+        return [str(next(iter(action.choices)))]
+    for text in ("1", "36", "800", "1,3,8", "8:16"):
+        try:
+            (action.type or str)(text)
+        except (argparse.ArgumentTypeError, ValueError):
+            continue
+        return [text]
+    raise AssertionError(f"no value for {action.option_strings}")
+
+
+def _repeated_flags() -> list:
+    cases = []
+    from tconv.bench.command import parser as bench_parser  # tconv bench forwards its flags to the suite's parser
+
+    parsers = {**_subparsers(), "bench": bench_parser()}
+    for command, parser in parsers.items():
+        seen = set()
+        for action in parser._actions:
+            if not action.option_strings or isinstance(action, argparse._HelpAction) or id(action) in seen:
+                continue
+            seen.add(id(action))
+            first, second = action.option_strings[0], action.option_strings[-1]
+            cases.append(pytest.param(command, first, second, _one_value(action), id=f"{command} {second}"))
+    return cases
+
+
+@pytest.mark.parametrize(("command", "first", "second", "value"), _repeated_flags())
+def test_a_flag_given_twice_is_refused_naming_it(command: str, first: str, second: str, value: list[str],
+                                                  capsys) -> None:
+    """Parsed only (no handler runs, so that a regression starts no server and writes no file)."""
+    from tconv.bench.command import parser as bench_parser
+
+    parse = bench_parser().parse_args if command == "bench" else build_parser().parse_args
+    argv = [first, *value, second, *value]
+    with pytest.raises(SystemExit) as info:
+        parse(argv if command == "bench" else [command, *argv])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith(f"tconv {command}: error: argument ") and ": given twice" in err and second in err, err
+
+
+@pytest.mark.parametrize("argv", [["shape", "-i", "3", "-k", "2", "--output_padding", "0", "--output-padding", "0"],
+                                  ["shape", "-i", "3", "-k", "2", "--transposed", "--no-transposed"],
+                                  ["shape", "-i=3", "-k", "2", "-i3"]],
+                         ids=["alias-and-flag", "both-directions", "attached-values"])
+def test_any_two_spellings_of_a_flag_are_one_flag_given_twice(argv: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2 and ": given twice" in capsys.readouterr().err
