@@ -298,9 +298,9 @@ def _fail(capsys, argv: list[str]) -> str:
         (["compute", "-o", "{tmp}/y.npy", "--json"], "argument --json: not allowed with argument -o/--output"),
         (["convert", "--to", "onnx", "-i", "4", "-k", "3", "--pads", "1,1"], "--pads does not apply to --to"),
         (["convert", "--from", "tf", "-i", "4", "-k", "3", "--groups", "2"],
-         "groups does not apply to TensorFlow: its layer takes output_size, in_channels, out_channels"),
+         "--groups does not apply to --from tf (it reads --output-size, --in-channels, --out-channels"),
         (["convert", "--from", "keras", "-i", "4", "-k", "3", "--transpose-kernel"],
-         "transpose_kernel does not apply to Keras"),
+         "--transpose-kernel does not apply to --from keras"),
         (["convert", "--to", "tf", "-i", "4", "-k", "3", "--groups", "2"], "groups 2: TensorFlow has no groups"),
         (["convert", "--from", "jax", "-i", "4", "-k", "3", "-p", "1:x"], "--padding '1:x' must be a framework's"),
         (["convert", "--from", "onnx", "-i", "4", "-k", "3", "--in-channels", "0"], "argument --in-channels"),
@@ -751,3 +751,99 @@ def test_overlaps_extensions_are_what_an_overlap_map_writes(tmp_path: Path, kind
     else:
         with pytest.raises(tconv.TconvError, match="an overlap heatmap is a still"):
             heatmap.save(tmp_path / f"o.{kind}")
+
+
+# --- a flag given twice: refused naming it, in every subcommand (argparse kept the last, silently) --------------
+
+
+def _one_value(action: argparse.Action) -> list[str]:
+    """A value the flag's type takes (nothing for a switch), so that only the repetition is wrong."""
+    if action.nargs == 0:
+        return []
+    if action.choices is not None:
+        return [str(next(iter(action.choices)))]
+    for text in ("1", "36", "800", "1,3,8", "8:16"):
+        try:
+            (action.type or str)(text)
+        except (argparse.ArgumentTypeError, ValueError):
+            continue
+        return [text]
+    raise AssertionError(f"no value for {action.option_strings}")
+
+
+def _repeated_flags() -> list:
+    cases = []
+    from tconv.bench.command import parser as bench_parser  # tconv bench forwards its flags to the suite's parser
+
+    parsers = {**_subparsers(), "bench": bench_parser()}
+    for command, parser in parsers.items():
+        seen = set()
+        for action in parser._actions:
+            if not action.option_strings or isinstance(action, argparse._HelpAction) or id(action) in seen:
+                continue
+            seen.add(id(action))
+            first, second = action.option_strings[0], action.option_strings[-1]
+            cases.append(pytest.param(command, first, second, _one_value(action), id=f"{command} {second}"))
+    return cases
+
+
+@pytest.mark.parametrize(("command", "first", "second", "value"), _repeated_flags())
+def test_a_flag_given_twice_is_refused_naming_it(command: str, first: str, second: str, value: list[str],
+                                                  capsys) -> None:
+    """Parsed only (no handler runs, so that a regression starts no server and writes no file)."""
+    from tconv.bench.command import parser as bench_parser
+
+    parse = bench_parser().parse_args if command == "bench" else build_parser().parse_args
+    argv = [first, *value, second, *value]
+    with pytest.raises(SystemExit) as info:
+        parse(argv if command == "bench" else [command, *argv])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith(f"tconv {command}: error: argument ") and ": given twice" in err and second in err, err
+
+
+@pytest.mark.parametrize("argv", [["shape", "-i", "3", "-k", "2", "--output_padding", "0", "--output-padding", "0"],
+                                  ["shape", "-i", "3", "-k", "2", "--transposed", "--no-transposed"],
+                                  ["shape", "-i=3", "-k", "2", "-i3"]],
+                         ids=["alias-and-flag", "both-directions", "attached-values"])
+def test_any_two_spellings_of_a_flag_are_one_flag_given_twice(argv: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2 and ": given twice" in capsys.readouterr().err
+
+
+# --- a flag that does not apply is refused whatever its value: 0 (or the default) was ignored silently ----------
+
+
+def _inapplicable() -> list:
+    from tconv.frameworks import FROM_READS
+
+    smallest = {"pads": ["0"], "output_padding": ["0"], "output_size": ["0"], "groups": ["1"], "in_channels": ["1"],
+                "out_channels": ["1"], "transpose_kernel": []}
+    cases = []
+    for framework, reads in FROM_READS.items():
+        for name, value in smallest.items():
+            if name not in reads:
+                flag = "--" + name.replace("_", "-")
+                argv = ["convert", "--from", framework, "-s", "2", "-k", "3", "-i", "16", flag, *value]
+                cases.append(pytest.param(argv, f"{flag} does not apply to --from {framework}",
+                                          id=f"from-{framework} {flag} {' '.join(value)}".strip()))
+    for direct in ("--no-transposed", "--pool"):
+        for flag, value in (("--output-padding", "0"), ("--output_padding", "0,0"), ("--output-size", "5")):
+            cases.append(pytest.param(["shape", "-i", "5", "-k", "3", direct, flag, value],
+                                      f"--{flag[2:].replace('_', '-')} applies to transposed convolution only",
+                                      id=f"shape {direct} {flag} {value}"))
+    for direct in (["--view", "conv"], ["--no-transposed"]):
+        cases.append(pytest.param(["animate", "-i", "3", "-k", "2", *direct, "--output-padding", "0", "-o", "{tmp}"],
+                                  "--output-padding applies to transposed convolution only",
+                                  id=f"animate {' '.join(direct)} --output-padding 0"))
+    return cases
+
+
+@pytest.mark.parametrize(("argv", "message"), _inapplicable())
+def test_a_flag_that_does_not_apply_is_refused_even_as_0(argv: list[str], message: str, tmp_path, capsys) -> None:
+    argv = [a.replace("{tmp}", str(tmp_path / "a.svg")) for a in argv]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"tconv {argv[0]}: error: {message}") and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "a.svg").exists()

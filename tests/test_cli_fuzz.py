@@ -76,17 +76,26 @@ def argvs(draw: st.DrawFn, command: str, tmp: Path) -> list[str]:
     if draw(st.booleans()):
         argv += [a.replace("{tmp}", str(tmp)) for a in BASES[command]]
     options = _flag_options(parser)
-    for spellings, action in draw(st.lists(st.sampled_from(options), max_size=4)) if options else ():
+    drawn = draw(st.lists(st.sampled_from(options), max_size=4)) if options else []
+    if drawn and draw(st.booleans()):  # a flag given twice, in any spelling: refused, never the last one kept
+        drawn.append(draw(st.sampled_from(drawn)))
+    for spellings, action in drawn:
         argv.append(draw(st.sampled_from(spellings)))
         if action.nargs == 0:
             continue
         if action.choices is not None:
             argv.append(draw(st.sampled_from([*map(str, action.choices), "bogus", ""])))
-        else:
-            argv.append(draw(values))
+        else:  # "0" often: a flag that does not apply is refused at 0 too
+            argv.append(draw(st.one_of(st.just("0"), values)))
     if command == "serve":  # never start a server: the port is always refused by the parser, last so it wins
         argv += ["--no-browser", "--port", draw(st.sampled_from(["-1", "65536", "99999", "x", "", "1.5"]))]
     return argv
+
+
+def _repeats_a_flag(argv: list[str], parser: argparse.ArgumentParser) -> bool:
+    """Whether two of the words are spellings of one flag (an exact spelling, as the fuzz writes them)."""
+    actions = [id(parser._option_string_actions[word]) for word in argv if word in parser._option_string_actions]
+    return len(actions) != len(set(actions))
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +119,8 @@ def test_any_flags_exit_0_or_2_with_one_error_line(fuzz_dir: Path, command: str,
         except SystemExit as exc:  # argparse: --help exits 0, a parse error exits 2
             code = exc.code
     assert code in (0, 2), (argv, code, err.getvalue())
+    if _repeats_a_flag(argv, _subparsers()[command]):
+        assert code == 2, (argv, "a flag given twice was accepted")
     if code == 2:
         lines = err.getvalue().splitlines()
         assert len(lines) == 1, (argv, lines)

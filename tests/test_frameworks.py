@@ -456,3 +456,43 @@ def test_cli_lists_onnx_model_nodes(tmp_path: Path, capsys) -> None:
     (tmp_path / "bad.onnx").write_text("not a model")
     assert main(["onnx", str(tmp_path / "bad.onnx")]) == 2
     assert "could not be read as an ONNX model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model", [True, False, 0, 1, 2, np.int64(1), 1.5, [1], (1,), range(3), np.zeros(3), None,
+                                   {"graph": 1}],
+                         ids=["true-stdout", "false-stdin", "zero", "one", "two", "numpy-int", "float", "list", "tuple",
+                              "range", "array", "none", "dict"])
+def test_conv_transpose_nodes_refuse_what_is_no_model_before_opening_it(model) -> None:
+    """An int is a file descriptor to onnx.load: reading True closed stdout. Refused by its type, nothing opened."""
+    with pytest.raises(tconv.TconvError, match=r"^model must be a path to an ONNX file, its bytes, a binary file "
+                                               r"open for reading or an onnx.ModelProto, got .* \(\w+\)$"):
+        F.conv_transpose_nodes(model)
+    import sys
+
+    assert not sys.stdout.closed and not sys.stdin.closed
+
+
+@pytest.mark.parametrize("source", ["path", "bytes", "file", "modelproto"])
+def test_conv_transpose_nodes_read_a_path_bytes_a_file_or_a_modelproto(source: str, tmp_path: Path) -> None:
+    model = _two_layer_model()
+    path = tmp_path / "m.onnx"
+    path.write_bytes(model.SerializeToString())
+    with path.open("rb") as f:
+        given = {"path": str(path), "bytes": path.read_bytes(), "file": f, "modelproto": model}[source]
+        assert [n.name for n in F.conv_transpose_nodes(given)] == ["up1", "up2"]
+
+
+@pytest.mark.parametrize("content", [b"", b"\x08\x07"], ids=["empty", "ir-version-only"])
+def test_an_empty_onnx_file_is_refused_by_tconv_onnx_as_by_doctor(content: bytes, tmp_path: Path, capsys) -> None:
+    """A 0-byte file parses as a ModelProto with no graph: no model, not a model with 0 ConvTranspose nodes."""
+    from tconv.cli import main
+
+    path = tmp_path / "empty.onnx"
+    path.write_bytes(content)
+    with pytest.raises(tconv.TconvError, match=r"is not an ONNX model: it has no graph"):
+        F.conv_transpose_nodes(path)
+    assert main(["onnx", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("tconv onnx: error: model ") and "is not an ONNX model" in err
+    assert len(err.splitlines()) == 1
+    assert main(["doctor", str(path), "--input-shape", "1,1,4,4"]) == 2

@@ -225,6 +225,20 @@ def test_an_overlap_map_lists_only_the_kinds_it_writes(target, kind, message: st
         tconv.overlap(4, 3, stride=2).save(target, kind)
 
 
+@pytest.mark.parametrize(("cell_size", "message"), [
+    (float("nan"), r"cell_size must be an integer, got nan \(float\)"),
+    ("abc", r"cell_size must be an integer, got 'abc' \(str\)"),
+    (0, r"cell_size 0 must be at least 4"),
+    (True, r"cell_size must be an integer, got True \(bool\)"),
+    (201, r"cell_size 201 is too large: at most 200 pixels"),
+], ids=["nan", "text", "zero", "bool", "too-large"])
+def test_an_overlap_scene_checks_its_cell_size_as_animate_does(cell_size, message: str) -> None:
+    with pytest.raises(tconv.TconvError, match=message):
+        tconv.overlap(4, 3, stride=2).scene(cell_size)
+    with pytest.raises(tconv.TconvError, match=message):
+        tconv.animate(4, 3, stride=2, cell_size=cell_size)
+
+
 # --- the guide says what the drawing functions do, in one table of commands -----------------------------------
 
 

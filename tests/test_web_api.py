@@ -46,6 +46,29 @@ def test_page_and_assets_ship_in_the_package() -> None:
     assert client.get("/static/missing.js").json() == {"detail": "no asset 'missing.js'", "parameter": None}
 
 
+@pytest.mark.parametrize("name", ["a" * 300 + ".js", "a" * 200 + ".js", "a" * 5000 + ".css", "%00.js", "a%00b.js",
+                                  "..%2Fapp.py", "index.html", "app.js.", ".js", "%E2%80%AE.svg", "nul.js",
+                                  "con.css", "app.JS", "~", "app.js%20"],
+                         ids=["300-chars", "200-chars", "5000-chars", "nul", "inner-nul", "encoded-slash",
+                              "the-page", "trailing-dot", "suffix-only", "bidi", "nul-device", "con-device",
+                              "upper-case", "tilde", "trailing-space"])
+def test_a_long_or_odd_static_path_is_a_404(name: str) -> None:
+    """A 300-character name was handed to the file system and failed there (ENAMETOOLONG: 500)."""
+    r = client.get(f"/static/{name}")
+    assert r.status_code == 404 and r.json()["parameter"] is None
+    assert r.json()["detail"] == "Not Found" if "%2F" in name else r.json()["detail"].startswith("no asset ")
+
+
+@given(name=st.one_of(st.text(min_size=1, max_size=400), st.builds(lambda n, e: "a" * n + e, st.integers(1, 4000),
+                                                                   st.sampled_from([".js", ".css", ".svg", ""]))))
+def test_any_static_path_is_an_asset_or_a_404(name: str) -> None:
+    from urllib.parse import quote as url_quote
+
+    r = client.get("/static/" + url_quote(name, safe=""))
+    assert r.status_code in (200, 404), (name, r.status_code)
+    assert r.status_code == 404 or name in ("app.js", "style.css", "favicon.svg")
+
+
 def test_unknown_paths_and_methods_answer_in_the_error_shape() -> None:
     assert client.get("/api/nothing").json() == {"detail": "Not Found", "parameter": None}
     r = client.post("/api/shape")
@@ -105,6 +128,20 @@ def test_overlap() -> None:
     body = client.get("/api/overlap", params={"i": "4", "k": "3", "s": "2", "layers": "2"}).json()
     assert body["even"] is False and "kernel_size 4 or 2" in body["message"]
     assert np.array(body["counts"]).shape == tconv.overlap(4, 3, stride=2, layers=2).counts.shape
+
+
+@pytest.mark.parametrize("os", ["9", "10", "64", "8", "9,10", "10,", "", "11,9"],
+                         ids=["os-9", "os-10", "os-64-refused", "os-8-refused", "per-axis", "one-axis-refused",
+                              "empty-none", "11-refused"])
+def test_overlap_reads_output_size_as_shape_does(os: str) -> None:
+    """/api/overlap answered output_size 64 (refused by /api/shape) and 10 (answered as 9): it ignored os."""
+    params = {"i": "4", "k": "3", "s": "2", "os": os}
+    shape, heat = client.get("/api/shape", params=params), client.get("/api/overlap", params=params)
+    assert heat.status_code == shape.status_code, (shape.json(), heat.json())
+    if shape.status_code == 422:
+        assert heat.json() == shape.json()
+    else:
+        assert list(np.array(heat.json()["counts"]).shape) == shape.json()["output_size"]
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """The command lines' parser and flag types, shared by ``tconv`` (:mod:`tconv.cli`) and ``tconv bench``
 (:mod:`tconv.bench.command`, which the CLI runs, so it cannot import :mod:`tconv.cli` itself).
 
-Every command line of tconv behaves the same: no flag is abbreviated, a mistake is one line on stderr,
+Every command line of tconv behaves the same: no flag is abbreviated or given twice, a mistake is one line on stderr,
 ``PROG: error: MESSAGE``, and exit code 2; numbers are written in ASCII digits.
 
 >>> parser = Parser(prog="tconv demo")
@@ -38,7 +38,8 @@ def one_line(text: str) -> str:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with no abbreviations, raw help text and one-line errors (exit 2) instead of a usage block.
+    """argparse with no abbreviations, no flag given twice, raw help text and one-line errors (exit 2) instead of a
+    usage block.
 
     >>> import contextlib, sys
     >>> parser = Parser(prog="tconv demo")
@@ -58,6 +59,35 @@ class Parser(argparse.ArgumentParser):
         kwargs.setdefault("allow_abbrev", False)
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
+        self._given: dict[int, list[str]] = {}  # the flags given so far in this parse, with their values
+
+    def _parse_known_args(self, *args: Any, **kwargs: Any) -> Any:
+        """argparse's parse, refusing a flag given twice (argparse keeps the last silently): see :meth:`_get_values`.
+
+        >>> import contextlib, sys
+        >>> parser = Parser(prog="tconv demo")
+        >>> _ = parser.add_argument("-s", "--stride", type=int)
+        >>> with contextlib.redirect_stderr(sys.stdout):
+        ...     try:
+        ...         parser.parse_args(["-s", "2", "--stride", "3"])
+        ...     except SystemExit as exit:
+        ...         print("exit code", exit.code)
+        tconv demo: error: argument -s/--stride: given twice (2, then 3): give it once
+        exit code 2
+        """
+        self._given = {}
+        return super()._parse_known_args(*args, **kwargs)
+
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        # argparse calls this once per occurrence of a flag on the command line (never for defaults), just before
+        # the action stores its value: the one place that sees a second occurrence. Every flag of tconv is single:
+        # none appends or counts.
+        if action.option_strings:
+            if id(action) in self._given:
+                values = f" ({' '.join(self._given[id(action)])}, then {' '.join(arg_strings)})" if arg_strings else ""
+                self.error(f"argument {argparse._get_action_name(action)}: given twice{values}: give it once")
+            self._given[id(action)] = list(arg_strings)
+        return super()._get_values(action, arg_strings)
 
     def error(self, message: str) -> NoReturn:
         """Print ``PROG: error: MESSAGE`` on one line to stderr and exit 2 (argparse prints the usage block too).

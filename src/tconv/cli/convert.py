@@ -51,6 +51,11 @@ def _cmd_convert(args: argparse.Namespace) -> int:
                                          or_default(args.groups, 1))
         print(json.dumps(result) if args.json else "\n".join(f"{k} = {v!r}" for k, v in result.items()))
         return 0
+    reads = frameworks.FROM_READS[args.source]
+    for name in _FROM_ONLY + _TO_READS:  # given at all, 0 included: the framework's layer has no such argument
+        if getattr(args, name) is not None and name not in reads:
+            raise TconvError(f"--{name.replace('_', '-')} does not apply to --from {args.source} (it reads "
+                             f"{', '.join('--' + n.replace('_', '-') for n in reads)} besides the size flags)")
     size, kernel = per_drawn_axis(args, "input_size", "kernel_size")
     eq = frameworks.from_framework(
         args.source, size, kernel, args.stride, _framework_padding(args.padding), args.dilation,

@@ -73,7 +73,7 @@ def _animate(args: argparse.Namespace) -> str:
     direct = "--no-transposed" if not transposed else "--view conv"
     if view == "conv" and args.output_size is not None:
         raise TconvError(f"--output-size applies to transposed convolution only, and {direct} draws a direct one")
-    if view == "conv" and np.any(np.asarray(or_default(args.output_padding, 0)) != 0):
+    if view == "conv" and args.output_padding is not None:  # given at all: 0 is as inapplicable as 1
         raise TconvError(f"--output-padding applies to transposed convolution only, and {direct} draws a direct one")
     arrays_given: dict[str, np.ndarray] = {}
     size, kernel, out = args.input_size, args.kernel_size, args.output_size

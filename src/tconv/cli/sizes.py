@@ -49,6 +49,12 @@ def _shape(args: argparse.Namespace) -> dict[str, Any]:
         raise TconvError("--ceil-mode only applies to pooling (add --pool)")
     if args.pool and args.transposed is not None:
         raise TconvError("--transposed/--no-transposed do not apply to pooling (--pool)")
+    if args.pool or args.transposed is False:  # given at all, 0 included: the flag does not apply
+        direct = "--pool" if args.pool else "--no-transposed"
+        for name in ("output_padding", "output_size"):
+            if getattr(args, name) is not None:
+                raise TconvError(f"--{name.replace('_', '-')} applies to transposed convolution only, and {direct} "
+                                 "is not one")
     input_size, _ = per_drawn_axis(args, "input_size", "kernel_size")
     # the library's report, unchanged: `shape --json` prints exactly what /api/shape and walkthroughs carry
     return report.layer_report(

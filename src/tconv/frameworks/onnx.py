@@ -11,12 +11,12 @@ import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._axes import IntOrSeq, as_choice, as_int, as_shape, show
+from .._axes import IntOrSeq, as_choice, as_int, as_shape, quote, show
 from ..dtypes import as_arrays
 from ..errors import TconvError
 from ..shapes import check_output_padding, full_output_size
@@ -25,8 +25,8 @@ from .common import TorchEquivalent, spatial_ints, torch_equivalent
 if TYPE_CHECKING:
     from onnx import ModelProto
 
-__all__ = ["ConvTransposeNode", "conv_transpose_nodes", "from_onnx", "node_module_path", "onnx_conv_transpose",
-           "to_onnx"]
+__all__ = ["ConvTransposeNode", "conv_transpose_nodes", "from_onnx", "load_model", "node_module_path",
+           "onnx_conv_transpose", "to_onnx"]
 
 AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
 # The attributes from_onnx understands; a node's other attributes are listed but do not change the arithmetic.
@@ -289,8 +289,47 @@ def node_module_path(node: Any) -> str | None:
     return None
 
 
-def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str]) -> list[ConvTransposeNode]:
-    """Every ConvTranspose node of an ONNX model (a ``ModelProto`` or a file), in graph order, with its equivalent.
+def load_model(model: ModelProto | str | os.PathLike[str] | bytes | IO[bytes]) -> ModelProto:
+    """An ONNX model from a ``ModelProto``, a path to its file, its bytes or a binary file open for reading; anything
+    else, a file onnx cannot parse and a model with no graph (an empty file parses as one) are refused.
+
+    The argument's type is checked before anything is opened: an int would be read as a file descriptor (True as
+    stdout), and reading it closes the descriptor. Needs the onnx package.
+
+    >>> load_model(b"")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: model (the bytes given) is not an ONNX model: it has no graph (an empty or truncated file?)
+    >>> load_model(True)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: model must be a path to an ONNX file, its bytes, a binary file open for reading or an
+    onnx.ModelProto, got True (bool)
+    """
+    try:
+        import onnx
+    except ImportError:
+        raise TconvError("reading ONNX models needs the onnx package: pip install 'tconv[onnx]'") from None
+    is_file = hasattr(model, "read") and not isinstance(model, str | bytes | int)
+    if not isinstance(model, onnx.ModelProto | str | os.PathLike | bytes) and not is_file:
+        raise TconvError("model must be a path to an ONNX file, its bytes, a binary file open for reading or an "
+                         f"onnx.ModelProto, got {show(model)} ({type(model).__name__})")
+    if isinstance(model, str | os.PathLike):
+        name = quote(str(os.fspath(model)))
+    else:
+        name = "(the bytes given)" if isinstance(model, bytes) else f"({type(model).__name__})"
+    if not isinstance(model, onnx.ModelProto):
+        try:
+            model = onnx.load_model_from_string(model) if isinstance(model, bytes) else onnx.load(model)
+        except Exception as exc:  # onnx raises whatever its parser or the file system raises
+            raise TconvError(f"model {name} could not be read as an ONNX model: {' '.join(str(exc).split())}") \
+                from None
+    if not model.HasField("graph"):
+        raise TconvError(f"model {name} is not an ONNX model: it has no graph (an empty or truncated file?)")
+    return model
+
+
+def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str] | bytes | IO[bytes]) -> list[ConvTransposeNode]:
+    """Every ConvTranspose node of an ONNX model (a ``ModelProto``, a path to its file, its bytes or a binary file
+    open for reading: :func:`load_model`), in graph order, with its equivalent.
 
     Shapes come from the model's inputs, outputs and initializers, completed by ONNX shape inference where it
     succeeds. Nodes inside subgraphs (``If``, ``Loop``) are not listed. Needs the onnx package.
@@ -304,15 +343,10 @@ def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str]) -> list[Con
     ('up', (1, 1, 3), 'SAME_UPPER', ((0, 1),), (6,))
     """
     try:
-        import onnx
         from onnx import helper, shape_inference
     except ImportError:
         raise TconvError("reading ONNX models needs the onnx package: pip install 'tconv[onnx]'") from None
-    if not isinstance(model, onnx.ModelProto):
-        try:
-            model = onnx.load(model)
-        except Exception as exc:  # onnx raises whatever its parser or the file system raises
-            raise TconvError(f"model {os.fspath(model)!r} could not be read as an ONNX model: {exc}") from None
+    model = load_model(model)
     # Inference only adds shapes; a model it cannot handle is still listed with the shapes it declares.
     with contextlib.suppress(Exception):
         model = shape_inference.infer_shapes(model)

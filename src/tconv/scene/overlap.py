@@ -19,6 +19,7 @@ from ..errors import TconvError
 from ..explain.i18n import render
 from ..params import ConvTransposePlan, plan_conv_transpose
 from ..recipe import Recipe, execute
+from .build import Look
 from .model import AxisMap, Frame, Panel, Scene
 from .plan import check_plan_alone, compact, drawn_sizes, layer_plan
 
@@ -192,6 +193,8 @@ kernel_size 4 or 2 would make it even (a multiple of the stride). After 1 layer(
         >>> scene.frames[0].caption
         'uneven (checkerboard): 1–2 taps per cell; even with kernel_size 2 or 4'
         """
+        look = Look.checked(values, cell_size, 1000, lang)  # animate's checks and ranges
+        lang = look.lang
         counts = self.counts.reshape(1, -1) if self.counts.ndim == 1 else self.counts
         if counts.size > 80 * 80:
             raise TconvError(f"the heatmap would draw {counts.size} cells; at most 6400 are drawn: use smaller sizes")
@@ -207,8 +210,8 @@ kernel_size 4 or 2 would make it even (a multiple of the stride). After 1 layer(
             "layers": self.layers,
             "verdict": render("overlap.even" if self.even else "overlap.uneven", lang, {})})
         frame = Frame(self.summary(lang))
-        return Scene(title, (panel,), (frame,), values, cell_size, 1000, ("heat",), None, {"view": "overlap"},
-                     lang=lang)
+        return Scene(title, (panel,), (frame,), look.values, look.cell_size, look.duration_ms, ("heat",), None,
+                     {"view": "overlap"}, lang=lang)
 
     @overload
     def save(self, target: str | os.PathLike[str], kind: str | None = None) -> Path: ...

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any, Literal
 
+from .._axes import quote
 from ..errors import TconvError
 from .jobs import (
     Config,
@@ -377,13 +378,17 @@ def create_app(
     def index() -> HTMLResponse:
         return HTMLResponse((static / "index.html").read_text(encoding="utf-8"))
 
+    kinds = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+    # The shipped assets, listed once: a requested name is looked up here, never handed to the file system (a
+    # 300-character name is an OS error there, not a missing file)
+    assets = {entry.name: kinds["." + entry.name.rsplit(".", 1)[-1]] for entry in static.iterdir()
+              if entry.is_file() and "." in entry.name and "." + entry.name.rsplit(".", 1)[-1] in kinds}
+
     @app.get("/static/{name}", include_in_schema=False)
     def asset(name: str) -> Response:
-        kinds = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-        suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
-        if "/" in name or suffix not in kinds or not (static / name).is_file():
-            return JSONResponse(status_code=404, content={"detail": f"no asset {name!r}", "parameter": None})
-        return Response((static / name).read_bytes(), media_type=kinds[suffix])
+        if name not in assets:
+            return JSONResponse(status_code=404, content={"detail": f"no asset {quote(name)}", "parameter": None})
+        return Response((static / name).read_bytes(), media_type=assets[name])
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

@@ -249,16 +249,24 @@ def explain_job(cfg: Config, view: str, lang: str) -> Result:
 
 def overlap_job(cfg: Config, layers: int, lang: str = "en") -> Result:
     """``/api/overlap``: taps per output cell of ``layers`` stacked layers, the verdict and the heatmap's SVG.
+    ``output_size`` picks the output_padding of every layer, as the layer report's does.
 
     >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
     >>> answer = json.loads(overlap_job(cfg, 2).body)
     >>> answer["counts"], answer["even"], answer["summary"]
     ([[1, 3, 3, 1], [3, 9, 9, 3], [3, 9, 9, 3], [1, 3, 3, 1]], True,
      'even overlap: 1–9 taps per cell (less only at the borders)')
+    >>> cfg = parse_config("transposed", "4", "3", "2", "0", "0", "1", "10", 0)    # output_size 10: op 1
+    >>> len(json.loads(overlap_job(cfg, 1).body)["counts"])
+    10
     """
+    from ..params import plan_conv_transpose
     from ..scene import overlap
 
     if not cfg.transposed:
         raise TconvError("overlap is about transposed convolution: switch the mode to transposed")
-    m = overlap(cfg.input_size, cfg.kernel_size, **cfg.sizes(), layers=layers)
+    # output_size picks output_padding (and is refused out of range) as in /api/shape: the library's plan decides
+    plan = plan_conv_transpose((1, 1, *cfg.input_size), (1, 1, *cfg.kernel_size), **cfg.sizes(),
+                               output_size=cfg.output_size)
+    m = overlap(plan=plan, layers=layers)
     return _json(m.to_dict() | {"summary": m.summary(lang), "svg": m.scene(lang=lang).svg()})
