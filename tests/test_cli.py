@@ -327,7 +327,7 @@ def _fail(capsys, argv: list[str]) -> str:
         (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "1000000", "--max-stride", "1000000"],
          "kernel_sizes 1..1000000 has more than 100,000 values"),
         (["solve", "-i", "17,", "--output-size", "34,", "--max-kernel", "64", "--max-stride", "16"],
-         "make 196,608 candidates for solve on 1 axis, more than its cap of 100,000"),
+         "make 196,608 candidates for solve on 1 axis; valid range: at most 100,000"),
         (["solve", "-i", "17", "--output-size", "34", "--max-kernel", "64", "--max-stride", "16"],
          "make 393,216 candidates for solve on 2 axes"),
         (["animate", "-i", "3", "-k", "2", "-o", "{tmp}/out.jpg"],

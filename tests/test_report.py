@@ -65,7 +65,9 @@ def two_axis_layers(draw: st.DrawFn) -> dict[str, Any]:
 @given(layer=two_axis_layers())
 def test_cli_json_equals_api_shape_equals_layer_report(layer: dict[str, Any]) -> None:
     i, k, s, p, op, d = (layer[n] for n in ("i", "k", "s", "p", "op", "d"))
-    argv = ["-i", _csv(i), "-k", _csv(k), "-s", _csv(s), "-p", _csv(p), "--output-padding", _csv(op), "-d", _csv(d)]
+    argv = ["-i", _csv(i), "-k", _csv(k), "-s", _csv(s), "-p", _csv(p), "-d", _csv(d)]
+    if layer["transposed"]:  # the CLI refuses --output-padding for a direct convolution, even at 0
+        argv += ["--output-padding", _csv(op)]
     params = {"mode": "transposed" if layer["transposed"] else "conv", "i": _csv(i), "k": _csv(k), "s": _csv(s),
               "p": _csv(p), "op": _csv(op), "d": _csv(d)}
     if layer["output_size"] is not None:

@@ -138,9 +138,8 @@ def _check_search_size(n_axes: int, bounds: dict[str, list[int]], max_padding: i
     hint = " or ".join(fits) + " with the other bounds as given" if fits else "narrow several bounds"
     axes = "1 axis" if n_axes == 1 else f"{n_axes} axes"
     raise TconvError(
-        f"{given} and {padding} make {count:,} candidates for solve on {axes}, more than its cap of "
-        f"{MAX_SOLVE_CANDIDATES:,} (about a second of search): valid range: at most {MAX_SOLVE_CANDIDATES:,} "
-        f"candidates, e.g. {hint}"
+        f"{given} and {padding} make {count:,} candidates for solve on {axes}; valid range: at most "
+        f"{MAX_SOLVE_CANDIDATES:,} (about a second of search), e.g. {hint}"
     )
 
 
