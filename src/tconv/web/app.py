@@ -52,7 +52,7 @@ SIZES = {
     "i": ("input_size", 1, ""),
     "k": ("kernel_size", 1, ""),
     "s": ("stride", 1, ""),
-    "p": ("padding", 0, ""),
+    "p": ("padding", 0, "; at most what leaves one output cell (transposed) or half the kernel (conv)"),
     "op": ("output_padding", 0, "; transposed only, and smaller than the stride or the dilation"),
     "d": ("dilation", 1, ""),
     "os": ("output_size", 1, "; transposed only, empty or absent: from output_padding, else it picks output_padding "
@@ -60,6 +60,7 @@ SIZES = {
 }
 
 Mode = Literal["transposed", "conv"]
+TransposedMode = Literal["transposed"]  # walkthroughs and overlap maps are of transposed convolutions
 # tconv.scene.build.VIEWS, then VIEW_ALIASES ("equivalent" is the gather view's other name; a test checks they agree)
 SceneView = Literal["gather", "scatter", "conv", "equivalent"]
 ExplainView = Literal["gather", "scatter", "matrix"]  # tconv.explain.VIEWS
@@ -69,13 +70,15 @@ Pool = Literal["max", "avg"]
 #: What every query parameter means; the schema's descriptions and the messages of schema refusals.
 DESCRIPTIONS = {
     "mode": "transposed (ConvTranspose) or conv (the direct convolution)",
+    "transposed_mode": "transposed (ConvTranspose): walkthroughs and overlap maps are of transposed convolutions",
     **{
         name: f"{torch_name}: an integer from {low} to {LIMITS[torch_name]}, or one per axis like 5,4{note}"
         for name, (torch_name, low, note) in SIZES.items()
     },
     "seed": f"seed of the small random integers shown as values: an integer from 0 to {LIMITS['seed']}",
     "scene_view": "gather (the direct convolution it equals: zeros inserted, padded, flipped kernel; 'equivalent' "
-                  "is accepted as another name for it) or scatter (stamps) for transposed; conv for conv",
+                  "is accepted as another name for it) or scatter (stamps) with mode=transposed; conv with mode=conv "
+                  "(another pairing is refused with 422)",
     "values": "write the numbers in the cells (true or false)",
     "pool": "conv mode only: draw a pooling window, max or avg",
     "explain_view": "gather, scatter or matrix",
@@ -351,20 +354,26 @@ def create_app(
     explain_view = Query("gather", description=DESCRIPTIONS["explain_view"])
     lang_q = Query("en", description=DESCRIPTIONS["lang"])
 
-    async def common(  # async: parsed in the event loop, no thread hop
-        mode: Mode = mode_q,
-        i: str = size("i", "3"),
-        k: str = size("k", "3"),
-        s: str = size("s", "1"),
-        p: str = size("p", "0"),
-        op: str = size("op", "0"),
-        d: str = size("d", "1"),
-        os: str | None = size("os", None),
-        seed: int = Query(0, ge=0, le=LIMITS["seed"], description=DESCRIPTIONS["seed"]),
-    ) -> Config:
-        return parse_config(mode, i, k, s, p, op, d, os, seed)
+    def configured(modes: Any, mode_query: Any) -> Any:
+        """The dependency that parses one explorer state, for the modes an endpoint draws."""
 
-    cfg_dep = fastapi.Depends(common)
+        async def common(  # async: parsed in the event loop, no thread hop
+            mode: modes = mode_query,  # FastAPI reads the Literal at run time
+            i: str = size("i", "3"),
+            k: str = size("k", "3"),
+            s: str = size("s", "1"),
+            p: str = size("p", "0"),
+            op: str = size("op", "0"),
+            d: str = size("d", "1"),
+            os: str | None = size("os", None),
+            seed: int = Query(0, ge=0, le=LIMITS["seed"], description=DESCRIPTIONS["seed"]),
+        ) -> Config:
+            return parse_config(mode, i, k, s, p, op, d, os, seed)
+
+        return fastapi.Depends(common)
+
+    cfg_dep = configured(Mode, mode_q)
+    transposed_dep = configured(TransposedMode, Query("transposed", description=DESCRIPTIONS["transposed_mode"]))
     scene_view = Query("gather", description=DESCRIPTIONS["scene_view"])
     scene_lang = Query("en", description=DESCRIPTIONS["scene_lang"])
     shape_lang = Query("en", description=DESCRIPTIONS["shape_lang"])
@@ -434,7 +443,7 @@ def create_app(
 
     @app.get("/api/explain", response_model=dict[str, Any], responses=rendered)
     async def api_explain(
-        cfg: Config = cfg_dep,
+        cfg: Config = transposed_dep,
         view: ExplainView = explain_view,
         lang: Lang = lang_q,
     ) -> Response:
@@ -443,7 +452,8 @@ def create_app(
 
     @app.get("/api/overlap", response_model=dict[str, Any], responses=rendered)
     async def api_overlap(
-        cfg: Config = cfg_dep, layers: int = Query(1, ge=1, le=LIMITS["layers"], description=DESCRIPTIONS["layers"]),
+        cfg: Config = transposed_dep,
+        layers: int = Query(1, ge=1, le=LIMITS["layers"], description=DESCRIPTIONS["layers"]),
         lang: Lang = scene_lang,
     ) -> Response:
         """Taps per output cell for one layer or a stack, the verdict, and the heatmap as SVG."""
