@@ -101,6 +101,15 @@ class Raises(nn.Module):
         raise self.exc
 
 
+def _refusal(call: Any, thread: str) -> Any:
+    """What ``call`` raises in the main thread (it must raise a TconvError) or returns or raises in another."""
+    if thread == "main-thread":
+        with pytest.raises(tconv.TconvError) as info:
+            call()
+        return info.value
+    return _in_other_thread(call)
+
+
 def _in_other_thread(call: Any) -> Any:
     """``call()`` run in a thread that is not the main one (the limit's fallback), its result or exception."""
     out: list[Any] = []
@@ -127,12 +136,7 @@ def test_a_forward_that_hangs_is_stopped_by_the_limit(thread: str) -> None:
         return tconv.doctor(Loops(), (1, 2, 8), timeout=0.5)
 
     try:
-        if thread == "main-thread":
-            with pytest.raises(tconv.TconvError) as info:
-                call()
-            error: Any = info.value
-        else:
-            error = _in_other_thread(call)
+        error = _refusal(call, thread)
     finally:
         Loops.stop.set()  # ends the forward the other thread's limit gave up on
     assert isinstance(error, tconv.TconvError)
@@ -169,12 +173,7 @@ def test_a_models_exit_or_interrupt_is_refused(exc: BaseException, name: str, th
     def call() -> Any:
         return tconv.doctor(Raises(exc), (1, 2, 8), timeout=5.0)
 
-    if thread == "main-thread":
-        with pytest.raises(tconv.TconvError) as info:
-            call()
-        error: Any = info.value
-    else:
-        error = _in_other_thread(call)
+    error = _refusal(call, thread)
     assert isinstance(error, tconv.TconvError)
     assert str(error) == (f"the model raised {name} at input size [1, 2, 8]: tconv doctor does not let a model exit "
                           "or interrupt it")
