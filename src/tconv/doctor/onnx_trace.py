@@ -10,12 +10,11 @@ exporter's node names).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import TconvError
-from ..frameworks.onnx import node_module_path
+from ..frameworks.onnx import load_model, node_module_path
 from . import arithmetic
 from .model import Layer, Shape
 from .trace import Join, Patch, Trace, mismatched_axes, pick_up_operand
@@ -66,12 +65,7 @@ class OnnxTracer:
         except ImportError:
             raise TconvError("tracing ONNX models needs the onnx package: pip install 'tconv[onnx]'") from None
         self._onnx = onnx
-        if not isinstance(model, onnx.ModelProto):
-            try:
-                model = onnx.load(model)
-            except Exception as exc:  # onnx raises whatever its parser or the file system raises
-                raise TconvError(f"model {os.fspath(model)!r} could not be read as an ONNX model: "
-                                 f"{' '.join(str(exc).split())}") from None
+        model = load_model(model)  # the one loader: `tconv onnx` and the doctor refuse the same files alike
         base = onnx.ModelProto()
         base.CopyFrom(model)
         graph = base.graph
