@@ -179,10 +179,10 @@ def test_a_models_exit_or_interrupt_is_refused(exc: BaseException, name: str, th
                           "or interrupt it")
 
 
-@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), True, "60"],
-                         ids=["zero", "negative", "nan", "inf", "bool", "string"])
+@pytest.mark.parametrize("timeout", [0, -1, 1e-5, float("nan"), float("inf"), True, "60"],
+                         ids=["zero", "negative", "below-a-millisecond", "nan", "inf", "bool", "string"])
 def test_bad_timeouts_are_refused(timeout: Any) -> None:
-    with pytest.raises(tconv.TconvError, match="timeout must be a number of seconds above 0"):
+    with pytest.raises(tconv.TconvError, match="timeout must be a number of seconds from 0.001"):
         tconv.doctor(nn.MaxPool1d(1), (1, 2, 8), timeout=timeout)
 
 
@@ -224,13 +224,13 @@ def test_cli_refuses_a_hanging_or_exiting_model_in_one_line(kind: str, message: 
     assert time.monotonic() - start < 5.0
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "abc", "1e3", "٣"], ids=["zero", "negative", "word", "exponent",
-                                                                      "arabic-digit"])
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "1e3", "٣", "0.00001"],
+                         ids=["zero", "negative", "word", "exponent", "arabic-digit", "below-a-millisecond"])
 def test_cli_refuses_a_bad_timeout(value: str, capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["doctor", "m:Net", "--input-shape", "1,2,8", "--timeout", value])
     err = capsys.readouterr().err
-    assert info.value.code == 2 and "--timeout" in err and "expected seconds above 0" in err, err
+    assert info.value.code == 2 and "--timeout" in err and "expected seconds from 0.001" in err, err
 
 
 # ------------------------------------------------------------------------------------------ memory
@@ -281,3 +281,12 @@ def test_the_first_call_traces_within_the_budget_its_imports_apart() -> None:
     assert ok == "False" and problems == "1"  # 17 rows pool to 8, the upsampled 16 cannot join the input's 17
     assert int(peak) <= 50 << 20
     assert int(peak) < 4 << 20 < int(imports)
+
+
+def test_a_millisecond_limit_refuses_cleanly_even_when_the_timer_fires_at_once() -> None:
+    """The timer is armed inside the guarded block: one that fires before the forward starts is still a refusal."""
+    for _ in range(5):
+        try:
+            tconv.doctor(nn.MaxPool1d(1), (1, 2, 8), sizes=(7, 9), timeout=1e-3)
+        except tconv.TconvError as exc:
+            assert "did not finish within 0.001 s" in str(exc)

@@ -75,11 +75,12 @@ def _range(text: str) -> tuple[int, int]:
 
 
 def _seconds(text: str) -> float:
-    """``--timeout``: seconds above 0 in ASCII digits, a fraction allowed (``0.5``)."""
+    """``--timeout``: seconds from a millisecond, in decimal ASCII digits, a fraction allowed (``0.5``)."""
     import re
 
-    if re.fullmatch(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", text) is None or not 0 < float(text) < 1e9:
-        raise argparse.ArgumentTypeError(f"expected seconds above 0 like 60 or 0.5, got {quote(text)}")
+    if re.fullmatch(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", text) is None or not 0.001 <= float(text) < 1e9:
+        raise argparse.ArgumentTypeError(f"expected seconds from 0.001, in decimal digits like 60 or 0.5, got "
+                                         f"{quote(text)}")
     return float(text)
 
 

@@ -37,18 +37,20 @@ class _Expired(BaseException):
 
 
 def check_timeout(timeout: Any) -> float:
-    """``timeout`` as seconds: a finite number above 0.
+    """``timeout`` as seconds: a finite number from a millisecond (a timer shorter than that fires before the model
+    starts).
 
     >>> check_timeout(2), check_timeout(0.5)
     (2.0, 0.5)
     >>> check_timeout(0)
     Traceback (most recent call last):
     ...
-    tconv.errors.TconvError: timeout must be a number of seconds above 0, got 0: valid range e.g. 60
+    tconv.errors.TconvError: timeout must be a number of seconds from 0.001, got 0: valid range e.g. 60
     """
-    ok = isinstance(timeout, int | float) and not isinstance(timeout, bool) and math.isfinite(timeout) and timeout > 0
+    ok = (isinstance(timeout, int | float) and not isinstance(timeout, bool) and math.isfinite(timeout)
+          and timeout >= 1e-3)
     if not ok:
-        raise TconvError(f"timeout must be a number of seconds above 0, got {show(timeout)}: valid range e.g. "
+        raise TconvError(f"timeout must be a number of seconds from 0.001, got {show(timeout)}: valid range e.g. "
                          f"{DEFAULT_TIMEOUT:g}")
     return float(timeout)
 
@@ -98,10 +100,11 @@ def _with_alarm(call: Callable[[], T], timeout: float, input_shape: Sequence[int
         raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
-    outer, _ = signal.setitimer(signal.ITIMER_REAL, timeout)
+    outer = 0.0
     start = time.monotonic()
     try:
-        try:
+        try:  # the timer may fire before setitimer returns (a tiny timeout): inside the try, as the call is
+            outer, _ = signal.setitimer(signal.ITIMER_REAL, timeout)
             return call()
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
