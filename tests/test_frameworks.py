@@ -496,3 +496,26 @@ def test_an_empty_onnx_file_is_refused_by_tconv_onnx_as_by_doctor(content: bytes
     assert out == "" and err.startswith("tconv onnx: error: model ") and "is not an ONNX model" in err
     assert len(err.splitlines()) == 1
     assert main(["doctor", str(path), "--input-shape", "1,1,4,4"]) == 2
+
+
+@pytest.mark.parametrize("kind", ["device", "pipe", "folder"])
+def test_a_model_path_that_is_no_regular_file_is_refused_before_reading(kind: str, tmp_path: Path) -> None:
+    """/dev/zero would be read forever (and a pipe wait forever): the path is checked before onnx opens it."""
+    import os
+
+    path = tmp_path / "model.onnx"
+    if kind == "device":
+        path.symlink_to("/dev/zero")
+    elif kind == "pipe":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    with pytest.raises(tconv.TconvError, match=r"is not a regular file \(a folder, a device or a pipe\)"):
+        F.conv_transpose_nodes(path)
+
+
+def test_a_model_file_beyond_the_budget_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "big.onnx"
+    path.write_bytes(b"\0" * 4096)
+    with tconv.options(memory_budget=1024), pytest.raises(tconv.TconvError, match=r"reading model .* \(4,096 bytes\) needs about 4.0 KiB"):
+        F.conv_transpose_nodes(path)

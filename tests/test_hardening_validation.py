@@ -154,3 +154,16 @@ def test_show_abbreviates_by_shape_at_once(value: Any, expected: str) -> None:
     start = time.perf_counter()
     assert show(value) == expected
     assert time.perf_counter() - start < 0.1
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: tconv.output_padding_for(5, 7, 3, nd=[1]), "nd must be an integer, got [1] (list)"),
+    (lambda: tconv.output_padding_for(5, 7, 3, nd=9), "nd 9 is more axes than a layer has: valid range 1..8"),
+    (lambda: tconv.plan((1, 1, 3, 3), (1, 1, 2, 2), dtype="2" * 5000), "is not a NumPy dtype"),
+    (lambda: tconv.ConvTranspose2d(1, 1, 3, dtype="2" * 5000), "is not a NumPy dtype"),
+], ids=["nd-list", "nd-too-many", "plan-dtype-digits", "layer-dtype-digits"])
+def test_odd_nd_and_dtype_texts_are_refused_by_name(call, message: str) -> None:
+    """NumPy parses a dtype's text as a number and Python refuses 5,000 digits with a SyntaxError."""
+    with pytest.raises(tconv.TconvError) as info:
+        call()
+    assert message in str(info.value) and len(str(info.value)) <= 300

@@ -60,7 +60,7 @@ def planned_dtype(value: Any) -> str:
         raise TconvError(f"dtype {value!r} is not a NumPy dtype: use np.float32 or np.float64")
     try:
         dtype = np.dtype(value)
-    except (TypeError, ValueError, RecursionError):
+    except (TypeError, ValueError, SyntaxError, RecursionError):  # NumPy parses a dtype's text
         raise TconvError(f"dtype {show(value)} is not a NumPy dtype: use np.float32 or np.float64") from None
     if dtype_name(dtype) not in SUPPORTED_DTYPES:
         raise TconvError(f"dtype {dtype} is not supported: use one of {', '.join(SUPPORTED_DTYPES)} (PyTorch's CPU "

@@ -75,7 +75,7 @@ class _ConvTransposeNd:
         self.padding_mode = padding_mode
         try:
             self.dtype = np.dtype(dtype)
-        except (TypeError, ValueError, RecursionError):
+        except (TypeError, ValueError, SyntaxError, RecursionError):  # NumPy parses a dtype's text
             raise TconvError(f"dtype {show(dtype)} is not a NumPy dtype: use np.float32 or np.float64") from None
         bias = as_bool("bias", bias)
         check_dtype("dtype", self.dtype)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._axes import IntOrSeq, as_bool, count_axes, per_axis, show
+from ._axes import MAX_AXES, IntOrSeq, as_bool, as_int, count_axes, per_axis, show
 from .errors import TconvError
 
 __all__ = [
@@ -441,7 +441,11 @@ def output_padding_for(
     >>> output_padding_for(5, 10, 3, stride=2, padding=1)
     (1,)
     """
-    if nd is None:
+    if nd is not None:
+        nd = as_int("nd", nd, minimum=1)
+        if nd > MAX_AXES:
+            raise TconvError(f"nd {nd} is more axes than a layer has: valid range 1..{MAX_AXES}")
+    else:
         nd = count_axes(input_size=input_size, output_size=output_size, kernel_size=kernel_size, stride=stride,
                         padding=padding, dilation=dilation)
     axes = base_axes(input_size, kernel_size, stride, padding, dilation, nd)

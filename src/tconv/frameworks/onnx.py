@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from numpy.typing import ArrayLike
 from .._axes import IntOrSeq, as_choice, as_int, as_shape, quote, show
 from ..dtypes import as_arrays
 from ..errors import TconvError
+from ..settings import check_memory
 from ..shapes import check_output_padding, full_output_size
 from .common import TorchEquivalent, spatial_ints, torch_equivalent
 
@@ -316,6 +318,15 @@ def load_model(model: ModelProto | str | os.PathLike[str] | bytes | IO[bytes]) -
         name = quote(str(os.fspath(model)))
     else:
         name = "(the bytes given)" if isinstance(model, bytes) else f"({type(model).__name__})"
+    if isinstance(model, str | os.PathLike):  # a device or a pipe would be read forever, a huge file in full
+        try:
+            status = os.stat(model)
+        except (OSError, ValueError) as exc:
+            raise TconvError(f"model {name} could not be read as an ONNX model: {getattr(exc, 'strerror', None) or exc}"
+                             ) from None
+        if not stat.S_ISREG(status.st_mode):
+            raise TconvError(f"model {name} is not a regular file (a folder, a device or a pipe): give an .onnx file")
+        check_memory(status.st_size, f"reading model {name} ({status.st_size:,} bytes)")
     if not isinstance(model, onnx.ModelProto):
         try:
             model = onnx.load_model_from_string(model) if isinstance(model, bytes) else onnx.load(model)
