@@ -341,3 +341,17 @@ def test_concurrent_requests_are_independent() -> None:
         results = list(pool.map(ask, range(1, 17)))
     assert results == [[2 * n + 1, 2 * n + 1] for n in range(1, 17)]
     assert LIMITS["input_size"] == 16
+
+
+@pytest.mark.parametrize(("query", "name"), [("i=5&i=6&k=3", "i"), ("k=3&lang=en&lang=zh", "lang"),
+                                             ("i=3&i=3", "i")], ids=["differ", "lang", "same"])
+def test_a_query_parameter_given_twice_is_refused(query: str, name: str) -> None:
+    """As the CLI refuses a flag given twice: never the last one silently."""
+    r = client.get(f"/api/shape?{query}")
+    assert r.status_code == 422 and r.json() == {"detail": f"'{name}' is given twice: give each parameter once",
+                                                 "parameter": name}
+
+
+def test_a_long_value_is_not_echoed_in_full() -> None:
+    r = client.get("/api/shape", params={"i": "9" * 5000, "k": "3"})
+    assert r.status_code == 422 and len(r.json()["detail"]) <= 300 and r.json()["parameter"] == "i"

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any, Literal
 
-from .._axes import quote
+from .._axes import quote, show
 from ..errors import TconvError
 from .jobs import (
     Config,
@@ -211,7 +211,7 @@ def _validation_message(error: dict[str, Any], documented: dict[str, str]) -> tu
     name = str(loc[-1]) if len(loc) >= 2 and loc[0] == "query" else None
     if name is None or name not in documented:
         return str(error.get("msg", "invalid request")), name
-    return f"{name} {error.get('input')!r} is refused ({documented[name]})", name
+    return f"{name} {show(error.get('input'))} is refused ({documented[name]})", name  # show: a value cut short
 
 
 def create_app(
@@ -321,6 +321,18 @@ def create_app(
     app.state.heavy = heavy
     app.add_middleware(_InternalErrors)
     static = resources.files("tconv") / "web" / "static"
+
+    @app.middleware("http")
+    async def one_value_each(request: Request, call_next: Any) -> Any:
+        """A parameter given twice is refused, as the CLI refuses a flag given twice (not the last one silently)."""
+        if request.url.path.startswith("/api/"):
+            seen: set[str] = set()
+            for key, _ in request.query_params.multi_items():
+                if key in seen:
+                    return JSONResponse(status_code=422, content={
+                        "detail": f"{show(key)} is given twice: give each parameter once", "parameter": key})
+                seen.add(key)
+        return await call_next(request)
 
     @app.exception_handler(TconvError)
     async def _refused(request: Request, exc: TconvError) -> JSONResponse:
