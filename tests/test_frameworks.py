@@ -520,3 +520,17 @@ def test_a_model_file_beyond_the_budget_is_refused_before_reading(tmp_path: Path
     refusal = r"reading model .* \(4,096 bytes\) needs about 4.0 KiB"
     with tconv.options(memory_budget=1024), pytest.raises(tconv.TconvError, match=refusal):
         F.conv_transpose_nodes(path)
+
+
+@pytest.mark.parametrize("padding", [None, 1, 1.5, True, range(3), [1], np.broadcast_to(1, (10**8,)), [[0, 0]] * 3],
+                         ids=["none", "int", "float", "bool", "range", "short", "giant", "three-pairs"])
+def test_explicit_tf_padding_that_is_no_list_of_pairs_is_refused(padding) -> None:
+    with pytest.raises(tconv.TconvError, match=r"explicit padding must give 4 \[before, after\] pairs"):
+        F.tf_conv_transpose(np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1)), (1, 4, 4, 1), 1, padding=padding)
+
+
+def test_explicit_tf_padding_as_an_array_of_pairs_is_read_as_its_list() -> None:
+    pairs = [[0, 0], [0, 0], [0, 0], [0, 0]]
+    x, w = np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1))
+    np.testing.assert_array_equal(F.tf_conv_transpose(x, w, (1, 4, 4, 1), 1, padding=np.array(pairs)),
+                                  F.tf_conv_transpose(x, w, (1, 4, 4, 1), 1, padding=pairs))

@@ -39,6 +39,26 @@ def _tf_perm(nd: int) -> tuple[int, ...]:
     return (nd + 1, nd, *range(nd))
 
 
+def _explicit_pairs(padding: object, count: int) -> list[list[object]]:
+    """TensorFlow's explicit padding: ``count`` [before, after] pairs, each checked for its shape before it is read
+    (no other value, however long or odd, is iterated).
+
+    >>> _explicit_pairs([[0, 0], [1, 1], [2, 2], [0, 0]], 4)
+    [[0, 0], [1, 1], [2, 2], [0, 0]]
+    >>> _explicit_pairs(None, 4)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: explicit padding must give 4 [before, after] pairs, got None
+    """
+    def is_pair(value: object) -> bool:
+        return isinstance(value, list | tuple) and len(value) == 2
+
+    if getattr(padding, "shape", None) == (count, 2) and hasattr(padding, "tolist"):  # an array of pairs
+        padding = padding.tolist()
+    if not isinstance(padding, list | tuple) or len(padding) != count or not all(map(is_pair, padding)):
+        raise TconvError(f"explicit padding must give {count} [before, after] pairs, got {show(padding)}")
+    return [list(pair) for pair in padding]
+
+
 def _same_begin(out: int, s: int, ek: int) -> int:
     """TF SAME: the forward convolution's pad_before on an input of length ``out``."""
     return max((math.ceil(out / s) - 1) * s + ek - out, 0) // 2
@@ -116,9 +136,7 @@ def from_tf(
             if nd != 2:
                 raise TconvError(f"padding {show(padding)}: TensorFlow takes explicit padding only for 2-D transposed "
                                  f"convolutions (Expected string for argument 'padding'); use 'SAME' or 'VALID'")
-            pairs = [list(pr) for pr in padding]
-            if len(pairs) != nd + 2:
-                raise TconvError(f"explicit padding must give {nd + 2} [before, after] pairs, got {show(padding)}")
+            pairs = _explicit_pairs(padding, nd + 2)
             sp = pairs[1:-1] if last else pairs[2:]
             lo, hi = (as_int("padding", v, minimum=0, axis=a) for v in sp[a])
             b = lo
