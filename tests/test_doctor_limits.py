@@ -194,6 +194,9 @@ MODULES = {
     "generator-exit": "class Net(nn.Module):\n    def forward(self, x):\n        raise GeneratorExit('closed')\n",
     "exits-on-import": "sys.exit(7)\n",
     "exits-when-built": "def Net():\n    sys.exit(4)\n",
+    "loops-on-import": "end = time.monotonic() + 30\nwhile time.monotonic() < end:\n    pass\nNet = nn.Identity\n",
+    "loops-when-built": "def Net():\n    end = time.monotonic() + 30\n"
+                        "    while time.monotonic() < end:\n        pass\n",
 }
 CLI = [
     ("loops", "the model's forward did not finish within 0.5 s at input size [1, 2, 8]; raise --timeout"),
@@ -202,6 +205,8 @@ CLI = [
     ("generator-exit", "the model raised GeneratorExit('closed') at input size [1, 2, 8]"),
     ("exits-on-import", "the model raised SystemExit(7) while MODEL 'zoo_exits_on_import:Net' was imported"),
     ("exits-when-built", "the model raised SystemExit(4) while MODEL 'zoo_exits_when_built:Net' was built"),
+    ("loops-on-import", "the model did not finish within 0.5 s while it was imported and built; raise --timeout"),
+    ("loops-when-built", "the model did not finish within 0.5 s while it was imported and built; raise --timeout"),
 ]
 
 

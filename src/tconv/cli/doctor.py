@@ -86,9 +86,11 @@ def _seconds(text: str) -> float:
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from ..doctor import doctor
+    from ..doctor.limits import bounded
 
     shape = args.input_shape if isinstance(args.input_shape, tuple) else (args.input_shape,)
-    diagnosis = doctor(_load_model(args.model), shape, sizes=args.sizes, timeout=args.timeout)
+    model = bounded(lambda: _load_model(args.model), args.timeout, None)  # importing runs the user's code too
+    diagnosis = doctor(model, shape, sizes=args.sizes, timeout=args.timeout)
     if args.json:
         print(json.dumps(diagnosis.to_dict(), ensure_ascii=False))
     else:

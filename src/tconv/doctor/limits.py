@@ -66,13 +66,20 @@ def refuse_exit(exc: BaseException, what: str) -> TconvError:
                       "exit or interrupt it")
 
 
-def _expired(timeout: float, input_shape: Sequence[int]) -> TconvError:
-    return TconvError(f"the model's forward did not finish within {timeout:g} s at input size {list(input_shape)}; "
-                      "raise --timeout (timeout= in Python) if it is only slow")
+def _where(input_shape: Sequence[int] | None) -> str:
+    """What the model was doing: a forward at an input size, or (None) being imported and built."""
+    return "while it was imported and built" if input_shape is None else f"at input size {list(input_shape)}"
 
 
-def bounded(call: Callable[[], T], timeout: float, input_shape: Sequence[int]) -> T:
-    """``call()`` (one forward of the model), refused with a TconvError past ``timeout`` seconds or when it exits.
+def _expired(timeout: float, input_shape: Sequence[int] | None) -> TconvError:
+    doing = "the model's forward" if input_shape is not None else "the model"
+    return TconvError(f"{doing} did not finish within {timeout:g} s {_where(input_shape)}; raise --timeout "
+                      "(timeout= in Python) if it is only slow")
+
+
+def bounded(call: Callable[[], T], timeout: float, input_shape: Sequence[int] | None) -> T:
+    """``call()`` (one forward of the model at ``input_shape``, or with None its import and construction), refused
+    with a TconvError past ``timeout`` seconds or when it exits.
 
     A thread cannot be killed, so the limit stops the forward where it can and gives up on it where it cannot:
 
@@ -95,7 +102,7 @@ def bounded(call: Callable[[], T], timeout: float, input_shape: Sequence[int]) -
     return _in_thread(call, timeout, input_shape)
 
 
-def _with_alarm(call: Callable[[], T], timeout: float, input_shape: Sequence[int]) -> T:
+def _with_alarm(call: Callable[[], T], timeout: float, input_shape: Sequence[int] | None) -> T:
     def expire(signum: int, frame: Any) -> None:
         raise _Expired
 
@@ -111,14 +118,14 @@ def _with_alarm(call: Callable[[], T], timeout: float, input_shape: Sequence[int
     except _Expired:
         raise _expired(timeout, input_shape) from None
     except EXITS as exc:
-        raise refuse_exit(exc, f"at input size {list(input_shape)}") from None
+        raise refuse_exit(exc, _where(input_shape)) from None
     finally:
         signal.signal(signal.SIGALRM, previous)
         if outer:  # an earlier timer was pending: it keeps its deadline (at least a moment, so that it fires)
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 1e-3))
 
 
-def _in_thread(call: Callable[[], T], timeout: float, input_shape: Sequence[int]) -> T:
+def _in_thread(call: Callable[[], T], timeout: float, input_shape: Sequence[int] | None) -> T:
     import contextvars
 
     result: list[T] = []
@@ -138,6 +145,6 @@ def _in_thread(call: Callable[[], T], timeout: float, input_shape: Sequence[int]
         raise _expired(timeout, input_shape)
     if raised:
         if isinstance(raised[0], EXITS):
-            raise refuse_exit(raised[0], f"at input size {list(input_shape)}") from None
+            raise refuse_exit(raised[0], _where(input_shape)) from None
         raise raised[0]
     return result[0]
