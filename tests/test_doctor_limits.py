@@ -295,3 +295,17 @@ def test_a_millisecond_limit_refuses_cleanly_even_when_the_timer_fires_at_once()
             tconv.doctor(nn.MaxPool1d(1), (1, 2, 8), sizes=(7, 9), timeout=1e-3)
         except tconv.TconvError as exc:
             assert "did not finish within 0.001 s" in str(exc)
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+
+@pytest.mark.parametrize(("exc", "said"), [(ValueError("line\n" * 10000), "line line line"),
+                                           (_Unprintable(), "(a _Unprintable whose message cannot be shown)")],
+                         ids=["ten-thousand-lines", "unprintable"])
+def test_a_models_own_error_is_reported_on_one_short_line(exc: Exception, said: str) -> None:
+    diagnosis = tconv.doctor(Raises(exc), (1, 2, 8), sizes=(8, 8), timeout=5.0)
+    [problem] = diagnosis.problems
+    assert said in problem.message and len(problem.message) < 400 and "\n" not in problem.message

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import TconvError
+from ..errors import TconvError, one_line
 from . import arithmetic
 from .limits import DEFAULT_TIMEOUT, EXITS, bounded, refuse_exit
 from .model import Layer, Shape
@@ -86,6 +86,21 @@ class _State:
         self.count[base] = n
         return base if n == 1 else f"{base}#{n}"
 
+
+
+def _message(exc: BaseException) -> str:
+    """An exception's text, even when its ``__str__`` raises (the model's own exception class).
+
+    >>> class Odd(Exception):
+    ...     def __str__(self):
+    ...         raise RuntimeError
+    >>> _message(ValueError("bad size")), _message(Odd())
+    ('bad size', '(a Odd whose message cannot be shown)')
+    """
+    try:
+        return str(exc)
+    except Exception:
+        return f"(a {type(exc).__name__} whose message cannot be shown)"
 
 class TorchTracer:
     """Traces a deep copy of ``module`` on the meta device; ``trace(shape, patches)`` gives a :class:`Trace`.
@@ -201,7 +216,7 @@ class TorchTracer:
                 first = _first_tensor(out, torch)
                 return None, None, tuple(first.shape) if first is not None else None
             except Exception as exc:  # the model raised: locate it (the module path running, the function called)
-                error = " ".join(str(exc).split()) or type(exc).__name__
+                error = one_line(_message(exc)) or type(exc).__name__  # a model's text, cut to one short line
                 where = state.stack[-1] or type(self.module).__name__
                 if state.last and state.stack[-1] not in self.leaves:
                     where = f"{where}:{state.last}" if state.stack[-1] else state.last
