@@ -167,8 +167,9 @@ class Recipe:
         finite, nonfinite = self.prepared
         # before any array is read for NaN and Inf, the guard for the common case
         engine = self._guarded(finite, self.choice.finite.NAME, x, w, False)
-        torch_way = _complex_nonfinite(x, w, b)
-        if nonfinite is not finite and not algorithms.finite_weight(w):
+        weight_finite = None if nonfinite is finite else algorithms.finite_weight(w)  # the weight is summed once
+        torch_way = _complex_nonfinite(x, w, b, weight_finite)
+        if weight_finite is False:
             engine = self._guarded(nonfinite, self.choice.nonfinite.NAME, x, w, torch_way)
         elif torch_way:
             engine = self._guarded(finite, self.choice.finite.NAME, x, w, torch_way)
@@ -367,12 +368,15 @@ def _need(engine: Prepared, plan: ConvTransposePlan, x: np.ndarray, w: np.ndarra
     return count * ctype.itemsize + engine.workspace_bytes(plan.batch, ctype.itemsize) + front_end(x, w, count)
 
 
-def _complex_nonfinite(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> bool:
+def _complex_nonfinite(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, weight_finite: bool | None = None) -> bool:
     """Whether the arrays are complex and one of them holds NaN or Inf (by one sum each, as
-    :func:`tconv.algorithms.finite_weight` reads a weight): then :func:`_complex_as_torch` computes them."""
+    :func:`tconv.algorithms.finite_weight` reads a weight; ``weight_finite`` where the caller has read it already):
+    then :func:`_complex_as_torch` computes them."""
     if compute_dtype(x.dtype).kind != "c":
         return False
-    return not all(algorithms.finite_weight(arr) for arr in (x, w, b) if arr is not None)
+    if weight_finite is None:
+        weight_finite = algorithms.finite_weight(w)
+    return not (weight_finite and all(algorithms.finite_weight(arr) for arr in (x, b) if arr is not None))
 
 
 def _complex_as_torch(engine: Prepared, x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
