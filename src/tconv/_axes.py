@@ -233,13 +233,7 @@ def count_axes(*values: Any, **named: Any) -> int:
     """
     nd = 1
     for name, v in [(None, v) for v in values] + list(named.items()):
-        if isinstance(v, str | bytes) or v is None:
-            continue
-        if hasattr(v, "ndim") and v.ndim == 0:
-            continue
-        if isinstance(v, numbers.Integral):
-            continue
-        n = length(v)
+        n = length(v) if _is_sequence(v) else None
         if n is None:
             continue
         if n > MAX_AXES:
