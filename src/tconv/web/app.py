@@ -397,7 +397,9 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
-        return HTMLResponse((static / "index.html").read_text(encoding="utf-8"))
+        # the same page as the static site, marked as served: it may ask the API for what only Python makes
+        page = (static / "index.html").read_text(encoding="utf-8")
+        return HTMLResponse(page.replace("<!-- tconv-server -->", '<meta name="tconv-server" content="1">', 1))
 
     kinds = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
     # The shipped assets, listed once: a requested name is looked up here, never handed to the file system (a

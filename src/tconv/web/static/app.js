@@ -1,92 +1,34 @@
-// tconv explorer: the page's behaviour. It computes nothing itself: every number, picture and error comes from
-// the JSON API, which calls the library. The whole state lives in the URL query.
-"use strict";
-
-// The words of the page. A function takes the parts that the page fills in (indices, values, counts).
-const UI = {
-  en: {
-    title: "tconv explorer", subtitle: "transposed convolution, computed and drawn", language: "Language",
-    mode: "Mode", transposed: "transposed convolution", conv: "convolution", height: "H", width: "W",
-    input_size: "input size", kernel_size: "kernel", stride: "stride", padding: "padding",
-    output_padding: "output_padding", dilation: "dilation", output_size: "output_size", view: "View",
-    v_gather: "gather (zeros, padding, flipped kernel)", v_scatter: "scatter (stamps)", v_matrix: "matrix (y = Cᵀx)",
-    v_overlap: "overlap (checkerboard)", numbers: "numbers in cells", seed: "seed", layers: "layers",
-    play: "play", pause: "pause", speed: "speed", walkthrough: "walkthrough", code: "Code",
-    download_svg: "download SVG", download_gif: "download GIF", share: "copy the link to this view",
-    copy: "copy", copied: "copied ✓", link_copied: "link copied ✓",
-    copy_failed: "could not copy: select the text and press Ctrl+C",
-    size_details: "formula, relation, equivalent convolution", axis: "axis",
-    formula: "formula", relation: "relation", general: "general formula", accepts: "output_size= accepts",
-    equivalent: "as a direct convolution", insert: "insert", zeros: "zero(s) between inputs", pad: "pad", crop: "crop",
-    before: "before", after: "after", flip: "flip the kernel, stride 1",
-    hover: "hover or tap a cell to see what it is",
-    // what a cell is (hover or tap)
-    d_pad: "padding: a zero added around the input; it adds nothing to any output",
-    d_zero: (xs) => `inserted zero between ${xs}: it adds nothing to any output`,
-    d_input: (x, v) => `input ${x}${v}`,
-    d_reach: (n) => n === 0 ? "it reaches no output" : `it reaches the ${n} lit output${n === 1 ? "" : "s"}`,
-    d_output: (rest) => `output ${rest}`,
-    d_extend: "kept past the stamps by output_padding",
-    d_crop: (rc) => `cropped by padding: computed at (${rc}), then cut off; not part of the output`,
-    d_kernel: (w, v) => `kernel ${w}${v}`,
-    d_flipped: (w, v) => `flipped kernel: here ${w}${v}`,
-    d_heat: (y, n) => `output ${y}: ${n} tap${n === 1 ? "" : "s"} (products) add up here`,
-    d_entry: (x, y, v) => `C[${x}, ${y}] = ${v}: ${x} × ${v} is added to ${y}`,
-    d_no_entry: (x, y) => `C[${x}, ${y}] = 0: ${x} does not reach ${y}`,
-    and: (xs) => xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`,
-    corner: "x ↓  y →",
-    // a paired box (H, W) with one side empty
-    empty_one: (name, side) => `${name}: ${side} is empty; fill both H and W`,
-    empty_os: (side) => `output_size: ${side} is empty; fill both H and W, or clear both to use output_padding`,
-  },
-  zh: {
-    title: "tconv 探索器", subtitle: "转置卷积：计算与图示", language: "语言",
-    mode: "模式", transposed: "转置卷积", conv: "卷积", height: "高", width: "宽",
-    input_size: "输入尺寸", kernel_size: "卷积核", stride: "步长", padding: "填充 padding",
-    output_padding: "output_padding", dilation: "膨胀 dilation", output_size: "output_size", view: "视角",
-    v_gather: "gather（插零、填充、翻转卷积核）", v_scatter: "scatter（放置）", v_matrix: "矩阵（y = Cᵀx）",
-    v_overlap: "重叠（棋盘格）", numbers: "显示数值", seed: "随机种子", layers: "层数",
-    play: "播放", pause: "暂停", speed: "速度", walkthrough: "逐步讲解", code: "代码",
-    download_svg: "下载 SVG", download_gif: "下载 GIF", share: "复制本视图的链接",
-    copy: "复制", copied: "已复制 ✓", link_copied: "链接已复制 ✓",
-    copy_failed: "无法复制：请选中文字后按 Ctrl+C",
-    size_details: "公式、关系、等效卷积", axis: "轴",
-    formula: "公式", relation: "关系", general: "通用公式", accepts: "output_size= 可取",
-    equivalent: "等效的直接卷积", insert: "插入", zeros: "个零（输入之间）", pad: "填充", crop: "裁剪",
-    before: "前", after: "后", flip: "翻转卷积核，步长 1",
-    hover: "把鼠标移到格子上（或点一下），看看它是什么",
-    d_pad: "填充（padding）：输入四周补的零，不给任何输出贡献",
-    d_zero: (xs) => `插入的零，位于 ${xs} 之间：不给任何输出贡献`,
-    d_input: (x, v) => `输入 ${x}${v}`,
-    d_reach: (n) => n === 0 ? "不影响任何输出" : `影响 ${n} 个输出（已高亮）`,
-    d_output: (rest) => `输出 ${rest}`,
-    d_extend: "超出放置范围，由 output_padding 保留",
-    d_crop: (rc) => `被 padding 裁掉：在 (${rc}) 处算出，随后裁去，不属于输出`,
-    d_kernel: (w, v) => `卷积核 ${w}${v}`,
-    d_flipped: (w, v) => `翻转后的卷积核：此处是 ${w}${v}`,
-    d_heat: (y, n) => `输出 ${y}：由 ${n} 个乘积（卷积核抽头）相加`,
-    d_entry: (x, y, v) => `C[${x}, ${y}] = ${v}：${x} × ${v} 计入 ${y}`,
-    d_no_entry: (x, y) => `C[${x}, ${y}] = 0：${x} 不影响 ${y}`,
-    and: (xs) => xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join("、")} 与 ${xs[xs.length - 1]}`,
-    corner: "x ↓  y →",
-    empty_one: (name, side) => `${name}：${side}为空；请同时填写高和宽`,
-    empty_os: (side) => `output_size：${side}为空；请同时填写高和宽，或都留空（改用 output_padding）`,
-  },
-};
+// tconv explorer: the page's behaviour. Every number, picture and refusal is computed here, in the browser, by the
+// engine's modules (plan.js, scene.js, explain.js, overlap.js: a second implementation of tconv's plan and scene
+// model, held equal to the Python library by tests on thousands of drawn cases), so a knob never waits on the
+// network and the page works as a static site. Only the walkthrough's text and the GIF are made by Python: under
+// `tconv serve` they come from its API; on a static site the page says how to get them. The whole state lives in
+// the URL query.
+import { EngineError } from "./errors.js";
+import { parseQuery, shapeInfo } from "./plan.js";
+import { buildScene, randomArrays } from "./scene.js";
+import { formatNumber } from "./format.js";
+import { equations as outputEquations, matrixView } from "./explain.js";
+import { overlapInfo, overlapSceneDict } from "./overlap.js";
+import { Drawing, cachedFrames, frameSvg, marksOf } from "./draw.js";
+import { UI, EXAMPLE } from "./words.js";
+import { parseValues, valuesText } from "./values.js";
 
 const DEFAULTS = { mode: "transposed", i: "3,3", k: "3,3", s: "2,2", p: "1,1", op: "1,1", d: "1,1", os: "",
-                   view: "gather", values: "1", seed: "0", lang: "en", speed: "1", layers: "1", frame: "1" };
+                   view: "gather", values: "1", seed: "0", lang: "en", speed: "1", layers: "1", frame: "1",
+                   x: "", w: "", link: "" };
 const AXIS_PARAMS = ["i", "k", "s", "p", "op", "d", "os"];
 const NAMES = { i: "input_size", k: "kernel_size", s: "stride", p: "padding", op: "output_padding", d: "dilation",
                 os: "output_size" };
 const VIEWS = ["gather", "scatter", "matrix", "overlap"];
-const MIN_SCALE = 0.75;  // a picture is shrunk at most to this (values stay at 11 px or more), then it scrolls
 const QUIET_MS = 90;     // a mouse crossing the gap between two cells keeps the description meanwhile
+// The server marks the page it serves; a static site has no API behind it.
+const SERVED = document.querySelector('meta[name="tconv-server"]') !== null;
 
 let state = { ...DEFAULTS };
-let scene = null, frame = 0, timer = null, equations = null, requestId = 0;
-let overlapData = null, matrixData = null;
-let focused = null, unfocusTimer = null, urlTimer = null;
+let scene = null, drawing = null, frame = 0, timer = null, equations = null, config = null, arrays = null;
+let overlapData = null, matrixData = null, linked = null;
+let focused = null, unfocusTimer = null, urlTimer = null, walkRequest = 0;
 const $ = (id) => document.getElementById(id);
 
 function t(key, ...args) {
@@ -102,14 +44,20 @@ function readUrl() {
   if (state.view === "equivalent") state.view = "gather";  // the gather view's old name: old links still load
   if (!VIEWS.includes(state.view)) state.view = "gather";
   if (!UI[state.lang]) state.lang = "en";
+  if (state.link === "") state.link = isSquare() ? "1" : "0";
   frame = Math.max(0, (parseInt(state.frame, 10) || 1) - 1);
+}
+
+// Every per-axis knob says one value for both axes (or is one axis): the link toggle opens on for such layers.
+function isSquare() {
+  return AXIS_PARAMS.every((name) => { const v = state[name].split(","); return v.length < 2 || v[1] === "" || v[0] === v[1]; });
 }
 
 function writeUrl() {
   clearTimeout(urlTimer);
   state.frame = String(frame + 1);
   const q = new URLSearchParams();
-  for (const key of Object.keys(DEFAULTS)) q.set(key, state[key]);
+  for (const key of Object.keys(DEFAULTS)) if (key !== "x" && key !== "w" || state[key] !== "") q.set(key, state[key]);
   history.replaceState(null, "", "?" + q.toString());
   $("share").href = location.href;
 }
@@ -119,20 +67,26 @@ function effectiveView() { return state.mode === "conv" ? "conv" : state.view; }
 function toControls() {
   $("mode").value = state.mode; $("lang").value = state.lang; $("values").checked = state.values === "1";
   $("seed").value = state.seed; $("speed").value = state.speed; $("layers").value = state.layers;
+  $("link").checked = state.link === "1";
   for (const name of AXIS_PARAMS) {
     const parts = state[name] === "" ? ["", ""] : state[name].split(",");
     $(name + "0").value = parts[0];
     $(name + "1").value = parts.length > 1 ? parts[1] : parts[0];
+    $(name + "1").disabled = state.link === "1";
   }
+  if (document.activeElement !== $("x-values")) $("x-values").value = valuesText(state.x);
+  if (document.activeElement !== $("w-values")) $("w-values").value = valuesText(state.w);
   for (const r of document.querySelectorAll("input[name=view]")) r.checked = r.value === state.view;
   document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
   const body = document.body.classList;
   body.toggle("conv", state.mode === "conv");
+  body.toggle("typed", state.x !== "");
   for (const v of [...VIEWS, "conv"]) body.toggle("v-" + v, effectiveView() === v);
 }
 
-// The form's own check: a pair of boxes with one side empty would send a half value ("7,"); say which box instead.
+// The form's own check: a pair of boxes with one side empty would be a half value ("7,"); say which box instead.
 function formProblem() {
   for (const name of AXIS_PARAMS) {
     if (state.mode === "conv" && (name === "op" || name === "os")) continue;
@@ -148,6 +102,8 @@ function formProblem() {
 function fromControls() {
   state.mode = $("mode").value; state.lang = $("lang").value; state.values = $("values").checked ? "1" : "0";
   state.seed = $("seed").value || "0"; state.speed = $("speed").value; state.layers = $("layers").value || "1";
+  state.link = $("link").checked ? "1" : "0";
+  if (state.link === "1") for (const name of AXIS_PARAMS) $(name + "1").value = $(name + "0").value;
   const problem = formProblem();
   if (!problem) {
     for (const name of AXIS_PARAMS) {
@@ -158,21 +114,6 @@ function fromControls() {
   const checked = document.querySelector("input[name=view]:checked");
   state.view = checked ? checked.value : "gather";
   return problem;
-}
-
-function query(extra) {
-  const q = new URLSearchParams({ mode: state.mode, i: state.i, k: state.k, s: state.s, p: state.p,
-    op: state.mode === "conv" ? "0" : state.op, d: state.d, seed: state.seed });
-  if (state.os !== "" && state.mode === "transposed") q.set("os", state.os);
-  for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
-  return q.toString();
-}
-
-async function api(path, extra) {
-  const res = await fetch(`/api/${path}?${query(extra)}`);
-  const body = await res.json();
-  if (!res.ok) throw new Error(typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail));
-  return body;
 }
 
 // An error dims what it left stale: everything ("all": the size itself was refused, or the form is incomplete)
@@ -187,39 +128,70 @@ function showError(message, what) {
   if (message) unfocus();
 }
 
+function showValuesError(which, message) {
+  for (const name of ["x", "w"]) {
+    const box = $(`${name}-error`);
+    const mine = name === which ? message : "";
+    box.hidden = !mine; box.textContent = mine || "";
+    $(`${name}-values`).setAttribute("aria-invalid", mine ? "true" : "false");
+  }
+}
+
 function sceneView() { return state.mode === "conv" ? "conv" : (state.view === "scatter" ? "scatter" : "gather"); }
 
 function setReady(value) { $("picture").dataset.ready = value; $("matrix").dataset.ready = value; }
 
-// #picture[data-ready="1"] (and #matrix's) says the current request has finished drawing and wiring (equations);
-// tests and scripts wait for it instead of guessing from what is already on screen.
-async function refresh() {
-  const id = ++requestId;
+function message(err) { return err instanceof EngineError ? err.message : String(err && err.message || err); }
+
+// The query the engine reads (the URL's own words), with output_padding 0 in conv mode as the API reads it.
+function engineQuery() {
+  return { mode: state.mode, i: state.i, k: state.k, s: state.s, p: state.p, op: state.mode === "conv" ? "0" : state.op,
+           d: state.d, os: state.mode === "transposed" ? state.os : "", seed: state.seed };
+}
+
+// The arrays drawn: the typed ones when the boxes hold values, else the scene draws them from the seed.
+function typedArrays(cfg) {
+  if (state.x === "" && state.w === "") return null;
+  const x = parseValues(state.x, "x", cfg.input_size, state.lang);
+  const w = parseValues(state.w, "w", cfg.kernel_size, state.lang);
+  return { x, w };
+}
+
+// Everything from the state, computed here: no request, so a knob's picture is drawn in the same task.
+function refresh() {
+  const started = performance.now();
   setReady("0");
+  pause(false);
   unfocus();
   writeUrl(); toControls();
+  scene = null; drawing = null; equations = null; overlapData = null; matrixData = null; linked = null;
   try {
-    const shape = await api("shape", { lang: state.lang });
-    if (id !== requestId) return;
-    renderShape(shape);
+    config = parseQuery(engineQuery(), state.lang);
+    renderShape(shapeInfo(config, state.lang));
     showError("");
-    try {
-      const view = effectiveView();
-      if (view === "overlap") await showOverlap(id);
-      else if (view === "matrix") await showMatrix(id);
-      else await showScene(id);
-    } catch (err) {
-      if (id === requestId) showError(err.message, "render");
-    }
   } catch (err) {
-    if (id === requestId) showError(err.message, "all");
+    showError(message(err), "all");
+    setReady("1");
+    return;
+  }
+  try {
+    arrays = null;
+    try { arrays = typedArrays(config); showValuesError(null, ""); }
+    catch (err) { showValuesError(err.which || "x", message(err)); throw err; }
+    const view = effectiveView();
+    if (view === "overlap") showOverlap();
+    else if (view === "matrix") showMatrix();
+    else showScene();
+  } catch (err) {
+    showError(message(err), "render");
   } finally {
-    if (id === requestId) setReady("1");
+    setReady("1");
+    $("picture").dataset.ms = (performance.now() - started).toFixed(1);
   }
 }
 
 function renderShape(shape) {
-  const i = state.i.split(",").join(" × "), o = shape.output_size.join(" × ");
+  const i = config.input_size.join(" × "), o = shape.output_size.join(" × ");
   $("size-line").textContent = `${i} → ${o}`;
   $("size-line").dataset.output = shape.output_size.join(",");
   const items = [`${t("formula")}: ${shape.formula}`];
@@ -235,8 +207,37 @@ function renderShape(shape) {
   const list = $("size-details"); list.replaceChildren();
   for (const text of items) { const li = document.createElement("li"); li.textContent = text; list.append(li); }
   $("code").textContent = shape.code.pytorch;
-  const dl = query({ view: sceneView(), values: state.values === "1" ? "true" : "false", lang: state.lang });
-  $("download-svg").href = `/api/scene.svg?${dl}`; $("download-gif").href = `/api/scene.gif?${dl}`;
+}
+
+// What needs Python: the walkthrough's text and the GIF. Served: asked of the API (the walkthrough in the
+// background, after the picture). Static: the command that makes them.
+function pythonParts() {
+  const typed = arrays ? { x: JSON.stringify(arrays.x), w: JSON.stringify(arrays.w) } : null;
+  const q = new URLSearchParams({ ...engineQuery(), view: sceneView(), values: state.values === "1" ? "true" : "false",
+                                   lang: state.lang });
+  if (!q.get("os")) q.delete("os");
+  if (typed) { q.set("x", typed.x); q.set("w", typed.w); }
+  const gif = $("download-gif");
+  if (SERVED) { gif.href = `api/scene.gif?${q}`; gif.hidden = false; $("gif-note").hidden = true; }
+  else { gif.removeAttribute("href"); gif.hidden = true; $("gif-note").hidden = false;
+         $("gif-note").textContent = t("gif_note", cliCommand("animate", typed) + " --values -o tconv.gif"); }
+  return { q, typed };
+}
+
+// The CLI command that gives the same picture or walkthrough as the page shows.
+function cliCommand(what, typed) {
+  const c = config, parts = [`tconv ${what}`];
+  const axes = (v) => v.length === 1 ? `${v[0]},` : v.join(",");
+  if (typed) parts.push(`--input '${typed.x}'`, `--weight '${typed.w}'`);
+  else parts.push(`-i ${axes(c.input_size)}`, `-k ${axes(c.kernel_size)}`, `--seed ${c.seed}`);
+  parts.push(`-s ${axes(c.stride)}`, `-p ${axes(c.padding)}`, `-d ${axes(c.dilation)}`);
+  if (c.mode === "conv") parts.push(what === "animate" ? "--no-transposed" : "");
+  else if (c.output_size) parts.push(`--output-size ${axes(c.output_size)}`);
+  else parts.push(`--output-padding ${axes(c.output_padding)}`);
+  if (what === "animate" && c.mode !== "conv") parts.push(`--view ${sceneView()}`);
+  if (what === "explain") parts.push(`--view ${state.view === "matrix" ? "matrix" : sceneView()}`);
+  parts.push(`--lang ${state.lang}`);
+  return parts.filter(Boolean).join(" ");
 }
 
 function setWalkthrough(text) {
@@ -244,66 +245,55 @@ function setWalkthrough(text) {
   $("walkthrough-box").classList.toggle("empty", !text);
 }
 
+async function loadWalkthrough(view) {
+  const id = ++walkRequest;
+  if (state.mode !== "transposed") { setWalkthrough(""); return; }
+  const { q, typed } = pythonParts();
+  if (!SERVED) { setWalkthrough(t("walkthrough_note", cliCommand("explain", typed))); return; }
+  q.set("view", view);
+  setWalkthrough(t("loading"));
+  try {
+    const res = await fetch(`api/explain?${q}`);
+    const body = await res.json();
+    if (id !== walkRequest) return;
+    setWalkthrough(res.ok ? body.text : (typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail)));
+  } catch (err) {
+    if (id === walkRequest) setWalkthrough(t("walkthrough_note", cliCommand("explain", typed)));
+  }
+}
+
 // ---- the picture
 
-// The SVG's natural size (its width/height attributes, else its viewBox).
-function naturalSize(svg) {
-  if (!svg.dataset.width) {
-    let w = parseFloat(svg.getAttribute("width")), h = parseFloat(svg.getAttribute("height"));
-    if (!(w > 0 && h > 0)) { const vb = svg.viewBox.baseVal; w = vb.width; h = vb.height; }
-    svg.dataset.width = String(w); svg.dataset.height = String(h);
-  }
-  return [Number(svg.dataset.width), Number(svg.dataset.height)];
+function stageWidth() { return Math.max(120, $("stage").clientWidth || 600); }
+
+function draw(s) {
+  $("matrix").hidden = true; $("matrix").replaceChildren();
+  drawing = new Drawing($("picture"), s, { width: stageWidth() });
+  return drawing;
 }
 
-// Drawn at its natural size when the box holds it; shrunk to fit down to MIN_SCALE; never enlarged. Beyond that the
-// picture scrolls inside #stage.
-function fitPicture() {
-  const svg = $("picture").querySelector("svg");
-  if (!svg) return;
-  const [w, h] = naturalSize(svg);
-  const stage = $("stage");
-  const maxH = parseFloat(getComputedStyle(stage).maxHeight) || h;
-  const fit = Math.min(1, (stage.clientWidth || w) / w, maxH / h);
-  const scale = Math.max(MIN_SCALE, fit);
-  svg.setAttribute("width", String(Math.floor(w * scale)));
-  svg.setAttribute("height", String(Math.floor(h * scale)));
-  svg.dataset.scale = scale.toFixed(3);
-}
-
-function showPicture(svgText) {
-  $("matrix").hidden = true; $("matrix").replaceChildren(); matrixData = null;
-  const box = $("picture");
-  box.innerHTML = svgText;
-  const svg = box.querySelector("svg");
-  for (const a of svg.querySelectorAll("animate")) a.remove();  // the page plays the frames itself
-  fitPicture();
-  return svg;
-}
-
-async function showScene(id) {
+function showScene() {
   const values = state.values === "1";
-  const data = await api("scene", { view: sceneView(), values: values ? "true" : "false", lang: state.lang });
-  if (id !== requestId) return;
-  overlapData = null;
-  showPicture(data.svg);
-  scene = data.scene;
-  $("scrub").max = String(scene.frames.length - 1);
-  equations = null;
-  // The picture answers the pointer at once; the walkthrough's equations complete the outputs when they arrive.
-  setFrame(Math.min(frame, scene.frames.length - 1));
-  if (values && state.mode === "transposed") {
-    try {
-      const wt = await api("explain", { view: state.view === "scatter" ? "scatter" : "gather", lang: state.lang });
-      if (id !== requestId) return;
-      equations = wt.equations; setWalkthrough(wt.text);
-      if (focused) { const el = focused; focused = null; focusCell(el); }
-    } catch (err) { setWalkthrough(err.message); }
-  } else { setWalkthrough(""); }
+  scene = buildScene(config, sceneView(), { values, lang: state.lang, x: arrays ? arrays.x : undefined,
+                                            w: arrays ? arrays.w : undefined });
+  draw(scene);
+  $("scrub").max = String(scene.frameCount - 1);
+  $("title-line").textContent = scene.title;
+  setFrame(Math.min(frame, scene.frameCount - 1));
+  if (state.mode === "transposed" && values) loadWalkthrough(sceneView()); else { walkRequest++; setWalkthrough(""); pythonParts(); }
+}
+
+// "y(1, 1) = 3·1 + 0·1 + … = 11": made once per picture, when a cell is first pointed at.
+function outputEquation(index) {
+  if (!equations && scene && state.mode === "transposed" && state.values === "1") {
+    const [x, w] = seededArrays();
+    equations = outputEquations(config, sceneView(), x, w).equations;
+  }
+  return equations ? equations[index] : undefined;
 }
 
 function frameCaption() {
-  if (scene) return scene.frames[frame].caption;
+  if (scene) return cachedFrames(scene)(frame).caption;
   if (overlapData) return overlapData.message;
   if (matrixData) return matrixData.title;
   return "";
@@ -311,62 +301,56 @@ function frameCaption() {
 
 function setFrame(n) {
   if (!scene) return;
-  const count = scene.frames.length;
+  const count = scene.frameCount;
   frame = ((n % count) + count) % count;
-  for (const g of document.querySelectorAll("#picture g.frame"))
-    g.setAttribute("visibility", Number(g.dataset.frame) === frame ? "visible" : "hidden");
-  // values are written once, each shown from the frame that sets it until the cell's next update
-  for (const v of document.querySelectorAll("#picture text.value[data-from]"))
-    v.setAttribute("visibility", Number(v.dataset.from) <= frame && frame < Number(v.dataset.until) ? "visible" : "hidden");
+  drawing.show(frame);
   $("scrub").value = String(frame);
   $("frame-counter").textContent = `${frame + 1} / ${count}`;
   if (!focused) $("caption").textContent = frameCaption();
   if (!timer) { clearTimeout(urlTimer); urlTimer = setTimeout(writeUrl, 150); }  // scrubbing: once it settles
 }
 
+// Played on the display's own clock: one frame per period, never more than one per screen refresh, so a slow
+// frame delays the next instead of piling up.
 function play() {
-  pause();
-  const ms = 800 / Number(state.speed || 1);
-  timer = setInterval(() => setFrame(frame + 1), ms);
+  pause(false);
+  const period = 800 / Number(state.speed || 1);
+  let last = performance.now();
+  const tick = (now) => {
+    if (timer === null) return;
+    if (now - last >= period) { last += period * Math.floor((now - last) / period); setFrame(frame + 1); }
+    timer = requestAnimationFrame(tick);
+  };
+  timer = requestAnimationFrame(tick);
   $("player").dataset.playing = "1";
 }
-function pause() {
-  if (timer) { clearInterval(timer); timer = null; writeUrl(); }
+function pause(save = true) {
+  if (timer !== null) { cancelAnimationFrame(timer); timer = null; if (save) writeUrl(); }
   $("player").dataset.playing = "0";
 }
 
 function cellKey(panel, r, c) { return `${panel}-${r}-${c}`; }
 
-// A frame stores its kernel window (corner, step, shape), not one mark per tap: expand it into the marked cells.
-function marksOf(f) {
-  if (!f._marks) {
-    const marks = [];
-    const w = f.window;
-    if (w) for (let i = 0; i < w.shape[0]; i++) for (let j = 0; j < w.shape[1]; j++)
-      marks.push({ panel: w.panel, row: w.row + i * w.step[0], col: w.col + j * w.step[1], kind: "footprint", tap: [i, j] });
-    if (f.highlight) marks.push({ ...f.highlight, kind: "highlight", tap: null });
-    f._marks = marks;
-  }
-  return f._marks;
-}
-
 // Cells are linked when they appear in one frame: a highlighted cell and the footprint that feeds it (or that
-// it stamps), plus the kernel taps used.
+// it stamps), plus the kernel taps used. The index of every frame's marks is made once, on the first hover.
 function linkedCells(panel, r, c) {
-  const linked = new Set();
-  for (const f of scene.frames) {
-    const marks = marksOf(f);
-    const here = marks.filter((m) => m.panel === panel && m.row === r && m.col === c);
-    if (!here.length) continue;
-    for (const mine of here) {
-      const others = mine.kind === "highlight" ? marks.filter((m) => m.kind === "footprint")
-                                               : marks.filter((m) => m.kind === "highlight");
-      for (const m of others) linked.add(cellKey(m.panel, m.row, m.col));
-      const taps = mine.kind === "highlight" ? others : [mine];
-      if (scene.kernel) for (const m of taps) if (m.tap) linked.add(cellKey(scene.kernel, m.tap[0], m.tap[1]));
+  if (!linked) {
+    linked = new Map();
+    const frames = cachedFrames(scene);
+    for (let i = 0; i < scene.frameCount; i++) {
+      const marks = marksOf(scene, frames(i));
+      for (const m of marks) {
+        const key = cellKey(m.panel, m.row, m.col);
+        if (!linked.has(key)) linked.set(key, new Set());
+        const set = linked.get(key);
+        const others = m.kind === "highlight" ? marks.filter((o) => o.kind === "footprint") : marks.filter((o) => o.kind === "highlight");
+        for (const o of others) set.add(cellKey(o.panel, o.row, o.col));
+        const taps = m.kind === "highlight" ? others : [m];
+        if (scene.kernel) for (const o of taps) if (o.tap) set.add(cellKey(scene.kernel, o.tap[0], o.tap[1]));
+      }
     }
   }
-  return linked;
+  return linked.get(cellKey(panel, r, c)) || new Set();
 }
 
 // ---- what a cell is: hover (mouse) or tap and drag (touch, pen)
@@ -380,25 +364,12 @@ function parseId(id) {
   return [parts.join("-"), r, c];
 }
 
-// The number written in a cell, if the picture shows numbers: the value text drawn at the cell's centre.
-function cellValue(rect) {
-  const next = rect.nextElementSibling;
-  if (next && next.matches("text.value") && !next.hasAttribute("data-from")) return next.textContent;
-  const cx = Number(rect.getAttribute("x")) + Number(rect.getAttribute("width")) / 2;
-  const y0 = Number(rect.getAttribute("y")), y1 = y0 + Number(rect.getAttribute("height"));
-  for (const text of rect.ownerSVGElement.querySelectorAll("text.value")) {
-    if (Math.abs(Number(text.getAttribute("x")) - cx) > 0.6 || text.getAttribute("visibility") === "hidden") continue;
-    const y = Number(text.getAttribute("y"));
-    if (y >= y0 && y <= y1) return text.textContent;
-  }
-  return null;
-}
-
 function describeCell(rect) {
   const [panel, r, c] = parseId(rect.id);
   const role = rect.dataset.role || "";
   const index = rect.dataset.index ? spaced(rect.dataset.index) : `${r}, ${c}`;
-  const v = cellValue(rect);
+  const value = drawing ? drawing.value(panel, r, c) : null;
+  const v = value === null ? null : formatNumber(value);
   const eq = v === null ? "" : ` = ${v}`;
   const lit = document.querySelectorAll("#picture rect.linked[data-role=output]").length;
   switch (role) {
@@ -421,7 +392,7 @@ function describeCell(rect) {
       return { what: t(flipped ? "d_flipped" : "d_kernel", `w(${index})`, eq) };
     }
     case "heat": {
-      const n = overlapData ? overlapData.counts[r][c] : v;
+      const n = overlapData ? overlapData.counts_flat[r][c] : v;
       return { what: t("d_heat", `y(${index})`, n) };
     }
     default:
@@ -429,13 +400,17 @@ function describeCell(rect) {
   }
 }
 
-// "y(1, 1) = 3·1 + 0·1 + … = 11" from the walkthrough when it has arrived, else the frame's value.
+// "y(1, 1) = 3·1 + 0·1 + … = 11" when the numbers are shown, else the frame's value.
 function outputSum(panel, r, c, index) {
-  const key = index.replace(/\s/g, "");
-  if (equations && equations[key]) return equations[key];
-  const f = scene && scene.frames.find((fr) => fr.highlight && fr.highlight.panel === panel
-                                        && fr.highlight.row === r && fr.highlight.col === c);
-  return `y(${index})` + (f && f.value !== null && f.value !== undefined ? ` = ${f.value}` : "");
+  const eq = outputEquation(index.replace(/\s/g, ""));
+  if (eq) return eq;
+  const frames = cachedFrames(scene);
+  for (let i = 0; scene && i < scene.frameCount; i++) {
+    const f = frames(i);
+    if (f.highlight && f.highlight.panel === panel && f.highlight.row === r && f.highlight.col === c)
+      return `y(${index})` + (f.value !== null && f.value !== undefined && state.values === "1" ? ` = ${f.value}` : "");
+  }
+  return `y(${index})`;
 }
 
 function cellOf(el) {
@@ -511,15 +486,15 @@ function wirePointer(container) {
     else { clearTimeout(unfocusTimer); unfocusTimer = setTimeout(unfocus, QUIET_MS); }
   });
   container.addEventListener("pointerleave", (e) => { if (e.pointerType === "mouse") unfocus(); });
-  // touch and pen: a tap does what hover does, another tap moves it, a tap beside the cells clears it. A finger
-  // pressed on the cell already described and dragged is followed from cell to cell; any other swipe scrolls
-  // (the page, or a picture larger than its box), so the cells never trap the finger.
+  // touch and pen: a tap does what hover does, another tap moves it. A finger pressed on the cell already
+  // described and dragged is followed from cell to cell; any other swipe scrolls (the page, or a picture larger
+  // than its box), so the cells never trap the finger.
   let dragging = false;
   container.addEventListener("pointerdown", (e) => {
     if (e.pointerType === "mouse") return;
     const cell = cellOf(e.target);
     dragging = cell !== null && cell === focused;
-    if (cell) focusCell(cell); else unfocus();
+    if (cell) focusCell(cell);
   });
   container.addEventListener("pointermove", (e) => {
     if (e.pointerType === "mouse" || !dragging) return;
@@ -557,13 +532,17 @@ function focusMatrix(el) {
   return { what: t("d_input", x, ""), detail: t("d_reach", reach) };
 }
 
-async function showMatrix(id) {
-  const wt = await api("explain", { view: "matrix", lang: state.lang });
-  if (id !== requestId) return;
-  pause(); scene = null; overlapData = null;
+function seededArrays() {
+  return arrays ? [arrays.x, arrays.w] : randomArrays(config.input_size, config.kernel_size, config.seed);
+}
+
+function showMatrix() {
+  const [x, w] = seededArrays();
+  const m = matrixView(config, x, w, state.lang);
   $("picture").innerHTML = "";
-  const C = wt.steps[0].grids[0];
-  matrixData = { C, equations: wt.equations, title: wt.steps[0].title || "" };
+  $("title-line").textContent = m.title || "";
+  const C = m.C;
+  matrixData = { C, equations: m.equations, title: m.title || "" };
   const table = document.createElement("table");
   const thead = document.createElement("thead"), head = document.createElement("tr");
   const corner = document.createElement("th"); corner.className = "corner"; corner.textContent = t("corner");
@@ -591,21 +570,66 @@ async function showMatrix(id) {
   table.append(tbody);
   const box = $("matrix"); box.replaceChildren(table); box.hidden = false;
   $("caption").textContent = frameCaption();
-  setWalkthrough(wt.text);
+  loadWalkthrough("matrix");
 }
 
 // ---- the overlap view
 
-async function showOverlap(id) {
-  const data = await api("overlap", { layers: state.layers, lang: state.lang });
-  if (id !== requestId) return;
-  pause(); scene = null;
-  overlapData = data;
-  showPicture(data.svg);
-  $("caption").textContent = data.message; setWalkthrough("");
+function showOverlap() {
+  const info = overlapInfo(config, Number(state.layers), state.lang);
+  const s = overlapSceneDict(config, Number(state.layers), state.lang);
+  overlapData = { ...info, counts_flat: info.counts.length && !Array.isArray(info.counts[0]) ? [info.counts] : info.counts };
+  const counts = overlapData.counts_flat, top = Math.max(1, ...counts.flat());
+  const heat = counts.map((row) => row.map((v) => v / top));
+  scene = null;
+  const drawn = { ...s, frameCount: 0, frame: () => null,
+                  panels: s.panels.map((p) => ({ ...p, values: counts, heat })), show_values: true };
+  draw(drawn);
+  $("title-line").textContent = s.title;
+  $("caption").textContent = info.message; walkRequest++; setWalkthrough("");
+  pythonParts();
 }
 
-// ---- copy and share
+// ---- typed values
+
+function typeValues(which) {
+  const text = $(`${which}-values`).value;
+  const flat = text.trim() === "" ? "" : text.trim().split(/\s*(?:;|\n)\s*/).filter(Boolean).join(";");
+  if (which === "x") state.x = flat; else state.w = flat;
+  // the sizes follow the values typed (rows × columns), so a typed matrix is drawn as typed
+  if (flat !== "") {
+    const rows = flat.split(";").map((r) => r.split(/[\s,]+/).filter(Boolean).length);
+    const name = which === "x" ? "i" : "k";
+    const oneAxis = state[name].split(",").length === 1 || state[name].endsWith(",");
+    const size = rows.length === 1 && oneAxis ? `${rows[0]},` : `${rows.length},${rows[0]}`;
+    if (rows.every((n) => n === rows[0]) && rows[0] > 0) {
+      state[name] = size;
+      if (!size.endsWith(",") && size.split(",")[0] !== size.split(",")[1]) state.link = "0";
+    }
+  }
+  if ((state.x === "") !== (state.w === "")) {
+    showValuesError(state.x === "" ? "x" : "w", t(state.x === "" ? "need_x" : "need_w"));
+    writeUrl(); toControls();
+    return;
+  }
+  refresh();
+}
+
+function loadExample() {
+  Object.assign(state, { mode: "transposed", i: "3,3", k: "2,2", s: "1,1", p: "0,0", op: "0,0", d: "1,1", os: "",
+                         x: EXAMPLE.x, w: EXAMPLE.w, values: "1", link: "1" });
+  $("x-values").value = valuesText(state.x); $("w-values").value = valuesText(state.w);
+  refresh();
+}
+
+function randomValues() {
+  state.x = ""; state.w = "";
+  $("x-values").value = ""; $("w-values").value = "";
+  state.seed = String((Number(state.seed) || 0) + 1);
+  refresh();
+}
+
+// ---- copy, share, download
 
 async function copyText(text) {
   try {
@@ -628,35 +652,61 @@ function flash(el, key, ok) {
   el._flash = setTimeout(() => { el.textContent = t(el.dataset.i18n); delete el.dataset.copied; }, 2500);
 }
 
+// The SVG download: the frame on screen as a standalone SVG, made here (works on a static site too).
+function downloadSvg(e) {
+  const s = scene;
+  if (!s) { e.preventDefault(); return; }
+  const blob = new Blob([frameSvg(s, frame)], { type: "image/svg+xml" });
+  const a = $("download-svg");
+  if (a.dataset.url) URL.revokeObjectURL(a.dataset.url);
+  a.dataset.url = URL.createObjectURL(blob);
+  a.href = a.dataset.url;
+}
+
 // ---- start
 
 function init() {
   readUrl(); toControls();
-  const inputs = document.querySelectorAll("#controls input, #controls select, header select");
-  for (const el of inputs) el.addEventListener("change", () => {
-    const problem = fromControls();
-    if (problem) showError(problem, "all"); else refresh();
-  });
+  const inputs = document.querySelectorAll("#controls input:not(.values-box), #controls select, header select");
+  for (const el of inputs) {
+    // number boxes answer every step (arrows, typing); the rest on change
+    const kind = el.type === "number" ? "input" : "change";
+    el.addEventListener(kind, () => {
+      const previous = state.view;
+      const problem = fromControls();
+      if (state.view !== previous) { $("stage").scrollLeft = 0; $("stage").scrollTop = 0; }
+      if (problem) { showError(problem, "all"); setReady("1"); } else refresh();
+    });
+  }
+  for (const which of ["x", "w"]) $(`${which}-values`).addEventListener("change", () => typeValues(which));
+  $("example").addEventListener("click", loadExample);
+  $("random").addEventListener("click", randomValues);
   $("play").addEventListener("click", play);
-  $("pause").addEventListener("click", pause);
+  $("pause").addEventListener("click", () => pause());
   $("prev").addEventListener("click", () => { pause(); setFrame(frame - 1); });
   $("next").addEventListener("click", () => { pause(); setFrame(frame + 1); });
   $("scrub").addEventListener("input", () => { pause(); setFrame(Number($("scrub").value)); });
-  $("speed").addEventListener("change", () => { state.speed = $("speed").value; writeUrl(); if (timer) play(); });
+  $("speed").addEventListener("change", () => { state.speed = $("speed").value; writeUrl(); if (timer !== null) play(); });
   $("copy-code").addEventListener("click", async () => flash($("copy-code"), "copied", await copyText($("code").textContent)));
   $("share").addEventListener("click", async (e) => {
     e.preventDefault();  // copy the link; do not reload the page
     writeUrl();
     flash($("share"), "link_copied", await copyText(location.href));
   });
+  $("download-svg").addEventListener("click", downloadSvg);
   wirePointer($("picture")); wirePointer($("matrix"));
-  let resizing = null;
+  // a tap or click anywhere but on a cell clears the description
+  document.addEventListener("pointerdown", (e) => { if (focused && !cellOf(e.target)) unfocus(); });
+  let resizing = null, width = stageWidth();
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
-    resizing = setTimeout(() => { fitPicture(); if (focused) placeInfo(focused); }, 100);
+    resizing = setTimeout(() => {
+      if (Math.abs(stageWidth() - width) > 8) { width = stageWidth(); refresh(); }
+      else if (focused) placeInfo(focused);
+    }, 100);
   });
   window.addEventListener("scroll", () => { if (focused) placeInfo(focused); }, { capture: true, passive: true });
   refresh();
 }
 
-document.addEventListener("DOMContentLoaded", init);
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
