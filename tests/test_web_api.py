@@ -29,6 +29,7 @@ from tconv.web.app import (
     create_app,
     size_pattern,
 )
+from tconv.web.app import VALUES_PATTERN
 
 client = TestClient(create_app())
 ODD = {"i": "3", "k": "3", "s": "2", "p": "1", "op": "1"}
@@ -36,9 +37,12 @@ ODD = {"i": "3", "k": "3", "s": "2", "p": "1", "op": "1"}
 
 def test_page_and_assets_ship_in_the_package() -> None:
     page = client.get("/")
-    assert page.status_code == 200 and "/static/app.js" in page.text
+    # relative addresses: the same page works from tconv serve and from a static site in any folder
+    assert page.status_code == 200 and '<script type="module" src="static/app.js">' in page.text
+    assert '<meta name="tconv-server" content="1">' in page.text  # served: the page may ask the API
     assert "http" not in page.text.replace("http-equiv", "")  # nothing loaded from elsewhere: works offline
-    for name, kind in [("app.js", "javascript"), ("style.css", "css"), ("favicon.svg", "svg")]:
+    for name, kind in [("app.js", "javascript"), ("style.css", "css"), ("favicon.svg", "svg"),
+                       ("draw.js", "javascript"), ("values.js", "javascript"), ("words.js", "javascript")]:
         r = client.get(f"/static/{name}")
         assert r.status_code == 200 and kind in r.headers["content-type"]
         assert "http://" not in r.text.replace("http://www.w3.org/2000/svg", "") and "https://" not in r.text
@@ -273,7 +277,8 @@ def test_openapi_documents_every_parameter_and_the_error_contract() -> None:
             assert param["description"], (path, param["name"])
             for schema in param["schema"].get("anyOf", [param["schema"]]):
                 if schema.get("type") == "string" and not {"enum", "const"} & set(schema):  # free text: a pattern
-                    assert schema["pattern"] == size_pattern(param["name"]), (path, param["name"])
+                    want = VALUES_PATTERN if param["name"] in ("x", "w") else size_pattern(param["name"])
+                    assert schema["pattern"] == want, (path, param["name"])
                 elif schema.get("type") == "integer":
                     assert {"minimum", "maximum"} <= set(schema), (path, param["name"])
     shape = {p["name"]: p["schema"] for p in spec["paths"]["/api/shape"]["get"]["parameters"]}

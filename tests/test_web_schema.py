@@ -92,6 +92,8 @@ CROSS_PARAMETER_RULES = {
         r"the overlap map after \d+ layer\(s\) would have [\d,]+ cells",
     "a walkthrough shows at most so many products: a product of all the sizes": r"a walkthrough shows",
     "a render stays within the server's memory budget: set by all the sizes together": r"memory budget",
+    "typed values come with each other (x with w) and are shaped as the sizes say: rules between x, w, i and k":
+        r"^(input values|kernel values): |^x and w: give both",
 }
 
 positive = schemathesis.openapi.from_asgi("/openapi.json", create_app(pool="thread"))

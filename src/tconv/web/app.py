@@ -28,12 +28,18 @@ from .jobs import (
     shape_info,
 )
 from .pool import Busy, HeavyPool, PoolKind, Result, cpu_count, tune_allocator
+from .values import LIMIT
 
 __all__ = ["LIMITS", "POOL", "create_app"]
 
 #: Request limits: what one request may ask for, so that no request can exhaust the machine. The OpenAPI schema
 #: states them (each size parameter's pattern is built from this table), so a request beyond them is refused by
 #: the schema, with a message that names the parameter and the range.
+#: The longest typed values (x, w) a query may carry: 16 × 16 numbers of up to 15 characters and their commas.
+VALUES_LENGTH = 4096
+_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+#: Typed values in the query: rows of numbers, rows joined by ";", numbers by "," (tconv.web.values reads them).
+VALUES_PATTERN = rf"^{_NUMBER}(?:,{_NUMBER})*(?:;{_NUMBER}(?:,{_NUMBER})*)*$"
 LIMITS = {"input_size": 16, "kernel_size": 7, "stride": 6, "padding": 16, "output_padding": 5, "dilation": 4,
           "output_size": 64, "layers": 4, "seed": 2**31 - 1}
 
@@ -76,6 +82,10 @@ DESCRIPTIONS = {
         for name, (torch_name, low, note) in SIZES.items()
     },
     "seed": f"seed of the small random integers shown as values: an integer from 0 to {LIMITS['seed']}",
+    "x": "typed input values, drawn instead of the seed's: rows separated by ';', numbers by ',' (like 4,4,3;0,3,4;2,3,2), "
+         f"shaped as i, each within ±{LIMIT:,.0f}; with w, or neither",
+    "w": "typed kernel values, drawn instead of the seed's: rows separated by ';', numbers by ',' (like 1,2;0,1), "
+         f"shaped as k, each within ±{LIMIT:,.0f}; with x, or neither",
     "scene_view": "gather (the direct convolution it equals: zeros inserted, padded, flipped kernel; 'equivalent' "
                   "is accepted as another name for it) or scatter (stamps) with mode=transposed; conv with mode=conv "
                   "(another pairing is refused with 422)",
@@ -379,8 +389,10 @@ def create_app(
             d: str = size("d", "1"),
             os: str | None = size("os", None),
             seed: int = Query(0, ge=0, le=LIMITS["seed"], description=DESCRIPTIONS["seed"]),
+            x: str | None = Query(None, max_length=VALUES_LENGTH, pattern=VALUES_PATTERN, description=DESCRIPTIONS["x"]),
+            w: str | None = Query(None, max_length=VALUES_LENGTH, pattern=VALUES_PATTERN, description=DESCRIPTIONS["w"]),
         ) -> Config:
-            return parse_config(mode, i, k, s, p, op, d, os, seed)
+            return parse_config(mode, i, k, s, p, op, d, os, seed, x, w)
 
         return fastapi.Depends(common)
 

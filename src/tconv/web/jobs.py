@@ -16,6 +16,7 @@ from typing import Any
 from .._axes import drawn_axes, parse_ints, per_axis
 from ..errors import TconvError
 from .pool import Result
+from .values import Values, parse_values
 
 __all__ = ["Config", "build_scene", "explain_info", "explain_job", "overlap_job", "parse_config", "scene_gif_job",
            "scene_job", "scene_svg_job", "shape_info"]
@@ -41,6 +42,9 @@ class Config:
     dilation: tuple[int, ...]
     output_size: tuple[int, ...] | None
     seed: int
+    #: typed values (tconv.web.values.parse_values), drawn instead of the seed's random integers when given
+    x: Values | None = None
+    w: Values | None = None
 
     @property
     def transposed(self) -> bool:
@@ -62,15 +66,19 @@ class Config:
         )
 
 
-def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os: "str | None", seed: int) -> Config:
+def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os: "str | None", seed: int,
+                 x: "str | None" = None, w: "str | None" = None) -> Config:
     """The query's text as per-axis sizes. The schema has checked the syntax and the limits; a mix of one and two
-    values per axis, and everything about the layer, is the library's to judge.
+    values per axis, and everything about the layer, is the library's to judge. Typed values ``x`` and ``w`` (the
+    page's form, "4,4,3;0,3,4;2,3,2") come both or neither, shaped as input_size and kernel_size.
 
     >>> parse_config("transposed", "5", "3,2", "2", "1", "0", "1", "10,9", 7)    # all scalars would mean 2-D too
     Config(mode='transposed', input_size=(5, 5), kernel_size=(3, 2), stride=(2, 2), padding=(1, 1),
-           output_padding=(0, 0), dilation=(1, 1), output_size=(10, 9), seed=7)
+           output_padding=(0, 0), dilation=(1, 1), output_size=(10, 9), seed=7, x=None, w=None)
     >>> parse_config("conv", "5,", "3", "2", "0", "0", "1", "", 0).input_size      # "5,": one axis
     (5,)
+    >>> parse_config("transposed", "2", "1", "1", "0", "0", "1", None, 0, x="1,2;3,4", w="5").x
+    ((1.0, 2.0), (3.0, 4.0))
     """
     raw = {"input_size": i, "kernel_size": k, "stride": s, "padding": p, "output_padding": op, "dilation": d}
     values = {name: parse_ints(name, text) for name, text in raw.items()}
@@ -78,6 +86,11 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
     nd = drawn_axes(**values, output_size=out)  # all scalars: a square 2-D layer
     parsed = {name: per_axis(name, v, nd) for name, v in values.items()}
     output = None if out is None else per_axis("output_size", out, nd)
+    if (x in (None, "")) != (w in (None, "")):
+        raise TconvError("x and w: give both typed input and kernel values, or neither (then random integers from "
+                         "the seed)")
+    typed_x = None if x in (None, "") else parse_values(str(x), "x", parsed["input_size"])
+    typed_w = None if w in (None, "") else parse_values(str(w), "w", parsed["kernel_size"])
     return Config(
         mode,
         parsed["input_size"],
@@ -88,6 +101,8 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
         parsed["dilation"],
         output,
         seed,
+        typed_x,
+        typed_w,
     )
 
 
@@ -156,9 +171,11 @@ def build_scene(cfg: Config, view: str, values: bool, pool: str | None = None, l
             values=values,
             seed=cfg.seed,
             lang=lang,
+            input=cfg.x,
+            weight=cfg.w,
         )
     return animate(cfg.input_size, cfg.kernel_size, **cfg.sizes(), view="conv", pool=pool, values=values, seed=cfg.seed,
-                   lang=lang)
+                   lang=lang, input=cfg.x, weight=cfg.w)
 
 
 def explain_info(cfg: Config, view: str, lang: str) -> dict[str, Any]:
@@ -175,7 +192,7 @@ def explain_info(cfg: Config, view: str, lang: str) -> dict[str, Any]:
 
     if not cfg.transposed:
         raise TconvError("walkthroughs explain transposed convolution: switch the mode to transposed")
-    x, w = sample_arrays(None, None, cfg.input_size, cfg.kernel_size, cfg.seed)  # the scene's own numbers
+    x, w = sample_arrays(cfg.x, cfg.w, cfg.input_size, cfg.kernel_size, cfg.seed)  # the scene's own numbers
     wt = explain(x[None], w[None, None], None, **cfg.sizes(), output_size=cfg.output_size, view=view, lang=lang)
     d = wt.to_dict()
     computing = next(s for s in reversed(wt.steps) if s.cells)

@@ -594,11 +594,12 @@ function showOverlap() {
 
 function typeValues(which) {
   const text = $(`${which}-values`).value;
-  const flat = text.trim() === "" ? "" : text.trim().split(/\s*(?:;|\n)\s*/).filter(Boolean).join(";");
+  // the URL's form: rows joined by ";", numbers by "," (what is not a number stays, for values.js to point at)
+  const flat = text.split(/[;\n]/).map((r) => r.split(/[ \t\r,]+/).filter(Boolean).join(",")).filter(Boolean).join(";");
   if (which === "x") state.x = flat; else state.w = flat;
   // the sizes follow the values typed (rows × columns), so a typed matrix is drawn as typed
   if (flat !== "") {
-    const rows = flat.split(";").map((r) => r.split(/[\s,]+/).filter(Boolean).length);
+    const rows = flat.split(";").map((r) => r.split(",").length);
     const name = which === "x" ? "i" : "k";
     const oneAxis = state[name].split(",").length === 1 || state[name].endsWith(",");
     const size = rows.length === 1 && oneAxis ? `${rows[0]},` : `${rows.length},${rows[0]}`;

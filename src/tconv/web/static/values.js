@@ -2,7 +2,7 @@
 // read into the nested arrays the engine draws, or refused with a message for the box it came from.
 import { EngineError } from "./errors.js";
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const NUMBER = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 // Values beyond this are not for reading in a cell (and their sums would lose the integers' exactness).
 export const LIMIT = 1e6;
 const WHAT = { x: { en: "input values", zh: "输入的数值" }, w: { en: "kernel values", zh: "卷积核的数值" } };
@@ -21,7 +21,7 @@ export function valuesText(flat) {
 
 // Rows of numbers from the URL's form, checked against the layer's size per axis (1-D: one row of size[0]).
 export function parseValues(flat, which, size, lang = "en") {
-  const rows = flat.split(";").map((r) => r.split(/[\s,]+/).filter(Boolean));
+  const rows = flat.split(";").map((r) => r.split(/[ \t\r\n,]+/).filter(Boolean));
   if (!rows.length || rows.every((r) => r.length === 0)) refuseBox(which, "the box is empty", "框是空的", lang);
   const values = rows.map((row, r) => row.map((s) => {
     if (!NUMBER.test(s)) refuseBox(which, `${JSON.stringify(s)} (row ${r + 1}) is not a number`,
