@@ -847,3 +847,28 @@ def test_a_flag_that_does_not_apply_is_refused_even_as_0(argv: list[str], messag
     out, err = capsys.readouterr()
     assert out == "" and err.startswith(f"tconv {argv[0]}: error: {message}") and len(err.splitlines()) == 1, err
     assert not (tmp_path / "a.svg").exists()
+
+
+def test_site_writes_the_page_and_its_assets(tmp_path, capsys) -> None:
+    from tconv.web.site import asset_names
+
+    target = tmp_path / "explorer"
+    assert main(["site", str(target)]) == 0
+    static = Path(tconv.__file__).parent / "web" / "static"
+    assert (target / "index.html").read_bytes() == (static / "index.html").read_bytes()
+    shipped = sorted(p.name for p in (target / "static").iterdir())
+    assert shipped == sorted(n for n in asset_names() if n != "index.html") and "app.js" in shipped
+    for name in shipped:
+        assert (target / "static" / name).read_bytes() == (static / name).read_bytes()
+    assert "python -m http.server -d " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("where", ["a-file", "missing-parent"])
+def test_site_refuses_a_file_or_a_missing_parent_in_one_line(tmp_path, capsys, where: str) -> None:
+    target = tmp_path / "f.txt" if where == "a-file" else tmp_path / "missing" / "site"
+    if where == "a-file":
+        target.write_text("x")
+    assert main(["site", str(target)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("tconv site: error: DIR ")
+    assert not (tmp_path / "missing").exists()

@@ -29,11 +29,11 @@ GOOD = ["1", "2", "3", "4", "2,3", "3,2", "0"]
 BASES = {
     "shape": ["-i", "5", "-k", "3"], "solve": ["-i", "17", "--output-size", "34"], "compute": ["-i", "3", "-k", "2"],
     "explain": ["-i", "3", "-k", "2"], "animate": ["-i", "3", "-k", "2", "-o", "{tmp}/out.svg"],
-    "gallery": [], "overlap": ["-i", "4", "-k", "3"], "serve": [], "convert": ["--from", "onnx", "-i", "4", "-k", "3"],
+    "gallery": [], "overlap": ["-i", "4", "-k", "3"], "serve": [], "site": [], "convert": ["--from", "onnx", "-i", "4", "-k", "3"],
     "onnx": [], "doctor": ["--input-shape", "1,3,8"],
 }
-COMMANDS = ["shape", "solve", "compute", "explain", "animate", "gallery", "overlap", "serve", "convert", "onnx",
-            "doctor"]
+COMMANDS = ["shape", "solve", "compute", "explain", "animate", "gallery", "overlap", "serve", "site", "convert",
+            "onnx", "doctor"]
 
 
 def _subparsers() -> dict[str, argparse.ArgumentParser]:
@@ -70,6 +70,9 @@ def argvs(draw: st.DrawFn, command: str, tmp: Path) -> list[str]:
     for positional in (a for a in parser._actions if not a.option_strings):
         if command == "gallery":  # a valid folder would render the whole gallery: only folders it cannot make
             argv.append(draw(st.sampled_from([str(tmp / "missing" / "g"), str(tmp / "ragged.json"), "/proc/nope"])))
+        elif command == "site":  # folders inside tmp only (a drawn "2" would be a folder in the working directory)
+            argv.append(draw(st.sampled_from([str(tmp / "site"), str(tmp / "missing" / "s"), str(tmp / "ragged.json"),
+                                              "/proc/nope", str(tmp / ("a" * 300)), str(tmp)])))
         else:
             argv.append(draw(values))
         del positional

@@ -31,6 +31,7 @@ examples (tconv COMMAND --help shows each command's flags and more examples):
   tconv explain -i 3 -k 3 -s 2 -p 1 --output-padding 1 --view scatter
   tconv animate -i 3 -k 3 -s 2 -p 1 --output-padding 1 --values -o odd.gif
   tconv serve                                   the interactive explorer at http://127.0.0.1:8765/
+  tconv site explorer/                          the explorer as a static site, computing in the browser
 
 sizes: {RANK_RULE}.
 PyTorch's spellings of the flags work too: --output_padding is --output-padding.

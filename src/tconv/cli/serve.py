@@ -1,4 +1,5 @@
-"""``tconv serve``: the interactive explorer in the browser."""
+"""``tconv serve`` and ``tconv site``: the interactive explorer in the browser, served by Python or written as a
+static site that any web server can host."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
 EXAMPLES = """\
   tconv serve                                   the interactive explorer at http://127.0.0.1:8765/
   tconv serve --port 9000 --no-browser          --port 0: any free port"""
+
+SITE_EXAMPLES = """\
+  tconv site explorer/                          the explorer as static files (index.html and static/)
+  python -m http.server -d explorer/            try it; or copy the folder to GitHub Pages or any web space"""
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -60,8 +65,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_site(args: argparse.Namespace) -> int:
+    import shlex
+
+    from ..web.site import write_site
+
+    written = write_site(args.directory)
+    print(f"wrote the explorer ({len(written)} files) to {args.directory}: host that folder on any static web server "
+          f"(GitHub Pages, a school's web space), or try it with: python -m http.server -d {shlex.quote(args.directory)}")
+    return 0
+
+
 def register(sub: Any) -> None:
-    """Add ``serve`` to the subcommands.
+    """Add ``serve`` and ``site`` to the subcommands.
 
     >>> from tconv.cli.base import Parser
     >>> parser = Parser(prog="tconv")
@@ -70,6 +86,8 @@ def register(sub: Any) -> None:
     >>> args = parser.parse_args(["serve", "--port", "9000", "--no-browser"])    # parsed only: nothing listens
     >>> args.handler.__name__, args.host, args.port, args.no_browser
     ('_cmd_serve', '127.0.0.1', 9000, True)
+    >>> parser.parse_args(["site", "out/"]).directory
+    'out/'
     """
     se = subparser(sub, "serve", [], "start the interactive explorer in the browser (needs tconv[web])", EXAMPLES,
                    _cmd_serve)
@@ -77,3 +95,7 @@ def register(sub: Any) -> None:
     se.add_argument("--port", type=int_in(0, 65535), default=8765, metavar="N",
                     help="port, 1..65535, or 0 for any free one (default 8765)")
     se.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    si = subparser(sub, "site", [], "write the explorer as a static site: it computes in the browser, no Python "
+                   "behind it", SITE_EXAMPLES, _cmd_site)
+    si.add_argument("directory", metavar="DIR", help="folder to write index.html and static/ into (created if "
+                    "missing; files of the same names are replaced)")

@@ -42,8 +42,9 @@ def asset_names() -> dict[str, str]:
 
 
 def write_site(directory: str | os.PathLike[str]) -> list[Path]:
-    """Write the explorer into ``directory`` (created if missing): ``index.html`` and ``static/`` beside it.
-    Returns the files written. A path that exists and is not a folder is refused.
+    """Write the explorer into ``directory`` (created if missing, in a folder that exists): ``index.html`` and
+    ``static/`` beside it. Returns the files written, the page first. A path that exists and is not a folder, or
+    whose parent folder is missing, is refused.
 
     >>> import tempfile
     >>> [p.relative_to(p.parents[1]).as_posix() for p in write_site(tempfile.mkdtemp()) if p.suffix == ".css"]
@@ -52,11 +53,14 @@ def write_site(directory: str | os.PathLike[str]) -> list[Path]:
     root = Path(directory)
     if root.exists() and not root.is_dir():
         raise TconvError(f"DIR {str(root)!r} exists and is not a folder: give a folder to write the site into")
+    if not root.parent.is_dir():  # the folder itself is made, never a missing path on the way to it
+        raise TconvError(f"DIR {str(root)!r}: its parent folder {str(root.parent)!r} does not exist")
     try:
-        (root / "static").mkdir(parents=True, exist_ok=True)
+        root.mkdir(exist_ok=True)
+        (root / "static").mkdir(exist_ok=True)
         written = []
         static = _static()
-        for name in asset_names():
+        for name in sorted(asset_names(), key=lambda n: n != "index.html"):
             target = root / name if name == "index.html" else root / "static" / name
             target.write_bytes((static / name).read_bytes())
             written.append(target)
