@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -38,8 +40,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def _serve_app() -> Iterator[str]:
+    """``tconv serve``'s app (uvicorn) on a free port of 127.0.0.1."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -52,6 +54,43 @@ def base_url() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def _serve_site(root: Path) -> Iterator[str]:
+    """``tconv site DIR`` hosted as a teacher would: ``python -m http.server`` on 127.0.0.1, no tconv behind it."""
+    from tconv.web.site import write_site
+
+    write_site(root)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(root)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("http.server did not start") from None
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+#: Where the explorer runs in the browser tests: served by tconv (its API behind it) and as a static site.
+HOSTS = ["serve", "site"]
+
+
+@pytest.fixture(scope="module", params=HOSTS)
+def base_url(request, tmp_path_factory) -> Iterator[str]:
+    """The explorer's address, once from ``tconv serve`` and once from the static site: every test runs on both."""
+    if request.param == "serve":
+        yield from _serve_app()
+    else:
+        yield from _serve_site(tmp_path_factory.mktemp("site"))
 
 
 @pytest.fixture(scope="module")

@@ -315,10 +315,11 @@ function setFrame(n) {
 function play() {
   pause(false);
   const period = 800 / Number(state.speed || 1);
-  let last = performance.now();
+  let due = performance.now() + period;
   const tick = (now) => {
     if (timer === null) return;
-    if (now - last >= period) { last += period * Math.floor((now - last) / period); setFrame(frame + 1); }
+    // a frame is due within a quarter of a screen refresh: 30 fps on a 60 Hz screen is every other refresh
+    if (now >= due - 4) { due = now - due > period ? now + period : due + period; setFrame(frame + 1); }
     timer = requestAnimationFrame(tick);
   };
   timer = requestAnimationFrame(tick);
