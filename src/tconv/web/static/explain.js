@@ -125,13 +125,13 @@ function reaching(ax) {
 
 // The terms [x, w] of one output cell in the scatter and matrix views: input cells in row-major order.
 function scatterTerms(axes, pairs, o, x, w) {
-  let combos = [[[], []]];
-  axes.forEach((ax, a) => {
-    const next = [];
-    for (const [is, ts] of combos) for (const [i, t] of pairs[a][o[a]]) next.push([[...is, i], [...ts, t]]);
-    combos = next;
-  });
-  return combos.map(([is, ts]) => [at(x, is), at(w, ts)]);
+  const terms = [];
+  if (axes.length === 1) {
+    for (const [i, t] of pairs[0][o[0]]) terms.push([x[i], w[t]]);
+  } else {
+    for (const [i0, t0] of pairs[0][o[0]]) for (const [i1, t1] of pairs[1][o[1]]) terms.push([x[i0][i1], w[t0][t1]]);
+  }
+  return terms;
 }
 
 // The gather view's terms: every tap of the flipped kernel over the zero-inserted, padded input.
