@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -215,6 +216,35 @@ def test_overlap_verdicts_and_heatmap(tmp_path: Path) -> None:
     m.save(tmp_path / "o.png")
     with pytest.raises(tconv.TconvError, match="as .svg or .png"):
         m.save(tmp_path / "o.gif")
+
+
+LATIN_WORD = re.compile(r"\b(?!kernel_size\b|dilation\b|stride\b|k\b|s\b|p\b|op\b|d\b)[A-Za-z]{2,}")
+
+
+@pytest.mark.parametrize("layer", [dict(kernel_size=3, stride=2), dict(kernel_size=4, stride=2),
+                                   dict(kernel_size=3, stride=2, dilation=2), dict(kernel_size=5, stride=2, dilation=3),
+                                   dict(kernel_size=(3, 4), stride=2)],
+                         ids=["uneven", "even", "no-fix", "fix-with-dilation", "one-axis-uneven"])
+def test_overlap_words_are_chinese_in_zh_and_unchanged_in_en(layer: dict) -> None:
+    """Every caption of an overlap map (the message, the summary, the scene's title, label and caption) is Chinese
+    in zh: only parameter names and numbers stay; English is the default and stays word for word."""
+    m = tconv.overlap(4, layers=2, **layer)
+    scene = m.scene(lang="zh")
+    words = [m.message("zh"), m.summary("zh"), m.to_dict("zh")["message"], scene.title, scene.panels[0].label,
+             scene.frames[0].caption]
+    for text in words:
+        assert re.search("[\u4e00-\u9fff]", text) and not LATIN_WORD.search(text), text
+    assert m.to_dict()["message"] == m.message() == m.message("en")
+    assert m.message().startswith("even overlap: " if m.even else "uneven overlap (checkerboard): axis ")
+
+
+def test_overlap_message_in_english_word_for_word() -> None:
+    assert tconv.overlap(4, (3, 4), stride=2, dilation=(3, 1), layers=2).message() == (
+        "uneven overlap (checkerboard): axis 0: kernel_size 3 with stride 2 gives 2/1 taps per output phase; "
+        "kernel_size 4 or 2 would make it even (even with dilation 3). After 2 layer(s) the cells receive 1 to 12 "
+        "taps")
+    assert tconv.overlap(4, 3, stride=3).message() == (
+        "even overlap: every interior output cell receives the same number of taps (1 per layer)")
 
 
 def test_save_to_file_objects_and_kinds(tmp_path: Path) -> None:

@@ -134,6 +134,18 @@ def test_overlap() -> None:
     assert np.array(body["counts"]).shape == tconv.overlap(4, 3, stride=2, layers=2).counts.shape
 
 
+def test_overlap_in_chinese() -> None:
+    """/api/overlap?lang=zh answered its message in English: every word it returns follows lang."""
+    params = {"i": "4", "k": "3", "s": "2", "layers": "2"}
+    zh, en = (client.get("/api/overlap", params={**params, "lang": lang}).json() for lang in ("zh", "en"))
+    m = tconv.overlap(4, 3, stride=2, layers=2)
+    assert (zh["message"], zh["summary"]) == (m.message("zh"), m.summary("zh"))
+    assert zh["message"].startswith("不均匀重叠（棋盘格）：第 0 维") and "taps" not in zh["message"] + zh["summary"]
+    assert (en["message"], en["summary"]) == (m.message(), m.summary())
+    assert {k: v for k, v in zh.items() if k not in ("message", "summary", "svg")} == {
+        k: v for k, v in en.items() if k not in ("message", "summary", "svg")}
+
+
 @pytest.mark.parametrize("os", ["9", "10", "64", "8", "9,10", "10,", "", "11,9"],
                          ids=["os-9", "os-10", "os-64-refused", "os-8-refused", "per-axis", "one-axis-refused",
                               "empty-none", "11-refused"])

@@ -296,6 +296,39 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "overlap.fix.kernel": {"en": "; even with kernel_size {sizes}", "zh": "；kernel_size 取 {sizes} 时均匀"},
     "overlap.fix.none": {"en": "; change the dilation or stride", "zh": "；请改变 dilation 或 stride"},
     "word.or": {"en": " or ", "zh": " 或 "},
+    "overlap.message.even": {
+        "en": "even overlap: every interior output cell receives the same number of taps ({taps} per layer)",
+        "zh": "均匀重叠：每个内部输出格得到相同数量的乘积（每层 {taps} 个）",
+    },
+    "overlap.message.uneven": {
+        "en": "uneven overlap (checkerboard): {axes}. After {layers} layer(s) the cells receive {spread} taps",
+        "zh": "不均匀重叠（棋盘格）：{axes}。{layers} 层之后每格得到 {spread} 个乘积",
+    },
+    "overlap.message.fix": {
+        "en": (
+            "axis {axis}: kernel_size {kernel} with stride {stride} gives {phases} taps per output phase; kernel_size "
+            "{sizes} would make it even ({rule})"
+        ),
+        "zh": (
+            "第 {axis} 维：kernel_size {kernel}、步长 {stride} 时各输出相位得到 {phases} 个乘积；kernel_size 取 "
+            "{sizes} 时均匀（{rule}）"
+        ),
+    },
+    "overlap.message.nofix": {
+        "en": (
+            "axis {axis}: kernel_size {kernel} with stride {stride} gives {phases} taps per output phase; no kernel "
+            "size makes it even with dilation {dilation} and stride {stride} (they share a factor): change the "
+            "dilation or the stride"
+        ),
+        "zh": (
+            "第 {axis} 维：kernel_size {kernel}、步长 {stride} 时各输出相位得到 {phases} 个乘积；没有使其均匀的 "
+            "kernel_size（膨胀 {dilation} 与步长 {stride} 有公共素数）：请改变 dilation 或 stride"
+        ),
+    },
+    "overlap.rule.multiple": {"en": "a multiple of the stride", "zh": "kernel_size = 整数 × 步长"},
+    "overlap.rule.dilation": {"en": "even with dilation {dilation}", "zh": "膨胀为 {dilation}"},
+    "overlap.spread": {"en": "{lo} to {hi}", "zh": "{lo} 到 {hi}"},
+    "word.semicolon": {"en": "; ", "zh": "；"},
 }
 
 

@@ -132,39 +132,38 @@ class OverlapMap:
         """
         return all(len(set(r)) == 1 for r in self.residues)
 
-    def message(self) -> str:
-        """Says whether the pattern is even and, if not, which kernel size would make it even.
+    def message(self, lang: str = "en") -> str:
+        """Says whether the pattern is even and, if not, which kernel size would make it even (in ``lang``, "en"
+        or "zh").
 
         >>> overlap(4, 4, stride=2).message()
         'even overlap: every interior output cell receives the same number of taps (4 per layer)'
         >>> overlap([4], [3], stride=2).message()
         'uneven overlap (checkerboard): axis 0: kernel_size 3 with stride 2 gives 2/1 taps per output phase; \
 kernel_size 4 or 2 would make it even (a multiple of the stride). After 1 layer(s) the cells receive 1 to 2 taps'
+        >>> overlap([4], [3], stride=2).message("zh")
+        '不均匀重叠（棋盘格）：第 0 维：kernel_size 3、步长 2 时各输出相位得到 2/1 个乘积；kernel_size 取 4 或 2 时均匀\
+（kernel_size = 整数 × 步长）。1 层之后每格得到 1 到 2 个乘积'
         """
         if self.even:
-            return (f"even overlap: every interior output cell receives the same number of taps "
-                    f"({math.prod(r[0] for r in self.residues)} per layer)")
+            return render("overlap.message.even", lang, {"taps": math.prod(r[0] for r in self.residues)})
         parts = []
         for a, (r, k, s, d, sugg) in enumerate(
             zip(self.residues, self.kernel_size, self.stride, self.dilation, self.suggestions)
         ):
             if len(set(r)) == 1:
                 continue
-            head = f"axis {a}: kernel_size {k} with stride {s} gives {'/'.join(map(str, r))} taps per output phase"
+            args = {"axis": a, "kernel": k, "stride": s, "dilation": d, "phases": "/".join(map(str, r))}
             if sugg:
-                rule = "a multiple of the stride" if d == 1 else f"even with dilation {d}"
-                parts.append(f"{head}; kernel_size {' or '.join(map(str, sugg))} would make it even ({rule})")
+                rule = render("overlap.rule.multiple" if d == 1 else "overlap.rule.dilation", lang, args)
+                sizes = render("word.or", lang, {}).join(map(str, sugg))
+                parts.append(render("overlap.message.fix", lang, args | {"sizes": sizes, "rule": rule}))
             else:
-                parts.append(
-                    f"{head}; no kernel size makes it even with dilation {d} and stride {s} "
-                    f"(they share a factor): change the dilation or the stride"
-                )
+                parts.append(render("overlap.message.nofix", lang, args))
         nonzero = self.counts[self.counts > 0]
-        spread = f"{nonzero.min()} to {nonzero.max()}" if nonzero.size else "0"
-        return (
-            f"uneven overlap (checkerboard): {'; '.join(parts)}. After {self.layers} layer(s) the cells receive "
-            f"{spread} taps"
-        )
+        spread = render("overlap.spread", lang, {"lo": nonzero.min(), "hi": nonzero.max()}) if nonzero.size else "0"
+        return render("overlap.message.uneven", lang, {
+            "axes": render("word.semicolon", lang, {}).join(parts), "layers": self.layers, "spread": spread})
 
     def summary(self, lang: str = "en") -> str:
         """One line for pictures: even or not, the range of counts, the fix (in ``lang``, "en" or "zh").
@@ -231,8 +230,9 @@ kernel_size 4 or 2 would make it even (a multiple of the stride). After 1 layer(
         kind = writer_kind(target, kind, KINDS, "an overlap heatmap is a still")
         return self.scene().save(target, kind)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able: the counts, whether they are even, the taps per phase, the even kernel sizes, the message.
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """JSON-able: the counts, whether they are even, the taps per phase, the even kernel sizes, the message (in
+        ``lang``).
 
         >>> d = overlap([4], [3], stride=2, layers=2).to_dict()
         >>> d["layers"], d["counts"], d["even"], d["residues"], d["suggestions"]
@@ -244,7 +244,7 @@ kernel_size 4 or 2 would make it even (a multiple of the stride). After 1 layer(
             "even": self.even,
             "residues": [list(r) for r in self.residues],
             "suggestions": [list(s) for s in self.suggestions],
-            "message": self.message(),
+            "message": self.message(lang),
         }
 
 

@@ -286,4 +286,4 @@ def overlap_job(cfg: Config, layers: int, lang: str = "en") -> Result:
     plan = plan_conv_transpose((1, 1, *cfg.input_size), (1, 1, *cfg.kernel_size), **cfg.sizes(),
                                output_size=cfg.output_size)
     m = overlap(plan=plan, layers=layers)
-    return _json(m.to_dict() | {"summary": m.summary(lang), "svg": m.scene(lang=lang).svg()})
+    return _json(m.to_dict(lang) | {"summary": m.summary(lang), "svg": m.scene(lang=lang).svg()})
