@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import platform
 import socket
@@ -147,7 +148,7 @@ def run(url: str, rounds: int, event: str, play_seconds: float) -> dict[str, Any
             page.wait_for_function("document.querySelector('#picture').dataset.ready === '1'", timeout=60_000)
             times = page.evaluate(PLAYING, play_seconds)
             period = 1000 / 30
-            gaps = [b - a for a, b in zip(times, times[1:])]
+            gaps = [b - a for a, b in itertools.pairwise(times)]
             dropped = sum(1 for g in gaps if g > 1.5 * period)
             results["play"] = {"layer": "16×16 k3 scatter at 30 fps", "frames": len(times), "seconds": play_seconds,
                                "dropped": dropped, "median_gap_ms": round(statistics.median(gaps), 1) if gaps else None,

@@ -14,13 +14,11 @@ import http.server
 import json
 import threading
 from collections.abc import Callable, Iterator
-
 from typing import Any
 
 import pytest
 
-from browser_fixtures import CHROMIUM, sync_api  # noqa: F401  (skips without Chromium or Playwright)
-
+from browser_fixtures import CHROMIUM, sync_api
 from tconv.web.site import write_site
 
 BLANK = "<!doctype html><meta charset='utf-8'><title>engine</title>"

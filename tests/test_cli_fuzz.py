@@ -29,7 +29,8 @@ GOOD = ["1", "2", "3", "4", "2,3", "3,2", "0"]
 BASES = {
     "shape": ["-i", "5", "-k", "3"], "solve": ["-i", "17", "--output-size", "34"], "compute": ["-i", "3", "-k", "2"],
     "explain": ["-i", "3", "-k", "2"], "animate": ["-i", "3", "-k", "2", "-o", "{tmp}/out.svg"],
-    "gallery": [], "overlap": ["-i", "4", "-k", "3"], "serve": [], "site": [], "convert": ["--from", "onnx", "-i", "4", "-k", "3"],
+    "gallery": [], "overlap": ["-i", "4", "-k", "3"], "serve": [], "site": [],
+    "convert": ["--from", "onnx", "-i", "4", "-k", "3"],
     "onnx": [], "doctor": ["--input-shape", "1,3,8"],
 }
 COMMANDS = ["shape", "solve", "compute", "explain", "animate", "gallery", "overlap", "serve", "site", "convert",

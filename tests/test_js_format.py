@@ -6,9 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from js_mirror import js, site_url  # noqa: F401  (fixtures)
-
+import js_mirror
 from tconv._format import format_number
+
+# the shared fixtures, used here by name
+js, site_url = js_mirror.js, js_mirror.site_url
 
 TIES = [1.0625, 2.5e-7, 0.00012345, 12345.0, 1e15, 1.5e15, 99995.0, 0.99995, -1.0625, 1 / 3, 1e-5, 123.45, 0.0]
 

@@ -8,11 +8,13 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from js_mirror import js, site_url  # noqa: F401  (fixtures)
-
+import js_mirror
 from tconv.errors import TconvError
 from tconv.web.app import create_app
 from tconv.web.values import parse_values
+
+# the shared fixtures, used here by name
+js, site_url = js_mirror.js, js_mirror.site_url
 
 TOKENS = st.one_of(
     st.integers(-20, 20).map(str),
@@ -89,7 +91,7 @@ def test_the_api_draws_and_explains_typed_values(padding: str, output: list[list
     scene = client.get("/api/scene", params=query | {"view": "scatter", "values": "true"}).json()["scene"]
     finals: dict[tuple[int, int], float] = {}
     for f in scene["frames"]:
-        for panel, r, c, v in f["updates"]:
+        for _panel, r, c, v in f["updates"]:
             finals[(r, c)] = v
     pad = int(padding)
     kept = [[finals[(r + pad, c + pad)] for c in range(len(output))] for r in range(len(output))]

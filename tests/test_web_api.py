@@ -23,13 +23,13 @@ from tconv.web.app import (
     INTERNAL_ERROR,
     LIMITS,
     SIZES,
+    VALUES_PATTERN,
     ExplainView,
     Lang,
     SceneView,
     create_app,
     size_pattern,
 )
-from tconv.web.app import VALUES_PATTERN
 
 client = TestClient(create_app())
 ODD = {"i": "3", "k": "3", "s": "2", "p": "1", "op": "1"}

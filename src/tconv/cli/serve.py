@@ -71,8 +71,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
     from ..web.site import write_site
 
     written = write_site(args.directory)
-    print(f"wrote the explorer ({len(written)} files) to {args.directory}: host that folder on any static web server "
-          f"(GitHub Pages, a school's web space), or try it with: python -m http.server -d {shlex.quote(args.directory)}")
+    print(f"wrote the explorer ({len(written)} files) to {args.directory}: host that folder on any static web "
+          f"server (GitHub Pages, a school's web space), or try it with: python -m http.server -d "
+          f"{shlex.quote(args.directory)}")
     return 0
 
 
@@ -95,7 +96,7 @@ def register(sub: Any) -> None:
     se.add_argument("--port", type=int_in(0, 65535), default=8765, metavar="N",
                     help="port, 1..65535, or 0 for any free one (default 8765)")
     se.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    si = subparser(sub, "site", [], "write the explorer as a static site: it computes in the browser, no Python "
-                   "behind it", SITE_EXAMPLES, _cmd_site)
+    si = subparser(sub, "site", [], "write the explorer as a static site: it computes in the browser, no "
+                   "Python behind it", SITE_EXAMPLES, _cmd_site)
     si.add_argument("directory", metavar="DIR", help="folder to write index.html and static/ into (created if "
                     "missing; files of the same names are replaced)")

@@ -82,8 +82,8 @@ DESCRIPTIONS = {
         for name, (torch_name, low, note) in SIZES.items()
     },
     "seed": f"seed of the small random integers shown as values: an integer from 0 to {LIMITS['seed']}",
-    "x": "typed input values, drawn instead of the seed's: rows separated by ';', numbers by ',' (like 4,4,3;0,3,4;2,3,2), "
-         f"shaped as i, each within ±{LIMIT:,.0f}; with w, or neither",
+    "x": "typed input values, drawn instead of the seed's: rows separated by ';', numbers by ',' (like "
+         f"4,4,3;0,3,4;2,3,2), shaped as i, each within ±{LIMIT:,.0f}; with w, or neither",
     "w": "typed kernel values, drawn instead of the seed's: rows separated by ';', numbers by ',' (like 1,2;0,1), "
          f"shaped as k, each within ±{LIMIT:,.0f}; with x, or neither",
     "scene_view": "gather (the direct convolution it equals: zeros inserted, padded, flipped kernel; 'equivalent' "
@@ -372,6 +372,9 @@ def create_app(
     def size(name: str, default: str | None) -> Any:
         return Query(default, description=DESCRIPTIONS[name], pattern=size_pattern(name))
 
+    def values(name: str) -> Any:
+        return Query(None, max_length=VALUES_LENGTH, pattern=VALUES_PATTERN, description=DESCRIPTIONS[name])
+
     mode_q = Query("transposed", description=DESCRIPTIONS["mode"])
     explain_view = Query("gather", description=DESCRIPTIONS["explain_view"])
     lang_q = Query("en", description=DESCRIPTIONS["lang"])
@@ -389,8 +392,8 @@ def create_app(
             d: str = size("d", "1"),
             os: str | None = size("os", None),
             seed: int = Query(0, ge=0, le=LIMITS["seed"], description=DESCRIPTIONS["seed"]),
-            x: str | None = Query(None, max_length=VALUES_LENGTH, pattern=VALUES_PATTERN, description=DESCRIPTIONS["x"]),
-            w: str | None = Query(None, max_length=VALUES_LENGTH, pattern=VALUES_PATTERN, description=DESCRIPTIONS["w"]),
+            x: str | None = values("x"),
+            w: str | None = values("w"),
         ) -> Config:
             return parse_config(mode, i, k, s, p, op, d, os, seed, x, w)
 

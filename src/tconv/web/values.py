@@ -47,7 +47,7 @@ def parse_values(flat: str, which: str, size: tuple[int, ...]) -> Values:
         raise _refuse(which, "the box is empty")
     values: list[list[float]] = []
     for r, row in enumerate(rows):
-        out = []
+        out: list[float] = []
         for s in row:
             if not _NUMBER.fullmatch(s):
                 raise _refuse(which, f"{_quote(s)} (row {r + 1}) is not a number")
@@ -57,9 +57,9 @@ def parse_values(flat: str, which: str, size: tuple[int, ...]) -> Values:
             out.append(v + 0.0)  # -0 is 0
         values.append(out)
     width = len(values[0])
-    for r, row in enumerate(values):
-        if len(row) != width:
-            raise _refuse(which, f"row {r + 1} has {len(row)} numbers and row 1 has {width}: every row needs as many")
+    for r, numbers in enumerate(values):
+        if len(numbers) != width:
+            raise _refuse(which, f"row {r + 1} has {len(numbers)} numbers and row 1 has {width}: every row needs as many")
     if len(size) == 1 and len(values) != 1:
         raise _refuse(which, f"a 1-D layer takes one row; {len(values)} rows were typed")
     typed = (width,) if len(size) == 1 else (len(values), width)
