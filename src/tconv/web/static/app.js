@@ -393,7 +393,7 @@ function describeCell(rect) {
       return { what: t(flipped ? "d_flipped" : "d_kernel", `w(${index})`, eq) };
     }
     case "heat": {
-      const n = overlapData ? overlapData.counts_flat[r][c] : v;
+      const n = overlapData ? overlapData.counts2d[r][c] : v;
       return { what: t("d_heat", `y(${index})`, n) };
     }
     default:
@@ -577,17 +577,14 @@ function showMatrix() {
 // ---- the overlap view
 
 function showOverlap() {
-  const info = overlapInfo(config, Number(state.layers), state.lang);
-  const s = overlapSceneDict(config, Number(state.layers), state.lang);
-  overlapData = { ...info, counts_flat: info.counts.length && !Array.isArray(info.counts[0]) ? [info.counts] : info.counts };
-  const counts = overlapData.counts_flat, top = Math.max(1, ...counts.flat());
-  const heat = counts.map((row) => row.map((v) => v / top));
+  const layers = Number(state.layers);
+  overlapData = overlapInfo(config, layers, state.lang);
+  const s = overlapSceneDict(config, layers, state.lang);  // its panel carries the counts and their shades
   scene = null;
-  const drawn = { ...s, frameCount: 0, frame: () => null,
-                  panels: s.panels.map((p) => ({ ...p, values: counts, heat })), show_values: true };
-  draw(drawn);
+  draw({ ...s, frameCount: 0, frame: () => null });
+  overlapData.counts2d = s.panels[0].values;
   $("title-line").textContent = s.title;
-  $("caption").textContent = info.message; walkRequest++; setWalkthrough("");
+  $("caption").textContent = overlapData.message; walkRequest++; setWalkthrough("");
   pythonParts();
 }
 
