@@ -295,8 +295,8 @@ def test_openapi_documents_every_parameter_and_the_error_contract() -> None:
                     assert {"minimum", "maximum"} <= set(schema), (path, param["name"])
     shape = {p["name"]: p["schema"] for p in spec["paths"]["/api/shape"]["get"]["parameters"]}
     sizes = {name: shape[name].get("pattern", shape[name].get("anyOf", [{}])[0].get("pattern")) for name in SIZES}
-    assert sizes["i"] == "^(?:(?:[1-9]|1[0-6])(?:,(?:[1-9]|1[0-6]))?)$"
-    assert sizes["op"] == "^(?:(?:[0-5])(?:,(?:[0-5]))?)$"
+    assert sizes["i"] == "^(?:(?:[1-9]|1[0-6])(?:,(?:[1-9]|1[0-6])?)?)$"
+    assert sizes["op"] == "^(?:(?:[0-5])(?:,(?:[0-5])?)?)$"
     assert shape["seed"] == {"type": "integer", "maximum": 2**31 - 1, "minimum": 0, "default": 0, "title": "Seed",
                              "description": DESCRIPTIONS["seed"]}
 
@@ -308,7 +308,30 @@ def test_size_patterns_accept_exactly_the_limits(name: str) -> None:
     accepted = [n for n in range(0, 100) if pattern.match(str(n))]
     assert accepted == list(range(low, LIMITS[torch_name] + 1))
     assert pattern.match(f"{low},{LIMITS[torch_name]}") and not pattern.match(f"{low},{low},{low}")
+    assert pattern.match(f"{low},") and not pattern.match(f",{low}") and not pattern.match(f"{low},,")  # 5,: one axis
     assert bool(pattern.match("")) is (name == "os")
+
+
+def test_every_relation_title_is_in_the_language_asked_for() -> None:
+    """The general formula's cases (dilated, output_padding at stride 1) are titled in Chinese too, not only the
+    guide's numbered relations."""
+    query = {"i": "4,4", "k": "3", "s": "1", "d": "2,1", "op": "0,0", "lang": "zh"}
+    assert [r["title"] for r in client.get("/api/shape", params=query).json()["relation"]] == [
+        "空洞（膨胀）转置卷积", "转置卷积：无填充，步长为 1"]
+    query = {"i": "4", "k": "3", "s": "1", "d": "2", "op": "1", "lang": "zh"}
+    assert {r["title"] for r in client.get("/api/shape", params=query).json()["relation"]} == {"空洞（膨胀）转置卷积"}
+    query = {"i": "4,", "k": "3", "s": "2", "op": "0", "d": "2", "lang": "en"}
+    assert client.get("/api/shape", params=query).json()["relation"][0]["title"] == "dilated transposed convolution"
+
+
+def test_a_trailing_comma_asks_for_a_1d_layer_and_a_mix_of_axis_counts_is_refused() -> None:
+    r = client.get("/api/shape", params={"i": "5,", "k": "3", "s": "2", "p": "1", "op": "1"})
+    assert r.status_code == 200, r.text
+    assert r.json()["output_size"] == [10] and "ConvTranspose1d" in r.json()["code"]["pytorch"]
+    r = client.get("/api/shape", params={"i": "5,", "k": "3,2"})
+    assert r.status_code == 422 and r.json() == {"parameter": None, "detail": (
+        "the sizes disagree on the number of axes: input_size (5,) has 1, kernel_size (3, 2) has 2; give one number "
+        "for every axis, or one value per axis everywhere (a trailing comma, 5, is one axis)")}
 
 
 def test_the_enumerations_are_the_librarys() -> None:

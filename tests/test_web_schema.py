@@ -73,6 +73,8 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
 
 #: The refusals of schema-valid queries: rules between parameters, each with the reason OpenAPI cannot state it.
 CROSS_PARAMETER_RULES = {
+    "every size lists the same number of axes (5, is one axis, 5,4 two): a rule between all the sizes":
+        r"the sizes disagree on the number of axes",
     "output_padding must be below max(stride, dilation): a bound set by two other parameters":
         r"output_padding \d+ on axis \d+ must be smaller than stride",
     "output_padding and output_size exist for transposed convolution only: a bound set by mode":

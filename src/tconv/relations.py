@@ -19,7 +19,7 @@ from ._axes import IntOrSeq, as_bool, count_axes, per_axis, show
 from .errors import TconvError
 from .shapes import ConvAxis, PoolAxis, TransposedAxis, conv_axes, pool_axes, transposed_axes
 
-__all__ = ["RELATION_TITLES", "Relation", "relation"]
+__all__ = ["GENERAL_TITLES", "RELATION_TITLES", "Relation", "relation"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,16 @@ RELATION_TITLES: dict[int, str] = {
 }
 
 
+#: The titles of the cases the guide has no relation for (``number`` None: the general formula), by kind: the one
+#: source of these words too (tconv.explain.i18n translates them).
+GENERAL_TITLES: dict[str, str] = {
+    "transposed": "transposed convolution",
+    "dilated": "dilated transposed convolution",
+    "asymmetric": "asymmetric padding",
+    "pooling": "pooling",
+}
+
+
 def _guide(number: int, formula: str, substituted: str, output_size: int) -> Relation:
     return Relation(number, RELATION_TITLES[number], formula, substituted, output_size)
 
@@ -92,7 +102,7 @@ def _transposed_relation(ax: TransposedAxis) -> Relation:
     if d != 1 or (s == 1 and a != 0):
         return Relation(
             None,
-            "dilated transposed convolution" if d != 1 else "transposed convolution",
+            GENERAL_TITLES["dilated" if d != 1 else "transposed"],
             "o′ = s(i′ − 1) + a + d(k − 1) + 1 − 2p",
             f"{s}·({i} − 1) + {a} + {d}·({k} − 1) + 1 − 2·{p} = {o}",
             o,
@@ -120,7 +130,7 @@ def _conv_relation(ax: ConvAxis) -> Relation:
     if ax.pad_begin != ax.pad_end:
         return Relation(
             None,
-            "asymmetric padding",
+            GENERAL_TITLES["asymmetric"],
             "o = ⌊(i + p_begin + p_end − d(k − 1) − 1)/s⌋ + 1",
             f"⌊({i} + {ax.pad_begin} + {ax.pad_end} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = {o}",
             o,
@@ -152,7 +162,8 @@ def _pool_relation(ax: PoolAxis) -> Relation:
     note = "the guide's relation 7 has no padding, dilation or ceil_mode; this is the general formula, PyTorch's"
     if ax.drops_last_window:
         note += "; with ceil_mode the last window would start in the right padding, so PyTorch drops it (− 1)"
-    return Relation(None, "pooling", f"o = {lo}(i + 2p − d(k − 1) − 1)/s{hi} + 1", ax.substituted(), o, note)
+    formula = f"o = {lo}(i + 2p − d(k − 1) − 1)/s{hi} + 1"
+    return Relation(None, GENERAL_TITLES["pooling"], formula, ax.substituted(), o, note)
 
 
 def relation(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._axes import as_choice
-from ..relations import RELATION_TITLES
+from ..relations import GENERAL_TITLES, RELATION_TITLES
 from ..roles import ROLE_WORDS
 
 LANGS = ("en", "zh")
@@ -33,6 +33,14 @@ RELATION_TITLES_ZH: dict[int, str] = {
     13: "转置卷积：有填充，步长大于 1",
     14: "转置卷积：有填充，步长大于 1，a = output_padding",
     15: "空洞（膨胀）卷积",
+}
+
+#: The titles of the general formula's cases in Chinese; the English ones are tconv.relations.GENERAL_TITLES.
+GENERAL_TITLES_ZH: dict[str, str] = {
+    "transposed": "转置卷积",
+    "dilated": "空洞（膨胀）转置卷积",
+    "asymmetric": "非对称填充",
+    "pooling": "池化",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {
@@ -341,6 +349,8 @@ POSITION_ARGS = frozenset({"at", "offset"})
 # Derived entries: the relation titles (English from tconv.shapes) and the role words (tconv.roles), so a title or
 # a legend word is changed in one place and every language follows the same keys.
 CATALOGUE |= {f"relation.{n}": {"en": title, "zh": RELATION_TITLES_ZH[n]} for n, title in RELATION_TITLES.items()}
+CATALOGUE |= {f"relation.general.{kind}": {"en": title, "zh": GENERAL_TITLES_ZH[kind]}
+              for kind, title in GENERAL_TITLES.items()}
 CATALOGUE |= {f"role.{role}": {lang: words[lang] for lang in LANGS} for role, words in ROLE_WORDS.items()}
 
 
@@ -362,3 +372,17 @@ def render(key: str, lang: str, args: dict[str, Any]) -> str:
     """
     lang = as_choice("lang", lang, LANGS)
     return CATALOGUE[key][lang].format(**{k: _fmt(k, v) for k, v in args.items()})
+
+
+def relation_title(relation: dict[str, Any], lang: str) -> str:
+    """The title of a layer report's ``relation`` entry in ``lang``: the guide's relation by its number, else the
+    general formula's case.
+
+    >>> relation_title({"number": 14, "title": "…"}, "zh"), relation_title({"number": None,
+    ...                                                      "title": "dilated transposed convolution"}, "zh")
+    ('转置卷积：有填充，步长大于 1，a = output_padding', '空洞（膨胀）转置卷积')
+    """
+    if relation["number"] is not None:
+        return render(f"relation.{relation['number']}", lang, {})
+    kind = next(kind for kind, title in GENERAL_TITLES.items() if title == relation["title"])
+    return render(f"relation.general.{kind}", lang, {})

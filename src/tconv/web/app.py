@@ -114,18 +114,19 @@ def _number_pattern(low: int, high: int) -> str:
 
 
 def size_pattern(name: str) -> str:
-    """The schema pattern of a size parameter: one number within the limits, or two (one per axis).
+    """The schema pattern of a size parameter: one number within the limits, one with a trailing comma (one axis,
+    a 1-D layer, as the CLI reads it), or two (one per axis).
 
     >>> import re
     >>> size_pattern("k")
-    '^(?:(?:[1-7])(?:,(?:[1-7]))?)$'
-    >>> [bool(re.match(size_pattern("k"), text)) for text in ("3", "3,2", "8", "0", "3,2,1")]
-    [True, True, False, False, False]
+    '^(?:(?:[1-7])(?:,(?:[1-7])?)?)$'
+    >>> [bool(re.match(size_pattern("k"), text)) for text in ("3", "3,", "3,2", "8", "0", "3,2,1", ",3")]
+    [True, True, True, False, False, False, False]
     """
     torch_name, low, _ = SIZES[name]
     one = f"(?:{_number_pattern(low, LIMITS[torch_name])})"
     empty = "|" if name == "os" else ""  # an empty output_size means "not given", as in the page's form
-    return f"^(?:{empty}{one}(?:,{one})?)$"
+    return f"^(?:{empty}{one}(?:,{one}?)?)$"
 
 
 def _require_web() -> Any:

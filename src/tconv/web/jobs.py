@@ -108,7 +108,8 @@ def parse_config(mode: str, i: str, k: str, s: str, p: str, op: str, d: str, os:
 
 def shape_info(cfg: Config, lang: str = "en") -> dict[str, Any]:
     """The library's layer report (tconv.report.layer_report, the same data as ``tconv shape --json``) plus the
-    PyTorch code for the layer; the guide's relation titles in ``lang`` (from the i18n catalogue).
+    PyTorch code for the layer; the relation titles (the guide's, or the general formula's case) in ``lang`` (from
+    the i18n catalogue).
 
     >>> info = shape_info(parse_config("transposed", "3", "3", "2", "1", "1", "1", None, 0), lang="zh")
     >>> info["output_size"], info["relation"][0]["number"], info["relation"][0]["title"]
@@ -120,7 +121,7 @@ def shape_info(cfg: Config, lang: str = "en") -> dict[str, Any]:
     x = torch.randn(1, 1, 3, 3)
     y = layer(x)  # shape (1, 1, 6, 6)
     """
-    from ..explain.i18n import render
+    from ..explain.i18n import relation_title
     from ..report import layer_report
     from ..snippets import torch_code
 
@@ -137,9 +138,8 @@ def shape_info(cfg: Config, lang: str = "en") -> dict[str, Any]:
             nd=len(cfg.input_size),
         )
     }
-    for r in info.get("relation", ()):
-        if r.get("number") is not None:
-            r["title"] = render(f"relation.{r['number']}", lang, {})
+    for r in info["relation"]:
+        r["title"] = relation_title(r, lang)
     return info
 
 
