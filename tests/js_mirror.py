@@ -27,7 +27,7 @@ CALL = """async ([module, name, args]) => {
   const m = await import(module);
   try { return { value: m[name](...args) }; }
   catch (e) { return { error: { message: String(e && e.message), en: e && e.en, zh: e && e.zh,
-                                 name: e && e.name, stack: String(e && e.stack) } }; }
+                                 name: e && e.name, parameter: e && e.parameter, stack: String(e && e.stack) } }; }
 }"""
 
 CALL_MANY = """async ([module, name, calls]) => {
@@ -35,7 +35,7 @@ CALL_MANY = """async ([module, name, calls]) => {
   return calls.map((args) => {
     try { return { value: m[name](...args) }; }
     catch (e) { return { error: { message: String(e && e.message), en: e && e.en, zh: e && e.zh,
-                                   name: e && e.name, stack: String(e && e.stack) } }; }
+                                   name: e && e.name, parameter: e && e.parameter, stack: String(e && e.stack) } }; }
   });
 }"""
 
