@@ -244,10 +244,35 @@ def test_the_still_frame_is_representative(kwargs: dict, tmp_path) -> None:
     assert ET.fromstring(scene.svg()).get("data-still") == str(f)
 
 
-def test_default_values_are_small_and_non_zero() -> None:
-    for seed in range(5):
-        x, w = sample_arrays(None, None, (4, 4), (3, 3), seed)
-        assert x.min() >= 1 and x.max() <= 4 and w.min() >= 1 and w.max() <= 3
+def test_default_values_are_small_integers_zeros_included() -> None:
+    drawn = [sample_arrays(None, None, (4, 4), (3, 3), seed) for seed in range(5)]
+    for x, w in drawn:
+        assert x.dtype == w.dtype == np.int64
+        assert x.min() >= 0 and x.max() <= 4 and w.min() >= 0 and w.max() <= 3
+    # every value of each range occurs, zero included (the tutorials' own kernel has a zero)
+    assert set(np.concatenate([x.ravel() for x, _ in drawn]).tolist()) == {0, 1, 2, 3, 4}
+    assert set(np.concatenate([w.ravel() for _, w in drawn]).tolist()) == {0, 1, 2, 3}
+
+
+def test_default_values_are_splitmix32_row_major_input_then_kernel() -> None:
+    """The portable generator the page repeats: splitmix32 outputs modulo 5 (input), then modulo 4 (kernel)."""
+    mask = 0xFFFFFFFF
+
+    def outputs(seed: int, count: int) -> list[int]:
+        state, out = seed, []
+        for _ in range(count):
+            state = (state + 0x9E3779B9) & mask
+            z = ((state ^ (state >> 16)) * 0x85EBCA6B) & mask
+            z = ((z ^ (z >> 13)) * 0xC2B2AE35) & mask
+            out.append(z ^ (z >> 16))
+        return out
+
+    for seed in (0, 1, 2**31 - 1):
+        z = outputs(seed, 9 + 4)
+        x, w = sample_arrays(None, None, (3, 3), (2, 2), seed)
+        assert x.ravel().tolist() == [v % 5 for v in z[:9]] and w.ravel().tolist() == [v % 4 for v in z[9:]]
+    x, w = sample_arrays(None, None, [5], [3], 0)           # 1-D: the same stream, one row
+    assert x.tolist() == [4, 4, 1, 4, 3] and w.tolist() == [1, 3, 1]
 
 
 def test_gather_is_the_name_and_equivalent_an_alias(tmp_path, capsys) -> None:

@@ -105,7 +105,7 @@ def test_scene_svg_and_frames_match_the_computation() -> None:
     root = ET.fromstring(body["svg"])
     assert root.get("data-frames") == "36"
     frames = body["scene"]["frames"]
-    x, w = sample_arrays(None, None, (3, 3), (3, 3), 0)  # the scene's numbers: seed 0, input 1–4, kernel 1–3
+    x, w = sample_arrays(None, None, (3, 3), (3, 3), 0)  # the scene's numbers: seed 0, input 0–4, kernel 0–3
     y = tconv.conv_transpose(x[None, None], w[None, None], stride=2, padding=1, output_padding=1)[0, 0]
     assert [f["value"] for f in frames] == y.ravel().tolist()
     assert body["scene"]["kernel"] == "flipped"

@@ -302,7 +302,7 @@ class BackgroundCell(NamedTuple):
     >>> scene = tconv.animate(2, 3, values=True, seed=1)
     >>> cell = next(background_cells(scene, geometry(scene), scene.panel("kernel")))
     >>> cell.row, cell.col, (cell.x, cell.y, cell.size), cell.fill, cell.shows_value, int(cell.value)
-    (0, 0, (36.0, 396.0, 36), '#b9b5e8', True, 1)
+    (0, 0, (36.0, 396.0, 36), '#b9b5e8', True, 0)
     """
 
     row: int
@@ -344,7 +344,7 @@ def background_values(scene: Scene, panel: Panel) -> np.ndarray | None:
     >>> import tconv
     >>> scene = tconv.animate(2, 3, values=True, seed=1)
     >>> background_values(scene, scene.panel("kernel")).tolist(), background_values(scene, scene.panel("output"))
-    ([[1, 1, 3], [3, 1, 1], [3, 2, 1]], None)
+    ([[0, 1, 2], [0, 1, 3], [0, 0, 1]], None)
     """
     if scene.show_values and panel.values is not None and panel.name not in updated_panels(scene):
         return panel.values

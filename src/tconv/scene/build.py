@@ -409,7 +409,7 @@ def animate(
     padding d·(k−1)−p, the flipped kernel, stride 1), ``"scatter"`` (each input cell stamps the kernel onto the
     output, which accumulates; the cropped border is marked) and ``"conv"`` (a direct convolution, or a pooling
     window with ``pool="max"``/``"avg"``). Parameters are PyTorch's, per axis; 1-D and 2-D. ``values=True`` writes
-    the numbers in the cells (random small non-zero integers from ``seed``: input 1–4, kernel 1–3; or
+    the numbers in the cells (random small integers from ``seed``: input 0–4, kernel 0–3; or
     ``input``/``weight`` arrays, whose shapes are the sizes: ``input_size``/``kernel_size`` given beside them must
     agree); they equal ``tconv.conv_transpose``. One frame per kernel position (per input cell for scatter).
     ``lang`` ("en" or "zh") is the language of every word drawn: title, labels, captions, legend. Every cell knows

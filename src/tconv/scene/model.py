@@ -411,7 +411,7 @@ class Scene:
         >>> f = d["frames"][5]
         >>> f["window"], f["highlight"], f["updates"]
         ({'panel': 'input', 'row': 1, 'col': 1, 'step': [1, 1], 'shape': [3, 3]}, {'panel': 'output', 'row': 1, \
-'col': 1}, [['output', 1, 1, 19]])
+'col': 1}, [['output', 1, 1, 5]])
         """
         return {
             "title": self.title,
@@ -494,8 +494,8 @@ class Scene:
         then every update up to that frame.
 
         >>> import tconv
-        >>> tconv.animate(2, 1, values=True, seed=4).shown(1, "output")
-        array([[ 9., 12.],
+        >>> tconv.animate(2, 1, values=True, seed=7).shown(1, "output")      # x = [[1, 2], [2, 1]], w = [[3]]
+        array([[ 3.,  6.],
                [nan, nan]])
         """
         p = self.panel(panel)

@@ -184,7 +184,7 @@ def explain_info(cfg: Config, view: str, lang: str) -> dict[str, Any]:
     >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
     >>> info = explain_info(cfg, "gather", "en")
     >>> info["output"], info["equations"]["1,1"]
-    ([[[4, 7, 3], [7, 12, 5], [3, 5, 2]]], 'y(1, 1) = 4·1 + 3·1 + 3·1 + 2·1 = 12')
+    ([[[12, 16, 4], [15, 29, 8], [3, 13, 4]]], 'y(1, 1) = 4·1 + 4·3 + 1·1 + 4·3 = 29')
     """
     from ..explain import explain
     from ..explain.writers import cell_equation
@@ -259,7 +259,7 @@ def explain_job(cfg: Config, view: str, lang: str) -> Result:
     >>> cfg = parse_config("transposed", "2", "2", "1", "0", "0", "1", None, 0)    # 2×2 input, 2×2 kernel
     >>> answer = json.loads(explain_job(cfg, "scatter", "zh").body)
     >>> answer["view"], answer["lang"], answer["output"]
-    ('scatter', 'zh', [[[4, 7, 3], [7, 12, 5], [3, 5, 2]]])
+    ('scatter', 'zh', [[[12, 16, 4], [15, 29, 8], [3, 13, 4]]])
     """
     return _json(explain_info(cfg, view, lang))
 
