@@ -59,7 +59,8 @@ def parse_values(flat: str, which: str, size: tuple[int, ...]) -> Values:
     width = len(values[0])
     for r, numbers in enumerate(values):
         if len(numbers) != width:
-            raise _refuse(which, f"row {r + 1} has {len(numbers)} numbers and row 1 has {width}: every row needs as many")
+            raise _refuse(which, f"row {r + 1} has {len(numbers)} numbers and row 1 has {width}: every row needs "
+                                 "as many")
     if len(size) == 1 and len(values) != 1:
         raise _refuse(which, f"a 1-D layer takes one row; {len(values)} rows were typed")
     typed = (width,) if len(size) == 1 else (len(values), width)
