@@ -227,10 +227,11 @@ def test_no_sideways_scroll_and_a_readable_scale(browser, base_url, state: str, 
         assert pg.evaluate("document.documentElement.scrollWidth") <= size[0]
         if "matrix" in state:
             return
-        # drawn at its natural size, never enlarged, shrunk at most to 3/4; a larger picture scrolls in its box
+        # never enlarged; scaled down to fit its box, so nothing scrolls sideways, the picture box included
         scale = pg.evaluate("""() => { const s = document.querySelector('#picture svg');
                                 return s.getBoundingClientRect().width / s.viewBox.baseVal.width; }""")
-        assert 0.74 <= scale <= 1.0001, scale
+        assert 0.2 <= scale <= 1.0001, scale
+        assert pg.evaluate("(s => s.scrollWidth <= s.clientWidth)(document.querySelector('#stage'))")
 
 
 def test_matrix_scrolls_in_its_box_with_headers_in_view(browser, base_url) -> None:
@@ -298,11 +299,11 @@ def test_old_view_name_loads_the_gather_view(browser, base_url) -> None:
     with open_page(browser, f"{base_url}/?{LAYER}&view=equivalent") as pg:
         assert pg.is_checked("input[name=view][value=gather]")
         assert "view=gather" in pg.url and "equivalent" not in pg.url
-        assert "gather" in pg.get_attribute("#download-svg", "href")
+        assert pg.locator("#picture svg[data-view=gather]").count() == 1
 
 
 def test_one_output_size_box_says_which_is_empty(browser, base_url) -> None:
-    with open_page(browser, f"{base_url}/?{LAYER}&view=gather") as pg:
+    with open_page(browser, f"{base_url}/?{LAYER}&view=gather&link=0") as pg:
         set_field(pg, "os0", "5")
         pg.wait_for_selector("#error:not([hidden])")
         assert pg.text_content("#error") == (

@@ -158,7 +158,14 @@ function typedArrays(cfg) {
 }
 
 // Everything from the state, computed here: no request, so a knob's picture is drawn in the same task.
-function refresh() {
+let renders = 0;   // how many times the page has drawn (#picture[data-renders]: one per edit, tests count them)
+let drawn = null;  // the state last drawn, with the box's width: an event that changes neither draws nothing
+
+function refresh(force = false) {
+  const key = JSON.stringify([state, stageWidth()]);
+  if (!force && key === drawn) return;
+  drawn = key;
+  renders += 1;
   const started = performance.now();
   setReady("0");
   pause(false);
@@ -172,6 +179,7 @@ function refresh() {
   } catch (err) {
     showError(message(err), "all");
     setReady("1");
+    $("picture").dataset.renders = String(renders);
     return;
   }
   try {
@@ -187,6 +195,7 @@ function refresh() {
   } finally {
     setReady("1");
     $("picture").dataset.ms = (performance.now() - started).toFixed(1);
+    $("picture").dataset.renders = String(renders);
   }
 }
 
@@ -266,9 +275,15 @@ async function loadWalkthrough(view) {
 
 function stageWidth() { return Math.max(120, $("stage").clientWidth || 600); }
 
+// The room the picture has: the box's width, and its height less the legend's line(s) under the picture.
+function stageHeight() {
+  const max = parseFloat(getComputedStyle($("stage")).maxHeight);
+  return Number.isFinite(max) ? Math.max(160, max - (stageWidth() < 600 ? 64 : 36)) : Infinity;
+}
+
 function draw(s) {
   $("matrix").hidden = true; $("matrix").replaceChildren();
-  drawing = new Drawing($("picture"), s, { width: stageWidth() });
+  drawing = new Drawing($("picture"), s, { width: stageWidth(), height: stageHeight() });
   return drawing;
 }
 
@@ -674,7 +689,7 @@ function init() {
       const previous = state.view;
       const problem = fromControls();
       if (state.view !== previous) { $("stage").scrollLeft = 0; $("stage").scrollTop = 0; }
-      if (problem) { showError(problem, "all"); setReady("1"); } else refresh();
+      if (problem) { drawn = null; showError(problem, "all"); setReady("1"); } else refresh();
     });
   }
   for (const which of ["x", "w"]) $(`${which}-values`).addEventListener("change", () => typeValues(which));
@@ -700,7 +715,7 @@ function init() {
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
     resizing = setTimeout(() => {
-      if (Math.abs(stageWidth() - width) > 8) { width = stageWidth(); refresh(); }
+      if (Math.abs(stageWidth() - width) > 8) { width = stageWidth(); refresh(true); }
       else if (focused) placeInfo(focused);
     }, 100);
   });

@@ -68,34 +68,52 @@ function text(x, y, s, size, fill = TEXT, anchor = "start", weight = "normal", c
     `font-weight="${weight}"${extra}>${esc(s)}</text>`;
 }
 
-function span(p) { return Math.max(p.shape[1], ems(p.label) * LABEL); }
+const LABEL_STEP = 0.45;  // a label's second line, in cells
 
-// Panel corners in cell units. The panels of the main line (input, output) go left to right and the kernels on
-// the line below, as the library places them; when `fit` (cells) is narrower than a line, the line wraps, so a
-// phone shows each panel one under the other at a readable size instead of one long row shrunk to a thread.
-export function place(scene, { fit = Infinity, words = true } = {}) {
-  const top = (words ? TITLE_GAP : 0.6) + LABEL_LINE;
-  const origins = {};
-  if (scene.panels.some((p) => p.heat)) {
-    const [rows, cols] = scene.panels[0].shape;
-    for (const p of scene.panels) origins[p.name] = [1, top];
-    return { origins, width: cols + 2, height: top + rows + (words ? 2 : 1) };
+// A panel's label in lines no wider than the panel (at least 6 cells): on the page a long label wraps instead of
+// pushing the next panel off the screen. The library's files keep one line.
+function labelLines(p, wrap) {
+  if (!wrap) return [p.label];
+  const width = Math.max(p.shape[1], 6), lines = [];
+  let line = "";
+  for (const word of String(p.label).split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && ems(next) * LABEL > width) { lines.push(line); line = word; } else line = next;
   }
-  let y = top, width = 0;
+  if (line) lines.push(line);
+  return lines;
+}
+
+function span(p, lines) { return Math.max(p.shape[1], ...lines.map((l) => ems(l) * LABEL)); }
+
+// Panel corners in cell units, and each panel's label lines. The panels of the main line (input, output) go left
+// to right and the kernels on the line below, as the library places them; when `fit` (cells) is narrower than a
+// line, the line wraps, so a phone shows the panels one under the other instead of one long row shrunk to a
+// thread.
+export function place(scene, { fit = Infinity, words = true, wrap = false } = {}) {
+  const origins = {}, labels = {};
+  let y = words ? TITLE_GAP : 0.3, width = 0;
+  const rows = [];
   for (const line of [0, 1]) {
-    const panels = scene.panels.filter((p) => (p.line === 0) === (line === 0));
-    let x = 1, rowHeight = 0;
+    const panels = scene.panels.filter((p) => scene.panels.some((q) => q.heat) || (p.line === 0) === (line === 0));
+    if (line === 1 && scene.panels.some((q) => q.heat)) break;
+    let row = [], x = 1;
     for (const p of panels) {
-      const w = span(p);
-      if (x > 1 && x + w > fit) { y += rowHeight + LABEL_LINE + 0.9; x = 1; rowHeight = 0; }
-      origins[p.name] = [x, y];
+      labels[p.name] = labelLines(p, wrap);
+      const w = span(p, labels[p.name]);
+      if (row.length && x + w > fit) { rows.push(row); row = []; x = 1; }
+      row.push([p, x]);
       x += w + GAP;
-      rowHeight = Math.max(rowHeight, p.shape[0]);
       width = Math.max(width, x - GAP + 1);
     }
-    if (panels.length) y += rowHeight + LABEL_LINE + 0.9;
+    if (row.length) rows.push(row);
   }
-  return { origins, width, height: y - LABEL_LINE - 0.9 + (words ? 1.6 : 0.4) };
+  rows.forEach((row, k) => {
+    const labelH = LABEL_LINE + LABEL_STEP * (Math.max(...row.map(([p]) => labels[p.name].length)) - 1);
+    for (const [p, x] of row) origins[p.name] = [x, y + labelH];
+    y += labelH + Math.max(...row.map(([p]) => p.shape[0])) + (k < rows.length - 1 ? 0.9 : 0);
+  });
+  return { origins, labels, width, height: y + (words ? 1.6 : 0.4) };
 }
 
 // The legend's items: the roles drawn, then the mark kinds that occur.
@@ -122,13 +140,14 @@ function heatScale(scene) {
 // Where everything goes, in pixels.
 export function geometry(scene, { unit = 36, fit = Infinity, words = true, captions = [] } = {}) {
   const u = unit;
-  const { origins, width: cw, height: ch } = place(scene, { fit, words });
+  const { origins, labels, width: cw, height: ch } = place(scene, { fit, words, wrap: !words });
   let textW = 0;
   if (words) {
     for (const [s, size] of [[scene.title, TITLE], ...captions.map((c) => [c, CAPTION])])
       textW = Math.max(textW, ems(s) * size * u + 2 * u);
   }
-  for (const p of scene.panels) textW = Math.max(textW, (origins[p.name][0] + ems(p.label) * LABEL) * u + u);
+  for (const p of scene.panels)
+    for (const l of labels[p.name]) textW = Math.max(textW, (origins[p.name][0] + ems(l) * LABEL) * u + u);
   const legend = [];
   let x = 0.5 * u;
   if (words) {
@@ -148,7 +167,8 @@ export function geometry(scene, { unit = 36, fit = Infinity, words = true, capti
   }
   const width = Math.round(Math.max(cw * u + 2 * u, textW, x));
   const height = Math.round(ch * u);
-  return { unit: u, width, height, origins, legend, titleY: 0.85 * u, captionY: 1.65 * u, legendY: height - 0.55 * u };
+  return { unit: u, width, height, origins, labels, legend, titleY: 0.85 * u, captionY: 1.65 * u,
+           legendY: height - 0.55 * u };
 }
 
 function cellBox(g, panel, r, c) {
@@ -186,7 +206,9 @@ function background(scene, g, words) {
   if (words) out.push(text(0.5 * u, g.titleY, scene.title, TITLE * u, TEXT, "start", "bold", "title"));
   for (const p of scene.panels) {
     const [x0, y0] = g.origins[p.name];
-    out.push(text(x0 * u, (y0 - 0.3) * u, p.label, LABEL * u, TEXT, "start", "normal", "label"));
+    const lines = g.labels[p.name];
+    lines.forEach((l, k) => out.push(text(x0 * u, (y0 - 0.3 - LABEL_STEP * (lines.length - 1 - k)) * u, l, LABEL * u, TEXT,
+                                          "start", "normal", "label")));
     const values = scene.show_values && p.values && !updated.has(p.name) ? p.values : null;
     for (let r = 0; r < p.shape[0]; r++) for (let c = 0; c < p.shape[1]; c++) {
       const style = cellStyle(p, r, c);
@@ -317,20 +339,47 @@ export function cachedFrames(scene) {
   return (i) => scene._frames[i] || (scene._frames[i] = scene.frame(i));
 }
 
-// The picture on the page: `host` receives an <svg> of the scene, drawn to fit `width` pixels (wrapping panels
-// onto more lines before shrinking them); `show(i)` draws frame i. Words (title, caption, legend) are the page's
-// own HTML there, which wraps; the download (frameSvg) has them inside.
+// The legend as the page's HTML (it wraps on a phone): a swatch and the word for each role drawn, then the marks;
+// a heatmap's colour scale with its counts.
+function legendHtml(scene) {
+  const frame0 = scene.frameCount ? scene.frame(0) : null, out = [];
+  for (const item of legendItems(scene, frame0)) {
+    const word = esc((LEGEND_WORDS[item] || { en: item })[scene.lang] || LEGEND_WORDS[item].en);
+    let swatch = "";
+    if (item === "footprint") swatch = `<i class="swatch" style="background:${FOOTPRINT[0]};opacity:${FOOTPRINT[1]}"></i>`;
+    else if (item === "highlight") swatch = `<i class="swatch" style="border:2px solid ${HIGHLIGHT}"></i>`;
+    else if (item !== "heat" && ROLE_STYLE[item]) {
+      const [fill, stroke, dashed] = ROLE_STYLE[item];
+      swatch = `<i class="swatch" style="background:${fill};border:1px ${dashed ? "dashed" : "solid"} ${stroke}"></i>`;
+    }
+    const scale = item === "heat" ? heatScale(scene).map(([n, level]) =>
+      `<i class="scale" style="background:${heatFill(level)};color:${heatInk(level)}">${esc(n)}</i>`).join("") : "";
+    out.push(`<span class="legend-item" data-role="${item}">${swatch}${word}${scale}</span>`);
+  }
+  return `<div class="legend">${out.join(" ")}</div>`;
+}
+
+// The picture on the page: `host` receives an <svg> of the scene and its legend, drawn as large as fits `width` ×
+// `height` pixels (never enlarged): side by side as the library draws it, or with the panels wrapped one under
+// the other, whichever shows the cells larger; a layer too large for the box is scaled down to fit, so the page
+// never scrolls sideways. `show(i)` draws frame i. The title and caption are the page's own HTML, which wraps;
+// the download (frameSvg) has them inside.
 export class Drawing {
-  constructor(host, scene, { width = Infinity, unit = 36 } = {}) {
+  constructor(host, scene, { width = Infinity, height = Infinity, unit = 36 } = {}) {
     this.scene = scene;
     this.frames = cachedFrames(scene);
-    const fit = Number.isFinite(width) ? Math.max(4, (width - 2) / unit) : Infinity;
-    this.g = geometry(scene, { unit, fit, words: false });
-    const scale = Math.min(1, Number.isFinite(width) ? width / this.g.width : 1);
+    const fits = (g) => Math.min(1, width / g.width, height / g.height);
+    let g = geometry(scene, { unit, words: false });
+    if (Number.isFinite(width)) {
+      const wrapped = geometry(scene, { unit, fit: Math.max(4, (width - 2) / unit), words: false });
+      if (fits(wrapped) > fits(g) + 0.01) g = wrapped;
+    }
+    this.g = g;
+    const scale = fits(g);
     this.scale = scale;
-    const w = Math.floor(this.g.width * scale), h = Math.floor(this.g.height * scale);
-    host.innerHTML = svgHead(scene, this.g, w, h, scene.still) + background(scene, this.g, false) +
-      '\n<g class="frame" data-frame="0" visibility="visible"></g>\n<g class="values"></g>\n</svg>';
+    const w = Math.floor(g.width * scale), h = Math.floor(g.height * scale);
+    host.innerHTML = svgHead(scene, g, w, h, scene.still) + background(scene, g, false) +
+      '\n<g class="frame" data-frame="0" visibility="visible"></g>\n<g class="values"></g>\n</svg>' + legendHtml(scene);
     this.svg = host.querySelector("svg");
     this.svg.dataset.scale = scale.toFixed(3);
     this.frameGroup = this.svg.querySelector("g.frame");
