@@ -198,7 +198,7 @@ def _subparsers() -> dict[str, argparse.ArgumentParser]:
 def test_every_subcommand_carries_its_own_handler() -> None:
     """main() has no dispatch chain: each subparser names the function that runs it."""
     handlers = {name: p.get_default("handler") for name, p in _subparsers().items()}
-    assert set(handlers) == {"shape", "solve", "explain", "animate", "gallery", "overlap", "bench", "serve",
+    assert set(handlers) == {"shape", "solve", "explain", "animate", "gallery", "overlap", "bench", "serve", "site",
                              "convert", "onnx", "compute", "doctor"}
     assert {name: h.__name__ for name, h in handlers.items()} == {name: f"_cmd_{name}" for name in handlers}
     assert [name for name, p in _subparsers().items() if p.get_default("forwards_rest")] == ["bench"]

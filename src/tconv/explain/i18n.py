@@ -39,7 +39,7 @@ RELATION_TITLES_ZH: dict[int, str] = {
 GENERAL_TITLES_ZH: dict[str, str] = {
     "transposed": "转置卷积",
     "dilated": "空洞（膨胀）转置卷积",
-    "asymmetric": "非对称填充",
+    "asymmetric": "前后不等的填充",
     "pooling": "池化",
 }
 
