@@ -190,3 +190,16 @@ def test_what_needs_python_says_how_to_get_it(browser, base_url, lang: str) -> N
             assert "--view scatter" in note and f"--lang {lang}" in note
             assert bool(CJK.search(note)) == (lang == "zh")
             assert bool(CJK.search(pg.text_content("#gif-note"))) == (lang == "zh")
+
+
+def test_served_downloads_and_walkthrough_use_the_typed_values(browser, base_url) -> None:
+    with open_page(browser, f"{base_url}/?{LAYER}") as pg:
+        if not pg.locator('meta[name="tconv-server"]').count():
+            pytest.skip("a static site has no API: its notes are checked in test_what_needs_python_says_how_to_get_it")
+        pg.click("#example")
+        pg.click("#walkthrough-box summary")
+        pg.wait_for_function("document.querySelector('#walkthrough').textContent.includes('14')")
+        assert "4  12  11   6" in pg.text_content("#walkthrough")  # the tutorials' output, from the API
+        href = pg.get_attribute("#download-gif", "href")
+        assert "x=4%2C4%2C3%3B0%2C3%2C4%3B2%2C3%2C2" in href and "w=1%2C2%3B0%2C1" in href
+        assert pg.request.get(pg.url.split("?")[0].rstrip("/") + "/" + href).body()[:6] == b"GIF89a"

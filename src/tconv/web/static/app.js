@@ -225,7 +225,7 @@ function pythonParts() {
   const q = new URLSearchParams({ ...engineQuery(), view: sceneView(), values: state.values === "1" ? "true" : "false",
                                    lang: state.lang });
   if (!q.get("os")) q.delete("os");
-  if (typed) { q.set("x", typed.x); q.set("w", typed.w); }
+  if (typed) { q.set("x", state.x); q.set("w", state.w); }  // the API reads the URL's form; the CLI takes JSON
   const gif = $("download-gif");
   if (SERVED) { gif.href = `api/scene.gif?${q}`; gif.hidden = false; $("gif-note").hidden = true; }
   else { gif.removeAttribute("href"); gif.hidden = true; $("gif-note").hidden = false;
