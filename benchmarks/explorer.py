@@ -57,6 +57,7 @@ KNOB = """async ([id, value, event]) => {
   });
   const painted = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   const box = document.getElementById(id);
+  if (box.value === value) return null;  // no change, nothing to draw
   const t0 = performance.now();
   box.value = value;
   picture.dataset.ready = '0';
@@ -139,7 +140,8 @@ def run(url: str, rounds: int, event: str, play_seconds: float) -> dict[str, Any
             page.wait_for_function("document.querySelector('#picture').dataset.ready === '1'", timeout=60_000)
             for v in values * 2:  # warm-up: the first calls compile the code paths
                 page.evaluate(KNOB, [knob, v, event])
-            ms = [page.evaluate(KNOB, [knob, values[r % 2], event]) for r in range(rounds)]
+            timed = (page.evaluate(KNOB, [knob, values[r % 2], event]) for r in range(rounds + 1))
+            ms = [t for t in timed if t is not None][:rounds]
             results["layers"][name] = summary(ms)
             print(f"{name:48} median {results['layers'][name]['median']:7.1f} ms   "
                   f"worst {results['layers'][name]['worst']:7.1f} ms", flush=True)

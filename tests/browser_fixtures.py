@@ -126,6 +126,13 @@ def _wait_ready(page) -> None:
     # The page marks #picture ready once the current request has drawn and wired everything (hover, equations):
     # an <svg> alone can be on screen before its hover handlers and equations are.
     page.wait_for_selector("#picture[data-ready='1'] svg")
+    settled(page)
+
+
+def settled(page) -> None:
+    """Wait until the page has drawn and written its state into the URL (it does that just after drawing)."""
+    page.wait_for_function("document.querySelector('#picture').dataset.ready === '1' "
+                           "&& document.documentElement.dataset.url === 'written'")
 
 
 def wait_ready(page) -> None:
@@ -142,7 +149,7 @@ def open_page(browser, url: str, width: int = 1280, height: int = 800, **options
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 422" not in m.text else None)
     try:
         pg.goto(url)
-        pg.wait_for_function("document.querySelector('#picture').dataset.ready === '1'")
+        settled(pg)
         yield pg
     finally:
         context.close()

@@ -134,6 +134,7 @@ def test_a_shared_url_restores_the_state(page, browser) -> None:
     page.check("input[name=view][value=scatter]")
     page.select_option("#lang", "zh")
     page.wait_for_selector("#picture svg[data-view=scatter]")
+    browser_fixtures.settled(page)
     url = page.url
     assert re.search(r"k=4%2C4|k=4,4", url)  # H = W is on for a square layer: one edit set both
     other = browser.new_page()

@@ -52,6 +52,7 @@ def test_the_worked_example_button_reads_the_tutorials_output(browser, base_url)
         set_field(pg, "p0", "1")  # H = W is on: padding 1 on both axes
         assert pg.text_content("#size-line") == "3 × 3 → 2 × 2"
         assert _outputs(pg) == [["7", "14"], ["7", "11"]]
+        browser_fixtures.settled(pg)
         assert "x=4%2C4%2C3%3B0%2C3%2C4%3B2%2C3%2C2" in pg.url and "w=1%2C2%3B0%2C1" in pg.url  # kept in the URL
 
 
@@ -63,6 +64,7 @@ def test_typed_values_are_kept_in_the_url_and_set_the_sizes(browser, base_url) -
         assert pg.input_value("#i0") == "3" and pg.input_value("#i1") == "1"
         assert pg.input_value("#k0") == "2" and pg.input_value("#k1") == "2"
         assert pg.is_hidden("#error") and pg.is_hidden("#x-error")
+        browser_fixtures.settled(pg)
         url = pg.url
     with open_page(browser, url) as again:
         assert again.input_value("#x-values") == "1\n2\n3" and again.input_value("#w-values") == "1, 0\n0, -1"

@@ -60,9 +60,14 @@ function writeUrl() {
   for (const key of Object.keys(DEFAULTS)) if (key !== "x" && key !== "w" || state[key] !== "") q.set(key, state[key]);
   history.replaceState(null, "", "?" + q.toString());
   $("share").href = location.href;
+  document.documentElement.dataset.url = "written";
 }
 
 function effectiveView() { return state.mode === "conv" ? "conv" : state.view; }
+
+let wordsLang = null;  // the language the page's words are written in
+
+function setValue(el, v) { if (el.value !== v) el.value = v; }
 
 function toControls() {
   $("mode").value = state.mode; $("lang").value = state.lang; $("values").checked = state.values === "1";
@@ -70,20 +75,24 @@ function toControls() {
   $("link").checked = state.link === "1";
   for (const name of AXIS_PARAMS) {
     const parts = state[name] === "" ? ["", ""] : state[name].split(",");
-    $(name + "0").value = parts[0];
-    $(name + "1").value = parts.length > 1 ? parts[1] : parts[0];
-    $(name + "1").disabled = state.link === "1";
+    setValue($(name + "0"), parts[0]);
+    setValue($(name + "1"), parts.length > 1 ? parts[1] : parts[0]);
+    if ($(name + "1").disabled !== (state.link === "1")) $(name + "1").disabled = state.link === "1";
   }
   if (document.activeElement !== $("x-values")) $("x-values").value = valuesText(state.x);
   if (document.activeElement !== $("w-values")) $("w-values").value = valuesText(state.w);
   for (const r of document.querySelectorAll("input[name=view]")) r.checked = r.value === state.view;
   document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
-  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-  for (const el of document.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
-  const body = document.body.classList;
-  body.toggle("conv", state.mode === "conv");
-  body.toggle("typed", state.x !== "");
-  for (const v of [...VIEWS, "conv"]) body.toggle("v-" + v, effectiveView() === v);
+  // only what differs is written: a write, even of the same words, makes the browser lay the page out again
+  if (wordsLang !== state.lang) {
+    for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+    for (const el of document.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+    wordsLang = state.lang;
+  }
+  const body = document.body.classList, toggle = (name, on) => { if (body.contains(name) !== on) body.toggle(name, on); };
+  toggle("conv", state.mode === "conv");
+  toggle("typed", state.x !== "");
+  for (const v of [...VIEWS, "conv"]) toggle("v-" + v, effectiveView() === v);
 }
 
 // The form's own check: a pair of boxes with one side empty would be a half value ("7,"); say which box instead.
@@ -170,7 +179,9 @@ function refresh(force = false) {
   setReady("0");
   pause(false);
   unfocus();
-  writeUrl(); toControls();
+  toControls();
+  // the URL after the picture: replaceState takes milliseconds. <html data-url> says whether it is written yet
+  clearTimeout(urlTimer); urlTimer = setTimeout(writeUrl, 0); document.documentElement.dataset.url = "pending";
   scene = null; drawing = null; equations = null; overlapData = null; matrixData = null; linked = null;
   try {
     config = parseQuery(engineQuery(), state.lang);
@@ -273,13 +284,18 @@ async function loadWalkthrough(view) {
 
 // ---- the picture
 
-function stageWidth() { return Math.max(120, $("stage").clientWidth || 600); }
-
-// The room the picture has: the box's width, and its height less the legend's line(s) under the picture.
-function stageHeight() {
-  const max = parseFloat(getComputedStyle($("stage")).maxHeight);
-  return Number.isFinite(max) ? Math.max(160, max - (stageWidth() < 600 ? 64 : 36)) : Infinity;
+// The room the picture has: the box's width, and its height less the legend's line(s) under the picture. Measured
+// when the page opens and when the window is resized, never while drawing (reading a size there would make the
+// browser lay the page out in the middle of a knob's change).
+let room = null;
+function measureStage() {
+  const stage = $("stage"), width = Math.max(120, stage.clientWidth || 600);
+  const max = parseFloat(getComputedStyle(stage).maxHeight);
+  room = { width, height: Number.isFinite(max) ? Math.max(160, max - (width < 600 ? 64 : 36)) : Infinity };
+  return room;
 }
+function stageWidth() { return (room || measureStage()).width; }
+function stageHeight() { return (room || measureStage()).height; }
 
 function draw(s) {
   $("matrix").hidden = true; $("matrix").replaceChildren();
@@ -715,6 +731,7 @@ function init() {
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
     resizing = setTimeout(() => {
+      measureStage();
       if (Math.abs(stageWidth() - width) > 8) { width = stageWidth(); refresh(true); }
       else if (focused) placeInfo(focused);
     }, 100);
