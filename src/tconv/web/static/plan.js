@@ -342,7 +342,8 @@ function outputPaddingFor(cfg, lang) {
   return cfg.output_size.map((w, a) => w - minOutputSize(base[a]));
 }
 
-function convAxes(cfg, lang) {
+// The direct layer's axes (tconv.shapes.conv_axes, padding on both sides), refused where the kernel does not fit.
+export function convAxes(cfg, lang = "en") {
   return cfg.input_size.map((i, a) => {
     const k = cfg.kernel_size[a], s = cfg.stride[a], p = cfg.padding[a], d = cfg.dilation[a];
     const ax = { input_size: i, kernel_size: k, stride: s, pad_begin: p, pad_end: p, dilation: d,
@@ -434,9 +435,16 @@ function withNonSquareNote(rels) {
 const TRANSPOSED_FORMULA = "L_out = (L_in − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1";
 const CONV_FORMULA = "L_out = ⌊(L_in + pad_begin + pad_end − dilation·(kernel_size − 1) − 1) / stride⌋ + 1";
 
+// The transposed layer's axes, validated as tconv.params.plan_conv_transpose validates them (output_size picks
+// output_padding within PyTorch's range, then each axis' own checks): the one validator of the layer, which the
+// scene's plan (sceneplan.js) uses too.
+export function transposedAxes(cfg, lang = "en") {
+  const op = cfg.output_size === null || cfg.output_size === undefined ? cfg.output_padding : outputPaddingFor(cfg, lang);
+  return checkTransposed(axesOf(cfg, op), lang);
+}
+
 function transposedReport(cfg, lang) {
-  const op = cfg.output_size === null ? cfg.output_padding : outputPaddingFor(cfg, lang);
-  const axes = checkTransposed(axesOf(cfg, op), lang);
+  const axes = transposedAxes(cfg, lang);
   let ranges;
   try {
     ranges = outputSizeRanges(axesOf(cfg, cfg.input_size.map(() => 0)), lang);

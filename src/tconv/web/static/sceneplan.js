@@ -1,8 +1,8 @@
-// What a scene draws, planned before anything is built: the layer's axes (every derived length), its refusals
-// and what the scene will cost. The mirror of tconv.scene.plan, with the checks of tconv.shapes and
-// tconv.params that a drawn layer meets (one channel, one sample, 1-D or 2-D), held equal to Python by
-// tests/test_js_scene.py: every refusal's English is the library's message word for word.
+// What a scene draws, planned before anything is built: the layer's axes (every derived length, the layer
+// validated by plan.js), the scene's own refusals and what the scene will cost. The mirror of tconv.scene.plan,
+// held equal to Python by tests/test_js_scene.py: every refusal's English is the library's message word for word.
 import { refuse } from "./errors.js";
+import { convAxes, transposedAxes } from "./plan.js";
 
 export const VIEWS = ["gather", "scatter", "conv"];
 export const VIEW_ALIASES = { equivalent: "gather" };
@@ -15,8 +15,7 @@ export const MAX_CELLS = 40 * 40;
 const prod = (values) => values.reduce((a, b) => a * b, 1);
 // Python's f"{n:,}"
 export const thousands = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-// Python's repr of a list of ints, and of a tuple
-const pyList = (values) => `[${values.join(", ")}]`;
+// Python's repr of a tuple
 const pyTuple = (values) => (values.length === 1 ? `(${values[0]},)` : `(${values.join(", ")})`);
 // Python's repr of a str (single quotes unless the text holds one and no double quote)
 function pyRepr(value) {
@@ -25,8 +24,6 @@ function pyRepr(value) {
   const body = value.replace(/\\/g, "\\\\").replace(new RegExp(q, "g"), `\\${q}`).replace(/\n/g, "\\n");
   return `${q}${body}${q}`;
 }
-// Python's floor division
-const floorDiv = (a, b) => Math.floor(a / b);
 
 // ---- random values: splitmix32, as tconv.scene.plan.random_arrays draws them
 
@@ -72,97 +69,33 @@ export function viewName(view, lang = "en") {
   return view;
 }
 
-// One axis of a transposed convolution with every length a scene draws (tconv.shapes.TransposedAxis and its
-// EquivalentConv).
-function transposedAxis(input, kernel, stride, padding, outputPadding, dilation) {
-  const effective = dilation * (kernel - 1) + 1;
-  const full = (input - 1) * stride + effective;
-  const output = full - 2 * padding + outputPadding;
-  const padBegin = effective - 1 - padding;
-  const padEnd = padBegin + outputPadding;
-  return {
-    input, kernel, stride, padding, outputPadding, dilation, effective, full, output,
-    buffer: Math.max(full, padding + output),
-    padBegin, padEnd, padded: (input - 1) * stride + 1 + padBegin + padEnd,
-  };
-}
-
-const substituted = (ax) => `(${ax.input} − 1)·${ax.stride} − 2·${ax.padding} + ${ax.dilation}·(${ax.kernel} − 1)`
-  + ` + ${ax.outputPadding} + 1 = ${ax.output}`;
-
-// output_size → output_padding, refused outside PyTorch's range (tconv.shapes.output_padding_for).
-function outputPaddingFor(cfg, lang) {
-  const nd = cfg.input_size.length;
-  const base = cfg.input_size.map((n, a) => transposedAxis(n, cfg.kernel_size[a], cfg.stride[a], cfg.padding[a], 0,
-                                                           cfg.dilation[a]));
-  const ranges = base.map((ax, a) => {
-    const lo = ax.full - 2 * ax.padding, hi = lo + ax.stride - 1;
-    if (hi < 1) {
-      const most = floorDiv(ax.full + ax.stride - 2, 2);
-      refuse(`padding ${ax.padding} on axis ${a} leaves no output for any output_size: the largest is ${hi}; `
-             + `padding can be at most ${most} on this axis`,
-             `第 ${a} 轴的 padding ${ax.padding} 使任何 output_size 都没有输出：最大只能是 ${hi}；`
-             + `此轴的 padding 最多为 ${most}`, lang, "padding");
-    }
-    return [Math.max(1, lo), hi, lo];
-  });
-  const wanted = cfg.output_size;
-  for (let a = 0; a < nd; a++) {
-    const [lo, hi] = ranges[a];
-    if (!(lo <= wanted[a] && wanted[a] <= hi)) {
-      const los = pyList(ranges.map((r) => r[0])), his = pyList(ranges.map((r) => r[1]));
-      const inputs = pyList(cfg.input_size);
-      refuse(`output_size ${wanted[a]} on axis ${a} is out of range: requested ${pyList(wanted)}, but valid sizes `
-             + `range from ${los} to ${his} for an input of size ${inputs}`,
-             `第 ${a} 轴的 output_size ${wanted[a]} 超出范围：要求 ${pyList(wanted)}，但输入尺寸为 ${inputs} 时，`
-             + `有效尺寸从 ${los} 到 ${his}`, lang, "output_size");
-    }
-  }
-  return wanted.map((n, a) => n - ranges[a][2]);
-}
-
-// The transposed layer's axes, refused as tconv.params.plan_conv_transpose refuses them.
-function transposedAxes(cfg, lang) {
-  const ops = cfg.output_size == null ? cfg.output_padding : outputPaddingFor(cfg, lang);
-  return cfg.input_size.map((n, a) => {
-    const ax = transposedAxis(n, cfg.kernel_size[a], cfg.stride[a], cfg.padding[a], ops[a], cfg.dilation[a]);
-    const limit = Math.max(ax.stride, ax.dilation) - 1;
-    if (ax.outputPadding > limit) {
-      refuse(`output_padding ${ax.outputPadding} on axis ${a} must be smaller than stride (${ax.stride}) or `
-             + `dilation (${ax.dilation}): valid range 0..${limit}`,
-             `第 ${a} 轴的 output_padding ${ax.outputPadding} 必须小于 stride（${ax.stride}）或 dilation`
-             + `（${ax.dilation}）：有效范围 0..${limit}`, lang, "output_padding");
-    }
-    if (ax.output < 1) {
-      const most = floorDiv(ax.full + ax.outputPadding - 1, 2);
-      refuse(`padding ${ax.padding} on axis ${a} leaves no output: L_out = ${substituted(ax)}, which must be at `
-             + `least 1; padding can be at most ${most} on this axis`,
-             `第 ${a} 轴的 padding ${ax.padding} 使输出为空：L_out = ${substituted(ax)}，而它至少要为 1；`
-             + `此轴的 padding 最多为 ${most}`, lang, "padding");
-    }
-    return ax;
+// The layer's axes with every length a scene draws (tconv.shapes.TransposedAxis and its EquivalentConv), from
+// plan.js's validated axes: the layer is refused there, by the one validator the page's size report uses too.
+function transposedLayer(cfg, lang) {
+  return transposedAxes(cfg, lang).map((ax) => {
+    const effective = ax.dilation * (ax.kernel_size - 1) + 1;
+    const padBegin = effective - 1 - ax.padding, padEnd = padBegin + ax.output_padding;
+    return {
+      input: ax.input_size, kernel: ax.kernel_size, stride: ax.stride, padding: ax.padding,
+      outputPadding: ax.output_padding, dilation: ax.dilation, effective, full: ax.full_size, output: ax.output_size,
+      buffer: Math.max(ax.full_size, ax.padding + ax.output_size),
+      padBegin, padEnd, padded: (ax.input_size - 1) * ax.stride + 1 + padBegin + padEnd,
+    };
   });
 }
 
-// The direct layer's axes (tconv.shapes.conv_axes with integer padding), refused as plan_conv refuses them.
-function convAxes(cfg, lang) {
+// The direct layer's axes. A scene of a direct convolution has no output_padding: animate's own refusal, in its
+// words, comes first.
+function convLayer(cfg, lang) {
   if (cfg.output_padding.some((v) => v !== 0)) {
     const shown = pyTuple(cfg.output_padding);
     refuse(`output_padding ${shown} only applies to transposed convolution (view 'conv' is direct): use 0`,
            `output_padding ${shown} 只用于转置卷积（视角 'conv' 是直接卷积）：请用 0`, lang, "output_padding");
   }
-  return cfg.input_size.map((input, a) => {
-    const kernel = cfg.kernel_size[a], stride = cfg.stride[a], padding = cfg.padding[a], dilation = cfg.dilation[a];
-    const effective = dilation * (kernel - 1) + 1, padded = input + 2 * padding;
-    if (padded < effective) {
-      refuse(`kernel_size ${kernel} on axis ${a} (dilated span ${effective}) is larger than the padded input `
-             + `(${input} + ${padding} + ${padding} = ${padded}); the kernel can span at most ${padded} on this axis`,
-             `第 ${a} 轴的 kernel_size ${kernel}（膨胀后跨度 ${effective}）大于填充后的输入（${input} + ${padding} + `
-             + `${padding} = ${padded}）；此轴上卷积核最多只能跨 ${padded}`, lang, "kernel_size");
-    }
-    return { input, kernel, stride, padBegin: padding, padEnd: padding, dilation, effective, padded,
-             output: floorDiv(padded - effective, stride) + 1 };
-  });
+  return convAxes({ ...cfg, output_size: null }, lang).map((ax) => ({
+    input: ax.input_size, kernel: ax.kernel_size, stride: ax.stride, padBegin: ax.pad_begin, padEnd: ax.pad_end,
+    dilation: ax.dilation, effective: ax.effective_kernel, padded: ax.padded_size, output: ax.output_size,
+  }));
 }
 
 // Before any array is drawn: a panel holds at most MAX_CELLS (tconv.scene.plan.check_cells).
@@ -226,7 +159,7 @@ export function scenePlan(cfg, view, lang = "en") {
   }
   if (!transposed) name = "conv";
   const nd = cfg.input_size.length;
-  const axes = transposed ? transposedAxes(cfg, lang) : convAxes(cfg, lang);
+  const axes = transposed ? transposedLayer(cfg, lang) : convLayer(cfg, lang);
   checkRank(nd, lang);
   checkCells(cfg.input_size, cfg.kernel_size, lang);
   const plan = { view: name, transposed, nd, axes };
