@@ -309,3 +309,31 @@ def test_a_models_own_error_is_reported_on_one_short_line(exc: Exception, said: 
     diagnosis = tconv.doctor(Raises(exc), (1, 2, 8), sizes=(8, 8), timeout=5.0)
     [problem] = diagnosis.problems
     assert said in problem.message and len(problem.message) < 400 and "\n" not in problem.message
+
+
+def test_a_limit_that_fires_inside_a_gc_callback_fires_again_in_the_forward() -> None:
+    """A SIGALRM that lands in a garbage-collector callback (hypothesis and profilers install them) would raise
+    where Python drops exceptions: the limit fires again a moment later, and the forward is still refused."""
+    import gc
+    import time
+
+    def slow_callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            time.sleep(0.05)  # long enough for the timer to land here
+
+    class Churn(nn.Module):
+        def forward(self, x):
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:  # makes garbage: the collector (and its callback) runs often
+                [[object()] for _ in range(1000)]
+                gc.collect(0)
+            return x
+
+    gc.callbacks.append(slow_callback)
+    try:
+        start = time.monotonic()
+        with pytest.raises(tconv.TconvError, match="did not finish within 0.2 s"):
+            tconv.doctor(Churn(), (1, 2, 8), sizes=(8, 8), timeout=0.2)
+        assert time.monotonic() - start < 3
+    finally:
+        gc.callbacks.remove(slow_callback)
