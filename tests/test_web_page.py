@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import browser_fixtures
 from browser_fixtures import open_page, set_field
@@ -205,3 +208,25 @@ def test_served_downloads_and_walkthrough_use_the_typed_values(browser, base_url
         href = pg.get_attribute("#download-gif", "href")
         assert "x=4%2C4%2C3%3B0%2C3%2C4%3B2%2C3%2C2" in href and "w=1%2C2%3B0%2C1" in href
         assert pg.request.get(pg.url.split("?")[0].rstrip("/") + "/" + href).body()[:6] == b"GIF89a"
+
+
+# ---- any URL: the page explains or draws, never throws
+
+
+JUNK = st.sampled_from(["", "0", "-1", "99999", "3.5", "abc", "1,2,3", ",", "5,", "2,2", "1e3", "%00", "🙂", " 3",
+                        "4;4", "1,,2"])
+URL_KEYS = ["mode", "i", "k", "s", "p", "op", "d", "os", "view", "values", "seed", "lang", "speed", "layers",
+            "frame", "x", "w", "link"]
+
+
+@settings(max_examples=20, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(URL_KEYS), st.one_of(JUNK, st.sampled_from(
+    ["transposed", "conv", "scatter", "matrix", "overlap", "zh", "fr", "1,2;3,4", "1"])), max_size=6))
+def test_any_url_is_drawn_or_explained_never_thrown(browser, base_url, query: dict[str, str]) -> None:
+    url = f"{base_url}/?{LAYER}&" + urlencode(query)
+    with open_page(browser, url) as pg:  # open_page fails the test on any script error
+        drawn = pg.locator("#picture svg, #matrix table").count() > 0
+        told = pg.is_visible("#error") or pg.is_visible("#x-error") or pg.is_visible("#w-error")
+        assert drawn or told, (query, pg.text_content("#error"))
+        if told:
+            assert pg.text_content("#error") or pg.text_content("#x-error") or pg.text_content("#w-error")
