@@ -112,17 +112,44 @@ def worked_example() -> tuple[np.ndarray, np.ndarray]:
     return np.array(_EXAMPLE_INPUT), np.array(_EXAMPLE_WEIGHT)
 
 
+#: splitmix32's constants: the golden-ratio increment and the two multipliers of its output mix.
+_GOLDEN, _MIX1, _MIX2 = 0x9E3779B9, 0x85EBCA6B, 0xC2B2AE35
+_MASK32 = 0xFFFFFFFF
+
+
+def _splitmix32(seed: int, count: int) -> np.ndarray:
+    """The first ``count`` outputs (32-bit) of splitmix32 from ``seed``: integer steps that the explorer's
+    JavaScript (static/sceneplan.js, ``randomArrays``) repeats exactly, where NumPy's generators have no portable
+    twin. The state after i steps is seed + i·increment (mod 2³²), so all of them are computed at once; every
+    product stays below 2⁶⁴ in unsigned 64-bit integers.
+
+    >>> _splitmix32(0, 3).tolist()
+    [2462723854, 1020716019, 454327756]
+    """
+    state = (np.uint64(seed & _MASK32) + np.uint64(_GOLDEN) * np.arange(1, count + 1, dtype=np.uint64)) \
+        & np.uint64(_MASK32)
+    z = ((state ^ (state >> np.uint64(16))) * np.uint64(_MIX1)) & np.uint64(_MASK32)
+    z = ((z ^ (z >> np.uint64(13))) * np.uint64(_MIX2)) & np.uint64(_MASK32)
+    return z ^ (z >> np.uint64(16))
+
+
 def random_arrays(input_size: IntOrSeq, kernel_size: IntOrSeq, *, groups: int = 1, seed: int = 0
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Random small integers of these spatial sizes: inputs 0..4, kernel taps 1..3 (no zero tap, so every stamp
-    shows). With ``groups`` 1 they are plain; otherwise one channel in and out per group, in PyTorch's layout.
+    """Random small integers of these spatial sizes: input 0–4, kernel 0–3 (int64). With ``groups`` 1 they are
+    plain; otherwise one channel in and out per group, in PyTorch's layout.
+
+    Zeros are drawn as the tutorials draw them: their worked example has a zero in its kernel, and a zero shows
+    that a product can vanish; the ranges stay small enough to add a window up by heart. The generator is
+    splitmix32, one output per number (the input row by row, then the kernel) taken modulo 5 or 4: every shell
+    (``tconv explain``, ``compute``, ``animate``) and the explorer's page (static/scene.js, in the browser) draw the
+    very same numbers from the same seed.
 
     A scalar size is one axis, as in the library's arithmetic; shells that mean a square layer pass one size per
     axis (:func:`tconv._axes.drawn_axes`). The memory is checked first, counted in Python ints.
 
-    >>> x, w = random_arrays((2, 3), (2, 2), seed=5)
-    >>> x.shape, w.shape, int(x.min()) >= 0, int(w.min()) >= 1
-    ((2, 3), (2, 2), True, True)
+    >>> x, w = random_arrays((2, 3), (2, 2), seed=0)
+    >>> x.tolist(), w.tolist()
+    ([[4, 4, 1], [4, 3, 0]], [[3, 1], [0, 3]])
     >>> [a.shape for a in random_arrays(4, 3, groups=2)]
     [(2, 4), (2, 1, 3)]
     """
@@ -133,10 +160,12 @@ def random_arrays(input_size: IntOrSeq, kernel_size: IntOrSeq, *, groups: int = 
     nbytes = groups * (math.prod(size) + math.prod(kernel)) * np.dtype(np.int64).itemsize
     shown = ",".join(map(str, size)), ",".join(map(str, kernel))
     check_memory(nbytes, f"input_size {shown[0]} with kernel_size {shown[1]} (random integer arrays)")
-    rng = np.random.default_rng(as_int("seed", seed, minimum=0))
-    if groups == 1:
-        return rng.integers(0, 5, size=size), rng.integers(1, 4, size=kernel)
-    return rng.integers(0, 5, size=(groups, *size)), rng.integers(1, 4, size=(groups, 1, *kernel))
+    x_shape = size if groups == 1 else (groups, *size)
+    w_shape = kernel if groups == 1 else (groups, 1, *kernel)
+    nx, nw = math.prod(x_shape), math.prod(w_shape)
+    z = _splitmix32(as_int("seed", seed, minimum=0), nx + nw)
+    return ((z[:nx] % np.uint64(5)).astype(np.int64).reshape(x_shape),
+            (z[nx:] % np.uint64(4)).astype(np.int64).reshape(w_shape))
 
 
 def with_channels(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, *, plain: bool = False

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._axes import IntOrSeq, as_int, drawn_axes, per_axis, show
+from .._axes import IntOrSeq, drawn_axes, per_axis, show
 from ..dtypes import as_arrays
 from ..errors import TconvError
 from ..params import ConvPlan, ConvTransposePlan, plan_conv, plan_conv_transpose
@@ -200,45 +200,18 @@ def check_drawable(plan: object, view: str) -> ScenePlan:
     return replace(plan, batch=1, batched=True, in_channels=1, out_channels=1, groups=1, dtype="float64")
 
 
-#: splitmix32's constants: the golden-ratio increment and the two multipliers of its output mix.
-_GOLDEN, _MIX1, _MIX2 = 0x9E3779B9, 0x85EBCA6B, 0xC2B2AE35
-_MASK32 = 0xFFFFFFFF
-
-
-def _splitmix32(seed: int, count: int) -> list[int]:
-    """The first ``count`` outputs (32-bit) of splitmix32 from ``seed``: integer steps that the explorer's
-    JavaScript (static/scene.js, ``randomArrays``) repeats exactly, where NumPy's generators have no portable twin.
-
-    >>> _splitmix32(0, 3)
-    [2462723854, 1020716019, 454327756]
-    """
-    state, out = seed & _MASK32, []
-    for _ in range(count):
-        state = (state + _GOLDEN) & _MASK32
-        z = ((state ^ (state >> 16)) * _MIX1) & _MASK32
-        z = ((z ^ (z >> 13)) * _MIX2) & _MASK32
-        out.append(z ^ (z >> 16))
-    return out
-
-
 def random_arrays(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], seed: int
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Small random integers from ``seed``: input 0–4, kernel 0–3 (int64 arrays).
-
-    Zeros are drawn as the tutorials draw them: their worked example has a zero in its kernel, and a zero shows
-    that a product can vanish. The ranges stay small enough to add a window up by heart. The generator is
-    splitmix32, one output per cell (the input row by row, then the kernel) taken modulo 5 or 4, so the
-    explorer's page draws the very same numbers from the same seed, with no server.
+    """Small random integers from ``seed``: input 0–4, kernel 0–3 (int64 arrays), the very numbers ``tconv explain``
+    and ``tconv compute`` draw from the same seed, and the explorer's page too (:func:`tconv.arrays.random_arrays`).
 
     >>> x, w = random_arrays((2, 3), (2, 2), 0)
     >>> x.tolist(), w.tolist()
     ([[4, 4, 1], [4, 3, 0]], [[3, 1], [0, 3]])
     """
-    seed = as_int("seed", seed, minimum=0)
-    nx, nw = math.prod(input_shape), math.prod(kernel_shape)
-    z = _splitmix32(seed, nx + nw)
-    return (np.array([v % 5 for v in z[:nx]], dtype=np.int64).reshape(input_shape),
-            np.array([v % 4 for v in z[nx:]], dtype=np.int64).reshape(kernel_shape))
+    from ..arrays import random_arrays as draw
+
+    return draw(tuple(input_shape), tuple(kernel_shape), seed=seed)
 
 
 def given_arrays(input: ArrayLike, weight: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

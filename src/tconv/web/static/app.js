@@ -10,7 +10,11 @@ import { buildScene, randomArrays } from "./scene.js";
 import { formatNumber } from "./format.js";
 import { equations as outputEquations, matrixView } from "./explain.js";
 import { overlapInfo, overlapSceneDict } from "./overlap.js";
-import { Drawing, cachedFrames, frameSvg, marksOf } from "./draw.js";
+import { Drawing, cachedFrames, frameSvg, linkMap } from "./draw.js";
+import { copyText, flash } from "./clipboard.js";
+import { matrixInfo, matrixTable } from "./matrix.js";
+import { keepDescription, placeInfo, wirePointer } from "./pointer.js";
+import { cliCommand } from "./commands.js";
 import { UI, EXAMPLE } from "./words.js";
 import { parseValues, valuesText } from "./values.js";
 
@@ -21,14 +25,13 @@ const AXIS_PARAMS = ["i", "k", "s", "p", "op", "d", "os"];
 const NAMES = { i: "input_size", k: "kernel_size", s: "stride", p: "padding", op: "output_padding", d: "dilation",
                 os: "output_size" };
 const VIEWS = ["gather", "scatter", "matrix", "overlap"];
-const QUIET_MS = 90;     // a mouse crossing the gap between two cells keeps the description meanwhile
 // The server marks the page it serves; a static site has no API behind it.
 const SERVED = document.querySelector('meta[name="tconv-server"]') !== null;
 
 let state = { ...DEFAULTS };
 let scene = null, drawing = null, frame = 0, timer = null, equations = null, config = null, arrays = null;
 let overlapData = null, matrixData = null, linked = null;
-let focused = null, unfocusTimer = null, urlTimer = null, walkRequest = 0;
+let focused = null, urlTimer = null, walkRequest = 0;
 const $ = (id) => document.getElementById(id);
 
 function t(key, ...args) {
@@ -240,24 +243,12 @@ function pythonParts() {
   const gif = $("download-gif");
   if (SERVED) { gif.href = `api/scene.gif?${q}`; gif.hidden = false; $("gif-note").hidden = true; }
   else { gif.removeAttribute("href"); gif.hidden = true; $("gif-note").hidden = false;
-         $("gif-note").textContent = t("gif_note", cliCommand("animate", typed) + " --values -o tconv.gif"); }
+         $("gif-note").textContent = t("gif_note", command("animate", typed) + " --values -o tconv.gif"); }
   return { q, typed };
 }
 
-// The CLI command that gives the same picture or walkthrough as the page shows.
-function cliCommand(what, typed) {
-  const c = config, parts = [`tconv ${what}`];
-  const axes = (v) => v.length === 1 ? `${v[0]},` : v.join(",");
-  if (typed) parts.push(`--input '${typed.x}'`, `--weight '${typed.w}'`);
-  else parts.push(`-i ${axes(c.input_size)}`, `-k ${axes(c.kernel_size)}`, `--seed ${c.seed}`);
-  parts.push(`-s ${axes(c.stride)}`, `-p ${axes(c.padding)}`, `-d ${axes(c.dilation)}`);
-  if (c.mode === "conv") parts.push(what === "animate" ? "--no-transposed" : "");
-  else if (c.output_size) parts.push(`--output-size ${axes(c.output_size)}`);
-  else parts.push(`--output-padding ${axes(c.output_padding)}`);
-  if (what === "animate" && c.mode !== "conv") parts.push(`--view ${sceneView()}`);
-  if (what === "explain") parts.push(`--view ${state.view === "matrix" ? "matrix" : sceneView()}`);
-  parts.push(`--lang ${state.lang}`);
-  return parts.filter(Boolean).join(" ");
+function command(what, typed) {
+  return cliCommand(what, config, { typed, view: sceneView(), matrix: state.view === "matrix", lang: state.lang });
 }
 
 function setWalkthrough(text) {
@@ -269,7 +260,7 @@ async function loadWalkthrough(view) {
   const id = ++walkRequest;
   if (state.mode !== "transposed") { setWalkthrough(""); return; }
   const { q, typed } = pythonParts();
-  if (!SERVED) { setWalkthrough(t("walkthrough_note", cliCommand("explain", typed))); return; }
+  if (!SERVED) { setWalkthrough(t("walkthrough_note", command("explain", typed))); return; }
   q.set("view", view);
   setWalkthrough(t("loading"));
   try {
@@ -278,7 +269,7 @@ async function loadWalkthrough(view) {
     if (id !== walkRequest) return;
     setWalkthrough(res.ok ? body.text : (typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail)));
   } catch (err) {
-    if (id === walkRequest) setWalkthrough(t("walkthrough_note", cliCommand("explain", typed)));
+    if (id === walkRequest) setWalkthrough(t("walkthrough_note", command("explain", typed)));
   }
 }
 
@@ -361,30 +352,6 @@ function pause(save = true) {
   $("player").dataset.playing = "0";
 }
 
-function cellKey(panel, r, c) { return `${panel}-${r}-${c}`; }
-
-// Cells are linked when they appear in one frame: a highlighted cell and the footprint that feeds it (or that
-// it stamps), plus the kernel taps used. The index of every frame's marks is made once, on the first hover.
-function linkedCells(panel, r, c) {
-  if (!linked) {
-    linked = new Map();
-    const frames = cachedFrames(scene);
-    for (let i = 0; i < scene.frameCount; i++) {
-      const marks = marksOf(scene, frames(i));
-      for (const m of marks) {
-        const key = cellKey(m.panel, m.row, m.col);
-        if (!linked.has(key)) linked.set(key, new Set());
-        const set = linked.get(key);
-        const others = m.kind === "highlight" ? marks.filter((o) => o.kind === "footprint") : marks.filter((o) => o.kind === "highlight");
-        for (const o of others) set.add(cellKey(o.panel, o.row, o.col));
-        const taps = m.kind === "highlight" ? others : [m];
-        if (scene.kernel) for (const o of taps) if (o.tap) set.add(cellKey(scene.kernel, o.tap[0], o.tap[1]));
-      }
-    }
-  }
-  return linked.get(cellKey(panel, r, c)) || new Set();
-}
-
 // ---- what a cell is: hover (mouse) or tap and drag (touch, pen)
 
 // "0,1" → "0, 1" (the library's indices, as the walkthrough writes them)
@@ -450,7 +417,7 @@ function cellOf(el) {
 }
 
 function focusCell(el) {
-  clearTimeout(unfocusTimer);
+  keepDescription();
   if (el === focused) return;
   unfocus();
   if (!el) return;
@@ -458,20 +425,22 @@ function focusCell(el) {
   document.body.classList.add("focusing");
   el.classList.add("hovered");
   let info;
-  if (el.closest("#matrix")) info = focusMatrix(el);
+  if (el.closest("#matrix")) info = matrixInfo(el, matrixData, t);
   else {
     $("picture").classList.add("focusing");  // the frame's marks step aside: one highlight at a time
     const [panel, r, c] = parseId(el.id);
     const role = el.dataset.role;
-    if (scene && role !== "pad" && role !== "padding" && role !== "zero")
-      for (const key of linkedCells(panel, r, c)) { const o = document.getElementById(key); if (o) o.classList.add("linked"); }
+    if (scene && role !== "pad" && role !== "padding" && role !== "zero") {
+      linked = linked || linkMap(scene);
+      for (const key of linked.get(`${panel}-${r}-${c}`) || []) { const o = document.getElementById(key); if (o) o.classList.add("linked"); }
+    }
     info = describeCell(el);
   }
   showInfo(info, el);
 }
 
 function unfocus() {
-  clearTimeout(unfocusTimer);
+  keepDescription();
   focused = null;
   for (const el of document.querySelectorAll("#picture .linked, #picture .hovered, #matrix .linked, #matrix .hovered"))
     el.classList.remove("linked", "hovered");
@@ -490,79 +459,7 @@ function showInfo(info, anchor) {
   placeInfo(anchor);
 }
 
-// Over the picture and inside the viewport: along the top of the visible part of the picture box, or along its
-// bottom when that would cover the cell, else just above or below the cell.
-function placeInfo(anchor) {
-  const box = $("hover-info");
-  if (box.hidden || !anchor) return;
-  const m = 4, vw = document.documentElement.clientWidth, vh = window.innerHeight;
-  const stage = $("stage").getBoundingClientRect();
-  const width = Math.max(120, Math.min(stage.width, vw - 2 * m, 720));
-  box.style.width = `${width}px`;
-  box.style.left = `${Math.min(Math.max(m, stage.left), vw - m - width)}px`;
-  const h = box.offsetHeight, cell = anchor.getBoundingClientRect();
-  const clear = (y) => y >= m && y + h <= vh - m && (y + h <= cell.top || y >= cell.bottom);
-  const top = Math.max(m, stage.top), bottom = Math.min(vh - m, stage.bottom) - h;
-  const candidates = [top, bottom, cell.top - h - 6, cell.bottom + 6];
-  let y = candidates.find(clear);
-  if (y === undefined) y = top;
-  box.style.top = `${Math.min(Math.max(m, y), vh - m - h)}px`;
-}
-
-function wirePointer(container) {
-  // mouse: hover; a gap between two cells keeps the description for a moment instead of flickering
-  container.addEventListener("pointerover", (e) => {
-    if (e.pointerType !== "mouse") return;
-    const cell = cellOf(e.target);
-    if (cell) focusCell(cell);
-    else { clearTimeout(unfocusTimer); unfocusTimer = setTimeout(unfocus, QUIET_MS); }
-  });
-  container.addEventListener("pointerleave", (e) => { if (e.pointerType === "mouse") unfocus(); });
-  // touch and pen: a tap does what hover does, another tap moves it. A finger pressed on the cell already
-  // described and dragged is followed from cell to cell; any other swipe scrolls (the page, or a picture larger
-  // than its box), so the cells never trap the finger.
-  let dragging = false;
-  container.addEventListener("pointerdown", (e) => {
-    if (e.pointerType === "mouse") return;
-    const cell = cellOf(e.target);
-    dragging = cell !== null && cell === focused;
-    if (cell) focusCell(cell);
-  });
-  container.addEventListener("pointermove", (e) => {
-    if (e.pointerType === "mouse" || !dragging) return;
-    const cell = cellOf(document.elementFromPoint(e.clientX, e.clientY));
-    if (cell) focusCell(cell);
-  });
-  for (const kind of ["pointerup", "pointercancel"]) container.addEventListener(kind, () => { dragging = false; });
-  // a drag that follows the finger must not scroll: touch-action does not reach SVG shapes, so say it here
-  container.addEventListener("touchmove", (e) => { if (dragging && e.cancelable) e.preventDefault(); },
-                             { passive: false });
-}
-
 // ---- the matrix view
-
-// "x0(0, 1)" (the library's label) → "0, 1"
-function labelIndex(label) { const m = /\(([^)]*)\)/.exec(label); return m ? m[1] : label; }
-
-function focusMatrix(el) {
-  const { C, equations: eqs } = matrixData;
-  const table = el.closest("table");
-  const row = el.dataset.row === undefined ? null : Number(el.dataset.row);
-  const col = el.dataset.col === undefined ? null : Number(el.dataset.col);
-  if (col !== null) for (const o of table.querySelectorAll(`[data-col="${col}"]`)) o.classList.add("linked");
-  if (row !== null) for (const o of table.querySelectorAll(`[data-row="${row}"]`)) o.classList.add("linked");
-  const x = row === null ? null : `x(${labelIndex(C.row_labels[row])})`;
-  const yIndex = col === null ? null : labelIndex(C.col_labels[col]);
-  const sum = col === null ? null : (eqs[yIndex.replace(/\s/g, "")] || `y(${yIndex})`);
-  if (row !== null && col !== null) {
-    const v = C.values[row][col];
-    return { what: C.roles[row][col] === "matrix" ? t("d_entry", x, `y(${yIndex})`, v) : t("d_no_entry", x, `y(${yIndex})`),
-             detail: t("d_output", sum) };
-  }
-  if (col !== null) return { what: t("d_output", sum) };
-  const reach = C.roles[row].filter((role) => role === "matrix").length;
-  return { what: t("d_input", x, ""), detail: t("d_reach", reach) };
-}
 
 function seededArrays() {
   return arrays ? [arrays.x, arrays.w] : randomArrays(config.input_size, config.kernel_size, config.seed);
@@ -575,31 +472,7 @@ function showMatrix() {
   $("title-line").textContent = m.title || "";
   const C = m.C;
   matrixData = { C, equations: m.equations, title: m.title || "" };
-  const table = document.createElement("table");
-  const thead = document.createElement("thead"), head = document.createElement("tr");
-  const corner = document.createElement("th"); corner.className = "corner"; corner.textContent = t("corner");
-  head.append(corner);
-  C.col_labels.forEach((label, j) => {
-    const th = document.createElement("th"); th.textContent = label;
-    th.dataset.col = String(j); th.dataset.role = "output"; th.dataset.index = labelIndex(label).replace(/\s/g, "");
-    head.append(th);
-  });
-  thead.append(head); table.append(thead);
-  const tbody = document.createElement("tbody");
-  C.values.forEach((row, r) => {
-    const tr = document.createElement("tr");
-    const th = document.createElement("th"); th.textContent = C.row_labels[r];
-    th.dataset.row = String(r); th.dataset.role = "input"; th.dataset.index = labelIndex(C.row_labels[r]).replace(/\s/g, "");
-    tr.append(th);
-    row.forEach((v, j) => {
-      const td = document.createElement("td"); td.textContent = String(v);
-      td.dataset.row = String(r); td.dataset.col = String(j); td.dataset.role = C.roles[r][j];
-      if (C.roles[r][j] === "matrix") td.classList.add("nz");
-      tr.append(td);
-    });
-    tbody.append(tr);
-  });
-  table.append(tbody);
+  const table = matrixTable(C, t("corner"));
   const box = $("matrix"); box.replaceChildren(table); box.hidden = false;
   $("caption").textContent = frameCaption();
   loadWalkthrough("matrix");
@@ -661,27 +534,6 @@ function randomValues() {
 
 // ---- copy, share, download
 
-async function copyText(text) {
-  try {
-    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); return true; }
-  } catch (err) { /* fall back below */ }
-  const area = document.createElement("textarea");
-  area.value = text; area.setAttribute("readonly", ""); area.style.position = "fixed"; area.style.opacity = "0";
-  document.body.append(area); area.select();
-  let ok = false;
-  try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
-  area.remove();
-  return ok;
-}
-
-// Says on the control itself that it worked, then puts its words back.
-function flash(el, key, ok) {
-  clearTimeout(el._flash);
-  el.textContent = t(ok ? key : "copy_failed");
-  el.dataset.copied = ok ? "1" : "0";
-  el._flash = setTimeout(() => { el.textContent = t(el.dataset.i18n); delete el.dataset.copied; }, 2500);
-}
-
 // The SVG download: the frame on screen as a standalone SVG, made here (works on a static site too).
 function downloadSvg(e) {
   const s = scene;
@@ -717,14 +569,16 @@ function init() {
   $("next").addEventListener("click", () => { pause(); setFrame(frame + 1); });
   $("scrub").addEventListener("input", () => { pause(); setFrame(Number($("scrub").value)); });
   $("speed").addEventListener("change", () => { state.speed = $("speed").value; writeUrl(); if (timer !== null) play(); });
-  $("copy-code").addEventListener("click", async () => flash($("copy-code"), "copied", await copyText($("code").textContent)));
+  const said = (el, key, ok) => flash(el, t(ok ? key : "copy_failed"), ok, t(el.dataset.i18n));
+  $("copy-code").addEventListener("click", async () => said($("copy-code"), "copied", await copyText($("code").textContent)));
   $("share").addEventListener("click", async (e) => {
     e.preventDefault();  // copy the link; do not reload the page
     writeUrl();
-    flash($("share"), "link_copied", await copyText(location.href));
+    said($("share"), "link_copied", await copyText(location.href));
   });
   $("download-svg").addEventListener("click", downloadSvg);
-  wirePointer($("picture")); wirePointer($("matrix"));
+  const page = { cellOf, focus: focusCell, unfocus, focused: () => focused };
+  wirePointer($("picture"), page); wirePointer($("matrix"), page);
   // a tap or click anywhere but on a cell clears the description
   document.addEventListener("pointerdown", (e) => { if (focused && !cellOf(e.target)) unfocus(); });
   let resizing = null, width = stageWidth();

@@ -418,3 +418,21 @@ export class Drawing {
     return v === undefined ? null : v;
   }
 }
+
+// Which cells light up with which (cell id → ids): cells are linked when they appear in one frame, a highlighted
+// cell with the footprint that feeds it (or that it stamps), and both with the kernel taps used. Made from every
+// frame's marks, once per picture (on the first hover).
+export function linkMap(scene) {
+  const linked = new Map(), frames = cachedFrames(scene), key = (m) => `${m.panel}-${m.row}-${m.col}`;
+  for (let i = 0; i < scene.frameCount; i++) {
+    const marks = marksOf(scene, frames(i));
+    for (const m of marks) {
+      if (!linked.has(key(m))) linked.set(key(m), new Set());
+      const set = linked.get(key(m));
+      const others = marks.filter((o) => (m.kind === "highlight") === (o.kind === "footprint"));
+      for (const o of others) set.add(key(o));
+      if (scene.kernel) for (const o of m.kind === "highlight" ? others : [m]) if (o.tap) set.add(`${scene.kernel}-${o.tap[0]}-${o.tap[1]}`);
+    }
+  }
+  return linked;
+}

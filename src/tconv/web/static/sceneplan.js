@@ -25,7 +25,7 @@ function pyRepr(value) {
   return `${q}${body}${q}`;
 }
 
-// ---- random values: splitmix32, as tconv.scene.plan.random_arrays draws them
+// ---- random values: splitmix32, as tconv.arrays.random_arrays draws them (tconv explain, compute, animate)
 
 // The 32-bit outputs of splitmix32 from `seed` (mod 2**32): Math.imul keeps each product's low 32 bits, as
 // Python's "& 0xFFFFFFFF" does.
