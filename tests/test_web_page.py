@@ -91,6 +91,31 @@ def test_bad_values_get_a_message_at_their_box(browser, base_url, box: str, text
         assert pg.is_hidden(f"#{box}-error")
 
 
+def test_refused_values_leave_the_sizes_and_the_cli_format_is_read(browser, base_url) -> None:
+    with open_page(browser, f"{base_url}/?{LAYER}&x=1,2,3;4,5,6;7,8,9&w=1,0,0;0,1,0;0,0,1") as pg:
+        pg.fill("#x-values", "1 a 3")
+        pg.dispatch_event("#x-values", "change")
+        assert pg.text_content("#x-error") == 'input values: "a" (row 1) is not a number'
+        assert pg.input_value("#i0") == "3" and pg.is_checked("#link")  # nothing refused reached the sizes
+        pg.fill("#x-values", " ".join(["1"] * 17))  # more than the page draws: the sizes stay, the box says why
+        pg.dispatch_event("#x-values", "change")
+        assert pg.input_value("#i0") == "3" and pg.text_content("#x-error").startswith("input values: 1 × 17 typed")
+        pg.fill("#x-values", "[[1, 2], [3, 4]]")  # the CLI's --input form
+        pg.dispatch_event("#x-values", "change")
+        pg.fill("#w-values", "[1, 1]")  # a 1 × 2 kernel: the axes go apart
+        pg.dispatch_event("#w-values", "change")
+        assert pg.is_hidden("#x-error") and pg.is_hidden("#w-error") and pg.is_hidden("#error")
+        assert pg.text_content("#size-line") == "2 × 2 → 2 × 3" and not pg.is_checked("#link")  # k 1 × 2, s2 p1 op1
+
+
+def test_values_are_read_when_typing_pauses(browser, base_url) -> None:
+    with open_page(browser, f"{base_url}/?{LAYER}") as pg:
+        pg.locator("#w-values").press_sequentially("1 0; 0 1")
+        pg.locator("#x-values").press_sequentially("1 2; 3 4")  # no change event: the pause reads it
+        pg.wait_for_function("document.querySelector('#size-line').textContent === '2 × 2 → 3 × 3'")
+        assert pg.input_value("#k0") == "2"
+
+
 # ---- H and W together
 
 
@@ -106,6 +131,8 @@ def test_the_link_toggle_changes_both_axes_in_one_render(browser, base_url) -> N
         assert pg.input_value("#i1") == "5" and pg.text_content("#size-line") == "4 × 5 → 8 × 10"
     with open_page(browser, f"{base_url}/?mode=transposed&i=3,4&k=3,3&s=2,2&p=1,1&op=1,1&d=1,1") as pg:
         assert not pg.is_checked("#link")  # a layer that is not square opens with the axes apart
+    with open_page(browser, f"{base_url}/?mode=transposed&i=5,4&k=3,3&s=2,2&p=1,1&op=1,1&d=1,1&link=1") as pg:
+        assert not pg.is_checked("#link") and pg.input_value("#i1") == "4"  # a link cannot join unequal axes
 
 
 # ---- phones, scrolling, taps
@@ -145,6 +172,29 @@ def test_a_view_change_resets_the_scroll(browser, base_url) -> None:
         pg.check("input[name=view][value=scatter]")
         pg.wait_for_selector("#picture svg[data-view=scatter]")
         assert pg.evaluate("(s => [s.scrollLeft, s.scrollTop])(document.querySelector('#stage'))") == [0, 0]
+
+
+def test_a_tap_on_a_control_after_a_cell_works_the_first_time(browser, base_url) -> None:
+    with open_page(browser, f"{base_url}/?{LAYER}&view=gather", *PHONE, **TOUCH) as pg:
+        pg.locator("#picture rect.cell[data-role=output]").nth(4).tap()
+        pg.wait_for_selector("#hover-info:not([hidden])")
+        pg.locator("#walkthrough-box summary").tap()  # clearing the description must not move it from the finger
+        assert pg.get_attribute("#walkthrough-box", "open") is not None
+        pg.wait_for_selector("#hover-info[hidden]", state="attached")
+
+
+def test_the_page_refuses_what_the_api_refuses_in_its_words(browser, base_url) -> None:
+    with open_page(browser, f"{base_url}/?{LAYER}&view=overlap&layers=6") as pg:
+        assert pg.text_content("#error") == ("layers 6 is refused (how many identical layers are stacked: an integer "
+                                             "from 1 to 4)")
+        assert pg.is_hidden("#download-svg") and pg.is_hidden("#download-gif")
+
+
+def test_a_convolution_output_tells_its_sum(browser, base_url) -> None:
+    with open_page(browser, f"{base_url}/?mode=conv&i=5,5&k=3,3&s=2,2&p=1,1&d=1,1&values=1&seed=0") as pg:
+        pg.hover("#output-1-1")
+        text = pg.text_content("#hover-info")
+        assert text.startswith("output y(1, 1) = ") and text.count("·") == 9, text
 
 
 def test_a_tap_outside_the_cells_clears_the_description(browser, base_url) -> None:
@@ -191,7 +241,7 @@ def test_what_needs_python_says_how_to_get_it(browser, base_url, lang: str) -> N
             assert text.startswith("tconv.explain") and "view: scatter" in text if lang == "en" else CJK.search(text)
         else:
             note = pg.text_content("#walkthrough")
-            assert "pip install tconv" in note and "tconv explain -i 3,3 -k 3,3 --seed 0" in note
+            assert "pip install ." in note and "tconv explain -i 3,3 -k 3,3 --seed 0" in note
             assert "--view scatter" in note and f"--lang {lang}" in note
             assert bool(CJK.search(note)) == (lang == "zh")
             assert bool(CJK.search(pg.text_content("#gif-note"))) == (lang == "zh")

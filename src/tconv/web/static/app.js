@@ -5,18 +5,18 @@
 // `tconv serve` they come from its API; on a static site the page says how to get them. The whole state lives in
 // the URL query.
 import { EngineError } from "./errors.js";
-import { parseQuery, shapeInfo } from "./plan.js";
+import { LIMITS, parseQuery, shapeInfo } from "./plan.js";
 import { buildScene, randomArrays } from "./scene.js";
 import { formatNumber } from "./format.js";
 import { equations as outputEquations, matrixView } from "./explain.js";
 import { overlapInfo, overlapSceneDict } from "./overlap.js";
-import { Drawing, cachedFrames, frameSvg, linkMap } from "./draw.js";
+import { Drawing, cachedFrames, frameSvg, linkMap, marksOf } from "./draw.js";
 import { copyText, flash } from "./clipboard.js";
 import { matrixInfo, matrixTable } from "./matrix.js";
 import { keepDescription, placeInfo, wirePointer } from "./pointer.js";
 import { cliCommand } from "./commands.js";
 import { UI, EXAMPLE } from "./words.js";
-import { parseValues, valuesText } from "./values.js";
+import { flatValues, parseValues, typedShape, valuesText } from "./values.js";
 
 const DEFAULTS = { mode: "transposed", i: "3,3", k: "3,3", s: "2,2", p: "1,1", op: "1,1", d: "1,1", os: "",
                    view: "gather", values: "1", seed: "0", lang: "en", speed: "1", layers: "1", frame: "1",
@@ -47,7 +47,9 @@ function readUrl() {
   if (state.view === "equivalent") state.view = "gather";  // the gather view's old name: old links still load
   if (!VIEWS.includes(state.view)) state.view = "gather";
   if (!UI[state.lang]) state.lang = "en";
-  if (state.link === "") state.link = isSquare() ? "1" : "0";
+  if (state.link !== "0" && state.link !== "1" || state.link === "1" && !isSquare()) state.link = isSquare() ? "1" : "0";
+  if (state.values !== "0") state.values = "1";
+  if (![...$("speed").options].some((o) => o.value === state.speed)) state.speed = "1";
   frame = Math.max(0, (parseInt(state.frame, 10) || 1) - 1);
 }
 
@@ -164,6 +166,13 @@ function engineQuery() {
 // The arrays drawn: the typed ones when the boxes hold values, else the scene draws them from the seed.
 function typedArrays(cfg) {
   if (state.x === "" && state.w === "") return null;
+  if ((state.x === "") !== (state.w === "")) {  // one box filled: say which other one to fill
+    const which = state.x === "" ? "x" : "w";
+    const err = new EngineError(UI.en[which === "x" ? "need_x" : "need_w"], UI.zh[which === "x" ? "need_x" : "need_w"],
+                                state.lang);
+    err.which = which;
+    throw err;
+  }
   const x = parseValues(state.x, "x", cfg.input_size, state.lang);
   const w = parseValues(state.w, "w", cfg.kernel_size, state.lang);
   return { x, w };
@@ -187,18 +196,20 @@ function refresh(force = false) {
   clearTimeout(urlTimer); urlTimer = setTimeout(writeUrl, 0); document.documentElement.dataset.url = "pending";
   scene = null; drawing = null; equations = null; overlapData = null; matrixData = null; linked = null;
   try {
+    showValuesError(null, "");
     config = parseQuery(engineQuery(), state.lang);
     renderShape(shapeInfo(config, state.lang));
     showError("");
   } catch (err) {
     showError(message(err), "all");
+    $("download-svg").hidden = true; $("download-gif").hidden = true; $("gif-note").hidden = true;
     setReady("1");
     $("picture").dataset.renders = String(renders);
     return;
   }
   try {
     arrays = null;
-    try { arrays = typedArrays(config); showValuesError(null, ""); }
+    try { arrays = typedArrays(config); }
     catch (err) { showValuesError(err.which || "x", message(err)); throw err; }
     const view = effectiveView();
     if (view === "overlap") showOverlap();
@@ -207,6 +218,8 @@ function refresh(force = false) {
   } catch (err) {
     showError(message(err), "render");
   } finally {
+    $("download-svg").hidden = !scene;  // a refused state has no picture to download
+    if (!scene && !overlapData && !matrixData) { $("download-gif").hidden = true; $("gif-note").hidden = true; }
     setReady("1");
     $("picture").dataset.ms = (performance.now() - started).toFixed(1);
     $("picture").dataset.renders = String(renders);
@@ -399,15 +412,23 @@ function describeCell(rect) {
   }
 }
 
-// "y(1, 1) = 3·1 + 0·1 + … = 11" when the numbers are shown, else the frame's value.
+// "y(1, 1) = 3·1 + 0·1 + … = 11" when the numbers are shown (a direct convolution's from the frame that computes
+// it: window values times kernel taps), else the frame's value.
 function outputSum(panel, r, c, index) {
   const eq = outputEquation(index.replace(/\s/g, ""));
   if (eq) return eq;
   const frames = cachedFrames(scene);
   for (let i = 0; scene && i < scene.frameCount; i++) {
     const f = frames(i);
-    if (f.highlight && f.highlight.panel === panel && f.highlight.row === r && f.highlight.col === c)
-      return `y(${index})` + (f.value !== null && f.value !== undefined && state.values === "1" ? ` = ${f.value}` : "");
+    if (!(f.highlight && f.highlight.panel === panel && f.highlight.row === r && f.highlight.col === c)) continue;
+    if (state.values !== "1" || f.value === null || f.value === undefined) return `y(${index})`;
+    const input = scene.panels.find((p) => p.name === "input"), kernel = scene.panels.find((p) => p.name === scene.kernel);
+    if (state.mode === "conv" && f.window && input && input.values && kernel && kernel.values) {
+      const terms = marksOf(scene, f).filter((m) => m.kind === "footprint")
+        .map((m) => `${formatNumber(input.values[m.row][m.col])}·${formatNumber(kernel.values[m.tap[0]][m.tap[1]])}`);
+      return `y(${index}) = ${terms.join(" + ")} = ${formatNumber(f.value)}`;
+    }
+    return `y(${index}) = ${formatNumber(f.value)}`;
   }
   return `y(${index})`;
 }
@@ -469,9 +490,10 @@ function showMatrix() {
   const [x, w] = seededArrays();
   const m = matrixView(config, x, w, state.lang);
   $("picture").innerHTML = "";
-  $("title-line").textContent = m.title || "";
+  const title = (m.title || "").replace(/^\d+\.\s*/, "");  // the walkthrough's step number means nothing here
+  $("title-line").textContent = title;
   const C = m.C;
-  matrixData = { C, equations: m.equations, title: m.title || "" };
+  matrixData = { C, equations: m.equations, title: t("matrix_caption") };
   const table = matrixTable(C, t("corner"));
   const box = $("matrix"); box.replaceChildren(table); box.hidden = false;
   $("caption").textContent = frameCaption();
@@ -482,6 +504,8 @@ function showMatrix() {
 
 function showOverlap() {
   const layers = Number(state.layers);
+  if (!(Number.isInteger(layers) && layers >= 1 && layers <= LIMITS.layers))  // the API's rule, in its words
+    throw new EngineError(UI.en.layers_range(state.layers), UI.zh.layers_range(state.layers), state.lang);
   overlapData = overlapInfo(config, layers, state.lang);
   const s = overlapSceneDict(config, layers, state.lang);  // its panel carries the counts and their shades
   scene = null;
@@ -494,26 +518,20 @@ function showOverlap() {
 
 // ---- typed values
 
+// The page's largest sizes (tconv.web.app.LIMITS): typed values beyond them leave the sizes as they are.
+const MOST = { i: LIMITS.input_size, k: LIMITS.kernel_size };
+
 function typeValues(which) {
-  const text = $(`${which}-values`).value;
-  // the URL's form: rows joined by ";", numbers by "," (what is not a number stays, for values.js to point at)
-  const flat = text.split(/[;\n]/).map((r) => r.split(/[ \t\r,]+/).filter(Boolean).join(",")).filter(Boolean).join(";");
+  const flat = flatValues($(`${which}-values`).value);
   if (which === "x") state.x = flat; else state.w = flat;
-  // the sizes follow the values typed (rows × columns), so a typed matrix is drawn as typed
-  if (flat !== "") {
-    const rows = flat.split(";").map((r) => r.split(",").length);
-    const name = which === "x" ? "i" : "k";
+  // the sizes follow the values typed (rows × columns), when they are numbers the page can draw
+  const shape = flat === "" ? null : typedShape(flat);
+  const name = which === "x" ? "i" : "k";
+  if (shape && Math.max(...shape) <= MOST[name]) {
     const oneAxis = state[name].split(",").length === 1 || state[name].endsWith(",");
-    const size = rows.length === 1 && oneAxis ? `${rows[0]},` : `${rows.length},${rows[0]}`;
-    if (rows.every((n) => n === rows[0]) && rows[0] > 0) {
-      state[name] = size;
-      if (!size.endsWith(",") && size.split(",")[0] !== size.split(",")[1]) state.link = "0";
-    }
-  }
-  if ((state.x === "") !== (state.w === "")) {
-    showValuesError(state.x === "" ? "x" : "w", t(state.x === "" ? "need_x" : "need_w"));
-    writeUrl(); toControls();
-    return;
+    const size = shape[0] === 1 && oneAxis ? `${shape[1]},` : shape.join(",");
+    state[name] = size;
+    if (!size.endsWith(",") && shape[0] !== shape[1]) state.link = "0";
   }
   refresh();
 }
@@ -560,7 +578,13 @@ function init() {
       if (problem) { drawn = null; showError(problem, "all"); setReady("1"); } else refresh();
     });
   }
-  for (const which of ["x", "w"]) $(`${which}-values`).addEventListener("change", () => typeValues(which));
+  // a values box is read when typing pauses (half a second) and when it is left
+  for (const which of ["x", "w"]) {
+    const box = $(`${which}-values`);
+    let pauseTimer = null;
+    box.addEventListener("input", () => { clearTimeout(pauseTimer); pauseTimer = setTimeout(() => typeValues(which), 500); });
+    box.addEventListener("change", () => { clearTimeout(pauseTimer); typeValues(which); });
+  }
   $("example").addEventListener("click", loadExample);
   $("random").addEventListener("click", randomValues);
   $("play").addEventListener("click", play);
@@ -580,7 +604,8 @@ function init() {
   const page = { cellOf, focus: focusCell, unfocus, focused: () => focused };
   wirePointer($("picture"), page); wirePointer($("matrix"), page);
   // a tap or click anywhere but on a cell clears the description
-  document.addEventListener("pointerdown", (e) => { if (focused && !cellOf(e.target)) unfocus(); });
+  // (on click, once the control tapped has had its tap: clearing first would move the page under the finger)
+  document.addEventListener("click", (e) => { if (focused && !cellOf(e.target)) unfocus(); });
   let resizing = null, width = stageWidth();
   window.addEventListener("resize", () => {
     clearTimeout(resizing);

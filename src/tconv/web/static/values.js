@@ -46,3 +46,25 @@ export function parseValues(flat, which, size, lang = "en") {
   }
   return size.length === 1 ? values[0] : values;
 }
+
+// What a person typed, in the URL's form: rows joined by ";", numbers by "," (what is not a number stays, for
+// parseValues to point at). JSON as the CLI's --input takes it ([[1, 2], [3, 4]], or [1, 2, 3]) is read too.
+export function flatValues(text) {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("[")) {
+    try {
+      const v = JSON.parse(trimmed);
+      const rows = Array.isArray(v) && v.every(Array.isArray) ? v : [v];
+      if (rows.every((r) => Array.isArray(r) && r.every((n) => typeof n === "number"))) return rows.map((r) => r.join(",")).join(";");
+    } catch (err) { /* not JSON: read as rows below */ }
+  }
+  return text.split(/[;\n]/).map((r) => r.split(/[ \t\r,]+/).filter(Boolean).join(",")).filter(Boolean).join(";");
+}
+
+// The rows × columns typed when every entry is a number and every row as long as the first, else null (then the
+// sizes stay, and parseValues says what is wrong at the box).
+export function typedShape(flat) {
+  const rows = flat.split(";").map((r) => r.split(","));
+  if (!rows.every((r) => r.length === rows[0].length && r.every((n) => NUMBER.test(n)))) return null;
+  return [rows.length, rows[0].length];
+}
