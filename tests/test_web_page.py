@@ -280,3 +280,16 @@ def test_any_url_is_drawn_or_explained_never_thrown(browser, base_url, query: di
         assert drawn or told, (query, pg.text_content("#error"))
         if told:
             assert pg.text_content("#error") or pg.text_content("#x-error") or pg.text_content("#w-error")
+
+
+def test_a_site_opened_as_a_file_says_how_to_open_it(browser, tmp_path) -> None:
+    from tconv.web.site import write_site
+
+    write_site(tmp_path / "site")
+    page = browser.new_page()
+    try:
+        page.goto((tmp_path / "site" / "index.html").as_uri())
+        page.wait_for_selector("#error:not([hidden])")
+        assert "python -m http.server" in page.text_content("#error")
+    finally:
+        page.close()
