@@ -270,7 +270,7 @@ URL_KEYS = ["mode", "i", "k", "s", "p", "op", "d", "os", "view", "values", "seed
             "frame", "x", "w", "link"]
 
 
-@settings(max_examples=20, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.sampled_from(URL_KEYS), st.one_of(JUNK, st.sampled_from(
     ["transposed", "conv", "scatter", "matrix", "overlap", "zh", "fr", "1,2;3,4", "1"])), max_size=6))
 def test_any_url_is_drawn_or_explained_never_thrown(browser, base_url, query: dict[str, str]) -> None:
