@@ -28,6 +28,7 @@ from .jobs import (
     shape_info,
 )
 from .pool import Busy, HeavyPool, PoolKind, Result, cpu_count, tune_allocator
+from .site import asset_names
 from .values import LIMIT
 
 __all__ = ["LIMITS", "POOL", "create_app"]
@@ -417,11 +418,9 @@ def create_app(
         page = (static / "index.html").read_text(encoding="utf-8")
         return HTMLResponse(page.replace("<!-- tconv-server -->", '<meta name="tconv-server" content="1">', 1))
 
-    kinds = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-    # The shipped assets, listed once: a requested name is looked up here, never handed to the file system (a
-    # 300-character name is an OS error there, not a missing file)
-    assets = {entry.name: kinds["." + entry.name.rsplit(".", 1)[-1]] for entry in static.iterdir()
-              if entry.is_file() and "." in entry.name and "." + entry.name.rsplit(".", 1)[-1] in kinds}
+    # The shipped assets, listed once (the site writer's list; the page itself is "/"): a requested name is looked
+    # up here, never handed to the file system (a 300-character name is an OS error there, not a missing file)
+    assets = {name: kind for name, kind in asset_names().items() if name != "index.html"}
 
     @app.get("/static/{name}", include_in_schema=False)
     def asset(name: str) -> Response:

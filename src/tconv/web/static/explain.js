@@ -7,6 +7,7 @@
 
 import { formatNumber } from "./format.js";
 import { refuse } from "./errors.js";
+import { prod, pyRepr, thousands } from "./py.js";
 
 // The words these views write, as tconv.explain.i18n.CATALOGUE has them (a test holds them equal).
 export const WORDS = {
@@ -19,15 +20,10 @@ export const MAX_TERMS = 20000, MAX_STAMPS = 600, MAX_MATRIX_CELLS = 10000, MAX_
 const VIEWS = ["gather", "scatter", "matrix"];
 const LANGS = ["en", "zh"];
 
-const prod = (values) => values.reduce((a, b) => a * b, 1);
-
-// 1234567 → "1,234,567" (Python's f"{n:,}")
-export function grouped(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
 
 // A string as Python's repr writes it in a refusal ('gather'); anything else as JSON.
 function shown(value) {
-  if (typeof value !== "string") return JSON.stringify(value);
-  return value.includes("'") && !value.includes('"') ? `"${value}"` : `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  return typeof value === "string" ? pyRepr(value) : JSON.stringify(value);
 }
 
 // tconv._axes.as_choice's refusal.
@@ -74,9 +70,9 @@ function checkViewSize(view, axes, lang) {
   }[view];
   for (const [count, limit, what] of limits) {
     if (count > limit) {
-      refuse(`explain shows every ${what}: this configuration has ${grouped(count)}, more than the ${grouped(limit)} a `
+      refuse(`explain shows every ${what}: this configuration has ${thousands(count)}, more than the ${thousands(limit)} a `
              + "walkthrough shows; use smaller sizes or fewer channels (tconv.conv_transpose computes any size)",
-             `逐步讲解会列出每个${WHAT_ZH[what]}：此配置有 ${grouped(count)} 个，超过逐步讲解能显示的 ${grouped(limit)} 个；`
+             `逐步讲解会列出每个${WHAT_ZH[what]}：此配置有 ${thousands(count)} 个，超过逐步讲解能显示的 ${thousands(limit)} 个；`
              + "请使用更小的尺寸或更少的通道（tconv.conv_transpose 可以计算任意尺寸）", lang);
     }
   }

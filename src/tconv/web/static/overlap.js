@@ -5,7 +5,8 @@
 // The first layer is one the plan accepts (the page asks plan.js first); the stacked layers are checked here.
 
 import { refuse } from "./errors.js";
-import { checkChoice, grouped, layerAxes } from "./explain.js";
+import { checkChoice, layerAxes } from "./explain.js";
+import { prod, thousands } from "./py.js";
 
 // The words of the overlap view, as tconv.explain.i18n.CATALOGUE has them (a test holds them equal).
 export const WORDS = {
@@ -51,8 +52,6 @@ export const WORDS = {
 export const MAX_LAYERS = 6, MAX_CELLS = 1000000;
 // OverlapMap.scene: the heatmap draws at most this many cells.
 export const MAX_HEAT_CELLS = 80 * 80;
-
-const prod = (values) => values.reduce((a, b) => a * b, 1);
 
 function render(key, lang, args = {}) {
   return WORDS[key][lang].replace(/\{(\w+)\}/g, (_, name) => String(args[name]));
@@ -121,18 +120,18 @@ function overlapMap(cfg, layers, lang) {
   const axes = layerAxes(cfg);
   const input = axes.map((ax) => ax.input);
   if (prod(input) > MAX_CELLS) {
-    refuse(`input_size [${input.join(", ")}] has ${grouped(prod(input))} cells; the overlap map counts at most `
-           + `${grouped(MAX_CELLS)}: use a smaller input`,
-           `input_size [${input.join(", ")}] 有 ${grouped(prod(input))} 个格；重叠图最多计算 ${grouped(MAX_CELLS)} 个：`
+    refuse(`input_size [${input.join(", ")}] has ${thousands(prod(input))} cells; the overlap map counts at most `
+           + `${thousands(MAX_CELLS)}: use a smaller input`,
+           `input_size [${input.join(", ")}] 有 ${thousands(prod(input))} 个格；重叠图最多计算 ${thousands(MAX_CELLS)} 个：`
            + "请使用更小的输入", lang, "input_size");
   }
   const sizes = [input, axes.map((ax) => ax.output)];  // every layer's input, then the last one's output
   for (let layer = 1; layer <= layers; layer++) {
     const last = sizes[sizes.length - 1];
     if (prod(last) > MAX_CELLS) {
-      refuse(`the overlap map after ${layer} layer(s) would have ${grouped(prod(last))} cells (${last.join(" × ")}); `
-             + `at most ${grouped(MAX_CELLS)}: use fewer layers or a smaller input`,
-             `${layer} 层之后的重叠图将有 ${grouped(prod(last))} 个格（${last.join(" × ")}）；最多 ${grouped(MAX_CELLS)} 个：`
+      refuse(`the overlap map after ${layer} layer(s) would have ${thousands(prod(last))} cells (${last.join(" × ")}); `
+             + `at most ${thousands(MAX_CELLS)}: use fewer layers or a smaller input`,
+             `${layer} 层之后的重叠图将有 ${thousands(prod(last))} 个格（${last.join(" × ")}）；最多 ${thousands(MAX_CELLS)} 个：`
              + "请减少层数或使用更小的输入", lang, "layers");
     }
     if (layer < layers) sizes.push(nextSizes(axes, last, lang));

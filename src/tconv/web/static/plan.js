@@ -5,6 +5,7 @@
 // numbers, strings and refusals, word for word in English; every refusal also in Chinese.
 
 import { EngineError } from "./errors.js";
+import { floorDiv, pyList as list, pyRepr, pyTuple as tuple } from "./py.js";
 
 // ---- the web API's schema (tconv.web.app: LIMITS, SIZES, DESCRIPTIONS, size_pattern)
 
@@ -66,33 +67,6 @@ const PATTERNS = Object.fromEntries(Object.entries(SIZES).map(([name, [torchName
 
 // ---- values in messages: Python's repr, cut short as tconv._axes.show cuts it (reprlib, 40 characters)
 
-// Python's str.isprintable for one code point: every category but Other (C*) and the separators (Z*) but " ".
-function printable(ch) {
-  return ch === " " || !/[\p{C}\p{Z}]/u.test(ch);
-}
-
-function hex(code, width) {
-  return code.toString(16).padStart(width, "0");
-}
-
-function pyRepr(text) {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of text) {
-    const code = ch.codePointAt(0);
-    if (ch === quote || ch === "\\") out += "\\" + ch;
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (code < 0x20 || code === 0x7f) out += "\\x" + hex(code, 2);
-    else if (code < 0x7f || printable(ch)) out += ch;
-    else if (code <= 0xff) out += "\\x" + hex(code, 2);
-    else if (code <= 0xffff) out += "\\u" + hex(code, 4);
-    else out += "\\U" + hex(code, 8);
-  }
-  return out + quote;
-}
-
 // Python's slice text[start:], a negative start counting from the end.
 function tail(chars, start) {
   return chars.slice(start < 0 ? Math.max(0, chars.length + start) : start);
@@ -107,16 +81,6 @@ function showText(text, most = 40) {
   const i = Math.max(0, Math.floor((most - 3) / 2)), j = Math.max(0, most - 3 - i);
   const cut = Array.from(pyRepr(chars.slice(0, i).concat(tail(chars, chars.length - j)).join("")));
   return cut.slice(0, i).join("") + "..." + tail(cut, cut.length - j).join("");
-}
-
-// A Python tuple of ints as repr writes it: (5,) or (3, 2).
-function tuple(values) {
-  return values.length === 1 ? `(${values[0]},)` : `(${values.join(", ")})`;
-}
-
-// A Python list of ints: [5, 4].
-function list(values) {
-  return `[${values.join(", ")}]`;
 }
 
 // ---- the seed: an integer as pydantic reads one from a query string
@@ -265,10 +229,6 @@ function drawnAxes(named, lang) {
 }
 
 // ---- per-axis arithmetic (tconv.shapes)
-
-function floorDiv(a, b) {
-  return Math.floor(a / b);
-}
 
 function effectiveKernel(k, d) {
   return d * (k - 1) + 1;

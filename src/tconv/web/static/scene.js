@@ -4,6 +4,7 @@
 // held equal to Python by tests/test_js_scene.py on thousands of drawn layers.
 import { formatNumber } from "./format.js";
 import { refuse } from "./errors.js";
+import { prod, pyTuple } from "./py.js";
 import { randomArrays, scenePlan } from "./sceneplan.js";
 
 export { randomArrays } from "./sceneplan.js";
@@ -39,7 +40,6 @@ const WORDS = {
 const words = (key, lang, args = {}) => WORDS[key][lang].replace(/\{(\w+)\}/g, (_, name) => String(args[name]));
 const fmtShape = (shape) => shape.join(" × ");
 const compact = (values) => (values.every((v) => v === values[0]) ? String(values[0]) : `(${values.join(",")})`);
-const prod = (values) => values.reduce((a, b) => a * b, 1);
 
 // (row, col) of a 1-D or 2-D position, and a window's (row, col) step: a 1-D panel is one row.
 const cell = (pos) => (pos.length === 1 ? [0, pos[0]] : [pos[0], pos[1]]);
@@ -276,7 +276,6 @@ function stillOf(plan, x, outShape, frameCount) {
 
 // The spatial shape of a nested array (a flat list: 1-D; a list of rows: 2-D).
 const shapeOf = (a) => (Array.isArray(a[0]) ? [a.length, a[0].length] : [a.length]);
-const pyTuple = (values) => (values.length === 1 ? `(${values[0]},)` : `(${values.join(", ")})`);
 
 // The user's arrays, refused as tconv.animate refuses them beside the sizes (sample_arrays, given_arrays and
 // check_size_agrees): both or neither, of one rank, of the layer's input and kernel sizes.

@@ -3,27 +3,13 @@
 // held equal to Python by tests/test_js_scene.py: every refusal's English is the library's message word for word.
 import { refuse } from "./errors.js";
 import { convAxes, transposedAxes } from "./plan.js";
+import { prod, pyTuple, pyRepr, thousands } from "./py.js";
 
 export const VIEWS = ["gather", "scatter", "conv"];
 export const VIEW_ALIASES = { equivalent: "gather" };
 // Animations are drawn cell by cell; beyond these sizes they would be unreadable (tconv.scene.plan).
 export const MAX_FRAMES = 400;
 export const MAX_CELLS = 40 * 40;
-
-// ---- how Python writes values in messages
-
-const prod = (values) => values.reduce((a, b) => a * b, 1);
-// Python's f"{n:,}"
-export const thousands = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-// Python's repr of a tuple
-const pyTuple = (values) => (values.length === 1 ? `(${values[0]},)` : `(${values.join(", ")})`);
-// Python's repr of a str (single quotes unless the text holds one and no double quote)
-function pyRepr(value) {
-  if (typeof value !== "string") return String(value);
-  const q = value.includes("'") && !value.includes('"') ? '"' : "'";
-  const body = value.replace(/\\/g, "\\\\").replace(new RegExp(q, "g"), `\\${q}`).replace(/\n/g, "\\n");
-  return `${q}${body}${q}`;
-}
 
 // ---- random values: splitmix32, as tconv.arrays.random_arrays draws them (tconv explain, compute, animate)
 
@@ -60,7 +46,7 @@ export function randomArrays(inputShape, kernelShape, seed) {
 export function viewName(view, lang = "en") {
   if (typeof view === "string" && Object.hasOwn(VIEW_ALIASES, view)) return VIEW_ALIASES[view];
   if (typeof view !== "string" || !VIEWS.includes(view)) {
-    const shown = pyRepr(view);
+    const shown = typeof view === "string" ? pyRepr(view) : String(view);
     refuse(`view ${shown} is not known: choose one of 'gather', 'scatter', 'conv' ('equivalent' is another name `
            + "for 'gather')",
            `未知的视角 ${shown}：请从 'gather'、'scatter'、'conv' 中选择（'equivalent' 是 'gather' 的另一个名字）`,
