@@ -7,6 +7,7 @@
 
 import { formatNumber } from "./format.js";
 import { refuse } from "./errors.js";
+import { transposedLayer } from "./plan.js";
 import { prod, pyRepr, thousands } from "./py.js";
 
 // The words these views write, as tconv.explain.i18n.CATALOGUE has them (a test holds them equal).
@@ -33,23 +34,6 @@ export function checkChoice(name, value, choices, lang) {
     refuse(`${name} ${shown(value)} is not known: choose one of ${listed}`,
            `${name} ${shown(value)} 无效：请从 ${listed} 中选择`, lang, name);
   }
-}
-
-// Every derived length of each axis (tconv.shapes.TransposedAxis and its equivalent()); output_size, when given,
-// picks output_padding as PyTorch does.
-export function layerAxes(cfg) {
-  return cfg.input_size.map((input, a) => {
-    const kernel = cfg.kernel_size[a], stride = cfg.stride[a], padding = cfg.padding[a], dilation = cfg.dilation[a];
-    const effective = dilation * (kernel - 1) + 1;
-    const full = (input - 1) * stride + effective;
-    const op = cfg.output_size ? cfg.output_size[a] - (full - 2 * padding) : cfg.output_padding[a];
-    const output = full - 2 * padding + op;
-    const stretched = (input - 1) * stride + 1;
-    const padBegin = effective - 1 - padding;
-    return { input, kernel, stride, padding, op, dilation, effective, full, output,
-             buffer: Math.max(full, padding + output), stretched, padBegin, padEnd: padBegin + op,
-             padded: stretched + 2 * padBegin + op };
-  });
 }
 
 const WHAT_ZH = {
@@ -86,7 +70,7 @@ function checked(cfg, view, lang) {
   }
   checkChoice("view", view, VIEWS, lang);
   checkChoice("lang", lang, LANGS, "en");
-  const axes = layerAxes(cfg);
+  const axes = transposedLayer(cfg, lang);
   checkViewSize(view, axes, lang);
   return axes;
 }

@@ -2,10 +2,11 @@
 // the heatmap scene. The mirror of tconv.scene.overlap (overlap, OverlapMap.message/summary/scene/to_dict) and of
 // tconv.web.jobs.overlap_job, held equal to them by tests/test_js_overlap.py.
 //
-// The first layer is one the plan accepts (the page asks plan.js first); the stacked layers are checked here.
+// The layer is validated by plan.js (transposedLayer), and each stacked layer by the same rules (transposedAxes).
 
 import { refuse } from "./errors.js";
-import { checkChoice, layerAxes } from "./explain.js";
+import { checkChoice } from "./explain.js";
+import { transposedLayer, transposedAxes } from "./plan.js";
 import { prod, thousands } from "./py.js";
 
 // The words of the overlap view, as tconv.explain.i18n.CATALOGUE has them (a test holds them equal).
@@ -86,23 +87,12 @@ function layerCounts(counts, ax, outSize) {
   return out;
 }
 
-// The size after one more layer on each axis, refused as tconv.shapes.transposed_axes refuses a layer that
-// leaves no output (the padding of the first layer may be too much for a smaller map).
-function nextSizes(axes, sizes, lang) {
-  return sizes.map((n, a) => {
-    const ax = axes[a];
-    const full = (n - 1) * ax.stride + ax.effective;
-    const out = full - 2 * ax.padding + ax.op;
-    if (out < 1) {
-      const formula = `(${n} − 1)·${ax.stride} − 2·${ax.padding} + ${ax.dilation}·(${ax.kernel} − 1) + ${ax.op} + 1 = ${out}`;
-      const limit = Math.floor((full + ax.op - 1) / 2);
-      refuse(`padding ${ax.padding} on axis ${a} leaves no output: L_out = ${formula}, which must be at least 1; `
-             + `padding can be at most ${limit} on this axis`,
-             `第 ${a} 维的 padding ${ax.padding} 使输出为空：L_out = ${formula}，至少应为 1；这一维的 padding 最多为 ${limit}`,
-             lang, "padding");
-    }
-    return out;
-  });
+// The size after one more layer on each axis: the same layer on the last map, refused by plan.js as
+// tconv.shapes.transposed_axes refuses a layer that leaves no output (the first layer's padding may be too much
+// for a smaller map).
+function nextSizes(cfg, axes, sizes, lang) {
+  const next = { ...cfg, input_size: sizes, output_padding: axes.map((ax) => ax.op), output_size: null };
+  return transposedAxes(next, lang).map((ax) => ax.output_size);
 }
 
 // tconv.overlap(plan=…, layers=…): per-axis counts (the map is their outer product: ones in, a kernel of ones),
@@ -112,12 +102,12 @@ function overlapMap(cfg, layers, lang) {
     refuse("overlap is about transposed convolution: switch the mode to transposed",
            "重叠图只针对转置卷积：请把模式切换为 transposed", lang, "mode");
   }
+  const axes = transposedLayer(cfg, lang);  // the layer first, as /api/overlap plans it before it stacks it
   if (layers < 1) refuse(`layers ${layers} must be at least 1`, `layers ${layers} 至少为 1`, lang, "layers");
   if (layers > MAX_LAYERS) {
     refuse(`layers ${layers} is too many: at most ${MAX_LAYERS} are stacked`,
            `layers ${layers} 太多：最多叠加 ${MAX_LAYERS} 层`, lang, "layers");
   }
-  const axes = layerAxes(cfg);
   const input = axes.map((ax) => ax.input);
   if (prod(input) > MAX_CELLS) {
     refuse(`input_size [${input.join(", ")}] has ${thousands(prod(input))} cells; the overlap map counts at most `
@@ -134,7 +124,7 @@ function overlapMap(cfg, layers, lang) {
              `${layer} 层之后的重叠图将有 ${thousands(prod(last))} 个格（${last.join(" × ")}）；最多 ${thousands(MAX_CELLS)} 个：`
              + "请减少层数或使用更小的输入", lang, "layers");
     }
-    if (layer < layers) sizes.push(nextSizes(axes, last, lang));
+    if (layer < layers) sizes.push(nextSizes(cfg, axes, last, lang));
   }
   checkChoice("lang", lang, ["en", "zh"], "en");
   const cells = prod(sizes[sizes.length - 1]);

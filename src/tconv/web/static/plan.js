@@ -403,6 +403,18 @@ export function transposedAxes(cfg, lang = "en") {
   return checkTransposed(axesOf(cfg, op), lang);
 }
 
+// The transposed layer's validated axes with every length the pictures and walkthroughs draw (tconv.shapes'
+// TransposedAxis and its equivalent convolution): the one place scenes, walkthroughs and overlap maps take them.
+export function transposedLayer(cfg, lang = "en") {
+  return transposedAxes(cfg, lang).map((ax) => {
+    const e = equivalent(ax);
+    return { input: ax.input_size, kernel: ax.kernel_size, stride: ax.stride, padding: ax.padding,
+             op: ax.output_padding, dilation: ax.dilation, effective: effectiveKernel(ax.kernel_size, ax.dilation),
+             full: ax.full_size, output: ax.output_size, buffer: Math.max(ax.full_size, ax.padding + ax.output_size),
+             stretched: e.stretched_size, padBegin: e.pad_begin, padEnd: e.pad_end, padded: e.padded_size };
+  });
+}
+
 function transposedReport(cfg, lang) {
   const axes = transposedAxes(cfg, lang);
   let ranges;

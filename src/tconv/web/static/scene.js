@@ -226,7 +226,7 @@ function titleOf(plan, inShape, outShape, lang) {
   }
   return words(`title.${plan.view}`, lang, {
     kind: `ConvTranspose${plan.nd}d`,
-    params: `k=${list("kernel")} s=${list("stride")} p=${list("padding")} op=${list("outputPadding")} `
+    params: `k=${list("kernel")} s=${list("stride")} p=${list("padding")} op=${list("op")} `
             + `d=${list("dilation")}`,
     src: fmtShape(inShape), dst: fmtShape(outShape) });
 }
@@ -239,7 +239,7 @@ function paramsOf(plan) {
                             padding: list("padBegin") });
   } else {
     Object.assign(params, { input_size: list("input"), kernel_size: list("kernel"), stride: list("stride"),
-                            padding: list("padding"), output_padding: list("outputPadding") });
+                            padding: list("padding"), output_padding: list("op") });
   }
   Object.assign(params, { dilation: list("dilation"), output_size: list("output") });
   if (plan.view === "scatter") params.window = axes.map((ax) => [ax.padding, ax.padding + ax.output]);

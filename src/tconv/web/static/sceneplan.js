@@ -2,7 +2,7 @@
 // validated by plan.js), the scene's own refusals and what the scene will cost. The mirror of tconv.scene.plan,
 // held equal to Python by tests/test_js_scene.py: every refusal's English is the library's message word for word.
 import { refuse } from "./errors.js";
-import { convAxes, transposedAxes } from "./plan.js";
+import { convAxes, transposedLayer } from "./plan.js";
 import { prod, pyTuple, pyRepr, thousands } from "./py.js";
 
 export const VIEWS = ["gather", "scatter", "conv"];
@@ -53,21 +53,6 @@ export function viewName(view, lang = "en") {
            lang, "view");
   }
   return view;
-}
-
-// The layer's axes with every length a scene draws (tconv.shapes.TransposedAxis and its EquivalentConv), from
-// plan.js's validated axes: the layer is refused there, by the one validator the page's size report uses too.
-function transposedLayer(cfg, lang) {
-  return transposedAxes(cfg, lang).map((ax) => {
-    const effective = ax.dilation * (ax.kernel_size - 1) + 1;
-    const padBegin = effective - 1 - ax.padding, padEnd = padBegin + ax.output_padding;
-    return {
-      input: ax.input_size, kernel: ax.kernel_size, stride: ax.stride, padding: ax.padding,
-      outputPadding: ax.output_padding, dilation: ax.dilation, effective, full: ax.full_size, output: ax.output_size,
-      buffer: Math.max(ax.full_size, ax.padding + ax.output_size),
-      padBegin, padEnd, padded: (ax.input_size - 1) * ax.stride + 1 + padBegin + padEnd,
-    };
-  });
 }
 
 // The direct layer's axes. A scene of a direct convolution has no output_padding: animate's own refusal, in its
