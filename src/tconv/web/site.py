@@ -20,6 +20,8 @@ from ..errors import TconvError
 __all__ = ["asset_names", "write_site"]
 
 # The kinds of file the page is made of; anything else in the folder (a cache, an editor's file) is not shipped.
+#: Files in static/ that are not the page's: the notebook widget's entry module (tconv.web.bundle).
+WIDGET_ONLY = frozenset({"widget.js"})
 KINDS = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
 
@@ -36,7 +38,8 @@ def asset_names() -> dict[str, str]:
     out = {}
     for entry in _static().iterdir():
         suffix = "." + entry.name.rsplit(".", 1)[-1] if "." in entry.name else ""
-        if entry.is_file() and suffix in KINDS:
+        # widget.js is the notebook widget's, and runs only as tconv.web.bundle joins it
+        if entry.is_file() and suffix in KINDS and entry.name not in WIDGET_ONLY:
             out[entry.name] = KINDS[suffix]
     return dict(sorted(out.items()))
 
