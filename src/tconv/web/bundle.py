@@ -12,7 +12,7 @@ imports and re-exports one line each, ``import { a, b as c } from "./name.js";``
 ``export`` in front (``export function``, ``export const``, ``export class``); one ``export default``, the widget's.
 
 >>> esm = widget_esm()
->>> esm.count("export default"), 'from "./' in esm
+>>> esm.count("\\nexport default "), 'from "./' in esm
 (1, False)
 """
 

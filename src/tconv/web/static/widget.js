@@ -51,8 +51,9 @@ export function changesOf(model, state, ok) {
       want[name] = sizeList(state[key]);
     }
     if (state.mode === "transposed") {
-      if (state.os !== "") want.output_size = sizeList(state.os);
-      else if (model.get("output_size_given")) want.output_size = null;  // back to the size the layer gives
+      // a size asked for is PyTorch's output_size argument; an empty box gives it back to the layer to derive
+      if (state.os !== "") { want.output_size = sizeList(state.os); want.output_size_given = true; }
+      else if (model.get("output_size_given")) { want.output_size = null; want.output_size_given = false; }
     }
   }
   if (ok.layer && ok.values) want.values = state.x !== "" ? { x: state.x, w: state.w } : { seed: Number(state.seed) };
