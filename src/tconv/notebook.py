@@ -433,8 +433,11 @@ input_size, the layer's geometry is the same
             return values
         if name == "mode":
             return cfg.mode
-        # per axis as parse_config reads it (output_padding too, which conv mode does not send)
-        return per_axis(name, parse_ints(name, _size_text(name, proposal["value"])), len(cfg.input_size))
+        # per axis as parse_config reads it
+        value = parse_ints(name, _size_text(name, proposal["value"]))
+        if isinstance(value, tuple) and len(value) not in (1, len(cfg.input_size)):
+            return value  # conv mode's output_padding, which the page does not send: kept as it is, unchecked
+        return per_axis(name, value, len(cfg.input_size))
 
     @traitlets.validate("output_size")
     def _check_output_size(self, proposal: Any) -> Any:
