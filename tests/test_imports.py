@@ -22,11 +22,12 @@ ROOT = "tconv"
 #: shells' arrays: read, made up, given channel axes) sits on the algorithms' floor: it uses the dtype rule and
 #: nothing that explains, draws or serves. render (the scenes' writers) sits below the scene as explain's writers
 #: sit below its model: the writers read scenes and build none, so they name the scene's types only under
-#: TYPE_CHECKING, and ``Scene.save`` imports them when called. Modules not named here (_axes, _format,
-#: functional...) are not ranked.
+#: TYPE_CHECKING, and ``Scene.save`` imports them when called. The notebook widget sits on the web's jobs (the same
+#: validator chain as the API). Modules not named here (_axes, _format, functional...) are not ranked.
 LAYERS = {"tconv.errors": 0, "tconv.shapes": 1, "tconv.relations": 2, "tconv.solver": 2, "tconv.report": 3,
           "tconv.params": 4, "tconv.algorithms": 5, "tconv.arrays": 5, "tconv.explain": 6, "tconv.render": 7,
-          "tconv.scene": 8, "tconv.cli": 9, "tconv.__main__": 9, "tconv.web": 9}
+          "tconv.scene": 8, "tconv.cli": 9, "tconv.__main__": 9, "tconv.web": 9,
+          "tconv.notebook": 10}
 
 
 def _modules() -> dict[str, Path]:
@@ -148,8 +149,22 @@ def test_lower_layers_do_not_import_higher(module: str) -> None:
 #: shells' arrays: read, made up, given channel axes) sits on the algorithms' floor: it uses the dtype rule and
 #: nothing that explains, draws or serves. render (the scenes' writers) sits below the scene as explain's writers
 #: sit below its model: the writers read scenes and build none, so they name the scene's types only under
-#: TYPE_CHECKING, and ``Scene.save`` imports them when called. Modules not named here (_axes, _format,
-#: functional...) are not ranked.
+#: TYPE_CHECKING, and ``Scene.save`` imports them when called. The notebook widget sits on the web's jobs (the same
+#: validator chain as the API). Modules not named here (_axes, _format, functional...) are not ranked.
 LAYERS = {"tconv.errors": 0, "tconv.shapes": 1, "tconv.relations": 2, "tconv.solver": 2, "tconv.report": 3,
           "tconv.params": 4, "tconv.algorithms": 5, "tconv.arrays": 5, "tconv.explain": 6, "tconv.render": 7,
-          "tconv.scene": 8, "tconv.cli": 9, "tconv.__main__": 9, "tconv.web": 9}
+          "tconv.scene": 8, "tconv.cli": 9, "tconv.__main__": 9, "tconv.web": 9,
+          "tconv.notebook": 10}
+
+
+def test_import_tconv_loads_no_widget_library() -> None:
+    """``tconv.Explorer`` imports anywidget (and with it ipywidgets, traitlets and IPython) when first used, never on
+    ``import tconv`` or ``from tconv import *``."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tconv; from tconv import *; "
+            "print(sorted({'anywidget', 'ipywidgets', 'traitlets', 'IPython', 'comm'} & "
+            "{m.split('.')[0] for m in sys.modules}), 'Explorer' in dir(tconv))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["[]", "True"]

@@ -11,6 +11,8 @@ Exact PyTorch semantics by several agreeing algorithms, every shape question ans
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .algorithms import available_algorithms
 from .doctor import Diagnosis, doctor
 from .errors import TconvError
@@ -39,6 +41,9 @@ from .shapes import (
     pool_output_size,
 )
 from .solver import solve
+
+if TYPE_CHECKING:  # tconv.Explorer, the notebook widget: imported when first used (see __getattr__)
+    from .notebook import Explorer as Explorer
 
 __version__ = "0.1.0"
 
@@ -80,3 +85,30 @@ __all__ = [
     "set_options",
     "solve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``tconv.Explorer``, the notebook widget (tconv.notebook), imported when first used: it needs anywidget (the
+    ``notebook`` extra) and loads ipywidgets, which ``import tconv`` must not. It is left out of ``__all__`` so that
+    ``from tconv import *`` stays light too.
+
+    >>> import tconv
+    >>> "Explorer" in dir(tconv), tconv.Explorer.__module__
+    (True, 'tconv.notebook')
+    """
+    if name == "Explorer":
+        from .notebook import Explorer
+
+        globals()["Explorer"] = Explorer  # found directly from now on
+        return Explorer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazily imported ``Explorer`` included.
+
+    >>> import tconv
+    >>> "Explorer" in dir(tconv) and "conv_transpose" in dir(tconv)
+    True
+    """
+    return sorted({*globals(), "Explorer"})

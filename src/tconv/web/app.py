@@ -18,6 +18,8 @@ from typing import Any, Literal
 from .._axes import quote, show
 from ..errors import TconvError
 from .jobs import (
+    LIMITS,
+    SIZES,
     Config,
     explain_job,
     overlap_job,
@@ -31,18 +33,17 @@ from .pool import Busy, HeavyPool, PoolKind, Result, cpu_count, tune_allocator
 from .site import asset_names
 from .values import LIMIT
 
-__all__ = ["LIMITS", "POOL", "create_app"]
+__all__ = ["LIMITS", "POOL", "SIZES", "create_app"]
 
-#: Request limits: what one request may ask for, so that no request can exhaust the machine. The OpenAPI schema
-#: states them (each size parameter's pattern is built from this table), so a request beyond them is refused by
-#: the schema, with a message that names the parameter and the range.
+# The request limits (LIMITS, SIZES) live beside the jobs (tconv.web.jobs), where the notebook widget reads them
+# too; the OpenAPI schema states them (each size parameter's pattern is built from them), so a request beyond them
+# is refused by the schema, with a message that names the parameter and the range.
+
 #: The longest typed values (x, w) a query may carry: 16 × 16 numbers of up to 15 characters and their commas.
 VALUES_LENGTH = 4096
 _NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 #: Typed values in the query: rows of numbers, rows joined by ";", numbers by "," (tconv.web.values reads them).
 VALUES_PATTERN = rf"^{_NUMBER}(?:,{_NUMBER})*(?:;{_NUMBER}(?:,{_NUMBER})*)*$"
-LIMITS = {"input_size": 16, "kernel_size": 7, "stride": 6, "padding": 16, "output_padding": 5, "dilation": 4,
-          "output_size": 64, "layers": 4, "seed": 2**31 - 1}
 
 #: The server's bounds on work in progress (each one a keyword of :func:`create_app`): ``workers`` rendering
 #: processes (None: one per core this process may use), at most ``queue`` more renders waiting for one (None:
@@ -53,18 +54,6 @@ LIMITS = {"input_size": 16, "kernel_size": 7, "stride": 6, "padding": 16, "outpu
 #: more is refused by the library before it allocates (422, its message), so workers × budget bounds the renders.
 POOL: dict[str, Any] = {"workers": None, "queue": None, "queue_per_worker": 16, "cache_bytes": 32 << 20,
                         "recycle_bytes": 64 << 20, "max_jobs": 500, "memory_budget": 512 << 20, "retry_after": 1}
-
-#: The size parameters: query name → (PyTorch's name, smallest value, a note). Each is one integer or one per axis.
-SIZES = {
-    "i": ("input_size", 1, ""),
-    "k": ("kernel_size", 1, ""),
-    "s": ("stride", 1, ""),
-    "p": ("padding", 0, "; at most what leaves one output cell (transposed) or half the kernel (conv)"),
-    "op": ("output_padding", 0, "; transposed only, and smaller than the stride or the dilation"),
-    "d": ("dilation", 1, ""),
-    "os": ("output_size", 1, "; transposed only, empty or absent: from output_padding, else it picks output_padding "
-           "within PyTorch's range"),
-}
 
 Mode = Literal["transposed", "conv"]
 TransposedMode = Literal["transposed"]  # walkthroughs and overlap maps are of transposed convolutions

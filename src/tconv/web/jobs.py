@@ -11,15 +11,61 @@ imports no web framework.
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._axes import drawn_axes, parse_ints, per_axis
 from ..errors import TconvError
 from .pool import Result
 from .values import Values, parse_values
 
-__all__ = ["Config", "build_scene", "explain_info", "explain_job", "overlap_job", "parse_config", "scene_gif_job",
-           "scene_job", "scene_svg_job", "shape_info"]
+if TYPE_CHECKING:  # the scene package is imported where a map is drawn, not by the web app's import
+    from ..scene.overlap import OverlapMap
+
+__all__ = ["LIMITS", "SIZES", "Config", "build_scene", "check_limits", "explain_info", "explain_job", "overlap_job",
+           "overlap_map", "parse_config", "scene_gif_job", "scene_job", "scene_svg_job", "shape_info"]
+
+#: Request limits: what one explorer state may ask for, so that no request (and no notebook widget) can exhaust
+#: the machine. The web API's schema is built from them (tconv.web.app), the notebook widget checks them with
+#: :func:`check_limits`, and the page's plan.js mirrors them.
+LIMITS = {"input_size": 16, "kernel_size": 7, "stride": 6, "padding": 16, "output_padding": 5, "dilation": 4,
+          "output_size": 64, "layers": 4, "seed": 2**31 - 1}
+
+#: The size parameters: query name → (PyTorch's name, smallest value, a note). Each is one integer or one per axis.
+SIZES = {
+    "i": ("input_size", 1, ""),
+    "k": ("kernel_size", 1, ""),
+    "s": ("stride", 1, ""),
+    "p": ("padding", 0, "; at most what leaves one output cell (transposed) or half the kernel (conv)"),
+    "op": ("output_padding", 0, "; transposed only, and smaller than the stride or the dilation"),
+    "d": ("dilation", 1, ""),
+    "os": ("output_size", 1, "; transposed only, empty or absent: from output_padding, else it picks output_padding "
+           "within PyTorch's range"),
+}
+
+# The smallest value of each limited parameter, by PyTorch's name (the schema's minimum for the web API).
+_MINIMUMS = {torch_name: low for torch_name, low, _ in SIZES.values()} | {"layers": 1, "seed": 0}
+
+
+def check_limits(name: str, value: int | tuple[int, ...]) -> None:
+    """Refuse a value outside the request limits (:data:`LIMITS`, each with its minimum from :data:`SIZES`): one
+    integer, or one per axis. The web API's schema refuses the same values in a query (its patterns are built from
+    the same tables); the notebook widget, which has no schema, calls this.
+
+    >>> check_limits("stride", (2, 6)), check_limits("seed", 0)
+    (None, None)
+    >>> check_limits("stride", (2, 7))
+    Traceback (most recent call last):
+    tconv.errors.TconvError: stride 7 on axis 1 is outside the explorer's limits: valid range: 1 to 6
+    >>> check_limits("input_size", 20)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: input_size 20 is outside the explorer's limits: valid range: 1 to 16
+    """
+    low, high = _MINIMUMS[name], LIMITS[name]
+    values = value if isinstance(value, tuple) else (value,)
+    for axis, v in enumerate(values):
+        if not low <= v <= high:
+            where = f" on axis {axis}" if isinstance(value, tuple) else ""
+            raise TconvError(f"{name} {v}{where} is outside the explorer's limits: valid range: {low} to {high}")
 
 
 @dataclass(frozen=True)
@@ -204,6 +250,25 @@ def explain_info(cfg: Config, view: str, lang: str) -> dict[str, Any]:
     return d
 
 
+def overlap_map(cfg: Config, layers: int) -> "OverlapMap":
+    """The overlap map (tconv.overlap) of ``layers`` stacked layers of the state: ``output_size`` picks the
+    output_padding of every layer, as the layer report's does.
+
+    >>> cfg = parse_config("transposed", "4", "3", "2", "0", "0", "1", "10", 0)    # output_size 10: op 1
+    >>> overlap_map(cfg, 1).counts.shape
+    (10, 10)
+    """
+    from ..params import plan_conv_transpose
+    from ..scene import overlap
+
+    if not cfg.transposed:
+        raise TconvError("overlap is about transposed convolution: switch the mode to transposed")
+    # output_size picks output_padding (and is refused out of range) as in /api/shape: the library's plan decides
+    plan = plan_conv_transpose((1, 1, *cfg.input_size), (1, 1, *cfg.kernel_size), **cfg.sizes(),
+                               output_size=cfg.output_size)
+    return overlap(plan=plan, layers=layers)
+
+
 def _json(content: Any) -> Result:
     """A JSON answer, encoded as Starlette's JSONResponse encodes it."""
     text = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
@@ -277,13 +342,5 @@ def overlap_job(cfg: Config, layers: int, lang: str = "en") -> Result:
     >>> len(json.loads(overlap_job(cfg, 1).body)["counts"])
     10
     """
-    from ..params import plan_conv_transpose
-    from ..scene import overlap
-
-    if not cfg.transposed:
-        raise TconvError("overlap is about transposed convolution: switch the mode to transposed")
-    # output_size picks output_padding (and is refused out of range) as in /api/shape: the library's plan decides
-    plan = plan_conv_transpose((1, 1, *cfg.input_size), (1, 1, *cfg.kernel_size), **cfg.sizes(),
-                               output_size=cfg.output_size)
-    m = overlap(plan=plan, layers=layers)
+    m = overlap_map(cfg, layers)
     return _json(m.to_dict(lang) | {"summary": m.summary(lang), "svg": m.scene(lang=lang).svg()})
