@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_fixtures import _serve_site, browser, settled  # noqa: F401  (fixtures)
 
+from browser_fixtures import _serve_site, browser, settled  # noqa: F401  (fixtures)
 from tconv.web.bundle import _IMPORT, bundle, widget_assets, widget_esm
 
 STATIC = Path(__file__).parent.parent / "src" / "tconv" / "web" / "static"
@@ -56,7 +56,7 @@ def site(tmp_path_factory) -> Iterator[str]:
     yield from _serve_site(tmp_path_factory.mktemp("site"))
 
 
-def _open(browser, widgets: int = 1, state: dict[str, Any] | None = None, width: int = 1280) -> Any:
+def _open(browser, widgets: int = 1, state: dict[str, Any] | None = None, width: int = 1280) -> Any:  # noqa: F811
     context = browser.new_context(viewport={"width": width, "height": 900})
     pg = context.new_page()
     errors: list[str] = []
@@ -120,7 +120,8 @@ def test_every_module_is_written_the_way_the_joiner_reads() -> None:
 
 def test_a_module_that_imports_itself_is_refused() -> None:
     with pytest.raises(ValueError, match="imports itself"):
-        bundle("a.js", {"a": 'import { b } from "./b.js";\n', "b": 'import { a } from "./a.js";\nexport const b = 1;\n'})
+        bundle("a.js", {"a": 'import { b } from "./b.js";\n',
+                        "b": 'import { a } from "./a.js";\nexport const b = 1;\n'})
 
 
 # ---- the same truths as the page
@@ -146,8 +147,9 @@ def _query(state: dict[str, Any]) -> str:
         f"view={s['view']}", f"lang={s['lang']}", f"layers={s['layers']}", "seed=0", "values=1"])
 
 
-TRUTHS = "(r) => ({ size: r.querySelector('#size-line').textContent, title: r.querySelector('#title-line').textContent, " \
-         "caption: r.querySelector('#caption').textContent, code: r.querySelector('#code').textContent, " \
+TRUTHS = "(r) => ({ size: r.querySelector('#size-line').textContent, " \
+         "title: r.querySelector('#title-line').textContent, caption: r.querySelector('#caption').textContent, " \
+         "code: r.querySelector('#code').textContent, " \
          "picture: r.querySelector('#picture').innerHTML, matrix: r.querySelector('#matrix').innerHTML, " \
          "words: [...r.querySelectorAll('[data-i18n]')].map((e) => e.textContent) })"
 
@@ -229,7 +231,8 @@ def test_a_trait_set_from_python_redraws_the_view(widget) -> None:
         "document.getElementById('w0').shadowRoot.getElementById('size-line').dataset.output === '5,5'")
     assert widget.locator("#p0").input_value() == "1"
     widget.evaluate("models.w0.set('lang', 'zh')")
-    widget.wait_for_function("document.getElementById('w0').shadowRoot.querySelector('h1').textContent !== 'tconv explorer'")
+    widget.wait_for_function(
+        "document.getElementById('w0').shadowRoot.querySelector('h1').textContent !== 'tconv explorer'")
     assert widget.locator("#w0 .tconv-app").get_attribute("lang") == "zh-CN"
     # several traits in one message are drawn once
     before = int(widget.locator("#picture").get_attribute("data-renders"))

@@ -82,12 +82,11 @@ class ExplorerError(TconvError, traitlets.TraitError):
 
 
 def _widget_esm() -> str:
-    """The widget's front end, one ES module shipped in the package (no CDN, no network at run time).
+    """The widget's front end, one ES module shipped in the package (no CDN, no network at run time): the page's
+    own engine and drawing with static/widget.js, joined by tconv.web.bundle."""
+    from .web.bundle import widget_esm
 
-    One place to change: the bundle of the page's engine and widget.js (tconv.web.bundle.widget_esm) replaces this
-    placeholder.
-    """
-    return "export default { render({ model, el }) { el.textContent = 'tconv'; } }"
+    return widget_esm()
 
 
 def _checked_ints(name: str, value: int | tuple[int, ...]) -> None:
@@ -117,8 +116,8 @@ def _size_text(name: str, value: Any) -> str:
 
 
 def _values_text(which: str, value: Any) -> str:
-    """Typed values as the page's URL writes them ("1.0,2.0;3.0,4.0"): rows joined by ";", numbers by ",", each
-    number written with repr() so that it reads back exactly. A string is taken as that form already."""
+    """Typed values as the page's URL writes them ("1,2.5;3,4"): rows joined by ";", numbers by ",", each number
+    written so that it reads back exactly. A string is taken as that form already."""
     what = {"x": "typed input values (x)", "w": "typed kernel values (w)"}[which]
     if isinstance(value, str):
         return value
@@ -130,7 +129,14 @@ def _values_text(which: str, value: Any) -> str:
         raise TconvError(f"{what} must be a 1-D or 2-D array (or nested lists) of numbers, shaped as "
                          f"{'input_size' if which == 'x' else 'kernel_size'}, got {show(value)}")
     rows = array.reshape(1, -1) if array.ndim == 1 else array
-    return ";".join(",".join(repr(float(v)) for v in row) for row in rows)
+    return ";".join(",".join(_number_text(v) for v in row) for row in rows)
+
+
+def _number_text(value: Any) -> str:
+    """A number as the page's box shows it: exact (repr), and an integer without ".0" (4, not 4.0), so that values
+    the view sent come back to it as it wrote them."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _values_query(value: Any) -> tuple[int, str | None, str | None]:

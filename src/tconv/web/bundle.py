@@ -48,6 +48,20 @@ def _specs(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def _rewrite_imports(text: str) -> str:
+    """A module's imports and re-exports as reads of the scopes of the modules they name."""
+    # a re-export binds no name of its own in ES modules; here it binds one unless an import already did
+    imported = {local for kind, names, _ in _IMPORT.findall(text) if kind == "import" for _, local in _specs(names)}
+
+    def rewrite(m: re.Match[str]) -> str:
+        kind, names, dep = m.groups()
+        specs = [s for s in _specs(names) if kind == "import" or s[1] not in imported]
+        inner = ", ".join(exported if exported == local else f"{exported}: {local}" for exported, local in specs)
+        return f"const {{ {inner} }} = {_scope(dep)};" if specs else ""
+
+    return _IMPORT.sub(rewrite, text)
+
+
 def widget_assets() -> str:
     """The module ``./widget-assets.js``: the page's markup (index.html's body, its scripts left out) and style."""
     page = _read("index.html")
@@ -80,16 +94,7 @@ def bundle(entry: str, virtual: dict[str, str] | None = None) -> str:
     parts = ["// tconv explorer, the notebook widget: joined by tconv.web.bundle from tconv/web/static (do not edit)"]
     for name in order:
         text = sources[name]
-        # a re-export binds no name of its own in ES modules; here it binds one unless an import already did
-        imported = {local for kind, names, _ in _IMPORT.findall(text) if kind == "import" for _, local in _specs(names)}
-
-        def imports(m: re.Match[str]) -> str:
-            kind, names, dep = m.groups()
-            specs = [s for s in _specs(names) if kind == "import" or s[1] not in imported]
-            inner = ", ".join(exported if exported == local else f"{exported}: {local}" for exported, local in specs)
-            return f"const {{ {inner} }} = {_scope(dep)};" if specs else ""
-
-        text = _IMPORT.sub(imports, text)
+        text = _rewrite_imports(text)
         if name == top:
             parts.append(text)
             continue
