@@ -129,7 +129,7 @@ def test_the_example_count_sees_what_it_should() -> None:
         _docstring_examples()["public_names"](["tconv.no_such_module"])
 
 
-@pytest.mark.parametrize("page", ["guide.md", "explain.md", "show.md"])
+@pytest.mark.parametrize("page", ["guide.md", "explain.md", "show.md", "notebook.md"])
 def test_every_python_block_of_the_page_runs(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The guides' examples run in order, in one namespace; a block written as a doctest (``>>>``) is checked
     against its printed values. (docs/porting.md has its own test; docs/doctor.md shows patches to a user's
@@ -146,7 +146,8 @@ def test_every_python_block_of_the_page_runs(page: str, tmp_path: Path, monkeypa
         if block.lstrip().startswith(">>>"):
             test = doctest.DocTestParser().get_doctest(block, namespace, page, page, 0)
             runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-            runner.run(test, out=lambda _: None)
+            runner.run(test, out=lambda _: None, clear_globs=False)
+            namespace.update(test.globs)  # a DocTest runs in a copy: the next block goes on with its names
             assert runner.failures == 0, f"a doctest block of docs/{page} fails:\n{block}"
         else:
             exec(block, namespace)

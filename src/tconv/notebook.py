@@ -411,17 +411,31 @@ input_size, the layer's geometry is the same
         >>> svg.startswith("<svg"), "<title>ConvTranspose2d  k=2 s=1 p=0 op=0 d=1:  2 × 2 → 3 × 3" in svg
         (True, True)
         """
-        cfg = self.config()
-        if not cfg.transposed:
-            scene = build_scene(cfg, "conv", self.numbers, lang=self.lang)
-        elif self.view == "overlap":
-            scene = overlap_map(cfg, self.layers).scene(values=self.numbers, lang=self.lang)
-        else:
-            scene = build_scene(cfg, "gather" if self.view == "matrix" else self.view, self.numbers, lang=self.lang)
-        svg = str(scene.svg(frame=min(self.frame, len(scene.frames) - 1)))
+        scene = self._scene()
+        svg = str(scene.svg(frame=min(self.frame, max(len(scene.frames) - 1, 0))))
         if path is not None:
             Path(path).write_text(svg, encoding="utf-8")
         return svg
+
+    def to_gif(self, path: str | os.PathLike[str]) -> Path:
+        """The animation on screen as a GIF, every frame (the overlap view: its map), written to ``path`` (needs
+        Pillow: ``pip install 'tconv[show]'``). What the page's "download GIF" gives under ``tconv serve``.
+
+        >>> import tempfile, pathlib
+        >>> out = Explorer(2, 2).to_gif(pathlib.Path(tempfile.mkdtemp()) / "tconv.gif")
+        >>> out.read_bytes()[:6]
+        b'GIF89a'
+        """
+        scene = self._scene()
+        return Path(scene.save(path, "gif"))
+
+    def _scene(self) -> Any:
+        cfg = self.config()
+        if not cfg.transposed:
+            return build_scene(cfg, "conv", self.numbers, lang=self.lang)
+        if self.view == "overlap":
+            return overlap_map(cfg, self.layers).scene(values=self.numbers, lang=self.lang)
+        return build_scene(cfg, "gather" if self.view == "matrix" else self.view, self.numbers, lang=self.lang)
 
     # ---- validation: every knob against the whole state
 

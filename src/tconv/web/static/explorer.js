@@ -11,7 +11,8 @@
 //   save(state, ok)  the state after a change settles; ok says which parts are valid (layer, values, layers)
 //   pending()      a change is being drawn and save will follow (optional)
 //   explain(query) → Promise of {text} or {error}, or null when no Python is behind (optional)
-//   gif(query)     → the GIF's address, or null (optional)
+//   gif(query)     → the GIF's address, or null (optional); gifNote: the words' key that says how to make it
+//                  instead (the page's: the command line)
 //   share          whether the "copy the link" makes sense (a page: yes; a widget: no)
 // mountExplorer returns { set(partial state), destroy() }.
 import { EngineError } from "./errors.js";
@@ -277,7 +278,7 @@ export function mountExplorer(root, host) {
     const address = host.gif ? host.gif(q) : null;
     if (address) { gif.href = address; gif.hidden = false; $("gif-note").hidden = true; }
     else { gif.removeAttribute("href"); gif.hidden = true; $("gif-note").hidden = false;
-           $("gif-note").textContent = t("gif_note", command("animate", typed) + " --values -o tconv.gif"); }
+           $("gif-note").textContent = t(host.gifNote || "gif_note", command("animate", typed) + " --values -o tconv.gif"); }
     return { q, typed };
   }
 

@@ -99,6 +99,7 @@ function render({ model, el }) {
       });
     },
     gif: null,
+    gifNote: "gif_widget",  // the kernel is right there: Python makes it (Explorer.to_gif)
     share: null,
   });
   // Several traits set together (one Python statement, one message) arrive as several events: drawn once.
