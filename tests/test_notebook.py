@@ -355,6 +355,39 @@ def test_explain_is_answered_as_the_api_answers_it(monkeypatch: pytest.MonkeyPat
     assert len(sent) == 3
 
 
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats() | st.text(max_size=12),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+                     max_leaves=12)
+_QUERY_KEYS = ("mode", "i", "k", "s", "p", "op", "d", "os", "seed", "x", "w", "view", "lang")
+_QUERY_TEXT = st.sampled_from(["", "0", "1", "2", "3", "3,", "3,2", "9", "17", "-1", "1e3", "2,2,2", "a", "1;2",
+                               "4,4,3;0,3,4;2,3,2", "gather", "matrix", "conv", "zh", "transposed", " 2"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(content=st.dictionaries(st.sampled_from(["type", "id", "query"]), _JSON, max_size=3)
+       | st.fixed_dictionaries({"type": st.just("explain"), "id": _JSON,
+                                "query": st.dictionaries(st.sampled_from(_QUERY_KEYS), _QUERY_TEXT | _JSON,
+                                                         max_size=8)}))
+def test_any_message_from_the_view_is_answered_once_or_ignored(content: dict[str, Any]) -> None:
+    """The comm is an entry point: whatever the view sends, an explain request gets one answer (the text, or a
+    refusal's words), anything else is ignored, and the kernel never answers with a bug."""
+    ex = Explorer()
+    sent: list[dict[str, Any]] = []
+    ex.send = lambda msg, buffers=None: sent.append(msg)  # type: ignore[method-assign]
+    for handler in ex._msg_callbacks.callbacks:
+        handler(ex, content, [])
+    if content.get("type") != "explain":
+        assert sent == []
+        return
+    assert len(sent) == 1 and sent[0]["type"] == "explain" and sent[0]["id"] == content.get("id")
+    answer = sent[0]
+    assert ("text" in answer) != ("error" in answer)
+    if "error" in answer:
+        assert answer["error"] and "internal error" not in answer["error"]
+    else:
+        assert answer["text"].startswith("tconv.explain")
+
+
 # ---- what is on screen
 
 @pytest.mark.parametrize(("knobs", "outputs", "title"), [
