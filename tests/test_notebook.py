@@ -356,8 +356,8 @@ def test_explain_is_answered_as_the_api_answers_it(monkeypatch: pytest.MonkeyPat
 
 
 _JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats() | st.text(max_size=12),
-                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
-                     max_leaves=12)
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=4), inner, max_size=4), max_leaves=12)
 _QUERY_KEYS = ("mode", "i", "k", "s", "p", "op", "d", "os", "seed", "x", "w", "view", "lang")
 _QUERY_TEXT = st.sampled_from(["", "0", "1", "2", "3", "3,", "3,2", "9", "17", "-1", "1e3", "2,2,2", "a", "1;2",
                                "4,4,3;0,3,4;2,3,2", "gather", "matrix", "conv", "zh", "transposed", " 2"])
