@@ -63,7 +63,12 @@ def _rewrite_imports(text: str) -> str:
 
 
 def widget_assets() -> str:
-    """The module ``./widget-assets.js``: the page's markup (index.html's body, its scripts left out) and style."""
+    """The module ``./widget-assets.js``: the page's markup (index.html's body, its scripts left out) and style.
+
+    >>> assets = widget_assets()
+    >>> assets.startswith("export const MARKUP = "), "<script" in assets, "picture" in assets
+    (True, False, True)
+    """
     page = _read("index.html")
     body = page.split('<body class="tconv-app">', 1)[1].split('<script type="module"', 1)[0]
     return f"export const MARKUP = {json.dumps(body.strip())};\nexport const CSS = {json.dumps(_read('style.css'))};\n"
@@ -71,7 +76,19 @@ def widget_assets() -> str:
 
 def bundle(entry: str, virtual: dict[str, str] | None = None) -> str:
     """One ES module of ``entry`` (a file in static/) and every module it imports, in dependency order. ``virtual``
-    gives modules by name (without ``.js``) that are not files."""
+    gives modules by name (without ``.js``) that are not files.
+
+    >>> print(bundle("main.js", {"main": 'import { two } from "./lib.js";\\nexport default two;',
+    ...                          "lib": "export const two = 2;"}))
+    // tconv explorer, the notebook widget: joined by tconv.web.bundle from tconv/web/static (do not edit)
+    const __tconv_lib = (() => {
+    const two = 2;
+    return { two };
+    })();
+    const { two } = __tconv_lib;
+    export default two;
+    <BLANKLINE>
+    """
     virtual = virtual or {}
     sources: dict[str, str] = {}
     wanted: dict[str, set[str]] = {}  # module → the names other modules import from it

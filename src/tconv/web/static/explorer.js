@@ -349,7 +349,8 @@ export function mountExplorer(root, host) {
   }
 
   function frameCaption() {
-    if (scene) return cachedFrames(scene)(frame).caption;
+    // the frame of the scene drawn: a new scene may have fewer frames than the one it replaces, until setFrame
+    if (scene) return cachedFrames(scene)(Math.min(frame, scene.frameCount - 1)).caption;
     if (overlapData) return overlapData.message;
     if (matrixData) return matrixData.title;
     return "";
