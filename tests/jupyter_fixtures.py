@@ -2,18 +2,17 @@
 Playwright through the shared Chromium of ``browser_fixtures``.
 
 The server runs this interpreter (``python -m jupyterlab``) with every Jupyter directory inside a temporary folder:
-no user settings, workspaces or kernels leak in, and the one kernel, ``python3``, is this interpreter with the
-tconv under test first on its path. News, update checks, the extension manager and terminals are off, so no
-notification or dialog covers the notebook. The server and its kernels are stopped at teardown (SIGTERM, then
-SIGKILL after a bound), whether the test passed or not.
+no user settings, workspaces or kernels leak in, and the one kernel, ``python3``, is jupyter_kernel's: this
+interpreter with the tconv under test first on its path. News, update checks, the extension manager and terminals
+are off, so no notification or dialog covers the notebook. The server and its kernels are stopped at teardown
+(SIGTERM, then SIGKILL after a bound), whether the test passed or not.
 
-Without JupyterLab (or anywidget, nbformat) the importing module is skipped with the reason; under CI (CI=true)
-they come with the test extra, so a missing one fails.
+Without JupyterLab (or anywidget, nbformat, ipykernel) or Chromium the importing module is skipped with the reason;
+under CI (CI=true) they come with the test extra, so a missing one fails.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import secrets
@@ -30,19 +29,14 @@ from typing import Any
 
 import pytest
 
-_MISSING = [name for name in ("jupyterlab", "anywidget", "nbformat", "ipykernel", "psutil")
-            if importlib.util.find_spec(name) is None]
-if _MISSING:
-    reason = f"the JupyterLab test needs {', '.join(_MISSING)}: pip install -e '.[test]'"
-    if os.environ.get("CI"):
-        raise RuntimeError(f"CI must run the JupyterLab test, but {reason}")
-    pytest.skip(reason, allow_module_level=True)
+from jupyter_kernel import python_kernel, require
+
+require("jupyterlab", "anywidget", "nbformat", "ipykernel", "psutil")
 
 import nbformat  # noqa: E402
 import psutil  # noqa: E402
 
 import browser_fixtures  # noqa: E402  (skips the module without Chromium)
-import tconv  # noqa: E402
 
 ARTIFACTS = browser_fixtures.ARTIFACTS
 #: How long the server may take to answer /api/status, and JupyterLab to show a notebook with its kernel idle.
@@ -81,18 +75,11 @@ def _settings(folder: Path) -> None:
         json.dumps({"disabledExtensions": {"@jupyterlab/terminal-extension": True}}))
     (config / "jupyter_server_config.json").write_text(
         json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_server_terminals": False}}}))
-    # The one kernel: this interpreter (the tconv under test is put first on PYTHONPATH by the server's env).
-    spec = folder / "data" / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (ipykernel)", "language": "python"}))
+    python_kernel(folder / "data" / "kernels")
 
 
 def _environment(folder: Path) -> dict[str, str]:
-    src = str(Path(tconv.__file__).resolve().parents[1])  # the tconv this test imported, for the kernel too
-    path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
-    return {**os.environ, "PYTHONPATH": path,
+    return {**os.environ,
             "JUPYTER_CONFIG_DIR": str(folder / "config"), "JUPYTER_DATA_DIR": str(folder / "data"),
             "JUPYTER_RUNTIME_DIR": str(folder / "runtime"), "IPYTHONDIR": str(folder / "ipython"),
             "JUPYTERLAB_SETTINGS_DIR": str(folder / "settings"),

@@ -1,49 +1,108 @@
-"""The notebook widget end to end in a real JupyterLab (issue #25): the test starts JupyterLab on 127.0.0.1 with a
-token (tests/jupyter_fixtures.py), writes a notebook, opens it in Chromium, runs its cells as a user does and
-follows a synced trait both ways: a click in the widget reaches the kernel, a value set in Python reaches the view.
+"""tconv.Explorer end to end in a real JupyterLab (issue #25): the test starts JupyterLab on 127.0.0.1 with a token
+(tests/jupyter_fixtures.py), writes a notebook, opens it in Chromium and runs its cells as a user does. The widget
+draws the layer; a stride typed in the widget reaches the kernel; a padding set in Python redraws the picture.
+
+Screenshots of the notebook at 1280 × 800, in English and in Chinese, go to
+test-artifacts/jupyterlab-widget-{en,zh}-1280x800.png; with TCONV_UPDATE_SCREENSHOTS=1 the run also writes them as
+docs/images/widget-jupyterlab-{en,zh}.png, the README's picture.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
 import jupyter_fixtures
-from jupyter_fixtures import open_notebook, output_text, run_cell, write_notebook
+import tconv
+from jupyter_fixtures import ARTIFACTS, cell, open_notebook, output_text, run_cell, write_notebook
+from tconv.scene.build import sample_arrays
 
 # the shared fixtures, used here by name
 browser, lab = jupyter_fixtures.browser, jupyter_fixtures.lab
 
-COUNTER = '''import anywidget, traitlets
-
-class Counter(anywidget.AnyWidget):
-    _esm = """
-    export default { render({ model, el }) {
-      const root = el.attachShadow({ mode: 'open' });
-      const button = document.createElement('button');
-      button.className = 'counter';
-      const show = () => {
-        button.textContent = `count ${model.get('value')}`;
-        button.dataset.value = model.get('value');
-      };
-      button.addEventListener('click', () => { model.set('value', model.get('value') + 1); model.save_changes(); });
-      model.on('change:value', show);
-      show();
-      root.appendChild(button);
-    } }"""
-    value = traitlets.Int(0).tag(sync=True)
-
-counter = Counter()
-counter'''
+IMAGES = Path(__file__).parent.parent / "docs" / "images"
+CELLS = [
+    "import tconv\n\nex = tconv.Explorer(input_size=3, kernel_size=3, stride=2)\nex",
+    "print(ex.stride, ex.output_size)",
+    "ex.padding = 1",
+    'ex.lang = "zh"',
+]
 
 
-def test_a_widget_follows_its_trait_both_ways(browser, lab) -> None:
-    name = write_notebook(lab, "counter.ipynb", [COUNTER, "print('value', counter.value)", "counter.value = 41"])
+def _screenshot(page: Any, lang: str) -> None:
+    """The JupyterLab window as it is, kept in test-artifacts/ (and in docs/images/ when asked to update)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"jupyterlab-widget-{lang}-1280x800.png"
+    page.screenshot(path=str(shot))
+    if os.environ.get("TCONV_UPDATE_SCREENSHOTS"):
+        shutil.copyfile(shot, IMAGES / f"widget-jupyterlab-{lang}.png")
+
+
+def _size_line(widget: Any, output: str) -> str:
+    """The picture's size line once it reads the output size output ("7,7"); its text."""
+    line = widget.locator(f"#size-line[data-output='{output}']")
+    line.wait_for()
+    widget.locator("#picture[data-ready='1'] svg").wait_for()
+    return str(line.text_content())
+
+
+def _output(**layer: int) -> Any:
+    """The output the widget draws for the 3 × 3 layer (kernel 3, seed 0's numbers), computed by the library."""
+    x, w = sample_arrays(None, None, (3, 3), (3, 3), 0)
+    return tconv.conv_transpose(x[None, None], w[None, None], **layer)[0, 0]
+
+
+def _top(element: Any) -> None:
+    """Scroll the notebook so that element's top is at the top of the window."""
+    element.evaluate("el => el.scrollIntoView({block: 'start'})")
+
+
+def _hover(widget: Any, index: str) -> str:
+    """Hover the output cell at index ("1,1") in the picture; what the widget then says about it."""
+    widget.locator(f"#picture rect.cell[data-role=output][data-index='{index}']").first.hover()
+    info = widget.locator("#hover-info:not([hidden])")
+    info.wait_for()
+    return str(info.text_content())
+
+
+def test_the_explorer_follows_its_knobs_both_ways(browser, lab) -> None:
+    name = write_notebook(lab, "explorer.ipynb", CELLS)
     with open_notebook(browser, lab, name) as page:
-        widget = run_cell(page, 0, 1).locator(".jp-OutputArea-output button.counter")  # inside the shadow root
-        assert widget.get_attribute("data-value") == "0"
-        widget.click()
-        widget.click()
-        page.wait_for_selector("button.counter[data-value='2']")
+        # the widget's root, inside the shadow root on the output's element (Playwright's CSS pierces it)
+        widget = run_cell(page, 0, 1).locator(".jp-OutputArea-output .tconv-widget")
+        assert _size_line(widget, "7,7") == "3 × 3 → 7 × 7"
+        # the file browser folded away: the picture gets the width, as a learner would look at it
+        page.locator(".jp-SideBar.jp-mod-left li.lm-mod-current").click()
+        page.locator("#jp-left-stack").wait_for(state="hidden")
+        _top(cell(page, 0))
+        said = _hover(widget, "2,2")
+        assert said.startswith("output y(2, 2) = ") and said.endswith(f"= {_output(stride=2)[2, 2]:g}"), said
+        _screenshot(page, "en")
+
+        # a stride typed in the widget (H = W is on: both axes) is saved to the model and read by the kernel
+        saved = widget.get_attribute("data-saved")
+        widget.locator("#s0").click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type("3")
+        page.keyboard.press("Tab")
+        assert _size_line(widget, "9,9") == "3 × 3 → 9 × 9"
+        assert widget.locator("#s1").input_value() == "3"
+        page.wait_for_function("([el, before]) => el.dataset.saved !== before",
+                               arg=[widget.element_handle(), saved])
         run_cell(page, 1, 2)
-        assert output_text(page, 1) == "value 2"
+        assert output_text(page, 1) == "(3, 3) (9, 9)"
+
+        # a padding set in Python redraws the picture
         run_cell(page, 2, 3)
-        page.wait_for_selector("button.counter[data-value='41']")
-        assert widget.text_content() == "count 41"
+        assert _size_line(widget, "7,7") == "3 × 3 → 7 × 7"
+        assert widget.locator("#p0").input_value() == "1" and widget.locator("#p1").input_value() == "1"
+
+        run_cell(page, 3, 4)
+        widget.locator("#lang").wait_for()
+        page.wait_for_function("el => el.value === 'zh'", arg=widget.locator("#lang").element_handle())
+        _top(cell(page, 0))
+        said = _hover(widget, "2,2")
+        assert said.startswith("输出 y(2, 2) = ") and said.endswith(f"= {_output(stride=3, padding=1)[2, 2]:g}"), said
+        _screenshot(page, "zh")
