@@ -39,6 +39,8 @@ import psutil  # noqa: E402
 import browser_fixtures  # noqa: E402  (skips the module without Chromium)
 
 ARTIFACTS = browser_fixtures.ARTIFACTS
+#: The cells of the notebook on screen (a notebook in another tab stays in the page, hidden).
+CELLS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
 #: How long the server may take to answer /api/status, and JupyterLab to show a notebook with its kernel idle.
 START_TIMEOUT_S, OPEN_TIMEOUT_MS = 60, 90_000
 #: How long one cell may run (the first ``import tconv`` in a cold kernel included).
@@ -57,7 +59,8 @@ class Lab:
     log: Path
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}?token={self.token}"
+        # reset: the workspace (the tabs an earlier test left open) is forgotten, only this notebook is shown
+        return f"{self.url}/lab/tree/{name}?reset&token={self.token}"
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-chars:]
@@ -164,8 +167,9 @@ def write_notebook(lab: Lab, name: str, cells: list[str]) -> str:
 
 @contextmanager
 def open_notebook(browser: Any, lab: Lab, name: str) -> Iterator[Any]:
-    """The notebook in a fresh 1280 × 800 page, its kernel started and idle. At the end, pass or fail, the page is
-    kept as test-artifacts/jupyterlab-{name}.png and the server's log beside it; any script error fails the test."""
+    """The notebook in a fresh 1280 × 800 page, its kernel started and idle, the left sidebar folded. At the end,
+    pass or fail, the page is kept as test-artifacts/jupyterlab-{name}.png and the server's log beside it; any
+    script error fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(30_000)
     page = context.new_page()
@@ -176,10 +180,17 @@ def open_notebook(browser: Any, lab: Lab, name: str) -> Iterator[Any]:
         page.goto(lab.notebook_url(name), timeout=OPEN_TIMEOUT_MS)
         # The indicator reads idle before a kernel exists ("No Kernel"): wait for the kernel's name as well.
         page.wait_for_function("""() => {
-            const name = document.querySelector('.jp-NotebookPanel-toolbar .jp-Toolbar-kernelName');
-            const state = document.querySelector('.jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator');
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            const name = panel && panel.querySelector('.jp-NotebookPanel-toolbar .jp-Toolbar-kernelName');
+            const state = panel && panel.querySelector('.jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator');
             return name && !/No Kernel/.test(name.textContent) && state && state.dataset.status === 'idle';
         }""", timeout=OPEN_TIMEOUT_MS)
+        # The file browser folded away before anything is drawn: outputs get the width (as a learner would give
+        # them), and no layout change moves a picture under the mouse later.
+        folder = page.locator(".jp-SideBar.jp-mod-left li.lm-mod-current")
+        if folder.count():
+            folder.click()
+            page.locator("#jp-left-stack").wait_for(state="hidden")
         yield page
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -194,7 +205,7 @@ def open_notebook(browser: Any, lab: Lab, name: str) -> Iterator[Any]:
 
 def cell(page: Any, index: int) -> Any:
     """The notebook's cell at index (0-based), as a locator."""
-    return page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(index)
+    return page.locator(CELLS).nth(index)
 
 
 def run_cell(page: Any, index: int, count: int) -> Any:
@@ -202,12 +213,12 @@ def run_cell(page: Any, index: int, count: int) -> Any:
     prompt reads ``[count]:``, the kernel's execution count; the cell's locator."""
     target = cell(page, index)
     target.locator(".jp-InputArea-prompt").click()  # selects the cell in command mode
-    page.wait_for_function("([i]) => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]"
-                           ".classList.contains('jp-mod-active')", arg=[index])
+    page.wait_for_function("([cells, i]) => document.querySelectorAll(cells)[i].classList.contains('jp-mod-active')",
+                           arg=[CELLS, index])
     page.keyboard.press("Control+Enter")
-    page.wait_for_function("([i, n]) => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]"
+    page.wait_for_function("([cells, i, n]) => document.querySelectorAll(cells)[i]"
                            ".querySelector('.jp-InputArea-prompt').textContent.trim() === `[${n}]:`",
-                           arg=[index, count], timeout=CELL_TIMEOUT_MS)
+                           arg=[CELLS, index, count], timeout=CELL_TIMEOUT_MS)
     # A traceback (or a warning) is written on stderr: the cell failed, and the test says how.
     stderr = target.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     if stderr.count():

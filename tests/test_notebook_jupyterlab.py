@@ -9,21 +9,25 @@ docs/images/widget-jupyterlab-{en,zh}.png, the README's picture.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import jupyter_fixtures
 import tconv
-from jupyter_fixtures import ARTIFACTS, cell, open_notebook, output_text, run_cell, write_notebook
+from jupyter_fixtures import ARTIFACTS, CELLS, cell, open_notebook, output_text, run_cell, write_notebook
 from tconv.scene.build import sample_arrays
 
 # the shared fixtures, used here by name
 browser, lab = jupyter_fixtures.browser, jupyter_fixtures.lab
 
-IMAGES = Path(__file__).parent.parent / "docs" / "images"
-CELLS = [
+DOCS = Path(__file__).parent.parent / "docs"
+IMAGES = DOCS / "images"
+LAYER = [
     "import tconv\n\nex = tconv.Explorer(input_size=3, kernel_size=3, stride=2)\nex",
     "print(ex.stride, ex.output_size)",
     "ex.padding = 1",
@@ -54,6 +58,15 @@ def _output(**layer: int) -> Any:
     return tconv.conv_transpose(x[None, None], w[None, None], **layer)[0, 0]
 
 
+def _outputs(widget: Any) -> list[list[float]]:
+    """The picture's output grid at the last frame (every output set), row by row, as numbers."""
+    widget.locator("#scrub").evaluate("s => { s.value = s.max; s.dispatchEvent(new Event('input')); }")
+    rows, cols = (int(v) for v in str(widget.locator("#size-line").get_attribute("data-output")).split(","))
+    cells = dict(widget.locator("#picture text.value[data-cell^='output-']").evaluate_all(
+        "els => els.map(t => [t.dataset.cell, t.textContent])"))
+    return [[float(cells[f"output-{r}-{c}"]) for c in range(cols)] for r in range(rows)]
+
+
 def _top(element: Any) -> None:
     """Scroll the notebook so that element's top is at the top of the window."""
     element.evaluate("el => el.scrollIntoView({block: 'start'})")
@@ -68,14 +81,11 @@ def _hover(widget: Any, index: str) -> str:
 
 
 def test_the_explorer_follows_its_knobs_both_ways(browser, lab) -> None:
-    name = write_notebook(lab, "explorer.ipynb", CELLS)
+    name = write_notebook(lab, "explorer.ipynb", LAYER)
     with open_notebook(browser, lab, name) as page:
         # the widget's root, inside the shadow root on the output's element (Playwright's CSS pierces it)
         widget = run_cell(page, 0, 1).locator(".jp-OutputArea-output .tconv-widget")
         assert _size_line(widget, "7,7") == "3 × 3 → 7 × 7"
-        # the file browser folded away: the picture gets the width, as a learner would look at it
-        page.locator(".jp-SideBar.jp-mod-left li.lm-mod-current").click()
-        page.locator("#jp-left-stack").wait_for(state="hidden")
         _top(cell(page, 0))
         said = _hover(widget, "2,2")
         assert said.startswith("output y(2, 2) = ") and said.endswith(f"= {_output(stride=2)[2, 2]:g}"), said
@@ -106,3 +116,28 @@ def test_the_explorer_follows_its_knobs_both_ways(browser, lab) -> None:
         said = _hover(widget, "2,2")
         assert said.startswith("输出 y(2, 2) = ") and said.endswith(f"= {_output(stride=3, padding=1)[2, 2]:g}"), said
         _screenshot(page, "zh")
+
+
+def test_the_docs_notebook_draws_the_worked_example(browser, lab) -> None:
+    """docs/notebook.ipynb, run cell by cell in JupyterLab: the typed example's picture holds the library's output,
+    and the later cells (scatter, Chinese) reach both of its views."""
+    cells = json.loads((DOCS / "notebook.ipynb").read_text(encoding="utf-8"))["cells"]
+    shutil.copyfile(DOCS / "notebook.ipynb", lab.root / "notebook.ipynb")
+    code = [i for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    layer = next(i for i in code if "tconv.Explorer(" in "".join(cells[i]["source"]))
+    x = np.array([[4, 4, 3], [0, 3, 4], [2, 3, 2]], float)
+    w = np.array([[1, 2], [0, 1]], float)
+    with open_notebook(browser, lab, "notebook.ipynb") as page:
+        for count, index in enumerate(code[: code.index(layer) + 1], start=1):
+            run_cell(page, index, count)
+        widget = cell(page, layer).locator(".jp-OutputArea-output .tconv-widget")
+        assert _size_line(widget, "4,4") == "3 × 3 → 4 × 4"
+        assert _outputs(widget) == tconv.conv_transpose(x[None, None], w[None, None])[0, 0].tolist()
+        for count, index in enumerate(code[code.index(layer) + 1:], start=code.index(layer) + 2):
+            run_cell(page, index, count)
+        views = page.locator(f"{CELLS} .jp-OutputArea-output .tconv-widget")
+        assert views.count() == 2  # the example's cell and the scatter cell: two views of one explorer
+        for view in views.all():
+            page.wait_for_function("el => el.value === 'zh'", arg=view.locator("#lang").element_handle())
+            assert view.locator("input[name=view][value=scatter]").is_checked()
+            assert _size_line(view, "4,4") == "3 × 3 → 4 × 4"
