@@ -174,7 +174,7 @@ def open_notebook(browser: Any, lab: Lab, name: str) -> Iterator[Any]:
     context.set_default_timeout(30_000)
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e.stack or e}"))
     page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
     try:
         page.goto(lab.notebook_url(name), timeout=OPEN_TIMEOUT_MS)
@@ -192,6 +192,10 @@ def open_notebook(browser: Any, lab: Lab, name: str) -> Iterator[Any]:
             folder.click()
             page.locator("#jp-left-stack").wait_for(state="hidden")
         yield page
+    except Exception as failure:
+        if errors:  # the page's own error is the likelier cause of a timeout than the timeout
+            raise AssertionError("script errors on the page:\n" + "\n".join(errors)) from failure
+        raise
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         stem = f"jupyterlab-{Path(name).stem}"
