@@ -67,6 +67,12 @@ def _outputs(widget: Any) -> list[list[float]]:
     return [[float(cells[f"output-{r}-{c}"]) for c in range(cols)] for r in range(rows)]
 
 
+def _wait_for_chinese(page: Any, widget: Any) -> None:
+    """Wait until the widget's language is Chinese: its menu, and its words (the stride's label)."""
+    page.wait_for_function("el => el.value === 'zh'", arg=widget.locator("#lang").element_handle())
+    assert widget.locator("th[data-i18n=stride]").text_content() == "步长"
+
+
 def _top(element: Any) -> None:
     """Scroll the notebook so that element's top is at the top of the window."""
     element.evaluate("el => el.scrollIntoView({block: 'start'})")
@@ -92,14 +98,14 @@ def test_the_explorer_follows_its_knobs_both_ways(browser, lab) -> None:
         _screenshot(page, "en")
 
         # a stride typed in the widget (H = W is on: both axes) is saved to the model and read by the kernel
-        saved = widget.get_attribute("data-saved")
+        saved = widget.get_attribute("data-saved") or ""  # how many times the view has saved to the model
         widget.locator("#s0").click()
         page.keyboard.press("Control+a")
         page.keyboard.type("3")
         page.keyboard.press("Tab")
         assert _size_line(widget, "9,9") == "3 × 3 → 9 × 9"
         assert widget.locator("#s1").input_value() == "3"
-        page.wait_for_function("([el, before]) => el.dataset.saved !== before",
+        page.wait_for_function("([el, before]) => (el.dataset.saved || '') !== before",
                                arg=[widget.element_handle(), saved])
         run_cell(page, 1, 2)
         assert output_text(page, 1) == "(3, 3) (9, 9)"
@@ -110,8 +116,7 @@ def test_the_explorer_follows_its_knobs_both_ways(browser, lab) -> None:
         assert widget.locator("#p0").input_value() == "1" and widget.locator("#p1").input_value() == "1"
 
         run_cell(page, 3, 4)
-        widget.locator("#lang").wait_for()
-        page.wait_for_function("el => el.value === 'zh'", arg=widget.locator("#lang").element_handle())
+        _wait_for_chinese(page, widget)
         _top(cell(page, 0))
         said = _hover(widget, "2,2")
         assert said.startswith("输出 y(2, 2) = ") and said.endswith(f"= {_output(stride=3, padding=1)[2, 2]:g}"), said
@@ -138,6 +143,6 @@ def test_the_docs_notebook_draws_the_worked_example(browser, lab) -> None:
         views = page.locator(f"{CELLS} .jp-OutputArea-output .tconv-widget")
         assert views.count() == 2  # the example's cell and the scatter cell: two views of one explorer
         for view in views.all():
-            page.wait_for_function("el => el.value === 'zh'", arg=view.locator("#lang").element_handle())
+            _wait_for_chinese(page, view)
             assert view.locator("input[name=view][value=scatter]").is_checked()
             assert _size_line(view, "4,4") == "3 × 3 → 4 × 4"
