@@ -139,11 +139,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             env=_environment(folder), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, preexec_fn=_die_with_parent)
     lab = Lab(f"http://127.0.0.1:{port}", token, root, log)
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # an http_proxy of CI's is not asked
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             try:
-                with urllib.request.urlopen(f"{lab.url}/api/status?token={token}", timeout=2) as answer:
+                with direct.open(f"{lab.url}/api/status?token={token}", timeout=2) as answer:
                     if answer.status == 200:
                         break
             except OSError:
