@@ -84,7 +84,7 @@ def _settings(folder: Path) -> None:
 def _environment(folder: Path) -> dict[str, str]:
     return {**os.environ,
             "JUPYTER_CONFIG_DIR": str(folder / "config"), "JUPYTER_DATA_DIR": str(folder / "data"),
-            "JUPYTER_RUNTIME_DIR": str(folder / "runtime"), "IPYTHONDIR": str(folder / "ipython"),
+            "JUPYTER_RUNTIME_DIR": str(folder / "runtime"),
             "JUPYTERLAB_SETTINGS_DIR": str(folder / "settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(folder / "workspaces"),
             # the temporary data folder (with its kernel) before the environment's: a venv is preferred otherwise

@@ -28,12 +28,15 @@ def require(*names: str) -> None:
 
 def python_kernel(kernels: Path) -> Path:
     """Write the kernel spec ``python3`` under the folder kernels: this interpreter, with the tconv this test run
-    imported first on PYTHONPATH (a checkout's src/ or site-packages alike). Its folder."""
+    imported first on PYTHONPATH (a checkout's src/ or site-packages alike) and an IPython profile folder beside
+    kernels. Its folder."""
     src = str(Path(tconv.__file__).resolve().parents[1])
     spec = kernels / "python3"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (ipykernel)", "language": "python",
-        "env": {"PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)}}))
+        "env": {"PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p),
+                # a profile of its own: no user's startup files run in it
+                "IPYTHONDIR": str(kernels.parent / "ipython")}}))
     return spec
