@@ -29,9 +29,6 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium); browser tests skipped", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
-uvicorn = pytest.importorskip("uvicorn")
-
-from tconv.web.app import create_app  # noqa: E402
 
 
 def _free_port() -> int:
@@ -42,6 +39,10 @@ def _free_port() -> int:
 
 def _serve_app() -> Iterator[str]:
     """``tconv serve``'s app (uvicorn) on a free port of 127.0.0.1."""
+    # imported here: the JupyterLab test shares the browser fixture and needs no web extra
+    uvicorn = pytest.importorskip("uvicorn")
+    from tconv.web.app import create_app
+
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
