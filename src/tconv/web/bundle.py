@@ -123,5 +123,10 @@ def bundle(entry: str, virtual: dict[str, str] | None = None) -> str:
 
 @functools.cache
 def widget_esm() -> str:
-    """The widget's module (static/widget.js with everything it imports), as anywidget's ``_esm`` takes it."""
+    """The widget's module (static/widget.js with everything it imports), as anywidget's ``_esm`` takes it.
+
+    >>> esm = widget_esm()
+    >>> "const __tconv_plan = " in esm, esm.rstrip().endswith("export default { render };")
+    (True, True)
+    """
     return bundle("widget.js", {"widget-assets": widget_assets()})
