@@ -398,7 +398,7 @@ def test_any_message_from_the_view_is_answered_once_or_ignored(content: dict[str
 ], ids=["gather", "scatter", "matrix-draws-gather", "conv"])
 def test_to_svg_draws_the_frame_on_screen(knobs: dict[str, Any], outputs: int, title: str, tmp_path: Path) -> None:
     ex = Explorer(2, 2, stride=2, **knobs)
-    ex.frame = 99  # past the last frame: the last one, as the page clamps it
+    ex.frame = ex._frames() - 1  # the last frame
     path = tmp_path / "frame.svg"
     svg = ex.to_svg(path)
     assert path.read_text(encoding="utf-8") == svg
@@ -457,10 +457,36 @@ def test_tconv_explorer_is_the_widget() -> None:
 
 
 def test_without_anywidget_the_install_hint() -> None:
-    code = ("import sys; sys.modules['anywidget'] = None; import tconv\n"
+    code = ("import sys, pydoc; sys.modules['anywidget'] = None; import tconv\n"
             "for get in (lambda: tconv.Explorer, lambda: __import__('tconv.notebook')):\n"
             "    try: get()\n"
-            "    except tconv.TconvError as e: print(type(e).__name__, '|', e)\n")
+            "    except tconv.TconvError as e: print(type(e).__name__, '|', e)\n"
+            # introspection goes on as without the name: hasattr, getattr's default, help(tconv)
+            "print(hasattr(tconv, 'Explorer'), getattr(tconv, 'Explorer', None),\n"
+            "      'conv_transpose' in pydoc.render_doc(tconv))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    hint = "TconvError | the notebook explorer needs anywidget: pip install 'tconv[notebook]'"
-    assert result.stdout.splitlines() == [hint, hint]
+    hint = "the notebook explorer needs anywidget: pip install 'tconv[notebook]'"
+    assert result.stdout.splitlines() == ["_MissingExtra | " + hint, "TconvError | " + hint, "False None True"]
+
+
+def test_the_frame_stays_on_the_scene() -> None:
+    ex = Explorer(3, 3, stride=2)
+    ex.frame = 48  # the last of 7 × 7 output cells
+    ex.padding = 1  # 5 × 5: the view shows its last frame, and Python says so
+    assert ex.frame == 24
+    with pytest.raises(tconv.TconvError, match="frame 25 is beyond the scene's 25 frames: valid range 0 to 24"):
+        ex.frame = 25
+    ex.view = "scatter"  # one stamp per input cell
+    assert ex.frame == 8 and ex.to_svg().startswith("<svg")
+
+
+def test_typed_values_give_the_sizes_and_the_repr_the_call() -> None:
+    ex = Explorer(values=([[4, 4, 3], [0, 3, 4], [2, 3, 2]], [[1, 2], [0, 1]]))
+    assert (ex.input_size, ex.kernel_size, ex.output_size) == ((3, 3), (2, 2), (4, 4))
+    assert repr(ex) == "tconv.Explorer(input_size=(3, 3), kernel_size=(2, 2), values=...)  # 3 × 3 → 4 × 4"
+    one = Explorer(values=([1, 2, 3], [1, 1]), stride=2)
+    assert (one.input_size, one.kernel_size, one.output_size) == ((3,), (2,), (6,))
+    one_axis = Explorer((5,), 3, stride=2, padding=1, output_size=10, lang="zh")
+    assert repr(one_axis) == (
+        "tconv.Explorer(input_size=(5,), kernel_size=(3,), stride=(2,), padding=(1,), output_size=(10,), "
+        "lang='zh')  # 5 → 10")

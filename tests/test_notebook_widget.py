@@ -216,6 +216,16 @@ def test_the_tutorials_example_saves_its_layer_and_values(widget) -> None:
     assert widget.locator("#size-line").text_content() == "3 × 3 → 4 × 4"
 
 
+def test_sizes_that_no_longer_fit_the_typed_values_stay_in_the_view(widget) -> None:
+    widget.locator("#example").click()  # typed 3 × 3 and 2 × 2 values
+    saved(widget, 1)
+    widget.locator("#i0").fill("4")
+    widget.wait_for_function("document.getElementById('w0').shadowRoot.getElementById('x-error').hidden === false")
+    assert "input_size is 4 × 4" in widget.locator("#x-error").text_content()
+    widget.wait_for_timeout(100)
+    assert model(widget)["input_size"] == [3, 3] and widget.evaluate("models.w0.saves.length") == 1
+
+
 def test_the_frame_on_screen_is_saved(widget) -> None:
     widget.locator("#next").click()
     widget.locator("#next").click()

@@ -87,6 +87,11 @@ __all__ = [
 ]
 
 
+class _MissingExtra(TconvError, AttributeError):
+    """An optional part whose extra is not installed: its install hint, a TconvError, and an AttributeError, so that
+    ``hasattr(tconv, "Explorer")``, ``getattr(tconv, "Explorer", None)`` and ``help(tconv)`` work without it."""
+
+
 def __getattr__(name: str) -> Any:
     """``tconv.Explorer``, the notebook widget (tconv.notebook), imported when first used: it needs anywidget (the
     ``notebook`` extra) and loads ipywidgets, which ``import tconv`` must not. It is left out of ``__all__`` so that
@@ -97,7 +102,10 @@ def __getattr__(name: str) -> Any:
     (True, 'tconv.notebook')
     """
     if name == "Explorer":
-        from .notebook import Explorer
+        try:
+            from .notebook import Explorer
+        except TconvError as e:  # anywidget missing: the hint, as an AttributeError too (hasattr, help(tconv))
+            raise _MissingExtra(str(e)) from None
 
         globals()["Explorer"] = Explorer  # found directly from now on
         return Explorer

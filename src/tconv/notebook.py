@@ -26,6 +26,7 @@ tconv.notebook.ExplorerError: output_padding 2 on axis 0 must be smaller than st
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -304,8 +305,8 @@ from [5, 5] to [5, 5] for an input of size [3, 3]
 
     def __init__(
         self,
-        input_size: int | Sequence[int] = 3,
-        kernel_size: int | Sequence[int] = 3,
+        input_size: int | Sequence[int] | None = None,
+        kernel_size: int | Sequence[int] | None = None,
         stride: int | Sequence[int] = 1,
         padding: int | Sequence[int] = 0,
         output_padding: int | Sequence[int] = 0,
@@ -322,10 +323,41 @@ from [5, 5] to [5, 5] for an input of size [3, 3]
         # set while output_size's validator marks the size asked for or derived: the flag's own validator and the
         # observer that derives the size then stand aside (the validator returns the size itself)
         self._marking = False
+        # sizes not given: the typed values' shapes, else 3 × 3 (a notebook user gives arrays, not box sizes)
+        input_size = _typed_shape(values, 0) if input_size is None else input_size
+        kernel_size = _typed_shape(values, 1) if kernel_size is None else kernel_size
         super().__init__(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
                          output_padding=output_padding, dilation=dilation, output_size=output_size, mode=mode,
                          view=view, lang=lang, values=values, numbers=numbers, layers=layers, frame=0)
         self.on_msg(self._answer)
+
+    def __repr__(self) -> str:
+        """What a notebook saved without the widget's state shows (and the console): the call that opens this
+        explorer's layer, and the sizes on screen.
+
+        >>> Explorer(3, 3, stride=2, view="scatter")
+        tconv.Explorer(input_size=(3, 3), kernel_size=(3, 3), stride=(2, 2), view='scatter')  # 3 × 3 → 7 × 7
+        """
+        try:
+            cfg = self.config()
+        except TconvError:  # inside a hold block, half set: the knobs as they are
+            return f"<tconv.Explorer {self.input_size} → {self.output_size}>"
+        given = {"input_size": cfg.input_size, "kernel_size": cfg.kernel_size}
+        ones = (1,) * len(cfg.input_size)
+        for name, default in (("stride", ones), ("padding", (0,) * len(ones)), ("output_padding", (0,) * len(ones)),
+                              ("dilation", ones)):
+            value = getattr(cfg, name)
+            if value != default and (cfg.transposed or name != "output_padding"):
+                given[name] = value
+        if cfg.output_size is not None:
+            given["output_size"] = cfg.output_size
+        words = [f"{k}={v}" for k, v in given.items()]
+        words += [f"{k}={getattr(self, k)!r}" for k, d in (("mode", "transposed"), ("view", "gather"), ("lang", "en"))
+                  if getattr(self, k) != d]
+        if self.values != 0:
+            words.append("values=..." if cfg.x is not None else f"values={self.values}")
+        sizes = f"{' × '.join(map(str, cfg.input_size))} → {' × '.join(map(str, self.output_size))}"
+        return f"tconv.Explorer({', '.join(words)})  # {sizes}"
 
     @classmethod
     def from_layer(cls, layer: Any, input_size: int | Sequence[int]) -> Explorer:
@@ -496,6 +528,27 @@ input_size, the layer's geometry is the same
         # the size on screen follows the layer unless it is asked for; a conv has no output_size to ask for
         if not self._marking and (self.mode == "conv" or not self.output_size_given):
             self.output_size = None
+        self._keep_frame()
+
+    @traitlets.observe("view")
+    def _view_changed(self, change: Any) -> None:
+        self._keep_frame()
+
+    def _frames(self) -> int:
+        """How many frames the view's scene has (as the page counts them): one per output cell (gather, conv, the
+        matrix view's gather), one per input cell (scatter's stamps), one (overlap's map)."""
+        try:  # the state as checked (inside a hold block, or while the constructor validates, knobs are as given)
+            cfg, out, _ = check_state(self._state())
+        except TconvError:  # the state is refused: its own knob says so, a frame cannot matter
+            return 1
+        if cfg.transposed and self.view == "overlap":
+            return 1
+        return math.prod(cfg.input_size if cfg.transposed and self.view == "scatter" else out)
+
+    def _keep_frame(self) -> None:
+        # a scene with fewer frames shows its last one, as the view does: the frame on screen stays true in Python
+        if self.frame > self._frames() - 1:
+            self.frame = self._frames() - 1
 
     @traitlets.validate("view")
     def _check_view(self, proposal: Any) -> Any:
@@ -517,7 +570,11 @@ input_size, the layer's geometry is the same
 
     @traitlets.validate("frame")
     def _check_frame(self, proposal: Any) -> Any:
-        return _refusing(lambda v: as_int("frame", v, minimum=0), proposal["value"])
+        frame = _refusing(lambda v: as_int("frame", v, minimum=0), proposal["value"])
+        if frame > self._frames() - 1:
+            raise ExplorerError(f"frame {frame} is beyond the scene's {self._frames()} frames: valid range 0 to "
+                                f"{self._frames() - 1}")
+        return frame
 
     # ---- the view's side of the comm
 
@@ -560,6 +617,20 @@ input_size, the layer's geometry is the same
             self.send(answer)
             raise
         self.send(answer)
+
+
+def _typed_shape(values: Any, which: int) -> Any:
+    """The shape of typed values' x (which=0) or w (1), as a size knob takes it; 3 when values are a seed (or not
+    readable: the validator then says what is wrong with them)."""
+    if isinstance(values, Mapping) and set(values) == {"x", "w"}:
+        values = (values["x"], values["w"])
+    if not (isinstance(values, tuple | list) and len(values) == 2) or isinstance(values[which], str):
+        return 3
+    try:
+        shape = np.shape(values[which])
+    except (ValueError, TypeError, RecursionError):
+        return 3
+    return tuple(shape) if len(shape) in (1, 2) and all(shape) else 3
 
 
 def _layer_geometry(layer: Any) -> tuple[str, bool, dict[str, tuple[int, ...]]]:

@@ -10,7 +10,8 @@
 //   initial        the state to open on (any subset of DEFAULTS' keys)
 //   save(state, ok)  the state after a change settles; ok says which parts are valid (layer, values, layers)
 //   pending()      a change is being drawn and save will follow (optional)
-//   explain(query) → Promise of {text} or {error}, or null when no Python is behind (optional)
+//   explain(query) → Promise of {text} or {error}, or null when no Python is behind (optional); explainNote:
+//                  the words' key that says how to get it when there is no answer (the page's: the command line)
 //   gif(query)     → the GIF's address, or null (optional); gifNote: the words' key that says how to make it
 //                  instead (the page's: the command line)
 //   share          whether the "copy the link" makes sense (a page: yes; a widget: no)
@@ -297,13 +298,14 @@ export function mountExplorer(root, host) {
     const { q, typed } = pythonParts();
     q.set("view", view);
     const asked = host.explain ? host.explain(q) : null;
-    if (!asked) { setWalkthrough(t("walkthrough_note", command("explain", typed))); return; }
+    const note = () => t(host.explainNote || "walkthrough_note", command("explain", typed));
+    if (!asked) { setWalkthrough(note()); return; }
     setWalkthrough(t("loading"));
     try {
       const answer = await asked;
       if (id === walkRequest && alive) setWalkthrough(answer.text !== undefined ? answer.text : answer.error);
     } catch (err) {  // no answer (the server or the kernel is gone): the command that makes it
-      if (id === walkRequest && alive) setWalkthrough(t("walkthrough_note", command("explain", typed)));
+      if (id === walkRequest && alive) setWalkthrough(note());
     }
   }
 

@@ -44,7 +44,10 @@ export function stateOf(model) {
 export function changesOf(model, state, ok) {
   const want = { view: state.view, lang: state.lang, numbers: state.values === "1",
                  frame: Math.max(0, (parseInt(state.frame, 10) || 1) - 1) };
-  if (ok.layer) {
+  // typed values that no longer fit the sizes are refused with the sizes (Python checks them together): the view
+  // keeps both, and says so at the values box, until they fit again
+  const layer = ok.layer && (state.x === "" || ok.values);
+  if (layer) {
     want.mode = state.mode;
     for (const [key, name] of Object.entries(KNOBS)) {
       if (state.mode === "conv" && key === "op") continue;  // a direct convolution has none: the trait keeps its own
@@ -56,7 +59,7 @@ export function changesOf(model, state, ok) {
       else if (model.get("output_size_given")) { want.output_size = null; want.output_size_given = false; }
     }
   }
-  if (ok.layer && ok.values) want.values = state.x !== "" ? { x: state.x, w: state.w } : { seed: Number(state.seed) };
+  if (layer && ok.values) want.values = state.x !== "" ? { x: state.x, w: state.w } : { seed: Number(state.seed) };
   if (ok.layers) want.layers = Number(state.layers);
   const changes = {};
   for (const [name, value] of Object.entries(want)) {
@@ -100,6 +103,7 @@ function render({ model, el }) {
     },
     gif: null,
     gifNote: "gif_widget",  // the kernel is right there: Python makes it (Explorer.to_gif)
+    explainNote: "walkthrough_widget",  // no answer: the kernel was restarted, or the notebook has none
     share: null,
   });
   // Several traits set together (one Python statement, one message) arrive as several events: drawn once.
