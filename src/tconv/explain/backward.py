@@ -167,7 +167,14 @@ def _largest_difference(a: np.ndarray, b: np.ndarray) -> Any:
 def backward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransposePlan,
              conv_input: np.ndarray | None = None) -> list[Step]:
     """The backward view's steps for the batched upstream gradient ``x`` (dy, the transposed convolution's input)
-    and the convolution's batched input ``conv_input`` (1, 2, 3, … when None). ``b`` is refused beforehand."""
+    and the convolution's batched input ``conv_input`` (1, 2, 3, … when None). ``b`` is refused beforehand.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> dy, w = np.array([[[1, 2]]]), np.array([[[1, 1]]])
+    >>> steps = backward(dy, w, None, plan_conv_transpose(dy.shape, w.shape))
+    >>> [(cell.name, cell.value) for cell in steps[2].cells]      # dx = Cᵀ·dy = conv_transpose(dy, w)
+    [('dx[0, 0](0)', 1), ('dx[0, 0](1)', 3), ('dx[0, 0](2)', 2)]
+    """
     del b  # check_backward refused a bias
     dy = x
     n_batch = dy.shape[0]
