@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._axes import as_choice
+from .._format import format_number
 from ..relations import GENERAL_TITLES, RELATION_TITLES
 from ..roles import ROLE_WORDS
 
@@ -454,6 +455,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
 #: sequences (per-axis parameters) as ``(1, 2)``.
 SIZE_ARGS = frozenset({"shape", "full", "x_shape", "y_shape"})
 POSITION_ARGS = frozenset({"at", "offset"})
+#: Computed numbers print as walkthroughs print them (4 significant digits, 0 for 0.0).
+NUMBER_ARGS = frozenset({"diff", "sum"})
 
 
 # Derived entries: the relation titles (English from tconv.shapes) and the role words (tconv.roles), so a title or
@@ -465,6 +468,8 @@ CATALOGUE |= {f"role.{role}": {lang: words[lang] for lang in LANGS} for role, wo
 
 
 def _fmt(key: str, value: Any) -> str:
+    if key in NUMBER_ARGS:
+        return format_number(value)
     if isinstance(value, list | tuple):
         if key in SIZE_ARGS:
             return " × ".join(map(str, value))
