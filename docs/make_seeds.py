@@ -28,6 +28,7 @@ class Example:
     view: str = "gather"
     extra_views: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    langs: tuple[str, ...] = ("en",)  # each view's walkthrough in these languages, one after the other
 
 
 SEED001_INPUT = "[[4,4,3],[0,3,4],[2,3,2]]"
@@ -78,6 +79,40 @@ EXAMPLES = [
     ),
 ]
 
+# Seed 002: the convolution's forward pass is y = C·x, so its backward pass is dx = Cᵀ·dy, the transposed
+# convolution's forward pass. Its worked example is the tutorials' (seed 001's numbers as dy), then its own C.
+EXAMPLES += [
+    Example(
+        "seed002-gradient", "Seed 002: the transposed convolution is the gradient of convolution (dx = Cᵀ·dy)",
+        "seed 002 (反卷积(转置卷积)的理解), 反卷积和卷积的关系",
+        "The seed writes a convolution as a matrix product, y = C·x, and concludes: "
+        "\"卷积层的前向操作可以表示为和矩阵C相乘，那么我们很容易得到卷积层的反向传播就是和C的转置相乘\" (the "
+        "forward pass of a convolution is a product with C, so its backward pass is a product with Cᵀ), and "
+        "\"卷积层的前向传播过程就是反卷积层的反向传播过程，卷积层的反向传播过程就是反卷积层的前向传播过程\" (the "
+        "convolution's forward pass is the transposed convolution's backward pass, and its backward pass the "
+        "transposed convolution's forward pass). Here is that statement with numbers, on the tutorials' worked "
+        "example: the convolution of a 4×4 x with seed 001's kernel `[[1, 2], [0, 1]]` gives a 3×3 y; take seed "
+        "001's input `[[4, 4, 3], [0, 3, 4], [2, 3, 2]]` as the upstream gradient dy, and dx = Cᵀ·dy, computed "
+        "entry by entry, is seed 001's output `[[4, 12, 11, 6], [0, 7, 14, 11], [2, 7, 11, 8], [0, 2, 3, 2]]`: the "
+        "transposed convolution of dy with the same weight. The walkthrough follows in English, then in Chinese "
+        "(以下先英文，后中文).",
+        [], view="backward", langs=("en", "zh"),
+        notes=["x is 1, 2, …, 16 (`--conv-input` chooses it): it changes y and dw, never dx. C is the matrix the "
+               "matrix view prints for seed 001's transposed convolution ([seed001-example1](seed001-example1.md)), "
+               "which multiplies its input by Cᵀ: one matrix, C forward, Cᵀ backward."],
+    ),
+    Example(
+        "seed002-matrix-4x16", "Seed 002: its own C, 4 × 16 (i = 4, k = 3, s = 1, p = 0)",
+        "seed 002, the matrix C of shape [4, 16]",
+        "The seed unrolls the 3×3 kernel of a 4×4 → 2×2 convolution into a sparse matrix C of shape [4, 16] "
+        "(\"我们把3×3的卷积核展开成如下图所示的[4,16]的稀疏矩阵\") and gives no numbers. Here it is with small random "
+        "integers (`--seed 2`): the kernel's 9 entries in every row, shifted by one x cell per y cell; y = C·x; and "
+        "the 2×2 upstream gradient dy carried back to the 4×4 dx = Cᵀ·dy, the transposed convolution with "
+        "p′ = k − p − 1 = 2 that the seed derives next.",
+        ["-i", "2,2", "-k", "3", "--seed", "2"], view="backward",
+    ),
+]
+
 # Seed 004 / the guide, section 4: the transposed relations with each figure's parameters (i′, k, s, p, a).
 FIGURES = {
     8: ("Figure 4.1", 2, 3, 1, 0, 0), 9: ("Figure 4.2", 6, 4, 1, 2, 0), 10: ("Figure 4.3", 5, 3, 1, 1, 0),
@@ -119,23 +154,27 @@ Where a seed is wrong, the correct value and why. Each is checked by `tests/test
 """
 
 
-def walkthrough(ex: Example, view: str) -> tconv.Walkthrough:
+def walkthrough(ex: Example, view: str, lang: str = "en") -> tconv.Walkthrough:
     """Run the example's flags through the CLI's own argument handling, so the docs show what the command shows."""
     from tconv.cli import build_parser
     from tconv.cli.compute import walkthrough as cli_walkthrough
 
-    return cli_walkthrough(build_parser().parse_args(["explain", *ex.args, "--view", view]))
+    return cli_walkthrough(build_parser().parse_args(["explain", *ex.args, "--view", view, "--lang", lang]))
+
+
+def command(ex: Example, view: str, lang: str) -> str:
+    """The command that prints one of the page's walkthroughs (the default view and language left out)."""
+    flags = [*ex.args] + (["--view", view] if view != "gather" else []) + (["--lang", lang] if lang != "en" else [])
+    return " ".join(["tconv", "explain", *(shlex.quote(a) for a in flags)])
 
 
 def render(ex: Example) -> str:
-    cmd = "tconv explain " + " ".join(shlex.quote(a) for a in ex.args)
-    parts = [f"# {ex.title}", "", f"Source: {ex.source}.", "", ex.intro, "", "Reproduce it:", "", "```bash", cmd]
-    for view in ex.extra_views:
-        parts.append(f"{cmd} --view {view}")
-    parts += ["```", ""]
+    shown = [(view, lang) for view in (ex.view, *ex.extra_views) for lang in ex.langs]
+    parts = [f"# {ex.title}", "", f"Source: {ex.source}.", "", ex.intro, "", "Reproduce it:", "", "```bash"]
+    parts += [command(ex, view, lang) for view, lang in shown] + ["```", ""]
     parts += [f"> {note}" for note in ex.notes] + ([""] if ex.notes else [])
-    for view in (ex.view, *ex.extra_views):
-        parts.append(walkthrough(ex, view).to_markdown().replace("\n## ", "\n## ", 1))
+    for view, lang in shown:
+        parts.append(walkthrough(ex, view, lang).to_markdown())
     return "\n".join(parts).rstrip() + "\n"
 
 

@@ -388,7 +388,8 @@ def test_each_subcommand_takes_only_its_own_flags() -> None:
     assert flags["compute"] == sizes | layer | transposed_only | arrays | {"--groups", "--bias", "--plain",
                                                                           "--algorithm", "--output", "--json"}
     assert flags["explain"] == sizes | layer | transposed_only | arrays | {"--groups", "--bias", "--plain", "--view",
-                                                                          "--format", "--lang", "--output"}
+                                                                          "--format", "--lang", "--output",
+                                                                          "--conv-input"}
     assert flags["animate"] == sizes | layer | transposed_only | arrays | {
         "--transposed", "--no-transposed", "--view", "--pool", "--values", "--frame", "--output", "--duration",
         "--lang", "--cell-size"}

@@ -31,6 +31,7 @@ def test_every_seed_example_is_listed_with_the_right_output(seeds_module: dict) 
     index = (DOCS / "seeds" / "README.md").read_text(encoding="utf-8")
     for slug, out in [("seed001-example1", "4 × 4"), ("seed001-example2", "2 × 2"), ("seed000-2x2-to-4x4", "4 × 4"),
                       ("seed000-3x3-to-5x5", "5 × 5"), ("seed000-output-padding", "6 × 6"),
+                      ("seed002-gradient", "4 × 4"), ("seed002-matrix-4x16", "4 × 4"),
                       ("seed004-relation8", "4 × 4"), ("seed004-relation9", "5 × 5"), ("seed004-relation10", "5 × 5"),
                       ("seed004-relation11", "5 × 5"), ("seed004-relation12", "5 × 5"),
                       ("seed004-relation13", "5 × 5"), ("seed004-relation14", "6 × 6")]:

@@ -117,6 +117,10 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
     ("explain", tconv.explain, dict(input=np.arange(9).reshape(1, 3, 3), weight=np.ones((1, 1, 2, 2), np.int64),
                                     bias=None, stride=2, padding=0, output_padding=0, groups=1, dilation=1,
                                     view="gather", lang="en")),
+    ("explain backward", tconv.explain, dict(input=np.arange(9.0).reshape(1, 3, 3), weight=np.ones((1, 1, 2, 2)),
+                                             bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
+                                             output_size=None, view="backward", lang="zh",
+                                             conv_input=np.arange(16.0).reshape(1, 4, 4))),
     ("animate", tconv.animate, dict(input_size=3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1,
                                     view="equivalent", values=True, seed=0, cell_size=20, duration_ms=100)),
     ("overlap", tconv.overlap, dict(input_size=4, kernel_size=3, stride=2, padding=0, output_padding=0, dilation=1,
@@ -214,6 +218,12 @@ GOOD_RESULTS: dict[str, tuple[Callable[[Any], Any], Callable[[], Any]]] = {
     # every solution gives 32 from 16; the first is the usual k4 s2 p1
     "solve": (lambda r: ({_same_size(s) for s in r[0]}, _layer_args(r[0][0])), lambda: ({(32,)}, (4, 2, 1, 0, 1))),
     "explain": (lambda r: np.asarray(r.output), lambda: np.kron(np.arange(9).reshape(1, 3, 3), np.ones((2, 2)))),
+    # dx = conv_transpose(dy, w), and dw = the correlation of x with dy: Σ over dy's 3 × 3 of x's window
+    "explain backward": (lambda r: (r.output.tolist(), r.steps[3].grids[0].values.tolist()),
+                         lambda: (_torch("conv_transpose2d", np.arange(9.0).reshape(1, 1, 3, 3),
+                                         np.ones((1, 1, 2, 2)))[0].tolist(),
+                                  [[sum(np.arange(16.0).reshape(4, 4)[i:i + 3, j:j + 3].ravel() * np.arange(9.0))
+                                    for j in range(2)] for i in range(2)])),
     "animate": (lambda r: "3 × 3 → 6 × 6" in r.title, lambda: True),  # 2·2 − 2 + 3 + 1 = 6
     "overlap": (lambda r: (r.counts.shape, int(r.counts.sum())), lambda: ((19, 19), 4 * 4 * 9 * 9)),
     "ConvTranspose2d": (lambda r: (r.weight.shape, r(np.ones((1, 2, 5, 5), np.float32)).shape),

@@ -42,6 +42,7 @@ EXPLAIN_EXAMPLES = """\
   tconv explain --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' --lang zh
   tconv explain -i 3 -k 3 -s 2 -p 1 --output-padding 1 --view scatter --format markdown
   tconv explain -i 5, -k 3 -s 2                 a 1-D walkthrough: the trailing comma
+  tconv explain --view backward                 seed 001's example as the gradient of a convolution: dx = Cᵀ·dy
   tconv explain --input x.npy --weight w.npy -s 2 --format html -o walkthrough.html"""
 
 
@@ -181,9 +182,16 @@ def walkthrough(args: argparse.Namespace) -> Walkthrough:
     """
     from ..explain import explain
 
-    x, w, b, _ = channel_arrays(args)
+    x, w, b, plain = channel_arrays(args)
+    conv_input = None
+    if args.conv_input is not None:
+        if args.view != "backward":
+            raise TconvError("--conv-input is the convolution's input x of --view backward")
+        conv_input = load_array(args.conv_input, "--conv-input")
+        if plain:  # a plain kernel: x is plain too, as the input is
+            conv_input = conv_input[None]
     return explain(x, w, b, **layer_args(args), groups=args.groups, output_size=output_size(args, w.ndim - 2),
-                   view=args.view, lang=args.lang)
+                   view=args.view, lang=args.lang, conv_input=conv_input)
 
 
 def _explain(args: argparse.Namespace) -> str:
@@ -235,9 +243,12 @@ def register(sub: Any) -> None:
     layer = [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), groups(), arrays(channels=True)]
     ep = subparser(sub, "explain", layer, "step-by-step walkthrough with real numbers", EXPLAIN_EXAMPLES,
                    _cmd_explain)
-    ep.add_argument("--view", default="gather", choices=["gather", "scatter", "matrix"],
+    ep.add_argument("--view", default="gather", choices=["gather", "scatter", "matrix", "backward"],
                     help="gather: zero insertion + padding + flipped kernel (default); scatter: stamps; "
-                         "matrix: y = Cᵀx")
+                         "matrix: y = Cᵀx; backward: the gradient of the convolution y = conv(x, w), with --input "
+                         "as dy: dx = Cᵀ·dy = this transposed convolution")
+    ep.add_argument("--conv-input", metavar="X",
+                    help="--view backward: the convolution's input x, shaped as the output (default 1, 2, 3, ...)")
     ep.add_argument("--format", default="text", choices=["text", "markdown", "html", "json"], help="output format")
     ep.add_argument("--lang", default="en", choices=["en", "zh"], help="language of the prose (numbers stay the same)")
     ep.add_argument("-o", "--output", metavar="FILE", help="write to a file instead of printing")

@@ -1,4 +1,5 @@
-"""Step-by-step walkthroughs of a transposed convolution with its real numbers (gather, scatter, matrix views).
+"""Step-by-step walkthroughs of a transposed convolution with its real numbers (gather, scatter, matrix views), and
+of the same numbers as the gradient of a convolution (the backward view).
 
 ``tconv.explain`` is the function :func:`tconv.explain.views.explain`; this package holds it with its data model
 and writers, reached with ``from tconv.explain import writers, Walkthrough``. (``import tconv.explain.writers as

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._axes import as_choice
+from .._format import format_number
 from ..relations import GENERAL_TITLES, RELATION_TITLES
 from ..roles import ROLE_WORDS
 
@@ -210,6 +211,107 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "zh": "y 的每个值是 C 的一列与 x 的内积：对该列的非零元素求 C[r, col]·x[r] 之和。重新排成输出形状即得到结果。",
     },
+    # ---- backward view: the gradient of a convolution, dx = Cᵀ·dy
+    "backward.forward.title": {
+        "en": "1. The convolution y = conv(x, w) as a matrix: y = C·x",
+        "zh": "1. 把卷积 y = conv(x, w) 写成矩阵乘法：y = C·x",
+    },
+    "backward.forward.text": {
+        "en": (
+            "Take the convolution with this weight, stride {stride}, padding {padding}, dilation {dilation} and "
+            "groups {groups}: it maps x ({x_shape}) to y ({y_shape}). On flattened arrays it is a matrix C with one "
+            "row per y cell (m, o) and one column per x cell (c, i): C[(m, o), (c, i)] = w[m, c, j] where i = "
+            "o·stride + j·dilation − padding (c counted within m's group), else 0. Here C is {rows} × {cols} with "
+            "{nonzeros} non-zeros, and each y value is its row of C times x."
+        ),
+        "zh": (
+            "取权重相同、步长 {stride}、填充 {padding}、膨胀 {dilation}、分组 {groups} 的卷积：它把 x（{x_shape}）映射"
+            "为 y（{y_shape}）。把数组展平后，它是一个矩阵 C：每行对应一个 y 位置 (m, o)，每列对应一个 x 位置 (c, i)："
+            "当 i = o·stride + j·dilation − padding 时 C[(m, o), (c, i)] = w[m, c, j]（c 在 m 所在的组内计数），否则为 "
+            "0。这里 C 是 {rows} × {cols}，有 {nonzeros} 个非零元素；y 的每个值是 C 的一行与 x 的内积。"
+        ),
+    },
+    "backward.forward.default": {
+        "en": (
+            "x is not given, so it is 1, 2, 3, … in reading order (conv_input= or --conv-input chooses it). x changes "
+            "y and dw, never dx."
+        ),
+        "zh": (
+            "没有给出 x，所以按读取顺序取 1, 2, 3, …（可用 conv_input= 或 --conv-input 指定）。x 只影响 y 和 dw，"
+            "不影响 dx。"
+        ),
+    },
+    "backward.forward.matrix": {
+        "en": (
+            "C is the matrix that the matrix view prints for this transposed convolution: one matrix, C in the "
+            "convolution's forward pass and Cᵀ in its backward pass."
+        ),
+        "zh": "C 正是 matrix 视角为这个转置卷积打印的矩阵：同一个矩阵，卷积的前向传播乘 C，反向传播乘 Cᵀ。",
+    },
+    "backward.upstream.title": {"en": "2. The upstream gradient dy = ∂L/∂y", "zh": "2. 上游梯度 dy = ∂L/∂y"},
+    "backward.upstream.text": {
+        "en": (
+            "Backpropagation hands this layer dy, the gradient of the loss L with respect to each y value: one number "
+            "per y cell, shape {shape}. Here dy is the input you gave (the transposed convolution's input)."
+        ),
+        "zh": (
+            "反向传播时，后面的层把 dy 传回来：损失 L 对每个 y 值的梯度，每个 y 位置一个数，形状 {shape}。这里 dy 就是"
+            "你给出的输入（也就是转置卷积的输入）。"
+        ),
+    },
+    "backward.input.title": {
+        "en": "3. dx = Cᵀ·dy: each x cell collects the dy of every y it fed",
+        "zh": "3. dx = Cᵀ·dy：每个 x 位置收集它参与计算的每个 y 的 dy",
+    },
+    "backward.input.text": {
+        "en": (
+            "y = C·x, so ∂y[r]/∂x[col] = C[r, col], and the chain rule gives dx[col] = Σ_r C[r, col]·dy[r]: column "
+            "col of C (row col of Cᵀ) times dy. Each x cell gets dy times the weight it was multiplied by, summed over "
+            "the y cells it reached."
+        ),
+        "zh": (
+            "由 y = C·x 得 ∂y[r]/∂x[col] = C[r, col]，再由链式法则得 dx[col] = Σ_r C[r, col]·dy[r]：C 的第 col 列（即 "
+            "Cᵀ 的第 col 行）与 dy 的内积。每个 x 位置得到的是：它参与计算的每个 y 的 dy 乘以当时所乘的权重，再求和。"
+        ),
+    },
+    "backward.weight.title": {"en": "4. dw: the correlation of x with dy", "zh": "4. dw：x 与 dy 的互相关"},
+    "backward.weight.text": {
+        "en": (
+            "The weight w[m, c, j] multiplies x[c, o·stride + j·dilation − padding] in every y cell (m, o), so dw[m, "
+            "c, j] = Σ_o dy[m, o]·x[c, o·stride + j·dilation − padding], summed over the batch too (x is 0 in the "
+            "padding): the correlation of x with dy as the kernel, its taps stride apart."
+        ),
+        "zh": (
+            "权重 w[m, c, j] 在每个 y 位置 (m, o) 都乘以 x[c, o·stride + j·dilation − padding]，所以 dw[m, c, j] = "
+            "Σ_o dy[m, o]·x[c, o·stride + j·dilation − padding]，也对 batch 求和（填充处的 x 为 0）：也就是以 dy 为卷积"
+            "核、元素间隔为步长，与 x 做互相关。"
+        ),
+    },
+    "backward.weight.bias": {
+        "en": "A bias of the convolution would get db[{m}] = Σ dy[{m}] = {sum}.",
+        "zh": "如果卷积有偏置，它的梯度是 db[{m}] = Σ dy[{m}] = {sum}。",
+    },
+    "backward.weight.check": {
+        "en": "tconv's correlation of x with dy gives the same dw (largest difference {diff}).",
+        "zh": "用 tconv 直接计算 x 与 dy 的互相关，得到相同的 dw（最大差 {diff}）。",
+    },
+    "backward.output.title": {
+        "en": "5. dx is the transposed convolution of dy with the same weight",
+        "zh": "5. dx 就是用同一个权重对 dy 做转置卷积",
+    },
+    "backward.output.text": {
+        "en": (
+            "conv_transpose(dy, w, stride={stride}, padding={padding}, output_padding={op}, dilation={dilation}, "
+            "groups={groups}) gives the dx of step 3 entry by entry (largest difference {diff}): a transposed "
+            "convolution multiplies by Cᵀ, so its forward pass is the convolution's backward pass. output_padding "
+            "{op} makes its shape x's, {shape}."
+        ),
+        "zh": (
+            "conv_transpose(dy, w, stride={stride}, padding={padding}, output_padding={op}, dilation={dilation}, "
+            "groups={groups}) 的结果与第 3 步的 dx 逐元素相同（最大差 {diff}）：转置卷积就是乘以 Cᵀ，所以它的前向传播正"
+            "是卷积的反向传播。output_padding 取 {op}，使它的形状等于 x 的形状 {shape}。"
+        ),
+    },
     # ---- the output
     "output.title": {"en": "Output", "zh": "输出"},
     "output.bias": {
@@ -239,6 +341,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "label.C": {"en": "C", "zh": "C"},
     "label.xflat": {"en": "x flattened{idx}", "zh": "展平的 x{idx}"},
     "label.yflat": {"en": "y = Cᵀx{idx}", "zh": "y = Cᵀx{idx}"},
+    "label.cx": {"en": "y{idx} = C·x", "zh": "y{idx} = C·x"},
+    "label.dy": {"en": "dy{idx} = ∂L/∂y{idx}", "zh": "dy{idx} = ∂L/∂y{idx}"},
+    "label.dx": {"en": "dx{idx} = Cᵀ·dy", "zh": "dx{idx} = Cᵀ·dy"},
+    "label.dw": {"en": "dw[{c}, {ml}]", "zh": "dw[{c}, {ml}]"},
+    "label.transposed": {"en": "conv_transpose(dy, w){idx}", "zh": "conv_transpose(dy, w){idx}"},
     # ---- writer words
     "word.legend": {"en": "legend", "zh": "图例"},
     "word.view": {"en": "view", "zh": "视角"},
@@ -246,6 +353,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "view.gather": {"en": "gather (zero insertion, padding, flipped kernel)", "zh": "gather（插零、填充、翻转卷积核）"},
     "view.scatter": {"en": "scatter (stamp the kernel, add, crop)", "zh": "scatter（放置卷积核、相加、裁剪）"},
     "view.matrix": {"en": "matrix (y = Cᵀx)", "zh": "矩阵（y = Cᵀx）"},
+    "view.backward": {
+        "en": "backward (a convolution's gradient: y = C·x, so dx = Cᵀ·dy = conv_transpose(dy, w))",
+        "zh": "反向传播（卷积的梯度：y = C·x，所以 dx = Cᵀ·dy = conv_transpose(dy, w)）",
+    },
     # ---- scenes (tconv.animate, tconv.overlap(...).scene()): everything a picture draws
     "scene.title.gather": {
         "en": "{kind}  {params}:  {src} → {dst}  (gather: as a direct convolution)",
@@ -342,8 +453,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
 
 #: Arguments that are sizes print as ``3 × 4``, positions as ``1, 2`` (the template adds the parentheses), other
 #: sequences (per-axis parameters) as ``(1, 2)``.
-SIZE_ARGS = frozenset({"shape", "full"})
+SIZE_ARGS = frozenset({"shape", "full", "x_shape", "y_shape"})
 POSITION_ARGS = frozenset({"at", "offset"})
+#: Computed numbers print as walkthroughs print them (4 significant digits, 0 for 0.0).
+NUMBER_ARGS = frozenset({"diff", "sum"})
 
 
 # Derived entries: the relation titles (English from tconv.shapes) and the role words (tconv.roles), so a title or
@@ -355,6 +468,8 @@ CATALOGUE |= {f"role.{role}": {lang: words[lang] for lang in LANGS} for role, wo
 
 
 def _fmt(key: str, value: Any) -> str:
+    if key in NUMBER_ARGS:
+        return format_number(value)
     if isinstance(value, list | tuple):
         if key in SIZE_ARGS:
             return " × ".join(map(str, value))

@@ -15,7 +15,7 @@ from .._format import number
 from ..roles import ROLES
 from .i18n import render
 
-__all__ = ["Cell", "Grid", "Message", "SizeDerivation", "Step", "Term", "Walkthrough", "roles_of"]
+__all__ = ["Cell", "Grid", "Message", "SizeDerivation", "Step", "Term", "Walkthrough", "roles_of", "stored"]
 
 def roles_of(shape: Any, role: str) -> np.ndarray:
     """A role array filled with ``role``; wide enough for every role name (NumPy would size it to the first).
@@ -24,6 +24,18 @@ def roles_of(shape: Any, role: str) -> np.ndarray:
     (['zero', 'zero'], True)
     """
     return np.full(shape, role, dtype=f"<U{max(map(len, ROLES))}")
+
+
+def stored(value: Any, dtype: np.dtype) -> Any:
+    """A sum as an array of ``dtype`` holds it: the terms are exact Python numbers, but an int64 array wraps around
+    on overflow, as PyTorch's and NumPy's integer arithmetic do (a walkthrough's grids equal the computation's).
+
+    >>> stored(2**63 + 5, np.dtype(np.int64)), stored(1.5, np.dtype(np.float64))
+    (-9223372036854775803, 1.5)
+    """
+    if dtype.kind in "iu":
+        return (int(value) + 2**63) % 2**64 - 2**63
+    return value
 
 
 def nested(a: np.ndarray) -> Any:
@@ -163,6 +175,9 @@ def _json_num(v: Any) -> Any:
 class Cell:
     """How one output value is computed: the sum of its terms, plus the bias.
 
+    ``name`` is how the writers call the cell where it is not an output cell ``y[c](position)`` (the backward
+    view's ``dx[0](1, 2)``, ``dw[0, 0](1, 0)``).
+
     >>> import tconv
     >>> cell = tconv.explain([[1, 2]], [[[1, 1, 1]]], bias=[10], stride=2).steps[3].cells[2]
     >>> cell.position, [t.product for t in cell.terms], cell.bias, cell.value
@@ -175,16 +190,17 @@ class Cell:
     terms: tuple[Term, ...]
     bias: Any
     value: Any
+    name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able, each term with its product.
+        """JSON-able, each term with its product; ``name`` only when set.
 
         >>> cell = Cell(batch=None, channel=0, position=(1,), terms=(Term(0, (0,), (1,), 2, 3),), bias=1, value=7)
         >>> cell.to_dict()
         {'batch': None, 'channel': 0, 'position': [1],
          'terms': [{'channel': 0, 'at': [0], 'tap': [1], 'x': 2, 'w': 3, 'product': 6}], 'bias': 1, 'value': 7}
         """
-        return {
+        d = {
             "batch": self.batch,
             "channel": self.channel,
             "position": list(self.position),
@@ -192,6 +208,9 @@ class Cell:
             "bias": _json_num(self.bias),
             "value": _json_num(self.value),
         }
+        if self.name is not None:
+            d["name"] = self.name
+        return d
 
 
 @dataclass(frozen=True)

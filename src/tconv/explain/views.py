@@ -1,4 +1,5 @@
-"""Build walkthroughs: the gather, scatter and matrix views of one transposed convolution, with every product.
+"""Build walkthroughs: the gather, scatter and matrix views of one transposed convolution, with every product,
+and the backward view (:mod:`.backward`): the same transposed convolution as the gradient of a convolution.
 
 The numbers come from the same plan as the computation; the final values are the sums of the listed products
 plus the bias, and ``Walkthrough.output`` is ``conv_transpose``'s own result, so a test can check one against
@@ -9,22 +10,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .._axes import Index, IntOrSeq, as_choice
 from .._format import number
-from ..algorithms.matrix import dense_matrix, sparse_matrix
+from ..algorithms.matrix import dense_matrix, matrix_shape, sparse_matrix
 from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, pad
 from ..errors import TconvError
 from ..functional import read_transposed
 from ..params import ConvTransposePlan, compute_dtype
 from ..recipe import execute
 from ..report import layer_report
+from .backward import backward, backward_sizes, check_backward, conv_input_array
 from .i18n import LANGS
-from .model import Cell, Grid, Message, SizeDerivation, Step, Term, Walkthrough, roles_of
+from .model import Cell, Grid, Message, SizeDerivation, Step, Term, Walkthrough, roles_of, stored
 
 __all__ = ["MAX_GRID_CELLS", "MAX_MATRIX_CELLS", "MAX_STAMPS", "MAX_TERMS", "VIEWS", "check_view_size", "explain"]
 
@@ -87,18 +88,6 @@ def _at(n: int, channel: int, window: tuple[slice, ...]) -> Index:
     return (n, channel, *window)
 
 
-def _stored(value: Any, dtype: np.dtype) -> Any:
-    """A sum as the output array holds it: the terms are exact Python numbers, but an int64 output wraps around
-    on overflow, as PyTorch's and NumPy's integer arithmetic do (the walkthrough's output equals conv_transpose's).
-
-    >>> _stored(2**63 + 5, np.dtype(np.int64)), _stored(1.5, np.dtype(np.float64))
-    (-9223372036854775803, 1.5)
-    """
-    if dtype.kind in "iu":
-        return (int(value) + 2**63) % 2**64 - 2**63
-    return value
-
-
 def check_view_size(view: str, plan: ConvTransposePlan) -> None:
     """Refuse, from the plan alone and before anything is computed, a walkthrough with more products, stamps or
     matrix entries than it lists: what a walkthrough holds is then bounded by these limits.
@@ -108,6 +97,12 @@ def check_view_size(view: str, plan: ConvTransposePlan) -> None:
     Traceback (most recent call last):
     tconv.errors.TconvError: explain shows every entry of the matrix C: this configuration has 921,600, more ...
     """
+    if view == "backward":  # C's entries first: the products are counted only for a C already small
+        _check_limit(math.prod(matrix_shape(plan)), MAX_MATRIX_CELLS, "entry of the matrix C")
+        products, cells = backward_sizes(plan)
+        _check_limit(products, MAX_TERMS, "product")
+        _check_limit(cells, MAX_GRID_CELLS, "cell of the grids x, y, dy, dx and dw")
+        return
     batch, taps = plan.batch, math.prod(plan.kernel_size)
     eqs = [ax.equivalent() for ax in plan.axes]
     limits = {
@@ -125,11 +120,15 @@ def check_view_size(view: str, plan: ConvTransposePlan) -> None:
                     MAX_MATRIX_CELLS, "entry of the matrix C")],
     }[view]
     for count, limit, what in limits:
-        if count > limit:
-            raise TconvError(
-                f"explain shows every {what}: this configuration has {count:,}, more than the {limit:,} a "
-                f"walkthrough shows; use smaller sizes or fewer channels (tconv.conv_transpose computes any size)"
-            )
+        _check_limit(count, limit, what)
+
+
+def _check_limit(count: int, limit: int, what: str) -> None:
+    if count > limit:
+        raise TconvError(
+            f"explain shows every {what}: this configuration has {count:,}, more than the {limit:,} a "
+            f"walkthrough shows; use smaller sizes or fewer channels (tconv.conv_transpose computes any size)"
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -205,7 +204,7 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
                         terms.append(Term(c, at, tap, number(xv), number(wv)))
                 bias = number(b[m]) if b is not None else 0
                 value = sum((t.product for t in terms), start=0) + bias
-                values[(n, m) + o] = _stored(value, values.dtype)
+                values[(n, m) + o] = stored(value, values.dtype)
                 cells.append(Cell(n if plan.batched else None, m, o, tuple(terms), bias, value))
     slide_text = (Message("gather.slide.text", {"dilation": list(plan.dilation)}), *_channel_messages(plan))
     steps.append(Step("slide", Message("gather.slide.title"), slide_text, (), tuple(cells)))
@@ -297,7 +296,7 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
                 pos = tuple(oi + ax.padding for oi, ax in zip(o, plan.axes))
                 terms = tuple(contributions.get((n, m) + pos, ()))
                 value = sum((t.product for t in terms), start=0) + bias
-                values[(n, m) + o] = _stored(value, values.dtype)
+                values[(n, m) + o] = stored(value, values.dtype)
                 cells.append(Cell(n if plan.batched else None, m, o, terms, bias, value))
     steps.append(Step("crop", Message("scatter.crop.title"), tuple(crop_text), tuple(crops), tuple(cells)))
     steps.append(_output_step(plan, values, b))
@@ -353,9 +352,9 @@ def _matrix(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
             )
             bias = number(b[m]) if b is not None else 0
             product_sum = sum((t.product for t in terms), start=0)
-            yflat[col] = _stored(product_sum, yflat.dtype)
+            yflat[col] = stored(product_sum, yflat.dtype)
             value = product_sum + bias
-            values[(n, m) + pos] = _stored(value, values.dtype)
+            values[(n, m) + pos] = stored(value, values.dtype)
             cells.append(Cell(n if plan.batched else None, m, pos, terms, bias, value))
         products.append(Grid(Message("label.yflat", {"idx": f"[{n}]" if plan.batched else ""}), yflat,
                           roles_of(cols_total, "output")))
@@ -369,6 +368,7 @@ VIEWS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray | None, ConvTransp
     "gather": _gather,
     "scatter": _scatter,
     "matrix": _matrix,
+    "backward": backward,
 }
 
 
@@ -385,13 +385,15 @@ def explain(
     output_size: IntOrSeq | None = None,
     view: str = "gather",
     lang: str = "en",
+    conv_input: ArrayLike | None = None,
 ) -> Walkthrough:
     """Explain a transposed convolution step by step, with its real numbers.
 
     Takes the arguments of :func:`tconv.conv_transpose` (arrays with channels, PyTorch's layout) plus ``view``
     (``"gather"``: zero insertion, padding, flipped kernel, sliding window; ``"scatter"``: stamps, sum, crop;
-    ``"matrix"``: y = Cᵀx) and ``lang`` (``"en"`` or ``"zh"``). Returns a :class:`Walkthrough` (data) that
-    renders with ``to_text()``, ``to_markdown()``, ``_repr_html_()`` and ``to_dict()``.
+    ``"matrix"``: y = Cᵀx; ``"backward"``: the same transposed convolution as the gradient of a convolution) and
+    ``lang`` (``"en"`` or ``"zh"``). Returns a :class:`Walkthrough` (data) that renders with ``to_text()``,
+    ``to_markdown()``, ``_repr_html_()`` and ``to_dict()``.
 
     >>> import tconv
     >>> wt = tconv.explain([[[4, 4, 3], [0, 3, 4], [2, 3, 2]]], [[[[1, 2], [0, 1]]]], padding=1)
@@ -401,17 +403,43 @@ def explain(
     ['insert_zeros', 'pad', 'flip', 'slide', 'output']
     >>> print(wt.steps[1].text[0].render("en"))
     axis 0: d·(k − 1) − p = 1·(2 − 1) − 1 = 0; pad 0 before and 0 after (0 + output_padding 0); size 3 → 3.
+
+    ``view="backward"`` reads the arguments as the backward pass of the convolution y = conv(x, w) with the same
+    weight, stride, padding, dilation and groups: ``input`` is the upstream gradient dy, the output is dx (so
+    ``output_padding`` or ``output_size`` set x's size, and must keep output_padding < stride), and
+    ``conv_input`` is x (the output's shape; 1, 2, 3, … when left out), which y and dw need. It refuses a bias.
+    The steps: y = C·x with C's entries, dy, dx = Cᵀ·dy entry by entry, dw (the correlation of x with dy), and
+    conv_transpose(dy, w), equal to dx:
+
+    >>> wt = tconv.explain([[[4, 4, 3], [0, 3, 4], [2, 3, 2]]], [[[[1, 2], [0, 1]]]], view="backward")
+    >>> [step.key for step in wt.steps]
+    ['forward', 'upstream', 'input_grad', 'weight_grad', 'output']
+    >>> wt.output.tolist()                        # dx: seed 001's output, the tutorials' worked example
+    [[[4, 12, 11, 6], [0, 7, 14, 11], [2, 7, 11, 8], [0, 2, 3, 2]]]
+    >>> from tconv.explain.writers import cell_equation
+    >>> cell = wt.steps[2].cells[1]               # dx = Cᵀ·dy, entry by entry: dy·C
+    >>> cell_equation(cell, cell.name)
+    'dx[0](0, 1) = 4·2 + 4·1 = 12'
     """
     view = as_choice("view", view, tuple(VIEWS))
     lang = as_choice("lang", lang, LANGS)
     plan, x, w, b = read_transposed(input, weight, bias, stride, padding, output_padding, groups, dilation,
                                     output_size, None)
+    if view == "backward":
+        check_backward(plan, b is not None)
+    elif conv_input is not None:
+        raise TconvError(f"conv_input is the convolution's input x of view 'backward'; view {view!r} takes none")
     check_view_size(view, plan)
+    cx = None if conv_input is None else conv_input_array(conv_input, plan, x.dtype)
     output = execute(plan, x, w, b, "auto")
     ctype = compute_dtype(x.dtype)
     xb = (x if plan.batched else x[None]).astype(ctype, copy=False)
+    wc, bc = w.astype(ctype, copy=False), None if b is None else b.astype(ctype)
     with np.errstate(over="ignore", invalid="ignore"):  # integers wrap, NaN and Inf propagate: as in PyTorch
-        steps = VIEWS[view](xb, w.astype(ctype, copy=False), None if b is None else b.astype(ctype), plan)
+        if view == "backward":
+            steps = backward(xb, wc, bc, plan, None if cx is None else (cx if plan.batched else cx[None]))
+        else:
+            steps = VIEWS[view](xb, wc, bc, plan)
     params = {
         "input_shape": list(x.shape),
         "weight_shape": list(w.shape),

@@ -52,6 +52,8 @@ def cell_equation(cell: Cell, name: str) -> str:
 
 
 def _cell_name(wt: Walkthrough, cell: Cell) -> str:
+    if cell.name is not None:
+        return cell.name
     idx = f"[{cell.batch}, {cell.channel}]" if cell.batch is not None else f"[{cell.channel}]"
     pos = ", ".join(map(str, cell.position))
     return f"y{idx}({pos})"

@@ -59,7 +59,7 @@ Mode = Literal["transposed", "conv"]
 TransposedMode = Literal["transposed"]  # walkthroughs and overlap maps are of transposed convolutions
 # tconv.scene.build.VIEWS, then VIEW_ALIASES ("equivalent" is the gather view's other name; a test checks they agree)
 SceneView = Literal["gather", "scatter", "conv", "equivalent"]
-ExplainView = Literal["gather", "scatter", "matrix"]  # tconv.explain.VIEWS
+ExplainView = Literal["gather", "scatter", "matrix"]  # tconv.explain.VIEWS but backward (the library's and CLI's)
 Lang = Literal["en", "zh"]  # tconv.explain.i18n.LANGS
 Pool = Literal["max", "avg"]
 
