@@ -27,7 +27,7 @@ import numpy as np
 
 from ._axes import Index
 
-__all__ = ["fold", "fold_bytes", "pad"]
+__all__ = ["fold", "fold_bytes", "folded_index", "pad"]
 
 #: NumPy's names for PyTorch's modes (``np.pad``'s reflect excludes the edge, as PyTorch's does).
 _NUMPY_MODE = {"zeros": "constant", "circular": "wrap", "reflect": "reflect", "replicate": "edge"}
@@ -98,3 +98,25 @@ def fold_bytes(shape: Sequence[int], margins: Sequence[tuple[int, int]], mode: s
     lead = len(shape) - len(margins)
     slabs = [math.prod(shape) // max(shape[lead + a], 1) for a, m in enumerate(margins) if any(m)]
     return max(slabs, default=0) * itemsize
+
+
+def folded_index(position: np.ndarray, begin: int, size: int, mode: str) -> np.ndarray:
+    """Where each cell of the uncropped output lands on one axis after :func:`fold`: the output cell it adds onto,
+    or −1 where it is dropped (zeros' crop). ``begin`` is the margin before the ``size`` output cells. This is Pᵀ as
+    an index map: the walkthroughs and animations draw each stamp cell where it lands.
+
+    >>> p = np.arange(7)                                   # margins (2, 2) around 3 cells
+    >>> [folded_index(p, 2, 3, m).tolist() for m in ("zeros", "circular", "reflect", "replicate")]
+    [[-1, -1, 0, 1, 2, -1, -1], [1, 2, 0, 1, 2, 0, 1], [2, 1, 0, 1, 2, 1, 0], [0, 0, 0, 1, 2, 2, 2]]
+    """
+    i = np.asarray(position) - begin
+    landed: np.ndarray
+    if mode == "circular":
+        landed = np.mod(i, size)
+    elif mode == "reflect":
+        landed = np.where(i < 0, -i, np.where(i >= size, 2 * (size - 1) - i, i))
+    elif mode == "replicate":
+        landed = np.clip(i, 0, size - 1)
+    else:
+        landed = np.where((i >= 0) & (i < size), i, -1)
+    return landed
