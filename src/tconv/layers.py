@@ -26,9 +26,9 @@ from ._axes import IntOrSeq, as_bool, as_int, per_axis, show
 from .dtypes import check_bias_dtype, dtype_name, planned_dtype, read_array, read_arrays
 from .errors import TconvError
 from .params import check_dtype
-from .shapes import check_padding_mode, check_padding_word
 from .recipe import Recipe, cache_key, recipe_for, validated_plan
 from .settings import check_memory, get_options
+from .shapes import check_padding_mode, check_padding_word
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
