@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tconv
-from helpers import TORCH_CONV, TOLERANCE
+from helpers import TOLERANCE, TORCH_CONV
 from tconv import frameworks as F
 from tconv.padding_modes import fold, folded_index, pad
 from tconv.params import plan_conv_transpose
@@ -136,7 +136,7 @@ def test_conv_padding_mode_equals_torch_module(case: dict[str, Any], same: bool)
 def test_same_stride_1_is_the_adjoint_of_conv_same(case: dict[str, Any]) -> None:
     """At stride 1, conv_transpose(padding="same", padding_mode=m) is the adjoint of conv(padding="same",
     padding_mode=m): ⟨conv(x), y⟩ = ⟨x, conv_transpose(y)⟩, the asymmetric margins of an even kernel included."""
-    nd, mode, g = case["nd"], case["mode"], case["groups"]
+    mode, g = case["mode"], case["groups"]
     rng = np.random.default_rng(case["seed"])
     cin, cout = g * case["cg"], g * case["mg"]
     size = tuple(n + 3 for n in case["size"])
@@ -158,7 +158,7 @@ def test_fold_is_the_transpose_of_pad() -> None:
     """Pᵀ of every mode, as a matrix, is P's transpose (P built column by column from np.pad)."""
     for mode in MODES:
         for n, margins in ((3, (1, 2)), (4, (3, 3)), (5, (0, 4)), (2, (1, 0))):
-            if mode == "reflect" and max(margins) >= n or mode == "circular" and max(margins) > n:
+            if (mode == "reflect" and max(margins) >= n) or (mode == "circular" and max(margins) > n):
                 continue
             P = np.stack([pad(np.eye(n)[i], [margins], mode) for i in range(n)], axis=1)  # (n + b + e, n)
             PT = np.stack([fold(np.eye(n + sum(margins))[j].copy(), [margins], mode)
@@ -213,7 +213,7 @@ def _recorded_call(i: int) -> tuple[Any, ...] | None:
     if "error" in case or not isinstance(a["padding"], str) or 0 in case["output_shape"]:
         return None
     x, w, y = ARRAYS[f"{i}_x"], ARRAYS[f"{i}_w"], ARRAYS[f"{i}_y"]
-    b = ARRAYS[f"{i}_b"] if f"{i}_b" in ARRAYS else None
+    b = ARRAYS.get(f"{i}_b", None)
     nd = x.ndim - 2
     word = a["padding"].lower()
     if case["framework"] == "jax":
