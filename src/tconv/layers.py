@@ -284,9 +284,8 @@ class _ConvTransposeNd:
         import torch.nn.functional as F
         <BLANKLINE>
         <BLANKLINE>
+        # tconv.ConvTranspose1d(2, 4, kernel_size=(3,), stride=(2,), padding=same), exactly
         class Layer(torch.nn.Module):
-            \"""tconv.ConvTranspose1d(2, 4, kernel_size=(3,), stride=(2,), padding=same) in PyTorch.\"""
-        <BLANKLINE>
             def __init__(self):
                 super().__init__()
                 self.weight = torch.nn.Parameter(torch.empty(2, 4, 3))
