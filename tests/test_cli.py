@@ -393,7 +393,7 @@ def test_each_subcommand_takes_only_its_own_flags() -> None:
                                                                           "--format", "--lang", "--output"}
     assert flags["animate"] == sizes | layer | transposed_only | arrays | {
         "--transposed", "--no-transposed", "--view", "--pool", "--values", "--frame", "--output", "--duration",
-        "--lang", "--cell-size"}
+        "--lang", "--cell-size", "--padding-mode"}
     assert flags["overlap"] == sizes | layer | {"--output-padding", "--layers", "--output", "--json"}
     assert flags["gallery"] == {"--format", "--duration", "--cell-size"}
     assert flags["serve"] == {"--host", "--port", "--no-browser"}

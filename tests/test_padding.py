@@ -480,3 +480,26 @@ def test_cli_padding_words_and_padding_mode(capsys: pytest.CaptureFixture[str]) 
                         (["explain", "-i", "3", "-k", "2", "--padding-mode", "circular"], "view 'gather'")):
         code, _, err = _cli(capsys, *argv)
         assert code == 2 and len(err.splitlines()) == 1 and words in err, (argv, err)
+
+
+@pytest.mark.parametrize("mode", MODES[1:])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_scatter_animation_folds_the_stamps_back(mode: str, lang: str) -> None:
+    """The scatter animation draws the uncropped sums; a stamp cell in a margin adds in again where it folds back
+    (circular: wrapped to the other side), so the kept window ends as the layer's output."""
+    x, w = np.arange(1, 5), np.array([1, 2, 3])
+    scene = tconv.animate(input=x, weight=w, stride=2, padding=1, view="scatter", values=True, lang=lang,
+                          padding_mode=mode)
+    expected = tconv.conv_transpose(x[None], w[None, None], stride=2, padding=1, padding_mode=mode)[0]
+    sums = np.zeros(scene.panel("output").shape)
+    for frame in scene.frames:
+        for update in frame.updates:
+            sums[update.row, update.col] = update.value
+    np.testing.assert_array_equal(sums[0, 1:1 + expected.size], expected)
+    roles = scene.panel("output").roles.tolist()[0]
+    assert roles == ["wrap", *["output"] * expected.size, "wrap"] and mode in scene.title
+    with pytest.raises(tconv.TconvError, match="view 'gather' pads the zero-inserted input with zeros"):
+        tconv.animate(input=x, weight=w, stride=2, padding=1, padding_mode=mode)
+    conv = tconv.animate(input=np.arange(5), weight=w, padding=1, view="conv", values=True, padding_mode=mode)
+    assert conv.frames[-1].value == tconv.conv(np.arange(5)[None], w[None, None], padding=1,
+                                               padding_mode=mode)[0, -1]
