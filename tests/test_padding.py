@@ -26,6 +26,7 @@ from tconv import frameworks as F
 from tconv.padding_modes import fold, folded_index, pad
 from tconv.params import plan_conv_transpose
 from tconv.shapes import effective_kernel_size, full_output_size
+from test_memory import SLACK, budget, traced_peak
 
 MODES = ("zeros", "circular", "reflect", "replicate")
 DATA = Path(__file__).parent / "data"
@@ -503,3 +504,29 @@ def test_scatter_animation_folds_the_stamps_back(mode: str, lang: str) -> None:
     conv = tconv.animate(input=np.arange(5), weight=w, padding=1, view="conv", values=True, padding_mode=mode)
     assert conv.frames[-1].value == tconv.conv(np.arange(5)[None], w[None, None], padding=1,
                                                padding_mode=mode)[0, -1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=mode_cases(), same=st.booleans(), algorithm=st.sampled_from(["auto", "scatter", "phase", "col2im"]))
+def test_padding_mode_peak_stays_within_what_the_guard_checked(case: dict[str, Any], same: bool,
+                                                               algorithm: str) -> None:
+    """tracemalloc's peak of a folded call ≤ the need the guard checked (the engine's uncropped result, the fold's
+    sums, the folded copy) + test_memory's slack; one byte less of budget and it is refused."""
+    g, dtype, mode = case["groups"], case["dtype"], case["mode"]
+    x = np.ones((3, g * case["cg"], *(n * 4 for n in case["size"])), dtype)
+    w = np.ones((g * case["cg"], case["mg"], *case["kernel"]), dtype)
+    kwargs: dict[str, Any] = dict(stride=case["stride"], padding="same" if same else case["padding"],
+                                  output_padding=0 if same else case["output_padding"], groups=g,
+                                  dilation=case["dilation"], padding_mode=mode)
+    try:
+        recipe = tconv.plan(x.shape, w.shape, dtype=x.dtype, algorithm=algorithm, **kwargs)
+    except tconv.TconvError:
+        return
+    need = recipe.memory_need(x, w)
+    tconv.conv_transpose(x, w, algorithm=algorithm, **kwargs)  # first calls import lazily: not traced
+    with budget(need):
+        y, peak = traced_peak(lambda: tconv.conv_transpose(x, w, algorithm=algorithm, **kwargs))
+    with budget(need - 1), pytest.raises(tconv.TconvError, match="memory budget"):
+        tconv.conv_transpose(x, w, algorithm=algorithm, **kwargs)
+    assert y.shape == recipe.output_shape
+    assert peak <= need + SLACK, f"peak {peak:,} > checked {need:,} + {SLACK:,}"
