@@ -428,7 +428,7 @@ def test_walkthrough_folds_the_margins_back(mode: str, view: str, lang: str) -> 
     if view == "scatter":
         (fold_step,) = [s for s in wt.steps if s.key == "fold"]
         text = " ".join(m.render(lang) for m in fold_step.text)
-        assert {"circular": {"en": "wrap around", "zh": "绕回"}, "reflect": {"en": "mirror", "zh": "镜像"},
+        assert {"circular": {"en": "wrap around", "zh": "转到"}, "reflect": {"en": "mirror", "zh": "翻转"},
                 "replicate": {"en": "first cell", "zh": "第一个位置"}}[mode][lang] in text
         assert "wrap" in {str(r) for g in fold_step.grids for r in np.ravel(g.roles)}
     assert f"padding_mode {mode}" in wt.to_text(color=False)
@@ -470,7 +470,7 @@ def test_cli_padding_words_and_padding_mode(capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and json.loads(out)["padding_mode"] == "reflect" and json.loads(out)["output_size"] == [7, 7]
     code, out, _ = _cli(capsys, "explain", "-i", "3,", "-k", "3", "-s", "2", "-p", "1", "--padding-mode",
                         "circular", "--view", "scatter", "--lang", "zh")
-    assert code == 0 and "绕回" in out
+    assert code == 0 and "转到输出末尾" in out
     for argv, words in ((["shape", "-i", "3", "-k", "2", "-p", "full"], "expected same, valid"),
                         (["compute", "-i", "3", "-k", "5", "-p", "3", "--padding-mode", "reflect"],
                          "padding_mode 'reflect' needs padding smaller than the output"),

@@ -101,9 +101,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "after; size {stretched} → {padded}."
         ),
         "zh": (
-            "第 {axis} 维：padding='same' 开头裁掉 {padding} 个、末尾裁掉 {end} 个"
-            "（奇数个时多出的一个在末尾，TensorFlow 的规则），所以前面填充 d·(k − 1) − {padding} = {before} 个，"
-            "后面填充 d·(k − 1) − {end} = {after} 个；尺寸 {stretched} → {padded}。"
+            "第 {axis} 维：padding='same' 开头裁掉 {padding} 个、末尾裁掉 {end} 个（多出的一个在末尾，与 TensorFlow "
+            "相同），所以前面填充 d·(k − 1) − {padding} = {before} 个，后面填充 d·(k − 1) − {end} = {after} 个；"
+            "尺寸 {stretched} → {padded}。"
         ),
     },
     "gather.pad.crop": {
@@ -200,13 +200,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "TensorFlow's rule); size {full} → {out}."
         ),
         "zh": (
-            "第 {axis} 维：padding='same' 开头裁掉 {padding} 个、末尾裁掉 {end} 个"
-            "（奇数个时多出的一个在末尾，TensorFlow 的规则）；尺寸 {full} → {out}。"
+            "第 {axis} 维：padding='same' 开头裁掉 {padding} 个、末尾裁掉 {end} 个（多出的一个在末尾，与 TensorFlow "
+            "相同）；尺寸 {full} → {out}。"
         ),
     },
     "scatter.fold.title": {
         "en": "3. Fold the margins back (padding_mode {mode}) instead of cropping them",
-        "zh": "3. 把两端的边缘折回输出（padding_mode {mode}），而不是裁掉",
+        "zh": (
+            "3. 把两端多出的位置加回输出（padding_mode {mode}），而不是裁掉"
+        ),
     },
     "scatter.fold.circular": {
         "en": (
@@ -215,8 +217,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "{full} → {out}."
         ),
         "zh": (
-            "第 {axis} 维：不裁掉任何位置：输出前面的 {begin} 个位置绕回到输出末尾，"
-            "后面的 {end} 个绕回到输出开头，数值相加（位置 p 落在 (p − {begin}) mod {out}）；尺寸 {full} → {out}。"
+            "第 {axis} 维：不裁掉位置：输出前面的 {begin} 个位置转到输出末尾，后面的 {end} 个转到输出开头，"
+            "数值相加（位置 p 加到 (p − {begin}) mod {out}）；尺寸 {full} → {out}。"
         ),
     },
     "scatter.fold.reflect": {
@@ -226,8 +228,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "{last} − j); size {full} → {out}."
         ),
         "zh": (
-            "第 {axis} 维：不裁掉任何位置：输出前面的 {begin} 个和后面的 {end} 个位置加到输出内与之镜像对称的位置上，"
-            "边缘位置本身不重复（位置 −j 落在 j，位置 {last} + j 落在 {last} − j）；尺寸 {full} → {out}。"
+            "第 {axis} 维：不裁掉位置：输出前面的 {begin} 个和后面的 {end} 个位置加到输出内与之对应的翻转位置上，"
+            "边缘位置不计入（位置 −j 加到 j，位置 {last} + j 加到 {last} − j）；尺寸 {full} → {out}。"
         ),
     },
     "scatter.fold.replicate": {
@@ -236,7 +238,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "the {end} after it onto its last cell ({last}); size {full} → {out}."
         ),
         "zh": (
-            "第 {axis} 维：不裁掉任何位置：输出前面的 {begin} 个位置全部加到第一个位置上，"
+            "第 {axis} 维：不裁掉位置：输出前面的 {begin} 个位置全部加到第一个位置上，"
             "后面的 {end} 个全部加到最后一个位置（{last}）上；尺寸 {full} → {out}。"
         ),
     },

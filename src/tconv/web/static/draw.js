@@ -28,7 +28,7 @@ export const LEGEND_WORDS = {
   kernel: { en: "kernel", zh: "卷积核" },
   output: { en: "output", zh: "输出" },
   crop: { en: "cropped by padding", zh: "被 padding 裁掉" },
-  wrap: { en: "folded back (padding_mode)", zh: "折回输出（padding_mode）" },
+  wrap: { en: "folded back (padding_mode)", zh: "加回输出（padding_mode）" },
   extend: { en: "kept past the stamps (output_padding)", zh: "超出放置范围而保留的 output_padding" },
   stamp: { en: "stamp", zh: "放置" },
   matrix: { en: "non-zero", zh: "非零" },
