@@ -382,17 +382,18 @@ def test_each_subcommand_takes_only_its_own_flags() -> None:
     arrays = {"--input", "--weight", "--seed"}
     flags = {name: _long_flags(p) for name, p in _subparsers().items()}
     assert flags["shape"] == sizes | layer | transposed_only | {"--transposed", "--no-transposed", "--pool",
-                                                                "--ceil-mode", "--json"}
+                                                                "--ceil-mode", "--json", "--padding-mode"}
     assert flags["solve"] == {"--input-size", "--output-size", "--transposed", "--no-transposed", "--max-kernel",
                               "--max-stride", "--max-dilation", "--limit", "--json"}
     assert flags["compute"] == sizes | layer | transposed_only | arrays | {"--groups", "--bias", "--plain",
-                                                                          "--algorithm", "--output", "--json"}
+                                                                          "--algorithm", "--output", "--json",
+                                                                          "--padding-mode"}
     assert flags["explain"] == sizes | layer | transposed_only | arrays | {"--groups", "--bias", "--plain", "--view",
                                                                           "--format", "--lang", "--output",
-                                                                          "--conv-input"}
+                                                                          "--conv-input", "--padding-mode"}
     assert flags["animate"] == sizes | layer | transposed_only | arrays | {
         "--transposed", "--no-transposed", "--view", "--pool", "--values", "--frame", "--output", "--duration",
-        "--lang", "--cell-size"}
+        "--lang", "--cell-size", "--padding-mode"}
     assert flags["overlap"] == sizes | layer | {"--output-padding", "--layers", "--output", "--json"}
     assert flags["gallery"] == {"--format", "--duration", "--cell-size"}
     assert flags["serve"] == {"--host", "--port", "--no-browser"}

@@ -97,6 +97,14 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
                                                   output_padding=1, groups=1, dilation=1, output_size=None,
                                                   algorithm="auto")),
     ("conv_transpose1d", tconv.conv_transpose1d, dict(input=np.ones((1, 2, 5)), weight=np.ones((2, 1, 3)), stride=2)),
+    ("conv_transpose(padding='same', padding_mode)", tconv.conv_transpose,
+     dict(input=X2, weight=W2, bias=np.zeros(2), stride=2, padding="same", output_padding=0, groups=1, dilation=1,
+          output_size=None, algorithm="auto", padding_mode="circular")),
+    ("conv(padding_mode)", tconv.conv, dict(input=X2, weight=np.ones((2, 1, 2, 2)), bias=None, stride=1, padding=1,
+                                            dilation=1, groups=1, padding_mode="reflect")),
+    ("ConvTranspose1d(padding='same', padding_mode)", tconv.ConvTranspose1d,
+     dict(in_channels=2, out_channels=2, kernel_size=3, stride=2, padding="same", output_padding=0, groups=1,
+          bias=False, dilation=1, padding_mode="replicate", dtype=np.float64, rng=0)),
     ("conv", tconv.conv, dict(input=X2, weight=np.ones((2, 1, 2, 2)), bias=None, stride=1, padding=1, dilation=1,
                               groups=1)),
     ("conv_transpose_output_size", tconv.conv_transpose_output_size,
@@ -191,6 +199,16 @@ def _torch(name: str, x: np.ndarray, w: np.ndarray, **kwargs: Any) -> np.ndarray
     return getattr(torch.nn.functional, name)(torch.from_numpy(x), torch.from_numpy(w), **kwargs).numpy()
 
 
+def _circular_same() -> np.ndarray:
+    import torch
+
+    x = torch.zeros(1, 2, 6, 6, dtype=torch.float64, requires_grad=True)
+    conv = torch.nn.functional.conv2d(torch.nn.functional.pad(x, (0, 1, 0, 1), mode="circular"),
+                                      torch.from_numpy(W2), stride=2)  # the transposed weight, read as conv's
+    (grad,) = torch.autograd.grad(conv, x, torch.from_numpy(X2))
+    return grad.numpy()
+
+
 def _layer_args(solution: Any) -> tuple[int, ...]:
     return solution.kernel_size, solution.stride, solution.padding, solution.output_padding, solution.dilation
 
@@ -207,6 +225,13 @@ GOOD_RESULTS: dict[str, tuple[Callable[[Any], Any], Callable[[], Any]]] = {
     "conv_transpose1d": (np.asarray, lambda: _torch("conv_transpose1d", np.ones((1, 2, 5)), np.ones((2, 1, 3)),
                                                     stride=2)),
     "conv": (np.asarray, lambda: _torch("conv2d", X2, np.ones((2, 1, 2, 2)), padding=1)),
+    # circular "same": PyTorch's uncropped output (k3 s2: crop 0 before, 1 after) with the last cells wrapped onto
+    # the first, found with torch: the VJP of F.conv2d(F.pad(x, (0, 1, 0, 1), mode="circular"), stride=2)
+    "conv_transpose(padding='same', padding_mode)": (np.asarray, lambda: _circular_same()),
+    "conv(padding_mode)": (np.asarray, lambda: _torch("conv2d", np.pad(X2, ((0, 0), (0, 0), (1, 1), (1, 1)),
+                                                                       mode="reflect"), np.ones((2, 1, 2, 2)))),
+    "ConvTranspose1d(padding='same', padding_mode)": (lambda r: (r.weight.shape, r(np.ones((1, 2, 5))).shape),
+                                                      lambda: ((2, 2, 3), (1, 2, 10))),
     "conv_transpose_output_size": (tuple, lambda: (10, 10)),  # 4·2 − 2 + 2 + 1 + 1
     "conv_output_size": (tuple, lambda: (4,)),  # ⌊(7 + 2 − 3)/2⌋ + 1
     "pool_output_size": (tuple, lambda: (4,)),  # ⌈(7 + 2 − 2 − 1)/2⌉ + 1

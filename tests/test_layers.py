@@ -89,8 +89,7 @@ def test_initialisation_is_pytorchs_kaiming_uniform() -> None:
         dict(groups=0),
         dict(groups=3),
         dict(in_channels=4, out_channels=6, groups=4),
-        dict(padding_mode="reflect"),
-        dict(padding_mode="circular"),
+        dict(padding_mode="symmetric"),  # reflect, replicate and circular are tconv's beyond torch (test_padding)
         dict(stride=2, output_padding=2),
         dict(stride=0),
         dict(kernel_size=0),

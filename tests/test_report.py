@@ -125,7 +125,14 @@ def test_report_refusals_name_the_parameter() -> None:
         layer_report(5, 3, output_size=6, transposed=False)
     with pytest.raises(tconv.TconvError, match="ceil_mode only applies to pooling"):
         layer_report(5, 3, ceil_mode=True)
-    with pytest.raises(tconv.TconvError, match="padding 'same' is not supported for transposed convolution"):
-        layer_report(5, 3, padding="same")
+    with pytest.raises(tconv.TconvError, match="padding 'full' is not known: use 'same', 'valid' or integers"):
+        layer_report(5, 3, padding="full")
+    with pytest.raises(tconv.TconvError, match="padding_mode 'reflect' does not apply to pooling"):
+        layer_report(5, 3, pool=True, padding_mode="reflect")
+    same = layer_report(5, 3, stride=2, padding="same")  # beyond PyTorch: TensorFlow's crop, the odd cell at the end
+    assert (same["output_size"], same["padding"], same["padding_end"], same["padding_rule"]) == ([10], [0], [1],
+                                                                                                  "same")
+    assert same["output_size_range"] == [[9, 10]] and same["relation"][0]["number"] is None
+    assert layer_report(5, 3, stride=2, padding="valid")["output_size"] == [11]
     assert layer_report(7, 3, padding="same", transposed=False)["padding"] == [1]
     assert layer_report((7, 8), (3, 2), padding="same", transposed=False)["pad_end"] == [1, 1]

@@ -39,22 +39,24 @@ def _conv_transpose(
     weight: ArrayLike,
     bias: ArrayLike | None,
     stride: IntOrSeq,
-    padding: IntOrSeq,
+    padding: IntOrSeq | str,
     output_padding: IntOrSeq,
     groups: int,
     dilation: IntOrSeq,
     output_size: IntOrSeq | None,
     algorithm: str,
     nd: int | None,
+    padding_mode: str = "zeros",
 ) -> np.ndarray:
     layer, x, w, b = read_transposed(input, weight, bias, stride, padding, output_padding, groups, dilation,
-                                     output_size, nd)
+                                     output_size, nd, padding_mode)
     return recipe_for(layer, algorithm, None if b is None else b.shape).apply(x, w, b)
 
 
 def read_transposed(
-    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: IntOrSeq, padding: IntOrSeq,
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: IntOrSeq, padding: IntOrSeq | str,
     output_padding: IntOrSeq, groups: int, dilation: IntOrSeq, output_size: IntOrSeq | None, nd: int | None,
+    padding_mode: str = "zeros",
 ) -> tuple[ConvTransposePlan, np.ndarray, np.ndarray, np.ndarray | None]:
     """The arrays of a transposed convolution and its plan, with every check PyTorch makes (dtypes, the bias's
     dtype for this rank and batch, shapes, sizes): what :func:`conv_transpose` and ``tconv.explain`` both read.
@@ -65,7 +67,7 @@ def read_transposed(
     """
     x, w, b, x_name, b_name = read_arrays(input, weight, bias)
     layer = validated_plan(x.shape, w.shape, None if b is None else b.shape, stride, padding, output_padding, groups,
-                           dilation, output_size, nd, dtype_name(x.dtype))
+                           dilation, output_size, nd, dtype_name(x.dtype), padding_mode)
     if b_name is not None:
         check_bias_dtype("conv_transpose", layer.nd, layer.batch, x_name, b_name)
     return layer, x, w, b
@@ -76,15 +78,20 @@ def conv_transpose(
     weight: ArrayLike,
     bias: ArrayLike | None = None,
     stride: IntOrSeq = 1,
-    padding: IntOrSeq = 0,
+    padding: IntOrSeq | str = 0,
     output_padding: IntOrSeq = 0,
     groups: int = 1,
     dilation: IntOrSeq = 1,
     *,
     output_size: IntOrSeq | None = None,
     algorithm: str = "auto",
+    padding_mode: str = "zeros",
 ) -> np.ndarray:
     """Transposed convolution with PyTorch's ``conv_transpose{1,2,3}d`` semantics; the rank of ``weight`` decides 1-3D.
+
+    Beyond PyTorch (docs/guide.md): ``padding="same"`` (output = input × stride, TensorFlow's, Keras's and JAX's
+    crop) and ``"valid"`` (padding 0); ``padding_mode`` "circular", "reflect" or "replicate", the adjoint of
+    the direct convolution that pads so (the cropped margins fold back instead of being dropped).
 
     >>> import numpy as np
     >>> y = conv_transpose(np.ones((2, 4, 5, 5), np.float32), np.ones((4, 3, 3, 3), np.float32), stride=2, padding=1)
@@ -92,6 +99,10 @@ def conv_transpose(
     ((2, 3, 9, 9), dtype('float32'))
     >>> conv_transpose(np.ones((1, 4, 5, 5)), np.ones((4, 3, 3, 3)), stride=2, padding=1, output_size=(10, 10)).shape
     (1, 3, 10, 10)
+    >>> conv_transpose([[1, 2, 3]], [[[1, 1, 1]]], stride=2, padding="same").tolist()     # full [1,1,3,2,5,3,3]
+    [[1, 1, 3, 2, 5, 3]]
+    >>> conv_transpose([[1, 2, 3]], [[[1, 1, 1]]], stride=2, padding=1, padding_mode="circular").tolist()
+    [[4, 3, 2, 5, 4]]
 
     Args:
         input: ``(N, C_in, *spatial)`` or unbatched ``(C_in, *spatial)``.
@@ -102,10 +113,15 @@ def conv_transpose(
         stride, padding, output_padding, dilation: an int or one int per spatial axis (a list, tuple or 1-D
             integer NumPy array). ``padding`` crops the
             full output at both ends; ``output_padding`` (< max(stride, dilation)) keeps more at the end.
+            ``padding`` may also be ``"same"`` (output_padding then 0; ``output_size`` picks among
+            (L−1)·s+1 .. L·s) or ``"valid"``.
         groups: input and output channels are split into this many independent groups.
         output_size: the wanted spatial size (optionally with the leading N, C); replaces output_padding exactly
             like ``nn.ConvTranspose*d.forward(input, output_size)``, within its range.
         algorithm: ``"auto"`` or one of :func:`tconv.available_algorithms`.
+        padding_mode: ``"zeros"`` (PyTorch's), ``"circular"``, ``"reflect"`` or ``"replicate"``: the cropped
+            margins wrap around, fold onto their mirror image, or onto the edge cell (reflect needs padding
+            smaller than the output, circular at most the output).
 
     Returns:
         An array of the input's dtype (float16 is computed in float32). bfloat16 tensors are read as float32
@@ -115,14 +131,15 @@ def conv_transpose(
         TconvError: for anything PyTorch refuses, and for calls beyond the memory budget.
     """
     return _conv_transpose(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, None
+        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, None,
+        padding_mode,
     )
 
 
 def conv_transpose1d(
-    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
-    output_padding: IntOrSeq = 0, groups: int = 1, dilation: IntOrSeq = 1, *, output_size: IntOrSeq | None = None,
-    algorithm: str = "auto",
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0, output_padding: IntOrSeq = 0, groups: int = 1, dilation: IntOrSeq = 1, *,
+    output_size: IntOrSeq | None = None, algorithm: str = "auto", padding_mode: str = "zeros",
 ) -> np.ndarray:
     """:func:`conv_transpose` for 1 spatial dimension: weight ``(C_in, C_out/g, k)``.
 
@@ -130,14 +147,15 @@ def conv_transpose1d(
     [[1, 1, 3, 2, 5, 3, 3]]
     """
     return _conv_transpose(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 1
+        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 1,
+        padding_mode,
     )
 
 
 def conv_transpose2d(
-    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
-    output_padding: IntOrSeq = 0, groups: int = 1, dilation: IntOrSeq = 1, *, output_size: IntOrSeq | None = None,
-    algorithm: str = "auto",
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0, output_padding: IntOrSeq = 0, groups: int = 1, dilation: IntOrSeq = 1, *,
+    output_size: IntOrSeq | None = None, algorithm: str = "auto", padding_mode: str = "zeros",
 ) -> np.ndarray:
     """:func:`conv_transpose` for 2 spatial dimensions: weight ``(C_in, C_out/g, kh, kw)``.
 
@@ -145,14 +163,15 @@ def conv_transpose2d(
     [[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]
     """
     return _conv_transpose(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 2
+        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 2,
+        padding_mode,
     )
 
 
 def conv_transpose3d(
-    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
-    output_padding: IntOrSeq = 0, groups: int = 1, dilation: IntOrSeq = 1, *, output_size: IntOrSeq | None = None,
-    algorithm: str = "auto",
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0, output_padding: IntOrSeq = 0, groups: int = 1, dilation: IntOrSeq = 1, *,
+    output_size: IntOrSeq | None = None, algorithm: str = "auto", padding_mode: str = "zeros",
 ) -> np.ndarray:
     """:func:`conv_transpose` for 3 spatial dimensions: weight ``(C_in, C_out/g, kd, kh, kw)``.
 
@@ -160,7 +179,8 @@ def conv_transpose3d(
     (1, 4, 4, 4)
     """
     return _conv_transpose(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 3
+        input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, algorithm, 3,
+        padding_mode,
     )
 
 
@@ -172,12 +192,15 @@ def conv(
     padding: IntOrSeq | str = 0,
     dilation: IntOrSeq = 1,
     groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
 ) -> np.ndarray:
     """Forward convolution (cross-correlation) with PyTorch's ``conv{1,2,3}d`` semantics.
 
     Weight ``(C_out, C_in/groups, *kernel)``; ``padding`` an int, per-axis ints, ``"same"`` (stride 1 only, the
     odd element at the end) or ``"valid"``. Note the order: ``dilation`` before ``groups``, as in PyTorch's conv
-    (the transposed functions have ``groups`` first).
+    (the transposed functions have ``groups`` first). ``padding_mode`` is ``nn.Conv*d``'s (``F.conv*d`` has
+    none): ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``, with ``F.pad``'s limits.
 
     >>> conv([[[0, 1, 2, 3, 4]]], [[[1, 0, -1]]]).tolist()
     [[[-2, -2, -2]]]
@@ -185,8 +208,10 @@ def conv(
     array([[4., 6., 4.],
            [6., 9., 6.],
            [4., 6., 4.]])
+    >>> conv([[[1, 2, 3]]], [[[1, 1, 1]]], padding=1, padding_mode="circular").tolist()
+    [[[6, 6, 6]]]
     """
-    return _conv(input, weight, bias, stride, padding, dilation, groups, None)
+    return _conv(input, weight, bias, stride, padding, dilation, groups, None, padding_mode)
 
 
 def conv_memory_need(plan: ConvPlan, x: np.ndarray, w: np.ndarray) -> int:
@@ -209,11 +234,11 @@ def conv_memory_need(plan: ConvPlan, x: np.ndarray, w: np.ndarray) -> int:
 
 def _conv(
     input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: IntOrSeq, padding: IntOrSeq | str,
-    dilation: IntOrSeq, groups: int, nd: int | None,
+    dilation: IntOrSeq, groups: int, nd: int | None, padding_mode: str = "zeros",
 ) -> np.ndarray:
     x, w, b, x_name, b_name = read_arrays(input, weight, bias)
     plan = plan_conv(x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups, nd=nd,
-                     dtype=x.dtype.name)
+                     dtype=x.dtype.name, padding_mode=padding_mode)
     if b_name is not None:
         check_bias_dtype("conv", plan.nd, plan.batch, x_name, b_name)
     check_memory(conv_memory_need(plan, x, w), f"conv with output shape {list(plan.output_shape)} ({plan.dtype})")
@@ -231,19 +256,19 @@ def _conv(
 
 def conv1d(
     input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1,
-    padding: IntOrSeq | str = 0, dilation: IntOrSeq = 1, groups: int = 1,
+    padding: IntOrSeq | str = 0, dilation: IntOrSeq = 1, groups: int = 1, *, padding_mode: str = "zeros",
 ) -> np.ndarray:
     """:func:`conv` for 1 spatial dimension, as ``torch.nn.functional.conv1d``: weight ``(C_out, C_in/g, k)``.
 
     >>> conv1d([[0, 1, 2, 3, 4]], [[[1, 0, -1]]], padding="same").tolist()
     [[-1, -2, -2, -2, 3]]
     """
-    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, padding_mode)
 
 
 def conv2d(
     input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1,
-    padding: IntOrSeq | str = 0, dilation: IntOrSeq = 1, groups: int = 1,
+    padding: IntOrSeq | str = 0, dilation: IntOrSeq = 1, groups: int = 1, *, padding_mode: str = "zeros",
 ) -> np.ndarray:
     """:func:`conv` for 2 spatial dimensions, as ``torch.nn.functional.conv2d``: weight ``(C_out, C_in/g, kh, kw)``.
 
@@ -254,16 +279,16 @@ def conv2d(
     ...
     tconv.errors.TconvError: weight for conv2d must have 4 dimensions, got shape [1, 1, 2, 2, 2] (5 dimensions)
     """
-    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, padding_mode)
 
 
 def conv3d(
     input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: IntOrSeq = 1,
-    padding: IntOrSeq | str = 0, dilation: IntOrSeq = 1, groups: int = 1,
+    padding: IntOrSeq | str = 0, dilation: IntOrSeq = 1, groups: int = 1, *, padding_mode: str = "zeros",
 ) -> np.ndarray:
     """:func:`conv` for 3 spatial dimensions, as ``torch.nn.functional.conv3d``: weight ``(C_out, C_in/g, kd, kh, kw)``.
 
     >>> conv3d(np.ones((1, 1, 3, 3, 3)), np.ones((2, 1, 2, 2, 2)), stride=2).shape
     (1, 2, 1, 1, 1)
     """
-    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, padding_mode)

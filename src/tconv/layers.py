@@ -28,6 +28,7 @@ from .errors import TconvError
 from .params import check_dtype
 from .recipe import Recipe, cache_key, recipe_for, validated_plan
 from .settings import check_memory, get_options
+from .shapes import check_padding_mode, check_padding_word
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
@@ -43,7 +44,7 @@ class _ConvTransposeNd:
         out_channels: int,
         kernel_size: IntOrSeq,
         stride: IntOrSeq = 1,
-        padding: IntOrSeq = 0,
+        padding: IntOrSeq | str = 0,
         output_padding: IntOrSeq = 0,
         groups: int = 1,
         bias: bool = True,
@@ -62,17 +63,20 @@ class _ConvTransposeNd:
             raise TconvError(f"in_channels {self.in_channels} must be divisible by groups ({self.groups})")
         if self.out_channels % self.groups:
             raise TconvError(f"out_channels {self.out_channels} must be divisible by groups ({self.groups})")
-        if not isinstance(padding_mode, str) or padding_mode != "zeros":
-            raise TconvError(f'padding_mode {show(padding_mode)} is not supported: only "zeros" exists for {name}')
+        # Beyond PyTorch's module (which refuses both): "same"/"valid" and the padding modes (docs/guide.md)
+        self.padding_mode = check_padding_mode(padding_mode)
         self.kernel_size = per_axis("kernel_size", kernel_size, nd, minimum=1)
         self.stride = per_axis("stride", stride, nd, minimum=1)
-        self.padding = per_axis("padding", padding, nd, minimum=0)
+        self.padding: tuple[int, ...] | str = (
+            check_padding_word(padding) if isinstance(padding, str) else per_axis("padding", padding, nd, minimum=0))
         # PyTorch's module checks output_padding against stride and dilation, and dilation against 1, in its
         # forward, and only where they matter: a call with output_size ignores output_padding, an empty batch
         # takes any. The layer is built as PyTorch's is and refuses at call time (tconv.plan), as its forward does.
         self.output_padding = per_axis("output_padding", output_padding, nd, minimum=0)
         self.dilation = per_axis("dilation", dilation, nd, minimum=0)
-        self.padding_mode = padding_mode
+        if self.padding == "same" and any(self.output_padding):
+            raise TconvError(f"output_padding {list(self.output_padding)} does not apply with padding='same', whose "
+                             "output is input × stride: leave it 0 (a call's output_size= picks another size)")
         try:
             self.dtype = np.dtype(dtype)
         except (TypeError, ValueError, SyntaxError, RecursionError):  # NumPy parses a dtype's text
@@ -128,7 +132,7 @@ class _ConvTransposeNd:
         """
         bias_shape = None if self.bias is None else self.bias.shape
         config = (self.weight.shape, bias_shape, self.stride, self.padding, self.output_padding, self.groups,
-                  self.dilation)
+                  self.dilation, self.padding_mode)
         try:  # only plain ints and strings are their own key: 2.0 == 2, but PyTorch refuses the float
             key = (cache_key(input_shape), cache_key(dtype), cache_key(output_size), cache_key(algorithm),
                    get_options().tune, *map(cache_key, config))
@@ -138,7 +142,7 @@ class _ConvTransposeNd:
         if found is None:
             layer = validated_plan(input_shape, self.weight.shape, bias_shape, self.stride, self.padding,
                                    self.output_padding, self.groups, self.dilation, output_size, self._nd,
-                                   planned_dtype(dtype))
+                                   planned_dtype(dtype), self.padding_mode)
             found = recipe_for(layer, algorithm, bias_shape)
             if key is not None:
                 if len(self._recipes) >= self.MAX_RECIPES:  # the oldest shape goes first
@@ -162,7 +166,7 @@ class _ConvTransposeNd:
         bias_shape = None if self.bias is None else self.bias.shape
         return validated_plan(input_shape, self.weight.shape, bias_shape, self.stride, self.padding,
                               self.output_padding, self.groups, self.dilation, output_size, self._nd,
-                              "float64").output_shape
+                              "float64", self.padding_mode).output_shape
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """``{"weight": ..., "bias": ...}`` (no bias key without bias), as PyTorch names them."""
@@ -256,7 +260,7 @@ class _ConvTransposeNd:
     def __repr__(self) -> str:
         # The same fields PyTorch's extra_repr shows, in its order, defaults omitted.
         parts = [f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"]
-        if self.padding != (0,) * self._nd:
+        if self.padding != (0,) * self._nd:  # a word shows bare, as PyTorch's Conv2d shows padding=same
             parts.append(f"padding={self.padding}")
         if self.dilation != (1,) * self._nd:
             parts.append(f"dilation={self.dilation}")
@@ -266,7 +270,40 @@ class _ConvTransposeNd:
             parts.append(f"groups={self.groups}")
         if self.bias is None:
             parts.append("bias=False")
+        if self.padding_mode != "zeros":
+            parts.append(f"padding_mode={self.padding_mode}")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+    def to_torch_code(self) -> str:
+        """PyTorch code for a module that computes exactly what this layer computes (calls without output_size=),
+        loading this layer's ``state_dict`` unchanged: PyTorch's transposed convolution, then what its layer cannot
+        express, the end crop of ``padding="same"`` or the fold of a padding mode (docs/guide.md).
+
+        >>> print(ConvTranspose1d(2, 4, 3, stride=2, padding="same", rng=0).to_torch_code())
+        import torch
+        import torch.nn.functional as F
+        <BLANKLINE>
+        <BLANKLINE>
+        # tconv.ConvTranspose1d(2, 4, kernel_size=(3,), stride=(2,), padding=same), exactly
+        class Layer(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.weight = torch.nn.Parameter(torch.empty(2, 4, 3))
+                self.bias = torch.nn.Parameter(torch.empty(4))
+        <BLANKLINE>
+            def forward(self, x):
+                y = F.conv_transpose1d(x, self.weight, self.bias, stride=(2,), padding=(0,), output_padding=(0,),
+                                       groups=1, dilation=(1,))
+                return y[..., 0:y.shape[-1] - 1]  # the end crop PyTorch's padding cannot express
+        <BLANKLINE>
+        <BLANKLINE>
+        layer = Layer()  # load the tconv layer's parameters: layer.load_state_dict(...)
+        """
+        from .snippets import layer_module_code
+
+        return layer_module_code(repr(self), self.kernel_size, self.stride, self.padding, self.output_padding,
+                                 self.dilation, self.groups, self.padding_mode, self.bias is not None,
+                                 self.weight.shape)
 
 
 def _effective_weight(module: Any) -> Any:

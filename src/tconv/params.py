@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -21,7 +21,15 @@ import numpy as np
 
 from ._axes import IntOrSeq, as_int, as_shape, per_axis, show
 from .errors import TconvError
-from .shapes import ConvAxis, TransposedAxis, conv_axes, output_padding_for, transposed_axes
+from .shapes import (
+    ConvAxis,
+    TransposedAxis,
+    check_padding_mode,
+    check_padding_word,
+    conv_axes,
+    output_padding_for,
+    transposed_axes,
+)
 
 __all__ = [
     "ConvPlan",
@@ -131,15 +139,41 @@ class ConvTransposePlan(_Plan):
     """
 
     axes: tuple[TransposedAxis, ...]
+    #: How the cropped margins come back (:mod:`tconv.padding_modes`): "zeros" drops them, as PyTorch does; the
+    #: other modes fold them back onto the output, the adjoint of the direct convolution that pads so.
+    padding_mode: str = "zeros"
 
     @cached_property
     def padding(self) -> tuple[int, ...]:
-        """The padding of each axis.
+        """The padding of each axis (the crop at the begin).
 
         >>> plan_conv_transpose((1, 1, 5, 5), (1, 1, 3, 3), padding=(1, 0)).padding
         (1, 0)
         """
         return tuple(ax.padding for ax in self.axes)
+
+    @cached_property
+    def padding_end(self) -> tuple[int, ...]:
+        """The crop at the end of each axis before output_padding: ``padding``, except where ``padding="same"``
+        crops the odd cell there.
+
+        >>> plan_conv_transpose((1, 1, 5, 5), (1, 1, 3, 3), stride=2, padding="same").padding_end
+        (1, 1)
+        """
+        return tuple(ax.end_padding for ax in self.axes)
+
+    @cached_property
+    def unfolded(self) -> ConvTransposePlan:
+        """The same layer with nothing cropped (padding 0, output_padding kept): what an engine computes before a
+        padding mode other than zeros folds the margins back (the padded input of the direct convolution).
+
+        >>> p = plan_conv_transpose((1, 1, 5), (1, 1, 3), stride=2, padding=1, padding_mode="circular")
+        >>> p.output_size, p.unfolded.output_size, p.unfolded.padding_mode
+        ((9,), (11,), 'zeros')
+        """
+        axes = tuple(TransposedAxis(ax.input_size, ax.kernel_size, ax.stride, 0, ax.output_padding, ax.dilation)
+                     for ax in self.axes)
+        return replace(self, axes=axes, padding_mode="zeros")
 
     @cached_property
     def output_padding(self) -> tuple[int, ...]:
@@ -180,6 +214,8 @@ class ConvPlan(_Plan):
     """
 
     axes: tuple[ConvAxis, ...]
+    #: How the input is padded: PyTorch's ``nn.Conv*d(padding_mode=...)`` (``F.pad``'s modes; "zeros" is zeros).
+    padding_mode: str = "zeros"
 
 
 def _shapes(input_shape: Sequence[int], weight_shape: Sequence[int], bias_shape: Sequence[int] | None
@@ -271,7 +307,7 @@ def plan_conv_transpose(
     weight_shape: Sequence[int],
     bias_shape: Sequence[int] | None = None,
     stride: IntOrSeq = 1,
-    padding: IntOrSeq = 0,
+    padding: IntOrSeq | str = 0,
     output_padding: IntOrSeq = 0,
     groups: int = 1,
     dilation: IntOrSeq = 1,
@@ -279,15 +315,20 @@ def plan_conv_transpose(
     output_size: IntOrSeq | None = None,
     nd: int | None = None,
     dtype: str = "float64",
+    padding_mode: str = "zeros",
 ) -> ConvTransposePlan:
     """Validate a transposed convolution from its array shapes and parameters (PyTorch's rules).
 
     ``weight_shape`` is PyTorch's ``(in_channels, out_channels/groups, *kernel)``; ``nd`` fixes the number of
-    spatial dimensions (as ``conv_transpose2d`` does), else the weight's rank decides.
+    spatial dimensions (as ``conv_transpose2d`` does), else the weight's rank decides. Beyond PyTorch,
+    ``padding`` may be ``"same"`` or ``"valid"`` (:func:`tconv.shapes.same_padding`) and ``padding_mode`` any
+    of :data:`tconv.shapes.PADDING_MODES`; the plan holds integers either way.
 
     >>> plan_conv_transpose((2, 4, 5, 5), (4, 3, 3, 3), stride=2, padding=1, output_padding=1, groups=2).output_shape
     (2, 6, 10, 10)
     >>> plan_conv_transpose((4, 5, 5), (4, 3, 3, 3), stride=2, padding=1, output_size=(10, 10)).output_shape
+    (3, 10, 10)
+    >>> plan_conv_transpose((4, 5, 5), (4, 3, 3, 3), stride=2, padding="same").output_shape
     (3, 10, 10)
     >>> plan_conv_transpose((1, 3, 5, 5), (4, 3, 3, 3))
     Traceback (most recent call last):
@@ -295,6 +336,8 @@ def plan_conv_transpose(
     tconv.errors.TconvError: input has 3 channels but the weight of shape [4, 3, 3, 3] expects 4 (weight is
     (in_channels, out_channels/groups, *kernel)), input shape [1, 3, 5, 5]
     """
+    word = check_padding_word(padding) if isinstance(padding, str) else None
+    check_padding_mode(padding_mode)
     input_shape, weight_shape, bias_shape = _shapes(input_shape, weight_shape, bias_shape)
     nd = _ndim_of(weight_shape, nd, "conv_transpose")
     batched, batch, channels, spatial = _split_input(input_shape, nd, "conv_transpose")
@@ -320,12 +363,18 @@ def plan_conv_transpose(
                 f"kernel size {k} on axis {a} must be at least 1, got weight of shape {list(weight_shape)}"
             )
     _check_bias(bias_shape, w_out * groups)
-    if output_size is not None:  # PyTorch's _ConvTransposeNd._output_padding
+    same_size = None
+    if output_size is not None:
         wanted = _spatial_output_size(output_size, nd, batched, input_shape)
-        output_padding = output_padding_for(spatial, wanted, kernel, stride, padding, dilation, nd=nd)
+        if word == "same":  # the crop follows the size (TensorFlow's rule), output_padding stays 0
+            same_size = wanted
+        else:  # PyTorch's _ConvTransposeNd._output_padding
+            output_padding = output_padding_for(spatial, wanted, kernel, stride, padding, dilation, nd=nd)
     axes = transposed_axes(spatial, kernel, stride, padding, output_padding, dilation, nd=nd,
-                           empty_batch=batched and batch == 0)
-    return ConvTransposePlan(axes, batch, batched, w_in, w_out * groups, groups, dtype)
+                           empty_batch=batched and batch == 0, output_size=same_size)
+    check_padding_mode(padding_mode, [(ax.padding, ax.end_padding) for ax in axes],
+                       [ax.output_size for ax in axes], "output")
+    return ConvTransposePlan(axes, batch, batched, w_in, w_out * groups, groups, dtype, padding_mode)
 
 
 def plan_conv(
@@ -339,12 +388,20 @@ def plan_conv(
     *,
     nd: int | None = None,
     dtype: str = "float64",
+    padding_mode: str = "zeros",
 ) -> ConvPlan:
     """Validate a direct convolution; ``weight_shape`` is ``(out_channels, in_channels/groups, *kernel)``.
 
+    ``padding_mode`` is ``nn.Conv*d``'s, with ``F.pad``'s limits (reflect pads less than the input size).
+
     >>> plan_conv((1, 4, 8, 8), (6, 2, 4, 4), stride=2, padding=1, groups=2).output_shape
     (1, 6, 4, 4)
+    >>> plan_conv((1, 1, 3), (1, 1, 3), padding=3, padding_mode="reflect")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: padding_mode 'reflect' needs padding smaller than the input it pads: ...
     """
+    check_padding_mode(padding_mode)
     input_shape, weight_shape, bias_shape = _shapes(input_shape, weight_shape, bias_shape)
     nd = _ndim_of(weight_shape, nd, "conv")
     batched, batch, channels, spatial = _split_input(input_shape, nd, "conv")
@@ -370,4 +427,5 @@ def plan_conv(
         axes = conv_axes(spatial, kernel, stride, padding, dilation, nd=nd)
     else:
         axes = conv_axes(spatial, kernel, stride, per_axis("padding", padding, nd, minimum=0), dilation, nd=nd)
-    return ConvPlan(axes, batch, batched, channels, w_out, groups, dtype)
+    check_padding_mode(padding_mode, [(ax.pad_begin, ax.pad_end) for ax in axes], [ax.input_size for ax in axes])
+    return ConvPlan(axes, batch, batched, channels, w_out, groups, dtype, padding_mode)

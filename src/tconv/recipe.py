@@ -34,11 +34,12 @@ from ._axes import IntOrSeq
 from .algorithms.base import Prepared
 from .dtypes import check_bias_dtype, dtype_name, planned_dtype, read_arrays
 from .errors import TconvError
+from .padding_modes import fold, fold_bytes
 from .params import ConvTransposePlan, compute_dtype, plan_conv_transpose
 from .settings import check_memory, get_options, one_call
 
-__all__ = ["Recipe", "cache_key", "execute", "front_end", "memory_need", "plan", "recipe_for", "ufunc_buffers",
-           "validated_plan"]
+__all__ = ["Recipe", "cache_key", "engine_plan", "execute", "front_end", "memory_need", "plan", "recipe_for",
+           "ufunc_buffers", "validated_plan"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,7 +127,7 @@ class Recipe:
         torch_way = _complex_nonfinite(x, w, None)
         if engine is None and self.prepared is not None:
             return _need(self.prepared[0], self.plan, x, w, torch_way)
-        return _need(algorithms.prepared(engine or self.engine, self.plan), self.plan, x, w, torch_way)
+        return _need(algorithms.prepared(engine or self.engine, engine_plan(self.plan)), self.plan, x, w, torch_way)
 
     def __call__(self, input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> np.ndarray:
         x, w, b, x_name, b_name = read_arrays(input, weight, bias)
@@ -177,15 +178,22 @@ class Recipe:
         # Engines get C-contiguous arrays of the compute dtype, so that what they copy is what they count.
         xb = np.ascontiguousarray(x if plan.batched else x[None], dtype=ctype)
         wc = np.ascontiguousarray(w, dtype=ctype)
-        shape = (plan.batch, plan.out_channels, *plan.output_size)
+        folds = plan.padding_mode != "zeros"
+        shape = (plan.batch, plan.out_channels, *engine_plan(plan).output_size)
         if torch_way:
-            y = _complex_as_torch(engine, xb, wc, b, shape)
-            return y if plan.batched else y[0]
-        y = (np.zeros if engine.zeroed_output else np.empty)(shape, dtype=ctype)
+            y = _complex_as_torch(engine, xb, wc, None if folds else b, shape)
+            if not folds:
+                return y if plan.batched else y[0]
+        else:
+            y = (np.zeros if engine.zeroed_output else np.empty)(shape, dtype=ctype)
         with np.errstate(invalid="ignore", over="ignore"):  # NaN and Inf propagate silently, as in PyTorch
-            engine.run(xb, wc, y)
+            if not torch_way:
+                engine.run(xb, wc, y)
+            if folds:  # the margins come back (the adjoint of the padding mode), then the bias, as PyTorch adds it
+                margins = [(ax.padding, ax.end_padding) for ax in plan.axes]
+                y = np.ascontiguousarray(fold(y, margins, plan.padding_mode))
             if b is not None:
-                y += b.astype(ctype).reshape((1, -1) + (1,) * plan.nd)
+                y += b.astype(y.dtype).reshape((1, -1) + (1,) * plan.nd)
         y = y.astype(x.dtype, copy=False)
         return y if plan.batched else y[0]
 
@@ -217,12 +225,24 @@ def recipe_for(layer: ConvTransposePlan, algorithm: str, bias_shape: tuple[int, 
     return _cached(layer, algorithm, bias_shape)
 
 
+def engine_plan(layer: ConvTransposePlan) -> ConvTransposePlan:
+    """The plan the engines compute: the layer itself, or with a padding mode other than zeros, the layer with
+    nothing cropped (:attr:`~tconv.params.ConvTransposePlan.unfolded`), whose margins are then folded back.
+
+    >>> from tconv.params import plan_conv_transpose
+    >>> engine_plan(plan_conv_transpose((1, 1, 4), (1, 1, 3), padding=1, padding_mode="circular")).output_size
+    (6,)
+    """
+    return layer if layer.padding_mode == "zeros" else layer.unfolded
+
+
 def _build(layer: ConvTransposePlan, algorithm: str, bias_shape: tuple[int, ...] | None) -> Recipe:
-    choice = algorithms.select(algorithm, layer)
+    computed = engine_plan(layer)
+    choice = algorithms.select(algorithm, computed)
     if not layer.batch:
         return Recipe(layer, algorithm, bias_shape, choice, None)
-    finite = algorithms.prepared(choice.finite.NAME, layer)
-    nonfinite = finite if choice.nonfinite is choice.finite else algorithms.prepared(choice.nonfinite.NAME, layer)
+    finite = algorithms.prepared(choice.finite.NAME, computed)
+    nonfinite = finite if choice.nonfinite is choice.finite else algorithms.prepared(choice.nonfinite.NAME, computed)
     return Recipe(layer, algorithm, bias_shape, choice, (finite, nonfinite))
 
 
@@ -257,15 +277,15 @@ def cache_key(value: Any, depth: int = 0) -> Any:
 
 @lru_cache(maxsize=1024)
 def _validated(key: tuple[Any, ...]) -> ConvTransposePlan:
-    xs, ws, bs, stride, padding, output_padding, groups, dilation, output_size, nd, dtype = key
+    xs, ws, bs, stride, padding, output_padding, groups, dilation, output_size, nd, dtype, padding_mode = key
     return plan_conv_transpose(xs, ws, bs, stride, padding, output_padding, groups, dilation,
-                               output_size=output_size, nd=nd, dtype=dtype)
+                               output_size=output_size, nd=nd, dtype=dtype, padding_mode=padding_mode)
 
 
 def validated_plan(
     input_shape: Sequence[int], weight_shape: Sequence[int], bias_shape: Sequence[int] | None, stride: IntOrSeq,
-    padding: IntOrSeq, output_padding: IntOrSeq, groups: int, dilation: IntOrSeq, output_size: IntOrSeq | None,
-    nd: int | None, dtype: str,
+    padding: IntOrSeq | str, output_padding: IntOrSeq, groups: int, dilation: IntOrSeq,
+    output_size: IntOrSeq | None, nd: int | None, dtype: str, padding_mode: str = "zeros",
 ) -> ConvTransposePlan:
     """:func:`tconv.params.plan_conv_transpose`, cached where every argument is a plain int or tuple of ints
     (a layer called again in a loop validates nothing twice).
@@ -274,11 +294,11 @@ def validated_plan(
     (7,)
     """
     args = (input_shape, weight_shape, bias_shape, stride, padding, output_padding, groups, dilation, output_size,
-            nd, dtype)
+            nd, dtype, padding_mode)
     try:
         key = cache_key(args)
     except TypeError:
-        return plan_conv_transpose(*args[:8], output_size=output_size, nd=nd, dtype=dtype)
+        return plan_conv_transpose(*args[:8], output_size=output_size, nd=nd, dtype=dtype, padding_mode=padding_mode)
     return _validated(key)
 
 
@@ -287,7 +307,7 @@ def plan(
     weight_shape: Sequence[int],
     bias_shape: Sequence[int] | None = None,
     stride: IntOrSeq = 1,
-    padding: IntOrSeq = 0,
+    padding: IntOrSeq | str = 0,
     output_padding: IntOrSeq = 0,
     groups: int = 1,
     dilation: IntOrSeq = 1,
@@ -296,6 +316,7 @@ def plan(
     dtype: Any = "float32",
     algorithm: str = "auto",
     nd: int | None = None,
+    padding_mode: str = "zeros",
 ) -> Recipe:
     """Prepare a transposed convolution once for these shapes: a cached :class:`Recipe` to call on arrays.
 
@@ -318,7 +339,7 @@ def plan(
     tconv.errors.TconvError: output_padding 2 on axis 0 must be smaller than stride (2) or dilation (1): ...
     """
     layer = validated_plan(input_shape, weight_shape, bias_shape, stride, padding, output_padding, groups, dilation,
-                           output_size, nd, planned_dtype(dtype))
+                           output_size, nd, planned_dtype(dtype), padding_mode)
     return recipe_for(layer, algorithm, None if bias_shape is None else tuple(map(int, bias_shape)))
 
 
@@ -354,10 +375,23 @@ def memory_need(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, algorithm
     >>> memory_need(plan_conv_transpose(x.shape, w.shape), x, w, "scatter") - ufunc_buffers(x.dtype)
     456
     """
-    return _need(algorithms.prepared(algorithm, plan), plan, x, w, _complex_nonfinite(x, w, None))
+    return _need(algorithms.prepared(algorithm, engine_plan(plan)), plan, x, w, _complex_nonfinite(x, w, None))
 
 
 def _need(engine: Prepared, plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, torch_way: bool = False) -> int:
+    if plan.padding_mode == "zeros":
+        return _engine_need(engine, plan, x, w, torch_way)
+    # a padding mode: the engine's uncropped result, replicate's sums, and the folded result copied out of it
+    computed = plan.unfolded
+    itemsize = compute_dtype(x.dtype).itemsize
+    shape = (plan.batch, plan.out_channels, *computed.output_size)
+    folded = plan.batch * plan.out_channels * math.prod(plan.output_size)
+    margins = [(ax.padding, ax.end_padding) for ax in plan.axes]
+    return (_engine_need(engine, computed, x, w, torch_way) + fold_bytes(shape, margins, plan.padding_mode, itemsize)
+            + folded * itemsize)
+
+
+def _engine_need(engine: Prepared, plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, torch_way: bool) -> int:
     ctype = compute_dtype(x.dtype)
     count = plan.batch * plan.out_channels * math.prod(plan.output_size)
     if torch_way:  # _complex_as_torch: the real parts of input and weight (or their sums), one pair at a time,

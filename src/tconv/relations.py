@@ -19,7 +19,7 @@ from ._axes import IntOrSeq, as_bool, count_axes, per_axis, show
 from .errors import TconvError
 from .shapes import ConvAxis, PoolAxis, TransposedAxis, conv_axes, pool_axes, transposed_axes
 
-__all__ = ["GENERAL_TITLES", "RELATION_TITLES", "Relation", "relation"]
+__all__ = ["GENERAL_TITLES", "RELATION_TITLES", "Relation", "relation", "transposed_relations"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,16 @@ def _guide(number: int, formula: str, substituted: str, output_size: int) -> Rel
 def _transposed_relation(ax: TransposedAxis) -> Relation:
     i, k, s, p, a, d = ax.input_size, ax.kernel_size, ax.stride, ax.padding, ax.output_padding, ax.dilation
     o = ax.output_size
+    if ax.padding_end is not None:  # padding="same" with an odd total: the guide crops both ends alike
+        return Relation(
+            None,
+            GENERAL_TITLES["asymmetric"],
+            "o′ = s(i′ − 1) + a + d(k − 1) + 1 − p_begin − p_end",
+            f"{s}·({i} − 1) + {a} + {d}·({k} − 1) + 1 − {p} − {ax.padding_end} = {o}",
+            o,
+            "the guide crops the same on both sides; padding='same' crops the odd cell at the end "
+            "(TensorFlow's rule); this is the general formula",
+        )
     if d != 1 or (s == 1 and a != 0):
         return Relation(
             None,
@@ -210,12 +220,27 @@ def relation(
     elif transposed:
         axes = transposed_axes(input_size, kernel_size, 1 if stride is None else stride, padding, output_padding,
                                dilation, nd=nd)
-        rels = tuple(_transposed_relation(ax) for ax in axes)
+        return transposed_relations(axes)
     else:
         caxes = conv_axes(input_size, kernel_size, 1 if stride is None else stride, padding, dilation, nd=nd)
         rels = tuple(_conv_relation(ax) for ax in caxes)
-    if nd > 1 and len({(r.number, r.title) for r in rels}) > 1:
+    return _non_square(rels)
+
+
+def _non_square(rels: tuple[Relation, ...]) -> tuple[Relation, ...]:
+    if len(rels) > 1 and len({(r.number, r.title) for r in rels}) > 1:
         note = "non-square: the guide's relations are stated for square inputs; each axis follows its own"
         rels = tuple(replace(r, note="; ".join(filter(None, [r.note, note]))) for r in rels)
     return rels
+
+
+def transposed_relations(axes: tuple[TransposedAxis, ...]) -> tuple[Relation, ...]:
+    """The relation of each validated axis of a transposed convolution (:func:`relation` for axes already made,
+    ``padding="same"`` with an output_size among them).
+
+    >>> from tconv.shapes import transposed_axes
+    >>> [r.number for r in transposed_relations(transposed_axes((5, 5), 4, stride=2, padding="same"))]
+    [13, 13]
+    """
+    return _non_square(tuple(_transposed_relation(ax) for ax in axes))
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 __all__ = ["ANSI", "LEGEND_WORDS", "ROLES", "ROLE_STYLE", "ROLE_WORDS", "css"]
 
 #: Every role a cell can have, in legend order.
-ROLES = ("input", "zero", "pad", "kernel", "output", "crop", "extend", "stamp", "matrix", "empty", "heat")
+ROLES = ("input", "zero", "pad", "kernel", "output", "crop", "wrap", "extend", "stamp", "matrix", "empty", "heat")
 
 #: role -> language -> the words a legend uses for it.
 ROLE_WORDS: dict[str, dict[str, str]] = {
@@ -27,6 +27,7 @@ ROLE_WORDS: dict[str, dict[str, str]] = {
     "kernel": {"en": "kernel", "zh": "卷积核"},
     "output": {"en": "output", "zh": "输出"},
     "crop": {"en": "cropped by padding", "zh": "被 padding 裁掉"},
+    "wrap": {"en": "folded back (padding_mode)", "zh": "加回输出（padding_mode）"},
     "extend": {"en": "kept past the stamps (output_padding)", "zh": "超出放置范围而保留的 output_padding"},
     "stamp": {"en": "stamp", "zh": "放置"},
     "matrix": {"en": "non-zero", "zh": "非零"},
@@ -50,6 +51,7 @@ ROLE_STYLE: dict[str, tuple[str, str, bool, str]] = {
     "kernel": ("#b9b5e8", "#6c71c4", False, "#073642"),
     "output": ("#1d7a73", "#13524d", False, "#ffffff"),
     "crop": ("#fdeceb", "#dc322f", True, "#002b36"),
+    "wrap": ("#f7e1ee", "#d33682", True, "#002b36"),
     "extend": ("#fcefc4", "#b58900", False, "#002b36"),
     "stamp": ("#d7e3a1", "#859900", False, "#073642"),
     "matrix": ("#eee8d5", "#657b83", False, "#073642"),
@@ -60,7 +62,7 @@ ROLE_STYLE: dict[str, tuple[str, str, bool, str]] = {
 #: role -> SGR code for a terminal: the nearest of the 16 terminal colours to ROLE_STYLE's fill (blue input,
 #: cyan output, faint empty cells), since a terminal cannot show the hex colours.
 ANSI: dict[str, str] = {
-    "input": "34;1", "zero": "2", "pad": "2;3", "kernel": "35", "output": "36;1", "crop": "31;9",
+    "input": "34;1", "zero": "2", "pad": "2;3", "kernel": "35", "output": "36;1", "crop": "31;9", "wrap": "35;3",
     "extend": "33", "stamp": "32", "matrix": "1", "empty": "2", "heat": "0",
 }
 

@@ -29,6 +29,7 @@ from .errors import TconvError
 __all__ = [
     "CONV_FORMULA",
     "INTERPOLATE_FORMULA",
+    "PADDING_MODES",
     "POOL_FORMULA",
     "TRANSPOSED_FORMULA",
     "ConvAxis",
@@ -36,6 +37,7 @@ __all__ = [
     "PoolAxis",
     "TransposedAxis",
     "check_output_padding",
+    "check_padding_mode",
     "conv_output_size",
     "conv_transpose_equivalent",
     "conv_transpose_output_size",
@@ -47,6 +49,7 @@ __all__ = [
     "output_size_range",
     "pool_axes",
     "pool_output_size",
+    "same_padding",
 ]
 
 
@@ -164,6 +167,22 @@ class TransposedAxis:
     padding: int
     output_padding: int
     dilation: int
+    #: The crop at the end where it differs from ``padding`` (``padding="same"`` with an odd total: the odd cell is
+    #: cropped at the end); None where both ends crop ``padding``, as every PyTorch layer does.
+    padding_end: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.padding_end == self.padding:  # one spelling per layer: equal axes are the same layer
+            object.__setattr__(self, "padding_end", None)
+
+    @property
+    def end_padding(self) -> int:
+        """The crop at the end before output_padding: ``padding``, or ``padding_end`` where "same" made it differ.
+
+        >>> TransposedAxis(3, 3, stride=2, padding=0, output_padding=0, dilation=1, padding_end=1).end_padding
+        1
+        """
+        return self.padding if self.padding_end is None else self.padding_end
 
     @property
     def effective_kernel(self) -> int:
@@ -202,7 +221,7 @@ class TransposedAxis:
         >>> TransposedAxis(3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1).output_size  # 7 − 2 + 1
         6
         """
-        return self.full_size - 2 * self.padding + self.output_padding
+        return self.full_size - self.padding - self.end_padding + self.output_padding
 
     @property
     def crop_begin(self) -> int:
@@ -215,14 +234,15 @@ class TransposedAxis:
 
     @property
     def crop_end(self) -> int:
-        """How many are dropped at the end (= padding − output_padding; negative extends with zeros).
+        """How many are dropped at the end (= padding − output_padding, or padding_end − output_padding where
+        ``padding="same"`` made the ends differ; negative extends with zeros).
 
         >>> TransposedAxis(3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1).crop_end
         0
         >>> TransposedAxis(3, kernel_size=3, stride=2, padding=0, output_padding=1, dilation=1).crop_end
         -1
         """
-        return self.padding - self.output_padding
+        return self.end_padding - self.output_padding
 
     @property
     def min_output_size(self) -> int:
@@ -231,7 +251,7 @@ class TransposedAxis:
         >>> TransposedAxis(5, kernel_size=3, stride=2, padding=1, output_padding=0, dilation=1).min_output_size
         9
         """
-        return self.full_size - 2 * self.padding
+        return self.full_size - self.padding - self.end_padding
 
     @property
     def max_output_size(self) -> int:
@@ -248,8 +268,9 @@ class TransposedAxis:
         >>> TransposedAxis(3, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1).substituted()
         '(3 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 6'
         """
+        crops = f"2·{self.padding}" if self.padding_end is None else f"{self.padding} − {self.padding_end}"
         return (
-            f"({self.input_size} − 1)·{self.stride} − 2·{self.padding} + {self.dilation}·({self.kernel_size} − 1)"
+            f"({self.input_size} − 1)·{self.stride} − {crops} + {self.dilation}·({self.kernel_size} − 1)"
             f" + {self.output_padding} + 1 = {self.output_size}"
         )
 
@@ -262,7 +283,7 @@ class TransposedAxis:
         """
         stretched = full_output_size(self.input_size, 1, self.stride)  # the kernel of one tap: zeros inserted only
         pad_begin = self.effective_kernel - 1 - self.padding
-        pad_end = pad_begin + self.output_padding
+        pad_end = self.effective_kernel - 1 - self.crop_end
         padded = stretched + pad_begin + pad_end
         return EquivalentConv(
             input_size=self.input_size,
@@ -287,6 +308,113 @@ CONV_FORMULA = "L_out = ⌊(L_in + pad_begin + pad_end − dilation·(kernel_siz
 #: PyTorch's convolutions hold strides and dilations in 32-bit integers: larger ones wrap around there.
 INT32_MAX = 2**31 - 1
 
+#: The words ``padding`` takes besides integers, for transposed convolution as for convolution.
+PADDING_WORDS = ("same", "valid")
+
+
+def same_padding(input_size: int, kernel_size: int, stride: int = 1, dilation: int = 1,
+                 output_size: int | None = None) -> tuple[int, int, int]:
+    """``padding="same"`` on one axis of a transposed convolution: ``(padding, padding_end, output_padding)``.
+
+    TensorFlow's, Keras's and JAX's rule (their ``'SAME'``; ONNX's ``SAME_UPPER``): the output is ``output_size``,
+    by default input × stride, and it is the window of the full output F = (L−1)·s + d·(k−1) + 1 that the gradient
+    of a SAME convolution of an input of that size gives. The surplus ``F − output_size`` is cropped, half of it
+    (rounded down) at the begin and the rest, the odd cell included, at the end; a shortfall (a kernel shorter
+    than the stride) is zeros at the end, output_padding's cells.
+
+    >>> same_padding(3, 3, stride=2), same_padding(3, 4, stride=2), same_padding(3, 5, stride=2)   # F = 7, 8, 9
+    ((0, 1, 0), (1, 1, 0), (1, 2, 0))
+    >>> same_padding(3, 1, stride=2)           # F = 5 < 6: one zero at the end
+    (0, 0, 1)
+    >>> same_padding(3, 3, stride=2, output_size=5)    # TensorFlow's other sizes: the gradient of SAME on 5 cells
+    (1, 1, 0)
+    """
+    full = full_output_size(input_size, kernel_size, stride, dilation)
+    out = input_size * stride if output_size is None else output_size
+    total = max(full - out, 0)
+    return total // 2, total - total // 2, max(out - full, 0)
+
+
+def same_output_range(input_size: int, stride: int) -> tuple[int, int]:
+    """The sizes ``output_size=`` takes with ``padding="same"``: those whose SAME convolution at this stride gives
+    ``input_size`` back, ⌈out/s⌉ = L, i.e. (L−1)·s+1 to L·s (TensorFlow's ``conv_transpose`` accepts exactly these).
+
+    >>> same_output_range(5, 2)
+    (9, 10)
+    """
+    return (input_size - 1) * stride + 1, input_size * stride
+
+
+def _same_axes(sizes: tuple[int, ...], ks: tuple[int, ...], ss: tuple[int, ...], ops: tuple[int, ...],
+               ds: tuple[int, ...], output_size: IntOrSeq | None) -> list[tuple[int, int, int]]:
+    """Each axis' (padding, padding_end, output_padding) for ``padding="same"``, its output_size checked."""
+    for a, op in enumerate(ops):
+        if op:
+            raise TconvError(f"output_padding {op} on axis {a} does not apply with padding='same', whose output is "
+                             "input × stride: leave output_padding 0, and give output_size= for another size "
+                             "(TensorFlow's rule)")
+    wanted = None if output_size is None else per_axis("output_size", output_size, len(sizes))
+    if wanted is not None:
+        ranges = [same_output_range(L, s) for L, s in zip(sizes, ss)]
+        for a, (w, (lo, hi)) in enumerate(zip(wanted, ranges)):
+            if not lo <= w <= hi:
+                raise TconvError(
+                    f"output_size {w} on axis {a} is out of range for padding='same': requested {list(wanted)}, but "
+                    f"valid sizes range from {[r[0] for r in ranges]} to {[r[1] for r in ranges]} (those whose SAME "
+                    f"convolution at stride {list(ss)} gives the input size {list(sizes)} back)")
+    return [same_padding(L, k, s, d, None if wanted is None else wanted[a])
+            for a, (L, k, s, d) in enumerate(zip(sizes, ks, ss, ds))]
+
+
+def check_padding_word(padding: str) -> str:
+    """``padding`` given as a word: "same" or "valid", else refused naming both (and the integers it may be).
+
+    >>> check_padding_word("valid")
+    'valid'
+    >>> check_padding_word("full")
+    Traceback (most recent call last):
+    tconv.errors.TconvError: padding 'full' is not known: use 'same', 'valid' or integers
+    """
+    if padding not in PADDING_WORDS:
+        raise TconvError(f"padding {show(padding)} is not known: use 'same', 'valid' or integers")
+    return padding
+
+
+#: ``padding_mode``'s values, PyTorch's ``nn.Conv*d`` words. For a transposed convolution each is the adjoint of
+#: the direct convolution that pads so (docs/guide.md, "Padding modes").
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def check_padding_mode(padding_mode: Any, margins: Sequence[tuple[int, int]] = (), sizes: Sequence[int] = (),
+                       padded: str = "input") -> str:
+    """Refuse an unknown ``padding_mode``, and margins the mode cannot pad onto ``sizes`` (as ``F.pad`` refuses
+    them): reflect needs each margin smaller than the size (the edge cell is not repeated), circular at most the
+    size (wrapping around once), replicate a cell to repeat. ``padded`` names what is padded in the message
+    (a transposed convolution's output is its direct convolution's input).
+
+    >>> check_padding_mode("circular", [(2, 2)], [3])
+    'circular'
+    >>> check_padding_mode("reflect", [(1, 3)], [3], "output")
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: padding_mode 'reflect' needs padding smaller than the output it pads: padding 3 at the
+    end of axis 0, whose output has 3 cells; valid range 0..2
+    """
+    if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
+        raise TconvError(f"padding_mode {show(padding_mode)} is not known: use one of "
+                         f"{', '.join(map(repr, PADDING_MODES))}")
+    for a, (margin, n) in enumerate(zip(margins, sizes)):
+        for side, p in zip(("begin", "end"), margin):
+            if p == 0:
+                continue
+            limit = {"reflect": n - 1, "circular": n, "replicate": n and p, "zeros": p}[padding_mode]
+            if p > limit:
+                need = {"reflect": "smaller than", "circular": "at most", "replicate": "a cell of"}[padding_mode]
+                raise TconvError(
+                    f"padding_mode {padding_mode!r} needs padding {need} the {padded} it pads: padding {p} at the "
+                    f"{side} of axis {a}, whose {padded} has {n} cells; valid range 0..{max(limit, 0)}")
+    return padding_mode
+
 
 def transposed_axes(
     input_size: IntOrSeq,
@@ -298,13 +426,16 @@ def transposed_axes(
     *,
     nd: int | None = None,
     empty_batch: bool = False,
+    output_size: IntOrSeq | None = None,
 ) -> tuple[TransposedAxis, ...]:
     """Validate and normalise per-axis transposed-convolution sizes; the single validator for them.
 
     Refuses what PyTorch refuses: stride < 1, padding < 0, output_padding < 0, dilation < 1, kernel < 1,
     output_padding ≥ max(stride, dilation), and an output shorter than 1.
-    ``padding`` is integers; a string (the direct convolution's ``"same"``/``"valid"``) is refused here, with the
-    words every size check uses, so the report functions pass theirs through unchecked.
+    ``padding`` is integers, or a word PyTorch refuses here but TensorFlow, Keras and JAX take: ``"valid"`` is
+    padding 0; ``"same"`` gives input × stride, or ``output_size`` (:func:`same_padding`), and leaves
+    output_padding 0. ``output_size`` goes with ``"same"`` only (with integers, :func:`output_padding_for` turns it
+    into output_padding first).
 
     ``empty_batch``: the input has a batch of 0. PyTorch (2.13, CPU) then returns an empty tensor after only its
     first checks: input sizes and dilation may be 0, output_padding is not compared with stride and dilation,
@@ -318,17 +449,28 @@ def transposed_axes(
     tconv.errors.TconvError: padding 2 on axis 0 leaves no output: L_out = ... = 0, which must be at least 1; ...
     >>> transposed_axes(0, 3, empty_batch=True)[0].output_size
     2
+    >>> [(ax.padding, ax.end_padding, ax.output_size) for ax in transposed_axes((3, 4), 3, stride=2, padding="same")]
+    [(0, 1, 6), (0, 1, 8)]
     """
     if nd is None:
         nd = count_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
-                        output_padding=output_padding, dilation=dilation)
+                        output_padding=output_padding, dilation=dilation, output_size=output_size)
     least = 0 if empty_batch else 1
+    word = check_padding_word(padding) if isinstance(padding, str) else None
     sizes = per_axis("input_size", input_size, nd, minimum=least)
     ks = per_axis("kernel_size", kernel_size, nd, minimum=1)
     ss = per_axis("stride", stride, nd, minimum=1)
-    ps = per_axis("padding", padding, nd, minimum=0)
+    ps = per_axis("padding", 0 if word == "valid" else padding, nd, minimum=0) if word != "same" else (0,) * nd
     ops = per_axis("output_padding", output_padding, nd, minimum=0)
     ds = per_axis("dilation", dilation, nd, minimum=least)
+    if output_size is not None and word != "same":
+        raise TconvError("output_size= goes to output_padding_for with integer padding (tconv.plan does so)")
+    ends: list[int | None] = [None] * nd
+    if word == "same":
+        same = _same_axes(sizes, ks, ss, ops, ds, output_size)
+        ps = tuple(b for b, _, _ in same)
+        ends = [e for _, e, _ in same]
+        ops = tuple(r for _, _, r in same)
     for name, values in (("stride", ss), ("dilation", ds)):
         for a, v in enumerate(values):
             if v > INT32_MAX:  # PyTorch keeps them in 32 bits: 2**31 would wrap to a negative, 2**32 + 1 to 1
@@ -336,7 +478,7 @@ def transposed_axes(
                                  f"{INT32_MAX:,} (2**31 − 1; it stores strides and dilations as 32-bit integers)")
     axes = []
     for a in range(nd):
-        ax = TransposedAxis(sizes[a], ks[a], ss[a], ps[a], ops[a], ds[a])
+        ax = TransposedAxis(sizes[a], ks[a], ss[a], ps[a], ops[a], ds[a], ends[a])
         if empty_batch:
             if ax.output_size < 0:
                 raise TconvError(
@@ -360,14 +502,17 @@ def conv_transpose_output_size(
     input_size: IntOrSeq,
     kernel_size: IntOrSeq,
     stride: IntOrSeq = 1,
-    padding: IntOrSeq = 0,
+    padding: IntOrSeq | str = 0,
     output_padding: IntOrSeq = 0,
     dilation: IntOrSeq = 1,
 ) -> tuple[int, ...]:
-    """Output size of ``ConvTranspose`` per axis: (L−1)·s − 2p + d·(k−1) + output_padding + 1.
+    """Output size of ``ConvTranspose`` per axis: (L−1)·s − 2p + d·(k−1) + output_padding + 1 (input × stride
+    for ``padding="same"``).
 
     >>> conv_transpose_output_size((2, 3), kernel_size=3, stride=(1, 2))
     (4, 7)
+    >>> conv_transpose_output_size((2, 3), kernel_size=3, stride=(1, 2), padding="same")
+    (2, 6)
     """
     axes = transposed_axes(input_size, kernel_size, stride, padding, output_padding, dilation)
     return tuple(ax.output_size for ax in axes)
@@ -407,19 +552,27 @@ def output_size_range(
     input_size: IntOrSeq,
     kernel_size: IntOrSeq,
     stride: IntOrSeq = 1,
-    padding: IntOrSeq = 0,
+    padding: IntOrSeq | str = 0,
     dilation: IntOrSeq = 1,
 ) -> tuple[tuple[int, int], ...]:
     """The (min, max) per axis that ``output_size=`` accepts, exactly as ``nn.ConvTranspose*d.forward`` does.
 
     PyTorch's range is [min, min + stride − 1]: dilation does not widen it, even though output_padding may
-    reach max(stride, dilation) − 1. Sizes below 1 are never valid, so min is at least 1.
+    reach max(stride, dilation) − 1. Sizes below 1 are never valid, so min is at least 1. With
+    ``padding="same"`` it is TensorFlow's, (L−1)·s + 1 to L·s (:func:`same_output_range`); ``"valid"`` is 0.
 
     >>> output_size_range(3, 3, stride=2, padding=1)      # 5 or 6
+    ((5, 6),)
+    >>> output_size_range(3, 3, stride=2, padding="same")
     ((5, 6),)
     """
     nd = count_axes(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
                     dilation=dilation)
+    if isinstance(padding, str):
+        if check_padding_word(padding) == "same":
+            same = transposed_axes(input_size, kernel_size, stride, "same", 0, dilation, nd=nd)
+            return tuple(same_output_range(ax.input_size, ax.stride) for ax in same)
+        padding = 0
     axes = base_axes(input_size, kernel_size, stride, padding, dilation, nd)
     return tuple(_accepted_range(ax, a) for a, ax in enumerate(axes))
 
@@ -429,7 +582,7 @@ def output_padding_for(
     output_size: IntOrSeq,
     kernel_size: IntOrSeq,
     stride: IntOrSeq = 1,
-    padding: IntOrSeq = 0,
+    padding: IntOrSeq | str = 0,
     dilation: IntOrSeq = 1,
     *,
     nd: int | None = None,
@@ -441,6 +594,11 @@ def output_padding_for(
     >>> output_padding_for(5, 10, 3, stride=2, padding=1)
     (1,)
     """
+    if isinstance(padding, str):
+        if check_padding_word(padding) == "same":
+            raise TconvError("output_size with padding='same' picks the crop, not output_padding: there is no "
+                             "output_padding to find (tconv.plan takes output_size= with 'same' directly)")
+        padding = 0
     if nd is not None:
         nd = as_int("nd", nd, minimum=1)
         if nd > MAX_AXES:

@@ -10,10 +10,12 @@ y = layer(x)  # shape (1, 1, 10, 10)
 
 from __future__ import annotations
 
-from ._axes import IntOrSeq, drawn_axes, per_axis
-from .shapes import conv_axes, output_padding_for, transposed_axes
+from collections.abc import Sequence
 
-__all__ = ["torch_code"]
+from ._axes import IntOrSeq, drawn_axes, per_axis
+from .shapes import conv_axes, output_padding_for, same_padding, transposed_axes
+
+__all__ = ["layer_module_code", "torch_code"]
 
 
 def torch_code(
@@ -108,3 +110,132 @@ def torch_code(
             f"y = {call}  # shape {(1, out_channels, *out)}",
         ]
     )
+
+
+#: The fold of each padding mode in PyTorch, one axis ``dim`` with margins ``b`` and ``e`` around ``n`` cells:
+#: the adjoint of ``F.pad``'s padding (tconv.padding_modes.fold, written for torch).
+_TORCH_FOLDS = {
+    "circular": ("core.narrow(dim, n - b, b).add_(y.narrow(dim, 0, b))  # the begin margin wraps onto the end",
+                 "core.narrow(dim, 0, e).add_(y.narrow(dim, b + n, e))  # the end margin wraps onto the begin"),
+    "reflect": ("core.narrow(dim, 1, b).add_(y.narrow(dim, 0, b).flip(dim))  # onto the mirror cells, edge excluded",
+                "core.narrow(dim, n - 1 - e, e).add_(y.narrow(dim, b + n, e).flip(dim))"),
+    "replicate": ("core.narrow(dim, 0, 1).add_(y.narrow(dim, 0, b).sum(dim, keepdim=True))  # onto the edge cell",
+                  "core.narrow(dim, n - 1, 1).add_(y.narrow(dim, b + n, e).sum(dim, keepdim=True))"),
+}
+
+
+def layer_module_code(
+    title: str,
+    kernel_size: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int] | str,
+    output_padding: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+    padding_mode: str,
+    bias: bool,
+    weight_shape: Sequence[int],
+) -> str:
+    """A PyTorch module computing a tconv layer exactly (``tconv.ConvTranspose*d.to_torch_code``), its parameters
+    named ``weight`` and ``bias`` as the layer's ``state_dict`` names them.
+
+    PyTorch's ``F.conv_transpose*d`` computes what it can express: the begin crop ``padding`` and the end crop
+    ``padding − output_padding``. ``padding="same"``'s end crop of one more cell is sliced off afterwards; a
+    padding mode other than zeros computes with padding 0, folds the margins back, then adds the bias.
+
+    >>> print(layer_module_code("demo", (3,), (1,), (1,), (0,), (1,), 1, "replicate", False, (1, 1, 3)))
+    ... # doctest: +ELLIPSIS
+    import torch
+    ...
+            y = F.conv_transpose1d(x, self.weight, None, stride=(1,), padding=(0,), output_padding=(0,), groups=1,
+                                   dilation=(1,))
+            for dim, (b, e) in zip(range(-1, 0), [(1, 1)]):  # fold each axis' margins back (padding_mode)
+                n = y.shape[dim] - b - e
+                core = y.narrow(dim, b, n).clone()
+                if b:
+                    core.narrow(dim, 0, 1).add_(y.narrow(dim, 0, b).sum(dim, keepdim=True))  # onto the edge cell
+                if e:
+                    core.narrow(dim, n - 1, 1).add_(y.narrow(dim, b + n, e).sum(dim, keepdim=True))
+                y = core
+            return y
+    ...
+    """
+    nd = len(kernel_size)
+    margins, extra = [], []  # (begin, end) crops before output_padding; output_padding (or "same"'s zeros)
+    for a in range(nd):
+        if padding == "same":  # its crops depend on the layer alone: F − L·s = d·(k−1) + 1 − s
+            b, e, r = same_padding(1, kernel_size[a], stride[a], dilation[a])
+        else:
+            b = e = 0 if padding == "valid" else int(padding[a])
+            r = output_padding[a]
+        margins.append((b, e))
+        extra.append(r)
+    folds = padding_mode != "zeros"
+    if folds:
+        torch_padding, torch_op, crops = [0] * nd, extra, [0] * nd
+    else:  # F.conv_transpose's window is [p, F − p + op): begin crop b; the end crop e − r, all of it or b of it
+        torch_padding = [b for b, _ in margins]
+        torch_op = [max(b - (e - r), 0) for (b, e), r in zip(margins, extra)]
+        crops = [max((e - r) - b, 0) for (b, e), r in zip(margins, extra)]
+
+    def t(values: Sequence[int]) -> str:
+        return str(tuple(values))
+
+    call = (f"y = F.conv_transpose{nd}d(x, self.weight, {'None' if folds or not bias else 'self.bias'}, "
+            f"stride={t(stride)}, padding={t(torch_padding)}, output_padding={t(torch_op)}, groups={groups}, "
+            f"dilation={t(dilation)})")
+    lines = [
+        "import torch",
+        "import torch.nn.functional as F",
+        "",
+        "",
+        f"# {title.replace('ConvTranspose', 'tconv.ConvTranspose', 1)}, exactly",
+        "class Layer(torch.nn.Module):",
+        "    def __init__(self):",
+        "        super().__init__()",
+        f"        self.weight = torch.nn.Parameter(torch.empty{tuple(weight_shape)})",
+    ]
+    if bias:
+        lines.append(f"        self.bias = torch.nn.Parameter(torch.empty({weight_shape[1] * groups}))")
+    lines += ["", "    def forward(self, x):"]
+    lines += _wrapped(call, "        ")
+    if folds:
+        head, tail = _TORCH_FOLDS[padding_mode]
+        lines += [
+            f"        for dim, (b, e) in zip(range({-nd}, 0), {[tuple(m) for m in margins]}):  # fold each axis' "
+            "margins back (padding_mode)",
+            "            n = y.shape[dim] - b - e",
+            "            core = y.narrow(dim, b, n).clone()",
+            "            if b:",
+            f"                {head}",
+            "            if e:",
+            f"                {tail}",
+            "            y = core",
+        ]
+        if bias:
+            lines.append(f"        y = y + self.bias.view(-1{', 1' * nd})  # the bias, after the fold")
+    if any(crops):
+        cells = ", ".join(f"0:y.shape[{a - nd}] - {c}" if c else ":" for a, c in enumerate(crops))
+        lines.append(f"        return y[..., {cells}]  # the end crop PyTorch's padding cannot express")
+    else:
+        lines.append("        return y")
+    lines += ["", "", "layer = Layer()  # load the tconv layer's parameters: layer.load_state_dict(...)"]
+    return "\n".join(lines)
+
+
+def _wrapped(code: str, indent: str, width: int = 120) -> list[str]:
+    """``code`` on lines of at most ``width`` characters, broken after a comma, continued under the open
+    parenthesis."""
+    first = indent + code
+    if len(first) <= width:
+        return [first]
+    cont = " " * (first.index("(") + 1)
+    lines, line = [], ""
+    for part in first.split(", "):
+        candidate = part if not line else f"{line}, {part}"
+        if len(candidate) > width - 1 and line:
+            lines.append(line + ",")
+            line = cont + part
+        else:
+            line = candidate
+    return [*lines, line]

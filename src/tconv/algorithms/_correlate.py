@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._axes import Index
+from ..padding_modes import pad
 from ..params import ConvPlan
 from .blas import matmul
 
@@ -64,7 +65,8 @@ def correlate_workspace(
 
 
 def conv_forward(x: np.ndarray, weight: np.ndarray, plan: ConvPlan) -> np.ndarray:
-    """PyTorch's ``conv*d`` on batched ``x``: zero-pad by the plan's (possibly asymmetric) padding, correlate.
+    """PyTorch's ``conv*d`` on batched ``x``: zero-pad by the plan's (possibly asymmetric) padding, correlate. A
+    plan with another ``padding_mode`` pads as ``nn.Conv*d`` does with it.
 
     >>> from tconv.params import plan_conv
     >>> x = np.array([[[1.0, 2.0, 4.0, 8.0]]])
@@ -72,9 +74,12 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, plan: ConvPlan) -> np.ndarra
     array([[[ 1.,  1.,  2.,  4., -8.]]])
     """
     n, cin = x.shape[:2]
-    padded = np.zeros((n, cin, *(ax.padded_size for ax in plan.axes)), dtype=x.dtype)
-    inside: Index = (..., *(slice(ax.pad_begin, ax.pad_begin + ax.input_size) for ax in plan.axes))
-    padded[inside] = x
+    if plan.padding_mode != "zeros":  # nn.Conv*d's modes: F.pad's reflect, replicate or circular, then no padding
+        padded = pad(x, [(ax.pad_begin, ax.pad_end) for ax in plan.axes], plan.padding_mode)
+    else:
+        padded = np.zeros((n, cin, *(ax.padded_size for ax in plan.axes)), dtype=x.dtype)
+        inside: Index = (..., *(slice(ax.pad_begin, ax.pad_begin + ax.input_size) for ax in plan.axes))
+        padded[inside] = x
     return correlate(
         padded,
         weight,

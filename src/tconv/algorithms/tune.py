@@ -100,8 +100,9 @@ def forget() -> None:
 
 
 def _key(plan: ConvTransposePlan, threads: int) -> str:
+    # an end crop apart from padding ("same") is one more number; symmetric layers keep the keys they had
     axes = ";".join(f"{ax.input_size},{ax.kernel_size},{ax.stride},{ax.padding},{ax.output_padding},{ax.dilation}"
-                    for ax in plan.axes)
+                    + ("" if ax.padding_end is None else f",e{ax.padding_end}") for ax in plan.axes)
     return (f"{axes}|c{plan.in_channels}>{plan.out_channels}|g{plan.groups}|n{plan.batch}|{plan.dtype}"
             f"|t{threads}")
 

@@ -19,6 +19,7 @@ from .._parser import Parser as Parser  # re-exported: the subcommands' parser c
 from .._parser import int_in as int_in
 from ..errors import TconvError
 from ..scene.build import CELL_SIZES, DURATIONS_MS
+from ..shapes import PADDING_MODES, PADDING_WORDS
 
 #: The rule for the number of axes, as each subcommand's --help states it.
 RANK_RULE = "5 means a square 2-D layer, 5,5; one per axis: 5,4; one axis (1-D): 5,"
@@ -74,6 +75,28 @@ def ints(text: str) -> int | tuple[int, ...]:
         ) from None
 
 
+def padding_value(text: str) -> int | tuple[int, ...] | str:
+    """An argparse type for --padding where the words apply too: ``same`` or ``valid`` (any case), or sizes.
+
+    >>> padding_value("SAME"), padding_value("1,2")
+    ('same', (1, 2))
+    >>> padding_value("full")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected same, valid, an integer or comma-separated integers like 5,4 (5, for one
+    axis), got 'full'
+    """
+    word = text.strip().lower()
+    if word in PADDING_WORDS:
+        return word
+    try:
+        return parse_ints("value", text)
+    except TconvError:
+        raise argparse.ArgumentTypeError(
+            f"expected same, valid, an integer or comma-separated integers like 5,4 (5, for one axis), "
+            f"got {quote(text)}"
+        ) from None
+
+
 _SIZE_FLAGS = {
     "input_size": (("-i", "--input-size"), "spatial input size"),
     "kernel_size": (("-k", "--kernel-size"), "kernel size"),
@@ -90,20 +113,44 @@ LAYER = ("layer", "stride", "padding", "dilation")
 TRANSPOSED_ONLY = ("transposed only", "output_padding", "output_size")
 
 
-def sizes(title: str, *names: str) -> Parser:
-    """A parent parser with the named size flags; the first group's title states the rank rule.
+def sizes(title: str, *names: str, padding_words: bool = False) -> Parser:
+    """A parent parser with the named size flags; the first group's title states the rank rule. With
+    ``padding_words``, --padding also takes ``same`` and ``valid`` (the commands that compute or explain a
+    transposed convolution, and ``shape``).
 
     >>> sizes(*SIZES).parse_args(["-i", "3", "-k", "2,1"])
     Namespace(input_size=3, kernel_size=(2, 1))
     >>> sizes(*LAYER).parse_args(["-s", "2"])
     Namespace(stride=2, padding=None, dilation=None)
+    >>> sizes(*LAYER, padding_words=True).parse_args(["-p", "same"]).padding
+    'same'
     """
     p = Parser(add_help=False)
     text = f"{title} ({RANK_RULE})" if title == "sizes" else f"{title} (an integer, or one per axis)"
     g = p.add_argument_group(text)
     for name in names:
         flags, help_text = _SIZE_FLAGS[name]
-        g.add_argument(*flags, type=ints, metavar="N", help=help_text)
+        if name == "padding" and padding_words:
+            g.add_argument(*flags, type=padding_value, metavar="N",
+                           help="padding (default 0); same: output = input × stride (TensorFlow's, Keras's and "
+                                "JAX's crop), valid: 0")
+        else:
+            g.add_argument(*flags, type=ints, metavar="N", help=help_text)
+    return p
+
+
+def padding_mode() -> Parser:
+    """A parent parser with --padding-mode: PyTorch's modes (default zeros); for a transposed convolution, the
+    adjoint of the direct convolution that pads so (the cropped margins fold back).
+
+    >>> parse = padding_mode().parse_args
+    >>> parse([]).padding_mode, parse(["--padding-mode", "circular"]).padding_mode
+    ('zeros', 'circular')
+    """
+    p = Parser(add_help=False)
+    p.add_argument("--padding-mode", default="zeros", choices=PADDING_MODES,
+                   help="zeros (default, PyTorch's); circular, reflect, replicate: the margins that padding crops wrap "
+                        "around, fold onto their mirror image, or onto the edge cell")
     return p
 
 
@@ -236,6 +283,16 @@ class LayerArgs(TypedDict):
     dilation: int | tuple[int, ...]
 
 
+class WordLayerArgs(TypedDict):
+    """:class:`LayerArgs` where --padding may also be a word, ``same`` or ``valid`` (:func:`sizes` with
+    ``padding_words``)."""
+
+    stride: int | tuple[int, ...]
+    padding: int | tuple[int, ...] | str
+    output_padding: int | tuple[int, ...]
+    dilation: int | tuple[int, ...]
+
+
 def layer_args(args: argparse.Namespace) -> LayerArgs:
     """The layer's stride, padding, output_padding and dilation from the flags, PyTorch's default where not given.
 
@@ -243,8 +300,20 @@ def layer_args(args: argparse.Namespace) -> LayerArgs:
     {'stride': 2, 'padding': 0, 'output_padding': 0, 'dilation': 1}
     """
     # groups and output_size stay with the callers: not every call takes them (animate, overlap draw one channel)
+    if isinstance(args.padding, str):  # only parsers built with padding_words read one: they call word_layer_args
+        raise TconvError(f"--padding {args.padding} applies to compute, explain and shape: use integers here")
     return LayerArgs(stride=or_default(args.stride, 1), padding=or_default(args.padding, 0),
                      output_padding=or_default(args.output_padding, 0), dilation=or_default(args.dilation, 1))
+
+
+def word_layer_args(args: argparse.Namespace) -> WordLayerArgs:
+    """:func:`layer_args` for the commands whose --padding takes ``same`` and ``valid`` too.
+
+    >>> word_layer_args(argparse.Namespace(stride=2, padding="same", output_padding=None, dilation=None))
+    {'stride': 2, 'padding': 'same', 'output_padding': 0, 'dilation': 1}
+    """
+    return WordLayerArgs(stride=or_default(args.stride, 1), padding=or_default(args.padding, 0),
+                         output_padding=or_default(args.output_padding, 0), dilation=or_default(args.dilation, 1))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -22,11 +22,12 @@ from .base import (
     arrays,
     check_output,
     groups,
-    layer_args,
     or_default,
+    padding_mode,
     per_drawn_axis,
     sizes,
     subparser,
+    word_layer_args,
 )
 
 if TYPE_CHECKING:
@@ -36,14 +37,17 @@ COMPUTE_EXAMPLES = """\
   tconv compute                                 seed 001's worked example, with the size derivation
   tconv compute --input x.npy --weight w.npy -s 2 -p 1 -o y.npy
   tconv compute --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' -p 1
-  tconv compute -i 3,4 -k 2 -s 2 --seed 5 --json random integers of those sizes"""
+  tconv compute -i 3,4 -k 2 -s 2 --seed 5 --json random integers of those sizes
+  tconv compute -i 4 -k 3 -s 2 -p same          output 8 x 8, TensorFlow's and Keras's crop
+  tconv compute -i 4 -k 3 -s 2 -p 1 --padding-mode circular     the cropped stamps wrap around"""
 
 EXPLAIN_EXAMPLES = """\
   tconv explain --input '[[4,4,3],[0,3,4],[2,3,2]]' --weight '[[1,2],[0,1]]' --lang zh
   tconv explain -i 3 -k 3 -s 2 -p 1 --output-padding 1 --view scatter --format markdown
   tconv explain -i 5, -k 3 -s 2                 a 1-D walkthrough: the trailing comma
   tconv explain --view backward                 seed 001's example as the gradient of a convolution: dx = Cᵀ·dy
-  tconv explain --input x.npy --weight w.npy -s 2 --format html -o walkthrough.html"""
+  tconv explain --input x.npy --weight w.npy -s 2 --format html -o walkthrough.html
+  tconv explain -i 3, -k 3 -s 2 -p 1 --padding-mode circular --view scatter"""
 
 
 def check_sizes_agree(args: argparse.Namespace, x_spatial: Sequence[int], w_spatial: Sequence[int]) -> None:
@@ -144,8 +148,9 @@ def output_size(args: argparse.Namespace, nd: int) -> tuple[int, ...] | None:
 def _compute(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     x, w, b, plain = channel_arrays(args)
     # one recipe: it computes the result and its plan states the size derivation
-    recipe = plan(x.shape, w.shape, None if b is None else b.shape, **layer_args(args), groups=args.groups,
-                  output_size=output_size(args, w.ndim - 2), dtype=x.dtype, algorithm=args.algorithm)
+    recipe = plan(x.shape, w.shape, None if b is None else b.shape, **word_layer_args(args), groups=args.groups,
+                  output_size=output_size(args, w.ndim - 2), dtype=x.dtype, algorithm=args.algorithm,
+                  padding_mode=args.padding_mode)
     y = recipe(x, w, b)
     lines = [ax.substituted() for ax in recipe.plan.axes]
     if plain:
@@ -190,8 +195,9 @@ def walkthrough(args: argparse.Namespace) -> Walkthrough:
         conv_input = load_array(args.conv_input, "--conv-input")
         if plain:  # a plain kernel: x is plain too, as the input is
             conv_input = conv_input[None]
-    return explain(x, w, b, **layer_args(args), groups=args.groups, output_size=output_size(args, w.ndim - 2),
-                   view=args.view, lang=args.lang, conv_input=conv_input)
+    return explain(x, w, b, **word_layer_args(args), groups=args.groups, output_size=output_size(args, w.ndim - 2),
+                   view=args.view, lang=args.lang, conv_input=conv_input,
+                   padding_mode=args.padding_mode)
 
 
 def _explain(args: argparse.Namespace) -> str:
@@ -232,7 +238,8 @@ def register(sub: Any) -> None:
     >>> args.handler.__name__, args.input_size, args.view, args.format
     ('_cmd_explain', 3, 'gather', 'markdown')
     """
-    layer = [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), groups(), arrays(channels=True)]
+    layer = [sizes(*SIZES), sizes(*LAYER, padding_words=True), sizes(*TRANSPOSED_ONLY), padding_mode(), groups(),
+             arrays(channels=True)]
     cp = subparser(sub, "compute", layer, "compute a transposed convolution from .npy or JSON arrays",
                    COMPUTE_EXAMPLES, _cmd_compute)
     cp.add_argument("--algorithm", default="auto", choices=["auto", *REGISTRY], help="algorithm (default auto)")
@@ -240,7 +247,8 @@ def register(sub: Any) -> None:
     where.add_argument("-o", "--output", metavar="FILE.npy", help="write the result to a .npy file")
     where.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    layer = [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), groups(), arrays(channels=True)]
+    layer = [sizes(*SIZES), sizes(*LAYER, padding_words=True), sizes(*TRANSPOSED_ONLY), padding_mode(), groups(),
+             arrays(channels=True)]
     ep = subparser(sub, "explain", layer, "step-by-step walkthrough with real numbers", EXPLAIN_EXAMPLES,
                    _cmd_explain)
     ep.add_argument("--view", default="gather", choices=["gather", "scatter", "matrix", "backward"],

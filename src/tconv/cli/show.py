@@ -25,6 +25,7 @@ from .base import (
     json_flag,
     layer_args,
     or_default,
+    padding_mode,
     per_drawn_axis,
     render,
     sizes,
@@ -37,7 +38,8 @@ ANIMATE_EXAMPLES = """\
   tconv animate -i 3 -k 3 -s 2 -p 1 --output-padding 1 --values -o odd.gif
   tconv animate -i 3,2 -k 3,2 -s 2,1 --view scatter --values -o scatter.svg
   tconv animate -i 5, -k 3 -s 2 --values -o row.svg      a 1-D layer: the trailing comma
-  tconv animate -i 5 -k 3 -s 2 --no-transposed -o conv.png"""
+  tconv animate -i 5 -k 3 -s 2 --no-transposed -o conv.png
+  tconv animate -i 4, -k 3 -s 2 -p 1 --padding-mode circular --view scatter --values -o wrap.svg"""
 
 GALLERY_EXAMPLES = """\
   tconv gallery gallery/                        conv_arithmetic's 15 animations and more
@@ -94,6 +96,7 @@ def _animate(args: argparse.Namespace) -> str:
         size, kernel, **layer_args(args), output_size=out, view=view,
         pool=args.pool, values=args.values, seed=or_default(args.seed, 0), cell_size=args.cell_size,
         duration_ms=args.duration, lang=args.lang, input=arrays_given.get("input"), weight=arrays_given.get("weight"),
+        padding_mode=args.padding_mode,
     )
     # a PNG is one picture: the frame asked for, else the scene's still (the window over the most input elements)
     frame, n = args.frame, len(scene.frames)
@@ -167,8 +170,8 @@ def register(sub: Any) -> None:
     even overlap: every interior output cell receives the same number of taps (2 per layer)
     0
     """
-    an = subparser(sub, "animate", [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), direction(),
-                                    arrays(channels=False), render()],
+    an = subparser(sub, "animate", [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), padding_mode(),
+                                    direction(), arrays(channels=False), render()],
                    "conv_arithmetic-style animation for any parameters", ANIMATE_EXAMPLES, _cmd_animate)
     an.add_argument("--view", choices=["gather", "scatter", "conv", "equivalent"],
                     help="gather: zeros inserted, padded, flipped kernel (default for transposed; 'equivalent' is "

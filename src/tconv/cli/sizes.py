@@ -16,6 +16,7 @@ from .base import (
     int_in,
     json_flag,
     or_default,
+    padding_mode,
     per_drawn_axis,
     sizes,
     subparser,
@@ -26,6 +27,7 @@ SHAPE_EXAMPLES = """\
   tconv shape -i 5 -k 3 -s 2 -p 1 --output-size 10
   tconv shape -i 16, -k 4 -s 2 -p 1             a 1-D layer (ConvTranspose1d): the trailing comma
   tconv shape -i 7,5 -k 3 -s 2 -p 1 --no-transposed --json
+  tconv shape -i 16 -k 3 -s 2 -p same          Keras's and TensorFlow's "same": 32 x 32
   tconv shape --pool -i 7 -k 2 --ceil-mode"""
 
 SOLVE_EXAMPLES = """\
@@ -68,6 +70,7 @@ def _shape(args: argparse.Namespace) -> dict[str, Any]:
         transposed=args.transposed is not False,
         pool=args.pool,
         ceil_mode=args.ceil_mode,
+        padding_mode=args.padding_mode,
     )
 
 
@@ -182,7 +185,8 @@ def register(sub: Any) -> None:
       kernel_size=2, stride=2, padding=0
     0
     """
-    sp = subparser(sub, "shape", [sizes(*SIZES), sizes(*LAYER), sizes(*TRANSPOSED_ONLY), direction(), json_flag()],
+    sp = subparser(sub, "shape", [sizes(*SIZES), sizes(*LAYER, padding_words=True), sizes(*TRANSPOSED_ONLY),
+                                  padding_mode(), direction(), json_flag()],
                    "output size, the formula with numbers, the guide's relation", SHAPE_EXAMPLES, _cmd_shape)
     sp.add_argument("--pool", action="store_true", help="pooling instead (stride defaults to the kernel size)")
     sp.add_argument("--ceil-mode", action="store_true", help="pooling with ceil_mode=True")

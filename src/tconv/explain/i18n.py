@@ -95,6 +95,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "充 {after} 个（{pad} + output_padding {op}）；尺寸 {stretched} → {padded}。"
         ),
     },
+    "gather.pad.same": {
+        "en": (
+            "axis {axis}: padding='same' crops {padding} at the start and {end} at the end (the odd cell at the end, "
+            "TensorFlow's rule), so pad d·(k − 1) − {padding} = {before} before and d·(k − 1) − {end} = {after} "
+            "after; size {stretched} → {padded}."
+        ),
+        "zh": (
+            "第 {axis} 维：padding='same' 开头裁掉 {padding} 个、末尾裁掉 {end} 个（多出的一个在末尾，与 TensorFlow "
+            "相同），所以前面填充 d·(k − 1) − {padding} = {before} 个，后面填充 d·(k − 1) − {end} = {after} 个；"
+            "尺寸 {stretched} → {padded}。"
+        ),
+    },
     "gather.pad.crop": {
         "en": (
             "axis {axis}: padding {padding} > d·(k − 1) = {dk}, so the equivalent padding {pad} is negative: the "
@@ -181,6 +193,54 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": (
             "第 {axis} 维：开头裁掉 padding = {padding}；output_padding {op} > padding，所以末尾保留 {extend} 个超出放"
             "置范围的位置（加偏置前为零）；尺寸 {full} → {out}。"
+        ),
+    },
+    "scatter.crop.same": {
+        "en": (
+            "axis {axis}: padding='same' crops {padding} at the start and {end} at the end (the odd cell at the end, "
+            "TensorFlow's rule); size {full} → {out}."
+        ),
+        "zh": (
+            "第 {axis} 维：padding='same' 开头裁掉 {padding} 个、末尾裁掉 {end} 个（多出的一个在末尾，与 TensorFlow "
+            "相同）；尺寸 {full} → {out}。"
+        ),
+    },
+    "scatter.fold.title": {
+        "en": "3. Fold the margins back (padding_mode {mode}) instead of cropping them",
+        "zh": (
+            "3. 把两端多出的位置加回输出（padding_mode {mode}），而不是裁掉"
+        ),
+    },
+    "scatter.fold.circular": {
+        "en": (
+            "axis {axis}: nothing is cropped: the {begin} cell(s) before the output wrap around onto its last cells "
+            "and the {end} after it onto its first cells, adding in (cell p lands on (p − {begin}) mod {out}); size "
+            "{full} → {out}."
+        ),
+        "zh": (
+            "第 {axis} 维：不裁掉位置：输出前面的 {begin} 个位置转到输出末尾，后面的 {end} 个转到输出开头，"
+            "数值相加（位置 p 加到 (p − {begin}) mod {out}）；尺寸 {full} → {out}。"
+        ),
+    },
+    "scatter.fold.reflect": {
+        "en": (
+            "axis {axis}: nothing is cropped: the {begin} cell(s) before the output and the {end} after it add onto "
+            "their mirror images inside it, the edge cell not repeated (cell −j lands on j, cell {last} + j on "
+            "{last} − j); size {full} → {out}."
+        ),
+        "zh": (
+            "第 {axis} 维：不裁掉位置：输出前面的 {begin} 个和后面的 {end} 个位置加到输出内与之对应的翻转位置上，"
+            "边缘位置不计入（位置 −j 加到 j，位置 {last} + j 加到 {last} − j）；尺寸 {full} → {out}。"
+        ),
+    },
+    "scatter.fold.replicate": {
+        "en": (
+            "axis {axis}: nothing is cropped: the {begin} cell(s) before the output all add onto its first cell and "
+            "the {end} after it onto its last cell ({last}); size {full} → {out}."
+        ),
+        "zh": (
+            "第 {axis} 维：不裁掉位置：输出前面的 {begin} 个位置全部加到第一个位置上，"
+            "后面的 {end} 个全部加到最后一个位置（{last}）上；尺寸 {full} → {out}。"
         ),
     },
     # ---- matrix view

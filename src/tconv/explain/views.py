@@ -20,6 +20,7 @@ from ..algorithms.matrix import dense_matrix, matrix_shape, sparse_matrix
 from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, pad
 from ..errors import TconvError
 from ..functional import read_transposed
+from ..padding_modes import folded_index
 from ..params import ConvTransposePlan, compute_dtype
 from ..recipe import execute
 from ..report import layer_report
@@ -62,9 +63,13 @@ def _channel_messages(plan: ConvTransposePlan) -> list[Message]:
     return out
 
 
-def _size(plan: ConvTransposePlan) -> SizeDerivation:
+def _size(plan: ConvTransposePlan, same: bool) -> SizeDerivation:
+    if same:  # the crops follow the output size (TensorFlow's rule): the report takes the word and the size
+        return SizeDerivation(layer_report(plan.input_size, plan.kernel_size, plan.stride, "same", 0, plan.dilation,
+                                           output_size=plan.output_size, padding_mode=plan.padding_mode))
     return SizeDerivation(
-        layer_report(plan.input_size, plan.kernel_size, plan.stride, plan.padding, plan.output_padding, plan.dilation)
+        layer_report(plan.input_size, plan.kernel_size, plan.stride, plan.padding, plan.output_padding, plan.dilation,
+                     padding_mode=plan.padding_mode)
     )
 
 
@@ -86,6 +91,12 @@ def _output_step(plan: ConvTransposePlan, values: np.ndarray, bias: np.ndarray |
 def _at(n: int, channel: int, window: tuple[slice, ...]) -> Index:
     """The index of one (batch, channel) grid's window."""
     return (n, channel, *window)
+
+
+def _stamped(plan: ConvTransposePlan) -> ConvTransposePlan:
+    """The plan whose full output the stamps fill: the layer, or with a padding mode, the layer uncropped (its
+    margins are folded back, not dropped)."""
+    return plan if plan.padding_mode == "zeros" else plan.unfolded
 
 
 def check_view_size(view: str, plan: ConvTransposePlan) -> None:
@@ -111,8 +122,8 @@ def check_view_size(view: str, plan: ConvTransposePlan) -> None:
                    (batch * plan.in_channels * max(math.prod(e.stretched_size for e in eqs),
                                                    math.prod(max(e.padded_size, 0) for e in eqs)),
                     MAX_GRID_CELLS, "cell of the zero-inserted, padded input")],
-        "scatter": [(batch * plan.out_channels * math.prod(ax.buffer_size for ax in plan.axes), MAX_GRID_CELLS,
-                     "cell of the summed stamps"),
+        "scatter": [(batch * plan.out_channels * math.prod(ax.buffer_size for ax in _stamped(plan).axes),
+                     MAX_GRID_CELLS, "cell of the summed stamps"),
                     (batch * plan.in_channels * math.prod(plan.input_size) * plan.out_per_group, MAX_STAMPS, "stamp"),
                     (batch * plan.in_channels * math.prod(plan.input_size) * plan.out_per_group * taps, MAX_TERMS,
                      "product")],
@@ -162,7 +173,10 @@ def _gather(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransp
     for a, (ax, e) in enumerate(zip(plan.axes, eqs)):
         common = {"axis": a, "dilation": ax.dilation, "kernel": ax.kernel_size, "padding": ax.padding,
                   "pad": e.pad_begin, "op": ax.output_padding, "stretched": e.stretched_size, "padded": e.padded_size}
-        if e.pad_begin >= 0 and e.pad_end >= 0:
+        if ax.padding_end is not None and e.pad_begin >= 0 and e.pad_end >= 0:  # padding="same", odd total
+            text.append(Message("gather.pad.same", common | {"before": e.pad_begin, "after": e.pad_end,
+                                                             "end": ax.padding_end}))
+        elif e.pad_begin >= 0 and e.pad_end >= 0:
             text.append(Message("gather.pad.axis", common | {"before": e.pad_begin, "after": e.pad_end}))
         else:
             text.append(Message("gather.pad.crop", common | {
@@ -221,7 +235,7 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
     n_batch = x.shape[0]
     cin, cout, mg = plan.in_channels, plan.out_channels, plan.out_per_group
     span = tuple(ax.effective_kernel for ax in plan.axes)
-    buffer = tuple(ax.buffer_size for ax in plan.axes)
+    buffer = tuple(ax.buffer_size for ax in _stamped(plan).axes)
     full = np.zeros((n_batch, cout, *buffer), dtype=x.dtype)
     contributions: dict[tuple[int, ...], list[Term]] = {}
 
@@ -265,6 +279,10 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
     sum_text = (Message("scatter.sum.text"), *_channel_messages(plan))
     steps.append(Step("accumulate", Message("scatter.sum.title"), sum_text, sums))
 
+    if plan.padding_mode != "zeros":
+        fold_step, values = _fold_step(plan, full, contributions, b)
+        return [*steps, fold_step, _output_step(plan, values, b)]
+
     # 3. crop padding at both ends, keep output_padding at the end
     c_roles = roles_of(buffer, "crop")
     window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
@@ -276,7 +294,10 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
             c_roles[tuple(sl)] = np.where(c_roles[tuple(sl)] == "output", "extend", c_roles[tuple(sl)])
     crop_text: list[Message] = []
     for a, ax in enumerate(plan.axes):
-        if ax.crop_end >= 0:
+        if ax.padding_end is not None and ax.crop_end >= 0:  # padding="same": the odd cell cropped at the end
+            crop_text.append(Message("scatter.crop.same", {"axis": a, "padding": ax.padding, "end": ax.crop_end,
+                                                           "full": ax.full_size, "out": ax.output_size}))
+        elif ax.crop_end >= 0:
             crop_text.append(Message("scatter.crop.axis", {"axis": a, "padding": ax.padding, "end": ax.crop_end,
                                                       "full": ax.full_size, "out": ax.output_size}))
         else:
@@ -303,17 +324,79 @@ def _scatter(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTrans
     return steps
 
 
+def _fold_step(plan: ConvTransposePlan, full: np.ndarray, contributions: dict[tuple[int, ...], list[Term]],
+               b: np.ndarray | None) -> tuple[Step, np.ndarray]:
+    """Step 3 with a padding mode: nothing is cropped; each cell of the summed stamps adds onto the output cell it
+    lands on (Pᵀ, :func:`tconv.padding_modes.folded_index`): circular stamps past the border wrap around and add
+    in, reflect ones add onto their mirror image, replicate ones onto the edge cell. Returns the step and the
+    output values."""
+    n_batch, cout, buffer = full.shape[0], full.shape[1], full.shape[2:]
+    mode = plan.padding_mode
+    maps = [folded_index(np.arange(size), ax.padding, ax.output_size, mode) for size, ax in zip(buffer, plan.axes)]
+    window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
+    roles = roles_of(buffer, "wrap")
+    roles[window] = "output"
+    for a, ax in enumerate(plan.axes):  # kept cells past the stamps (output_padding): zeros before the bias
+        if buffer[a] > ax.full_size:
+            sl: list[slice] = [slice(None)] * plan.nd
+            sl[a] = slice(ax.full_size, buffer[a])
+            roles[tuple(sl)] = np.where(roles[tuple(sl)] == "output", "extend", roles[tuple(sl)])
+    text = [Message(f"scatter.fold.{mode}", {"axis": a, "begin": ax.padding, "end": ax.end_padding,
+                                             "full": size, "out": ax.output_size, "last": ax.output_size - 1})
+            for a, (ax, size) in enumerate(zip(plan.axes, buffer))]
+    sources: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+    for pos in np.ndindex(*buffer):
+        sources.setdefault(tuple(int(m[p]) for m, p in zip(maps, pos)), []).append(pos)
+    grids: list[Grid] = []
+    values = np.zeros((n_batch, cout, *plan.output_size), dtype=full.dtype)
+    cells = []
+    for n in range(n_batch):
+        for m in range(cout):
+            folded = np.zeros(plan.output_size, dtype=full.dtype)
+            bias = number(b[m]) if b is not None else 0
+            for o in np.ndindex(*plan.output_size):
+                terms = tuple(t for pos in sources.get(o, ()) for t in contributions.get((n, m) + pos, ()))
+                product_sum = sum((t.product for t in terms), start=0)
+                folded[o] = stored(product_sum, folded.dtype)
+                value = product_sum + bias
+                values[(n, m) + o] = stored(value, values.dtype)
+                cells.append(Cell(n if plan.batched else None, m, o, terms, bias, value))
+            grids.append(Grid(Message("label.full", {"idx": _idx(plan, n, m)}), full[n, m], roles))
+            grids.append(Grid(Message("label.cropped", {"idx": _idx(plan, n, m)}), folded,
+                              roles_of(plan.output_size, "output")))
+    title = Message("scatter.fold.title", {"mode": mode})
+    return Step("fold", title, tuple(text), tuple(grids), tuple(cells)), values
+
+
 # --------------------------------------------------------------------------------------------------
 # matrix: y = Cᵀx
 # --------------------------------------------------------------------------------------------------
+
+
+def _matrix_entries(w: np.ndarray, plan: ConvTransposePlan) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                       tuple[int, int]]:
+    """C's entries (rows, cols, values, shape). With a padding mode, those of the uncropped layer, each column moved
+    to the output cell it folds onto (:func:`tconv.padding_modes.folded_index`): C of the direct convolution with
+    that padding, whose entries several taps may share."""
+    if plan.padding_mode == "zeros":
+        return sparse_matrix(w, plan)
+    full = plan.unfolded
+    rows, cols, vals, _ = sparse_matrix(w, full)
+    n_full, n_out = math.prod(full.output_size), math.prod(plan.output_size)
+    m, flat = np.divmod(cols, n_full)
+    pos = np.unravel_index(flat, full.output_size)
+    moved = [folded_index(p, ax.padding, ax.output_size, plan.padding_mode) for p, ax in zip(pos, plan.axes)]
+    cols = m * n_out + np.ravel_multi_index(tuple(moved), plan.output_size)
+    return rows, cols, vals, (plan.in_channels * math.prod(plan.input_size), plan.out_channels * n_out)
 
 
 def _matrix(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, plan: ConvTransposePlan) -> list[Step]:
     n_batch = x.shape[0]
     n_in, n_out = math.prod(plan.input_size), math.prod(plan.output_size)
     rows_total, cols_total = plan.in_channels * n_in, plan.out_channels * n_out
-    rows, cols, vals, shape = sparse_matrix(w, plan)  # the non-zeros: each one is a term of some output cell
-    dense = dense_matrix(w, plan)
+    rows, cols, vals, shape = _matrix_entries(w, plan)  # the non-zeros: each one is a term of some output cell
+    dense = np.zeros(shape, dtype=vals.dtype)
+    np.add.at(dense, (rows, cols), vals)  # a padding mode folds several entries onto one
     roles = roles_of(shape, "empty")
     roles[rows, cols] = "matrix"
 
@@ -377,7 +460,7 @@ def explain(
     weight: ArrayLike,
     bias: ArrayLike | None = None,
     stride: IntOrSeq = 1,
-    padding: IntOrSeq = 0,
+    padding: IntOrSeq | str = 0,
     output_padding: IntOrSeq = 0,
     groups: int = 1,
     dilation: IntOrSeq = 1,
@@ -386,6 +469,7 @@ def explain(
     view: str = "gather",
     lang: str = "en",
     conv_input: ArrayLike | None = None,
+    padding_mode: str = "zeros",
 ) -> Walkthrough:
     """Explain a transposed convolution step by step, with its real numbers.
 
@@ -393,7 +477,9 @@ def explain(
     (``"gather"``: zero insertion, padding, flipped kernel, sliding window; ``"scatter"``: stamps, sum, crop;
     ``"matrix"``: y = Cᵀx; ``"backward"``: the same transposed convolution as the gradient of a convolution) and
     ``lang`` (``"en"`` or ``"zh"``). Returns a :class:`Walkthrough` (data) that renders with ``to_text()``,
-    ``to_markdown()``, ``_repr_html_()`` and ``to_dict()``.
+    ``to_markdown()``, ``_repr_html_()`` and ``to_dict()``. A ``padding_mode`` other than zeros shows in the scatter
+    view (the stamps past the border wrap around, or fold onto their mirror image or the edge cell) and the matrix
+    view (C of the direct convolution with that padding), not in gather's or backward's.
 
     >>> import tconv
     >>> wt = tconv.explain([[[4, 4, 3], [0, 3, 4], [2, 3, 2]]], [[[[1, 2], [0, 1]]]], padding=1)
@@ -424,11 +510,18 @@ def explain(
     view = as_choice("view", view, tuple(VIEWS))
     lang = as_choice("lang", lang, LANGS)
     plan, x, w, b = read_transposed(input, weight, bias, stride, padding, output_padding, groups, dilation,
-                                    output_size, None)
+                                    output_size, None, padding_mode)
     if view == "backward":
         check_backward(plan, b is not None)
     elif conv_input is not None:
         raise TconvError(f"conv_input is the convolution's input x of view 'backward'; view {view!r} takes none")
+    if view == "gather" and plan.padding_mode != "zeros":
+        raise TconvError(f"view 'gather' pads the zero-inserted input with zeros; padding_mode {plan.padding_mode!r} "
+                         "folds the cropped margins back instead: use view 'scatter' (the stamps fold back) or "
+                         "'matrix'")
+    if view == "backward" and plan.padding_mode != "zeros":
+        raise TconvError(f"view 'backward' shows the gradient of a convolution padded with zeros; padding_mode "
+                         f"{plan.padding_mode!r} is shown by view 'scatter' (the stamps fold back) or 'matrix'")
     check_view_size(view, plan)
     cx = None if conv_input is None else conv_input_array(conv_input, plan, x.dtype)
     output = execute(plan, x, w, b, "auto")
@@ -448,11 +541,13 @@ def explain(
         "out_channels": plan.out_channels,
         "kernel_size": list(plan.kernel_size),
         "stride": list(plan.stride),
-        "padding": list(plan.padding),
+        "padding": padding if isinstance(padding, str) else list(plan.padding),
         "output_padding": list(plan.output_padding),
         "dilation": list(plan.dilation),
         "groups": plan.groups,
         "output_size": None if output_size is None else list(np.atleast_1d(output_size).tolist()),
         "dtype": x.dtype.name,
     }
-    return Walkthrough(view, lang, params, _size(plan), tuple(steps), output)
+    if plan.padding_mode != "zeros":
+        params["padding_mode"] = plan.padding_mode
+    return Walkthrough(view, lang, params, _size(plan, padding == "same"), tuple(steps), output)

@@ -131,7 +131,8 @@ def to_text(wt: Walkthrough, color: bool | None = None) -> str:
         f"tconv.explain · {render('word.view', lang, {})}: {render('view.' + wt.view, lang, {})}",
         f"{render('word.parameters', lang, {})}: input {p['input_shape']} · weight {p['weight_shape']} · "
         f"stride {p['stride']} · padding {p['padding']} · output_padding {p['output_padding']} · "
-        f"dilation {p['dilation']} · groups {p['groups']}" + (f" · bias {p['bias']}" if p["bias"] is not None else ""),
+        f"dilation {p['dilation']} · groups {p['groups']}" + (f" · bias {p['bias']}" if p["bias"] is not None else "")
+        + (f" · padding_mode {p['padding_mode']}" if "padding_mode" in p else ""),
         "",
         render("size.title", lang, {}),
     ]
@@ -223,7 +224,8 @@ def to_markdown(wt: Walkthrough) -> str:
         f"{render('word.parameters', lang, {})}: input `{p['input_shape']}`, weight `{p['weight_shape']}`, "
         f"stride `{p['stride']}`, padding `{p['padding']}`, output_padding `{p['output_padding']}`, "
         f"dilation `{p['dilation']}`, groups `{p['groups']}`"
-        + (f", bias `{p['bias']}`" if p["bias"] is not None else ""),
+        + (f", bias `{p['bias']}`" if p["bias"] is not None else "")
+        + (f", padding_mode `{p['padding_mode']}`" if "padding_mode" in p else ""),
         "",
         f"### {render('size.title', lang, {})}",
         "",

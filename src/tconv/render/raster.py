@@ -103,7 +103,7 @@ class Palette:
     >>> import tconv
     >>> p = palette(tconv.animate(2, 3))        # the fixed colours and their footprint shades
     >>> len(p.colours), p.transparent, p.size
-    (43, 43, 64)
+    (47, 47, 64)
     """
 
     colours: tuple[tuple[int, int, int], ...]

@@ -21,6 +21,8 @@ from ..algorithms.zero_insert import cell_kinds, insert_zeros, pad
 from ..errors import TconvError
 from ..explain.i18n import LANGS, render
 from ..functional import conv
+from ..padding_modes import folded_index
+from ..padding_modes import pad as pad_mode
 from ..params import ConvPlan, ConvTransposePlan
 from ..recipe import Recipe, execute
 from ..shapes import pool_output_size
@@ -183,10 +185,12 @@ def _scene(plan: ScenePlan, view: str, title: str, panels: list[Panel], frames: 
 
 
 def _title(plan: ConvTransposePlan, view: str, lang: str) -> str:
+    ends = "" if all(ax.padding_end is None for ax in plan.axes) else f"/{compact(plan.padding_end)}"
+    mode = "" if plan.padding_mode == "zeros" else f" {plan.padding_mode}"
     return render(f"scene.title.{view}", lang, {
         "kind": f"ConvTranspose{plan.nd}d",
-        "params": f"k={compact(plan.kernel_size)} s={compact(plan.stride)} p={compact(plan.padding)} "
-                  f"op={compact(plan.output_padding)} d={compact(plan.dilation)}",
+        "params": f"k={compact(plan.kernel_size)} s={compact(plan.stride)} p={compact(plan.padding)}{ends} "
+                  f"op={compact(plan.output_padding)} d={compact(plan.dilation)}{mode}",
         "src": _fmt_shape(plan.input_size), "dst": _fmt_shape(plan.output_size)})
 
 
@@ -228,8 +232,13 @@ def _gather(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, look: Look) -
 
 def _scatter(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, look: Look) -> Scene:
     lang, show = look.lang, look.values
-    buffer = tuple(ax.buffer_size for ax in plan.axes)
-    roles = np.full(buffer, "crop", dtype="<U8")
+    mode = plan.padding_mode
+    # With a padding mode nothing is cropped: the sums span the uncropped output, and each stamp cell that falls in a
+    # margin also adds onto the output cell it folds onto (circular: wrapped around; tconv.padding_modes).
+    buffer = tuple(ax.buffer_size for ax in (plan if mode == "zeros" else plan.unfolded).axes)
+    lands = [folded_index(np.arange(n), ax.padding, ax.output_size, mode) + ax.padding
+             for n, ax in zip(buffer, plan.axes)]
+    roles = np.full(buffer, "crop" if mode == "zeros" else "wrap", dtype="<U8")
     window = tuple(slice(ax.padding, ax.padding + ax.output_size) for ax in plan.axes)
     roles[window] = "output"
     for a, ax in enumerate(plan.axes):
@@ -264,6 +273,9 @@ def _scatter(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, look: Look) 
             at = tuple(ii * ax.stride + t * ax.dilation for ii, t, ax in zip(i, tap, plan.axes))
             acc[at] += x[i] * w[tap]
             updates.append(Update("output", *_cell(at), acc[at].item()))
+            if mode != "zeros" and (to := tuple(int(m[q]) for m, q in zip(lands, at))) != at:
+                acc[to] += x[i] * w[tap]  # the margin's cell folds back: it adds in where it lands
+                updates.append(Update("output", *_cell(to), acc[to].item()))
         caption = render("scene.caption.scatter", lang, {
             "pos": ", ".join(map(str, i)), "value": f" = {format_number(xi)}" if show else ""})
         corner = _cell(tuple(ii * ax.stride for ii, ax in zip(i, plan.axes)))
@@ -275,8 +287,12 @@ def _scatter(plan: ConvTransposePlan, x: np.ndarray, w: np.ndarray, look: Look) 
 def _direct(plan: ConvPlan, x: np.ndarray, w: np.ndarray, pool: str | None, look: Look) -> Scene:
     lang = look.lang
     pads = tuple(ax.pad_begin for ax in plan.axes)
+    margins = [(ax.pad_begin, ax.pad_end) for ax in plan.axes]
+    if pool is not None and plan.padding_mode != "zeros":
+        raise TconvError(f"padding_mode {plan.padding_mode!r} does not apply to pooling: use 'zeros'")
     if pool is None:
-        y = conv(x[None, None], w[None, None], None, plan.stride, pads, plan.dilation)[0, 0]
+        y = conv(x[None, None], w[None, None], None, plan.stride, pads, plan.dilation,
+                 padding_mode=plan.padding_mode)[0, 0]
         kind = f"Conv{plan.nd}d"
     else:
         out = pool_output_size(plan.input_size, plan.kernel_size, plan.stride, pads, plan.dilation)
@@ -289,6 +305,8 @@ def _direct(plan: ConvPlan, x: np.ndarray, w: np.ndarray, pool: str | None, look
     roles[inner] = "input"
     padded = np.zeros(roles.shape, dtype=x.dtype)
     padded[inner] = x
+    if plan.padding_mode != "zeros":  # nn.Conv*d's padding: copies of the input's cells (F.pad's reflect, ...)
+        padded = pad_mode(x, margins, plan.padding_mode)
     shape_args = {"shape": _fmt_shape(x.shape), "padded": _fmt_shape(padded.shape)}
     panels = _panels(
         [
@@ -367,6 +385,7 @@ def draw(plan: ScenePlan | Recipe, input: ArrayLike | None = None, weight: Array
     if pool is not None and (as_choice("pool", pool, ("max", "avg")) and view != "conv"):
         raise TconvError(f"pool {pool!r} needs view='conv'")
     drawn = check_drawable(plan, view)
+    _check_gather(drawn, view)
     check_cost(plan_cost(drawn, view, pool))  # before any array, panel or frame is made
     if input is None and weight is None:
         x, w = random_arrays(drawn.input_size, drawn.kernel_size, seed)
@@ -379,6 +398,14 @@ def draw(plan: ScenePlan | Recipe, input: ArrayLike | None = None, weight: Array
     if isinstance(drawn, ConvPlan):
         return _direct(drawn, x, w, pool, look)
     return (_gather if view == "gather" else _scatter)(drawn, x, w, look)
+
+
+def _check_gather(plan: ScenePlan, view: str) -> None:
+    """The gather view pads the zero-inserted input with zeros: a padding mode folds the margins back instead,
+    which the scatter view draws."""
+    if view == "gather" and isinstance(plan, ConvTransposePlan) and plan.padding_mode != "zeros":
+        raise TconvError(f"view 'gather' pads the zero-inserted input with zeros; padding_mode {plan.padding_mode!r} "
+                         "folds the cropped margins back instead: use view 'scatter' (the stamps fold back)")
 
 
 def animate(
@@ -400,6 +427,7 @@ def animate(
     duration_ms: int = 800,
     lang: str = "en",
     plan: ConvTransposePlan | Recipe | None = None,
+    padding_mode: str = "zeros",
 ) -> Scene:
     """An animation scene of a (transposed) convolution, conv_arithmetic-style, for any parameters.
 
@@ -429,19 +457,27 @@ def animate(
     '.svg'
     >>> len(tconv.animate(plan=tconv.plan((1, 8, 3, 3), (8, 4, 3, 3), stride=2), view="scatter").frames)
     9
+
+    ``padding_mode`` (or a plan's) other than zeros draws in the scatter view: nothing is cropped, and each stamp
+    cell in a margin adds in again where it folds back (circular: wrapped around to the other side).
+
+    >>> circular = tconv.animate([3], [3], stride=2, padding=1, view="scatter", padding_mode="circular", values=True)
+    >>> circular.panel("output").roles.tolist()
+    [['wrap', 'output', 'output', 'output', 'output', 'output', 'wrap']]
     """
     view = view_name(view)
     look = Look.checked(values, cell_size, duration_ms, lang)
     if plan is not None:
         check_plan_alone(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
-                         output_padding=output_padding, dilation=dilation, output_size=output_size)
+                         output_padding=output_padding, dilation=dilation, output_size=output_size,
+                         padding_mode=None if padding_mode == "zeros" else padding_mode)
         return draw(plan, input, weight, view=view, pool=pool, look=look, seed=seed)
     if input is not None or weight is not None:
         x, w = sample_arrays(input, weight, input_size, kernel_size, seed)
-        return draw(arrays_plan(x, w, stride, padding, output_padding, dilation, output_size=output_size, view=view),
-                    x, w, view=view, pool=pool, look=look)
+        return draw(arrays_plan(x, w, stride, padding, output_padding, dilation, output_size=output_size, view=view,
+                                padding_mode=padding_mode), x, w, view=view, pool=pool, look=look)
     if input_size is None or kernel_size is None:
         raise TconvError("animate needs input_size and kernel_size (or input and weight arrays, or a plan)")
     layer = scene_plan(input_size, kernel_size, stride, padding, output_padding, dilation, output_size=output_size,
-                       view=view)
+                       view=view, padding_mode=padding_mode)
     return draw(layer, view=view, pool=pool, look=look, seed=seed)

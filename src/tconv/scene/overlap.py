@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, overload
 
@@ -318,6 +318,11 @@ def overlap(
 
 
 def _one_channel(plan: ConvTransposePlan, input_size: tuple[int, ...]) -> ConvTransposePlan:
-    """``plan``'s layer on one sample and channel of ``input_size``: one layer of the stack."""
-    return plan_conv_transpose((1, 1, *input_size), (1, 1, *plan.kernel_size), None, plan.stride, plan.padding,
-                               plan.output_padding, 1, plan.dilation, nd=plan.nd)
+    """``plan``'s layer on one sample and channel of ``input_size``: one layer of the stack, its crops (``"same"``'s
+    two ends) and padding mode kept."""
+    if plan.padding_mode == "zeros" and all(ax.padding_end is None for ax in plan.axes):
+        return plan_conv_transpose((1, 1, *input_size), (1, 1, *plan.kernel_size), None, plan.stride, plan.padding,
+                                   plan.output_padding, 1, plan.dilation, nd=plan.nd)
+    # the same layer on a larger input (each layer's output is at least its input): its crops still fit
+    axes = tuple(replace(ax, input_size=n) for ax, n in zip(plan.axes, input_size))
+    return replace(plan, axes=axes, batch=1, batched=True, in_channels=1, out_channels=1, groups=1, dtype="float64")

@@ -85,8 +85,8 @@ def check_cells(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...]) -> 
 
 
 def _plan(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], view: str, stride: IntOrSeq,
-          padding: IntOrSeq, output_padding: IntOrSeq, dilation: IntOrSeq, output_size: IntOrSeq | None
-          ) -> ScenePlan:
+          padding: IntOrSeq, output_padding: IntOrSeq, dilation: IntOrSeq, output_size: IntOrSeq | None,
+          padding_mode: str = "zeros") -> ScenePlan:
     nd = len(input_shape)
     if view == "conv":
         if output_size is not None:
@@ -96,9 +96,10 @@ def _plan(input_shape: tuple[int, ...], kernel_shape: tuple[int, ...], view: str
         if any(per_axis("output_padding", output_padding, nd, minimum=0)):
             raise TconvError(f"output_padding {show(output_padding)} only applies to transposed convolution (view "
                              "'conv' is direct): use 0")
-        return plan_conv((1, 1, *input_shape), (1, 1, *kernel_shape), None, stride, padding, dilation, 1, nd=nd)
+        return plan_conv((1, 1, *input_shape), (1, 1, *kernel_shape), None, stride, padding, dilation, 1, nd=nd,
+                         padding_mode=padding_mode)
     return plan_conv_transpose((1, 1, *input_shape), (1, 1, *kernel_shape), None, stride, padding, output_padding,
-                               1, dilation, output_size=output_size, nd=nd)
+                               1, dilation, output_size=output_size, nd=nd, padding_mode=padding_mode)
 
 
 def scene_plan(
@@ -111,6 +112,7 @@ def scene_plan(
     *,
     output_size: IntOrSeq | None = None,
     view: str = "gather",
+    padding_mode: str = "zeros",
 ) -> ScenePlan:
     """The plan of the single-channel layer a scene draws, from PyTorch's parameters: all-scalar sizes are a
     square 2-D layer, a sequence sets the number of axes. View "conv" plans a direct convolution.
@@ -121,7 +123,8 @@ def scene_plan(
     view = view_name(view)
     input_shape, kernel_shape = drawn_sizes(input_size, kernel_size, stride=stride, padding=padding,
                                             output_padding=output_padding, dilation=dilation)
-    return _plan(input_shape, kernel_shape, view, stride, padding, output_padding, dilation, output_size)
+    return _plan(input_shape, kernel_shape, view, stride, padding, output_padding, dilation, output_size,
+                 padding_mode)
 
 
 def drawn_sizes(input_size: IntOrSeq | None, kernel_size: IntOrSeq | None, **others: object
@@ -293,14 +296,15 @@ kernel_size out or make them agree
 
 def arrays_plan(x: np.ndarray, w: np.ndarray, stride: IntOrSeq = 1, padding: IntOrSeq = 0,
                 output_padding: IntOrSeq = 0, dilation: IntOrSeq = 1, *, output_size: IntOrSeq | None = None,
-                view: str = "gather") -> ScenePlan:
+                view: str = "gather", padding_mode: str = "zeros") -> ScenePlan:
     """The plan of the layer that draws the plain arrays ``x`` and ``w`` (their shapes are its sizes).
 
     >>> import numpy as np
     >>> arrays_plan(np.ones((2, 2)), np.ones((3, 3))).output_size
     (4, 4)
     """
-    return _plan(x.shape, w.shape, view_name(view), stride, padding, output_padding, dilation, output_size)
+    return _plan(x.shape, w.shape, view_name(view), stride, padding, output_padding, dilation, output_size,
+                 padding_mode)
 
 
 @dataclass(frozen=True)
@@ -346,10 +350,12 @@ def plan_cost(plan: ScenePlan, view: str, pool: str | None = None) -> SceneCost:
         cells = math.prod(ax.padded_size for ax in plan.axes) + frames + (0 if pool else k)
         updates = frames
     elif view_name(view) == "scatter":
-        # one frame per input cell, each adding a stamp to k sums; panels: input, sums, kernel
+        # one frame per input cell, each adding a stamp to k sums (a padding mode adds each folded cell twice: to
+        # its margin and where it lands); panels: input, sums (uncropped with a mode), kernel
+        folds = plan.padding_mode != "zeros"
         frames = math.prod(plan.input_size)
-        cells = frames + math.prod(ax.buffer_size for ax in plan.axes) + k
-        updates = frames * k
+        cells = frames + math.prod(ax.buffer_size for ax in (plan.unfolded if folds else plan).axes) + k
+        updates = frames * k * (2 if folds else 1)
     else:
         # one frame per output cell, each setting it; panels: the padded grid, the output, the kernel and its flip
         frames = math.prod(plan.output_size)
