@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from .._axes import Index, IntOrSeq, as_choice
 from .._format import number
-from ..algorithms.matrix import dense_matrix, matrix_shape, sparse_matrix
+from ..algorithms.matrix import matrix_shape, sparse_matrix
 from ..algorithms.zero_insert import cell_kinds, flipped_weight, insert_zeros, pad
 from ..errors import TconvError
 from ..functional import read_transposed
