@@ -117,9 +117,8 @@ def _conv_as_transposed(plan: ConvPlan) -> ConvTransposePlan:
         reach = ax.padded_size - ax.effective_kernel  # = (O − 1)·s + the cells the last window leaves out
         output_padding.append(max(0, ax.pad_begin - ax.pad_end + reach % ax.stride))
         padding.append(ax.pad_begin)
-    shape = (plan.batch, plan.out_channels, *plan.output_size)
     weight = (plan.out_channels, plan.in_channels // plan.groups, *plan.kernel_size)
-    return validated_plan(shape, weight, None, tuple(ax.stride for ax in plan.axes), tuple(padding),
+    return validated_plan(plan.output_shape, weight, None, tuple(ax.stride for ax in plan.axes), tuple(padding),
                           tuple(output_padding), plan.groups, tuple(ax.dilation for ax in plan.axes), None, plan.nd,
                           plan.dtype)
 
