@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import tconv
@@ -17,6 +19,26 @@ from helpers import TORCH_CONV, TORCH_MODULE, TORCH_TRANSPOSED, Case, torch
 from strategies import valid_cases, valid_conv_cases
 from tconv import grad
 from test_memory import SLACK, _layout, budget, memory_cases, traced_peak
+
+
+@contextmanager
+def engine(name: str) -> Iterator[None]:
+    """``"flat"`` forces the flat layout (:mod:`tconv.algorithms._strided`) onto every layer, however narrow and
+    small (the drawn layers are both, so they would never reach it); ``"auto"`` leaves the rule as it is."""
+    from tconv.algorithms import _strided
+
+    saved = _strided.MIN_CHANNELS, _strided.MAX_ZEROS
+    if name == "flat":
+        _strided.MIN_CHANNELS, _strided.MAX_ZEROS = 1, float("inf")
+    try:
+        yield
+    finally:
+        _strided.MIN_CHANNELS, _strided.MAX_ZEROS = saved
+
+
+ENGINES = ["auto", "flat"]
+#: The dtype × path matrices draw half the profile's examples each (every cell still sees dozens of layers).
+HALF = settings(max_examples=max(10, settings.default.max_examples // 2))
 
 #: Absolute tolerance per dtype for a sum of O(1) terms, scaled by the square root of the number of terms (as
 #: tests/helpers.py scales the forward's); float16 is compared with torch's float32 gradients as the forward is.
@@ -117,25 +139,31 @@ def check_transposed(case: Case, dtype: Any, seed: int = 0, output_size: Any = N
             assert_grad_close(got, want, dtype, count)
 
 
+@pytest.mark.parametrize("how", ENGINES)
 @pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
+@HALF
 @given(case=valid_cases())
-def test_transposed_gradients_equal_autograd(dtype: Any, case: Case) -> None:
+def test_transposed_gradients_equal_autograd(how: str, dtype: Any, case: Case) -> None:
     """conv_transpose_input, conv_transpose_weight and bias equal torch.autograd.grad through
     F.conv_transpose{1,2,3}d, for every rank, stride, padding, output_padding, dilation, groups, unbatched input and
-    dtype (complex: torch's conjugate convention, dx = Cᴴ dy)."""
-    check_transposed(case, dtype)
+    dtype (complex: torch's conjugate convention, dx = Cᴴ dy), on both paths (patches and the flat layout)."""
+    with engine(how):
+        check_transposed(case, dtype)
 
 
+@pytest.mark.parametrize("how", ENGINES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float16, np.int64], ids=lambda d: np.dtype(d).name)
+@HALF
 @given(case=valid_cases(max_size=4), data=st.data())
-def test_transposed_gradients_with_output_size(dtype: Any, case: Case, data: st.DataObject) -> None:
+def test_transposed_gradients_with_output_size(how: str, dtype: Any, case: Case, data: st.DataObject) -> None:
     """output_size (as nn.ConvTranspose*d.forward takes it) chooses output_padding for the gradients too; float16
     against torch's float32 gradients, int64 exactly (torch has no int64 backward: its float64 one)."""
     lo = [(L - 1) * s - 2 * p + d * (k - 1) + 1
           for L, s, p, d, k in zip(case.input_size, case.stride, case.padding, case.dilation, case.kernel_size)]
     assume(all(m + s - 1 >= 1 for m, s in zip(lo, case.stride)))
     wanted = [data.draw(st.integers(max(1, m), m + s - 1)) for m, s in zip(lo, case.stride)]
-    check_transposed(case, dtype, output_size=wanted)
+    with engine(how):
+        check_transposed(case, dtype, output_size=wanted)
 
 
 def torch_conv_grads(cfg: dict, x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
@@ -168,13 +196,16 @@ def check_conv(cfg: dict, dtype: Any, seed: int = 0) -> None:
             assert_grad_close(got, want, dtype, count)
 
 
+@pytest.mark.parametrize("how", ENGINES)
 @pytest.mark.parametrize("dtype", [*FLOATS, np.float16, np.int64], ids=lambda d: np.dtype(d).name)
+@HALF
 @given(cfg=valid_conv_cases())
-def test_conv_gradients_equal_autograd(dtype: Any, cfg: dict) -> None:
+def test_conv_gradients_equal_autograd(how: str, dtype: Any, cfg: dict) -> None:
     """conv_input, conv_weight and bias equal torch.autograd.grad through F.conv{1,2,3}d (what torch.nn.grad's
     conv*d_input/_weight compute), padding="same"/"valid" and unbatched input included, which torch.nn.grad refuses
     but autograd through the functional form takes."""
-    check_conv(cfg, dtype)
+    with engine(how):
+        check_conv(cfg, dtype)
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
@@ -315,8 +346,8 @@ def test_memory_guard_refuses_before_allocating(name: str) -> None:
     assert peak < SLACK
 
 
-@given(memory_cases(), st.sampled_from(["input", "weight"]))
-def test_transposed_peak_stays_within_what_the_guard_checked(case: dict[str, Any], which: str) -> None:
+@given(memory_cases(), st.sampled_from(["input", "weight"]), st.sampled_from(ENGINES))
+def test_transposed_peak_stays_within_what_the_guard_checked(case: dict[str, Any], which: str, how: str) -> None:
     """tracemalloc's peak during a gradient ≤ what the guard checked (grad.memory_need) + SLACK, for drawn layers,
     dtypes and memory layouts; with the budget one byte short the call is refused."""
     dtype, kwargs = case["dtype"], case["kwargs"]
@@ -325,20 +356,21 @@ def test_transposed_peak_stays_within_what_the_guard_checked(case: dict[str, Any
     plan = tconv.plan(x.shape, w.shape, None, **kwargs, dtype=np.dtype(dtype).name).plan
     dy = _layout(np.ones(plan.output_shape, dtype), case["x_layout"])
     first = w if which == "input" else x
-    need = grad.memory_need(plan, which, first, dy)
     call = ((lambda: grad.conv_transpose_input(x.shape, w, dy, **kwargs)) if which == "input" else
             (lambda: grad.conv_transpose_weight(x, w.shape, dy, **kwargs)))
-    call()
-    with budget(need):
-        result, peak = traced_peak(call)
-    with budget(need - 1), pytest.raises(tconv.TconvError, match="memory budget"):
+    with engine(how):
+        need = grad.memory_need(plan, which, first, dy)
         call()
+        with budget(need):
+            result, peak = traced_peak(call)
+        with budget(need - 1), pytest.raises(tconv.TconvError, match="memory budget"):
+            call()
     assert result.shape == (x.shape if which == "input" else w.shape) and result.dtype == dtype
     assert peak <= need + SLACK, f"peak {peak:,} > checked {need:,} + {SLACK:,}"
 
 
-@given(memory_cases(), st.sampled_from(["input", "weight"]))
-def test_conv_peak_stays_within_what_the_guard_checked(case: dict[str, Any], which: str) -> None:
+@given(memory_cases(), st.sampled_from(["input", "weight"]), st.sampled_from(ENGINES))
+def test_conv_peak_stays_within_what_the_guard_checked(case: dict[str, Any], which: str, how: str) -> None:
     """The same for the direct convolution's gradients (padding d·(k − 1): every kernel fits every input)."""
     from tconv.params import plan_conv
 
@@ -350,14 +382,16 @@ def test_conv_peak_stays_within_what_the_guard_checked(case: dict[str, Any], whi
     w = _layout(np.ones((mg * kw["groups"], cin // kw["groups"], *kernel), dtype), case["w_layout"])
     plan = plan_conv(x.shape, w.shape, None, **kwargs, dtype=np.dtype(dtype).name)
     dy = _layout(np.ones(plan.output_shape, dtype), case["x_layout"])
-    need = grad.memory_need(plan, which, w if which == "input" else x, dy)
+    first = w if which == "input" else x
     call = ((lambda: grad.conv_input(x.shape, w, dy, **kwargs)) if which == "input" else
             (lambda: grad.conv_weight(x, w.shape, dy, **kwargs)))
-    call()
-    with budget(need):
-        result, peak = traced_peak(call)
-    with budget(need - 1), pytest.raises(tconv.TconvError, match="memory budget"):
+    with engine(how):
+        need = grad.memory_need(plan, which, first, dy)
         call()
+        with budget(need):
+            result, peak = traced_peak(call)
+        with budget(need - 1), pytest.raises(tconv.TconvError, match="memory budget"):
+            call()
     assert result.shape == (x.shape if which == "input" else w.shape) and result.dtype == dtype
     assert peak <= need + SLACK, f"peak {peak:,} > checked {need:,} + {SLACK:,}"
 

@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike
 
 from ._axes import Index, IntOrSeq, as_int, as_shape
 from .algorithms._correlate import conv_forward
+from .algorithms._strided import StridedLayout, strided_correlate, strided_workspace, use_flat
 from .algorithms._weight_grad import tap_products, tap_products_workspace
 from .dtypes import dtype_name, read_array, read_arrays
 from .errors import TconvError
@@ -99,6 +100,12 @@ def _shown(shape: tuple[int, ...]) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+def _layout(plan: ConvTransposePlan) -> StridedLayout:
+    """The flat layout of the transposed convolution's input gradient: ``dx[i]`` reads ``dy[i·s + j·d − p]``."""
+    return StridedLayout.of(plan.input_size, plan.output_size, plan.kernel_size, plan.stride, plan.dilation,
+                            plan.padding)
+
+
 def _transposed_as_conv(plan: ConvTransposePlan) -> ConvPlan:
     """The direct convolution whose output, cut to the input's size, is the input gradient of ``plan``: the same
     weight, stride, padding, dilation and groups, on ``grad_output``."""
@@ -155,6 +162,11 @@ def memory_need(plan: ConvTransposePlan | ConvPlan, which: str, first: np.ndarra
     conj = first.size * ctype.itemsize if ctype.kind == "c" and which == "input" else 0
     batched_shape = (plan.batch, *grad_output.shape[-plan.nd - 1:])
     if which == "input" and isinstance(plan, ConvTransposePlan):
+        layout = _layout(plan)
+        if use_flat(layout, plan.out_per_group):
+            back = plan.batch * plan.in_channels * math.prod(plan.input_size) * grad_output.dtype.itemsize
+            return (strided_workspace(layout, plan.batch, plan.in_channels, plan.out_channels, plan.groups,
+                                      ctype.itemsize, gradient=False) + back + ufunc_buffers(ctype))
         cut = plan.batch * plan.in_channels * math.prod(plan.input_size) * ctype.itemsize
         return conv_memory_need(_transposed_as_conv(plan), grad_output, first) + conj + cut
     if which == "input" and isinstance(plan, ConvPlan):
@@ -184,7 +196,9 @@ def _guard(plan: ConvTransposePlan | ConvPlan, which: str, first: np.ndarray, gr
 def conv_transpose_input_of(plan: ConvTransposePlan, weight: np.ndarray, grad_output: np.ndarray) -> np.ndarray:
     """The input gradient of a validated transposed convolution, from arrays already read and checked against
     ``plan``: the direct convolution of ``grad_output`` with the same weight (conjugated, for complex arrays), cut
-    to the input's size (with output_padding ≥ stride the convolution reaches further).
+    to the input's size (with output_padding ≥ stride the convolution reaches further). Wide groups go to
+    :func:`tconv.algorithms._strided.strided_correlate` (a GEMM per tap on ``grad_output``'s phases), the rest to
+    ``tconv.conv``'s engine (a GEMM per block of taps).
 
     >>> from tconv.params import plan_conv_transpose
     >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 2), stride=2)
@@ -196,6 +210,12 @@ def conv_transpose_input_of(plan: ConvTransposePlan, weight: np.ndarray, grad_ou
         return np.zeros(shape, dtype=grad_output.dtype)
     _guard(plan, "input", weight, grad_output, "conv_transpose_input")
     ctype = compute_dtype(grad_output.dtype)
+    layout = _layout(plan)
+    if use_flat(layout, plan.out_per_group):  # wide groups: a GEMM per tap on grad_output's phases, no im2col
+        with np.errstate(invalid="ignore", over="ignore"):
+            dx = strided_correlate(_batched(grad_output, plan.batched), weight, plan.groups, layout, ctype,
+                                   conj_weight=ctype.kind == "c")
+        return _unbatched(dx.astype(grad_output.dtype, copy=False), plan.batched)
     dy = np.ascontiguousarray(_batched(grad_output, plan.batched), dtype=ctype)
     w = np.conjugate(weight).astype(ctype, copy=False) if ctype.kind == "c" else weight.astype(ctype, copy=False)
     with np.errstate(invalid="ignore", over="ignore"):  # NaN and Inf propagate silently, as in PyTorch

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._axes import Index
+from ._strided import StridedLayout, strided_weight_grad, strided_workspace, use_flat
 from .blas import matmul
 
 __all__ = ["TARGET_COLUMNS", "tap_products", "tap_products_workspace", "taps_per_gemm"]
@@ -61,14 +62,18 @@ def _direct(b_size: Sequence[int], padded: Sequence[int], pad_begin: Sequence[in
 def tap_products_workspace(a_shape: Sequence[int], b_shape: Sequence[int], groups: int, stride: Sequence[int],
                            dilation: Sequence[int], pad_begin: Sequence[int], kernel: Sequence[int],
                            itemsize: int) -> int:
-    """Bytes :func:`tap_products` allocates, its result included: ``a`` laid out once, ``b`` padded (unless its
-    windows can be read directly), one block of taps' patch, the GEMMs' results and the weight laid out.
+    """Bytes :func:`tap_products` allocates, its result included: with the flat layout,
+    :func:`~tconv.algorithms._strided.strided_workspace`; with patches, ``a`` laid out once, ``b`` padded (unless
+    its windows can be read directly), one block of taps' patch, the GEMMs' results and the weight laid out.
 
     >>> tap_products_workspace((1, 1, 2), (1, 1, 3), 1, (1,), (1,), (0,), (2,), 8)   # 2 + 0 + 2·2 + 2 + 2 cells
     80
     """
     n, ca, *extent = a_shape
     cb = b_shape[1]
+    layout = StridedLayout.of(extent, b_shape[2:], kernel, stride, dilation, pad_begin)
+    if use_flat(layout, cb // groups):
+        return strided_workspace(layout, n, ca, cb, groups, itemsize, gradient=True)
     cells = math.prod(extent)
     taps = math.prod(kernel)
     per_b = cb // groups
@@ -94,6 +99,9 @@ def tap_products(
 ) -> np.ndarray:
     """``R`` of the module's docstring, ``(g·A, B, *kernel)``, from ``a`` ``(N, g·A, *E)`` and ``b`` ``(N, g·B, *L)``.
 
+    Wide groups of ``b`` on a layout with few zeros go to :func:`tconv.algorithms._strided.strided_weight_grad`
+    (a GEMM per tap straight on ``b``'s phases, nothing copied per tap); the rest are computed here, with patches.
+
     ``dtype`` is the compute dtype (the copies convert to it: a float16 array is read once, into float32);
     ``conj_a`` / ``conj_b`` conjugate ``a`` or ``b`` as they are copied (the complex gradients' conjugate, free).
     Cells of ``b`` no tap reaches are never read; taps reaching past ``b``'s end read zeros.
@@ -105,6 +113,9 @@ def tap_products(
            [48., 72.]])
     """
     dtype = np.dtype(dtype or np.result_type(a.dtype, b.dtype))
+    layout = StridedLayout.of(a.shape[2:], b.shape[2:], kernel, stride, dilation, pad_begin)
+    if use_flat(layout, b.shape[1] // groups):  # wide enough: one GEMM per tap on contiguous slices, no patch
+        return strided_weight_grad(a, b, groups, layout, kernel, dtype, conj_a=conj_a, conj_b=conj_b)
     n, ca, *extent = a.shape
     cb = b.shape[1]
     g, per_a, per_b = groups, ca // groups, cb // groups
@@ -123,7 +134,7 @@ def tap_products(
         source = b
     else:  # zeros around b, and b's cells no tap reaches left out
         source = np.zeros((n, cb, *padded_size), dtype=dtype)
-        kept = tuple(min(size, p_total - p) for size, p_total, p in zip(b.shape[2:], padded_size, pad_begin))
+        kept = tuple(max(0, min(size, p_total - p)) for size, p_total, p in zip(b.shape[2:], padded_size, pad_begin))
         inside: Index = (slice(None), slice(None), *(slice(p, p + k) for p, k in zip(pad_begin, kept)))
         source[inside] = b[(slice(None), slice(None), *(slice(0, k) for k in kept))]
     block = taps_per_gemm(len(taps), per_b)
