@@ -25,9 +25,11 @@ cell by cell as PyTorch's im2col places them).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -73,7 +75,9 @@ class Tap:
 @dataclass(frozen=True)
 class StridedLayout:
     """The flat layout of one strided correlation: ``extent`` cells of ``a`` per axis (``E``), ``rows`` per axis
-    with their zeros, ``b``'s size, the phases of ``b`` the taps read and each phase's ``min q``.
+    with their zeros, ``b``'s size, and per axis each tap's ``(r, q)``. The taps and the phases they read are
+    worked out when first asked for: the memory estimate needs only the sizes, so a kernel of 10⁸ taps is refused
+    without listing them.
 
     >>> layout = StridedLayout.of((2, 2), (4, 4), (2, 2), (2, 2), (1, 1), (0, 0))     # k2 s2: one tap per phase
     >>> layout.rows, len(layout.phases), layout.image
@@ -85,8 +89,7 @@ class StridedLayout:
     stride: tuple[int, ...]
     rows: tuple[int, ...]
     qmin: tuple[int, ...]
-    phases: tuple[tuple[int, ...], ...]
-    taps: tuple[Tap, ...]
+    per_axis: tuple[tuple[tuple[int, int], ...], ...]
 
     @classmethod
     def of(cls, extent: Sequence[int], b_size: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
@@ -96,22 +99,55 @@ class StridedLayout:
         >>> StridedLayout.of((3,), (7,), (3,), (2,), (1,), (0,)).phases     # taps 0, 2 on even cells, 1 on odd
         ((0,), (1,))
         """
-        nd = len(extent)
         per_axis = []
-        for a in range(nd):
+        for a in range(len(extent)):
             t = [j * dilation[a] - pad_begin[a] for j in range(kernel[a])]
-            per_axis.append([(v % stride[a], v // stride[a]) for v in t])  # (r, q): v = s·q + r
+            per_axis.append(tuple((v % stride[a], v // stride[a]) for v in t))  # (r, q): v = s·q + r
         qmin = tuple(min(q for _, q in axis) for axis in per_axis)
         qmax = tuple(max(q for _, q in axis) for axis in per_axis)
         rows = tuple(e + hi - lo for e, hi, lo in zip(extent, qmax, qmin))
-        pitch = tuple(math.prod(rows[a + 1:]) for a in range(nd))
+        return cls(tuple(extent), tuple(b_size), tuple(stride), rows, qmin, tuple(per_axis))
+
+    @property
+    def phase_count(self) -> int:
+        """How many phases of ``b`` the taps read: every combination of each axis's residues.
+
+        >>> StridedLayout.of((8, 8), (16, 16), (3, 3), (2, 2), (1, 1), (1, 1)).phase_count
+        4
+        """
+        return math.prod(len({r for r, _ in axis}) for axis in self.per_axis)
+
+    @cached_property
+    def phases(self) -> tuple[tuple[int, ...], ...]:
+        """The residues of every phase the taps read, in order.
+
+        >>> StridedLayout.of((3,), (5,), (2,), (2,), (1,), (1,)).phases
+        ((0,), (1,))
+        """
+        return tuple(itertools.product(*(sorted({r for r, _ in axis}) for axis in self.per_axis)))
+
+    @cached_property
+    def taps(self) -> tuple[Tap, ...]:
+        """Every tap, in the flattened kernel's order, with its phase and its slice's offset.
+
+        >>> [(t.index, t.residues, t.offset) for t in StridedLayout.of((3,), (5,), (2,), (2,), (1,), (1,)).taps]
+        [(0, (1,), 0), (1, (0,), 1)]
+        """
+        pitch = tuple(math.prod(self.rows[a + 1:]) for a in range(len(self.rows)))
         taps = []
-        for index, tap in enumerate(np.ndindex(*kernel)):
-            parts = [per_axis[a][j] for a, j in enumerate(tap)]
-            offset = sum((q - lo) * p for (_, q), lo, p in zip(parts, qmin, pitch))
+        for index, parts in enumerate(itertools.product(*self.per_axis)):
+            offset = sum((q - lo) * p for (_, q), lo, p in zip(parts, self.qmin, pitch))
             taps.append(Tap(index, tuple(r for r, _ in parts), offset))
-        phases = tuple(sorted({t.residues for t in taps}))
-        return cls(tuple(extent), tuple(b_size), tuple(stride), rows, qmin, phases, tuple(taps))
+        return tuple(taps)
+
+    @property
+    def tap_count(self) -> int:
+        """The kernel's taps, counted without listing them.
+
+        >>> StridedLayout.of((3, 3), (5, 5), (2, 3), (2, 2), (1, 1), (1, 1)).tap_count
+        6
+        """
+        return math.prod(len(axis) for axis in self.per_axis)
 
     @property
     def image(self) -> int:
@@ -187,9 +223,9 @@ def strided_workspace(layout: StridedLayout, batch: int, a_channels: int, b_chan
     >>> strided_workspace(layout, 1, 1, 1, 1, 8, gradient=True)   # a 4, b's phases 2 · 4, result 2 · 2 (·2)
     128
     """
-    taps = len(layout.taps)
+    taps = layout.tap_count
     flat = batch * layout.image
-    phases = len(layout.phases) * b_channels * flat
+    phases = layout.phase_count * b_channels * flat
     if gradient:  # a laid out, the phases, the per-tap products and the weight laid out again
         result = taps * a_channels * (b_channels // groups)
         return (a_channels * flat + phases + 2 * result) * itemsize
