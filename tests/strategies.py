@@ -90,3 +90,31 @@ def any_cases(draw):
         groups=groups,
         dilation=dilation,
     )
+
+
+@st.composite
+def valid_conv_cases(draw, nd=None, max_size=6) -> dict:
+    """A direct convolution PyTorch accepts (``torch.nn.functional.conv{1,2,3}d``): groups with several channels per
+    group, stride, dilation, integer padding or "same" (stride 1) / "valid", unbatched input, bias on and off.
+    ``x_shape`` and ``w_shape`` are the arrays' shapes, the rest ``tconv.conv``'s keyword arguments."""
+    nd = draw(st.integers(1, 3)) if nd is None else nd
+    top = 3 if nd == 3 else max_size
+    ints = lambda lo, hi: tuple(draw(st.integers(lo, hi)) for _ in range(nd))  # noqa: E731
+    kernel, dilation = ints(1, 3 if nd == 3 else 4), ints(1, 3)
+    padding = draw(st.sampled_from(["ints", "ints", "same", "valid"]))
+    stride = (1,) * nd if padding == "same" else ints(1, 3)
+    if padding == "ints":
+        padding = ints(0, 3)
+        # the padded input must hold the dilated kernel: L + 2p ≥ d·(k − 1) + 1
+        size = tuple(draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), max(top, d * (k - 1) + 1)))
+                     for k, d, p in zip(kernel, dilation, padding))
+    elif padding == "valid":
+        size = tuple(draw(st.integers(d * (k - 1) + 1, d * (k - 1) + top)) for k, d in zip(kernel, dilation))
+    else:
+        size = ints(1, top)
+    groups = draw(st.integers(1, 3))
+    cin, cout = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
+    batch = draw(st.sampled_from([None, 1, 2]))
+    lead = (cin,) if batch is None else (batch, cin)
+    return dict(nd=nd, x_shape=lead + size, w_shape=(cout, cin // groups, *kernel), bias=draw(st.booleans()),
+                kwargs=dict(stride=stride, padding=padding, dilation=dilation, groups=groups))

@@ -86,10 +86,39 @@ def _torch_model() -> Any:
     return torch.nn.Sequential(torch.nn.MaxPool1d(2), torch.nn.ConvTranspose1d(2, 2, 2, stride=2))
 
 
+def _layer_backward(grad_output: Any) -> Any:
+    """A layer's backward after a call: returns the input's gradient (the weight's is checked beside it)."""
+    layer = tconv.ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2, dtype=np.float64, rng=0)
+    layer(np.arange(50.0).reshape(1, 2, 5, 5) / 50)
+    return layer.backward(grad_output), layer.weight_grad, layer.bias_grad
+
+
+def _torch_backward(forward: str, x: np.ndarray, w: np.ndarray, dy: np.ndarray, **kwargs: Any) -> tuple[Any, ...]:
+    """torch.autograd's gradients of torch.nn.functional's ``forward``: (input's, weight's, the bias's sum)."""
+    import torch
+
+    tx, tw = torch.from_numpy(x).requires_grad_(), torch.from_numpy(w).requires_grad_()
+    y = getattr(torch.nn.functional, forward)(tx, tw, **kwargs)
+    gx, gw = torch.autograd.grad(y, (tx, tw), torch.from_numpy(dy))
+    return gx.numpy(), gw.numpy(), dy.sum(axis=(0, *range(2, dy.ndim)))
+
+
+def _torch_layer_backward() -> tuple[Any, ...]:
+    layer = tconv.ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2, dtype=np.float64, rng=0)
+    x = np.arange(50.0).reshape(1, 2, 5, 5) / 50
+    gx, gw, _ = _torch_backward("conv_transpose2d", x, layer.weight, DY_LAYER, stride=2, padding=1, output_padding=1,
+                                groups=2)
+    return gx, gw, DY_LAYER.sum(axis=(0, 2, 3))
+
+
 SCENE = tconv.animate(2, 2)
 WALK = tconv.explain(np.arange(4).reshape(1, 2, 2), np.ones((1, 1, 2, 2), np.int64))
 X2 = np.arange(9.0).reshape(1, 1, 3, 3)
 W2 = np.ones((1, 2, 2, 2))
+DY2 = np.arange(50.0).reshape(1, 2, 5, 5)  # the gradient of conv_transpose(X2, W2, stride=2, padding=1, op=1)
+WC2 = np.arange(8.0).reshape(2, 1, 2, 2)
+DZ2 = np.arange(32.0).reshape(1, 2, 4, 4)  # the gradient of conv(X2, WC2, padding=1)
+DY_LAYER = np.arange(400.0).reshape(1, 4, 10, 10) / 400
 
 # (name, function, a call that works as keyword arguments)
 ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
@@ -158,6 +187,18 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
     ("to_onnx", frameworks.to_onnx, dict(kernel_size=3, stride=2, padding=1, output_padding=1)),
     ("to_tf", frameworks.to_tf, dict(input_size=5, kernel_size=3, stride=2, padding=1, output_padding=1)),
     ("to_jax", frameworks.to_jax, dict(kernel_size=3, stride=2, padding=1, output_padding=1)),
+    ("grad.conv_transpose_input", tconv.grad.conv_transpose_input,
+     dict(input_size=X2.shape, weight=W2, grad_output=DY2, stride=2, padding=1, output_padding=1, groups=1,
+          dilation=1, output_size=None)),
+    ("grad.conv_transpose_weight", tconv.grad.conv_transpose_weight,
+     dict(input=X2, weight_size=W2.shape, grad_output=DY2, stride=2, padding=1, output_padding=1, groups=1,
+          dilation=1, output_size=None)),
+    ("grad.conv_input", tconv.grad.conv_input, dict(input_size=X2.shape, weight=WC2, grad_output=DZ2, stride=1,
+                                                    padding=1, dilation=1, groups=1)),
+    ("grad.conv_weight", tconv.grad.conv_weight, dict(input=X2, weight_size=WC2.shape, grad_output=DZ2, stride=1,
+                                                      padding=1, dilation=1, groups=1)),
+    ("grad.bias", tconv.grad.bias, dict(grad_output=DY2, nd=2)),
+    ("ConvTranspose2d.backward", _layer_backward, dict(grad_output=DY_LAYER)),
 ]
 
 
@@ -172,6 +213,11 @@ SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "Scene.save": {"target": ("write",)},
     "animate": {"kernel_size": ("kernel",), "input_size": ("input",)},
     "options(memory_budget=)": {"nbytes": ("memory_budget",)},
+    # the gradients' sizes are checked by the forward's validator, which names the arrays they describe
+    "grad.conv_transpose_input": {"input_size": ("input",)},
+    "grad.conv_transpose_weight": {"weight_size": ("weight",)},
+    "grad.conv_input": {"input_size": ("input",)},
+    "grad.conv_weight": {"weight_size": ("weight",)},
 }
 
 
@@ -272,6 +318,16 @@ GOOD_RESULTS: dict[str, tuple[Callable[[Any], Any], Callable[[], Any]]] = {
     "to_tf": (dict, lambda: {"output_shape": [10], "strides": [2], "padding": [[1, 0]], "dilations": [1]}),
     "to_jax": (dict, lambda: {"strides": [2], "padding": [(1, 2)], "rhs_dilation": [1],
                               "dimension_numbers": ("NCH", "OIH", "NCH"), "transpose_kernel": True}),
+    "grad.conv_transpose_input": (np.asarray, lambda: _torch_backward("conv_transpose2d", X2, W2, DY2, stride=2,
+                                                                      padding=1, output_padding=1)[0]),
+    "grad.conv_transpose_weight": (np.asarray, lambda: _torch_backward("conv_transpose2d", X2, W2, DY2, stride=2,
+                                                                       padding=1, output_padding=1)[1]),
+    "grad.conv_input": (np.asarray, lambda: _torch_backward("conv2d", X2, WC2, DZ2, padding=1)[0]),
+    "grad.conv_weight": (np.asarray, lambda: _torch_backward("conv2d", X2, WC2, DZ2, padding=1)[1]),
+    "grad.bias": (np.asarray, lambda: _torch_backward("conv_transpose2d", X2, W2, DY2, stride=2, padding=1,
+                                                      output_padding=1)[2]),
+    "ConvTranspose2d.backward": (lambda r: np.concatenate([a.ravel() for a in r]),
+                                 lambda: np.concatenate([a.ravel() for a in _torch_layer_backward()])),
 }
 
 

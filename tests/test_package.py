@@ -15,7 +15,7 @@ PUBLIC = {
     "output_padding_for",
     "output_size_range", "pool_output_size", "relation", "set_memory_budget", "solve", "animate", "overlap", "Scene",
     "conv1d", "conv2d", "conv3d", "Options", "get_options", "options", "set_options", "doctor", "Diagnosis",
-    "plan", "Recipe",
+    "plan", "Recipe", "grad",
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import grad
 from .algorithms import available_algorithms
 from .doctor import Diagnosis, doctor
 from .errors import TconvError
@@ -74,6 +75,7 @@ __all__ = [
     "explain",
     "get_memory_budget",
     "get_options",
+    "grad",
     "options",
     "output_padding_for",
     "output_size_range",

@@ -162,18 +162,24 @@ def _cast(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 def read_arrays(
-    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, names: tuple[str, str] = ("input", "weight"),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str, str | None]:
     """:func:`as_arrays`, also returning the names of the input's and the bias's dtypes as given (bfloat16 is
-    computed in float32, but the bias rules see it as bfloat16, as PyTorch does).
+    computed in float32, but the bias rules see it as bfloat16, as PyTorch does). ``names`` are the first two
+    arrays' names in messages (the gradients read ``grad_output`` beside the weight or the input).
 
     >>> x, w, b, x_name, b_name = read_arrays(np.ones(3, np.float32), [1, 2], [0.5])
     >>> w.dtype, x_name, b_name
     (dtype('float32'), 'float32', 'float32')
+    >>> read_arrays(np.ones(3), np.ones(2, np.float32), None, names=("grad_output", "weight"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: grad_output dtype float64 and weight dtype float32 differ; PyTorch refuses mixed ...
     """
+    first, second = names
     x_typed, w_typed = _is_array_like(input), _is_array_like(weight)
-    x, x_name = read_array("input", input)
-    w, w_name = read_array("weight", weight)
+    x, x_name = read_array(first, input)
+    w, w_name = read_array(second, weight)
     if x_typed and not w_typed and np.can_cast(w.dtype, x.dtype, "same_kind"):
         w, w_name = _cast(w, x.dtype), x_name
     elif w_typed and not x_typed and np.can_cast(x.dtype, w.dtype, "same_kind"):
@@ -183,15 +189,15 @@ def read_arrays(
         x, w = _cast(x, common), _cast(w, common)
         x_name = w_name = common.name
     if x_name != BFLOAT16:
-        check_dtype("input", x.dtype)
+        check_dtype(first, x.dtype)
     if w_name != BFLOAT16:
-        check_dtype("weight", w.dtype)
+        check_dtype(second, w.dtype)
     if x_name != w_name:
         raise TconvError(
-            f"input dtype {x_name} and weight dtype {w_name} differ; PyTorch refuses mixed dtypes too: "
-            f"convert one, e.g. weight.astype(np.{x_name})" if x_name != BFLOAT16 else
-            f"input dtype {x_name} and weight dtype {w_name} differ; PyTorch refuses mixed dtypes too: "
-            f"convert one, e.g. weight.to(torch.bfloat16)"
+            f"{first} dtype {x_name} and {second} dtype {w_name} differ; PyTorch refuses mixed dtypes too: "
+            f"convert one, e.g. {second}.astype(np.{x_name})" if x_name != BFLOAT16 else
+            f"{first} dtype {x_name} and {second} dtype {w_name} differ; PyTorch refuses mixed dtypes too: "
+            f"convert one, e.g. {second}.to(torch.bfloat16)"
         )
     b, b_name = None, None
     if bias is not None:

@@ -215,20 +215,22 @@ def conv(
 
 
 def conv_memory_need(plan: ConvPlan, x: np.ndarray, w: np.ndarray) -> int:
-    """What :func:`conv` allocates at most: the padded input, one tap's patch, the accumulator and one product,
-    the result, and the contiguous compute-dtype copies of input and weight where they are not already so.
+    """What :func:`conv` allocates at most: the padded input, one block of taps' patch and weights, the accumulator
+    and one product, the result, and the contiguous compute-dtype copies of input and weight where they are not
+    already so.
 
     >>> import numpy as np
     >>> from tconv.params import plan_conv
     >>> from tconv.recipe import ufunc_buffers
     >>> x, w = np.ones((1, 1, 5)), np.ones((1, 1, 3))
-    >>> conv_memory_need(plan_conv(x.shape, w.shape), x, w) - ufunc_buffers(x.dtype)   # 3 outputs, 5 + 3 inputs
-    136
+    >>> conv_memory_need(plan_conv(x.shape, w.shape), x, w) - ufunc_buffers(x.dtype)  # 5 + 3·3 + 3·3 + 3 cells
+    208
     """
     ctype = compute_dtype(x.dtype)
     out_count = plan.batch * plan.out_channels * math.prod(plan.output_size)
     padded = plan.batch * plan.in_channels * math.prod(ax.padded_size for ax in plan.axes)
-    work = padded + correlate_workspace(plan.batch, plan.in_channels, plan.out_channels, plan.output_size, 1)
+    work = padded + correlate_workspace(plan.batch, plan.in_channels, plan.out_channels, plan.output_size, 1,
+                                        plan.kernel_size, plan.groups)
     return (work + out_count) * ctype.itemsize + front_end(x, w, out_count)
 
 

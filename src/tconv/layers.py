@@ -25,7 +25,9 @@ from numpy.typing import ArrayLike, DTypeLike
 from ._axes import IntOrSeq, as_bool, as_int, per_axis, show
 from .dtypes import check_bias_dtype, dtype_name, planned_dtype, read_array, read_arrays
 from .errors import TconvError
-from .params import check_dtype
+from .grad import bias as bias_gradient
+from .grad import conv_transpose_input_of, conv_transpose_weight_of
+from .params import ConvTransposePlan, check_dtype
 from .recipe import Recipe, cache_key, recipe_for, validated_plan
 from .settings import check_memory, get_options
 from .shapes import check_padding_mode, check_padding_word
@@ -96,6 +98,12 @@ class _ConvTransposeNd:
         fan_in = (self.out_channels // self.groups) * math.prod(self.kernel_size)
         bound = 1.0 / math.sqrt(fan_in)
         self._recipes: dict[Any, Recipe] = {}
+        #: What the last forward call leaves for :meth:`backward`: its input as read (a reference, not a copy) and
+        #: its plan.
+        self._saved: tuple[np.ndarray, ConvTransposePlan] | None = None
+        #: The gradients the last :meth:`backward` computed (replaced by each call, not accumulated).
+        self.weight_grad: np.ndarray | None = None
+        self.bias_grad: np.ndarray | None = None
         self.weight: np.ndarray = gen.uniform(-bound, bound, size=shape).astype(self.dtype)
         self.bias: np.ndarray | None = (
             gen.uniform(-bound, bound, size=self.out_channels).astype(self.dtype) if bias else None
@@ -116,7 +124,45 @@ class _ConvTransposeNd:
         recipe = self.recipe(x.shape, dtype_name(x.dtype), output_size, algorithm)
         if b_name is not None:
             check_bias_dtype("conv_transpose", self._nd, recipe.plan.batch, x_name, b_name)
-        return recipe.apply(x, w, b)
+        y = recipe.apply(x, w, b)
+        self._saved = (x, recipe.plan)
+        return y
+
+    def backward(self, grad_output: ArrayLike) -> np.ndarray:
+        """The backward pass of the last call: returns the input's gradient and stores the weight's and the bias's
+        in ``layer.weight_grad`` and ``layer.bias_grad`` (None without a bias), as ``torch.autograd`` computes them
+        (:mod:`tconv.grad`). ``grad_output`` has the shape of that call's output.
+
+        Each call of the layer keeps a reference to its input (as read: no copy, so the memory cost is that the
+        array stays alive until the next call) for the weight's gradient. Modify that array in place between the
+        call and ``backward`` and the weight gradient is the modified input's (PyTorch raises there). The
+        gradients use the layer's current weight, and replace those of the previous ``backward`` (PyTorch adds
+        them into ``.grad``: compare with one ``backward`` after ``zero_grad()``).
+
+        >>> layer = ConvTranspose1d(1, 1, 2, stride=2, rng=0)
+        >>> layer.weight[...] = [[[1.0, 10.0]]]
+        >>> y = layer(np.array([[[1.0, 2.0, 3.0]]], np.float32))
+        >>> layer.backward(np.ones_like(y))            # each input cell reached two outputs, through 1 and 10
+        array([[[11., 11., 11.]]], dtype=float32)
+        >>> layer.weight_grad, layer.bias_grad          # each tap met 1 + 2 + 3; six outputs got the bias
+        (array([[[6., 6.]]], dtype=float32), array([6.], dtype=float32))
+        """
+        if self._saved is None:
+            raise TconvError(f"{type(self).__name__}.backward needs a forward call first: y = layer(x), then "
+                             "layer.backward(grad_output) with grad_output of y's shape")
+        x, plan = self._saved
+        dy, w, _, _, _ = read_arrays(grad_output, self.weight, None, names=("grad_output", "weight"))
+        planned = (plan.in_channels, plan.out_per_group, *plan.kernel_size)
+        if w.shape != planned or dtype_name(w.dtype) != dtype_name(x.dtype):
+            raise TconvError(f"the layer's weight is now of shape {list(w.shape)} ({w.dtype}), but the last call "
+                             f"used one of shape {list(planned)} ({x.dtype}): call the layer again before backward")
+        if dy.shape != plan.output_shape:
+            raise TconvError(f"grad_output has shape {list(dy.shape)}, but the layer's last output had shape "
+                             f"{list(plan.output_shape)}: grad_output must have that shape")
+        dx = conv_transpose_input_of(plan, w, dy)
+        self.weight_grad = conv_transpose_weight_of(plan, x, dy)
+        self.bias_grad = None if self.bias is None else bias_gradient(dy, self._nd)
+        return dx
 
     def recipe(self, input_shape: tuple[int, ...], dtype: str = "float32", output_size: IntOrSeq | None = None,
                algorithm: str = "auto") -> Recipe:
@@ -153,13 +199,17 @@ class _ConvTransposeNd:
     forward = __call__
 
     def __getstate__(self) -> dict[str, Any]:
-        """The layer's configuration and parameters: its recipes (prepared engines, workspaces) are a cache, made
-        again after ``pickle`` or ``copy.deepcopy``."""
-        return {key: value for key, value in self.__dict__.items() if key != "_recipes"}
+        """The layer's configuration, parameters and last gradients: its recipes (prepared engines, workspaces) are a
+        cache, made again after ``pickle`` or ``copy.deepcopy``, and the input kept for ``backward`` is left out (a
+        copy needs a forward call before its ``backward``)."""
+        return {key: value for key, value in self.__dict__.items() if key not in ("_recipes", "_saved")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._recipes = {}
+        self._saved = None
+        self.__dict__.setdefault("weight_grad", None)
+        self.__dict__.setdefault("bias_grad", None)
 
     def output_shape(self, input_shape: tuple[int, ...], output_size: IntOrSeq | None = None) -> tuple[int, ...]:
         """The shape ``layer(x)`` would have for ``x.shape == input_shape``, without computing it."""

@@ -32,13 +32,14 @@ def workspace_bytes(plan: ConvTransposePlan, itemsize: int) -> int:
     """Bytes :func:`compute` allocates: the stretched and padded inputs, the flipped weight, the correlation's.
 
     >>> from tconv.params import plan_conv_transpose
-    >>> workspace_bytes(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2), 8)   # (5 + 9 + 3) · 8 + 168
-    304
+    >>> workspace_bytes(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2), 8)   # (5 + 9 + 3) · 8 + 304
+    440
     """
     eqs = [ax.equivalent() for ax in plan.axes]
     stretched = plan.batch * plan.in_channels * math.prod(e.stretched_size for e in eqs)
     padded = plan.batch * plan.in_channels * math.prod(max(e.padded_size, 0) for e in eqs)
-    work = correlate_workspace(plan.batch, plan.in_channels, plan.out_channels, plan.output_size, itemsize)
+    work = correlate_workspace(plan.batch, plan.in_channels, plan.out_channels, plan.output_size, itemsize,
+                               plan.kernel_size, plan.groups)
     return (stretched + padded + weight_size(plan)) * itemsize + work  # + the flipped, regrouped weight
 
 
@@ -108,6 +109,6 @@ def prepare(layer: ConvTransposePlan) -> Reference:
 
     >>> from tconv.params import plan_conv_transpose
     >>> prepare(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)).workspace_bytes(1, 8)   # + the 7-cell result
-    360
+    496
     """
     return Reference(layer, compute, workspace_bytes)
