@@ -506,3 +506,85 @@ def test_the_guides_training_matches_torch_step_by_step() -> None:
         optimizer.step()
     np.testing.assert_allclose(losses, expected, rtol=1e-5)
     np.testing.assert_allclose(namespace["decoder"].weight, module.weight.detach().numpy(), rtol=1e-10)
+
+
+# ---- padding words and padding modes: the gradients of what tconv computes beyond PyTorch's forward
+
+MODES = ["zeros", "circular", "reflect", "replicate"]
+
+
+@st.composite
+def padded_layers(draw: st.DrawFn) -> dict[str, Any]:
+    """A transposed layer with padding "same"/"valid" or a padding mode (within F.pad's limits), 1-3-D."""
+    nd = draw(st.integers(1, 3))
+    size = tuple(draw(st.integers(2, 5)) for _ in range(nd))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    groups = draw(st.sampled_from([1, 2]))
+    mode = draw(st.sampled_from(MODES))
+    if mode == "zeros" and draw(st.booleans()):
+        padding: Any = draw(st.sampled_from(["same", "valid"]))
+    else:
+        padding = tuple(draw(st.integers(0, 2)) for _ in range(nd))
+    return dict(nd=nd, size=size, kernel=kernel, stride=stride, dilation=dilation, groups=groups, mode=mode,
+                padding=padding, batch=draw(st.integers(1, 2)), seed=draw(st.integers(0, 2**16)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(layer=padded_layers())
+def test_gradients_of_padding_words_and_modes_are_the_forwards_adjoints(layer: dict[str, Any]) -> None:
+    """The forward is linear in its input and in its weight, so its gradients are its adjoints: for any x' and w',
+    ⟨T(x'), dy⟩ = ⟨x', dx⟩ and ⟨T_w'(x), dy⟩ = ⟨w', dw⟩, with the forward that tests/test_padding.py holds to
+    torch (the mode's adjoint of F.pad + conv; Keras/TF/JAX's "same")."""
+    g, nd = layer["groups"], layer["nd"]
+    x_shape = (layer["batch"], 2 * g, *layer["size"])
+    w_shape = (2 * g, 1, *layer["kernel"])
+    kw = dict(stride=layer["stride"], padding=layer["padding"], groups=g, dilation=layer["dilation"],
+              padding_mode=layer["mode"])
+    x, w, x2, w2 = arrays([x_shape, w_shape, x_shape, w_shape], np.float64, layer["seed"])
+    try:
+        y = tconv.conv_transpose(x, w, **kw)
+    except tconv.TconvError:
+        assume(False)  # a mode's limit (reflect's margins) or a layer with no output: refused by the forward
+    dy = arrays([y.shape], np.float64, layer["seed"] + 1)[0]
+    dx = grad.conv_transpose_input(x.shape, w, dy, **kw)
+    dw = grad.conv_transpose_weight(x, w.shape, dy, **kw)
+    assert dx.shape == x.shape and dw.shape == w.shape
+    scale = 1e-9 * (1 + np.abs(dy).sum())
+    assert abs(np.vdot(tconv.conv_transpose(x2, w, **kw), dy) - np.vdot(x2, dx)) < scale
+    assert abs(np.vdot(tconv.conv_transpose(x, w2, **kw), dy) - np.vdot(w2, dw)) < scale
+    # and the layer's backward says the same
+    cls = [tconv.ConvTranspose1d, tconv.ConvTranspose2d, tconv.ConvTranspose3d][nd - 1]
+    layer_ = cls(2 * g, 2, layer["kernel"], stride=layer["stride"], padding=layer["padding"], groups=g,
+                 dilation=layer["dilation"], padding_mode=layer["mode"], bias=False, dtype=np.float64, rng=0)
+    layer_.weight = w
+    layer_(x)
+    np.testing.assert_allclose(layer_.backward(dy), dx, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer_.weight_grad, dw, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(nd=st.integers(1, 3), mode=st.sampled_from(MODES[1:]), data=st.data())
+def test_conv_gradients_with_a_padding_mode_equal_autograd(nd: int, mode: str, data: st.DataObject) -> None:
+    """nn.Conv*d(padding_mode=m) is conv(F.pad(x, mode=m)): torch's autograd through it is the oracle."""
+    size = tuple(data.draw(st.integers(3, 6)) for _ in range(nd))
+    kernel = tuple(data.draw(st.integers(1, 3)) for _ in range(nd))
+    padding = tuple(data.draw(st.integers(0, 2)) for _ in range(nd))
+    stride = tuple(data.draw(st.integers(1, 2)) for _ in range(nd))
+    x, w = arrays([(2, 2, *size), (3, 2, *kernel)], np.float64, data.draw(st.integers(0, 99)))
+    try:
+        y = tconv.conv(x, w, stride=stride, padding=padding, padding_mode=mode)
+    except tconv.TconvError:
+        assume(False)
+    dy = arrays([y.shape], np.float64, 7)[0]
+    tx = torch.tensor(x, requires_grad=True)
+    tw = torch.tensor(w, requires_grad=True)
+    pads = [p for pair in reversed([(p, p) for p in padding]) for p in pair]
+    conv = [torch.nn.functional.conv1d, torch.nn.functional.conv2d, torch.nn.functional.conv3d][nd - 1]
+    ty = conv(torch.nn.functional.pad(tx, pads, mode=mode), tw, stride=stride)
+    gx, gw = torch.autograd.grad(ty, (tx, tw), torch.tensor(dy))
+    np.testing.assert_allclose(grad.conv_input(x.shape, w, dy, stride, padding, padding_mode=mode), gx.numpy(),
+                               atol=1e-10)
+    np.testing.assert_allclose(grad.conv_weight(x, w.shape, dy, stride, padding, padding_mode=mode), gw.numpy(),
+                               atol=1e-10)

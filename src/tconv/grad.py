@@ -40,6 +40,7 @@ from .algorithms._weight_grad import tap_products, tap_products_workspace
 from .dtypes import dtype_name, read_array, read_arrays
 from .errors import TconvError
 from .functional import conv_memory_need
+from .padding_modes import fold, pad
 from .params import ConvPlan, ConvTransposePlan, check_dtype, compute_dtype, plan_conv
 from .recipe import recipe_for, ufunc_buffers, validated_plan
 from .settings import check_memory
@@ -188,6 +189,52 @@ def _guard(plan: ConvTransposePlan | ConvPlan, which: str, first: np.ndarray, gr
                  f"({plan.dtype}, kernel_size {list(plan.kernel_size)})")
 
 
+def _ghost(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An array of ``shape`` and ``dtype`` that holds no memory: what a memory figure reads before the array exists."""
+    return np.lib.stride_tricks.as_strided(np.zeros(1, dtype=dtype), shape, (0,) * len(shape))
+
+
+def _uncropped(plan: ConvTransposePlan, grad_output: np.ndarray, which: str, first: np.ndarray
+               ) -> tuple[ConvTransposePlan, np.ndarray]:
+    """A transposed convolution whose output is a window of its uncropped one, made plain for its gradients: the
+    uncropped layer (:attr:`~tconv.params.ConvTransposePlan.unfolded`) and ``grad_output`` taken back to it.
+
+    With a padding mode, y = Pᵀ u (u the uncropped output; Pᵀ folds the margins back), so du = P dy: ``grad_output``
+    padded as ``F.pad`` pads. With zeros and an end crop other than the begin's (``padding="same"``), y is u's window
+    ``[padding, padding + O)``, so du is ``grad_output`` in that window and zeros elsewhere (a window reaching past
+    u, where "same" adds cells no input reaches, contributes nothing). A plain layer is returned as it is."""
+    if plan.padding_mode == "zeros" and plan.padding_end == plan.padding:
+        return plan, grad_output
+    full = plan.unfolded
+    lead = grad_output.shape[:grad_output.ndim - plan.nd]
+    shape = (*lead, *full.output_size)
+    check_memory(math.prod(shape) * grad_output.dtype.itemsize
+                 + memory_need(full, which, first, _ghost(shape, grad_output.dtype)),
+                 lambda: f"the gradient of a transposed convolution with output of shape "
+                         f"{_shown((*lead, *plan.output_size))} ({plan.dtype}, padding_mode {plan.padding_mode!r})")
+    if plan.padding_mode != "zeros":
+        margins = [(ax.padding, ax.end_padding) for ax in plan.axes]
+        return full, np.ascontiguousarray(pad(grad_output, margins, plan.padding_mode))
+    du = np.zeros(shape, dtype=grad_output.dtype)
+    kept = [min(o, u - ax.padding) for o, u, ax in zip(plan.output_size, full.output_size, plan.axes, strict=True)]
+    window: Index = (Ellipsis, *(slice(ax.padding, ax.padding + n) for ax, n in zip(plan.axes, kept, strict=True)))
+    head: Index = (Ellipsis, *(slice(0, n) for n in kept))
+    du[window] = grad_output[head]
+    return full, du
+
+
+def _padded_conv(plan: ConvPlan) -> tuple[ConvPlan, list[tuple[int, int]]]:
+    """A direct convolution with a padding mode as the convolution without padding of the padded input (conv_m(x)
+    = conv(P x)), and its margins."""
+    margins = [(ax.pad_begin, ax.pad_end) for ax in plan.axes]
+    padded = tuple(ax.input_size + b + e for ax, (b, e) in zip(plan.axes, margins, strict=True))
+    shape = ((plan.batch,) if plan.batched else ()) + (plan.in_channels, *padded)
+    weight = (plan.out_channels, plan.in_channels // plan.groups, *plan.kernel_size)
+    bare = plan_conv(shape, weight, None, tuple(ax.stride for ax in plan.axes), 0,
+                     tuple(ax.dilation for ax in plan.axes), plan.groups, nd=plan.nd, dtype=plan.dtype)
+    return bare, margins
+
+
 # --------------------------------------------------------------------------------------------------
 # The computations on validated plans (the layers' backward calls these)
 # --------------------------------------------------------------------------------------------------
@@ -208,6 +255,7 @@ def conv_transpose_input_of(plan: ConvTransposePlan, weight: np.ndarray, grad_ou
     shape = ((plan.batch,) if plan.batched else ()) + (plan.in_channels, *plan.input_size)
     if plan.batch == 0:
         return np.zeros(shape, dtype=grad_output.dtype)
+    plan, grad_output = _uncropped(plan, grad_output, "input", weight)  # padding words and modes: made plain
     _guard(plan, "input", weight, grad_output, "conv_transpose_input")
     ctype = compute_dtype(grad_output.dtype)
     layout = _layout(plan)
@@ -237,6 +285,7 @@ def conv_transpose_weight_of(plan: ConvTransposePlan, input: np.ndarray, grad_ou
     shape = (plan.in_channels, plan.out_per_group, *plan.kernel_size)
     if plan.batch == 0:
         return np.zeros(shape, dtype=grad_output.dtype)
+    plan, grad_output = _uncropped(plan, grad_output, "weight", input)  # padding words and modes: made plain
     _guard(plan, "weight", input, grad_output, "conv_transpose_weight")
     ctype = compute_dtype(grad_output.dtype)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -258,6 +307,9 @@ def conv_input_of(plan: ConvPlan, weight: np.ndarray, grad_output: np.ndarray) -
     shape = ((plan.batch,) if plan.batched else ()) + (plan.in_channels, *plan.input_size)
     if plan.batch == 0:
         return np.zeros(shape, dtype=grad_output.dtype)
+    if plan.padding_mode != "zeros":  # conv(P x): the gradient of the padded input, its margins folded back (Pᵀ)
+        bare, margins = _padded_conv(plan)
+        return np.ascontiguousarray(fold(conv_input_of(bare, weight, grad_output), margins, plan.padding_mode))
     _guard(plan, "input", weight, grad_output, "conv_input")
     w = np.conjugate(weight) if weight.dtype.kind == "c" else weight
     recipe = recipe_for(_conv_as_transposed(plan), "auto", None)
@@ -279,6 +331,12 @@ def conv_weight_of(plan: ConvPlan, input: np.ndarray, grad_output: np.ndarray) -
     shape = (plan.out_channels, plan.in_channels // plan.groups, *plan.kernel_size)
     if plan.batch == 0:
         return np.zeros(shape, dtype=grad_output.dtype)
+    if plan.padding_mode != "zeros":  # conv(P x): the weight meets the padded input
+        bare, margins = _padded_conv(plan)
+        padded_shape = ((plan.batch,) if plan.batched else ()) + (plan.in_channels, *bare.input_size)
+        check_memory(math.prod(padded_shape) * input.dtype.itemsize,
+                     lambda: f"conv_weight's padded input of shape {_shown(padded_shape)} ({plan.dtype})")
+        return conv_weight_of(bare, pad(input, margins, plan.padding_mode), grad_output)
     _guard(plan, "weight", input, grad_output, "conv_weight")
     ctype = compute_dtype(grad_output.dtype)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -299,12 +357,13 @@ def conv_transpose_input(
     weight: ArrayLike,
     grad_output: ArrayLike,
     stride: IntOrSeq = 1,
-    padding: IntOrSeq = 0,
+    padding: IntOrSeq | str = 0,
     output_padding: IntOrSeq = 0,
     groups: int = 1,
     dilation: IntOrSeq = 1,
     *,
     output_size: IntOrSeq | None = None,
+    padding_mode: str = "zeros",
 ) -> np.ndarray:
     """The gradient of ``conv_transpose(input, weight, ...)`` with respect to its input, as ``torch.autograd``
     gives it: the direct convolution of ``grad_output`` with the same weight. The transposed convolution is
@@ -329,7 +388,7 @@ def conv_transpose_input(
     dy, w, _, _, _ = read_arrays(grad_output, weight, None, names=("grad_output", "weight"))
     size = _shape_of("input_size", input_size)
     plan = validated_plan(size, w.shape, None, stride, padding, output_padding, groups, dilation, output_size, None,
-                          dtype_name(dy.dtype))
+                          dtype_name(dy.dtype), padding_mode)
     _check_grad_output(dy, plan.output_shape, f"the transposed convolution of an input of shape {_shown(size)}")
     return conv_transpose_input_of(plan, w, dy)
 
@@ -339,12 +398,13 @@ def conv_transpose_weight(
     weight_size: IntOrSeq,
     grad_output: ArrayLike,
     stride: IntOrSeq = 1,
-    padding: IntOrSeq = 0,
+    padding: IntOrSeq | str = 0,
     output_padding: IntOrSeq = 0,
     groups: int = 1,
     dilation: IntOrSeq = 1,
     *,
     output_size: IntOrSeq | None = None,
+    padding_mode: str = "zeros",
 ) -> np.ndarray:
     """The gradient of ``conv_transpose(input, weight, ...)`` with respect to its weight, as ``torch.autograd``
     gives it: tap ``j`` of the weight gathers ``input[i] · grad_output[i·s + j·d − p]`` over the batch and every
@@ -361,7 +421,7 @@ def conv_transpose_weight(
     """
     x, dy, _, _, _ = read_arrays(input, grad_output, None, names=("input", "grad_output"))
     plan = validated_plan(x.shape, _shape_of("weight_size", weight_size), None, stride, padding, output_padding,
-                          groups, dilation, output_size, None, dtype_name(x.dtype))
+                          groups, dilation, output_size, None, dtype_name(x.dtype), padding_mode)
     _check_grad_output(dy, plan.output_shape, f"the transposed convolution of an input of shape {_shown(x.shape)}")
     return conv_transpose_weight_of(plan, x, dy)
 
@@ -374,6 +434,8 @@ def conv_input(
     padding: IntOrSeq | str = 0,
     dilation: IntOrSeq = 1,
     groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
 ) -> np.ndarray:
     """The gradient of ``conv(input, weight, ...)`` with respect to its input, as ``torch.nn.grad.conv{1,2,3}d_input``
     and ``torch.autograd`` give it: the transposed convolution of ``grad_output`` with the same weight, sized to
@@ -391,7 +453,8 @@ def conv_input(
     """
     dy, w, _, _, _ = read_arrays(grad_output, weight, None, names=("grad_output", "weight"))
     size = _shape_of("input_size", input_size)
-    plan = plan_conv(size, w.shape, None, stride, padding, dilation, groups, dtype=dtype_name(dy.dtype))
+    plan = plan_conv(size, w.shape, None, stride, padding, dilation, groups, dtype=dtype_name(dy.dtype),
+                     padding_mode=padding_mode)
     _check_grad_output(dy, plan.output_shape, f"the convolution of an input of shape {_shown(size)}")
     return conv_input_of(plan, w, dy)
 
@@ -404,6 +467,8 @@ def conv_weight(
     padding: IntOrSeq | str = 0,
     dilation: IntOrSeq = 1,
     groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
 ) -> np.ndarray:
     """The gradient of ``conv(input, weight, ...)`` with respect to its weight, as ``torch.nn.grad.conv{1,2,3}d_weight``
     and ``torch.autograd`` give it: tap ``j`` gathers ``grad_output[i] · input[i·s + j·d − p]`` over the batch and
@@ -418,7 +483,7 @@ def conv_weight(
     """
     x, dy, _, _, _ = read_arrays(input, grad_output, None, names=("input", "grad_output"))
     plan = plan_conv(x.shape, _shape_of("weight_size", weight_size), None, stride, padding, dilation, groups,
-                     dtype=dtype_name(x.dtype))
+                     dtype=dtype_name(x.dtype), padding_mode=padding_mode)
     _check_grad_output(dy, plan.output_shape, f"the convolution of an input of shape {_shown(x.shape)}")
     return conv_weight_of(plan, x, dy)
 

@@ -23,7 +23,7 @@ from .._format import number
 from ..algorithms.matrix import dense_matrix, nonzeros, sparse_matrix
 from ..dtypes import read_array
 from ..errors import TconvError
-from ..functional import conv, conv_transpose
+from ..functional import conv
 from ..params import ConvTransposePlan
 from .model import Cell, Grid, Message, Step, Term, roles_of, stored
 
@@ -34,9 +34,8 @@ def gradients(x: np.ndarray, dy: np.ndarray, w: np.ndarray, plan: ConvTransposeP
     """dx and dw of y = conv(x, w) for the upstream gradient dy (batched arrays, the convolution's stride, padding,
     dilation and groups from ``plan``, the transposed convolution that maps dy to dx).
 
-    dx is ``conv_transpose(dy, w)`` with the plan's output_padding; dw is the correlation of x with dy: a
-    convolution with the batch as channels and dy as the kernel, its taps ``stride`` apart and its steps
-    ``dilation`` apart, cut to the kernel's size and to the pairs of channels in one group.
+    Both are :mod:`tconv.grad`'s: dx is ``conv_transpose(dy, w)`` (with the output_padding that reaches x's size),
+    dw the correlation of x with dy.
 
     >>> from tconv.params import plan_conv_transpose
     >>> x, dy, w = np.arange(1, 5).reshape(1, 1, 4), np.array([[[1, 1, 0]]]), np.array([[[1, 2]]])
@@ -44,10 +43,12 @@ def gradients(x: np.ndarray, dy: np.ndarray, w: np.ndarray, plan: ConvTransposeP
     >>> dx.tolist(), dw.tolist()          # dw[0, 0, j] = Σ_o dy[o]·x[o + j]
     ([[[1, 3, 2, 0]]], [[[3, 5]]])
     """
-    dx = conv_transpose(dy, w, None, plan.stride, plan.padding, plan.output_padding, plan.groups, plan.dilation)
-    dw = np.zeros_like(w)
-    if x.shape[0] == 0:  # an empty batch: every sum is empty
-        return dx, dw
+    from .. import grad  # the library's gradients: the walkthrough shows what tconv.grad computes
+
+    conv_args = (plan.stride, plan.padding, plan.dilation, plan.groups)
+    dx = grad.conv_input(x.shape, w, dy, *conv_args)
+    dw = grad.conv_weight(x, w.shape, dy, *conv_args)
+    return dx, dw
     # r[c, m, j] = Σ_n Σ_o x[n, c, o·s + j·d − p]·dy[n, m, o]: every (x channel, y channel) pair; its size per axis
     # is k + ⌊output_padding / dilation⌋ ≥ k
     r = conv(np.swapaxes(x, 0, 1), np.swapaxes(dy, 0, 1), None, plan.dilation, plan.padding, plan.stride)
