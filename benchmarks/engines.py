@@ -13,10 +13,11 @@ import argparse
 import json
 import random
 import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
+
+from benchmarks.timing import turn
 
 #: (name, batch, Cin, Cout, spatial size, kernel, stride, padding, groups, output_padding)
 LAYERS = [
@@ -40,18 +41,6 @@ LAYERS = [
     ("1-D k3 s1 p1 256→256 L2048", 4, 256, 256, (2048,), 3, 1, 1, 1, 0),
 ]
 ENGINES = ("auto", "phase", "stacked", "col2im", "accumulate")
-
-
-def _turn(call: Callable[[], object], warmup_s: float) -> float:
-    start = time.perf_counter()
-    while time.perf_counter() - start < warmup_s:
-        call()
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             order = list(calls)
             random.Random(r).shuffle(order)
             for method in order:
-                times[method].append(_turn(calls[method], args.warmup))
+                times[method].append(turn(calls[method], args.warmup))
         ms = {m: statistics.median(t) * 1000 for m, t in times.items()}
         pick = choose(plan_conv_transpose(x.shape, w.shape, **kw, dtype="float32")).NAME
         rows.append({"layer": name, "auto": pick, "ms": ms})

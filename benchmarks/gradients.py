@@ -19,26 +19,13 @@ import json
 import math
 import random
 import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
 
+from benchmarks.timing import turn
+
 METHODS = ("tconv input", "torch input", "tconv weight", "torch weight")
-
-
-def _turn(call: Callable[[], object], warmup_s: float) -> float:
-    """One turn: untimed calls for ``warmup_s`` (at least one), then the best of 3 timed calls, in seconds."""
-    start = time.perf_counter()
-    call()
-    while time.perf_counter() - start < warmup_s:
-        call()
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             order = list(METHODS)
             random.Random(r).shuffle(order)
             for method in order:
-                times[method].append(_turn(calls[method], args.warmup))
+                times[method].append(turn(calls[method], args.warmup))
         ms = {m: statistics.median(t) * 1000 for m, t in times.items()}
         ratios = {"input": ms["tconv input"] / ms["torch input"], "weight": ms["tconv weight"] / ms["torch weight"]}
         rows.append({"layer": layer.name, "ms": ms, "ratio": ratios, "macs": layer.macs})
