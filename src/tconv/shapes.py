@@ -373,10 +373,11 @@ def check_padding_word(padding: str) -> str:
     'valid'
     >>> check_padding_word("full")
     Traceback (most recent call last):
-    tconv.errors.TconvError: padding 'full' is not known: use 'same', 'valid' or integers
+    tconv.errors.TconvError: padding 'full' is a string other than 'same' and 'valid': use 'same', 'valid' or integers
     """
     if padding not in PADDING_WORDS:
-        raise TconvError(f"padding {show(padding)} is not known: use 'same', 'valid' or integers")
+        raise TconvError(f"padding {show(padding)} is a string other than 'same' and 'valid': use 'same', 'valid' or "
+                         "integers")
     return padding
 
 

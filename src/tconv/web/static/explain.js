@@ -68,7 +68,10 @@ function checked(cfg, view, lang) {
     refuse("walkthroughs explain transposed convolution: switch the mode to transposed",
            "逐步讲解只针对转置卷积：请把模式切换为 transposed", lang, "mode");
   }
-  checkChoice("view", view, VIEWS, lang);
+  // the library's views, named in its refusal; the page computes three (backward is tconv explain's alone)
+  checkChoice("view", view, [...VIEWS, "backward"], lang);
+  if (view === "backward") refuse("view 'backward' is tconv explain's: the page draws gather, scatter and matrix",
+                                  "backward 视角只在 tconv explain 中：网页画 gather、scatter 和 matrix", lang, "view");
   checkChoice("lang", lang, LANGS, "en");
   const axes = transposedLayer(cfg, lang);
   checkViewSize(view, axes, lang);
