@@ -274,3 +274,8 @@ class ResnetGenerator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
+
+
+def unet7() -> UNet:
+    """A 7-level U-Net (sizes must be multiples of 128), for ``tconv doctor doctor_zoo:unet7``."""
+    return UNet(depth=7)

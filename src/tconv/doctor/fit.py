@@ -84,6 +84,20 @@ def fit_warning(input_shape: Shape, output_shape: Shape | None, target: Shape | 
     (or ``target``'s spatial size): per axis that differs, the size chain and the input sizes at which the output
     has the size wanted (from the rule of that axis; "could not be derived" where the arithmetic did not follow).
     None when it fits, or when the output has no spatial axes to compare.
+
+    A 1-D model whose pooling rounds up and whose ConvTranspose doubles: 9 comes out 10, even sizes fit:
+
+    >>> from tconv.doctor.program import Program, Step
+    >>> grow = Program(2, (Step("pool", "down", (None,), (2, 2, 0, 1, True), None),
+    ...                    Step("conv_transpose", "up", (0,), (2, 2, 0, 0, 1), None)), 1)
+    >>> every = Derived(1, (0,), 1, "every size")
+    >>> warning = fit_warning((1, 2, 9), (1, 2, 10), None, [], {2: grow}, {2: every})
+    >>> warning.message
+    "the output is 10, not 9 (the input's size): the model runs but does not fit"
+    >>> print(warning.details[0])
+    dim 2: 9 → 5 (down) → 10 (up) ≠ 9; an output of its own size at input sizes multiples of 2 (nearest to 9: 8, 10)
+    >>> fit_warning((1, 2, 9), (1, 2, 10), (1, 2, 10), [], {2: grow}, {2: every}) is None    # the target fits
+    True
     """
     if output_shape is None or len(output_shape) != len(input_shape):
         return None

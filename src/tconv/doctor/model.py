@@ -191,7 +191,11 @@ class Caution:
     values: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON entry of one warning (see the class)."""
+        """The JSON entry of one warning.
+
+        >>> Caution("fit", "the output is 10, not 9", values={"fit": {"2": [8, 10]}}).to_dict()["values"]
+        {'fit': {'2': [8, 10]}}
+        """
         return {"kind": self.kind, "message": self.message, "details": list(self.details), "values": self.values}
 
 

@@ -203,6 +203,20 @@ def valid_sizes(tracer: Tracer, input_shape: Shape, trace: Trace, window: tuple[
     valid size) and at the products of every axis' boundary sizes; searched (:func:`sweep`) where the arithmetic
     cannot follow the model. With ``window``, every size of it is traced on each axis and must agree with the rule
     (where it does not, the rule searched in the window is given, with a note).
+
+    >>> import torch
+    >>> from torch import nn
+    >>> from tconv.doctor.torch_trace import TorchTracer
+    >>> class Net(nn.Module):      # pooling floors 9 to 4: the upsampled 8 cannot join the input's 9
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.down, self.up = nn.MaxPool1d(2), nn.ConvTranspose1d(2, 2, 2, stride=2)
+    ...     def forward(self, x):
+    ...         return torch.cat([x, self.up(self.down(x))], dim=1)
+    >>> tracer = TorchTracer(Net())
+    >>> found = valid_sizes(tracer, (1, 2, 999), tracer.trace((1, 2, 999)), None).sizes[2]
+    >>> found.rule, found.nearest, found.source, found.checked
+    ('multiples of 2', (998, 1000), 'derived', (1, 2, 3, 4, 6, 12, 998, 999, 1000))
     """
     dims = range(2, len(input_shape))
     probes = probe_traces(tracer, input_shape, trace)
