@@ -178,3 +178,104 @@ class DCGANGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.main(z)
+
+
+class InstanceNormUNet(nn.Module):
+    """nnU-Net style (MIC-DKFZ/nnUNet's plain conv U-Net, written anew): stride-2 3×3 convs down, each conv followed
+    by InstanceNorm, ConvTranspose k2 s2 up. At 16 on every axis the bottleneck is 1×1 and InstanceNorm refuses a
+    single element; 16×32 runs (the axes interact)."""
+
+    def __init__(self, c: int = 2, depth: int = 4) -> None:
+        super().__init__()
+
+        def stage(cin: int, cout: int, stride: int) -> nn.Sequential:
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.InstanceNorm2d(cout),
+                                 nn.LeakyReLU(0.01))
+
+        chans = [c * 2**i for i in range(depth + 1)]
+        self.stem = stage(3, chans[0], 1)
+        self.down = nn.ModuleList(stage(chans[i], chans[i + 1], 2) for i in range(depth))
+        self.up = nn.ModuleList(nn.ConvTranspose2d(chans[i + 1], chans[i], 2, stride=2)
+                                for i in reversed(range(depth)))
+        self.fuse = nn.ModuleList(stage(2 * chans[i], chans[i], 1) for i in reversed(range(depth)))
+        self.head = nn.Conv2d(chans[0], 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = [self.stem(x)]
+        for down in self.down:
+            skips.append(down(skips[-1]))
+        x = skips.pop()
+        for up, fuse in zip(self.up, self.fuse):
+            x = fuse(torch.cat([skips.pop(), up(x)], dim=1))
+        return self.head(x)
+
+
+class ValidUNet(nn.Module):
+    """The original U-Net (Ronneberger et al. 2015): unpadded 3×3 convs, so the output is smaller than the input,
+    and each skip centre-cropped (by slicing) to the upsampled size before the cat."""
+
+    def __init__(self, c: int = 2, depth: int = 2) -> None:
+        super().__init__()
+
+        def convs(cin: int, cout: int) -> nn.Sequential:
+            return nn.Sequential(nn.Conv2d(cin, cout, 3), nn.ReLU(), nn.Conv2d(cout, cout, 3), nn.ReLU())
+
+        chans = [c * 2**i for i in range(depth + 1)]
+        self.inc = convs(3, chans[0])
+        self.downs = nn.ModuleList(nn.Sequential(nn.MaxPool2d(2), convs(chans[i], chans[i + 1]))
+                                   for i in range(depth))
+        self.ups = nn.ModuleList(nn.ConvTranspose2d(chans[i + 1], chans[i], 2, stride=2)
+                                 for i in reversed(range(depth)))
+        self.convs = nn.ModuleList(convs(2 * chans[i], chans[i]) for i in reversed(range(depth)))
+        self.outc = nn.Conv2d(chans[0], 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = [self.inc(x)]
+        for down in self.downs:
+            skips.append(down(skips[-1]))
+        x = skips.pop()
+        for up, conv in zip(self.ups, self.convs):
+            x = up(x)
+            skip = skips.pop()
+            dy, dx = (skip.size(2) - x.size(2)) // 2, (skip.size(3) - x.size(3)) // 2
+            skip = skip[:, :, dy:dy + x.size(2), dx:dx + x.size(3)]
+            x = conv(torch.cat([skip, x], dim=1))
+        return self.outc(x)
+
+
+class ResnetBlock(nn.Module):
+    def __init__(self, c: int) -> None:
+        super().__init__()
+        self.conv_block = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c), nn.ReLU(True),
+                                        nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv_block(x)
+
+
+class ResnetGenerator(nn.Module):
+    """CycleGAN's ResNet generator (junyanz/pytorch-CycleGAN-and-pix2pix, written anew, small): two stride-2 convs
+    that round up, residual blocks, two ConvTranspose (k3 s2 p1 output_padding 1) that double: it runs at every
+    size, but 250×129 comes out 252×132."""
+
+    def __init__(self, c: int = 2, blocks: int = 2) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(3, c, 7), nn.InstanceNorm2d(c), nn.ReLU(True)]
+        for i in range(2):
+            m = 2**i
+            layers += [nn.Conv2d(c * m, c * m * 2, 3, stride=2, padding=1), nn.InstanceNorm2d(c * m * 2), nn.ReLU(True)]
+        layers += [ResnetBlock(c * 4) for _ in range(blocks)]
+        for i in range(2):
+            m = 2 ** (2 - i)
+            layers += [nn.ConvTranspose2d(c * m, c * m // 2, 3, stride=2, padding=1, output_padding=1),
+                       nn.InstanceNorm2d(c * m // 2), nn.ReLU(True)]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(c, 3, 7), nn.Tanh()]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+def unet7() -> UNet:
+    """A 7-level U-Net (sizes must be multiples of 128), for ``tconv doctor doctor_zoo:unet7``."""
+    return UNet(depth=7)

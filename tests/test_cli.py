@@ -398,7 +398,7 @@ def test_each_subcommand_takes_only_its_own_flags() -> None:
     assert flags["gallery"] == {"--format", "--duration", "--cell-size"}
     assert flags["serve"] == {"--host", "--port", "--no-browser"}
     assert flags["onnx"] == set() and flags["bench"] == set()
-    assert flags["doctor"] == {"--input-shape", "--sizes", "--timeout", "--json"}
+    assert flags["doctor"] == {"--input-shape", "--target-shape", "--sizes", "--timeout", "--json"}
 
 
 def test_no_parser_takes_abbreviations() -> None:

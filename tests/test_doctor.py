@@ -257,9 +257,9 @@ def test_rules_read_as_people_say_them(diagnoses) -> None:
     rules = {name: {a: s.rule for a, s in d.valid_sizes.items()} for name, (_, d) in diagnoses.items()}
     assert rules["unet"] == {2: "multiples of 16", 3: "multiples of 16"}
     assert rules["unet3d"] == {2: "multiples of 4", 3: "multiples of 4", 4: "multiples of 4"}
-    assert rules["stack1d"] == {2: "≡ 7 (mod 8)"}
+    assert rules["stack1d"] == {2: "≡ 7 (mod 8), from 15"}  # 7 fails: its third valid conv gets 1 < 3
     assert rules["dcgan"] == {2: "every size", 3: "every size"}
-    assert rules["milesial"][2] == "every size"
+    assert rules["milesial"][2] == "every size from 16"  # four poolings need 16
 
 
 def test_smp_interpolate_and_attention_gates(diagnoses) -> None:
@@ -384,7 +384,8 @@ def test_cli_doctor_import_spec_and_exit_codes(tmp_path: Path, monkeypatch, caps
     out = capsys.readouterr().out
     assert "1. cat at ups.0:cat joins ups.0.up (8×8) with downs.0 (9×8): dim 2: 8 ≠ 9" in out
     assert "dim 2: 18 → 9 → 4 (downs.1.pool: ⌊9/2⌋ loses a row); ups.0.up: 4 → 8 ≠ 9 (downs.0)" in out
-    assert "dim 2: multiples of 4 (searched 12..24); nearest to 18: 16, 20" in out
+    assert ("dim 2: multiples of 4 (derived from the size arithmetic, checked by tracing 11 sizes; every size of "
+            "12..24 traced agrees); nearest to 18: 16, 20") in out
     assert main(["doctor", "mymodels:net", "--input-shape", "1,3,16,16", "--sizes", "12:24", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is True and data["problems"] == [] and data["valid_sizes"]["3"]["rule"] == "multiples of 4"

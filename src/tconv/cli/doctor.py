@@ -17,7 +17,8 @@ from .base import ints, json_flag, subparser
 EXAMPLES = """\
   tconv doctor unet.onnx --input-shape 1,3,350,525      why it fails at 350x525, fixes, sizes that work
   tconv doctor mymodels.unet:UNet --input-shape 1,3,350,525 --sizes 256:512
-  tconv doctor mymodels.unet:build_model --input-shape 1,3,350,525 --json"""
+  tconv doctor mymodels.unet:build_model --input-shape 1,3,350,525 --json
+  tconv doctor mymodels.gan:Generator --input-shape 1,3,250,129 --target-shape 1,3,256,256"""
 
 
 def _load_model(spec: str) -> Any:
@@ -90,7 +91,8 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
     shape = args.input_shape if isinstance(args.input_shape, tuple) else (args.input_shape,)
     model = bounded(lambda: _load_model(args.model), args.timeout, None)  # importing runs the user's code too
-    diagnosis = doctor(model, shape, sizes=args.sizes, timeout=args.timeout)
+    target = args.target_shape if isinstance(args.target_shape, tuple | type(None)) else (args.target_shape,)
+    diagnosis = doctor(model, shape, sizes=args.sizes, timeout=args.timeout, target_shape=target)
     if args.json:
         print(json.dumps(diagnosis.to_dict(), ensure_ascii=False))
     else:
@@ -119,7 +121,11 @@ def register(sub: Any) -> None:
                                                    "importable)")
     dr.add_argument("--input-shape", type=ints, required=True, metavar="N,C,H,W",
                     help="the input shape (every axis, batch and channels included)")
+    dr.add_argument("--target-shape", type=ints, metavar="N,C,H,W",
+                    help="the output shape wanted: a model that runs but whose output's spatial sizes differ gets a "
+                         "warning, with the input sizes that give them (default: the input's spatial sizes)")
     dr.add_argument("--sizes", type=_range, metavar="LO:HI",
-                    help="spatial sizes to search for the valid-size rules (default: 48 each side of each size)")
+                    help="spatial sizes traced on each axis as a check of the derived valid-size rules (the "
+                         "search, where the size arithmetic cannot follow the model: default 48 each side)")
     dr.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
                     help=f"seconds each forward of the model may take (default {DEFAULT_TIMEOUT:g})")

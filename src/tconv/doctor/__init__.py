@@ -18,6 +18,6 @@ from __future__ import annotations
 
 from . import writers
 from .core import doctor
-from .model import AxisSizes, Diagnosis, Fix, Layer, Problem
+from .model import AxisSizes, Caution, Diagnosis, Fix, Layer, Problem
 
-__all__ = ["AxisSizes", "Diagnosis", "Fix", "Layer", "Problem", "doctor", "writers"]
+__all__ = ["AxisSizes", "Caution", "Diagnosis", "Fix", "Layer", "Problem", "doctor", "writers"]

@@ -10,10 +10,11 @@ from typing import Any
 from .._axes import as_int, as_shape, show
 from ..errors import TconvError
 from . import arithmetic
+from .fit import fit_warning
 from .fixes import join_fixes, pad_input_fix
 from .limits import DEFAULT_TIMEOUT, check_timeout
 from .model import Diagnosis, Layer, Problem, Shape
-from .sizes import MAX_SWEEP, sweep
+from .sizes import MAX_SWEEP, valid_sizes
 from .trace import Join, Trace, Tracer, spatial
 from .writers import dims
 
@@ -101,16 +102,31 @@ def _sizes(sizes: Any) -> tuple[int, int] | None:
     return (low, high)
 
 
+def _target(target_shape: Any, input_shape: Shape) -> Shape | None:
+    if target_shape is None:
+        return None
+    target = as_shape("target_shape", target_shape, minimum=1)
+    if len(target) != len(input_shape):
+        raise TconvError(f"target_shape {list(target)} must have the input's {len(input_shape)} axes (N, C, "
+                         f"*spatial), like {list(input_shape)}")
+    return target
+
+
 def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | None = None,
-           timeout: float = DEFAULT_TIMEOUT) -> Diagnosis:
+           timeout: float = DEFAULT_TIMEOUT, target_shape: Sequence[int] | None = None) -> Diagnosis:
     """Why a model fails at an input size, where, and how to fix it; and which input sizes it accepts.
 
     ``model`` is a ``torch.nn.Module`` (traced on the meta device: no memory, no arithmetic), an
     ``onnx.ModelProto`` or the path of an ``.onnx`` file (ONNX shape inference; the batch may be dynamic).
-    ``input_shape`` is ``(N, C, *spatial)``; ``sizes`` the ``(low, high)`` range of spatial sizes searched for the
-    valid-size rules (default: 48 on each side of each requested size). Each forward of a torch model must finish
-    within ``timeout`` seconds; a model that exits or is interrupted (``SystemExit``, ``KeyboardInterrupt``,
-    ``GeneratorExit``) is refused with a TconvError, as is one past the limit (see :func:`.limits.bounded`).
+    ``input_shape`` is ``(N, C, *spatial)``. The valid sizes of each axis are derived from the traced size
+    arithmetic and checked with traces at the rule's boundary sizes (:func:`.sizes.valid_sizes`); ``sizes``, a
+    ``(low, high)`` range, is traced in full on each axis as a check of the rule (the source of the rule only where
+    the arithmetic cannot follow the model, with a window of 48 each side by default). A model that runs but whose
+    output's spatial size is not the input's (or ``target_shape``'s, an ``(N, C, *spatial)`` shape whose spatial
+    sizes are compared) gets a warning in ``warnings``, with the input sizes at which it fits; ``ok`` stays True.
+    Each forward of a torch model must finish within ``timeout`` seconds; a model that exits or is interrupted
+    (``SystemExit``, ``KeyboardInterrupt``, ``GeneratorExit``) is refused with a TconvError, as is one past the
+    limit (see :func:`.limits.bounded`).
 
     >>> import torch
     >>> from torch import nn
@@ -132,10 +148,12 @@ def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | N
     if any(v > MAX_SIZE for v in input_shape):
         raise TconvError(f"input_shape {list(input_shape)} has a size above {MAX_SIZE}: valid range 1..{MAX_SIZE}")
     window = _sizes(sizes)
+    target = _target(target_shape, input_shape)
     timeout = check_timeout(timeout)
     tracer = _tracer(model, timeout)
     trace = tracer.trace(input_shape)
-    valid = sweep(tracer, input_shape, window)
+    derivation = valid_sizes(tracer, input_shape, trace, window)
+    valid = derivation.sizes
     problems = []
     fixes = join_fixes(tracer, trace, input_shape) if trace.joins else []
     pad_fix = pad_input_fix(tracer, input_shape, valid) if not trace.runs else None
@@ -150,6 +168,8 @@ def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | N
         where = trace.error_where or "model"
         problems.append(Problem((where,), "error", (), f"{where} raised: {trace.error}", (),
                                 (pad_fix,) if pad_fix else ()))
-    notes = getattr(tracer, "notes", ())
+    notes = (*getattr(tracer, "notes", ()), *derivation.notes)
+    misfit = fit_warning(input_shape, trace.output_shape, target, trace.layers, derivation.programs,
+                         derivation.rules) if trace.runs else None
     return Diagnosis(input_shape, trace.layers, tuple(problems), valid, tracer.source, trace.output_shape,
-                     tuple(notes))
+                     tuple(notes), (misfit,) if misfit else ())

@@ -224,7 +224,7 @@ def pad_input_fix(tracer: Tracer, input_shape: Shape, valid: dict[int, AxisSizes
     target = []
     for d in range(2, len(input_shape)):
         sizes = valid.get(d)
-        above = [v for v in (sizes.valid if sizes else ()) if v >= input_shape[d]]
+        above = [v for v in (sizes.nearest if sizes else ()) if v >= input_shape[d]]
         if not above:
             return None
         target.append(above[0])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["AxisSizes", "Diagnosis", "Fix", "Layer", "Problem"]
+__all__ = ["AxisSizes", "Caution", "Diagnosis", "Fix", "Layer", "Problem"]
 
 Shape = tuple[int, ...]
 
@@ -118,8 +118,15 @@ class Problem:
 
 @dataclass(frozen=True)
 class AxisSizes:
-    """The input sizes of one spatial axis, in ``low..high``, for which the model runs (brute force, one trace
-    each), the rule they follow and the valid sizes nearest the requested one.
+    """The input sizes of one spatial axis that the model runs at: the rule (sizes n ≥ ``minimum`` with
+    n mod ``period`` in ``residues``) and the valid sizes nearest the requested one, at any distance.
+
+    ``source`` says where the rule comes from: ``"derived"`` from the size arithmetic of the traced layers (then
+    ``checked`` lists the sizes traced to confirm it at its boundary), or ``"searched"`` (a trace per size of
+    ``low..high``, for a model whose sizes the arithmetic cannot follow). ``low..high`` and ``valid`` are the
+    window traced, when one was (``sizes=``): the derived rule is checked against every size in it.
+    ``interactions`` say where this axis' rule needs the other axes (a 1×1 bottleneck under InstanceNorm fails
+    only when every axis is at its minimum).
 
     >>> AxisSizes(2, 350, 300, 400, (304, 320, 336, 352, 368, 384, 400), "multiples of 16", 16, (0,), 16,
     ...           (336, 352)).accepts(352)
@@ -136,6 +143,9 @@ class AxisSizes:
     residues: tuple[int, ...]
     minimum: int | None
     nearest: tuple[int, ...]
+    source: str = "searched"
+    checked: tuple[int, ...] = ()
+    interactions: tuple[str, ...] = ()
 
     def accepts(self, size: int) -> bool:
         """What the rule says of ``size`` (inside or outside the range searched).
@@ -147,24 +157,54 @@ class AxisSizes:
         """
         if self.period is None:
             return size in self.valid
-        return (self.minimum is None or size >= self.minimum) and size % self.period in self.residues
+        return (self.minimum is not None and size >= self.minimum) and size % self.period in self.residues
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON entry of one axis.
+        """The JSON entry of one axis (``range`` None when no window was traced).
 
         >>> AxisSizes(2, 350, 300, 400, (304, 320, 336, 352, 368, 384, 400), "multiples of 16", 16, (0,), 16,
         ...           (336, 352)).to_dict()
         {'rule': 'multiples of 16', 'nearest': [336, 352], 'range': [300, 400],
-         'valid': [304, 320, 336, 352, 368, 384, 400]}
+         'valid': [304, 320, 336, 352, 368, 384, 400], 'period': 16, 'residues': [0], 'minimum': 16,
+         'source': 'searched', 'checked': [], 'interactions': []}
         """
-        return {"rule": self.rule, "nearest": list(self.nearest), "range": [self.low, self.high],
-                "valid": list(self.valid)}
+        return {"rule": self.rule, "nearest": list(self.nearest),
+                "range": [self.low, self.high] if self.high else None, "valid": list(self.valid),
+                "period": self.period, "residues": list(self.residues), "minimum": self.minimum,
+                "source": self.source, "checked": list(self.checked), "interactions": list(self.interactions)}
+
+
+@dataclass(frozen=True)
+class Caution:
+    """A warning: the model runs, but something is off (``kind`` ``"fit"``: the output's size is not the input's,
+    or not the target's). ``details`` explain it per axis (the size chain, the sizes that fit); ``values`` hold
+    the numbers (``{"output": [252, 132], "target": [250, 129], "fit": {"2": [248, 252]}}``).
+
+    >>> Caution("fit", "the output is 252×132, not 250×129", ("dim 2: 250 → 125 → 63 → 126 → 252",)).to_dict()
+    {'kind': 'fit', 'message': 'the output is 252×132, not 250×129', 'details': ['dim 2: 250 → 125 → 63 → 126 → 252'],
+     'values': {}}
+    """
+
+    kind: str
+    message: str
+    details: tuple[str, ...] = ()
+    values: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON entry of one warning.
+
+        >>> Caution("fit", "the output is 10, not 9", values={"fit": {"2": [8, 10]}}).to_dict()["values"]
+        {'fit': {'2': [8, 10]}}
+        """
+        return {"kind": self.kind, "message": self.message, "details": list(self.details), "values": self.values}
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     """What :func:`tconv.doctor` found: the traced layers, the problems (each with verified fixes) and, per
-    spatial axis, the input sizes the model accepts. ``ok`` is True when the model runs at ``input_shape``.
+    spatial axis, the input sizes the model accepts. ``ok`` is True when the model runs at ``input_shape``;
+    ``warnings`` (:class:`Caution`) are apart: a model that runs but whose output is not the input's size is ok,
+    with a warning.
 
     ``error`` is a failure that is not a size mismatch at a join (the model raised), with ``error_where``.
 
@@ -181,6 +221,7 @@ class Diagnosis:
     source: str
     output_shape: Shape | None = None
     notes: tuple[str, ...] = ()
+    warnings: tuple[Caution, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -197,7 +238,7 @@ class Diagnosis:
 
         >>> Diagnosis((1, 3, 64), (), (), {}, "onnx", output_shape=(1, 8, 128)).to_dict()
         {'ok': True, 'input_shape': [1, 3, 64], 'layers': [], 'problems': [], 'valid_sizes': {}, 'source': 'onnx',
-         'output_shape': [1, 8, 128], 'notes': []}
+         'output_shape': [1, 8, 128], 'notes': [], 'warnings': []}
         """
         from .writers import to_dict
 

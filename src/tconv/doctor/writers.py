@@ -28,7 +28,7 @@ def to_dict(d: Diagnosis) -> dict[str, Any]:
     >>> to_dict(Diagnosis((1, 2, 4), (up,), (), {}, "torch", output_shape=(1, 2, 8)))
     {'ok': True, 'input_shape': [1, 2, 4],
      'layers': [{'where': 'up', 'kind': 'conv_transpose', 'input_shape': [1, 2, 4], 'output_shape': [1, 2, 8]}],
-     'problems': [], 'valid_sizes': {}, 'source': 'torch', 'output_shape': [1, 2, 8], 'notes': []}
+     'problems': [], 'valid_sizes': {}, 'source': 'torch', 'output_shape': [1, 2, 8], 'notes': [], 'warnings': []}
     """
     return {
         "ok": d.ok,
@@ -39,6 +39,7 @@ def to_dict(d: Diagnosis) -> dict[str, Any]:
         "source": d.source,
         "output_shape": None if d.output_shape is None else list(d.output_shape),
         "notes": list(d.notes),
+        "warnings": [w.to_dict() for w in d.warnings],
     }
 
 
@@ -107,5 +108,20 @@ def to_text(d: Diagnosis) -> str:
         lines.append("input sizes that work:")
         for axis, s in d.valid_sizes.items():
             near = ", ".join(map(str, s.nearest)) or "none"
-            lines.append(f"  dim {axis}: {s.rule} (searched {s.low}..{s.high}); nearest to {s.requested}: {near}")
+            lines.append(f"  dim {axis}: {s.rule} ({_source(s)}); nearest to {s.requested}: {near}")
+            lines.extend(f"    interacts: {i}" for i in s.interactions)
+    if d.warnings:
+        lines.append("")
+        lines.append(f"{len(d.warnings)} warning(s):")
+        for w in d.warnings:
+            lines.append(f"- {w.message}")
+            lines.extend(f"    {x}" for x in w.details)
     return "\n".join(lines)
+
+
+def _source(s: Any) -> str:
+    """Where an axis' rule comes from: the arithmetic (checked at how many sizes, against which window), a search."""
+    if s.source != "derived":
+        return f"searched {s.low}..{s.high}"
+    window = f"; every size of {s.low}..{s.high} traced agrees" if s.high else ""
+    return f"derived from the size arithmetic, checked by tracing {len(s.checked)} sizes{window}"
