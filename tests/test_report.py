@@ -125,7 +125,8 @@ def test_report_refusals_name_the_parameter() -> None:
         layer_report(5, 3, output_size=6, transposed=False)
     with pytest.raises(tconv.TconvError, match="ceil_mode only applies to pooling"):
         layer_report(5, 3, ceil_mode=True)
-    with pytest.raises(tconv.TconvError, match="padding 'full' is a string other than 'same' and 'valid': use 'same', 'valid' or integers"):
+    with pytest.raises(tconv.TconvError, match="padding 'full' is a string other than 'same' and 'valid': use 'same', "
+                                               "'valid' or integers"):
         layer_report(5, 3, padding="full")
     with pytest.raises(tconv.TconvError, match="padding_mode 'reflect' does not apply to pooling"):
         layer_report(5, 3, pool=True, padding_mode="reflect")
