@@ -110,7 +110,8 @@ def candidate_fixes(layers: Sequence[Layer], join: Join, input_shape: Shape) -> 
     target = spatial(skip_shape)
     found: list[tuple[Fix, Patch]] = []
     owner = _module(jl.where) or "the model"
-    sourced = jl.params.get("site") is not None
+    site = jl.params.get("site")
+    sourced = site is not None and site.readable  # else (ONNX, a model typed at a prompt): the code in general terms
     size_code, why = (None, None)
     if up_index is not None and sourced and up_layer.kind in ("conv_transpose", "upsample"):
         size_code, why = fixcode.size_edit(up_layer, jl, join.skip, nd)

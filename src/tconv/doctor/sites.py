@@ -56,6 +56,11 @@ class Site:
         """``path:line``, the path relative to the current directory when under it."""
         return f"{shown(self.file)}:{self.line}"
 
+    @property
+    def readable(self) -> bool:
+        """True when the site's file can be read and parsed, so a fix can be written against it."""
+        return _tree(self.file) is not None
+
     def lines(self) -> list[str]:
         """The source lines of the span (empty when the file cannot be read)."""
         return [linecache.getline(self.file, n).rstrip("\n") for n in range(self.line, self.end_line + 1)] \
