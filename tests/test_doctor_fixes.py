@@ -6,6 +6,7 @@ outputs where it already ran (an interpolate keeping align_corners) must give th
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import itertools
 import re
@@ -111,7 +112,8 @@ def diagnoses() -> dict[str, tuple[Diagnosis, str]]:
     found = {}
     for (file, cls, shape, _, _), name in zip(CASES, IDS):
         model = _build(ZOO, file, cls)
-        d = tconv.doctor(model, shape)
+        window = (max(1, min(shape[2:]) - 6), max(shape[2:]) + 6)  # the sizes searched: a few around the request
+        d = tconv.doctor(model, shape, sizes=window)
         found[name] = (d, d.to_text())
     return found
 
@@ -135,7 +137,7 @@ def test_the_verdict_is_a_real_forward_pass(name: str, diagnoses) -> None:
 def test_every_printed_fix_applied_as_printed(name: str, diagnoses, tmp_path: Path) -> None:
     """Each verified fix kind, applied as printed, makes the real model run with the output it claims."""
     file, cls, shape, _, works_at = CASES[IDS.index(name)]
-    d, text = diagnoses[name]
+    _, text = diagnoses[name]
     original = _build(ZOO, file, cls)
     blocks = fix_blocks(text)
     assert blocks
@@ -187,3 +189,32 @@ def test_fixes_keep_the_modules_settings_and_name_the_source(diagnoses) -> None:
     assert "is run by nn.Sequential's forward" in text and "cannot pass it output_size" in text
     _, text = diagnoses["instnorm.InstanceNormUNet"]
     assert "not offered at cat: u2 can give 16..17 × 24..25 from 8×12, not the skip's 15×23" in text
+
+
+def test_a_raised_output_size_gets_the_arithmetic_and_a_conv_transpose_fix(diagnoses) -> None:
+    """PyTorch's ValueError inside the ConvTranspose: the chain to it, the range it can give, where the size
+    asked for comes from, and a fix on the ConvTranspose call (applied as printed by the test above)."""
+    d, text = diagnoses["outsize.Strided3d"]
+    problem = d.problems[0]
+    assert problem.op == "error" and problem.where == ("up1.up",)
+    assert problem.message == "up1.up raised: output_size 5×5×6 is outside what it can give from 3×3×3: 6..7 × " \
+                              "6..7 × 6..7"
+    assert problem.chains[0].startswith("dim 2: 9 → 5 (down1: 5·2 = 10 ≠ 9: a row gained) → 3 (down2: 3·2 = 6 ≠ 5: "
+                                        "a row gained); up1.up: (3 − 1)·2 − 2·0 + 1·(2 − 1) + 0 + 1 = 6, up to 7")
+    assert "output_size asks 5 (the size of down1" in problem.chains[0] and len(problem.chains) == 3
+    assert problem.chains[-1].startswith("PyTorch: requested an output size of torch.Size([5, 5, 6])")
+    assert [f.kind for f in problem.fixes] == ["crop_up", "pad_input"] and all(f.verified for f in problem.fixes)
+    assert "+        x = self.up(x)[(..., *(slice(n) for n in skip.shape[2:]))]" in text
+
+
+def test_docs_show_recorded_fixes(monkeypatch) -> None:
+    """docs/doctor.md's "Paste-ready fixes" and "Errors raised" blocks are what the doctor prints now, from the
+    repository root (source paths are printed relative to the current directory)."""
+    doc = (Path(__file__).parent.parent / "docs" / "doctor.md").read_text(encoding="utf-8")
+    monkeypatch.chdir(ZOO.parent.parent)
+    for file, cls, shape in (("interp", "InterpUNet", (1, 3, 30, 45)), ("nested", "Pix2PixUNet", (1, 3, 20, 28)),
+                             ("outsize", "Strided3d", (1, 1, 9, 10, 12))):
+        model = getattr(importlib.import_module(f"doctor_fix_zoo.{file}"), cls)()
+        text = tconv.doctor(model, shape, sizes=(max(1, min(shape[2:]) - 6), max(shape[2:]) + 6)).to_text()
+        part = text if cls == "Strided3d" else text[text.index("fixes (each"):text.index("\n\ninput sizes")]
+        assert f"```\n{part}\n```" in doc, cls

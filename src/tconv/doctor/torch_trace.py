@@ -69,6 +69,7 @@ class _State:
         self.stack: list[str] = [""]
         self.sites: list[Site | None] = [None]  # where the model's code called each module of the stack
         self.attempt: Layer | None = None  # the recorded call under way (the layer that raised, if one does)
+        self.crops: dict[str, list[int]] = {}  # crop_up: the output_size each patched module was asked for
         self.layers: list[Layer] = []
         self.joins: list[Join] = []
         self.source: dict[int, int | None] = {}
@@ -163,16 +164,26 @@ class TorchTracer:
             patch = state.patches.get(("output_size", path))
             if hasattr(module, "_output_padding"):  # a ConvTranspose module: the call, in case it raises
                 state.attempt = _module_attempt(self, path, module, args, kwargs)
+                here = state.sites[-1]
+                at = f"@{here.file}:{here.line}" if here is not None else path
+                asked = kwargs.get("output_size") is not None or len(args) > 1
+                if asked and (("crop_up", path) in state.patches or ("crop_up", at) in state.patches):
+                    state.crops[path] = list(kwargs.get("output_size", args[1] if len(args) > 1 else ()))
+                    return args[:1], {k: v for k, v in kwargs.items() if k != "output_size"}
             if patch is not None and hasattr(module, "_output_padding"):  # a ConvTranspose module: real output_size
                 return args, {**kwargs, "output_size": list(patch.values)}
             return None
         return hook
 
     def _post(self, path: str) -> Callable[..., Any]:
-        def hook(module: Any, args: Any, output: Any) -> None:
+        def hook(module: Any, args: Any, output: Any) -> Any:
             state = self.state
             if state is None:
-                return
+                return None
+            size = state.crops.pop(path, None)
+            if size is not None and isinstance(output, self._torch.Tensor):  # crop_up: cut to the output_size asked
+                nd = output.dim() - 2
+                output = output[(..., *(slice(0, int(n)) for n in list(size)[-nd:]))]
             if len(state.stack) > 1:
                 state.stack.pop()
                 state.sites.pop()
@@ -180,6 +191,7 @@ class TorchTracer:
             if isinstance(output, self._torch.Tensor):
                 state.name[id(output)] = path or type(module).__name__
                 state.keep.append(output)
+            return output if size is not None else None
         return hook
 
     # ----------------------------------------------------------------------------------------- trace
