@@ -201,7 +201,13 @@ def test_every_fix_kind_applied_for_real_runs(name: str, diagnoses) -> None:
             kinds.setdefault(f.kind, []).append(f)
     assert "output_size" in kinds and "pad_up" in kinds
     for kind, fixes in kinds.items():
-        assert all(f.code.strip() for f in fixes)
+        # a kind a join cannot take has no code there, says why, and is verified nowhere
+        assert all(f.code.strip() or (not f.verified and f.cost.startswith("not offered")) for f in fixes)
+        if not all(f.code for f in fixes):
+            assert not any(f.verified for f in fixes)
+            fixes = [f for f in fixes if f.code]
+            if not fixes:
+                continue
         if not all(f.verified for f in fixes):  # said so: then applying it really fails
             with applied(model, fixes) as m, pytest.raises(RuntimeError):
                 _run(m, shape)
@@ -266,7 +272,7 @@ def test_smp_interpolate_and_attention_gates(diagnoses) -> None:
     _, smp = diagnoses["smp"]
     assert smp.problems[0].where == ("blocks.0:interpolate", "encoder.2", "blocks.0:cat")
     assert "a row gained" in smp.problems[0].chains[0]
-    assert "F.interpolate(x, size=skip.shape[-2:], mode='nearest')" in smp.problems[0].fixes[0].code
+    assert '+        x = F.interpolate(x, size=skip.shape[-2:], mode="nearest")' in smp.problems[0].fixes[0].code
     _, att = diagnoses["attention"]
     assert [p.op for p in att.problems] == ["add", "cat", "add", "cat"]
     assert att.problems[0].where[-1] == "Att3:add"

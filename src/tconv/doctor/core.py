@@ -166,8 +166,16 @@ def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | N
                                 problem.axes))
     if trace.error is not None:
         where = trace.error_where or "model"
-        problems.append(Problem((where,), "error", (), f"{where} raised: {trace.error}", (),
-                                (pad_fix,) if pad_fix else ()))
+        from .raised import explain
+
+        explained = explain(tracer, trace, input_shape)
+        if explained is not None:  # a ConvTranspose's output_size out of its range: the arithmetic, a fix
+            problems.append(Problem(explained.where, "error", explained.sizes, explained.message,
+                                    (*explained.chains, f"PyTorch: {trace.error}"),
+                                    (*explained.fixes, *((pad_fix,) if pad_fix else ()))))
+        else:
+            problems.append(Problem((where,), "error", (), f"{where} raised: {trace.error}", (),
+                                    (pad_fix,) if pad_fix else ()))
     notes = (*getattr(tracer, "notes", ()), *derivation.notes)
     misfit = fit_warning(input_shape, trace.output_shape, target, trace.layers, derivation.programs,
                          derivation.rules) if trace.runs else None

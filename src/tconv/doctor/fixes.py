@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from .. import shapes
 from ..errors import TconvError
+from . import fixcode
 from .model import AxisSizes, Fix, Layer, Shape
 from .trace import Join, Patch, Trace, Tracer, last_resize, spatial
 from .writers import dims
@@ -55,8 +56,31 @@ def _source(jl: Layer, operand: int) -> int | None:
         else None
 
 
+def _key(layer: Layer) -> str:
+    """What a fix edits for a layer: its source line (every call made there gets the edit), else its where."""
+    site = layer.params.get("site")
+    return f"@{site.file}:{site.line}" if site is not None else layer.where
+
+
+def _effect(diffs: Sequence[int]) -> str:
+    """What padding the upsampled operand by ``diffs`` does: zeros where positive, a crop where negative."""
+    grown = ", ".join(f"{v} on axis {a + 2}" for a, v in enumerate(diffs) if v > 0)
+    cut = ", ".join(f"{-v} on axis {a + 2}" for a, v in enumerate(diffs) if v < 0)
+    parts = []
+    if grown:
+        parts.append(f"zeros enter the features at the border ({grown} at this level)")
+    if cut:
+        parts.append(f"the upsampled features are cropped, their border dropped ({cut} at this level; F.pad's "
+                     f"negative amounts crop)")
+    return "; ".join(parts)
+
+
 def candidate_fixes(layers: Sequence[Layer], join: Join, input_shape: Shape) -> list[tuple[Fix, Patch]]:
     """The fixes for one mismatched join, unverified, each with the patch that applies it in a trace.
+
+    A fix kind that does not apply to this join (``output_size`` where the upsampling cannot be told the skip's
+    size) is listed with no code, its ``cost`` saying why. Code is written against the model's source where the
+    trace saw it (see :mod:`.fixcode`), else in general terms.
 
     A 1-D model at input size 9: ``up`` (kernel 2, stride 2) gives 8 from 4, and ``cat`` joins it with the input:
 
@@ -86,6 +110,11 @@ def candidate_fixes(layers: Sequence[Layer], join: Join, input_shape: Shape) -> 
     target = spatial(skip_shape)
     found: list[tuple[Fix, Patch]] = []
     owner = _module(jl.where) or "the model"
+    site = jl.params.get("site")
+    sourced = site is not None and site.readable  # else (ONNX, a model typed at a prompt): the code in general terms
+    size_code, why = (None, None)
+    if up_index is not None and sourced and up_layer.kind in ("conv_transpose", "upsample"):
+        size_code, why = fixcode.size_edit(up_layer, jl, join.skip, nd)
     if up_index is not None and up_layer.kind == "conv_transpose":
         p = up_layer.params
         size = spatial(up_layer.input_shape)
@@ -95,53 +124,76 @@ def candidate_fixes(layers: Sequence[Layer], join: Join, input_shape: Shape) -> 
             ranges = ()
         if ranges and all(lo <= t <= hi for t, (lo, hi) in zip(target, ranges)):
             attr = _attribute(up_layer.where, jl.where)
-            code = (f"# in {owner}'s forward: the upsampled size follows the skip at any input size\n"
-                    f"x = {attr}(x, output_size=skip.shape{_shape_slice(nd)})")
-            found.append((Fix("output_size", f"pass output_size to {up_layer.where}", code, False,
-                              "none: right for every input size", up_layer.where, {"output_size": list(target)}),
+            code = size_code if sourced else (
+                f"# in {owner}'s forward: the upsampled size follows the skip at any input size\n"
+                f"x = {attr}(x, output_size=skip.shape{_shape_slice(nd)})")
+            found.append((Fix("output_size", f"pass output_size to {up_layer.where}", code or "", False,
+                              "none: the upsampled size follows the skip" if code else f"not offered: {why}",
+                              up_layer.where, {"output_size": list(target)}),
                           Patch("output_size", up_layer.where, target)))
             op = shapes.output_padding_for(size, target, p["kernel_size"], p["stride"], p["padding"], p["dilation"])
             if all(o <= shapes.output_padding_limit(s, d) for o, s, d in zip(op, p["stride"], p["dilation"])):
-                cin, cout = p.get("in_channels", "in_channels"), p.get("out_channels", "out_channels")
-                args = [str(cin), str(cout), f"kernel_size={_tuple(p['kernel_size'])}",
-                        f"stride={_tuple(p['stride'])}"]
-                if any(p["padding"]):
-                    args.append(f"padding={_tuple(p['padding'])}")
-                args.append(f"output_padding={_tuple(op)}")
-                if any(d != 1 for d in p["dilation"]):
-                    args.append(f"dilation={_tuple(p['dilation'])}")
-                code = (f"# in {owner}'s __init__ (only for inputs of {dims(spatial(input_shape))}):\n"
-                        f"{attr} = nn.ConvTranspose{nd}d({', '.join(args)})")
+                note = f"; only for inputs of {dims(spatial(input_shape))}"
+                code, _ = fixcode.constructor(up_layer, op, note) if sourced else (None, None)
+                if code is None:
+                    cin, cout = p.get("in_channels", "in_channels"), p.get("out_channels", "out_channels")
+                    args = [str(cin), str(cout), f"kernel_size={_tuple(p['kernel_size'])}",
+                            f"stride={_tuple(p['stride'])}"]
+                    if any(p["padding"]):
+                        args.append(f"padding={_tuple(p['padding'])}")
+                    args.append(f"output_padding={_tuple(op)}")
+                    if any(d != 1 for d in p["dilation"]):
+                        args.append(f"dilation={_tuple(p['dilation'])}")
+                    code = (f"# in {owner}'s __init__ (only for inputs of {dims(spatial(input_shape))}):\n"
+                            f"{attr} = nn.ConvTranspose{nd}d({', '.join(args)})")
                 found.append((Fix("output_padding", f"set output_padding={_tuple(op)} on {up_layer.where}", code,
                                   False, "only for this input size: other sizes need other values",
                                   up_layer.where, {"output_padding": list(op)}),
                                Patch("output_padding", up_layer.where, op)))
+        else:
+            reach = " × ".join(f"{lo}..{hi}" for lo, hi in ranges) or "?"
+            found.append((Fix("output_size", f"output_size cannot fix {jl.where}", "", False,
+                              f"not offered at {jl.where}: {up_layer.where} can give {reach} from "
+                              f"{dims(size)}, not the skip's {dims(target)}", jl.where, {}),
+                          Patch("output_size", up_layer.where, target)))
     elif up_index is not None and up_layer.kind == "upsample":
         mode = up_layer.params.get("mode", "nearest")
-        code = (f"# in {owner}'s forward, instead of a scale factor: the skip's size\n"
-                f"x = F.interpolate(x, size=skip.shape{_shape_slice(nd)}, mode={mode!r})")
-        found.append((Fix("output_size", f"interpolate {up_layer.where} to the skip's size", code, False,
-                          "none: right for every input size", up_layer.where, {"size": list(target)}),
-                       Patch("output_size", up_layer.where, target)))
+        code = size_code if sourced else (
+            f"# in {owner}'s forward, instead of a scale factor: the skip's size\n"
+            f"x = F.interpolate(x, size=skip.shape{_shape_slice(nd)}, mode={mode!r})")
+        found.append((Fix("output_size", f"interpolate {up_layer.where} to the skip's size", code or "", False,
+                          "none: the upsampled size follows the skip" if code else f"not offered: {why}",
+                          up_layer.where, {"size": list(target)}),
+                      Patch("output_size", up_layer.where, target)))
+    else:
+        found.append((Fix("output_size", f"output_size cannot fix {jl.where}", "", False,
+                          f"not offered at {jl.where}: no ConvTranspose or interpolate made {up_name}'s size",
+                          jl.where, {}), Patch("output_size", "", ())))
     diffs = [s - u for s, u in zip(target, spatial(up_shape))]
     pads = ", ".join(f"d[{a}] // 2, d[{a}] - d[{a}] // 2" for a in reversed(range(nd)))
-    code = (f"# in {owner}'s forward, before the {jl.kind}: zero-pad the upsampled features to the skip's size\n"
-            f"d = [s - u for s, u in zip(skip.shape[2:], x.shape[2:])]\n"
-            f"x = F.pad(x, [{pads}])")
-    rows = ", ".join(f"{abs(v)} on axis {a + 2}" for a, v in enumerate(diffs) if v)
-    found.append((Fix("pad_up", f"zero-pad {up_name} to {skip_name}'s size at {jl.where}", code, False,
-                      f"zeros enter the features at the border ({rows} at this level)", jl.where,
-                      {"pad": [[v // 2, v - v // 2] for v in diffs], "up": join.up, "skip": join.skip}),
-                  Patch("pad_up", jl.where)))
-    if all(v >= 0 for v in diffs):
-        slices = ", ".join(f"d[{a}] // 2 : d[{a}] // 2 + x.shape[{a + 2}]" for a in range(nd))
-        code = (f"# in {owner}'s forward, before the {jl.kind}: crop the skip to the upsampled size\n"
+    code, why = fixcode.join_edit(jl, join.up, join.skip, nd, "pad_up") if sourced else (None, None)
+    if code is None and not sourced:
+        code = (f"# in {owner}'s forward, before the {jl.kind}: zero-pad the upsampled features to the skip's size\n"
                 f"d = [s - u for s, u in zip(skip.shape[2:], x.shape[2:])]\n"
-                f"skip = skip[..., {slices}]")
-        found.append((Fix("crop_skip", f"crop {skip_name} to {up_name}'s size at {jl.where}", code, False,
-                          f"the skip's border is dropped ({rows} at this level)", jl.where,
-                          {"crop": [[v // 2, v - v // 2] for v in diffs], "up": join.up, "skip": join.skip}),
-                      Patch("crop_skip", jl.where)))
+                f"x = F.pad(x, [{pads}])")
+    rows = ", ".join(f"{abs(v)} on axis {a + 2}" for a, v in enumerate(diffs) if v)
+    title = "zero-pad" if all(v >= 0 for v in diffs) else "crop" if all(v <= 0 for v in diffs) else "pad or crop"
+    found.append((Fix("pad_up", f"{title} {up_name} to {skip_name}'s size at {jl.where}", code or "", False,
+                      _effect(diffs) if code else f"not offered: {why}", jl.where,
+                      {"pad": [[v // 2, v - v // 2] for v in diffs], "up": join.up, "skip": join.skip}),
+                  Patch("pad_up", _key(jl) if sourced else "*")))
+    if all(v >= 0 for v in diffs):
+        code, why = fixcode.join_edit(jl, join.up, join.skip, nd, "crop_skip") if sourced else (None, None)
+        if code is None and not sourced:
+            slices = ", ".join(f"d[{a}] // 2 : d[{a}] // 2 + x.shape[{a + 2}]" for a in range(nd))
+            code = (f"# in {owner}'s forward, before the {jl.kind}: crop the skip to the upsampled size\n"
+                    f"d = [s - u for s, u in zip(skip.shape[2:], x.shape[2:])]\n"
+                    f"skip = skip[..., {slices}]")
+        found.append((Fix("crop_skip", f"crop {skip_name} to {up_name}'s size at {jl.where}", code or "", False,
+                          f"the skip's border is dropped ({rows} at this level)" if code else f"not offered: {why}",
+                          jl.where, {"crop": [[v // 2, v - v // 2] for v in diffs], "up": join.up,
+                                     "skip": join.skip}),
+                      Patch("crop_skip", _key(jl) if sourced else "*")))
     return found
 
 
@@ -150,9 +202,89 @@ def _tuple(values: Sequence[int]) -> str:
     return str(values[0]) if len(set(values)) == 1 else str(values)
 
 
+#: Fix kinds that follow the sizes (no number of the diagnosed size in their code): checked at other sizes too.
+FOLLOWING = ("output_size", "pad_up", "crop_skip")
+
+
+def sample_shapes(input_shape: Shape) -> list[Shape]:
+    """Input shapes near ``input_shape`` a size-following fix is checked at: each spatial axis moved by -3..3
+    alone (the others as asked, so non-square), and all of them moved together by 1 and by 2.
+
+    >>> sample_shapes((1, 3, 5, 8))[:3], len(sample_shapes((1, 3, 5, 8)))
+    ([(1, 3, 5, 8), (1, 3, 2, 8), (1, 3, 3, 8)], 15)
+    """
+    found = [tuple(input_shape)]
+    nd = len(input_shape) - 2
+    for axis in range(2, len(input_shape)):
+        for delta in (-3, -2, -1, 1, 2, 3):
+            shape = list(input_shape)
+            shape[axis] += delta
+            found.append(tuple(shape))
+    if nd > 1:
+        for delta in (1, 2):
+            found.append((*input_shape[:2], *(v + delta for v in input_shape[2:])))
+    return [s for s in dict.fromkeys(found) if min(s[2:]) >= 1]
+
+
+def _patches_at(kind: str, trace: Trace, keys: set[str]) -> list[Patch]:
+    """The patches of ``kind`` at one size: the edited lines' (every join or upsampling the edit reaches)."""
+    if kind != "output_size":
+        return [Patch(kind, k if k.startswith("@") else "*") for k in sorted(keys)]
+    found = []
+    for j in trace.joins:
+        _, up, index = _plans(trace.layers, j)
+        if index is not None and _key(up) in keys:
+            found.append(Patch("output_size", up.where, spatial(trace.layers[j.layer].params["operands"][j.skip])))
+    return found
+
+
+def check_sizes(tracer: Tracer, kind: str, keys: set[str], input_shape: Shape) -> tuple[list[Shape], list[Shape]]:
+    """The sample shapes (:func:`sample_shapes`) at which the model runs with the fix, and those where it does
+    not, each traced with the fix's edits as they act at that size."""
+    good: list[Shape] = []
+    bad: list[Shape] = []
+    for shape in sample_shapes(input_shape):
+        plain = tracer.trace(shape)
+        if plain.runs:
+            good.append(shape)
+            continue
+        after = tracer.trace(shape, _patches_at(kind, plain, keys))
+        (good if after.runs else bad).append(shape)
+    return good, bad
+
+
+def _span(shapes_: Sequence[Shape]) -> str:
+    nd = len(shapes_[0]) - 2
+    span = " × ".join(f"{min(s[2 + a] for s in shapes_)}..{max(s[2 + a] for s in shapes_)}" for a in range(nd))
+    return span + (": each axis alone and all together" if nd > 1 else "")
+
+
+def _follow(tracer: Tracer, kind: str, input_shape: Shape, patches: list[Patch], after: Trace,
+            extra: dict[str, list[Fix]]) -> Trace:
+    """Cropping or padding at a join changes the sizes after it, so a join further on may mismatch in turn (an
+    attention gate's ``x * psi``): its line is edited too, until the model runs or a join cannot take the edit."""
+    keys = {p.target for p in patches}
+    for _ in range(16):
+        if after.runs or after.error is not None:
+            break
+        new = []
+        for j in after.joins:
+            found = [f for f, _ in candidate_fixes(after.layers, j, input_shape) if f.kind == kind and f.code]
+            key = _key(after.layers[j.layer])
+            if not found or key in keys:
+                return after
+            new.append(replace(found[0], values={**found[0].values, "key": key}))
+        keys |= {f.values["key"] for f in new}
+        extra.setdefault(kind, []).extend(new)
+        after = tracer.trace(input_shape, [Patch(kind, k) for k in sorted(keys)])
+    return after
+
+
 def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape) -> list[list[Fix]]:
     """Fixes for each mismatched join of ``trace``, verified: with the same kind applied at every join that has one,
-    the re-trace has no mismatch at this join and no error.
+    the re-trace has no error and no mismatch anywhere. A kind that some join cannot take is verified nowhere
+    (it does not make the model run alone); its entry at that join says why. A kind whose code follows the sizes
+    (:data:`FOLLOWING`) is then checked at the sizes of :func:`sample_shapes`, and its cost says where it ran.
 
     The model of :func:`candidate_fixes`, traced by a stand-in that any patch repairs, where cropping the skip
     also shortens the model's output:
@@ -174,28 +306,53 @@ def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape) -> list[list[Fi
     >>> [(fix.kind, fix.verified) for fix in fixes]
     [('output_size', True), ('output_padding', True), ('pad_up', True), ('crop_skip', True)]
     >>> fixes[-1].cost
-    "the skip's border is dropped (1 on axis 2 at this level); the output is 8 instead of 9"
+    "the skip's border is dropped (1 on axis 2 at this level); the output is 8 instead of 9; verified at 7 input sizes \
+(6..12)"
     """
     candidates = [candidate_fixes(trace.layers, j, input_shape) for j in trace.joins]
     kinds = list(dict.fromkeys(f.kind for c in candidates for f, _ in c))
     outcome: dict[str, Trace] = {}
+    complete: dict[str, bool] = {}
+    extra: dict[str, list[Fix]] = {}  # joins the fix's edits make mismatch in turn: edited too
     for kind in kinds:
-        # the join fixes go in the forward of the block that joins, so they act at every join ("*")
-        patches = [Patch(kind, "*")] if kind in ("crop_skip", "pad_up") else \
-            [p for c in candidates for f, p in c if f.kind == kind]
+        offered = [(f, p) for c in candidates for f, p in c if f.kind == kind]
+        complete[kind] = all(f.code for f, _ in offered) and len(offered) == len(candidates)
+        patches = list(dict.fromkeys(p for f, p in offered if f.code))
         outcome[kind] = tracer.trace(input_shape, patches)
+        if kind in ("pad_up", "crop_skip") and complete[kind]:
+            outcome[kind] = _follow(tracer, kind, input_shape, patches, outcome[kind], extra)
+    sampled: dict[str, str] = {}
+    for kind in kinds:
+        if kind in FOLLOWING and complete[kind] and outcome[kind].runs:
+            keys = {_key(_plans(trace.layers, j)[1]) if kind == "output_size" else _key(trace.layers[j.layer])
+                    for j in trace.joins}
+            keys |= {f.values["key"] for f in extra.get(kind, ())}
+            good, bad = check_sizes(tracer, kind, keys, input_shape)
+            if not bad:
+                sampled[kind] = f"verified at {len(good)} input sizes ({_span(good)})"
+            else:
+                sampled[kind] = (f"runs at {len(good)} of {len(good) + len(bad)} input sizes tried ({_span(good + bad)}"
+                                 f"); not at {', '.join(dims(spatial(s)) for s in bad[:4])}"
+                                 f"{', …' if len(bad) > 4 else ''}")
     result = []
-    for _j, c in zip(trace.joins, candidates):
+    for n, (_j, c) in enumerate(zip(trace.joins, candidates)):
         fixes = []
-        for fix, _ in c:
+        listed = [f for f, _ in c]
+        if n == len(candidates) - 1:
+            listed += [f for k in kinds for f in extra.get(k, ())]
+        for fix in listed:
             after = outcome[fix.kind]
-            ok = after.runs  # the model runs with it: no mismatch left anywhere, no error
+            ok = bool(fix.code) and complete[fix.kind] and after.runs
             cost = fix.cost
-            if fix.kind == "crop_skip" and ok and after.output_shape is not None:
-                cost += f"; the output is {dims(spatial(after.output_shape))} instead of " \
-                        f"{dims(spatial(input_shape))}" if after.runs and \
-                    spatial(after.output_shape) != spatial(input_shape) else ""
-            fixes.append(replace(fix, verified=ok, cost=cost))
+            values = dict(fix.values)
+            if ok and after.output_shape is not None:
+                values["output"] = list(spatial(after.output_shape))
+                out, want = spatial(after.output_shape), spatial(input_shape)
+                cost += f"; the output is {dims(out)} instead of {dims(want)}" if out != want else \
+                    f"; the output is {dims(out)}"
+            if ok and fix.kind in sampled:
+                cost += f"; {sampled[fix.kind]}"
+            fixes.append(replace(fix, verified=ok, cost=cost, values=values))
         result.append(fixes)
     return result
 

@@ -9,6 +9,7 @@ is recorded and repaired (the trace goes on) instead of raising.
 from __future__ import annotations
 
 import copy
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,6 +18,7 @@ from ..errors import TconvError, one_line
 from . import arithmetic
 from .limits import DEFAULT_TIMEOUT, EXITS, bounded, refuse_exit
 from .model import Layer, Shape
+from .sites import Site, capture
 from .trace import Join, Patch, Trace, mismatched_axes, pick_up_operand
 
 __all__ = ["TorchTracer"]
@@ -65,6 +67,9 @@ class _State:
 
     def __init__(self, patches: Sequence[Patch]) -> None:
         self.stack: list[str] = [""]
+        self.sites: list[Site | None] = [None]  # where the model's code called each module of the stack
+        self.attempt: Layer | None = None  # the recorded call under way (the layer that raised, if one does)
+        self.crops: dict[str, list[int]] = {}  # crop_up: the output_size each patched module was asked for
         self.layers: list[Layer] = []
         self.joins: list[Join] = []
         self.source: dict[int, int | None] = {}
@@ -126,7 +131,9 @@ class TorchTracer:
         import torch
 
         self._torch = torch
+        self._torch_dir = str(__import__("pathlib").Path(torch.__file__).parent) + __import__("os").sep
         self.timeout = timeout
+        self.origin = _origins(module)  # dtype and device of each module's own weights, before the meta copy
         try:
             self.module = copy.deepcopy(module).to("meta")
         except Exception as exc:  # a module that cannot be copied or moved: say which and why
@@ -153,22 +160,38 @@ class TorchTracer:
             if state is None:
                 return None
             state.stack.append(path)
+            state.sites.append(capture(self._torch_dir))
             patch = state.patches.get(("output_size", path))
+            if hasattr(module, "_output_padding"):  # a ConvTranspose module: the call, in case it raises
+                state.attempt = _module_attempt(self, path, module, args, kwargs)
+                here = state.sites[-1]
+                at = f"@{here.file}:{here.line}" if here is not None else path
+                asked = kwargs.get("output_size") is not None or len(args) > 1
+                if asked and (("crop_up", path) in state.patches or ("crop_up", at) in state.patches):
+                    state.crops[path] = list(kwargs.get("output_size", args[1] if len(args) > 1 else ()))
+                    return args[:1], {k: v for k, v in kwargs.items() if k != "output_size"}
             if patch is not None and hasattr(module, "_output_padding"):  # a ConvTranspose module: real output_size
                 return args, {**kwargs, "output_size": list(patch.values)}
             return None
         return hook
 
     def _post(self, path: str) -> Callable[..., Any]:
-        def hook(module: Any, args: Any, output: Any) -> None:
+        def hook(module: Any, args: Any, output: Any) -> Any:
             state = self.state
             if state is None:
-                return
+                return None
+            size = state.crops.pop(path, None)
+            if size is not None and isinstance(output, self._torch.Tensor):  # crop_up: cut to the output_size asked
+                nd = output.dim() - 2
+                output = output[(..., *(slice(0, int(n)) for n in list(size)[-nd:]))]
             if len(state.stack) > 1:
                 state.stack.pop()
+                state.sites.pop()
+            state.attempt = None
             if isinstance(output, self._torch.Tensor):
                 state.name[id(output)] = path or type(module).__name__
                 state.keep.append(output)
+            return output if size is not None else None
         return hook
 
     # ----------------------------------------------------------------------------------------- trace
@@ -228,7 +251,8 @@ class TorchTracer:
             self.state = None
             for target, value in saved.items():
                 self.modules[target].output_padding = value
-        return Trace(tuple(state.layers), tuple(state.joins), error, where, out_shape)
+        return Trace(tuple(state.layers), tuple(state.joins), error, where, out_shape,
+                     state.attempt if error is not None else None)
 
 
 _PREPARED = False
@@ -340,6 +364,7 @@ def _record(tracer: TorchTracer, state: _State, func: Any, name: str, entry: tup
     nd = x.dim() - 2
     size = tuple(x.shape[2:])
     params: dict[str, Any] = {}
+    site = state.sites[-1] if leaf else capture(tracer._torch_dir, 2)
     if kind == "upsample":
         patch = state.patches.get(("output_size", where))
         if patch is not None:
@@ -351,7 +376,11 @@ def _record(tracer: TorchTracer, state: _State, func: Any, name: str, entry: tup
         if patch is not None and not leaf:
             bound["output_padding"] = tuple(patch.values)
             args, kwargs = (), bound
+    if not leaf or kind != "conv_transpose":
+        state.attempt = Layer(where, kind, tuple(x.shape), (), {"site": site, "call": _call_keywords(bound)}, (),
+                              (state.source.get(id(x)),), (state.name.get(id(x), "input"),))
     out = func(*args, **kwargs)
+    state.attempt = None
     first = _first_tensor(out, torch)
     if first is None:
         return out
@@ -360,6 +389,13 @@ def _record(tracer: TorchTracer, state: _State, func: Any, name: str, entry: tup
         params, lines = _arith(kind, bound, size, out_size, nd)
     except Exception:  # an argument form this reader does not know: the layer is listed without its formula
         lines = ()
+    params["site"] = site
+    if kind == "upsample":
+        params["call"] = _call_keywords(bound)
+        if leaf:
+            params["module"] = _module_info(tracer, state.stack[-1])
+    if kind == "conv_transpose" and leaf:
+        params["module"] = _module_info(tracer, state.stack[-1])
     layer = Layer(where, kind, tuple(x.shape), tuple(first.shape), params, lines,
                   (state.source.get(id(x)),), (state.name.get(id(x), "input"),))
     state.layers.append(layer)
@@ -470,9 +506,13 @@ def _join(tracer: TorchTracer, state: _State, func: Any, name: str, kind: str, a
     axes = mismatched_axes(shapes, broadcast=kind != "cat", skip_dim=cat_dim)
     up, skip = pick_up_operand(state.layers, sources)
     crop = pad = None
+    site = capture(tracer._torch_dir, 3)
+    at = f"@{site.file}:{site.line}" if site is not None else ""
     if axes:
-        crop = state.patches.get(("crop_skip", where)) or state.patches.get(("crop_skip", "*"))
-        pad = state.patches.get(("pad_up", where)) or state.patches.get(("pad_up", "*"))
+        crop = state.patches.get(("crop_skip", where)) or state.patches.get(("crop_skip", "*")) or \
+            state.patches.get(("crop_skip", at))
+        pad = state.patches.get(("pad_up", where)) or state.patches.get(("pad_up", "*")) or \
+            state.patches.get(("pad_up", at))
         if crop is not None:
             operands[skip] = _resize_centre(torch, operands[skip], shapes[up], axes)
         elif pad is not None:
@@ -491,10 +531,96 @@ def _join(tracer: TorchTracer, state: _State, func: Any, name: str, kind: str, a
     out = func(*args, **kwargs)
     ordered = (sources[skip], *(s for i, s in enumerate(sources) if i != skip))
     layer = Layer(where, kind, shapes[skip], tuple(out.shape) if isinstance(out, torch.Tensor) else shapes[skip],
-                  {"operands": shapes, "up": up, "skip": skip}, (), ordered, names)
+                  {"operands": shapes, "up": up, "skip": skip, "site": site}, (), ordered, names)
     state.layers.append(layer)
     if axes and crop is None and pad is None:
         state.joins.append(Join(len(state.layers) - 1, up, skip, axes))
     if isinstance(out, torch.Tensor):
         state.tag(out, len(state.layers) - 1, state.name.get(id(operands[skip]), names[skip]))
     return out
+
+
+# ------------------------------------------------------------------------- what a fix needs to rewrite a call
+
+
+def _origins(module: Any) -> dict[str, tuple[str, str]]:
+    """Each submodule's own weights' dtype and device, as ``torch.float16`` and ``cuda:0``, read before the copy."""
+    found = {}
+    for path, sub in module.named_modules():
+        weight = next(iter(sub.parameters(recurse=False)), None)
+        if weight is not None:
+            found[path] = (str(weight.dtype), str(weight.device))
+    return found
+
+
+def attribute_path(root: Any, path: str, name: str = "model") -> str:
+    """The Python expression that reaches (and can assign) submodule ``path`` from ``name``: ``model.up[1]``
+    inside an ``nn.Sequential`` or ``nn.ModuleList``, ``model.heads["x"]`` in an ``nn.ModuleDict``.
+
+    >>> from torch import nn
+    >>> net = nn.Module()
+    >>> net.up = nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(2, 2, 2, stride=2))
+    >>> attribute_path(net, "up.1")
+    'model.up[1]'
+    """
+    from torch import nn
+
+    text, node = name, root
+    for part in path.split(".") if path else ():
+        if isinstance(node, nn.ModuleDict):
+            text += f"[{part!r}]"
+        elif isinstance(node, nn.Sequential | nn.ModuleList) and part.isdigit():
+            text += f"[{part}]"
+        elif part.isidentifier():
+            text += f".{part}"
+        else:
+            text = f"getattr({text}, {part!r})"
+        node = getattr(node, part)
+    return text
+
+
+def _module_info(tracer: TorchTracer, path: str) -> dict[str, Any]:
+    """What rewriting a module's constructor keeps: its attribute path, bias, padding mode, dtype and device."""
+    sub = tracer.modules.get(path)
+    if sub is None:
+        return {}
+    dtype, device = tracer.origin.get(path, ("torch.float32", "cpu"))
+    info: dict[str, Any] = {"path": path, "attr": attribute_path(tracer.module, path), "type": type(sub).__name__,
+                            "dtype": dtype, "device": device}
+    for key in ("padding_mode", "groups", "mode", "align_corners", "in_channels", "out_channels"):
+        if hasattr(sub, key):
+            info[key] = getattr(sub, key)
+    if hasattr(sub, "bias"):
+        info["bias"] = sub.bias is not None
+    parent, _, child = path.rpartition(".")
+    info["parent"] = parent if child else None
+    info["index"] = child
+    info["in_sequential"] = isinstance(tracer.modules.get(parent), tracer._torch.nn.Sequential)
+    return info
+
+
+def _call_keywords(bound: dict[str, Any]) -> dict[str, Any]:
+    """A functional call's arguments other than tensors, as written into a rewritten call."""
+    torch = sys.modules["torch"]
+    return {k: v for k, v in bound.items() if not isinstance(v, torch.Tensor)}
+
+
+def _module_attempt(tracer: TorchTracer, path: str, module: Any, args: tuple[Any, ...],
+                    kwargs: dict[str, Any]) -> Layer | None:
+    """A ConvTranspose module's call as it starts: its input, the output_size it is asked for, its settings."""
+    torch = tracer._torch
+    x = args[0] if args else kwargs.get("input")
+    if not isinstance(x, torch.Tensor) or x.dim() < 3:
+        return None
+    state = tracer.state
+    assert state is not None
+    size = kwargs.get("output_size", args[1] if len(args) > 1 else None)
+    nd = x.dim() - 2
+    params = {"kernel_size": tuple(module.kernel_size), "stride": tuple(module.stride),
+              "padding": tuple(module.padding), "output_padding": tuple(module.output_padding),
+              "dilation": tuple(module.dilation), "groups": module.groups, "in_channels": module.in_channels,
+              "out_channels": module.out_channels, "site": state.sites[-1],
+              "output_size": None if size is None else tuple(int(v) for v in list(size)[-nd:]),
+              "module": _module_info(tracer, path)}
+    return Layer(path, "conv_transpose", tuple(x.shape), (), params, (),
+                 (state.source.get(id(x)),), (state.name.get(id(x), "input"),))

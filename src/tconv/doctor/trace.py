@@ -64,6 +64,8 @@ class Trace:
     error: str | None
     error_where: str | None
     output_shape: Shape | None
+    #: the call that raised, as far as it got (a ConvTranspose with the output_size it was asked for...)
+    attempt: Layer | None = None
 
     @property
     def runs(self) -> bool:

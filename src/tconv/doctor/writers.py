@@ -43,6 +43,20 @@ def to_dict(d: Diagnosis) -> dict[str, Any]:
     }
 
 
+def _edit_order(code: str) -> tuple[str, int]:
+    """A source edit's file and line (``# path:LINE, in ...``), for printing edits in order; others first.
+
+    >>> _edit_order("# m.py:12, in Up.forward:"), _edit_order("x = 1")
+    (('m.py', 12), ('', 0))
+    """
+    head = code.split("\n", 1)[0]
+    if head.startswith("# ") and ", in " in head:
+        path, _, line = head[2:].split(", in ", 1)[0].rpartition(":")
+        if line.isdigit():
+            return path, int(line)
+    return "", 0
+
+
 def to_text(d: Diagnosis) -> str:
     """What ``tconv doctor`` prints: the verdict, each problem with its chain of sizes, the fixes (each kind once,
     with the layers it applies to), the input sizes that work.
@@ -93,16 +107,25 @@ def to_text(d: Diagnosis) -> str:
         lines.append("fixes (each re-traced with it applied at every problem):")
     for kind, found in kinds.items():
         fixes = [f for _, f in found]
+        offered = [f for f in fixes if f.code]
+        refused = list(dict.fromkeys(f.cost for f in fixes if not f.code))
+        if not offered:
+            lines.append(f"- {kind}: {'; '.join(refused)}")
+            continue
         mark = "verified" if all(f.verified for f in fixes) else \
+            "not verified: it does not fix every problem" if refused else \
             f"verified at {sum(f.verified for f in fixes)} of {len(fixes)}"
-        targets = list(dict.fromkeys(f.target for f in fixes))
+        targets = list(dict.fromkeys(f.target for f in offered))
         at = f" at {', '.join(targets)}" if kind != "pad_input" else ""
-        lines.append(f"- {kind}{at} [{mark}]: {fixes[0].cost}")
-        codes = list(dict.fromkeys(f.code for f in fixes))
-        if kind == "output_padding":
-            lines.extend(f"    {c.splitlines()[-1]}  # {f.target}" for c, f in zip(codes, fixes))
-        else:
-            lines.extend(f"    {line}" for line in codes[0].splitlines())
+        lines.append(f"- {kind}{at} [{mark}]: {offered[0].cost}")
+        lines.extend(f"    ({r})" for r in refused)
+        codes = list(dict.fromkeys(f.code for f in offered))
+        if kind == "output_padding" and all(len(c.splitlines()) == 2 for c in codes):
+            lines.append(f"    {codes[0].splitlines()[0]}")
+            lines.extend(f"    {c.splitlines()[-1]}" + ("" if " = nn." in c and c.startswith("# after") else
+                                                         f"  # {f.target}") for c, f in zip(codes, offered))
+        else:  # source edits in file and line order: applied from the bottom up, each line number holds
+            lines.extend(f"    {line}" for c in sorted(codes, key=_edit_order) for line in c.splitlines())
     if d.valid_sizes:
         lines.append("")
         lines.append("input sizes that work:")

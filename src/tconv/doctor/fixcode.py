@@ -1,0 +1,180 @@
+"""Paste-ready code for the doctor's fixes, written against the model's own source (see :mod:`.sites`).
+
+Each function returns ``(code, None)`` or ``(None, why)`` when the model's source does not allow the edit (the
+call is made by a torch container, the skip has no name where the upsampling is called...). Edits keep every
+argument and keyword of the call they rewrite; constructors keep every setting of the module they replace.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from typing import Any
+
+from .model import Layer
+from .sites import Site, bound_before, diff, fresh, names_in, node_at, replace, segment
+
+__all__ = ["constructor", "join_edit", "size_edit"]
+
+_INTERPOLATE = ("input", "size", "scale_factor", "mode", "align_corners", "recompute_scale_factor", "antialias")
+
+
+def _lines(site: Site, first: int, last: int) -> list[str]:
+    import linecache
+
+    return [linecache.getline(site.file, n).rstrip("\n") for n in range(first, last + 1)]
+
+
+def _operands(node: ast.AST | None) -> list[ast.expr] | None:
+    """The operand expressions of a join: ``torch.cat([a, b], 1)``'s list, ``a + b``, ``torch.add(a, b)``."""
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.Call) and node.args:
+        first = node.args[0]
+        if isinstance(first, ast.List | ast.Tuple) and not any(isinstance(e, ast.Starred) for e in first.elts):
+            return list(first.elts)
+        if len(node.args) >= 2 and not isinstance(first, ast.Starred):
+            return list(node.args[:2])
+    if isinstance(node, ast.Call):
+        for kw in node.keywords:
+            if kw.arg == "tensors" and isinstance(kw.value, ast.List | ast.Tuple):
+                return list(kw.value.elts)
+    return None
+
+
+def skip_expression(join: Layer, skip: int) -> tuple[str | None, ast.expr | None]:
+    """The source text of a join's skip operand (``skip`` is its position in the call), and its node."""
+    site = join.params.get("site")
+    if site is None:
+        return None, None
+    node, _, _ = node_at(site)
+    ops = _operands(node)
+    if ops is None or skip >= len(ops):
+        return None, None
+    return segment(_lines(site, ops[skip].lineno, ops[skip].end_lineno or ops[skip].lineno), ops[skip],
+                   ops[skip].lineno), ops[skip]
+
+
+def size_edit(up: Layer, join: Layer, skip: int, nd: int) -> tuple[str | None, str | None]:
+    """The upsampling call rewritten so its output takes the skip's size: ``output_size=`` for a ConvTranspose
+    module, ``size=`` for ``F.interpolate`` (every other keyword kept), an ``nn.Upsample`` call replaced by the
+    ``F.interpolate`` call it makes."""
+    site: Site | None = up.params.get("site")
+    info = up.params.get("module") or {}
+    if site is None:
+        return None, f"{up.where}'s call was not found in the model's source"
+    if site.via:
+        return None, (f"{up.where} is run by nn.{site.via}'s forward ({site.label}), which cannot pass it "
+                      f"{'output_size' if up.kind == 'conv_transpose' else 'a size'}")
+    jsite: Site | None = join.params.get("site")
+    skip_text, skip_node = skip_expression(join, skip)
+    if jsite is None or skip_text is None or not isinstance(skip_node, ast.Name):
+        return None, f"the skip at {join.where} is not a plain name in the source, so {up.where} cannot be given " \
+                     f"its size"
+    expr, _, func = node_at(site)
+    if not isinstance(expr, ast.Call) or func is None:
+        return None, f"{up.where}'s call at {site.label} could not be read"
+    if (jsite.file, jsite.first_line) != (site.file, site.first_line) or \
+            not bound_before(func, skip_node.id, site.line):
+        return None, f"the skip `{skip_text}` of {join.where} is not known where {up.where} is called " \
+                     f"({site.label})"
+    old = _lines(site, site.line, site.end_line)
+    seg = [segment(old, a, site.line) for a in expr.args]
+    kws = [(k.arg, segment(old, k.value, site.line)) for k in expr.keywords]
+    size = f"{skip_text}.shape[-{nd}:]"
+    if up.kind == "conv_transpose":
+        call = f"{segment(old, expr.func, site.line)}(" + ", ".join(
+            [*seg[:1], *[f"{k}={v}" if k else f"**{v}" for k, v in kws if k != "output_size"],
+             f"output_size={size}"]) + ")"
+        if len(seg) > 1:
+            return None, f"{up.where}'s call at {site.label} already passes a second argument"
+    elif info:  # an nn.Upsample module: the F.interpolate call it makes, with the skip's size
+        fn = site.functional or "torch.nn.functional"
+        extra = [f"mode={info.get('mode', 'nearest')!r}"]
+        if info.get("align_corners") is not None:
+            extra.append(f"align_corners={info['align_corners']!r}")
+        call = f"{fn}.interpolate({seg[0] if seg else kws[0][1]}, size={size}, {', '.join(extra)})"
+    else:  # F.interpolate: size= instead of scale_factor, every other keyword kept
+        named = {**{_INTERPOLATE[i]: s for i, s in enumerate(seg) if i < len(_INTERPOLATE)},
+                 **{k: v for k, v in kws if k}}
+        rest = [f"{k}={v}" for k, v in named.items() if k not in ("input", "size", "scale_factor",
+                                                                  "recompute_scale_factor")]
+        call = f"{segment(old, expr.func, site.line)}({named.get('input', seg[0] if seg else '')}, size={size}" + \
+            "".join(f", {r}" for r in rest) + ")"
+    new = replace(old, site.line, [(expr, call)])
+    return diff(site, site.line, old, new), None
+
+
+def join_edit(join: Layer, up: int, skip: int, nd: int, kind: str) -> tuple[str | None, str | None]:
+    """Lines inserted before the join's statement: the upsampled operand zero-padded (or cropped, where the pad
+    is negative) to the skip's size (``pad_up``), or the skip cropped to the upsampled size (``crop_skip``).
+    Operands that are not plain names are first computed into names, in their order."""
+    site: Site | None = join.params.get("site")
+    if site is None:
+        return None, f"{join.where} was not found in the model's source"
+    expr, stmt, func = node_at(site)
+    ops = _operands(expr)
+    if ops is None or stmt is None or func is None or max(up, skip) >= len(ops):
+        return None, f"the {join.kind} at {site.label} could not be rewritten (its operands are not listed " \
+                     f"in a plain statement)"
+    first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+    old = _lines(site, first, last)
+    indent = old[0][:len(old[0]) - len(old[0].lstrip())]
+    used = names_in(func)
+    pre, spans, names = [], [], []
+    for i, node in enumerate(ops):
+        if isinstance(node, ast.Name):
+            names.append(node.id)
+            continue
+        name = fresh("up" if i == up else "skip" if i == skip else f"part{i}", used)
+        used.add(name)
+        pre.append(f"{indent}{name} = {segment(old, node, first)}")
+        spans.append((node, name))
+        names.append(name)
+    u, s = names[up], names[skip]
+    d = fresh("d", used)
+    pre.append(f"{indent}{d} = [s - u for s, u in zip({s}.shape[2:], {u}.shape[2:])]")
+    if kind == "pad_up":
+        fn = site.functional or "torch.nn.functional"
+        pads = ", ".join(f"{d}[{a}] // 2, {d}[{a}] - {d}[{a}] // 2" for a in reversed(range(nd)))
+        pre.append(f"{indent}{u} = {fn}.pad({u}, [{pads}])")
+    else:
+        slices = ", ".join(f"{d}[{a}] // 2 : {d}[{a}] // 2 + {u}.shape[{a + 2}]" for a in range(nd))
+        pre.append(f"{indent}{s} = {s}[..., {slices}]")
+    new = [*pre, *replace(old, first, spans)]
+    return diff(site, first, old, new), None
+
+
+def constructor(up: Layer, output_padding: Sequence[int], note: str) -> tuple[str | None, str | None]:
+    """``model.ups[0].up = nn.ConvTranspose2d(...)`` with every setting of the module it replaces (bias,
+    groups, dilation, padding mode, dtype, device), so a checkpoint still loads strictly."""
+    p: dict[str, Any] = up.params
+    info = p.get("module") or {}
+    if not info.get("attr"):
+        return None, f"{up.where} is not a module the model holds (a functional call)"
+    nd = len(p["kernel_size"])
+    args = [str(info.get("in_channels", p.get("in_channels"))), str(info.get("out_channels", p.get("out_channels"))),
+            f"kernel_size={_tuple(p['kernel_size'])}", f"stride={_tuple(p['stride'])}"]
+    if any(p["padding"]):
+        args.append(f"padding={_tuple(p['padding'])}")
+    if any(output_padding):
+        args.append(f"output_padding={_tuple(output_padding)}")
+    if int(info.get("groups", 1)) != 1:
+        args.append(f"groups={info['groups']}")
+    if info.get("bias") is False:
+        args.append("bias=False")
+    if any(v != 1 for v in p["dilation"]):
+        args.append(f"dilation={_tuple(p['dilation'])}")
+    if info.get("padding_mode", "zeros") != "zeros":
+        args.append(f"padding_mode={info['padding_mode']!r}")
+    if info.get("device", "cpu") not in ("cpu", "meta"):
+        args.append(f"device={info['device']!r}")
+    if info.get("dtype", "torch.float32") != "torch.float32":
+        args.append(f"dtype={info['dtype']}")
+    return (f"# after the model is built, before load_state_dict (the weights keep their shapes{note}):\n"
+            f"{info['attr']} = nn.ConvTranspose{nd}d({', '.join(args)})"), None
+
+
+def _tuple(values: Sequence[int]) -> str:
+    values = tuple(int(v) for v in values)
+    return str(values[0]) if len(set(values)) == 1 else str(values)

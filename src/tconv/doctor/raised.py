@@ -1,0 +1,110 @@
+"""An error raised inside the model, explained with the same size arithmetic as a mismatched join.
+
+A ConvTranspose called with an ``output_size`` it cannot give raises PyTorch's ``ValueError`` ("requested an
+output size of ..., but valid sizes range from ..."). The trace keeps the call as it started (its input, the size
+asked for, the module's settings), so the problem gives the chain of sizes up to the module, the range the module
+can give (``(L − 1)·s − 2p + d·(k − 1) + 1`` up to ``s − 1`` more), where the size asked for comes from, and a
+ConvTranspose fix where one exists: calling it without ``output_size`` and cropping to that size (``crop_up``,
+when the plain output is at least as large on every axis), re-traced and checked at nearby sizes.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+from .. import shapes
+from ..errors import TconvError
+from . import arithmetic, fixcode
+from .fixes import _span, sample_shapes
+from .model import Fix, Layer, Problem, Shape
+from .sites import Site, diff, node_at, replace, segment
+from .trace import Patch, Trace, Tracer, spatial
+from .writers import dims
+
+__all__ = ["explain"]
+
+
+def _walk_text(layers: Sequence[Layer], index: int | None, dim: int, start: int) -> str:
+    from .core import _walk
+
+    parts = [str(start)]
+    for layer, before, after in _walk(layers, index, dim):
+        note = arithmetic.down_note(layer.kind, before, after, layer.params, dim - 2)
+        parts.append(f"{after} ({layer.where}: {note})" if note else str(after))
+    return " → ".join(parts)
+
+
+def _crop_edit(attempt: Layer) -> tuple[str | None, str | None]:
+    """``self.up(x, output_size=E)`` → ``self.up(x)[(..., *(slice(n) for n in E))]``: the plain output, cut."""
+    site: Site | None = attempt.params.get("site")
+    if site is None or not site.readable or site.via:
+        return None, "the call's source line could not be rewritten"
+    expr, _, _ = node_at(site)
+    if not isinstance(expr, ast.Call):
+        return None, f"the call at {site.label} could not be read"
+    old = fixcode._lines(site, site.line, site.end_line)
+    size = next((k.value for k in expr.keywords if k.arg == "output_size"), expr.args[1] if len(expr.args) > 1
+                else None)
+    if size is None:
+        return None, f"the call at {site.label} passes output_size in a form this fix cannot rewrite"
+    kws = [f"{k.arg}={segment(old, k.value, site.line)}" if k.arg else f"**{segment(old, k.value, site.line)}"
+           for k in expr.keywords if k.arg != "output_size"]
+    args = [segment(old, a, site.line) for a in expr.args[:1]]
+    call = f"{segment(old, expr.func, site.line)}({', '.join([*args, *kws])})" \
+        f"[(..., *(slice(n) for n in {segment(old, size, site.line)}))]"
+    return diff(site, site.line, old, replace(old, site.line, [(expr, call)])), None
+
+
+def explain(tracer: Tracer, trace: Trace, input_shape: Shape) -> Problem | None:
+    """The problem for a ConvTranspose that raised on its ``output_size`` (None for any other error)."""
+    a = trace.attempt
+    if a is None or a.kind != "conv_transpose" or a.params.get("output_size") is None:
+        return None
+    p = a.params
+    size, want = spatial(a.input_shape), tuple(p["output_size"])
+    try:
+        ranges = shapes.output_size_range(size, p["kernel_size"], p["stride"], p["padding"], p["dilation"])
+    except TconvError:
+        return None
+    if len(ranges) != len(want):
+        return None
+    source = next((layer for layer in reversed(trace.layers) if spatial(layer.output_shape) == want), None)
+    origin = f"the size of {source.where}" if source is not None else "the size passed"
+    formulas = arithmetic.transposed_layer(size, p["kernel_size"], p["stride"], p["padding"],
+                                           (0,) * len(size), p["dilation"])
+    chains = []
+    for i, (w, (lo, hi)) in enumerate(zip(want, ranges)):
+        if lo <= w <= hi:
+            continue
+        dim = i + 2
+        chain = _walk_text(trace.layers, a.inputs[0] if a.inputs else None, dim, input_shape[dim])
+        asked = ""
+        if source is not None:
+            index = trace.layers.index(source)
+            asked = f": {_walk_text(trace.layers, index, dim, input_shape[dim])}"
+        chains.append(f"dim {dim}: {chain}; {a.where}: {formulas[i].rsplit(' = ', 1)[0]} = {lo}, up to {hi} "
+                      f"(stride {p['stride'][i]}); output_size asks {w} ({origin}{asked})")
+    reach = " × ".join(f"{lo}..{hi}" for lo, hi in ranges)
+    message = (f"{a.where} raised: output_size {dims(want)} is outside what it can give from {dims(size)}: "
+               f"{reach}")
+    fixes = []
+    plain = tuple(lo + o for (lo, _), o in zip(ranges, p.get("output_padding", (0,) * len(size))))
+    if all(w <= g for w, g in zip(want, plain)):
+        code, why = _crop_edit(a)
+        if code is not None:
+            site = a.params["site"]
+            patch = [Patch("crop_up", f"@{site.file}:{site.line}")]  # the edited line: every module called there
+            after = tracer.trace(input_shape, patch)
+            good = [s for s in sample_shapes(input_shape) if tracer.trace(s, patch).runs]
+            cost = f"the last rows of the upsampled features are dropped ({dims(plain)} cut to {dims(want)} here)"
+            if after.runs and after.output_shape is not None:
+                cost += f"; the output is {dims(spatial(after.output_shape))}"
+                total = len(sample_shapes(input_shape))
+                cost += f"; verified at {len(good)} input sizes ({_span(good)})" if len(good) == total else \
+                    f"; runs at {len(good)} of {total} input sizes tried"
+            fixes.append(Fix("crop_up", f"call {a.where} without output_size and crop", code, after.runs, cost,
+                             a.where, {"output": list(spatial(after.output_shape)) if after.output_shape else []}))
+        else:
+            fixes.append(Fix("crop_up", "", "", False, f"not offered: {why}", a.where, {}))
+    return Problem((a.where,), "error", (a.input_shape,), message, tuple(chains), tuple(fixes), ())
