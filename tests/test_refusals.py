@@ -65,7 +65,7 @@ MESSAGES = [
     (lambda: tconv.conv_transpose(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=2.0),
      ["stride must be an integer", "2.0", "float"]),
     (lambda: tconv.conv_transpose(_x(1, 1, 5, 5), _x(1, 1, 3, 3), padding="full"),
-     ["padding 'full' is not known", "'same', 'valid' or integers"]),
+     ["padding 'full' is a string other than 'same' and 'valid'", "'same', 'valid' or integers"]),
     (lambda: tconv.conv_transpose(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=2, padding="same", output_padding=1),
      ["output_padding 1 on axis 0", "padding='same'", "output_size="]),
     (lambda: tconv.conv_transpose(_x(1, 1, 5, 5), _x(1, 1, 3, 3), stride=2, padding="same", output_size=(8, 10)),
