@@ -150,6 +150,6 @@ def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | N
         where = trace.error_where or "model"
         problems.append(Problem((where,), "error", (), f"{where} raised: {trace.error}", (),
                                 (pad_fix,) if pad_fix else ()))
-    notes = getattr(tracer, "notes", ())
+    notes = (*getattr(tracer, "notes", ()), *trace.notes)
     return Diagnosis(input_shape, trace.layers, tuple(problems), valid, tracer.source, trace.output_shape,
                      tuple(notes))

@@ -8,7 +8,9 @@ is recorded and repaired (the trace goes on) instead of raising.
 
 from __future__ import annotations
 
-import copy
+import contextlib
+import io
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from ..errors import TconvError, one_line
 from . import arithmetic
 from .limits import DEFAULT_TIMEOUT, EXITS, bounded, refuse_exit
+from .meta_copy import meta_copy
 from .model import Layer, Shape
 from .trace import Join, Patch, Trace, mismatched_axes, pick_up_operand
 
@@ -128,7 +131,7 @@ class TorchTracer:
         self._torch = torch
         self.timeout = timeout
         try:
-            self.module = copy.deepcopy(module).to("meta")
+            self.module = meta_copy(module)
         except Exception as exc:  # a module that cannot be copied or moved: say which and why
             raise TconvError(f"model {type(module).__name__} could not be copied to the meta device for tracing: "
                              f"{exc}") from None
@@ -140,7 +143,9 @@ class TorchTracer:
         self.modules: dict[str, Any] = {}
         for path, sub in self.module.named_modules():
             self.modules[path] = sub
-            if not any(True for _ in sub.children()):
+            # a layer is a leaf even when parametrized (weight_norm, spectral_norm): its one child then holds the
+            # parametrizations, which compute its weight, and its conv is still the layer's own
+            if not any(name != "parametrizations" for name, _ in sub.named_children()):
                 self.leaves.add(path)
             sub.register_forward_pre_hook(self._pre(path), with_kwargs=True)
             sub.register_forward_hook(self._post(path))
@@ -211,7 +216,7 @@ class TorchTracer:
 
         def forward() -> tuple[str | None, str | None, Shape | None]:
             try:
-                with _Mode(self, state), torch.no_grad():
+                with _Mode(self, state), torch.no_grad(), model_prints_to_stderr():
                     out = self.module(x)
                 first = _first_tensor(out, torch)
                 return None, None, tuple(first.shape) if first is not None else None
@@ -229,6 +234,12 @@ class TorchTracer:
             for target, value in saved.items():
                 self.modules[target].output_padding = value
         return Trace(tuple(state.layers), tuple(state.joins), error, where, out_shape)
+
+
+def model_prints_to_stderr() -> contextlib.AbstractContextManager[Any]:
+    """The model's own ``print`` calls (in its forward, its import) sent to stderr: stdout is the doctor's (its
+    ``--json``, a caller's own output), and a model that prints would break it."""
+    return contextlib.redirect_stdout(sys.stderr if sys.stderr is not None else io.StringIO())
 
 
 _PREPARED = False
@@ -305,8 +316,8 @@ def _make_mode(base: Any) -> Any:
         def _pass(self, args: Sequence[Any], out: Any) -> None:
             torch = self.tracer._torch
             if isinstance(out, torch.Tensor) and id(out) not in self.state.source:
-                for a in args:
-                    if isinstance(a, torch.Tensor):
+                for a in args:  # the first argument computed from the input (not a weight): out is its data
+                    if isinstance(a, torch.Tensor) and id(a) in self.state.source:
                         self.state.tag(out, self.state.source.get(id(a)), self.state.name.get(id(a), "input"))
                         return
     return Mode
@@ -461,6 +472,12 @@ def _join(tracer: TorchTracer, state: _State, func: Any, name: str, kind: str, a
         if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
             return func(*args, **kwargs)
         operands, cat_dim = [a, b], None
+    data = [t for t in operands if id(t) in state.source]  # computed from the input: a weight is no operand
+    if len(data) < 2:
+        out = func(*args, **kwargs)
+        if data and isinstance(out, torch.Tensor) and id(out) not in state.source:  # x * self.gamma: x's data
+            state.tag(out, state.source.get(id(data[0])), state.name.get(id(data[0]), "input"))
+        return out
     shapes = [tuple(t.shape) for t in operands]
     if len({len(s) for s in shapes}) != 1 or len(shapes[0]) < 3:
         return func(*args, **kwargs)

@@ -64,6 +64,7 @@ class Trace:
     error: str | None
     error_where: str | None
     output_shape: Shape | None
+    notes: tuple[str, ...] = ()  # what the caller should know though the model runs (an ONNX graph's empty tensors)
 
     @property
     def runs(self) -> bool:
