@@ -176,3 +176,27 @@ def test_cli_json_stays_parseable_when_the_model_prints(tmp_path: Path, monkeypa
     data: dict[str, Any] = json.loads(out)  # the whole of stdout is the report
     assert data["ok"] is False and data["problems"][0]["where"] == ["up", "input", "cat"]
     assert "importing chatty" in err and "building Chatty" in err and "forward at (1, 2, 9)" in err
+
+
+class InPlace(nn.Module):
+    """Pointwise functions, in place and not, which the trace gives without running them on the meta device."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down, self.up = nn.Conv1d(2, 2, 3, stride=2, padding=1), nn.ConvTranspose1d(2, 2, 2, stride=2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skip = nn.functional.leaky_relu(x, 0.1, inplace=True)  # the same tensor: x is the skip
+        y = torch.sigmoid(nn.functional.dropout(self.down(skip), 0.5, training=False)).relu_()
+        return torch.cat([skip, self.up(y)], dim=1)
+
+
+@pytest.mark.parametrize("n", [8, 9])
+def test_pointwise_functions_keep_the_trace_of_a_real_forward(n: int) -> None:
+    d = tconv.doctor(InPlace(), (1, 2, n), sizes=(4, 12))
+    real = real_output(InPlace(), (1, 2, n))
+    assert d.ok is (real is not None) and (real is None or d.output_shape == real == (1, 4, 8))
+    assert [layer.where for layer in d.layers] == ["down", "up", "cat"]
+    if not d.ok:
+        assert d.problems[0].where == ("up", "input", "cat")
+        assert d.problems[0].chains == ("dim 2: 9 → 5 (down: 5·2 = 10 ≠ 9: a row gained); up: 5 → 10 ≠ 9 (input)",)
