@@ -88,11 +88,13 @@ def _seconds(text: str) -> float:
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from ..doctor import doctor
     from ..doctor.limits import bounded
+    from ..doctor.torch_trace import model_prints_to_stderr
 
     shape = args.input_shape if isinstance(args.input_shape, tuple) else (args.input_shape,)
-    model = bounded(lambda: _load_model(args.model), args.timeout, None)  # importing runs the user's code too
-    target = args.target_shape if isinstance(args.target_shape, tuple | type(None)) else (args.target_shape,)
-    diagnosis = doctor(model, shape, sizes=args.sizes, timeout=args.timeout, target_shape=target)
+    with model_prints_to_stderr():  # the model's prints (importing, building, each forward): stdout is the report's
+        model = bounded(lambda: _load_model(args.model), args.timeout, None)  # importing runs the user's code too
+        target = args.target_shape if isinstance(args.target_shape, tuple | type(None)) else (args.target_shape,)
+        diagnosis = doctor(model, shape, sizes=args.sizes, timeout=args.timeout, target_shape=target)
     if args.json:
         print(json.dumps(diagnosis.to_dict(), ensure_ascii=False))
     else:

@@ -176,7 +176,7 @@ def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | N
         else:
             problems.append(Problem((where,), "error", (), f"{where} raised: {trace.error}", (),
                                     (pad_fix,) if pad_fix else ()))
-    notes = (*getattr(tracer, "notes", ()), *derivation.notes)
+    notes = (*getattr(tracer, "notes", ()), *trace.notes, *derivation.notes)
     misfit = fit_warning(input_shape, trace.output_shape, target, trace.layers, derivation.programs,
                          derivation.rules) if trace.runs else None
     return Diagnosis(input_shape, trace.layers, tuple(problems), valid, tracer.source, trace.output_shape,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import TconvError
-from ..frameworks.onnx import load_model, node_module_path
+from ..frameworks.onnx import load_model, node_scopes
 from . import arithmetic
 from .model import Layer, Shape
 from .trace import Join, Patch, Trace, mismatched_axes, pick_up_operand
@@ -28,6 +28,9 @@ JOINS = frozenset({"cat", "add", "mul"})
 #: Initializers up to this many elements keep their values (shape arithmetic, Resize scales, Pad amounts).
 SMALL = 64
 PREFIX = "tconv_doctor/"
+#: The function a torch trace names a layer by when a module's forward calls it (``blocks.0:interpolate``).
+FUNCTIONS = {"Conv": "conv{}d", "ConvTranspose": "conv_transpose{}d", "MaxPool": "max_pool{}d",
+             "AveragePool": "avg_pool{}d", "Resize": "interpolate", "Upsample": "interpolate", "Pad": "pad"}
 
 
 def _attrs(node: Any) -> dict[str, Any]:
@@ -93,25 +96,58 @@ class OnnxTracer:
                 d.Clear()
         self.base = base
         self.opset = max((o.version for o in base.opset_import if o.domain in ("", "ai.onnx")), default=11)
+        self.derived = self._derived()
+        self.scopes = _repeated_calls(graph, {self._key(node, i): node_scopes(node)
+                                              for i, node in enumerate(graph.node)})
+        # whose output each node's output is (a folded BatchNorm's, for the ConvTranspose it was folded into)
+        self.producers = _repeated_calls(graph, {self._key(node, i): node_scopes(node, producer=True)
+                                                 for i, node in enumerate(graph.node)})
         self.names = self._names()
+        self.consumers: dict[str, list[str]] = {}  # tensor → the module paths of the nodes that read it
+        for i, node in enumerate(graph.node):
+            scopes = self.scopes[self._key(node, i)]
+            for name in node.input:
+                if scopes is not None:
+                    self.consumers.setdefault(name, []).append(scopes[-1] if scopes else "")
         self.notes: tuple[str, ...] = ()
 
+    def _derived(self) -> set[str]:
+        """The tensors computed from the model's input: the others (weights, constants, what a weight norm computes
+        from its parameters) are no layer's data and no join's operand."""
+        derived = {self.input_name}
+        for node in self.base.graph.node:
+            if any(i in derived for i in node.input):
+                derived.update(node.output)
+        return derived
+
     def _names(self) -> dict[str, str]:
-        """Node name (or index) → where: the module path for layers, ``path:op`` for joins, as the torch trace."""
+        """Node name (or index) → where, as the torch trace names it: the module path of a layer (``up3.up``), the
+        module and the function for a layer its forward calls (``blocks.0:interpolate``) and for a join
+        (``up3:cat``); the n-th of a name gets ``#n``."""
+        nd = max(len(self.declared) - 2, 1)
+        paths = {tuple(s) for s in self.scopes.values() if s}
+        inner = {p[i] for p in paths for i in range(len(p) - 1)}  # modules that hold other modules' nodes
         count: dict[str, int] = {}
         names = {}
         for i, node in enumerate(self.base.graph.node):
+            key = self._key(node, i)
             kind = KINDS.get(node.op_type)
-            path = node_module_path(node)
+            scopes = self.scopes[key]
+            path = None if scopes is None else scopes[-1] if scopes else ""
+            data = sum(1 for x in node.input if x in self.derived)
+            if kind is None or data == 0 or (kind in JOINS and data < 2):  # not a layer: named, never counted
+                names[key] = node.name or f"{node.op_type}_{i}"
+                continue
+            function = kind if kind in JOINS else FUNCTIONS.get(node.op_type, kind).format(nd)
             if path is None:
                 base = node.name or f"{node.op_type}_{i}"
-            elif kind in JOINS or not path:
-                base = f"{path}:{kind or node.op_type}" if path else (kind or node.op_type)
+            elif kind in JOINS or not path or path in inner:
+                base = f"{path}:{function}" if path else function
             else:
                 base = path
             n = count.get(base, 0) + 1
             count[base] = n
-            names[self._key(node, i)] = base if n == 1 else f"{base}#{n}"
+            names[key] = base if n == 1 else f"{base}#{n}"
         return names
 
     @staticmethod
@@ -207,31 +243,43 @@ class OnnxTracer:
               done: set[str], recorded: dict[str, tuple[Shape, ...]], found: dict[str, Join]) -> Trace | None:
         """One pass over the nodes; None when it changed the graph (infer again), else the finished trace."""
         layers: list[Layer] = []
+        # each tensor computed from the input: the layer that made it, and the modules it was made in (its owner)
         source: dict[str, int | None] = {self.input_name: None}
-        owner: dict[str, str] = {self.input_name: "input"}
+        owner: dict[str, tuple[str, ...]] = {self.input_name: ()}
+        original: dict[str, str] = {}  # a Pad the trace inserted → the tensor it pads (whose readers are known)
         joins: list[Join] = []
         stuck: tuple[str, str] | None = None
+        odd: list[str] = []  # what ONNX Runtime computes and PyTorch refuses: empty tensors, windows past the input
         for index, node in enumerate(m.graph.node):
             if node.name.startswith(PREFIX + "pad/"):
                 source[node.output[0]] = source.get(node.input[0])
-                owner[node.output[0]] = owner.get(node.input[0], "input")
+                owner[node.output[0]] = owner.get(node.input[0], ())
+                original[node.output[0]] = original.get(node.input[0], node.input[0])
+                continue
+            data = [i for i in node.input if i and i in source]
+            if not data:  # weights and constants: computed from no input, so not the model's data
                 continue
             key = "#" + node.name.rsplit("/", 1)[-1] if node.name.startswith(PREFIX + "node/") else node.name
             where = self.names.get(key, node.name)
             kind = KINDS.get(node.op_type)
-            data = [i for i in node.input if i and i in source]
             ins = [shapes.get(i) for i in node.input]
             outs = [shapes.get(o) for o in node.output]
-            path = node_module_path(node) or ""
-            if kind in JOINS and len(node.input) >= 2 and all(s is not None for s in ins):
-                operand_shapes: list[Shape] = [s for s in ins if s is not None]
+            scopes = self.scopes.get(key)
+            path = scopes[-1] if scopes else ""
+            producer = self.producers.get(key)
+            positions = [k for k, i in enumerate(node.input) if i and i in source]  # the operands: data only
+            operand_shapes: list[Shape] = [shape for k in positions if (shape := ins[k]) is not None]
+            if kind in JOINS and len(positions) >= 2 and len(operand_shapes) == len(positions) and \
+                    len({len(shape) for shape in operand_shapes}) == 1 and len(operand_shapes[0]) >= 3:
                 cat_dim = None
                 if kind == "cat":
                     axis = int(_attrs(node).get("axis", 1))
                     cat_dim = axis % len(operand_shapes[0]) if operand_shapes[0] else None
                 axes = mismatched_axes(operand_shapes, broadcast=kind != "cat", skip_dim=cat_dim)
-                sources = [source.get(i) for i in node.input]
-                names = tuple(_below(owner.get(i, "input"), path) for i in node.input)
+                sources = [source.get(node.input[k]) for k in positions]
+                names = tuple(_operand_name(owner.get(node.input[k], ()),
+                                            self.consumers.get(original.get(node.input[k], node.input[k]), []))
+                              for k in positions)
                 if axes and where not in done:
                     up, skip = pick_up_operand(layers, sources)
                     for kind_ in ("crop_skip", "pad_up"):
@@ -252,7 +300,7 @@ class OnnxTracer:
                         b = (diff // 2 if diff >= 0 else -((-diff) // 2)) if centre else 0
                         begin.append(b)
                         end.append(diff - b)
-                    node.input[i] = self._pad(m, index, node.input[i], begin, end)
+                    node.input[positions[i]] = self._pad(m, index, node.input[positions[i]], begin, end)
                     done.add(where)
                     return None
                 if where in recorded:
@@ -273,7 +321,7 @@ class OnnxTracer:
                                         tuple(sources[k] for k in order), names))
                 for o in node.output:
                     source[o] = len(layers) - 1
-                    owner[o] = owner.get(node.input[skip_i], "input") if node.input else "input"
+                    owner[o] = _owner(producer, owner.get(node.input[positions[skip_i]], ()))
                 continue
             if kind == "conv_transpose" and where not in done and ins and ins[0] is not None:
                 patch = wanted.get(("output_size", where)) or wanted.get(("output_padding", where))
@@ -295,26 +343,33 @@ class OnnxTracer:
                         g_out.name = padded
                 done.add(where)
                 return None
-            refused = _channels(node, ins)
-            if refused is not None:  # shape inference does not compare channels with the weight; a runtime does
+            refused = _channels(node, ins) or _smaller_than_kernel(node, ins)
+            if refused is not None:  # shape inference does not compare these with the weight; a runtime does
                 return Trace(tuple(layers), tuple(joins), refused, where, None)
-            first_source = next((source[i] for i in data), None)
-            first_owner = next((owner[i] for i in data), "input")
+            if outs and outs[0] is not None and 0 in outs[0][2:] and (ins[0] is None or 0 not in ins[0][2:]):
+                odd.append(f"{where} makes {_dims(ins[0])} into {_dims(outs[0])}, an empty tensor")
+            window = _window_past_input(node, ins)
+            if window is not None:
+                odd.append(f"{where} slides {window}")
+            first_source = source[data[0]]
+            first_owner = owner.get(data[0], ())
             if kind is not None and kind not in JOINS and ins and ins[0] is not None and outs and outs[0] is not None \
                     and len(ins[0]) >= 3:
                 params, lines = _params(kind, _attrs(node), ins, outs[0], self._values(m, node))
                 layers.append(Layer(where, kind, ins[0], outs[0], params, lines, (first_source,),
-                                    (first_owner,)))
+                                    (first_owner[-1] if first_owner else "input",)))
+                base = where.rsplit("#", 1)[0]  # the module's second call is still the module
+                made = (base,) if producer is None else tuple(producer) if base == path else (*producer, base)
                 for o in node.output:
                     source[o] = len(layers) - 1
-                    owner[o] = path or where
+                    owner[o] = made
                 continue
             if stuck is None and kind is not None and data and all(shapes.get(i) is not None for i in data) and \
                     node.output and (outs[0] is None or 0 in outs[0] or any(v < 0 for v in outs[0])):
                 stuck = (node.op_type, where)
             for o in node.output:
                 source[o] = first_source
-                owner[o] = first_owner
+                owner[o] = _owner(producer, first_owner)
         outputs = [shapes.get(o.name) for o in m.graph.output]
         out_shape = outputs[0] if outputs else None
         error: str | None = None
@@ -322,7 +377,8 @@ class OnnxTracer:
         if out_shape is None or 0 in out_shape:
             op, error_where = stuck or ("the graph", "output")
             error = f"shape inference cannot follow {op} at this input size: its output is empty or unknown"
-        return Trace(tuple(layers), tuple(joins), error, error_where, out_shape)
+        notes = () if error is not None or not odd else (_refused_by_torch(odd),)
+        return Trace(tuple(layers), tuple(joins), error, error_where, out_shape, notes=notes)
 
     def _values(self, m: Any, node: Any) -> dict[str, Any]:
         from onnx import numpy_helper
@@ -381,18 +437,124 @@ def _channels(node: Any, ins: Sequence[Shape | None]) -> str | None:
     return None
 
 
-def _below(owner: str, path: str) -> str:
-    """The operand's module, one level below the module doing the join (``down3`` for a cat in ``up1``)."""
-    if owner == "input" or not owner:
-        return owner or "input"
-    parts, here = owner.split(":")[0].split("."), [p for p in path.split(".") if p]
-    common = 0
-    while common < min(len(parts), len(here)) and parts[common] == here[common]:
-        common += 1
-    end = common + 1
-    while end < len(parts) - 1 and parts[end].isdigit():  # a ModuleList's item: downs.0 (not a Sequential's leaf)
-        end += 1
-    return ".".join(parts[:end])
+def _dims(shape: Shape | None) -> str:
+    return "×".join(map(str, shape[2:])) if shape is not None else "?"
+
+
+def _refused_by_torch(odd: Sequence[str]) -> str:
+    """The warning for a graph that ONNX Runtime runs where the torch model it came from fails: through an empty
+    tensor (a mean of nothing, broadcast back), or a pooling window larger than its padded input.
+
+    >>> _refused_by_torch(["interpolate makes 1×1 into 0×0, an empty tensor"])
+    'interpolate makes 1×1 into 0×0, an empty tensor: ONNX Runtime runs the graph through it, but PyTorch refuses \
+it, so the torch model this was exported from fails at this size'
+    """
+    return (f"{'; '.join(odd)}: ONNX Runtime runs the graph through {'it' if len(odd) == 1 else 'them'}, but "
+            f"PyTorch refuses {'it' if len(odd) == 1 else 'them'}, so the torch model this was exported from fails "
+            "at this size")
+
+
+def _window_past_input(node: Any, ins: Sequence[Shape | None]) -> str | None:
+    """A pooling window larger than its padded input (``a 2×2 window over 1×1``): ONNX Runtime still gives one
+    value per axis, PyTorch refuses ("Output size is too small")."""
+    if node.op_type not in ("MaxPool", "AveragePool") or not ins or ins[0] is None or len(ins[0]) < 3:
+        return None
+    attrs = _attrs(node)
+    if attrs.get("auto_pad", "NOTSET") not in ("NOTSET", "") or attrs.get("ceil_mode", 0):
+        return None  # ceil_mode: PyTorch too gives one value
+    x = ins[0]
+    nd = len(x) - 2
+    kernel = list(attrs.get("kernel_shape", [1] * nd))
+    pads = list(attrs.get("pads", [0] * (2 * nd)))
+    dilations = list(attrs.get("dilations", [1] * nd))
+    padded = [n + pads[a] + pads[a + nd] for a, n in enumerate(x[2:])]
+    dilated = [d * (k - 1) + 1 for d, k in zip(dilations, kernel)]
+    if all(p >= k for p, k in zip(padded, dilated)):
+        return None
+    return f"a {'×'.join(map(str, dilated))} window over {'×'.join(map(str, padded))}"
+
+
+def _smaller_than_kernel(node: Any, ins: Sequence[Shape | None]) -> str | None:
+    """What ONNX Runtime says of a Conv whose padded input is smaller than its (dilated) kernel: it refuses it
+    ("Invalid input shape"), as PyTorch does, where ONNX shape inference gives an empty or negative size."""
+    if node.op_type != "Conv" or len(ins) < 2 or ins[0] is None or ins[1] is None or len(ins[0]) < 3:
+        return None
+    attrs = _attrs(node)
+    if attrs.get("auto_pad", "NOTSET") not in ("NOTSET", ""):
+        return None
+    x, w = ins[0], ins[1]
+    nd = len(x) - 2
+    pads = list(attrs.get("pads", [0] * (2 * nd)))
+    dilations = list(attrs.get("dilations", [1] * nd))
+    padded = [n + pads[a] + pads[a + nd] for a, n in enumerate(x[2:])]
+    dilated = [d * (k - 1) + 1 for d, k in zip(dilations, w[2:])]
+    if all(p >= k for p, k in zip(padded, dilated)):
+        return None
+    return (f"Conv input {'×'.join(map(str, x[2:]))} (padded {'×'.join(map(str, padded))}) is smaller than its "
+            f"kernel {'×'.join(map(str, dilated))}: ONNX Runtime refuses it (Invalid input shape), as PyTorch does")
+
+
+def _repeated_calls(graph: Any, scopes: dict[str, list[str] | None]) -> dict[str, list[str] | None]:
+    """Scopes with the legacy exporter's later calls of a module (``/Maxpool_1/MaxPool``, its second call) named by
+    the module (``Maxpool``), as the torch trace names them (``Maxpool#2``). A scope ``x_1`` stays itself when a
+    module ``x_1`` exists: it holds parameters (``x_1.weight``), or no ``x`` was called."""
+    import re
+
+    known = {p for chain in scopes.values() if chain for p in chain}
+    weights = [*(i.name for i in graph.initializer), *(i.name for i in graph.input)]
+    legacy = {OnnxTracer._key(node, i) for i, node in enumerate(graph.node) if node.name.startswith("/")}
+    renamed: dict[str, str] = {}
+    out: dict[str, list[str] | None] = {}
+    for key, chain in scopes.items():
+        if not chain or key not in legacy:
+            out[key] = chain
+            continue
+        fixed: list[str] = []
+        for depth, path in enumerate(chain):
+            if path not in renamed:
+                parent = chain[depth - 1] if depth else ""
+                segment = path[len(parent) + 1:] if parent else path
+                base = fixed[-1] + "." if fixed else ""
+                call = re.fullmatch(r"(.+)_[0-9]+", segment)
+                own = any(w.startswith(path + ".") for w in weights)
+                renamed[path] = (base + call.group(1) if call and not own and
+                                 (parent + "." if parent else "") + call.group(1) in known else base + segment)
+            fixed.append(renamed[path])
+        out[key] = fixed
+    return out
+
+
+def _owner(scopes: Sequence[str] | None, inherited: tuple[str, ...]) -> tuple[str, ...]:
+    """Whose output a node's result is: the modules the node ran in, unless they enclose the data's own owner (a
+    function called in an outer forward, as ``F.relu(self.conv(x))``, leaves the result the conv's)."""
+    if scopes is None or not scopes:
+        return inherited
+    here = scopes[-1]
+    if inherited and any(inherited[-1] == here or inherited[-1].startswith(here + sep) for sep in ".:"):
+        return inherited
+    return tuple(scopes)
+
+
+def _inside(path: str, scope: str) -> bool:
+    return path == scope or path.startswith(scope + ".") or path.startswith(scope + ":")
+
+
+def _operand_name(owner: tuple[str, ...], readers: Sequence[str]) -> str:
+    """An operand named as the torch trace names it: the outermost module whose output it is, i.e. the outermost
+    of the modules it was made in that none of its readers is inside (``downs.2``: read by ``downs.3`` and by the
+    join in ``ups.1``), so a join in the top-level forward still gets the skip's full path.
+
+    >>> _operand_name(("downs.2", "downs.2.conv", "downs.2.conv.3"), ["downs.3.pool", "ups.1"])
+    'downs.2'
+    >>> _operand_name(("Att3", "Att3.W_x"), ["Att3"]), _operand_name((), ["up"])
+    ('Att3.W_x', 'input')
+    """
+    if not owner:
+        return "input"
+    for scope in owner:
+        if not any(_inside(r, scope) for r in readers):
+            return scope
+    return owner[-1]
 
 
 def _params(kind: str, attrs: dict[str, Any], ins: Sequence[Shape | None], out: Shape,

@@ -8,7 +8,8 @@ is recorded and repaired (the trace goes on) instead of raising.
 
 from __future__ import annotations
 
-import copy
+import contextlib
+import io
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from typing import Any
 from ..errors import TconvError, one_line
 from . import arithmetic
 from .limits import DEFAULT_TIMEOUT, EXITS, bounded, refuse_exit
+from .meta_copy import meta_copy
 from .model import Layer, Shape
 from .sites import Site, capture
 from .trace import Join, Patch, Trace, mismatched_axes, pick_up_operand
@@ -135,7 +137,7 @@ class TorchTracer:
         self.timeout = timeout
         self.origin = _origins(module)  # dtype and device of each module's own weights, before the meta copy
         try:
-            self.module = copy.deepcopy(module).to("meta")
+            self.module = meta_copy(module)
         except Exception as exc:  # a module that cannot be copied or moved: say which and why
             raise TconvError(f"model {type(module).__name__} could not be copied to the meta device for tracing: "
                              f"{exc}") from None
@@ -147,7 +149,9 @@ class TorchTracer:
         self.modules: dict[str, Any] = {}
         for path, sub in self.module.named_modules():
             self.modules[path] = sub
-            if not any(True for _ in sub.children()):
+            # a layer is a leaf even when parametrized (weight_norm, spectral_norm): its one child then holds the
+            # parametrizations, which compute its weight, and its conv is still the layer's own
+            if not any(name != "parametrizations" for name, _ in sub.named_children()):
                 self.leaves.add(path)
             sub.register_forward_pre_hook(self._pre(path), with_kwargs=True)
             sub.register_forward_hook(self._post(path))
@@ -234,7 +238,7 @@ class TorchTracer:
 
         def forward() -> tuple[str | None, str | None, Shape | None]:
             try:
-                with _Mode(self, state), torch.no_grad():
+                with _Mode(self, state), torch.no_grad(), model_prints_to_stderr():
                     out = self.module(x)
                 first = _first_tensor(out, torch)
                 return None, None, tuple(first.shape) if first is not None else None
@@ -253,6 +257,12 @@ class TorchTracer:
                 self.modules[target].output_padding = value
         return Trace(tuple(state.layers), tuple(state.joins), error, where, out_shape,
                      state.attempt if error is not None else None)
+
+
+def model_prints_to_stderr() -> contextlib.AbstractContextManager[Any]:
+    """The model's own ``print`` calls (in its forward, its import) sent to stderr: stdout is the doctor's (its
+    ``--json``, a caller's own output), and a model that prints would break it."""
+    return contextlib.redirect_stdout(sys.stderr if sys.stderr is not None else io.StringIO())
 
 
 _PREPARED = False
@@ -321,7 +331,9 @@ def _make_mode(base: Any) -> Any:
             name = getattr(func, "__name__", "")
             entry = SIGNATURES.get(name)
             if entry is None:
-                out = func(*args, **kwargs)
+                out = _same_shape(self.tracer._torch, func, name, args, kwargs)
+                if out is None:
+                    out = func(*args, **kwargs)
                 self._pass(args, out)
                 return out
             return _record(self.tracer, self.state, func, name, entry, tuple(args), kwargs)
@@ -329,14 +341,47 @@ def _make_mode(base: Any) -> Any:
         def _pass(self, args: Sequence[Any], out: Any) -> None:
             torch = self.tracer._torch
             if isinstance(out, torch.Tensor) and id(out) not in self.state.source:
-                for a in args:
-                    if isinstance(a, torch.Tensor):
+                for a in args:  # the first argument computed from the input (not a weight): out is its data
+                    if isinstance(a, torch.Tensor) and id(a) in self.state.source:
                         self.state.tag(out, self.state.source.get(id(a)), self.state.name.get(id(a), "input"))
                         return
     return Mode
 
 
 _MODE: Any = None
+_KEEPING: dict[Any, int | None] = {}
+
+
+def _keeping(torch: Any) -> dict[Any, int | None]:
+    """The elementwise functions of one tensor that keep its shape, each with the position of its ``inplace``
+    argument (None: it has none). On the meta device torch runs them through Python decompositions, about 0.5 ms
+    each; their result on meta is an empty tensor of the input's shape, or the input itself when in place."""
+    if not _KEEPING:
+        import inspect
+
+        F = torch.nn.functional
+        for name in ("relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "silu", "mish", "hardswish",
+                     "hardsigmoid", "dropout", "alpha_dropout"):
+            params = list(inspect.signature(getattr(F, name)).parameters)
+            _KEEPING[getattr(F, name)] = params.index("inplace")
+        for func in (F.gelu, F.sigmoid, F.tanh, torch.relu, torch.sigmoid, torch.tanh, torch.relu_, torch.sigmoid_,
+                     torch.tanh_, torch.Tensor.relu, torch.Tensor.sigmoid, torch.Tensor.tanh, torch.Tensor.relu_,
+                     torch.Tensor.sigmoid_, torch.Tensor.tanh_):
+            _KEEPING[func] = None
+    return _KEEPING
+
+
+def _same_shape(torch: Any, func: Any, name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+    """The result of a shape-keeping elementwise ``func`` on a meta tensor, without running it; None otherwise."""
+    try:
+        at = _keeping(torch).get(func, -1)
+    except TypeError:  # an unhashable callable: not one of these
+        return None
+    x: Any = args[0] if args else kwargs.get("input")
+    if at == -1 or type(x) is not torch.Tensor or not x.is_meta:
+        return None
+    inplace = name.endswith("_") or bool(kwargs.get("inplace", at is not None and len(args) > at and args[at]))
+    return x if inplace else torch.empty_like(x)
 
 
 def _Mode(tracer: TorchTracer, state: _State) -> Any:
@@ -497,6 +542,12 @@ def _join(tracer: TorchTracer, state: _State, func: Any, name: str, kind: str, a
         if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
             return func(*args, **kwargs)
         operands, cat_dim = [a, b], None
+    data = [t for t in operands if id(t) in state.source]  # computed from the input: a weight is no operand
+    if len(data) < 2:
+        out = func(*args, **kwargs)
+        if data and isinstance(out, torch.Tensor) and id(out) not in state.source:  # x * self.gamma: x's data
+            state.tag(out, state.source.get(id(data[0])), state.name.get(id(data[0]), "input"))
+        return out
     shapes = [tuple(t.shape) for t in operands]
     if len({len(s) for s in shapes}) != 1 or len(shapes[0]) < 3:
         return func(*args, **kwargs)

@@ -66,6 +66,7 @@ class Trace:
     output_shape: Shape | None
     #: the call that raised, as far as it got (a ConvTranspose with the output_size it was asked for...)
     attempt: Layer | None = None
+    notes: tuple[str, ...] = ()  # what the caller should know though the model runs (an ONNX graph's empty tensors)
 
     @property
     def runs(self) -> bool:

@@ -27,7 +27,7 @@ from .common import TorchEquivalent, spatial_ints, torch_equivalent
 if TYPE_CHECKING:
     from onnx import ModelProto
 
-__all__ = ["ConvTransposeNode", "conv_transpose_nodes", "from_onnx", "load_model", "node_module_path",
+__all__ = ["ConvTransposeNode", "conv_transpose_nodes", "from_onnx", "load_model", "node_module_path", "node_scopes",
            "onnx_conv_transpose", "to_onnx"]
 
 AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
@@ -268,26 +268,77 @@ def node_module_path(node: Any) -> str | None:
     >>> node_module_path(node)
     'up3'
     """
+    scopes = node_scopes(node)
+    if scopes is None:
+        return None
+    return scopes[-1] if scopes else ""
+
+
+#: Rewrites of torch's dynamo exporter (onnxscript) that fold a module's op into the node before it: the node keeps
+#: the folded module's metadata (a BatchNorm's scopes on a Conv), and its weight keeps the Conv's parameter name.
+FUSED = "pkg.onnxscript.rewriter.rule_name"
+
+
+def node_scopes(node: Any, producer: bool = False) -> list[str] | None:
+    """The module paths the node was exported inside, outermost first, each in full (``[]`` for the model's own
+    forward, None when the node does not say): the modules called, so a ModuleList (never called) is not one.
+    With ``producer``, those of the module whose output the node's output is: for a folded node, the module folded
+    into it (its output is the BatchNorm's, though the node is the ConvTranspose).
+
+    The legacy exporter names each scope relative to the module that called it (``/encoder/stages.1/stages.1.0/
+    MaxPool``: ``stages.1.0`` is the child of ``stages.1``, not a ``stages.1`` inside it):
+
+    >>> from onnx import helper
+    >>> node_scopes(helper.make_node("MaxPool", ["X"], ["Y"], name="/encoder/stages.1/stages.1.0/MaxPool"))
+    ['encoder', 'encoder.stages.1', 'encoder.stages.1.0']
+
+    The dynamo exporter folds an eval-mode BatchNorm into the ConvTranspose before it, and the node keeps the
+    BatchNorm's scopes; its weight is still the ConvTranspose's parameter, named by its module path:
+
+    >>> node = helper.make_node("ConvTranspose", ["x", "ups.up.weight", "ups.up.bias"], ["y"],
+    ...                         name="node_ConvTranspose_21")
+    >>> _ = node.metadata_props.add(key="pkg.torch.onnx.name_scopes",
+    ...                             value="['', 'ups', 'ups.bn', '_native_batch_norm_legit_no_training_1']")
+    >>> _ = node.metadata_props.add(key=FUSED, value="RemoveOptionalBiasFromConvTranspose, "
+    ...                                                 "FuseBatchNormIntoConvTranspose")
+    >>> node_scopes(node), node_scopes(node, producer=True)
+    (['ups', 'ups.up'], ['ups', 'ups.bn'])
+    """
     import ast
 
-    for prop in getattr(node, "metadata_props", ()):
-        if prop.key == "pkg.torch.onnx.name_scopes":
-            try:
-                scopes = ast.literal_eval(prop.value)
-            except (ValueError, SyntaxError):
-                break
-            if isinstance(scopes, list) and scopes and all(isinstance(v, str) for v in scopes):
-                modules = [v for v in scopes[:-1] if v]
-                return modules[-1] if modules else ""
+    props = {prop.key: prop.value for prop in getattr(node, "metadata_props", ())}
+    if "pkg.torch.onnx.name_scopes" in props:
+        try:
+            scopes = ast.literal_eval(props["pkg.torch.onnx.name_scopes"])
+        except (ValueError, SyntaxError):
+            scopes = None
+        if isinstance(scopes, list) and scopes and all(isinstance(v, str) for v in scopes):
+            modules = [v for v in scopes[:-1] if v]
+            rules = [r.strip() for r in props.get(FUSED, "").split(",")]  # every rule applied, in order
+            if any(r.startswith("Fuse") for r in rules) and modules and len(node.input) > 1 and not producer:
+                # the node is the op the rule kept (a Conv); its scopes are the folded module's
+                outer = modules[:-1]
+                weight = node.input[1]
+                if weight.endswith(".weight"):
+                    owner = weight[: -len(".weight")]
+                    if not outer or owner.startswith(outer[-1] + "."):
+                        return [*outer, owner]
+                return outer
+            return modules
     name = getattr(node, "name", "")
     if name.startswith("/") and name.count("/") >= 1:
-        path: list[str] = []
+        paths: list[str] = []
+        previous = ""
         for part in name.split("/")[1:-1]:
-            # a Sequential's child is scoped "conv.0" under "conv"; a ModuleList has no scope: "ups.0" at the top
-            if path and part.startswith(path[-1].split(".")[-1] + "."):
-                part = part[len(path[-1].split(".")[-1]) + 1:]
-            path.append(part)
-        return ".".join(path)
+            # a scope is named from the module that called it: a Sequential's child "blocks.2" under "blocks" (its
+            # parent's name, then its own), a called module "conv" or a ModuleList's item "ups.0" under the caller
+            if paths and previous and part.startswith(previous + "."):
+                full = paths[-1] + part[len(previous):]
+            else:
+                full = f"{paths[-1]}.{part}" if paths else part
+            paths.append(full)
+            previous = part
+        return paths
     return None
 
 
