@@ -13,7 +13,7 @@ from . import arithmetic
 from .fit import fit_warning
 from .fixes import join_fixes, pad_input_fix
 from .limits import DEFAULT_TIMEOUT, check_timeout
-from .model import Diagnosis, Layer, Problem, Shape
+from .model import Diagnosis, Layer, Problem, Shape, _walk
 from .sizes import MAX_SWEEP, valid_sizes
 from .trace import Join, Trace, Tracer, spatial
 from .writers import dims
@@ -22,20 +22,6 @@ __all__ = ["doctor"]
 
 #: The largest input size doctor traces on an axis (a meta tensor has no memory, but sizes stay int64-safe).
 MAX_SIZE = 1 << 24
-
-
-def _walk(layers: Sequence[Layer], index: int | None, dim: int) -> list[tuple[Layer, int, int]]:
-    """The steps that changed the size on ``dim`` from the input to layer ``index``, along each join's skip."""
-    steps: list[tuple[Layer, int, int]] = []
-    seen = 0
-    while index is not None and seen <= len(layers):
-        layer = layers[index]
-        before, after = layer.input_shape, layer.output_shape
-        if len(before) == len(after) > dim and before[dim] != after[dim]:
-            steps.append((layer, before[dim], after[dim]))
-        index = layer.inputs[0] if layer.inputs else None
-        seen += 1
-    return steps[::-1]
 
 
 def _chain(layers: Sequence[Layer], join: Join, dim: int, input_size: int) -> str:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,3 +259,17 @@ class Diagnosis:
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+def _walk(layers: Sequence[Layer], index: int | None, dim: int) -> list[tuple[Layer, int, int]]:
+    """The steps that changed the size on ``dim`` from the input to layer ``index``, along each join's skip."""
+    steps: list[tuple[Layer, int, int]] = []
+    seen = 0
+    while index is not None and seen <= len(layers):
+        layer = layers[index]
+        before, after = layer.input_shape, layer.output_shape
+        if len(before) == len(after) > dim and before[dim] != after[dim]:
+            steps.append((layer, before[dim], after[dim]))
+        index = layer.inputs[0] if layer.inputs else None
+        seen += 1
+    return steps[::-1]

@@ -26,7 +26,7 @@ __all__ = ["explain"]
 
 
 def _walk_text(layers: Sequence[Layer], index: int | None, dim: int, start: int) -> str:
-    from .core import _walk
+    from .model import _walk
 
     parts = [str(start)]
     for layer, before, after in _walk(layers, index, dim):
