@@ -43,7 +43,24 @@ def _operands(node: ast.AST | None) -> list[ast.expr] | None:
 
 
 def skip_expression(join: Layer, skip: int) -> tuple[str | None, ast.expr | None]:
-    """The source text of a join's skip operand (``skip`` is its position in the call), and its node."""
+    """The source text of a join's skip operand (``skip`` is its position in the call), and its node.
+
+    A model's forward, and the ConvTranspose ``up`` and the ``cat`` a trace found in it (their sites are the
+    spans of ``self.up(x)`` and ``torch.cat(...)``):
+
+    >>> import os, tempfile
+    >>> from tconv.doctor.model import Layer
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+    ...     _ = f.write("def forward(self, x, skip):\\n    x = self.up(x)\\n    return torch.cat([skip, x], 1)\\n")
+    >>> up = Layer("up", "conv_transpose", (1, 2, 4), (1, 2, 8), {"site": Site(f.name, 2, 2, 8, 18, "forward", 1)})
+    >>> cat = Layer("cat", "cat", (1, 2, 9), (1, 4, 9), {"site": Site(f.name, 3, 3, 11, 34, "forward", 1)})
+    >>> text, node = skip_expression(cat, 0)
+    >>> text, type(node).__name__
+    ('skip', 'Name')
+    >>> skip_expression(Layer("cat", "cat", (1, 2, 9), (1, 4, 9)), 0)     # no site: the trace saw no source
+    (None, None)
+    >>> os.remove(f.name)
+    """
     site = join.params.get("site")
     if site is None:
         return None, None
@@ -58,7 +75,23 @@ def skip_expression(join: Layer, skip: int) -> tuple[str | None, ast.expr | None
 def size_edit(up: Layer, join: Layer, skip: int, nd: int) -> tuple[str | None, str | None]:
     """The upsampling call rewritten so its output takes the skip's size: ``output_size=`` for a ConvTranspose
     module, ``size=`` for ``F.interpolate`` (every other keyword kept), an ``nn.Upsample`` call replaced by the
-    ``F.interpolate`` call it makes."""
+    ``F.interpolate`` call it makes.
+
+    The model of :func:`skip_expression`: ``up`` is told the size of ``cat``'s operand 0, the skip:
+
+    >>> import os, tempfile
+    >>> from tconv.doctor.model import Layer
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+    ...     _ = f.write("def forward(self, x, skip):\\n    x = self.up(x)\\n    return torch.cat([skip, x], 1)\\n")
+    >>> up = Layer("up", "conv_transpose", (1, 2, 4), (1, 2, 8), {"site": Site(f.name, 2, 2, 8, 18, "forward", 1)})
+    >>> cat = Layer("cat", "cat", (1, 2, 9), (1, 4, 9), {"site": Site(f.name, 3, 3, 11, 34, "forward", 1)})
+    >>> code, why = size_edit(up, cat, 0, 1)
+    >>> print(code)  # doctest: +ELLIPSIS
+    # ...:2, in forward:
+    -    x = self.up(x)
+    +    x = self.up(x, output_size=skip.shape[-1:])
+    >>> os.remove(f.name)
+    """
     site: Site | None = up.params.get("site")
     info = up.params.get("module") or {}
     if site is None:
@@ -108,7 +141,25 @@ def size_edit(up: Layer, join: Layer, skip: int, nd: int) -> tuple[str | None, s
 def join_edit(join: Layer, up: int, skip: int, nd: int, kind: str) -> tuple[str | None, str | None]:
     """Lines inserted before the join's statement: the upsampled operand zero-padded (or cropped, where the pad
     is negative) to the skip's size (``pad_up``), or the skip cropped to the upsampled size (``crop_skip``).
-    Operands that are not plain names are first computed into names, in their order."""
+    Operands that are not plain names are first computed into names, in their order.
+
+    The model of :func:`skip_expression`, its skip (operand 0) cropped to the upsampled ``x`` (operand 1):
+
+    >>> import os, tempfile
+    >>> from tconv.doctor.model import Layer
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+    ...     _ = f.write("def forward(self, x, skip):\\n    x = self.up(x)\\n    return torch.cat([skip, x], 1)\\n")
+    >>> up = Layer("up", "conv_transpose", (1, 2, 4), (1, 2, 8), {"site": Site(f.name, 2, 2, 8, 18, "forward", 1)})
+    >>> cat = Layer("cat", "cat", (1, 2, 9), (1, 4, 9), {"site": Site(f.name, 3, 3, 11, 34, "forward", 1)})
+    >>> code, why = join_edit(cat, 1, 0, 1, "crop_skip")
+    >>> print(code)  # doctest: +ELLIPSIS
+    # ...:3, in forward:
+    -    return torch.cat([skip, x], 1)
+    +    d = [s - u for s, u in zip(skip.shape[2:], x.shape[2:])]
+    +    skip = skip[..., d[0] // 2 : d[0] // 2 + x.shape[2]]
+    +    return torch.cat([skip, x], 1)
+    >>> os.remove(f.name)
+    """
     site: Site | None = join.params.get("site")
     if site is None:
         return None, f"{join.where} was not found in the model's source"
@@ -147,7 +198,19 @@ def join_edit(join: Layer, up: int, skip: int, nd: int, kind: str) -> tuple[str 
 
 def constructor(up: Layer, output_padding: Sequence[int], note: str) -> tuple[str | None, str | None]:
     """``model.ups[0].up = nn.ConvTranspose2d(...)`` with every setting of the module it replaces (bias,
-    groups, dilation, padding mode, dtype, device), so a checkpoint still loads strictly."""
+    groups, dilation, padding mode, dtype, device), so a checkpoint still loads strictly.
+
+    >>> from tconv.doctor.model import Layer
+    >>> up = Layer("up", "conv_transpose", (1, 2, 4), (1, 2, 8), {"kernel_size": (2,), "stride": (2,),
+    ...            "padding": (0,), "dilation": (1,), "module": {"attr": "model.up", "in_channels": 2,
+    ...            "out_channels": 2, "bias": False}})
+    >>> code, why = constructor(up, (1,), "; only for inputs of 9")
+    >>> print(code)
+    # after the model is built, before load_state_dict (the weights keep their shapes; only for inputs of 9):
+    model.up = nn.ConvTranspose1d(2, 2, kernel_size=2, stride=2, output_padding=1, bias=False)
+    >>> constructor(Layer("up", "conv_transpose", (1, 2, 4), (1, 2, 8), {}), (1,), "")
+    (None, 'up is not a module the model holds (a functional call)')
+    """
     p: dict[str, Any] = up.params
     info = p.get("module") or {}
     if not info.get("attr"):

@@ -240,7 +240,20 @@ def _patches_at(kind: str, trace: Trace, keys: set[str]) -> list[Patch]:
 
 def check_sizes(tracer: Tracer, kind: str, keys: set[str], input_shape: Shape) -> tuple[list[Shape], list[Shape]]:
     """The sample shapes (:func:`sample_shapes`) at which the model runs with the fix, and those where it does
-    not, each traced with the fix's edits as they act at that size."""
+    not, each traced with the fix's edits as they act at that size.
+
+    A stand-in for a model that runs at even sizes, and at odd ones below 11 with the ``pad_up`` edit of its
+    line 7:
+
+    >>> from tconv.doctor.trace import Join, Patch, Trace
+    >>> class Even:
+    ...     source = "example"
+    ...     def trace(self, input_shape, patches=()):
+    ...         ok = input_shape[2] % 2 == 0 or (Patch("pad_up", "@net.py:7") in patches and input_shape[2] < 11)
+    ...         return Trace((), () if ok else (Join(0, 0, 1, (2,)),), None, None, input_shape)
+    >>> check_sizes(Even(), "pad_up", {"@net.py:7"}, (1, 2, 9))
+    ([(1, 2, 9), (1, 2, 6), (1, 2, 7), (1, 2, 8), (1, 2, 10), (1, 2, 12)], [(1, 2, 11)])
+    """
     good: list[Shape] = []
     bad: list[Shape] = []
     for shape in sample_shapes(input_shape):

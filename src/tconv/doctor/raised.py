@@ -57,7 +57,22 @@ def _crop_edit(attempt: Layer) -> tuple[str | None, str | None]:
 
 
 def explain(tracer: Tracer, trace: Trace, input_shape: Shape) -> Problem | None:
-    """The problem for a ConvTranspose that raised on its ``output_size`` (None for any other error)."""
+    """The problem for a ConvTranspose that raised on its ``output_size`` (None for any other error).
+
+    ``up`` (kernel 2, stride 2) asked for 10 from 4, where it can give 8 or 9 (no fix to verify: no tracer needed):
+
+    >>> from tconv.doctor.model import Layer
+    >>> up = Layer("up", "conv_transpose", (1, 2, 4), (), {"kernel_size": (2,), "stride": (2,), "padding": (0,),
+    ...            "dilation": (1,), "output_size": (10,)}, inputs=(None,))
+    >>> problem = explain(None, Trace((), (), "requested an output size of [10]", "up", None, up), (1, 2, 4))
+    >>> problem.message
+    'up raised: output_size 10 is outside what it can give from 4: 8..9'
+    >>> print(problem.chains[0])
+    dim 2: 4; up: (4 − 1)·2 − 2·0 + 1·(2 − 1) + 0 + 1 = 8, up to 9 (stride 2); output_size asks 10
+    (the size passed)
+    >>> explain(None, Trace((), (), "shape mismatch", "head", None), (1, 2, 4)) is None      # another error
+    True
+    """
     a = trace.attempt
     if a is None or a.kind != "conv_transpose" or a.params.get("output_size") is None:
         return None

@@ -53,16 +53,36 @@ class Site:
 
     @property
     def label(self) -> str:
-        """``path:line``, the path relative to the current directory when under it."""
+        """``path:line``, the path relative to the current directory when under it.
+
+        >>> Site(os.path.join(os.getcwd(), "net.py"), 30, 30, 12, 22, "Up.forward", 29).label
+        'net.py:30'
+        """
         return f"{shown(self.file)}:{self.line}"
 
     @property
     def readable(self) -> bool:
-        """True when the site's file can be read and parsed, so a fix can be written against it."""
+        """True when the site's file can be read and parsed, so a fix can be written against it.
+
+        >>> Site(__file__, 1, 1, 0, 3, "<module>", 1).readable          # this module's own source
+        True
+        >>> Site("<stdin>", 1, 1, 0, 3, "<module>", 1).readable         # a model typed at a prompt
+        False
+        """
         return _tree(self.file) is not None
 
     def lines(self) -> list[str]:
-        """The source lines of the span (empty when the file cannot be read)."""
+        """The source lines of the span (empty when the file cannot be read).
+
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        ...     _ = f.write("def forward(x, skip):\\n    return cat([skip,\\n                up(x)], 1)\\n")
+        >>> Site(f.name, 2, 3, 11, 26, "forward", 1).lines()              # the call spans two lines
+        ['    return cat([skip,', '                up(x)], 1)']
+        >>> Site("/no/such/net.py", 2, 2, 11, 26, "forward", 1).lines()
+        []
+        >>> os.remove(f.name)
+        """
         return [linecache.getline(self.file, n).rstrip("\n") for n in range(self.line, self.end_line + 1)] \
             if linecache.getline(self.file, self.line) else []
 
@@ -81,7 +101,17 @@ def shown(file: str) -> str:
 
 
 def capture(torch_dir: str, skip: int = 1) -> Site | None:
-    """The innermost frame outside torch and the doctor, above the caller's ``skip`` frames, as a Site."""
+    """The innermost frame outside torch and the doctor, above the caller's ``skip`` frames, as a Site.
+
+    A hook standing for the tracer's code inside torch, called from a model's forward in ``/models/net.py``:
+
+    >>> def hook():                                  # skip=1: the hook's own frame is not the model's
+    ...     return capture("/opt/torch/")
+    >>> exec(compile("def forward():\\n    return hook()\\n", "/models/net.py", "exec"))
+    >>> site = forward()
+    >>> site.file, site.line, (site.col, site.end_col), site.function, site.first_line
+    ('/models/net.py', 2, (11, 17), 'forward', 1)
+    """
     frame: Any = sys._getframe(skip + 1)
     via = ""
     first_outside = True
@@ -134,6 +164,16 @@ def node_at(site: Site) -> tuple[ast.AST | None, ast.stmt | None, ast.FunctionDe
 
     The statement is None when the expression is not directly in a simple statement of the function's body
     (an ``if`` header, a lambda, a comprehension): a fix cannot insert lines before it.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+    ...     _ = f.write("def forward(x, skip):\\n    return cat([skip, up(x)], 1)\\n")
+    >>> expr, stmt, func = node_at(Site(f.name, 2, 2, 22, 27, "forward", 1))     # the span of up(x)
+    >>> ast.unparse(expr), type(stmt).__name__, func.name
+    ('up(x)', 'Return', 'forward')
+    >>> node_at(Site(f.name, 2, 2, 21, 27, "forward", 1))[0] is None             # no expression spans that
+    True
+    >>> os.remove(f.name)
     """
     tree = _tree(site.file)
     if tree is None or site.col < 0:
@@ -166,7 +206,17 @@ def _contains(outer: ast.AST, inner: ast.AST) -> bool:
 
 
 def function_node(site: Site) -> ast.FunctionDef | None:
-    """The ``def`` whose code the site's frame ran (matched by its first line)."""
+    """The ``def`` whose code the site's frame ran (matched by its first line).
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+    ...     _ = f.write("class Up:\\n    @staticmethod\\n    def forward(x):\\n        return up(x)\\n")
+    >>> function_node(Site(f.name, 4, 4, 15, 20, "Up.forward", 2)).name       # its first line is the decorator's
+    'forward'
+    >>> function_node(Site(f.name, 4, 4, 15, 20, "Up.forward", 3)) is None
+    True
+    >>> os.remove(f.name)
+    """
     tree = _tree(site.file)
     if tree is None:
         return None
@@ -179,7 +229,13 @@ def function_node(site: Site) -> ast.FunctionDef | None:
 
 
 def segment(lines: Sequence[str], node: ast.AST, first: int) -> str:
-    """The source text of ``node`` from ``lines`` (the file's lines ``first``, ``first + 1``, ...)."""
+    """The source text of ``node`` from ``lines`` (the file's lines ``first``, ``first + 1``, ...).
+
+    >>> lines = ["y = up(x,", "       skip)"]                     # the file's lines 30 and 31
+    >>> call = ast.increment_lineno(ast.parse("\\n".join(lines)), 29).body[0].value
+    >>> segment(lines, call.args[1], 30), segment(lines, call, 30)
+    ('skip', 'up(x,\\n       skip)')
+    """
     encoded = [line.encode("utf-8") for line in lines]
     a, b = node.lineno - first, (node.end_lineno or node.lineno) - first  # type: ignore[attr-defined]
     c, d = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
@@ -190,7 +246,13 @@ def segment(lines: Sequence[str], node: ast.AST, first: int) -> str:
 
 
 def replace(lines: Sequence[str], first: int, spans: Sequence[tuple[ast.AST, str]]) -> list[str]:
-    """``lines`` (the file's lines from ``first``) with each node's text replaced, the last spans first."""
+    """``lines`` (the file's lines from ``first``) with each node's text replaced, the last spans first.
+
+    >>> lines = ["y = cat([skip, up(x)], 1)"]
+    >>> skip, upx = ast.parse(lines[0]).body[0].value.args[0].elts
+    >>> replace(lines, 1, [(skip, "skip[..., :8]"), (upx, "u")])
+    ['y = cat([skip[..., :8], u], 1)']
+    """
     text = [line.encode("utf-8") for line in lines]
     for node, new in sorted(spans, key=lambda s: (s[0].lineno, s[0].col_offset), reverse=True):  # type: ignore
         a, b = node.lineno - first, (node.end_lineno or node.lineno) - first  # type: ignore[attr-defined]
@@ -214,7 +276,11 @@ def diff(site: Site, first: int, old: Sequence[str], new: Sequence[str], note: s
 
 
 def names_in(func: ast.AST) -> set[str]:
-    """Every name a function reads, binds or takes, so a fix's temporary does not clobber one."""
+    """Every name a function reads, binds or takes, so a fix's temporary does not clobber one.
+
+    >>> sorted(names_in(ast.parse("def forward(x, skip):\\n    d = up(x)\\n    return d + skip").body[0]))
+    ['d', 'skip', 'up', 'x']
+    """
     found = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)}
     found |= {a.arg for a in ast.walk(func) if isinstance(a, ast.arg)}
     return found
@@ -232,7 +298,12 @@ def fresh(name: str, used: set[str]) -> str:
 
 
 def bound_before(func: ast.FunctionDef, name: str, line: int) -> bool:
-    """True when ``name`` is a parameter of ``func`` or assigned in it on a line before ``line``."""
+    """True when ``name`` is a parameter of ``func`` or assigned in it on a line before ``line``.
+
+    >>> func = ast.parse("def forward(x):\\n    skip = down(x)\\n    return up(x) + skip").body[0]
+    >>> bound_before(func, "x", 2), bound_before(func, "skip", 2), bound_before(func, "skip", 3)
+    (True, False, True)
+    """
     if any(a.arg == name for a in ast.walk(func.args) if isinstance(a, ast.arg)):
         return True
     for node in ast.walk(func):

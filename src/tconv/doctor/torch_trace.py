@@ -261,7 +261,15 @@ class TorchTracer:
 
 def model_prints_to_stderr() -> contextlib.AbstractContextManager[Any]:
     """The model's own ``print`` calls (in its forward, its import) sent to stderr: stdout is the doctor's (its
-    ``--json``, a caller's own output), and a model that prints would break it."""
+    ``--json``, a caller's own output), and a model that prints would break it.
+
+    >>> import io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err), model_prints_to_stderr():
+    ...     print("epoch 1")                              # a model's print: nothing reaches stdout
+    >>> err.getvalue()
+    'epoch 1\\n'
+    """
     return contextlib.redirect_stdout(sys.stderr if sys.stderr is not None else io.StringIO())
 
 
