@@ -104,7 +104,7 @@ def _output_claim(header: str) -> tuple[int, ...] | None:
 
 
 def _verified_span(header: str) -> bool:
-    return bool(re.search(r"verified at \d+ input sizes \(", header))
+    return bool(re.search(r"verified at \d+ input sizes (sampled from the rule )?\(", header))
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,7 @@ def test_the_verdict_is_a_real_forward_pass(name: str, diagnoses) -> None:
 def test_every_printed_fix_applied_as_printed(name: str, diagnoses, tmp_path: Path) -> None:
     """Each verified fix kind, applied as printed, makes the real model run with the output it claims."""
     file, cls, shape, _, works_at = CASES[IDS.index(name)]
-    _, text = diagnoses[name]
+    d, text = diagnoses[name]
     original = _build(ZOO, file, cls)
     blocks = fix_blocks(text)
     assert blocks
@@ -165,10 +165,14 @@ def test_every_printed_fix_applied_as_printed(name: str, diagnoses, tmp_path: Pa
             out = tuple(model(x).shape)
         claim = _output_claim(header)
         assert claim is not None and out[2:] == claim, (kind, out, header)
-        if _verified_span(header):  # said to follow the sizes: it runs at each size it names
-            for s in sample_shapes(shape):
+        if _verified_span(header):  # said to follow the sizes: it runs at each size it was checked at
+            checked = next(f.values["checked"] for p in d.problems for f in p.fixes if f.kind == kind and f.verified)
+            assert len(checked) == int(re.search(r"verified at (\d+) input sizes", header).group(1)) >= 7, header
+            if "sampled from the rule" not in header:
+                assert [list(s[2:]) for s in sample_shapes(shape)] == checked
+            for s in checked:
                 with torch.no_grad():
-                    model(torch.randn(s))
+                    model(torch.randn(*shape[:2], *s))
         if works_at is not None and kind == "output_size":  # where the model already ran, nothing changes
             xs = torch.randn(works_at)
             with torch.no_grad():

@@ -5,19 +5,20 @@ output size of ..., but valid sizes range from ..."). The trace keeps the call a
 asked for, the module's settings), so the problem gives the chain of sizes up to the module, the range the module
 can give (``(L − 1)·s − 2p + d·(k − 1) + 1`` up to ``s − 1`` more), where the size asked for comes from, and a
 ConvTranspose fix where one exists: calling it without ``output_size`` and cropping to that size (``crop_up``,
-when the plain output is at least as large on every axis), re-traced and checked at nearby sizes.
+when the plain output is at least as large on every axis), re-traced and checked at sizes from the derived rule.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .. import shapes
 from ..errors import TconvError
 from . import arithmetic, fixcode
-from .fixes import _span, sample_shapes
+from .fixes import checked_words, rule_shapes, sample_shapes
 from .model import Fix, Layer, Problem, Shape
+from .rules import Derived
 from .sites import Site, diff, node_at, replace, segment
 from .trace import Patch, Trace, Tracer, spatial
 from .writers import dims
@@ -56,7 +57,8 @@ def _crop_edit(attempt: Layer) -> tuple[str | None, str | None]:
     return diff(site, site.line, old, replace(old, site.line, [(expr, call)])), None
 
 
-def explain(tracer: Tracer, trace: Trace, input_shape: Shape) -> Problem | None:
+def explain(tracer: Tracer, trace: Trace, input_shape: Shape,
+            rules: Mapping[int, Derived] | None = None) -> Problem | None:
     """The problem for a ConvTranspose that raised on its ``output_size`` (None for any other error)."""
     a = trace.attempt
     if a is None or a.kind != "conv_transpose" or a.params.get("output_size") is None:
@@ -96,15 +98,18 @@ def explain(tracer: Tracer, trace: Trace, input_shape: Shape) -> Problem | None:
             site = a.params["site"]
             patch = [Patch("crop_up", f"@{site.file}:{site.line}")]  # the edited line: every module called there
             after = tracer.trace(input_shape, patch)
-            good = [s for s in sample_shapes(input_shape) if tracer.trace(s, patch).runs]
+            ruled = rule_shapes(input_shape, rules or {})
+            tried = ruled if ruled is not None else sample_shapes(input_shape)
+            good = [s for s in tried if tracer.trace(s, patch).runs]
             cost = f"the last rows of the upsampled features are dropped ({dims(plain)} cut to {dims(want)} here)"
+            checked: list[list[int]] = []
             if after.runs and after.output_shape is not None:
                 cost += f"; the output is {dims(spatial(after.output_shape))}"
-                total = len(sample_shapes(input_shape))
-                cost += f"; verified at {len(good)} input sizes ({_span(good)})" if len(good) == total else \
-                    f"; runs at {len(good)} of {total} input sizes tried"
+                cost += f"; {checked_words(good, [s for s in tried if s not in good], ruled is not None)}"
+                checked = [list(spatial(s)) for s in good]
             fixes.append(Fix("crop_up", f"call {a.where} without output_size and crop", code, after.runs, cost,
-                             a.where, {"output": list(spatial(after.output_shape)) if after.output_shape else []}))
+                             a.where, {"output": list(spatial(after.output_shape)) if after.output_shape else [],
+                                       "checked": checked}))
         else:
             fixes.append(Fix("crop_up", "", "", False, f"not offered: {why}", a.where, {}))
     return Problem((a.where,), "error", (a.input_shape,), message, tuple(chains), tuple(fixes), ())
