@@ -425,8 +425,10 @@ def _record(tracer: TorchTracer, state: _State, func: Any, name: str, entry: tup
         state.attempt = Layer(where, kind, tuple(x.shape), (), {"site": site, "call": _call_keywords(bound)}, (),
                               (state.source.get(id(x)),), (state.name.get(id(x), "input"),))
     out = func(*args, **kwargs)
-    state.attempt = None
     first = _first_tensor(out, torch)
+    if kind == "upsample" and first is not None and min(first.shape[2:]) < 1 <= min(size):
+        raise RuntimeError(_empty_resize(size, tuple(first.shape[2:])))  # what the CPU kernels raise; meta does not
+    state.attempt = None
     if first is None:
         return out
     out_size = tuple(first.shape[2:])
@@ -446,6 +448,18 @@ def _record(tracer: TorchTracer, state: _State, func: Any, name: str, entry: tup
     state.layers.append(layer)
     state.tag(first, len(state.layers) - 1, where)
     return out
+
+
+def _empty_resize(size: Shape, out: Shape) -> str:
+    """PyTorch's message for an interpolate whose output has an empty axis (its CPU and CUDA kernels check it,
+    its meta functions do not).
+
+    >>> _empty_resize((3, 20), (0, 5))
+    'Input and output sizes should be greater than 0, but got input (H: 3, W: 20) output (H: 0, W: 5)'
+    """
+    names = ("D", "H", "W")[-len(size):] if len(size) <= 3 else tuple(f"d{i}" for i in range(len(size)))
+    words = [", ".join(f"{n}: {v}" for n, v in zip(names, sizes)) for sizes in (size, out)]
+    return f"Input and output sizes should be greater than 0, but got input ({words[0]}) output ({words[1]})"
 
 
 def _arith(kind: str, b: dict[str, Any], size: Shape, out: Shape, nd: int) -> tuple[dict[str, Any], tuple[str, ...]]:
