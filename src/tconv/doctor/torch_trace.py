@@ -661,6 +661,8 @@ def _module_info(tracer: TorchTracer, path: str) -> dict[str, Any]:
     info["parent"] = parent if child else None
     info["index"] = child
     info["in_sequential"] = isinstance(tracer.modules.get(parent), tracer._torch.nn.Sequential)
+    siblings = list(tracer.modules[parent].children()) if parent in tracer.modules else []
+    info["unique"] = sum(type(c) is type(sub) for c in siblings) == 1  # the only item of its type: found by type
     return info
 
 
