@@ -281,10 +281,11 @@ def checked_words(good: Sequence[Shape], bad: Sequence[Shape], ruled: bool) -> s
             f"not at {', '.join(dims(spatial(s)) for s in bad[:4])}{', …' if len(bad) > 4 else ''}")
 
 
-def _patches_at(kind: str, trace: Trace, keys: set[str]) -> list[Patch]:
-    """The patches of ``kind`` at one size: the edited lines' (every join or upsampling the edit reaches)."""
-    if kind != "output_size":
-        return [Patch(kind, k if k.startswith("@") else "*") for k in sorted(keys)]
+def _patches_at(kind: str, trace: Trace | None, keys: set[str]) -> list[Patch]:
+    """The patches of ``kind`` at one size: the edited lines' (every join or upsampling the edit reaches); an
+    ``output_size`` edit needs the plain ``trace`` at that size, for the skips' sizes."""
+    if kind != "output_size" or trace is None:
+        return [Patch(kind, k if k.startswith("@") else "*") for k in sorted(keys)] if kind != "output_size" else []
     found = []
     for j in trace.joins:
         _, up, index = _plans(trace.layers, j)
@@ -300,6 +301,9 @@ def check_sizes(tracer: Tracer, kind: str, keys: set[str], input_shape: Shape,
     good: list[Shape] = []
     bad: list[Shape] = []
     for shape in shapes_ if shapes_ is not None else sample_shapes(input_shape):
+        if kind != "output_size":  # a join's edit acts only where it mismatches: one trace, with the edits
+            (good if tracer.trace(shape, _patches_at(kind, None, keys)).runs else bad).append(shape)
+            continue
         plain = tracer.trace(shape)
         if plain.runs:
             good.append(shape)

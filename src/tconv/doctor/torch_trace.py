@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -510,6 +511,46 @@ def _arith(kind: str, b: dict[str, Any], size: Shape, out: Shape, nd: int) -> tu
     return {}, ()
 
 
+def _joined(torch: Any, kind: str, name: str, operands: Sequence[Any], cat_dim: int | None,
+            kwargs: dict[str, Any]) -> Any:
+    """The result of a join of meta tensors, built from the operands' shapes and dtypes without running it (None
+    where it must run: another device, in place, ``out=``, shapes torch would refuse). torch's meta ``cat`` and
+    elementwise functions are wrapped to keep ``torch._dynamo`` out, and the first call imports it: about a
+    second, once per process.
+
+    >>> import torch
+    >>> a, b = torch.empty(1, 2, 4, 5, device="meta"), torch.empty(1, 3, 4, 5, device="meta")
+    >>> _joined(torch, "cat", "cat", [a, b], 1, {}).shape, _joined(torch, "add", "add", [a, a[:, :1]], None, {}).shape
+    (torch.Size([1, 5, 4, 5]), torch.Size([1, 2, 4, 5]))
+    >>> _joined(torch, "cat", "cat", [a, b], 2, {}) is None     # torch raises its own error for this
+    True
+    """
+    if "out" in kwargs or name.endswith("_") or name.startswith("__i") or \
+            not all(type(t) is torch.Tensor and t.is_meta for t in operands):
+        return None
+    shapes_ = [tuple(t.shape) for t in operands]
+    dtype = operands[0].dtype
+    for t in operands[1:]:
+        dtype = torch.promote_types(dtype, t.dtype)
+    if kind == "cat":
+        if cat_dim is None or len({len(s) for s in shapes_}) != 1 or \
+                any(s[:cat_dim] + s[cat_dim + 1:] != shapes_[0][:cat_dim] + shapes_[0][cat_dim + 1:] for s in shapes_):
+            return None
+        shape = list(shapes_[0])
+        shape[cat_dim] = sum(s[cat_dim] for s in shapes_)
+    else:
+        shape = []
+        for sizes in itertools.zip_longest(*(s[::-1] for s in shapes_), fillvalue=1):
+            wide = {n for n in sizes if n != 1}
+            if len(wide) > 1:
+                return None
+            shape.append(wide.pop() if wide else 1)
+        shape.reverse()
+        if name in ("div", "__truediv__", "__rtruediv__") and not dtype.is_floating_point:
+            dtype = torch.get_default_dtype()
+    return torch.empty(shape, dtype=dtype, device="meta")
+
+
 def _resize_end(torch: Any, t: Any, target: Sequence[int], dims: Sequence[int]) -> Any:
     """``t`` cropped or zero-extended at the end of ``dims`` to ``target`` (what output_size does)."""
     import torch.nn.functional as F
@@ -593,7 +634,9 @@ def _join(tracer: TorchTracer, state: _State, func: Any, name: str, kind: str, a
         else:
             args, kwargs = (operands[0], operands[1], *args[2:]), {k: v for k, v in kwargs.items()
                                                                    if k not in ("input", "other")}
-    out = func(*args, **kwargs)
+    out = _joined(torch, kind, name, operands, cat_dim, kwargs)
+    if out is None:
+        out = func(*args, **kwargs)
     ordered = (sources[skip], *(s for i, s in enumerate(sources) if i != skip))
     layer = Layer(where, kind, shapes[skip], tuple(out.shape) if isinstance(out, torch.Tensor) else shapes[skip],
                   {"operands": shapes, "up": up, "skip": skip, "site": site}, (), ordered, names)
