@@ -323,7 +323,9 @@ def test_bad_arguments_name_the_parameter(bad: dict[str, Any], match: str) -> No
 
 def _summary(d: Diagnosis) -> list[tuple[Any, ...]]:
     return [(p.where, p.op, tuple(s[1:] for s in p.sizes), p.chains,
-             tuple((f.kind, f.verified, f.target, json.dumps(f.values, sort_keys=True)) for f in p.fixes))
+             tuple((f.kind, f.verified, f.target,
+                    json.dumps({k: v for k, v in f.values.items() if k != "checked"}, sort_keys=True))
+                   for f in p.fixes))
             for p in d.problems]
 
 
@@ -338,6 +340,11 @@ def test_onnx_export_gets_the_same_diagnosis(name: str, exported, diagnoses) -> 
         assert [(p.op, p.axes) for p in od.problems] == [(p.op, p.axes) for p in d.problems]
     else:
         assert _summary(od) == _summary(d)
+        # the rule's sizes a fix ran at: ONNX edits the diagnosed nodes only, torch the source line that calls
+        # every block's upsampling, so ONNX can run at fewer (the U-Net's ups.1 mismatches at 31 and says so)
+        for p, q in zip(od.problems, d.problems):
+            for f, g in zip(p.fixes, q.fixes):
+                assert set(map(tuple, f.values.get("checked", ()))) <= set(map(tuple, g.values.get("checked", ())))
     assert all(f.verified for p in od.problems for f in p.fixes)
     assert {a: (s.rule, s.nearest) for a, s in od.valid_sizes.items()} == \
         {a: (s.rule, s.nearest) for a, s in d.valid_sizes.items()}

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ZOO.parent))
 CASES: list[tuple[str, str, tuple[int, ...], bool, tuple[int, ...] | None]] = [
     ("unet", "UNet", (1, 3, 30, 45), False, (1, 3, 32, 48)),
     ("nested", "Pix2PixUNet", (1, 3, 20, 28), False, (1, 3, 32, 32)),
+    ("nested", "SeqTwoUps", (1, 3, 10, 12), False, (1, 3, 9, 11)),
     ("interp", "InterpUNet", (1, 3, 30, 45), False, (1, 3, 28, 44)),
     ("instnorm", "InstanceNormUNet", (1, 1, 30, 45), False, (1, 1, 28, 44)),
     ("wave", "WaveUNet", (1, 1, 50), False, (1, 1, 47)),
@@ -104,7 +105,7 @@ def _output_claim(header: str) -> tuple[int, ...] | None:
 
 
 def _verified_span(header: str) -> bool:
-    return bool(re.search(r"verified at \d+ input sizes \(", header))
+    return bool(re.search(r"verified at \d+ input sizes (sampled from the rule )?\(", header))
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +138,7 @@ def test_the_verdict_is_a_real_forward_pass(name: str, diagnoses) -> None:
 def test_every_printed_fix_applied_as_printed(name: str, diagnoses, tmp_path: Path) -> None:
     """Each verified fix kind, applied as printed, makes the real model run with the output it claims."""
     file, cls, shape, _, works_at = CASES[IDS.index(name)]
-    _, text = diagnoses[name]
+    d, text = diagnoses[name]
     original = _build(ZOO, file, cls)
     blocks = fix_blocks(text)
     assert blocks
@@ -165,10 +166,14 @@ def test_every_printed_fix_applied_as_printed(name: str, diagnoses, tmp_path: Pa
             out = tuple(model(x).shape)
         claim = _output_claim(header)
         assert claim is not None and out[2:] == claim, (kind, out, header)
-        if _verified_span(header):  # said to follow the sizes: it runs at each size it names
-            for s in sample_shapes(shape):
+        if _verified_span(header):  # said to follow the sizes: it runs at each size it was checked at
+            checked = next(f.values["checked"] for p in d.problems for f in p.fixes if f.kind == kind and f.verified)
+            assert len(checked) == int(re.search(r"verified at (\d+) input sizes", header).group(1)) >= 7, header
+            if "sampled from the rule" not in header:
+                assert [list(s[2:]) for s in sample_shapes(shape)] == checked
+            for s in checked:
                 with torch.no_grad():
-                    model(torch.randn(s))
+                    model(torch.randn(*shape[:2], *s))
         if works_at is not None and kind == "output_size":  # where the model already ran, nothing changes
             xs = torch.randn(works_at)
             with torch.no_grad():
@@ -186,7 +191,19 @@ def test_fixes_keep_the_modules_settings_and_name_the_source(diagnoses) -> None:
     assert "cropped, their border dropped" in text and "zeros enter" not in text  # a negative pad is a crop
     _, text = diagnoses["nested.Pix2PixUNet"]
     assert "model.model.model[1].model[3].model[5] = nn.ConvTranspose2d(16, 4" in text
-    assert "is run by nn.Sequential's forward" in text and "cannot pass it output_size" in text
+    # output_size cannot be passed through nn.Sequential's forward: the Sequential is run in three parts, the
+    # ConvTranspose found by its type, so that one edited line serves both levels of the recursive block (items 3
+    # and 5); applied as printed and run by test_every_printed_fix_applied_as_printed
+    assert "- output_size at model.model.1.model.3.model.3.model.3, model.model.1.model.3.model.5 [verified]" in text
+    assert """    -        return torch.cat([x, self.model(x)], 1)
+    +        i = next(n for n, m in enumerate(self.model) if type(m).__name__ == "ConvTranspose2d")
+    +        up = self.model[i](self.model[:i](x), output_size=x.shape[-2:])
+    +        up = self.model[i + 1:](up)
+    +        return torch.cat([x, up], 1)
+""" in text
+    _, text = diagnoses["nested.SeqTwoUps"]  # two ConvTransposes in the Sequential: the index is written
+    assert "+        up = self.up[2](self.up[:2](self.down(x)), output_size=x.shape[-2:])\n    +        up = " \
+        "self.up[3:](up)\n    +        return self.head(torch.cat([x, up], 1))" in text
     _, text = diagnoses["instnorm.InstanceNormUNet"]
     assert "not offered at cat: u2 can give 16..17 × 24..25 from 8×12, not the skip's 15×23" in text
 

@@ -38,3 +38,18 @@ class Pix2PixUNet(nn.Module):
 
     def forward(self, x):
         return self.model(x)
+
+
+class SeqTwoUps(nn.Module):
+    """A decoder stage written as one nn.Sequential holding two ConvTransposes (a 1×1 channel mixer, then the
+    stride-2 upsampling): the split names the upsampling by its index, since its type is not unique there."""
+
+    def __init__(self, c=2):
+        super().__init__()
+        self.down = nn.Sequential(nn.Conv2d(3, c, 3, stride=2, padding=1), nn.ReLU())
+        self.up = nn.Sequential(nn.ConvTranspose2d(c, c, 1), nn.ReLU(),
+                                nn.ConvTranspose2d(c, c, 3, stride=2, padding=1))
+        self.head = nn.Conv2d(c + 3, 1, 1)
+
+    def forward(self, x):
+        return self.head(torch.cat([x, self.up(self.down(x))], 1))

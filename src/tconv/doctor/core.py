@@ -141,7 +141,7 @@ def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | N
     derivation = valid_sizes(tracer, input_shape, trace, window)
     valid = derivation.sizes
     problems = []
-    fixes = join_fixes(tracer, trace, input_shape) if trace.joins else []
+    fixes = join_fixes(tracer, trace, input_shape, derivation.rules) if trace.joins else []
     pad_fix = pad_input_fix(tracer, input_shape, valid) if not trace.runs else None
     for join, found in zip(trace.joins, fixes):
         problem = _join_problem(trace, join, input_shape)
@@ -154,7 +154,7 @@ def doctor(model: Any, input_shape: Sequence[int], *, sizes: tuple[int, int] | N
         where = trace.error_where or "model"
         from .raised import explain
 
-        explained = explain(tracer, trace, input_shape)
+        explained = explain(tracer, trace, input_shape, derivation.rules)
         if explained is not None:  # a ConvTranspose's output_size out of its range: the arithmetic, a fix
             problems.append(Problem(explained.where, "error", explained.sizes, explained.message,
                                     (*explained.chains, f"PyTorch: {trace.error}"),

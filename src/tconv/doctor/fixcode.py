@@ -14,7 +14,7 @@ from typing import Any
 from .model import Layer
 from .sites import Site, bound_before, diff, fresh, names_in, node_at, replace, segment
 
-__all__ = ["constructor", "join_edit", "size_edit"]
+__all__ = ["constructor", "join_edit", "size_edit", "split_edit"]
 
 _INTERPOLATE = ("input", "size", "scale_factor", "mode", "align_corners", "recompute_scale_factor", "antialias")
 
@@ -97,8 +97,8 @@ def size_edit(up: Layer, join: Layer, skip: int, nd: int) -> tuple[str | None, s
     if site is None:
         return None, f"{up.where}'s call was not found in the model's source"
     if site.via:
-        return None, (f"{up.where} is run by nn.{site.via}'s forward ({site.label}), which cannot pass it "
-                      f"{'output_size' if up.kind == 'conv_transpose' else 'a size'}")
+        return split_edit(up, join, skip, nd, f"{up.where} is run by nn.{site.via}'s forward ({site.label}), which "
+                          f"cannot pass it {'output_size' if up.kind == 'conv_transpose' else 'a size'}")
     jsite: Site | None = join.params.get("site")
     skip_text, skip_node = skip_expression(join, skip)
     if jsite is None or skip_text is None or not isinstance(skip_node, ast.Name):
@@ -136,6 +136,66 @@ def size_edit(up: Layer, join: Layer, skip: int, nd: int) -> tuple[str | None, s
             "".join(f", {r}" for r in rest) + ")"
     new = replace(old, site.line, [(expr, call)])
     return diff(site, site.line, old, new), None
+
+
+def split_edit(up: Layer, join: Layer, skip: int, nd: int, why: str) -> tuple[str | None, str | None]:
+    """A ConvTranspose run by an ``nn.Sequential``'s forward cannot be passed ``output_size``, but the Sequential
+    can be run in three parts: the items before it, the ConvTranspose with the skip's size, the items after it.
+    The call ``self.model(x)`` becomes (``i`` found at run time where the ConvTranspose is the only item of its
+    type, so one line serves every level of a recursive block; its index otherwise)::
+
+        i = next(n for n, m in enumerate(self.model) if type(m).__name__ == "ConvTranspose2d")
+        up = self.model[i](self.model[:i](x), output_size=skip.shape[-2:])
+        up = self.model[i + 1:](up)
+
+    ``(None, why)`` with the reason where the source does not allow it: another container, a call with more than
+    the input, a Sequential that is not an attribute of the module whose forward makes the join, a skip that is
+    not a plain name known at the call.
+
+    >>> from tconv.doctor.model import Layer
+    >>> split_edit(Layer("up", "upsample", (1, 1, 4), (1, 1, 8)), Layer("cat", "cat", (), ()), 0, 1, "no")
+    (None, 'no')
+    """
+    site: Site | None = up.params.get("site")
+    info = up.params.get("module") or {}
+    if up.kind != "conv_transpose" or site is None or site.via != "Sequential" or not info.get("in_sequential") \
+            or not str(info.get("index", "")).isdigit():
+        return None, why
+    expr, stmt, func = node_at(site)
+    jsite: Site | None = join.params.get("site")
+    skip_text, skip_node = skip_expression(join, skip)
+    if not isinstance(expr, ast.Call) or stmt is None or func is None or len(expr.args) != 1 or expr.keywords:
+        return None, f"{why}; the Sequential's call at {site.label} could not be split"
+    if jsite is None or skip_text is None or not isinstance(skip_node, ast.Name) or \
+            (jsite.file, jsite.first_line) != (site.file, site.first_line) or \
+            not bound_before(func, skip_node.id, site.line):
+        return None, f"{why}; split, it would need the skip of {join.where} where the Sequential is called"
+    parts, node = [], expr.func
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    owner = join.where.split(":", 1)[0].split("#", 1)[0] if ":" in join.where else ""
+    if not (isinstance(node, ast.Name) and node.id == "self") or \
+            ".".join([*([owner] if owner else []), *reversed(parts)]) != info.get("parent"):
+        return None, f"{why}; the Sequential called at {site.label} is not {info.get('parent')}"
+    first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+    old = _lines(site, first, last)
+    indent = old[0][:len(old[0]) - len(old[0].lstrip())]
+    seq, arg = segment(old, expr.func, first), segment(old, expr.args[0], first)
+    used = names_in(func)
+    out = fresh("up", used)
+    used.add(out)
+    pre = []
+    if info.get("unique"):
+        index = fresh("i", used)
+        pre.append(f"{indent}{index} = next(n for n, m in enumerate({seq}) if type(m).__name__ == "
+                   f'"{info.get("type")}")')
+        after = f"{index} + 1"
+    else:
+        index, after = str(info["index"]), str(int(info["index"]) + 1)
+    pre += [f"{indent}{out} = {seq}[{index}]({seq}[:{index}]({arg}), output_size={skip_text}.shape[-{nd}:])",
+            f"{indent}{out} = {seq}[{after}:]({out})"]
+    return diff(site, first, old, [*pre, *replace(old, first, [(expr, out)])]), None
 
 
 def join_edit(join: Layer, up: int, skip: int, nd: int, kind: str) -> tuple[str | None, str | None]:

@@ -12,17 +12,19 @@ Kinds, in the order they are offered:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import cast
 
 from .. import shapes
 from ..errors import TconvError
 from . import fixcode
 from .model import AxisSizes, Fix, Layer, Shape
+from .rules import Derived
 from .trace import Join, Patch, Trace, Tracer, last_resize, spatial
 from .writers import dims
 
-__all__ = ["join_fixes", "pad_input_fix"]
+__all__ = ["checked_words", "join_fixes", "pad_input_fix", "rule_shapes"]
 
 
 def _module(where: str) -> str:
@@ -226,10 +228,64 @@ def sample_shapes(input_shape: Shape) -> list[Shape]:
     return [s for s in dict.fromkeys(found) if min(s[2:]) >= 1]
 
 
-def _patches_at(kind: str, trace: Trace, keys: set[str]) -> list[Patch]:
-    """The patches of ``kind`` at one size: the edited lines' (every join or upsampling the edit reaches)."""
-    if kind != "output_size":
-        return [Patch(kind, k if k.startswith("@") else "*") for k in sorted(keys)]
+def rule_shapes(input_shape: Shape, rules: Mapping[int, Derived]) -> list[Shape] | None:
+    """Input shapes a size-following fix is checked at, chosen from each axis's derived rule (None unless every
+    spatial axis has one): the rule's minimum and the sizes just past it, half a period and a period on, a few
+    periods out, and around the request, each axis alone (the others as asked); then across axes: every axis at
+    its smallest and at its next sizes, and each axis small while the others are large (non-square).
+
+    >>> shapes_ = rule_shapes((1, 3, 50, 75), {2: Derived(16, (0,), 16, ""), 3: Derived(16, (0,), 16, "")})
+    >>> len(shapes_), shapes_[:4], shapes_[-1]
+    (26, [(1, 3, 50, 75), (1, 3, 16, 75), (1, 3, 17, 75), (1, 3, 18, 75)], (1, 3, 111, 17))
+    """
+    if any(rules.get(d) is None or rules[d].minimum is None for d in range(2, len(input_shape))):
+        return None
+    per: dict[int, list[int]] = {}
+    for d in range(2, len(input_shape)):
+        rule = rules[d]
+        m, p, n = cast(int, rule.minimum), rule.period, input_shape[d]
+        per[d] = sorted(s for s in {m, m + 1, m + 2, m + p // 2, m + p - 1, m + p, m + 3 * p + 1,
+                                    m + 6 * p - 1, n - 1, n, n + 1} if s >= m)
+    head = tuple(input_shape[:2])
+    found = [tuple(input_shape)]
+    for d, sizes in per.items():
+        found += [tuple(s if a == d else v for a, v in enumerate(input_shape)) for s in sizes]
+    if len(per) > 1:
+        for pick in (0, 1, 2):
+            found.append((*head, *(sizes[pick] for sizes in per.values())))
+        for d in per:  # one axis at its smallest but one, the others at their largest: non-square
+            found.append((*head, *(sizes[1] if a == d else sizes[-1] for a, sizes in per.items())))
+    return list(dict.fromkeys(found))
+
+
+def _listing(shapes_: Sequence[Shape]) -> str:
+    nd = len(shapes_[0]) - 2
+    axes = "; ".join(f"dim {a + 2}: {', '.join(map(str, sorted({s[2 + a] for s in shapes_})))}" for a in range(nd))
+    return axes + ("; each axis alone and across axes" if nd > 1 else "")
+
+
+def checked_words(good: Sequence[Shape], bad: Sequence[Shape], ruled: bool) -> str:
+    """Where a size-following fix was checked, in words: every size of the rule's sample (``ruled``) or of the
+    nearby one, or how many of them ran and which did not.
+
+    >>> checked_words([(1, 1, 16), (1, 1, 17)], [], True)
+    'verified at 2 input sizes sampled from the rule (dim 2: 16, 17)'
+    >>> checked_words([(1, 1, 6), (1, 1, 7)], [(1, 1, 8)], False)
+    'runs at 2 of 3 input sizes tried (6..8); not at 8'
+    """
+    if not bad:
+        return f"verified at {len(good)} input sizes sampled from the rule ({_listing(good)})" if ruled else \
+            f"verified at {len(good)} input sizes ({_span(good)})"
+    tried = list(good) + list(bad)
+    return (f"runs at {len(good)} of {len(tried)} input sizes tried ({_listing(tried) if ruled else _span(tried)}); "
+            f"not at {', '.join(dims(spatial(s)) for s in bad[:4])}{', …' if len(bad) > 4 else ''}")
+
+
+def _patches_at(kind: str, trace: Trace | None, keys: set[str]) -> list[Patch]:
+    """The patches of ``kind`` at one size: the edited lines' (every join or upsampling the edit reaches); an
+    ``output_size`` edit needs the plain ``trace`` at that size, for the skips' sizes."""
+    if kind != "output_size" or trace is None:
+        return [Patch(kind, k if k.startswith("@") else "*") for k in sorted(keys)] if kind != "output_size" else []
     found = []
     for j in trace.joins:
         _, up, index = _plans(trace.layers, j)
@@ -238,7 +294,8 @@ def _patches_at(kind: str, trace: Trace, keys: set[str]) -> list[Patch]:
     return found
 
 
-def check_sizes(tracer: Tracer, kind: str, keys: set[str], input_shape: Shape) -> tuple[list[Shape], list[Shape]]:
+def check_sizes(tracer: Tracer, kind: str, keys: set[str], input_shape: Shape,
+                shapes_: Sequence[Shape] | None = None) -> tuple[list[Shape], list[Shape]]:
     """The sample shapes (:func:`sample_shapes`) at which the model runs with the fix, and those where it does
     not, each traced with the fix's edits as they act at that size.
 
@@ -256,7 +313,10 @@ def check_sizes(tracer: Tracer, kind: str, keys: set[str], input_shape: Shape) -
     """
     good: list[Shape] = []
     bad: list[Shape] = []
-    for shape in sample_shapes(input_shape):
+    for shape in shapes_ if shapes_ is not None else sample_shapes(input_shape):
+        if kind != "output_size":  # a join's edit acts only where it mismatches: one trace, with the edits
+            (good if tracer.trace(shape, _patches_at(kind, None, keys)).runs else bad).append(shape)
+            continue
         plain = tracer.trace(shape)
         if plain.runs:
             good.append(shape)
@@ -293,7 +353,8 @@ def _follow(tracer: Tracer, kind: str, input_shape: Shape, patches: list[Patch],
     return after
 
 
-def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape) -> list[list[Fix]]:
+def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape,
+               rules: Mapping[int, Derived] | None = None) -> list[list[Fix]]:
     """Fixes for each mismatched join of ``trace``, verified: with the same kind applied at every join that has one,
     the re-trace has no error and no mismatch anywhere. A kind that some join cannot take is verified nowhere
     (it does not make the model run alone); its entry at that join says why. A kind whose code follows the sizes
@@ -335,18 +396,16 @@ def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape) -> list[list[Fi
         if kind in ("pad_up", "crop_skip") and complete[kind]:
             outcome[kind] = _follow(tracer, kind, input_shape, patches, outcome[kind], extra)
     sampled: dict[str, str] = {}
+    checked: dict[str, list[list[int]]] = {}
+    ruled = rule_shapes(input_shape, rules or {})
     for kind in kinds:
         if kind in FOLLOWING and complete[kind] and outcome[kind].runs:
             keys = {_key(_plans(trace.layers, j)[1]) if kind == "output_size" else _key(trace.layers[j.layer])
                     for j in trace.joins}
             keys |= {f.values["key"] for f in extra.get(kind, ())}
-            good, bad = check_sizes(tracer, kind, keys, input_shape)
-            if not bad:
-                sampled[kind] = f"verified at {len(good)} input sizes ({_span(good)})"
-            else:
-                sampled[kind] = (f"runs at {len(good)} of {len(good) + len(bad)} input sizes tried ({_span(good + bad)}"
-                                 f"); not at {', '.join(dims(spatial(s)) for s in bad[:4])}"
-                                 f"{', …' if len(bad) > 4 else ''}")
+            good, bad = check_sizes(tracer, kind, keys, input_shape, ruled)
+            sampled[kind] = checked_words(good, bad, ruled is not None)
+            checked[kind] = [list(spatial(s)) for s in good]
     result = []
     for n, (_j, c) in enumerate(zip(trace.joins, candidates)):
         fixes = []
@@ -365,6 +424,7 @@ def join_fixes(tracer: Tracer, trace: Trace, input_shape: Shape) -> list[list[Fi
                     f"; the output is {dims(out)}"
             if ok and fix.kind in sampled:
                 cost += f"; {sampled[fix.kind]}"
+                values["checked"] = checked[fix.kind]  # the input sizes it ran at, fix applied
             fixes.append(replace(fix, verified=ok, cost=cost, values=values))
         result.append(fixes)
     return result

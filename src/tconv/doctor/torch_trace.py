@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -433,8 +434,10 @@ def _record(tracer: TorchTracer, state: _State, func: Any, name: str, entry: tup
         state.attempt = Layer(where, kind, tuple(x.shape), (), {"site": site, "call": _call_keywords(bound)}, (),
                               (state.source.get(id(x)),), (state.name.get(id(x), "input"),))
     out = func(*args, **kwargs)
-    state.attempt = None
     first = _first_tensor(out, torch)
+    if kind == "upsample" and first is not None and min(first.shape[2:]) < 1 <= min(size):
+        raise RuntimeError(_empty_resize(size, tuple(first.shape[2:])))  # what the CPU kernels raise; meta does not
+    state.attempt = None
     if first is None:
         return out
     out_size = tuple(first.shape[2:])
@@ -454,6 +457,18 @@ def _record(tracer: TorchTracer, state: _State, func: Any, name: str, entry: tup
     state.layers.append(layer)
     state.tag(first, len(state.layers) - 1, where)
     return out
+
+
+def _empty_resize(size: Shape, out: Shape) -> str:
+    """PyTorch's message for an interpolate whose output has an empty axis (its CPU and CUDA kernels check it,
+    its meta functions do not).
+
+    >>> _empty_resize((3, 20), (0, 5))
+    'Input and output sizes should be greater than 0, but got input (H: 3, W: 20) output (H: 0, W: 5)'
+    """
+    names = ("D", "H", "W")[-len(size):] if len(size) <= 3 else tuple(f"d{i}" for i in range(len(size)))
+    words = [", ".join(f"{n}: {v}" for n, v in zip(names, sizes)) for sizes in (size, out)]
+    return f"Input and output sizes should be greater than 0, but got input ({words[0]}) output ({words[1]})"
 
 
 def _arith(kind: str, b: dict[str, Any], size: Shape, out: Shape, nd: int) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -502,6 +517,46 @@ def _arith(kind: str, b: dict[str, Any], size: Shape, out: Shape, nd: int) -> tu
             starts[nd - 1 - i], ends[nd - 1 - i] = pads[2 * i], pads[2 * i + 1]
         return {"pad_begin": tuple(starts), "pad_end": tuple(ends)}, arithmetic.pad_layer(size, starts, ends)
     return {}, ()
+
+
+def _joined(torch: Any, kind: str, name: str, operands: Sequence[Any], cat_dim: int | None,
+            kwargs: dict[str, Any]) -> Any:
+    """The result of a join of meta tensors, built from the operands' shapes and dtypes without running it (None
+    where it must run: another device, in place, ``out=``, shapes torch would refuse). torch's meta ``cat`` and
+    elementwise functions are wrapped to keep ``torch._dynamo`` out, and the first call imports it: about a
+    second, once per process.
+
+    >>> import torch
+    >>> a, b = torch.empty(1, 2, 4, 5, device="meta"), torch.empty(1, 3, 4, 5, device="meta")
+    >>> _joined(torch, "cat", "cat", [a, b], 1, {}).shape, _joined(torch, "add", "add", [a, a[:, :1]], None, {}).shape
+    (torch.Size([1, 5, 4, 5]), torch.Size([1, 2, 4, 5]))
+    >>> _joined(torch, "cat", "cat", [a, b], 2, {}) is None     # torch raises its own error for this
+    True
+    """
+    if "out" in kwargs or name.endswith("_") or name.startswith("__i") or \
+            not all(type(t) is torch.Tensor and t.is_meta for t in operands):
+        return None
+    shapes_ = [tuple(t.shape) for t in operands]
+    dtype = operands[0].dtype
+    for t in operands[1:]:
+        dtype = torch.promote_types(dtype, t.dtype)
+    if kind == "cat":
+        if cat_dim is None or len({len(s) for s in shapes_}) != 1 or \
+                any(s[:cat_dim] + s[cat_dim + 1:] != shapes_[0][:cat_dim] + shapes_[0][cat_dim + 1:] for s in shapes_):
+            return None
+        shape = list(shapes_[0])
+        shape[cat_dim] = sum(s[cat_dim] for s in shapes_)
+    else:
+        shape = []
+        for sizes in itertools.zip_longest(*(s[::-1] for s in shapes_), fillvalue=1):
+            wide = {n for n in sizes if n != 1}
+            if len(wide) > 1:
+                return None
+            shape.append(wide.pop() if wide else 1)
+        shape.reverse()
+        if name in ("div", "__truediv__", "__rtruediv__") and not dtype.is_floating_point:
+            dtype = torch.get_default_dtype()
+    return torch.empty(shape, dtype=dtype, device="meta")
 
 
 def _resize_end(torch: Any, t: Any, target: Sequence[int], dims: Sequence[int]) -> Any:
@@ -587,7 +642,9 @@ def _join(tracer: TorchTracer, state: _State, func: Any, name: str, kind: str, a
         else:
             args, kwargs = (operands[0], operands[1], *args[2:]), {k: v for k, v in kwargs.items()
                                                                    if k not in ("input", "other")}
-    out = func(*args, **kwargs)
+    out = _joined(torch, kind, name, operands, cat_dim, kwargs)
+    if out is None:
+        out = func(*args, **kwargs)
     ordered = (sources[skip], *(s for i, s in enumerate(sources) if i != skip))
     layer = Layer(where, kind, shapes[skip], tuple(out.shape) if isinstance(out, torch.Tensor) else shapes[skip],
                   {"operands": shapes, "up": up, "skip": skip, "site": site}, (), ordered, names)
@@ -655,6 +712,8 @@ def _module_info(tracer: TorchTracer, path: str) -> dict[str, Any]:
     info["parent"] = parent if child else None
     info["index"] = child
     info["in_sequential"] = isinstance(tracer.modules.get(parent), tracer._torch.nn.Sequential)
+    siblings = list(tracer.modules[parent].children()) if parent in tracer.modules else []
+    info["unique"] = sum(type(c) is type(sub) for c in siblings) == 1  # the only item of its type: found by type
     return info
 
 
