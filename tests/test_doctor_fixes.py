@@ -235,3 +235,21 @@ def test_docs_show_recorded_fixes(monkeypatch) -> None:
         text = tconv.doctor(model, shape, sizes=(max(1, min(shape[2:]) - 6), max(shape[2:]) + 6)).to_text()
         part = text if cls == "Strided3d" else text[text.index("fixes (each"):text.index("\n\ninput sizes")]
         assert f"```\n{part}\n```" in doc, cls
+
+
+def test_a_join_sharing_its_line_gets_no_insertion(tmp_path, monkeypatch) -> None:
+    """Lines inserted before `up = ...; x = torch.cat(...)` would run before the statement that makes `up`: such a
+    join gets no pad_up or crop_skip edit, and says why; output_size still edits the call."""
+    (tmp_path / "semi.py").write_text(
+        "import torch\nfrom torch import nn\n\n\nclass TUp(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.down = nn.MaxPool2d(2)\n"
+        "        self.up = nn.ConvTranspose2d(4, 4, 2, stride=2)\n\n    def forward(self, x):\n"
+        "        up = self.up(self.down(x)); x = torch.cat((up, x), 1)\n        return x\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    model = importlib.import_module("semi").TUp()
+    d = tconv.doctor(model, (1, 4, 37, 50))
+    fixes = {f.kind: f for p in d.problems for f in p.fixes}
+    assert not fixes["pad_up"].verified and not fixes["crop_skip"].verified
+    assert "shares its line with another statement" in d.to_text()
+    assert fixes["output_size"].verified

@@ -337,3 +337,18 @@ def test_the_recorded_run_in_docs_explain_md_is_current(capsys: pytest.CaptureFi
     assert recorded is not None
     code, out, _ = run(["explain", "--view", "backward"], capsys)
     assert code == 0 and recorded.group(1) == out, "docs/explain.md's recorded run is stale: paste the new output"
+
+
+@pytest.mark.parametrize(("kernel", "stride"), [(3, 2), (2, 1), (4, 2), (1, 2)])
+def test_same_padding_with_uneven_crops_is_walked_through(kernel: int, stride: int) -> None:
+    """padding="same" crops one cell more at the end where the crop is odd: the walkthrough's dx is that layer's
+    output, and its dw the weight gradient tconv.grad gives (the adjoint identity ties both to the forward)."""
+    dy = np.array([[[1.0, 2.0, 3.0]]])
+    w = np.arange(1.0, kernel + 1).reshape(1, 1, kernel)
+    wt = tconv.explain(dy, w, stride=stride, padding="same", view="backward")
+    expected = tconv.conv_transpose(dy, w, stride=stride, padding="same")
+    np.testing.assert_array_equal(wt.output, expected)
+    x = np.arange(1.0, expected.size + 1).reshape(expected.shape)
+    dw = tconv.grad.conv_transpose_weight(dy, w.shape, x, stride=stride, padding="same")
+    w2 = np.random.default_rng(kernel).standard_normal(w.shape)
+    assert abs(np.vdot(tconv.conv_transpose(dy, w2, stride=stride, padding="same"), x) - np.vdot(w2, dw)) < 1e-9

@@ -231,6 +231,10 @@ def join_edit(join: Layer, up: int, skip: int, nd: int, kind: str) -> tuple[str 
     first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
     old = _lines(site, first, last)
     indent = old[0][:len(old[0]) - len(old[0].lstrip())]
+    # lines inserted before a statement that shares its line with another (a; b) would run before both
+    if stmt.col_offset != len(indent) or old[-1][(stmt.end_col_offset or 0):].strip().startswith(";"):
+        return None, f"the {join.kind} at {site.label} shares its line with another statement: put it on a line " \
+                     "of its own, and the fix can be written there"
     used = names_in(func)
     pre, spans, names = [], [], []
     for i, node in enumerate(ops):

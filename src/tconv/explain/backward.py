@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,6 @@ from .._format import number
 from ..algorithms.matrix import dense_matrix, nonzeros, sparse_matrix
 from ..dtypes import read_array
 from ..errors import TconvError
-from ..functional import conv
 from ..params import ConvTransposePlan
 from .model import Cell, Grid, Message, Step, Term, roles_of, stored
 
@@ -34,8 +34,10 @@ def gradients(x: np.ndarray, dy: np.ndarray, w: np.ndarray, plan: ConvTransposeP
     """dx and dw of y = conv(x, w) for the upstream gradient dy (batched arrays, the convolution's stride, padding,
     dilation and groups from ``plan``, the transposed convolution that maps dy to dx).
 
-    Both are :mod:`tconv.grad`'s: dx is ``conv_transpose(dy, w)`` (with the output_padding that reaches x's size),
-    dw the correlation of x with dy.
+    dx is the transposed convolution of dy (the plan itself, its crops and padding mode included); dw is
+    :mod:`tconv.grad`'s weight gradient read from the other side: ⟨conv(x, w), dy⟩ = ⟨x, conv_transpose(dy, w)⟩, so
+    the convolution's weight gradient is the transposed convolution's, with dy as its input and x as its upstream
+    gradient (the correlation of x with dy).
 
     >>> from tconv.params import plan_conv_transpose
     >>> x, dy, w = np.arange(1, 5).reshape(1, 1, 4), np.array([[[1, 1, 0]]]), np.array([[[1, 2]]])
@@ -43,20 +45,12 @@ def gradients(x: np.ndarray, dy: np.ndarray, w: np.ndarray, plan: ConvTransposeP
     >>> dx.tolist(), dw.tolist()          # dw[0, 0, j] = Σ_o dy[o]·x[o + j]
     ([[[1, 3, 2, 0]]], [[[3, 5]]])
     """
-    from .. import grad  # the library's gradients: the walkthrough shows what tconv.grad computes
+    from ..grad import conv_transpose_weight_of  # the library's gradient: the walkthrough shows what it computes
+    from ..recipe import execute
 
-    conv_args = (plan.stride, plan.padding, plan.dilation, plan.groups)
-    dx = grad.conv_input(x.shape, w, dy, *conv_args)
-    dw = grad.conv_weight(x, w.shape, dy, *conv_args)
-    return dx, dw
-    # r[c, m, j] = Σ_n Σ_o x[n, c, o·s + j·d − p]·dy[n, m, o]: every (x channel, y channel) pair; its size per axis
-    # is k + ⌊output_padding / dilation⌋ ≥ k
-    r = conv(np.swapaxes(x, 0, 1), np.swapaxes(dy, 0, 1), None, plan.dilation, plan.padding, plan.stride)
-    cut: tuple[Any, ...] = (Ellipsis, *(slice(0, k) for k in plan.kernel_size))
-    r = r[cut]
-    m = np.arange(plan.in_channels)
-    c = (m // plan.in_per_group)[:, None] * plan.out_per_group + np.arange(plan.out_per_group)[None, :]
-    dw = r[c, m[:, None]]
+    batched = replace(plan, batched=True)  # the arrays here are batched, whatever the call was
+    dx = execute(batched, dy, w, None, "auto")
+    dw = conv_transpose_weight_of(batched, dy, x)
     return dx, dw
 
 
