@@ -382,6 +382,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Output shape {shape}: the same numbers as tconv.conv_transpose and PyTorch.",
         "zh": "输出形状 {shape}：与 tconv.conv_transpose 和 PyTorch 的结果相同。",
     },
+    "output.text_mode": {
+        "en": "Output shape {shape}: the same numbers as tconv.conv_transpose. PyTorch's ConvTranspose has no padding "
+              "mode; these are the gradient of its convolution with that padding mode (the layer's to_torch_code() "
+              "computes them in torch).",
+        "zh": "输出形状 {shape}：与 tconv.conv_transpose 的结果相同。PyTorch 的 ConvTranspose 没有 padding_mode；"
+              "这些数是带该填充模式的卷积的梯度（层的 to_torch_code() 在 torch 中算出同样的数）。",
+    },
     # ---- grid labels
     "label.input": {"en": "x{idx}", "zh": "x{idx}"},
     "label.stretched": {"en": "x{idx} with zeros inserted", "zh": "插零后的 x{idx}"},

@@ -78,7 +78,9 @@ def _output_step(plan: ConvTransposePlan, values: np.ndarray, bias: np.ndarray |
     text = []
     if bias is not None:
         text += [Message("output.bias", {"bias": number(bias[m]), "m": m}) for m in range(plan.out_channels)]
-    text.append(Message("output.text", {"shape": list(plan.output_shape)}))
+    # PyTorch's ConvTranspose has no padding mode: the mode's numbers are its adjoint's, which to_torch_code prints
+    key = "output.text" if plan.padding_mode == "zeros" else "output.text_mode"
+    text.append(Message(key, {"shape": list(plan.output_shape)}))
     roles = roles_of(plan.output_size, "output")
     grids = tuple(
         Grid(Message("label.output", {"idx": _idx(plan, n, m)}), values[n, m], roles)
