@@ -21,7 +21,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from importlib import resources
+
+from .site import _static
 
 __all__ = ["bundle", "widget_esm"]
 
@@ -31,7 +32,7 @@ _EXPORTED = re.compile(r"^export\s+(?=(?:async\s+)?function\b|class\b|const\b|le
 
 
 def _read(name: str) -> str:
-    return (resources.files("tconv") / "web" / "static" / name).read_text(encoding="utf-8")
+    return (_static() / name).read_text(encoding="utf-8")
 
 
 def _scope(name: str) -> str:

@@ -49,7 +49,6 @@ export function normalized(given) {
   const square = isSquare(state);
   if (state.link !== "0" && state.link !== "1" || state.link === "1" && !square) state.link = square ? "1" : "0";
   if (state.values !== "0") state.values = "1";
-  if (!["0.5", "1", "2", "4", "8", "24"].includes(state.speed)) state.speed = "1";
   return state;
 }
 
@@ -63,7 +62,14 @@ export function mountExplorer(root, host) {
   const scope = root.getRootNode();
   const $ = (id) => scope.getElementById(id);
   const all = (selector) => root.querySelectorAll(selector);
-  let state = normalized(host.initial || {});
+  // the speeds are the player's menu's (the markup's), as normalized's views are VIEWS
+  const speeds = new Set([...$("speed").options].map((o) => o.value));
+  const checked = (given) => {
+    const state = normalized(given);
+    if (!speeds.has(state.speed)) state.speed = "1";
+    return state;
+  };
+  let state = checked(host.initial || {});
   let frame = Math.max(0, (parseInt(state.frame, 10) || 1) - 1);
   let scene = null, drawing = null, timer = null, equations = null, config = null, arrays = null;
   let overlapData = null, matrixData = null, linked = null;
@@ -662,7 +668,7 @@ export function mountExplorer(root, host) {
     // it differs from what the host gave.
     set(partial) {
       if (!alive) return;
-      const next = normalized({ ...state, ...partial, link: partial.link === undefined ? state.link : partial.link });
+      const next = checked({ ...state, ...partial, link: partial.link === undefined ? state.link : partial.link });
       if (partial.frame !== undefined) frame = Math.max(0, (parseInt(next.frame, 10) || 1) - 1);
       state = next;
       refresh();
