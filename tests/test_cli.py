@@ -131,6 +131,15 @@ def test_python_dash_m_help_has_examples() -> None:
     assert json.loads(result.stdout)["output_size"] == [4, 4]
 
 
+def test_version_is_the_packages_one_line_exit_0(capsys) -> None:
+    """``tconv --version`` prints tconv.__version__, the one place the version is written (pyproject reads it)."""
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"tconv {tconv.__version__}\n"
+    assert tconv.__version__.count(".") == 2 and all(part.isdigit() for part in tconv.__version__.split("."))
+
+
 def _fake_server(monkeypatch) -> list[dict]:
     """uvicorn.Server.run records what it was given (the socket still open) instead of serving."""
     pytest.importorskip("fastapi")

@@ -46,6 +46,8 @@ from .solver import solve
 if TYPE_CHECKING:  # tconv.Explorer, the notebook widget: imported when first used (see __getattr__)
     from .notebook import Explorer as Explorer
 
+# The one place the version is written: pyproject.toml reads it (setuptools' dynamic version), `tconv --version`
+# prints it, and the wheel is named by it. A release moves CHANGELOG.md's "Unreleased" under this number.
 __version__ = "0.1.0"
 
 __all__ = [

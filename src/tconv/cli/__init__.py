@@ -16,6 +16,7 @@ import contextlib
 import sys
 from collections.abc import Sequence
 
+from .. import __version__
 from .._parser import one_line
 from ..errors import TconvError
 from . import bench, compute, convert, doctor, serve, show, sizes
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "question.",
         epilog=OVERVIEW,
     )
-    parser.add_argument("--version", action="version", version=f"tconv {__import__('tconv').__version__}")
+    parser.add_argument("--version", action="version", version=f"tconv {__version__}")
     # forwards_rest: the subcommand takes the arguments this parser does not know (bench: tconv.bench parses them)
     parser.set_defaults(handler=None, forwards_rest=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
