@@ -18,6 +18,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import tconv
+from tconv._extras import install_hint
 from tconv.arrays import random_arrays
 from tconv.report import layer_report
 from tconv.web.app import create_app
@@ -465,7 +466,7 @@ def test_without_anywidget_the_install_hint() -> None:
             "print(hasattr(tconv, 'Explorer'), getattr(tconv, 'Explorer', None),\n"
             "      'conv_transpose' in pydoc.render_doc(tconv))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    hint = "the notebook explorer needs anywidget: pip install 'tconv[notebook]'"
+    hint = f"the notebook explorer needs anywidget: {install_hint('notebook')}"
     assert result.stdout.splitlines() == ["_MissingExtra | " + hint, "TconvError | " + hint, "False None True"]
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 import tconv
 from helpers import torch
 from strategies import animated_layers
+from tconv._extras import install_hint
 from tconv._format import format_number
 from tconv.cli import main
 from tconv.render.layout import cell_box, geometry
@@ -322,7 +323,7 @@ def test_svg_needs_no_pillow_and_raster_says_how_to_get_it(tmp_path: Path) -> No
             "try:\n    s.save(sys.argv[1] + '/a.gif')\nexcept tconv.TconvError as e:\n    print(e)")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
     lines = result.stdout.splitlines()
-    assert lines[0] == "False" and "pip install 'tconv[show]'" in lines[1]
+    assert lines[0] == "False" and lines[1].endswith(f": {install_hint('show')}")
     assert (tmp_path / "a.svg").stat().st_size > 1000
 
 

@@ -2,7 +2,7 @@
 PyTorch's names. It draws in the browser with the page's own engine (no server, no network) and exposes in Python
 what is on screen: the output size, the layer report, the SVG of the frame, the arrays.
 
-Needs anywidget (``pip install 'tconv[notebook]'``). ``import tconv`` does not import this module: ``tconv.Explorer``
+Needs anywidget (tconv's ``notebook`` extra). ``import tconv`` does not import this module: ``tconv.Explorer``
 does, the first time it is used.
 
 Every knob set from Python (or sent by the view) goes through the web API's validator chain, with the whole state:
@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from ._axes import as_bool, as_choice, as_int, parse_ints, per_axis, show
+from ._extras import install_hint
 from .errors import TconvError
 from .web.jobs import (
     LIMITS,
@@ -54,7 +55,7 @@ try:
     import anywidget
     import traitlets
 except ImportError:  # the same pattern as the web app's _require_web: the hint names the extra to install
-    raise TconvError("the notebook explorer needs anywidget: pip install 'tconv[notebook]'") from None
+    raise TconvError(f"the notebook explorer needs anywidget: {install_hint('notebook')}") from None
 
 __all__ = ["Explorer", "ExplorerError", "check_state", "explain_text"]
 
@@ -451,7 +452,7 @@ input_size, the layer's geometry is the same
 
     def to_gif(self, path: str | os.PathLike[str]) -> Path:
         """The animation on screen as a GIF, every frame (the overlap view: its map), written to ``path`` (needs
-        Pillow: ``pip install 'tconv[show]'``). What the page's "download GIF" gives under ``tconv serve``.
+        Pillow, tconv's ``show`` extra). What the page's "download GIF" gives under ``tconv serve``.
 
         >>> import tempfile, pathlib
         >>> out = Explorer(2, 2).to_gif(pathlib.Path(tempfile.mkdtemp()) / "tconv.gif")

@@ -7,7 +7,7 @@ calls), in an order shuffled afresh each round, and the median over the rounds c
 (2048³) takes a turn in every round too: the practical peak, reported with its spread. It measures each method's
 peak memory in a fresh subprocess (RSS high-water over one call after setup, the same way for every engine), runs
 the ONNX reference evaluator once under a time bound, and records the CPU, its ISA and NumPy's BLAS with the
-kernel it picked. It needs torch; ONNX Runtime and JAX are optional rows (``pip install 'tconv[bench]'``).
+kernel it picked. It needs torch; ONNX Runtime and JAX are optional rows (tconv's ``bench`` extra installs them all).
 
 One module per job: :mod:`~tconv.bench.layers` (what is measured), :mod:`~tconv.bench.engines` (one runner per
 engine), :mod:`~tconv.bench.timing` (turns and rounds), :mod:`~tconv.bench.isolated` and

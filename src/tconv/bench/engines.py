@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .._extras import install_hint
 from ..errors import TconvError
 from .layers import Layer, torch_fn
 
@@ -105,7 +106,7 @@ def onnxruntime_fn(layer: Layer, x: np.ndarray, w: np.ndarray, threads: int) -> 
         ort: Any = importlib.import_module("onnxruntime")
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
-        return "skipped: onnxruntime not installed (pip install 'tconv[bench]')"
+        return f"skipped: onnxruntime not installed ({install_hint('bench')})"
     nd = len(layer.size)
     node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], strides=[layer.stride] * nd,
                             pads=[layer.padding] * 2 * nd, dilations=[layer.dilation] * nd, group=layer.groups)
@@ -135,7 +136,7 @@ def jax_fn(layer: Layer, x: np.ndarray, w: np.ndarray) -> Method:
     try:  # an optional engine, absent where the suite's type check runs: imported as Any
         jax: Any = importlib.import_module("jax")
     except ImportError:
-        return "skipped: jax not installed (pip install 'tconv[bench]')"
+        return f"skipped: jax not installed ({install_hint('bench')})"
     if layer.groups != 1:
         return "skipped: jax.lax.conv_transpose has no feature groups"
     from ..frameworks import to_jax
@@ -162,7 +163,7 @@ def methods(layer: Layer, x: np.ndarray, w: np.ndarray, threads: int = 1) -> dic
     >>> found = methods(layer, *arrays(layer))
     >>> list(found)[-3:], callable(found["torch"]), callable(found["onnxruntime"])
     (['torch', 'onnxruntime', 'jax'], True, True)
-    >>> callable(found["jax"]) or found["jax"] == "skipped: jax not installed (pip install 'tconv[bench]')"
+    >>> callable(found["jax"]) or found["jax"].startswith("skipped: jax not installed (pip install ")
     True
     """
     found = tconv_methods(layer, x, w, threads)

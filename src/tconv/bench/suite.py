@@ -7,6 +7,7 @@ import os
 import statistics
 from typing import Any
 
+from .._extras import install_hint
 from .._progress import Progress
 from ..errors import TconvError
 from .engines import OPT_IN, OTHER_ENGINES, TUNED, methods
@@ -37,14 +38,14 @@ def run(
     >>> from unittest import mock
     >>> from tconv.bench.layers import LAYERS
     >>> with mock.patch.dict(sys.modules, {"torch": None}):  # as if torch were not installed
-    ...     run(LAYERS[:1], rounds=1)
+    ...     run(LAYERS[:1], rounds=1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    tconv.errors.TconvError: the benchmarks compare with PyTorch: pip install 'tconv[test]' (torch==2.13.0)
+    tconv.errors.TconvError: the benchmarks compare with PyTorch: pip install torch==2.13.0 ...
     """
     try:
         import torch
     except ImportError:
-        raise TconvError("the benchmarks compare with PyTorch: pip install 'tconv[test]' (torch==2.13.0)") from None
+        raise TconvError(f"the benchmarks compare with PyTorch: {install_hint('bench')}") from None
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     results = []

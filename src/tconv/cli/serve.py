@@ -7,6 +7,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from .._axes import quote
+from .._extras import install_hint
 from ..errors import TconvError
 from .base import int_in, subparser
 
@@ -48,7 +49,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
     except ImportError:
-        raise TconvError("the explorer needs uvicorn: pip install 'tconv[web]'") from None
+        raise TconvError(f"the explorer needs uvicorn: {install_hint('web')}") from None
     # bind first: the URL is printed (and the browser opened) only once the port is ours
     sock = _listen(args.host, args.port)
     with sock:

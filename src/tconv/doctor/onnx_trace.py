@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .._extras import install_hint
 from ..errors import TconvError
 from ..frameworks.onnx import load_model, node_scopes
 from . import arithmetic
@@ -66,7 +67,7 @@ class OnnxTracer:
         try:
             import onnx
         except ImportError:
-            raise TconvError("tracing ONNX models needs the onnx package: pip install 'tconv[onnx]'") from None
+            raise TconvError(f"tracing ONNX models needs the onnx package: {install_hint('onnx')}") from None
         self._onnx = onnx
         model = load_model(model)  # the one loader: `tconv onnx` and the doctor refuse the same files alike
         base = onnx.ModelProto()

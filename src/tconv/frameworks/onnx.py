@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._axes import IntOrSeq, as_choice, as_int, as_shape, quote, show
+from .._extras import install_hint
 from ..dtypes import as_arrays
 from ..errors import TconvError
 from ..settings import check_memory
@@ -360,7 +361,7 @@ def load_model(model: ModelProto | str | os.PathLike[str] | bytes | IO[bytes]) -
     try:
         import onnx
     except ImportError:
-        raise TconvError("reading ONNX models needs the onnx package: pip install 'tconv[onnx]'") from None
+        raise TconvError(f"reading ONNX models needs the onnx package: {install_hint('onnx')}") from None
     is_file = hasattr(model, "read") and not isinstance(model, str | bytes | int)
     if not isinstance(model, onnx.ModelProto | str | os.PathLike | bytes) and not is_file:
         raise TconvError("model must be a path to an ONNX file, its bytes, a binary file open for reading or an "
@@ -407,7 +408,7 @@ def conv_transpose_nodes(model: ModelProto | str | os.PathLike[str] | bytes | IO
     try:
         from onnx import helper, shape_inference
     except ImportError:
-        raise TconvError("reading ONNX models needs the onnx package: pip install 'tconv[onnx]'") from None
+        raise TconvError(f"reading ONNX models needs the onnx package: {install_hint('onnx')}") from None
     model = load_model(model)
     # Inference only adds shapes; a model it cannot handle is still listed with the shapes it declares.
     with contextlib.suppress(Exception):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._extras import install_hint
 from ..errors import TconvError
 from ..settings import check_memory
 from .layout import (
@@ -61,8 +62,8 @@ def _pil() -> Any:
     try:
         from PIL import GifImagePlugin, Image, ImageDraw, ImageFont
     except ImportError:
-        raise TconvError("GIF and PNG output need Pillow: pip install 'tconv[show]' (or pip install pillow); "
-                         "SVG output needs nothing more") from None
+        raise TconvError("GIF and PNG output need Pillow (SVG output needs nothing more): "
+                         f"{install_hint('show')}") from None
     return Image, ImageDraw, ImageFont, GifImagePlugin
 
 

@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from .._axes import quote, show
+from .._extras import install_hint
 from ..errors import TconvError
 from .jobs import (
     LIMITS,
@@ -123,7 +124,7 @@ def _require_web() -> Any:
     try:
         import fastapi
     except ImportError:
-        raise TconvError("the explorer needs FastAPI and uvicorn: pip install 'tconv[web]'") from None
+        raise TconvError(f"the explorer needs FastAPI and uvicorn: {install_hint('web')}") from None
     return fastapi
 
 
