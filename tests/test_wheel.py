@@ -127,21 +127,14 @@ def test_licence_and_changelog_match_the_metadata() -> None:
         assert re.search(rf"^\[{re.escape(release)}\]: {PROJECT['urls']['Source']}/", changelog, flags=re.M)
 
 
-def test_readme_links_are_absolute_under_the_source_url_and_name_files_that_exist() -> None:
-    """The package index renders the README without the repository beside it: a relative link or image breaks
-    there. Every link into the repository is absolute, under the Source URL, and names a file that exists."""
+def test_readme_links_name_files_that_exist() -> None:
+    """The README is read in a clone and on the forge, where relative links work; each names a file that exists.
+    (The package index would need them absolute: that is a step of publishing, once the Source URL exists.)"""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    source = PROJECT["urls"]["Source"]
-    raw = source.replace("https://github.com/", "https://raw.githubusercontent.com/") + "/main/"
     targets = re.findall(r"!?\[[^\]]*\]\(([^)\s]+)\)", readme) + re.findall(r"""(?:src|href)=["']([^"']+)""", readme)
-    relative = [t for t in targets if not re.match(r"[a-z]+:|#", t)]
-    assert relative == []
-    inside = [t.removeprefix(f"{source}/blob/main/").removeprefix(raw).split("#")[0]
-              for t in targets if t.startswith((f"{source}/blob/main/", raw))]
-    assert len(inside) >= 10
-    assert [t for t in inside if not (ROOT / t).is_file()] == []
-    for image in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme):
-        assert image.startswith(raw), image  # a blob page is HTML, not the image
+    relative = [t.split("#")[0] for t in targets if not re.match(r"[a-z]+:|#", t)]
+    assert len(relative) >= 10
+    assert [t for t in relative if not (ROOT / t).exists()] == []
     assert f"`tconv serve` without them: `{install_hint('web')}`" in readme
 
 
