@@ -16,6 +16,7 @@ import numpy as np
 import tconv
 
 OUT = Path(__file__).parent / "seeds"
+OUT_ZH = Path(__file__).parent / "zh" / "seeds"  # the same pages in Chinese, for the site's 中文 side
 
 
 @dataclass(frozen=True)
@@ -202,11 +203,130 @@ def files() -> dict[str, str]:
     return out
 
 
+# The pages in Chinese (docs/zh/seeds/): each example's title and introduction, in the seeds' own terms
+# (转置卷积, 卷积核, 步长, 填充, 插零); the walkthroughs are tconv's own, written with lang="zh".
+ZH = {
+    "seed001-example1": (
+        "Seed 001 示例 1：3×3 输入，2×2 卷积核，步长 1",
+        "教程用 `nn.ConvTranspose2d(1, 1, kernel_size=2, stride=1, padding=0, bias=False)`，权重为 `[[1, 2], [0, 1]]`，"
+        "输入为 `[[4, 4, 3], [0, 3, 4], [2, 3, 2]]`，"
+        "得到 `[[4, 12, 11, 6], [0, 7, 14, 11], [2, 7, 11, 8], [0, 2, 3, 2]]`。"
+        "教程手工翻转卷积核、在输入四周补一圈零；下面列出每一个乘积。"),
+    "seed001-example2": (
+        "Seed 001 示例 2：同一层，padding=1",
+        "`padding=1` 时，教程推出不需要补零（d·(k − 1) − p = 0），输出为 2×2。tconv 给出 `[[7, 14], [7, 11]]`，"
+        "正是示例 1 的输出裁掉最外一圈后的中心部分。"),
+    "seed000-2x2-to-4x4": (
+        "Seed 000：2×2 → 4×4（卷积核 3，步长 1，padding 0）",
+        "对应的卷积用 3×3 卷积核把 4×4 变成 2×2；它的转置卷积在 2×2 输入的每一边补 k − p − 1 = 2 个零（得到 6×6），"
+        "再用 3×3 卷积核滑动，得到 4×4。教程没有给出具体数值，这里用小的随机整数（`--seed 0`）。"),
+    "seed000-3x3-to-5x5": (
+        "Seed 000：3×3 → 5×5（卷积核 3，步长 2，padding 1）",
+        "在输入的相邻元素之间插入 stride − 1 = 1 个零（3 → 5），每一边再补 k − p − 1 = 1 个零（5 → 7），"
+        "然后用翻转后的 3×3 卷积核滑动：得到 5×5。"),
+    "seed000-output-padding": (
+        "Seed 000：output_padding，3×3 → 6×6",
+        "k = 3、p = 1、步长 2 的卷积把 5×5 和 6×6 都变成 3×3，所以 3×3 的转置卷积两者皆可：`output_size=` 接受 5..6。"
+        "`output_padding=1` 选 6（= 3 × stride，即 \"same\" 的比例）"
+        "。scatter 视角显示多出来的一行一列是真正算出来的值，"
+        "不是零：它们是 padding 1 本来会在末端裁掉的印记。"),
+    "seed002-gradient": (
+        "Seed 002：转置卷积是卷积的梯度（dx = Cᵀ·dy）",
+        "教程把卷积写成矩阵乘法 y = C·x，并得出：“卷积层的前向操作可以表示为和矩阵C相乘，"
+        "那么我们很容易得到卷积层的反向传播就是"
+        "和C的转置相乘”，以及“卷积层的前向传播过程就是反卷积层的反向传播过程，"
+        "卷积层的反向传播过程就是反卷积层的前向传播过程”。"
+        "这里用教程的例子把这句话算出来：4×4 的 x 与 seed 001 的卷积核 `[[1, 2], [0, 1]]` 做卷积得到 3×3 的 y；"
+        "把 seed 001 的输入 `[[4, 4, 3], [0, 3, 4], [2, 3, 2]]` 当作上游梯度 dy，"
+        "逐项计算的 dx = Cᵀ·dy 正是 seed 001 的输出 "
+        "`[[4, 12, 11, 6], [0, 7, 14, 11], [2, 7, 11, 8], [0, 2, 3, 2]]`：dy 与同一权重的转置卷积。"),
+    "seed002-matrix-4x16": (
+        "Seed 002：它自己的矩阵 C，4 × 16（i = 4，k = 3，s = 1，p = 0）",
+        "教程把 4×4 → 2×2 卷积的 3×3 卷积核展开成形状为 [4, 1"
+        "6] 的稀疏矩阵 C（“我们把3×3的卷积核展开成如下图所示的[4,16]"
+        "的稀疏矩阵”），但没有给出数值。这里用小的随机整数（`--seed 2`）"
+        "：每一行都是卷积核的 9 个元素，每个 y 元素向右移一个 x 元素；"
+        "y = C·x；2×2 的上游梯度 dy 经 dx = Cᵀ·dy 回到 4×4，也就是教程接下来推出的 p′ = k − p − 1 = 2 的转置卷积。"),
+}
+ZH_NOTES = {
+    "seed000-2x2-to-4x4": ["补零后的输入是 2 + 2·2 = **6**×6；教程写作“77 = 2 + 2\\*2 = 6”（勘误 2）。"],
+    "seed002-gradient": ["x 取 1, 2, …, 16（由 `--conv-input` 指定）"
+    "：它改变 y 和 dw，从不改变 dx。C 就是 seed 001 的转置卷积在"
+                         "矩阵视角中打印的矩阵（[seed001-example1](seed001-example1.md)），转置卷积把输入乘以 Cᵀ："
+                         "同一个矩阵，前向乘 C，反向乘 Cᵀ。"],
+}
+for number, (fig, i, k, s, p, a) in FIGURES.items():
+    ZH[f"seed004-relation{number}"] = (
+        f"Seed 004，关系 {number}（{fig}：i′ = {i}，k = {k}，s = {s}，p = {p}" + (f"，a = {a}" if a else "") + "）",
+        f"{fig} 的参数，配上小的随机整数（`--seed {number}`），让每一步都有具体数值。")
+
+ERRATA_ZH = """\
+## 勘误
+
+教程中有错的地方：正确的值和原因。每一条都由 `tests/test_docs.py` 检查。
+
+1. **Seed 000 把卷积的输出尺寸写成 `Hout = floor( Hin + 2*padding - kernel_size / stride) + 1`。**
+   `Hin + 2·padding − kernel_size` 外面少了括号：除法作用于整个分子，即
+   `Hout = ⌊(Hin + 2·padding − kernel_size) / stride⌋ + 1`。按它自己的例子（Hin = 5，k = 3，s = 2，p = 1），
+   正确的公式给出 **3**；照原文计算则是 ⌊5 + 2 − 1.5⌋ + 1 = 6。
+2. **Seed 000 在步长为 1 的例子里写“所以可见下方的蓝色最后的大小为77 = Hout + 2paddingnew = 2 + 2\\*2 = 6”。**
+   补零后的输入是 2 + 2·2 = **6**，即 6×6，而不是 7×7（7×7 属于下一个步长为 2 的例子：5 + 2·1 = 7）。
+   见 [seed000-2x2-to-4x4](seed000-2x2-to-4x4.md) 第 2 步。
+3. **Seed 004 中图 4.7 的说明写“convolving a 3×3 kernel over a 2×2 input (with 1 zero inserted between inputs)”，
+   而给出的是 i′ = 3。** 输入是 **3×3**（i′ = 3），插零后变成 ĩ′ = 5，再加上填充和多出的一行一列 a = 1，
+   成为 1 + 5 + 1 + a = 8；输出是 6×6。见 [seed004-relation14](seed004-relation14.md)。
+4. **Seed 004 把关系 12 写成 o′ = s(ĩ′ − 1) + k**，用的是插零后的尺寸 ĩ′。指南中的关系用的是输入尺寸：
+   **o′ = s(i′ − 1) + k**。对图 4.5（i′ = 2，ĩ′ = 3，k = 3，s = 2），正确的输出是 2·(2 − 1) + 3 = **5**；
+   用 ĩ′ 则会得到 7。
+5. **Seed 000 说 output_padding 的“使用前提：stride > 1”。** PyTorch 在每个轴上允许
+   `output_padding < max(stride, dilation)`，所以步长为 1 时，只要 dilation > 1 也可以使用
+   （例如 stride 1、dilation 2、output_padding 1 是合法的）。stride 和 dilation 都是 1 时，它必须为 0。
+"""
+
+
+def render_zh(ex: Example) -> str:
+    """The example's page in Chinese: the walkthroughs of its views in Chinese only."""
+    title, intro = ZH[ex.slug]
+    views = (ex.view, *ex.extra_views)
+    parts = [f"# {title}", "", f"出处：{ex.source}。", "", intro, "", "复现：", "", "```bash"]
+    parts += [command(ex, view, "zh") for view in views] + ["```", ""]
+    parts += [f"> {note}" for note in ZH_NOTES.get(ex.slug, [])] + ([""] if ex.slug in ZH_NOTES else [])
+    for view in views:
+        parts.append(walkthrough(ex, view, "zh").to_markdown())
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def index_zh() -> str:
+    lines = [
+        "# 教程中的例子，逐一重现",
+        "",
+        "`shared/seeds/` 中的五篇教程手工讲解 PyTorch 的 `ConvTranspose2d`，每篇一个例子。这里每个例子都是一次 tconv",
+        "演算：同样的数值，列出每一步，并由测试套件与实际计算（以及 PyTorch）核对。每页给出复现它的那一条命令；",
+        "去掉 `--lang zh` 得到英文，`--format markdown|html|json` 得到其他格式。",
+        "",
+    ]
+    for ex in EXAMPLES:
+        wt = walkthrough(ex, ex.view)
+        out = " × ".join(map(str, wt.size.output_size))
+        lines.append(f"- [{ZH[ex.slug][0]}]({ex.slug}.md)：输出 {out}")
+    return "\n".join(lines) + "\n\n" + ERRATA_ZH
+
+
+def files_zh() -> dict[str, str]:
+    """Every file of docs/zh/seeds/, name → content."""
+    out = {"README.md": index_zh()}
+    out.update({f"{ex.slug}.md": render_zh(ex) for ex in EXAMPLES})
+    return out
+
+
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     for name, text in files().items():
         (OUT / name).write_text(text, encoding="utf-8")
-    print(f"wrote {len(files())} files to {OUT}", file=sys.stderr)
+    OUT_ZH.mkdir(parents=True, exist_ok=True)
+    for name, text in files_zh().items():
+        (OUT_ZH / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(files())} files to {OUT} and {len(files_zh())} to {OUT_ZH}", file=sys.stderr)
     return 0
 
 

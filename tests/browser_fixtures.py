@@ -62,6 +62,11 @@ def _serve_site(root: Path) -> Iterator[str]:
     from tconv.web.site import write_site
 
     write_site(root)
+    yield from _serve_folder(root)
+
+
+def _serve_folder(root: Path) -> Iterator[str]:
+    """A folder of static files served by ``python -m http.server`` on a free port of 127.0.0.1."""
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(root)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -27,6 +27,15 @@ def test_seed_pages_are_current(seeds_module: dict) -> None:
         assert on_disk[name] == text, f"docs/seeds/{name} is stale: run python docs/make_seeds.py"
 
 
+def test_chinese_seed_pages_are_current(seeds_module: dict) -> None:
+    """docs/zh/seeds/ (the site's 中文 side) is what docs/make_seeds.py writes now, a page for every English one."""
+    expected = seeds_module["files_zh"]()
+    on_disk = {p.name: p.read_text(encoding="utf-8") for p in (DOCS / "zh" / "seeds").glob("*.md")}
+    assert sorted(on_disk) == sorted(seeds_module["files"]())
+    for name, text in expected.items():
+        assert on_disk[name] == text, f"docs/zh/seeds/{name} is stale: run python docs/make_seeds.py"
+
+
 def test_every_seed_example_is_listed_with_the_right_output(seeds_module: dict) -> None:
     index = (DOCS / "seeds" / "README.md").read_text(encoding="utf-8")
     for slug, out in [("seed001-example1", "4 × 4"), ("seed001-example2", "2 × 2"), ("seed000-2x2-to-4x4", "4 × 4"),
@@ -130,7 +139,7 @@ def test_the_example_count_sees_what_it_should() -> None:
         _docstring_examples()["public_names"](["tconv.no_such_module"])
 
 
-@pytest.mark.parametrize("page", ["guide.md", "explain.md", "show.md", "notebook.md"])
+@pytest.mark.parametrize("page", ["guide.md", "explain.md", "show.md", "notebook.md", "zh/guide.md", "zh/index.md"])
 def test_every_python_block_of_the_page_runs(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The guides' examples run in order, in one namespace; a block written as a doctest (``>>>``) is checked
     against its printed values. (docs/porting.md has its own test; docs/doctor.md shows patches to a user's

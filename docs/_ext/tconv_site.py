@@ -1,0 +1,185 @@
+"""The parts of tconv's documentation site that tconv makes itself, while the site builds.
+
+- ``{tconv-gallery}``: conv_arithmetic's animations (and more) and overlap heatmaps, drawn by tconv's scene API
+  into the built site's ``_gallery/`` (animated SVG, and the GIF beside it): never committed, so never stale.
+- ``{tconv-explorer}``: the static explorer (``tconv site DIR``'s writer) copied into the built site's
+  ``explorer/``, embedded in a page by an iframe; it computes in the browser, so a static host serves it.
+- The language switch: a page ``X`` and its Chinese counterpart ``zh/X`` link to each other from the navbar, and
+  a Chinese page declares ``lang="zh-CN"`` (so the browser picks a CJK font for it).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+import tconv
+from tconv.scene.gallery import GALLERY
+from tconv.web.site import write_site
+
+GALLERY_DIR = "_gallery"
+EXPLORER_DIR = "explorer"
+LANGS = ("en", "zh")
+
+#: The overlap heatmaps shown in the gallery: (file name, tconv.overlap's arguments, caption in each language).
+OVERLAPS = [
+    ("overlap_k3_s2", dict(input_size=5, kernel_size=3, stride=2),
+     {"en": "k=3 s=2: uneven (a checkerboard)", "zh": "k=3 s=2：不均匀（棋盘格）"}),
+    ("overlap_k3_s2_2_layers", dict(input_size=5, kernel_size=3, stride=2, layers=2),
+     {"en": "k=3 s=2, two layers: the checkerboard compounds", "zh": "k=3 s=2，两层：棋盘格叠加"}),
+    ("overlap_k4_s2_p1", dict(input_size=5, kernel_size=4, stride=2, padding=1),
+     {"en": "k=4 s=2 p=1: even (kernel a multiple of the stride)", "zh": "k=4 s=2 p=1：均匀（核是步幅的整数倍）"}),
+    ("overlap_k4_s2_2_layers", dict(input_size=5, kernel_size=4, stride=2, padding=1, layers=2),
+     {"en": "k=4 s=2 p=1, two layers: still even", "zh": "k=4 s=2 p=1，两层：仍然均匀"}),
+]
+
+#: Entries whose GIF is written beside the SVG (all of them: a GIF is what a slide or a chat takes).
+GIF_LANGS = ("en", "zh")
+
+
+def _prefix(docname: str) -> str:
+    """From a page to the site's root: pages sit at their docname's depth."""
+    return "../" * docname.count("/")
+
+
+class GalleryDirective(SphinxDirective):
+    """The gallery as HTML figures whose pictures are written into the built site by ``_write_gallery``."""
+
+    option_spec: ClassVar[dict[str, Any]] = {"lang": lambda arg: directives.choice(arg, LANGS),
+                   "kind": lambda arg: directives.choice(arg, ("animations", "overlaps"))}
+
+    def run(self) -> list[nodes.Node]:
+        lang = self.options.get("lang", "en")
+        if self.options.get("kind", "animations") == "overlaps":
+            return [nodes.raw("", self._overlaps(lang), format="html")]
+        root = _prefix(self.env.docname) + f"{GALLERY_DIR}/{lang}/"
+        gif = "GIF" if lang == "en" else "GIF 动画"
+        parts = ['<div class="tconv-gallery">']
+        for entry in GALLERY:
+            src = html.escape(root + entry.name)
+            parts.append(
+                f'<figure class="tconv-figure" id="{entry.name}"><a href="{src}.svg">'
+                f'<img src="{src}.svg" alt="{html.escape(entry.description)}" loading="lazy"></a>'
+                f'<figcaption><code>{entry.name}</code><br>{html.escape(entry.description)} · '
+                f'<a href="{src}.gif">{gif}</a></figcaption></figure>')
+        parts.append("</div>")
+        return [nodes.raw("", "\n".join(parts), format="html")]
+
+    def _overlaps(self, lang: str) -> str:
+        root = _prefix(self.env.docname) + f"{GALLERY_DIR}/{lang}/"
+        parts = ['<div class="tconv-gallery tconv-overlaps">']
+        for name, _kwargs, caption in OVERLAPS:
+            src = html.escape(root + name)
+            parts.append(f'<figure class="tconv-figure" id="{name}"><img src="{src}.svg" '
+                         f'alt="{html.escape(caption[lang])}" loading="lazy">'
+                         f'<figcaption>{html.escape(caption[lang])}</figcaption></figure>')
+        parts.append("</div>")
+        return "\n".join(parts)
+
+
+class ExplorerDirective(SphinxDirective):
+    """An iframe to the static explorer written into the built site (``?lang=zh`` etc. as ``:query:``)."""
+
+    option_spec: ClassVar[dict[str, Any]] = {"query": directives.unchanged, "height": directives.positive_int}
+
+    def run(self) -> list[nodes.Node]:
+        query = self.options.get("query", "")
+        src = _prefix(self.env.docname) + f"{EXPLORER_DIR}/index.html" + (f"?{query}" if query else "")
+        open_label = "open the explorer on its own page ↗" if "lang=zh" not in query else "在单独的页面中打开探索器 ↗"
+        markup = (f'<div class="tconv-explorer"><iframe src="{html.escape(src)}" title="tconv explorer" '
+                  f'loading="eager"></iframe>'
+                  f'<p class="tconv-explorer-open"><a href="{html.escape(src)}">{open_label}</a></p></div>')
+        return [nodes.raw("", markup, format="html")]
+
+
+def _write_gallery(outdir: Path) -> None:
+    for lang in LANGS:
+        target = outdir / GALLERY_DIR / lang
+        target.mkdir(parents=True, exist_ok=True)
+        for entry in GALLERY:
+            scene = tconv.animate(**entry.kwargs, seed=1234, lang=lang)
+            scene.save(target / f"{entry.name}.svg")
+            if lang in GIF_LANGS:
+                scene.save(target / f"{entry.name}.gif")
+        for name, kwargs, _caption in OVERLAPS:
+            tconv.overlap(**kwargs).scene(lang=lang).save(target / f"{name}.svg")
+
+
+def _build_finished(app: Sphinx, exception: BaseException | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    _write_gallery(outdir)
+    explorer = outdir / EXPLORER_DIR
+    if explorer.exists():
+        shutil.rmtree(explorer)
+    write_site(explorer)
+
+
+def source_url(root: Path) -> str | None:
+    """The repository's address from pyproject.toml's [project.urls] (Source, or Repository), if it names one."""
+    try:
+        urls = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"].get("urls", {})
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return None
+    url = urls.get("Source") or urls.get("Repository")
+    return url.rstrip("/") if url else None
+
+
+#: A Markdown link whose target climbs out of docs/ (to tests/ or src/): readable on a forge, not in the site.
+OUTSIDE = re.compile(r"\[([^\]]*)\]\((\.\./[^)\s#]+)\)")
+
+
+def _outside_links(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Point links to files beyond docs/ at the repository on its forge (or keep their text alone, if pyproject
+    names no repository): on a forge the pages link the files beside them, on the site those files are not."""
+    srcdir = Path(app.srcdir).resolve()
+    page_dir = (srcdir / docname).parent
+    repo = source_url(srcdir.parent)
+
+    def replace(m: re.Match[str]) -> str:
+        target = (page_dir / m.group(2)).resolve()
+        if target.is_relative_to(srcdir):
+            return m.group(0)
+        rel = target.relative_to(srcdir.parent).as_posix()
+        if repo is None:
+            return m.group(1)
+        return f"[{m.group(1)}]({repo}/{'tree' if target.is_dir() else 'blob'}/main/{rel})"
+
+    source[0] = OUTSIDE.sub(replace, source[0])
+
+
+def counterpart(docname: str) -> str:
+    """The page in the other language: ``guide`` ↔ ``zh/guide``."""
+    return docname.removeprefix("zh/") if docname.startswith("zh/") else "zh/" + docname
+
+
+def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    chinese = pagename.startswith("zh/")
+    if chinese:
+        context["language"] = "zh-CN"
+    other = counterpart(pagename)
+    if other in app.env.found_docs:
+        context["tconv_lang_switch"] = {
+            "url": app.builder.get_relative_uri(pagename, other),
+            "label": "English" if chinese else "中文",
+            "lang": "en" if chinese else "zh-CN",
+        }
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("tconv-gallery", GalleryDirective)
+    app.add_directive("tconv-explorer", ExplorerDirective)
+    app.connect("html-page-context", _page_context)
+    app.connect("source-read", _outside_links)
+    app.connect("build-finished", _build_finished)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

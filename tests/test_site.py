@@ -1,0 +1,214 @@
+"""The documentation site (issue #30, part 4): built with warnings as errors, served as a static site, read in
+Chromium.
+
+The site is built once per run (``sphinx-build -W --keep-going``, as docs/hosting.md says) into a temporary folder
+and served by ``python -m http.server`` on 127.0.0.1, as a school's web space would serve it. The tests crawl every
+page (no link leads to a 404), read the API pages (every name of ``tconv.__all__``), load the gallery's pictures
+(drawn by tconv during the build), turn a knob of the embedded explorer and follow the language switch.
+
+Screenshots at 1280 and 390 px wide of the front page, an API page, the gallery and a Chinese page go to
+test-artifacts/site-*.png; with TCONV_UPDATE_SCREENSHOTS=1 the run also writes them as docs/images/site-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+
+import browser_fixtures
+import tconv
+from browser_fixtures import ARTIFACTS
+
+pytest.importorskip("sphinx", reason='the docs extra: pip install -e ".[docs]"')
+pytest.importorskip("pydata_sphinx_theme", reason='the docs extra: pip install -e ".[docs]"')
+pytest.importorskip("myst_parser", reason='the docs extra: pip install -e ".[docs]"')
+
+ROOT = Path(__file__).parent.parent
+DOCS = ROOT / "docs"
+IMAGES = DOCS / "images"
+
+browser = browser_fixtures.browser  # the shared fixture, used here by name
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built as CI builds it: any warning fails the build, and so the test."""
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-d", str(out / "doctrees"),
+         str(DOCS), str(out / "html")],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout}\n{proc.stderr}"
+    assert proc.stderr.strip() == "", proc.stderr
+    return out / "html"
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    """The built folder served as static files, with nothing of tconv behind it."""
+    yield from browser_fixtures._serve_folder(site)
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value and ((tag == "a" and name == "href") or (tag in ("img", "script", "iframe") and name == "src")
+                          or (tag == "link" and name == "href")):
+                self.links.append(value)
+
+
+def _page(browser, url: str, width: int = 1280, height: int = 900):
+    """A page in a fresh context that records script errors (asserted empty by the caller)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.goto(url)
+    return context, pg, errors
+
+
+def test_every_internal_link_resolves(browser, base_url: str) -> None:
+    """Crawl from the front page: every page, picture, script and stylesheet it links (on this host) answers 200."""
+    context = browser.new_context()
+    request = context.request
+    seen: set[str] = set()
+    queue = [base_url + "/index.html"]
+    broken: list[str] = []
+    pages = 0
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = request.get(url)
+        if response.status != 200:
+            broken.append(f"{url}: {response.status}")
+            continue
+        if not url.endswith(".html"):
+            continue
+        pages += 1
+        parser = _Links()
+        parser.feed(response.text())
+        for link in parser.links:
+            target, _ = urldefrag(urljoin(url, link))
+            if urlparse(target).netloc == urlparse(base_url).netloc and target.startswith(base_url):
+                queue.append(target.split("?")[0])
+    context.close()
+    assert broken == []
+    # the guide, the seeds in both languages, one page per API name, the explorer: well over a hundred
+    assert pages > 100, pages
+    for must in ["/api/generated/tconv.conv_transpose.html", "/zh/seeds/seed001-example1.html",
+                 "/explorer/index.html", "/_gallery/en/padding_strides_odd_transposed.gif"]:
+        assert base_url + must in seen, must
+
+
+def test_api_pages_list_every_public_name(browser, base_url: str) -> None:
+    context, pg, errors = _page(browser, base_url + "/api/generated/tconv.html")
+    listed = set(pg.eval_on_selector_all("table.autosummary td:first-child a", "els => els.map(e => e.textContent)"))
+    assert set(tconv.__all__) <= listed, sorted(set(tconv.__all__) - listed)
+    # each name has its own page, with its docstring's example
+    pg.goto(base_url + "/api/generated/tconv.conv_transpose.html")
+    assert ">>> y = conv_transpose(" in pg.inner_text("article")
+    pg.goto(base_url + "/api/generated/tconv.grad.html")
+    grad_listed = set(pg.eval_on_selector_all("table.autosummary td:first-child a",
+                                              "els => els.map(e => e.textContent)"))
+    assert set(tconv.grad.__all__) <= grad_listed
+    pg.goto(base_url + "/api/generated/tconv.notebook.Explorer.html")
+    assert "Explorer" in pg.inner_text("h1")
+    context.close()
+    assert errors == [], errors
+
+
+@pytest.mark.parametrize("page", ["gallery.html", "zh/gallery.html"])
+def test_gallery_images_load(browser, base_url: str, page: str) -> None:
+    """Every picture of the gallery (drawn by tconv during the build) loads with a size."""
+    from tconv.scene.gallery import GALLERY
+
+    context, pg, errors = _page(browser, f"{base_url}/{page}")
+    widths = pg.evaluate("""async () => Promise.all([...document.querySelectorAll('.tconv-gallery img')].map(
+        async img => { img.loading = 'eager'; try { await img.decode(); } catch (e) {} return img.naturalWidth; }))""")
+    context.close()
+    assert len(widths) >= len(GALLERY) + 4
+    assert all(w > 0 for w in widths), widths
+    assert errors == [], errors
+
+
+def _explorer(pg):
+    pg.wait_for_selector("iframe")
+    frame = pg.frame_locator(".tconv-explorer iframe")
+    frame.locator("#picture[data-ready='1'] svg").wait_for()
+    return frame
+
+
+def test_embedded_explorer_draws_and_redraws(browser, base_url: str) -> None:
+    context, pg, errors = _page(browser, base_url + "/index.html")
+    frame = _explorer(pg)
+    cells = frame.locator("#picture rect.cell")
+    assert cells.count() > 0
+    before = frame.locator("#size-line").get_attribute("data-output")
+    assert before == "6,6"  # conv_arithmetic's padding_strides_odd_transposed: 3 → 6
+    frame.locator("#p0").fill("0")
+    frame.locator("#p0").dispatch_event("change")
+    frame.locator("#size-line[data-output='8,8']").wait_for()  # padding 0 (H = W linked): (3 − 1)·2 + 2 + 1 + 1
+    frame.locator("#picture[data-ready='1'] svg").wait_for()
+    assert frame.locator("#picture rect.cell").count() > 0
+    context.close()
+    assert errors == [], errors
+
+
+def test_language_switch_goes_to_chinese_and_back(browser, base_url: str) -> None:
+    context, pg, errors = _page(browser, base_url + "/guide.html")
+    pg.click("a.tconv-lang-switch")
+    pg.wait_for_url("**/zh/guide.html")
+    assert pg.evaluate("document.documentElement.lang") == "zh-CN"
+    assert "转置卷积" in pg.inner_text("article")
+    pg.click("a.tconv-lang-switch")
+    pg.wait_for_url("**/guide.html")
+    assert not pg.url.endswith("/zh/guide.html")
+    # the front page and a seed's page have their counterparts too; the Chinese front page's explorer is in Chinese
+    pg.goto(base_url + "/seeds/seed000-output-padding.html")
+    pg.click("a.tconv-lang-switch")
+    pg.wait_for_url("**/zh/seeds/seed000-output-padding.html")
+    pg.goto(base_url + "/index.html")
+    pg.click("a.tconv-lang-switch")
+    pg.wait_for_url("**/zh/index.html")
+    frame = _explorer(pg)
+    assert frame.locator("html").get_attribute("lang") == "zh-CN"
+    context.close()
+    assert errors == [], errors
+
+
+SHOTS = {"front": "index.html", "api": "api/generated/tconv.conv_transpose.html", "gallery": "gallery.html",
+         "zh": "zh/index.html"}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_screenshots(browser, base_url: str, width: int) -> None:
+    """The pages as a reader sees them, on a laptop and on a phone: no page scrolls sideways."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name, page in SHOTS.items():
+        context, pg, errors = _page(browser, f"{base_url}/{page}", width=width, height=900 if width > 600 else 844)
+        if name in ("front", "zh"):
+            _explorer(pg)
+        pg.evaluate("document.fonts.ready")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= width, f"{page} scrolls sideways at {width}"
+        shot = ARTIFACTS / f"site-{name}-{width}.png"
+        pg.screenshot(path=str(shot))
+        context.close()
+        assert errors == [], errors
+        if os.environ.get("TCONV_UPDATE_SCREENSHOTS"):
+            shutil.copyfile(shot, IMAGES / f"site-{name}-{width}.png")
