@@ -154,6 +154,14 @@ def test_an_empty_batch() -> None:
     assert y.shape == (0, 3, 9) and y.compute().shape == (0, 3, 9)
 
 
+def test_output_chunks_are_the_input_chunks_times_the_stride() -> None:
+    """Regular input chunks give regular output chunks (zarr stores them without a rechunk), the crop included."""
+    x = da.ones((1, 2, 12, 10), chunks=(1, 2, 4, 3))
+    assert tdask.conv_transpose(x, np.ones((2, 2, 4, 4)), stride=2, padding=1).chunks[2:] == ((8, 8, 8), (6, 6, 6, 2))
+    assert tdask.conv_transpose(x, np.ones((2, 2, 3, 3)), stride=3, padding="same").chunks[2:] == (
+        (12, 12, 12), (9, 9, 9, 3))
+
+
 def test_one_task_per_output_block_and_the_weight_once() -> None:
     """The graph: one task per input chunk (minus the blocks the crop empties), none of them holding the weight;
     the weight and the bias are each one key."""

@@ -12,8 +12,8 @@ Needs the ``dask`` extra (dask is imported when these functions are called, neve
 >>> import numpy as np, dask.array as da, tconv, tconv.dask
 >>> x = da.from_array(np.arange(10.0).reshape(1, 1, 10), chunks=(1, 1, 3))      # 4 chunks: 3, 3, 3, 1
 >>> y = tconv.dask.conv_transpose(x, np.ones((1, 1, 3)), stride=2, padding=1)
->>> y.chunks                                                                     # 2·3 − 1, 6, 6, the rest
-((1,), (1,), (5, 6, 6, 2))
+>>> y.chunks                                                       # the input's chunks × stride 2, then the rest
+((1,), (1,), (6, 6, 6, 1))
 >>> bool((y.compute() == tconv.conv_transpose(x.compute(), np.ones((1, 1, 3)), stride=2, padding=1)).all())
 True
 """
@@ -103,21 +103,24 @@ def _read(chunks: Sequence[int], start: int, stop: int, output_padding: int, kee
 def transposed_reads(chunks: Sequence[int], ax: TransposedAxis, crop: bool = True) -> list[AxisRead]:
     """The output blocks of a transposed convolution along one axis, one per input chunk that keeps any cell.
 
-    Input chunk [a, b) owns the uncropped output cells [a·s, b·s) (the last chunk also the tail up to F +
-    output_padding); ``crop`` keeps only [padding, padding + output_size), PyTorch's crop at the true ends (off for
-    a padding mode, whose margins are folded afterwards). A block keeping cells [u, v) reads the inputs
-    ⌈(u − d·(k−1))/s⌉ .. ⌈v/s⌉ − 1: for an interior chunk, ⌊d·(k−1)/s⌋ cells before a, the stamps that reach into
-    it from earlier inputs, and nothing after b.
+    Input chunk [a, b) owns the output cells [a·s, b·s), the last chunk also the rest, so that the output chunks
+    are the input's times the stride (regular where the input's are: zarr stores them as they are). ``crop``
+    counts them in the cropped output, [padding, padding + output_size) of the uncropped one, PyTorch's crop at
+    the true ends; without it (a padding mode, whose margins are folded afterwards), in the uncropped output up to
+    F + output_padding. A block of uncropped cells [u, v) reads the inputs ⌈(u − d·(k−1))/s⌉ .. ⌈v/s⌉ − 1: with
+    padding p, ⌊(d·(k−1) − p)/s⌋ cells before a (the stamps reaching into it from earlier inputs) and ⌈p/s⌉ after b.
 
     >>> ax = TransposedAxis(input_size=7, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1)
     >>> [(r.blocks, r.start, r.stop, r.keep, r.size) for r in transposed_reads((3, 3, 1), ax)]
-    [((0,), 0, 3, (1, 6), 5), ((0, 1), 2, 6, (2, 8), 6), ((1, 2), 5, 7, (2, 5), 3)]
+    [((0, 1), 0, 4, (1, 7), 6), ((1, 2), 3, 7, (1, 7), 6), ((2,), 6, 7, (1, 3), 2)]
+    >>> [r.size for r in transposed_reads((3, 3, 1), ax, crop=False)]     # 2·7 + 1 + 1 cells, uncropped
+    [6, 6, 4]
     """
     s, span = ax.stride, ax.dilation * (ax.kernel_size - 1)
     end = ax.full_size + ax.output_padding
     first, last = (ax.padding, ax.padding + ax.output_size) if crop else (0, end)
     bounds = _boundaries(chunks)
-    owned = [0, *(b * s for b in bounds[1:-1]), end]
+    owned = [0, *(b * s + first for b in bounds[1:-1]), end]
     reads = []
     for j in range(len(chunks)):
         u, v = max(owned[j], first), min(owned[j + 1], last)
@@ -350,14 +353,16 @@ def conv_transpose(
     tconv reads) or dask arrays, each put in the graph once under its own key. Everything is checked from the shapes
     before the graph is built (a :class:`~tconv.TconvError`, as for NumPy; also a chunked channel axis, a non-dask
     input, and a task larger than the memory budget); nothing is computed. Each task runs tconv's engines, and its
-    memory guard, on its chunk and the ⌊d·(k−1)/s⌋ input cells before it whose stamps reach into it.
+    memory guard, on its chunk and the input cells around it whose stamps reach into its output cells (with padding
+    p, ⌊(d·(k−1) − p)/s⌋ before it and ⌈p/s⌉ after: :func:`transposed_reads`). The output chunks are the input's
+    times the stride (the last one takes the rest).
 
     >>> import numpy as np, dask.array as da, tconv
     >>> x = da.from_array(np.arange(24.0).reshape(2, 1, 3, 4), chunks=(1, 1, 2, 1))
     >>> w = np.arange(18.0).reshape(1, 2, 3, 3)
     >>> y = conv_transpose(x, w, np.array([0.5, -1.0]), stride=2, padding=1, output_padding=1)
     >>> y.shape, y.chunks
-    ((2, 2, 6, 8), ((1, 1), (2,), (3, 3), (1, 2, 2, 3)))
+    ((2, 2, 6, 8), ((1, 1), (2,), (4, 2), (2, 2, 2, 2)))
     >>> np.allclose(y.compute(), tconv.conv_transpose(x.compute(), w, [0.5, -1.0], 2, 1, 1))
     True
     >>> conv_transpose(da.ones((1, 4, 8), chunks=(1, 2, 4)), np.ones((4, 1, 3)))   # doctest: +ELLIPSIS
