@@ -69,6 +69,10 @@ class AxisRead:
     coordinates (beyond ``0..size`` only for a convolution's zero padding, read as zeros); ``output_padding`` the
     output_padding of its own transposed convolution (so that its result reaches the last cell it keeps); ``keep``
     the cells of that result it returns.
+
+    >>> ax = TransposedAxis(input_size=6, kernel_size=3, stride=1, padding=0, output_padding=0, dilation=1)
+    >>> transposed_reads((2, 2, 2), ax)[1]        # cells 2, 3 of the output need inputs 0..3: a halo of 2
+    AxisRead(blocks=(0, 1), offsets=(0, 2), start=0, stop=4, output_padding=0, keep=(2, 4))
     """
 
     blocks: tuple[int, ...]
