@@ -139,7 +139,8 @@ def test_the_example_count_sees_what_it_should() -> None:
         _docstring_examples()["public_names"](["tconv.no_such_module"])
 
 
-@pytest.mark.parametrize("page", ["guide.md", "explain.md", "show.md", "notebook.md", "zh/guide.md", "zh/index.md"])
+@pytest.mark.parametrize("page", ["guide.md", "explain.md", "show.md", "notebook.md", "dask.md", "zh/guide.md",
+                                  "zh/index.md"])
 def test_every_python_block_of_the_page_runs(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The guides' examples run in order, in one namespace; a block written as a doctest (``>>>``) is checked
     against its printed values. (docs/porting.md has its own test; docs/doctor.md shows patches to a user's

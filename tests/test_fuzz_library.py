@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tconv
+import tconv.dask
 from tconv import frameworks
 from tconv.errors import MAX_MESSAGE_LENGTH
 
@@ -120,6 +121,19 @@ WC2 = np.arange(8.0).reshape(2, 1, 2, 2)
 DZ2 = np.arange(32.0).reshape(1, 2, 4, 4)  # the gradient of conv(X2, WC2, padding=1)
 DY_LAYER = np.arange(400.0).reshape(1, 4, 10, 10) / 400
 
+
+def _dask_computed(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A tconv.dask entry point, computed at once on the synchronous scheduler: junk must be refused when the graph
+    is built, and what is accepted must compute (a task's error would only surface here)."""
+    return lambda **kwargs: fn(**kwargs).compute(scheduler="synchronous")
+
+
+def _dask_input() -> Any:
+    import dask.array
+
+    return dask.array.from_array(X2, chunks=(1, 1, 2, 1))
+
+
 # (name, function, a call that works as keyword arguments)
 ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
     ("conv_transpose", tconv.conv_transpose, dict(input=X2, weight=W2, bias=np.zeros(2), stride=2, padding=1,
@@ -199,6 +213,12 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
                                                       padding=1, dilation=1, groups=1)),
     ("grad.bias", tconv.grad.bias, dict(grad_output=DY2, nd=2)),
     ("ConvTranspose2d.backward", _layer_backward, dict(grad_output=DY_LAYER)),
+    ("dask.conv_transpose", _dask_computed(tconv.dask.conv_transpose),
+     dict(input=_dask_input(), weight=W2, bias=np.zeros(2), stride=2, padding=1, output_padding=1, groups=1,
+          dilation=1, output_size=None, algorithm="auto", padding_mode="zeros")),
+    ("dask.conv", _dask_computed(tconv.dask.conv), dict(input=_dask_input(), weight=np.ones((2, 1, 2, 2)), bias=None,
+                                                        stride=1, padding=1, dilation=1, groups=1,
+                                                        padding_mode="reflect")),
 ]
 
 
@@ -326,6 +346,10 @@ GOOD_RESULTS: dict[str, tuple[Callable[[Any], Any], Callable[[], Any]]] = {
     "grad.conv_weight": (np.asarray, lambda: _torch_backward("conv2d", X2, WC2, DZ2, padding=1)[1]),
     "grad.bias": (np.asarray, lambda: _torch_backward("conv_transpose2d", X2, W2, DY2, stride=2, padding=1,
                                                       output_padding=1)[2]),
+    "dask.conv_transpose": (np.asarray, lambda: _torch("conv_transpose2d", X2, W2, stride=2, padding=1,
+                                                       output_padding=1)),
+    "dask.conv": (np.asarray, lambda: _torch("conv2d", np.pad(X2, ((0, 0), (0, 0), (1, 1), (1, 1)), mode="reflect"),
+                                             np.ones((2, 1, 2, 2)))),
     "ConvTranspose2d.backward": (lambda r: np.concatenate([a.ravel() for a in r]),
                                  lambda: np.concatenate([a.ravel() for a in _torch_layer_backward()])),
 }

@@ -168,3 +168,16 @@ def test_import_tconv_loads_no_widget_library() -> None:
             "{m.split('.')[0] for m in sys.modules}), 'Explorer' in dir(tconv))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["[]", "True"]
+
+
+def test_import_tconv_loads_no_dask() -> None:
+    """``tconv.dask`` imports dask when one of its functions is called; ``import tconv`` (and ``from tconv import
+    *``) load neither dask, distributed nor zarr, and do not import ``tconv.dask`` itself."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tconv; from tconv import *; "
+            "print(sorted({'dask', 'distributed', 'zarr'} & {m.split('.')[0] for m in sys.modules}), "
+            "'tconv.dask' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["[]", "False"]

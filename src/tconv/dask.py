@@ -1,0 +1,560 @@
+"""Transposed convolution and convolution on dask arrays: arrays larger than one process, on any dask scheduler.
+
+:func:`conv_transpose` and :func:`conv` take :func:`tconv.conv_transpose`'s and :func:`tconv.conv`'s parameters,
+with a ``dask.array.Array`` as the input (chunked along the batch and spatial axes, the channels in one chunk), and
+return a lazy dask array equal to what tconv computes on the whole NumPy array. Each output block is one task: the
+existing engines on the input cells it needs (its input chunk and a halo from the preceding chunks), so the graph
+has one task per chunk and each task's memory follows its chunk. Padding, output_padding, output_size and the
+padding modes act at the array's true ends only, never at chunk seams. docs/dask.md has the arithmetic.
+
+Needs the ``dask`` extra (dask is imported when these functions are called, never by ``import tconv``).
+
+>>> import numpy as np, dask.array as da, tconv, tconv.dask
+>>> x = da.from_array(np.arange(10.0).reshape(1, 1, 10), chunks=(1, 1, 3))      # 4 chunks: 3, 3, 3, 1
+>>> y = tconv.dask.conv_transpose(x, np.ones((1, 1, 3)), stride=2, padding=1)
+>>> y.chunks                                                       # the input's chunks × stride 2, then the rest
+((1,), (1,), (6, 6, 6, 1))
+>>> bool((y.compute() == tconv.conv_transpose(x.compute(), np.ones((1, 1, 3)), stride=2, padding=1)).all())
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._axes import IntOrSeq
+from ._extras import install_hint
+from .dtypes import check_bias_dtype, dtype_name, read_arrays
+from .errors import TconvError
+from .functional import conv as _conv_numpy
+from .functional import conv_memory_need
+from .functional import conv_transpose as _conv_transpose_numpy
+from .params import ConvPlan, ConvTransposePlan, compute_dtype, plan_conv
+from .recipe import plan as _recipe
+from .recipe import validated_plan
+from .settings import check_memory, get_options, options
+from .shapes import ConvAxis, TransposedAxis
+
+if TYPE_CHECKING:
+    import dask.array as da
+
+__all__ = ["conv", "conv_transpose"]
+
+#: The most tasks one call puts in a graph. dask's scheduler spends about a millisecond per task and the graph
+#: lives in the client's memory; past this, larger chunks are the answer.
+MAX_TASKS = 1_000_000
+
+#: NumPy's names for the padding modes of a direct convolution (``da.pad`` takes NumPy's; reflect excludes the edge
+#: in both, as in PyTorch).
+_NUMPY_MODE = {"circular": "wrap", "reflect": "reflect", "replicate": "edge"}
+
+
+# --------------------------------------------------------------------------------------------------
+# the arithmetic of one axis: which input cells each output block reads
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AxisRead:
+    """One output block along one spatial axis: the input cells its task reads and what it keeps.
+
+    ``blocks`` are the indices of the input chunks it reads; ``start``/``stop`` the cells it reads, in the input's
+    coordinates (beyond ``0..size`` only for a convolution's zero padding, read as zeros); ``output_padding`` the
+    output_padding of its own transposed convolution (so that its result reaches the last cell it keeps); ``keep``
+    the cells of that result it returns.
+
+    >>> ax = TransposedAxis(input_size=6, kernel_size=3, stride=1, padding=0, output_padding=0, dilation=1)
+    >>> transposed_reads((2, 2, 2), ax)[1]        # cells 2, 3 of the output need inputs 0..3: a halo of 2
+    AxisRead(blocks=(0, 1), offsets=(0, 2), start=0, stop=4, output_padding=0, keep=(2, 4))
+    """
+
+    blocks: tuple[int, ...]
+    offsets: tuple[int, ...]
+    start: int
+    stop: int
+    output_padding: int
+    keep: tuple[int, int]
+
+    @property
+    def size(self) -> int:
+        """The output cells this block holds along the axis.
+
+        >>> AxisRead((0,), (0,), 0, 3, 0, (1, 5)).size
+        4
+        """
+        return self.keep[1] - self.keep[0]
+
+
+def _boundaries(chunks: Sequence[int]) -> list[int]:
+    return [0, *itertools.accumulate(chunks)]
+
+
+def _read(chunks: Sequence[int], start: int, stop: int, output_padding: int, keep: tuple[int, int]) -> AxisRead:
+    """The chunks holding the cells start..stop−1 (clipped to the array: cells outside it are padding)."""
+    bounds = _boundaries(chunks)
+    lo, hi = max(start, 0), min(stop, bounds[-1])
+    blocks = tuple(j for j in range(len(chunks)) if chunks[j] and bounds[j] < hi and bounds[j + 1] > lo)
+    return AxisRead(blocks, tuple(bounds[j] for j in blocks), start, stop, output_padding, keep)
+
+
+def transposed_reads(chunks: Sequence[int], ax: TransposedAxis, crop: bool = True) -> list[AxisRead]:
+    """The output blocks of a transposed convolution along one axis, one per input chunk that keeps any cell.
+
+    Input chunk [a, b) owns the output cells [a·s, b·s), the last chunk also the rest, so that the output chunks
+    are the input's times the stride (regular where the input's are: zarr stores them as they are). ``crop``
+    counts them in the cropped output, [padding, padding + output_size) of the uncropped one, PyTorch's crop at
+    the true ends; without it (a padding mode, whose margins are folded afterwards), in the uncropped output up to
+    F + output_padding. A block of uncropped cells [u, v) reads the inputs ⌈(u − d·(k−1))/s⌉ .. ⌈v/s⌉ − 1: with
+    padding p, ⌊(d·(k−1) − p)/s⌋ cells before a (the stamps reaching into it from earlier inputs) and ⌈p/s⌉ after b.
+
+    >>> ax = TransposedAxis(input_size=7, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1)
+    >>> [(r.blocks, r.start, r.stop, r.keep, r.size) for r in transposed_reads((3, 3, 1), ax)]
+    [((0, 1), 0, 4, (1, 7), 6), ((1, 2), 3, 7, (1, 7), 6), ((2,), 6, 7, (1, 3), 2)]
+    >>> [r.size for r in transposed_reads((3, 3, 1), ax, crop=False)]     # 2·7 + 1 + 1 cells, uncropped
+    [6, 6, 4]
+    """
+    s, span = ax.stride, ax.dilation * (ax.kernel_size - 1)
+    end = ax.full_size + ax.output_padding
+    first, last = (ax.padding, ax.padding + ax.output_size) if crop else (0, end)
+    bounds = _boundaries(chunks)
+    owned = [0, *(b * s + first for b in bounds[1:-1]), end]
+    reads = []
+    for j in range(len(chunks)):
+        u, v = max(owned[j], first), min(owned[j + 1], last)
+        if u >= v:
+            continue
+        stop = min(ax.input_size, (v - 1) // s + 1)
+        # the first input reaching u; where none does (u lies in a gap between stamps), the one at or before u, so
+        # that the block's own result starts at or before u; at least one cell
+        start = min(max(0, -((span - u) // s)), u // s, stop - 1)
+        reach = (stop - start - 1) * s + span + 1  # the uncropped length of this block's own result
+        origin = start * s
+        reads.append(_read(chunks, start, stop, max(0, v - origin - reach), (u - origin, v - origin)))
+    return reads
+
+
+def conv_reads(chunks: Sequence[int], ax: ConvAxis, shift: int) -> list[AxisRead]:
+    """The output blocks of a direct convolution along one axis, one per input chunk that owns any output cell.
+
+    The input sits at ``shift`` in the padded axis (``pad_begin`` where the task pads with zeros itself, 0 where
+    the input was padded before); output cell j belongs to the chunk holding the first cell of its window, j·s, the
+    first chunk also those starting in the padding and the last those up to the end. A block of outputs
+    [j0, j1) reads padded cells [j0·s, (j1 − 1)·s + d·(k − 1) + 1): its chunk and d·(k − 1) cells after it.
+
+    >>> ax = ConvAxis(input_size=7, kernel_size=3, stride=2, pad_begin=1, pad_end=1, dilation=1)
+    >>> [(r.blocks, r.start, r.stop, r.size) for r in conv_reads((3, 3, 1), ax, shift=1)]
+    [((0, 1), -1, 4, 2), ((1, 2), 3, 8, 2)]
+    """
+    s, span, out = ax.stride, ax.dilation * (ax.kernel_size - 1), ax.output_size
+    bounds = _boundaries(chunks)
+    owned = [0, *(min(out, -(-(b + shift) // s)) for b in bounds[1:-1]), out]
+    reads = []
+    for j in range(len(chunks)):
+        j0, j1 = owned[j], owned[j + 1]
+        if j0 >= j1:
+            continue
+        reads.append(_read(chunks, j0 * s - shift, (j1 - 1) * s + span + 1 - shift, 0, (0, j1 - j0)))
+    return reads
+
+
+# --------------------------------------------------------------------------------------------------
+# the tasks
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """What every task of one call shares (pickled into each task: a few ints)."""
+
+    transposed: bool
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    groups: int
+    algorithm: str
+    #: The input is cast to this dtype first (a padding mode folds in the compute dtype), or None.
+    cast: str | None
+    #: The memory budget the caller had set (scoped, process-wide or environment), or None: the worker's own.
+    memory_budget: int | None
+
+
+def _piece(blocks: Sequence[np.ndarray], reads: Sequence[AxisRead], batch: int, channels: int,
+           dtype: np.dtype) -> np.ndarray:
+    """The cells the reads ask for, from the blocks they name (C order over the axes), zeros outside the array."""
+    if len(blocks) == 1 and all(r.start == r.offsets[0] and r.stop == r.offsets[0] + blocks[0].shape[2 + a]
+                                for a, r in enumerate(reads)):
+        return blocks[0]  # the read is exactly one block
+    shape = (batch, channels, *(r.stop - r.start for r in reads))
+    inside = bool(blocks) and all(r.start >= 0 and r.stop <= r.offsets[-1] + blocks[-1].shape[2 + a]
+                                  for a, r in enumerate(reads))
+    piece = (np.empty if inside else np.zeros)(shape, dtype)
+    for block, where in zip(blocks, itertools.product(*(r.offsets for r in reads))):
+        into, source = [slice(None), slice(None)], [slice(None), slice(None)]
+        for a, (r, offset) in enumerate(zip(reads, where)):
+            lo, hi = max(r.start, offset), min(r.stop, offset + block.shape[2 + a])
+            into.append(slice(lo - r.start, hi - r.start))
+            source.append(slice(lo - offset, hi - offset))
+        piece[tuple(into)] = block[tuple(source)]
+    return piece
+
+
+def _task(layer: _Layer, reads: tuple[AxisRead, ...], batch: int, channels: int, dtype: str, weight: np.ndarray,
+          bias: np.ndarray | None, *blocks: np.ndarray) -> np.ndarray:
+    """One output block: its input cells gathered, the whole-array engines on them, the kept cells."""
+    piece = _piece(blocks, reads, batch, channels, np.dtype(dtype))
+    if layer.cast is not None:
+        piece = piece.astype(layer.cast, copy=False)
+    with options(memory_budget=layer.memory_budget):
+        if not layer.transposed:
+            return _conv_numpy(piece, weight, bias, layer.stride, 0, layer.dilation, layer.groups)
+        y = _conv_transpose_numpy(piece, weight, bias, layer.stride, 0, tuple(r.output_padding for r in reads),
+                                  layer.groups, layer.dilation, algorithm=layer.algorithm)
+    kept = (slice(None), slice(None), *(slice(*r.keep) for r in reads))
+    if all(r.keep == (0, n) for r, n in zip(reads, y.shape[2:])):
+        return y
+    return np.ascontiguousarray(y[kept])  # a copy: a view would keep the whole block's result alive
+
+
+# --------------------------------------------------------------------------------------------------
+# reading the arguments
+# --------------------------------------------------------------------------------------------------
+
+
+def _dask_array() -> Any:
+    try:
+        import dask.array
+    except ImportError:
+        raise TconvError(f"tconv.dask needs dask: {install_hint('dask')}") from None
+    return dask.array
+
+
+def _input(input: Any, dask_array: Any) -> Any:
+    """The input, a dask array with chunks of known sizes."""
+    if not isinstance(input, dask_array.Array):
+        raise TconvError(f"input must be a dask array for tconv.dask, got a {type(input).__name__}: wrap it with "
+                         "dask.array.from_array(input, chunks=...) (or call tconv.conv_transpose for NumPy arrays)")
+    if any(math.isnan(c) for dims in input.chunks for c in dims):
+        raise TconvError(f"input has chunks of unknown size (shape {input.shape}): call input.compute_chunk_sizes() "
+                         "first, tconv plans every block from the shapes")
+    return input
+
+
+def _check_channels(x: Any, batched: bool) -> None:
+    """Refuse a channel axis in several chunks: every task needs all channels (the groups mix them)."""
+    axis = 1 if batched else 0
+    if len(x.chunks[axis]) > 1:
+        raise TconvError(f"input's channel axis (axis {axis}, {x.shape[axis]} channels) is split into "
+                         f"{len(x.chunks[axis])} chunks; every task needs all channels: rechunk it into one with "
+                         f"input.rechunk({{{axis}: -1}})")
+
+
+def _arrays(x: Any, weight: Any, bias: Any, dask_array: Any) -> tuple[Any, Any, str, str | None]:
+    """Weight and bias read with PyTorch's dtype rules against the input's dtype (dask arrays by their dtype only,
+    never computed): NumPy arrays or dask arrays, the bias possibly None; with the names of the input's and the
+    bias's dtypes."""
+    def stand_in(value: Any) -> Any:
+        return np.empty(0, value.dtype) if isinstance(value, dask_array.Array) else value
+
+    _, w, b, x_name, b_name = read_arrays(np.empty(0, x.dtype), stand_in(weight), stand_in(bias))
+    w = weight if isinstance(weight, dask_array.Array) else w
+    b = bias if isinstance(bias, dask_array.Array) else b
+    for name, value in (("weight", w), ("bias", b)):
+        if isinstance(value, dask_array.Array) and any(math.isnan(c) for dims in value.chunks for c in dims):
+            raise TconvError(f"{name} has chunks of unknown size: call {name}.compute_chunk_sizes() first")
+    return w, b, x_name, b_name
+
+
+def _one_chunk(value: Any, dask_array: Any, dtype: np.dtype | None = None) -> Any:
+    """A dask array of one chunk holding ``value``: one key in the graph, which every task names (on a cluster the
+    workers fetch it once each, never a copy per task); ``dtype`` casts it there, once."""
+    if value is None:
+        return None
+    block = value.rechunk(-1) if isinstance(value, dask_array.Array) else dask_array.from_array(value, chunks=-1)
+    return block if dtype is None else block.astype(dtype)
+
+
+def _key(array: Any) -> Any:
+    return None if array is None else (array.name,) + (0,) * array.ndim
+
+
+# --------------------------------------------------------------------------------------------------
+# the graph
+# --------------------------------------------------------------------------------------------------
+
+
+def _graph(name: str, x: Any, reads: list[list[AxisRead]], layer: _Layer, out_channels: int, dtype: np.dtype,
+           weight: Any, bias: Any) -> Any:
+    """One task per output block: batch chunk × the blocks of each axis, each naming its input blocks, the weight
+    and the bias by key."""
+    from dask._task_spec import Task, TaskRef
+    from dask.highlevelgraph import HighLevelGraph
+
+    w_ref = TaskRef(_key(weight))
+    b_ref = None if bias is None else TaskRef(_key(bias))
+    channels = x.shape[1]
+    tasks: dict[Any, Any] = {}
+    for n, batch in enumerate(x.chunks[0]):
+        for where in itertools.product(*(range(len(r)) for r in reads)):
+            axis_reads = tuple(r[i] for r, i in zip(reads, where))
+            refs = [TaskRef((x.name, n, 0, *blocks)) for blocks in itertools.product(*(r.blocks for r in axis_reads))]
+            key = (name, n, 0, *where)
+            tasks[key] = Task(key, _task, layer, axis_reads, batch, channels, x.dtype.str, w_ref, b_ref, *refs)
+    dependencies: list[Any] = [a for a in (x, weight, bias) if a is not None]
+    graph = HighLevelGraph.from_collections(name, tasks, dependencies=dependencies)
+    chunks = (x.chunks[0], (out_channels,), *(tuple(r.size for r in axis) for axis in reads))
+    return _dask_array().Array(graph, name, chunks, meta=np.empty((0,) * (2 + len(reads)), dtype))
+
+
+def _check_tasks(reads: list[list[AxisRead]], x: Any) -> None:
+    count = len(x.chunks[0]) * math.prod(len(r) for r in reads)
+    if count > MAX_TASKS:
+        raise TconvError(f"input chunks {tuple(len(c) for c in x.chunks)} per axis make {count:,} tasks, more than "
+                         f"tconv.dask builds ({MAX_TASKS:,}): use larger chunks, e.g. input.rechunk('auto')")
+
+
+def _largest(reads: list[list[AxisRead]], x: Any) -> tuple[int, ...]:
+    """The largest piece any task reads: its batch, channels and cells per axis (each axis' largest)."""
+    return (max(x.chunks[0], default=0), x.shape[1], *(max(r.stop - r.start for r in axis) for axis in reads))
+
+
+def _check_task_memory(need: int, piece: tuple[int, ...], op: str) -> None:
+    check_memory(need, lambda: f"one task of tconv.dask.{op} (an input piece of shape {list(piece)})")
+
+
+def _memory_budget() -> int | None:
+    return get_options().memory_budget
+
+
+# --------------------------------------------------------------------------------------------------
+# the entry points
+# --------------------------------------------------------------------------------------------------
+
+
+def conv_transpose(
+    input: da.Array,
+    weight: ArrayLike | da.Array,
+    bias: ArrayLike | da.Array | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0,
+    output_padding: IntOrSeq = 0,
+    groups: int = 1,
+    dilation: IntOrSeq = 1,
+    *,
+    output_size: IntOrSeq | None = None,
+    algorithm: str = "auto",
+    padding_mode: str = "zeros",
+) -> da.Array:
+    """:func:`tconv.conv_transpose` on a dask array: a lazy dask array, one task per input chunk.
+
+    The parameters are :func:`tconv.conv_transpose`'s. ``input`` is a ``dask.array.Array`` chunked in any way along
+    the batch and spatial axes, its channel axis in one chunk; ``weight`` and ``bias`` are NumPy arrays (or anything
+    tconv reads) or dask arrays, each put in the graph once under its own key. Everything is checked from the shapes
+    before the graph is built (a :class:`~tconv.TconvError`, as for NumPy; also a chunked channel axis, a non-dask
+    input, and a task larger than the memory budget); nothing is computed. Each task runs tconv's engines, and its
+    memory guard, on its chunk and the input cells around it whose stamps reach into its output cells (with padding
+    p, ⌊(d·(k−1) − p)/s⌋ before it and ⌈p/s⌉ after: :func:`transposed_reads`). The output chunks are the input's
+    times the stride (the last one takes the rest).
+
+    >>> import numpy as np, dask.array as da, tconv
+    >>> x = da.from_array(np.arange(24.0).reshape(2, 1, 3, 4), chunks=(1, 1, 2, 1))
+    >>> w = np.arange(18.0).reshape(1, 2, 3, 3)
+    >>> y = conv_transpose(x, w, np.array([0.5, -1.0]), stride=2, padding=1, output_padding=1)
+    >>> y.shape, y.chunks
+    ((2, 2, 6, 8), ((1, 1), (2,), (4, 2), (2, 2, 2, 2)))
+    >>> np.allclose(y.compute(), tconv.conv_transpose(x.compute(), w, [0.5, -1.0], 2, 1, 1))
+    True
+    >>> conv_transpose(da.ones((1, 4, 8), chunks=(1, 2, 4)), np.ones((4, 1, 3)))   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: input's channel axis (axis 1, 4 channels) is split into 2 chunks; ...input.rechunk({1: -1})
+    >>> conv_transpose(np.ones((1, 1, 3, 3)), w)            # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tconv.errors.TconvError: input must be a dask array for tconv.dask, got a ndarray: wrap it with ...
+    """
+    dask_array = _dask_array()
+    x = _input(input, dask_array)
+    w, b, x_name, b_name = _arrays(x, weight, bias, dask_array)
+    layer = validated_plan(x.shape, w.shape, None if b is None else b.shape, stride, padding, output_padding, groups,
+                           dilation, output_size, None, dtype_name(x.dtype), padding_mode)
+    if b_name is not None:
+        check_bias_dtype("conv_transpose", layer.nd, layer.batch, x_name, b_name)
+    _check_channels(x, layer.batched)
+    if not layer.batched:
+        y = conv_transpose(x[None], weight, bias, stride, padding, output_padding, groups, dilation,
+                           output_size=output_size, algorithm=algorithm, padding_mode=padding_mode)[0]
+    elif layer.batch == 0:
+        y = dask_array.from_array(_empty_transposed(layer, x, w, b, algorithm))
+    else:
+        y = _transposed_graph(layer, x, w, b, algorithm, dask_array)
+    return cast("da.Array", y)
+
+
+def _transposed_graph(layer: ConvTransposePlan, x: Any, w: Any, b: Any, algorithm: str, dask_array: Any) -> Any:
+    """The graph of a batched, non-empty call: the tasks, then a padding mode's fold and its bias."""
+    folds = layer.padding_mode != "zeros"
+    ctype = compute_dtype(x.dtype)
+    reads = [transposed_reads(c, ax, crop=not folds) for c, ax in zip(x.chunks[2:], layer.axes)]
+    _check_tasks(reads, x)
+    # a padding mode folds in the compute dtype (float16 in float32), then rounds once, as tconv does
+    dtype = ctype if folds else x.dtype
+    piece = _largest(reads, x)
+    worst = _recipe(piece, w.shape, None if b is None or folds else b.shape, layer.stride, 0,
+                    tuple(max(r.output_padding for r in axis) for axis in reads), layer.groups, layer.dilation,
+                    dtype=dtype, algorithm=algorithm)
+    stand_in = np.broadcast_to(np.zeros((), dtype), piece)
+    w_stand_in = np.broadcast_to(np.zeros((), dtype), w.shape)
+    _check_task_memory(math.prod(piece) * dtype.itemsize + worst.memory_need(stand_in, w_stand_in), piece,
+                       "conv_transpose")
+    weight_block = _one_chunk(w, dask_array, dtype if dtype != w.dtype else None)
+    bias_block = None if folds else _one_chunk(b, dask_array)
+    task_layer = _Layer(True, layer.stride, layer.dilation, layer.groups, algorithm,
+                        dtype.name if dtype != x.dtype else None, _memory_budget())
+    from dask.base import tokenize
+
+    name = "conv_transpose-" + tokenize(x.name, _key(weight_block), _key(bias_block), layer, algorithm)
+    y = _graph(name, x, reads, task_layer, layer.out_channels, dtype, weight_block, bias_block)
+    if not folds:
+        return y
+    y = _fold(y, [(ax.padding, ax.end_padding) for ax in layer.axes], layer.padding_mode)
+    if b is not None:
+        y = y + _one_chunk(b, dask_array, ctype).reshape((1, -1) + (1,) * layer.nd)
+    return y.astype(x.dtype)
+
+
+def _empty_transposed(layer: ConvTransposePlan, x: Any, w: Any, b: Any, algorithm: str) -> np.ndarray:
+    """The empty result of an empty batch, from tconv itself (its rules on the shapes PyTorch accepts)."""
+    return _conv_transpose_numpy(np.zeros(x.shape, x.dtype), np.zeros(w.shape, w.dtype),
+                                 None if b is None else np.zeros(b.shape, b.dtype), layer.stride, layer.padding,
+                                 layer.output_padding, layer.groups, layer.dilation, algorithm=algorithm)
+
+
+def _fold(z: Any, margins: Sequence[tuple[int, int]], mode: str) -> Any:
+    """:func:`tconv.padding_modes.fold` on a dask array, lazily: each margin added onto the cells it came from,
+    which only the blocks at the array's true ends take part in."""
+    dask_array = _dask_array()
+    for a, (begin, end) in enumerate(margins):
+        axis = 2 + a
+        n = z.shape[axis] - begin - end
+
+        def cut(array: Any, start: int, stop: int, step: int = 1, axis: int = axis) -> Any:
+            cells = slice(start, stop) if step > 0 else slice(stop - 1, None if start == 0 else start - 1, -1)
+            return array[(slice(None),) * axis + (cells,)]
+
+        adds: list[tuple[int, Any]] = []
+        if mode == "circular":
+            if begin:
+                adds.append((n - begin, cut(z, 0, begin)))
+            if end:
+                adds.append((0, cut(z, begin + n, begin + n + end)))
+        elif mode == "reflect":
+            if begin:
+                adds.append((1, cut(z, 0, begin, -1)))
+            if end:
+                adds.append((n - 1 - end, cut(z, begin + n, begin + n + end, -1)))
+        elif mode == "replicate":
+            if begin:
+                adds.append((0, cut(z, 0, begin).sum(axis=axis, keepdims=True)))
+            if end:
+                adds.append((n - 1, cut(z, begin + n, begin + n + end).sum(axis=axis, keepdims=True)))
+        inner = cut(z, begin, begin + n)
+        for at, margin in adds:
+            size = margin.shape[axis]
+            parts = [cut(inner, 0, at), cut(inner, at, at + size) + margin, cut(inner, at + size, n)]
+            inner = _concatenate([p for p in parts if p.shape[axis]], axis, dask_array)
+        z = inner
+    return z
+
+
+def _concatenate(parts: list[Any], axis: int, dask_array: Any) -> Any:
+    """``dask.array.concatenate`` of one part or more (one part is itself)."""
+    return parts[0] if len(parts) == 1 else dask_array.concatenate(parts, axis=axis)
+
+
+def conv(
+    input: da.Array,
+    weight: ArrayLike | da.Array,
+    bias: ArrayLike | da.Array | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq | str = 0,
+    dilation: IntOrSeq = 1,
+    groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
+) -> da.Array:
+    """:func:`tconv.conv` on a dask array: a lazy dask array, one task per input chunk that owns an output cell.
+
+    The parameters are :func:`tconv.conv`'s (note ``dilation`` before ``groups``). Output cell j belongs to the
+    chunk holding its window's first cell; its task reads the chunk and the d·(k−1) cells after it. Zero padding
+    is added by the tasks at the array's true ends; another padding mode pads the dask array first (``da.pad``,
+    whose border chunks join their neighbours). Checked from shapes before anything runs, as
+    :func:`conv_transpose` is.
+
+    >>> import numpy as np, dask.array as da, tconv
+    >>> x = da.from_array(np.arange(20.0).reshape(1, 2, 10), chunks=(1, 2, 4))
+    >>> w = np.arange(12.0).reshape(2, 2, 3)
+    >>> z = conv(x, w, stride=2, padding=1, padding_mode="reflect")
+    >>> z.chunks                     # the last chunk (2 cells) owns no window: its cells are read by the one before
+    ((1,), (2,), (3, 2))
+    >>> np.allclose(z.compute(), tconv.conv(x.compute(), w, stride=2, padding=1, padding_mode="reflect"))
+    True
+    """
+    dask_array = _dask_array()
+    x = _input(input, dask_array)
+    w, b, x_name, b_name = _arrays(x, weight, bias, dask_array)
+    plan = plan_conv(x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation, groups,
+                     dtype=dtype_name(x.dtype), padding_mode=padding_mode)
+    if b_name is not None:
+        check_bias_dtype("conv", plan.nd, plan.batch, x_name, b_name)
+    _check_channels(x, plan.batched)
+    if not plan.batched:
+        return cast("da.Array", conv(x[None], weight, bias, stride, padding, dilation, groups,
+                                     padding_mode=padding_mode)[0])
+    if plan.batch == 0:
+        return cast("da.Array", dask_array.from_array(np.zeros(plan.output_shape, x.dtype)))
+    if plan.padding_mode == "zeros":
+        padded, shifts = x, [ax.pad_begin for ax in plan.axes]
+    else:
+        padded, shifts = _padded(x, plan, dask_array), [0] * plan.nd
+    reads = [conv_reads(c, ax if plan.padding_mode == "zeros" else _valid(ax), shift)
+             for c, ax, shift in zip(padded.chunks[2:], plan.axes, shifts)]
+    _check_tasks(reads, padded)
+    piece = _largest(reads, padded)
+    piece_plan = plan_conv(piece, w.shape, None if b is None else b.shape, plan.stride, 0, plan.dilation, plan.groups,
+                           dtype=dtype_name(x.dtype))
+    stand_in = np.broadcast_to(np.zeros((), x.dtype), piece)
+    w_stand_in = np.broadcast_to(np.zeros((), w.dtype), w.shape)
+    _check_task_memory(math.prod(piece) * x.dtype.itemsize + conv_memory_need(piece_plan, stand_in, w_stand_in),
+                       piece, "conv")
+    weight_block, bias_block = _one_chunk(w, dask_array), _one_chunk(b, dask_array)
+    task_layer = _Layer(False, plan.stride, plan.dilation, plan.groups, "auto", None, _memory_budget())
+    from dask.base import tokenize
+
+    name = "conv-" + tokenize(padded.name, _key(weight_block), _key(bias_block), plan)
+    y = _graph(name, padded, reads, task_layer, plan.out_channels, x.dtype, weight_block, bias_block)
+    return cast("da.Array", y)
+
+
+def _valid(ax: ConvAxis) -> ConvAxis:
+    """The axis of an input padded already: the same layer without padding."""
+    return ConvAxis(ax.padded_size, ax.kernel_size, ax.stride, 0, 0, ax.dilation)
+
+
+def _padded(x: Any, plan: ConvPlan, dask_array: Any) -> Any:
+    """The input padded by the plan's mode (``F.pad``'s, NumPy's names), its new border chunks joined to their
+    neighbours so that each output block still follows an input chunk."""
+    widths = [(0, 0), (0, 0), *((ax.pad_begin, ax.pad_end) for ax in plan.axes)]
+    padded = dask_array.pad(x, widths, mode=_NUMPY_MODE[plan.padding_mode])
+    chunks = [x.chunks[0], x.chunks[1]]
+    for c, (begin, end) in zip(x.chunks[2:], widths[2:]):
+        sizes = list(c)
+        sizes[0] += begin
+        sizes[-1] += end
+        chunks.append(tuple(sizes))
+    return padded.rechunk(tuple(chunks))
