@@ -6,7 +6,7 @@ Each module implements :class:`~tconv.algorithms.base.Algorithm`: ``NAME``, ``SU
 end (:func:`tconv.conv_transpose`) does validation, batching, bias, dtype and the memory check. Adding an
 algorithm is adding a module and a line below.
 
->>> available_algorithms()
+>>> available_algorithms()[:8]             # and 'fused' where numba is installed (the numba extra)
 ('scatter', 'zero_insert', 'matrix', 'col2im', 'phase', 'implicit', 'stacked', 'accumulate')
 >>> from tconv.params import plan_conv_transpose
 >>> prepared("auto", plan_conv_transpose((16, 8, 12, 12), (8, 4, 4, 4), stride=2)) is prepared(
@@ -25,20 +25,27 @@ import numpy as np
 from .._axes import as_choice
 from ..params import ConvTransposePlan
 from ..settings import get_options
-from . import accumulate, col2im, implicit, matrix, phase, scatter, stacked, zero_insert
+from . import accumulate, col2im, fused, implicit, matrix, phase, scatter, stacked, zero_insert
 from .base import Algorithm, Prepared, layer_of
 from .blas import loaded_blas
 from .geometry import axis_phases
 
 __all__ = [
-    "MIN_GROUP_CHANNELS", "MIN_IN_CHANNELS", "NAN_EXACT", "REGISTRY", "TINY_INPUT", "TINY_STRIDE_1", "Algorithm",
+    "MIN_GROUP_CHANNELS", "MIN_IN_CHANNELS", "NAN_EXACT", "PHASE", "REGISTRY", "TINY_INPUT", "TINY_STRIDE_1",
+    "Algorithm",
     "Choice", "Prepared", "accumulates", "available_algorithms", "cache_clear", "cache_info", "choose", "finite_weight",
     "get", "one_tap_per_phase", "prepared", "select",
 ]
 
 # Typed as the protocol, so that mypy checks every module against it.
-_MODULES: tuple[Algorithm, ...] = (scatter, zero_insert, matrix, col2im, phase, implicit, stacked, accumulate)
+# The compiled engines are listed where numba is installed (found, not imported: ``import tconv`` stays NumPy-only).
+_MODULES: tuple[Algorithm, ...] = (scatter, zero_insert, matrix, col2im, phase, implicit, stacked, accumulate,
+                                   *((fused,) if fused.compiled_available() else ()))
 REGISTRY: dict[str, Algorithm] = {m.NAME: m for m in _MODULES}
+
+#: The sub-pixel engine ``auto`` picks: ``fused`` (``phase`` with its phases interleaved by a compiled kernel, the
+#: same numbers) where numba is installed, else ``phase``.
+PHASE = "fused" if "fused" in REGISTRY else "phase"
 
 
 def available_algorithms() -> tuple[str, ...]:
@@ -116,6 +123,9 @@ def choose(plan: ConvTransposePlan) -> Algorithm:
     4. otherwise ``accumulate`` where it runs at BLAS speed, else ``phase`` (the sub-pixel decomposition, one
        GEMM over an im2col of the phases' shifts).
 
+    Where numba is installed, ``phase`` is ``fused`` (:data:`PHASE`): the same GEMMs, its phases written into
+    the output by one compiled pass instead of one strided NumPy assignment each.
+
     Every one of them is exact; ``scatter``, ``zero_insert``, ``matrix`` and ``implicit`` are never faster, so
     never chosen.
 
@@ -124,10 +134,10 @@ def choose(plan: ConvTransposePlan) -> Algorithm:
     'col2im'
     >>> choose(plan_conv_transpose((1, 64, 32, 32), (64, 1, 4, 4), stride=2)).NAME        # rule 2: 1·4 < 64
     'col2im'
-    >>> choose(plan_conv_transpose((1, 16, 32, 32), (16, 8, 2, 2), stride=2)).NAME        # rule 3: k2 s2
-    'phase'
-    >>> choose(plan_conv_transpose((1, 3, 32, 32), (3, 16, 4, 4), stride=2)).NAME         # rule 4, 3 channels
-    'phase'
+    >>> choose(plan_conv_transpose((1, 16, 32, 32), (16, 8, 2, 2), stride=2)).NAME == PHASE     # rule 3: k2 s2
+    True
+    >>> choose(plan_conv_transpose((1, 3, 32, 32), (3, 16, 4, 4), stride=2)).NAME == PHASE      # rule 4, 3 channels
+    True
     """
     if all(s == 1 for s in plan.stride):
         if math.prod(plan.input_size) < TINY_STRIDE_1:
@@ -136,7 +146,7 @@ def choose(plan: ConvTransposePlan) -> Algorithm:
     if plan.out_channels * math.prod(plan.stride) < plan.in_channels or math.prod(plan.input_size) < TINY_INPUT:
         return REGISTRY["col2im"]
     if one_tap_per_phase(plan) or not accumulates(plan):
-        return REGISTRY["phase"]
+        return REGISTRY[PHASE]
     return REGISTRY["accumulate"]
 
 
@@ -184,8 +194,8 @@ class Choice:
 
     >>> from tconv.params import plan_conv_transpose
     >>> choice = select("auto", plan_conv_transpose((1, 4, 32, 32), (4, 4, 2, 2), stride=2))
-    >>> choice.finite.NAME, choice.nonfinite.NAME
-    ('phase', 'col2im')
+    >>> choice.finite.NAME == PHASE, choice.nonfinite.NAME
+    (True, 'col2im')
     """
 
     finite: Algorithm
@@ -232,7 +242,7 @@ def get(name: str, plan: ConvTransposePlan) -> Algorithm:
     listing the choices.
 
     >>> from tconv.params import plan_conv_transpose
-    >>> get("auto", plan_conv_transpose((1, 4, 32, 32), (4, 4, 2, 2), stride=2)).NAME
-    'phase'
+    >>> get("auto", plan_conv_transpose((1, 4, 32, 32), (4, 4, 2, 2), stride=2)).NAME == PHASE
+    True
     """
     return select(name, plan).finite
