@@ -63,7 +63,8 @@ def test_auto_picks_fused_where_phase_was_picked() -> None:
     from tconv.params import plan_conv_transpose
 
     assert PHASE == "fused" and "fused" in tconv.available_algorithms()
-    assert choose(plan_conv_transpose((1, 16, 32, 32), (16, 8, 2, 2), stride=2)).NAME == "fused"
+    assert choose(plan_conv_transpose((8, 16, 64, 64), (16, 8, 2, 2), stride=2)).NAME == "fused"
+    assert choose(plan_conv_transpose((1, 16, 32, 32), (16, 8, 2, 2), stride=2)).NAME == "phase"  # too small
 
 
 WITHOUT_NUMBA = textwrap.dedent("""
@@ -73,7 +74,7 @@ WITHOUT_NUMBA = textwrap.dedent("""
     from tconv.algorithms import PHASE, choose, tune
     from tconv.params import plan_conv_transpose
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 6, 32, 32)).astype(np.float32)
+    x = rng.standard_normal((8, 6, 64, 64)).astype(np.float32)
     w = rng.standard_normal((6, 4, 2, 2)).astype(np.float32)
     try:
         tconv.conv_transpose(x, w, stride=2, algorithm="fused")
@@ -96,7 +97,7 @@ def test_without_numba_the_numpy_engines_run_and_are_exact(tmp_path) -> None:
     assert seen["phase"] == "phase" and seen["auto"] == "phase"
     assert "algorithm 'fused' is not known" in seen["refused"]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 6, 32, 32)).astype(np.float32)
+    x = rng.standard_normal((8, 6, 64, 64)).astype(np.float32)
     w = rng.standard_normal((6, 4, 2, 2)).astype(np.float32)
     expected = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2).numpy()
     np.testing.assert_allclose(np.load(out), expected, rtol=1e-5, atol=1e-5)

@@ -68,6 +68,8 @@ def _interleave(y, ys, yshape, out, os, oshape, pidx, res0, m0, res1, m1, first2
 
 def _flat(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A 1-D view of the memory ``a`` spans (from its first element) and its strides in elements."""
+    if a.flags.c_contiguous:
+        return a.reshape(-1), np.array(a.strides, dtype=np.int64) // a.itemsize
     assert all(s >= 0 for s in a.strides) and all(s % a.itemsize == 0 for s in a.strides)
     span = 1 + sum((n - 1) * s for n, s in zip(a.shape, a.strides)) // a.itemsize if a.size else 0
     flat = np.lib.stride_tricks.as_strided(a, shape=(span,), strides=(a.itemsize,))

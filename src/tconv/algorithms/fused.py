@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -79,14 +80,31 @@ def tables(layer: ConvTransposePlan, gemm: Gemm) -> tuple[tuple[np.ndarray, ...]
 
 @dataclass(frozen=True)
 class FusedPlan(PhasePlan):
-    """``phase``'s plan, with the kernel's tables for each of its GEMMs.
+    """``phase``'s plan, with the kernel's tables for each of its GEMMs, built on the first call (they hold a
+    few integers per output row and column: a layer the memory guard refuses never builds them).
 
     >>> from tconv.params import plan_conv_transpose
     >>> len(prepare(plan_conv_transpose((1, 1, 8, 8), (1, 1, 3, 3), stride=2)).tables)   # one per phase GEMM
     4
     """
 
-    tables: tuple[tuple[tuple[np.ndarray, ...], int], ...] = ()
+    @cached_property
+    def tables(self) -> tuple[tuple[tuple[np.ndarray, ...], int], ...]:
+        """The kernel's tables of each GEMM (:func:`tables`)."""
+        return tuple(tables(self.layer, gemm) for gemm in self.gemms)
+
+    def workspace_bytes(self, batch: int, itemsize: int) -> int:
+        """``phase``'s workspace and the tables: two integers per output cell of the first two axes, a few more
+        per phase.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> plan = plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2)
+        >>> prepare(plan).workspace_bytes(1, 8) - phase.prepare(plan).workspace_bytes(1, 8)   # two GEMMs' tables
+        224
+        """
+        sizes = ((1,) * AXES + self.layer.output_size)[-AXES:]
+        per_gemm = 8 * (2 * (sizes[0] + sizes[1]) + 4 * len(self.gemms[0].phases) + 2 * AXES) if self.gemms else 0
+        return super().workspace_bytes(batch, itemsize) + len(self.gemms) * per_gemm
 
     def write_phases(self, index: int, y: np.ndarray, target: np.ndarray) -> None:
         """Write GEMM ``index``'s product ``y`` ``(B, g, P, Mg, *extent)`` into ``target`` ``(B, g, Mg, *O)`` in
@@ -133,5 +151,4 @@ def prepare(layer: ConvTransposePlan) -> FusedPlan:
     if not compiled_available():
         raise TconvError(f"algorithm {NAME!r} needs numba: {install_hint('numba')}")
     base = phase.prepare(layer)
-    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
-    return FusedPlan(**fields, tables=tuple(tables(layer, gemm) for gemm in base.gemms))
+    return FusedPlan(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)})
