@@ -90,7 +90,12 @@ class FusedPlan(PhasePlan):
 
     @cached_property
     def tables(self) -> tuple[tuple[tuple[np.ndarray, ...], int], ...]:
-        """The kernel's tables of each GEMM (:func:`tables`)."""
+        """The kernel's tables of each GEMM (:func:`tables`) and its last axis's step.
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> [step for _, step in prepare(plan_conv_transpose((1, 1, 4, 4), (1, 1, 4, 4), stride=2)).tables]
+        [2]
+        """
         return tuple(tables(self.layer, gemm) for gemm in self.gemms)
 
     def workspace_bytes(self, batch: int, itemsize: int) -> int:
