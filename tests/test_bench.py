@@ -18,7 +18,7 @@ def _fake() -> dict:
     for layer, ratio in zip(LAYERS, [1.2, 0.9, 0.5, 0.6, 2.0, 0.4, 1.0, 1.0, 1.0]):
         rows = [
             {"method": "auto (phase)", "ms": 10 * ratio, "gflops": 50.0, "ratio": ratio, "ratio_best": ratio * 1.25,
-             "peak_mb": 20.0},
+             "peak_mb": 20.0, "worst_ms": 30 * ratio},
             {"method": "implicit", "note": "refused: algorithm 'implicit' computes stride 1 only"},
             {"method": "col2im", "ms": 8 * ratio, "gflops": 60.0, "ratio": 0.8 * ratio},
             {"method": "torch", "ms": 10.0, "gflops": 40.0, "ratio": 1.0, "ratio_best": 1.25, "peak_mb": 10.0},
@@ -45,12 +45,14 @@ def test_summary_is_the_geometric_mean_over_the_seven_named_layers() -> None:
 
 def test_table_lists_every_method_with_ratio_and_peak() -> None:
     text = table(_fake())
-    assert "| auto (phase) | 12.0 | 50 | 50% | 1.20 | 1.50 | 20 |" in text
+    assert "| auto (phase) | 12.0 | 36.0 | 50 | 50% | 1.20 | 1.50 | 20 |" in text
+    assert "| col2im | 9.6 |  | 60 |" in text  # no worst call recorded: an empty cell
     assert "| implicit | refused: algorithm 'implicit' computes stride 1 only |" in text
     assert "ONNX reference: >20000 ms; fastest other engine: onnxruntime" in text
     assert "matmul peak (2048³): 100 GFLOP/s" in text
     assert "auto / the best engine (torch, ONNX Runtime, JAX) over the 7 named layers: **" in text
     assert "each turn: ≥ 0.2 s of warm-up calls, then the median of 3 timed calls" in text
+    assert f"Worst call / median: auto {LAYERS[0].name.split(' k')[0]} 3.0, " in text  # 36 against 12 ms
 
 
 def test_a_turn_warms_up_then_times_the_median_of_the_timed_calls() -> None:
@@ -198,9 +200,11 @@ def test_the_opt_in_row_computes_with_threads_and_gives_the_same_numbers() -> No
     layer = Layer("small", 4, 8, 4, (6, 6), 4, 2, 1)
     x, w = arrays(layer)
     methods = tconv_methods(layer, x, w, threads=2)
-    assert list(methods)[:3] == ["auto (col2im)", "auto, threads=2 (opt-in)", "auto, tuned"]
-    np.testing.assert_allclose(methods["auto, threads=2 (opt-in)"](), methods["auto (col2im)"](), rtol=1e-6, atol=1e-6)
-    assert "auto, threads=2 (opt-in)" not in tconv_methods(layer, x, w)
+    assert list(methods)[:4] == ["auto (col2im)", "auto, threads=2 (opt-in)", "auto, blas_threads=1 (opt-in)",
+                                 "auto, tuned"]
+    for opt_in in ("auto, threads=2 (opt-in)", "auto, blas_threads=1 (opt-in)"):
+        np.testing.assert_allclose(methods[opt_in](), methods["auto (col2im)"](), rtol=1e-6, atol=1e-6)
+        assert opt_in not in tconv_methods(layer, x, w)
 
 
 def test_the_profile_clocks_the_engines_gemms_and_counts_their_flops() -> None:
@@ -232,7 +236,7 @@ def test_bench_profile_cli_prints_one_row_per_layer(capsys) -> None:
     assert main(["--profile", "--only", "3D", "--rounds", "1", "--warmup", "0"]) == 0
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith("| 3D")]
-    assert len(rows) == 1 and "| phase |" in rows[0]
+    assert len(rows) == 1 and f"| {tconv.algorithms.PHASE} |" in rows[0]
     assert "sgemm 2048³ in the same rounds" in out
 
 
@@ -251,7 +255,7 @@ def test_the_progress_counts_every_step_of_a_layer(monkeypatch) -> None:
             steps.append(what)
 
     monkeypatch.setattr(suite, "Progress", Counting)
-    monkeypatch.setattr(suite, "time_turn", lambda call, warmup_s: 1e-3)  # no timing: only the counting
+    monkeypatch.setattr(suite, "time_turn", lambda call, warmup_s, samples: 1e-3)  # no timing: only the counting
     monkeypatch.setattr(suite, "onnx_reference_ms", lambda layer, bound: None)
     layer = Layer("tiny 4→2 6² k3 s2 p1 N1", 1, 4, 2, (6, 6), 3, 2, 1)
     suite.run([layer], rounds=1, memory=False, threads=2)

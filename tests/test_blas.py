@@ -200,18 +200,18 @@ def test_auto_rule_with_and_without_blas(monkeypatch: pytest.MonkeyPatch) -> Non
     """accumulate where it runs at BLAS speed (a stride-1 layer, phases with several taps, wide groups); phase
     for one tap per phase, col2im for heads and tiny inputs, stacked and phase where no BLAS is found or the
     dtype is int64."""
-    from tconv.algorithms import choose
+    from tconv.algorithms import PHASE, choose
     from tconv.bench import LAYERS
     from tconv.params import plan_conv_transpose
 
     picks = {layer.name.split(" ")[0] + " " + layer.name.split(" ")[1]: choose(layer.plan()).NAME for layer in LAYERS}
     if blas.loaded_blas() is not None:
         assert picks == {"DCGAN 512→256": "col2im", "DCGAN 128→64": "accumulate", "DCGAN 64→3": "col2im",
-                         "U-Net 256→128": "phase", "stride-1 64→64": "accumulate", "3D 32→16": "phase",
-                         "1D vocoder": "accumulate", "grouped 128→128": "phase", "dilated 64→64": "accumulate"}
+                         "U-Net 256→128": PHASE, "stride-1 64→64": "accumulate", "3D 32→16": PHASE,
+                         "1D vocoder": "accumulate", "grouped 128→128": PHASE, "dilated 64→64": "accumulate"}
     wide = plan_conv_transpose((2, 64, 32, 32), (64, 64, 3, 3), dtype="int64")
     assert choose(wide).NAME == "stacked"
     monkeypatch.setattr(blas, "loaded_blas", lambda: None)
     monkeypatch.setattr(tconv.algorithms, "loaded_blas", lambda: None)
     assert {layer.name: choose(layer.plan()).NAME for layer in LAYERS if "stride-1" in layer.name or "DCGAN 128" in
-            layer.name} == {"DCGAN 128→64 32² k4 s2 p1 N16": "phase", "stride-1 64→64 56² k3 s1 p1 N8": "stacked"}
+            layer.name} == {"DCGAN 128→64 32² k4 s2 p1 N16": PHASE, "stride-1 64→64 56² k3 s1 p1 N8": "stacked"}

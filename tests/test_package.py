@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from importlib import resources
@@ -42,8 +43,9 @@ def test_error_family_and_typing_marker() -> None:
 
 
 def test_algorithm_registry_names() -> None:
+    compiled = ("fused",) if importlib.util.find_spec("numba") else ()  # the numba extra's engines
     assert tconv.available_algorithms() == (
-        "scatter", "zero_insert", "matrix", "col2im", "phase", "implicit", "stacked", "accumulate")
+        "scatter", "zero_insert", "matrix", "col2im", "phase", "implicit", "stacked", "accumulate", *compiled)
 
 
 def test_explain_is_a_function_and_its_package_imports_by_path() -> None:

@@ -21,7 +21,8 @@ def test_defaults_and_layers_of_options(monkeypatch: pytest.MonkeyPatch) -> None
     """Innermost wins: a with-block over set_options over the environment over the built-in defaults."""
     monkeypatch.delenv("TCONV_THREADS", raising=False)
     monkeypatch.delenv("TCONV_MEMORY_BUDGET", raising=False)
-    assert tconv.get_options() == tconv.Options(threads=1, chunk_bytes=4 << 20, memory_budget=None, tune=False)
+    assert tconv.get_options() == tconv.Options(threads=1, chunk_bytes=4 << 20, memory_budget=None, tune=False,
+                                                        blas_threads=None)
     monkeypatch.setenv("TCONV_THREADS", "3")
     monkeypatch.setenv("TCONV_MEMORY_BUDGET", "123456")
     assert (tconv.get_options().threads, tconv.get_memory_budget()) == (3, 123456)
@@ -53,7 +54,8 @@ def test_set_memory_budget_is_the_memory_budget_option() -> None:
 
 
 @pytest.mark.parametrize("changes,message", [
-    (dict(thread=2), "option 'thread' is not known: choose among threads, chunk_bytes, memory_budget, tune"),
+    (dict(thread=2), "option 'thread' is not known: choose among threads, chunk_bytes, memory_budget, tune, "
+                     "blas_threads"),
     (dict(threads=0), "threads 0 must be at least 1"),
     (dict(chunk_bytes=-5), "chunk_bytes -5 must be at least 1"),
     (dict(memory_budget=2.5), r"memory_budget must be an integer, got 2.5 \(float\)"),

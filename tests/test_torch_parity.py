@@ -163,7 +163,7 @@ def test_auto_never_picks_a_refused_or_inexact_path(case: Case) -> None:
     x, w, b = case.arrays()
     plan = plan_conv_transpose(x.shape, w.shape, None if b is None else b.shape, **case.kwargs(), dtype="float32")
     name = choose(plan).NAME
-    assert name in ("stacked", "col2im", "phase", "accumulate")
+    assert name in ("stacked", "col2im", "phase", "fused", "accumulate")
     assert prepared(name, plan).workspace_bytes(plan.batch, 4) >= 0  # would raise TconvError if it refused the plan
     stride_1 = all(s == 1 for s in case.stride)
     tiny = int(np.prod(case.input_size)) < TINY_STRIDE_1

@@ -70,9 +70,16 @@ class Options:
         tune: ``True`` makes ``algorithm="auto"`` time the fast engines once per layer configuration on this
             machine and keep the fastest in a per-machine cache file (:mod:`tconv.algorithms.tune`, FFTW's
             wisdom); ``False`` (the default) uses the measured rule. Environment: ``TCONV_TUNE=1``.
+        blas_threads: NumPy's BLAS thread count during a call whose chunks run on the calling thread. ``None``
+            (the default) leaves it as the user set it. A number is an opt-in for a busy machine: OpenBLAS splits
+            each GEMM over its threads and waits for the slowest, so a core taken by another process makes a call
+            wait for it (docs/algorithms.md, "Threads on a busy machine"); ``1`` keeps every GEMM on the calling
+            thread. Like ``threads``, it sets BLAS's *process-wide* count for the duration of the call (restored
+            after; one such call at a time, another meanwhile runs as it finds BLAS). Environment:
+            ``TCONV_BLAS_THREADS``.
 
     >>> Options(threads=2)
-    Options(threads=2, chunk_bytes=None, memory_budget=None, tune=None)
+    Options(threads=2, chunk_bytes=None, memory_budget=None, tune=None, blas_threads=None)
     >>> Options(threads=0)
     Traceback (most recent call last):
     tconv.errors.TconvError: threads 0 must be at least 1
@@ -82,6 +89,7 @@ class Options:
     chunk_bytes: int | None = None
     memory_budget: int | None = None
     tune: bool | None = None
+    blas_threads: int | None = None
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -94,7 +102,7 @@ class Options:
         """These options, with the fields left at ``None`` taken from ``under``.
 
         >>> Options(threads=2).merged(Options(threads=1, chunk_bytes=1024))
-        Options(threads=2, chunk_bytes=1024, memory_budget=None, tune=None)
+        Options(threads=2, chunk_bytes=1024, memory_budget=None, tune=None, blas_threads=None)
         """
         return Options(**{
             f.name: getattr(under, f.name) if getattr(self, f.name) is None else getattr(self, f.name)
@@ -118,7 +126,7 @@ def _checked(changes: dict[str, int | None]) -> Options:
     return Options(**changes)  # type: ignore[arg-type]  # each field's type is checked in __post_init__
 
 
-_ENVIRONMENT = ("TCONV_THREADS", "TCONV_MEMORY_BUDGET", "TCONV_TUNE")
+_ENVIRONMENT = ("TCONV_THREADS", "TCONV_MEMORY_BUDGET", "TCONV_TUNE", "TCONV_BLAS_THREADS")
 
 
 def _environment(texts: tuple[str | None, ...]) -> Options:
@@ -129,6 +137,7 @@ def _environment(texts: tuple[str | None, ...]) -> Options:
          "(1 keeps every call on the calling thread)"),
         ("TCONV_MEMORY_BUDGET", "memory_budget", "a positive number of bytes"),
         ("TCONV_TUNE", "tune", "1 (time the engines once per layer) or 0"),
+        ("TCONV_BLAS_THREADS", "blas_threads", "a whole number of BLAS threads during a call, at least 1"),
     )):
         if env and field == "tune":
             if env.strip() not in ("0", "1"):
@@ -174,7 +183,8 @@ def options(**changes: int | None) -> Iterator[Options]:
     >>> options(thread=2).__enter__()
     Traceback (most recent call last):
     ...
-    tconv.errors.TconvError: option 'thread' is not known: choose among threads, chunk_bytes, memory_budget, tune
+    tconv.errors.TconvError: option 'thread' is not known: choose among threads, chunk_bytes, memory_budget, tune,
+    blas_threads
     """
     token = _scoped.set(_checked(changes).merged(_scoped.get() or Options()))
     try:

@@ -11,7 +11,9 @@ option at 2 or more (:func:`tconv.options`, ``TCONV_THREADS``), :func:`for_chunk
 threads (NumPy releases the GIL in its copies and GEMMs), each calling a single-threaded BLAS, so that the
 copies of one chunk overlap the GEMM of another. That needs BLAS's thread count set to 1, which is
 process-wide in every BLAS NumPy ships with (OpenBLAS's ``openblas_set_num_threads_local`` changes the global
-count too in NumPy's build): so it is an opt-in, one such call at a time, restored after. :func:`blas_threads`
+count too in NumPy's build): so it is an opt-in, one such call at a time, restored after. The ``blas_threads``
+option is the same opt-in for the calling thread alone: BLAS set to that many threads while the call's chunks run
+on it (one thread keeps a call off a core another process is using: docs/algorithms.md). :func:`blas_threads`
 finds NumPy's own OpenBLAS or MKL; where neither is found the chunks run on the
 calling thread.
 """
@@ -25,7 +27,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
 from ..settings import get_options
@@ -169,7 +171,19 @@ def for_chunks(batch: int, chunk: int, body: Callable[[int, int, Workspace], Non
     ([0, 1, 2, 3, 4], 2)
     """
     count = threads_for(batch, chunk)
-    if count < 2 or not _SECTION.acquire(blocking=False):
+    if count < 2:
+        limit = get_options().blas_threads
+        # the blas_threads opt-in: BLAS's count set for this call, where no other call holds it
+        section = limit is not None and blas_controls() is not None and _SECTION.acquire(blocking=False)
+        try:
+            with blas_threads(limit) if section and limit is not None else nullcontext(), scope() as ws:
+                for b0, b1 in itertools.pairwise(chunk_bounds(batch, chunk, 1)):
+                    body(b0, b1, ws)
+        finally:
+            if section:
+                _SECTION.release()
+        return
+    if not _SECTION.acquire(blocking=False):
         with scope() as ws:
             for b0, b1 in itertools.pairwise(chunk_bounds(batch, chunk, 1)):
                 body(b0, b1, ws)

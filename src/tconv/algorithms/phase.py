@@ -130,10 +130,29 @@ class PhasePlan:
                 xp = ws.take("phase.padded", (n, plan.in_channels, *padded), x.dtype, zero=True)
                 xp[(slice(None), slice(None), *(slice(q, q + ax.input_size) for ax, q in zip(plan.axes, qmax)))] = x
             wg = weight.reshape(g, cg, mg, -1)  # (g, Cg, Mg, prod(k))
-            for gemm in self.gemms:
-                self._run_gemm(gemm, x, xp, wg, out)
+            for index, gemm in enumerate(self.gemms):
+                self._run_gemm(index, gemm, x, xp, wg, out)
 
-    def _run_gemm(self, gemm: Gemm, x: np.ndarray, xp: np.ndarray, wg: np.ndarray, out: np.ndarray) -> None:
+    def write_phases(self, index: int, y: np.ndarray, target: np.ndarray) -> None:
+        """Write the product ``y`` ``(B, g, P, Mg, *extent)`` of GEMM ``index`` into ``target`` ``(B, g, Mg, *O)``:
+        one strided assignment per phase (``fused`` does it in one compiled pass).
+
+        >>> from tconv.params import plan_conv_transpose
+        >>> layer = prepare(plan_conv_transpose((1, 1, 2), (1, 1, 2), stride=2))     # k2 s2: phases 0 and 1
+        >>> target = np.zeros((1, 1, 1, 4))
+        >>> layer.write_phases(0, np.array([[[[[1.0, 2.0]], [[10.0, 20.0]]]]]), target)
+        >>> target.ravel()
+        array([ 1., 10.,  2., 20.])
+        """
+        gemm = self.gemms[index]
+        for pi, geo in enumerate(gemm.geometries):
+            src = tuple(slice(ml - low, mh - low + 1) for ml, mh, low in zip(geo.m_lo, geo.m_hi, gemm.lo))
+            dst: Index = (slice(None), slice(None), slice(None), *geo.out)
+            phase_at: Index = (slice(None), slice(None), pi, slice(None), *src)
+            target[dst] = y[phase_at]
+
+    def _run_gemm(self, index: int, gemm: Gemm, x: np.ndarray, xp: np.ndarray, wg: np.ndarray,
+                  out: np.ndarray) -> None:
         plan = self.layer
         n = x.shape[0]
         g, cg, mg = plan.groups, plan.in_per_group, plan.out_per_group
@@ -152,8 +171,6 @@ class PhasePlan:
         wmat = wt.transpose(0, 2, 1)  # (g, P·Mg, Cg·T), a view
         # Small images make thin per-image GEMMs: fold the batch into the GEMM's long dimension instead.
         fold = count < FOLD_BELOW
-        writes = [(geo.out, tuple(slice(ml - low, mh - low + 1) for ml, mh, low in zip(geo.m_lo, geo.m_hi, lo)))
-                  for geo in gemm.geometries]
 
         def body(b0: int, b1: int, ws: Workspace) -> None:
             nb = b1 - b0
@@ -179,11 +196,7 @@ class PhasePlan:
                 matmul(wmat, cols.reshape(nb, g, cg * t, count), out=y)  # (B, g, P·Mg, count)
                 y = y.reshape(nb, g, nphases, mg, *extent)
             # written through a (B, g, Mg, ...) view of the output: merging g and Mg of y could copy
-            target = out[b0:b1].reshape(nb, g, mg, *plan.output_size)
-            for pi, (out_sl, src) in enumerate(writes):
-                dst: Index = (slice(None), slice(None), slice(None), *out_sl)
-                phase_at: Index = (slice(None), slice(None), pi, slice(None), *src)
-                target[dst] = y[phase_at]
+            self.write_phases(index, y, out[b0:b1].reshape(nb, g, mg, *plan.output_size))
 
         for_chunks(n, self.chunk(gemm, n, x.itemsize), body)
 

@@ -37,12 +37,15 @@ import numpy as np
 from ..errors import TconvError
 from ..params import ConvTransposePlan
 from ..settings import get_memory_budget, get_options
+from . import fused
 from .base import Algorithm, Prepared
 
 __all__ = ["CANDIDATES", "forget", "tuned", "wisdom_path"]
 
-#: The engines tuning times; the reference algorithms (scatter, zero_insert, matrix) are never faster.
-CANDIDATES = ("col2im", "phase", "implicit", "stacked", "accumulate")
+#: The engines tuning times (``fused`` too where numba is installed); the reference algorithms (scatter,
+#: zero_insert, matrix) are never faster.
+CANDIDATES = ("col2im", "phase", "implicit", "stacked", "accumulate",
+              *(("fused",) if fused.compiled_available() else ()))
 #: Timed calls per engine after one warm-up call; the median counts.
 REPEATS = 3
 
@@ -157,7 +160,7 @@ def measure(plan: ConvTransposePlan, fallback: Algorithm) -> dict[str, float]:
     >>> from tconv.params import plan_conv_transpose
     >>> from tconv.algorithms import REGISTRY
     >>> seconds = measure(plan_conv_transpose((1, 1, 3), (1, 1, 3), stride=2), REGISTRY["col2im"])
-    >>> sorted(seconds)           # implicit and stacked compute stride 1 only
+    >>> sorted(set(seconds) - {"fused"})       # implicit and stacked compute stride 1 only (fused: numba's)
     ['accumulate', 'col2im', 'phase']
     """
     from . import REGISTRY, prepared

@@ -40,6 +40,8 @@ def parser() -> Parser:
     p.add_argument("--json", metavar="FILE", help="also write the raw results as JSON")
     p.add_argument("--profile", action="store_true",
                    help="instead of the comparison, profile auto's engine on each layer: GEMM time against the rest")
+    p.add_argument("--busy", action="store_true",
+                   help="time every method beside one other process spinning on a core (stopped after the run)")
     p.add_argument("--warmup", type=float_in(0), default=WARMUP_S, metavar="S",
                    help=f"seconds of untimed calls before each method's timed calls, 0 or more (default {WARMUP_S})")
     return p
@@ -75,10 +77,11 @@ def main(argv: list[str] | None = None) -> int:
             results: dict[str, Any] = {"profile": rows, "environment": env}
         else:
             results = run(layers, rounds=args.rounds, memory=not args.no_memory, onnx_bound_s=args.onnx_bound,
-                          warmup_s=args.warmup)
+                          warmup_s=args.warmup, busy=args.busy)
             env = results["environment"]
             print(
-                f"\n{env['date']} · {env['cpu']} ({env.get('isa', '?')}) · {env['cores']} cores · BLAS "
+                ("\nBUSY: one other process spinning on a core during the timings\n" if args.busy else "")
+                + f"\n{env['date']} · {env['cpu']} ({env.get('isa', '?')}) · {env['cores']} cores · BLAS "
                 f"{env.get('blas')} · "
                 + ", ".join(f"{k} {v}" for k, v in env.items() if k not in ("date", "cpu", "isa", "cores", "blas"))
             )

@@ -14,14 +14,16 @@ from .._extras import install_hint
 from ..errors import TconvError
 from .layers import Layer, torch_fn
 
-__all__ = ["OPT_IN", "OTHER_ENGINES", "TUNED", "Method", "jax_fn", "methods", "onnxruntime_fn", "tconv_methods",
-           "torch_method"]
+__all__ = ["BLAS_OPT_IN", "OPT_IN", "OTHER_ENGINES", "TUNED", "Method", "jax_fn", "methods", "onnxruntime_fn",
+           "tconv_methods", "torch_method"]
 
 #: A method of the suite: a zero-argument call, or the reason it cannot run on the layer.
 Method = Callable[[], object] | str
 
 #: The name of the row that times ``auto`` with the opt-in ``threads`` option.
 OPT_IN = "auto, threads="
+#: The name of the row that times ``auto`` with the opt-in ``blas_threads=1`` (BLAS on the calling thread alone).
+BLAS_OPT_IN = "auto, blas_threads=1 (opt-in)"
 #: The name of the row that times ``auto`` with measured planning (the ``tune`` option).
 TUNED = "auto, tuned"
 #: The other engines a user would call instead, beside torch: each a row of every layer when installed.
@@ -32,8 +34,8 @@ def tconv_methods(layer: Layer, x: np.ndarray, w: np.ndarray, threads: int = 1) 
     """tconv's methods on this layer, name -> zero-argument callable, or the reason an algorithm refuses it.
 
     ``auto`` (named after the algorithm it picks, default options), with ``threads`` ≥ 2 also ``auto`` with the
-    opt-in ``threads`` option (BLAS single-threaded during the call), ``auto`` tuned, and every algorithm of the
-    registry.
+    opt-in ``threads`` option (BLAS single-threaded during the call) and with the opt-in ``blas_threads=1`` (the
+    chunks and BLAS on the calling thread alone), ``auto`` tuned, and every algorithm of the registry.
 
     >>> from tconv.bench.layers import arrays
     >>> layer = Layer("tiny", 1, 2, 2, (4, 4), 3, 2)
@@ -55,6 +57,12 @@ def tconv_methods(layer: Layer, x: np.ndarray, w: np.ndarray, threads: int = 1) 
                 return conv_transpose(x, w, **layer.kwargs())
 
         found[f"{OPT_IN}{threads} (opt-in)"] = opted_in
+
+        def one_blas_thread() -> object:
+            with options(blas_threads=1):
+                return conv_transpose(x, w, **layer.kwargs())
+
+        found[BLAS_OPT_IN] = one_blas_thread
 
     def tuned() -> object:
         with options(tune=True):  # the first call (in the warm-up) measures, or reads this machine's wisdom file

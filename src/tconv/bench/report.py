@@ -135,20 +135,22 @@ def table(data: dict[str, Any]) -> str:
     One layer, as :func:`tconv.bench.suite.run` returns it (here with made-up timings):
 
     >>> rows = [
-    ...     {"method": "auto (col2im)", "ms": 2.0, "gflops": 5.0, "ratio": 0.5, "ratio_best": 0.5, "peak_mb": 1.0},
+    ...     {"method": "auto (col2im)", "ms": 2.0, "gflops": 5.0, "ratio": 0.5, "ratio_best": 0.5, "peak_mb": 1.0,
+    ...      "worst_ms": 3.0},
     ...     {"method": "stacked", "note": "refused: algorithm 'stacked' computes stride 1 only"},
-    ...     {"method": "torch", "ms": 4.0, "gflops": 2.5, "ratio": 1.0, "ratio_best": 1.0, "peak_mb": 2.0}]
+    ...     {"method": "torch", "ms": 4.0, "gflops": 2.5, "ratio": 1.0, "ratio_best": 1.0, "peak_mb": 2.0,
+    ...      "worst_ms": 20.0}]
     >>> print(table({"results": [{"layer": "tiny", "named": True, "gflop": 0.01, "rows": rows,
     ...                           "best_engine": "torch", "onnx_reference_ms": "3"}],
     ...              "matmul_peak_gflops": 100.0, "threads": 2}))
     <BLANKLINE>
     **tiny** (0.01 GFLOP; ONNX reference: 3 ms; fastest other engine: torch)
     <BLANKLINE>
-    | method | median ms | GFLOP/s | % of matmul peak | time / torch | time / best engine | peak MB |
-    |---|---|---|---|---|---|---|
-    | auto (col2im) | 2.0 | 5 | 5% | 0.50 | 0.50 | 1 |
-    | stacked | refused: algorithm 'stacked' computes stride 1 only | | | | | |
-    | torch | 4.0 | 2 | 2% | 1.00 | 1.00 | 2 |
+    | method | median ms | worst ms | GFLOP/s | % of matmul peak | time / torch | time / best engine | peak MB |
+    |---|---|---|---|---|---|---|---|
+    | auto (col2im) | 2.0 | 3.0 | 5 | 5% | 0.50 | 0.50 | 1 |
+    | stacked | refused: algorithm 'stacked' computes stride 1 only | | | | | | |
+    | torch | 4.0 | 20.0 | 2 | 2% | 1.00 | 1.00 | 2 |
     <BLANKLINE>
     NumPy float32 matmul peak (2048³): 100 GFLOP/s; threads: 2; each turn: ≥ 0.2 s of warm-up calls,
     then the median of 3 timed calls.
@@ -157,6 +159,7 @@ def table(data: dict[str, Any]) -> str:
     **0.50**; worst: tiny at 0.50.
     Peak memory auto / torch: tiny 0.50.
     Peak memory auto / the leanest engine: tiny 0.50.
+    Worst call / median: auto tiny 1.5; torch tiny 5.0.
     """
     lines = []
     named_total = sum(layer.named for layer in LAYERS)
@@ -164,17 +167,18 @@ def table(data: dict[str, Any]) -> str:
         best = f"; fastest other engine: {r['best_engine']}" if r.get("best_engine") else ""
         lines.append(f"\n**{r['layer']}** ({r['gflop']:.2f} GFLOP; ONNX reference: {r['onnx_reference_ms']} ms"
                      f"{best})\n")
-        lines.append("| method | median ms | GFLOP/s | % of matmul peak | time / torch | time / best engine "
+        lines.append("| method | median ms | worst ms | GFLOP/s | % of matmul peak | time / torch | time / best engine "
                      "| peak MB |")
-        lines.append("|---|---|---|---|---|---|---|")
+        lines.append("|---|---|---|---|---|---|---|---|")
         for row in r["rows"]:
             if "note" in row:
-                lines.append(f"| {row['method']} | {row['note']} | | | | | |")
+                lines.append(f"| {row['method']} | {row['note']} | | | | | | |")
                 continue
+            worst = f"{row['worst_ms']:.1f}" if "worst_ms" in row else ""
             mb = "" if row.get("peak_mb") is None else f"{row['peak_mb']:.0f}"
             to_best = "" if "ratio_best" not in row else f"{row['ratio_best']:.2f}"
             lines.append(
-                f"| {row['method']} | {row['ms']:.1f} | {row['gflops']:.0f} | "
+                f"| {row['method']} | {row['ms']:.1f} | {worst} | {row['gflops']:.0f} | "
                 f"{100 * row['gflops'] / data['matmul_peak_gflops']:.0f}% | {row['ratio']:.2f} | {to_best} | {mb} |"
             )
     s = summary(data)
@@ -214,5 +218,13 @@ def table(data: dict[str, Any]) -> str:
         if s[key]:
             lines.append(f"Peak memory {label}: "
                          + ", ".join(f"{k.split(' k')[0]} {v:.2f}" for k, v in s[key].items()) + ".")
+    steadiness = []
+    for who in ("auto (", "torch"):  # the busy target: tconv's worst call at most 3× its median
+        spread = {r["layer"].split(" k")[0]: row["worst_ms"] / row["ms"] for r in data["results"] for row in r["rows"]
+                  if "worst_ms" in row and row["ms"] > 0 and row["method"].startswith(who)}
+        if spread:
+            steadiness.append(f"{who.strip(' (')} " + ", ".join(f"{k} {v:.1f}" for k, v in spread.items()))
+    if steadiness:
+        lines.append("Worst call / median: " + "; ".join(steadiness) + ".")
     return "\n".join(lines)
 

@@ -3,6 +3,7 @@ ONNX reference; the results as plain data (:mod:`tconv.bench.report` writes them
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 from .._extras import install_hint
 from .._progress import Progress
 from ..errors import TconvError
-from .engines import OPT_IN, OTHER_ENGINES, TUNED, methods
+from .busy import busy_process
+from .engines import BLAS_OPT_IN, OPT_IN, OTHER_ENGINES, TUNED, methods
 from .isolated import onnx_reference_ms, peak_memory_mb
 from .layers import Layer, arrays
 from .report import environment
@@ -26,8 +28,12 @@ def run(
     onnx_bound_s: float = 20.0,
     threads: int | None = None,
     warmup_s: float = WARMUP_S,
+    busy: bool = False,
 ) -> dict[str, Any]:
-    """Time every method of every layer, interleaved; returns the results as plain data.
+    """Time every method of every layer, interleaved; returns the results as plain data: per method the median
+    over the rounds (``ms``) and its slowest timed call (``worst_ms``). With ``busy``, every layer is timed beside
+    one other process spinning on a core (:func:`~tconv.bench.busy.busy_process`; the peak memory and the ONNX
+    reference are measured without it).
 
     Every round of a layer also times a 2048³ sgemm, and its tuned row measures the algorithms (or reads this
     machine's wisdom file), so no run is quick enough for an example: what it returns is what
@@ -52,17 +58,19 @@ def run(
     sgemm_s: list[float] = []
     from ..algorithms import REGISTRY
 
-    # auto (its opt-in and tuned rows), each algorithm, torch, the other engines, onnx reference
-    progress = Progress(len(layers) * (len(REGISTRY) + 4 + len(OTHER_ENGINES) + (threads >= 2)), "bench")
+    # auto (its two opt-in rows and its tuned row), each algorithm, torch, the other engines, onnx reference
+    progress = Progress(len(layers) * (len(REGISTRY) + 4 + len(OTHER_ENGINES) + 2 * (threads >= 2)), "bench")
     for layer in layers:
         x, w = arrays(layer)
         found = methods(layer, x, w, threads)
         runnable = {k: v for k, v in found.items() if callable(v)}
         runnable[SGEMM] = sgemm_fn()
         times: dict[str, list[float]] = {k: [] for k in runnable}
-        for r in range(rounds):  # interleaved: one turn of each method per round, so slow drifts hit all alike
-            for name in round_order(list(runnable), r):
-                times[name].append(time_turn(runnable[name], warmup_s))
+        calls: dict[str, list[float]] = {k: [] for k in runnable}  # every timed call: the worst one counts too
+        with busy_process() if busy else contextlib.nullcontext():
+            for r in range(rounds):  # interleaved: one turn of each method per round, so slow drifts hit all alike
+                for name in round_order(list(runnable), r):
+                    times[name].append(time_turn(runnable[name], warmup_s, calls[name]))
         sgemm_s.extend(times.pop(SGEMM))
         torch_ms = statistics.median(times["torch"]) * 1000
         engines = [k for k in ("torch", *OTHER_ENGINES) if k in times]
@@ -81,8 +89,10 @@ def run(
                 "gflops": 2 * layer.macs / (ms / 1000) / 1e9,
                 "ratio": ms / torch_ms,
                 "ratio_best": ms / best_ms,
+                "worst_ms": max(calls[name], default=ms / 1000) * 1000,
             }
-            if memory and not name.startswith(OPT_IN) and name != TUNED:  # same engines and chunks as those rows
+            # the opt-in and tuned rows run the same engines and chunks as the rows measured
+            if memory and not name.startswith(OPT_IN) and name not in (TUNED, BLAS_OPT_IN):
                 row["peak_mb"] = peak_memory_mb(layer, "auto" if name.startswith("auto") else name, threads)
             rows.append(row)
             progress.step(f"{layer.name}: {name}")
@@ -107,5 +117,6 @@ def run(
         "matmul_turns": len(rates),
         "threads": threads,
         "warmup_s": warmup_s,
+        "busy": busy,
         "environment": environment(),
     }

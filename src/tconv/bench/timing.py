@@ -32,19 +32,23 @@ def _seconds(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t
 
 
-def time_turn(fn: Callable[[], object], warmup_s: float) -> float:
-    """One method's turn in a round: warm up for ``warmup_s`` (at least one call), then the median of INNER calls.
+def time_turn(fn: Callable[[], object], warmup_s: float, samples: list[float] | None = None) -> float:
+    """One method's turn in a round: warm up for ``warmup_s`` (at least one call), then the median of INNER calls;
+    each timed call's seconds are appended to ``samples`` (the suite's worst call comes from them).
 
-    >>> calls = []
-    >>> seconds = time_turn(lambda: calls.append(1), warmup_s=0.0)
-    >>> len(calls) == 1 + INNER, seconds < 0.1
-    (True, True)
+    >>> calls, seen = [], []
+    >>> seconds = time_turn(lambda: calls.append(1), warmup_s=0.0, samples=seen)
+    >>> len(calls) == 1 + INNER, seconds < 0.1, len(seen) == INNER
+    (True, True, True)
     """
     start = time.perf_counter()
     last = _seconds(fn)
     while time.perf_counter() - start < warmup_s:
         last = _seconds(fn)
-    return statistics.median(_seconds(fn) for _ in range(1 if last > SLOW_S else INNER))
+    timed = [_seconds(fn) for _ in range(1 if last > SLOW_S else INNER)]
+    if samples is not None:
+        samples.extend(timed)
+    return statistics.median(timed)
 
 
 def round_order(names: list[str], r: int) -> list[str]:
