@@ -21,6 +21,7 @@ from hypothesis import given, settings
 import tconv
 from helpers import Case, assert_close, torch_conv_transpose
 from strategies import valid_cases
+from tconv._extras import install_hint
 
 pytest.importorskip("numba", reason="the numba extra is not installed: pip install 'tconv[numba]'")
 
@@ -95,7 +96,8 @@ def test_without_numba_the_numpy_engines_run_and_are_exact(tmp_path) -> None:
     seen = json.loads(run.stdout)
     assert "fused" not in seen["algorithms"] and "fused" not in seen["candidates"]
     assert seen["phase"] == "phase" and seen["auto"] == "phase"
-    assert "algorithm 'fused' is not known" in seen["refused"]
+    # known by name, and refused with the command that installs it
+    assert seen["refused"] == f"algorithm 'fused' needs numba: {install_hint('numba')}"
     rng = np.random.default_rng(0)
     x = rng.standard_normal((8, 6, 64, 64)).astype(np.float32)
     w = rng.standard_normal((6, 4, 2, 2)).astype(np.float32)

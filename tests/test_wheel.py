@@ -54,6 +54,8 @@ MISSING = {
     "bench": ["tconv", "bench", "--rounds", "1", "--no-memory"],
     "dask": ["python", "-c", "import tconv.dask\ntry: tconv.dask.conv_transpose([[[1.0]]], [[[1.0]]])\n"
              "except tconv.TconvError as e: print(e)"],
+    "numba": ["python", "-c", "import tconv\ntry: tconv.conv_transpose([[[1.0]]], [[[1.0]]], algorithm='fused')\n"
+              "except tconv.TconvError as e: print(e)"],
 }
 
 
@@ -359,7 +361,7 @@ def test_a_missing_extras_message_ends_with_its_command(hints: dict[str, str], e
     assert "tconv[" not in hints[extra]
 
 
-@pytest.mark.parametrize("extra", ["onnx", "notebook", "bench", "dask"])
+@pytest.mark.parametrize("extra", ["onnx", "notebook", "bench", "dask", "numba"])
 def test_the_other_hints_resolve(venv: Venv, hints: dict[str, str], extra: str) -> None:
     argv = shlex.split(hints[extra][hints[extra].index("pip install "):])
     result = venv.run("python", "-m", "pip", "install", "--dry-run", *argv[2:], timeout=300)

@@ -235,6 +235,8 @@ def select(name: str, plan: ConvTransposePlan) -> Choice:
     >>> select("scatter", plan_conv_transpose((1, 8, 4, 4), (8, 4, 3, 3))).nonfinite.NAME
     'scatter'
     """
+    if name == fused.NAME and name not in REGISTRY:  # known, but its extra is missing: say how to install it
+        fused.prepare(plan)
     name = as_choice("algorithm", name, ("auto", *REGISTRY))
     if name != "auto":
         return Choice(REGISTRY[name], REGISTRY[name])

@@ -1,4 +1,4 @@
-"""The compiled kernels of the ``numba`` extra (``pip install 'tconv[numba]'``): imported only by the engines that
+"""The compiled kernels of the ``numba`` extra: imported only by the engines that
 run them, when they run, never by ``import tconv``.
 
 Each kernel is compiled by numba (``njit`` with ``cache=True, nogil=True``) on its first call for each dtype and

@@ -7,7 +7,7 @@ docs/benchmarks.md). Here one compiled kernel (:func:`tconv.algorithms._compiled
 by row and fills each row from its phases while it is in the cache. The GEMMs, the im2col and every number are
 ``phase``'s: the kernel only moves BLAS's results, so ``fused`` equals ``phase`` bit for bit.
 
-Listed by :func:`tconv.available_algorithms` where numba is installed (``pip install 'tconv[numba]'``); numba is
+Listed by :func:`tconv.available_algorithms` where numba is installed (the ``numba`` extra); numba is
 imported on the first call of this engine, not by ``import tconv``.
 """
 
