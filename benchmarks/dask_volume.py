@@ -2,7 +2,7 @@
 zarr, on a dask.distributed LocalCluster with 1 and with 2 worker processes (bounded memory each).
 
 ``python -m benchmarks.dask_volume [--input-gb 1] [--channels 4] [--kernel 4] [--chunk 64] [--workers 1,2]
-[--memory-limit 2GiB] [--dir DIR] [--keep] [--results benchmarks/results] [--tag TEXT]``
+[--memory-limit 2GiB] [--compression zstd|none] [--dir DIR] [--keep] [--results benchmarks/results] [--tag TEXT]``
 
 The input is ``(1, C, L, L, L)`` float32 of about ``--input-gb`` GB (random, written once to ``DIR/input.zarr``),
 chunked in ``--chunk``³ cubes; the layer is C → C channels, kernel ``--kernel``, stride 2, padding (k − 2)/2, so
@@ -12,7 +12,10 @@ the output is (2L)³: 8 times the input (8 GB for the default 1 GB). For each wo
 cells. Beside it, the in-memory call (``tconv.conv_transpose`` on NumPy arrays) on a slice that fits
 (``2·chunk``³ cells): its output throughput, best of 3. Writes ``<date>-dask-volume[-tag].json`` and ``.md`` under
 ``--results`` with the machine (lscpu's model and ISA flags, cores, memory) and the versions; deletes the zarr
-stores unless ``--keep``.
+stores it wrote unless ``--keep`` (never anything else in ``--dir``).
+
+``--compression none`` writes the zarr stores uncompressed: random input does not compress, so zarr's default codec
+(zstd) only adds its cost; the record says which was used.
 """
 
 from __future__ import annotations
@@ -91,18 +94,18 @@ def layer(channels: int, kernel: int) -> tuple[np.ndarray, np.ndarray, dict[str,
     return w.astype(np.float32), b.astype(np.float32), {"stride": 2, "padding": (kernel - 2) // 2}
 
 
-def write_input(path: Path, channels: int, side: int, chunk: int) -> None:
+def write_input(path: Path, channels: int, side: int, chunk: int, codec: dict[str, Any]) -> None:
     import dask
     import dask.array as da
 
     x = da.random.default_rng(0).random((1, channels, side, side, side), dtype=np.float32,
                                         chunks=(1, channels, chunk, chunk, chunk))
     with dask.config.set(scheduler="threads", num_workers=2):
-        x.to_zarr(str(path), overwrite=True)
+        x.to_zarr(str(path), overwrite=True, **codec)
 
 
 def run_cluster(workers: int, memory_limit: str, src: Path, dst: Path, w: np.ndarray, b: np.ndarray,
-                kwargs: dict[str, int]) -> dict[str, Any]:
+                kwargs: dict[str, int], codec: dict[str, Any]) -> dict[str, Any]:
     import dask.array as da
     from distributed import Client, LocalCluster
 
@@ -116,7 +119,7 @@ def run_cluster(workers: int, memory_limit: str, src: Path, dst: Path, w: np.nda
         y = tconv.dask.conv_transpose(x, w, b, **kwargs)
         with PeakRSS(pids) as rss:
             start = time.perf_counter()
-            y.to_zarr(str(dst), overwrite=True)
+            y.to_zarr(str(dst), overwrite=True, **codec)
             wall = time.perf_counter() - start
         tasks = len(y.__dask_graph__().layers[y.name])
     # a corner of the written output against tconv on the same input cells (the output's first 16 cells per axis
@@ -157,7 +160,7 @@ def markdown(result: dict[str, Any]) -> str:
              + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".", "",
              f"Input `{p['input_shape']}` float32 ({p['input_gb']} GB, zarr, chunks {p['chunk']}³), kernel "
              f"{p['kernel']}, stride 2, padding {p['padding']} → output `{p['output_shape']}` ({p['output_gb']} GB, "
-             "written to zarr).", "",
+             f"written to zarr; compression: {p.get('compression', 'zstd')}).", "",
              "| workers | memory limit each | wall (s) | tasks | output GB/s | peak RSS per worker (MiB) |",
              "|---|---|---|---|---|---|"]
     for r in result["runs"]:
@@ -170,52 +173,66 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--input-gb", type=float, default=1.0)
-    parser.add_argument("--channels", type=int, default=4)
-    parser.add_argument("--kernel", type=int, default=4, help="even: the output is exactly twice the input per axis")
-    parser.add_argument("--chunk", type=int, default=64)
-    parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--memory-limit", default="2GiB")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
+    parser.add_argument("--input-gb", type=float, default=1.0, help="the input's size in GB (default 1)")
+    parser.add_argument("--channels", type=int, default=4, help="channels in and out (default 4)")
+    parser.add_argument("--kernel", type=int, default=4, help="even, >= 2: the output is twice the input per axis")
+    parser.add_argument("--chunk", type=int, default=64, help="the input's chunk side (default 64)")
+    parser.add_argument("--workers", default="1,2", help="worker counts to run, comma-separated (default 1,2)")
+    parser.add_argument("--memory-limit", default="2GiB", help="each worker's memory limit (default 2GiB)")
+    parser.add_argument("--compression", choices=("zstd", "none"), default="zstd",
+                        help="the zarr stores' codec (default zstd, zarr's own)")
     parser.add_argument("--dir", default=None, help="where the zarr stores go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the zarr stores")
-    parser.add_argument("--results", default=str(Path(__file__).parent / "results"))
-    parser.add_argument("--tag", default="")
+    parser.add_argument("--results", default=str(Path(__file__).parent / "results"), help="where the records go")
+    parser.add_argument("--tag", default="", help="added to the records' names")
     args = parser.parse_args(argv)
+    if args.kernel < 2 or args.kernel % 2:
+        parser.error(f"--kernel {args.kernel}: must be even and at least 2 (the output is then twice the input)")
+    codec: dict[str, Any] = {"compressors": None} if args.compression == "none" else {}
 
     side = max(args.chunk, round((args.input_gb * GB / 4 / args.channels) ** (1 / 3)))
     w, b, kwargs = layer(args.channels, args.kernel)
+    made = args.dir is None  # only a folder this run made is removed whole; in --dir, only the stores it wrote
     work = Path(args.dir or tempfile.mkdtemp(prefix="tconv-dask-volume-"))
     work.mkdir(parents=True, exist_ok=True)
     src = work / "input.zarr"
+    written = [src]
     try:
         print(f"writing the input (1, {args.channels}, {side}, {side}, {side}) float32 to {src}", flush=True)
-        write_input(src, args.channels, side, args.chunk)
+        write_input(src, args.channels, side, args.chunk, codec)
         runs = []
         for n in (int(v) for v in args.workers.split(",")):
             dst = work / f"output-{n}.zarr"
-            runs.append(run_cluster(n, args.memory_limit, src, dst, w, b, kwargs))
-            shutil.rmtree(dst, ignore_errors=True)
+            written.append(dst)
+            runs.append(run_cluster(n, args.memory_limit, src, dst, w, b, kwargs, codec))
+            if not args.keep:
+                shutil.rmtree(dst, ignore_errors=True)
             print(runs[-1], flush=True)
         mem = in_memory(args.channels, min(side, 2 * args.chunk), w, b, kwargs)
         print(mem, flush=True)
     finally:
         if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+            for store in written:
+                shutil.rmtree(store, ignore_errors=True)
+            if made:
+                shutil.rmtree(work, ignore_errors=True)
     out_side = 2 * side
     result = {
         "date": datetime.date.today().isoformat(), "machine": machine(),
         "parameters": {"input_shape": [1, args.channels, side, side, side], "input_gb": round(4 * args.channels
                        * side**3 / GB, 3), "output_shape": [1, args.channels, out_side, out_side, out_side],
                        "output_gb": round(4 * args.channels * out_side**3 / GB, 3), "chunk": args.chunk,
-                       "kernel": args.kernel, "padding": kwargs["padding"]},
+                       "kernel": args.kernel, "padding": kwargs["padding"], "compression": args.compression},
         "runs": runs, "in_memory": mem,
     }
-    stem = Path(args.results) / f"{result['date']}-dask-volume{'-' + args.tag if args.tag else ''}"
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    stem.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
+    name = f"{result['date']}-dask-volume{'-' + args.tag if args.tag else ''}"
+    folder = Path(args.results)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")  # no with_suffix:
+    (folder / f"{name}.md").write_text(markdown(result), encoding="utf-8")  # a tag "v1.2" keeps its ".2"
     print(markdown(result))
+    print(f"records: {folder / name}.json and .md")
     return 0
 
 

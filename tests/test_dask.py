@@ -23,6 +23,8 @@ from tconv._extras import install_hint
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
+from dask.delayed import Delayed  # noqa: E402
+
 import tconv.dask as tdask  # noqa: E402  (after dask is known to be there)
 
 MODES = ["zeros", "zeros", "circular", "reflect", "replicate"]
@@ -179,6 +181,27 @@ def test_one_task_per_output_block_and_the_weight_once() -> None:
     assert sum(isinstance(v, np.ndarray) and np.array_equal(v, b) for v in graph.values()) == 1
     # no task carries an array: each pickles to a few hundred bytes, less than the weight
     assert max(len(pickle.dumps(graph[k])) for k in tasks) < w.nbytes
+
+
+def test_a_task_receives_its_block_and_only_the_halo_of_its_neighbours() -> None:
+    """A 3-D layer whose halo is one cell on each side (k4 s2 p1) on 8³ chunks: each task reads its own block whole
+    and, of each of its up to 26 neighbours, only the shell its stamps reach, cut where that block lives (one
+    _borders task per block), so that a worker receives a halo, not whole blocks."""
+    rng = np.random.default_rng(5)
+    x = da.from_array(rng.standard_normal((1, 2, 24, 24, 24)), chunks=(1, 2, 8, 8, 8))
+    w = rng.standard_normal((2, 2, 4, 4, 4))
+    y = tdask.conv_transpose(x, w, stride=2, padding=1)
+    graph = dict(y.__dask_graph__())
+    tasks = {k: graph[k] for k in graph if k[0] == y.name}
+    borders = {k: graph[k] for k in graph if k[0] == f"{y.name}-borders"}
+    assert len(tasks) == 27 and len(borders) == 27  # one task per output block, one cut per input block
+    computed = dict(zip(borders, dask.compute(*(Delayed(k, graph) for k in borders), scheduler="sync")))
+    shell = max(sum(part.size for part in parts.values()) for parts in computed.values())
+    assert shell < 8**3 * 2  # all its neighbours' halos together hold fewer cells than the block itself
+    for key, task in tasks.items():
+        whole = [d for d in task.dependencies if d[0] == x.name]
+        assert whole == [(x.name, 0, 0, *key[3:])]  # its own block, and no other whole block
+    assert_close(y.compute(scheduler="sync"), tconv.conv_transpose(x.compute(), w, stride=2, padding=1))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -186,28 +186,48 @@ class _Layer:
 
 def _piece(blocks: Sequence[np.ndarray], reads: Sequence[AxisRead], batch: int, channels: int,
            dtype: np.dtype) -> np.ndarray:
-    """The cells the reads ask for, from the blocks they name (C order over the axes), zeros outside the array."""
-    if len(blocks) == 1 and all(r.start == r.offsets[0] and r.stop == r.offsets[0] + blocks[0].shape[2 + a]
-                                for a, r in enumerate(reads)):
+    """The cells the reads ask for, from the blocks they name (C order over the axes), zeros outside the array.
+
+    A neighbour's block arrives cut to the cells the read needs (:func:`_cut`), so along each axis a block's
+    first cell is ``max(start, offset)``: its chunk's offset where it arrives whole, the read's start where cut.
+    """
+    starts = [[max(r.start, o) for o in r.offsets] for r in reads]
+    if len(blocks) == 1 and all(r.start == f[0] and r.stop == f[0] + blocks[0].shape[2 + a]
+                                for a, (r, f) in enumerate(zip(reads, starts))):
         return blocks[0]  # the read is exactly one block
     shape = (batch, channels, *(r.stop - r.start for r in reads))
-    inside = bool(blocks) and all(r.start >= 0 and r.stop <= r.offsets[-1] + blocks[-1].shape[2 + a]
-                                  for a, r in enumerate(reads))
+    inside = bool(blocks) and all(r.start >= 0 and r.stop <= f[-1] + blocks[-1].shape[2 + a]
+                                  for a, (r, f) in enumerate(zip(reads, starts)))
     piece = (np.empty if inside else np.zeros)(shape, dtype)
-    for block, where in zip(blocks, itertools.product(*(r.offsets for r in reads))):
+    for block, where in zip(blocks, itertools.product(*starts)):
         into, source = [slice(None), slice(None)], [slice(None), slice(None)]
-        for a, (r, offset) in enumerate(zip(reads, where)):
-            lo, hi = max(r.start, offset), min(r.stop, offset + block.shape[2 + a])
+        for a, (r, first) in enumerate(zip(reads, where)):
+            lo, hi = max(r.start, first), min(r.stop, first + block.shape[2 + a])
             into.append(slice(lo - r.start, hi - r.start))
-            source.append(slice(lo - offset, hi - offset))
+            source.append(slice(lo - first, hi - first))
         piece[tuple(into)] = block[tuple(source)]
     return piece
 
 
+def _borders(block: np.ndarray, cuts: tuple[tuple[tuple[int, int], ...], ...]) -> dict[Any, np.ndarray]:
+    """The parts of a block that its neighbours' tasks read (their halos), each a copy, by its cells per axis.
+
+    One task per block runs where the block lives, so that only these cells (a shell around the block, not the
+    block) travel to the neighbours' workers, as in dask's own ``overlap``, with one task per block, not per pair.
+
+    >>> _borders(np.arange(6).reshape(1, 1, 6), (((4, 6),), ((0, 1),)))[((4, 6),)].tolist()
+    [[[4, 5]]]
+    """
+    return {cells: np.ascontiguousarray(block[(slice(None), slice(None), *(slice(lo, hi) for lo, hi in cells))])
+            for cells in cuts}
+
+
 def _task(layer: _Layer, reads: tuple[AxisRead, ...], batch: int, channels: int, dtype: str, weight: np.ndarray,
-          bias: np.ndarray | None, *blocks: np.ndarray) -> np.ndarray:
-    """One output block: its input cells gathered, the whole-array engines on them, the kept cells."""
-    piece = _piece(blocks, reads, batch, channels, np.dtype(dtype))
+          bias: np.ndarray | None, cuts: tuple[Any, ...], *blocks: Any) -> np.ndarray:
+    """One output block: its input cells gathered, the whole-array engines on them, the kept cells. ``cuts``
+    names, for each block read in part, its cells in that block's :func:`_borders` (None: the whole block)."""
+    parts = [block if cells is None else block[cells] for block, cells in zip(blocks, cuts)]
+    piece = _piece(parts, reads, batch, channels, np.dtype(dtype))
     if layer.cast is not None:
         piece = piece.astype(layer.cast, copy=False)
     with options(memory_budget=layer.memory_budget):
@@ -291,20 +311,41 @@ def _key(array: Any) -> Any:
 def _graph(name: str, x: Any, reads: list[list[AxisRead]], layer: _Layer, out_channels: int, dtype: np.dtype,
            weight: Any, bias: Any) -> Any:
     """One task per output block: batch chunk × the blocks of each axis, each naming its input blocks, the weight
-    and the bias by key."""
+    and the bias by key. A neighbour's block that a task reads only in part comes from that block's
+    :func:`_borders` task, so that a halo, not the whole block, moves between workers."""
     from dask._task_spec import Task, TaskRef
     from dask.highlevelgraph import HighLevelGraph
 
     w_ref = TaskRef(_key(weight))
     b_ref = None if bias is None else TaskRef(_key(bias))
     channels = x.shape[1]
-    tasks: dict[Any, Any] = {}
-    for n, batch in enumerate(x.chunks[0]):
+    # first the cells each task reads of each block: whole, or a part (its halo) that the block's _borders cuts
+    plan: dict[Any, tuple[tuple[AxisRead, ...], list[tuple[Any, Any]]]] = {}
+    cuts: dict[Any, set[Any]] = {}
+    for n in range(len(x.chunks[0])):
         for where in itertools.product(*(range(len(r)) for r in reads)):
             axis_reads = tuple(r[i] for r, i in zip(reads, where))
-            refs = [TaskRef((x.name, n, 0, *blocks)) for blocks in itertools.product(*(r.blocks for r in axis_reads))]
-            key = (name, n, 0, *where)
-            tasks[key] = Task(key, _task, layer, axis_reads, batch, channels, x.dtype.str, w_ref, b_ref, *refs)
+            sources: list[tuple[Any, Any]] = []
+            for blocks in itertools.product(*(r.blocks for r in axis_reads)):
+                source = (x.name, n, 0, *blocks)
+                offsets = [r.offsets[r.blocks.index(j)] for r, j in zip(axis_reads, blocks)]
+                sizes = [size[j] for j, size in zip(blocks, x.chunks[2:])]
+                cells = tuple((max(r.start, o) - o, min(r.stop, o + size) - o)
+                              for r, o, size in zip(axis_reads, offsets, sizes))
+                if all(cell == (0, size) for cell, size in zip(cells, sizes)):
+                    sources.append((source, None))
+                else:
+                    cuts.setdefault(source, set()).add(cells)
+                    sources.append((source, cells))
+            plan[(name, n, 0, *where)] = axis_reads, sources
+    borders = f"{name}-borders"
+    tasks: dict[Any, Any] = {(borders, *source[1:]): Task((borders, *source[1:]), _borders, TaskRef(source),
+                                                          tuple(sorted(wanted)))
+                             for source, wanted in cuts.items()}
+    for key, (axis_reads, sources) in plan.items():
+        refs = [TaskRef(source if cells is None else (borders, *source[1:])) for source, cells in sources]
+        tasks[key] = Task(key, _task, layer, axis_reads, x.chunks[0][key[1]], channels, x.dtype.str, w_ref, b_ref,
+                          tuple(cells for _, cells in sources), *refs)
     dependencies: list[Any] = [a for a in (x, weight, bias) if a is not None]
     graph = HighLevelGraph.from_collections(name, tasks, dependencies=dependencies)
     chunks = (x.chunks[0], (out_channels,), *(tuple(r.size for r in axis) for axis in reads))
