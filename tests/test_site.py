@@ -12,10 +12,13 @@ test-artifacts/site-*.png; with TCONV_UPDATE_SCREENSHOTS=1 the run also writes t
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -44,12 +47,30 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-d", str(out / "doctrees"),
-         str(DOCS), str(out / "html")],
+        [sys.executable, "-c", _BUILD, str(out / "imports.json"), "-W", "--keep-going", "-q", "-b", "html",
+         "-d", str(out / "doctrees"), str(DOCS), str(out / "html")],
         capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout}\n{proc.stderr}"
     assert proc.stderr.strip() == "", proc.stderr
     return out / "html"
+
+
+#: sphinx-build (as ``python -m sphinx`` runs it), recording the top-level packages that tconv's own code (src/ and
+#: docs/: conf.py, the extension, the modules autosummary imports) imports while the site builds.
+_BUILD = f"""
+import builtins, json, sys
+from sphinx.cmd.build import main
+roots, imported, real_import = {[str(ROOT / "src"), str(DOCS)]!r}, set(), builtins.__import__
+def record(name, globals=None, locals=None, fromlist=(), level=0):
+    if level == 0 and str((globals or {{}}).get("__file__") or "").startswith(tuple(roots)):
+        imported.add(name.partition(".")[0])
+    return real_import(name, globals, locals, fromlist, level)
+builtins.__import__ = record
+rc = main(sys.argv[2:])
+with open(sys.argv[1], "w") as f:
+    json.dump(sorted(imported), f)
+sys.exit(rc)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +135,53 @@ def test_every_internal_link_resolves(browser, base_url: str) -> None:
     for must in ["/api/generated/tconv.conv_transpose.html", "/zh/seeds/seed001-example1.html",
                  "/explorer/index.html", "/_gallery/en/padding_strides_odd_transposed.gif"]:
         assert base_url + must in seen, must
+
+
+def _docs_extra_closure() -> set[str]:
+    """The distributions ``pip install -e ".[docs]"`` brings: the extra as pyproject.toml declares it (``tconv[...]``
+    read from the same file), then each package's own requirements as installed here, markers evaluated."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    todo = [Requirement(r) for r in extras["docs"]]
+    seen: set[tuple[str, frozenset[str]]] = set()
+    while todo:
+        req = todo.pop()
+        name = canonicalize_name(req.name)
+        if name == project["name"]:
+            todo += [Requirement(r) for r in project["dependencies"]]
+            todo += [Requirement(r) for extra in req.extras for r in extras[extra]]
+            continue
+        if (name, frozenset(req.extras)) in seen:
+            continue
+        seen.add((name, frozenset(req.extras)))
+        try:
+            requires = importlib.metadata.requires(req.name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        todo += [r for r in map(Requirement, requires)
+                 if r.marker is None or any(r.marker.evaluate({"extra": e}) for e in (*req.extras, ""))]
+    return {name for name, _ in seen}
+
+
+def test_docs_extra_brings_what_the_build_imports(site: Path) -> None:
+    """Every package tconv's code imports while the site builds (the gallery's GIFs need Pillow, autosummary's import
+    of tconv.notebook needs anywidget) is brought by the `docs` extra, so docs/hosting.md's commands work in a fresh
+    environment with only ``pip install -e ".[docs]"``."""
+    from packaging.utils import canonicalize_name
+
+    imported = set(json.loads((site.parent / "imports.json").read_text(encoding="utf-8")))
+    assert {"PIL", "anywidget", "numpy"} <= imported, imported  # the recording saw the imports it is here for
+    closure = _docs_extra_closure()
+    owners = importlib.metadata.packages_distributions()
+    missing = {}
+    for top in sorted(imported - set(sys.stdlib_module_names) - {"tconv", "tconv_site"}):
+        dists = {canonicalize_name(d) for d in owners.get(top, [])}
+        if not dists & closure:
+            missing[top] = sorted(dists)
+    assert missing == {}, f"the docs build imports packages the docs extra does not bring: {missing}"
 
 
 def test_api_pages_list_every_public_name(browser, base_url: str) -> None:
