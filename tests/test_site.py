@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -182,6 +183,17 @@ def test_docs_extra_brings_what_the_build_imports(site: Path) -> None:
         if not dists & closure:
             missing[top] = sorted(dists)
     assert missing == {}, f"the docs build imports packages the docs extra does not bring: {missing}"
+
+
+def test_api_types_read_as_the_code_writes_them(site: Path) -> None:
+    """Type hints show the aliases' names (``ArrayLike | None``, ``IntOrSeq | str``), never an object's repr."""
+    shown = [page.relative_to(site).as_posix() for page in site.rglob("*.html")
+             if "ForwardRef(" in (text := page.read_text(encoding="utf-8")) or "TypeAliasForwardRef" in text]
+    assert shown == [], shown
+    text = (site / "api/generated/tconv.conv_transpose.html").read_text(encoding="utf-8")
+    fields = {m[1]: re.sub(r"<[^>]+>", "", m[2]) for m in re.finditer(r"<strong>(\w+)</strong> \((.*?)\) –", text)}
+    assert fields["bias"] == "ArrayLike | None", fields
+    assert fields["padding"] == "IntOrSeq | str", fields
 
 
 def test_api_pages_list_every_public_name(browser, base_url: str) -> None:
