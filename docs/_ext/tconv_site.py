@@ -6,6 +6,8 @@
   ``explorer/``, embedded in a page by an iframe; it computes in the browser, so a static host serves it.
 - The language switch: a page ``X`` and its Chinese counterpart ``zh/X`` link to each other from the navbar, and
   a Chinese page declares ``lang="zh-CN"`` (so the browser picks a CJK font for it).
+- Chinese line breaks: on a Chinese page a source line break between two Chinese characters is dropped (HTML
+  would show it as a space), so the Markdown stays wrapped and readable on a forge.
 """
 
 from __future__ import annotations
@@ -176,10 +178,70 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict[s
         }
 
 
+#: Chinese characters and the punctuation written between them (CJK symbols, full-width forms, curly quotes).
+CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’"
+#: A line break in the source between two of them: Markdown keeps it as a newline, which a browser shows as a space.
+CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
+
+
+def _block(node: nodes.Node) -> nodes.Node | None:
+    """The paragraph-like element (not an inline one) that holds a text node: line breaks join within it only."""
+    parent = node.parent
+    while parent is not None and isinstance(parent, nodes.Inline):
+        parent = parent.parent
+    return parent
+
+
+def _join_chinese_lines(app: Sphinx, doctree: nodes.document) -> None:
+    """On the Chinese pages, drop a source line break between two Chinese characters (a browser would show a space
+    there, "的 视角": Chinese has none between words), so the Markdown can stay wrapped at any width. Code, literal
+    blocks and raw HTML keep their line breaks, and a break beside inline code stays a space."""
+    if not app.env.docname.startswith("zh/"):
+        return
+    texts = list(doctree.findall(nodes.Text))
+    kept = {id(t) for t in texts
+            if any(isinstance(a, (nodes.FixedTextElement, nodes.literal, nodes.raw, nodes.comment))
+                   for a in _ancestors(t))}
+    for i, text in enumerate(texts):
+        if "\n" not in text or id(text) in kept:
+            continue
+        before, after = _edge(texts, i, -1, kept), _edge(texts, i, 1, kept)
+        # the neighbours' characters only look on (the pattern's look-arounds): what is dropped is this node's own
+        joined = CJK_BREAK.sub("", before + text + after)
+        joined = joined[len(before):len(joined) - len(after)]
+        if joined != text:
+            texts[i] = nodes.Text(joined)
+            # by identity: Text is a str, and Element.replace finds the first child *equal* to it (another "\n")
+            parent = text.parent
+            parent[next(k for k, child in enumerate(parent.children) if child is text)] = texts[i]
+
+
+def _edge(texts: list[nodes.Text], i: int, step: int, kept: set[int]) -> str:
+    """The character of text ``i``'s neighbour (``step`` −1: the one before) that touches it, if that neighbour is
+    in the same paragraph; inline code reads as a Latin letter (the space beside it stays)."""
+    j = i + step
+    while 0 <= j < len(texts) and texts[j] == "":  # MyST leaves empty ones beside inline markup
+        j += step
+    if not 0 <= j < len(texts) or _block(texts[j]) is not _block(texts[i]):
+        return ""
+    if id(texts[j]) in kept:
+        return "x"
+    return texts[j][-1:] if step < 0 else texts[j][:1]
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Node]:
+    out = []
+    while node.parent is not None:
+        node = node.parent
+        out.append(node)
+    return out
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("tconv-gallery", GalleryDirective)
     app.add_directive("tconv-explorer", ExplorerDirective)
     app.connect("html-page-context", _page_context)
     app.connect("source-read", _outside_links)
+    app.connect("doctree-read", _join_chinese_lines)
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
