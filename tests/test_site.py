@@ -13,6 +13,7 @@ test-artifacts/site-*.png; with TCONV_UPDATE_SCREENSHOTS=1 the run also writes t
 from __future__ import annotations
 
 import importlib.metadata
+import itertools
 import json
 import os
 import re
@@ -248,6 +249,52 @@ def test_chinese_text_has_no_line_break_spaces(site: Path) -> None:
     assert "变为\n<code" in guide
 
 
+def _prev_next_switch(site: Path, page: str) -> tuple[str | None, str | None, tuple[str, str]]:
+    """A built page's Previous and Next (as site paths, or None) and its language switch (site path, label)."""
+    text = (site / page).read_text(encoding="utf-8")
+
+    def target(pattern: str) -> re.Match[str] | None:
+        return re.search(pattern, text)
+
+    def resolve(href: str) -> str:
+        return (Path("/", page).parent / href).resolve().as_posix().lstrip("/")
+
+    prev, nxt = target(r'class="left-prev"\s+href="([^"]+)"'), target(r'class="right-next"\s+href="([^"]+)"')
+    switch = target(r'class="nav-link tconv-lang-switch" href="([^"]+)"[^>]*>([^<]+)<')
+    assert switch is not None, f"{page} has no language switch"
+    return (prev and resolve(prev[1]), nxt and resolve(nxt[1]), (resolve(switch[1]), switch[2]))
+
+
+def test_previous_next_follow_the_reading_order(site: Path) -> None:
+    """Previous/Next walk each seeds index's pages in its list's order (relation 8, 9, 10, …, not a string sort),
+    the guide's last page leads to the API reference, and no Previous/Next crosses between English and 中文."""
+    for lang in ("", "zh/"):
+        index = (DOCS / lang / "seeds/README.md").read_text(encoding="utf-8")
+        order = [f"{lang}seeds/README.html"] + [f"{lang}seeds/{slug}.html" for slug in
+                                                dict.fromkeys(re.findall(r"\]\((seed\d{3}-[\w-]+)\.md\)", index))]
+        assert order.index(f"{lang}seeds/seed004-relation9.html") < order.index(f"{lang}seeds/seed004-relation10.html")
+        for before, after in itertools.pairwise(order):
+            assert _prev_next_switch(site, before)[1] == after, (before, after)
+            assert _prev_next_switch(site, after)[0] == before, (before, after)
+    assert _prev_next_switch(site, "hosting.html")[1] == "api/index.html"
+    crossing = []
+    for page in sorted(site.rglob("*.html")):
+        name = page.relative_to(site).as_posix()
+        if name.startswith(("_", "explorer/", "genindex", "search", "py-modindex")):
+            continue
+        prev, nxt, _switch = _prev_next_switch(site, name)
+        crossing += [f"{name} → {n}" for n in (prev, nxt) if n and n.startswith("zh/") != name.startswith("zh/")]
+    assert crossing == [], crossing
+
+
+def test_language_switch_on_a_page_without_translation_leads_home(site: Path) -> None:
+    """Every page has the switch: to its counterpart, or, where it has none, to the other language's front page."""
+    assert _prev_next_switch(site, "guide.html")[2] == ("zh/guide.html", "中文")
+    assert _prev_next_switch(site, "hosting.html")[2] == ("zh/index.html", "中文（首页）")
+    assert _prev_next_switch(site, "api/generated/tconv.conv_transpose.html")[2] == ("zh/index.html", "中文（首页）")
+    assert _prev_next_switch(site, "zh/guide.html")[2] == ("guide.html", "English")
+
+
 def test_api_pages_list_every_public_name(browser, base_url: str) -> None:
     context, pg, errors = _page(browser, base_url + "/api/generated/tconv.html")
     listed = set(pg.eval_on_selector_all("table.autosummary td:first-child a", "els => els.map(e => e.textContent)"))
@@ -315,6 +362,11 @@ def test_language_switch_goes_to_chinese_and_back(browser, base_url: str) -> Non
     pg.goto(base_url + "/seeds/seed000-output-padding.html")
     pg.click("a.tconv-lang-switch")
     pg.wait_for_url("**/zh/seeds/seed000-output-padding.html")
+    # a page with no Chinese counterpart leads to the Chinese front page, and says so
+    pg.goto(base_url + "/hosting.html")
+    assert pg.inner_text("a.tconv-lang-switch") == "中文（首页）"
+    pg.click("a.tconv-lang-switch")
+    pg.wait_for_url("**/zh/index.html")
     pg.goto(base_url + "/index.html")
     pg.click("a.tconv-lang-switch")
     pg.wait_for_url("**/zh/index.html")
