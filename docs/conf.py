@@ -20,8 +20,9 @@ sys.path.insert(0, str(HERE / "_ext"))
 import tconv  # noqa: E402  (the installed package, or src/ on PYTHONPATH)
 
 project = "tconv"
-author = "the tconv authors"
-copyright = "the tconv authors, MIT licence"
+# as LICENSE says it: the footer reads "© Copyright 2026 tconv contributors. tconv is under the MIT licence, …"
+author = "tconv contributors"
+copyright = "2026 tconv contributors. tconv is under the MIT licence, its bundled font under the SIL OFL 1.1"
 release = version = getattr(tconv, "__version__", "")
 
 extensions = [

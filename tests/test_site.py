@@ -295,6 +295,14 @@ def test_language_switch_on_a_page_without_translation_leads_home(site: Path) ->
     assert _prev_next_switch(site, "zh/guide.html")[2] == ("guide.html", "English")
 
 
+def test_footer_says_what_license_says(site: Path) -> None:
+    """The footer's holder and year are LICENSE's, with both licences (tconv's MIT, the bundled font's OFL)."""
+    holder = re.search(r"^Copyright \(c\) (.+)$", (ROOT / "LICENSE").read_text(encoding="utf-8"), re.M)
+    assert holder is not None
+    footer = re.sub(r"\s+", " ", (site / "index.html").read_text(encoding="utf-8"))
+    assert f"© Copyright {holder[1]}. tconv is under the MIT licence, its bundled font under the SIL OFL 1.1." in footer
+
+
 def test_api_pages_list_every_public_name(browser, base_url: str) -> None:
     context, pg, errors = _page(browser, base_url + "/api/generated/tconv.html")
     listed = set(pg.eval_on_selector_all("table.autosummary td:first-child a", "els => els.map(e => e.textContent)"))
