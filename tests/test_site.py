@@ -12,6 +12,8 @@ test-artifacts/site-*.png; with TCONV_UPDATE_SCREENSHOTS=1 the run also writes t
 
 from __future__ import annotations
 
+import html
+import importlib
 import importlib.metadata
 import itertools
 import json
@@ -303,6 +305,26 @@ def test_footer_says_what_license_says(site: Path) -> None:
     assert f"© Copyright {holder[1]}. tconv is under the MIT licence, its bundled font under the SIL OFL 1.1." in footer
 
 
+def test_api_data_are_documented_with_their_values(site: Path) -> None:
+    """A module's public data (``__all__`` names that are no function, class or module) have their entry, with the
+    #: comment and the value, on the module's page: tconv.frameworks.FRAMEWORKS and FROM_READS."""
+    import inspect
+    import types
+
+    api = (DOCS / "api/index.md").read_text(encoding="utf-8")
+    data = [(module, name) for module in re.findall(r"^   (tconv[\w.]*)$", api, re.M)
+            for name in importlib.import_module(module).__all__
+            if not isinstance(value := getattr(importlib.import_module(module), name), types.ModuleType)
+            and not inspect.isroutine(value) and not inspect.isclass(value)]
+    assert ("tconv.frameworks", "FRAMEWORKS") in data and ("tconv.frameworks", "FROM_READS") in data
+    for module, name in data:
+        text = (site / f"api/generated/{module}.html").read_text(encoding="utf-8")
+        assert f'id="{module}.{name}"' in text, (module, name)
+    frameworks = html.unescape(re.sub(r"<[^>]+>", "", (site / "api/generated/tconv.frameworks.html").read_text(
+        encoding="utf-8")))
+    assert "FRAMEWORKS = {'jax': 'JAX', 'keras': 'Keras', 'onnx': 'ONNX', 'tf': 'TensorFlow'}" in frameworks
+
+
 def test_api_pages_list_every_public_name(browser, base_url: str) -> None:
     context, pg, errors = _page(browser, base_url + "/api/generated/tconv.html")
     listed = set(pg.eval_on_selector_all("table.autosummary td:first-child a", "els => els.map(e => e.textContent)"))
@@ -316,6 +338,7 @@ def test_api_pages_list_every_public_name(browser, base_url: str) -> None:
     assert set(tconv.grad.__all__) <= grad_listed
     pg.goto(base_url + "/api/generated/tconv.notebook.Explorer.html")
     assert "Explorer" in pg.inner_text("h1")
+    assert "Explorer(input_size=None, kernel_size=None, stride=1," in " ".join(pg.inner_text("dl.py.class dt").split())
     context.close()
     assert errors == [], errors
 
