@@ -49,7 +49,7 @@ VERSION = tconv.__version__
 MISSING = {
     "show": ["tconv", "animate", "-i", "3", "-k", "3", "-o", "odd.gif"],
     "web": ["tconv", "serve", "--no-browser", "--port", "0"],
-    "onnx": ["tconv", "onnx", "model.onnx"],
+    "onnx": ["tconv", "onnx", str(ROOT / "README.md")],  # a file that exists: a missing one is said first
     "notebook": ["python", "-c", "import tconv\ntry: tconv.Explorer\nexcept tconv.TconvError as e: print(e)"],
     "bench": ["tconv", "bench", "--rounds", "1", "--no-memory"],
     "dask": ["python", "-c", "import tconv.dask\ntry: tconv.dask.conv_transpose([[[1.0]]], [[[1.0]]])\n"
