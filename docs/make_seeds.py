@@ -179,14 +179,69 @@ def render(ex: Example) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
+#: The seeds: five Chinese tutorials on PyTorch's ConvTranspose2d that tconv was built against, numbered 000–004
+#: as tconv's docs and tests cite them. Each is cited by its title and, where the copy names one, its address.
+TUTORIALS = {
+    "en": [
+        "**Seed 000**: 逆卷积的详细解释ConvTranspose2d(fractionally-strided convolutions), wanghui-garcia on cnblogs,",
+        "  <https://www.cnblogs.com/wanghui-garcia/p/10791328.html> (its output_padding section follows the same",
+        "  author's <https://www.cnblogs.com/wanghui-garcia/p/10791778.html>). Reproduced here: its two sizes",
+        "  (2×2 → 4×4, 3×3 → 5×5) and its output_padding.",
+        "**Seed 001**: PyTorch 反卷積運算 一 (2021-10-13; the copy names no address). Reproduced here: its two",
+        "  examples, computed in PyTorch and by hand.",
+        "**Seed 002**: 反卷积(转置卷积)的理解, kk17 on cnblogs, <https://www.cnblogs.com/kk17/p/10094075.html>.",
+        "  Reproduced here: the convolution as a matrix C, and the transposed convolution as Cᵀ (the gradient).",
+        "**Seed 003**: PyTorch ConvTranspose2d 的定义与计算过程, yongqiang on CSDN,",
+        "  <https://blog.csdn.net/chengyq116/article/details/128194758>: PyTorch's documentation of",
+        "  `ConvTranspose2d` annotated in Chinese. It works no example by hand, so no page here; its shape examples",
+        "  (the documentation's `ConvTranspose2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2))` on 50 × 100",
+        "  gives 93 × 100, and 12 → 6 → 12 with `output_size`) are checked in",
+        "  [tests/test_seeds.py](../../tests/test_seeds.py).",
+        "**Seed 004**: 卷积与反卷积的相关计算及可视化 (the copy names no address), a Chinese reading of Vincent",
+        "  Dumoulin and Francesco Visin, *A guide to convolution arithmetic for deep learning*, arXiv:1603.07285,",
+        "  <https://arxiv.org/abs/1603.07285>, with its animations from <https://github.com/vdumoulin/conv_arithmetic>.",
+        "  Reproduced here: the transposed convolution's relations 8–14 (numbered as there) on their figures' sizes.",
+    ],
+    "zh": [
+        "**Seed 000**：逆卷积的详细解释ConvTranspose2d(fractionally-strided convolutions)，wanghui-garcia，博客园，",
+        "  <https://www.cnblogs.com/wanghui-garcia/p/10791328.html>（其 output_padding 一节依据同一作者的",
+        "  <https://www.cnblogs.com/wanghui-garcia/p/10791778.html>）。这里重现：它的两个尺寸（2×2 → 4×4，",
+        "  3×3 → 5×5）和 output_padding。",
+        "**Seed 001**：PyTorch 反卷積運算 一（2021-10-13；这份副本未注明原文地址）。这里重现：它的两个例子，",
+        "  PyTorch 计算与手算。",
+        "**Seed 002**：反卷积(转置卷积)的理解，kk17，博客园，<https://www.cnblogs.com/kk17/p/10094075.html>。",
+        "  这里重现：卷积写成矩阵 C，转置卷积即乘以 Cᵀ（梯度）。",
+        "**Seed 003**：PyTorch ConvTranspose2d 的定义与计算过程，yongqiang，CSDN，",
+        "  <https://blog.csdn.net/chengyq116/article/details/128194758>：PyTorch `ConvTranspose2d` 文档的中文注解。",
+        "  它没有手算的例子，所以这里没有它的页面；其中的尺寸例子（文档的",
+        "  `ConvTranspose2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2))` 作用于 50 × 100 得到 93 × 100，",
+        "  以及用 `output_size` 从 12 → 6 → 12）由 [tests/test_seeds.py](../../../tests/test_seeds.py) 检查。",
+        "**Seed 004**：卷积与反卷积的相关计算及可视化（这份副本未注明原文地址），是对 Vincent Dumoulin 与",
+        "  Francesco Visin《A guide to convolution arithmetic for deep learning》（arXiv:1603.07285，",
+        "  <https://arxiv.org/abs/1603.07285>）的中文解读，动图来自 <https://github.com/vdumoulin/conv_arithmetic>。",
+        "  这里重现：转置卷积的关系 8–14（编号同原文），用各图的尺寸。",
+    ],
+}
+
+
+def tutorials(lang: str) -> list[str]:
+    """The seeds as a Markdown list, each item's continuation lines indented under it."""
+    return [("- " + line) if not line.startswith("  ") else line for line in TUTORIALS[lang]]
+
+
 def index() -> str:
     lines = [
         "# The seeds, reproduced",
         "",
-        "The five tutorials in `shared/seeds/` explain PyTorch's `ConvTranspose2d` by hand, one example each. Here",
-        "every example is a tconv walkthrough: the same numbers, every step shown, checked against the computation",
-        "(and PyTorch) by the test suite. Each page gives the one command that reproduces it; add `--lang zh` for",
-        "the prose in Chinese, `--format markdown|html|json` for other formats.",
+        "Five tutorials in Chinese (the seeds, numbered 000–004 throughout tconv's docs and tests) explain PyTorch's",
+        "`ConvTranspose2d`, most of them by working an example by hand:",
+        "",
+        *tutorials("en"),
+        "",
+        "Here every worked example of seeds 000, 001, 002 and 004 is a tconv walkthrough: the same numbers, every",
+        "step shown, checked against the computation (and PyTorch) by the test suite. Each page gives the one command",
+        "that reproduces it; add `--lang zh` for the prose in Chinese, `--format markdown|html|json` for other",
+        "formats.",
         "",
     ]
     for ex in EXAMPLES:
@@ -300,9 +355,14 @@ def index_zh() -> str:
     lines = [
         "# 教程中的例子，逐一重现",
         "",
-        "`shared/seeds/` 中的五篇教程手工讲解 PyTorch 的 `ConvTranspose2d`，每篇一个例子。这里每个例子都是一次 tconv",
-        "演算：同样的数值，列出每一步，并由测试套件与实际计算（以及 PyTorch）核对。每页给出复现它的那一条命令；",
-        "去掉 `--lang zh` 得到英文，`--format markdown|html|json` 得到其他格式。",
+        "五篇中文教程（即 tconv 文档和测试中编号为 000–004 的 seed）讲解 PyTorch 的 `ConvTranspose2d`，",
+        "大多手算一个例子：",
+        "",
+        *tutorials("zh"),
+        "",
+        "这里 seed 000、001、002 和 004 的每个算例都是一次 tconv 演算：同样的数值，列出每一步，并由测试套件与实际计算",
+        "（以及 PyTorch）核对。每页给出复现它的那一条命令；去掉 `--lang zh` 得到英文，`--format markdown|html|json`",
+        "得到其他格式。",
         "",
     ]
     for ex in EXAMPLES:

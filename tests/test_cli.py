@@ -883,3 +883,47 @@ def test_site_refuses_a_file_or_a_missing_parent_in_one_line(tmp_path, capsys, w
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("tconv site: error: DIR ")
     assert not (tmp_path / "missing").exists()
+
+
+def test_help_names_the_packages_as_the_install_hints_do(capsys) -> None:
+    """serve's and onnx's help say which packages they need in the words of the "needs X" messages (install_hint),
+    not as ``tconv[web]``, which pip finds only once tconv is on a package index."""
+    from tconv._extras import install_hint
+
+    for argv, extra in [(["serve", "--help"], "web"), (["onnx", "--help"], "onnx")]:
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 0
+        out = " ".join(capsys.readouterr().out.split())  # argparse wraps the help
+        assert install_hint(extra) in out and "tconv[" not in out, out
+
+
+def test_gallery_without_pillow_suggests_svg_and_makes_no_folder(monkeypatch, tmp_path: Path, capsys) -> None:
+    from tconv.scene.gallery import GALLERY
+
+    monkeypatch.setitem(sys.modules, "PIL", None)  # Pillow not installed
+    folder = tmp_path / "gallery"
+    assert main(["gallery", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tconv gallery: error: GIF and PNG output need Pillow")
+    assert err.rstrip().endswith(f"; or draw it as SVG: tconv gallery {folder} --format svg")
+    assert not folder.exists()
+    # and the suggestion works without Pillow
+    assert main(["gallery", str(folder), "--format", "svg"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{e.name}.svg" for e in GALLERY)
+
+
+def test_onnx_names_a_missing_model_before_asking_for_onnx(monkeypatch, tmp_path: Path, capsys) -> None:
+    """Installing onnx would not help with a file that does not exist: that is said first."""
+    from tconv._extras import install_hint
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # onnx not installed
+    for model, message in [("/nonexistent.onnx", "MODEL '/nonexistent.onnx' does not exist"),
+                           (str(tmp_path), f"MODEL '{tmp_path}' is a folder, not an .onnx file"),
+                           ("", "MODEL is empty: give an .onnx file")]:
+        assert main(["onnx", model]) == 2
+        assert capsys.readouterr().err == f"tconv onnx: error: {message}\n"
+    (tmp_path / "m.onnx").write_bytes(b"\x08\x07")
+    assert main(["onnx", str(tmp_path / "m.onnx")]) == 2
+    assert capsys.readouterr().err == f"tconv onnx: error: reading ONNX models needs the onnx package: " \
+                                      f"{install_hint('onnx')}\n"

@@ -491,3 +491,16 @@ def test_typed_values_give_the_sizes_and_the_repr_the_call() -> None:
     assert repr(one_axis) == (
         "tconv.Explorer(input_size=(5,), kernel_size=(3,), stride=(2,), padding=(1,), output_size=(10,), "
         "lang='zh')  # 5 → 10")
+
+
+def test_signature_is_the_knobs_not_args_kwargs() -> None:
+    """help(Explorer) and the API page read __init__'s parameters (traitlets' __new__ would give *args, **kwargs)."""
+    import inspect
+
+    from tconv.notebook import Explorer
+
+    params = inspect.signature(Explorer).parameters
+    assert list(params)[:7] == ["input_size", "kernel_size", "stride", "padding", "output_padding", "dilation",
+                                "output_size"]
+    assert params["stride"].default == 1 and params["mode"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert "self" not in params

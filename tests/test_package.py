@@ -77,3 +77,12 @@ def test_doctor_is_a_plain_function_and_its_parts_import_from_the_package() -> N
     assert list(inspect.signature(tconv.doctor).parameters)[:2] == ["model", "input_shape"]
     assert tconv.Diagnosis is Diagnosis
     assert writers.dims((350, 525)) == "350×525"
+
+
+def test_dir_lists_tconv_names_and_its_submodules_only() -> None:
+    """No typing helper (Any, TYPE_CHECKING) nor __future__'s ``annotations`` among the public-looking names."""
+    import types
+
+    others = {n for n in dir(tconv) if not n.startswith("_")} - set(tconv.__all__) - {"Explorer"}
+    assert {n for n in others if not isinstance(getattr(tconv, n), types.ModuleType)} == set()
+    assert {"Any", "TYPE_CHECKING", "annotations"}.isdisjoint(dir(tconv))

@@ -1,4 +1,4 @@
-"""The seeds' worked examples (../shared/seeds), reproduced exactly."""
+"""The seeds' worked examples (the five tutorials cited in docs/seeds/README.md), reproduced exactly."""
 
 from __future__ import annotations
 

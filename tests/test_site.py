@@ -12,10 +12,17 @@ test-artifacts/site-*.png; with TCONV_UPDATE_SCREENSHOTS=1 the run also writes t
 
 from __future__ import annotations
 
+import html
+import importlib
+import importlib.metadata
+import itertools
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -44,12 +51,30 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-d", str(out / "doctrees"),
-         str(DOCS), str(out / "html")],
+        [sys.executable, "-c", _BUILD, str(out / "imports.json"), "-W", "--keep-going", "-q", "-b", "html",
+         "-d", str(out / "doctrees"), str(DOCS), str(out / "html")],
         capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout}\n{proc.stderr}"
     assert proc.stderr.strip() == "", proc.stderr
     return out / "html"
+
+
+#: sphinx-build (as ``python -m sphinx`` runs it), recording the top-level packages that tconv's own code (src/ and
+#: docs/: conf.py, the extension, the modules autosummary imports) imports while the site builds.
+_BUILD = f"""
+import builtins, json, sys
+from sphinx.cmd.build import main
+roots, imported, real_import = {[str(ROOT / "src"), str(DOCS)]!r}, set(), builtins.__import__
+def record(name, globals=None, locals=None, fromlist=(), level=0):
+    if level == 0 and str((globals or {{}}).get("__file__") or "").startswith(tuple(roots)):
+        imported.add(name.partition(".")[0])
+    return real_import(name, globals, locals, fromlist, level)
+builtins.__import__ = record
+rc = main(sys.argv[2:])
+with open(sys.argv[1], "w") as f:
+    json.dump(sorted(imported), f)
+sys.exit(rc)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +141,190 @@ def test_every_internal_link_resolves(browser, base_url: str) -> None:
         assert base_url + must in seen, must
 
 
+def _docs_extra_closure() -> set[str]:
+    """The distributions ``pip install -e ".[docs]"`` brings: the extra as pyproject.toml declares it (``tconv[...]``
+    read from the same file), then each package's own requirements as installed here, markers evaluated."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    todo = [Requirement(r) for r in extras["docs"]]
+    seen: set[tuple[str, frozenset[str]]] = set()
+    while todo:
+        req = todo.pop()
+        name = canonicalize_name(req.name)
+        if name == project["name"]:
+            todo += [Requirement(r) for r in project["dependencies"]]
+            todo += [Requirement(r) for extra in req.extras for r in extras[extra]]
+            continue
+        if (name, frozenset(req.extras)) in seen:
+            continue
+        seen.add((name, frozenset(req.extras)))
+        try:
+            requires = importlib.metadata.requires(req.name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        todo += [r for r in map(Requirement, requires)
+                 if r.marker is None or any(r.marker.evaluate({"extra": e}) for e in (*req.extras, ""))]
+    return {name for name, _ in seen}
+
+
+def test_docs_extra_brings_what_the_build_imports(site: Path) -> None:
+    """Every package tconv's code imports while the site builds (the gallery's GIFs need Pillow, autosummary's import
+    of tconv.notebook needs anywidget) is brought by the `docs` extra, so docs/hosting.md's commands work in a fresh
+    environment with only ``pip install -e ".[docs]"``."""
+    from packaging.utils import canonicalize_name
+
+    imported = set(json.loads((site.parent / "imports.json").read_text(encoding="utf-8")))
+    assert {"PIL", "anywidget", "numpy"} <= imported, imported  # the recording saw the imports it is here for
+    closure = _docs_extra_closure()
+    owners = importlib.metadata.packages_distributions()
+    missing = {}
+    for top in sorted(imported - set(sys.stdlib_module_names) - {"tconv", "tconv_site"}):
+        dists = {canonicalize_name(d) for d in owners.get(top, [])}
+        if not dists & closure:
+            missing[top] = sorted(dists)
+    assert missing == {}, f"the docs build imports packages the docs extra does not bring: {missing}"
+
+
+def test_api_types_read_as_the_code_writes_them(site: Path) -> None:
+    """Type hints show the aliases' names (``ArrayLike | None``, ``IntOrSeq | str``), never an object's repr."""
+    shown = [page.relative_to(site).as_posix() for page in site.rglob("*.html")
+             if "ForwardRef(" in (text := page.read_text(encoding="utf-8")) or "TypeAliasForwardRef" in text]
+    assert shown == [], shown
+    text = (site / "api/generated/tconv.conv_transpose.html").read_text(encoding="utf-8")
+    fields = {m[1]: re.sub(r"<[^>]+>", "", m[2]) for m in re.finditer(r"<strong>(\w+)</strong> \((.*?)\) –", text)}
+    assert fields["bias"] == "ArrayLike | None", fields
+    assert fields["padding"] == "IntOrSeq | str", fields
+
+
+#: Chinese characters and their punctuation (as docs/_ext/tconv_site.py's CJK), and a line break between two.
+CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’"
+CJK_BREAK = re.compile(rf"[{CJK}][ \t]*\n\s*[{CJK}]")
+
+
+class _BlockText(HTMLParser):
+    """The text of each paragraph, list item, caption and heading; code stands as "x" (a break beside it is a
+    space in Chinese text too)."""
+
+    BLOCKS = frozenset({"p", "li", "dt", "dd", "figcaption", "h1", "h2", "h3", "h4", "td", "th"})
+    CODE = frozenset({"pre", "code", "script", "style", "kbd"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.parts: list[list[str]] = []
+        self.blocks: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append([])
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BLOCKS and self.parts:
+            self.blocks.append("".join(self.parts.pop()))
+        if tag in self.open:
+            while self.open.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        if self.parts:
+            self.parts[-1].append("x" if self.CODE & set(self.open) else data)
+
+
+def test_chinese_text_has_no_line_break_spaces(site: Path) -> None:
+    """A line break in a Chinese page's Markdown between two characters would show as a space ("的 视角"): the
+    site's extension joins them, on every Chinese page (the seeds' pages that docs/make_seeds.py writes included)."""
+    found = {}
+    for page in sorted((site / "zh").rglob("*.html")):
+        parser = _BlockText()
+        parser.feed(page.read_text(encoding="utf-8"))
+        breaks = [m.group(0) for block in parser.blocks for m in CJK_BREAK.finditer(block)]
+        if breaks:
+            found[page.relative_to(site).as_posix()] = breaks
+    assert found == {}, found
+    # the line break that the trial found, joined; a break beside inline code stays a space
+    guide = (site / "zh/guide.html").read_text(encoding="utf-8")
+    assert "在“插零”的视角里" in guide, "zh/guide.md's first wrapped line is not joined"
+    assert "变为\n<code" in guide
+
+
+def _prev_next_switch(site: Path, page: str) -> tuple[str | None, str | None, tuple[str, str]]:
+    """A built page's Previous and Next (as site paths, or None) and its language switch (site path, label)."""
+    text = (site / page).read_text(encoding="utf-8")
+
+    def target(pattern: str) -> re.Match[str] | None:
+        return re.search(pattern, text)
+
+    def resolve(href: str) -> str:
+        return (Path("/", page).parent / href).resolve().as_posix().lstrip("/")
+
+    prev, nxt = target(r'class="left-prev"\s+href="([^"]+)"'), target(r'class="right-next"\s+href="([^"]+)"')
+    switch = target(r'class="nav-link tconv-lang-switch" href="([^"]+)"[^>]*>([^<]+)<')
+    assert switch is not None, f"{page} has no language switch"
+    return (prev and resolve(prev[1]), nxt and resolve(nxt[1]), (resolve(switch[1]), switch[2]))
+
+
+def test_previous_next_follow_the_reading_order(site: Path) -> None:
+    """Previous/Next walk each seeds index's pages in its list's order (relation 8, 9, 10, …, not a string sort),
+    the guide's last page leads to the API reference, and no Previous/Next crosses between English and 中文."""
+    for lang in ("", "zh/"):
+        index = (DOCS / lang / "seeds/README.md").read_text(encoding="utf-8")
+        order = [f"{lang}seeds/README.html"] + [f"{lang}seeds/{slug}.html" for slug in
+                                                dict.fromkeys(re.findall(r"\]\((seed\d{3}-[\w-]+)\.md\)", index))]
+        assert order.index(f"{lang}seeds/seed004-relation9.html") < order.index(f"{lang}seeds/seed004-relation10.html")
+        for before, after in itertools.pairwise(order):
+            assert _prev_next_switch(site, before)[1] == after, (before, after)
+            assert _prev_next_switch(site, after)[0] == before, (before, after)
+    assert _prev_next_switch(site, "hosting.html")[1] == "api/index.html"
+    crossing = []
+    for page in sorted(site.rglob("*.html")):
+        name = page.relative_to(site).as_posix()
+        if name.startswith(("_", "explorer/", "genindex", "search", "py-modindex")):
+            continue
+        prev, nxt, _switch = _prev_next_switch(site, name)
+        crossing += [f"{name} → {n}" for n in (prev, nxt) if n and n.startswith("zh/") != name.startswith("zh/")]
+    assert crossing == [], crossing
+
+
+def test_language_switch_on_a_page_without_translation_leads_home(site: Path) -> None:
+    """Every page has the switch: to its counterpart, or, where it has none, to the other language's front page."""
+    assert _prev_next_switch(site, "guide.html")[2] == ("zh/guide.html", "中文")
+    assert _prev_next_switch(site, "hosting.html")[2] == ("zh/index.html", "中文（首页）")
+    assert _prev_next_switch(site, "api/generated/tconv.conv_transpose.html")[2] == ("zh/index.html", "中文（首页）")
+    assert _prev_next_switch(site, "zh/guide.html")[2] == ("guide.html", "English")
+
+
+def test_footer_says_what_license_says(site: Path) -> None:
+    """The footer's holder and year are LICENSE's, with both licences (tconv's MIT, the bundled font's OFL)."""
+    holder = re.search(r"^Copyright \(c\) (.+)$", (ROOT / "LICENSE").read_text(encoding="utf-8"), re.M)
+    assert holder is not None
+    footer = re.sub(r"\s+", " ", (site / "index.html").read_text(encoding="utf-8"))
+    assert f"© Copyright {holder[1]}. tconv is under the MIT licence, its bundled font under the SIL OFL 1.1." in footer
+
+
+def test_api_data_are_documented_with_their_values(site: Path) -> None:
+    """A module's public data (``__all__`` names that are no function, class or module) have their entry, with the
+    #: comment and the value, on the module's page: tconv.frameworks.FRAMEWORKS and FROM_READS."""
+    import inspect
+    import types
+
+    api = (DOCS / "api/index.md").read_text(encoding="utf-8")
+    data = [(module, name) for module in re.findall(r"^   (tconv[\w.]*)$", api, re.M)
+            for name in importlib.import_module(module).__all__
+            if not isinstance(value := getattr(importlib.import_module(module), name), types.ModuleType)
+            and not inspect.isroutine(value) and not inspect.isclass(value)]
+    assert ("tconv.frameworks", "FRAMEWORKS") in data and ("tconv.frameworks", "FROM_READS") in data
+    for module, name in data:
+        text = (site / f"api/generated/{module}.html").read_text(encoding="utf-8")
+        assert f'id="{module}.{name}"' in text, (module, name)
+    frameworks = html.unescape(re.sub(r"<[^>]+>", "", (site / "api/generated/tconv.frameworks.html").read_text(
+        encoding="utf-8")))
+    assert "FRAMEWORKS = {'jax': 'JAX', 'keras': 'Keras', 'onnx': 'ONNX', 'tf': 'TensorFlow'}" in frameworks
+
+
 def test_api_pages_list_every_public_name(browser, base_url: str) -> None:
     context, pg, errors = _page(browser, base_url + "/api/generated/tconv.html")
     listed = set(pg.eval_on_selector_all("table.autosummary td:first-child a", "els => els.map(e => e.textContent)"))
@@ -129,6 +338,7 @@ def test_api_pages_list_every_public_name(browser, base_url: str) -> None:
     assert set(tconv.grad.__all__) <= grad_listed
     pg.goto(base_url + "/api/generated/tconv.notebook.Explorer.html")
     assert "Explorer" in pg.inner_text("h1")
+    assert "Explorer(input_size=None, kernel_size=None, stride=1," in " ".join(pg.inner_text("dl.py.class dt").split())
     context.close()
     assert errors == [], errors
 
@@ -183,6 +393,11 @@ def test_language_switch_goes_to_chinese_and_back(browser, base_url: str) -> Non
     pg.goto(base_url + "/seeds/seed000-output-padding.html")
     pg.click("a.tconv-lang-switch")
     pg.wait_for_url("**/zh/seeds/seed000-output-padding.html")
+    # a page with no Chinese counterpart leads to the Chinese front page, and says so
+    pg.goto(base_url + "/hosting.html")
+    assert pg.inner_text("a.tconv-lang-switch") == "中文（首页）"
+    pg.click("a.tconv-lang-switch")
+    pg.wait_for_url("**/zh/index.html")
     pg.goto(base_url + "/index.html")
     pg.click("a.tconv-lang-switch")
     pg.wait_for_url("**/zh/index.html")

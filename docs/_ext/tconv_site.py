@@ -4,8 +4,12 @@
   into the built site's ``_gallery/`` (animated SVG, and the GIF beside it): never committed, so never stale.
 - ``{tconv-explorer}``: the static explorer (``tconv site DIR``'s writer) copied into the built site's
   ``explorer/``, embedded in a page by an iframe; it computes in the browser, so a static host serves it.
-- The language switch: a page ``X`` and its Chinese counterpart ``zh/X`` link to each other from the navbar, and
-  a Chinese page declares ``lang="zh-CN"`` (so the browser picks a CJK font for it).
+- The language switch: a page ``X`` and its Chinese counterpart ``zh/X`` link to each other from the navbar (a page
+  with no counterpart links the other language's front page, "中文（首页）"), a Chinese page declares
+  ``lang="zh-CN"`` (so the browser picks a CJK font for it), and Previous/Next never cross between the languages.
+- The seeds' pages: each seeds index gets its pages as a hidden toctree, in the order its list gives them.
+- Chinese line breaks: on a Chinese page a source line break between two Chinese characters is dropped (HTML
+  would show it as a space), so the Markdown stays wrapped and readable on a forge.
 """
 
 from __future__ import annotations
@@ -158,22 +162,120 @@ def _outside_links(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = OUTSIDE.sub(replace, source[0])
 
 
+#: A link from a seeds index to one of its pages: ``[title](seed001-example1.md)``.
+SEED_LINK = re.compile(r"\]\((seed\d{3}-[\w-]+)\.md\)")
+
+
+def _seed_toctree(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Give a seeds index (``seeds/README``, ``zh/seeds/README``) its pages as a hidden toctree, in the order its list
+    links them (relation 8 before 10, which a glob's string sort would not give): the pages sit under their index
+    in the navigation, and Previous/Next walk them in that order. Added here, so the page stays plain Markdown on
+    a forge (docs/make_seeds.py writes it)."""
+    if docname.rpartition("/")[2] != "README" or not docname.removeprefix("zh/").startswith("seeds/"):
+        return
+    pages = list(dict.fromkeys(SEED_LINK.findall(source[0])))
+    if pages:
+        source[0] += "\n\n```{toctree}\n:hidden:\n\n" + "\n".join(pages) + "\n```\n"
+
+
 def counterpart(docname: str) -> str:
     """The page in the other language: ``guide`` ↔ ``zh/guide``."""
     return docname.removeprefix("zh/") if docname.startswith("zh/") else "zh/" + docname
+
+
+def _language(docname: str) -> str:
+    return "zh" if docname.startswith("zh/") else "en"
 
 
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     chinese = pagename.startswith("zh/")
     if chinese:
         context["language"] = "zh-CN"
+    # the switch goes to this page in the other language, or, where there is none, to that language's front page
     other = counterpart(pagename)
-    if other in app.env.found_docs:
-        context["tconv_lang_switch"] = {
-            "url": app.builder.get_relative_uri(pagename, other),
-            "label": "English" if chinese else "中文",
-            "lang": "en" if chinese else "zh-CN",
-        }
+    home = other not in app.env.found_docs
+    if home:
+        other = "index" if chinese else "zh/index"
+    context["tconv_lang_switch"] = {
+        "url": app.builder.get_relative_uri(pagename, other),
+        "label": ("English (home)" if home else "English") if chinese else ("中文（首页）" if home else "中文"),
+        "lang": "en" if chinese else "zh-CN",
+    }
+    # Previous/Next stay in the page's language: the toctree puts 中文 after the API reference, and a reader of the
+    # last API page is not looking for the Chinese front page (nor a Chinese one for the API)
+    _parent, prev, nxt = _relations(app).get(pagename, (None, None, None))
+    for key, neighbour in (("prev", prev), ("next", nxt)):
+        if neighbour is not None and _language(neighbour) != _language(pagename):
+            context[key] = None
+
+
+def _relations(app: Sphinx) -> dict[str, list[str | None]]:
+    """Each page's (parent, previous, next) in toctree order, computed once per build (on the builder, which lives
+    for one build; the context hook asks once per page)."""
+    builder: Any = app.builder
+    if getattr(builder, "_tconv_relations", None) is None:
+        builder._tconv_relations = app.env.collect_relations()
+    relations: dict[str, list[str | None]] = builder._tconv_relations
+    return relations
+
+
+#: Chinese characters and the punctuation written between them (CJK symbols, full-width forms, curly quotes).
+CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’"
+#: A line break in the source between two of them: Markdown keeps it as a newline, which a browser shows as a space.
+CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
+
+
+def _block(node: nodes.Node) -> nodes.Node | None:
+    """The paragraph-like element (not an inline one) that holds a text node: line breaks join within it only."""
+    parent = node.parent
+    while parent is not None and isinstance(parent, nodes.Inline):
+        parent = parent.parent
+    return parent
+
+
+def _join_chinese_lines(app: Sphinx, doctree: nodes.document) -> None:
+    """On the Chinese pages, drop a source line break between two Chinese characters (a browser would show a space
+    there, "的 视角": Chinese has none between words), so the Markdown can stay wrapped at any width. Code, literal
+    blocks and raw HTML keep their line breaks, and a break beside inline code stays a space."""
+    if not app.env.docname.startswith("zh/"):
+        return
+    texts = list(doctree.findall(nodes.Text))
+    kept = {id(t) for t in texts
+            if any(isinstance(a, (nodes.FixedTextElement, nodes.literal, nodes.raw, nodes.comment))
+                   for a in _ancestors(t))}
+    for i, text in enumerate(texts):
+        if "\n" not in text or id(text) in kept:
+            continue
+        before, after = _edge(texts, i, -1, kept), _edge(texts, i, 1, kept)
+        # the neighbours' characters only look on (the pattern's look-arounds): what is dropped is this node's own
+        joined = CJK_BREAK.sub("", before + text + after)
+        joined = joined[len(before):len(joined) - len(after)]
+        if joined != text:
+            texts[i] = nodes.Text(joined)
+            # by identity: Text is a str, and Element.replace finds the first child *equal* to it (another "\n")
+            parent = text.parent
+            parent[next(k for k, child in enumerate(parent.children) if child is text)] = texts[i]
+
+
+def _edge(texts: list[nodes.Text], i: int, step: int, kept: set[int]) -> str:
+    """The character of text ``i``'s neighbour (``step`` −1: the one before) that touches it, if that neighbour is
+    in the same paragraph; inline code reads as a Latin letter (the space beside it stays)."""
+    j = i + step
+    while 0 <= j < len(texts) and texts[j] == "":  # MyST leaves empty ones beside inline markup
+        j += step
+    if not 0 <= j < len(texts) or _block(texts[j]) is not _block(texts[i]):
+        return ""
+    if id(texts[j]) in kept:
+        return "x"
+    return texts[j][-1:] if step < 0 else texts[j][:1]
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Node]:
+    out = []
+    while node.parent is not None:
+        node = node.parent
+        out.append(node)
+    return out
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -181,5 +283,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("tconv-explorer", ExplorerDirective)
     app.connect("html-page-context", _page_context)
     app.connect("source-read", _outside_links)
+    app.connect("source-read", _seed_toctree)
+    app.connect("doctree-read", _join_chinese_lines)
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -9,9 +9,8 @@ Exact PyTorch semantics by several agreeing algorithms, every shape question ans
 [[[7, 14], [7, 11]]]
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+# typing under a private name, and no `from __future__ import annotations`: dir(tconv) lists tconv's names only
+import typing as _typing
 
 from . import grad
 from .algorithms import available_algorithms
@@ -43,7 +42,7 @@ from .shapes import (
 )
 from .solver import solve
 
-if TYPE_CHECKING:  # tconv.Explorer, the notebook widget: imported when first used (see __getattr__)
+if _typing.TYPE_CHECKING:  # tconv.Explorer, the notebook widget: imported when first used (see __getattr__)
     from .notebook import Explorer as Explorer
 
 # The one place the version is written: pyproject.toml reads it (setuptools' dynamic version), `tconv --version`
@@ -96,7 +95,7 @@ class _MissingExtra(TconvError, AttributeError):
     ``hasattr(tconv, "Explorer")``, ``getattr(tconv, "Explorer", None)`` and ``help(tconv)`` work without it."""
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     """``tconv.Explorer``, the notebook widget (tconv.notebook), imported when first used: it needs anywidget (the
     ``notebook`` extra) and loads ipywidgets, which ``import tconv`` must not. It is left out of ``__all__`` so that
     ``from tconv import *`` stays light too.

@@ -26,6 +26,7 @@ tconv.notebook.ExplorerError: output_padding 2 on axis 0 must be smaller than st
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import sys
@@ -618,6 +619,13 @@ input_size, the layer's geometry is the same
             self.send(answer)
             raise
         self.send(answer)
+
+
+# traitlets' HasTraits.__new__(cls, *args, **kwargs) comes first for inspect.signature, so help() and the API page
+# showed Explorer(*args, **kwargs): the class states __init__'s parameters as its own signature
+_init_signature = inspect.signature(Explorer.__init__)
+Explorer.__signature__ = _init_signature.replace(
+    parameters=list(_init_signature.parameters.values())[1:], return_annotation=inspect.Signature.empty)
 
 
 def _typed_shape(values: Any, which: int) -> Any:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .. import frameworks
 from .._axes import parse_ints, quote
+from .._extras import install_hint
 from ..errors import TconvError
+from ..render.output import path_kind
 from .base import RANK_RULE, int_in, ints, or_default, per_drawn_axis, subparser
 
 CONVERT_EXAMPLES = """\
@@ -89,6 +92,14 @@ def _symbolic(shape: Sequence[int | None] | None, symbols: Sequence[str | None])
 
 
 def _cmd_onnx(args: argparse.Namespace) -> int:
+    # a missing or unreadable file is the first thing to hear about: installing onnx would not fix it
+    if not args.model.strip():
+        raise TconvError("MODEL is empty: give an .onnx file")
+    kind = path_kind(Path(args.model), "MODEL")
+    if kind == "missing":
+        raise TconvError(f"MODEL {quote(args.model)} does not exist")
+    if kind == "folder":
+        raise TconvError(f"MODEL {quote(args.model)} is a folder, not an .onnx file")
     from ..frameworks.onnx import conv_transpose_nodes
 
     nodes = conv_transpose_nodes(args.model)
@@ -160,4 +171,5 @@ def register(sub: Any) -> None:
 
     ox = subparser(sub, "onnx", [], "list an ONNX model's ConvTranspose nodes with their PyTorch equivalents",
                    ONNX_EXAMPLES, _cmd_onnx)
-    ox.add_argument("model", metavar="MODEL.onnx", help="the model file (needs the onnx package: tconv[onnx])")
+    needs = install_hint("onnx").replace("%", "%%")  # as the "needs X" message says it
+    ox.add_argument("model", metavar="MODEL.onnx", help=f"the model file (reading it needs the onnx package: {needs})")

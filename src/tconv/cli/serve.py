@@ -91,8 +91,10 @@ def register(sub: Any) -> None:
     >>> parser.parse_args(["site", "out/"]).directory
     'out/'
     """
-    se = subparser(sub, "serve", [], "start the interactive explorer in the browser (needs tconv[web])", EXAMPLES,
-                   _cmd_serve)
+    # the packages named as the "needs X" message names them (install_hint: the extra's list, from the metadata)
+    needs = install_hint("web").replace("%", "%%")
+    se = subparser(sub, "serve", [], f"start the interactive explorer in the browser (needs FastAPI and uvicorn: "
+                   f"{needs})", EXAMPLES, _cmd_serve)
     se.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     se.add_argument("--port", type=int_in(0, 65535), default=8765, metavar="N",
                     help="port, 1..65535, or 0 for any free one (default 8765)")

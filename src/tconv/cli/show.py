@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,14 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
         raise TconvError(f"DIR {shown} is a file, not a folder")
     if kind == "missing" and path_kind(folder.parent, "DIR") != "folder":
         raise TconvError(f"DIR {shown}: the folder {quote(str(folder.parent))} does not exist (create it first)")
+    if args.format != "svg":  # before the folder is made: a GIF or PNG gallery needs Pillow, an SVG one nothing
+        from ..render.raster import _pil
+
+        try:
+            _pil()
+        except TconvError as exc:
+            raise TconvError(f"{exc}; or draw it as SVG: tconv gallery {shlex.quote(args.directory)} --format svg"
+                             ) from None
     paths = writing(args.directory, "DIR", lambda: render_gallery(
         args.directory, args.format, Progress(len(GALLERY), "gallery"), cell_size=args.cell_size,
         duration_ms=args.duration))
