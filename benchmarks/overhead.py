@@ -2,7 +2,8 @@
 
 ``python benchmarks/overhead.py OTHER_SRC [--rounds N]``: each round times both trees in fresh processes
 (alternated), each layer the best of 7 × 500 calls, of ``tconv.conv_transpose`` and of a ``ConvTranspose*d``
-layer called again on the same input shape (its repeated call); the table gives the medians over the rounds. ``OTHER_SRC`` is the ``src`` folder of another checkout (e.g. ``git worktree add /tmp/old <commit>``).
+layer called again on the same input shape (its repeated call); the table gives the medians over the rounds.
+``OTHER_SRC`` is the ``src`` folder of another checkout (e.g. ``git worktree add /tmp/old <commit>``).
 Results: docs/algorithms.md ("Prepared layers").
 """
 
