@@ -110,3 +110,4 @@ def test_the_spinner_dies_with_the_bench_whatever_kills_it(how: str) -> None:
         parent.wait()
         if parent.stdout is not None:
             parent.stdout.close()
+
