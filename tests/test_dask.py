@@ -268,8 +268,13 @@ def test_a_task_beyond_the_budget_is_refused_from_the_shapes() -> None:
     x = da.ones((1, 8, 4096), chunks=(1, 8, 4096))  # one chunk: one task with a 256 KiB input, 2 MiB output
     with tconv.options(memory_budget=1 << 20):
         with pytest.raises(tconv.TconvError, match=r"one task of tconv.dask.conv_transpose \(an input piece of shape "
-                                                   r"\[1, 8, 4096\]\) needs about .* memory budget of 1.0 MiB"):
+                                                   r"\[1, 8, 4096\], an output block of shape \[1, 8, 16384\]\) "
+                                                   r"needs about .* memory budget of 1.0 MiB"):
             tdask.conv_transpose(x, np.ones((8, 8, 4)), stride=4)
+        # a huge stride makes a huge output block of a small chunk: the message shows it (it said only the piece)
+        with pytest.raises(tconv.TconvError, match=r"input piece of shape \[1, 1, 4, 4\], an output block of "
+                                                   r"shape \[1, 1, 4000000000, 4000000000\]\) needs about"):
+            tdask.conv_transpose(da.ones((1, 1, 32, 32), chunks=(1, 1, 4, 4)), np.ones((1, 1, 3, 3)), stride=10**9)
         y = tdask.conv_transpose(x.rechunk((1, 8, 512)), np.ones((8, 8, 4)), stride=4)  # smaller chunks pass
         assert float(y[0, 0, 100:103].sum().compute(scheduler="threads")) == 3 * 8
 
@@ -326,3 +331,18 @@ def test_a_scattered_weight_on_a_local_cluster(client: Any) -> None:
     z = tdask.conv(da.from_array(x2, chunks=(1, 4, 2, 3)), w2, stride=2, padding=1, padding_mode="reflect")
     np.testing.assert_allclose(z.compute(), tconv.conv(x2, w[:, :, 0].transpose(1, 0, 2, 3), stride=2, padding=1,
                                                        padding_mode="reflect"), rtol=1e-12, atol=1e-12)
+
+
+def test_a_wrong_shape_and_dtype_together_are_refused_as_numpy_refuses_them() -> None:
+    """Both checks fail here: tconv.dask says what tconv.conv_transpose and tconv.conv say, word for word (the dtypes
+    first, as tconv reads the arrays before planning)."""
+    x = np.ones((1, 2, 8, 8), np.float32)
+    lazy = da.from_array(x, chunks=(1, 2, 4, 4))
+    for numpy_call, dask_call, w in ((tconv.conv_transpose, tdask.conv_transpose, np.ones((3, 1, 3, 3))),
+                                     (tconv.conv, tdask.conv, np.ones((1, 3, 3, 3))),
+                                     (tconv.conv_transpose, tdask.conv_transpose, np.ones((3, 1, 3, 3), np.float32))):
+        with pytest.raises(tconv.TconvError) as expected:
+            numpy_call(x, w)
+        with pytest.raises(tconv.TconvError) as refused:
+            dask_call(lazy, w)
+        assert str(refused.value) == str(expected.value)

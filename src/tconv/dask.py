@@ -323,8 +323,11 @@ def _largest(reads: list[list[AxisRead]], x: Any) -> tuple[int, ...]:
     return (max(x.chunks[0], default=0), x.shape[1], *(max(r.stop - r.start for r in axis) for axis in reads))
 
 
-def _check_task_memory(need: int, piece: tuple[int, ...], op: str) -> None:
-    check_memory(need, lambda: f"one task of tconv.dask.{op} (an input piece of shape {list(piece)})")
+def _check_task_memory(need: int, piece: tuple[int, ...], op: str, block: tuple[int, ...] | None = None) -> None:
+    """Refuse a task beyond the budget, naming its input piece and (for a transposed convolution, whose output
+    block is its chunk times the stride: a huge stride makes a huge block) its output block."""
+    out = "" if block is None else f", an output block of shape {list(block)}"
+    check_memory(need, lambda: f"one task of tconv.dask.{op} (an input piece of shape {list(piece)}{out})")
 
 
 def _memory_budget() -> int | None:
@@ -410,8 +413,9 @@ def _transposed_graph(layer: ConvTransposePlan, x: Any, w: Any, b: Any, algorith
                     dtype=dtype, algorithm=algorithm)
     stand_in = np.broadcast_to(np.zeros((), dtype), piece)
     w_stand_in = np.broadcast_to(np.zeros((), dtype), w.shape)
+    block = (piece[0], layer.out_channels, *(max(r.size for r in axis) for axis in reads))
     _check_task_memory(math.prod(piece) * dtype.itemsize + worst.memory_need(stand_in, w_stand_in), piece,
-                       "conv_transpose")
+                       "conv_transpose", block)
     weight_block = _one_chunk(w, dask_array, dtype if dtype != w.dtype else None)
     bias_block = None if folds else _one_chunk(b, dask_array)
     task_layer = _Layer(True, layer.stride, layer.dilation, layer.groups, algorithm,
