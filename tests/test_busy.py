@@ -62,3 +62,52 @@ def test_the_busy_scenario_stops_its_process() -> None:
             state = f.read().split()[2]
         assert state in "RS"
     assert not os.path.exists(f"/proc/{pid}")
+
+
+BENCH_LIKE = """
+import sys, time
+from tconv.bench.busy import busy_process
+with busy_process() as pid:
+    print(pid, flush=True)
+    time.sleep(60)
+"""
+
+
+def _gone(pid: int) -> bool:
+    """Whether the process has exited: no /proc entry, or a zombie (exited; its adopter has yet to reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_the_spinner_dies_with_the_bench_whatever_kills_it(how: str) -> None:
+    """kill, timeout and CI cancellations send SIGTERM (which skips every finally by default); SIGKILL can be
+    handled by nobody: the spinner must go either way, not spin on forever."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen([sys.executable, "-c", BENCH_LIKE], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        assert not _gone(pid)
+        parent.send_signal(getattr(signal, how))
+        status = parent.wait(timeout=10)
+        assert status == (143 if how == "SIGTERM" else -signal.SIGKILL)  # SIGTERM: exits as sys.exit(128 + 15)
+        deadline = time.monotonic() + 5
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(pid), f"the spinner {pid} still runs after its parent got {how}"
+    finally:
+        parent.kill()
+        parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
+

@@ -111,3 +111,38 @@ def test_import_tconv_does_not_import_numba_and_the_first_fused_call_does() -> N
             "print(before, 'numba' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.split() == ["False", "True"]
+
+
+JIT_DISABLED = textwrap.dedent("""
+    import json, sys
+    import numpy as np, tconv
+    from tconv.algorithms import choose, tune
+    from tconv.params import plan_conv_transpose
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 6, 64, 64)).astype(np.float32)    # 2·10**5 outputs: auto's fused, were it compiled
+    w = rng.standard_normal((6, 4, 2, 2)).astype(np.float32)
+    auto = choose(plan_conv_transpose(x.shape, w.shape, stride=2)).NAME
+    numba_after_auto = "numba" in sys.modules                      # asked without importing numba
+    small = rng.standard_normal((1, 2, 5, 5)), rng.standard_normal((2, 3, 3, 3))
+    fused = tconv.conv_transpose(*small, stride=2, algorithm="fused")   # named explicitly: still runs (interpreted)
+    phase = tconv.conv_transpose(*small, stride=2, algorithm="phase")
+    import numba
+    print(json.dumps({"algorithms": tconv.available_algorithms(), "candidates": tune.CANDIDATES, "auto": auto,
+                      "numba_after_auto": numba_after_auto, "disabled": bool(numba.config.DISABLE_JIT),
+                      "auto_after_import": choose(plan_conv_transpose(x.shape, w.shape, stride=2)).NAME,
+                      "fused_equals_phase": bool((fused == phase).all())}))
+""")
+
+
+def test_with_numba_jit_disabled_auto_keeps_phase() -> None:
+    """NUMBA_DISABLE_JIT=1 runs numba's kernels as interpreted Python (25× slower than phase measured): fused is no
+    candidate then, for auto, tuning or available_algorithms; named explicitly it still runs, and equals phase."""
+    import os
+
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
+    run = subprocess.run([sys.executable, "-c", JIT_DISABLED], capture_output=True, text=True, check=True, env=env)
+    seen = json.loads(run.stdout)
+    assert seen["disabled"] and not seen["numba_after_auto"]
+    assert seen["auto"] == seen["auto_after_import"] == "phase"
+    assert "fused" not in seen["algorithms"] and "fused" not in seen["candidates"] and "phase" in seen["algorithms"]
+    assert seen["fused_equals_phase"]

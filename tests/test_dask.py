@@ -97,9 +97,13 @@ def _check_transposed(call: dict[str, Any]) -> None:
         return
     y = tdask.conv_transpose(lazy, w, b, **kwargs)
     assert y.shape == expected.shape and y.dtype == expected.dtype
-    if kwargs["padding_mode"] == "zeros":  # output blocks follow the input chunks: at most one per input chunk
-        nd = call["case"].nd                 # (a padding mode's margins, added at the ends, split blocks there)
-        assert all(len(out) <= len(inp) for out, inp in zip(y.chunks[-nd:], lazy.chunks[-nd:]))
+    # output blocks follow the input chunks, at most one per input chunk, a padding mode's as zeros' (its margins
+    # fold into the blocks at the ends)
+    nd = call["case"].nd
+    assert all(len(out) <= len(inp) for out, inp in zip(y.chunks[-nd:], lazy.chunks[-nd:]))
+    if kwargs["padding_mode"] != "zeros":
+        zeros = tdask.conv_transpose(lazy, w, b, **{**kwargs, "padding_mode": "zeros"})
+        assert y.chunks == zeros.chunks
     assert_close(y.compute(), expected, call["case"])
 
 
@@ -124,6 +128,29 @@ def test_conv_equals_tconv_on_every_chunking(call: dict[str, Any]) -> None:
         z = tdask.conv(lazy, w, b, **kwargs).compute()
     assert z.dtype == expected.dtype
     np.testing.assert_allclose(z, expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("mode", ["circular", "reflect", "replicate"])
+def test_a_padding_mode_keeps_zeros_chunks_and_a_graph_of_its_size(mode: str) -> None:
+    """The output chunks are the input's times the stride whatever the mode (zarr stores them as they are: an
+    irregular chunking made .to_zarr warn and rechunk), and the fold adds one task per block, not a few per border
+    cut: 32 cells in chunks of 8, stride 2, padding 1 once gave chunks (1, 1, 13, 16, 16, 14, 1, 1) and 4,161 tasks
+    against zeros' 129. The direct convolution's padded input keeps zeros' chunks too."""
+    x = np.random.default_rng(2).standard_normal((1, 2, 32, 32, 32))
+    w, b = np.random.default_rng(3).standard_normal((2, 3, 3, 3, 3)), np.arange(3.0)
+    lazy = da.from_array(x, chunks=(1, 2, 8, 8, 8))
+    zeros = tdask.conv_transpose(lazy, w, b, stride=2, padding=1)
+    y = tdask.conv_transpose(lazy, w, b, stride=2, padding=1, padding_mode=mode)
+    assert y.chunks == zeros.chunks == ((1,), (3,), *([(16, 16, 16, 15)] * 3))
+    assert len(y.__dask_graph__()) <= 2 * len(zeros.__dask_graph__())
+    with dask.config.set(scheduler="threads"):
+        np.testing.assert_allclose(y.compute(), tconv.conv_transpose(x, w, b, stride=2, padding=1, padding_mode=mode),
+                                   rtol=1e-12, atol=1e-12)
+    wc = w.transpose(1, 0, 2, 3, 4).copy()
+    z = tdask.conv(lazy, wc, b, stride=2, padding=1, padding_mode=mode)
+    assert z.chunks == tdask.conv(lazy, wc, b, stride=2, padding=1).chunks
+    np.testing.assert_allclose(z.compute(scheduler="threads"),
+                               tconv.conv(x, wc, b, stride=2, padding=1, padding_mode=mode), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("mode", ["zeros", "circular", "reflect", "replicate"])
@@ -264,8 +291,13 @@ def test_a_task_beyond_the_budget_is_refused_from_the_shapes() -> None:
     x = da.ones((1, 8, 4096), chunks=(1, 8, 4096))  # one chunk: one task with a 256 KiB input, 2 MiB output
     with tconv.options(memory_budget=1 << 20):
         with pytest.raises(tconv.TconvError, match=r"one task of tconv.dask.conv_transpose \(an input piece of shape "
-                                                   r"\[1, 8, 4096\]\) needs about .* memory budget of 1.0 MiB"):
+                                                   r"\[1, 8, 4096\], an output block of shape \[1, 8, 16384\]\) "
+                                                   r"needs about .* memory budget of 1.0 MiB"):
             tdask.conv_transpose(x, np.ones((8, 8, 4)), stride=4)
+        # a huge stride makes a huge output block of a small chunk: the message shows it (it said only the piece)
+        with pytest.raises(tconv.TconvError, match=r"input piece of shape \[1, 1, 4, 4\], an output block of "
+                                                   r"shape \[1, 1, 4000000000, 4000000000\]\) needs about"):
+            tdask.conv_transpose(da.ones((1, 1, 32, 32), chunks=(1, 1, 4, 4)), np.ones((1, 1, 3, 3)), stride=10**9)
         y = tdask.conv_transpose(x.rechunk((1, 8, 512)), np.ones((8, 8, 4)), stride=4)  # smaller chunks pass
         assert float(y[0, 0, 100:103].sum().compute(scheduler="threads")) == 3 * 8
 
@@ -322,3 +354,18 @@ def test_a_scattered_weight_on_a_local_cluster(client: Any) -> None:
     z = tdask.conv(da.from_array(x2, chunks=(1, 4, 2, 3)), w2, stride=2, padding=1, padding_mode="reflect")
     np.testing.assert_allclose(z.compute(), tconv.conv(x2, w[:, :, 0].transpose(1, 0, 2, 3), stride=2, padding=1,
                                                        padding_mode="reflect"), rtol=1e-12, atol=1e-12)
+
+
+def test_a_wrong_shape_and_dtype_together_are_refused_as_numpy_refuses_them() -> None:
+    """Both checks fail here: tconv.dask says what tconv.conv_transpose and tconv.conv say, word for word (the dtypes
+    first, as tconv reads the arrays before planning)."""
+    x = np.ones((1, 2, 8, 8), np.float32)
+    lazy = da.from_array(x, chunks=(1, 2, 4, 4))
+    for numpy_call, dask_call, w in ((tconv.conv_transpose, tdask.conv_transpose, np.ones((3, 1, 3, 3))),
+                                     (tconv.conv, tdask.conv, np.ones((1, 3, 3, 3))),
+                                     (tconv.conv_transpose, tdask.conv_transpose, np.ones((3, 1, 3, 3), np.float32))):
+        with pytest.raises(tconv.TconvError) as expected:
+            numpy_call(x, w)
+        with pytest.raises(tconv.TconvError) as refused:
+            dask_call(lazy, w)
+        assert str(refused.value) == str(expected.value)

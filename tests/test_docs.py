@@ -162,3 +162,14 @@ def test_every_python_block_of_the_page_runs(page: str, tmp_path: Path, monkeypa
             assert runner.failures == 0, f"a doctest block of docs/{page} fails:\n{block}"
         else:
             exec(block, namespace)
+
+
+def test_docs_cite_only_what_a_reader_has() -> None:
+    """A session's notes and scratch scripts (`/work/shared/notes/reach.md`, "a /tmp script") are on no reader's
+    machine: the docs give the figures and the method, or a script committed under benchmarks/."""
+    import re
+
+    for page in [*DOCS.rglob("*.md"), DOCS.parent / "README.md"]:
+        text = page.read_text(encoding="utf-8")
+        for pattern in (r"/work/", r"\breach\.md\b", r"`/tmp` script", r"/tmp script", r"shared/notes"):
+            assert not re.search(pattern, text), f"{page.name} cites {pattern!r}"

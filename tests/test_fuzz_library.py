@@ -36,6 +36,9 @@ JUNK: list[Any] = [
     {3: "a"}, {1}, frozenset({2}), range(3), np.int64(3), np.int8(-1), np.float32(2.5), np.bool_(True),
     np.array([1, 2]), np.array([[1]]), np.array(["a"]), np.array([1.5]), np.array([], dtype=np.int64),
     complex(1, 1), b"x", object(), [None], ["a", "b"], [float("nan")], [10**20], [-3, 3],
+    # NumPy's string scalars (a str subclass, what indexing an array of strings gives): read as the words they hold
+    np.str_("zeros"), np.str_("reflect"), np.str_("same"), np.str_("auto"), np.str_("phase"), np.str_("gather"),
+    np.str_("SAME"), np.str_("x"),
 ]
 
 
@@ -399,3 +402,27 @@ def test_junk_arguments_give_only_tconv_errors(name: str, fn: Callable[..., Any]
     # Accepted: then it is a real answer, not a silently wrong shape. Arrays are finite in size and numeric.
     if isinstance(result, np.ndarray):
         assert result.dtype.kind in "biufc" and math.prod(result.shape) * result.itemsize <= BUDGET
+
+
+def test_numpy_string_scalars_are_the_words_they_hold() -> None:
+    """np.str_ (what a config read into a NumPy array gives) is accepted wherever a word is, as the plain str: the
+    same result, and plans and recipes holding a plain str (a str_ once stopped a plan from being cached)."""
+    s = np.str_
+    for mode in ("zeros", "reflect", "replicate", "circular"):
+        words = dict(padding=1, padding_mode=mode, algorithm="phase")
+        expected = tconv.conv_transpose(X2, W2, stride=2, **words)
+        np.testing.assert_array_equal(
+            tconv.conv_transpose(X2, W2, stride=2, **{k: s(v) if isinstance(v, str) else v for k, v in words.items()}),
+            expected)
+        recipe = tconv.plan(X2.shape, W2.shape, stride=2, padding=s("same"), padding_mode=s(mode),
+                            algorithm=s("phase"), dtype="float64")
+        assert type(recipe.plan.padding_mode) is str and type(recipe.algorithm) is str
+        np.testing.assert_array_equal(recipe(X2, W2), tconv.conv_transpose(X2, W2, stride=2, padding="same",
+                                                                           padding_mode=mode))
+        np.testing.assert_array_equal(tconv.conv(X2, WC2, padding=s("same"), padding_mode=s(mode)),
+                                      tconv.conv(X2, WC2, padding="same", padding_mode=mode))
+    layer = tconv.ConvTranspose2d(1, 2, 2, stride=2, padding=s("same"), padding_mode=s("circular"), rng=0)
+    assert type(layer.padding_mode) is str and type(layer.padding) is str
+    assert layer.recipe((1, 1, 3, 3)) is layer.recipe((1, 1, 3, 3))  # kept: its key is plain strings
+    with pytest.raises(tconv.TconvError, match=r"padding_mode np.str_\('nope'\) is not known"):
+        tconv.conv_transpose(X2, W2, padding_mode=s("nope"))

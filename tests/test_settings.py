@@ -189,3 +189,18 @@ def test_growing_the_threads_option_replaces_the_pool_without_leaking_threads() 
     while tconv_threads() > 6 and time.time() < deadline:
         time.sleep(0.05)
     assert tconv_threads() <= 6  # at most the largest pool's workers
+
+
+@pytest.mark.parametrize("n", [2**32 + 1, 2**31, 2**40, 10**9, 4097])
+def test_blas_threads_past_any_machine_are_refused_not_truncated(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BLAS takes a C int: 2**32 + 1 arrived as 1 thread, and OpenBLAS capped 10**9 at 64, both silently."""
+    for call in (lambda: tconv.options(blas_threads=n).__enter__(), lambda: tconv.set_options(blas_threads=n)):
+        with pytest.raises(tconv.TconvError, match=rf"^blas_threads {n} .*valid range 1\.\.4096"):
+            call()
+    monkeypatch.setenv("TCONV_BLAS_THREADS", str(n))
+    with pytest.raises(tconv.TconvError, match=rf"^TCONV_BLAS_THREADS {n} .*valid range 1\.\.4096"):
+        tconv.get_options()
+    monkeypatch.setenv("TCONV_BLAS_THREADS", "4096")  # the bound itself is accepted
+    assert tconv.get_options().blas_threads == 4096
+    with tconv.options(blas_threads=4096) as inside:
+        assert inside.blas_threads == 4096

@@ -153,7 +153,7 @@ def as_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     """
     if not isinstance(value, str) or value not in choices:
         raise TconvError(f"{name} {show(value)} is not known: choose one of {', '.join(map(repr, choices))}")
-    return value
+    return str(value)  # NumPy's str_ (a str subclass) as a plain str
 
 
 def as_int(name: str, value: Any, *, minimum: int | None = None, axis: int | None = None) -> int:

@@ -364,8 +364,11 @@ def _largest(reads: list[list[AxisRead]], x: Any) -> tuple[int, ...]:
     return (max(x.chunks[0], default=0), x.shape[1], *(max(r.stop - r.start for r in axis) for axis in reads))
 
 
-def _check_task_memory(need: int, piece: tuple[int, ...], op: str) -> None:
-    check_memory(need, lambda: f"one task of tconv.dask.{op} (an input piece of shape {list(piece)})")
+def _check_task_memory(need: int, piece: tuple[int, ...], op: str, block: tuple[int, ...] | None = None) -> None:
+    """Refuse a task beyond the budget, naming its input piece and (for a transposed convolution, whose output
+    block is its chunk times the stride: a huge stride makes a huge block) its output block."""
+    out = "" if block is None else f", an output block of shape {list(block)}"
+    check_memory(need, lambda: f"one task of tconv.dask.{op} (an input piece of shape {list(piece)}{out})")
 
 
 def _memory_budget() -> int | None:
@@ -451,8 +454,9 @@ def _transposed_graph(layer: ConvTransposePlan, x: Any, w: Any, b: Any, algorith
                     dtype=dtype, algorithm=algorithm)
     stand_in = np.broadcast_to(np.zeros((), dtype), piece)
     w_stand_in = np.broadcast_to(np.zeros((), dtype), w.shape)
+    block = (piece[0], layer.out_channels, *(max(r.size for r in axis) for axis in reads))
     _check_task_memory(math.prod(piece) * dtype.itemsize + worst.memory_need(stand_in, w_stand_in), piece,
-                       "conv_transpose")
+                       "conv_transpose", block)
     weight_block = _one_chunk(w, dask_array, dtype if dtype != w.dtype else None)
     bias_block = None if folds else _one_chunk(b, dask_array)
     task_layer = _Layer(True, layer.stride, layer.dilation, layer.groups, algorithm,
@@ -463,7 +467,8 @@ def _transposed_graph(layer: ConvTransposePlan, x: Any, w: Any, b: Any, algorith
     y = _graph(name, x, reads, task_layer, layer.out_channels, dtype, weight_block, bias_block)
     if not folds:
         return y
-    y = _fold(y, [(ax.padding, ax.end_padding) for ax in layer.axes], layer.padding_mode)
+    final = [tuple(r.size for r in transposed_reads(c, ax)) for c, ax in zip(x.chunks[2:], layer.axes)]  # zeros'
+    y = _fold(y, [(ax.padding, ax.end_padding) for ax in layer.axes], layer.padding_mode, final)
     if b is not None:
         y = y + _one_chunk(b, dask_array, ctype).reshape((1, -1) + (1,) * layer.nd)
     return y.astype(x.dtype)
@@ -476,46 +481,121 @@ def _empty_transposed(layer: ConvTransposePlan, x: Any, w: Any, b: Any, algorith
                                  layer.output_padding, layer.groups, layer.dilation, algorithm=algorithm)
 
 
-def _fold(z: Any, margins: Sequence[tuple[int, int]], mode: str) -> Any:
-    """:func:`tconv.padding_modes.fold` on a dask array, lazily: each margin added onto the cells it came from,
-    which only the blocks at the array's true ends take part in."""
-    dask_array = _dask_array()
-    for a, (begin, end) in enumerate(margins):
-        axis = 2 + a
-        n = z.shape[axis] - begin - end
+@dataclass(frozen=True)
+class _Source:
+    """One contiguous run of uncropped cells along one axis and where a padding mode's fold puts it in one output
+    block: ``start..stop`` of the uncropped axis onto the block's cells ``at..`` (``how``: "copy" in order,
+    "reverse" for reflect's mirror, "sum" onto the one cell ``at`` for replicate)."""
 
-        def cut(array: Any, start: int, stop: int, step: int = 1, axis: int = axis) -> Any:
-            cells = slice(start, stop) if step > 0 else slice(stop - 1, None if start == 0 else start - 1, -1)
-            return array[(slice(None),) * axis + (cells,)]
-
-        adds: list[tuple[int, Any]] = []
-        if mode == "circular":
-            if begin:
-                adds.append((n - begin, cut(z, 0, begin)))
-            if end:
-                adds.append((0, cut(z, begin + n, begin + n + end)))
-        elif mode == "reflect":
-            if begin:
-                adds.append((1, cut(z, 0, begin, -1)))
-            if end:
-                adds.append((n - 1 - end, cut(z, begin + n, begin + n + end, -1)))
-        elif mode == "replicate":
-            if begin:
-                adds.append((0, cut(z, 0, begin).sum(axis=axis, keepdims=True)))
-            if end:
-                adds.append((n - 1, cut(z, begin + n, begin + n + end).sum(axis=axis, keepdims=True)))
-        inner = cut(z, begin, begin + n)
-        for at, margin in adds:
-            size = margin.shape[axis]
-            parts = [cut(inner, 0, at), cut(inner, at, at + size) + margin, cut(inner, at + size, n)]
-            inner = _concatenate([p for p in parts if p.shape[axis]], axis, dask_array)
-        z = inner
-    return z
+    start: int
+    stop: int
+    at: int
+    how: str
 
 
-def _concatenate(parts: list[Any], axis: int, dask_array: Any) -> Any:
-    """``dask.array.concatenate`` of one part or more (one part is itself)."""
-    return parts[0] if len(parts) == 1 else dask_array.concatenate(parts, axis=axis)
+def _fold_sources(c0: int, c1: int, begin: int, end: int, n: int, mode: str) -> tuple[_Source, ...]:
+    """What output cells c0..c1−1 (of n, cropped) gather from the uncropped axis of margins (begin, end), as
+    :func:`tconv.padding_modes.fold` adds them: the cells themselves, then the margins landing in the block (below:
+    uncropped 2, 3 themselves, the begin margin's cell 0 onto cell 1 (its cell 1 goes to cell 2), the end margin
+    5, 6 onto 0, 1).
+
+    >>> [(s.start, s.stop, s.at, s.how) for s in _fold_sources(0, 2, 2, 2, 3, "circular")]  # cells 0, 1 of 3
+    [(2, 4, 0, 'copy'), (0, 1, 1, 'copy'), (5, 7, 0, 'copy')]
+    >>> [(s.start, s.stop, s.at, s.how) for s in _fold_sources(0, 3, 2, 1, 3, "reflect")]
+    [(2, 5, 0, 'copy'), (0, 2, 1, 'reverse'), (5, 6, 1, 'reverse')]
+    """
+    found = [_Source(c0 + begin, c1 + begin, 0, "copy")]
+
+    def onto(t0: int, t1: int, first_source: int, how: str) -> None:
+        """Output cells t0..t1−1 (clipped to the block) take the uncropped cells from first_source on (reversed:
+        downwards)."""
+        lo, hi = max(t0, c0), min(t1, c1)
+        if lo >= hi:
+            return
+        if how == "copy":
+            found.append(_Source(first_source + lo - t0, first_source + hi - t0, lo - c0, how))
+        else:  # reverse: cell t takes first_source − (t − t0)
+            found.append(_Source(first_source - (hi - 1 - t0), first_source - (lo - t0) + 1, lo - c0, how))
+
+    if mode == "circular":
+        if begin:
+            onto(n - begin, n, 0, "copy")                    # x[n − b + j] was copied to j
+        if end:
+            onto(0, end, begin + n, "copy")                  # x[j] was copied to b + n + j
+    elif mode == "reflect":
+        if begin:
+            onto(1, begin + 1, begin - 1, "reverse")         # cell j mirrors x[b − j]
+        if end:
+            onto(n - 1 - end, n - 1, begin + n + end - 1, "reverse")   # x[n − 2 − j]
+    elif mode == "replicate":
+        if begin and c0 == 0:
+            found.append(_Source(0, begin, 0, "sum"))
+        if end and c1 == n:
+            found.append(_Source(begin + n, begin + n + end, n - 1 - c0, "sum"))
+    return tuple(found)
+
+
+def _fold_task(sources: tuple[tuple[_Source, ...], ...], sizes: tuple[int, ...], where: tuple[tuple[int, ...], ...],
+               offsets: tuple[tuple[int, ...], ...], *blocks: np.ndarray) -> np.ndarray:
+    """One output block of a padding mode: each combination of the axes' sources (:func:`_fold_sources`) read from
+    the uncropped blocks (``where`` their indices per axis, ``offsets`` their first cells) and added on."""
+    found = dict(zip(itertools.product(*where), blocks))
+    first = blocks[0]
+    out = np.zeros(first.shape[:2] + sizes, first.dtype)
+    for combo in itertools.product(*sources):
+        region = np.empty(first.shape[:2] + tuple(s.stop - s.start for s in combo), first.dtype)
+        for index, block in found.items():
+            into, source = [slice(None)] * 2, [slice(None)] * 2
+            for a, (s, j) in enumerate(zip(combo, index)):
+                o = offsets[a][where[a].index(j)]
+                lo, hi = max(s.start, o), min(s.stop, o + block.shape[2 + a])
+                if lo >= hi:
+                    break
+                into.append(slice(lo - s.start, hi - s.start))
+                source.append(slice(lo - o, hi - o))
+            else:
+                region[tuple(into)] = block[tuple(source)]
+        target = [slice(None)] * 2
+        for a, s in enumerate(combo):
+            if s.how == "reverse":
+                region = np.flip(region, axis=2 + a)
+            elif s.how == "sum":
+                region = region.sum(axis=2 + a, keepdims=True)
+            target.append(slice(s.at, s.at + region.shape[2 + a]))
+        out[tuple(target)] += region
+    return out
+
+
+def _fold(z: Any, margins: Sequence[tuple[int, int]], mode: str, chunks: Sequence[Sequence[int]]) -> Any:
+    """:func:`tconv.padding_modes.fold` on a dask array, lazily, into ``chunks`` (zeros' output chunks: the input's
+    times the stride): one task per output block, reading the uncropped blocks under it and, at the array's true
+    ends, the margins that fold onto it (circular's from the opposite end), so the graph stays one task per block."""
+    from dask._task_spec import Task, TaskRef
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    name = "fold-" + tokenize(z.name, tuple(margins), mode, tuple(map(tuple, chunks)))
+    per_axis = []  # per axis, per output block: (sources, the uncropped blocks they read, their first cells)
+    for (begin, end), uncropped, sizes in zip(margins, z.chunks[2:], chunks):
+        bounds, n = _boundaries(uncropped), sum(sizes)
+        blocks = []
+        for c0, c1 in itertools.pairwise(_boundaries(sizes)):
+            sources = _fold_sources(c0, c1, begin, end, n, mode)
+            read = tuple(j for j in range(len(uncropped)) if uncropped[j] and any(
+                bounds[j] < s.stop and bounds[j + 1] > s.start for s in sources))
+            blocks.append((sources, read, tuple(bounds[j] for j in read)))
+        per_axis.append(blocks)
+    tasks: dict[Any, Any] = {}
+    for b in range(len(z.chunks[0])):
+        for where in itertools.product(*(range(len(c)) for c in chunks)):
+            axes = [per_axis[a][i] for a, i in enumerate(where)]
+            refs = [TaskRef((z.name, b, 0, *index)) for index in itertools.product(*(r for _, r, _ in axes))]
+            key = (name, b, 0, *where)
+            tasks[key] = Task(key, _fold_task, tuple(s for s, _, _ in axes),
+                              tuple(chunks[a][i] for a, i in enumerate(where)), tuple(r for _, r, _ in axes),
+                              tuple(o for _, _, o in axes), *refs)
+    graph = HighLevelGraph.from_collections(name, tasks, dependencies=[z])
+    return _dask_array().Array(graph, name, (z.chunks[0], z.chunks[1], *map(tuple, chunks)), meta=z._meta)
 
 
 def conv(

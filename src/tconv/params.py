@@ -336,8 +336,11 @@ def plan_conv_transpose(
     tconv.errors.TconvError: input has 3 channels but the weight of shape [4, 3, 3, 3] expects 4 (weight is
     (in_channels, out_channels/groups, *kernel)), input shape [1, 3, 5, 5]
     """
-    word = check_padding_word(padding) if isinstance(padding, str) else None
-    check_padding_mode(padding_mode)
+    if isinstance(padding, str):  # the plain str of a word, NumPy's str_ included (as padding_mode below)
+        padding = word = check_padding_word(padding)
+    else:
+        word = None
+    padding_mode = check_padding_mode(padding_mode)
     input_shape, weight_shape, bias_shape = _shapes(input_shape, weight_shape, bias_shape)
     nd = _ndim_of(weight_shape, nd, "conv_transpose")
     batched, batch, channels, spatial = _split_input(input_shape, nd, "conv_transpose")
@@ -401,7 +404,7 @@ def plan_conv(
     ...
     tconv.errors.TconvError: padding_mode 'reflect' needs padding smaller than the input it pads: ...
     """
-    check_padding_mode(padding_mode)
+    padding_mode = check_padding_mode(padding_mode)  # a plain str, NumPy's str_ included
     input_shape, weight_shape, bias_shape = _shapes(input_shape, weight_shape, bias_shape)
     nd = _ndim_of(weight_shape, nd, "conv")
     batched, batch, channels, spatial = _split_input(input_shape, nd, "conv")
@@ -424,7 +427,7 @@ def plan_conv(
             )
     _check_bias(bias_shape, w_out)
     if isinstance(padding, str):
-        axes = conv_axes(spatial, kernel, stride, padding, dilation, nd=nd)
+        axes = conv_axes(spatial, kernel, stride, check_padding_word(padding), dilation, nd=nd)
     else:
         axes = conv_axes(spatial, kernel, stride, per_axis("padding", padding, nd, minimum=0), dilation, nd=nd)
     check_padding_mode(padding_mode, [(ax.pad_begin, ax.pad_end) for ax in axes], [ax.input_size for ax in axes])

@@ -220,6 +220,8 @@ def recipe_for(layer: ConvTransposePlan, algorithm: str, bias_shape: tuple[int, 
     >>> r.engines, r is recipe_for(r.plan, "auto", None)
     (('phase', 'col2im'), True)
     """
+    if isinstance(algorithm, str):  # NumPy's str_ too: a plain str in the recipe and its cache key
+        algorithm = str(algorithm)
     if get_options().tune or type(algorithm) is not str:  # a tuned choice depends on the machine's measurements
         return _build(layer, algorithm, bias_shape)  # and the thread count; a name of another type is refused there
     return _cached(layer, algorithm, bias_shape)

@@ -51,6 +51,17 @@ DEFAULT_CHUNK_BYTES = 4 << 20
 DEFAULT_BUDGET_FRACTION = 0.5
 #: Where the machine's memory cannot be read (no /proc, no sysconf), the budget assumes this much.
 FALLBACK_TOTAL_MEMORY = 8 << 30
+#: The most ``blas_threads`` accepted. BLAS takes the count as a C int (2**32 + 1 would arrive as 1) and caps it at
+#: its build's own most (OpenBLAS's is often 64); more than this is a typo, never a machine.
+MAX_BLAS_THREADS = 4096
+
+
+def _check_blas_threads(name: str, value: int) -> int:
+    """``value`` (at least 1 already), refused above :data:`MAX_BLAS_THREADS` naming ``name`` and the range."""
+    if value > MAX_BLAS_THREADS:
+        raise TconvError(f"{name} {value} is more BLAS threads than tconv sets: valid range 1..{MAX_BLAS_THREADS} "
+                         "(BLAS itself uses at most its build's count)")
+    return value
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,10 @@ class Options:
     >>> Options(threads=0)
     Traceback (most recent call last):
     tconv.errors.TconvError: threads 0 must be at least 1
+    >>> Options(blas_threads=2**32 + 1)
+    Traceback (most recent call last):
+    tconv.errors.TconvError: blas_threads 4294967297 is more BLAS threads than tconv sets: valid range 1..4096 (BLAS
+    itself uses at most its build's count)
     """
 
     threads: int | None = None
@@ -96,6 +111,8 @@ class Options:
             value = getattr(self, field.name)
             if value is not None:
                 checked = as_bool(field.name, value) if field.name == "tune" else as_int(field.name, value, minimum=1)
+                if field.name == "blas_threads":
+                    checked = _check_blas_threads(field.name, checked)
                 object.__setattr__(self, field.name, checked)
 
     def merged(self, under: Options) -> Options:
@@ -137,7 +154,7 @@ def _environment(texts: tuple[str | None, ...]) -> Options:
          "(1 keeps every call on the calling thread)"),
         ("TCONV_MEMORY_BUDGET", "memory_budget", "a positive number of bytes"),
         ("TCONV_TUNE", "tune", "1 (time the engines once per layer) or 0"),
-        ("TCONV_BLAS_THREADS", "blas_threads", "a whole number of BLAS threads during a call, at least 1"),
+        ("TCONV_BLAS_THREADS", "blas_threads", f"a whole number of BLAS threads during a call, 1..{MAX_BLAS_THREADS}"),
     )):
         if env and field == "tune":
             if env.strip() not in ("0", "1"):
@@ -148,6 +165,8 @@ def _environment(texts: tuple[str | None, ...]) -> Options:
                 values[field] = as_int(name, int(env), minimum=1)
             except ValueError:
                 raise TconvError(f"{name} {env!r} must be {what}") from None
+            if field == "blas_threads":
+                _check_blas_threads(name, int(values[field]))
     return Options(**values)  # type: ignore[arg-type]  # an int or a bool per field, as read above
 
 

@@ -378,7 +378,7 @@ def check_padding_word(padding: str) -> str:
     if padding not in PADDING_WORDS:
         raise TconvError(f"padding {show(padding)} is a string other than 'same' and 'valid': use 'same', 'valid' or "
                          "integers")
-    return padding
+    return str(padding)  # a str subclass (NumPy's str_) becomes the plain str plans hold and caches key on
 
 
 #: ``padding_mode``'s values, PyTorch's ``nn.Conv*d`` words. For a transposed convolution each is the adjoint of
@@ -393,8 +393,9 @@ def check_padding_mode(padding_mode: Any, margins: Sequence[tuple[int, int]] = (
     size (wrapping around once), replicate a cell to repeat. ``padded`` names what is padded in the message
     (a transposed convolution's output is its direct convolution's input).
 
-    >>> check_padding_mode("circular", [(2, 2)], [3])
-    'circular'
+    >>> import numpy as np
+    >>> check_padding_mode("circular", [(2, 2)], [3]), type(check_padding_mode(np.str_("zeros")))
+    ('circular', <class 'str'>)
     >>> check_padding_mode("reflect", [(1, 3)], [3], "output")
     Traceback (most recent call last):
     ...
@@ -414,7 +415,7 @@ def check_padding_mode(padding_mode: Any, margins: Sequence[tuple[int, int]] = (
                 raise TconvError(
                     f"padding_mode {padding_mode!r} needs padding {need} the {padded} it pads: padding {p} at the "
                     f"{side} of axis {a}, whose {padded} has {n} cells; valid range 0..{max(limit, 0)}")
-    return padding_mode
+    return str(padding_mode)  # NumPy's str_ too, as a plain str
 
 
 def transposed_axes(

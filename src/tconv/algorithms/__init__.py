@@ -6,7 +6,7 @@ Each module implements :class:`~tconv.algorithms.base.Algorithm`: ``NAME``, ``SU
 end (:func:`tconv.conv_transpose`) does validation, batching, bias, dtype and the memory check. Adding an
 algorithm is adding a module and a line below.
 
->>> available_algorithms()[:8]             # and 'fused' where numba is installed (the numba extra)
+>>> available_algorithms()[:8]             # and 'fused' where numba is installed and compiles (the numba extra)
 ('scatter', 'zero_insert', 'matrix', 'col2im', 'phase', 'implicit', 'stacked', 'accumulate')
 >>> from tconv.params import plan_conv_transpose
 >>> prepared("auto", plan_conv_transpose((16, 8, 12, 12), (8, 4, 4, 4), stride=2)) is prepared(
@@ -44,7 +44,7 @@ REGISTRY: dict[str, Algorithm] = {m.NAME: m for m in _MODULES}
 
 #: The sub-pixel engine ``auto`` picks for calls of at least :data:`FUSED_MIN_OUTPUT` output elements: ``fused``
 #: (``phase`` with its phases interleaved by a compiled kernel, the same numbers) where numba is installed, else
-#: ``phase``.
+#: ``phase``; ``phase`` too, at call time, while numba's JIT is disabled (:func:`tconv.algorithms.fused.usable`).
 PHASE = "fused" if "fused" in REGISTRY else "phase"
 
 #: Below this many output elements per call, ``fused``'s fixed cost (numba's dispatch and the arrays it is given:
@@ -55,12 +55,14 @@ FUSED_MIN_OUTPUT = 1 << 16
 
 
 def available_algorithms() -> tuple[str, ...]:
-    """Names accepted by ``algorithm=`` besides ``"auto"``.
+    """Names ``auto`` and tuning choose among, each also accepted by ``algorithm=``: every registered engine,
+    ``fused`` only while numba compiles (under ``NUMBA_DISABLE_JIT=1`` it would run as interpreted Python;
+    ``algorithm="fused"`` is still accepted there).
 
     >>> "phase" in available_algorithms(), "auto" in available_algorithms()
     (True, False)
     """
-    return tuple(REGISTRY)
+    return tuple(name for name in REGISTRY if name != fused.NAME or fused.jit_enabled())
 
 
 #: Below this many input cells per image, col2im's single GEMM beats the phase GEMMs (measured: 8×8 images).
@@ -129,7 +131,7 @@ def choose(plan: ConvTransposePlan) -> Algorithm:
     4. otherwise ``accumulate`` where it runs at BLAS speed, else ``phase`` (the sub-pixel decomposition, one
        GEMM over an im2col of the phases' shifts).
 
-    Where numba is installed, ``phase`` is ``fused`` (:data:`PHASE`) for calls of at least
+    Where numba is installed and compiles, ``phase`` is ``fused`` (:data:`PHASE`) for calls of at least
     :data:`FUSED_MIN_OUTPUT` output elements: the same GEMMs, its phases written into the output by one compiled
     pass instead of one strided NumPy assignment each.
 
@@ -156,7 +158,7 @@ def choose(plan: ConvTransposePlan) -> Algorithm:
         return REGISTRY["col2im"]
     if one_tap_per_phase(plan) or not accumulates(plan):
         cells = plan.batch * plan.out_channels * math.prod(plan.output_size)
-        return REGISTRY[PHASE if cells >= FUSED_MIN_OUTPUT else "phase"]
+        return REGISTRY[PHASE if cells >= FUSED_MIN_OUTPUT and fused.jit_enabled() else "phase"]
     return REGISTRY["accumulate"]
 
 

@@ -7,13 +7,17 @@ docs/benchmarks.md). Here one compiled kernel (:func:`tconv.algorithms._compiled
 by row and fills each row from its phases while it is in the cache. The GEMMs, the im2col and every number are
 ``phase``'s: the kernel only moves BLAS's results, so ``fused`` equals ``phase`` bit for bit.
 
-Listed by :func:`tconv.available_algorithms` where numba is installed (the ``numba`` extra); numba is
-imported on the first call of this engine, not by ``import tconv``.
+Listed by :func:`tconv.available_algorithms`, and picked by ``auto``, where numba is installed (the ``numba``
+extra) and compiles (not under ``NUMBA_DISABLE_JIT=1``: there the kernel runs as interpreted Python, tens of times
+slower than ``phase``; ``algorithm="fused"`` named explicitly still runs it so, for debugging). numba is imported
+on the first call of this engine, not by ``import tconv``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -144,6 +148,34 @@ def compiled_available() -> bool:
         return importlib.util.find_spec("numba") is not None
     except (ImportError, ValueError):  # a broken or blocked entry in sys.modules
         return False
+
+
+def jit_enabled() -> bool:
+    """Whether numba compiles rather than interprets (``NUMBA_DISABLE_JIT`` unset or 0), asked without importing
+    numba: ``numba.config.DISABLE_JIT`` where numba is imported already (a program may set it), else the
+    environment variable numba reads when imported (as numba does: an integer; anything else is ignored).
+
+    >>> import os
+    >>> jit_enabled() == (os.environ.get("NUMBA_DISABLE_JIT", "0").strip() in ("", "0"))
+    True
+    """
+    numba = sys.modules.get("numba")
+    if numba is not None:  # None too where the import was blocked
+        return not getattr(getattr(numba, "config", None), "DISABLE_JIT", False)
+    try:
+        return not int(os.environ.get("NUMBA_DISABLE_JIT", "0"))
+    except ValueError:  # numba warns and keeps its default, the JIT on
+        return True
+
+
+def usable() -> bool:
+    """Whether this engine is a candidate for ``auto``, tuning and :func:`tconv.available_algorithms`: numba is
+    installed and compiles (:func:`compiled_available`, :func:`jit_enabled`).
+
+    >>> usable() == (compiled_available() and jit_enabled())
+    True
+    """
+    return compiled_available() and jit_enabled()
 
 
 def prepare(layer: ConvTransposePlan) -> FusedPlan:

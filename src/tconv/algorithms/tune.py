@@ -42,10 +42,9 @@ from .base import Algorithm, Prepared
 
 __all__ = ["CANDIDATES", "forget", "tuned", "wisdom_path"]
 
-#: The engines tuning times (``fused`` too where numba is installed); the reference algorithms (scatter,
-#: zero_insert, matrix) are never faster.
-CANDIDATES = ("col2im", "phase", "implicit", "stacked", "accumulate",
-              *(("fused",) if fused.compiled_available() else ()))
+#: The engines tuning times (``fused`` too where numba is installed and its JIT not disabled: interpreted, it
+#: would only lose); the reference algorithms (scatter, zero_insert, matrix) are never faster.
+CANDIDATES = ("col2im", "phase", "implicit", "stacked", "accumulate", *(("fused",) if fused.usable() else ()))
 #: Timed calls per engine after one warm-up call; the median counts.
 REPEATS = 3
 

@@ -552,4 +552,5 @@ def explain(
     }
     if plan.padding_mode != "zeros":
         params["padding_mode"] = plan.padding_mode
-    return Walkthrough(view, lang, params, _size(plan, padding == "same"), tuple(steps), output)
+    same = isinstance(padding, str) and padding == "same"  # an array's == would compare element by element
+    return Walkthrough(view, lang, params, _size(plan, same), tuple(steps), output)
