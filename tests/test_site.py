@@ -297,6 +297,120 @@ def test_language_switch_on_a_page_without_translation_leads_home(site: Path) ->
     assert _prev_next_switch(site, "zh/guide.html")[2] == ("guide.html", "English")
 
 
+class _Furniture(HTMLParser):
+    """A page's words outside its article (the theme's furniture): each element's text, and its title, aria-label
+    and placeholder, and the permalinks' tooltip; and the header navbar's links, (href, text, hreflang)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: set[str] = set()
+        self.navbar: list[tuple[str, str, str | None]] = []
+        self._article = 0
+        self._navbars = 0  # the header's navbar comes first; the phone's menu repeats it
+        self._in_nav = False
+        self._link: list[str] | None = None
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "article" or self._article:
+            self._article += tag == "article"
+            if tag == "a" and "headerlink" in (attr.get("class") or "") and attr.get("title"):
+                self.words.add(attr["title"])  # type: ignore[arg-type]  # the permalinks' tooltip
+            return
+        for name in ("title", "aria-label", "placeholder"):
+            if attr.get(name):
+                self.words.add(" ".join(attr[name].split()))  # type: ignore[union-attr]
+        if tag == "ul" and "bd-navbar-elements" in (attr.get("class") or ""):
+            self._navbars += 1
+            self._in_nav = self._navbars == 1
+        if tag == "a" and self._in_nav:
+            self._link = [attr.get("href") or "", "", attr.get("hreflang") or ""]
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._article:
+            self._article -= tag == "article"
+            return
+        if tag == "a" and self._link is not None:
+            self.navbar.append((self._link[0], " ".join(self._link[1].split()), self._link[2] or None))
+            self._link = None
+        if tag == "nav":
+            self._in_nav = False
+
+    def handle_data(self, data: str) -> None:
+        if self._article:
+            return
+        if self._link is not None:
+            self._link[1] += data
+        if data.strip():
+            self.words.add(" ".join(data.split()))
+
+
+def _furniture(site: Path, page: str) -> _Furniture:
+    parser = _Furniture()
+    parser.feed((site / page).read_text(encoding="utf-8"))
+    return parser
+
+
+#: The theme's English words, and the Chinese that the Chinese pages show in their place.
+FURNITURE = {
+    "Skip to main content": "跳到正文", "Back to top": "回到顶部", "Search": "搜索",
+    "Search the docs ...": "搜索文档……",
+    "On this page": "本页目录", "Section Navigation": "本节导航", "Site navigation": "网站导航", "previous": "上一页",
+    "next": "下一页", "previous page": "上一页", "next page": "下一页", "More": "更多", "Home": "首页",
+    "Breadcrumb": "当前位置", "Color mode": "配色", "Light": "浅色", "Dark": "深色", "System Settings": "跟随系统",
+    "Collapse Sidebar": "收起侧栏", "Expand Sidebar": "展开侧栏", "Link to this heading": "链接到此标题",
+    "© Copyright 2026 tconv contributors. tconv is under the MIT licence, its bundled font under the SIL OFL 1.1.":
+        "© 版权所有 2026 tconv 贡献者。tconv 以 MIT 许可证发布，随附的字体以 SIL OFL 1.1 发布。",
+    "Created using": "由", "tconv guide": "tconv 指南（核心部分）", "The seeds, reproduced": "教程中的例子，逐一重现",
+    "Explain: walkthroughs with real numbers": "逐步讲解（英文）", "API reference": "API 参考（英文）",
+}
+
+
+def test_chinese_pages_furniture_is_chinese(site: Path) -> None:
+    """Every Chinese page's navbar, search, sidebars, Previous/Next, breadcrumbs, tooltips and footer are in
+    Chinese; the English pages keep the theme's English (the same page, guide and zh/guide, compared)."""
+    english = _furniture(site, "guide.html").words
+    assert set(FURNITURE) <= english, set(FURNITURE) - english
+    chinese = _furniture(site, "zh/guide.html").words
+    assert set(FURNITURE.values()) <= chinese, set(FURNITURE.values()) - chinese
+    left = {}
+    for page in sorted((site / "zh").rglob("*.html")):
+        words = _furniture(site, page.relative_to(site).as_posix()).words
+        if found := {w for w in words for e in FURNITURE if w == e or w.startswith(e + " ")}:
+            left[page.relative_to(site).as_posix()] = sorted(found)
+    assert left == {}, left
+
+
+def test_chinese_navbar_leads_to_the_chinese_pages(site: Path) -> None:
+    """On a Chinese page the navbar leads to the Chinese pages first, with their titles, then to the English-only
+    pages, named in Chinese and marked （英文）; every link is a built page. The English navbar is the theme's."""
+
+    def entries(page: str) -> list[tuple[str, str, str | None]]:
+        return [(page if href == "#" else (Path("/", page).parent / href).resolve().as_posix().lstrip("/"), text, lang)
+                for href, text, lang in _furniture(site, page).navbar]
+
+    zh = entries("zh/seeds/seed001-example1.html")
+    assert zh[:3] == [("zh/guide.html", "tconv 指南（核心部分）", None),
+                      ("zh/seeds/README.html", "教程中的例子，逐一重现", None), ("zh/gallery.html", "动画集", None)]
+    rest = zh[3:]
+    assert ("api/index.html", "API 参考（英文）", "en") in rest
+    assert rest and all(text.endswith("（英文）") and lang == "en" and not target.startswith("zh/")
+                        for target, text, lang in rest), rest
+    assert all((site / target).is_file() for target, _text, _lang in zh), zh
+    assert zh == entries("zh/index.html") == entries("zh/guide.html")
+    # the page's own section is the current one; the logo and the breadcrumbs' home lead to the Chinese front page
+    text = (site / "zh/seeds/seed001-example1.html").read_text(encoding="utf-8")
+    assert re.search(r'<li class="nav-item current active"><a [^>]*href="README.html"', text)
+    assert '<a class="navbar-brand logo" href="../index.html">' in text
+    assert re.search(r'<li class="breadcrumb-item breadcrumb-home">\s*<a href="../index.html"', text)
+    assert 'class="nav-link">tconv：转置卷积' not in text  # the front page is the home icon, not a crumb too
+    english = entries("guide.html")
+    assert english[:3] == [("guide.html", "tconv guide", None), ("seeds/README.html", "The seeds, reproduced", None),
+                           ("explain.html", "Explain: walkthroughs with real numbers", None)]
+    assert '<a class="navbar-brand logo" href="index.html">' in (site / "guide.html").read_text(encoding="utf-8")
+
+
 def test_footer_says_what_license_says(site: Path) -> None:
     """The footer's holder and year are LICENSE's, with both licences (tconv's MIT, the bundled font's OFL)."""
     holder = re.search(r"^Copyright \(c\) (.+)$", (ROOT / "LICENSE").read_text(encoding="utf-8"), re.M)

@@ -7,6 +7,9 @@
 - The language switch: a page ``X`` and its Chinese counterpart ``zh/X`` link to each other from the navbar (a page
   with no counterpart links the other language's front page, "中文（首页）"), a Chinese page declares
   ``lang="zh-CN"`` (so the browser picks a CJK font for it), and Previous/Next never cross between the languages.
+- The Chinese pages' furniture: the theme's words (搜索, 本页目录, 上一页/下一页, the footer, …) in Chinese, and a
+  navbar of their own: the Chinese pages first, with their titles, then the English-only pages named in Chinese and
+  marked （英文）; the logo and the breadcrumbs' home lead to the Chinese front page.
 - The seeds' pages: each seeds index gets its pages as a hidden toctree, in the order its list gives them.
 - Chinese line breaks: on a Chinese page a source line break between two Chinese characters is dropped (HTML
   would show it as a space), so the Markdown stays wrapped and readable on a forge.
@@ -14,6 +17,7 @@
 
 from __future__ import annotations
 
+import gettext
 import html
 import re
 import shutil
@@ -24,6 +28,7 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 import tconv
@@ -99,7 +104,8 @@ class ExplorerDirective(SphinxDirective):
         query = self.options.get("query", "")
         src = _prefix(self.env.docname) + f"{EXPLORER_DIR}/index.html" + (f"?{query}" if query else "")
         open_label = "open the explorer on its own page ↗" if "lang=zh" not in query else "在单独的页面中打开探索器 ↗"
-        markup = (f'<div class="tconv-explorer"><iframe src="{html.escape(src)}" title="tconv explorer" '
+        frame_title = "tconv explorer" if "lang=zh" not in query else "tconv 探索器"
+        markup = (f'<div class="tconv-explorer"><iframe src="{html.escape(src)}" title="{frame_title}" '
                   f'loading="eager"></iframe>'
                   f'<p class="tconv-explorer-open"><a href="{html.escape(src)}">{open_label}</a></p></div>')
         return [nodes.raw("", markup, format="html")]
@@ -209,6 +215,175 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict[s
             context[key] = None
 
 
+#: The theme's words as the Chinese pages show them (its templates ask ``_()`` for them; the ``{% trans %}`` ones keep
+#: their ``%(name)s``). A word not here falls back on Sphinx's own zh_CN catalogue, then stays as it is.
+ZH_UI = {
+    "Skip to main content": "跳到正文",
+    "Back to top": "回到顶部",
+    "Search": "搜索",
+    "On this page": "本页目录",
+    "Section Navigation": "本节导航",
+    "Site navigation": "网站导航",
+    "previous": "上一页",
+    "next": "下一页",
+    "previous page": "上一页",
+    "next page": "下一页",
+    "Collapse Sidebar": "收起侧栏",
+    "Expand Sidebar": "展开侧栏",
+    "Breadcrumb": "当前位置",
+    "Home": "首页",
+    "Color mode": "配色",
+    "Light": "浅色",
+    "Dark": "深色",
+    "System Settings": "跟随系统",
+    "Version warning": "版本提示",
+    "Announcement": "公告",
+    "Show Source": "查看源文件",
+    "Indices": "索引",
+    "General Index": "总索引",
+    "Global Module Index": "全局模块索引",
+    "Python Module Index": "Python 模块索引",
+    "Error": "错误",
+    "Please activate JavaScript to enable the search functionality.": "请启用 JavaScript 以使用搜索功能。",
+    "Last updated on %(last_updated)s.": "最后更新于 %(last_updated)s。",
+    "© Copyright %(copyright)s.": "© 版权所有 %(copyright)s。",
+    'Created using <a href="https://www.sphinx-doc.org/">Sphinx</a> %(sphinx_version)s.':
+        '由 <a href="https://www.sphinx-doc.org/">Sphinx</a> %(sphinx_version)s 构建。',
+}
+#: conf.py's ``copyright``, as the Chinese pages' footer says it.
+ZH_COPYRIGHT = "2026 tconv 贡献者。tconv 以 MIT 许可证发布，随附的字体以 SIL OFL 1.1 发布"
+ZH_SEARCH = "搜索文档……"
+#: The permalinks' tooltips, which Sphinx's HTML writer puts into the page's body (whole attributes, replaced).
+ZH_PERMALINKS = {f'title="Link to this {what}"': f'title="{zh}"' for what, zh in (
+    ("heading", "链接到此标题"), ("definition", "链接到此定义"), ("image", "链接到此图片"), ("table", "链接到此表格"),
+    ("code", "链接到此代码"))}
+ZH_MORE = "更多"
+#: The navbar's English-only pages, named in Chinese (the navbar marks them （英文）). A page of the front page's
+#: toctree with neither a Chinese counterpart nor a name here fails the build (-W): the Chinese navbar would show
+#: it in English.
+ZH_NAV = {
+    "explain": "逐步讲解",
+    "show": "动画与重叠热图",
+    "explorer": "探索器",
+    "notebook": "notebook 中的探索器",
+    "dask": "超大数组：tconv.dask",
+    "doctor": "模型医生",
+    "porting": "框架间移植",
+    "algorithms": "算法",
+    "benchmarks": "性能测试",
+    "testing": "测试",
+    "hosting": "本站的构建与托管",
+    "api/index": "API 参考",
+}
+ENGLISH_MARK = "（英文）"
+
+logger = logging.getLogger(__name__)
+
+
+class _ChineseUI(gettext.NullTranslations):
+    """ZH_UI, then Sphinx's zh_CN catalogue, then the word as it is."""
+
+    def gettext(self, message: str) -> str:
+        return ZH_UI.get(message) or super().gettext(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return ZH_UI.get(msgid1 if n == 1 else msgid2) or super().ngettext(msgid1, msgid2, n)
+
+
+def _chinese_ui() -> _ChineseUI:
+    ui = _ChineseUI()
+    import sphinx.locale
+
+    ui.add_fallback(gettext.translation("sphinx", Path(sphinx.locale.__file__).parent, ["zh_CN"], fallback=True))
+    return ui
+
+
+def _zh_nav(app: Sphinx) -> list[tuple[str, str, bool]]:
+    """The Chinese navbar's entries, (docname, label, in English), from the front page's toctree: the pages with a
+    Chinese counterpart first (their Chinese titles), then the English-only ones (ZH_NAV's names, marked)."""
+    builder: Any = app.builder
+    if getattr(builder, "_tconv_zh_nav", None) is None:
+        from sphinx import addnodes
+
+        entries = [doc for toc in app.env.tocs[app.config.root_doc].findall(addnodes.toctree)
+                   for _title, doc in toc["entries"]]
+        chinese, english = [], []
+        for doc in entries:
+            if doc.startswith("zh/"):
+                continue  # the Chinese front page: the logo leads there
+            zh = counterpart(doc)
+            if zh in app.env.found_docs:
+                chinese.append((zh, app.env.titles[zh].astext(), False))
+            elif doc in ZH_NAV:
+                english.append((doc, ZH_NAV[doc] + ENGLISH_MARK, True))
+            else:
+                logger.warning("tconv_site: %s is in the navbar but has no Chinese name: add it to ZH_NAV", doc)
+        builder._tconv_zh_nav = chinese + english
+    nav: list[tuple[str, str, bool]] = builder._tconv_zh_nav
+    return nav
+
+
+def _zh_header_nav(app: Sphinx, pagename: str, pathto: Any) -> Any:
+    """The theme's ``generate_header_nav_html`` for a Chinese page: the same markup, the Chinese navbar's entries
+    (``pathto``: the page's, which links the page itself as "#", as the theme does)."""
+
+    def ancestors(doc: str | None) -> set[str]:
+        out = set()
+        while doc is not None:
+            out.add(doc)
+            doc = _relations(app).get(doc, (None, None, None))[0]
+        return out
+
+    def generate(n_links_before_dropdown: int = 5, dropdown_text: str = "More") -> str:
+        entries = _zh_nav(app)
+        cut = int(n_links_before_dropdown)
+        cut = len(entries) if len(entries) <= cut + 1 else cut  # as the theme: never a dropdown of one
+        mine = ancestors(pagename)
+
+        def item(doc: str, label: str, english: bool, dropdown: bool) -> str:
+            li = ("" if dropdown else "nav-item") + (" current active" if doc in mine else "")
+            a = "nav-link dropdown-item" if dropdown else "nav-link"
+            href = html.escape(pathto(doc))
+            extra = (' hreflang="en"' if english else "") + (' aria-current="page"' if doc == pagename else "")
+            return f'<li class="{li}"><a class="{a} nav-internal" href="{href}"{extra}>{html.escape(label)}</a></li>'
+
+        out = "\n".join(item(*entry, dropdown=False) for entry in entries[:cut])
+        rest = entries[cut:]
+        if rest:
+            links = "\n".join(item(*entry, dropdown=True) for entry in rest)
+            out += (f'\n<li class="nav-item dropdown"><button class="btn dropdown-toggle nav-item" type="button" '
+                    f'data-bs-toggle="dropdown" aria-expanded="false" aria-controls="pst-nav-more-links">{ZH_MORE}'
+                    f'</button><ul id="pst-nav-more-links" class="dropdown-menu">{links}</ul></li>')
+        return out
+
+    return generate
+
+
+def _chinese_furniture(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                       doctree: Any) -> None:
+    """A Chinese page's furniture in Chinese (after the theme has set up its context: priority 900)."""
+    if not pagename.startswith("zh/"):
+        return
+    builder: Any = app.builder
+    if getattr(builder, "_tconv_zh_ui", None) is None:
+        builder._tconv_zh_ui = _chinese_ui()
+    ui: _ChineseUI = builder._tconv_zh_ui
+    # the templates' _() and {% trans %} look "gettext" up in the page's context before the globals
+    context["gettext"], context["ngettext"] = ui.gettext, ui.ngettext
+    context["copyright"] = ZH_COPYRIGHT
+    context["theme_search_bar_text"] = ZH_SEARCH
+    context["generate_header_nav_html"] = _zh_header_nav(app, pagename, context["pathto"])
+    body = context.get("body", "")
+    for english, chinese in ZH_PERMALINKS.items():
+        body = body.replace(english, chinese)
+    context["body"] = body
+    # the logo and the breadcrumbs' home icon lead to the Chinese front page (which then is no crumb of its own)
+    home = app.builder.get_relative_uri(pagename, "zh/index")
+    context["root_doc"] = "zh/index"
+    context["theme_logo_link"] = home
+    context["parents"] = [p for p in context.get("parents", []) if p.get("link") != home]
+
+
 def _relations(app: Sphinx) -> dict[str, list[str | None]]:
     """Each page's (parent, previous, next) in toctree order, computed once per build (on the builder, which lives
     for one build; the context hook asks once per page)."""
@@ -282,6 +457,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("tconv-gallery", GalleryDirective)
     app.add_directive("tconv-explorer", ExplorerDirective)
     app.connect("html-page-context", _page_context)
+    app.connect("html-page-context", _chinese_furniture, priority=900)
     app.connect("source-read", _outside_links)
     app.connect("source-read", _seed_toctree)
     app.connect("doctree-read", _join_chinese_lines)
