@@ -204,3 +204,18 @@ def test_blas_threads_past_any_machine_are_refused_not_truncated(n: int, monkeyp
     assert tconv.get_options().blas_threads == 4096
     with tconv.options(blas_threads=4096) as inside:
         assert inside.blas_threads == 4096
+
+
+@pytest.mark.parametrize("n", [2**32 + 1, 10**9, 4097])
+def test_threads_past_any_machine_are_refused(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tconv's pool starts one OS thread per chunk up to ``threads``: 10**9 was accepted, and a large batch would
+    have started thousands of threads."""
+    for call in (lambda: tconv.options(threads=n).__enter__(), lambda: tconv.set_options(threads=n)):
+        with pytest.raises(tconv.TconvError, match=rf"^threads {n} is more threads than tconv starts: valid range "
+                                                   r"1\.\.4096"):
+            call()
+    monkeypatch.setenv("TCONV_THREADS", str(n))
+    with pytest.raises(tconv.TconvError, match=rf"^TCONV_THREADS {n} .*valid range 1\.\.4096"):
+        tconv.get_options()
+    monkeypatch.setenv("TCONV_THREADS", "4096")  # the bound itself is accepted
+    assert tconv.get_options().threads == 4096

@@ -51,9 +51,11 @@ DEFAULT_CHUNK_BYTES = 4 << 20
 DEFAULT_BUDGET_FRACTION = 0.5
 #: Where the machine's memory cannot be read (no /proc, no sysconf), the budget assumes this much.
 FALLBACK_TOTAL_MEMORY = 8 << 30
-#: The most ``blas_threads`` accepted. BLAS takes the count as a C int (2**32 + 1 would arrive as 1) and caps it at
-#: its build's own most (OpenBLAS's is often 64); more than this is a typo, never a machine.
+#: The most ``blas_threads`` (and ``threads``) accepted. BLAS takes the count as a C int (2**32 + 1 would arrive as
+#: 1) and caps it at its build's own most (OpenBLAS's is often 64); tconv's own pool would start one OS thread per
+#: chunk up to ``threads``. More than this is a typo, never a machine.
 MAX_BLAS_THREADS = 4096
+MAX_THREADS = MAX_BLAS_THREADS
 
 
 def _check_blas_threads(name: str, value: int) -> int:
@@ -61,6 +63,14 @@ def _check_blas_threads(name: str, value: int) -> int:
     if value > MAX_BLAS_THREADS:
         raise TconvError(f"{name} {value} is more BLAS threads than tconv sets: valid range 1..{MAX_BLAS_THREADS} "
                          "(BLAS itself uses at most its build's count)")
+    return value
+
+
+def _check_threads(name: str, value: int) -> int:
+    """``value`` (at least 1 already), refused above :data:`MAX_THREADS` naming ``name`` and the range."""
+    if value > MAX_THREADS:
+        raise TconvError(f"{name} {value} is more threads than tconv starts: valid range 1..{MAX_THREADS} "
+                         "(a call uses at most one per chunk; the cores are what speeds it up)")
     return value
 
 
@@ -113,6 +123,8 @@ class Options:
                 checked = as_bool(field.name, value) if field.name == "tune" else as_int(field.name, value, minimum=1)
                 if field.name == "blas_threads":
                     checked = _check_blas_threads(field.name, checked)
+                elif field.name == "threads":
+                    checked = _check_threads(field.name, checked)
                 object.__setattr__(self, field.name, checked)
 
     def merged(self, under: Options) -> Options:
@@ -150,7 +162,7 @@ def _environment(texts: tuple[str | None, ...]) -> Options:
     """The environment layer from the variables' texts."""
     values: dict[str, int | bool] = {}
     for env, (name, field, what) in zip(texts, (
-        ("TCONV_THREADS", "threads", "a whole number of threads, at least 1 "
+        ("TCONV_THREADS", "threads", f"a whole number of threads, 1..{MAX_THREADS} "
          "(1 keeps every call on the calling thread)"),
         ("TCONV_MEMORY_BUDGET", "memory_budget", "a positive number of bytes"),
         ("TCONV_TUNE", "tune", "1 (time the engines once per layer) or 0"),
@@ -167,6 +179,8 @@ def _environment(texts: tuple[str | None, ...]) -> Options:
                 raise TconvError(f"{name} {env!r} must be {what}") from None
             if field == "blas_threads":
                 _check_blas_threads(name, int(values[field]))
+            elif field == "threads":
+                _check_threads(name, int(values[field]))
     return Options(**values)  # type: ignore[arg-type]  # an int or a bool per field, as read above
 
 
