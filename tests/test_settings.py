@@ -192,30 +192,22 @@ def test_growing_the_threads_option_replaces_the_pool_without_leaking_threads() 
 
 
 @pytest.mark.parametrize("n", [2**32 + 1, 2**31, 2**40, 10**9, 4097])
-def test_blas_threads_past_any_machine_are_refused_not_truncated(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """BLAS takes a C int: 2**32 + 1 arrived as 1 thread, and OpenBLAS capped 10**9 at 64, both silently."""
-    for call in (lambda: tconv.options(blas_threads=n).__enter__(), lambda: tconv.set_options(blas_threads=n)):
-        with pytest.raises(tconv.TconvError, match=rf"^blas_threads {n} .*valid range 1\.\.4096"):
+@pytest.mark.parametrize(("field", "env", "words"), [
+    # BLAS takes a C int: 2**32 + 1 arrived as 1 thread, and OpenBLAS capped 10**9 at 64, both silently
+    ("blas_threads", "TCONV_BLAS_THREADS", "more BLAS threads than tconv sets"),
+    # tconv's pool starts one OS thread per chunk up to it: 10**9 was accepted, and a large batch would have
+    # started thousands of threads
+    ("threads", "TCONV_THREADS", "more threads than tconv starts"),
+])
+def test_thread_counts_past_any_machine_are_refused_not_truncated(n: int, field: str, env: str, words: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    for call in (lambda: tconv.options(**{field: n}).__enter__(), lambda: tconv.set_options(**{field: n})):
+        with pytest.raises(tconv.TconvError, match=rf"^{field} {n} is {words}: valid range 1\.\.4096"):
             call()
-    monkeypatch.setenv("TCONV_BLAS_THREADS", str(n))
-    with pytest.raises(tconv.TconvError, match=rf"^TCONV_BLAS_THREADS {n} .*valid range 1\.\.4096"):
+    monkeypatch.setenv(env, str(n))
+    with pytest.raises(tconv.TconvError, match=rf"^{env} {n} is {words}: valid range 1\.\.4096"):
         tconv.get_options()
-    monkeypatch.setenv("TCONV_BLAS_THREADS", "4096")  # the bound itself is accepted
-    assert tconv.get_options().blas_threads == 4096
-    with tconv.options(blas_threads=4096) as inside:
-        assert inside.blas_threads == 4096
-
-
-@pytest.mark.parametrize("n", [2**32 + 1, 10**9, 4097])
-def test_threads_past_any_machine_are_refused(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """tconv's pool starts one OS thread per chunk up to ``threads``: 10**9 was accepted, and a large batch would
-    have started thousands of threads."""
-    for call in (lambda: tconv.options(threads=n).__enter__(), lambda: tconv.set_options(threads=n)):
-        with pytest.raises(tconv.TconvError, match=rf"^threads {n} is more threads than tconv starts: valid range "
-                                                   r"1\.\.4096"):
-            call()
-    monkeypatch.setenv("TCONV_THREADS", str(n))
-    with pytest.raises(tconv.TconvError, match=rf"^TCONV_THREADS {n} .*valid range 1\.\.4096"):
-        tconv.get_options()
-    monkeypatch.setenv("TCONV_THREADS", "4096")  # the bound itself is accepted
-    assert tconv.get_options().threads == 4096
+    monkeypatch.setenv(env, "4096")  # the bound itself is accepted
+    assert getattr(tconv.get_options(), field) == 4096
+    with tconv.options(**{field: 4096}) as inside:
+        assert getattr(inside, field) == 4096

@@ -57,20 +57,21 @@ FALLBACK_TOTAL_MEMORY = 8 << 30
 MAX_BLAS_THREADS = 4096
 MAX_THREADS = MAX_BLAS_THREADS
 
+#: Each thread count's refusal above its bound, by field: what the count is of, and why more is never useful.
+_TOO_MANY = {
+    "threads": (MAX_THREADS, "more threads than tconv starts",
+                "a call uses at most one per chunk; the cores are what speeds it up"),
+    "blas_threads": (MAX_BLAS_THREADS, "more BLAS threads than tconv sets",
+                     "BLAS itself uses at most its build's count"),
+}
 
-def _check_blas_threads(name: str, value: int) -> int:
-    """``value`` (at least 1 already), refused above :data:`MAX_BLAS_THREADS` naming ``name`` and the range."""
-    if value > MAX_BLAS_THREADS:
-        raise TconvError(f"{name} {value} is more BLAS threads than tconv sets: valid range 1..{MAX_BLAS_THREADS} "
-                         "(BLAS itself uses at most its build's count)")
-    return value
 
-
-def _check_threads(name: str, value: int) -> int:
-    """``value`` (at least 1 already), refused above :data:`MAX_THREADS` naming ``name`` and the range."""
-    if value > MAX_THREADS:
-        raise TconvError(f"{name} {value} is more threads than tconv starts: valid range 1..{MAX_THREADS} "
-                         "(a call uses at most one per chunk; the cores are what speeds it up)")
+def _check_count(field: str, name: str, value: int) -> int:
+    """``value`` (at least 1 already) of the thread count ``field``, refused above its bound (:data:`_TOO_MANY`)
+    naming ``name`` (the option or the environment variable) and the range; other fields pass."""
+    if field in _TOO_MANY and value > _TOO_MANY[field][0]:
+        most, what, why = _TOO_MANY[field]
+        raise TconvError(f"{name} {value} is {what}: valid range 1..{most} ({why})")
     return value
 
 
@@ -120,11 +121,8 @@ class Options:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if value is not None:
-                checked = as_bool(field.name, value) if field.name == "tune" else as_int(field.name, value, minimum=1)
-                if field.name == "blas_threads":
-                    checked = _check_blas_threads(field.name, checked)
-                elif field.name == "threads":
-                    checked = _check_threads(field.name, checked)
+                checked = (as_bool(field.name, value) if field.name == "tune"
+                           else _check_count(field.name, field.name, as_int(field.name, value, minimum=1)))
                 object.__setattr__(self, field.name, checked)
 
     def merged(self, under: Options) -> Options:
@@ -177,10 +175,7 @@ def _environment(texts: tuple[str | None, ...]) -> Options:
                 values[field] = as_int(name, int(env), minimum=1)
             except ValueError:
                 raise TconvError(f"{name} {env!r} must be {what}") from None
-            if field == "blas_threads":
-                _check_blas_threads(name, int(values[field]))
-            elif field == "threads":
-                _check_threads(name, int(values[field]))
+            _check_count(field, name, int(values[field]))
     return Options(**values)  # type: ignore[arg-type]  # an int or a bool per field, as read above
 
 
