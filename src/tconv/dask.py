@@ -326,9 +326,9 @@ def _graph(name: str, x: Any, reads: list[list[AxisRead]], layer: _Layer, out_ch
         for where in itertools.product(*(range(len(r)) for r in reads)):
             axis_reads = tuple(r[i] for r, i in zip(reads, where))
             sources: list[tuple[Any, Any]] = []
-            for blocks in itertools.product(*(r.blocks for r in axis_reads)):
+            for placed in itertools.product(*(zip(r.blocks, r.offsets) for r in axis_reads)):
+                blocks, offsets = zip(*placed)  # each axis's chunk index and its first cell
                 source = (x.name, n, 0, *blocks)
-                offsets = [r.offsets[r.blocks.index(j)] for r, j in zip(axis_reads, blocks)]
                 sizes = [size[j] for j, size in zip(blocks, x.chunks[2:])]
                 cells = tuple((max(r.start, o) - o, min(r.stop, o + size) - o)
                               for r, o, size in zip(axis_reads, offsets, sizes))
